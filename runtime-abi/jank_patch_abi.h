@@ -1,0 +1,218 @@
+/*
+ * jank_patch_abi.h: the helper ABI between a jankwasm patch (an Emscripten
+ * SIDE_MODULE) and the jank runtime that loads it (an Emscripten MAIN_MODULE,
+ * or the stub in runtime-abi/stub that plays one).
+ *
+ * This header is the one source of truth. The compiler reads the helper
+ * table below at build time (runtime-abi/build.rs), the stub module must
+ * export every helper with exactly these wasm signatures (checked by tests),
+ * and C++ patches emitted by `jankwasm emit --cpp` include it.
+ *
+ * Conventions
+ * -----------
+ * - Every jank value is an opaque `void *` (an i32 in wasm32). nil, true and
+ *   false are values too; a valid value is never NULL.
+ * - wasm types: pointers, `int` and `int32_t` are i32, `int64_t` is i64
+ *   (patches require a main module built with -sWASM_BIGINT), `double` f64.
+ * - Each helper is declared on one line as
+ *       JANK_HELPER(origin) return_type name(params);
+ *   where origin is `seed` (jank's hot_reload.cpp already exports it, see
+ *   shared/reference/seed-prototype.md) or `ext` (an extension this project
+ *   defines; jank's hot_reload.cpp can add it unchanged in meaning).
+ *
+ * Exceptions
+ * ----------
+ * jank can throw any value. Across this ABI a throw is a pending exception
+ * held by the runtime plus a NULL return: every `ext` helper returning
+ * `void *` returns NULL when it threw (directly or from a jank function it
+ * called), and the patch must propagate NULL to its own caller after running
+ * any `finally` code, or take the exception with jank_exception_take() in a
+ * `catch`. Patch functions follow the same rule, so a runtime calling a
+ * patch function treats NULL as "threw". Seed helpers predate this rule; a
+ * jank runtime adopting the extensions wraps them with a C++ catch that
+ * stores the exception and returns NULL.
+ *
+ * Patch functions
+ * ---------------
+ * A fn arity compiled by jankwasm is a wasm function
+ *     void *f(void *self, void *p0, ..., void *pN-1 [, void *rest])
+ * where `self` is the fn object (closures read their captured values through
+ * jank_closure_env(self)) and `rest` is a seq of the remaining arguments, or
+ * nil, for a variadic arity. A seed-style fixed-arity fn registered with a
+ * numeric signature has no `self`: `void *f(void *p0, ..., void *pN-1)`.
+ *
+ * Registry: what jank_patch_symbols_<id> returns
+ * -----------------------------------------------
+ * `patch_symbol *jank_patch_symbols_<id>(int *count)` returns an array of
+ * `count` entries, which the registry processes in order:
+ *
+ *   signature  qualified_name  fn_ptr                         registry action
+ *   "N"        "ns/name"       void *(*)(void *p0..pN-1)      (seed) wrap as a fn of fixed
+ *              (N = 0..20)                                     arity N, bind the var's root
+ *   "def"      "ns/name"       void *(*)(void)                call it; bind the var's root to
+ *                                                              the value (a fn object of any
+ *                                                              shape, or any other value)
+ *   "defonce"  "ns/name"       void *(*)(void)                as "def", but only when the var
+ *                                                              has no root yet (state survives
+ *                                                              reloads); otherwise not called
+ *   "eval"     "ns"            void *(*)(void)                call it; its value is the value
+ *                                                              of a top-level form evaluated in
+ *                                                              namespace ns, reported, not bound
+ *
+ * NULL from a thunk means the form threw: the registry reports the pending
+ * exception and stops processing that patch. Patches never import GOT
+ * entries, and every exported name carries the patch id.
+ */
+#ifndef JANK_PATCH_ABI_H
+#define JANK_PATCH_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define JANK_HELPER(origin)
+
+typedef struct patch_symbol
+{
+  const char *qualified_name;
+  const char *signature;
+  void *fn_ptr;
+} patch_symbol;
+
+/* One arity of a fn object, as laid out by a patch in its data segment. */
+typedef struct jank_arity
+{
+  int32_t param_count; /* fixed parameters, not counting self or rest */
+  int32_t variadic;    /* 1 when the last wasm parameter is the rest seq */
+  void *fn_ptr;        /* table index of void *f(void *self, ...) */
+} jank_arity;
+
+typedef struct jank_fn_desc
+{
+  const char *name; /* "ns/name" or "ns/fn" for anonymous fns */
+  int32_t arity_count;
+  jank_arity arities[];
+} jank_fn_desc;
+
+/* ---- seed: exported by jank's hot_reload.cpp today ---------------------- */
+
+/* Boxes a 64-bit integer. */
+JANK_HELPER(seed) void *jank_box_integer(int64_t value);
+/* The integer inside a boxed integer; 0 for anything else. */
+JANK_HELPER(seed) int64_t jank_unbox_integer(void *value);
+/* Adds two boxed integers. */
+JANK_HELPER(seed) void *jank_add_integers(void *left, void *right);
+/* Boxes a double. */
+JANK_HELPER(seed) void *jank_box_double(double value);
+/* The double inside a boxed number (integers convert); 0.0 otherwise. */
+JANK_HELPER(seed) double jank_unbox_double(void *value);
+/* A string from NUL-terminated UTF-8. */
+JANK_HELPER(seed) void *jank_make_string(const char *utf8);
+/* The keyword :ns/name, or :name when ns is "". Keywords are interned. */
+JANK_HELPER(seed) void *jank_make_keyword(const char *ns, const char *name);
+/* The symbol ns/name, or name when ns is "". */
+JANK_HELPER(seed) void *jank_make_symbol(const char *ns, const char *name);
+/* A vector of the count values at elements. */
+JANK_HELPER(seed) void *jank_make_vector(int count, void **elements);
+/* A hash set of the count values at elements (duplicates collapse). */
+JANK_HELPER(seed) void *jank_make_set(int count, void **elements);
+/* Calls the var ns/name with argc arguments (the seed runtime allows <= 5). */
+JANK_HELPER(seed) void *jank_call_var(const char *ns, const char *name, int argc, void **args);
+/* The root value of the var ns/name. */
+JANK_HELPER(seed) void *jank_deref_var(const char *ns, const char *name);
+/* clojure.core/println of argc values; returns nil. */
+JANK_HELPER(seed) void *jank_println(int argc, void **args);
+/* nil. */
+JANK_HELPER(seed) void *jank_nil_value(void);
+/* 0 for nil and false, 1 for every other value. */
+JANK_HELPER(seed) int jank_truthy(void *value);
+/* A fn object of fixed arity (seed runtime: 0..3) around void *f(void *p0..). */
+JANK_HELPER(seed) void *jank_make_fn_wrapper(void *fn_ptr, int arity);
+
+/* ---- ext: values ---------------------------------------------------------- */
+
+/* true when value is non-zero, else false. */
+JANK_HELPER(ext) void *jank_box_boolean(int value);
+/* A character from a Unicode scalar value. */
+JANK_HELPER(ext) void *jank_make_char(int32_t codepoint);
+/* A string from length bytes of UTF-8 (may contain NUL). */
+JANK_HELPER(ext) void *jank_make_string_n(const char *utf8, int32_t length);
+/* A list of the count values at elements. */
+JANK_HELPER(ext) void *jank_make_list(int count, void **elements);
+/* A map of count key/value pairs at elements (k0 v0 k1 v1 ...); insertion order kept up to 8 entries. */
+JANK_HELPER(ext) void *jank_make_map(int pair_count, void **elements);
+
+/* ---- ext: vars ------------------------------------------------------------ */
+
+/* The var ns/name, created unbound when missing. A var is itself a value (#'ns/name). */
+JANK_HELPER(ext) void *jank_var_intern(const char *ns, const char *name);
+/* The var's root; throws (returns NULL) when it is unbound. */
+JANK_HELPER(ext) void *jank_var_deref(void *var);
+/* Sets the var's root to value; returns the var. */
+JANK_HELPER(ext) void *jank_var_bind_root(void *var, void *value);
+/* 1 when the var has a root value, else 0. */
+JANK_HELPER(ext) int jank_var_is_bound(void *var);
+
+/* ---- ext: fns and calls --------------------------------------------------- */
+
+/* A fn object described by desc, closing over env_count values copied from env. */
+JANK_HELPER(ext) void *jank_make_fn(const jank_fn_desc *desc, int32_t env_count, void **env);
+/* The fn object's captured values: a writable array of the env_count slots it was made with. */
+JANK_HELPER(ext) void **jank_closure_env(void *fn);
+/* Calls any callable (fn, var, keyword, map, set, vector) with argc arguments. */
+JANK_HELPER(ext) void *jank_call(void *callable, int argc, void **args);
+
+/* ---- ext: exceptions ------------------------------------------------------ */
+
+/* Makes value the pending exception; returns NULL so the caller unwinds. */
+JANK_HELPER(ext) void *jank_throw(void *value);
+/* Takes the pending exception (clearing it), for a catch clause. */
+JANK_HELPER(ext) void *jank_exception_take(void);
+
+/* ---- ext: what Clojure inlines (no var lookup, as clojure.core's :inline) */
+
+JANK_HELPER(ext) void *jank_add(void *left, void *right);
+JANK_HELPER(ext) void *jank_subtract(void *left, void *right);
+JANK_HELPER(ext) void *jank_multiply(void *left, void *right);
+JANK_HELPER(ext) void *jank_divide(void *left, void *right);
+JANK_HELPER(ext) void *jank_inc(void *value);
+JANK_HELPER(ext) void *jank_dec(void *value);
+/* Comparisons return true or false, and throw for non-numbers. */
+JANK_HELPER(ext) void *jank_less(void *left, void *right);
+JANK_HELPER(ext) void *jank_less_equal(void *left, void *right);
+JANK_HELPER(ext) void *jank_greater(void *left, void *right);
+JANK_HELPER(ext) void *jank_greater_equal(void *left, void *right);
+/* clojure.core/== */
+JANK_HELPER(ext) void *jank_number_equal(void *left, void *right);
+/* clojure.core/= : 1 when equal, else 0. Never throws. */
+JANK_HELPER(ext) int jank_equiv(void *left, void *right);
+
+/* ---- host interface: what a loader (not a patch) uses ------------------- */
+/*
+ * A main module also exports `memory`, `__indirect_function_table` (growable,
+ * no maximum), the mutable i32 global `__stack_pointer` (patches import it
+ * for their argument arrays), and `malloc`, from which a loader reserves each
+ * patch's mem_size bytes. The stub imports one function from the host:
+ *     (import "host" "write" (func (param i32 i32 i32)))   ;; fd, utf8, length
+ * through which everything it prints goes (fd 1 stdout, fd 2 stderr).
+ * Lines marked JANK_HOST are exported by the stub; patches never import them.
+ */
+#define JANK_HOST
+
+/* Reserves size bytes, 16-byte aligned, never moved or freed. */
+JANK_HOST void *malloc(int32_t size);
+/* Runs one registry entry as described above; returns the bound or evaluated
+ * value, or NULL when it threw (take the exception with jank_exception_take). */
+JANK_HOST void *jank_hot_reload_register(const patch_symbol *entry);
+/* The printed form of value (as pr-str), valid until the next call. */
+JANK_HOST const char *jank_host_pr_str(void *value, int32_t *length);
+/* The printed form of value for display (as str), valid until the next call. */
+JANK_HOST const char *jank_host_str(void *value, int32_t *length);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
