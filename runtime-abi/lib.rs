@@ -41,6 +41,20 @@ pub fn helper(name: &str) -> Option<&'static Helper> {
     HELPERS.iter().find(|h| h.name == name)
 }
 
+/// Every var the runtime defines before any patch loads, one `ns/name` a line
+/// (the stub's list; a jank runtime defines at least these).
+pub const RUNTIME_VARS: &str = include_str!("runtime_vars.txt");
+
+/// `RUNTIME_VARS` as (namespace, name) pairs. The split is at the first `/`
+/// so that `clojure.core//` names the var `/`.
+pub fn runtime_vars() -> impl Iterator<Item = (&'static str, &'static str)> {
+    RUNTIME_VARS
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| line.split_once('/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

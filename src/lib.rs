@@ -1,1 +1,24 @@
-//! placeholder
+//! jankwasm: jank source in, Emscripten SIDE_MODULE WebAssembly patches out.
+//!
+//! The compiler is a pipeline; each stage owns one module, takes typed data
+//! from the stage before and knows nothing of the stages after it:
+//!
+//! ```text
+//!   text ──read──▶ Form ──expand──▶ Form ──analyze──▶ Expr (AST) ──lower──▶ wasm bytes
+//!        (read/)         (expand/)          (analyze/)           (lower/wasm/, lower/cpp/)
+//!                                                                      │
+//!                              link & run: wasmtime-harness/, the dev server (serve/)
+//! ```
+//!
+//! `source` and `diag` are shared by every stage: positions, and errors
+//! rendered once with the source line and a caret. `session` holds what
+//! survives between compilations (namespaces, requires, defined vars, the
+//! next patch id) and drives the stages for a batch of forms.
+
+pub mod analyze;
+pub mod diag;
+pub mod expand;
+pub mod lower;
+pub mod read;
+pub mod session;
+pub mod source;

@@ -1,1 +1,120 @@
-fn main() {}
+//! The `jankwasm` command line: `emit` a patch, `run` a file.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use jankwasm::lower::{Abi, PatchOptions};
+use jankwasm::session::Session;
+use jankwasm::source::SourceFile;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "jankwasm", version, about = "jank source to Emscripten SIDE_MODULE WebAssembly patches")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AbiArg {
+    /// Every helper of runtime-abi/jank_patch_abi.h.
+    Extended,
+    /// Only the helpers jank's runtime exports today.
+    Seed,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile a file (or stdin, `-`) into one patch.
+    Emit {
+        /// The patch id: the export is `jank_patch_symbols_<id>`.
+        #[arg(long)]
+        patch_id: u64,
+        /// The namespace the forms start in (default `user`; an `ns` form changes it).
+        #[arg(long)]
+        ns: Option<String>,
+        /// Where to write the patch (default `patch_<id>.wasm`).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "extended")]
+        abi: AbiArg,
+        file: PathBuf,
+    },
+    /// Evaluate a file's top-level forms in order, printing what the program prints.
+    Run { file: PathBuf },
+}
+
+fn read_source(path: &Path) -> Result<SourceFile, String> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| format!("error: reading stdin: {e}"))?;
+        return Ok(SourceFile::new("<stdin>", text));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("error: reading {}: {e}", path.display()))?;
+    Ok(SourceFile::new(path.display().to_string(), text))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Emit { patch_id, ns, output, abi, file } => emit(patch_id, ns, output, abi, &file),
+        Command::Run { file } => run(&file),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprint!("{message}");
+            if !message.ends_with('\n') {
+                eprintln!();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn emit(patch_id: u64, ns: Option<String>, output: Option<PathBuf>, abi: AbiArg, file: &Path) -> Result<(), String> {
+    let source = read_source(file)?;
+    let started = Instant::now();
+    let mut session = Session::new();
+    if let Some(ns) = ns {
+        session.enter_ns(&ns);
+    }
+    let abi = match abi {
+        AbiArg::Extended => Abi::Extended,
+        AbiArg::Seed => Abi::Seed,
+    };
+    let patch = session.compile(&source, &PatchOptions { patch_id, abi }).map_err(|d| d.render(&source))?;
+    let micros = started.elapsed().as_micros();
+    let output = output.unwrap_or_else(|| PathBuf::from(format!("patch_{patch_id}.wasm")));
+    std::fs::write(&output, &patch.bytes).map_err(|e| format!("error: writing {}: {e}", output.display()))?;
+    let symbols: Vec<&str> = patch.entries.iter().map(|e| e.qualified_name.as_str()).collect();
+    println!(
+        "{}: {} ({} symbols: {}), {} bytes, {} µs",
+        output.display(),
+        patch.symbols_export,
+        symbols.len(),
+        symbols.join(" "),
+        patch.bytes.len(),
+        micros
+    );
+    Ok(())
+}
+
+fn run(file: &Path) -> Result<(), String> {
+    let source = read_source(file)?;
+    let mut session = Session::new();
+    let patch = session
+        .compile(&source, &PatchOptions { patch_id: 1, abi: Abi::Extended })
+        .map_err(|d| d.render(&source))?;
+    let mut runtime = jank_wasmtime_harness::Runtime::new().map_err(|e| format!("error: {e}"))?;
+    let loaded = runtime.load_patch(&patch.bytes, &patch.symbols_export);
+    print!("{}", runtime.take_output());
+    let outcomes = loaded.map_err(|e| format!("error: {e}"))?;
+    for outcome in outcomes {
+        if let Err(thrown) = outcome.result {
+            return Err(format!("uncaught exception: {}", thrown.printed));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,444 @@
+//! Analysis: expanded forms in, a checked AST (`ast`) out. Owns special-form
+//! syntax, name resolution (locals, closures' captures, vars through the
+//! namespace environment), tail-position rules for `recur`, and the decision
+//! of which clojure.core calls are inlined. It asks `expand` to rewrite
+//! macro calls and never looks at how the AST is lowered.
+
+pub mod ast;
+pub mod namespaces;
+mod special;
+
+use crate::diag::Diagnostic;
+use crate::expand::{self, Gensyms};
+use crate::read::{Form, FormKind, Name};
+use crate::source::{Pos, SourceFile};
+use ast::*;
+use namespaces::{Namespaces, VarInfo, CORE_NS};
+
+/// Special forms: handled by the analyzer, never resolved as vars.
+pub const SPECIAL_FORMS: &[&str] =
+    &["def", "fn*", "let*", "loop*", "letfn*", "recur", "if", "do", "quote", "var", "throw", "try", "case*"];
+
+/// Java interop and mutation forms jank has and jankwasm's backend cannot lower.
+const UNSUPPORTED_SPECIALS: &[&str] = &["new", ".", "set!", "monitor-enter", "monitor-exit", "catch", "finally", "&"];
+
+/// One local in scope.
+#[derive(Debug, Clone)]
+struct ScopeEntry {
+    name: String,
+    id: LocalId,
+    /// The fn nesting depth the local was bound at (0 = top level).
+    fn_depth: usize,
+}
+
+/// The fn being analyzed: the locals of outer fns it captures.
+#[derive(Debug, Default)]
+struct FnFrame {
+    captures: Vec<LocalId>,
+}
+
+/// Where a `recur` may jump, and with how many values.
+#[derive(Debug, Clone, Copy)]
+struct RecurPoint {
+    target: RecurTarget,
+    arg_count: usize,
+}
+
+/// Position-dependent facts about the expression being analyzed.
+#[derive(Debug, Clone, Copy)]
+struct Ctx {
+    tail: bool,
+    recur: Option<RecurPoint>,
+    /// Set inside `try`, where Clojure forbids `recur` across the boundary.
+    in_try_body: bool,
+}
+
+impl Ctx {
+    fn non_tail(self) -> Self {
+        Self { tail: false, ..self }
+    }
+}
+
+/// Analyzes the top-level forms of one source into a `Unit`.
+pub struct Analyzer<'a> {
+    namespaces: &'a mut Namespaces,
+    source: &'a SourceFile,
+    gensyms: &'a mut Gensyms,
+    scope: Vec<ScopeEntry>,
+    fn_frames: Vec<FnFrame>,
+    locals: LocalNames,
+    next_loop: u32,
+}
+
+type Result<T> = std::result::Result<T, Diagnostic>;
+
+impl<'a> Analyzer<'a> {
+    pub fn new(namespaces: &'a mut Namespaces, source: &'a SourceFile, gensyms: &'a mut Gensyms) -> Self {
+        Self { namespaces, source, gensyms, scope: Vec::new(), fn_frames: Vec::new(), locals: LocalNames::default(), next_loop: 0 }
+    }
+
+    /// The namespace environment, for reading the next form.
+    pub fn namespaces(&self) -> &Namespaces {
+        self.namespaces
+    }
+
+    /// The local names collected so far; the `Unit` for the analyzed forms.
+    pub fn finish(self, forms: Vec<TopLevel>) -> Unit {
+        Unit { forms, locals: self.locals }
+    }
+
+    fn error(&self, pos: Pos, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(self.source, pos, message)
+    }
+
+    /// Analyzes one top-level form. `do` at top level splices its forms, and
+    /// `ns`/`in-ns`/`require` take effect at compile time, as in Clojure.
+    pub fn analyze_top_level(&mut self, form: &Form, out: &mut Vec<TopLevel>) -> Result<()> {
+        let form = self.expand_fully(form)?;
+        if let FormKind::List(items) = &form.kind {
+            if let Some(head) = items.first().and_then(Form::as_symbol) {
+                if head.ns.is_none() && head.name == "do" && !self.is_local(&head.name) {
+                    for item in &items[1..] {
+                        self.analyze_top_level(item, out)?;
+                    }
+                    return Ok(());
+                }
+                if head.ns.is_none() && head.name == "def" {
+                    return self.top_level_def(&form, &items[1..], false, out);
+                }
+                if self.namespaces.refers_to_core(head, "defonce") {
+                    return self.top_level_def(&form, &items[1..], true, out);
+                }
+                if self.namespaces.refers_to_core(head, "ns") {
+                    return self.ns_form(&form, &items[1..]);
+                }
+                if self.namespaces.refers_to_core(head, "in-ns") {
+                    return self.in_ns_form(&form, &items[1..]);
+                }
+                if self.namespaces.refers_to_core(head, "require") {
+                    return self.require_form(&form, &items[1..]);
+                }
+            }
+        }
+        let ctx = Ctx { tail: false, recur: None, in_try_body: false };
+        let expr = self.analyze(&form, ctx)?;
+        out.push(TopLevel::Eval { ns: self.namespaces.current().to_string(), expr });
+        Ok(())
+    }
+
+    /// Macroexpands the head of `form` until it is no longer a macro call.
+    fn expand_fully(&mut self, form: &Form) -> Result<Form> {
+        let mut form = form.clone();
+        while let Some(name) = self.macro_name(&form) {
+            form = expand::expand_core_macro(&name, &form, self.gensyms).map_err(|e| self.error(e.pos, e.message))?;
+        }
+        Ok(form)
+    }
+
+    /// The clojure.core macro a list form calls, unless a local or var shadows it.
+    fn macro_name(&self, form: &Form) -> Option<String> {
+        let FormKind::List(items) = &form.kind else { return None };
+        let head = items.first()?.as_symbol()?;
+        if head.ns.is_none() && self.is_local(&head.name) {
+            return None;
+        }
+        (expand::is_core_macro(&head.name) && self.namespaces.refers_to_core(head, &head.name)).then(|| head.name.clone())
+    }
+
+    fn is_local(&self, name: &str) -> bool {
+        self.scope.iter().any(|entry| entry.name == name)
+    }
+
+    fn top_level_def(&mut self, form: &Form, args: &[Form], once: bool, out: &mut Vec<TopLevel>) -> Result<()> {
+        let (var, init) = self.def_parts(form, args)?;
+        let pos = form.pos;
+        match init {
+            Some(init_form) => {
+                let ctx = Ctx { tail: false, recur: None, in_try_body: false };
+                let init = self.analyze_named(init_form, ctx, &var)?;
+                out.push(TopLevel::Def { var, init, once, pos });
+            }
+            None if once => return Err(self.error(pos, "`defonce` requires an init value")),
+            None => out.push(TopLevel::Declare { var, pos }),
+        }
+        Ok(())
+    }
+
+    /// Checks `(def name doc? init?)`, records the var (so the init can refer
+    /// to it) and returns it with its init form.
+    fn def_parts<'f>(&mut self, form: &Form, args: &'f [Form]) -> Result<(VarRef, Option<&'f Form>)> {
+        let Some((name_form, rest)) = args.split_first() else {
+            return Err(self.error(form.pos, "`def` requires a name"));
+        };
+        let Some(name) = name_form.as_symbol().filter(|n| n.ns.is_none()) else {
+            return Err(self.error(name_form.pos, format!("`def` requires an unqualified symbol name, got {name_form}")));
+        };
+        let mut info = VarInfo { defined_at: Some((self.source.name.clone(), name_form.pos)), ..VarInfo::default() };
+        read_var_meta(name_form.meta.as_deref(), &mut info);
+        let init = match rest {
+            [] => None,
+            [init] => Some(init),
+            [Form { kind: FormKind::Str(doc), .. }, init] => {
+                info.doc = Some(doc.clone());
+                Some(init)
+            }
+            _ => return Err(self.error(form.pos, "too many arguments to `def`")),
+        };
+        Ok((self.namespaces.define(&name.name, info), init))
+    }
+
+    /// Analyzes a def's init, naming an anonymous fn after the var.
+    fn analyze_named(&mut self, form: &Form, ctx: Ctx, var: &VarRef) -> Result<Expr> {
+        let mut expr = self.analyze(form, ctx)?;
+        if let ExprKind::Fn(function) = &mut expr.kind {
+            if function.self_local.is_none() {
+                function.name = var.to_string();
+            }
+        }
+        Ok(expr)
+    }
+
+    /// Analyzes a form in expression position.
+    fn analyze(&mut self, form: &Form, ctx: Ctx) -> Result<Expr> {
+        let pos = form.pos;
+        let kind = match &form.kind {
+            FormKind::Symbol(name) => return self.analyze_symbol(name, pos),
+            FormKind::List(items) if items.is_empty() => ExprKind::Const(Const::List(Vec::new())),
+            FormKind::List(_) => return self.analyze_list(form, ctx),
+            FormKind::Vector(items) => {
+                let items = self.analyze_all(items, ctx)?;
+                match constant_items(&items) {
+                    Some(consts) => ExprKind::Const(Const::Vector(consts)),
+                    None => ExprKind::Vector(items),
+                }
+            }
+            FormKind::Set(items) => {
+                let items = self.analyze_all(items, ctx)?;
+                match constant_items(&items) {
+                    Some(consts) => ExprKind::Const(Const::Set(consts)),
+                    None => ExprKind::Set(items),
+                }
+            }
+            FormKind::Map(entries) => {
+                let mut pairs = Vec::with_capacity(entries.len());
+                for (key, value) in entries {
+                    pairs.push((self.analyze(key, ctx.non_tail())?, self.analyze(value, ctx.non_tail())?));
+                }
+                let consts: Option<Vec<(Const, Const)>> = pairs
+                    .iter()
+                    .map(|(k, v)| match (&k.kind, &v.kind) {
+                        (ExprKind::Const(k), ExprKind::Const(v)) => Some((k.clone(), v.clone())),
+                        _ => None,
+                    })
+                    .collect();
+                match consts {
+                    Some(consts) => ExprKind::Const(Const::Map(consts)),
+                    None => ExprKind::Map(pairs),
+                }
+            }
+            _ => ExprKind::Const(self.constant(form)?),
+        };
+        Ok(Expr { kind, pos })
+    }
+
+    fn analyze_all(&mut self, forms: &[Form], ctx: Ctx) -> Result<Vec<Expr>> {
+        forms.iter().map(|form| self.analyze(form, ctx.non_tail())).collect()
+    }
+
+    /// A literal or quoted form as constant data.
+    fn constant(&self, form: &Form) -> Result<Const> {
+        Ok(match &form.kind {
+            FormKind::Nil => Const::Nil,
+            FormKind::Bool(b) => Const::Bool(*b),
+            FormKind::Int(i) => Const::Int(*i),
+            FormKind::Double(d) => Const::Double(*d),
+            FormKind::Char(c) => Const::Char(*c),
+            FormKind::Str(s) => Const::Str(s.clone()),
+            FormKind::Keyword(k) => Const::Keyword(k.clone()),
+            FormKind::Symbol(s) => Const::Symbol(s.clone()),
+            FormKind::List(items) => Const::List(self.constants(items)?),
+            FormKind::Vector(items) => Const::Vector(self.constants(items)?),
+            FormKind::Set(items) => Const::Set(self.constants(items)?),
+            FormKind::Map(entries) => Const::Map(
+                entries.iter().map(|(k, v)| Ok((self.constant(k)?, self.constant(v)?))).collect::<Result<_>>()?,
+            ),
+            FormKind::BigInt(digits) => {
+                return Err(self.error(form.pos, format!("BigInt literal `{digits}N` is not supported by jankwasm")))
+            }
+            FormKind::BigDecimal(digits) => {
+                return Err(self.error(form.pos, format!("BigDecimal literal `{digits}M` is not supported by jankwasm")))
+            }
+            FormKind::Ratio(n, d) => {
+                return Err(self.error(form.pos, format!("ratio literal `{n}/{d}` is not supported by jankwasm")))
+            }
+            FormKind::Regex(_) => {
+                return Err(self.error(form.pos, format!("regex literal {form} is not supported by jankwasm")))
+            }
+        })
+    }
+
+    fn constants(&self, forms: &[Form]) -> Result<Vec<Const>> {
+        forms.iter().map(|f| self.constant(f)).collect()
+    }
+
+    fn analyze_symbol(&mut self, name: &Name, pos: Pos) -> Result<Expr> {
+        if name.ns.is_none() {
+            if let Some(id) = self.resolve_local(&name.name) {
+                return Ok(Expr { kind: ExprKind::Local(id), pos });
+            }
+        }
+        if name.ns.is_none() && SPECIAL_FORMS.contains(&name.name.as_str()) {
+            return Err(self.error(pos, format!("special form `{}` can't be used as a value", name.name)));
+        }
+        if let Some(var) = self.namespaces.resolve_var(name) {
+            if var.ns == CORE_NS && expand::is_core_macro(&var.name) {
+                return Err(self.error(pos, format!("can't take the value of a macro: #'{var}")));
+            }
+            return Ok(Expr { kind: ExprKind::VarValue(var), pos });
+        }
+        if expand::is_core_macro(&name.name) && (name.ns.is_none() || self.namespaces.resolve_ns(name.ns.as_deref().unwrap_or("")) == Some(CORE_NS)) {
+            return Err(self.error(pos, format!("can't take the value of a macro: #'clojure.core/{}", name.name)));
+        }
+        Err(self.unresolved(name, pos))
+    }
+
+    fn unresolved(&self, name: &Name, pos: Pos) -> Diagnostic {
+        match &name.ns {
+            Some(qualifier) if self.namespaces.resolve_ns(qualifier).is_none() => {
+                self.error(pos, format!("no such namespace: {qualifier} (in `{name}`)"))
+            }
+            Some(_) => self.error(pos, format!("no such var: {name}")),
+            None if name.name.contains('.') || name.name.starts_with('.') => {
+                self.error(pos, format!("Java/C++ interop (`{name}`) is not supported by jankwasm"))
+            }
+            None => self.error(pos, format!("unable to resolve symbol: {name} in this context")),
+        }
+    }
+
+    /// The local `name` refers to, recording captures for every fn it crosses.
+    fn resolve_local(&mut self, name: &str) -> Option<LocalId> {
+        let entry = self.scope.iter().rev().find(|entry| entry.name == name)?.clone();
+        let depth = self.fn_frames.len();
+        for frame in self.fn_frames.iter_mut().skip(entry.fn_depth).take(depth - entry.fn_depth) {
+            if !frame.captures.contains(&entry.id) {
+                frame.captures.push(entry.id);
+            }
+        }
+        Some(entry.id)
+    }
+
+    /// Declares a new local in the innermost scope.
+    fn bind_local(&mut self, name: &Name, pos: Pos) -> Result<LocalId> {
+        if name.ns.is_some() {
+            return Err(self.error(pos, format!("can't bind qualified symbol `{name}` as a local")));
+        }
+        let id = LocalId(self.locals.0.len() as u32);
+        self.locals.0.push(name.name.clone());
+        self.scope.push(ScopeEntry { name: name.name.clone(), id, fn_depth: self.fn_frames.len() });
+        Ok(id)
+    }
+
+    fn analyze_list(&mut self, form: &Form, ctx: Ctx) -> Result<Expr> {
+        let FormKind::List(items) = &form.kind else { unreachable!("analyze_list takes lists") };
+        let head = &items[0];
+        let args = &items[1..];
+        if let Some(name) = head.as_symbol() {
+            let local = name.ns.is_none() && self.is_local(&name.name);
+            if !local && name.ns.is_none() {
+                if SPECIAL_FORMS.contains(&name.name.as_str()) {
+                    return self.analyze_special(&name.name, form, args, ctx);
+                }
+                if UNSUPPORTED_SPECIALS.contains(&name.name.as_str()) {
+                    return Err(self.error(form.pos, format!("special form `{}` is not supported by jankwasm", name.name)));
+                }
+                if name.name.starts_with('.') && name.name.len() > 1 {
+                    return Err(self.error(form.pos, format!("Java/C++ interop (`{}`) is not supported by jankwasm", name.name)));
+                }
+            }
+            if !local {
+                if self.macro_name(form).is_some() {
+                    let expanded = self.expand_fully(form)?;
+                    return self.analyze(&expanded, ctx);
+                }
+                for special_macro in ["defonce", "ns", "in-ns", "require", "defmacro"] {
+                    if self.namespaces.refers_to_core(name, special_macro) {
+                        return self.analyze_special_macro(special_macro, form, args, ctx);
+                    }
+                }
+                if let Some(intrinsic) = self.intrinsic_call(name, args.len()) {
+                    return self.analyze_intrinsic(intrinsic, form, args, ctx);
+                }
+            }
+        }
+        let callee = self.analyze(head, ctx.non_tail())?;
+        let args = self.analyze_all(args, ctx)?;
+        Ok(Expr { kind: ExprKind::Call { callee: Box::new(callee), args }, pos: form.pos })
+    }
+
+    /// Forms that are macros in Clojure but that jankwasm handles itself.
+    fn analyze_special_macro(&mut self, name: &str, form: &Form, args: &[Form], ctx: Ctx) -> Result<Expr> {
+        match name {
+            "defonce" => {
+                let (var, init) = self.def_parts(form, args)?;
+                let Some(init) = init else { return Err(self.error(form.pos, "`defonce` requires an init value")) };
+                let init = self.analyze_named(init, ctx.non_tail(), &var)?;
+                Ok(Expr { kind: ExprKind::Def { var, init: Some(Box::new(init)), once: true }, pos: form.pos })
+            }
+            "defmacro" => Err(self.error(
+                form.pos,
+                "`defmacro` is not supported: jankwasm expands clojure.core's macros only (define a function instead)",
+            )),
+            _ => Err(self.error(form.pos, format!("`{name}` is only allowed as a top-level form"))),
+        }
+    }
+
+    /// The inlined operation for a call of clojure.core's `name` with `argc` arguments, as Clojure's `:inline`.
+    fn intrinsic_call(&self, name: &Name, argc: usize) -> Option<Intrinsic> {
+        Intrinsic::ALL
+            .into_iter()
+            .find(|op| op.accepts(argc) && self.namespaces.refers_to_core(name, op.core_name()))
+    }
+
+    fn analyze_intrinsic(&mut self, op: Intrinsic, form: &Form, args: &[Form], ctx: Ctx) -> Result<Expr> {
+        let mut args = self.analyze_all(args, ctx)?;
+        // Clojure inlines (+ a b c) as (+ (+ a b) c).
+        while args.len() > 2 {
+            let rest = args.split_off(2);
+            let folded = Expr { kind: ExprKind::Intrinsic { op, args }, pos: form.pos };
+            args = std::iter::once(folded).chain(rest).collect();
+        }
+        Ok(Expr { kind: ExprKind::Intrinsic { op, args }, pos: form.pos })
+    }
+}
+
+/// All items as constants, when every one is.
+fn constant_items(items: &[Expr]) -> Option<Vec<Const>> {
+    items
+        .iter()
+        .map(|item| match &item.kind {
+            ExprKind::Const(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Reads `:doc`, `:arglists` and `:private` from a def name's metadata map.
+fn read_var_meta(meta: Option<&Form>, info: &mut VarInfo) {
+    let Some(Form { kind: FormKind::Map(entries), .. }) = meta else { return };
+    for (key, value) in entries {
+        let FormKind::Keyword(key) = &key.kind else { continue };
+        if key.ns.is_some() {
+            continue;
+        }
+        match (key.name.as_str(), &value.kind) {
+            ("doc", FormKind::Str(doc)) => info.doc = Some(doc.clone()),
+            ("private", FormKind::Bool(private)) => info.private = *private,
+            ("arglists", FormKind::List(quoted)) => {
+                if let Some(FormKind::List(lists)) = quoted.get(1).map(|f| &f.kind) {
+                    info.arglists = lists.iter().map(|l| l.to_string()).collect();
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Compile-time knowledge of namespaces: which vars exist, what each
+//! namespace aliases and refers, and which namespace is current. It outlives
+//! one compilation (a file's `ns` form applies to the forms after it, an
+//! editor session keeps its requires), and it is how the reader resolves
+//! `::kw` and syntax-quoted symbols.
+
+use super::ast::VarRef;
+use crate::read::{Name, ReadEnv};
+use crate::source::Pos;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
+
+pub const CORE_NS: &str = "clojure.core";
+
+/// What is known about a var at compile time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VarInfo {
+    pub doc: Option<String>,
+    /// Printed argument vectors, e.g. `["[v]", "[a b & more]"]`.
+    pub arglists: Vec<String>,
+    pub private: bool,
+    /// Where it was defined, when a patch defined it.
+    pub defined_at: Option<(Rc<str>, Pos)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Namespace {
+    pub aliases: HashMap<String, String>,
+    /// Bare names referred from other namespaces (`:refer [x]`).
+    pub refers: HashMap<String, VarRef>,
+    pub vars: BTreeMap<String, VarInfo>,
+    /// clojure.core names hidden by `(:refer-clojure :exclude [...])`.
+    pub excluded_core: HashSet<String>,
+}
+
+/// Every namespace the compiler knows, and the current one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Namespaces {
+    namespaces: BTreeMap<String, Namespace>,
+    current: String,
+}
+
+impl Default for Namespaces {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Namespaces {
+    /// The runtime's namespaces (from runtime-abi's var list) and an empty `user`.
+    pub fn new() -> Self {
+        let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
+        for (ns, name) in jank_runtime_abi::runtime_vars() {
+            namespaces.entry(ns.to_string()).or_default().vars.insert(name.to_string(), VarInfo::default());
+        }
+        namespaces.entry("user".to_string()).or_default();
+        Self { namespaces, current: "user".to_string() }
+    }
+
+    pub fn current(&self) -> &str {
+        &self.current
+    }
+
+    /// Makes `ns` current, creating it when new (`ns` / `in-ns`).
+    pub fn enter(&mut self, ns: &str) {
+        self.namespaces.entry(ns.to_string()).or_default();
+        self.current = ns.to_string();
+    }
+
+    pub fn exists(&self, ns: &str) -> bool {
+        self.namespaces.contains_key(ns)
+    }
+
+    pub fn get(&self, ns: &str) -> Option<&Namespace> {
+        self.namespaces.get(ns)
+    }
+
+    pub fn current_mut(&mut self) -> &mut Namespace {
+        self.namespaces.entry(self.current.clone()).or_default()
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.namespaces.keys().map(String::as_str)
+    }
+
+    pub fn var_info(&self, var: &VarRef) -> Option<&VarInfo> {
+        self.namespaces.get(&var.ns)?.vars.get(&var.name)
+    }
+
+    /// Records a var defined in the current namespace and returns it.
+    pub fn define(&mut self, name: &str, info: VarInfo) -> VarRef {
+        let current = self.current.clone();
+        self.namespaces.entry(current.clone()).or_default().vars.insert(name.to_string(), info);
+        VarRef { ns: current, name: name.to_string() }
+    }
+
+    /// The namespace an alias or full name refers to from the current namespace.
+    pub fn resolve_ns(&self, ns_or_alias: &str) -> Option<&str> {
+        if let Some(target) = self.namespaces.get(&self.current).and_then(|ns| ns.aliases.get(ns_or_alias)) {
+            return Some(target);
+        }
+        self.namespaces.get_key_value(ns_or_alias).map(|(name, _)| name.as_str())
+    }
+
+    /// The var a symbol names from the current namespace, if any.
+    pub fn resolve_var(&self, name: &Name) -> Option<VarRef> {
+        match &name.ns {
+            Some(qualifier) => {
+                let ns = self.resolve_ns(qualifier)?;
+                self.namespaces.get(ns)?.vars.contains_key(&name.name).then(|| VarRef {
+                    ns: ns.to_string(),
+                    name: name.name.clone(),
+                })
+            }
+            None => {
+                let current = self.namespaces.get(&self.current)?;
+                if current.vars.contains_key(&name.name) {
+                    return Some(VarRef { ns: self.current.clone(), name: name.name.clone() });
+                }
+                if let Some(var) = current.refers.get(&name.name) {
+                    return Some(var.clone());
+                }
+                let core_has = self.namespaces.get(CORE_NS).is_some_and(|core| core.vars.contains_key(&name.name));
+                (core_has && !current.excluded_core.contains(&name.name))
+                    .then(|| VarRef { ns: CORE_NS.to_string(), name: name.name.clone() })
+            }
+        }
+    }
+
+    /// True when a bare symbol in the current namespace means the clojure.core var `core_name`.
+    pub fn refers_to_core(&self, name: &Name, core_name: &str) -> bool {
+        match &name.ns {
+            Some(qualifier) => name.name == core_name && self.resolve_ns(qualifier) == Some(CORE_NS),
+            None => {
+                name.name == core_name
+                    && self.namespaces.get(&self.current).is_some_and(|ns| {
+                        !ns.vars.contains_key(core_name)
+                            && !ns.refers.contains_key(core_name)
+                            && !ns.excluded_core.contains(core_name)
+                    })
+            }
+        }
+    }
+}
+
+impl ReadEnv for Namespaces {
+    fn current_ns(&self) -> &str {
+        &self.current
+    }
+
+    fn resolve_alias(&self, alias: &str) -> Option<String> {
+        self.namespaces.get(&self.current)?.aliases.get(alias).cloned()
+    }
+
+    fn syntax_quote_symbol(&self, name: &Name) -> Name {
+        if let Some(var) = self.resolve_var(name) {
+            return Name::qualified(var.ns, var.name);
+        }
+        match &name.ns {
+            Some(qualifier) => {
+                let ns = self.resolve_ns(qualifier).unwrap_or(qualifier);
+                Name::qualified(ns, name.name.clone())
+            }
+            None if crate::expand::is_core_macro(&name.name) => Name::qualified(CORE_NS, name.name.clone()),
+            None => Name::qualified(self.current.clone(), name.name.clone()),
+        }
+    }
+}

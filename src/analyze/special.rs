@@ -1,0 +1,543 @@
+//! The special forms, and the namespace forms (`ns`, `in-ns`, `require`)
+//! that act at compile time.
+
+use super::ast::*;
+use super::{Analyzer, Ctx, FnFrame, RecurPoint, Result};
+use crate::read::{Form, FormKind, Name};
+use crate::source::Pos;
+
+/// Clojure's limit on fixed parameters.
+const MAX_PARAMS: usize = 20;
+
+impl Analyzer<'_> {
+    pub(super) fn analyze_special(&mut self, name: &str, form: &Form, args: &[Form], ctx: Ctx) -> Result<Expr> {
+        let pos = form.pos;
+        let kind = match name {
+            "quote" => match args {
+                [quoted] => ExprKind::Const(self.constant(quoted)?),
+                _ => return Err(self.error(pos, "`quote` takes exactly one form")),
+            },
+            "if" => self.analyze_if(form, args, ctx)?,
+            "do" => self.analyze_do(args, ctx, pos)?,
+            "let*" => self.analyze_let(form, args, ctx)?,
+            "loop*" => self.analyze_loop(form, args, ctx)?,
+            "recur" => self.analyze_recur(form, args, ctx)?,
+            "fn*" => ExprKind::Fn(Box::new(self.analyze_fn(form, args)?)),
+            "letfn*" => self.analyze_letfn(form, args, ctx)?,
+            "def" => {
+                let (var, init) = self.def_parts(form, args)?;
+                let init = match init {
+                    Some(init) => Some(Box::new(self.analyze_named(init, ctx.non_tail(), &var)?)),
+                    None => None,
+                };
+                ExprKind::Def { var, init, once: false }
+            }
+            "var" => match args {
+                [Form { kind: FormKind::Symbol(name), pos: sym_pos, .. }] => match self.namespaces.resolve_var(name) {
+                    Some(var) => ExprKind::TheVar(var),
+                    None => return Err(self.unresolved(name, *sym_pos)),
+                },
+                _ => return Err(self.error(pos, "`var` takes exactly one symbol")),
+            },
+            "throw" => match args {
+                [value] => ExprKind::Throw(Box::new(self.analyze(value, ctx.non_tail())?)),
+                _ => return Err(self.error(pos, "`throw` takes exactly one value")),
+            },
+            "try" => self.analyze_try(args, ctx, pos)?,
+            "case*" => self.analyze_case(form, args, ctx)?,
+            other => return Err(self.error(pos, format!("special form `{other}` is not supported by jankwasm"))),
+        };
+        Ok(Expr { kind, pos })
+    }
+
+    fn analyze_if(&mut self, form: &Form, args: &[Form], ctx: Ctx) -> Result<ExprKind> {
+        let (test, then, otherwise) = match args {
+            [test, then] => (test, then, None),
+            [test, then, otherwise] => (test, then, Some(otherwise)),
+            _ if args.len() < 2 => return Err(self.error(form.pos, "too few arguments to `if`")),
+            _ => return Err(self.error(form.pos, "too many arguments to `if`")),
+        };
+        let test = self.analyze(test, ctx.non_tail())?;
+        let then = self.analyze(then, ctx)?;
+        let otherwise = match otherwise {
+            Some(form) => self.analyze(form, ctx)?,
+            None => Expr { kind: ExprKind::Const(Const::Nil), pos: form.pos },
+        };
+        Ok(ExprKind::If { test: Box::new(test), then: Box::new(then), otherwise: Box::new(otherwise) })
+    }
+
+    fn analyze_do(&mut self, args: &[Form], ctx: Ctx, pos: Pos) -> Result<ExprKind> {
+        let Some((last, statements)) = args.split_last() else {
+            return Ok(ExprKind::Const(Const::Nil));
+        };
+        let statements = self.analyze_all(statements, ctx)?;
+        let ret = self.analyze(last, ctx)?;
+        if statements.is_empty() {
+            return Ok(ret.kind);
+        }
+        let _ = pos;
+        Ok(ExprKind::Do { statements, ret: Box::new(ret) })
+    }
+
+    /// The `[name init ...]` vector of let*/loop*/letfn*, checked.
+    fn binding_pairs<'f>(&self, form: &Form, args: &'f [Form], what: &str) -> Result<&'f [Form]> {
+        match args.first().map(|f| &f.kind) {
+            Some(FormKind::Vector(items)) if items.len() % 2 == 0 => Ok(items),
+            Some(FormKind::Vector(_)) => {
+                Err(self.error(args[0].pos, format!("`{what}` requires an even number of forms in its binding vector")))
+            }
+            _ => Err(self.error(form.pos, format!("`{what}` requires a vector for its bindings"))),
+        }
+    }
+
+    fn binding_name<'f>(&self, form: &'f Form, what: &str) -> Result<&'f Name> {
+        match form.as_symbol() {
+            Some(name) if name.ns.is_none() => Ok(name),
+            _ => Err(self.error(form.pos, format!("bad binding form in `{what}`, expected a symbol, got {form}"))),
+        }
+    }
+
+    fn analyze_bindings(&mut self, pairs: &[Form], what: &str, ctx: Ctx) -> Result<Vec<(LocalId, Expr)>> {
+        let mut bindings = Vec::with_capacity(pairs.len() / 2);
+        for pair in pairs.chunks(2) {
+            let name = self.binding_name(&pair[0], what)?.clone();
+            let init = self.analyze(&pair[1], ctx.non_tail())?;
+            let id = self.bind_local(&name, pair[0].pos)?;
+            bindings.push((id, init));
+        }
+        Ok(bindings)
+    }
+
+    fn analyze_body(&mut self, forms: &[Form], ctx: Ctx, pos: Pos) -> Result<Expr> {
+        let kind = self.analyze_do(forms, ctx, pos)?;
+        Ok(Expr { kind, pos: forms.last().map_or(pos, |f| f.pos) })
+    }
+
+    fn analyze_let(&mut self, form: &Form, args: &[Form], ctx: Ctx) -> Result<ExprKind> {
+        let pairs = self.binding_pairs(form, args, "let*")?;
+        let scope_len = self.scope.len();
+        let bindings = self.analyze_bindings(pairs, "let*", ctx);
+        let result = bindings.and_then(|bindings| {
+            let body = self.analyze_body(&args[1..], ctx, form.pos)?;
+            Ok(ExprKind::Let { bindings, body: Box::new(body) })
+        });
+        self.scope.truncate(scope_len);
+        result
+    }
+
+    fn analyze_loop(&mut self, form: &Form, args: &[Form], ctx: Ctx) -> Result<ExprKind> {
+        let pairs = self.binding_pairs(form, args, "loop*")?;
+        let scope_len = self.scope.len();
+        let id = LoopId(self.next_loop);
+        self.next_loop += 1;
+        let result = self.analyze_bindings(pairs, "loop*", ctx).and_then(|bindings| {
+            let loop_ctx = Ctx {
+                tail: true,
+                recur: Some(RecurPoint { target: RecurTarget::Loop(id), arg_count: bindings.len() }),
+                in_try_body: false,
+            };
+            let body = self.analyze_body(&args[1..], loop_ctx, form.pos)?;
+            Ok(ExprKind::Loop { id, bindings, body: Box::new(body) })
+        });
+        self.scope.truncate(scope_len);
+        result
+    }
+
+    fn analyze_recur(&mut self, form: &Form, args: &[Form], ctx: Ctx) -> Result<ExprKind> {
+        if ctx.in_try_body {
+            return Err(self.error(form.pos, "cannot recur across try"));
+        }
+        let Some(point) = ctx.recur.filter(|_| ctx.tail) else {
+            return Err(self.error(form.pos, "can only recur from tail position"));
+        };
+        if args.len() != point.arg_count {
+            return Err(self.error(
+                form.pos,
+                format!("mismatched argument count to recur, expected: {} args, got: {}", point.arg_count, args.len()),
+            ));
+        }
+        let args = self.analyze_all(args, ctx)?;
+        Ok(ExprKind::Recur { target: point.target, args })
+    }
+
+    /// `(fn* name? [params] body...)` or `(fn* name? ([params] body...)+)`.
+    pub(super) fn analyze_fn(&mut self, form: &Form, args: &[Form]) -> Result<FnExpr> {
+        let mut rest = args;
+        let mut self_name = None;
+        if let Some((Form { kind: FormKind::Symbol(name), pos, .. }, tail)) = rest.split_first() {
+            if name.ns.is_some() {
+                return Err(self.error(*pos, format!("fn name must be an unqualified symbol, got {name}")));
+            }
+            self_name = Some((name.clone(), *pos));
+            rest = tail;
+        }
+        let arity_forms: Vec<(&Form, &[Form])> = match rest.first().map(|f| &f.kind) {
+            Some(FormKind::Vector(_)) => vec![(&rest[0], &rest[1..])],
+            Some(FormKind::List(_)) => rest
+                .iter()
+                .map(|arity| match &arity.kind {
+                    FormKind::List(items) if matches!(items.first().map(|f| &f.kind), Some(FormKind::Vector(_))) => {
+                        Ok((&items[0], &items[1..]))
+                    }
+                    _ => Err(self.error(arity.pos, format!("expected an arity `([params] body)`, got {arity}"))),
+                })
+                .collect::<Result<_>>()?,
+            Some(_) => return Err(self.error(rest[0].pos, format!("expected a parameter vector, got {}", rest[0]))),
+            None => return Err(self.error(form.pos, "`fn*` requires a parameter vector")),
+        };
+        let scope_len = self.scope.len();
+        self.fn_frames.push(FnFrame::default());
+        let result = self.analyze_fn_arities(form, self_name.as_ref(), &arity_forms);
+        let frame = self.fn_frames.pop().unwrap_or_default();
+        self.scope.truncate(scope_len);
+        let (self_local, arities) = result?;
+        let ns = self.namespaces.current();
+        let name = match &self_name {
+            Some((name, _)) => format!("{ns}/{}", name.name),
+            None => format!("{ns}/fn"),
+        };
+        Ok(FnExpr { name, self_local, arities, captures: frame.captures, pos: form.pos })
+    }
+
+    fn analyze_fn_arities(
+        &mut self,
+        form: &Form,
+        self_name: Option<&(Name, Pos)>,
+        arity_forms: &[(&Form, &[Form])],
+    ) -> Result<(Option<LocalId>, Vec<Arity>)> {
+        let self_local = match self_name {
+            Some((name, pos)) => Some(self.bind_local(name, *pos)?),
+            None => None,
+        };
+        let mut arities: Vec<Arity> = Vec::new();
+        for (params, body) in arity_forms {
+            let arity = self.analyze_arity(params, body)?;
+            let variadic = arity.rest.is_some();
+            if arities.iter().any(|a| a.rest.is_none() && !variadic && a.params.len() == arity.params.len()) {
+                return Err(self.error(params.pos, "can't have 2 overloads with the same arity"));
+            }
+            if variadic && arities.iter().any(|a| a.rest.is_some()) {
+                return Err(self.error(params.pos, "can't have more than 1 variadic overload"));
+            }
+            arities.push(arity);
+        }
+        if let Some(variadic) = arities.iter().find(|a| a.rest.is_some()) {
+            if arities.iter().any(|a| a.rest.is_none() && a.params.len() > variadic.params.len()) {
+                return Err(self.error(
+                    form.pos,
+                    "can't have fixed arity function with more params than variadic function",
+                ));
+            }
+        }
+        Ok((self_local, arities))
+    }
+
+    fn analyze_arity(&mut self, params_form: &Form, body: &[Form]) -> Result<Arity> {
+        let FormKind::Vector(params) = &params_form.kind else {
+            return Err(self.error(params_form.pos, "expected a parameter vector"));
+        };
+        let scope_len = self.scope.len();
+        let result = (|| {
+            let mut fixed = Vec::new();
+            let mut rest = None;
+            let mut iter = params.iter();
+            while let Some(param) = iter.next() {
+                if param.is_symbol("&") {
+                    let Some(rest_param) = iter.next() else {
+                        return Err(self.error(param.pos, "`&` must be followed by a parameter name"));
+                    };
+                    let name = self.param_name(rest_param)?.clone();
+                    rest = Some(self.bind_local(&name, rest_param.pos)?);
+                    if let Some(extra) = iter.next() {
+                        return Err(self.error(extra.pos, "only one parameter may follow `&`"));
+                    }
+                    break;
+                }
+                let name = self.param_name(param)?.clone();
+                fixed.push(self.bind_local(&name, param.pos)?);
+            }
+            if fixed.len() > MAX_PARAMS {
+                return Err(self.error(params_form.pos, format!("can't specify more than {MAX_PARAMS} params")));
+            }
+            let param_count = fixed.len() + usize::from(rest.is_some());
+            let ctx = Ctx {
+                tail: true,
+                recur: Some(RecurPoint { target: RecurTarget::FnArity, arg_count: param_count }),
+                in_try_body: false,
+            };
+            let body = self.analyze_body(body, ctx, params_form.pos)?;
+            Ok(Arity { params: fixed, rest, body, pos: params_form.pos })
+        })();
+        self.scope.truncate(scope_len);
+        result
+    }
+
+    fn param_name<'f>(&self, param: &'f Form) -> Result<&'f Name> {
+        match param.as_symbol() {
+            Some(name) if name.ns.is_none() && name.name != "&" => Ok(name),
+            _ => Err(self.error(param.pos, format!("fn params must be symbols, got {param}"))),
+        }
+    }
+
+    fn analyze_letfn(&mut self, form: &Form, args: &[Form], ctx: Ctx) -> Result<ExprKind> {
+        let pairs = self.binding_pairs(form, args, "letfn*")?;
+        let scope_len = self.scope.len();
+        let result = (|| {
+            let mut ids = Vec::new();
+            for pair in pairs.chunks(2) {
+                let name = self.binding_name(&pair[0], "letfn*")?.clone();
+                ids.push(self.bind_local(&name, pair[0].pos)?);
+            }
+            let mut bindings = Vec::new();
+            for (pair, id) in pairs.chunks(2).zip(ids) {
+                let init = self.expand_fully(&pair[1])?;
+                let fn_args = match &init.kind {
+                    FormKind::List(items) if items.first().is_some_and(|h| h.is_symbol("fn*")) => &items[1..],
+                    _ => return Err(self.error(pair[1].pos, "`letfn*` bindings must be fns")),
+                };
+                bindings.push((id, self.analyze_fn(&init, fn_args)?));
+            }
+            let body = self.analyze_body(&args[1..], ctx, form.pos)?;
+            Ok(ExprKind::LetFn { bindings, body: Box::new(body) })
+        })();
+        self.scope.truncate(scope_len);
+        result
+    }
+
+    /// `(try body... (catch Class e body...)* (finally body...)?)`.
+    fn analyze_try(&mut self, args: &[Form], ctx: Ctx, pos: Pos) -> Result<ExprKind> {
+        let clause_start = args.iter().position(|f| clause_head(f).is_some()).unwrap_or(args.len());
+        let body_ctx = Ctx { tail: false, in_try_body: true, ..ctx };
+        let body = self.analyze_body(&args[..clause_start], body_ctx, pos)?;
+        let mut catches = Vec::new();
+        let mut finally = None;
+        for clause in &args[clause_start..] {
+            let FormKind::List(items) = &clause.kind else {
+                return Err(self.error(clause.pos, "only `catch` and `finally` clauses may follow the body of `try`"));
+            };
+            match clause_head(clause) {
+                Some("catch") if finally.is_some() => {
+                    return Err(self.error(clause.pos, "`finally` must be the last clause of `try`"))
+                }
+                Some("catch") => {
+                    let [_, class, binding, body @ ..] = items.as_slice() else {
+                        return Err(self.error(clause.pos, "`catch` requires a class and a binding symbol"));
+                    };
+                    let class = self.catch_class(class)?;
+                    let name = self.binding_name(binding, "catch")?.clone();
+                    let scope_len = self.scope.len();
+                    let local = self.bind_local(&name, binding.pos);
+                    let result = local.and_then(|local| {
+                        let body = self.analyze_body(body, Ctx { tail: false, in_try_body: true, ..ctx }, clause.pos)?;
+                        Ok(Catch { class, local, body })
+                    });
+                    self.scope.truncate(scope_len);
+                    catches.push(result?);
+                }
+                Some("finally") if finally.is_some() => {
+                    return Err(self.error(clause.pos, "only one `finally` clause is allowed in `try`"))
+                }
+                Some("finally") => {
+                    let ctx = Ctx { tail: false, in_try_body: true, ..ctx };
+                    finally = Some(Box::new(self.analyze_body(&items[1..], ctx, clause.pos)?));
+                }
+                _ => return Err(self.error(clause.pos, "only `catch` and `finally` clauses may follow them in `try`")),
+            }
+        }
+        Ok(ExprKind::Try { body: Box::new(body), catches, finally })
+    }
+
+    fn catch_class(&self, class: &Form) -> Result<CatchClass> {
+        match &class.kind {
+            FormKind::Keyword(k) if k.ns.is_none() && k.name == "default" => Ok(CatchClass::Any),
+            FormKind::Symbol(name) => match name.to_string().as_str() {
+                "Exception" | "Throwable" | "Object" | "java.lang.Exception" | "java.lang.Throwable"
+                | "java.lang.Object" | "RuntimeException" | "java.lang.RuntimeException" => Ok(CatchClass::Any),
+                "ExceptionInfo" | "clojure.lang.ExceptionInfo" => Ok(CatchClass::ExceptionInfo),
+                other => Err(self.error(
+                    class.pos,
+                    format!(
+                        "catch class `{other}` is not supported: use :default, Exception, Throwable or ExceptionInfo"
+                    ),
+                )),
+            },
+            _ => Err(self.error(class.pos, format!("expected a class name or :default after `catch`, got {class}"))),
+        }
+    }
+
+    /// `(case* expr test result ... default?)`, with `(a b)` grouping alternatives.
+    fn analyze_case(&mut self, form: &Form, args: &[Form], ctx: Ctx) -> Result<ExprKind> {
+        let Some((test, clauses)) = args.split_first() else {
+            return Err(self.error(form.pos, "`case` requires an expression to test"));
+        };
+        let test = self.analyze(test, ctx.non_tail())?;
+        let mut analyzed: Vec<CaseClause> = Vec::new();
+        let mut seen: Vec<Const> = Vec::new();
+        for pair in clauses.chunks(2) {
+            let [tests_form, body] = pair else { continue };
+            let tests = match &tests_form.kind {
+                FormKind::List(items) => self.constants(items)?,
+                _ => vec![self.constant(tests_form)?],
+            };
+            for constant in &tests {
+                if seen.contains(constant) {
+                    return Err(self.error(tests_form.pos, format!("duplicate case test constant: {tests_form}")));
+                }
+                seen.push(constant.clone());
+            }
+            let body = self.analyze(body, ctx)?;
+            analyzed.push(CaseClause { tests, body });
+        }
+        let default = match clauses.len() % 2 {
+            1 => Some(Box::new(self.analyze(&clauses[clauses.len() - 1], ctx)?)),
+            _ => None,
+        };
+        Ok(ExprKind::Case { test: Box::new(test), clauses: analyzed, default })
+    }
+
+    /// `(ns name doc? attrs? (:require ...)* (:refer-clojure :exclude [...])*)`.
+    pub(super) fn ns_form(&mut self, form: &Form, args: &[Form]) -> Result<()> {
+        let Some(name) = args.first().and_then(Form::as_symbol).filter(|n| n.ns.is_none()) else {
+            return Err(self.error(form.pos, "`ns` requires a namespace name symbol"));
+        };
+        self.namespaces.enter(&name.name);
+        for clause in &args[1..] {
+            match &clause.kind {
+                FormKind::Str(_) | FormKind::Map(_) => {}
+                FormKind::List(items) => {
+                    let head = match items.first().map(|h| &h.kind) {
+                        Some(FormKind::Keyword(k)) if k.ns.is_none() => k.name.as_str(),
+                        _ => return Err(self.error(clause.pos, format!("unsupported `ns` clause: {clause}"))),
+                    };
+                    match head {
+                        "require" => {
+                            for spec in &items[1..] {
+                                self.require_spec(spec)?;
+                            }
+                        }
+                        "refer-clojure" => self.refer_clojure(clause, &items[1..])?,
+                        _ => return Err(self.error(clause.pos, format!("unsupported `ns` clause `(:{head} ...)`"))),
+                    }
+                }
+                _ => return Err(self.error(clause.pos, format!("unsupported `ns` clause: {clause}"))),
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn in_ns_form(&mut self, form: &Form, args: &[Form]) -> Result<()> {
+        match args {
+            [quoted] => match quoted_form(quoted).and_then(Form::as_symbol) {
+                Some(name) if name.ns.is_none() => {
+                    self.namespaces.enter(&name.name);
+                    Ok(())
+                }
+                _ => Err(self.error(quoted.pos, "`in-ns` requires a quoted namespace symbol")),
+            },
+            _ => Err(self.error(form.pos, "`in-ns` takes one quoted symbol")),
+        }
+    }
+
+    pub(super) fn require_form(&mut self, form: &Form, args: &[Form]) -> Result<()> {
+        if args.is_empty() {
+            return Err(self.error(form.pos, "`require` requires at least one libspec"));
+        }
+        for arg in args {
+            let Some(spec) = quoted_form(arg) else {
+                return Err(self.error(arg.pos, "`require` takes quoted libspecs, e.g. '[clojure.set :as set]"));
+            };
+            self.require_spec(spec)?;
+        }
+        Ok(())
+    }
+
+    /// `x`, `[x :as y]`, `[x :refer [a b]]`, `[x :refer :all]`.
+    fn require_spec(&mut self, spec: &Form) -> Result<()> {
+        let (lib, options): (&Form, &[Form]) = match &spec.kind {
+            FormKind::Symbol(_) => (spec, &[]),
+            FormKind::Vector(items) if !items.is_empty() => (&items[0], &items[1..]),
+            _ => return Err(self.error(spec.pos, format!("unsupported libspec: {spec}"))),
+        };
+        let Some(lib_name) = lib.as_symbol().filter(|n| n.ns.is_none()).map(|n| n.name.clone()) else {
+            return Err(self.error(lib.pos, format!("libspec must start with a namespace symbol, got {lib}")));
+        };
+        if !self.namespaces.exists(&lib_name) {
+            return Err(self.error(lib.pos, format!("could not locate namespace {lib_name}")));
+        }
+        if options.len() % 2 != 0 {
+            return Err(self.error(spec.pos, "libspec options must come in keyword/value pairs"));
+        }
+        for pair in options.chunks(2) {
+            let (option, value) = (&pair[0], &pair[1]);
+            match (&option.kind, &value.kind) {
+                (FormKind::Keyword(k), FormKind::Symbol(alias)) if k.ns.is_none() && (k.name == "as" || k.name == "as-alias") && alias.ns.is_none() => {
+                    self.namespaces.current_mut().aliases.insert(alias.name.clone(), lib_name.clone());
+                }
+                (FormKind::Keyword(k), FormKind::Vector(names)) if k.ns.is_none() && k.name == "refer" => {
+                    for name_form in names {
+                        let Some(name) = name_form.as_symbol().filter(|n| n.ns.is_none()) else {
+                            return Err(self.error(name_form.pos, format!("`:refer` takes symbols, got {name_form}")));
+                        };
+                        let exists = self.namespaces.get(&lib_name).is_some_and(|ns| ns.vars.contains_key(&name.name));
+                        if !exists {
+                            return Err(self.error(name_form.pos, format!("{} does not exist in {lib_name}", name.name)));
+                        }
+                        let var = VarRef { ns: lib_name.clone(), name: name.name.clone() };
+                        self.namespaces.current_mut().refers.insert(name.name.clone(), var);
+                    }
+                }
+                (FormKind::Keyword(k), FormKind::Keyword(all)) if k.ns.is_none() && k.name == "refer" && all.name == "all" => {
+                    let names: Vec<String> = self
+                        .namespaces
+                        .get(&lib_name)
+                        .map(|ns| ns.vars.iter().filter(|(_, info)| !info.private).map(|(n, _)| n.clone()).collect())
+                        .unwrap_or_default();
+                    for name in names {
+                        let var = VarRef { ns: lib_name.clone(), name: name.clone() };
+                        self.namespaces.current_mut().refers.insert(name, var);
+                    }
+                }
+                _ => return Err(self.error(option.pos, format!("unsupported libspec option {option} {value}"))),
+            }
+        }
+        Ok(())
+    }
+
+    fn refer_clojure(&mut self, clause: &Form, options: &[Form]) -> Result<()> {
+        match options {
+            [Form { kind: FormKind::Keyword(k), .. }, Form { kind: FormKind::Vector(names), .. }]
+                if k.ns.is_none() && k.name == "exclude" =>
+            {
+                for name in names {
+                    let Some(name) = name.as_symbol() else {
+                        return Err(self.error(name.pos, "`:exclude` takes symbols"));
+                    };
+                    self.namespaces.current_mut().excluded_core.insert(name.name.clone());
+                }
+                Ok(())
+            }
+            _ => Err(self.error(clause.pos, "only `(:refer-clojure :exclude [names])` is supported")),
+        }
+    }
+}
+
+/// `catch` or `finally` when `form` is such a clause.
+fn clause_head(form: &Form) -> Option<&'static str> {
+    let FormKind::List(items) = &form.kind else { return None };
+    let head = items.first()?;
+    if head.is_symbol("catch") {
+        Some("catch")
+    } else if head.is_symbol("finally") {
+        Some("finally")
+    } else {
+        None
+    }
+}
+
+/// The form inside `(quote form)`.
+fn quoted_form(form: &Form) -> Option<&Form> {
+    match &form.kind {
+        FormKind::List(items) if items.len() == 2 && items[0].is_symbol("quote") => Some(&items[1]),
+        _ => None,
+    }
+}

@@ -1,0 +1,831 @@
+//! Function bodies: analyzed expressions to wasm instructions. Every value is
+//! an i32 object pointer; a helper or call that returns NULL has thrown, and
+//! control branches to the innermost handler (a `try`, or the function's
+//! exit, which returns NULL to its caller). Calls and collection literals
+//! pass their values in an array in this function's shadow-stack frame.
+
+use super::{Constant, ModuleBuilder};
+use crate::analyze::ast::*;
+use crate::diag::Diagnostic;
+use std::collections::HashMap;
+use wasm_encoder::{BlockType, Instruction as I, MemArg, ValType};
+
+/// A global, resolved to an index when the module is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlobalRef {
+    MemoryBase,
+    TableBase,
+    StackPointer,
+    Constant(u32),
+    Var(u32),
+}
+
+/// One instruction, with calls and globals still symbolic.
+#[derive(Debug, Clone)]
+pub enum Op {
+    I(I<'static>),
+    /// Call the imported helper of that name.
+    Helper(&'static str),
+    Global(GlobalRef),
+    GlobalSet(GlobalRef),
+}
+
+/// A defined function: `params` i32 parameters, `results` (0 or 1) i32 result, `locals` extra i32 locals.
+#[derive(Debug, Clone)]
+pub struct FuncDef {
+    pub params: u32,
+    pub results: u32,
+    pub locals: u32,
+    pub ops: Vec<Op>,
+}
+
+pub fn mem_arg(offset: u64) -> MemArg {
+    MemArg { offset, align: 2, target: wasm_encoder::MemArgTarget::Memory(0), ordering: None }
+}
+
+/// Helpers that can return NULL (a thrown exception) and so need a check after the call.
+fn may_throw(helper: &str) -> bool {
+    !matches!(
+        helper,
+        "jank_box_integer"
+            | "jank_box_double"
+            | "jank_box_boolean"
+            | "jank_make_string"
+            | "jank_make_string_n"
+            | "jank_make_keyword"
+            | "jank_make_symbol"
+            | "jank_make_char"
+            | "jank_make_vector"
+            | "jank_make_list"
+            | "jank_nil_value"
+            | "jank_var_intern"
+            | "jank_var_bind_root"
+            | "jank_closure_env"
+            | "jank_make_fn"
+            | "jank_exception_take"
+            | "jank_throw"
+    )
+}
+
+/// Where `recur` jumps and which locals it assigns.
+struct RecurFrame {
+    target: RecurTarget,
+    label: usize,
+    locals: Vec<u32>,
+}
+
+/// Generates one function.
+pub struct FnCodegen<'m, 'u> {
+    module: &'m mut ModuleBuilder<'u>,
+    params: u32,
+    next_local: u32,
+    locals: HashMap<LocalId, u32>,
+    ops: Vec<Op>,
+    /// Open blocks/loops; a label's absolute index is its position here.
+    labels: usize,
+    throw_label: usize,
+    recur: Vec<RecurFrame>,
+    frame_size: u32,
+    frame_local: Option<u32>,
+    scratch: Option<u32>,
+}
+
+type Result<T> = std::result::Result<T, Diagnostic>;
+
+impl<'m, 'u> FnCodegen<'m, 'u> {
+    /// Starts a function of `params` i32 parameters whose body leaves one value.
+    pub fn new(module: &'m mut ModuleBuilder<'u>, params: u32) -> Self {
+        let mut codegen = Self {
+            module,
+            params,
+            next_local: params,
+            locals: HashMap::new(),
+            ops: Vec::new(),
+            labels: 0,
+            throw_label: 1,
+            recur: Vec::new(),
+            frame_size: 0,
+            frame_local: None,
+            scratch: None,
+        };
+        codegen.open(BlockType::Result(ValType::I32), false);
+        codegen.open(BlockType::Empty, false);
+        codegen
+    }
+
+    /// One arity of `function`: `(self?, p0.., rest?) -> value`, its body a recur target.
+    pub fn arity(
+        module: &'m mut ModuleBuilder<'u>,
+        function: &FnExpr,
+        arity: &Arity,
+        with_self: bool,
+    ) -> Result<FuncDef> {
+        let param_count = u32::from(with_self) + arity.params.len() as u32 + u32::from(arity.rest.is_some());
+        let mut codegen = FnCodegen::new(module, param_count);
+        let first_param = u32::from(with_self);
+        if let (Some(self_local), true) = (function.self_local, with_self) {
+            codegen.locals.insert(self_local, 0);
+        }
+        let mut recur_locals = Vec::new();
+        for (index, param) in arity.params.iter().chain(arity.rest.iter()).enumerate() {
+            let wasm_local = first_param + index as u32;
+            codegen.locals.insert(*param, wasm_local);
+            recur_locals.push(wasm_local);
+        }
+        if !function.captures.is_empty() {
+            let env = codegen.new_local();
+            codegen.push(I::LocalGet(0));
+            codegen.helper("jank_closure_env");
+            codegen.push(I::LocalSet(env));
+            for (slot, captured) in function.captures.iter().enumerate() {
+                let local = codegen.new_local();
+                codegen.push(I::LocalGet(env));
+                codegen.push(I::I32Load(mem_arg(4 * slot as u64)));
+                codegen.push(I::LocalSet(local));
+                codegen.locals.insert(*captured, local);
+            }
+        }
+        codegen.open(BlockType::Result(ValType::I32), true);
+        codegen.recur.push(RecurFrame { target: RecurTarget::FnArity, label: codegen.labels - 1, locals: recur_locals });
+        codegen.expr(&arity.body)?;
+        codegen.close();
+        Ok(codegen.finish())
+    }
+
+    /// The start function: relocations, var handles, constants.
+    pub fn start(module: &'m mut ModuleBuilder<'u>, relocs: &[(u32, super::data::RelocTarget)]) -> FuncDef {
+        let mut codegen = FnCodegen::new(module, 0);
+        for (slot, target) in relocs {
+            codegen.ops.push(Op::Global(GlobalRef::MemoryBase));
+            let (base, offset) = match target {
+                super::data::RelocTarget::Data(offset) => (GlobalRef::MemoryBase, *offset),
+                super::data::RelocTarget::Table(slot) => (GlobalRef::TableBase, *slot),
+            };
+            codegen.ops.push(Op::Global(base));
+            codegen.push(I::I32Const(offset as i32));
+            codegen.push(I::I32Add);
+            codegen.push(I::I32Store(mem_arg(u64::from(*slot))));
+        }
+        for index in 0..codegen.module.vars.len() {
+            let var = codegen.module.vars[index].clone();
+            codegen.data_string(&var.ns);
+            codegen.data_string(&var.name);
+            codegen.helper("jank_var_intern");
+            codegen.ops.push(Op::GlobalSet(GlobalRef::Var(index as u32)));
+        }
+        for index in 0..codegen.module.constants.len() {
+            let constant = codegen.module.constants[index].clone();
+            codegen.create_constant(&constant);
+            codegen.ops.push(Op::GlobalSet(GlobalRef::Constant(index as u32)));
+        }
+        codegen.push(I::I32Const(0));
+        let mut func = codegen.finish();
+        func.results = 0;
+        let end = func.ops.pop();
+        func.ops.push(Op::I(I::Drop));
+        func.ops.extend(end);
+        func
+    }
+
+    /// Closes the function: frame prologue/epilogue around the body.
+    pub fn finish(mut self) -> FuncDef {
+        // Leave the throw block with the body's value, or NULL when it threw.
+        self.br(0);
+        self.close();
+        self.push(I::I32Const(0));
+        self.close();
+        let mut ops = Vec::new();
+        if let (Some(frame), true) = (self.frame_local, self.frame_size > 0) {
+            let size = self.frame_size.next_multiple_of(16) as i32;
+            ops.push(Op::Global(GlobalRef::StackPointer));
+            ops.push(Op::I(I::I32Const(size)));
+            ops.push(Op::I(I::I32Sub));
+            ops.push(Op::I(I::LocalTee(frame)));
+            ops.push(Op::GlobalSet(GlobalRef::StackPointer));
+            ops.append(&mut self.ops);
+            let result = self.next_local;
+            self.next_local += 1;
+            ops.push(Op::I(I::LocalSet(result)));
+            ops.push(Op::I(I::LocalGet(frame)));
+            ops.push(Op::I(I::I32Const(size)));
+            ops.push(Op::I(I::I32Add));
+            ops.push(Op::GlobalSet(GlobalRef::StackPointer));
+            ops.push(Op::I(I::LocalGet(result)));
+        } else {
+            ops = self.ops;
+        }
+        ops.push(Op::I(I::End));
+        FuncDef { params: self.params, results: 1, locals: self.next_local - self.params, ops }
+    }
+
+    fn push(&mut self, instruction: I<'static>) {
+        self.ops.push(Op::I(instruction));
+    }
+
+    fn new_local(&mut self) -> u32 {
+        self.next_local += 1;
+        self.next_local - 1
+    }
+
+    fn scratch(&mut self) -> u32 {
+        match self.scratch {
+            Some(local) => local,
+            None => {
+                let local = self.new_local();
+                self.scratch = Some(local);
+                local
+            }
+        }
+    }
+
+    fn open(&mut self, block_type: BlockType, is_loop: bool) {
+        self.push(if is_loop { I::Loop(block_type) } else { I::Block(block_type) });
+        self.labels += 1;
+    }
+
+    fn close(&mut self) {
+        self.push(I::End);
+        self.labels -= 1;
+    }
+
+    /// Branches to the label with absolute index `label`.
+    fn br(&mut self, label: usize) {
+        let depth = (self.labels - 1 - label) as u32;
+        self.push(I::Br(depth));
+    }
+
+    fn br_if(&mut self, label: usize) {
+        let depth = (self.labels - 1 - label) as u32;
+        self.push(I::BrIf(depth));
+    }
+
+    /// Calls a helper; unwinds to the current handler when it returned NULL.
+    fn helper(&mut self, name: &'static str) {
+        self.ops.push(Op::Helper(name));
+        if may_throw(name) && returns_value(name) {
+            self.check_thrown();
+        }
+    }
+
+    fn check_thrown(&mut self) {
+        let scratch = self.scratch();
+        self.push(I::LocalTee(scratch));
+        self.push(I::I32Eqz);
+        self.br_if(self.throw_label);
+        self.push(I::LocalGet(scratch));
+    }
+
+    fn global(&mut self, global: GlobalRef) {
+        self.ops.push(Op::Global(global));
+    }
+
+    fn constant(&mut self, constant: &Const) {
+        let index = self.module.constant(constant);
+        self.global(GlobalRef::Constant(index));
+    }
+
+    /// Pushes `__memory_base + offset` of `text` stored as a C string.
+    fn data_string(&mut self, text: &str) {
+        let offset = self.module.data.string(text);
+        self.global(GlobalRef::MemoryBase);
+        self.push(I::I32Const(offset as i32));
+        self.push(I::I32Add);
+    }
+
+    fn frame(&mut self) -> u32 {
+        match self.frame_local {
+            Some(local) => local,
+            None => {
+                let local = self.new_local();
+                self.frame_local = Some(local);
+                local
+            }
+        }
+    }
+
+    /// Stores the values of `locals` in the frame and pushes the array's address.
+    fn array(&mut self, locals: &[u32]) {
+        if locals.is_empty() {
+            self.push(I::I32Const(0));
+            return;
+        }
+        let frame = self.frame();
+        self.frame_size = self.frame_size.max(4 * locals.len() as u32);
+        for (index, local) in locals.iter().enumerate() {
+            self.push(I::LocalGet(frame));
+            self.push(I::LocalGet(*local));
+            self.push(I::I32Store(mem_arg(4 * index as u64)));
+        }
+        self.push(I::LocalGet(frame));
+    }
+
+    /// Evaluates each expression into a fresh local.
+    fn values(&mut self, exprs: &[Expr]) -> Result<Vec<u32>> {
+        let mut locals = Vec::with_capacity(exprs.len());
+        for expr in exprs {
+            self.expr(expr)?;
+            let local = self.new_local();
+            self.push(I::LocalSet(local));
+            locals.push(local);
+        }
+        Ok(locals)
+    }
+
+    /// `helper(count, array)` over already evaluated values.
+    fn collection(&mut self, helper: &'static str, count: usize, values: &[u32]) {
+        self.push(I::I32Const(count as i32));
+        self.array(values);
+        self.helper(helper);
+    }
+
+    /// Leaves 1 when the value on the stack is neither nil nor false, else 0.
+    fn truthy(&mut self) {
+        let scratch = self.new_local();
+        self.push(I::LocalTee(scratch));
+        self.constant(&Const::Nil);
+        self.push(I::I32Ne);
+        self.push(I::LocalGet(scratch));
+        self.constant(&Const::Bool(false));
+        self.push(I::I32Ne);
+        self.push(I::I32And);
+    }
+
+    /// Turns an i32 condition on the stack into true or false.
+    fn boolean(&mut self) {
+        let condition = self.new_local();
+        self.push(I::LocalSet(condition));
+        self.constant(&Const::Bool(true));
+        self.constant(&Const::Bool(false));
+        self.push(I::LocalGet(condition));
+        self.push(I::Select);
+    }
+
+    /// Lowers one expression, leaving its value on the stack.
+    pub fn expr(&mut self, expr: &Expr) -> Result<()> {
+        match &expr.kind {
+            ExprKind::Const(constant) => self.constant(constant),
+            ExprKind::Vector(items) => {
+                let values = self.values(items)?;
+                self.collection("jank_make_vector", values.len(), &values);
+            }
+            ExprKind::Set(items) => {
+                let values = self.values(items)?;
+                self.collection("jank_make_set", values.len(), &values);
+            }
+            ExprKind::Map(entries) => {
+                let flat: Vec<Expr> = entries.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect();
+                let values = self.values(&flat)?;
+                self.collection("jank_make_map", entries.len(), &values);
+            }
+            ExprKind::Local(id) => {
+                let local = self.local(*id, expr)?;
+                self.push(I::LocalGet(local));
+            }
+            ExprKind::VarValue(var) => {
+                let index = self.module.var(var);
+                self.global(GlobalRef::Var(index));
+                self.helper("jank_var_deref");
+            }
+            ExprKind::TheVar(var) => {
+                let index = self.module.var(var);
+                self.global(GlobalRef::Var(index));
+            }
+            ExprKind::Def { var, init, once } => self.def(var, init.as_deref(), *once)?,
+            ExprKind::Fn(function) => self.make_fn(function)?,
+            ExprKind::Call { callee, args } => self.call(callee, args)?,
+            ExprKind::Intrinsic { op, args } => self.intrinsic(*op, args)?,
+            ExprKind::If { test, then, otherwise } => {
+                self.expr(test)?;
+                self.truthy();
+                self.push(I::If(BlockType::Result(ValType::I32)));
+                self.labels += 1;
+                self.expr(then)?;
+                self.push(I::Else);
+                self.expr(otherwise)?;
+                self.close();
+            }
+            ExprKind::Do { statements, ret } => {
+                for statement in statements {
+                    self.expr(statement)?;
+                    self.push(I::Drop);
+                }
+                self.expr(ret)?;
+            }
+            ExprKind::Let { bindings, body } => {
+                for (id, init) in bindings {
+                    self.expr(init)?;
+                    let local = self.new_local();
+                    self.push(I::LocalSet(local));
+                    self.locals.insert(*id, local);
+                }
+                self.expr(body)?;
+            }
+            ExprKind::Loop { id, bindings, body } => {
+                let mut loop_locals = Vec::new();
+                for (local_id, init) in bindings {
+                    self.expr(init)?;
+                    let local = self.new_local();
+                    self.push(I::LocalSet(local));
+                    self.locals.insert(*local_id, local);
+                    loop_locals.push(local);
+                }
+                self.open(BlockType::Result(ValType::I32), true);
+                self.recur.push(RecurFrame { target: RecurTarget::Loop(*id), label: self.labels - 1, locals: loop_locals });
+                self.expr(body)?;
+                self.recur.pop();
+                self.close();
+            }
+            ExprKind::Recur { target, args } => self.recur_to(*target, args, expr)?,
+            ExprKind::LetFn { bindings, body } => self.letfn(bindings, body)?,
+            ExprKind::Throw(value) => {
+                self.expr(value)?;
+                self.ops.push(Op::Helper("jank_throw"));
+                self.push(I::Drop);
+                self.br(self.throw_label);
+            }
+            ExprKind::Try { body, catches, finally } => self.try_expr(body, catches, finally.as_deref())?,
+            ExprKind::Case { test, clauses, default } => self.case(test, clauses, default.as_deref())?,
+        }
+        Ok(())
+    }
+
+    fn local(&self, id: LocalId, at: &Expr) -> Result<u32> {
+        self.locals.get(&id).copied().ok_or_else(|| {
+            self.module.error(
+                at.pos,
+                format!("internal: local `{}` has no storage in this function", self.module.local_names.name(id)),
+            )
+        })
+    }
+
+    fn def(&mut self, var: &VarRef, init: Option<&Expr>, once: bool) -> Result<()> {
+        let index = self.module.var(var);
+        let Some(init) = init else {
+            self.global(GlobalRef::Var(index));
+            return Ok(());
+        };
+        if once {
+            self.global(GlobalRef::Var(index));
+            self.helper("jank_var_is_bound");
+            self.push(I::If(BlockType::Result(ValType::I32)));
+            self.labels += 1;
+            self.global(GlobalRef::Var(index));
+            self.push(I::Else);
+        }
+        self.global(GlobalRef::Var(index));
+        self.expr(init)?;
+        self.helper("jank_var_bind_root");
+        if once {
+            self.close();
+        }
+        Ok(())
+    }
+
+    /// A fn value: made once at load when it captures nothing, else on every evaluation.
+    fn make_fn(&mut self, function: &FnExpr) -> Result<()> {
+        let desc = self.module.fn_descriptor(function)?;
+        if function.captures.is_empty() {
+            let index = self.module.fn_constant(desc);
+            self.global(GlobalRef::Constant(index));
+            return Ok(());
+        }
+        let mut env = Vec::with_capacity(function.captures.len());
+        for captured in &function.captures {
+            env.push(self.locals.get(captured).copied().ok_or_else(|| {
+                self.module.error(function.pos, "internal: captured local has no storage")
+            })?);
+        }
+        self.global(GlobalRef::MemoryBase);
+        self.push(I::I32Const(desc as i32));
+        self.push(I::I32Add);
+        self.push(I::I32Const(env.len() as i32));
+        self.array(&env);
+        self.helper("jank_make_fn");
+        Ok(())
+    }
+
+    fn call(&mut self, callee: &Expr, args: &[Expr]) -> Result<()> {
+        let callee_local = match &callee.kind {
+            // A var is callable itself: one helper call instead of a deref and a call.
+            ExprKind::VarValue(var) => {
+                let index = self.module.var(var);
+                self.global(GlobalRef::Var(index));
+                let local = self.new_local();
+                self.push(I::LocalSet(local));
+                local
+            }
+            _ => self.values(std::slice::from_ref(callee))?[0],
+        };
+        let values = self.values(args)?;
+        self.push(I::LocalGet(callee_local));
+        self.push(I::I32Const(values.len() as i32));
+        self.array(&values);
+        self.helper("jank_call");
+        Ok(())
+    }
+
+    fn intrinsic(&mut self, op: Intrinsic, args: &[Expr]) -> Result<()> {
+        let helper = match op {
+            Intrinsic::Add => Some("jank_add"),
+            Intrinsic::Subtract => Some("jank_subtract"),
+            Intrinsic::Multiply => Some("jank_multiply"),
+            Intrinsic::Divide => Some("jank_divide"),
+            Intrinsic::Inc => Some("jank_inc"),
+            Intrinsic::Dec => Some("jank_dec"),
+            Intrinsic::Less => Some("jank_less"),
+            Intrinsic::LessEqual => Some("jank_less_equal"),
+            Intrinsic::Greater => Some("jank_greater"),
+            Intrinsic::GreaterEqual => Some("jank_greater_equal"),
+            Intrinsic::NumberEqual => Some("jank_number_equal"),
+            Intrinsic::Equiv | Intrinsic::Identical | Intrinsic::IsNil | Intrinsic::Not => None,
+        };
+        for arg in args {
+            self.expr(arg)?;
+        }
+        match (helper, op) {
+            (Some(helper), _) => self.helper(helper),
+            (None, Intrinsic::Equiv) => {
+                self.helper("jank_equiv");
+                self.boolean();
+            }
+            (None, Intrinsic::Identical) => {
+                self.push(I::I32Eq);
+                self.boolean();
+            }
+            (None, Intrinsic::IsNil) => {
+                self.constant(&Const::Nil);
+                self.push(I::I32Eq);
+                self.boolean();
+            }
+            (None, _) => {
+                self.truthy();
+                self.push(I::I32Eqz);
+                self.boolean();
+            }
+        }
+        Ok(())
+    }
+
+    fn recur_to(&mut self, target: RecurTarget, args: &[Expr], at: &Expr) -> Result<()> {
+        let values = self.values(args)?;
+        let Some(frame) = self.recur.iter().rev().find(|frame| frame.target == target) else {
+            return Err(self.module.error(at.pos, "internal: recur target not found"));
+        };
+        let (label, locals) = (frame.label, frame.locals.clone());
+        for (local, value) in locals.iter().zip(&values) {
+            self.push(I::LocalGet(*value));
+            self.push(I::LocalSet(*local));
+        }
+        self.br(label);
+        Ok(())
+    }
+
+    /// Makes every fn with placeholder slots for its letfn siblings, then fills the slots in.
+    fn letfn(&mut self, bindings: &[(LocalId, FnExpr)], body: &Expr) -> Result<()> {
+        for (id, _) in bindings {
+            let local = self.new_local();
+            self.constant(&Const::Nil);
+            self.push(I::LocalSet(local));
+            self.locals.insert(*id, local);
+        }
+        for (id, function) in bindings {
+            self.make_fn(function)?;
+            let local = self.locals[id];
+            self.push(I::LocalSet(local));
+        }
+        for (id, function) in bindings {
+            for (slot, captured) in function.captures.iter().enumerate() {
+                if let Some(sibling) = bindings.iter().find(|(other, _)| other == captured) {
+                    self.push(I::LocalGet(self.locals[id]));
+                    self.helper("jank_closure_env");
+                    self.push(I::LocalGet(self.locals[&sibling.0]));
+                    self.push(I::I32Store(mem_arg(4 * slot as u64)));
+                }
+            }
+        }
+        self.expr(body)
+    }
+
+    fn try_expr(&mut self, body: &Expr, catches: &[Catch], finally: Option<&Expr>) -> Result<()> {
+        if catches.is_empty() && finally.is_none() {
+            return self.expr(body);
+        }
+        let outer_throw = self.throw_label;
+        // $done: the value after finally.
+        self.open(BlockType::Result(ValType::I32), false);
+        // $normal: the value of the body or a catch, before finally.
+        self.open(BlockType::Result(ValType::I32), false);
+        let normal = self.labels - 1;
+        // $unwinding: an exception is pending and must leave after finally.
+        self.open(BlockType::Empty, false);
+        let unwinding = self.labels - 1;
+        self.open(BlockType::Empty, false);
+        self.throw_label = self.labels - 1;
+        self.expr(body)?;
+        self.br(normal);
+        self.close();
+        self.throw_label = unwinding;
+        let thrown = self.new_local();
+        self.ops.push(Op::Helper("jank_exception_take"));
+        self.push(I::LocalSet(thrown));
+        for catch in catches {
+            let local = self.new_local();
+            self.locals.insert(catch.local, local);
+            self.push(I::LocalGet(thrown));
+            self.push(I::LocalSet(local));
+            match catch.class {
+                CatchClass::Any => {
+                    self.expr(&catch.body)?;
+                    self.br(normal);
+                }
+                CatchClass::ExceptionInfo => {
+                    self.is_exception_info(thrown);
+                    self.push(I::If(BlockType::Empty));
+                    self.labels += 1;
+                    self.expr(&catch.body)?;
+                    self.br(normal);
+                    self.close();
+                }
+            }
+        }
+        self.push(I::LocalGet(thrown));
+        self.ops.push(Op::Helper("jank_throw"));
+        self.push(I::Drop);
+        self.close();
+        self.throw_label = outer_throw;
+        if let Some(finally) = finally {
+            let pending = self.new_local();
+            self.ops.push(Op::Helper("jank_exception_take"));
+            self.push(I::LocalSet(pending));
+            self.expr(finally)?;
+            self.push(I::Drop);
+            self.push(I::LocalGet(pending));
+            self.ops.push(Op::Helper("jank_throw"));
+            self.push(I::Drop);
+        }
+        self.br(outer_throw);
+        self.close();
+        if let Some(finally) = finally {
+            let value = self.new_local();
+            self.push(I::LocalSet(value));
+            self.expr(finally)?;
+            self.push(I::Drop);
+            self.push(I::LocalGet(value));
+        }
+        self.close();
+        Ok(())
+    }
+
+    /// Leaves 1 when `thrown` was made by ex-info (it has ex-data), else 0.
+    fn is_exception_info(&mut self, thrown: u32) {
+        let ex_data = VarRef { ns: "clojure.core".to_string(), name: "ex-data".to_string() };
+        let index = self.module.var(&ex_data);
+        self.global(GlobalRef::Var(index));
+        self.push(I::I32Const(1));
+        self.array(&[thrown]);
+        self.helper("jank_call");
+        self.constant(&Const::Nil);
+        self.push(I::I32Ne);
+    }
+
+    fn case(&mut self, test: &Expr, clauses: &[CaseClause], default: Option<&Expr>) -> Result<()> {
+        self.expr(test)?;
+        let value = self.new_local();
+        self.push(I::LocalSet(value));
+        for clause in clauses {
+            for (index, constant) in clause.tests.iter().enumerate() {
+                self.push(I::LocalGet(value));
+                self.constant(constant);
+                self.helper("jank_equiv");
+                if index > 0 {
+                    self.push(I::I32Or);
+                }
+            }
+            self.push(I::If(BlockType::Result(ValType::I32)));
+            self.labels += 1;
+            self.expr(&clause.body)?;
+            self.push(I::Else);
+        }
+        match default {
+            Some(default) => self.expr(default)?,
+            None => {
+                // Clojure throws IllegalArgumentException "No matching clause: <value>".
+                let str_var = VarRef { ns: "clojure.core".to_string(), name: "str".to_string() };
+                let message_parts = [Const::Str("No matching clause: ".to_string())];
+                let prefix = self.new_local();
+                self.constant(&message_parts[0]);
+                self.push(I::LocalSet(prefix));
+                let index = self.module.var(&str_var);
+                self.global(GlobalRef::Var(index));
+                self.push(I::I32Const(2));
+                self.array(&[prefix, value]);
+                self.helper("jank_call");
+                self.ex_info_throw();
+            }
+        }
+        for _ in clauses {
+            self.close();
+        }
+        Ok(())
+    }
+
+    /// Throws `(ex-info message {})` with the message on the stack.
+    fn ex_info_throw(&mut self) {
+        let message = self.new_local();
+        self.push(I::LocalSet(message));
+        let empty = self.new_local();
+        self.constant(&Const::Map(Vec::new()));
+        self.push(I::LocalSet(empty));
+        let ex_info = VarRef { ns: "clojure.core".to_string(), name: "ex-info".to_string() };
+        let index = self.module.var(&ex_info);
+        self.global(GlobalRef::Var(index));
+        self.push(I::I32Const(2));
+        self.array(&[message, empty]);
+        self.helper("jank_call");
+        self.ops.push(Op::Helper("jank_throw"));
+        self.push(I::Drop);
+        self.br(self.throw_label);
+    }
+
+    /// Code that creates a constant (run by the start function).
+    fn create_constant(&mut self, constant: &Constant) {
+        match constant {
+            Constant::Fn { desc } => {
+                self.global(GlobalRef::MemoryBase);
+                self.push(I::I32Const(*desc as i32));
+                self.push(I::I32Add);
+                self.push(I::I32Const(0));
+                self.push(I::I32Const(0));
+                self.helper("jank_make_fn");
+            }
+            Constant::Value(value) => self.create_value(value),
+        }
+    }
+
+    fn element_locals(&mut self, items: &[Const]) -> Vec<u32> {
+        items
+            .iter()
+            .map(|item| {
+                self.constant(item);
+                let local = self.new_local();
+                self.push(I::LocalSet(local));
+                local
+            })
+            .collect()
+    }
+
+    fn create_value(&mut self, value: &Const) {
+        match value {
+            Const::Nil => self.helper("jank_nil_value"),
+            Const::Bool(b) => {
+                self.push(I::I32Const(i32::from(*b)));
+                self.helper("jank_box_boolean");
+            }
+            Const::Int(i) => {
+                self.push(I::I64Const(*i));
+                self.helper("jank_box_integer");
+            }
+            Const::Double(d) => {
+                self.push(I::F64Const((*d).into()));
+                self.helper("jank_box_double");
+            }
+            Const::Char(c) => {
+                self.push(I::I32Const(*c as i32));
+                self.helper("jank_make_char");
+            }
+            Const::Str(s) => {
+                let offset = self.module.data.bytes_nul(s.as_bytes());
+                self.global(GlobalRef::MemoryBase);
+                self.push(I::I32Const(offset as i32));
+                self.push(I::I32Add);
+                self.push(I::I32Const(s.len() as i32));
+                self.helper("jank_make_string_n");
+            }
+            Const::Keyword(name) | Const::Symbol(name) => {
+                self.data_string(name.ns.as_deref().unwrap_or(""));
+                self.data_string(&name.name);
+                self.helper(if matches!(value, Const::Keyword(_)) { "jank_make_keyword" } else { "jank_make_symbol" });
+            }
+            Const::List(items) | Const::Vector(items) | Const::Set(items) => {
+                let locals = self.element_locals(items);
+                let helper = match value {
+                    Const::List(_) => "jank_make_list",
+                    Const::Vector(_) => "jank_make_vector",
+                    _ => "jank_make_set",
+                };
+                self.collection(helper, locals.len(), &locals);
+            }
+            Const::Map(entries) => {
+                let flat: Vec<Const> = entries.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect();
+                let locals = self.element_locals(&flat);
+                self.collection("jank_make_map", entries.len(), &locals);
+            }
+        }
+    }
+}
+
+/// True for helpers whose result is a value pointer (not int or void).
+fn returns_value(helper: &str) -> bool {
+    jank_runtime_abi::helper(helper).is_some_and(|h| h.results == [jank_runtime_abi::ValType::I32])
+        && !matches!(helper, "jank_truthy" | "jank_var_is_bound" | "jank_equiv")
+}

@@ -1,0 +1,178 @@
+//! Assembles the sections of a patch in the order the loader requires
+//! (`dylink.0` first) and validates the result.
+
+use super::codegen::{FnCodegen, GlobalRef, Op};
+use super::ModuleBuilder;
+use crate::diag::Diagnostic;
+use crate::source::Pos;
+use jank_runtime_abi::{Helper, HELPERS};
+use std::collections::{BTreeSet, HashMap};
+use wasm_encoder::{
+    CodeSection, ConstExpr, CustomSection, DataSection, ElementSection, Elements, Encode, EntityType, ExportKind,
+    ExportSection, Function, FunctionSection, GlobalSection, GlobalType, ImportSection, MemoryType, Module, RefType,
+    StartSection, TableType, TypeSection, ValType,
+};
+
+/// `2^4 = 16`: the alignment the loader gives side-module memory anyway.
+const MEM_P2ALIGN: u32 = 4;
+
+pub fn encode(mut module: ModuleBuilder<'_>, getter: u32, export_name: &str) -> Result<Vec<u8>, Diagnostic> {
+    let relocs = module.data.relocs().to_vec();
+    let start = FnCodegen::start(&mut module, &relocs);
+    let start_func = module.add_func(start);
+    let data = std::mem::take(&mut module.data).finish();
+
+    let used: BTreeSet<&str> = module
+        .funcs
+        .iter()
+        .flat_map(|f| f.ops.iter())
+        .filter_map(|op| match op {
+            Op::Helper(name) => Some(*name),
+            _ => None,
+        })
+        .collect();
+    let helpers: Vec<&Helper> = HELPERS.iter().filter(|h| used.contains(h.name)).collect();
+    if let Some(missing) = used.iter().find(|name| !helpers.iter().any(|h| h.name == **name)) {
+        return Err(internal(&module, format!("helper `{missing}` is not declared in jank_patch_abi.h")));
+    }
+    let uses_stack = module.funcs.iter().flat_map(|f| f.ops.iter()).any(|op| {
+        matches!(op, Op::Global(GlobalRef::StackPointer) | Op::GlobalSet(GlobalRef::StackPointer))
+    });
+
+    let mut types = TypeSection::new();
+    let mut type_indices: HashMap<(Vec<ValType>, Vec<ValType>), u32> = HashMap::new();
+    let mut type_of = |params: Vec<ValType>, results: Vec<ValType>| -> u32 {
+        let next = type_indices.len() as u32;
+        *type_indices.entry((params.clone(), results.clone())).or_insert_with(|| {
+            types.ty().function(params, results);
+            next
+        })
+    };
+
+    let mut imports = ImportSection::new();
+    imports.import(
+        "env",
+        "memory",
+        EntityType::Memory(MemoryType { minimum: 0, maximum: None, memory64: false, shared: false, page_size_log2: None }),
+    );
+    imports.import(
+        "env",
+        "__indirect_function_table",
+        EntityType::Table(TableType { element_type: RefType::FUNCREF, table64: false, minimum: 0, maximum: None, shared: false }),
+    );
+    let immutable_i32 = GlobalType { val_type: ValType::I32, mutable: false, shared: false };
+    imports.import("env", "__memory_base", EntityType::Global(immutable_i32));
+    imports.import("env", "__table_base", EntityType::Global(immutable_i32));
+    if uses_stack {
+        imports.import(
+            "env",
+            "__stack_pointer",
+            EntityType::Global(GlobalType { val_type: ValType::I32, mutable: true, shared: false }),
+        );
+    }
+    for helper in &helpers {
+        let ty = type_of(wasm_types(helper.params), wasm_types(helper.results));
+        imports.import("env", helper.name, EntityType::Function(ty));
+    }
+    let helper_index: HashMap<&str, u32> = helpers.iter().enumerate().map(|(i, h)| (h.name, i as u32)).collect();
+    let first_defined = helpers.len() as u32;
+    let first_own_global = if uses_stack { 3 } else { 2 };
+    let constants = module.constants.len() as u32;
+    let global_index = |global: GlobalRef| -> u32 {
+        match global {
+            GlobalRef::MemoryBase => 0,
+            GlobalRef::TableBase => 1,
+            GlobalRef::StackPointer => 2,
+            GlobalRef::Constant(k) => first_own_global + k,
+            GlobalRef::Var(k) => first_own_global + constants + k,
+        }
+    };
+
+    let mut functions = FunctionSection::new();
+    let mut code = CodeSection::new();
+    for func in &module.funcs {
+        let ty = type_of(vec![ValType::I32; func.params as usize], vec![ValType::I32; func.results as usize]);
+        functions.function(ty);
+        let mut body = Function::new([(func.locals, ValType::I32)]);
+        for op in &func.ops {
+            match op {
+                Op::I(instruction) => body.instruction(instruction),
+                Op::Helper(name) => body.instruction(&wasm_encoder::Instruction::Call(helper_index[name])),
+                Op::Global(g) => body.instruction(&wasm_encoder::Instruction::GlobalGet(global_index(*g))),
+                Op::GlobalSet(g) => body.instruction(&wasm_encoder::Instruction::GlobalSet(global_index(*g))),
+            };
+        }
+        code.function(&body);
+    }
+
+    let mut globals = GlobalSection::new();
+    let mutable_i32 = GlobalType { val_type: ValType::I32, mutable: true, shared: false };
+    for _ in 0..(constants + module.vars.len() as u32) {
+        globals.global(mutable_i32, &ConstExpr::i32_const(0));
+    }
+
+    let mut exports = ExportSection::new();
+    exports.export(export_name, ExportKind::Func, first_defined + getter);
+
+    let mut elements = ElementSection::new();
+    let table_funcs: Vec<u32> = module.table.iter().map(|f| first_defined + f).collect();
+    if !table_funcs.is_empty() {
+        elements.active(None, &ConstExpr::global_get(1), Elements::Functions(table_funcs.as_slice().into()));
+    }
+
+    let mut data_section = DataSection::new();
+    if !data.is_empty() {
+        data_section.active(0, &ConstExpr::global_get(0), data.iter().copied());
+    }
+
+    let mut wasm = Module::new();
+    wasm.section(&CustomSection { name: "dylink.0".into(), data: dylink(data.len() as u32, table_funcs.len() as u32).into() });
+    wasm.section(&types);
+    wasm.section(&imports);
+    wasm.section(&functions);
+    if !globals.is_empty() {
+        wasm.section(&globals);
+    }
+    wasm.section(&exports);
+    wasm.section(&StartSection { function_index: first_defined + start_func });
+    if !elements.is_empty() {
+        wasm.section(&elements);
+    }
+    wasm.section(&code);
+    if !data_section.is_empty() {
+        wasm.section(&data_section);
+    }
+    let bytes = wasm.finish();
+    wasmparser::Validator::new()
+        .validate_all(&bytes)
+        .map_err(|e| internal(&module, format!("the emitted module does not validate: {e}")))?;
+    Ok(bytes)
+}
+
+/// The `dylink.0` payload: one exact MEM_INFO subsection.
+fn dylink(mem_size: u32, table_size: u32) -> Vec<u8> {
+    let mut mem_info = Vec::new();
+    mem_size.encode(&mut mem_info);
+    MEM_P2ALIGN.encode(&mut mem_info);
+    table_size.encode(&mut mem_info);
+    0u32.encode(&mut mem_info);
+    let mut payload = vec![1u8];
+    mem_info.len().encode(&mut payload);
+    payload.extend(mem_info);
+    payload
+}
+
+fn wasm_types(types: &[jank_runtime_abi::ValType]) -> Vec<ValType> {
+    types
+        .iter()
+        .map(|t| match t {
+            jank_runtime_abi::ValType::I32 => ValType::I32,
+            jank_runtime_abi::ValType::I64 => ValType::I64,
+            jank_runtime_abi::ValType::F64 => ValType::F64,
+        })
+        .collect()
+}
+
+fn internal(module: &ModuleBuilder<'_>, message: String) -> Diagnostic {
+    Diagnostic::new(module.source, Pos::new(1, 1), format!("internal compiler error: {message}"))
+}

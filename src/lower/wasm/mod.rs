@@ -1,0 +1,213 @@
+//! Direct lowering to an Emscripten SIDE_MODULE: the analyzed `Unit` becomes
+//! wasm bytes with `dylink.0` first, imports of `env.memory`,
+//! `env.__indirect_function_table`, `env.__memory_base`, `env.__table_base`,
+//! `env.__stack_pointer` (when argument arrays are used) and the `jank_*`
+//! helpers it calls, one data segment at `__memory_base` covering all of
+//! `mem_size`, one element segment at `__table_base` whose length is
+//! `table_size`, a start function that relocates data pointers (idempotent)
+//! and creates the patch's constants and var handles, and one export,
+//! `jank_patch_symbols_<id>`. The module is validated before it is returned.
+//! Facts about the loader: shared/reference/emscripten-side-module-abi.md.
+
+mod codegen;
+mod data;
+mod encode;
+
+use super::{Abi, Entry, Patch, PatchOptions};
+use crate::analyze::ast::{Const, ExprKind, FnExpr, LocalNames, TopLevel, Unit, VarRef};
+use crate::diag::Diagnostic;
+use crate::source::{Pos, SourceFile};
+use codegen::{FnCodegen, FuncDef, GlobalRef, Op};
+use data::{DataBuilder, RelocTarget, Word};
+use wasm_encoder::Instruction as I;
+
+/// Lowers `unit` into a validated patch.
+pub fn lower(unit: &Unit, options: &PatchOptions, source: &SourceFile) -> Result<Patch, Diagnostic> {
+    if options.abi == Abi::Seed {
+        let pos = unit.forms.first().map_or(Pos::new(1, 1), top_level_pos);
+        return Err(Diagnostic::new(source, pos, "the seed ABI (`--abi seed`) is not supported yet"));
+    }
+    let mut module = ModuleBuilder::new(source, &unit.locals);
+    let mut entries = Vec::new();
+    let mut entry_words = Vec::new();
+    for form in &unit.forms {
+        let (qualified_name, signature, slot) = match form {
+            TopLevel::Def { var, init, once, .. } => match &init.kind {
+                ExprKind::Fn(function) if function.is_plain() && !once => {
+                    let slot = module.plain_fn(function)?;
+                    (var.to_string(), function.arities[0].params.len().to_string(), slot)
+                }
+                _ => {
+                    let slot = module.thunk(init)?;
+                    (var.to_string(), if *once { "defonce" } else { "def" }.to_string(), slot)
+                }
+            },
+            TopLevel::Declare { var, .. } => {
+                module.var(var);
+                continue;
+            }
+            TopLevel::Eval { ns, expr } => (ns.clone(), "eval".to_string(), module.thunk(expr)?),
+        };
+        let name_offset = module.data.string(&qualified_name);
+        let signature_offset = module.data.string(&signature);
+        entry_words.extend([
+            Word::Pointer(RelocTarget::Data(name_offset)),
+            Word::Pointer(RelocTarget::Data(signature_offset)),
+            Word::Pointer(RelocTarget::Table(slot)),
+        ]);
+        entries.push(Entry { qualified_name, signature });
+    }
+    let symbols_offset = module.data.words(&entry_words);
+    let getter = module.symbols_getter(symbols_offset, entries.len() as u32);
+    let bytes = encode::encode(module, getter, &options.symbols_export())?;
+    Ok(Patch { bytes, symbols_export: options.symbols_export(), entries })
+}
+
+fn top_level_pos(form: &TopLevel) -> Pos {
+    match form {
+        TopLevel::Def { pos, .. } | TopLevel::Declare { pos, .. } => *pos,
+        TopLevel::Eval { expr, .. } => expr.pos,
+    }
+}
+
+/// A value the start function creates once and keeps in a global.
+#[derive(Debug, Clone, PartialEq)]
+enum Constant {
+    Value(Const),
+    /// A fn without captures, made from the descriptor at this data offset.
+    Fn { desc: u32 },
+}
+
+/// Everything a patch module is assembled from.
+pub(crate) struct ModuleBuilder<'u> {
+    source: &'u SourceFile,
+    local_names: &'u LocalNames,
+    data: DataBuilder,
+    funcs: Vec<FuncDef>,
+    /// Table slot k holds defined function `table[k]`.
+    table: Vec<u32>,
+    constants: Vec<Constant>,
+    vars: Vec<VarRef>,
+}
+
+impl<'u> ModuleBuilder<'u> {
+    fn new(source: &'u SourceFile, local_names: &'u LocalNames) -> Self {
+        Self {
+            source,
+            local_names,
+            data: DataBuilder::default(),
+            funcs: Vec::new(),
+            table: Vec::new(),
+            constants: Vec::new(),
+            vars: Vec::new(),
+        }
+    }
+
+    fn error(&self, pos: Pos, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(self.source, pos, message)
+    }
+
+    /// Adds a defined function and returns its index among defined functions.
+    fn add_func(&mut self, func: FuncDef) -> u32 {
+        self.funcs.push(func);
+        (self.funcs.len() - 1) as u32
+    }
+
+    /// Reserves a table slot for defined function `func`.
+    fn table_slot(&mut self, func: u32) -> u32 {
+        self.table.push(func);
+        (self.table.len() - 1) as u32
+    }
+
+    /// The global holding constant `constant`, registering its parts first.
+    fn constant(&mut self, constant: &Const) -> u32 {
+        let wanted = Constant::Value(constant.clone());
+        if let Some(index) = self.constants.iter().position(|c| same_constant(c, &wanted)) {
+            return index as u32;
+        }
+        match constant {
+            Const::List(items) | Const::Vector(items) | Const::Set(items) => {
+                for item in items {
+                    self.constant(item);
+                }
+            }
+            Const::Map(entries) => {
+                for (key, value) in entries {
+                    self.constant(key);
+                    self.constant(value);
+                }
+            }
+            _ => {}
+        }
+        self.constants.push(wanted);
+        (self.constants.len() - 1) as u32
+    }
+
+    fn fn_constant(&mut self, desc: u32) -> u32 {
+        self.constants.push(Constant::Fn { desc });
+        (self.constants.len() - 1) as u32
+    }
+
+    /// The global holding the handle of `var`.
+    fn var(&mut self, var: &VarRef) -> u32 {
+        if let Some(index) = self.vars.iter().position(|v| v == var) {
+            return index as u32;
+        }
+        self.vars.push(var.clone());
+        (self.vars.len() - 1) as u32
+    }
+
+    /// A `() -> value` function computing `expr`, in the table.
+    fn thunk(&mut self, expr: &crate::analyze::ast::Expr) -> Result<u32, Diagnostic> {
+        let mut codegen = FnCodegen::new(self, 0);
+        codegen.expr(expr)?;
+        let func = codegen.finish();
+        let index = self.add_func(func);
+        Ok(self.table_slot(index))
+    }
+
+    /// A fn registered by a numeric signature: `void *f(void *p0..)`, no self, in the table.
+    fn plain_fn(&mut self, function: &FnExpr) -> Result<u32, Diagnostic> {
+        let func = FnCodegen::arity(self, function, &function.arities[0], false)?;
+        let index = self.add_func(func);
+        Ok(self.table_slot(index))
+    }
+
+    /// Compiles every arity of `function` and lays out its `jank_fn_desc`; returns the descriptor's offset.
+    fn fn_descriptor(&mut self, function: &FnExpr) -> Result<u32, Diagnostic> {
+        let mut arity_words = Vec::new();
+        for arity in &function.arities {
+            let func = FnCodegen::arity(self, function, arity, true)?;
+            let index = self.add_func(func);
+            let slot = self.table_slot(index);
+            arity_words.extend([
+                Word::Value(arity.params.len() as u32),
+                Word::Value(u32::from(arity.rest.is_some())),
+                Word::Pointer(RelocTarget::Table(slot)),
+            ]);
+        }
+        let name = self.data.string(&function.name);
+        let mut words = vec![Word::Pointer(RelocTarget::Data(name)), Word::Value(function.arities.len() as u32)];
+        words.extend(arity_words);
+        Ok(self.data.words(&words))
+    }
+
+    /// `jank_patch_symbols_<id>(int *count)`: stores the count, returns the array.
+    fn symbols_getter(&mut self, symbols_offset: u32, count: u32) -> u32 {
+        let ops = vec![
+            Op::I(I::LocalGet(0)),
+            Op::I(I::I32Const(count as i32)),
+            Op::I(I::I32Store(codegen::mem_arg(0))),
+            Op::Global(GlobalRef::MemoryBase),
+            Op::I(I::I32Const(symbols_offset as i32)),
+            Op::I(I::I32Add),
+            Op::I(I::End),
+        ];
+        self.add_func(FuncDef { params: 1, results: 1, locals: 0, ops })
+    }
+}
+
+/// Constants compare by their printed structure, so `0.0`/`-0.0` and `1`/`1.0` stay distinct and NaN matches NaN.
+fn same_constant(a: &Constant, b: &Constant) -> bool {
+    format!("{a:?}") == format!("{b:?}")
+}

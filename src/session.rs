@@ -1,0 +1,69 @@
+//! A compilation session: the state that outlives one batch of forms
+//! (namespaces and their requires, defined vars, gensym counter) and the
+//! driver that takes source text through read → expand/analyze → lower.
+
+use crate::analyze::namespaces::Namespaces;
+use crate::analyze::{ast::Unit, Analyzer};
+use crate::diag::Diagnostic;
+use crate::expand::Gensyms;
+use crate::lower::{self, Patch, PatchOptions};
+use crate::read::Reader;
+use crate::source::SourceFile;
+
+#[derive(Debug, Default)]
+pub struct Session {
+    namespaces: Namespaces,
+    gensyms: Gensyms,
+}
+
+impl Session {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn namespaces(&self) -> &Namespaces {
+        &self.namespaces
+    }
+
+    /// Makes `ns` current (creating it), as `(in-ns 'ns)` would.
+    pub fn enter_ns(&mut self, ns: &str) {
+        self.namespaces.enter(ns);
+    }
+
+    /// Reads and analyzes every top-level form of `source`. On error the
+    /// session is left as it was before the call.
+    pub fn analyze(&mut self, source: &SourceFile) -> Result<Unit, Diagnostic> {
+        let snapshot = self.namespaces.clone();
+        let result = self.analyze_forms(source);
+        if result.is_err() {
+            self.namespaces = snapshot;
+        }
+        result
+    }
+
+    fn analyze_forms(&mut self, source: &SourceFile) -> Result<Unit, Diagnostic> {
+        let mut reader = Reader::new(&source.text);
+        let mut analyzer = Analyzer::new(&mut self.namespaces, source, &mut self.gensyms);
+        let mut forms = Vec::new();
+        loop {
+            let next = reader.next_form(analyzer.namespaces());
+            let form = match next {
+                Ok(Some(form)) => form,
+                Ok(None) => break,
+                Err(error) => return Err(Diagnostic::new(source, error.pos, error.kind.to_string())),
+            };
+            analyzer.analyze_top_level(&form, &mut forms)?;
+        }
+        Ok(analyzer.finish(forms))
+    }
+
+    /// Compiles `source` into one patch whose entries follow the source's top-level forms.
+    pub fn compile(&mut self, source: &SourceFile, options: &PatchOptions) -> Result<Patch, Diagnostic> {
+        let snapshot = self.namespaces.clone();
+        let result = self.analyze(source).and_then(|unit| lower::wasm::lower(&unit, options, source));
+        if result.is_err() {
+            self.namespaces = snapshot;
+        }
+        result
+    }
+}

@@ -1,0 +1,124 @@
+//! Patches emitted by jankwasm, linked against the stub runtime by the
+//! wasmtime harness exactly as Emscripten's loader links them.
+
+mod common;
+use jank_wasmtime_harness::{Arg, Runtime};
+use jankwasm::session::Session;
+use pretty_assertions::assert_eq;
+use std::collections::BTreeSet;
+
+fn load(runtime: &mut Runtime, session: &mut Session, text: &str, id: u64) -> Vec<String> {
+    let patch = common::compile_in(session, text, id).unwrap_or_else(|d| panic!("{d}"));
+    runtime
+        .load_patch(&patch.bytes, &patch.symbols_export)
+        .unwrap()
+        .into_iter()
+        .map(|outcome| match outcome.result {
+            Ok(value) => value.printed,
+            Err(thrown) => format!("threw {}", thrown.printed),
+        })
+        .collect()
+}
+
+#[test]
+fn ggg_returns_58_then_59_after_a_second_patch() {
+    let mut runtime = Runtime::new().unwrap();
+    let mut session = Session::new();
+    load(&mut runtime, &mut session, common::GGG, 42);
+    let result = runtime.call_var("eita", "ggg", &[Arg::Int(10)]).unwrap();
+    assert_eq!(result.printed, "58");
+    let printed = runtime.take_output();
+    let line = printed.trim_end();
+    let (head, set) = line.split_once("#{").expect("a set is printed");
+    assert_eq!(head, ":FROM_CLJ_..._I_MEAN_JANK_IN_WASM!! 60 ");
+    let members: BTreeSet<&str> = set.trim_end_matches('}').split(' ').collect();
+    assert_eq!(members, BTreeSet::from(["3", "15", "30", "999"]));
+
+    let patched = common::GGG.replace("(+ 48 v)", "(+ 49 v)");
+    load(&mut runtime, &mut session, &patched, 43);
+    assert_eq!(runtime.call_var("eita", "ggg", &[Arg::Int(10)]).unwrap().printed, "59");
+}
+
+#[test]
+fn closures_from_earlier_patches_keep_working_after_a_reload() {
+    let mut runtime = Runtime::new().unwrap();
+    let mut session = Session::new();
+    load(&mut runtime, &mut session, "(defn adder [n] (fn [x] (+ x n))) (def add5 (adder 5))", 1);
+    load(&mut runtime, &mut session, "(defn adder [n] (fn [x] (* x n)))", 2);
+    assert_eq!(runtime.call_var("user", "add5", &[Arg::Int(1)]).unwrap().printed, "6");
+    load(&mut runtime, &mut session, "(def times3 (adder 3))", 3);
+    assert_eq!(runtime.call_var("user", "times3", &[Arg::Int(7)]).unwrap().printed, "21");
+}
+
+#[test]
+fn top_level_forms_run_in_order_and_report_values() {
+    let mut runtime = Runtime::new().unwrap();
+    let mut session = Session::new();
+    let values = load(&mut runtime, &mut session, "(def x 40) (println \"x is\" x) (+ x 2) [true false nil]", 1);
+    assert_eq!(values, ["40", "nil", "42", "[true false nil]"]);
+    assert_eq!(runtime.take_output(), "x is 40\n");
+}
+
+#[test]
+fn an_uncaught_throw_stops_the_patch() {
+    let mut runtime = Runtime::new().unwrap();
+    let mut session = Session::new();
+    let values = load(&mut runtime, &mut session, "(println 1) (throw (ex-info \"boom\" {:a 1})) (println 2)", 1);
+    assert_eq!(values.len(), 2);
+    assert!(values[1].starts_with("threw "), "{values:?}");
+    assert!(values[1].contains("boom"), "{values:?}");
+    assert_eq!(runtime.take_output(), "1\n");
+}
+
+#[test]
+fn language_core_computes_what_clojure_computes() {
+    let mut runtime = Runtime::new().unwrap();
+    let mut session = Session::new();
+    let program = r#"
+(defn fact [n] (loop [n n acc 1] (if (<= n 1) acc (recur (dec n) (* acc n)))))
+(defn count-down [n] (if (zero? n) :done (recur (dec n))))
+(defn multi ([] :zero) ([a] [:one a]) ([a & more] [:many a more]))
+(defn safe-div [a b] (try (/ a b) (catch :default e :caught) (finally (println "finally"))))
+(defn classify [x] (cond (neg? x) :neg (zero? x) :zero :else :pos))
+(defn kase [x] (case x 1 :one (2 3) :two-or-three "s" :string :default))
+(letfn* [ev? (fn* [n] (if (zero? n) true (od? (dec n)))) od? (fn* [n] (if (zero? n) false (ev? (dec n))))] (def even-10 (ev? 10)))
+(fact 10)
+(count-down 100000)
+[(multi) (multi 1) (multi 1 2 3)]
+(safe-div 10 2)
+(safe-div 1 0)
+(mapv classify [-1 0 1])
+(mapv kase [1 2 3 "s" :x])
+even-10
+(let [{:keys [a b] :or {b 5}} {:a 1}] [a b])
+(let [[x y & zs :as all] [1 2 3 4]] [x y zs all])
+(-> 5 (+ 1) (* 2))
+(->> [1 2 3] (map inc) (reduce +))
+(and 1 2 nil 3)
+(or nil false 7)
+((fn self [n] (if (pos? n) (self (dec n)) :bottom)) 3)
+"#;
+    let values = load(&mut runtime, &mut session, program, 1);
+    let results: Vec<&str> = values.iter().map(String::as_str).filter(|v| !v.starts_with("#'")).collect();
+    assert_eq!(
+        &results[results.len() - 15..],
+        [
+            "3628800",
+            ":done",
+            "[:zero [:one 1] [:many 1 (2 3)]]",
+            "5",
+            ":caught",
+            "[:neg :zero :pos]",
+            "[:one :two-or-three :two-or-three :string :default]",
+            "true",
+            "[1 5]",
+            "[1 2 (3 4) [1 2 3 4]]",
+            "12",
+            "9",
+            "nil",
+            "7",
+            ":bottom",
+        ]
+    );
+    assert_eq!(runtime.take_output(), "finally\nfinally\n");
+}
