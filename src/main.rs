@@ -39,6 +39,9 @@ enum Command {
         output: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "extended")]
         abi: AbiArg,
+        /// Write the C++ emission of the same patch here instead (for emcc -fPIC -sSIDE_MODULE=1).
+        #[arg(long, value_name = "OUT.cpp")]
+        cpp: Option<PathBuf>,
         file: PathBuf,
     },
     /// Evaluate a file's top-level forms in order, printing what the program prints.
@@ -58,7 +61,13 @@ fn read_source(path: &Path) -> Result<SourceFile, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Emit { patch_id, ns, output, abi, file } => emit(patch_id, ns, output, abi, &file),
+        Command::Emit { patch_id, ns, output, abi, cpp, file } => {
+            let target = match cpp {
+                Some(path) => EmitTarget::Cpp(path),
+                None => EmitTarget::Wasm(output.unwrap_or_else(|| PathBuf::from(format!("patch_{patch_id}.wasm")))),
+            };
+            emit(patch_id, ns, abi, target, &file)
+        }
         Command::Run { file } => run(&file),
     };
     match result {
@@ -73,7 +82,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn emit(patch_id: u64, ns: Option<String>, output: Option<PathBuf>, abi: AbiArg, file: &Path) -> Result<(), String> {
+enum EmitTarget {
+    Wasm(PathBuf),
+    Cpp(PathBuf),
+}
+
+fn emit(patch_id: u64, ns: Option<String>, abi: AbiArg, target: EmitTarget, file: &Path) -> Result<(), String> {
     let source = read_source(file)?;
     let started = Instant::now();
     let mut session = Session::new();
@@ -84,19 +98,26 @@ fn emit(patch_id: u64, ns: Option<String>, output: Option<PathBuf>, abi: AbiArg,
         AbiArg::Extended => Abi::Extended,
         AbiArg::Seed => Abi::Seed,
     };
-    let patch = session.compile(&source, &PatchOptions { patch_id, abi }).map_err(|d| d.render(&source))?;
+    let options = PatchOptions { patch_id, abi };
+    let (path, bytes, export, names) = match &target {
+        EmitTarget::Wasm(path) => {
+            let patch = session.compile(&source, &options).map_err(|d| d.render(&source))?;
+            (path, patch.bytes, patch.symbols_export, patch.entries)
+        }
+        EmitTarget::Cpp(path) => {
+            let patch = session.compile_cpp(&source, &options).map_err(|d| d.render(&source))?;
+            (path, patch.source.into_bytes(), patch.symbols_export, patch.entries)
+        }
+    };
     let micros = started.elapsed().as_micros();
-    let output = output.unwrap_or_else(|| PathBuf::from(format!("patch_{patch_id}.wasm")));
-    std::fs::write(&output, &patch.bytes).map_err(|e| format!("error: writing {}: {e}", output.display()))?;
-    let symbols: Vec<&str> = patch.entries.iter().map(|e| e.qualified_name.as_str()).collect();
+    std::fs::write(path, &bytes).map_err(|e| format!("error: writing {}: {e}", path.display()))?;
+    let names: Vec<&str> = names.iter().map(|e| e.qualified_name.as_str()).collect();
     println!(
-        "{}: {} ({} symbols: {}), {} bytes, {} µs",
-        output.display(),
-        patch.symbols_export,
-        symbols.len(),
-        symbols.join(" "),
-        patch.bytes.len(),
-        micros
+        "{}: {export} ({} symbols: {}), {} bytes, {micros} µs",
+        path.display(),
+        names.len(),
+        names.join(" "),
+        bytes.len(),
     );
     Ok(())
 }

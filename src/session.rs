@@ -6,6 +6,7 @@ use crate::analyze::namespaces::Namespaces;
 use crate::analyze::{ast::Unit, Analyzer};
 use crate::diag::Diagnostic;
 use crate::expand::Gensyms;
+use crate::lower::cpp::CppPatch;
 use crate::lower::{self, Patch, PatchOptions};
 use crate::read::Reader;
 use crate::source::SourceFile;
@@ -59,8 +60,21 @@ impl Session {
 
     /// Compiles `source` into one patch whose entries follow the source's top-level forms.
     pub fn compile(&mut self, source: &SourceFile, options: &PatchOptions) -> Result<Patch, Diagnostic> {
+        self.lower_with(source, |unit| lower::wasm::lower(unit, options, source))
+    }
+
+    /// The same patch as C++ source, for emcc.
+    pub fn compile_cpp(&mut self, source: &SourceFile, options: &PatchOptions) -> Result<CppPatch, Diagnostic> {
+        self.lower_with(source, |unit| lower::cpp::lower(unit, options, source))
+    }
+
+    fn lower_with<T>(
+        &mut self,
+        source: &SourceFile,
+        lower: impl FnOnce(&Unit) -> Result<T, Diagnostic>,
+    ) -> Result<T, Diagnostic> {
         let snapshot = self.namespaces.clone();
-        let result = self.analyze(source).and_then(|unit| lower::wasm::lower(&unit, options, source));
+        let result = self.analyze(source).and_then(|unit| lower(&unit));
         if result.is_err() {
             self.namespaces = snapshot;
         }

@@ -3,6 +3,8 @@
 //! to compare against. Both name the construct and its position when they
 //! cannot lower something.
 
+pub mod cpp;
+mod plan;
 pub mod wasm;
 
 /// Which helper set a patch may import.

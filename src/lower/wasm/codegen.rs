@@ -4,7 +4,8 @@
 //! exit, which returns NULL to its caller). Calls and collection literals
 //! pass their values in an array in this function's shadow-stack frame.
 
-use super::{Constant, ModuleBuilder};
+use super::ModuleBuilder;
+use crate::lower::plan::{core_var, Constant};
 use crate::analyze::ast::*;
 use crate::diag::Diagnostic;
 use std::collections::HashMap;
@@ -166,15 +167,15 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             codegen.push(I::I32Add);
             codegen.push(I::I32Store(mem_arg(u64::from(*slot))));
         }
-        for index in 0..codegen.module.vars.len() {
-            let var = codegen.module.vars[index].clone();
+        for index in 0..codegen.module.pool.vars.len() {
+            let var = codegen.module.pool.vars[index].clone();
             codegen.data_string(&var.ns);
             codegen.data_string(&var.name);
             codegen.helper("jank_var_intern");
             codegen.ops.push(Op::GlobalSet(GlobalRef::Var(index as u32)));
         }
-        for index in 0..codegen.module.constants.len() {
-            let constant = codegen.module.constants[index].clone();
+        for index in 0..codegen.module.pool.constants.len() {
+            let constant = codegen.module.pool.constants[index].clone();
             codegen.create_constant(&constant);
             codegen.ops.push(Op::GlobalSet(GlobalRef::Constant(index as u32)));
         }
@@ -280,7 +281,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     }
 
     fn constant(&mut self, constant: &Const) {
-        let index = self.module.constant(constant);
+        let index = self.module.pool.constant(constant);
         self.global(GlobalRef::Constant(index));
     }
 
@@ -382,12 +383,12 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.push(I::LocalGet(local));
             }
             ExprKind::VarValue(var) => {
-                let index = self.module.var(var);
+                let index = self.module.pool.var(var);
                 self.global(GlobalRef::Var(index));
                 self.helper("jank_var_deref");
             }
             ExprKind::TheVar(var) => {
-                let index = self.module.var(var);
+                let index = self.module.pool.var(var);
                 self.global(GlobalRef::Var(index));
             }
             ExprKind::Def { var, init, once } => self.def(var, init.as_deref(), *once)?,
@@ -459,7 +460,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     }
 
     fn def(&mut self, var: &VarRef, init: Option<&Expr>, once: bool) -> Result<()> {
-        let index = self.module.var(var);
+        let index = self.module.pool.var(var);
         let Some(init) = init else {
             self.global(GlobalRef::Var(index));
             return Ok(());
@@ -485,7 +486,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     fn make_fn(&mut self, function: &FnExpr) -> Result<()> {
         let desc = self.module.fn_descriptor(function)?;
         if function.captures.is_empty() {
-            let index = self.module.fn_constant(desc);
+            let index = self.module.pool.fn_constant(desc);
             self.global(GlobalRef::Constant(index));
             return Ok(());
         }
@@ -508,7 +509,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         let callee_local = match &callee.kind {
             // A var is callable itself: one helper call instead of a deref and a call.
             ExprKind::VarValue(var) => {
-                let index = self.module.var(var);
+                let index = self.module.pool.var(var);
                 self.global(GlobalRef::Var(index));
                 let local = self.new_local();
                 self.push(I::LocalSet(local));
@@ -678,8 +679,8 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     /// Leaves 1 when `thrown` was made by ex-info (it has ex-data), else 0.
     fn is_exception_info(&mut self, thrown: u32) {
-        let ex_data = VarRef { ns: "clojure.core".to_string(), name: "ex-data".to_string() };
-        let index = self.module.var(&ex_data);
+        let ex_data = core_var("ex-data");
+        let index = self.module.pool.var(&ex_data);
         self.global(GlobalRef::Var(index));
         self.push(I::I32Const(1));
         self.array(&[thrown]);
@@ -710,12 +711,12 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             Some(default) => self.expr(default)?,
             None => {
                 // Clojure throws IllegalArgumentException "No matching clause: <value>".
-                let str_var = VarRef { ns: "clojure.core".to_string(), name: "str".to_string() };
+                let str_var = core_var("str");
                 let message_parts = [Const::Str("No matching clause: ".to_string())];
                 let prefix = self.new_local();
                 self.constant(&message_parts[0]);
                 self.push(I::LocalSet(prefix));
-                let index = self.module.var(&str_var);
+                let index = self.module.pool.var(&str_var);
                 self.global(GlobalRef::Var(index));
                 self.push(I::I32Const(2));
                 self.array(&[prefix, value]);
@@ -736,8 +737,8 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         let empty = self.new_local();
         self.constant(&Const::Map(Vec::new()));
         self.push(I::LocalSet(empty));
-        let ex_info = VarRef { ns: "clojure.core".to_string(), name: "ex-info".to_string() };
-        let index = self.module.var(&ex_info);
+        let ex_info = core_var("ex-info");
+        let index = self.module.pool.var(&ex_info);
         self.global(GlobalRef::Var(index));
         self.push(I::I32Const(2));
         self.array(&[message, empty]);

@@ -77,7 +77,7 @@ pub fn encode(mut module: ModuleBuilder<'_>, getter: u32, export_name: &str) -> 
     let helper_index: HashMap<&str, u32> = helpers.iter().enumerate().map(|(i, h)| (h.name, i as u32)).collect();
     let first_defined = helpers.len() as u32;
     let first_own_global = if uses_stack { 3 } else { 2 };
-    let constants = module.constants.len() as u32;
+    let constants = module.pool.constants.len() as u32;
     let global_index = |global: GlobalRef| -> u32 {
         match global {
             GlobalRef::MemoryBase => 0,
@@ -107,7 +107,7 @@ pub fn encode(mut module: ModuleBuilder<'_>, getter: u32, export_name: &str) -> 
 
     let mut globals = GlobalSection::new();
     let mutable_i32 = GlobalType { val_type: ValType::I32, mutable: true, shared: false };
-    for _ in 0..(constants + module.vars.len() as u32) {
+    for _ in 0..(constants + module.pool.vars.len() as u32) {
         globals.global(mutable_i32, &ConstExpr::i32_const(0));
     }
 

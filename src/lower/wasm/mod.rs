@@ -13,8 +13,9 @@ mod codegen;
 mod data;
 mod encode;
 
+use super::plan::{plan, EntryBody, Planned, PlannedEntry, Pool};
 use super::{Abi, Entry, Patch, PatchOptions};
-use crate::analyze::ast::{Const, ExprKind, FnExpr, LocalNames, TopLevel, Unit, VarRef};
+use crate::analyze::ast::{FnExpr, LocalNames, TopLevel, Unit};
 use crate::diag::Diagnostic;
 use crate::source::{Pos, SourceFile};
 use codegen::{FnCodegen, FuncDef, GlobalRef, Op};
@@ -31,23 +32,18 @@ pub fn lower(unit: &Unit, options: &PatchOptions, source: &SourceFile) -> Result
     let mut entries = Vec::new();
     let mut entry_words = Vec::new();
     for form in &unit.forms {
-        let (qualified_name, signature, slot) = match form {
-            TopLevel::Def { var, init, once, .. } => match &init.kind {
-                ExprKind::Fn(function) if function.is_plain() && !once => {
-                    let slot = module.plain_fn(function)?;
-                    (var.to_string(), function.arities[0].params.len().to_string(), slot)
-                }
-                _ => {
-                    let slot = module.thunk(init)?;
-                    (var.to_string(), if *once { "defonce" } else { "def" }.to_string(), slot)
-                }
-            },
-            TopLevel::Declare { var, .. } => {
-                module.var(var);
+        let entry = match plan(form) {
+            Planned::Declare(var) => {
+                module.pool.var(var);
                 continue;
             }
-            TopLevel::Eval { ns, expr } => (ns.clone(), "eval".to_string(), module.thunk(expr)?),
+            Planned::Entry(entry) => entry,
         };
+        let slot = match entry.body {
+            EntryBody::PlainFn(function) => module.plain_fn(function)?,
+            EntryBody::Thunk(expr) => module.thunk(expr)?,
+        };
+        let PlannedEntry { qualified_name, signature, .. } = entry;
         let name_offset = module.data.string(&qualified_name);
         let signature_offset = module.data.string(&signature);
         entry_words.extend([
@@ -70,14 +66,6 @@ fn top_level_pos(form: &TopLevel) -> Pos {
     }
 }
 
-/// A value the start function creates once and keeps in a global.
-#[derive(Debug, Clone, PartialEq)]
-enum Constant {
-    Value(Const),
-    /// A fn without captures, made from the descriptor at this data offset.
-    Fn { desc: u32 },
-}
-
 /// Everything a patch module is assembled from.
 pub(crate) struct ModuleBuilder<'u> {
     source: &'u SourceFile,
@@ -86,8 +74,7 @@ pub(crate) struct ModuleBuilder<'u> {
     funcs: Vec<FuncDef>,
     /// Table slot k holds defined function `table[k]`.
     table: Vec<u32>,
-    constants: Vec<Constant>,
-    vars: Vec<VarRef>,
+    pool: Pool,
 }
 
 impl<'u> ModuleBuilder<'u> {
@@ -98,8 +85,7 @@ impl<'u> ModuleBuilder<'u> {
             data: DataBuilder::default(),
             funcs: Vec::new(),
             table: Vec::new(),
-            constants: Vec::new(),
-            vars: Vec::new(),
+            pool: Pool::default(),
         }
     }
 
@@ -117,44 +103,6 @@ impl<'u> ModuleBuilder<'u> {
     fn table_slot(&mut self, func: u32) -> u32 {
         self.table.push(func);
         (self.table.len() - 1) as u32
-    }
-
-    /// The global holding constant `constant`, registering its parts first.
-    fn constant(&mut self, constant: &Const) -> u32 {
-        let wanted = Constant::Value(constant.clone());
-        if let Some(index) = self.constants.iter().position(|c| same_constant(c, &wanted)) {
-            return index as u32;
-        }
-        match constant {
-            Const::List(items) | Const::Vector(items) | Const::Set(items) => {
-                for item in items {
-                    self.constant(item);
-                }
-            }
-            Const::Map(entries) => {
-                for (key, value) in entries {
-                    self.constant(key);
-                    self.constant(value);
-                }
-            }
-            _ => {}
-        }
-        self.constants.push(wanted);
-        (self.constants.len() - 1) as u32
-    }
-
-    fn fn_constant(&mut self, desc: u32) -> u32 {
-        self.constants.push(Constant::Fn { desc });
-        (self.constants.len() - 1) as u32
-    }
-
-    /// The global holding the handle of `var`.
-    fn var(&mut self, var: &VarRef) -> u32 {
-        if let Some(index) = self.vars.iter().position(|v| v == var) {
-            return index as u32;
-        }
-        self.vars.push(var.clone());
-        (self.vars.len() - 1) as u32
     }
 
     /// A `() -> value` function computing `expr`, in the table.
@@ -205,9 +153,4 @@ impl<'u> ModuleBuilder<'u> {
         ];
         self.add_func(FuncDef { params: 1, results: 1, locals: 0, ops })
     }
-}
-
-/// Constants compare by their printed structure, so `0.0`/`-0.0` and `1`/`1.0` stay distinct and NaN matches NaN.
-fn same_constant(a: &Constant, b: &Constant) -> bool {
-    format!("{a:?}") == format!("{b:?}")
 }

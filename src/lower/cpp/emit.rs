@@ -1,0 +1,683 @@
+//! C++ text for functions, descriptors and the load-time initializer.
+//! Every intermediate value is a temporary declared at the top of its
+//! function, so the `goto`s that implement unwinding and `recur` never jump
+//! over an initialization.
+
+use crate::analyze::ast::*;
+use crate::diag::Diagnostic;
+use crate::lower::plan::{core_var, Constant, Pool};
+use crate::source::{Pos, SourceFile};
+use std::fmt::Write as _;
+
+/// A C string literal with every byte outside printable ASCII escaped.
+pub fn c_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for byte in text.bytes() {
+        match byte {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'?' => out.push_str("\\?"),
+            0x20..=0x7e => out.push(byte as char),
+            _ => {
+                let _ = write!(out, "\\{byte:03o}");
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A local's name as a C identifier: unique by id, readable by its jank name.
+fn munge(id: LocalId, name: &str) -> String {
+    let mut out = format!("l{}_", id.0);
+    for c in name.chars() {
+        match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' => out.push(c),
+            '-' | '_' => out.push('_'),
+            '?' => out.push_str("_Q"),
+            '!' => out.push_str("_B"),
+            '*' => out.push_str("_S"),
+            '>' => out.push_str("_GT"),
+            '<' => out.push_str("_LT"),
+            '=' => out.push_str("_EQ"),
+            '+' => out.push_str("_PLUS"),
+            '%' => out.push_str("_PCT"),
+            '&' => out.push_str("_AMP"),
+            '#' => out.push_str("_H"),
+            '.' => out.push_str("_DOT"),
+            '\'' => out.push_str("_QUOTE"),
+            other => {
+                let _ = write!(out, "_u{:x}", other as u32);
+            }
+        }
+    }
+    out
+}
+
+pub struct CppModule<'u> {
+    source: &'u SourceFile,
+    local_names: &'u LocalNames,
+    pub pool: Pool,
+    declarations: Vec<String>,
+    descriptors: Vec<String>,
+    functions: Vec<String>,
+    next_function: u32,
+}
+
+type Result<T> = std::result::Result<T, Diagnostic>;
+
+impl<'u> CppModule<'u> {
+    pub fn new(source: &'u SourceFile, local_names: &'u LocalNames) -> Self {
+        Self {
+            source,
+            local_names,
+            pool: Pool::default(),
+            declarations: Vec::new(),
+            descriptors: Vec::new(),
+            functions: Vec::new(),
+            next_function: 0,
+        }
+    }
+
+    fn error(&self, pos: Pos, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(self.source, pos, message)
+    }
+
+    fn function_name(&mut self) -> String {
+        self.next_function += 1;
+        format!("jank_fn_{}", self.next_function - 1)
+    }
+
+    /// A `void *f(void)` thunk computing `expr`; returns its name.
+    pub fn thunk(&mut self, expr: &Expr) -> Result<String> {
+        let name = self.function_name();
+        let mut emitter = FnEmitter::new(self);
+        let value = emitter.expr(expr)?;
+        let text = emitter.finish(&format!("static void *{name}(void)"), &value);
+        self.declarations.push(format!("static void *{name}(void);"));
+        self.functions.push(text);
+        Ok(name)
+    }
+
+    /// A seed-style `void *f(void *p0..)` for a plain fn; returns its name.
+    pub fn plain_fn(&mut self, function: &FnExpr) -> Result<String> {
+        self.arity(function, &function.arities[0], false)
+    }
+
+    fn arity(&mut self, function: &FnExpr, arity: &Arity, with_self: bool) -> Result<String> {
+        let name = self.function_name();
+        let mut params = Vec::new();
+        if with_self {
+            params.push("void *self".to_string());
+        }
+        let mut emitter = FnEmitter::new(self);
+        let mut recur_vars = Vec::new();
+        for param in arity.params.iter().chain(arity.rest.iter()) {
+            let c_name = emitter.bind(*param);
+            params.push(format!("void *{c_name}"));
+            recur_vars.push(c_name);
+        }
+        if let (Some(self_local), true) = (function.self_local, with_self) {
+            emitter.names.insert(self_local, "self".to_string());
+        }
+        if !function.captures.is_empty() {
+            emitter.line("void **env = jank_closure_env(self);".to_string());
+            for (slot, captured) in function.captures.iter().enumerate() {
+                let c_name = emitter.declare_local(*captured);
+                emitter.line(format!("{c_name} = env[{slot}];"));
+            }
+        }
+        emitter.line("recur_top:;".to_string());
+        emitter.recur.push((RecurTarget::FnArity, "recur_top".to_string(), recur_vars));
+        let value = emitter.expr(&arity.body)?;
+        let signature = format!("void *{name}({})", if params.is_empty() { "void".to_string() } else { params.join(", ") });
+        let text = emitter.finish(&format!("static {signature}"), &value);
+        self.declarations.push(format!("static {signature};"));
+        self.functions.push(text);
+        Ok(name)
+    }
+
+    /// Compiles every arity and writes the descriptor; returns its index.
+    fn descriptor(&mut self, function: &FnExpr) -> Result<u32> {
+        let mut arities = Vec::new();
+        for arity in &function.arities {
+            let name = self.arity(function, arity, true)?;
+            arities.push(format!("{{{}, {}, (void *){name}}}", arity.params.len(), u32::from(arity.rest.is_some())));
+        }
+        let index = self.descriptors.len() as u32;
+        self.descriptors.push(format!(
+            "static struct {{ const char *name; int32_t arity_count; jank_arity arities[{count}]; }} jank_desc_{index} = {{{}, {count}, {{{}}}}};",
+            c_string(&function.name),
+            arities.join(", "),
+            count = arities.len(),
+        ));
+        Ok(index)
+    }
+
+    /// Declarations, descriptors, functions and the initializer, in that order.
+    pub fn finish(mut self) -> String {
+        let mut init = FnEmitter::new(&mut self);
+        for index in 0..init.module.pool.vars.len() {
+            let var = init.module.pool.vars[index].clone();
+            init.line(format!("jank_var_{index} = jank_var_intern({}, {});", c_string(&var.ns), c_string(&var.name)));
+        }
+        for index in 0..init.module.pool.constants.len() {
+            let constant = init.module.pool.constants[index].clone();
+            let value = init.create_constant(&constant);
+            init.line(format!("jank_const_{index} = {value};"));
+        }
+        let init_text = init.finish_void("__attribute__((constructor)) static void jank_patch_init(void)");
+        let mut out = String::new();
+        for index in 0..self.pool.vars.len() {
+            let _ = writeln!(out, "static void *jank_var_{index};");
+        }
+        for index in 0..self.pool.constants.len() {
+            let _ = writeln!(out, "static void *jank_const_{index};");
+        }
+        for declaration in &self.declarations {
+            let _ = writeln!(out, "{declaration}");
+        }
+        out.push('\n');
+        for descriptor in &self.descriptors {
+            let _ = writeln!(out, "{descriptor}");
+        }
+        out.push('\n');
+        for function in &self.functions {
+            let _ = writeln!(out, "{function}");
+        }
+        out.push_str(&init_text);
+        out.push('\n');
+        out
+    }
+}
+
+/// Emits one function body.
+struct FnEmitter<'m, 'u> {
+    module: &'m mut CppModule<'u>,
+    lines: Vec<String>,
+    temps: u32,
+    names: std::collections::HashMap<LocalId, String>,
+    declared_locals: Vec<String>,
+    throw_label: String,
+    labels: u32,
+    recur: Vec<(RecurTarget, String, Vec<String>)>,
+    indent: usize,
+}
+
+impl<'m, 'u> FnEmitter<'m, 'u> {
+    fn new(module: &'m mut CppModule<'u>) -> Self {
+        Self {
+            module,
+            lines: Vec::new(),
+            temps: 0,
+            names: std::collections::HashMap::new(),
+            declared_locals: Vec::new(),
+            throw_label: "unwind".to_string(),
+            labels: 0,
+            recur: Vec::new(),
+            indent: 1,
+        }
+    }
+
+    fn line(&mut self, text: String) {
+        self.lines.push(format!("{}{text}", "    ".repeat(self.indent)));
+    }
+
+    fn temp(&mut self) -> String {
+        self.temps += 1;
+        format!("t{}", self.temps)
+    }
+
+    fn label(&mut self, kind: &str) -> String {
+        self.labels += 1;
+        format!("{kind}_{}", self.labels)
+    }
+
+    /// Names a parameter.
+    fn bind(&mut self, id: LocalId) -> String {
+        let name = munge(id, self.module.local_names.name(id));
+        self.names.insert(id, name.clone());
+        name
+    }
+
+    /// Names a local declared at the top of the function.
+    fn declare_local(&mut self, id: LocalId) -> String {
+        let name = self.bind(id);
+        self.declared_locals.push(name.clone());
+        name
+    }
+
+    fn finish(self, signature: &str, value: &str) -> String {
+        let mut out = format!("{signature}\n{{\n");
+        self.declarations(&mut out);
+        for line in &self.lines {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = write!(out, "    return {value};\nunwind:\n    return 0;\n}}\n");
+        out
+    }
+
+    fn finish_void(self, signature: &str) -> String {
+        let mut out = format!("{signature}\n{{\n");
+        self.declarations(&mut out);
+        for line in &self.lines {
+            let _ = writeln!(out, "{line}");
+        }
+        out.push_str("    return;\nunwind:\n    return;\n}\n");
+        out
+    }
+
+    fn declarations(&self, out: &mut String) {
+        let mut names: Vec<String> = (1..=self.temps).map(|t| format!("t{t}")).collect();
+        names.extend(self.declared_locals.iter().cloned());
+        if !names.is_empty() {
+            let _ = writeln!(out, "    void *{};", names.join(", *"));
+        }
+    }
+
+    /// `target = call;` and the unwinding check when the helper can throw.
+    fn checked(&mut self, call: String) -> String {
+        let temp = self.temp();
+        self.line(format!("{temp} = {call};"));
+        let label = self.throw_label.clone();
+        self.line(format!("if (!{temp}) goto {label};"));
+        temp
+    }
+
+    fn unchecked(&mut self, call: String) -> String {
+        let temp = self.temp();
+        self.line(format!("{temp} = {call};"));
+        temp
+    }
+
+    fn constant(&mut self, constant: &Const) -> String {
+        format!("jank_const_{}", self.module.pool.constant(constant))
+    }
+
+    fn var(&mut self, var: &VarRef) -> String {
+        format!("jank_var_{}", self.module.pool.var(var))
+    }
+
+    fn truthy(&mut self, value: &str) -> String {
+        let nil = self.constant(&Const::Nil);
+        let falsy = self.constant(&Const::Bool(false));
+        format!("({value} != {nil} && {value} != {falsy})")
+    }
+
+    fn boolean(&mut self, condition: &str) -> String {
+        let yes = self.constant(&Const::Bool(true));
+        let no = self.constant(&Const::Bool(false));
+        format!("(({condition}) ? {yes} : {no})")
+    }
+
+    /// Evaluates `exprs` into temporaries.
+    fn values(&mut self, exprs: &[Expr]) -> Result<Vec<String>> {
+        let mut values = Vec::with_capacity(exprs.len());
+        for expr in exprs {
+            let value = self.expr(expr)?;
+            let temp = self.unchecked(value);
+            values.push(temp);
+        }
+        Ok(values)
+    }
+
+    /// `helper(count, {values})` in its own block so the array's initialization is never jumped over.
+    fn with_array(&mut self, values: &[String], call: impl FnOnce(&str) -> String, check: bool) -> String {
+        let temp = self.temp();
+        if values.is_empty() {
+            self.line(format!("{temp} = {};", call("0")));
+        } else {
+            self.line(format!("{{ void *args[] = {{{}}}; {temp} = {}; }}", values.join(", "), call("args")));
+        }
+        if check {
+            let label = self.throw_label.clone();
+            self.line(format!("if (!{temp}) goto {label};"));
+        }
+        temp
+    }
+
+    fn expr(&mut self, expr: &Expr) -> Result<String> {
+        Ok(match &expr.kind {
+            ExprKind::Const(constant) => self.constant(constant),
+            ExprKind::Vector(items) => {
+                let values = self.values(items)?;
+                let n = values.len();
+                self.with_array(&values, |a| format!("jank_make_vector({n}, {a})"), false)
+            }
+            ExprKind::Set(items) => {
+                let values = self.values(items)?;
+                let n = values.len();
+                self.with_array(&values, |a| format!("jank_make_set({n}, {a})"), true)
+            }
+            ExprKind::Map(entries) => {
+                let flat: Vec<Expr> = entries.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect();
+                let values = self.values(&flat)?;
+                let n = entries.len();
+                self.with_array(&values, |a| format!("jank_make_map({n}, {a})"), true)
+            }
+            ExprKind::Local(id) => self.names.get(id).cloned().ok_or_else(|| {
+                self.module.error(
+                    expr.pos,
+                    format!("internal: local `{}` has no storage in this function", self.module.local_names.name(*id)),
+                )
+            })?,
+            ExprKind::VarValue(var) => {
+                let handle = self.var(var);
+                self.checked(format!("jank_var_deref({handle})"))
+            }
+            ExprKind::TheVar(var) => self.var(var),
+            ExprKind::Def { var, init, once } => {
+                let handle = self.var(var);
+                match init {
+                    None => handle,
+                    Some(init) => {
+                        let result = self.temp();
+                        if *once {
+                            self.line(format!("if (jank_var_is_bound({handle})) {result} = {handle}; else {{"));
+                            self.indent += 1;
+                        }
+                        let value = self.expr(init)?;
+                        self.line(format!("{result} = jank_var_bind_root({handle}, {value});"));
+                        if *once {
+                            self.indent -= 1;
+                            self.line("}".to_string());
+                        }
+                        result
+                    }
+                }
+            }
+            ExprKind::Fn(function) => self.make_fn(function)?,
+            ExprKind::Call { callee, args } => {
+                let callee = match &callee.kind {
+                    ExprKind::VarValue(var) => self.var(var),
+                    _ => {
+                        let value = self.expr(callee)?;
+                        self.unchecked(value)
+                    }
+                };
+                let values = self.values(args)?;
+                let n = values.len();
+                self.with_array(&values, |a| format!("jank_call({callee}, {n}, {a})"), true)
+            }
+            ExprKind::Intrinsic { op, args } => self.intrinsic(*op, args)?,
+            ExprKind::If { test, then, otherwise } => {
+                let test = self.expr(test)?;
+                let test = self.truthy(&test);
+                let result = self.temp();
+                self.line(format!("if {test} {{"));
+                self.indent += 1;
+                let then = self.expr(then)?;
+                self.line(format!("{result} = {then};"));
+                self.indent -= 1;
+                self.line("} else {".to_string());
+                self.indent += 1;
+                let otherwise = self.expr(otherwise)?;
+                self.line(format!("{result} = {otherwise};"));
+                self.indent -= 1;
+                self.line("}".to_string());
+                result
+            }
+            ExprKind::Do { statements, ret } => {
+                for statement in statements {
+                    let value = self.expr(statement)?;
+                    self.line(format!("(void){value};"));
+                }
+                self.expr(ret)?
+            }
+            ExprKind::Let { bindings, body } => {
+                for (id, init) in bindings {
+                    let value = self.expr(init)?;
+                    let name = self.declare_local(*id);
+                    self.line(format!("{name} = {value};"));
+                }
+                self.expr(body)?
+            }
+            ExprKind::Loop { id, bindings, body } => {
+                let mut vars = Vec::new();
+                for (local, init) in bindings {
+                    let value = self.expr(init)?;
+                    let name = self.declare_local(*local);
+                    self.line(format!("{name} = {value};"));
+                    vars.push(name);
+                }
+                let label = self.label("loop");
+                self.line(format!("{label}:;"));
+                self.recur.push((RecurTarget::Loop(*id), label, vars));
+                let value = self.expr(body)?;
+                self.recur.pop();
+                value
+            }
+            ExprKind::Recur { target, args } => {
+                let values = self.values(args)?;
+                let Some((_, label, vars)) = self.recur.iter().rev().find(|(t, _, _)| t == target).cloned() else {
+                    return Err(self.module.error(expr.pos, "internal: recur target not found"));
+                };
+                for (var, value) in vars.iter().zip(&values) {
+                    self.line(format!("{var} = {value};"));
+                }
+                self.line(format!("goto {label};"));
+                self.constant(&Const::Nil)
+            }
+            ExprKind::LetFn { bindings, body } => {
+                let nil = self.constant(&Const::Nil);
+                let mut names = Vec::new();
+                for (id, _) in bindings {
+                    let name = self.declare_local(*id);
+                    self.line(format!("{name} = {nil};"));
+                    names.push(name);
+                }
+                for ((_, function), name) in bindings.iter().zip(&names) {
+                    let value = self.make_fn(function)?;
+                    self.line(format!("{name} = {value};"));
+                }
+                for ((_, function), name) in bindings.iter().zip(&names) {
+                    for (slot, captured) in function.captures.iter().enumerate() {
+                        if let Some(position) = bindings.iter().position(|(other, _)| other == captured) {
+                            self.line(format!("jank_closure_env({name})[{slot}] = {};", names[position]));
+                        }
+                    }
+                }
+                self.expr(body)?
+            }
+            ExprKind::Throw(value) => {
+                let value = self.expr(value)?;
+                let label = self.throw_label.clone();
+                self.line(format!("jank_throw({value});"));
+                self.line(format!("goto {label};"));
+                self.constant(&Const::Nil)
+            }
+            ExprKind::Try { body, catches, finally } => self.try_expr(body, catches, finally.as_deref())?,
+            ExprKind::Case { test, clauses, default } => self.case(test, clauses, default.as_deref())?,
+        })
+    }
+
+    fn make_fn(&mut self, function: &FnExpr) -> Result<String> {
+        let desc = self.module.descriptor(function)?;
+        if function.captures.is_empty() {
+            let index = self.module.pool.fn_constant(desc);
+            return Ok(format!("jank_const_{index}"));
+        }
+        let mut env = Vec::new();
+        for captured in &function.captures {
+            let name = self
+                .names
+                .get(captured)
+                .cloned()
+                .ok_or_else(|| self.module.error(function.pos, "internal: captured local has no storage"))?;
+            env.push(name);
+        }
+        let n = env.len();
+        Ok(self.with_array(&env, |a| format!("jank_make_fn((const jank_fn_desc *)&jank_desc_{desc}, {n}, {a})"), false))
+    }
+
+    fn intrinsic(&mut self, op: Intrinsic, args: &[Expr]) -> Result<String> {
+        let values = self.values(args)?;
+        let helper = match op {
+            Intrinsic::Add => "jank_add",
+            Intrinsic::Subtract => "jank_subtract",
+            Intrinsic::Multiply => "jank_multiply",
+            Intrinsic::Divide => "jank_divide",
+            Intrinsic::Inc => "jank_inc",
+            Intrinsic::Dec => "jank_dec",
+            Intrinsic::Less => "jank_less",
+            Intrinsic::LessEqual => "jank_less_equal",
+            Intrinsic::Greater => "jank_greater",
+            Intrinsic::GreaterEqual => "jank_greater_equal",
+            Intrinsic::NumberEqual => "jank_number_equal",
+            Intrinsic::Equiv => return Ok(self.boolean(&format!("jank_equiv({}, {})", values[0], values[1]))),
+            Intrinsic::Identical => return Ok(self.boolean(&format!("{} == {}", values[0], values[1]))),
+            Intrinsic::IsNil => {
+                let nil = self.constant(&Const::Nil);
+                return Ok(self.boolean(&format!("{} == {nil}", values[0])));
+            }
+            Intrinsic::Not => {
+                let truthy = self.truthy(&values[0]);
+                return Ok(self.boolean(&format!("!{truthy}")));
+            }
+        };
+        Ok(self.checked(format!("{helper}({})", values.join(", "))))
+    }
+
+    fn try_expr(&mut self, body: &Expr, catches: &[Catch], finally: Option<&Expr>) -> Result<String> {
+        if catches.is_empty() && finally.is_none() {
+            return self.expr(body);
+        }
+        let outer = self.throw_label.clone();
+        let caught = self.label("caught");
+        let unwinding = self.label("unwinding");
+        let normal = self.label("normal");
+        let result = self.temp();
+        self.throw_label = caught.clone();
+        let value = self.expr(body)?;
+        self.line(format!("{result} = {value};"));
+        self.line(format!("goto {normal};"));
+        self.line(format!("{caught}:;"));
+        self.throw_label = unwinding.clone();
+        let thrown = self.unchecked("jank_exception_take()".to_string());
+        for catch in catches {
+            let name = self.declare_local(catch.local);
+            if catch.class == CatchClass::ExceptionInfo {
+                let ex_data = self.var(&core_var("ex-data"));
+                let nil = self.constant(&Const::Nil);
+                let data = self.with_array(std::slice::from_ref(&thrown), |a| format!("jank_call({ex_data}, 1, {a})"), true);
+                self.line(format!("if ({data} != {nil}) {{"));
+                self.indent += 1;
+            }
+            self.line(format!("{name} = {thrown};"));
+            let value = self.expr(&catch.body)?;
+            self.line(format!("{result} = {value};"));
+            self.line(format!("goto {normal};"));
+            if catch.class == CatchClass::ExceptionInfo {
+                self.indent -= 1;
+                self.line("}".to_string());
+            }
+        }
+        self.line(format!("jank_throw({thrown});"));
+        self.line(format!("{unwinding}:;"));
+        self.throw_label = outer.clone();
+        if let Some(finally) = finally {
+            let pending = self.unchecked("jank_exception_take()".to_string());
+            let value = self.expr(finally)?;
+            self.line(format!("(void){value};"));
+            self.line(format!("jank_throw({pending});"));
+        }
+        self.line(format!("goto {outer};"));
+        self.line(format!("{normal}:;"));
+        if let Some(finally) = finally {
+            let value = self.expr(finally)?;
+            self.line(format!("(void){value};"));
+        }
+        Ok(result)
+    }
+
+    fn case(&mut self, test: &Expr, clauses: &[CaseClause], default: Option<&Expr>) -> Result<String> {
+        let value = self.expr(test)?;
+        let value = self.unchecked(value);
+        let result = self.temp();
+        for clause in clauses {
+            let mut tests = Vec::new();
+            for constant in &clause.tests {
+                let constant = self.constant(constant);
+                tests.push(format!("jank_equiv({value}, {constant})"));
+            }
+            self.line(format!("if ({}) {{", tests.join(" || ")));
+            self.indent += 1;
+            let body = self.expr(&clause.body)?;
+            self.line(format!("{result} = {body};"));
+            self.indent -= 1;
+            self.line("} else {".to_string());
+            self.indent += 1;
+        }
+        match default {
+            Some(default) => {
+                let body = self.expr(default)?;
+                self.line(format!("{result} = {body};"));
+            }
+            None => {
+                let prefix = self.constant(&Const::Str("No matching clause: ".to_string()));
+                let str_var = self.var(&core_var("str"));
+                let message = self.with_array(&[prefix, value.clone()], |a| format!("jank_call({str_var}, 2, {a})"), true);
+                let empty = self.constant(&Const::Map(Vec::new()));
+                let ex_info = self.var(&core_var("ex-info"));
+                let error = self.with_array(&[message, empty], |a| format!("jank_call({ex_info}, 2, {a})"), true);
+                let label = self.throw_label.clone();
+                self.line(format!("jank_throw({error});"));
+                self.line(format!("goto {label};"));
+            }
+        }
+        for _ in clauses {
+            self.indent -= 1;
+            self.line("}".to_string());
+        }
+        Ok(result)
+    }
+
+    fn create_constant(&mut self, constant: &Constant) -> String {
+        match constant {
+            Constant::Fn { desc } => format!("jank_make_fn((const jank_fn_desc *)&jank_desc_{desc}, 0, 0)"),
+            Constant::Value(value) => self.create_value(value),
+        }
+    }
+
+    fn create_value(&mut self, value: &Const) -> String {
+        match value {
+            Const::Nil => "jank_nil_value()".to_string(),
+            Const::Bool(b) => format!("jank_box_boolean({})", i32::from(*b)),
+            Const::Int(i) if *i == i64::MIN => "jank_box_integer(INT64_MIN)".to_string(),
+            Const::Int(i) => format!("jank_box_integer(INT64_C({i}))"),
+            Const::Double(d) if d.is_nan() => "jank_box_double(__builtin_nan(\"\"))".to_string(),
+            Const::Double(d) if d.is_infinite() => {
+                format!("jank_box_double({}__builtin_inf())", if *d < 0.0 { "-" } else { "" })
+            }
+            Const::Double(d) => format!("jank_box_double({d:?})"),
+            Const::Char(c) => format!("jank_make_char({})", *c as u32),
+            Const::Str(s) => format!("jank_make_string_n({}, {})", c_string(s), s.len()),
+            Const::Keyword(name) => format!(
+                "jank_make_keyword({}, {})",
+                c_string(name.ns.as_deref().unwrap_or("")),
+                c_string(&name.name)
+            ),
+            Const::Symbol(name) => format!(
+                "jank_make_symbol({}, {})",
+                c_string(name.ns.as_deref().unwrap_or("")),
+                c_string(&name.name)
+            ),
+            Const::List(items) | Const::Vector(items) | Const::Set(items) => {
+                let values: Vec<String> = items.iter().map(|item| self.constant(item)).collect();
+                let helper = match value {
+                    Const::List(_) => "jank_make_list",
+                    Const::Vector(_) => "jank_make_vector",
+                    _ => "jank_make_set",
+                };
+                let n = values.len();
+                self.with_array(&values, |a| format!("{helper}({n}, {a})"), false)
+            }
+            Const::Map(entries) => {
+                let values: Vec<String> =
+                    entries.iter().flat_map(|(k, v)| [self.constant(k), self.constant(v)]).collect();
+                let n = entries.len();
+                self.with_array(&values, |a| format!("jank_make_map({n}, {a})"), false)
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! What both backends agree on before they emit anything: which registry
+//! entry each top-level form becomes, and with which signature
+//! (runtime-abi/jank_patch_abi.h, "Registry").
+
+use crate::analyze::ast::{Const, Expr, ExprKind, FnExpr, TopLevel, VarRef};
+
+/// How a top-level form reaches the registry.
+pub enum EntryBody<'u> {
+    /// Numeric signature: a bare `void *f(void *p0..)` the registry wraps (seed-compatible).
+    PlainFn(&'u FnExpr),
+    /// "def", "defonce" or "eval": a `void *f(void)` thunk.
+    Thunk(&'u Expr),
+}
+
+pub struct PlannedEntry<'u> {
+    pub qualified_name: String,
+    pub signature: String,
+    pub body: EntryBody<'u>,
+}
+
+/// A top-level form's part in the patch.
+pub enum Planned<'u> {
+    Entry(PlannedEntry<'u>),
+    /// `(def x)`: the var is interned, nothing is bound.
+    Declare(&'u VarRef),
+}
+
+pub fn plan(form: &TopLevel) -> Planned<'_> {
+    match form {
+        TopLevel::Def { var, init, once, .. } => match &init.kind {
+            ExprKind::Fn(function) if function.is_plain() && !once => Planned::Entry(PlannedEntry {
+                qualified_name: var.to_string(),
+                signature: function.arities[0].params.len().to_string(),
+                body: EntryBody::PlainFn(function),
+            }),
+            _ => Planned::Entry(PlannedEntry {
+                qualified_name: var.to_string(),
+                signature: if *once { "defonce" } else { "def" }.to_string(),
+                body: EntryBody::Thunk(init),
+            }),
+        },
+        TopLevel::Declare { var, .. } => Planned::Declare(var),
+        TopLevel::Eval { ns, expr } => Planned::Entry(PlannedEntry {
+            qualified_name: ns.clone(),
+            signature: "eval".to_string(),
+            body: EntryBody::Thunk(expr),
+        }),
+    }
+}
+
+/// A value a patch creates once, when it loads, and keeps.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Constant {
+    Value(Const),
+    /// A fn without captures, made from the backend's descriptor number `desc`.
+    Fn { desc: u32 },
+}
+
+/// The patch's constants and var handles, each with a stable index; parts of
+/// a collection constant always come before it, so creating them in index
+/// order works.
+#[derive(Debug, Default)]
+pub struct Pool {
+    pub constants: Vec<Constant>,
+    pub vars: Vec<VarRef>,
+}
+
+impl Pool {
+    /// The index of `constant`, registering its parts first.
+    pub fn constant(&mut self, constant: &Const) -> u32 {
+        let wanted = Constant::Value(constant.clone());
+        if let Some(index) = self.constants.iter().position(|c| same_constant(c, &wanted)) {
+            return index as u32;
+        }
+        match constant {
+            Const::List(items) | Const::Vector(items) | Const::Set(items) => {
+                for item in items {
+                    self.constant(item);
+                }
+            }
+            Const::Map(entries) => {
+                for (key, value) in entries {
+                    self.constant(key);
+                    self.constant(value);
+                }
+            }
+            _ => {}
+        }
+        self.constants.push(wanted);
+        (self.constants.len() - 1) as u32
+    }
+
+    pub fn fn_constant(&mut self, desc: u32) -> u32 {
+        self.constants.push(Constant::Fn { desc });
+        (self.constants.len() - 1) as u32
+    }
+
+    /// The index of the handle of `var`.
+    pub fn var(&mut self, var: &VarRef) -> u32 {
+        if let Some(index) = self.vars.iter().position(|v| v == var) {
+            return index as u32;
+        }
+        self.vars.push(var.clone());
+        (self.vars.len() - 1) as u32
+    }
+}
+
+/// Constants compare by their printed structure, so `0.0`/`-0.0` and `1`/`1.0` stay distinct and NaN matches NaN.
+fn same_constant(a: &Constant, b: &Constant) -> bool {
+    format!("{a:?}") == format!("{b:?}")
+}
+
+/// clojure.core vars the lowering itself calls.
+pub fn core_var(name: &str) -> VarRef {
+    VarRef { ns: "clojure.core".to_string(), name: name.to_string() }
+}
