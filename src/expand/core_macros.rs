@@ -4,7 +4,8 @@
 use super::build::{body, core, keyword, list, nil, quote, sym, vector};
 use super::destructure::{destructure, is_simple};
 use super::{ExpandError, Gensyms};
-use crate::read::{Form, FormKind};
+use crate::read::{Form, FormKind, Name};
+use crate::source::Pos;
 
 type Expander = fn(&Form, &[Form], &mut Gensyms) -> Result<Form, ExpandError>;
 
@@ -24,6 +25,26 @@ const MACROS: &[(&str, Expander)] = &[
     ("->>", thread_last),
     ("declare", declare),
     ("comment", comment),
+    ("case", case),
+    ("letfn", letfn),
+    ("if-let", if_let),
+    ("when-let", when_let),
+    ("if-some", if_some),
+    ("when-some", when_some),
+    ("when-first", when_first),
+    ("condp", condp),
+    ("as->", as_thread),
+    ("some->", some_thread_first),
+    ("some->>", some_thread_last),
+    ("cond->", cond_thread_first),
+    ("cond->>", cond_thread_last),
+    ("doto", doto),
+    ("dotimes", dotimes),
+    ("while", while_macro),
+    ("doseq", doseq),
+    ("for", for_macro),
+    ("assert", assert),
+    ("lazy-seq", lazy_seq),
 ];
 
 pub fn is_core_macro(name: &str) -> bool {
@@ -335,11 +356,383 @@ fn comment(form: &Form, _: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError
     Ok(nil(form.pos))
 }
 
+fn case(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 1)?;
+    let mut items = vec![sym("case*", form.pos)];
+    items.extend(args.iter().cloned());
+    Ok(list(items, form.pos))
+}
+
+/// `(letfn [(f [x] ...) ...] body)` → `(letfn* [f (fn f [x] ...) ...] body)`.
+fn letfn(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    let Some(Form { kind: FormKind::Vector(specs), pos: specs_pos, .. }) = args.first() else {
+        return Err(ExpandError::new(form.pos, "`letfn` requires a vector of fn specs"));
+    };
+    let mut bindings = Vec::new();
+    for spec in specs {
+        let FormKind::List(parts) = &spec.kind else {
+            return Err(ExpandError::new(spec.pos, format!("`letfn` fn specs look like (name [params] body), got {spec}")));
+        };
+        let Some(name) = parts.first().filter(|n| is_simple(n)) else {
+            return Err(ExpandError::new(spec.pos, "a `letfn` fn spec must start with a name"));
+        };
+        let mut fn_form = vec![core("fn", spec.pos)];
+        fn_form.extend(parts.iter().cloned());
+        bindings.push(name.clone());
+        bindings.push(fn_macro(&list(fn_form.clone(), spec.pos), &fn_form[1..], gensyms)?);
+    }
+    Ok(list(vec![sym("letfn*", form.pos), vector(bindings, *specs_pos), body(args[1..].to_vec(), form.pos)], form.pos))
+}
+
+/// The single `[binding test]` pair of if-let and friends.
+fn single_binding<'f>(form: &Form, args: &'f [Form]) -> Result<(&'f Form, &'f Form), ExpandError> {
+    match args.first().map(|f| &f.kind) {
+        Some(FormKind::Vector(pair)) if pair.len() == 2 => Ok((&pair[0], &pair[1])),
+        _ => Err(ExpandError::new(
+            args.first().map_or(form.pos, |f| f.pos),
+            format!("`{}` requires a vector of exactly one binding and its test", macro_name(form)),
+        )),
+    }
+}
+
+/// if-let / if-some: test once, bind the pattern only in the then branch.
+fn conditional_binding(form: &Form, args: &[Form], gensyms: &mut Gensyms, some: bool) -> Result<Form, ExpandError> {
+    let (pattern, test) = single_binding(form, args)?;
+    if !(2..=3).contains(&args.len()) {
+        return Err(ExpandError::new(form.pos, format!("`{}` requires a binding, a then form and an optional else form", macro_name(form))));
+    }
+    let pos = form.pos;
+    let temp = sym(&gensyms.fresh("temp"), pos);
+    let then = let_macro(&list(vec![], pos), &[vector(vec![pattern.clone(), temp.clone()], pos), args[1].clone()], gensyms)?;
+    let otherwise = args.get(2).cloned().unwrap_or_else(|| nil(pos));
+    let branch = if some {
+        list(vec![sym("if", pos), list(vec![core("nil?", pos), temp.clone()], pos), otherwise, then], pos)
+    } else {
+        list(vec![sym("if", pos), temp.clone(), then, otherwise], pos)
+    };
+    Ok(list(vec![sym("let*", pos), vector(vec![temp, test.clone()], pos), branch], pos))
+}
+
+fn if_let(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    conditional_binding(form, args, gensyms, false)
+}
+
+fn if_some(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    conditional_binding(form, args, gensyms, true)
+}
+
+fn when_let(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    single_binding(form, args)?;
+    let then = body(args[1..].to_vec(), form.pos);
+    conditional_binding(form, &[args[0].clone(), then], gensyms, false)
+}
+
+fn when_some(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    single_binding(form, args)?;
+    let then = body(args[1..].to_vec(), form.pos);
+    conditional_binding(form, &[args[0].clone(), then], gensyms, true)
+}
+
+fn when_first(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    let (pattern, coll) = single_binding(form, args)?;
+    let pos = form.pos;
+    let xs = sym(&gensyms.fresh("xs"), pos);
+    let inner = let_macro(
+        &list(vec![], pos),
+        &[vector(vec![pattern.clone(), list(vec![core("first", pos), xs.clone()], pos)], pos), body(args[1..].to_vec(), pos)],
+        gensyms,
+    )?;
+    let binding = vector(vec![xs, list(vec![core("seq", pos), coll.clone()], pos)], pos);
+    conditional_binding(form, &[binding, inner], gensyms, false)
+}
+
+/// `(condp pred expr test result ... default?)`, with `test :>> f` clauses.
+fn condp(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 2)?;
+    let pos = form.pos;
+    let pred = sym(&gensyms.fresh("pred"), pos);
+    let expr = sym(&gensyms.fresh("expr"), pos);
+    let mut clauses: Vec<&[Form]> = Vec::new();
+    let mut rest = &args[2..];
+    while !rest.is_empty() {
+        let take = if rest.len() >= 3 && matches!(&rest[1].kind, FormKind::Keyword(k) if k.ns.is_none() && k.name == ">>") {
+            3
+        } else {
+            2.min(rest.len())
+        };
+        clauses.push(&rest[..take]);
+        rest = &rest[take..];
+    }
+    let mut result = match clauses.last() {
+        Some([default]) => {
+            let default = default.clone();
+            clauses.pop();
+            default
+        }
+        _ => no_matching_clause(&expr, pos),
+    };
+    for clause in clauses.iter().rev() {
+        let test = list(vec![pred.clone(), clause[0].clone(), expr.clone()], clause[0].pos);
+        result = match clause {
+            [_, _, f] => {
+                let matched = sym(&gensyms.fresh("p"), clause[0].pos);
+                let then = list(vec![f.clone(), matched.clone()], f.pos);
+                list(vec![sym("let*", pos), vector(vec![matched.clone(), test], pos), list(vec![sym("if", pos), matched, then, result], pos)], pos)
+            }
+            _ => list(vec![sym("if", clause[0].pos), test, clause[1].clone(), result], clause[0].pos),
+        };
+    }
+    Ok(list(vec![sym("let*", pos), vector(vec![pred, args[0].clone(), expr, args[1].clone()], pos), result], pos))
+}
+
+/// `(throw (ex-info (str "No matching clause: " value) {}))`, as Clojure's condp and case report it.
+fn no_matching_clause(value: &Form, pos: Pos) -> Form {
+    let message = list(vec![core("str", pos), Form::new(FormKind::Str("No matching clause: ".into()), pos), value.clone()], pos);
+    let error = list(vec![core("ex-info", pos), message, Form::new(FormKind::Map(Vec::new()), pos)], pos);
+    list(vec![sym("throw", pos), error], pos)
+}
+
+fn as_thread(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 2)?;
+    if !is_simple(&args[1]) {
+        return Err(ExpandError::new(args[1].pos, "`as->` requires a symbol name"));
+    }
+    let mut bindings = vec![args[1].clone(), args[0].clone()];
+    for step in &args[2..] {
+        bindings.push(args[1].clone());
+        bindings.push(step.clone());
+    }
+    Ok(list(vec![sym("let*", form.pos), vector(bindings, form.pos), args[1].clone()], form.pos))
+}
+
+/// The shared shape of some-> and cond->: rebind one local step by step.
+fn stepwise(form: &Form, start: &Form, steps: Vec<(Option<Form>, Form)>, last: bool, stop_on_nil: bool, gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    let pos = form.pos;
+    let local = sym(&gensyms.fresh("g"), pos);
+    let mut bindings = vec![local.clone(), start.clone()];
+    for (test, step) in steps {
+        let threaded = thread(&list(vec![], step.pos), &[local.clone(), step.clone()], last)?;
+        let value = match (test, stop_on_nil) {
+            (_, true) => list(vec![sym("if", step.pos), list(vec![core("nil?", step.pos), local.clone()], step.pos), nil(step.pos), threaded], step.pos),
+            (Some(test), false) => list(vec![sym("if", test.pos), test, threaded, local.clone()], step.pos),
+            (None, false) => threaded,
+        };
+        bindings.push(local.clone());
+        bindings.push(value);
+    }
+    Ok(list(vec![sym("let*", pos), vector(bindings, pos), local], pos))
+}
+
+fn some_thread_first(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 1)?;
+    stepwise(form, &args[0], args[1..].iter().map(|s| (None, s.clone())).collect(), false, true, gensyms)
+}
+
+fn some_thread_last(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 1)?;
+    stepwise(form, &args[0], args[1..].iter().map(|s| (None, s.clone())).collect(), true, true, gensyms)
+}
+
+fn cond_steps(form: &Form, args: &[Form]) -> Result<Vec<(Option<Form>, Form)>, ExpandError> {
+    require_args(form, args, 1)?;
+    if args[1..].len() % 2 != 0 {
+        return Err(ExpandError::new(form.pos, format!("`{}` requires test/form pairs", macro_name(form))));
+    }
+    Ok(args[1..].chunks(2).map(|pair| (Some(pair[0].clone()), pair[1].clone())).collect())
+}
+
+fn cond_thread_first(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    let steps = cond_steps(form, args)?;
+    stepwise(form, &args[0], steps, false, false, gensyms)
+}
+
+fn cond_thread_last(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    let steps = cond_steps(form, args)?;
+    stepwise(form, &args[0], steps, true, false, gensyms)
+}
+
+fn doto(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 1)?;
+    let pos = form.pos;
+    let local = sym(&gensyms.fresh("doto"), pos);
+    let mut forms = vec![sym("let*", pos), vector(vec![local.clone(), args[0].clone()], pos)];
+    for step in &args[1..] {
+        forms.push(thread(&list(vec![], step.pos), &[local.clone(), step.clone()], false)?);
+    }
+    forms.push(local);
+    Ok(list(forms, pos))
+}
+
+fn dotimes(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    let (index, count) = single_binding(form, args)?;
+    if !is_simple(index) {
+        return Err(ExpandError::new(index.pos, "`dotimes` binds a symbol"));
+    }
+    let pos = form.pos;
+    let limit = sym(&gensyms.fresh("n"), pos);
+    let step = list(vec![sym("recur", pos), list(vec![core("inc", pos), index.clone()], pos)], pos);
+    let mut body_forms = args[1..].to_vec();
+    body_forms.push(step);
+    let looped = list(
+        vec![
+            sym("loop*", pos),
+            vector(vec![index.clone(), Form::new(FormKind::Int(0), pos)], pos),
+            list(vec![sym("if", pos), list(vec![core("<", pos), index.clone(), limit.clone()], pos), body(body_forms, pos), nil(pos)], pos),
+        ],
+        pos,
+    );
+    Ok(list(vec![sym("let*", pos), vector(vec![limit, count.clone()], pos), looped], pos))
+}
+
+fn while_macro(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 1)?;
+    let pos = form.pos;
+    let mut body_forms = args[1..].to_vec();
+    body_forms.push(list(vec![sym("recur", pos)], pos));
+    Ok(list(vec![sym("loop*", pos), vector(vec![], pos), list(vec![sym("if", pos), args[0].clone(), body(body_forms, pos), nil(pos)], pos)], pos))
+}
+
+/// One binding of a doseq/for: the pattern, its collection, and the modifiers after it.
+struct SeqBinding {
+    pattern: Form,
+    coll: Form,
+    modifiers: Vec<(String, Form)>,
+}
+
+fn seq_bindings(form: &Form, args: &[Form]) -> Result<Vec<SeqBinding>, ExpandError> {
+    let Some(Form { kind: FormKind::Vector(items), pos: vector_pos, .. }) = args.first() else {
+        return Err(ExpandError::new(form.pos, format!("`{}` requires a vector for its binding", macro_name(form))));
+    };
+    if items.len() % 2 != 0 {
+        return Err(ExpandError::new(*vector_pos, format!("`{}` requires an even number of forms in its binding vector", macro_name(form))));
+    }
+    let mut bindings: Vec<SeqBinding> = Vec::new();
+    for pair in items.chunks(2) {
+        match &pair[0].kind {
+            FormKind::Keyword(k) if k.ns.is_none() && matches!(k.name.as_str(), "let" | "when" | "while") => {
+                let Some(current) = bindings.last_mut() else {
+                    return Err(ExpandError::new(pair[0].pos, format!("`:{}` must follow a binding", k.name)));
+                };
+                current.modifiers.push((k.name.clone(), pair[1].clone()));
+            }
+            FormKind::Keyword(k) => {
+                return Err(ExpandError::new(pair[0].pos, format!("invalid `{}` modifier :{}", macro_name(form), k.name)))
+            }
+            _ => bindings.push(SeqBinding { pattern: pair[0].clone(), coll: pair[1].clone(), modifiers: Vec::new() }),
+        }
+    }
+    if bindings.is_empty() {
+        return Err(ExpandError::new(*vector_pos, format!("`{}` requires at least one binding", macro_name(form))));
+    }
+    Ok(bindings)
+}
+
+/// Wraps `inner` in a binding's modifiers; `skip` continues with the next element, `stop` ends the walk.
+fn with_modifiers(modifiers: &[(String, Form)], inner: Form, skip: &Form, stop: &Form, gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    let mut result = inner;
+    for (kind, value) in modifiers.iter().rev() {
+        let pos = value.pos;
+        result = match kind.as_str() {
+            "let" => let_macro(&list(vec![], pos), &[value.clone(), result], gensyms)?,
+            "when" => list(vec![sym("if", pos), value.clone(), result, skip.clone()], pos),
+            _ => list(vec![sym("if", pos), value.clone(), result, stop.clone()], pos),
+        };
+    }
+    Ok(result)
+}
+
+fn doseq(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    let bindings = seq_bindings(form, args)?;
+    let mut inner = list(vec![sym("do", form.pos), body(args[1..].to_vec(), form.pos), nil(form.pos)], form.pos);
+    for binding in bindings.iter().rev() {
+        let pos = binding.pattern.pos;
+        let s = sym(&gensyms.fresh("seq"), pos);
+        let next = list(vec![sym("recur", pos), list(vec![core("next", pos), s.clone()], pos)], pos);
+        let step = list(vec![sym("do", pos), inner, next.clone()], pos);
+        let guarded = with_modifiers(&binding.modifiers, step, &next, &nil(pos), gensyms)?;
+        let bound = let_macro(
+            &list(vec![], pos),
+            &[vector(vec![binding.pattern.clone(), list(vec![core("first", pos), s.clone()], pos)], pos), guarded],
+            gensyms,
+        )?;
+        inner = list(
+            vec![
+                sym("loop*", pos),
+                vector(vec![s.clone(), list(vec![core("seq", pos), binding.coll.clone()], pos)], pos),
+                list(vec![sym("if", pos), s, bound, nil(pos)], pos),
+            ],
+            pos,
+        );
+    }
+    Ok(inner)
+}
+
+/// `for` as lazily concatenated steps: each binding walks its seq inside `lazy-seq`.
+fn for_macro(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    if args.len() != 2 {
+        return Err(ExpandError::new(form.pos, "`for` requires a binding vector and one body form"));
+    }
+    let bindings = seq_bindings(form, args)?;
+    for_step(&bindings, &args[1], gensyms)
+}
+
+fn for_step(bindings: &[SeqBinding], body_form: &Form, gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    let Some((binding, more)) = bindings.split_first() else { return Ok(body_form.clone()) };
+    let pos = binding.pattern.pos;
+    let step = sym(&gensyms.fresh("step"), pos);
+    let s = sym(&gensyms.fresh("s"), pos);
+    let rest_call = list(vec![step.clone(), list(vec![core("rest", pos), s.clone()], pos)], pos);
+    let produce = if more.is_empty() {
+        list(vec![core("cons", pos), body_form.clone(), rest_call.clone()], pos)
+    } else {
+        list(vec![core("concat", pos), for_step(more, body_form, gensyms)?, rest_call.clone()], pos)
+    };
+    let guarded = with_modifiers(&binding.modifiers, produce, &rest_call, &nil(pos), gensyms)?;
+    let bound = let_macro(
+        &list(vec![], pos),
+        &[vector(vec![binding.pattern.clone(), list(vec![core("first", pos), s.clone()], pos)], pos), guarded],
+        gensyms,
+    )?;
+    let walk = list(
+        vec![
+            sym("let*", pos),
+            vector(vec![s.clone(), list(vec![core("seq", pos), s.clone()], pos)], pos),
+            list(vec![sym("if", pos), s.clone(), bound, nil(pos)], pos),
+        ],
+        pos,
+    );
+    let lazy = lazy_seq_of(walk, pos);
+    let step_fn = list(vec![sym("fn*", pos), step.clone(), vector(vec![s], pos), lazy], pos);
+    Ok(list(vec![sym("letfn*", pos), vector(vec![step.clone(), step_fn], pos), list(vec![step, binding.coll.clone()], pos)], pos))
+}
+
+fn lazy_seq_of(body_form: Form, pos: Pos) -> Form {
+    let thunk = list(vec![sym("fn*", pos), vector(vec![], pos), body_form], pos);
+    list(vec![Form::symbol(Name::qualified("jank.runtime", "lazy-seq"), pos), thunk], pos)
+}
+
+fn lazy_seq(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    Ok(lazy_seq_of(body(args.to_vec(), form.pos), form.pos))
+}
+
+/// `(assert x message?)`: throws "Assert failed: ..." when x is falsy.
+fn assert(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    if !(1..=2).contains(&args.len()) {
+        return Err(ExpandError::new(form.pos, "`assert` takes a test and an optional message"));
+    }
+    let pos = form.pos;
+    let described = Form::new(FormKind::Str(args[0].to_string()), pos);
+    let message = match args.get(1) {
+        Some(message) => list(vec![core("str", pos), Form::new(FormKind::Str("Assert failed: ".into()), pos), message.clone(), Form::new(FormKind::Str("\n".into()), pos), described], pos),
+        None => list(vec![core("str", pos), Form::new(FormKind::Str("Assert failed: ".into()), pos), described], pos),
+    };
+    let error = list(vec![core("ex-info", pos), message, Form::new(FormKind::Map(Vec::new()), pos)], pos);
+    Ok(list(vec![sym("if", pos), args[0].clone(), nil(pos), list(vec![sym("throw", pos), error], pos)], pos))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read::Name;
-    use crate::source::Pos;
 
     fn bare(name: &str) -> Form {
         Form::symbol(Name::bare(name), Pos::default())

@@ -54,6 +54,8 @@ pub enum Constant {
     Value(Const),
     /// A fn without captures, made from the backend's descriptor number `desc`.
     Fn { desc: u32 },
+    /// A seed-ABI fn: `jank_make_fn_wrapper` around the backend's function number `function`.
+    Wrapper { function: u32, arity: u32 },
 }
 
 /// The patch's constants and var handles, each with a stable index; parts of
@@ -90,8 +92,9 @@ impl Pool {
         (self.constants.len() - 1) as u32
     }
 
-    pub fn fn_constant(&mut self, desc: u32) -> u32 {
-        self.constants.push(Constant::Fn { desc });
+    /// Registers a made-once fn constant (`Constant::Fn` or `Constant::Wrapper`).
+    pub fn fn_constant(&mut self, constant: Constant) -> u32 {
+        self.constants.push(constant);
         (self.constants.len() - 1) as u32
     }
 

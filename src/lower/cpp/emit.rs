@@ -494,7 +494,7 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
     fn make_fn(&mut self, function: &FnExpr) -> Result<String> {
         let desc = self.module.descriptor(function)?;
         if function.captures.is_empty() {
-            let index = self.module.pool.fn_constant(desc);
+            let index = self.module.pool.fn_constant(Constant::Fn { desc });
             return Ok(format!("jank_const_{index}"));
         }
         let mut env = Vec::new();
@@ -635,6 +635,7 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
     fn create_constant(&mut self, constant: &Constant) -> String {
         match constant {
             Constant::Fn { desc } => format!("jank_make_fn((const jank_fn_desc *)&jank_desc_{desc}, 0, 0)"),
+            Constant::Wrapper { function, arity } => format!("jank_make_fn_wrapper((void *)jank_fn_{function}, {arity})"),
             Constant::Value(value) => self.create_value(value),
         }
     }

@@ -5,6 +5,7 @@
 //! pass their values in an array in this function's shadow-stack frame.
 
 use super::ModuleBuilder;
+use crate::lower::Abi;
 use crate::lower::plan::{core_var, Constant};
 use crate::analyze::ast::*;
 use crate::diag::Diagnostic;
@@ -40,6 +41,11 @@ pub struct FuncDef {
     pub ops: Vec<Op>,
 }
 
+/// jank's seed `jank_call_var` takes at most this many arguments.
+const SEED_CALL_VAR_MAX_ARGS: usize = 5;
+/// jank's seed `jank_make_fn_wrapper` wraps arities 0–3.
+const SEED_WRAPPER_MAX_ARITY: usize = 3;
+
 pub fn mem_arg(offset: u64) -> MemArg {
     MemArg { offset, align: 2, target: wasm_encoder::MemArgTarget::Memory(0), ordering: None }
 }
@@ -66,6 +72,17 @@ fn may_throw(helper: &str) -> bool {
             | "jank_exception_take"
             | "jank_throw"
     )
+}
+
+/// How a compiled arity receives its fn object, captures and arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallingConvention {
+    /// `(self, p0.., rest?)`: captures come from `jank_closure_env(self)`.
+    WithSelf,
+    /// `(p0..)`: a seed-style fn with nothing captured.
+    Plain,
+    /// `(c0.., p0..)`: a seed-ABI closure, its captures bound first by `partial`.
+    CapturesFirst,
 }
 
 /// Where `recur` jumps and which locals it assigns.
@@ -114,26 +131,32 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         codegen
     }
 
-    /// One arity of `function`: `(self?, p0.., rest?) -> value`, its body a recur target.
+    /// One arity of `function` in the given convention, its body a recur target.
     pub fn arity(
         module: &'m mut ModuleBuilder<'u>,
         function: &FnExpr,
         arity: &Arity,
-        with_self: bool,
+        convention: CallingConvention,
     ) -> Result<FuncDef> {
-        let param_count = u32::from(with_self) + arity.params.len() as u32 + u32::from(arity.rest.is_some());
+        let leading: Vec<Option<LocalId>> = match convention {
+            CallingConvention::WithSelf => vec![function.self_local],
+            CallingConvention::Plain => Vec::new(),
+            CallingConvention::CapturesFirst => function.captures.iter().copied().map(Some).collect(),
+        };
+        let param_count = leading.len() as u32 + arity.params.len() as u32 + u32::from(arity.rest.is_some());
         let mut codegen = FnCodegen::new(module, param_count);
-        let first_param = u32::from(with_self);
-        if let (Some(self_local), true) = (function.self_local, with_self) {
-            codegen.locals.insert(self_local, 0);
+        for (index, local) in leading.iter().enumerate() {
+            if let Some(local) = local {
+                codegen.locals.insert(*local, index as u32);
+            }
         }
         let mut recur_locals = Vec::new();
         for (index, param) in arity.params.iter().chain(arity.rest.iter()).enumerate() {
-            let wasm_local = first_param + index as u32;
+            let wasm_local = leading.len() as u32 + index as u32;
             codegen.locals.insert(*param, wasm_local);
             recur_locals.push(wasm_local);
         }
-        if !function.captures.is_empty() {
+        if convention == CallingConvention::WithSelf && !function.captures.is_empty() {
             let env = codegen.new_local();
             codegen.push(I::LocalGet(0));
             codegen.helper("jank_closure_env");
@@ -320,6 +343,44 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.push(I::LocalGet(frame));
     }
 
+    fn seed(&self) -> bool {
+        self.module.abi == Abi::Seed
+    }
+
+    /// The error for a construct the seed ABI cannot express.
+    fn seed_lacks(&self, pos: crate::source::Pos, construct: &str, helper: &str) -> Diagnostic {
+        self.module.error(
+            pos,
+            format!("{construct} needs the extension helper `{helper}`, which the seed ABI (`--abi seed`) does not have"),
+        )
+    }
+
+    /// Seed ABI: `jank_call_var(ns, name, argc, args)` over evaluated values, through `apply` past 5 arguments.
+    fn seed_call_var(&mut self, var: &VarRef, values: &[u32]) {
+        if values.len() <= SEED_CALL_VAR_MAX_ARGS {
+            self.data_string(&var.ns);
+            self.data_string(&var.name);
+            self.push(I::I32Const(values.len() as i32));
+            self.array(values);
+            self.helper("jank_call_var");
+            return;
+        }
+        self.data_string(&var.ns);
+        self.data_string(&var.name);
+        self.helper("jank_deref_var");
+        let function = self.new_local();
+        self.push(I::LocalSet(function));
+        self.seed_apply(function, values);
+    }
+
+    /// Seed ABI: `(apply f [values])`, the one way to call a value.
+    fn seed_apply(&mut self, function: u32, values: &[u32]) {
+        self.collection("jank_make_vector", values.len(), values);
+        let arguments = self.new_local();
+        self.push(I::LocalSet(arguments));
+        self.seed_call_var(&core_var("apply"), &[function, arguments]);
+    }
+
     /// Evaluates each expression into a fresh local.
     fn values(&mut self, exprs: &[Expr]) -> Result<Vec<u32>> {
         let mut locals = Vec::with_capacity(exprs.len());
@@ -341,6 +402,10 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     /// Leaves 1 when the value on the stack is neither nil nor false, else 0.
     fn truthy(&mut self) {
+        if self.seed() {
+            self.ops.push(Op::Helper("jank_truthy"));
+            return;
+        }
         let scratch = self.new_local();
         self.push(I::LocalTee(scratch));
         self.constant(&Const::Nil);
@@ -363,6 +428,9 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     /// Lowers one expression, leaving its value on the stack.
     pub fn expr(&mut self, expr: &Expr) -> Result<()> {
+        if self.seed() {
+            self.seed_check(expr)?;
+        }
         match &expr.kind {
             ExprKind::Const(constant) => self.constant(constant),
             ExprKind::Vector(items) => {
@@ -376,11 +444,20 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             ExprKind::Map(entries) => {
                 let flat: Vec<Expr> = entries.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect();
                 let values = self.values(&flat)?;
-                self.collection("jank_make_map", entries.len(), &values);
+                if self.seed() {
+                    self.seed_build(&core_var("array-map"), &values);
+                } else {
+                    self.collection("jank_make_map", entries.len(), &values);
+                }
             }
             ExprKind::Local(id) => {
                 let local = self.local(*id, expr)?;
                 self.push(I::LocalGet(local));
+            }
+            ExprKind::VarValue(var) if self.seed() => {
+                self.data_string(&var.ns);
+                self.data_string(&var.name);
+                self.helper("jank_deref_var");
             }
             ExprKind::VarValue(var) => {
                 let index = self.module.pool.var(var);
@@ -450,6 +527,47 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         Ok(())
     }
 
+    /// Rejects what the seed ABI cannot express, naming the helper it would need.
+    fn seed_check(&self, expr: &Expr) -> Result<()> {
+        let missing = match &expr.kind {
+            ExprKind::TheVar(_) => Some(("`var` (#')", "jank_var_intern")),
+            ExprKind::Def { .. } => Some(("a `def` inside an expression", "jank_var_bind_root")),
+            ExprKind::Throw(_) => Some(("`throw`", "jank_throw")),
+            ExprKind::Try { catches, finally, .. } if !catches.is_empty() || finally.is_some() => {
+                Some(("`try` with `catch` or `finally`", "jank_exception_take"))
+            }
+            ExprKind::LetFn { .. } => Some(("`letfn`", "jank_closure_env")),
+            ExprKind::Case { default: None, .. } => Some(("`case` without a default", "jank_throw")),
+            ExprKind::Fn(function) => {
+                let [arity] = function.arities.as_slice() else {
+                    return Err(self.seed_lacks(expr.pos, "a fn with several arities", "jank_make_fn"));
+                };
+                if arity.rest.is_some() {
+                    return Err(self.seed_lacks(expr.pos, "a variadic fn", "jank_make_fn"));
+                }
+                if function.self_local.is_some() {
+                    return Err(self.seed_lacks(expr.pos, "a named fn that calls itself", "jank_make_fn"));
+                }
+                if function.captures.len() + arity.params.len() > SEED_WRAPPER_MAX_ARITY {
+                    return Err(self.seed_lacks(
+                        expr.pos,
+                        &format!("a fn of more than {SEED_WRAPPER_MAX_ARITY} parameters and captured locals"),
+                        "jank_make_fn",
+                    ));
+                }
+                None
+            }
+            ExprKind::Const(constant) if contains_nul_string(constant) => {
+                Some(("a string containing NUL", "jank_make_string_n"))
+            }
+            _ => None,
+        };
+        match missing {
+            Some((construct, helper)) => Err(self.seed_lacks(expr.pos, construct, helper)),
+            None => Ok(()),
+        }
+    }
+
     fn local(&self, id: LocalId, at: &Expr) -> Result<u32> {
         self.locals.get(&id).copied().ok_or_else(|| {
             self.module.error(
@@ -484,9 +602,12 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     /// A fn value: made once at load when it captures nothing, else on every evaluation.
     fn make_fn(&mut self, function: &FnExpr) -> Result<()> {
+        if self.seed() {
+            return self.seed_make_fn(function);
+        }
         let desc = self.module.fn_descriptor(function)?;
         if function.captures.is_empty() {
-            let index = self.module.pool.fn_constant(desc);
+            let index = self.module.pool.fn_constant(Constant::Fn { desc });
             self.global(GlobalRef::Constant(index));
             return Ok(());
         }
@@ -505,7 +626,46 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         Ok(())
     }
 
+    /// Seed ABI: a fixed-arity fn wrapper, with its captures bound by `partial`.
+    fn seed_make_fn(&mut self, function: &FnExpr) -> Result<()> {
+        let arity = function.arities[0].params.len() as u32;
+        if function.captures.is_empty() {
+            let slot = self.module.plain_fn(function)?;
+            let index = self.module.pool.fn_constant(Constant::Wrapper { function: slot, arity });
+            self.global(GlobalRef::Constant(index));
+            return Ok(());
+        }
+        let slot = self.module.captures_first_fn(function)?;
+        let mut arguments = Vec::with_capacity(function.captures.len() + 1);
+        self.global(GlobalRef::TableBase);
+        self.push(I::I32Const(slot as i32));
+        self.push(I::I32Add);
+        self.push(I::I32Const((function.captures.len() as u32 + arity) as i32));
+        self.helper("jank_make_fn_wrapper");
+        let wrapper = self.new_local();
+        self.push(I::LocalSet(wrapper));
+        arguments.push(wrapper);
+        for captured in &function.captures {
+            arguments.push(self.locals.get(captured).copied().ok_or_else(|| {
+                self.module.error(function.pos, "internal: captured local has no storage")
+            })?);
+        }
+        self.seed_call_var(&core_var("partial"), &arguments);
+        Ok(())
+    }
+
     fn call(&mut self, callee: &Expr, args: &[Expr]) -> Result<()> {
+        if self.seed() {
+            if let ExprKind::VarValue(var) = &callee.kind {
+                let values = self.values(args)?;
+                self.seed_call_var(var, &values);
+                return Ok(());
+            }
+            let function = self.values(std::slice::from_ref(callee))?[0];
+            let values = self.values(args)?;
+            self.seed_apply(function, &values);
+            return Ok(());
+        }
         let callee_local = match &callee.kind {
             // A var is callable itself: one helper call instead of a deref and a call.
             ExprKind::VarValue(var) => {
@@ -526,6 +686,11 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     }
 
     fn intrinsic(&mut self, op: Intrinsic, args: &[Expr]) -> Result<()> {
+        if self.seed() {
+            let values = self.values(args)?;
+            self.seed_call_var(&core_var(op.core_name()), &values);
+            return Ok(());
+        }
         let helper = match op {
             Intrinsic::Add => Some("jank_add"),
             Intrinsic::Subtract => Some("jank_subtract"),
@@ -695,9 +860,17 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.push(I::LocalSet(value));
         for clause in clauses {
             for (index, constant) in clause.tests.iter().enumerate() {
-                self.push(I::LocalGet(value));
-                self.constant(constant);
-                self.helper("jank_equiv");
+                if self.seed() {
+                    self.constant(constant);
+                    let expected = self.new_local();
+                    self.push(I::LocalSet(expected));
+                    self.seed_call_var(&core_var("="), &[value, expected]);
+                    self.truthy();
+                } else {
+                    self.push(I::LocalGet(value));
+                    self.constant(constant);
+                    self.helper("jank_equiv");
+                }
                 if index > 0 {
                     self.push(I::I32Or);
                 }
@@ -759,8 +932,64 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.push(I::I32Const(0));
                 self.helper("jank_make_fn");
             }
+            Constant::Wrapper { function, arity } => {
+                self.global(GlobalRef::TableBase);
+                self.push(I::I32Const(*function as i32));
+                self.push(I::I32Add);
+                self.push(I::I32Const(*arity as i32));
+                self.helper("jank_make_fn_wrapper");
+            }
+            Constant::Value(value) if self.seed() => self.create_seed_value(value),
             Constant::Value(value) => self.create_value(value),
         }
+    }
+
+    /// Seed ABI constants: what has no helper of its own is made by calling clojure.core.
+    fn create_seed_value(&mut self, value: &Const) {
+        match value {
+            Const::Bool(b) => {
+                if *b {
+                    self.push(I::I64Const(1));
+                    self.helper("jank_box_integer");
+                } else {
+                    self.helper("jank_nil_value");
+                }
+                let argument = self.new_local();
+                self.push(I::LocalSet(argument));
+                self.seed_call_var(&core_var("boolean"), &[argument]);
+            }
+            Const::Char(c) => {
+                self.push(I::I64Const(i64::from(u32::from(*c))));
+                self.helper("jank_box_integer");
+                let argument = self.new_local();
+                self.push(I::LocalSet(argument));
+                self.seed_call_var(&core_var("char"), &[argument]);
+            }
+            Const::Str(s) => {
+                self.data_string(s);
+                self.helper("jank_make_string");
+            }
+            Const::List(items) => {
+                let locals = self.element_locals(items);
+                self.seed_build(&core_var("list"), &locals);
+            }
+            Const::Map(entries) => {
+                let flat: Vec<Const> = entries.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect();
+                let locals = self.element_locals(&flat);
+                self.seed_build(&core_var("array-map"), &locals);
+            }
+            _ => self.create_value(value),
+        }
+    }
+
+    /// `(apply constructor [values])` through the seed helpers.
+    fn seed_build(&mut self, constructor: &VarRef, values: &[u32]) {
+        self.data_string(&constructor.ns);
+        self.data_string(&constructor.name);
+        self.helper("jank_deref_var");
+        let function = self.new_local();
+        self.push(I::LocalSet(function));
+        self.seed_apply(function, values);
     }
 
     fn element_locals(&mut self, items: &[Const]) -> Vec<u32> {
@@ -822,6 +1051,15 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.collection("jank_make_map", entries.len(), &locals);
             }
         }
+    }
+}
+
+fn contains_nul_string(constant: &Const) -> bool {
+    match constant {
+        Const::Str(s) => s.contains('\0'),
+        Const::List(items) | Const::Vector(items) | Const::Set(items) => items.iter().any(contains_nul_string),
+        Const::Map(entries) => entries.iter().any(|(k, v)| contains_nul_string(k) || contains_nul_string(v)),
+        _ => false,
     }
 }
 

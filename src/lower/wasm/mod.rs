@@ -18,27 +18,27 @@ use super::{Abi, Entry, Patch, PatchOptions};
 use crate::analyze::ast::{FnExpr, LocalNames, TopLevel, Unit};
 use crate::diag::Diagnostic;
 use crate::source::{Pos, SourceFile};
-use codegen::{FnCodegen, FuncDef, GlobalRef, Op};
+use codegen::{CallingConvention, FnCodegen, FuncDef, GlobalRef, Op};
 use data::{DataBuilder, RelocTarget, Word};
 use wasm_encoder::Instruction as I;
 
 /// Lowers `unit` into a validated patch.
 pub fn lower(unit: &Unit, options: &PatchOptions, source: &SourceFile) -> Result<Patch, Diagnostic> {
-    if options.abi == Abi::Seed {
-        let pos = unit.forms.first().map_or(Pos::new(1, 1), top_level_pos);
-        return Err(Diagnostic::new(source, pos, "the seed ABI (`--abi seed`) is not supported yet"));
-    }
-    let mut module = ModuleBuilder::new(source, &unit.locals);
+    let mut module = ModuleBuilder::new(source, &unit.locals, options.abi);
     let mut entries = Vec::new();
     let mut entry_words = Vec::new();
     for form in &unit.forms {
         let entry = match plan(form) {
+            Planned::Declare(_) if options.abi == Abi::Seed => continue,
             Planned::Declare(var) => {
                 module.pool.var(var);
                 continue;
             }
             Planned::Entry(entry) => entry,
         };
+        if options.abi == Abi::Seed {
+            seed_registry_accepts(&entry, top_level_pos(form), source)?;
+        }
         let slot = match entry.body {
             EntryBody::PlainFn(function) => module.plain_fn(function)?,
             EntryBody::Thunk(expr) => module.thunk(expr)?,
@@ -59,6 +59,29 @@ pub fn lower(unit: &Unit, options: &PatchOptions, source: &SourceFile) -> Result
     Ok(Patch { bytes, symbols_export: options.symbols_export(), entries })
 }
 
+/// The seed registry parses the signature as an arity (0–4) and wraps a bare fn pointer: nothing else.
+fn seed_registry_accepts(entry: &PlannedEntry<'_>, pos: Pos, source: &SourceFile) -> Result<(), Diagnostic> {
+    match entry.body {
+        EntryBody::PlainFn(function) if function.arities[0].params.len() <= SEED_REGISTRY_MAX_ARITY => Ok(()),
+        EntryBody::PlainFn(_) => Err(Diagnostic::new(
+            source,
+            pos,
+            format!("the seed registry binds fns of at most {SEED_REGISTRY_MAX_ARITY} parameters (`--abi seed`)"),
+        )),
+        EntryBody::Thunk(_) => Err(Diagnostic::new(
+            source,
+            pos,
+            format!(
+                "the seed registry binds only single fixed-arity fns; `{}` needs the extension registry (signature \"{}\"), not available with `--abi seed`",
+                entry.qualified_name, entry.signature
+            ),
+        )),
+    }
+}
+
+/// jank's seed registry wraps arities 0–4.
+const SEED_REGISTRY_MAX_ARITY: usize = 4;
+
 fn top_level_pos(form: &TopLevel) -> Pos {
     match form {
         TopLevel::Def { pos, .. } | TopLevel::Declare { pos, .. } => *pos,
@@ -69,6 +92,7 @@ fn top_level_pos(form: &TopLevel) -> Pos {
 /// Everything a patch module is assembled from.
 pub(crate) struct ModuleBuilder<'u> {
     source: &'u SourceFile,
+    abi: Abi,
     local_names: &'u LocalNames,
     data: DataBuilder,
     funcs: Vec<FuncDef>,
@@ -78,9 +102,10 @@ pub(crate) struct ModuleBuilder<'u> {
 }
 
 impl<'u> ModuleBuilder<'u> {
-    fn new(source: &'u SourceFile, local_names: &'u LocalNames) -> Self {
+    fn new(source: &'u SourceFile, local_names: &'u LocalNames, abi: Abi) -> Self {
         Self {
             source,
+            abi,
             local_names,
             data: DataBuilder::default(),
             funcs: Vec::new(),
@@ -116,7 +141,14 @@ impl<'u> ModuleBuilder<'u> {
 
     /// A fn registered by a numeric signature: `void *f(void *p0..)`, no self, in the table.
     fn plain_fn(&mut self, function: &FnExpr) -> Result<u32, Diagnostic> {
-        let func = FnCodegen::arity(self, function, &function.arities[0], false)?;
+        let func = FnCodegen::arity(self, function, &function.arities[0], CallingConvention::Plain)?;
+        let index = self.add_func(func);
+        Ok(self.table_slot(index))
+    }
+
+    /// A seed-ABI closure body: `void *f(captures.., params..)`, wrapped and partially applied by the caller.
+    fn captures_first_fn(&mut self, function: &FnExpr) -> Result<u32, Diagnostic> {
+        let func = FnCodegen::arity(self, function, &function.arities[0], CallingConvention::CapturesFirst)?;
         let index = self.add_func(func);
         Ok(self.table_slot(index))
     }
@@ -125,7 +157,7 @@ impl<'u> ModuleBuilder<'u> {
     fn fn_descriptor(&mut self, function: &FnExpr) -> Result<u32, Diagnostic> {
         let mut arity_words = Vec::new();
         for arity in &function.arities {
-            let func = FnCodegen::arity(self, function, arity, true)?;
+            let func = FnCodegen::arity(self, function, arity, CallingConvention::WithSelf)?;
             let index = self.add_func(func);
             let slot = self.table_slot(index);
             arity_words.extend([
