@@ -16,7 +16,13 @@ fn emit_ggg(c: &mut Criterion) {
         b.iter(|| {
             patch_id += 1;
             let mut session = Session::new();
-            let patch = session.compile(black_box(&source), &PatchOptions { patch_id, abi: Abi::Extended });
+            let patch = session.compile(
+                black_box(&source),
+                &PatchOptions {
+                    patch_id,
+                    abi: Abi::Extended,
+                },
+            );
             black_box(patch.map(|p| p.bytes.len()).unwrap_or(0))
         })
     });
@@ -29,7 +35,13 @@ fn emit_ggg_warm_session(c: &mut Criterion) {
     c.bench_function("emit ggg patch in a long-lived session (dev server)", |b| {
         b.iter(|| {
             patch_id += 1;
-            let patch = session.compile(black_box(&source), &PatchOptions { patch_id, abi: Abi::Extended });
+            let patch = session.compile(
+                black_box(&source),
+                &PatchOptions {
+                    patch_id,
+                    abi: Abi::Extended,
+                },
+            );
             black_box(patch.map(|p| p.bytes.len()).unwrap_or(0))
         })
     });

@@ -33,7 +33,9 @@ fn main() {
     let text = std::fs::read_to_string(&header).expect("jank_patch_abi.h is readable");
     let mut table = String::from("&[\n");
     for line in text.lines() {
-        let Some(rest) = line.strip_prefix("JANK_HELPER(") else { continue };
+        let Some(rest) = line.strip_prefix("JANK_HELPER(") else {
+            continue;
+        };
         let (origin, decl) = rest.split_once(')').expect("JANK_HELPER(origin) prefix");
         let origin = match origin {
             "seed" => "Seed",
@@ -41,7 +43,9 @@ fn main() {
             other => panic!("unknown helper origin `{other}`"),
         };
         let decl = decl.trim().trim_end_matches(';');
-        let (head, params) = decl.split_once('(').expect("helper declaration has parameters");
+        let (head, params) = decl
+            .split_once('(')
+            .expect("helper declaration has parameters");
         let params = params.trim_end_matches(')');
         let name_start = head
             .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -49,7 +53,11 @@ fn main() {
             .unwrap_or(0);
         let name = &head[name_start..];
         let ret = head[..name_start].trim();
-        let result = if ret == "void" { String::new() } else { wasm_type(ret).unwrap().to_string() };
+        let result = if ret == "void" {
+            String::new()
+        } else {
+            wasm_type(ret).unwrap().to_string()
+        };
         let params: Vec<&str> = if params.trim() == "void" {
             Vec::new()
         } else {

@@ -71,19 +71,38 @@ mod tests {
         assert_eq!(boxd.params, &[ValType::F64]);
         assert_eq!(helper("jank_nil_value").unwrap().params, &[] as &[ValType]);
         assert_eq!(helper("jank_make_map").unwrap().origin, Origin::Extension);
-        assert!(helper("malloc").is_none(), "host interface is not a patch helper");
+        assert!(
+            helper("malloc").is_none(),
+            "host interface is not a patch helper"
+        );
     }
 
     #[test]
     fn seed_helpers_are_exactly_the_seed_runtime_exports() {
-        let seed: Vec<&str> = HELPERS.iter().filter(|h| h.origin == Origin::Seed).map(|h| h.name).collect();
+        let seed: Vec<&str> = HELPERS
+            .iter()
+            .filter(|h| h.origin == Origin::Seed)
+            .map(|h| h.name)
+            .collect();
         assert_eq!(
             seed,
             [
-                "jank_box_integer", "jank_unbox_integer", "jank_add_integers", "jank_box_double",
-                "jank_unbox_double", "jank_make_string", "jank_make_keyword", "jank_make_symbol",
-                "jank_make_vector", "jank_make_set", "jank_call_var", "jank_deref_var",
-                "jank_println", "jank_nil_value", "jank_truthy", "jank_make_fn_wrapper",
+                "jank_box_integer",
+                "jank_unbox_integer",
+                "jank_add_integers",
+                "jank_box_double",
+                "jank_unbox_double",
+                "jank_make_string",
+                "jank_make_keyword",
+                "jank_make_symbol",
+                "jank_make_vector",
+                "jank_make_set",
+                "jank_call_var",
+                "jank_deref_var",
+                "jank_println",
+                "jank_nil_value",
+                "jank_truthy",
+                "jank_make_fn_wrapper",
             ]
         );
     }

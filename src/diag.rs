@@ -14,7 +14,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(file: &SourceFile, pos: Pos, message: impl Into<String>) -> Self {
-        Self { file: file.name.clone(), pos, message: message.into() }
+        Self {
+            file: file.name.clone(),
+            pos,
+            message: message.into(),
+        }
     }
 
     /// The diagnostic with its source line and a caret under the column.

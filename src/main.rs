@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "jankwasm", version, about = "jank source to Emscripten SIDE_MODULE WebAssembly patches")]
+#[command(
+    name = "jankwasm",
+    version,
+    about = "jank source to Emscripten SIDE_MODULE WebAssembly patches"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -51,20 +55,32 @@ enum Command {
 fn read_source(path: &Path) -> Result<SourceFile, String> {
     if path == Path::new("-") {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| format!("error: reading stdin: {e}"))?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("error: reading stdin: {e}"))?;
         return Ok(SourceFile::new("<stdin>", text));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("error: reading {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("error: reading {}: {e}", path.display()))?;
     Ok(SourceFile::new(path.display().to_string(), text))
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Emit { patch_id, ns, output, abi, cpp, file } => {
+        Command::Emit {
+            patch_id,
+            ns,
+            output,
+            abi,
+            cpp,
+            file,
+        } => {
             let target = match cpp {
                 Some(path) => EmitTarget::Cpp(path),
-                None => EmitTarget::Wasm(output.unwrap_or_else(|| PathBuf::from(format!("patch_{patch_id}.wasm")))),
+                None => EmitTarget::Wasm(
+                    output.unwrap_or_else(|| PathBuf::from(format!("patch_{patch_id}.wasm"))),
+                ),
             };
             emit(patch_id, ns, abi, target, &file)
         }
@@ -87,7 +103,13 @@ enum EmitTarget {
     Cpp(PathBuf),
 }
 
-fn emit(patch_id: u64, ns: Option<String>, abi: AbiArg, target: EmitTarget, file: &Path) -> Result<(), String> {
+fn emit(
+    patch_id: u64,
+    ns: Option<String>,
+    abi: AbiArg,
+    target: EmitTarget,
+    file: &Path,
+) -> Result<(), String> {
     let source = read_source(file)?;
     let started = Instant::now();
     let mut session = Session::new();
@@ -101,12 +123,21 @@ fn emit(patch_id: u64, ns: Option<String>, abi: AbiArg, target: EmitTarget, file
     let options = PatchOptions { patch_id, abi };
     let (path, bytes, export, names) = match &target {
         EmitTarget::Wasm(path) => {
-            let patch = session.compile(&source, &options).map_err(|d| d.render(&source))?;
+            let patch = session
+                .compile(&source, &options)
+                .map_err(|d| d.render(&source))?;
             (path, patch.bytes, patch.symbols_export, patch.entries)
         }
         EmitTarget::Cpp(path) => {
-            let patch = session.compile_cpp(&source, &options).map_err(|d| d.render(&source))?;
-            (path, patch.source.into_bytes(), patch.symbols_export, patch.entries)
+            let patch = session
+                .compile_cpp(&source, &options)
+                .map_err(|d| d.render(&source))?;
+            (
+                path,
+                patch.source.into_bytes(),
+                patch.symbols_export,
+                patch.entries,
+            )
         }
     };
     let micros = started.elapsed().as_micros();
@@ -126,7 +157,13 @@ fn run(file: &Path) -> Result<(), String> {
     let source = read_source(file)?;
     let mut session = Session::new();
     let patch = session
-        .compile(&source, &PatchOptions { patch_id: 1, abi: Abi::Extended })
+        .compile(
+            &source,
+            &PatchOptions {
+                patch_id: 1,
+                abi: Abi::Extended,
+            },
+        )
         .map_err(|d| d.render(&source))?;
     let mut runtime = jank_wasmtime_harness::Runtime::new().map_err(|e| format!("error: {e}"))?;
     let loaded = runtime.load_patch(&patch.bytes, &patch.symbols_export);

@@ -51,7 +51,9 @@ impl Session {
             let form = match next {
                 Ok(Some(form)) => form,
                 Ok(None) => break,
-                Err(error) => return Err(Diagnostic::new(source, error.pos, error.kind.to_string())),
+                Err(error) => {
+                    return Err(Diagnostic::new(source, error.pos, error.kind.to_string()))
+                }
             };
             analyzer.analyze_top_level(&form, &mut forms)?;
         }
@@ -59,12 +61,20 @@ impl Session {
     }
 
     /// Compiles `source` into one patch whose entries follow the source's top-level forms.
-    pub fn compile(&mut self, source: &SourceFile, options: &PatchOptions) -> Result<Patch, Diagnostic> {
+    pub fn compile(
+        &mut self,
+        source: &SourceFile,
+        options: &PatchOptions,
+    ) -> Result<Patch, Diagnostic> {
         self.lower_with(source, |unit| lower::wasm::lower(unit, options, source))
     }
 
     /// The same patch as C++ source, for emcc.
-    pub fn compile_cpp(&mut self, source: &SourceFile, options: &PatchOptions) -> Result<CppPatch, Diagnostic> {
+    pub fn compile_cpp(
+        &mut self,
+        source: &SourceFile,
+        options: &PatchOptions,
+    ) -> Result<CppPatch, Diagnostic> {
         self.lower_with(source, |unit| lower::cpp::lower(unit, options, source))
     }
 

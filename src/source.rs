@@ -32,12 +32,18 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(name: impl Into<Rc<str>>, text: impl Into<Rc<str>>) -> Self {
-        Self { name: name.into(), text: text.into() }
+        Self {
+            name: name.into(),
+            text: text.into(),
+        }
     }
 
     /// The text of 1-based line `line`, without its line terminator.
     pub fn line_text(&self, line: u32) -> Option<&str> {
         let index = usize::try_from(line).ok()?.checked_sub(1)?;
-        self.text.split('\n').nth(index).map(|l| l.trim_end_matches('\r'))
+        self.text
+            .split('\n')
+            .nth(index)
+            .map(|l| l.trim_end_matches('\r'))
     }
 }

@@ -7,34 +7,76 @@ use pretty_assertions::assert_eq;
 #[test]
 fn malformed_special_forms_point_at_the_form() {
     assert_eq!(rejection("(if)"), "1:1: too few arguments to `if`");
-    assert_eq!(rejection("\n  (if 1 2 3 4)"), "2:3: too many arguments to `if`");
-    assert_eq!(rejection("(fn* [a 1] a)"), "1:9: fn params must be symbols, got 1");
-    assert_eq!(rejection("(let* [a 1 b] a)"), "1:7: `let*` requires an even number of forms in its binding vector");
+    assert_eq!(
+        rejection("\n  (if 1 2 3 4)"),
+        "2:3: too many arguments to `if`"
+    );
+    assert_eq!(
+        rejection("(fn* [a 1] a)"),
+        "1:9: fn params must be symbols, got 1"
+    );
+    assert_eq!(
+        rejection("(let* [a 1 b] a)"),
+        "1:7: `let*` requires an even number of forms in its binding vector"
+    );
     assert_eq!(rejection("(def)"), "1:1: `def` requires a name");
-    assert_eq!(rejection("(quote 1 2)"), "1:1: `quote` takes exactly one form");
+    assert_eq!(
+        rejection("(quote 1 2)"),
+        "1:1: `quote` takes exactly one form"
+    );
 }
 
 #[test]
 fn unresolvable_symbols_name_the_symbol() {
-    assert_eq!(rejection("(defn f [x]\n  (+ x y))"), "2:8: unable to resolve symbol: y in this context");
-    assert_eq!(rejection("(nope/thing 1)"), "1:2: no such namespace: nope (in `nope/thing`)");
-    assert_eq!(rejection("(clojure.set/unionx #{} #{})"), "1:2: no such var: clojure.set/unionx");
+    assert_eq!(
+        rejection("(defn f [x]\n  (+ x y))"),
+        "2:8: unable to resolve symbol: y in this context"
+    );
+    assert_eq!(
+        rejection("(nope/thing 1)"),
+        "1:2: no such namespace: nope (in `nope/thing`)"
+    );
+    assert_eq!(
+        rejection("(clojure.set/unionx #{} #{})"),
+        "1:2: no such var: clojure.set/unionx"
+    );
 }
 
 #[test]
 fn recur_outside_tail_position_is_rejected() {
-    assert_eq!(rejection("(defn f [x] (+ 1 (recur x)))"), "1:18: can only recur from tail position");
-    assert_eq!(rejection("(loop* [a 1] (recur 1 2))"), "1:14: mismatched argument count to recur, expected: 1 args, got: 2");
-    assert_eq!(rejection("(recur 1)"), "1:1: can only recur from tail position");
-    assert_eq!(rejection("(loop* [a 1] (try (recur a)))"), "1:19: cannot recur across try");
+    assert_eq!(
+        rejection("(defn f [x] (+ 1 (recur x)))"),
+        "1:18: can only recur from tail position"
+    );
+    assert_eq!(
+        rejection("(loop* [a 1] (recur 1 2))"),
+        "1:14: mismatched argument count to recur, expected: 1 args, got: 2"
+    );
+    assert_eq!(
+        rejection("(recur 1)"),
+        "1:1: can only recur from tail position"
+    );
+    assert_eq!(
+        rejection("(loop* [a 1] (try (recur a)))"),
+        "1:19: cannot recur across try"
+    );
 }
 
 #[test]
 fn unsupported_constructs_are_errors_not_nil() {
-    assert_eq!(rejection("(defn f [] 12N)"), "1:12: BigInt literal `12N` is not supported by jankwasm");
+    assert_eq!(
+        rejection("(defn f [] 12N)"),
+        "1:12: BigInt literal `12N` is not supported by jankwasm"
+    );
     assert_eq!(rejection("(defmacro m [] 1)"), "1:1: `defmacro` is not supported: jankwasm expands clojure.core's macros only (define a function instead)");
-    assert_eq!(rejection("(defn f [s] (.toUpperCase s))"), "1:13: Java/C++ interop (`.toUpperCase`) is not supported by jankwasm");
-    assert_eq!(rejection("(set! x 1)"), "1:1: special form `set!` is not supported by jankwasm");
+    assert_eq!(
+        rejection("(defn f [s] (.toUpperCase s))"),
+        "1:13: Java/C++ interop (`.toUpperCase`) is not supported by jankwasm"
+    );
+    assert_eq!(
+        rejection("(set! x 1)"),
+        "1:1: special form `set!` is not supported by jankwasm"
+    );
 }
 
 #[test]
@@ -45,6 +87,12 @@ fn reader_errors_carry_positions() {
 
 #[test]
 fn macro_misuse_points_at_the_macro() {
-    assert_eq!(rejection("(cond 1)"), "1:7: `cond` requires an even number of forms");
-    assert_eq!(rejection("(defn 1 [] 1)"), "1:7: `defn` requires a symbol name, got 1");
+    assert_eq!(
+        rejection("(cond 1)"),
+        "1:7: `cond` requires an even number of forms"
+    );
+    assert_eq!(
+        rejection("(defn 1 [] 1)"),
+        "1:7: `defn` requires a symbol name, got 1"
+    );
 }

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn jankwasm(args: &[&str], dir: &std::path::Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jankwasm")).args(args).current_dir(dir).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_jankwasm"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -18,11 +22,21 @@ fn scratch(name: &str) -> PathBuf {
 fn emit_writes_the_patch_and_prints_one_line() {
     let dir = scratch("emit");
     std::fs::write(dir.join("eita.jank"), include_str!("../examples/eita.jank")).unwrap();
-    let out = jankwasm(&["emit", "--patch-id", "42", "-o", "ggg.wasm", "eita.jank"], &dir);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = jankwasm(
+        &["emit", "--patch-id", "42", "-o", "ggg.wasm", "eita.jank"],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
-    assert!(stdout.starts_with("ggg.wasm: jank_patch_symbols_42 (2 symbols: eita/ggg eita), "), "{stdout}");
+    assert!(
+        stdout.starts_with("ggg.wasm: jank_patch_symbols_42 (2 symbols: eita/ggg eita), "),
+        "{stdout}"
+    );
     assert!(stdout.trim_end().ends_with(" µs"), "{stdout}");
     let bytes = std::fs::read(dir.join("ggg.wasm")).unwrap();
     assert_eq!(&bytes[..4], b"\0asm");
@@ -33,19 +47,32 @@ fn emit_writes_the_patch_and_prints_one_line() {
 fn emit_cpp_writes_the_cpp_emission() {
     let dir = scratch("cpp");
     std::fs::write(dir.join("f.jank"), "(defn f [x] (+ x 1))").unwrap();
-    let out = jankwasm(&["emit", "--patch-id", "5", "--cpp", "f.cpp", "f.jank"], &dir);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = jankwasm(
+        &["emit", "--patch-id", "5", "--cpp", "f.cpp", "f.jank"],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let cpp = std::fs::read_to_string(dir.join("f.cpp")).unwrap();
     assert!(cpp.contains("#include \"jank_patch_abi.h\""));
     assert!(cpp.contains("patch_symbol *jank_patch_symbols_5(int *count)"));
-    assert!(cpp.contains("{\"user/f\", \"1\", (void *)jank_fn_0}"), "{cpp}");
+    assert!(
+        cpp.contains("{\"user/f\", \"1\", (void *)jank_fn_0}"),
+        "{cpp}"
+    );
 }
 
 #[test]
 fn a_compile_error_is_rendered_with_a_caret_and_nothing_is_written() {
     let dir = scratch("error");
     std::fs::write(dir.join("bad.jank"), "(defn f [x]\n  (+ x y))\n").unwrap();
-    let out = jankwasm(&["emit", "--patch-id", "1", "-o", "bad.wasm", "bad.jank"], &dir);
+    let out = jankwasm(
+        &["emit", "--patch-id", "1", "-o", "bad.wasm", "bad.jank"],
+        &dir,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
@@ -58,36 +85,68 @@ fn a_compile_error_is_rendered_with_a_caret_and_nothing_is_written() {
 fn emit_reads_stdin_and_honours_ns() {
     let dir = scratch("stdin");
     let mut child = Command::new(env!("CARGO_BIN_EXE_jankwasm"))
-        .args(["emit", "--patch-id", "3", "--ns", "app.core", "-o", "p.wasm", "-"])
+        .args([
+            "emit",
+            "--patch-id",
+            "3",
+            "--ns",
+            "app.core",
+            "-o",
+            "p.wasm",
+            "-",
+        ])
         .current_dir(&dir)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(b"(defn g [] :ok)").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"(defn g [] :ok)")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    assert!(String::from_utf8(out.stdout).unwrap().contains("(1 symbols: app.core/g)"));
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("(1 symbols: app.core/g)"));
 }
 
 #[test]
 fn run_prints_what_the_program_prints() {
     let dir = scratch("run");
-    let out = jankwasm(&["run", concat!(env!("CARGO_MANIFEST_DIR"), "/examples/eita.jank")], &dir);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = jankwasm(
+        &[
+            "run",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/eita.jank"),
+        ],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
-    assert!(lines[0].starts_with(":FROM_CLJ_..._I_MEAN_JANK_IN_WASM!! 60 #{"), "{stdout}");
+    assert!(
+        lines[0].starts_with(":FROM_CLJ_..._I_MEAN_JANK_IN_WASM!! 60 #{"),
+        "{stdout}"
+    );
     assert_eq!(lines[1], "(ggg 10) => 58");
 }
 
 #[test]
 fn run_reports_an_uncaught_exception_and_fails() {
     let dir = scratch("throw");
-    std::fs::write(dir.join("t.jank"), "(println :before)\n(throw (ex-info \"boom\" {:code 7}))\n(println :after)\n")
-        .unwrap();
+    std::fs::write(
+        dir.join("t.jank"),
+        "(println :before)\n(throw (ex-info \"boom\" {:code 7}))\n(println :after)\n",
+    )
+    .unwrap();
     let out = jankwasm(&["run", "t.jank"], &dir);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8(out.stdout).unwrap(), ":before\n");

@@ -36,26 +36,59 @@ fn ggg_returns_58_then_59_after_a_second_patch() {
 
     let patched = common::GGG.replace("(+ 48 v)", "(+ 49 v)");
     load(&mut runtime, &mut session, &patched, 43);
-    assert_eq!(runtime.call_var("eita", "ggg", &[Arg::Int(10)]).unwrap().printed, "59");
+    assert_eq!(
+        runtime
+            .call_var("eita", "ggg", &[Arg::Int(10)])
+            .unwrap()
+            .printed,
+        "59"
+    );
 }
 
 #[test]
 fn closures_from_earlier_patches_keep_working_after_a_reload() {
     let mut runtime = Runtime::new().unwrap();
     let mut session = Session::new();
-    load(&mut runtime, &mut session, "(defn adder [n] (fn [x] (+ x n))) (def add5 (adder 5))", 1);
-    load(&mut runtime, &mut session, "(defn adder [n] (fn [x] (* x n)))", 2);
-    assert_eq!(runtime.call_var("user", "add5", &[Arg::Int(1)]).unwrap().printed, "6");
+    load(
+        &mut runtime,
+        &mut session,
+        "(defn adder [n] (fn [x] (+ x n))) (def add5 (adder 5))",
+        1,
+    );
+    load(
+        &mut runtime,
+        &mut session,
+        "(defn adder [n] (fn [x] (* x n)))",
+        2,
+    );
+    assert_eq!(
+        runtime
+            .call_var("user", "add5", &[Arg::Int(1)])
+            .unwrap()
+            .printed,
+        "6"
+    );
     load(&mut runtime, &mut session, "(def times3 (adder 3))", 3);
-    assert_eq!(runtime.call_var("user", "times3", &[Arg::Int(7)]).unwrap().printed, "21");
+    assert_eq!(
+        runtime
+            .call_var("user", "times3", &[Arg::Int(7)])
+            .unwrap()
+            .printed,
+        "21"
+    );
 }
 
 #[test]
 fn top_level_forms_run_in_order_and_report_values() {
     let mut runtime = Runtime::new().unwrap();
     let mut session = Session::new();
-    let values = load(&mut runtime, &mut session, "(def x 40) (println \"x is\" x) (+ x 2) [true false nil]", 1);
-    assert_eq!(values, ["40", "nil", "42", "[true false nil]"]);
+    let values = load(
+        &mut runtime,
+        &mut session,
+        "(def x 40) (println \"x is\" x) (+ x 2) [true false nil]",
+        1,
+    );
+    assert_eq!(values, ["#'user/x", "nil", "42", "[true false nil]"]);
     assert_eq!(runtime.take_output(), "x is 40\n");
 }
 
@@ -63,7 +96,12 @@ fn top_level_forms_run_in_order_and_report_values() {
 fn an_uncaught_throw_stops_the_patch() {
     let mut runtime = Runtime::new().unwrap();
     let mut session = Session::new();
-    let values = load(&mut runtime, &mut session, "(println 1) (throw (ex-info \"boom\" {:a 1})) (println 2)", 1);
+    let values = load(
+        &mut runtime,
+        &mut session,
+        "(println 1) (throw (ex-info \"boom\" {:a 1})) (println 2)",
+        1,
+    );
     assert_eq!(values.len(), 2);
     assert!(values[1].starts_with("threw "), "{values:?}");
     assert!(values[1].contains("boom"), "{values:?}");
@@ -99,7 +137,11 @@ even-10
 ((fn self [n] (if (pos? n) (self (dec n)) :bottom)) 3)
 "#;
     let values = load(&mut runtime, &mut session, program, 1);
-    let results: Vec<&str> = values.iter().map(String::as_str).filter(|v| !v.starts_with("#'")).collect();
+    let results: Vec<&str> = values
+        .iter()
+        .map(String::as_str)
+        .filter(|v| !v.starts_with("#'"))
+        .collect();
     assert_eq!(
         &results[results.len() - 15..],
         [

@@ -26,7 +26,11 @@ fn shape(bytes: &[u8]) -> Shape {
                     assert_eq!(data[0], 1, "MEM_INFO subsection first");
                     let mut reader = wasmparser::BinaryReader::new(&data[1..], 0);
                     let size = reader.read_var_u32().unwrap() as usize;
-                    assert_eq!(size, reader.bytes_remaining(), "MEM_INFO is exact, nothing trails it");
+                    assert_eq!(
+                        size,
+                        reader.bytes_remaining(),
+                        "MEM_INFO is exact, nothing trails it"
+                    );
                     shape.mem_size = reader.read_var_u32().unwrap();
                     let _p2align = reader.read_var_u32().unwrap();
                     shape.table_size = reader.read_var_u32().unwrap();
@@ -58,7 +62,9 @@ fn shape(bytes: &[u8]) -> Shape {
                         }
                         _ => "other",
                     };
-                    shape.imports.push(format!("{}.{}:{kind}", import.module, import.name));
+                    shape
+                        .imports
+                        .push(format!("{}.{}:{kind}", import.module, import.name));
                 }
             }
             Payload::FunctionSection(_) => shape.sections.push("function".into()),
@@ -97,22 +103,53 @@ fn ggg_patch_has_the_side_module_layout() {
     let shape = shape(&patch.bytes);
     assert_eq!(
         shape.sections,
-        ["custom:dylink.0", "type", "import", "function", "global", "export", "start", "element", "code", "data"]
+        [
+            "custom:dylink.0",
+            "type",
+            "import",
+            "function",
+            "global",
+            "export",
+            "start",
+            "element",
+            "code",
+            "data"
+        ]
     );
-    assert_eq!(&shape.imports[..5], [
-        "env.memory:memory",
-        "env.__indirect_function_table:table",
-        "env.__memory_base:global",
-        "env.__table_base:global",
-        "env.__stack_pointer:global",
-    ]);
+    assert_eq!(
+        &shape.imports[..5],
+        [
+            "env.memory:memory",
+            "env.__indirect_function_table:table",
+            "env.__memory_base:global",
+            "env.__table_base:global",
+            "env.__stack_pointer:global",
+        ]
+    );
     let helpers: Vec<&str> = shape.imports[5..].iter().map(|s| s.as_str()).collect();
-    assert!(helpers.iter().all(|h| h.starts_with("env.jank_") && h.ends_with(":func")), "{helpers:?}");
-    assert!(helpers.contains(&"env.jank_add:func"), "+ is inlined: {helpers:?}");
-    assert!(helpers.contains(&"env.jank_make_fn:func"), "#() is a fn object: {helpers:?}");
+    assert!(
+        helpers
+            .iter()
+            .all(|h| h.starts_with("env.jank_") && h.ends_with(":func")),
+        "{helpers:?}"
+    );
+    assert!(
+        helpers.contains(&"env.jank_add:func"),
+        "+ is inlined: {helpers:?}"
+    );
+    assert!(
+        helpers.contains(&"env.jank_make_fn:func"),
+        "#() is a fn object: {helpers:?}"
+    );
     assert_eq!(shape.exports, ["jank_patch_symbols_42"]);
-    assert_eq!(shape.mem_size, shape.data_len, "data covers all of mem_size");
-    assert_eq!(shape.table_size, shape.element_count, "table_size is the element count");
+    assert_eq!(
+        shape.mem_size, shape.data_len,
+        "data covers all of mem_size"
+    );
+    assert_eq!(
+        shape.table_size, shape.element_count,
+        "table_size is the element count"
+    );
     assert_eq!(shape.table_size, 2, "ggg and the #() arity");
     assert_eq!(patch.entries.len(), 1);
     assert_eq!(patch.entries[0].qualified_name, "eita/ggg");
@@ -123,7 +160,10 @@ fn ggg_patch_has_the_side_module_layout() {
 fn every_export_carries_the_patch_id() {
     for id in [0, 7, 123_456_789] {
         let patch = common::compile("(defn f [] 1) (f)", id).unwrap();
-        assert_eq!(shape(&patch.bytes).exports, [format!("jank_patch_symbols_{id}")]);
+        assert_eq!(
+            shape(&patch.bytes).exports,
+            [format!("jank_patch_symbols_{id}")]
+        );
     }
 }
 
@@ -131,10 +171,13 @@ fn every_export_carries_the_patch_id() {
 fn a_patch_without_helpers_or_arrays_imports_only_the_basics() {
     let patch = common::compile("(defn f [x] x)", 1).unwrap();
     let shape = shape(&patch.bytes);
-    assert_eq!(shape.imports, [
-        "env.memory:memory",
-        "env.__indirect_function_table:table",
-        "env.__memory_base:global",
-        "env.__table_base:global",
-    ]);
+    assert_eq!(
+        shape.imports,
+        [
+            "env.memory:memory",
+            "env.__indirect_function_table:table",
+            "env.__memory_base:global",
+            "env.__table_base:global",
+        ]
+    );
 }

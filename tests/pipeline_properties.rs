@@ -23,16 +23,43 @@ fn form() -> impl Strategy<Value = String> {
     ];
     leaf.prop_recursive(4, 40, 5, |inner| {
         let head = prop_oneof![
-            Just("if"), Just("do"), Just("let*"), Just("loop*"), Just("fn*"), Just("recur"), Just("def"),
-            Just("quote"), Just("try"), Just("catch"), Just("throw"), Just("case*"), Just("letfn*"), Just("let"),
-            Just("fn"), Just("defn"), Just("when"), Just("cond"), Just("and"), Just("or"), Just("->"), Just("+"),
-            Just("println"), Just("var"), Just("ns"), Just("defonce"), Just("map"),
+            Just("if"),
+            Just("do"),
+            Just("let*"),
+            Just("loop*"),
+            Just("fn*"),
+            Just("recur"),
+            Just("def"),
+            Just("quote"),
+            Just("try"),
+            Just("catch"),
+            Just("throw"),
+            Just("case*"),
+            Just("letfn*"),
+            Just("let"),
+            Just("fn"),
+            Just("defn"),
+            Just("when"),
+            Just("cond"),
+            Just("and"),
+            Just("or"),
+            Just("->"),
+            Just("+"),
+            Just("println"),
+            Just("var"),
+            Just("ns"),
+            Just("defonce"),
+            Just("map"),
         ];
         prop_oneof![
-            (head, prop::collection::vec(inner.clone(), 0..4)).prop_map(|(h, items)| format!("({h} {})", items.join(" "))),
-            prop::collection::vec(inner.clone(), 0..4).prop_map(|items| format!("[{}]", items.join(" "))),
-            prop::collection::vec(inner.clone(), 0..4).prop_map(|items| format!("({})", items.join(" "))),
-            prop::collection::vec(inner.clone(), 0..2).prop_map(|items| format!("#({})", items.join(" "))),
+            (head, prop::collection::vec(inner.clone(), 0..4))
+                .prop_map(|(h, items)| format!("({h} {})", items.join(" "))),
+            prop::collection::vec(inner.clone(), 0..4)
+                .prop_map(|items| format!("[{}]", items.join(" "))),
+            prop::collection::vec(inner.clone(), 0..4)
+                .prop_map(|items| format!("({})", items.join(" "))),
+            prop::collection::vec(inner.clone(), 0..2)
+                .prop_map(|items| format!("#({})", items.join(" "))),
             inner.prop_map(|item| format!("'{item}")),
         ]
     })

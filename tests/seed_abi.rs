@@ -11,7 +11,13 @@ use pretty_assertions::assert_eq;
 fn compile_seed(text: &str) -> Result<Vec<String>, String> {
     let source = SourceFile::new("seed.jank", text);
     let patch = Session::new()
-        .compile(&source, &PatchOptions { patch_id: 9, abi: Abi::Seed })
+        .compile(
+            &source,
+            &PatchOptions {
+                patch_id: 9,
+                abi: Abi::Seed,
+            },
+        )
         .map_err(|d| format!("{}: {}", d.pos, d.message))?;
     let mut helpers = Vec::new();
     for payload in wasmparser::Parser::new(0).parse_all(&patch.bytes) {
@@ -30,18 +36,31 @@ fn compile_seed(text: &str) -> Result<Vec<String>, String> {
 #[test]
 fn the_hard_case_imports_only_seed_helpers() {
     let helpers = compile_seed(common::GGG).unwrap();
-    let seed: Vec<&str> = HELPERS.iter().filter(|h| h.origin == Origin::Seed).map(|h| h.name).collect();
+    let seed: Vec<&str> = HELPERS
+        .iter()
+        .filter(|h| h.origin == Origin::Seed)
+        .map(|h| h.name)
+        .collect();
     for helper in &helpers {
-        assert!(seed.contains(&helper.as_str()), "{helper} is not a seed helper");
+        assert!(
+            seed.contains(&helper.as_str()),
+            "{helper} is not a seed helper"
+        );
     }
-    assert!(helpers.contains(&"jank_make_fn_wrapper".to_string()), "#() becomes a fn wrapper: {helpers:?}");
+    assert!(
+        helpers.contains(&"jank_make_fn_wrapper".to_string()),
+        "#() becomes a fn wrapper: {helpers:?}"
+    );
     assert!(helpers.contains(&"jank_call_var".to_string()));
 }
 
 #[test]
 fn closures_use_partial_over_a_wrapper() {
     let helpers = compile_seed("(defn adder [n] (fn [x] (+ x n)))").unwrap();
-    assert!(helpers.contains(&"jank_make_fn_wrapper".to_string()), "{helpers:?}");
+    assert!(
+        helpers.contains(&"jank_make_fn_wrapper".to_string()),
+        "{helpers:?}"
+    );
 }
 
 #[test]

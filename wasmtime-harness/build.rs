@@ -10,7 +10,7 @@
 use std::env;
 use std::ffi::OsString;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 const TARGET: &str = "wasm32-unknown-unknown";
@@ -107,7 +107,9 @@ fn check_target_installed() {
     let libdir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
     let has_core = fs::read_dir(&libdir)
         .map(|entries| {
-            entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with("libcore-"))
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("libcore-"))
         })
         .unwrap_or(false);
     if !has_core {
@@ -115,25 +117,12 @@ fn check_target_installed() {
     }
 }
 
-fn rerun_if_changed_tree(path: &Path) {
-    println!("cargo:rerun-if-changed={}", path.display());
-    if let Ok(entries) = fs::read_dir(path) {
-        for entry in entries.flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                rerun_if_changed_tree(&p);
-            } else {
-                println!("cargo:rerun-if-changed={}", p.display());
-            }
-        }
-    }
-}
-
 fn main() {
     let manifest_dir = PathBuf::from(
         env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| fail("CARGO_MANIFEST_DIR is not set")),
     );
-    let out_dir = PathBuf::from(env::var_os("OUT_DIR").unwrap_or_else(|| fail("OUT_DIR is not set")));
+    let out_dir =
+        PathBuf::from(env::var_os("OUT_DIR").unwrap_or_else(|| fail("OUT_DIR is not set")));
     let workspace = manifest_dir
         .parent()
         .unwrap_or_else(|| fail("wasmtime-harness has no parent directory"))
@@ -142,14 +131,24 @@ fn main() {
     let stub_manifest = stub_dir.join("Cargo.toml");
     let header = workspace.join("runtime-abi").join("jank_patch_abi.h");
 
-    // Cargo checks these paths even when they do not exist yet, so a stub
+    // Cargo watches these paths even while they do not exist, so a stub
     // crate appearing later triggers a rebuild.
     println!("cargo:rerun-if-changed={}", stub_manifest.display());
-    println!("cargo:rerun-if-changed={}", stub_dir.join("Cargo.lock").display());
-    println!("cargo:rerun-if-changed={}", stub_dir.join(".cargo").join("config.toml").display());
-    println!("cargo:rerun-if-changed={}", stub_dir.join("build.rs").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        stub_dir.join("Cargo.lock").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        stub_dir.join(".cargo").join("config.toml").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        stub_dir.join("build.rs").display()
+    );
     println!("cargo:rerun-if-changed={}", header.display());
-    rerun_if_changed_tree(&stub_dir.join("src"));
+    // A directory is scanned recursively, so new files count too.
+    println!("cargo:rerun-if-changed={}", stub_dir.join("src").display());
 
     if !stub_manifest.is_file() {
         fail(&format!(
@@ -195,9 +194,16 @@ fn main() {
         ));
     }
 
-    let built = target_dir.join(TARGET).join("release").join("jank_stub.wasm");
+    let built = target_dir
+        .join(TARGET)
+        .join("release")
+        .join("jank_stub.wasm");
     let embedded = out_dir.join("jank_stub.wasm");
     if let Err(e) = fs::copy(&built, &embedded) {
-        fail(&format!("could not copy {} to {}: {e}", built.display(), embedded.display()));
+        fail(&format!(
+            "could not copy {} to {}: {e}",
+            built.display(),
+            embedded.display()
+        ));
     }
 }

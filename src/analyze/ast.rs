@@ -59,21 +59,59 @@ pub enum ExprKind {
     /// `(var x)` / `#'x`: the var itself.
     TheVar(VarRef),
     /// A def that is not a top-level form (top-level defs become registry entries).
-    Def { var: VarRef, init: Option<Box<Expr>>, once: bool },
+    Def {
+        var: VarRef,
+        init: Option<Box<Expr>>,
+        once: bool,
+    },
     Fn(Box<FnExpr>),
-    Call { callee: Box<Expr>, args: Vec<Expr> },
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Expr>,
+    },
     /// A clojure.core function Clojure inlines: lowered without a var call.
-    Intrinsic { op: Intrinsic, args: Vec<Expr> },
-    If { test: Box<Expr>, then: Box<Expr>, otherwise: Box<Expr> },
+    Intrinsic {
+        op: Intrinsic,
+        args: Vec<Expr>,
+    },
+    If {
+        test: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
     /// Statements evaluated for effect, then the value of `ret`.
-    Do { statements: Vec<Expr>, ret: Box<Expr> },
-    Let { bindings: Vec<(LocalId, Expr)>, body: Box<Expr> },
-    Loop { id: LoopId, bindings: Vec<(LocalId, Expr)>, body: Box<Expr> },
-    Recur { target: RecurTarget, args: Vec<Expr> },
-    LetFn { bindings: Vec<(LocalId, FnExpr)>, body: Box<Expr> },
+    Do {
+        statements: Vec<Expr>,
+        ret: Box<Expr>,
+    },
+    Let {
+        bindings: Vec<(LocalId, Expr)>,
+        body: Box<Expr>,
+    },
+    Loop {
+        id: LoopId,
+        bindings: Vec<(LocalId, Expr)>,
+        body: Box<Expr>,
+    },
+    Recur {
+        target: RecurTarget,
+        args: Vec<Expr>,
+    },
+    LetFn {
+        bindings: Vec<(LocalId, FnExpr)>,
+        body: Box<Expr>,
+    },
     Throw(Box<Expr>),
-    Try { body: Box<Expr>, catches: Vec<Catch>, finally: Option<Box<Expr>> },
-    Case { test: Box<Expr>, clauses: Vec<CaseClause>, default: Option<Box<Expr>> },
+    Try {
+        body: Box<Expr>,
+        catches: Vec<Catch>,
+        finally: Option<Box<Expr>>,
+    },
+    Case {
+        test: Box<Expr>,
+        clauses: Vec<CaseClause>,
+        default: Option<Box<Expr>>,
+    },
 }
 
 /// Identifies a `loop*` so `recur` can name it.
@@ -128,7 +166,9 @@ impl Intrinsic {
     /// Whether Clojure inlines a call with `argc` arguments (`+` folds any count from 2).
     pub fn accepts(self, argc: usize) -> bool {
         match self {
-            Intrinsic::Add | Intrinsic::Subtract | Intrinsic::Multiply | Intrinsic::Divide => argc >= 2,
+            Intrinsic::Add | Intrinsic::Subtract | Intrinsic::Multiply | Intrinsic::Divide => {
+                argc >= 2
+            }
             Intrinsic::Inc | Intrinsic::Dec | Intrinsic::IsNil | Intrinsic::Not => argc == 1,
             _ => argc == 2,
         }
@@ -211,7 +251,12 @@ pub struct CaseClause {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TopLevel {
     /// `(def name init)`, `(defonce name init)`: a registry entry that binds the var.
-    Def { var: VarRef, init: Expr, once: bool, pos: Pos },
+    Def {
+        var: VarRef,
+        init: Expr,
+        once: bool,
+        pos: Pos,
+    },
     /// `(def name)`: interns the var without binding it.
     Declare { var: VarRef, pos: Pos },
     /// Any other form: evaluated for its value in namespace `ns`.
@@ -224,7 +269,10 @@ pub struct LocalNames(pub Vec<String>);
 
 impl LocalNames {
     pub fn name(&self, id: LocalId) -> &str {
-        self.0.get(id.0 as usize).map(String::as_str).unwrap_or("local")
+        self.0
+            .get(id.0 as usize)
+            .map(String::as_str)
+            .unwrap_or("local")
     }
 }
 

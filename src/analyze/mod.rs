@@ -16,11 +16,13 @@ use ast::*;
 use namespaces::{Namespaces, VarInfo, CORE_NS};
 
 /// Special forms: handled by the analyzer, never resolved as vars.
-pub const SPECIAL_FORMS: &[&str] =
-    &["def", "fn*", "let*", "loop*", "letfn*", "recur", "if", "do", "quote", "var", "throw", "try", "case*"];
+pub const SPECIAL_FORMS: &[&str] = &[
+    "def", "fn*", "let*", "loop*", "letfn*", "recur", "if", "do", "quote", "var", "throw", "try",
+    "case*",
+];
 
 /// Java interop and mutation forms jank has and jankwasm's backend cannot lower.
-const UNSUPPORTED_SPECIALS: &[&str] = &["new", ".", "set!", "monitor-enter", "monitor-exit", "catch", "finally", "&"];
+const UNSUPPORTED_SPECIALS: &[&str] = &["new", ".", "set!", "monitor-enter", "monitor-exit", "&"];
 
 /// One local in scope.
 #[derive(Debug, Clone)]
@@ -55,7 +57,10 @@ struct Ctx {
 
 impl Ctx {
     fn non_tail(self) -> Self {
-        Self { tail: false, ..self }
+        Self {
+            tail: false,
+            ..self
+        }
     }
 }
 
@@ -73,8 +78,20 @@ pub struct Analyzer<'a> {
 type Result<T> = std::result::Result<T, Diagnostic>;
 
 impl<'a> Analyzer<'a> {
-    pub fn new(namespaces: &'a mut Namespaces, source: &'a SourceFile, gensyms: &'a mut Gensyms) -> Self {
-        Self { namespaces, source, gensyms, scope: Vec::new(), fn_frames: Vec::new(), locals: LocalNames::default(), next_loop: 0 }
+    pub fn new(
+        namespaces: &'a mut Namespaces,
+        source: &'a SourceFile,
+        gensyms: &'a mut Gensyms,
+    ) -> Self {
+        Self {
+            namespaces,
+            source,
+            gensyms,
+            scope: Vec::new(),
+            fn_frames: Vec::new(),
+            locals: LocalNames::default(),
+            next_loop: 0,
+        }
     }
 
     /// The namespace environment, for reading the next form.
@@ -84,7 +101,10 @@ impl<'a> Analyzer<'a> {
 
     /// The local names collected so far; the `Unit` for the analyzed forms.
     pub fn finish(self, forms: Vec<TopLevel>) -> Unit {
-        Unit { forms, locals: self.locals }
+        Unit {
+            forms,
+            locals: self.locals,
+        }
     }
 
     fn error(&self, pos: Pos, message: impl Into<String>) -> Diagnostic {
@@ -120,9 +140,16 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        let ctx = Ctx { tail: false, recur: None, in_try_body: false };
+        let ctx = Ctx {
+            tail: false,
+            recur: None,
+            in_try_body: false,
+        };
         let expr = self.analyze(&form, ctx)?;
-        out.push(TopLevel::Eval { ns: self.namespaces.current().to_string(), expr });
+        out.push(TopLevel::Eval {
+            ns: self.namespaces.current().to_string(),
+            expr,
+        });
         Ok(())
     }
 
@@ -130,33 +157,52 @@ impl<'a> Analyzer<'a> {
     fn expand_fully(&mut self, form: &Form) -> Result<Form> {
         let mut form = form.clone();
         while let Some(name) = self.macro_name(&form) {
-            form = expand::expand_core_macro(&name, &form, self.gensyms).map_err(|e| self.error(e.pos, e.message))?;
+            form = expand::expand_core_macro(&name, &form, self.gensyms)
+                .map_err(|e| self.error(e.pos, e.message))?;
         }
         Ok(form)
     }
 
     /// The clojure.core macro a list form calls, unless a local or var shadows it.
     fn macro_name(&self, form: &Form) -> Option<String> {
-        let FormKind::List(items) = &form.kind else { return None };
+        let FormKind::List(items) = &form.kind else {
+            return None;
+        };
         let head = items.first()?.as_symbol()?;
         if head.ns.is_none() && self.is_local(&head.name) {
             return None;
         }
-        (expand::is_core_macro(&head.name) && self.namespaces.refers_to_core(head, &head.name)).then(|| head.name.clone())
+        (expand::is_core_macro(&head.name) && self.namespaces.refers_to_core(head, &head.name))
+            .then(|| head.name.clone())
     }
 
     fn is_local(&self, name: &str) -> bool {
         self.scope.iter().any(|entry| entry.name == name)
     }
 
-    fn top_level_def(&mut self, form: &Form, args: &[Form], once: bool, out: &mut Vec<TopLevel>) -> Result<()> {
+    fn top_level_def(
+        &mut self,
+        form: &Form,
+        args: &[Form],
+        once: bool,
+        out: &mut Vec<TopLevel>,
+    ) -> Result<()> {
         let (var, init) = self.def_parts(form, args)?;
         let pos = form.pos;
         match init {
             Some(init_form) => {
-                let ctx = Ctx { tail: false, recur: None, in_try_body: false };
+                let ctx = Ctx {
+                    tail: false,
+                    recur: None,
+                    in_try_body: false,
+                };
                 let init = self.analyze_named(init_form, ctx, &var)?;
-                out.push(TopLevel::Def { var, init, once, pos });
+                out.push(TopLevel::Def {
+                    var,
+                    init,
+                    once,
+                    pos,
+                });
             }
             None if once => return Err(self.error(pos, "`defonce` requires an init value")),
             None => out.push(TopLevel::Declare { var, pos }),
@@ -166,19 +212,32 @@ impl<'a> Analyzer<'a> {
 
     /// Checks `(def name doc? init?)`, records the var (so the init can refer
     /// to it) and returns it with its init form.
-    fn def_parts<'f>(&mut self, form: &Form, args: &'f [Form]) -> Result<(VarRef, Option<&'f Form>)> {
+    fn def_parts<'f>(
+        &mut self,
+        form: &Form,
+        args: &'f [Form],
+    ) -> Result<(VarRef, Option<&'f Form>)> {
         let Some((name_form, rest)) = args.split_first() else {
             return Err(self.error(form.pos, "`def` requires a name"));
         };
         let Some(name) = name_form.as_symbol().filter(|n| n.ns.is_none()) else {
-            return Err(self.error(name_form.pos, format!("`def` requires an unqualified symbol name, got {name_form}")));
+            return Err(self.error(
+                name_form.pos,
+                format!("`def` requires an unqualified symbol name, got {name_form}"),
+            ));
         };
-        let mut info = VarInfo { defined_at: Some((self.source.name.clone(), name_form.pos)), ..VarInfo::default() };
+        let mut info = VarInfo {
+            defined_at: Some((self.source.name.clone(), name_form.pos)),
+            ..VarInfo::default()
+        };
         read_var_meta(name_form.meta.as_deref(), &mut info);
         let init = match rest {
             [] => None,
             [init] => Some(init),
-            [Form { kind: FormKind::Str(doc), .. }, init] => {
+            [Form {
+                kind: FormKind::Str(doc),
+                ..
+            }, init] => {
                 info.doc = Some(doc.clone());
                 Some(init)
             }
@@ -222,7 +281,10 @@ impl<'a> Analyzer<'a> {
             FormKind::Map(entries) => {
                 let mut pairs = Vec::with_capacity(entries.len());
                 for (key, value) in entries {
-                    pairs.push((self.analyze(key, ctx.non_tail())?, self.analyze(value, ctx.non_tail())?));
+                    pairs.push((
+                        self.analyze(key, ctx.non_tail())?,
+                        self.analyze(value, ctx.non_tail())?,
+                    ));
                 }
                 let consts: Option<Vec<(Const, Const)>> = pairs
                     .iter()
@@ -242,7 +304,10 @@ impl<'a> Analyzer<'a> {
     }
 
     fn analyze_all(&mut self, forms: &[Form], ctx: Ctx) -> Result<Vec<Expr>> {
-        forms.iter().map(|form| self.analyze(form, ctx.non_tail())).collect()
+        forms
+            .iter()
+            .map(|form| self.analyze(form, ctx.non_tail()))
+            .collect()
     }
 
     /// A literal or quoted form as constant data.
@@ -260,19 +325,34 @@ impl<'a> Analyzer<'a> {
             FormKind::Vector(items) => Const::Vector(self.constants(items)?),
             FormKind::Set(items) => Const::Set(self.constants(items)?),
             FormKind::Map(entries) => Const::Map(
-                entries.iter().map(|(k, v)| Ok((self.constant(k)?, self.constant(v)?))).collect::<Result<_>>()?,
+                entries
+                    .iter()
+                    .map(|(k, v)| Ok((self.constant(k)?, self.constant(v)?)))
+                    .collect::<Result<_>>()?,
             ),
             FormKind::BigInt(digits) => {
-                return Err(self.error(form.pos, format!("BigInt literal `{digits}N` is not supported by jankwasm")))
+                return Err(self.error(
+                    form.pos,
+                    format!("BigInt literal `{digits}N` is not supported by jankwasm"),
+                ))
             }
             FormKind::BigDecimal(digits) => {
-                return Err(self.error(form.pos, format!("BigDecimal literal `{digits}M` is not supported by jankwasm")))
+                return Err(self.error(
+                    form.pos,
+                    format!("BigDecimal literal `{digits}M` is not supported by jankwasm"),
+                ))
             }
             FormKind::Ratio(n, d) => {
-                return Err(self.error(form.pos, format!("ratio literal `{n}/{d}` is not supported by jankwasm")))
+                return Err(self.error(
+                    form.pos,
+                    format!("ratio literal `{n}/{d}` is not supported by jankwasm"),
+                ))
             }
             FormKind::Regex(_) => {
-                return Err(self.error(form.pos, format!("regex literal {form} is not supported by jankwasm")))
+                return Err(self.error(
+                    form.pos,
+                    format!("regex literal {form} is not supported by jankwasm"),
+                ))
             }
         })
     }
@@ -284,20 +364,38 @@ impl<'a> Analyzer<'a> {
     fn analyze_symbol(&mut self, name: &Name, pos: Pos) -> Result<Expr> {
         if name.ns.is_none() {
             if let Some(id) = self.resolve_local(&name.name) {
-                return Ok(Expr { kind: ExprKind::Local(id), pos });
+                return Ok(Expr {
+                    kind: ExprKind::Local(id),
+                    pos,
+                });
             }
         }
         if name.ns.is_none() && SPECIAL_FORMS.contains(&name.name.as_str()) {
-            return Err(self.error(pos, format!("special form `{}` can't be used as a value", name.name)));
+            return Err(self.error(
+                pos,
+                format!("special form `{}` can't be used as a value", name.name),
+            ));
         }
         if let Some(var) = self.namespaces.resolve_var(name) {
             if var.ns == CORE_NS && expand::is_core_macro(&var.name) {
                 return Err(self.error(pos, format!("can't take the value of a macro: #'{var}")));
             }
-            return Ok(Expr { kind: ExprKind::VarValue(var), pos });
+            return Ok(Expr {
+                kind: ExprKind::VarValue(var),
+                pos,
+            });
         }
-        if expand::is_core_macro(&name.name) && (name.ns.is_none() || self.namespaces.resolve_ns(name.ns.as_deref().unwrap_or("")) == Some(CORE_NS)) {
-            return Err(self.error(pos, format!("can't take the value of a macro: #'clojure.core/{}", name.name)));
+        if expand::is_core_macro(&name.name)
+            && (name.ns.is_none()
+                || self.namespaces.resolve_ns(name.ns.as_deref().unwrap_or("")) == Some(CORE_NS))
+        {
+            return Err(self.error(
+                pos,
+                format!(
+                    "can't take the value of a macro: #'clojure.core/{}",
+                    name.name
+                ),
+            ));
         }
         Err(self.unresolved(name, pos))
     }
@@ -308,18 +406,32 @@ impl<'a> Analyzer<'a> {
                 self.error(pos, format!("no such namespace: {qualifier} (in `{name}`)"))
             }
             Some(_) => self.error(pos, format!("no such var: {name}")),
-            None if name.name.contains('.') || name.name.starts_with('.') => {
-                self.error(pos, format!("Java/C++ interop (`{name}`) is not supported by jankwasm"))
-            }
-            None => self.error(pos, format!("unable to resolve symbol: {name} in this context")),
+            None if name.name.contains('.') || name.name.starts_with('.') => self.error(
+                pos,
+                format!("Java/C++ interop (`{name}`) is not supported by jankwasm"),
+            ),
+            None => self.error(
+                pos,
+                format!("unable to resolve symbol: {name} in this context"),
+            ),
         }
     }
 
     /// The local `name` refers to, recording captures for every fn it crosses.
     fn resolve_local(&mut self, name: &str) -> Option<LocalId> {
-        let entry = self.scope.iter().rev().find(|entry| entry.name == name)?.clone();
+        let entry = self
+            .scope
+            .iter()
+            .rev()
+            .find(|entry| entry.name == name)?
+            .clone();
         let depth = self.fn_frames.len();
-        for frame in self.fn_frames.iter_mut().skip(entry.fn_depth).take(depth - entry.fn_depth) {
+        for frame in self
+            .fn_frames
+            .iter_mut()
+            .skip(entry.fn_depth)
+            .take(depth - entry.fn_depth)
+        {
             if !frame.captures.contains(&entry.id) {
                 frame.captures.push(entry.id);
             }
@@ -330,16 +442,25 @@ impl<'a> Analyzer<'a> {
     /// Declares a new local in the innermost scope.
     fn bind_local(&mut self, name: &Name, pos: Pos) -> Result<LocalId> {
         if name.ns.is_some() {
-            return Err(self.error(pos, format!("can't bind qualified symbol `{name}` as a local")));
+            return Err(self.error(
+                pos,
+                format!("can't bind qualified symbol `{name}` as a local"),
+            ));
         }
         let id = LocalId(self.locals.0.len() as u32);
         self.locals.0.push(name.name.clone());
-        self.scope.push(ScopeEntry { name: name.name.clone(), id, fn_depth: self.fn_frames.len() });
+        self.scope.push(ScopeEntry {
+            name: name.name.clone(),
+            id,
+            fn_depth: self.fn_frames.len(),
+        });
         Ok(id)
     }
 
     fn analyze_list(&mut self, form: &Form, ctx: Ctx) -> Result<Expr> {
-        let FormKind::List(items) = &form.kind else { unreachable!("analyze_list takes lists") };
+        let FormKind::List(items) = &form.kind else {
+            unreachable!("analyze_list takes lists")
+        };
         let head = &items[0];
         let args = &items[1..];
         if let Some(name) = head.as_symbol() {
@@ -348,11 +469,23 @@ impl<'a> Analyzer<'a> {
                 if SPECIAL_FORMS.contains(&name.name.as_str()) {
                     return self.analyze_special(&name.name, form, args, ctx);
                 }
+                if name.name == "catch" || name.name == "finally" {
+                    return Err(self.error(head.pos, format!("`{}` outside `try`: it is only allowed among the last forms of a `try`", name.name)));
+                }
                 if UNSUPPORTED_SPECIALS.contains(&name.name.as_str()) {
-                    return Err(self.error(form.pos, format!("special form `{}` is not supported by jankwasm", name.name)));
+                    return Err(self.error(
+                        form.pos,
+                        format!("special form `{}` is not supported by jankwasm", name.name),
+                    ));
                 }
                 if name.name.starts_with('.') && name.name.len() > 1 {
-                    return Err(self.error(form.pos, format!("Java/C++ interop (`{}`) is not supported by jankwasm", name.name)));
+                    return Err(self.error(
+                        form.pos,
+                        format!(
+                            "Java/C++ interop (`{}`) is not supported by jankwasm",
+                            name.name
+                        ),
+                    ));
                 }
             }
             if !local {
@@ -372,11 +505,23 @@ impl<'a> Analyzer<'a> {
         }
         let callee = self.analyze(head, ctx.non_tail())?;
         let args = self.analyze_all(args, ctx)?;
-        Ok(Expr { kind: ExprKind::Call { callee: Box::new(callee), args }, pos: form.pos })
+        Ok(Expr {
+            kind: ExprKind::Call {
+                callee: Box::new(callee),
+                args,
+            },
+            pos: form.pos,
+        })
     }
 
     /// Forms that are macros in Clojure but that jankwasm handles itself.
-    fn analyze_special_macro(&mut self, name: &str, form: &Form, args: &[Form], ctx: Ctx) -> Result<Expr> {
+    fn analyze_special_macro(
+        &mut self,
+        name: &str,
+        form: &Form,
+        args: &[Form],
+        ctx: Ctx,
+    ) -> Result<Expr> {
         match name {
             "defonce" => {
                 let (var, init) = self.def_parts(form, args)?;
@@ -399,15 +544,27 @@ impl<'a> Analyzer<'a> {
             .find(|op| op.accepts(argc) && self.namespaces.refers_to_core(name, op.core_name()))
     }
 
-    fn analyze_intrinsic(&mut self, op: Intrinsic, form: &Form, args: &[Form], ctx: Ctx) -> Result<Expr> {
+    fn analyze_intrinsic(
+        &mut self,
+        op: Intrinsic,
+        form: &Form,
+        args: &[Form],
+        ctx: Ctx,
+    ) -> Result<Expr> {
         let mut args = self.analyze_all(args, ctx)?;
         // Clojure inlines (+ a b c) as (+ (+ a b) c).
         while args.len() > 2 {
             let rest = args.split_off(2);
-            let folded = Expr { kind: ExprKind::Intrinsic { op, args }, pos: form.pos };
+            let folded = Expr {
+                kind: ExprKind::Intrinsic { op, args },
+                pos: form.pos,
+            };
             args = std::iter::once(folded).chain(rest).collect();
         }
-        Ok(Expr { kind: ExprKind::Intrinsic { op, args }, pos: form.pos })
+        Ok(Expr {
+            kind: ExprKind::Intrinsic { op, args },
+            pos: form.pos,
+        })
     }
 }
 
@@ -424,9 +581,17 @@ fn constant_items(items: &[Expr]) -> Option<Vec<Const>> {
 
 /// Reads `:doc`, `:arglists` and `:private` from a def name's metadata map.
 fn read_var_meta(meta: Option<&Form>, info: &mut VarInfo) {
-    let Some(Form { kind: FormKind::Map(entries), .. }) = meta else { return };
+    let Some(Form {
+        kind: FormKind::Map(entries),
+        ..
+    }) = meta
+    else {
+        return;
+    };
     for (key, value) in entries {
-        let FormKind::Keyword(key) = &key.kind else { continue };
+        let FormKind::Keyword(key) = &key.kind else {
+            continue;
+        };
         if key.ns.is_some() {
             continue;
         }

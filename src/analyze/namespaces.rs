@@ -51,10 +51,17 @@ impl Namespaces {
     pub fn new() -> Self {
         let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
         for (ns, name) in jank_runtime_abi::runtime_vars() {
-            namespaces.entry(ns.to_string()).or_default().vars.insert(name.to_string(), VarInfo::default());
+            namespaces
+                .entry(ns.to_string())
+                .or_default()
+                .vars
+                .insert(name.to_string(), VarInfo::default());
         }
         namespaces.entry("user".to_string()).or_default();
-        Self { namespaces, current: "user".to_string() }
+        Self {
+            namespaces,
+            current: "user".to_string(),
+        }
     }
 
     pub fn current(&self) -> &str {
@@ -90,16 +97,29 @@ impl Namespaces {
     /// Records a var defined in the current namespace and returns it.
     pub fn define(&mut self, name: &str, info: VarInfo) -> VarRef {
         let current = self.current.clone();
-        self.namespaces.entry(current.clone()).or_default().vars.insert(name.to_string(), info);
-        VarRef { ns: current, name: name.to_string() }
+        self.namespaces
+            .entry(current.clone())
+            .or_default()
+            .vars
+            .insert(name.to_string(), info);
+        VarRef {
+            ns: current,
+            name: name.to_string(),
+        }
     }
 
     /// The namespace an alias or full name refers to from the current namespace.
     pub fn resolve_ns(&self, ns_or_alias: &str) -> Option<&str> {
-        if let Some(target) = self.namespaces.get(&self.current).and_then(|ns| ns.aliases.get(ns_or_alias)) {
+        if let Some(target) = self
+            .namespaces
+            .get(&self.current)
+            .and_then(|ns| ns.aliases.get(ns_or_alias))
+        {
             return Some(target);
         }
-        self.namespaces.get_key_value(ns_or_alias).map(|(name, _)| name.as_str())
+        self.namespaces
+            .get_key_value(ns_or_alias)
+            .map(|(name, _)| name.as_str())
     }
 
     /// The var a symbol names from the current namespace, if any.
@@ -107,22 +127,34 @@ impl Namespaces {
         match &name.ns {
             Some(qualifier) => {
                 let ns = self.resolve_ns(qualifier)?;
-                self.namespaces.get(ns)?.vars.contains_key(&name.name).then(|| VarRef {
-                    ns: ns.to_string(),
-                    name: name.name.clone(),
-                })
+                self.namespaces
+                    .get(ns)?
+                    .vars
+                    .contains_key(&name.name)
+                    .then(|| VarRef {
+                        ns: ns.to_string(),
+                        name: name.name.clone(),
+                    })
             }
             None => {
                 let current = self.namespaces.get(&self.current)?;
                 if current.vars.contains_key(&name.name) {
-                    return Some(VarRef { ns: self.current.clone(), name: name.name.clone() });
+                    return Some(VarRef {
+                        ns: self.current.clone(),
+                        name: name.name.clone(),
+                    });
                 }
                 if let Some(var) = current.refers.get(&name.name) {
                     return Some(var.clone());
                 }
-                let core_has = self.namespaces.get(CORE_NS).is_some_and(|core| core.vars.contains_key(&name.name));
-                (core_has && !current.excluded_core.contains(&name.name))
-                    .then(|| VarRef { ns: CORE_NS.to_string(), name: name.name.clone() })
+                let core_has = self
+                    .namespaces
+                    .get(CORE_NS)
+                    .is_some_and(|core| core.vars.contains_key(&name.name));
+                (core_has && !current.excluded_core.contains(&name.name)).then(|| VarRef {
+                    ns: CORE_NS.to_string(),
+                    name: name.name.clone(),
+                })
             }
         }
     }
@@ -130,7 +162,9 @@ impl Namespaces {
     /// True when a bare symbol in the current namespace means the clojure.core var `core_name`.
     pub fn refers_to_core(&self, name: &Name, core_name: &str) -> bool {
         match &name.ns {
-            Some(qualifier) => name.name == core_name && self.resolve_ns(qualifier) == Some(CORE_NS),
+            Some(qualifier) => {
+                name.name == core_name && self.resolve_ns(qualifier) == Some(CORE_NS)
+            }
             None => {
                 name.name == core_name
                     && self.namespaces.get(&self.current).is_some_and(|ns| {
@@ -149,7 +183,11 @@ impl ReadEnv for Namespaces {
     }
 
     fn resolve_alias(&self, alias: &str) -> Option<String> {
-        self.namespaces.get(&self.current)?.aliases.get(alias).cloned()
+        self.namespaces
+            .get(&self.current)?
+            .aliases
+            .get(alias)
+            .cloned()
     }
 
     fn syntax_quote_symbol(&self, name: &Name) -> Name {
@@ -161,7 +199,9 @@ impl ReadEnv for Namespaces {
                 let ns = self.resolve_ns(qualifier).unwrap_or(qualifier);
                 Name::qualified(ns, name.name.clone())
             }
-            None if crate::expand::is_core_macro(&name.name) => Name::qualified(CORE_NS, name.name.clone()),
+            None if crate::expand::is_core_macro(&name.name) => {
+                Name::qualified(CORE_NS, name.name.clone())
+            }
             None => Name::qualified(self.current.clone(), name.name.clone()),
         }
     }

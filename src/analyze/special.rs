@@ -10,7 +10,13 @@ use crate::source::Pos;
 const MAX_PARAMS: usize = 20;
 
 impl Analyzer<'_> {
-    pub(super) fn analyze_special(&mut self, name: &str, form: &Form, args: &[Form], ctx: Ctx) -> Result<Expr> {
+    pub(super) fn analyze_special(
+        &mut self,
+        name: &str,
+        form: &Form,
+        args: &[Form],
+        ctx: Ctx,
+    ) -> Result<Expr> {
         let pos = form.pos;
         let kind = match name {
             "quote" => match args {
@@ -30,10 +36,18 @@ impl Analyzer<'_> {
                     Some(init) => Some(Box::new(self.analyze_named(init, ctx.non_tail(), &var)?)),
                     None => None,
                 };
-                ExprKind::Def { var, init, once: false }
+                ExprKind::Def {
+                    var,
+                    init,
+                    once: false,
+                }
             }
             "var" => match args {
-                [Form { kind: FormKind::Symbol(name), pos: sym_pos, .. }] => match self.namespaces.resolve_var(name) {
+                [Form {
+                    kind: FormKind::Symbol(name),
+                    pos: sym_pos,
+                    ..
+                }] => match self.namespaces.resolve_var(name) {
                     Some(var) => ExprKind::TheVar(var),
                     None => return Err(self.unresolved(name, *sym_pos)),
                 },
@@ -45,7 +59,12 @@ impl Analyzer<'_> {
             },
             "try" => self.analyze_try(args, ctx, pos)?,
             "case*" => self.analyze_case(form, args, ctx)?,
-            other => return Err(self.error(pos, format!("special form `{other}` is not supported by jankwasm"))),
+            other => {
+                return Err(self.error(
+                    pos,
+                    format!("special form `{other}` is not supported by jankwasm"),
+                ))
+            }
         };
         Ok(Expr { kind, pos })
     }
@@ -61,9 +80,16 @@ impl Analyzer<'_> {
         let then = self.analyze(then, ctx)?;
         let otherwise = match otherwise {
             Some(form) => self.analyze(form, ctx)?,
-            None => Expr { kind: ExprKind::Const(Const::Nil), pos: form.pos },
+            None => Expr {
+                kind: ExprKind::Const(Const::Nil),
+                pos: form.pos,
+            },
         };
-        Ok(ExprKind::If { test: Box::new(test), then: Box::new(then), otherwise: Box::new(otherwise) })
+        Ok(ExprKind::If {
+            test: Box::new(test),
+            then: Box::new(then),
+            otherwise: Box::new(otherwise),
+        })
     }
 
     fn analyze_do(&mut self, args: &[Form], ctx: Ctx, pos: Pos) -> Result<ExprKind> {
@@ -76,28 +102,43 @@ impl Analyzer<'_> {
             return Ok(ret.kind);
         }
         let _ = pos;
-        Ok(ExprKind::Do { statements, ret: Box::new(ret) })
+        Ok(ExprKind::Do {
+            statements,
+            ret: Box::new(ret),
+        })
     }
 
     /// The `[name init ...]` vector of let*/loop*/letfn*, checked.
     fn binding_pairs<'f>(&self, form: &Form, args: &'f [Form], what: &str) -> Result<&'f [Form]> {
         match args.first().map(|f| &f.kind) {
             Some(FormKind::Vector(items)) if items.len() % 2 == 0 => Ok(items),
-            Some(FormKind::Vector(_)) => {
-                Err(self.error(args[0].pos, format!("`{what}` requires an even number of forms in its binding vector")))
-            }
-            _ => Err(self.error(form.pos, format!("`{what}` requires a vector for its bindings"))),
+            Some(FormKind::Vector(_)) => Err(self.error(
+                args[0].pos,
+                format!("`{what}` requires an even number of forms in its binding vector"),
+            )),
+            _ => Err(self.error(
+                form.pos,
+                format!("`{what}` requires a vector for its bindings"),
+            )),
         }
     }
 
     fn binding_name<'f>(&self, form: &'f Form, what: &str) -> Result<&'f Name> {
         match form.as_symbol() {
             Some(name) if name.ns.is_none() => Ok(name),
-            _ => Err(self.error(form.pos, format!("bad binding form in `{what}`, expected a symbol, got {form}"))),
+            _ => Err(self.error(
+                form.pos,
+                format!("bad binding form in `{what}`, expected a symbol, got {form}"),
+            )),
         }
     }
 
-    fn analyze_bindings(&mut self, pairs: &[Form], what: &str, ctx: Ctx) -> Result<Vec<(LocalId, Expr)>> {
+    fn analyze_bindings(
+        &mut self,
+        pairs: &[Form],
+        what: &str,
+        ctx: Ctx,
+    ) -> Result<Vec<(LocalId, Expr)>> {
         let mut bindings = Vec::with_capacity(pairs.len() / 2);
         for pair in pairs.chunks(2) {
             let name = self.binding_name(&pair[0], what)?.clone();
@@ -110,7 +151,10 @@ impl Analyzer<'_> {
 
     fn analyze_body(&mut self, forms: &[Form], ctx: Ctx, pos: Pos) -> Result<Expr> {
         let kind = self.analyze_do(forms, ctx, pos)?;
-        Ok(Expr { kind, pos: forms.last().map_or(pos, |f| f.pos) })
+        Ok(Expr {
+            kind,
+            pos: forms.last().map_or(pos, |f| f.pos),
+        })
     }
 
     fn analyze_let(&mut self, form: &Form, args: &[Form], ctx: Ctx) -> Result<ExprKind> {
@@ -119,7 +163,10 @@ impl Analyzer<'_> {
         let bindings = self.analyze_bindings(pairs, "let*", ctx);
         let result = bindings.and_then(|bindings| {
             let body = self.analyze_body(&args[1..], ctx, form.pos)?;
-            Ok(ExprKind::Let { bindings, body: Box::new(body) })
+            Ok(ExprKind::Let {
+                bindings,
+                body: Box::new(body),
+            })
         });
         self.scope.truncate(scope_len);
         result
@@ -130,15 +177,24 @@ impl Analyzer<'_> {
         let scope_len = self.scope.len();
         let id = LoopId(self.next_loop);
         self.next_loop += 1;
-        let result = self.analyze_bindings(pairs, "loop*", ctx).and_then(|bindings| {
-            let loop_ctx = Ctx {
-                tail: true,
-                recur: Some(RecurPoint { target: RecurTarget::Loop(id), arg_count: bindings.len() }),
-                in_try_body: false,
-            };
-            let body = self.analyze_body(&args[1..], loop_ctx, form.pos)?;
-            Ok(ExprKind::Loop { id, bindings, body: Box::new(body) })
-        });
+        let result = self
+            .analyze_bindings(pairs, "loop*", ctx)
+            .and_then(|bindings| {
+                let loop_ctx = Ctx {
+                    tail: true,
+                    recur: Some(RecurPoint {
+                        target: RecurTarget::Loop(id),
+                        arg_count: bindings.len(),
+                    }),
+                    in_try_body: false,
+                };
+                let body = self.analyze_body(&args[1..], loop_ctx, form.pos)?;
+                Ok(ExprKind::Loop {
+                    id,
+                    bindings,
+                    body: Box::new(body),
+                })
+            });
         self.scope.truncate(scope_len);
         result
     }
@@ -153,20 +209,38 @@ impl Analyzer<'_> {
         if args.len() != point.arg_count {
             return Err(self.error(
                 form.pos,
-                format!("mismatched argument count to recur, expected: {} args, got: {}", point.arg_count, args.len()),
+                format!(
+                    "mismatched argument count to recur, expected: {} args, got: {}",
+                    point.arg_count,
+                    args.len()
+                ),
             ));
         }
         let args = self.analyze_all(args, ctx)?;
-        Ok(ExprKind::Recur { target: point.target, args })
+        Ok(ExprKind::Recur {
+            target: point.target,
+            args,
+        })
     }
 
     /// `(fn* name? [params] body...)` or `(fn* name? ([params] body...)+)`.
     pub(super) fn analyze_fn(&mut self, form: &Form, args: &[Form]) -> Result<FnExpr> {
         let mut rest = args;
         let mut self_name = None;
-        if let Some((Form { kind: FormKind::Symbol(name), pos, .. }, tail)) = rest.split_first() {
+        if let Some((
+            Form {
+                kind: FormKind::Symbol(name),
+                pos,
+                ..
+            },
+            tail,
+        )) = rest.split_first()
+        {
             if name.ns.is_some() {
-                return Err(self.error(*pos, format!("fn name must be an unqualified symbol, got {name}")));
+                return Err(self.error(
+                    *pos,
+                    format!("fn name must be an unqualified symbol, got {name}"),
+                ));
             }
             self_name = Some((name.clone(), *pos));
             rest = tail;
@@ -176,13 +250,23 @@ impl Analyzer<'_> {
             Some(FormKind::List(_)) => rest
                 .iter()
                 .map(|arity| match &arity.kind {
-                    FormKind::List(items) if matches!(items.first().map(|f| &f.kind), Some(FormKind::Vector(_))) => {
+                    FormKind::List(items)
+                        if matches!(items.first().map(|f| &f.kind), Some(FormKind::Vector(_))) =>
+                    {
                         Ok((&items[0], &items[1..]))
                     }
-                    _ => Err(self.error(arity.pos, format!("expected an arity `([params] body)`, got {arity}"))),
+                    _ => Err(self.error(
+                        arity.pos,
+                        format!("expected an arity `([params] body)`, got {arity}"),
+                    )),
                 })
                 .collect::<Result<_>>()?,
-            Some(_) => return Err(self.error(rest[0].pos, format!("expected a parameter vector, got {}", rest[0]))),
+            Some(_) => {
+                return Err(self.error(
+                    rest[0].pos,
+                    format!("expected a parameter vector, got {}", rest[0]),
+                ))
+            }
             None => return Err(self.error(form.pos, "`fn*` requires a parameter vector")),
         };
         let scope_len = self.scope.len();
@@ -196,7 +280,13 @@ impl Analyzer<'_> {
             Some((name, _)) => format!("{ns}/{}", name.name),
             None => format!("{ns}/fn"),
         };
-        Ok(FnExpr { name, self_local, arities, captures: frame.captures, pos: form.pos })
+        Ok(FnExpr {
+            name,
+            self_local,
+            arities,
+            captures: frame.captures,
+            pos: form.pos,
+        })
     }
 
     fn analyze_fn_arities(
@@ -213,7 +303,10 @@ impl Analyzer<'_> {
         for (params, body) in arity_forms {
             let arity = self.analyze_arity(params, body)?;
             let variadic = arity.rest.is_some();
-            if arities.iter().any(|a| a.rest.is_none() && !variadic && a.params.len() == arity.params.len()) {
+            if arities
+                .iter()
+                .any(|a| a.rest.is_none() && !variadic && a.params.len() == arity.params.len())
+            {
                 return Err(self.error(params.pos, "can't have 2 overloads with the same arity"));
             }
             if variadic && arities.iter().any(|a| a.rest.is_some()) {
@@ -222,7 +315,10 @@ impl Analyzer<'_> {
             arities.push(arity);
         }
         if let Some(variadic) = arities.iter().find(|a| a.rest.is_some()) {
-            if arities.iter().any(|a| a.rest.is_none() && a.params.len() > variadic.params.len()) {
+            if arities
+                .iter()
+                .any(|a| a.rest.is_none() && a.params.len() > variadic.params.len())
+            {
                 return Err(self.error(
                     form.pos,
                     "can't have fixed arity function with more params than variadic function",
@@ -244,7 +340,9 @@ impl Analyzer<'_> {
             while let Some(param) = iter.next() {
                 if param.is_symbol("&") {
                     let Some(rest_param) = iter.next() else {
-                        return Err(self.error(param.pos, "`&` must be followed by a parameter name"));
+                        return Err(
+                            self.error(param.pos, "`&` must be followed by a parameter name")
+                        );
                     };
                     let name = self.param_name(rest_param)?.clone();
                     rest = Some(self.bind_local(&name, rest_param.pos)?);
@@ -257,16 +355,27 @@ impl Analyzer<'_> {
                 fixed.push(self.bind_local(&name, param.pos)?);
             }
             if fixed.len() > MAX_PARAMS {
-                return Err(self.error(params_form.pos, format!("can't specify more than {MAX_PARAMS} params")));
+                return Err(self.error(
+                    params_form.pos,
+                    format!("can't specify more than {MAX_PARAMS} params"),
+                ));
             }
             let param_count = fixed.len() + usize::from(rest.is_some());
             let ctx = Ctx {
                 tail: true,
-                recur: Some(RecurPoint { target: RecurTarget::FnArity, arg_count: param_count }),
+                recur: Some(RecurPoint {
+                    target: RecurTarget::FnArity,
+                    arg_count: param_count,
+                }),
                 in_try_body: false,
             };
             let body = self.analyze_body(body, ctx, params_form.pos)?;
-            Ok(Arity { params: fixed, rest, body, pos: params_form.pos })
+            Ok(Arity {
+                params: fixed,
+                rest,
+                body,
+                pos: params_form.pos,
+            })
         })();
         self.scope.truncate(scope_len);
         result
@@ -292,13 +401,18 @@ impl Analyzer<'_> {
             for (pair, id) in pairs.chunks(2).zip(ids) {
                 let init = self.expand_fully(&pair[1])?;
                 let fn_args = match &init.kind {
-                    FormKind::List(items) if items.first().is_some_and(|h| h.is_symbol("fn*")) => &items[1..],
+                    FormKind::List(items) if items.first().is_some_and(|h| h.is_symbol("fn*")) => {
+                        &items[1..]
+                    }
                     _ => return Err(self.error(pair[1].pos, "`letfn*` bindings must be fns")),
                 };
                 bindings.push((id, self.analyze_fn(&init, fn_args)?));
             }
             let body = self.analyze_body(&args[1..], ctx, form.pos)?;
-            Ok(ExprKind::LetFn { bindings, body: Box::new(body) })
+            Ok(ExprKind::LetFn {
+                bindings,
+                body: Box::new(body),
+            })
         })();
         self.scope.truncate(scope_len);
         result
@@ -306,14 +420,24 @@ impl Analyzer<'_> {
 
     /// `(try body... (catch Class e body...)* (finally body...)?)`.
     fn analyze_try(&mut self, args: &[Form], ctx: Ctx, pos: Pos) -> Result<ExprKind> {
-        let clause_start = args.iter().position(|f| clause_head(f).is_some()).unwrap_or(args.len());
-        let body_ctx = Ctx { tail: false, in_try_body: true, ..ctx };
+        let clause_start = args
+            .iter()
+            .position(|f| clause_head(f).is_some())
+            .unwrap_or(args.len());
+        let body_ctx = Ctx {
+            tail: false,
+            in_try_body: true,
+            ..ctx
+        };
         let body = self.analyze_body(&args[..clause_start], body_ctx, pos)?;
         let mut catches = Vec::new();
         let mut finally = None;
         for clause in &args[clause_start..] {
             let FormKind::List(items) = &clause.kind else {
-                return Err(self.error(clause.pos, "only `catch` and `finally` clauses may follow the body of `try`"));
+                return Err(self.error(
+                    clause.pos,
+                    "only `catch` and `finally` clauses may follow the body of `try`",
+                ));
             };
             match clause_head(clause) {
                 Some("catch") if finally.is_some() => {
@@ -321,30 +445,55 @@ impl Analyzer<'_> {
                 }
                 Some("catch") => {
                     let [_, class, binding, body @ ..] = items.as_slice() else {
-                        return Err(self.error(clause.pos, "`catch` requires a class and a binding symbol"));
+                        return Err(
+                            self.error(clause.pos, "`catch` requires a class and a binding symbol")
+                        );
                     };
                     let class = self.catch_class(class)?;
                     let name = self.binding_name(binding, "catch")?.clone();
                     let scope_len = self.scope.len();
                     let local = self.bind_local(&name, binding.pos);
                     let result = local.and_then(|local| {
-                        let body = self.analyze_body(body, Ctx { tail: false, in_try_body: true, ..ctx }, clause.pos)?;
+                        let body = self.analyze_body(
+                            body,
+                            Ctx {
+                                tail: false,
+                                in_try_body: true,
+                                ..ctx
+                            },
+                            clause.pos,
+                        )?;
                         Ok(Catch { class, local, body })
                     });
                     self.scope.truncate(scope_len);
                     catches.push(result?);
                 }
                 Some("finally") if finally.is_some() => {
-                    return Err(self.error(clause.pos, "only one `finally` clause is allowed in `try`"))
+                    return Err(
+                        self.error(clause.pos, "only one `finally` clause is allowed in `try`")
+                    )
                 }
                 Some("finally") => {
-                    let ctx = Ctx { tail: false, in_try_body: true, ..ctx };
+                    let ctx = Ctx {
+                        tail: false,
+                        in_try_body: true,
+                        ..ctx
+                    };
                     finally = Some(Box::new(self.analyze_body(&items[1..], ctx, clause.pos)?));
                 }
-                _ => return Err(self.error(clause.pos, "only `catch` and `finally` clauses may follow them in `try`")),
+                _ => {
+                    return Err(self.error(
+                        clause.pos,
+                        "only `catch` and `finally` clauses may follow them in `try`",
+                    ))
+                }
             }
         }
-        Ok(ExprKind::Try { body: Box::new(body), catches, finally })
+        Ok(ExprKind::Try {
+            body: Box::new(body),
+            catches,
+            finally,
+        })
     }
 
     fn catch_class(&self, class: &Form) -> Result<CatchClass> {
@@ -381,7 +530,10 @@ impl Analyzer<'_> {
             };
             for constant in &tests {
                 if seen.contains(constant) {
-                    return Err(self.error(tests_form.pos, format!("duplicate case test constant: {tests_form}")));
+                    return Err(self.error(
+                        tests_form.pos,
+                        format!("duplicate case test constant: {tests_form}"),
+                    ));
                 }
                 seen.push(constant.clone());
             }
@@ -392,12 +544,20 @@ impl Analyzer<'_> {
             1 => Some(Box::new(self.analyze(&clauses[clauses.len() - 1], ctx)?)),
             _ => None,
         };
-        Ok(ExprKind::Case { test: Box::new(test), clauses: analyzed, default })
+        Ok(ExprKind::Case {
+            test: Box::new(test),
+            clauses: analyzed,
+            default,
+        })
     }
 
     /// `(ns name doc? attrs? (:require ...)* (:refer-clojure :exclude [...])*)`.
     pub(super) fn ns_form(&mut self, form: &Form, args: &[Form]) -> Result<()> {
-        let Some(name) = args.first().and_then(Form::as_symbol).filter(|n| n.ns.is_none()) else {
+        let Some(name) = args
+            .first()
+            .and_then(Form::as_symbol)
+            .filter(|n| n.ns.is_none())
+        else {
             return Err(self.error(form.pos, "`ns` requires a namespace name symbol"));
         };
         self.namespaces.enter(&name.name);
@@ -407,7 +567,10 @@ impl Analyzer<'_> {
                 FormKind::List(items) => {
                     let head = match items.first().map(|h| &h.kind) {
                         Some(FormKind::Keyword(k)) if k.ns.is_none() => k.name.as_str(),
-                        _ => return Err(self.error(clause.pos, format!("unsupported `ns` clause: {clause}"))),
+                        _ => {
+                            return Err(self
+                                .error(clause.pos, format!("unsupported `ns` clause: {clause}")))
+                        }
                     };
                     match head {
                         "require" => {
@@ -416,10 +579,17 @@ impl Analyzer<'_> {
                             }
                         }
                         "refer-clojure" => self.refer_clojure(clause, &items[1..])?,
-                        _ => return Err(self.error(clause.pos, format!("unsupported `ns` clause `(:{head} ...)`"))),
+                        _ => {
+                            return Err(self.error(
+                                clause.pos,
+                                format!("unsupported `ns` clause `(:{head} ...)`"),
+                            ))
+                        }
                     }
                 }
-                _ => return Err(self.error(clause.pos, format!("unsupported `ns` clause: {clause}"))),
+                _ => {
+                    return Err(self.error(clause.pos, format!("unsupported `ns` clause: {clause}")))
+                }
             }
         }
         Ok(())
@@ -444,7 +614,10 @@ impl Analyzer<'_> {
         }
         for arg in args {
             let Some(spec) = quoted_form(arg) else {
-                return Err(self.error(arg.pos, "`require` takes quoted libspecs, e.g. '[clojure.set :as set]"));
+                return Err(self.error(
+                    arg.pos,
+                    "`require` takes quoted libspecs, e.g. '[clojure.set :as set]",
+                ));
             };
             self.require_spec(spec)?;
         }
@@ -458,8 +631,15 @@ impl Analyzer<'_> {
             FormKind::Vector(items) if !items.is_empty() => (&items[0], &items[1..]),
             _ => return Err(self.error(spec.pos, format!("unsupported libspec: {spec}"))),
         };
-        let Some(lib_name) = lib.as_symbol().filter(|n| n.ns.is_none()).map(|n| n.name.clone()) else {
-            return Err(self.error(lib.pos, format!("libspec must start with a namespace symbol, got {lib}")));
+        let Some(lib_name) = lib
+            .as_symbol()
+            .filter(|n| n.ns.is_none())
+            .map(|n| n.name.clone())
+        else {
+            return Err(self.error(
+                lib.pos,
+                format!("libspec must start with a namespace symbol, got {lib}"),
+            ));
         };
         if !self.namespaces.exists(&lib_name) {
             return Err(self.error(lib.pos, format!("could not locate namespace {lib_name}")));
@@ -470,34 +650,74 @@ impl Analyzer<'_> {
         for pair in options.chunks(2) {
             let (option, value) = (&pair[0], &pair[1]);
             match (&option.kind, &value.kind) {
-                (FormKind::Keyword(k), FormKind::Symbol(alias)) if k.ns.is_none() && (k.name == "as" || k.name == "as-alias") && alias.ns.is_none() => {
-                    self.namespaces.current_mut().aliases.insert(alias.name.clone(), lib_name.clone());
+                (FormKind::Keyword(k), FormKind::Symbol(alias))
+                    if k.ns.is_none()
+                        && (k.name == "as" || k.name == "as-alias")
+                        && alias.ns.is_none() =>
+                {
+                    self.namespaces
+                        .current_mut()
+                        .aliases
+                        .insert(alias.name.clone(), lib_name.clone());
                 }
-                (FormKind::Keyword(k), FormKind::Vector(names)) if k.ns.is_none() && k.name == "refer" => {
+                (FormKind::Keyword(k), FormKind::Vector(names))
+                    if k.ns.is_none() && k.name == "refer" =>
+                {
                     for name_form in names {
                         let Some(name) = name_form.as_symbol().filter(|n| n.ns.is_none()) else {
-                            return Err(self.error(name_form.pos, format!("`:refer` takes symbols, got {name_form}")));
+                            return Err(self.error(
+                                name_form.pos,
+                                format!("`:refer` takes symbols, got {name_form}"),
+                            ));
                         };
-                        let exists = self.namespaces.get(&lib_name).is_some_and(|ns| ns.vars.contains_key(&name.name));
+                        let exists = self
+                            .namespaces
+                            .get(&lib_name)
+                            .is_some_and(|ns| ns.vars.contains_key(&name.name));
                         if !exists {
-                            return Err(self.error(name_form.pos, format!("{} does not exist in {lib_name}", name.name)));
+                            return Err(self.error(
+                                name_form.pos,
+                                format!("{} does not exist in {lib_name}", name.name),
+                            ));
                         }
-                        let var = VarRef { ns: lib_name.clone(), name: name.name.clone() };
-                        self.namespaces.current_mut().refers.insert(name.name.clone(), var);
+                        let var = VarRef {
+                            ns: lib_name.clone(),
+                            name: name.name.clone(),
+                        };
+                        self.namespaces
+                            .current_mut()
+                            .refers
+                            .insert(name.name.clone(), var);
                     }
                 }
-                (FormKind::Keyword(k), FormKind::Keyword(all)) if k.ns.is_none() && k.name == "refer" && all.name == "all" => {
+                (FormKind::Keyword(k), FormKind::Keyword(all))
+                    if k.ns.is_none() && k.name == "refer" && all.name == "all" =>
+                {
                     let names: Vec<String> = self
                         .namespaces
                         .get(&lib_name)
-                        .map(|ns| ns.vars.iter().filter(|(_, info)| !info.private).map(|(n, _)| n.clone()).collect())
+                        .map(|ns| {
+                            ns.vars
+                                .iter()
+                                .filter(|(_, info)| !info.private)
+                                .map(|(n, _)| n.clone())
+                                .collect()
+                        })
                         .unwrap_or_default();
                     for name in names {
-                        let var = VarRef { ns: lib_name.clone(), name: name.clone() };
+                        let var = VarRef {
+                            ns: lib_name.clone(),
+                            name: name.clone(),
+                        };
                         self.namespaces.current_mut().refers.insert(name, var);
                     }
                 }
-                _ => return Err(self.error(option.pos, format!("unsupported libspec option {option} {value}"))),
+                _ => {
+                    return Err(self.error(
+                        option.pos,
+                        format!("unsupported libspec option {option} {value}"),
+                    ))
+                }
             }
         }
         Ok(())
@@ -505,25 +725,37 @@ impl Analyzer<'_> {
 
     fn refer_clojure(&mut self, clause: &Form, options: &[Form]) -> Result<()> {
         match options {
-            [Form { kind: FormKind::Keyword(k), .. }, Form { kind: FormKind::Vector(names), .. }]
-                if k.ns.is_none() && k.name == "exclude" =>
-            {
+            [Form {
+                kind: FormKind::Keyword(k),
+                ..
+            }, Form {
+                kind: FormKind::Vector(names),
+                ..
+            }] if k.ns.is_none() && k.name == "exclude" => {
                 for name in names {
                     let Some(name) = name.as_symbol() else {
                         return Err(self.error(name.pos, "`:exclude` takes symbols"));
                     };
-                    self.namespaces.current_mut().excluded_core.insert(name.name.clone());
+                    self.namespaces
+                        .current_mut()
+                        .excluded_core
+                        .insert(name.name.clone());
                 }
                 Ok(())
             }
-            _ => Err(self.error(clause.pos, "only `(:refer-clojure :exclude [names])` is supported")),
+            _ => Err(self.error(
+                clause.pos,
+                "only `(:refer-clojure :exclude [names])` is supported",
+            )),
         }
     }
 }
 
 /// `catch` or `finally` when `form` is such a clause.
 fn clause_head(form: &Form) -> Option<&'static str> {
-    let FormKind::List(items) = &form.kind else { return None };
+    let FormKind::List(items) = &form.kind else {
+        return None;
+    };
     let head = items.first()?;
     if head.is_symbol("catch") {
         Some("catch")

@@ -45,6 +45,7 @@ const MACROS: &[(&str, Expander)] = &[
     ("for", for_macro),
     ("assert", assert),
     ("lazy-seq", lazy_seq),
+    ("lazy-cat", lazy_cat),
 ];
 
 pub fn is_core_macro(name: &str) -> bool {
@@ -52,15 +53,24 @@ pub fn is_core_macro(name: &str) -> bool {
 }
 
 /// Expands `form`, a list whose head names the clojure.core macro `name`.
-pub fn expand_core_macro(name: &str, form: &Form, gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+pub fn expand_core_macro(
+    name: &str,
+    form: &Form,
+    gensyms: &mut Gensyms,
+) -> Result<Form, ExpandError> {
     let FormKind::List(items) = &form.kind else {
-        return Err(ExpandError::new(form.pos, format!("macro `{name}` used outside a call")));
+        return Err(ExpandError::new(
+            form.pos,
+            format!("macro `{name}` used outside a call"),
+        ));
     };
     let expander = MACROS
         .iter()
         .find(|(macro_name, _)| *macro_name == name)
         .map(|(_, expander)| *expander)
-        .ok_or_else(|| ExpandError::new(form.pos, format!("`{name}` is not a macro jankwasm knows")))?;
+        .ok_or_else(|| {
+            ExpandError::new(form.pos, format!("`{name}` is not a macro jankwasm knows"))
+        })?;
     expander(form, &items[1..], gensyms)
 }
 
@@ -75,7 +85,11 @@ fn require_args(form: &Form, args: &[Form], min: usize) -> Result<(), ExpandErro
     if args.len() < min {
         return Err(ExpandError::new(
             form.pos,
-            format!("`{}` requires at least {min} argument{}", macro_name(form), if min == 1 { "" } else { "s" }),
+            format!(
+                "`{}` requires at least {min} argument{}",
+                macro_name(form),
+                if min == 1 { "" } else { "s" }
+            ),
         ));
     }
     Ok(())
@@ -90,13 +104,24 @@ fn defn_private(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<For
 }
 
 /// `(defn name doc? attr-map? [params] body)` or with `([params] body)+` arities.
-fn define_fn(form: &Form, args: &[Form], private: bool, gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+fn define_fn(
+    form: &Form,
+    args: &[Form],
+    private: bool,
+    gensyms: &mut Gensyms,
+) -> Result<Form, ExpandError> {
     let pos = form.pos;
     let Some((name, mut rest)) = args.split_first() else {
-        return Err(ExpandError::new(pos, format!("`{}` requires a name", macro_name(form))));
+        return Err(ExpandError::new(
+            pos,
+            format!("`{}` requires a name", macro_name(form)),
+        ));
     };
     if !is_simple(name) {
-        return Err(ExpandError::new(name.pos, format!("`{}` requires a symbol name, got {name}", macro_name(form))));
+        return Err(ExpandError::new(
+            name.pos,
+            format!("`{}` requires a symbol name, got {name}", macro_name(form)),
+        ));
     }
     let mut meta: Vec<(Form, Form)> = Vec::new();
     if let Some(existing) = &name.meta {
@@ -104,11 +129,25 @@ fn define_fn(form: &Form, args: &[Form], private: bool, gensyms: &mut Gensyms) -
             meta.extend(entries.iter().cloned());
         }
     }
-    if let Some((doc @ Form { kind: FormKind::Str(_), .. }, tail)) = rest.split_first() {
+    if let Some((
+        doc @ Form {
+            kind: FormKind::Str(_),
+            ..
+        },
+        tail,
+    )) = rest.split_first()
+    {
         meta.push((keyword("doc", doc.pos), doc.clone()));
         rest = tail;
     }
-    if let Some((Form { kind: FormKind::Map(attrs), .. }, tail)) = rest.split_first() {
+    if let Some((
+        Form {
+            kind: FormKind::Map(attrs),
+            ..
+        },
+        tail,
+    )) = rest.split_first()
+    {
         meta.extend(attrs.iter().cloned());
         rest = tail;
     }
@@ -116,26 +155,50 @@ fn define_fn(form: &Form, args: &[Form], private: bool, gensyms: &mut Gensyms) -
         Some(FormKind::Vector(_)) => vec![list(rest.to_vec(), rest[0].pos)],
         Some(FormKind::List(_)) => {
             let mut arities = rest.to_vec();
-            if let Some(Form { kind: FormKind::Map(attrs), .. }) = arities.last() {
+            if let Some(Form {
+                kind: FormKind::Map(attrs),
+                ..
+            }) = arities.last()
+            {
                 meta.extend(attrs.iter().cloned());
                 arities.pop();
             }
             arities
         }
-        Some(_) => return Err(ExpandError::new(rest[0].pos, "expected a parameter vector or arity lists")),
-        None => return Err(ExpandError::new(pos, format!("`{}` requires a parameter vector", macro_name(form)))),
+        Some(_) => {
+            return Err(ExpandError::new(
+                rest[0].pos,
+                "expected a parameter vector or arity lists",
+            ))
+        }
+        None => {
+            return Err(ExpandError::new(
+                pos,
+                format!("`{}` requires a parameter vector", macro_name(form)),
+            ))
+        }
     };
     let mut arglists = Vec::new();
     for arity in &arities {
         match &arity.kind {
-            FormKind::List(items) if matches!(items.first().map(|f| &f.kind), Some(FormKind::Vector(_))) => {
+            FormKind::List(items)
+                if matches!(items.first().map(|f| &f.kind), Some(FormKind::Vector(_))) =>
+            {
                 arglists.push(items[0].clone());
             }
-            _ => return Err(ExpandError::new(arity.pos, format!("expected an arity `([params] body)`, got {arity}"))),
+            _ => {
+                return Err(ExpandError::new(
+                    arity.pos,
+                    format!("expected an arity `([params] body)`, got {arity}"),
+                ))
+            }
         }
     }
     if private {
-        meta.push((keyword("private", pos), Form::new(FormKind::Bool(true), pos)));
+        meta.push((
+            keyword("private", pos),
+            Form::new(FormKind::Bool(true), pos),
+        ));
     }
     meta.push((keyword("arglists", pos), quote(list(arglists, pos))));
     let mut named = name.clone();
@@ -163,7 +226,14 @@ fn fn_macro(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, E
     let pos = form.pos;
     let mut out = vec![sym("fn*", pos)];
     let mut rest = args;
-    if let Some((name @ Form { kind: FormKind::Symbol(_), .. }, tail)) = rest.split_first() {
+    if let Some((
+        name @ Form {
+            kind: FormKind::Symbol(_),
+            ..
+        },
+        tail,
+    )) = rest.split_first()
+    {
         out.push(name.clone());
         rest = tail;
     }
@@ -172,10 +242,19 @@ fn fn_macro(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, E
         Some(FormKind::List(_)) => {
             for arity in rest {
                 let FormKind::List(items) = &arity.kind else {
-                    return Err(ExpandError::new(arity.pos, format!("expected an arity `([params] body)`, got {arity}")));
+                    return Err(ExpandError::new(
+                        arity.pos,
+                        format!("expected an arity `([params] body)`, got {arity}"),
+                    ));
                 };
-                let Some(params) = items.first().filter(|p| matches!(p.kind, FormKind::Vector(_))) else {
-                    return Err(ExpandError::new(arity.pos, "an arity must start with a parameter vector"));
+                let Some(params) = items
+                    .first()
+                    .filter(|p| matches!(p.kind, FormKind::Vector(_)))
+                else {
+                    return Err(ExpandError::new(
+                        arity.pos,
+                        "an arity must start with a parameter vector",
+                    ));
                 };
                 out.push(fn_arity(params, &items[1..], gensyms)?);
             }
@@ -186,12 +265,24 @@ fn fn_macro(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, E
 }
 
 /// One `([params] body)` arity with destructured parameters replaced by fresh symbols.
-fn fn_arity(params: &Form, body_forms: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+fn fn_arity(
+    params: &Form,
+    body_forms: &[Form],
+    gensyms: &mut Gensyms,
+) -> Result<Form, ExpandError> {
     let FormKind::Vector(items) = &params.kind else {
         return Err(ExpandError::new(params.pos, "expected a parameter vector"));
     };
-    if let [Form { kind: FormKind::Map(_), pos, .. }, _, ..] = body_forms {
-        return Err(ExpandError::new(*pos, "`:pre`/`:post` condition maps are not supported"));
+    if let [Form {
+        kind: FormKind::Map(_),
+        pos,
+        ..
+    }, _, ..] = body_forms
+    {
+        return Err(ExpandError::new(
+            *pos,
+            "`:pre`/`:post` condition maps are not supported",
+        ));
     }
     let mut plain = Vec::with_capacity(items.len());
     let mut bindings = Vec::new();
@@ -211,7 +302,10 @@ fn fn_arity(params: &Form, body_forms: &[Form], gensyms: &mut Gensyms) -> Result
     } else {
         let mut flat = Vec::new();
         destructure(&bindings, gensyms, &mut flat)?;
-        list(vec![sym("let*", params.pos), vector(flat, params.pos), body_form], params.pos)
+        list(
+            vec![sym("let*", params.pos), vector(flat, params.pos), body_form],
+            params.pos,
+        )
     };
     let mut plain_params = Form::new(FormKind::Vector(plain), params.pos);
     plain_params.meta = params.meta.clone();
@@ -221,10 +315,17 @@ fn fn_arity(params: &Form, body_forms: &[Form], gensyms: &mut Gensyms) -> Result
 fn binding_vector<'f>(form: &Form, args: &'f [Form]) -> Result<&'f [Form], ExpandError> {
     match args.first().map(|f| &f.kind) {
         Some(FormKind::Vector(items)) if items.len() % 2 == 0 => Ok(items),
-        Some(FormKind::Vector(_)) => {
-            Err(ExpandError::new(args[0].pos, format!("`{}` requires an even number of forms in its binding vector", macro_name(form))))
-        }
-        _ => Err(ExpandError::new(form.pos, format!("`{}` requires a vector for its binding", macro_name(form)))),
+        Some(FormKind::Vector(_)) => Err(ExpandError::new(
+            args[0].pos,
+            format!(
+                "`{}` requires an even number of forms in its binding vector",
+                macro_name(form)
+            ),
+        )),
+        _ => Err(ExpandError::new(
+            form.pos,
+            format!("`{}` requires a vector for its binding", macro_name(form)),
+        )),
     }
 }
 
@@ -232,7 +333,14 @@ fn let_macro(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, 
     let bindings = binding_vector(form, args)?;
     let mut flat = Vec::new();
     destructure(bindings, gensyms, &mut flat)?;
-    Ok(list(vec![sym("let*", form.pos), vector(flat, args[0].pos), body(args[1..].to_vec(), form.pos)], form.pos))
+    Ok(list(
+        vec![
+            sym("let*", form.pos),
+            vector(flat, args[0].pos),
+            body(args[1..].to_vec(), form.pos),
+        ],
+        form.pos,
+    ))
 }
 
 fn loop_macro(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
@@ -240,7 +348,14 @@ fn loop_macro(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form,
     let pos = form.pos;
     let body_form = body(args[1..].to_vec(), pos);
     if bindings.chunks(2).all(|pair| is_simple(&pair[0])) {
-        return Ok(list(vec![sym("loop*", pos), vector(bindings.to_vec(), args[0].pos), body_form], pos));
+        return Ok(list(
+            vec![
+                sym("loop*", pos),
+                vector(bindings.to_vec(), args[0].pos),
+                body_form,
+            ],
+            pos,
+        ));
     }
     // Loop over fresh symbols and destructure them on every iteration, as Clojure's `loop` does.
     let mut loop_bindings = Vec::new();
@@ -255,36 +370,76 @@ fn loop_macro(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form,
     let mut flat = Vec::new();
     destructure(&inner, gensyms, &mut flat)?;
     let let_form = list(vec![sym("let*", pos), vector(flat, pos), body_form], pos);
-    Ok(list(vec![sym("loop*", pos), vector(loop_bindings, args[0].pos), let_form], pos))
+    Ok(list(
+        vec![
+            sym("loop*", pos),
+            vector(loop_bindings, args[0].pos),
+            let_form,
+        ],
+        pos,
+    ))
 }
 
 fn when(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
     require_args(form, args, 1)?;
-    Ok(list(vec![sym("if", form.pos), args[0].clone(), body(args[1..].to_vec(), form.pos), nil(form.pos)], form.pos))
+    Ok(list(
+        vec![
+            sym("if", form.pos),
+            args[0].clone(),
+            body(args[1..].to_vec(), form.pos),
+            nil(form.pos),
+        ],
+        form.pos,
+    ))
 }
 
 fn when_not(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
     require_args(form, args, 1)?;
-    Ok(list(vec![sym("if", form.pos), args[0].clone(), nil(form.pos), body(args[1..].to_vec(), form.pos)], form.pos))
+    Ok(list(
+        vec![
+            sym("if", form.pos),
+            args[0].clone(),
+            nil(form.pos),
+            body(args[1..].to_vec(), form.pos),
+        ],
+        form.pos,
+    ))
 }
 
 fn if_not(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
     if !(2..=3).contains(&args.len()) {
-        return Err(ExpandError::new(form.pos, "`if-not` requires a test, a then form and an optional else form"));
+        return Err(ExpandError::new(
+            form.pos,
+            "`if-not` requires a test, a then form and an optional else form",
+        ));
     }
     let pos = form.pos;
     let test = list(vec![core("not", pos), args[0].clone()], pos);
     let otherwise = args.get(2).cloned().unwrap_or_else(|| nil(pos));
-    Ok(list(vec![sym("if", pos), test, args[1].clone(), otherwise], pos))
+    Ok(list(
+        vec![sym("if", pos), test, args[1].clone(), otherwise],
+        pos,
+    ))
 }
 
 fn cond(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
     if args.len() % 2 != 0 {
-        return Err(ExpandError::new(args[args.len() - 1].pos, "`cond` requires an even number of forms"));
+        return Err(ExpandError::new(
+            args[args.len() - 1].pos,
+            "`cond` requires an even number of forms",
+        ));
     }
     let mut result = nil(form.pos);
     for pair in args.chunks(2).rev() {
-        result = list(vec![sym("if", pair[0].pos), pair[0].clone(), pair[1].clone(), result], pair[0].pos);
+        result = list(
+            vec![
+                sym("if", pair[0].pos),
+                pair[0].clone(),
+                pair[1].clone(),
+                result,
+            ],
+            pair[0].pos,
+        );
     }
     Ok(result)
 }
@@ -298,17 +453,43 @@ fn or(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandE
 }
 
 /// `and`/`or`: each value is evaluated once and tested, the last one returned as is.
-fn short_circuit(form: &Form, args: &[Form], gensyms: &mut Gensyms, is_and: bool) -> Result<Form, ExpandError> {
+fn short_circuit(
+    form: &Form,
+    args: &[Form],
+    gensyms: &mut Gensyms,
+    is_and: bool,
+) -> Result<Form, ExpandError> {
     let pos = form.pos;
     let Some((last, init)) = args.split_last() else {
-        return Ok(Form::new(if is_and { FormKind::Bool(true) } else { FormKind::Nil }, pos));
+        return Ok(Form::new(
+            if is_and {
+                FormKind::Bool(true)
+            } else {
+                FormKind::Nil
+            },
+            pos,
+        ));
     };
     let mut result = last.clone();
     for value in init.iter().rev() {
         let local = sym(&gensyms.fresh(if is_and { "and" } else { "or" }), value.pos);
-        let (then, otherwise) = if is_and { (result, local.clone()) } else { (local.clone(), result) };
-        let test = list(vec![sym("if", value.pos), local.clone(), then, otherwise], value.pos);
-        result = list(vec![sym("let*", value.pos), vector(vec![local, value.clone()], value.pos), test], value.pos);
+        let (then, otherwise) = if is_and {
+            (result, local.clone())
+        } else {
+            (local.clone(), result)
+        };
+        let test = list(
+            vec![sym("if", value.pos), local.clone(), then, otherwise],
+            value.pos,
+        );
+        result = list(
+            vec![
+                sym("let*", value.pos),
+                vector(vec![local, value.clone()], value.pos),
+                test,
+            ],
+            value.pos,
+        );
     }
     Ok(result)
 }
@@ -333,7 +514,11 @@ fn thread(form: &Form, args: &[Form], last: bool) -> Result<Form, ExpandError> {
                 } else {
                     items.insert(1, acc);
                 }
-                Form { kind: FormKind::List(items), pos: step.pos, meta: step.meta.clone() }
+                Form {
+                    kind: FormKind::List(items),
+                    pos: step.pos,
+                    meta: step.meta.clone(),
+                }
             }
             _ => list(vec![step.clone(), acc], step.pos),
         };
@@ -345,7 +530,10 @@ fn declare(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandEr
     let mut defs = vec![sym("do", form.pos)];
     for name in args {
         if !is_simple(name) {
-            return Err(ExpandError::new(name.pos, format!("`declare` requires symbols, got {name}")));
+            return Err(ExpandError::new(
+                name.pos,
+                format!("`declare` requires symbols, got {name}"),
+            ));
         }
         defs.push(list(vec![sym("def", name.pos), name.clone()], name.pos));
     }
@@ -365,23 +553,48 @@ fn case(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError
 
 /// `(letfn [(f [x] ...) ...] body)` → `(letfn* [f (fn f [x] ...) ...] body)`.
 fn letfn(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
-    let Some(Form { kind: FormKind::Vector(specs), pos: specs_pos, .. }) = args.first() else {
-        return Err(ExpandError::new(form.pos, "`letfn` requires a vector of fn specs"));
+    let Some(Form {
+        kind: FormKind::Vector(specs),
+        pos: specs_pos,
+        ..
+    }) = args.first()
+    else {
+        return Err(ExpandError::new(
+            form.pos,
+            "`letfn` requires a vector of fn specs",
+        ));
     };
     let mut bindings = Vec::new();
     for spec in specs {
         let FormKind::List(parts) = &spec.kind else {
-            return Err(ExpandError::new(spec.pos, format!("`letfn` fn specs look like (name [params] body), got {spec}")));
+            return Err(ExpandError::new(
+                spec.pos,
+                format!("`letfn` fn specs look like (name [params] body), got {spec}"),
+            ));
         };
         let Some(name) = parts.first().filter(|n| is_simple(n)) else {
-            return Err(ExpandError::new(spec.pos, "a `letfn` fn spec must start with a name"));
+            return Err(ExpandError::new(
+                spec.pos,
+                "a `letfn` fn spec must start with a name",
+            ));
         };
         let mut fn_form = vec![core("fn", spec.pos)];
         fn_form.extend(parts.iter().cloned());
         bindings.push(name.clone());
-        bindings.push(fn_macro(&list(fn_form.clone(), spec.pos), &fn_form[1..], gensyms)?);
+        bindings.push(fn_macro(
+            &list(fn_form.clone(), spec.pos),
+            &fn_form[1..],
+            gensyms,
+        )?);
     }
-    Ok(list(vec![sym("letfn*", form.pos), vector(bindings, *specs_pos), body(args[1..].to_vec(), form.pos)], form.pos))
+    Ok(list(
+        vec![
+            sym("letfn*", form.pos),
+            vector(bindings, *specs_pos),
+            body(args[1..].to_vec(), form.pos),
+        ],
+        form.pos,
+    ))
 }
 
 /// The single `[binding test]` pair of if-let and friends.
@@ -390,27 +603,63 @@ fn single_binding<'f>(form: &Form, args: &'f [Form]) -> Result<(&'f Form, &'f Fo
         Some(FormKind::Vector(pair)) if pair.len() == 2 => Ok((&pair[0], &pair[1])),
         _ => Err(ExpandError::new(
             args.first().map_or(form.pos, |f| f.pos),
-            format!("`{}` requires a vector of exactly one binding and its test", macro_name(form)),
+            format!(
+                "`{}` requires a vector of exactly one binding and its test",
+                macro_name(form)
+            ),
         )),
     }
 }
 
 /// if-let / if-some: test once, bind the pattern only in the then branch.
-fn conditional_binding(form: &Form, args: &[Form], gensyms: &mut Gensyms, some: bool) -> Result<Form, ExpandError> {
+fn conditional_binding(
+    form: &Form,
+    args: &[Form],
+    gensyms: &mut Gensyms,
+    some: bool,
+) -> Result<Form, ExpandError> {
     let (pattern, test) = single_binding(form, args)?;
     if !(2..=3).contains(&args.len()) {
-        return Err(ExpandError::new(form.pos, format!("`{}` requires a binding, a then form and an optional else form", macro_name(form))));
+        return Err(ExpandError::new(
+            form.pos,
+            format!(
+                "`{}` requires a binding, a then form and an optional else form",
+                macro_name(form)
+            ),
+        ));
     }
     let pos = form.pos;
     let temp = sym(&gensyms.fresh("temp"), pos);
-    let then = let_macro(&list(vec![], pos), &[vector(vec![pattern.clone(), temp.clone()], pos), args[1].clone()], gensyms)?;
+    let then = let_macro(
+        &list(vec![], pos),
+        &[
+            vector(vec![pattern.clone(), temp.clone()], pos),
+            args[1].clone(),
+        ],
+        gensyms,
+    )?;
     let otherwise = args.get(2).cloned().unwrap_or_else(|| nil(pos));
     let branch = if some {
-        list(vec![sym("if", pos), list(vec![core("nil?", pos), temp.clone()], pos), otherwise, then], pos)
+        list(
+            vec![
+                sym("if", pos),
+                list(vec![core("nil?", pos), temp.clone()], pos),
+                otherwise,
+                then,
+            ],
+            pos,
+        )
     } else {
         list(vec![sym("if", pos), temp.clone(), then, otherwise], pos)
     };
-    Ok(list(vec![sym("let*", pos), vector(vec![temp, test.clone()], pos), branch], pos))
+    Ok(list(
+        vec![
+            sym("let*", pos),
+            vector(vec![temp, test.clone()], pos),
+            branch,
+        ],
+        pos,
+    ))
 }
 
 fn if_let(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
@@ -439,10 +688,22 @@ fn when_first(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form,
     let xs = sym(&gensyms.fresh("xs"), pos);
     let inner = let_macro(
         &list(vec![], pos),
-        &[vector(vec![pattern.clone(), list(vec![core("first", pos), xs.clone()], pos)], pos), body(args[1..].to_vec(), pos)],
+        &[
+            vector(
+                vec![
+                    pattern.clone(),
+                    list(vec![core("first", pos), xs.clone()], pos),
+                ],
+                pos,
+            ),
+            body(args[1..].to_vec(), pos),
+        ],
         gensyms,
     )?;
-    let binding = vector(vec![xs, list(vec![core("seq", pos), coll.clone()], pos)], pos);
+    let binding = vector(
+        vec![xs, list(vec![core("seq", pos), coll.clone()], pos)],
+        pos,
+    );
     conditional_binding(form, &[binding, inner], gensyms, false)
 }
 
@@ -455,7 +716,9 @@ fn condp(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, Expa
     let mut clauses: Vec<&[Form]> = Vec::new();
     let mut rest = &args[2..];
     while !rest.is_empty() {
-        let take = if rest.len() >= 3 && matches!(&rest[1].kind, FormKind::Keyword(k) if k.ns.is_none() && k.name == ">>") {
+        let take = if rest.len() >= 3
+            && matches!(&rest[1].kind, FormKind::Keyword(k) if k.ns.is_none() && k.name == ">>")
+        {
             3
         } else {
             2.min(rest.len())
@@ -472,81 +735,186 @@ fn condp(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, Expa
         _ => no_matching_clause(&expr, pos),
     };
     for clause in clauses.iter().rev() {
-        let test = list(vec![pred.clone(), clause[0].clone(), expr.clone()], clause[0].pos);
+        let test = list(
+            vec![pred.clone(), clause[0].clone(), expr.clone()],
+            clause[0].pos,
+        );
         result = match clause {
             [_, _, f] => {
                 let matched = sym(&gensyms.fresh("p"), clause[0].pos);
                 let then = list(vec![f.clone(), matched.clone()], f.pos);
-                list(vec![sym("let*", pos), vector(vec![matched.clone(), test], pos), list(vec![sym("if", pos), matched, then, result], pos)], pos)
+                list(
+                    vec![
+                        sym("let*", pos),
+                        vector(vec![matched.clone(), test], pos),
+                        list(vec![sym("if", pos), matched, then, result], pos),
+                    ],
+                    pos,
+                )
             }
-            _ => list(vec![sym("if", clause[0].pos), test, clause[1].clone(), result], clause[0].pos),
+            _ => list(
+                vec![sym("if", clause[0].pos), test, clause[1].clone(), result],
+                clause[0].pos,
+            ),
         };
     }
-    Ok(list(vec![sym("let*", pos), vector(vec![pred, args[0].clone(), expr, args[1].clone()], pos), result], pos))
+    Ok(list(
+        vec![
+            sym("let*", pos),
+            vector(vec![pred, args[0].clone(), expr, args[1].clone()], pos),
+            result,
+        ],
+        pos,
+    ))
 }
 
 /// `(throw (ex-info (str "No matching clause: " value) {}))`, as Clojure's condp and case report it.
 fn no_matching_clause(value: &Form, pos: Pos) -> Form {
-    let message = list(vec![core("str", pos), Form::new(FormKind::Str("No matching clause: ".into()), pos), value.clone()], pos);
-    let error = list(vec![core("ex-info", pos), message, Form::new(FormKind::Map(Vec::new()), pos)], pos);
+    let message = list(
+        vec![
+            core("str", pos),
+            Form::new(FormKind::Str("No matching clause: ".into()), pos),
+            value.clone(),
+        ],
+        pos,
+    );
+    let error = list(
+        vec![
+            core("ex-info", pos),
+            message,
+            Form::new(FormKind::Map(Vec::new()), pos),
+        ],
+        pos,
+    );
     list(vec![sym("throw", pos), error], pos)
 }
 
 fn as_thread(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
     require_args(form, args, 2)?;
     if !is_simple(&args[1]) {
-        return Err(ExpandError::new(args[1].pos, "`as->` requires a symbol name"));
+        return Err(ExpandError::new(
+            args[1].pos,
+            "`as->` requires a symbol name",
+        ));
     }
     let mut bindings = vec![args[1].clone(), args[0].clone()];
     for step in &args[2..] {
         bindings.push(args[1].clone());
         bindings.push(step.clone());
     }
-    Ok(list(vec![sym("let*", form.pos), vector(bindings, form.pos), args[1].clone()], form.pos))
+    Ok(list(
+        vec![
+            sym("let*", form.pos),
+            vector(bindings, form.pos),
+            args[1].clone(),
+        ],
+        form.pos,
+    ))
 }
 
 /// The shared shape of some-> and cond->: rebind one local step by step.
-fn stepwise(form: &Form, start: &Form, steps: Vec<(Option<Form>, Form)>, last: bool, stop_on_nil: bool, gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+fn stepwise(
+    form: &Form,
+    start: &Form,
+    steps: Vec<(Option<Form>, Form)>,
+    last: bool,
+    stop_on_nil: bool,
+    gensyms: &mut Gensyms,
+) -> Result<Form, ExpandError> {
     let pos = form.pos;
     let local = sym(&gensyms.fresh("g"), pos);
     let mut bindings = vec![local.clone(), start.clone()];
     for (test, step) in steps {
-        let threaded = thread(&list(vec![], step.pos), &[local.clone(), step.clone()], last)?;
+        let threaded = thread(
+            &list(vec![], step.pos),
+            &[local.clone(), step.clone()],
+            last,
+        )?;
         let value = match (test, stop_on_nil) {
-            (_, true) => list(vec![sym("if", step.pos), list(vec![core("nil?", step.pos), local.clone()], step.pos), nil(step.pos), threaded], step.pos),
-            (Some(test), false) => list(vec![sym("if", test.pos), test, threaded, local.clone()], step.pos),
+            (_, true) => list(
+                vec![
+                    sym("if", step.pos),
+                    list(vec![core("nil?", step.pos), local.clone()], step.pos),
+                    nil(step.pos),
+                    threaded,
+                ],
+                step.pos,
+            ),
+            (Some(test), false) => list(
+                vec![sym("if", test.pos), test, threaded, local.clone()],
+                step.pos,
+            ),
             (None, false) => threaded,
         };
         bindings.push(local.clone());
         bindings.push(value);
     }
-    Ok(list(vec![sym("let*", pos), vector(bindings, pos), local], pos))
+    Ok(list(
+        vec![sym("let*", pos), vector(bindings, pos), local],
+        pos,
+    ))
 }
 
-fn some_thread_first(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+fn some_thread_first(
+    form: &Form,
+    args: &[Form],
+    gensyms: &mut Gensyms,
+) -> Result<Form, ExpandError> {
     require_args(form, args, 1)?;
-    stepwise(form, &args[0], args[1..].iter().map(|s| (None, s.clone())).collect(), false, true, gensyms)
+    stepwise(
+        form,
+        &args[0],
+        args[1..].iter().map(|s| (None, s.clone())).collect(),
+        false,
+        true,
+        gensyms,
+    )
 }
 
-fn some_thread_last(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+fn some_thread_last(
+    form: &Form,
+    args: &[Form],
+    gensyms: &mut Gensyms,
+) -> Result<Form, ExpandError> {
     require_args(form, args, 1)?;
-    stepwise(form, &args[0], args[1..].iter().map(|s| (None, s.clone())).collect(), true, true, gensyms)
+    stepwise(
+        form,
+        &args[0],
+        args[1..].iter().map(|s| (None, s.clone())).collect(),
+        true,
+        true,
+        gensyms,
+    )
 }
 
 fn cond_steps(form: &Form, args: &[Form]) -> Result<Vec<(Option<Form>, Form)>, ExpandError> {
     require_args(form, args, 1)?;
     if args[1..].len() % 2 != 0 {
-        return Err(ExpandError::new(form.pos, format!("`{}` requires test/form pairs", macro_name(form))));
+        return Err(ExpandError::new(
+            form.pos,
+            format!("`{}` requires test/form pairs", macro_name(form)),
+        ));
     }
-    Ok(args[1..].chunks(2).map(|pair| (Some(pair[0].clone()), pair[1].clone())).collect())
+    Ok(args[1..]
+        .chunks(2)
+        .map(|pair| (Some(pair[0].clone()), pair[1].clone()))
+        .collect())
 }
 
-fn cond_thread_first(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+fn cond_thread_first(
+    form: &Form,
+    args: &[Form],
+    gensyms: &mut Gensyms,
+) -> Result<Form, ExpandError> {
     let steps = cond_steps(form, args)?;
     stepwise(form, &args[0], steps, false, false, gensyms)
 }
 
-fn cond_thread_last(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+fn cond_thread_last(
+    form: &Form,
+    args: &[Form],
+    gensyms: &mut Gensyms,
+) -> Result<Form, ExpandError> {
     let steps = cond_steps(form, args)?;
     stepwise(form, &args[0], steps, true, false, gensyms)
 }
@@ -555,9 +923,16 @@ fn doto(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, Expan
     require_args(form, args, 1)?;
     let pos = form.pos;
     let local = sym(&gensyms.fresh("doto"), pos);
-    let mut forms = vec![sym("let*", pos), vector(vec![local.clone(), args[0].clone()], pos)];
+    let mut forms = vec![
+        sym("let*", pos),
+        vector(vec![local.clone(), args[0].clone()], pos),
+    ];
     for step in &args[1..] {
-        forms.push(thread(&list(vec![], step.pos), &[local.clone(), step.clone()], false)?);
+        forms.push(thread(
+            &list(vec![], step.pos),
+            &[local.clone(), step.clone()],
+            false,
+        )?);
     }
     forms.push(local);
     Ok(list(forms, pos))
@@ -570,18 +945,39 @@ fn dotimes(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, Ex
     }
     let pos = form.pos;
     let limit = sym(&gensyms.fresh("n"), pos);
-    let step = list(vec![sym("recur", pos), list(vec![core("inc", pos), index.clone()], pos)], pos);
+    let step = list(
+        vec![
+            sym("recur", pos),
+            list(vec![core("inc", pos), index.clone()], pos),
+        ],
+        pos,
+    );
     let mut body_forms = args[1..].to_vec();
     body_forms.push(step);
     let looped = list(
         vec![
             sym("loop*", pos),
             vector(vec![index.clone(), Form::new(FormKind::Int(0), pos)], pos),
-            list(vec![sym("if", pos), list(vec![core("<", pos), index.clone(), limit.clone()], pos), body(body_forms, pos), nil(pos)], pos),
+            list(
+                vec![
+                    sym("if", pos),
+                    list(vec![core("<", pos), index.clone(), limit.clone()], pos),
+                    body(body_forms, pos),
+                    nil(pos),
+                ],
+                pos,
+            ),
         ],
         pos,
     );
-    Ok(list(vec![sym("let*", pos), vector(vec![limit, count.clone()], pos), looped], pos))
+    Ok(list(
+        vec![
+            sym("let*", pos),
+            vector(vec![limit, count.clone()], pos),
+            looped,
+        ],
+        pos,
+    ))
 }
 
 fn while_macro(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
@@ -589,7 +985,22 @@ fn while_macro(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, Expa
     let pos = form.pos;
     let mut body_forms = args[1..].to_vec();
     body_forms.push(list(vec![sym("recur", pos)], pos));
-    Ok(list(vec![sym("loop*", pos), vector(vec![], pos), list(vec![sym("if", pos), args[0].clone(), body(body_forms, pos), nil(pos)], pos)], pos))
+    Ok(list(
+        vec![
+            sym("loop*", pos),
+            vector(vec![], pos),
+            list(
+                vec![
+                    sym("if", pos),
+                    args[0].clone(),
+                    body(body_forms, pos),
+                    nil(pos),
+                ],
+                pos,
+            ),
+        ],
+        pos,
+    ))
 }
 
 /// One binding of a doseq/for: the pattern, its collection, and the modifiers after it.
@@ -600,42 +1011,83 @@ struct SeqBinding {
 }
 
 fn seq_bindings(form: &Form, args: &[Form]) -> Result<Vec<SeqBinding>, ExpandError> {
-    let Some(Form { kind: FormKind::Vector(items), pos: vector_pos, .. }) = args.first() else {
-        return Err(ExpandError::new(form.pos, format!("`{}` requires a vector for its binding", macro_name(form))));
+    let Some(Form {
+        kind: FormKind::Vector(items),
+        pos: vector_pos,
+        ..
+    }) = args.first()
+    else {
+        return Err(ExpandError::new(
+            form.pos,
+            format!("`{}` requires a vector for its binding", macro_name(form)),
+        ));
     };
     if items.len() % 2 != 0 {
-        return Err(ExpandError::new(*vector_pos, format!("`{}` requires an even number of forms in its binding vector", macro_name(form))));
+        return Err(ExpandError::new(
+            *vector_pos,
+            format!(
+                "`{}` requires an even number of forms in its binding vector",
+                macro_name(form)
+            ),
+        ));
     }
     let mut bindings: Vec<SeqBinding> = Vec::new();
     for pair in items.chunks(2) {
         match &pair[0].kind {
-            FormKind::Keyword(k) if k.ns.is_none() && matches!(k.name.as_str(), "let" | "when" | "while") => {
+            FormKind::Keyword(k)
+                if k.ns.is_none() && matches!(k.name.as_str(), "let" | "when" | "while") =>
+            {
                 let Some(current) = bindings.last_mut() else {
-                    return Err(ExpandError::new(pair[0].pos, format!("`:{}` must follow a binding", k.name)));
+                    return Err(ExpandError::new(
+                        pair[0].pos,
+                        format!("`:{}` must follow a binding", k.name),
+                    ));
                 };
                 current.modifiers.push((k.name.clone(), pair[1].clone()));
             }
             FormKind::Keyword(k) => {
-                return Err(ExpandError::new(pair[0].pos, format!("invalid `{}` modifier :{}", macro_name(form), k.name)))
+                return Err(ExpandError::new(
+                    pair[0].pos,
+                    format!("invalid `{}` modifier :{}", macro_name(form), k.name),
+                ))
             }
-            _ => bindings.push(SeqBinding { pattern: pair[0].clone(), coll: pair[1].clone(), modifiers: Vec::new() }),
+            _ => bindings.push(SeqBinding {
+                pattern: pair[0].clone(),
+                coll: pair[1].clone(),
+                modifiers: Vec::new(),
+            }),
         }
     }
     if bindings.is_empty() {
-        return Err(ExpandError::new(*vector_pos, format!("`{}` requires at least one binding", macro_name(form))));
+        return Err(ExpandError::new(
+            *vector_pos,
+            format!("`{}` requires at least one binding", macro_name(form)),
+        ));
     }
     Ok(bindings)
 }
 
 /// Wraps `inner` in a binding's modifiers; `skip` continues with the next element, `stop` ends the walk.
-fn with_modifiers(modifiers: &[(String, Form)], inner: Form, skip: &Form, stop: &Form, gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+fn with_modifiers(
+    modifiers: &[(String, Form)],
+    inner: Form,
+    skip: &Form,
+    stop: &Form,
+    gensyms: &mut Gensyms,
+) -> Result<Form, ExpandError> {
     let mut result = inner;
     for (kind, value) in modifiers.iter().rev() {
         let pos = value.pos;
         result = match kind.as_str() {
             "let" => let_macro(&list(vec![], pos), &[value.clone(), result], gensyms)?,
-            "when" => list(vec![sym("if", pos), value.clone(), result, skip.clone()], pos),
-            _ => list(vec![sym("if", pos), value.clone(), result, stop.clone()], pos),
+            "when" => list(
+                vec![sym("if", pos), value.clone(), result, skip.clone()],
+                pos,
+            ),
+            _ => list(
+                vec![sym("if", pos), value.clone(), result, stop.clone()],
+                pos,
+            ),
         };
     }
     Ok(result)
@@ -643,22 +1095,50 @@ fn with_modifiers(modifiers: &[(String, Form)], inner: Form, skip: &Form, stop: 
 
 fn doseq(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
     let bindings = seq_bindings(form, args)?;
-    let mut inner = list(vec![sym("do", form.pos), body(args[1..].to_vec(), form.pos), nil(form.pos)], form.pos);
+    let mut inner = list(
+        vec![
+            sym("do", form.pos),
+            body(args[1..].to_vec(), form.pos),
+            nil(form.pos),
+        ],
+        form.pos,
+    );
     for binding in bindings.iter().rev() {
         let pos = binding.pattern.pos;
         let s = sym(&gensyms.fresh("seq"), pos);
-        let next = list(vec![sym("recur", pos), list(vec![core("next", pos), s.clone()], pos)], pos);
+        let next = list(
+            vec![
+                sym("recur", pos),
+                list(vec![core("next", pos), s.clone()], pos),
+            ],
+            pos,
+        );
         let step = list(vec![sym("do", pos), inner, next.clone()], pos);
         let guarded = with_modifiers(&binding.modifiers, step, &next, &nil(pos), gensyms)?;
         let bound = let_macro(
             &list(vec![], pos),
-            &[vector(vec![binding.pattern.clone(), list(vec![core("first", pos), s.clone()], pos)], pos), guarded],
+            &[
+                vector(
+                    vec![
+                        binding.pattern.clone(),
+                        list(vec![core("first", pos), s.clone()], pos),
+                    ],
+                    pos,
+                ),
+                guarded,
+            ],
             gensyms,
         )?;
         inner = list(
             vec![
                 sym("loop*", pos),
-                vector(vec![s.clone(), list(vec![core("seq", pos), binding.coll.clone()], pos)], pos),
+                vector(
+                    vec![
+                        s.clone(),
+                        list(vec![core("seq", pos), binding.coll.clone()], pos),
+                    ],
+                    pos,
+                ),
                 list(vec![sym("if", pos), s, bound, nil(pos)], pos),
             ],
             pos,
@@ -670,64 +1150,156 @@ fn doseq(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, Expa
 /// `for` as lazily concatenated steps: each binding walks its seq inside `lazy-seq`.
 fn for_macro(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
     if args.len() != 2 {
-        return Err(ExpandError::new(form.pos, "`for` requires a binding vector and one body form"));
+        return Err(ExpandError::new(
+            form.pos,
+            "`for` requires a binding vector and one body form",
+        ));
     }
     let bindings = seq_bindings(form, args)?;
     for_step(&bindings, &args[1], gensyms)
 }
 
-fn for_step(bindings: &[SeqBinding], body_form: &Form, gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
-    let Some((binding, more)) = bindings.split_first() else { return Ok(body_form.clone()) };
+fn for_step(
+    bindings: &[SeqBinding],
+    body_form: &Form,
+    gensyms: &mut Gensyms,
+) -> Result<Form, ExpandError> {
+    let Some((binding, more)) = bindings.split_first() else {
+        return Ok(body_form.clone());
+    };
     let pos = binding.pattern.pos;
     let step = sym(&gensyms.fresh("step"), pos);
     let s = sym(&gensyms.fresh("s"), pos);
-    let rest_call = list(vec![step.clone(), list(vec![core("rest", pos), s.clone()], pos)], pos);
+    let rest_call = list(
+        vec![step.clone(), list(vec![core("rest", pos), s.clone()], pos)],
+        pos,
+    );
     let produce = if more.is_empty() {
-        list(vec![core("cons", pos), body_form.clone(), rest_call.clone()], pos)
+        list(
+            vec![core("cons", pos), body_form.clone(), rest_call.clone()],
+            pos,
+        )
     } else {
-        list(vec![core("concat", pos), for_step(more, body_form, gensyms)?, rest_call.clone()], pos)
+        list(
+            vec![
+                core("concat", pos),
+                for_step(more, body_form, gensyms)?,
+                rest_call.clone(),
+            ],
+            pos,
+        )
     };
     let guarded = with_modifiers(&binding.modifiers, produce, &rest_call, &nil(pos), gensyms)?;
     let bound = let_macro(
         &list(vec![], pos),
-        &[vector(vec![binding.pattern.clone(), list(vec![core("first", pos), s.clone()], pos)], pos), guarded],
+        &[
+            vector(
+                vec![
+                    binding.pattern.clone(),
+                    list(vec![core("first", pos), s.clone()], pos),
+                ],
+                pos,
+            ),
+            guarded,
+        ],
         gensyms,
     )?;
     let walk = list(
         vec![
             sym("let*", pos),
-            vector(vec![s.clone(), list(vec![core("seq", pos), s.clone()], pos)], pos),
+            vector(
+                vec![s.clone(), list(vec![core("seq", pos), s.clone()], pos)],
+                pos,
+            ),
             list(vec![sym("if", pos), s.clone(), bound, nil(pos)], pos),
         ],
         pos,
     );
     let lazy = lazy_seq_of(walk, pos);
-    let step_fn = list(vec![sym("fn*", pos), step.clone(), vector(vec![s], pos), lazy], pos);
-    Ok(list(vec![sym("letfn*", pos), vector(vec![step.clone(), step_fn], pos), list(vec![step, binding.coll.clone()], pos)], pos))
+    let step_fn = list(
+        vec![sym("fn*", pos), step.clone(), vector(vec![s], pos), lazy],
+        pos,
+    );
+    Ok(list(
+        vec![
+            sym("letfn*", pos),
+            vector(vec![step.clone(), step_fn], pos),
+            list(vec![step, binding.coll.clone()], pos),
+        ],
+        pos,
+    ))
 }
 
 fn lazy_seq_of(body_form: Form, pos: Pos) -> Form {
     let thunk = list(vec![sym("fn*", pos), vector(vec![], pos), body_form], pos);
-    list(vec![Form::symbol(Name::qualified("jank.runtime", "lazy-seq"), pos), thunk], pos)
+    list(
+        vec![
+            Form::symbol(Name::qualified("jank.runtime", "lazy-seq"), pos),
+            thunk,
+        ],
+        pos,
+    )
 }
 
 fn lazy_seq(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
     Ok(lazy_seq_of(body(args.to_vec(), form.pos), form.pos))
 }
 
+/// `(lazy-cat a b ...)`: each collection is evaluated only when the
+/// concatenation reaches it.
+fn lazy_cat(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    let mut call = vec![core("concat", form.pos)];
+    call.extend(args.iter().map(|coll| lazy_seq_of(coll.clone(), coll.pos)));
+    Ok(list(call, form.pos))
+}
+
 /// `(assert x message?)`: throws "Assert failed: ..." when x is falsy.
 fn assert(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
     if !(1..=2).contains(&args.len()) {
-        return Err(ExpandError::new(form.pos, "`assert` takes a test and an optional message"));
+        return Err(ExpandError::new(
+            form.pos,
+            "`assert` takes a test and an optional message",
+        ));
     }
     let pos = form.pos;
     let described = Form::new(FormKind::Str(args[0].to_string()), pos);
     let message = match args.get(1) {
-        Some(message) => list(vec![core("str", pos), Form::new(FormKind::Str("Assert failed: ".into()), pos), message.clone(), Form::new(FormKind::Str("\n".into()), pos), described], pos),
-        None => list(vec![core("str", pos), Form::new(FormKind::Str("Assert failed: ".into()), pos), described], pos),
+        Some(message) => list(
+            vec![
+                core("str", pos),
+                Form::new(FormKind::Str("Assert failed: ".into()), pos),
+                message.clone(),
+                Form::new(FormKind::Str("\n".into()), pos),
+                described,
+            ],
+            pos,
+        ),
+        None => list(
+            vec![
+                core("str", pos),
+                Form::new(FormKind::Str("Assert failed: ".into()), pos),
+                described,
+            ],
+            pos,
+        ),
     };
-    let error = list(vec![core("ex-info", pos), message, Form::new(FormKind::Map(Vec::new()), pos)], pos);
-    Ok(list(vec![sym("if", pos), args[0].clone(), nil(pos), list(vec![sym("throw", pos), error], pos)], pos))
+    let error = list(
+        vec![
+            core("ex-info", pos),
+            message,
+            Form::new(FormKind::Map(Vec::new()), pos),
+        ],
+        pos,
+    );
+    Ok(list(
+        vec![
+            sym("if", pos),
+            args[0].clone(),
+            nil(pos),
+            list(vec![sym("throw", pos), error], pos),
+        ],
+        pos,
+    ))
 }
 
 #[cfg(test)]
@@ -743,6 +1315,9 @@ mod tests {
         let mut gensyms = Gensyms::default();
         let form = list(vec![bare("and"), bare("a"), bare("b")], Pos::default());
         let expanded = expand_core_macro("and", &form, &mut gensyms).unwrap();
-        assert_eq!(expanded.to_string(), "(let* [and__1 a] (if and__1 b and__1))");
+        assert_eq!(
+            expanded.to_string(),
+            "(let* [and__1 a] (if and__1 b and__1))"
+        );
     }
 }

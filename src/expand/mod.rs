@@ -21,7 +21,10 @@ pub struct ExpandError {
 
 impl ExpandError {
     pub fn new(pos: Pos, message: impl Into<String>) -> Self {
-        Self { pos, message: message.into() }
+        Self {
+            pos,
+            message: message.into(),
+        }
     }
 }
 

@@ -27,12 +27,16 @@ pub enum Planned<'u> {
 
 pub fn plan(form: &TopLevel) -> Planned<'_> {
     match form {
-        TopLevel::Def { var, init, once, .. } => match &init.kind {
-            ExprKind::Fn(function) if function.is_plain() && !once => Planned::Entry(PlannedEntry {
-                qualified_name: var.to_string(),
-                signature: function.arities[0].params.len().to_string(),
-                body: EntryBody::PlainFn(function),
-            }),
+        TopLevel::Def {
+            var, init, once, ..
+        } => match &init.kind {
+            ExprKind::Fn(function) if function.is_plain() && !once => {
+                Planned::Entry(PlannedEntry {
+                    qualified_name: var.to_string(),
+                    signature: function.arities[0].params.len().to_string(),
+                    body: EntryBody::PlainFn(function),
+                })
+            }
             _ => Planned::Entry(PlannedEntry {
                 qualified_name: var.to_string(),
                 signature: if *once { "defonce" } else { "def" }.to_string(),
@@ -53,9 +57,14 @@ pub fn plan(form: &TopLevel) -> Planned<'_> {
 pub enum Constant {
     Value(Const),
     /// A fn without captures, made from the backend's descriptor number `desc`.
-    Fn { desc: u32 },
+    Fn {
+        desc: u32,
+    },
     /// A seed-ABI fn: `jank_make_fn_wrapper` around the backend's function number `function`.
-    Wrapper { function: u32, arity: u32 },
+    Wrapper {
+        function: u32,
+        arity: u32,
+    },
 }
 
 /// The patch's constants and var handles, each with a stable index; parts of
@@ -71,7 +80,11 @@ impl Pool {
     /// The index of `constant`, registering its parts first.
     pub fn constant(&mut self, constant: &Const) -> u32 {
         let wanted = Constant::Value(constant.clone());
-        if let Some(index) = self.constants.iter().position(|c| same_constant(c, &wanted)) {
+        if let Some(index) = self
+            .constants
+            .iter()
+            .position(|c| same_constant(c, &wanted))
+        {
             return index as u32;
         }
         match constant {
@@ -115,5 +128,8 @@ fn same_constant(a: &Constant, b: &Constant) -> bool {
 
 /// clojure.core vars the lowering itself calls.
 pub fn core_var(name: &str) -> VarRef {
-    VarRef { ns: "clojure.core".to_string(), name: name.to_string() }
+    VarRef {
+        ns: "clojure.core".to_string(),
+        name: name.to_string(),
+    }
 }

@@ -21,12 +21,24 @@ pub const GGG: &str = r#"(ns eita
 
 pub fn compile(text: &str, patch_id: u64) -> Result<Patch, Diagnostic> {
     let source = SourceFile::new("test.jank", text);
-    Session::new().compile(&source, &PatchOptions { patch_id, abi: Abi::Extended })
+    Session::new().compile(
+        &source,
+        &PatchOptions {
+            patch_id,
+            abi: Abi::Extended,
+        },
+    )
 }
 
 pub fn compile_in(session: &mut Session, text: &str, patch_id: u64) -> Result<Patch, Diagnostic> {
     let source = SourceFile::new("test.jank", text);
-    session.compile(&source, &PatchOptions { patch_id, abi: Abi::Extended })
+    session.compile(
+        &source,
+        &PatchOptions {
+            patch_id,
+            abi: Abi::Extended,
+        },
+    )
 }
 
 /// The error a program is rejected with, as `line:col: message`.

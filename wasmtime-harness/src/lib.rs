@@ -1,1 +1,24 @@
-//! placeholder
+//! Runs jankwasm patches under wasmtime the way a jank runtime built with
+//! Emscripten 3.1.6 would: a stub main module (`runtime-abi/stub`, built by
+//! this crate's build script and embedded as [`STUB_WASM`]) plays jank's
+//! MAIN_MODULE, and [`Runtime::load_patch`] does what `dlopen` plus jank's
+//! registry loop do with a SIDE_MODULE patch, with the same checks.
+//!
+//! - `dylink.rs`: the `dylink.0` reader ([`parse_dylink`]).
+//! - `loader.rs`: linking, reserving memory and table, instantiating,
+//!   running registry entries.
+//! - `runtime.rs`: the store with the stub, calls into wasm, output capture.
+//! - `error.rs`: [`HarnessError`] and friends.
+
+mod dylink;
+mod error;
+mod loader;
+mod runtime;
+
+pub use dylink::{parse_dylink, DylinkInfo};
+pub use error::{DylinkError, HarnessError, Thrown};
+pub use loader::UNINITIALIZED_BYTE;
+pub use runtime::{Arg, EntryOutcome, PatchInfo, Runtime, Value};
+
+/// The stub main module built from `runtime-abi/stub` for wasm32-unknown-unknown.
+pub const STUB_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/jank_stub.wasm"));

@@ -94,7 +94,8 @@ impl<'u> CppModule<'u> {
         let mut emitter = FnEmitter::new(self);
         let value = emitter.expr(expr)?;
         let text = emitter.finish(&format!("static void *{name}(void)"), &value);
-        self.declarations.push(format!("static void *{name}(void);"));
+        self.declarations
+            .push(format!("static void *{name}(void);"));
         self.functions.push(text);
         Ok(name)
     }
@@ -128,9 +129,18 @@ impl<'u> CppModule<'u> {
             }
         }
         emitter.line("recur_top:;".to_string());
-        emitter.recur.push((RecurTarget::FnArity, "recur_top".to_string(), recur_vars));
+        emitter
+            .recur
+            .push((RecurTarget::FnArity, "recur_top".to_string(), recur_vars));
         let value = emitter.expr(&arity.body)?;
-        let signature = format!("void *{name}({})", if params.is_empty() { "void".to_string() } else { params.join(", ") });
+        let signature = format!(
+            "void *{name}({})",
+            if params.is_empty() {
+                "void".to_string()
+            } else {
+                params.join(", ")
+            }
+        );
         let text = emitter.finish(&format!("static {signature}"), &value);
         self.declarations.push(format!("static {signature};"));
         self.functions.push(text);
@@ -142,7 +152,11 @@ impl<'u> CppModule<'u> {
         let mut arities = Vec::new();
         for arity in &function.arities {
             let name = self.arity(function, arity, true)?;
-            arities.push(format!("{{{}, {}, (void *){name}}}", arity.params.len(), u32::from(arity.rest.is_some())));
+            arities.push(format!(
+                "{{{}, {}, (void *){name}}}",
+                arity.params.len(),
+                u32::from(arity.rest.is_some())
+            ));
         }
         let index = self.descriptors.len() as u32;
         self.descriptors.push(format!(
@@ -159,14 +173,19 @@ impl<'u> CppModule<'u> {
         let mut init = FnEmitter::new(&mut self);
         for index in 0..init.module.pool.vars.len() {
             let var = init.module.pool.vars[index].clone();
-            init.line(format!("jank_var_{index} = jank_var_intern({}, {});", c_string(&var.ns), c_string(&var.name)));
+            init.line(format!(
+                "jank_var_{index} = jank_var_intern({}, {});",
+                c_string(&var.ns),
+                c_string(&var.name)
+            ));
         }
         for index in 0..init.module.pool.constants.len() {
             let constant = init.module.pool.constants[index].clone();
             let value = init.create_constant(&constant);
             init.line(format!("jank_const_{index} = {value};"));
         }
-        let init_text = init.finish_void("__attribute__((constructor)) static void jank_patch_init(void)");
+        let init_text =
+            init.finish_void("__attribute__((constructor)) static void jank_patch_init(void)");
         let mut out = String::new();
         for index in 0..self.pool.vars.len() {
             let _ = writeln!(out, "static void *jank_var_{index};");
@@ -220,7 +239,8 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
     }
 
     fn line(&mut self, text: String) {
-        self.lines.push(format!("{}{text}", "    ".repeat(self.indent)));
+        self.lines
+            .push(format!("{}{text}", "    ".repeat(self.indent)));
     }
 
     fn temp(&mut self) -> String {
@@ -322,12 +342,21 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
     }
 
     /// `helper(count, {values})` in its own block so the array's initialization is never jumped over.
-    fn with_array(&mut self, values: &[String], call: impl FnOnce(&str) -> String, check: bool) -> String {
+    fn with_array(
+        &mut self,
+        values: &[String],
+        call: impl FnOnce(&str) -> String,
+        check: bool,
+    ) -> String {
         let temp = self.temp();
         if values.is_empty() {
             self.line(format!("{temp} = {};", call("0")));
         } else {
-            self.line(format!("{{ void *args[] = {{{}}}; {temp} = {}; }}", values.join(", "), call("args")));
+            self.line(format!(
+                "{{ void *args[] = {{{}}}; {temp} = {}; }}",
+                values.join(", "),
+                call("args")
+            ));
         }
         if check {
             let label = self.throw_label.clone();
@@ -350,7 +379,10 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                 self.with_array(&values, |a| format!("jank_make_set({n}, {a})"), true)
             }
             ExprKind::Map(entries) => {
-                let flat: Vec<Expr> = entries.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect();
+                let flat: Vec<Expr> = entries
+                    .iter()
+                    .flat_map(|(k, v)| [k.clone(), v.clone()])
+                    .collect();
                 let values = self.values(&flat)?;
                 let n = entries.len();
                 self.with_array(&values, |a| format!("jank_make_map({n}, {a})"), true)
@@ -358,7 +390,10 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
             ExprKind::Local(id) => self.names.get(id).cloned().ok_or_else(|| {
                 self.module.error(
                     expr.pos,
-                    format!("internal: local `{}` has no storage in this function", self.module.local_names.name(*id)),
+                    format!(
+                        "internal: local `{}` has no storage in this function",
+                        self.module.local_names.name(*id)
+                    ),
                 )
             })?,
             ExprKind::VarValue(var) => {
@@ -373,7 +408,9 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                     Some(init) => {
                         let result = self.temp();
                         if *once {
-                            self.line(format!("if (jank_var_is_bound({handle})) {result} = {handle}; else {{"));
+                            self.line(format!(
+                                "if (jank_var_is_bound({handle})) {result} = {handle}; else {{"
+                            ));
                             self.indent += 1;
                         }
                         let value = self.expr(init)?;
@@ -400,7 +437,11 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                 self.with_array(&values, |a| format!("jank_call({callee}, {n}, {a})"), true)
             }
             ExprKind::Intrinsic { op, args } => self.intrinsic(*op, args)?,
-            ExprKind::If { test, then, otherwise } => {
+            ExprKind::If {
+                test,
+                then,
+                otherwise,
+            } => {
                 let test = self.expr(test)?;
                 let test = self.truthy(&test);
                 let result = self.temp();
@@ -449,8 +490,16 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
             }
             ExprKind::Recur { target, args } => {
                 let values = self.values(args)?;
-                let Some((_, label, vars)) = self.recur.iter().rev().find(|(t, _, _)| t == target).cloned() else {
-                    return Err(self.module.error(expr.pos, "internal: recur target not found"));
+                let Some((_, label, vars)) = self
+                    .recur
+                    .iter()
+                    .rev()
+                    .find(|(t, _, _)| t == target)
+                    .cloned()
+                else {
+                    return Err(self
+                        .module
+                        .error(expr.pos, "internal: recur target not found"));
                 };
                 for (var, value) in vars.iter().zip(&values) {
                     self.line(format!("{var} = {value};"));
@@ -472,8 +521,13 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                 }
                 for ((_, function), name) in bindings.iter().zip(&names) {
                     for (slot, captured) in function.captures.iter().enumerate() {
-                        if let Some(position) = bindings.iter().position(|(other, _)| other == captured) {
-                            self.line(format!("jank_closure_env({name})[{slot}] = {};", names[position]));
+                        if let Some(position) =
+                            bindings.iter().position(|(other, _)| other == captured)
+                        {
+                            self.line(format!(
+                                "jank_closure_env({name})[{slot}] = {};",
+                                names[position]
+                            ));
                         }
                     }
                 }
@@ -486,8 +540,16 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                 self.line(format!("goto {label};"));
                 self.constant(&Const::Nil)
             }
-            ExprKind::Try { body, catches, finally } => self.try_expr(body, catches, finally.as_deref())?,
-            ExprKind::Case { test, clauses, default } => self.case(test, clauses, default.as_deref())?,
+            ExprKind::Try {
+                body,
+                catches,
+                finally,
+            } => self.try_expr(body, catches, finally.as_deref())?,
+            ExprKind::Case {
+                test,
+                clauses,
+                default,
+            } => self.case(test, clauses, default.as_deref())?,
         })
     }
 
@@ -499,15 +561,18 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
         }
         let mut env = Vec::new();
         for captured in &function.captures {
-            let name = self
-                .names
-                .get(captured)
-                .cloned()
-                .ok_or_else(|| self.module.error(function.pos, "internal: captured local has no storage"))?;
+            let name = self.names.get(captured).cloned().ok_or_else(|| {
+                self.module
+                    .error(function.pos, "internal: captured local has no storage")
+            })?;
             env.push(name);
         }
         let n = env.len();
-        Ok(self.with_array(&env, |a| format!("jank_make_fn((const jank_fn_desc *)&jank_desc_{desc}, {n}, {a})"), false))
+        Ok(self.with_array(
+            &env,
+            |a| format!("jank_make_fn((const jank_fn_desc *)&jank_desc_{desc}, {n}, {a})"),
+            false,
+        ))
     }
 
     fn intrinsic(&mut self, op: Intrinsic, args: &[Expr]) -> Result<String> {
@@ -524,8 +589,12 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
             Intrinsic::Greater => "jank_greater",
             Intrinsic::GreaterEqual => "jank_greater_equal",
             Intrinsic::NumberEqual => "jank_number_equal",
-            Intrinsic::Equiv => return Ok(self.boolean(&format!("jank_equiv({}, {})", values[0], values[1]))),
-            Intrinsic::Identical => return Ok(self.boolean(&format!("{} == {}", values[0], values[1]))),
+            Intrinsic::Equiv => {
+                return Ok(self.boolean(&format!("jank_equiv({}, {})", values[0], values[1])))
+            }
+            Intrinsic::Identical => {
+                return Ok(self.boolean(&format!("{} == {}", values[0], values[1])))
+            }
             Intrinsic::IsNil => {
                 let nil = self.constant(&Const::Nil);
                 return Ok(self.boolean(&format!("{} == {nil}", values[0])));
@@ -538,7 +607,12 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
         Ok(self.checked(format!("{helper}({})", values.join(", "))))
     }
 
-    fn try_expr(&mut self, body: &Expr, catches: &[Catch], finally: Option<&Expr>) -> Result<String> {
+    fn try_expr(
+        &mut self,
+        body: &Expr,
+        catches: &[Catch],
+        finally: Option<&Expr>,
+    ) -> Result<String> {
         if catches.is_empty() && finally.is_none() {
             return self.expr(body);
         }
@@ -559,7 +633,11 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
             if catch.class == CatchClass::ExceptionInfo {
                 let ex_data = self.var(&core_var("ex-data"));
                 let nil = self.constant(&Const::Nil);
-                let data = self.with_array(std::slice::from_ref(&thrown), |a| format!("jank_call({ex_data}, 1, {a})"), true);
+                let data = self.with_array(
+                    std::slice::from_ref(&thrown),
+                    |a| format!("jank_call({ex_data}, 1, {a})"),
+                    true,
+                );
                 self.line(format!("if ({data} != {nil}) {{"));
                 self.indent += 1;
             }
@@ -590,7 +668,12 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
         Ok(result)
     }
 
-    fn case(&mut self, test: &Expr, clauses: &[CaseClause], default: Option<&Expr>) -> Result<String> {
+    fn case(
+        &mut self,
+        test: &Expr,
+        clauses: &[CaseClause],
+        default: Option<&Expr>,
+    ) -> Result<String> {
         let value = self.expr(test)?;
         let value = self.unchecked(value);
         let result = self.temp();
@@ -616,10 +699,18 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
             None => {
                 let prefix = self.constant(&Const::Str("No matching clause: ".to_string()));
                 let str_var = self.var(&core_var("str"));
-                let message = self.with_array(&[prefix, value.clone()], |a| format!("jank_call({str_var}, 2, {a})"), true);
+                let message = self.with_array(
+                    &[prefix, value.clone()],
+                    |a| format!("jank_call({str_var}, 2, {a})"),
+                    true,
+                );
                 let empty = self.constant(&Const::Map(Vec::new()));
                 let ex_info = self.var(&core_var("ex-info"));
-                let error = self.with_array(&[message, empty], |a| format!("jank_call({ex_info}, 2, {a})"), true);
+                let error = self.with_array(
+                    &[message, empty],
+                    |a| format!("jank_call({ex_info}, 2, {a})"),
+                    true,
+                );
                 let label = self.throw_label.clone();
                 self.line(format!("jank_throw({error});"));
                 self.line(format!("goto {label};"));
@@ -634,8 +725,12 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
 
     fn create_constant(&mut self, constant: &Constant) -> String {
         match constant {
-            Constant::Fn { desc } => format!("jank_make_fn((const jank_fn_desc *)&jank_desc_{desc}, 0, 0)"),
-            Constant::Wrapper { function, arity } => format!("jank_make_fn_wrapper((void *)jank_fn_{function}, {arity})"),
+            Constant::Fn { desc } => {
+                format!("jank_make_fn((const jank_fn_desc *)&jank_desc_{desc}, 0, 0)")
+            }
+            Constant::Wrapper { function, arity } => {
+                format!("jank_make_fn_wrapper((void *)jank_fn_{function}, {arity})")
+            }
             Constant::Value(value) => self.create_value(value),
         }
     }
@@ -648,7 +743,10 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
             Const::Int(i) => format!("jank_box_integer(INT64_C({i}))"),
             Const::Double(d) if d.is_nan() => "jank_box_double(__builtin_nan(\"\"))".to_string(),
             Const::Double(d) if d.is_infinite() => {
-                format!("jank_box_double({}__builtin_inf())", if *d < 0.0 { "-" } else { "" })
+                format!(
+                    "jank_box_double({}__builtin_inf())",
+                    if *d < 0.0 { "-" } else { "" }
+                )
             }
             Const::Double(d) => format!("jank_box_double({d:?})"),
             Const::Char(c) => format!("jank_make_char({})", *c as u32),
@@ -674,8 +772,10 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                 self.with_array(&values, |a| format!("{helper}({n}, {a})"), false)
             }
             Const::Map(entries) => {
-                let values: Vec<String> =
-                    entries.iter().flat_map(|(k, v)| [self.constant(k), self.constant(v)]).collect();
+                let values: Vec<String> = entries
+                    .iter()
+                    .flat_map(|(k, v)| [self.constant(k), self.constant(v)])
+                    .collect();
                 let n = entries.len();
                 self.with_array(&values, |a| format!("jank_make_map({n}, {a})"), false)
             }

@@ -5,10 +5,10 @@
 //! pass their values in an array in this function's shadow-stack frame.
 
 use super::ModuleBuilder;
-use crate::lower::Abi;
-use crate::lower::plan::{core_var, Constant};
 use crate::analyze::ast::*;
 use crate::diag::Diagnostic;
+use crate::lower::plan::{core_var, Constant};
+use crate::lower::Abi;
 use std::collections::HashMap;
 use wasm_encoder::{BlockType, Instruction as I, MemArg, ValType};
 
@@ -47,7 +47,12 @@ const SEED_CALL_VAR_MAX_ARGS: usize = 5;
 const SEED_WRAPPER_MAX_ARITY: usize = 3;
 
 pub fn mem_arg(offset: u64) -> MemArg {
-    MemArg { offset, align: 2, target: wasm_encoder::MemArgTarget::Memory(0), ordering: None }
+    MemArg {
+        offset,
+        align: 2,
+        target: wasm_encoder::MemArgTarget::Memory(0),
+        ordering: None,
+    }
 }
 
 /// Helpers that can return NULL (a thrown exception) and so need a check after the call.
@@ -141,9 +146,12 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         let leading: Vec<Option<LocalId>> = match convention {
             CallingConvention::WithSelf => vec![function.self_local],
             CallingConvention::Plain => Vec::new(),
-            CallingConvention::CapturesFirst => function.captures.iter().copied().map(Some).collect(),
+            CallingConvention::CapturesFirst => {
+                function.captures.iter().copied().map(Some).collect()
+            }
         };
-        let param_count = leading.len() as u32 + arity.params.len() as u32 + u32::from(arity.rest.is_some());
+        let param_count =
+            leading.len() as u32 + arity.params.len() as u32 + u32::from(arity.rest.is_some());
         let mut codegen = FnCodegen::new(module, param_count);
         for (index, local) in leading.iter().enumerate() {
             if let Some(local) = local {
@@ -170,14 +178,21 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             }
         }
         codegen.open(BlockType::Result(ValType::I32), true);
-        codegen.recur.push(RecurFrame { target: RecurTarget::FnArity, label: codegen.labels - 1, locals: recur_locals });
+        codegen.recur.push(RecurFrame {
+            target: RecurTarget::FnArity,
+            label: codegen.labels - 1,
+            locals: recur_locals,
+        });
         codegen.expr(&arity.body)?;
         codegen.close();
         Ok(codegen.finish())
     }
 
     /// The start function: relocations, var handles, constants.
-    pub fn start(module: &'m mut ModuleBuilder<'u>, relocs: &[(u32, super::data::RelocTarget)]) -> FuncDef {
+    pub fn start(
+        module: &'m mut ModuleBuilder<'u>,
+        relocs: &[(u32, super::data::RelocTarget)],
+    ) -> FuncDef {
         let mut codegen = FnCodegen::new(module, 0);
         for (slot, target) in relocs {
             codegen.ops.push(Op::Global(GlobalRef::MemoryBase));
@@ -195,12 +210,16 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             codegen.data_string(&var.ns);
             codegen.data_string(&var.name);
             codegen.helper("jank_var_intern");
-            codegen.ops.push(Op::GlobalSet(GlobalRef::Var(index as u32)));
+            codegen
+                .ops
+                .push(Op::GlobalSet(GlobalRef::Var(index as u32)));
         }
         for index in 0..codegen.module.pool.constants.len() {
             let constant = codegen.module.pool.constants[index].clone();
             codegen.create_constant(&constant);
-            codegen.ops.push(Op::GlobalSet(GlobalRef::Constant(index as u32)));
+            codegen
+                .ops
+                .push(Op::GlobalSet(GlobalRef::Constant(index as u32)));
         }
         codegen.push(I::I32Const(0));
         let mut func = codegen.finish();
@@ -239,7 +258,12 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             ops = self.ops;
         }
         ops.push(Op::I(I::End));
-        FuncDef { params: self.params, results: 1, locals: self.next_local - self.params, ops }
+        FuncDef {
+            params: self.params,
+            results: 1,
+            locals: self.next_local - self.params,
+            ops,
+        }
     }
 
     fn push(&mut self, instruction: I<'static>) {
@@ -263,7 +287,11 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     }
 
     fn open(&mut self, block_type: BlockType, is_loop: bool) {
-        self.push(if is_loop { I::Loop(block_type) } else { I::Block(block_type) });
+        self.push(if is_loop {
+            I::Loop(block_type)
+        } else {
+            I::Block(block_type)
+        });
         self.labels += 1;
     }
 
@@ -442,7 +470,10 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.collection("jank_make_set", values.len(), &values);
             }
             ExprKind::Map(entries) => {
-                let flat: Vec<Expr> = entries.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect();
+                let flat: Vec<Expr> = entries
+                    .iter()
+                    .flat_map(|(k, v)| [k.clone(), v.clone()])
+                    .collect();
                 let values = self.values(&flat)?;
                 if self.seed() {
                     self.seed_build(&core_var("array-map"), &values);
@@ -472,7 +503,11 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             ExprKind::Fn(function) => self.make_fn(function)?,
             ExprKind::Call { callee, args } => self.call(callee, args)?,
             ExprKind::Intrinsic { op, args } => self.intrinsic(*op, args)?,
-            ExprKind::If { test, then, otherwise } => {
+            ExprKind::If {
+                test,
+                then,
+                otherwise,
+            } => {
                 self.expr(test)?;
                 self.truthy();
                 self.push(I::If(BlockType::Result(ValType::I32)));
@@ -508,7 +543,11 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                     loop_locals.push(local);
                 }
                 self.open(BlockType::Result(ValType::I32), true);
-                self.recur.push(RecurFrame { target: RecurTarget::Loop(*id), label: self.labels - 1, locals: loop_locals });
+                self.recur.push(RecurFrame {
+                    target: RecurTarget::Loop(*id),
+                    label: self.labels - 1,
+                    locals: loop_locals,
+                });
                 self.expr(body)?;
                 self.recur.pop();
                 self.close();
@@ -521,8 +560,16 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.push(I::Drop);
                 self.br(self.throw_label);
             }
-            ExprKind::Try { body, catches, finally } => self.try_expr(body, catches, finally.as_deref())?,
-            ExprKind::Case { test, clauses, default } => self.case(test, clauses, default.as_deref())?,
+            ExprKind::Try {
+                body,
+                catches,
+                finally,
+            } => self.try_expr(body, catches, finally.as_deref())?,
+            ExprKind::Case {
+                test,
+                clauses,
+                default,
+            } => self.case(test, clauses, default.as_deref())?,
         }
         Ok(())
     }
@@ -533,20 +580,32 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             ExprKind::TheVar(_) => Some(("`var` (#')", "jank_var_intern")),
             ExprKind::Def { .. } => Some(("a `def` inside an expression", "jank_var_bind_root")),
             ExprKind::Throw(_) => Some(("`throw`", "jank_throw")),
-            ExprKind::Try { catches, finally, .. } if !catches.is_empty() || finally.is_some() => {
+            ExprKind::Try {
+                catches, finally, ..
+            } if !catches.is_empty() || finally.is_some() => {
                 Some(("`try` with `catch` or `finally`", "jank_exception_take"))
             }
             ExprKind::LetFn { .. } => Some(("`letfn`", "jank_closure_env")),
-            ExprKind::Case { default: None, .. } => Some(("`case` without a default", "jank_throw")),
+            ExprKind::Case { default: None, .. } => {
+                Some(("`case` without a default", "jank_throw"))
+            }
             ExprKind::Fn(function) => {
                 let [arity] = function.arities.as_slice() else {
-                    return Err(self.seed_lacks(expr.pos, "a fn with several arities", "jank_make_fn"));
+                    return Err(self.seed_lacks(
+                        expr.pos,
+                        "a fn with several arities",
+                        "jank_make_fn",
+                    ));
                 };
                 if arity.rest.is_some() {
                     return Err(self.seed_lacks(expr.pos, "a variadic fn", "jank_make_fn"));
                 }
                 if function.self_local.is_some() {
-                    return Err(self.seed_lacks(expr.pos, "a named fn that calls itself", "jank_make_fn"));
+                    return Err(self.seed_lacks(
+                        expr.pos,
+                        "a named fn that calls itself",
+                        "jank_make_fn",
+                    ));
                 }
                 if function.captures.len() + arity.params.len() > SEED_WRAPPER_MAX_ARITY {
                     return Err(self.seed_lacks(
@@ -572,7 +631,10 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.locals.get(&id).copied().ok_or_else(|| {
             self.module.error(
                 at.pos,
-                format!("internal: local `{}` has no storage in this function", self.module.local_names.name(id)),
+                format!(
+                    "internal: local `{}` has no storage in this function",
+                    self.module.local_names.name(id)
+                ),
             )
         })
     }
@@ -614,7 +676,8 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         let mut env = Vec::with_capacity(function.captures.len());
         for captured in &function.captures {
             env.push(self.locals.get(captured).copied().ok_or_else(|| {
-                self.module.error(function.pos, "internal: captured local has no storage")
+                self.module
+                    .error(function.pos, "internal: captured local has no storage")
             })?);
         }
         self.global(GlobalRef::MemoryBase);
@@ -631,7 +694,10 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         let arity = function.arities[0].params.len() as u32;
         if function.captures.is_empty() {
             let slot = self.module.plain_fn(function)?;
-            let index = self.module.pool.fn_constant(Constant::Wrapper { function: slot, arity });
+            let index = self.module.pool.fn_constant(Constant::Wrapper {
+                function: slot,
+                arity,
+            });
             self.global(GlobalRef::Constant(index));
             return Ok(());
         }
@@ -647,7 +713,8 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         arguments.push(wrapper);
         for captured in &function.captures {
             arguments.push(self.locals.get(captured).copied().ok_or_else(|| {
-                self.module.error(function.pos, "internal: captured local has no storage")
+                self.module
+                    .error(function.pos, "internal: captured local has no storage")
             })?);
         }
         self.seed_call_var(&core_var("partial"), &arguments);
@@ -735,7 +802,9 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     fn recur_to(&mut self, target: RecurTarget, args: &[Expr], at: &Expr) -> Result<()> {
         let values = self.values(args)?;
         let Some(frame) = self.recur.iter().rev().find(|frame| frame.target == target) else {
-            return Err(self.module.error(at.pos, "internal: recur target not found"));
+            return Err(self
+                .module
+                .error(at.pos, "internal: recur target not found"));
         };
         let (label, locals) = (frame.label, frame.locals.clone());
         for (local, value) in locals.iter().zip(&values) {
@@ -974,7 +1043,10 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.seed_build(&core_var("list"), &locals);
             }
             Const::Map(entries) => {
-                let flat: Vec<Const> = entries.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect();
+                let flat: Vec<Const> = entries
+                    .iter()
+                    .flat_map(|(k, v)| [k.clone(), v.clone()])
+                    .collect();
                 let locals = self.element_locals(&flat);
                 self.seed_build(&core_var("array-map"), &locals);
             }
@@ -1034,7 +1106,11 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             Const::Keyword(name) | Const::Symbol(name) => {
                 self.data_string(name.ns.as_deref().unwrap_or(""));
                 self.data_string(&name.name);
-                self.helper(if matches!(value, Const::Keyword(_)) { "jank_make_keyword" } else { "jank_make_symbol" });
+                self.helper(if matches!(value, Const::Keyword(_)) {
+                    "jank_make_keyword"
+                } else {
+                    "jank_make_symbol"
+                });
             }
             Const::List(items) | Const::Vector(items) | Const::Set(items) => {
                 let locals = self.element_locals(items);
@@ -1046,7 +1122,10 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.collection(helper, locals.len(), &locals);
             }
             Const::Map(entries) => {
-                let flat: Vec<Const> = entries.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect();
+                let flat: Vec<Const> = entries
+                    .iter()
+                    .flat_map(|(k, v)| [k.clone(), v.clone()])
+                    .collect();
                 let locals = self.element_locals(&flat);
                 self.collection("jank_make_map", entries.len(), &locals);
             }
@@ -1057,8 +1136,12 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 fn contains_nul_string(constant: &Const) -> bool {
     match constant {
         Const::Str(s) => s.contains('\0'),
-        Const::List(items) | Const::Vector(items) | Const::Set(items) => items.iter().any(contains_nul_string),
-        Const::Map(entries) => entries.iter().any(|(k, v)| contains_nul_string(k) || contains_nul_string(v)),
+        Const::List(items) | Const::Vector(items) | Const::Set(items) => {
+            items.iter().any(contains_nul_string)
+        }
+        Const::Map(entries) => entries
+            .iter()
+            .any(|(k, v)| contains_nul_string(k) || contains_nul_string(v)),
         _ => false,
     }
 }

@@ -8,15 +8,19 @@ use crate::source::Pos;
 use jank_runtime_abi::{Helper, HELPERS};
 use std::collections::{BTreeSet, HashMap};
 use wasm_encoder::{
-    CodeSection, ConstExpr, CustomSection, DataSection, ElementSection, Elements, Encode, EntityType, ExportKind,
-    ExportSection, Function, FunctionSection, GlobalSection, GlobalType, ImportSection, MemoryType, Module, RefType,
-    StartSection, TableType, TypeSection, ValType,
+    CodeSection, ConstExpr, CustomSection, DataSection, ElementSection, Elements, Encode,
+    EntityType, ExportKind, ExportSection, Function, FunctionSection, GlobalSection, GlobalType,
+    ImportSection, MemoryType, Module, RefType, StartSection, TableType, TypeSection, ValType,
 };
 
 /// `2^4 = 16`: the alignment the loader gives side-module memory anyway.
 const MEM_P2ALIGN: u32 = 4;
 
-pub fn encode(mut module: ModuleBuilder<'_>, getter: u32, export_name: &str) -> Result<Vec<u8>, Diagnostic> {
+pub fn encode(
+    mut module: ModuleBuilder<'_>,
+    getter: u32,
+    export_name: &str,
+) -> Result<Vec<u8>, Diagnostic> {
     let relocs = module.data.relocs().to_vec();
     let start = FnCodegen::start(&mut module, &relocs);
     let start_func = module.add_func(start);
@@ -32,49 +36,84 @@ pub fn encode(mut module: ModuleBuilder<'_>, getter: u32, export_name: &str) -> 
         })
         .collect();
     let helpers: Vec<&Helper> = HELPERS.iter().filter(|h| used.contains(h.name)).collect();
-    if let Some(missing) = used.iter().find(|name| !helpers.iter().any(|h| h.name == **name)) {
-        return Err(internal(&module, format!("helper `{missing}` is not declared in jank_patch_abi.h")));
+    if let Some(missing) = used
+        .iter()
+        .find(|name| !helpers.iter().any(|h| h.name == **name))
+    {
+        return Err(internal(
+            &module,
+            format!("helper `{missing}` is not declared in jank_patch_abi.h"),
+        ));
     }
     let uses_stack = module.funcs.iter().flat_map(|f| f.ops.iter()).any(|op| {
-        matches!(op, Op::Global(GlobalRef::StackPointer) | Op::GlobalSet(GlobalRef::StackPointer))
+        matches!(
+            op,
+            Op::Global(GlobalRef::StackPointer) | Op::GlobalSet(GlobalRef::StackPointer)
+        )
     });
 
     let mut types = TypeSection::new();
     let mut type_indices: HashMap<(Vec<ValType>, Vec<ValType>), u32> = HashMap::new();
     let mut type_of = |params: Vec<ValType>, results: Vec<ValType>| -> u32 {
         let next = type_indices.len() as u32;
-        *type_indices.entry((params.clone(), results.clone())).or_insert_with(|| {
-            types.ty().function(params, results);
-            next
-        })
+        *type_indices
+            .entry((params.clone(), results.clone()))
+            .or_insert_with(|| {
+                types.ty().function(params, results);
+                next
+            })
     };
 
     let mut imports = ImportSection::new();
     imports.import(
         "env",
         "memory",
-        EntityType::Memory(MemoryType { minimum: 0, maximum: None, memory64: false, shared: false, page_size_log2: None }),
+        EntityType::Memory(MemoryType {
+            minimum: 0,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        }),
     );
     imports.import(
         "env",
         "__indirect_function_table",
-        EntityType::Table(TableType { element_type: RefType::FUNCREF, table64: false, minimum: 0, maximum: None, shared: false }),
+        EntityType::Table(TableType {
+            element_type: RefType::FUNCREF,
+            table64: false,
+            minimum: 0,
+            maximum: None,
+            shared: false,
+        }),
     );
-    let immutable_i32 = GlobalType { val_type: ValType::I32, mutable: false, shared: false };
+    let immutable_i32 = GlobalType {
+        val_type: ValType::I32,
+        mutable: false,
+        shared: false,
+    };
     imports.import("env", "__memory_base", EntityType::Global(immutable_i32));
     imports.import("env", "__table_base", EntityType::Global(immutable_i32));
     if uses_stack {
         imports.import(
             "env",
             "__stack_pointer",
-            EntityType::Global(GlobalType { val_type: ValType::I32, mutable: true, shared: false }),
+            EntityType::Global(GlobalType {
+                val_type: ValType::I32,
+                mutable: true,
+                shared: false,
+            }),
         );
     }
     for helper in &helpers {
         let ty = type_of(wasm_types(helper.params), wasm_types(helper.results));
         imports.import("env", helper.name, EntityType::Function(ty));
     }
-    let helper_index: HashMap<&str, u32> = helpers.iter().enumerate().map(|(i, h)| (h.name, i as u32)).collect();
+    let helper_index: HashMap<&str, u32> = helpers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.name, i as u32))
+        .collect();
     let first_defined = helpers.len() as u32;
     let first_own_global = if uses_stack { 3 } else { 2 };
     let constants = module.pool.constants.len() as u32;
@@ -91,22 +130,35 @@ pub fn encode(mut module: ModuleBuilder<'_>, getter: u32, export_name: &str) -> 
     let mut functions = FunctionSection::new();
     let mut code = CodeSection::new();
     for func in &module.funcs {
-        let ty = type_of(vec![ValType::I32; func.params as usize], vec![ValType::I32; func.results as usize]);
+        let ty = type_of(
+            vec![ValType::I32; func.params as usize],
+            vec![ValType::I32; func.results as usize],
+        );
         functions.function(ty);
         let mut body = Function::new([(func.locals, ValType::I32)]);
         for op in &func.ops {
             match op {
                 Op::I(instruction) => body.instruction(instruction),
-                Op::Helper(name) => body.instruction(&wasm_encoder::Instruction::Call(helper_index[name])),
-                Op::Global(g) => body.instruction(&wasm_encoder::Instruction::GlobalGet(global_index(*g))),
-                Op::GlobalSet(g) => body.instruction(&wasm_encoder::Instruction::GlobalSet(global_index(*g))),
+                Op::Helper(name) => {
+                    body.instruction(&wasm_encoder::Instruction::Call(helper_index[name]))
+                }
+                Op::Global(g) => {
+                    body.instruction(&wasm_encoder::Instruction::GlobalGet(global_index(*g)))
+                }
+                Op::GlobalSet(g) => {
+                    body.instruction(&wasm_encoder::Instruction::GlobalSet(global_index(*g)))
+                }
             };
         }
         code.function(&body);
     }
 
     let mut globals = GlobalSection::new();
-    let mutable_i32 = GlobalType { val_type: ValType::I32, mutable: true, shared: false };
+    let mutable_i32 = GlobalType {
+        val_type: ValType::I32,
+        mutable: true,
+        shared: false,
+    };
     for _ in 0..(constants + module.pool.vars.len() as u32) {
         globals.global(mutable_i32, &ConstExpr::i32_const(0));
     }
@@ -117,7 +169,11 @@ pub fn encode(mut module: ModuleBuilder<'_>, getter: u32, export_name: &str) -> 
     let mut elements = ElementSection::new();
     let table_funcs: Vec<u32> = module.table.iter().map(|f| first_defined + f).collect();
     if !table_funcs.is_empty() {
-        elements.active(None, &ConstExpr::global_get(1), Elements::Functions(table_funcs.as_slice().into()));
+        elements.active(
+            None,
+            &ConstExpr::global_get(1),
+            Elements::Functions(table_funcs.as_slice().into()),
+        );
     }
 
     let mut data_section = DataSection::new();
@@ -126,7 +182,10 @@ pub fn encode(mut module: ModuleBuilder<'_>, getter: u32, export_name: &str) -> 
     }
 
     let mut wasm = Module::new();
-    wasm.section(&CustomSection { name: "dylink.0".into(), data: dylink(data.len() as u32, table_funcs.len() as u32).into() });
+    wasm.section(&CustomSection {
+        name: "dylink.0".into(),
+        data: dylink(data.len() as u32, table_funcs.len() as u32).into(),
+    });
     wasm.section(&types);
     wasm.section(&imports);
     wasm.section(&functions);
@@ -134,7 +193,9 @@ pub fn encode(mut module: ModuleBuilder<'_>, getter: u32, export_name: &str) -> 
         wasm.section(&globals);
     }
     wasm.section(&exports);
-    wasm.section(&StartSection { function_index: first_defined + start_func });
+    wasm.section(&StartSection {
+        function_index: first_defined + start_func,
+    });
     if !elements.is_empty() {
         wasm.section(&elements);
     }
@@ -145,7 +206,12 @@ pub fn encode(mut module: ModuleBuilder<'_>, getter: u32, export_name: &str) -> 
     let bytes = wasm.finish();
     wasmparser::Validator::new()
         .validate_all(&bytes)
-        .map_err(|e| internal(&module, format!("the emitted module does not validate: {e}")))?;
+        .map_err(|e| {
+            internal(
+                &module,
+                format!("the emitted module does not validate: {e}"),
+            )
+        })?;
     Ok(bytes)
 }
 
@@ -174,5 +240,9 @@ fn wasm_types(types: &[jank_runtime_abi::ValType]) -> Vec<ValType> {
 }
 
 fn internal(module: &ModuleBuilder<'_>, message: String) -> Diagnostic {
-    Diagnostic::new(module.source, Pos::new(1, 1), format!("internal compiler error: {message}"))
+    Diagnostic::new(
+        module.source,
+        Pos::new(1, 1),
+        format!("internal compiler error: {message}"),
+    )
 }

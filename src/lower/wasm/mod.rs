@@ -23,7 +23,11 @@ use data::{DataBuilder, RelocTarget, Word};
 use wasm_encoder::Instruction as I;
 
 /// Lowers `unit` into a validated patch.
-pub fn lower(unit: &Unit, options: &PatchOptions, source: &SourceFile) -> Result<Patch, Diagnostic> {
+pub fn lower(
+    unit: &Unit,
+    options: &PatchOptions,
+    source: &SourceFile,
+) -> Result<Patch, Diagnostic> {
     let mut module = ModuleBuilder::new(source, &unit.locals, options.abi);
     let mut entries = Vec::new();
     let mut entry_words = Vec::new();
@@ -43,7 +47,11 @@ pub fn lower(unit: &Unit, options: &PatchOptions, source: &SourceFile) -> Result
             EntryBody::PlainFn(function) => module.plain_fn(function)?,
             EntryBody::Thunk(expr) => module.thunk(expr)?,
         };
-        let PlannedEntry { qualified_name, signature, .. } = entry;
+        let PlannedEntry {
+            qualified_name,
+            signature,
+            ..
+        } = entry;
         let name_offset = module.data.string(&qualified_name);
         let signature_offset = module.data.string(&signature);
         entry_words.extend([
@@ -51,16 +59,27 @@ pub fn lower(unit: &Unit, options: &PatchOptions, source: &SourceFile) -> Result
             Word::Pointer(RelocTarget::Data(signature_offset)),
             Word::Pointer(RelocTarget::Table(slot)),
         ]);
-        entries.push(Entry { qualified_name, signature });
+        entries.push(Entry {
+            qualified_name,
+            signature,
+        });
     }
     let symbols_offset = module.data.words(&entry_words);
     let getter = module.symbols_getter(symbols_offset, entries.len() as u32);
     let bytes = encode::encode(module, getter, &options.symbols_export())?;
-    Ok(Patch { bytes, symbols_export: options.symbols_export(), entries })
+    Ok(Patch {
+        bytes,
+        symbols_export: options.symbols_export(),
+        entries,
+    })
 }
 
 /// The seed registry parses the signature as an arity (0–4) and wraps a bare fn pointer: nothing else.
-fn seed_registry_accepts(entry: &PlannedEntry<'_>, pos: Pos, source: &SourceFile) -> Result<(), Diagnostic> {
+fn seed_registry_accepts(
+    entry: &PlannedEntry<'_>,
+    pos: Pos,
+    source: &SourceFile,
+) -> Result<(), Diagnostic> {
     match entry.body {
         EntryBody::PlainFn(function) if function.arities[0].params.len() <= SEED_REGISTRY_MAX_ARITY => Ok(()),
         EntryBody::PlainFn(_) => Err(Diagnostic::new(
@@ -141,14 +160,24 @@ impl<'u> ModuleBuilder<'u> {
 
     /// A fn registered by a numeric signature: `void *f(void *p0..)`, no self, in the table.
     fn plain_fn(&mut self, function: &FnExpr) -> Result<u32, Diagnostic> {
-        let func = FnCodegen::arity(self, function, &function.arities[0], CallingConvention::Plain)?;
+        let func = FnCodegen::arity(
+            self,
+            function,
+            &function.arities[0],
+            CallingConvention::Plain,
+        )?;
         let index = self.add_func(func);
         Ok(self.table_slot(index))
     }
 
     /// A seed-ABI closure body: `void *f(captures.., params..)`, wrapped and partially applied by the caller.
     fn captures_first_fn(&mut self, function: &FnExpr) -> Result<u32, Diagnostic> {
-        let func = FnCodegen::arity(self, function, &function.arities[0], CallingConvention::CapturesFirst)?;
+        let func = FnCodegen::arity(
+            self,
+            function,
+            &function.arities[0],
+            CallingConvention::CapturesFirst,
+        )?;
         let index = self.add_func(func);
         Ok(self.table_slot(index))
     }
@@ -167,7 +196,10 @@ impl<'u> ModuleBuilder<'u> {
             ]);
         }
         let name = self.data.string(&function.name);
-        let mut words = vec![Word::Pointer(RelocTarget::Data(name)), Word::Value(function.arities.len() as u32)];
+        let mut words = vec![
+            Word::Pointer(RelocTarget::Data(name)),
+            Word::Value(function.arities.len() as u32),
+        ];
         words.extend(arity_words);
         Ok(self.data.words(&words))
     }
@@ -183,6 +215,11 @@ impl<'u> ModuleBuilder<'u> {
             Op::I(I::I32Add),
             Op::I(I::End),
         ];
-        self.add_func(FuncDef { params: 1, results: 1, locals: 0, ops })
+        self.add_func(FuncDef {
+            params: 1,
+            results: 1,
+            locals: 0,
+            ops,
+        })
     }
 }

@@ -1,0 +1,578 @@
+//! The exports: every `JANK_HELPER` of jank_patch_abi.h with exactly its wasm
+//! signature, and the `JANK_HOST` interface (`malloc`, the registry entry
+//! point, printing for the host). Errors become the pending exception plus a
+//! NULL return here, at the boundary, and nowhere else.
+
+use std::alloc::Layout;
+use std::cell::RefCell;
+use std::ffi::{c_char, c_void, CStr};
+
+use crate::coll::{map_obj, set_obj, vector_obj, Map, Set};
+use crate::core::numbers;
+use crate::equality::equiv;
+use crate::error::{
+    class_cast, error, from_null_return, illegal_argument, illegal_state, set_pending,
+    take_pending, R,
+};
+use crate::function::{call, patch_fn, wrapper_fn, FnDesc, Function, MAX_PARAMS};
+use crate::object::{
+    boolean, character, double, int, keyword, nil, string, symbol, truthy, Obj, Object,
+};
+use crate::print::{pr_str, str_of};
+use crate::seq::list_of;
+use crate::var;
+
+/// `patch_symbol`: one registry entry.
+#[repr(C)]
+pub struct PatchSymbol {
+    pub qualified_name: *const c_char,
+    pub signature: *const c_char,
+    pub fn_ptr: *const c_void,
+}
+
+/// The ABI's form of a result: the value, or NULL with the exception pending.
+fn boundary(result: R) -> Option<Obj> {
+    match result {
+        Ok(value) => Some(value),
+        Err(thrown) => {
+            set_pending(thrown);
+            None
+        }
+    }
+}
+
+/// A value argument; NULL (a patch that failed to propagate a throw) is an error.
+fn value(v: Option<Obj>) -> R {
+    v.ok_or_else(|| illegal_state("NULL passed where a jank value was expected"))
+}
+
+/// # Safety
+/// `text` is NULL or NUL-terminated.
+unsafe fn c_string(text: *const c_char) -> String {
+    if text.is_null() {
+        return String::new();
+    }
+    CStr::from_ptr(text).to_string_lossy().into_owned()
+}
+
+/// # Safety
+/// `elements` holds `count` values (or count <= 0).
+unsafe fn values(count: i32, elements: *const Option<Obj>) -> R<Vec<Obj>> {
+    let Ok(count) = usize::try_from(count) else {
+        return Ok(Vec::new());
+    };
+    if count == 0 || elements.is_null() {
+        return Ok(Vec::new());
+    }
+    std::slice::from_raw_parts(elements, count)
+        .iter()
+        .map(|v| value(*v))
+        .collect()
+}
+
+fn ns_part(ns: &str) -> Option<&str> {
+    (!ns.is_empty()).then_some(ns)
+}
+
+// ---- seed helpers ----
+
+#[no_mangle]
+pub extern "C" fn jank_box_integer(value: i64) -> Obj {
+    int(value)
+}
+
+#[no_mangle]
+pub extern "C" fn jank_unbox_integer(value: Option<Obj>) -> i64 {
+    match value.as_deref() {
+        Some(Object::Int(i)) => *i,
+        _ => 0,
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn jank_add_integers(left: Option<Obj>, right: Option<Obj>) -> Option<Obj> {
+    boundary((|| numbers::add(value(left)?, value(right)?))())
+}
+
+#[no_mangle]
+pub extern "C" fn jank_box_double(value: f64) -> Obj {
+    double(value)
+}
+
+#[no_mangle]
+pub extern "C" fn jank_unbox_double(value: Option<Obj>) -> f64 {
+    match value {
+        Some(v) if v.is_number() => crate::number::num(v).map_or(0.0, |n| n.to_f64()),
+        _ => 0.0,
+    }
+}
+
+/// # Safety
+/// `utf8` is NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn jank_make_string(utf8: *const c_char) -> Obj {
+    string(c_string(utf8))
+}
+
+/// # Safety
+/// `ns` and `name` are NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn jank_make_keyword(ns: *const c_char, name: *const c_char) -> Obj {
+    let ns = c_string(ns);
+    keyword(ns_part(&ns), &c_string(name))
+}
+
+/// # Safety
+/// `ns` and `name` are NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn jank_make_symbol(ns: *const c_char, name: *const c_char) -> Obj {
+    let ns = c_string(ns);
+    symbol(ns_part(&ns), &c_string(name))
+}
+
+/// # Safety
+/// `elements` holds `count` values.
+#[no_mangle]
+pub unsafe extern "C" fn jank_make_vector(count: i32, elements: *const Option<Obj>) -> Option<Obj> {
+    boundary(values(count, elements).map(vector_obj))
+}
+
+/// # Safety
+/// `elements` holds `count` values.
+#[no_mangle]
+pub unsafe extern "C" fn jank_make_set(count: i32, elements: *const Option<Obj>) -> Option<Obj> {
+    boundary(values(count, elements).and_then(|items| Ok(set_obj(Set::from_items(items)?))))
+}
+
+fn no_such_var(ns: &str, name: &str) -> crate::error::Thrown {
+    error(
+        "java.lang.RuntimeException",
+        format!("No such var: {ns}/{name}"),
+    )
+}
+
+/// # Safety
+/// `ns`/`name` are NUL-terminated; `args` holds `argc` values.
+#[no_mangle]
+pub unsafe extern "C" fn jank_call_var(
+    ns: *const c_char,
+    name: *const c_char,
+    argc: i32,
+    args: *const Option<Obj>,
+) -> Option<Obj> {
+    let (ns, name) = (c_string(ns), c_string(name));
+    let args = values(argc, args);
+    boundary((|| {
+        call(
+            var::find(&ns, &name).ok_or_else(|| no_such_var(&ns, &name))?,
+            &args?,
+        )
+    })())
+}
+
+/// # Safety
+/// `ns` and `name` are NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn jank_deref_var(ns: *const c_char, name: *const c_char) -> Option<Obj> {
+    let (ns, name) = (c_string(ns), c_string(name));
+    boundary(
+        var::find(&ns, &name)
+            .ok_or_else(|| no_such_var(&ns, &name))
+            .and_then(var::deref),
+    )
+}
+
+/// # Safety
+/// `args` holds `argc` values.
+#[no_mangle]
+pub unsafe extern "C" fn jank_println(argc: i32, args: *const Option<Obj>) -> Option<Obj> {
+    boundary(values(argc, args).and_then(|args| crate::core::misc::println(&args)))
+}
+
+#[no_mangle]
+pub extern "C" fn jank_nil_value() -> Obj {
+    nil()
+}
+
+#[no_mangle]
+pub extern "C" fn jank_truthy(value: Option<Obj>) -> i32 {
+    i32::from(value.is_some_and(truthy))
+}
+
+#[no_mangle]
+pub extern "C" fn jank_make_fn_wrapper(fn_ptr: *const c_void, arity: i32) -> Option<Obj> {
+    boundary((|| {
+        wrapper_fn(
+            "fn",
+            fn_ptr,
+            usize::try_from(arity).map_err(|_| illegal_argument("negative fn wrapper arity"))?,
+        )
+    })())
+}
+
+// ---- ext: values ----
+
+#[no_mangle]
+pub extern "C" fn jank_box_boolean(value: i32) -> Obj {
+    boolean(value != 0)
+}
+
+#[no_mangle]
+pub extern "C" fn jank_make_char(codepoint: i32) -> Option<Obj> {
+    boundary(
+        u32::try_from(codepoint)
+            .ok()
+            .and_then(char::from_u32)
+            .map(character)
+            .ok_or_else(|| illegal_argument(format!("Value out of range for char: {codepoint}"))),
+    )
+}
+
+/// # Safety
+/// `utf8` holds `length` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn jank_make_string_n(utf8: *const u8, length: i32) -> Obj {
+    let length = usize::try_from(length).unwrap_or(0);
+    if utf8.is_null() || length == 0 {
+        return string("");
+    }
+    string(String::from_utf8_lossy(std::slice::from_raw_parts(utf8, length)).into_owned())
+}
+
+/// # Safety
+/// `elements` holds `count` values.
+#[no_mangle]
+pub unsafe extern "C" fn jank_make_list(count: i32, elements: *const Option<Obj>) -> Option<Obj> {
+    boundary(values(count, elements).map(|items| list_of(&items)))
+}
+
+/// # Safety
+/// `elements` holds `2 * pair_count` values.
+#[no_mangle]
+pub unsafe extern "C" fn jank_make_map(
+    pair_count: i32,
+    elements: *const Option<Obj>,
+) -> Option<Obj> {
+    let items = values(pair_count.saturating_mul(2), elements);
+    boundary((|| {
+        let items = items?;
+        Ok(map_obj(Map::from_pairs(
+            items.chunks_exact(2).map(|p| (p[0], p[1])),
+            true,
+        )?))
+    })())
+}
+
+// ---- ext: vars ----
+
+fn var_arg(v: Option<Obj>) -> R {
+    let v = value(v)?;
+    match *v {
+        Object::Var(_) => Ok(v),
+        _ => Err(class_cast(v, "clojure.lang.Var")),
+    }
+}
+
+/// # Safety
+/// `ns` and `name` are NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn jank_var_intern(ns: *const c_char, name: *const c_char) -> Obj {
+    var::intern(&c_string(ns), &c_string(name))
+}
+
+#[no_mangle]
+pub extern "C" fn jank_var_deref(var: Option<Obj>) -> Option<Obj> {
+    boundary(var_arg(var).and_then(var::deref))
+}
+
+#[no_mangle]
+pub extern "C" fn jank_var_bind_root(var: Option<Obj>, root: Option<Obj>) -> Option<Obj> {
+    boundary((|| {
+        let (var, root) = (var_arg(var)?, value(root)?);
+        var::bind_root(var, root);
+        Ok(var)
+    })())
+}
+
+#[no_mangle]
+pub extern "C" fn jank_var_is_bound(var: Option<Obj>) -> i32 {
+    i32::from(var_arg(var).is_ok_and(var::is_bound))
+}
+
+// ---- ext: fns and calls ----
+
+/// # Safety
+/// `desc` is a `jank_fn_desc` in never-freed memory; `env` holds `env_count` values.
+#[no_mangle]
+pub unsafe extern "C" fn jank_make_fn(
+    desc: *const FnDesc,
+    env_count: i32,
+    env: *const Option<Obj>,
+) -> Option<Obj> {
+    boundary((|| {
+        if desc.is_null() {
+            return Err(illegal_argument("jank_make_fn without a descriptor"));
+        }
+        Ok(patch_fn(desc, &values(env_count, env)?))
+    })())
+}
+
+#[no_mangle]
+pub extern "C" fn jank_closure_env(f: Option<Obj>) -> *mut Obj {
+    match f.as_deref() {
+        Some(Object::Fn(function)) => match &**function {
+            Function::Patch { env, .. } => env.as_ptr().cast_mut().cast(),
+            _ => std::ptr::null_mut(),
+        },
+        _ => std::ptr::null_mut(),
+    }
+}
+
+/// # Safety
+/// `args` holds `argc` values.
+#[no_mangle]
+pub unsafe extern "C" fn jank_call(
+    callable: Option<Obj>,
+    argc: i32,
+    args: *const Option<Obj>,
+) -> Option<Obj> {
+    let args = values(argc, args);
+    boundary((|| call(value(callable)?, &args?))())
+}
+
+// ---- ext: exceptions ----
+
+#[no_mangle]
+pub extern "C" fn jank_throw(thrown: Option<Obj>) -> Option<Obj> {
+    set_pending(crate::error::Thrown(thrown.unwrap_or_else(nil)));
+    None
+}
+
+#[no_mangle]
+pub extern "C" fn jank_exception_take() -> Obj {
+    take_pending().unwrap_or_else(nil)
+}
+
+// ---- ext: inlined clojure.core ----
+
+fn binary(left: Option<Obj>, right: Option<Obj>, op: fn(Obj, Obj) -> R) -> Option<Obj> {
+    boundary((|| op(value(left)?, value(right)?))())
+}
+
+fn comparison(
+    left: Option<Obj>,
+    right: Option<Obj>,
+    test: fn(std::cmp::Ordering) -> bool,
+) -> Option<Obj> {
+    boundary((|| {
+        Ok(boolean(numbers::compare_with(
+            value(left)?,
+            value(right)?,
+            test,
+        )?))
+    })())
+}
+
+#[no_mangle]
+pub extern "C" fn jank_add(left: Option<Obj>, right: Option<Obj>) -> Option<Obj> {
+    binary(left, right, numbers::add)
+}
+
+#[no_mangle]
+pub extern "C" fn jank_subtract(left: Option<Obj>, right: Option<Obj>) -> Option<Obj> {
+    binary(left, right, numbers::subtract)
+}
+
+#[no_mangle]
+pub extern "C" fn jank_multiply(left: Option<Obj>, right: Option<Obj>) -> Option<Obj> {
+    binary(left, right, numbers::multiply)
+}
+
+#[no_mangle]
+pub extern "C" fn jank_divide(left: Option<Obj>, right: Option<Obj>) -> Option<Obj> {
+    binary(left, right, numbers::divide)
+}
+
+#[no_mangle]
+pub extern "C" fn jank_inc(operand: Option<Obj>) -> Option<Obj> {
+    boundary(value(operand).and_then(numbers::inc))
+}
+
+#[no_mangle]
+pub extern "C" fn jank_dec(operand: Option<Obj>) -> Option<Obj> {
+    boundary(value(operand).and_then(numbers::dec))
+}
+
+#[no_mangle]
+pub extern "C" fn jank_less(left: Option<Obj>, right: Option<Obj>) -> Option<Obj> {
+    comparison(left, right, |o| o.is_lt())
+}
+
+#[no_mangle]
+pub extern "C" fn jank_less_equal(left: Option<Obj>, right: Option<Obj>) -> Option<Obj> {
+    comparison(left, right, |o| o.is_le())
+}
+
+#[no_mangle]
+pub extern "C" fn jank_greater(left: Option<Obj>, right: Option<Obj>) -> Option<Obj> {
+    comparison(left, right, |o| o.is_gt())
+}
+
+#[no_mangle]
+pub extern "C" fn jank_greater_equal(left: Option<Obj>, right: Option<Obj>) -> Option<Obj> {
+    comparison(left, right, |o| o.is_ge())
+}
+
+#[no_mangle]
+pub extern "C" fn jank_number_equal(left: Option<Obj>, right: Option<Obj>) -> Option<Obj> {
+    boundary((|| {
+        Ok(boolean(numbers::number_equal(value(left)?, value(right)?)?))
+    })())
+}
+
+#[no_mangle]
+pub extern "C" fn jank_equiv(left: Option<Obj>, right: Option<Obj>) -> i32 {
+    match (left, right) {
+        (Some(l), Some(r)) => i32::from(equiv(l, r).unwrap_or(false)),
+        _ => 0,
+    }
+}
+
+// ---- host interface ----
+
+/// Reserves `size` bytes, 16-byte aligned and zeroed, never moved or freed.
+#[cfg_attr(target_arch = "wasm32", no_mangle)]
+pub extern "C" fn malloc(size: i32) -> *mut u8 {
+    let size = usize::try_from(size).unwrap_or(0).max(1);
+    match Layout::from_size_align(size, 16) {
+        // SAFETY: the layout has a non-zero size.
+        Ok(layout) => unsafe { std::alloc::alloc_zeroed(layout) },
+        Err(_) => std::ptr::null_mut(),
+    }
+}
+
+/// Splits a registry name at its last `/` that leaves a non-empty name
+/// (`clojure.core//` is the var `/` of clojure.core).
+fn split_registry_name(name: &str) -> Option<(&str, &str)> {
+    let mut slash = name.rfind('/')?;
+    if slash + 1 == name.len() {
+        slash = name[..slash].rfind('/')?;
+    }
+    let (ns, var_name) = (&name[..slash], &name[slash + 1..]);
+    (!ns.is_empty()).then_some((ns, var_name))
+}
+
+/// Calls a registry thunk `void *f(void)`.
+fn call_thunk(fn_ptr: *const c_void) -> R {
+    if fn_ptr.is_null() {
+        return Err(illegal_argument("registry entry without a function"));
+    }
+    // SAFETY: registry "def", "defonce" and "eval" entries point at `void *f(void)`.
+    let thunk: extern "C" fn() -> Option<Obj> = unsafe { std::mem::transmute(fn_ptr) };
+    thunk().ok_or_else(from_null_return)
+}
+
+fn register(name: &str, signature: &str, fn_ptr: *const c_void) -> R {
+    if signature == "eval" {
+        return call_thunk(fn_ptr);
+    }
+    let (ns, var_name) = split_registry_name(name)
+        .ok_or_else(|| illegal_argument(format!("registry name `{name}` is not ns/name")))?;
+    let target = var::intern(ns, var_name);
+    let value = match signature {
+        "defonce" if var::is_bound(target) => return var::deref(target),
+        "def" | "defonce" => call_thunk(fn_ptr)?,
+        digits
+            if !digits.is_empty()
+                && digits.len() <= 2
+                && digits.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            let arity: usize = digits.parse().map_err(|_| illegal_argument("bad arity"))?;
+            if arity > MAX_PARAMS {
+                return Err(illegal_argument(format!(
+                    "registry arity {arity} is above {MAX_PARAMS}"
+                )));
+            }
+            wrapper_fn(name, fn_ptr, arity)?
+        }
+        _ => {
+            return Err(illegal_argument(format!(
+                "unknown registry signature `{signature}` for {name}"
+            )))
+        }
+    };
+    var::bind_root(target, value);
+    Ok(value)
+}
+
+/// # Safety
+/// `entry` points at a `patch_symbol` with NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn jank_hot_reload_register(entry: *const PatchSymbol) -> Option<Obj> {
+    if entry.is_null() {
+        return boundary(Err(illegal_argument("NULL registry entry")));
+    }
+    let entry = &*entry;
+    let (name, signature) = (c_string(entry.qualified_name), c_string(entry.signature));
+    boundary(register(&name, &signature, entry.fn_ptr))
+}
+
+thread_local! {
+    static HOST_TEXT: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Stores `text` for the host and returns its address, setting `*length`.
+///
+/// # Safety
+/// `length` is NULL or writable.
+unsafe fn host_text(text: R<String>, length: *mut i32) -> *const u8 {
+    let (pointer, len) = match text {
+        Ok(text) => HOST_TEXT.with(|buffer| {
+            let mut buffer = buffer.borrow_mut();
+            *buffer = text;
+            (
+                buffer.as_ptr(),
+                i32::try_from(buffer.len()).unwrap_or(i32::MAX),
+            )
+        }),
+        Err(thrown) => {
+            set_pending(thrown);
+            (std::ptr::null(), 0)
+        }
+    };
+    if !length.is_null() {
+        *length = len;
+    }
+    pointer
+}
+
+/// # Safety
+/// `length` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn jank_host_pr_str(v: Option<Obj>, length: *mut i32) -> *const u8 {
+    host_text(value(v).and_then(pr_str), length)
+}
+
+/// # Safety
+/// `length` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn jank_host_str(v: Option<Obj>, length: *mut i32) -> *const u8 {
+    host_text(value(v).and_then(str_of), length)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_names_split_at_the_last_useful_slash() {
+        assert_eq!(split_registry_name("user/f"), Some(("user", "f")));
+        assert_eq!(
+            split_registry_name("clojure.core//"),
+            Some(("clojure.core", "/"))
+        );
+        assert_eq!(split_registry_name("a.b/c/d"), Some(("a.b/c", "d")));
+        assert_eq!(split_registry_name("f"), None);
+        assert_eq!(split_registry_name("/f"), None);
+    }
+}

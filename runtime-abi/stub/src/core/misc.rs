@@ -1,0 +1,511 @@
+//! clojure.core's remaining fns: type predicates, `not`, strings and names
+//! (`str`, `subs`, `name`, `keyword`, `symbol`, `gensym`), printing (`pr`,
+//! `println`, `pr-str`, ...), atoms and volatiles, exceptions (`ex-info` and
+//! friends), and a deterministic random source for `rand` and `shuffle`.
+
+use std::cell::{Cell, RefCell};
+
+use super::{core, def, text, VARIADIC};
+use crate::coll::vector_obj;
+use crate::coll::{map_obj, HashTable, Map};
+use crate::error::{class_cast, error, ex_info, illegal_argument, illegal_state, Exception, R};
+use crate::function::call;
+use crate::io;
+use crate::object::{
+    alloc, boolean, keyword, nil, split_qualified, string, symbol, truthy, Atom, DelayState, Obj,
+    Object,
+};
+use crate::print::{str_of, write};
+
+thread_local! {
+    static RANDOM_STATE: Cell<u64> = const { Cell::new(0x2545_f491_4f6c_dd1d) };
+    static GENSYM_COUNTER: Cell<u64> = const { Cell::new(1000) };
+}
+
+/// A uniform double in [0, 1) from a fixed-seed xorshift generator.
+pub fn random() -> f64 {
+    RANDOM_STATE.with(|state| {
+        let mut x = state.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        state.set(x);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    })
+}
+
+/// The values printed as `pr`/`print` do, separated by spaces.
+fn printed(args: &[Obj], readably: bool) -> R<String> {
+    let mut out = String::new();
+    for (i, value) in args.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        write(&mut out, *value, readably)?;
+    }
+    Ok(out)
+}
+
+/// `println` of `args`: what the seed's jank_println does.
+pub fn println(args: &[Obj]) -> R {
+    let mut out = printed(args, false)?;
+    out.push('\n');
+    io::write(io::STDOUT, &out);
+    Ok(nil())
+}
+
+fn emit(args: &[Obj], readably: bool, newline: bool) -> R {
+    let mut out = printed(args, readably)?;
+    if newline {
+        out.push('\n');
+    }
+    io::write(io::STDOUT, &out);
+    Ok(nil())
+}
+
+/// For a keyword or symbol, whether it has a namespace.
+fn qualified(value: &Obj) -> Option<bool> {
+    match &**value {
+        Object::Keyword(n) | Object::Symbol(n) => Some(n.ns.is_some()),
+        _ => None,
+    }
+}
+
+fn exception(value: &Obj) -> Option<&Exception> {
+    match &**value {
+        Object::Exception(e) => Some(e),
+        _ => None,
+    }
+}
+
+fn atom_state(value: &Obj) -> R<&Atom> {
+    match &**value {
+        Object::Atom(atom) => Ok(atom),
+        _ => Err(class_cast(*value, "clojure.lang.IAtom")),
+    }
+}
+
+/// Checks `value` against the atom's validator (Clojure's "Invalid reference state").
+fn validate(validator: Obj, value: Obj) -> R<()> {
+    if validator.is_nil() || truthy(call(validator, &[value])?) {
+        return Ok(());
+    }
+    Err(illegal_state("Invalid reference state"))
+}
+
+/// Sets an atom after validating, then calls its watches; returns the old value.
+fn set_atom(atom: Obj, new: Obj) -> R {
+    let state = atom_state(&atom)?;
+    validate(state.validator.get(), new)?;
+    let old = state.value.replace(new);
+    if let Object::Map(watches) = &*state.watches.get() {
+        for (key, watch) in watches.entries() {
+            call(watch, &[key, atom, old, new])?;
+        }
+    }
+    Ok(old)
+}
+
+fn volatile_cell(value: &Obj) -> R<&Cell<Obj>> {
+    match &**value {
+        Object::Volatile(cell) => Ok(cell),
+        _ => Err(class_cast(*value, "clojure.lang.Volatile")),
+    }
+}
+
+/// `(f old args..)`.
+fn updated(f: Obj, old: Obj, args: &[Obj]) -> R {
+    let mut all = vec![old];
+    all.extend_from_slice(args);
+    call(f, &all)
+}
+
+fn substring(s: &str, start: i64, end: Option<i64>) -> R {
+    let length = s.chars().count() as i64;
+    let end_index = end.unwrap_or(length);
+    if start < 0 || end_index > length || start > end_index {
+        return Err(error(
+            "java.lang.StringIndexOutOfBoundsException",
+            format!("begin {start}, end {end_index}, length {length}"),
+        ));
+    }
+    Ok(string(
+        s.chars()
+            .skip(start as usize)
+            .take((end_index - start) as usize)
+            .collect::<String>(),
+    ))
+}
+
+fn install_predicates() {
+    core("nil?", 1, 1, |_, a| Ok(boolean(a[0].is_nil())));
+    core("some?", 1, 1, |_, a| Ok(boolean(!a[0].is_nil())));
+    core("true?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Bool(true))))
+    });
+    core("false?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Bool(false))))
+    });
+    core("boolean?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Bool(_))))
+    });
+    core("string?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Str(_))))
+    });
+    core("char?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Char(_))))
+    });
+    core("keyword?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Keyword(_))))
+    });
+    core("symbol?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Symbol(_))))
+    });
+    core("ident?", 1, 1, |_, a| {
+        Ok(boolean(qualified(&a[0]).is_some()))
+    });
+    core("simple-ident?", 1, 1, |_, a| {
+        Ok(boolean(qualified(&a[0]) == Some(false)))
+    });
+    core("qualified-ident?", 1, 1, |_, a| {
+        Ok(boolean(qualified(&a[0]) == Some(true)))
+    });
+    core("simple-keyword?", 1, 1, |_, a| {
+        Ok(boolean(
+            matches!(&*a[0], Object::Keyword(n) if n.ns.is_none()),
+        ))
+    });
+    core("qualified-keyword?", 1, 1, |_, a| {
+        Ok(boolean(
+            matches!(&*a[0], Object::Keyword(n) if n.ns.is_some()),
+        ))
+    });
+    core("simple-symbol?", 1, 1, |_, a| {
+        Ok(boolean(
+            matches!(&*a[0], Object::Symbol(n) if n.ns.is_none()),
+        ))
+    });
+    core("qualified-symbol?", 1, 1, |_, a| {
+        Ok(boolean(
+            matches!(&*a[0], Object::Symbol(n) if n.ns.is_some()),
+        ))
+    });
+    core("fn?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Fn(_))))
+    });
+    core("ifn?", 1, 1, |_, a| Ok(boolean(a[0].is_ifn())));
+    core("map?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Map(_))))
+    });
+    core("vector?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Vector(_))))
+    });
+    core("set?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Set(_))))
+    });
+    core("list?", 1, 1, |_, a| {
+        Ok(boolean(matches!(
+            *a[0],
+            Object::List(_) | Object::EmptyList
+        )))
+    });
+    core("seq?", 1, 1, |_, a| Ok(boolean(a[0].is_seq())));
+    core("coll?", 1, 1, |_, a| {
+        Ok(boolean(
+            a[0].is_seq() || matches!(*a[0], Object::Vector(_) | Object::Map(_) | Object::Set(_)),
+        ))
+    });
+    core("sequential?", 1, 1, |_, a| {
+        Ok(boolean(a[0].is_sequential()))
+    });
+    core("associative?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Map(_) | Object::Vector(_))))
+    });
+    core("indexed?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Vector(_))))
+    });
+    core("reversible?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Vector(_))))
+    });
+    core("sorted?", 1, 1, |_, _| Ok(boolean(false)));
+    core("counted?", 1, 1, |_, a| {
+        Ok(boolean(matches!(
+            *a[0],
+            Object::Vector(_)
+                | Object::Map(_)
+                | Object::Set(_)
+                | Object::List(_)
+                | Object::EmptyList
+                | Object::ArraySeq(..)
+                | Object::VecSeq(..)
+                | Object::Range(_)
+        )))
+    });
+    core("seqable?", 1, 1, |_, a| Ok(boolean(a[0].is_seqable())));
+    core("var?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Var(_))))
+    });
+    core("volatile?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Volatile(_))))
+    });
+    core("any?", 1, 1, |_, _| Ok(boolean(true)));
+    core("not", 1, 1, |_, a| Ok(boolean(!truthy(a[0]))));
+    core("boolean", 1, 1, |_, a| Ok(boolean(truthy(a[0]))));
+}
+
+fn install_names() {
+    core("str", 0, VARIADIC, |_, a| {
+        let mut out = String::new();
+        for value in a {
+            out.push_str(&str_of(*value)?);
+        }
+        Ok(string(out))
+    });
+    core("subs", 2, 3, |_, a| {
+        let end = match a.get(2) {
+            Some(e) => Some(crate::number::to_long(*e)?),
+            None => None,
+        };
+        substring(text(&a[0])?, crate::number::to_long(a[1])?, end)
+    });
+    core("name", 1, 1, |_, a| match &*a[0] {
+        Object::Str(_) => Ok(a[0]),
+        Object::Keyword(n) | Object::Symbol(n) => Ok(string(&*n.name)),
+        _ => Err(class_cast(a[0], "clojure.lang.Named")),
+    });
+    core("namespace", 1, 1, |_, a| match &*a[0] {
+        Object::Keyword(n) | Object::Symbol(n) => Ok(n.ns.as_deref().map_or_else(nil, string)),
+        _ => Err(class_cast(a[0], "clojure.lang.Named")),
+    });
+    core("keyword", 1, 2, |_, a| match *a {
+        [name] => Ok(match &*name {
+            Object::Keyword(_) => name,
+            Object::Symbol(n) => keyword(n.ns.as_deref(), &n.name),
+            Object::Str(s) => {
+                let (ns, name) = split_qualified(s);
+                keyword(ns, name)
+            }
+            _ => nil(),
+        }),
+        [ns, name] => {
+            let ns = if ns.is_nil() {
+                None
+            } else {
+                Some(text(&a[0])?)
+            };
+            Ok(keyword(ns, text(&name)?))
+        }
+        _ => unreachable!("arity 1..=2"),
+    });
+    core("symbol", 1, 2, |_, a| match *a {
+        [name] => match &*name {
+            Object::Symbol(_) => Ok(name),
+            Object::Keyword(n) => Ok(symbol(n.ns.as_deref(), &n.name)),
+            Object::Var(v) => Ok(symbol(Some(&v.ns), &v.name)),
+            Object::Str(s) => {
+                let (ns, name) = split_qualified(s);
+                Ok(symbol(ns, name))
+            }
+            _ => Err(illegal_argument("no conversion to symbol")),
+        },
+        [ns, name] => {
+            let ns = if ns.is_nil() {
+                None
+            } else {
+                Some(text(&a[0])?)
+            };
+            Ok(symbol(ns, text(&name)?))
+        }
+        _ => unreachable!("arity 1..=2"),
+    });
+    core("gensym", 0, 1, |_, a| {
+        let prefix = match a.first() {
+            Some(p) => str_of(*p)?,
+            None => "G__".to_string(),
+        };
+        let id = GENSYM_COUNTER.with(|c| {
+            let id = c.get();
+            c.set(id + 1);
+            id
+        });
+        Ok(symbol(None, &format!("{prefix}{id}")))
+    });
+}
+
+fn install_printing() {
+    core("pr", 0, VARIADIC, |_, a| emit(a, true, false));
+    core("prn", 0, VARIADIC, |_, a| emit(a, true, true));
+    core("print", 0, VARIADIC, |_, a| emit(a, false, false));
+    core("println", 0, VARIADIC, |_, a| println(a));
+    core("newline", 0, 0, |_, _| emit(&[], false, true));
+    core("flush", 0, 0, |_, _| Ok(nil()));
+    core("pr-str", 0, VARIADIC, |_, a| Ok(string(printed(a, true)?)));
+    core("prn-str", 0, VARIADIC, |_, a| {
+        Ok(string(printed(a, true)? + "\n"))
+    });
+    core("print-str", 0, VARIADIC, |_, a| {
+        Ok(string(printed(a, false)?))
+    });
+    core("println-str", 0, VARIADIC, |_, a| {
+        Ok(string(printed(a, false)? + "\n"))
+    });
+}
+
+/// Forces a delay: runs its thunk once, caching the value or the exception.
+pub fn force(value: Obj) -> R {
+    let Object::Delay(state) = &*value else {
+        return Ok(value);
+    };
+    let thunk = match &*state.borrow() {
+        DelayState::Done(v) => return Ok(*v),
+        DelayState::Failed(e) => return Err(crate::error::Thrown(*e)),
+        DelayState::Pending(thunk) => *thunk,
+    };
+    let result = call(thunk, &[]);
+    *state.borrow_mut() = match &result {
+        Ok(v) => DelayState::Done(*v),
+        Err(e) => DelayState::Failed(e.0),
+    };
+    result
+}
+
+fn install_references() {
+    def("jank.runtime", "delay", 1, 1, |_, a| {
+        Ok(alloc(Object::Delay(RefCell::new(DelayState::Pending(
+            a[0],
+        )))))
+    });
+    core("force", 1, 1, |_, a| force(a[0]));
+    core("delay?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Delay(_))))
+    });
+    core("atom", 1, VARIADIC, |_, a| {
+        let mut validator = nil();
+        for option in a[1..].chunks(2) {
+            if option[0].identical(keyword(None, "validator")) {
+                validator = option.get(1).copied().unwrap_or_else(nil);
+            }
+        }
+        validate(validator, a[0])?;
+        let watches = map_obj(Map::Hash(HashTable::default()));
+        Ok(alloc(Object::Atom(Box::new(Atom {
+            value: Cell::new(a[0]),
+            watches: Cell::new(watches),
+            validator: Cell::new(validator),
+        }))))
+    });
+    core("deref", 1, 1, |_, a| match &*a[0] {
+        Object::Atom(atom) => Ok(atom.value.get()),
+        Object::Volatile(cell) => Ok(cell.get()),
+        Object::Var(_) => crate::var::deref(a[0]),
+        Object::Reduced(inner) => Ok(*inner),
+        Object::Delay(_) => force(a[0]),
+        _ => Err(class_cast(a[0], "clojure.lang.IDeref")),
+    });
+    core("reset!", 2, 2, |_, a| {
+        set_atom(a[0], a[1])?;
+        Ok(a[1])
+    });
+    core("swap!", 2, VARIADIC, |_, a| {
+        let new = updated(a[1], atom_state(&a[0])?.value.get(), &a[2..])?;
+        set_atom(a[0], new)?;
+        Ok(new)
+    });
+    core("swap-vals!", 2, VARIADIC, |_, a| {
+        let new = updated(a[1], atom_state(&a[0])?.value.get(), &a[2..])?;
+        let old = set_atom(a[0], new)?;
+        Ok(vector_obj([old, new]))
+    });
+    core("reset-vals!", 2, 2, |_, a| {
+        let old = set_atom(a[0], a[1])?;
+        Ok(vector_obj([old, a[1]]))
+    });
+    core("compare-and-set!", 3, 3, |_, a| {
+        if !atom_state(&a[0])?.value.get().identical(a[1]) {
+            return Ok(boolean(false));
+        }
+        set_atom(a[0], a[2])?;
+        Ok(boolean(true))
+    });
+    core("add-watch", 3, 3, |_, a| {
+        let state = atom_state(&a[0])?;
+        state
+            .watches
+            .set(crate::core::colls::assoc(state.watches.get(), a[1], a[2])?);
+        Ok(a[0])
+    });
+    core("remove-watch", 2, 2, |_, a| {
+        let state = atom_state(&a[0])?;
+        state
+            .watches
+            .set(crate::core::colls::dissoc(state.watches.get(), a[1])?);
+        Ok(a[0])
+    });
+    core("set-validator!", 2, 2, |_, a| {
+        let state = atom_state(&a[0])?;
+        validate(a[1], state.value.get())?;
+        state.validator.set(a[1]);
+        Ok(nil())
+    });
+    core("get-validator", 1, 1, |_, a| {
+        Ok(atom_state(&a[0])?.validator.get())
+    });
+    core("volatile!", 1, 1, |_, a| {
+        Ok(alloc(Object::Volatile(Cell::new(a[0]))))
+    });
+    core("vreset!", 2, 2, |_, a| {
+        volatile_cell(&a[0])?.set(a[1]);
+        Ok(a[1])
+    });
+    core("vswap!", 2, VARIADIC, |_, a| {
+        let cell = volatile_cell(&a[0])?;
+        let new = updated(a[1], cell.get(), &a[2..])?;
+        cell.set(new);
+        Ok(new)
+    });
+    core("var-get", 1, 1, |_, a| match &*a[0] {
+        Object::Var(_) => crate::var::deref(a[0]),
+        _ => Err(class_cast(a[0], "clojure.lang.Var")),
+    });
+    core("bound?", 1, VARIADIC, |_, a| {
+        for v in a {
+            match &**v {
+                Object::Var(_) if crate::var::is_bound(*v) => {}
+                Object::Var(_) => return Ok(boolean(false)),
+                _ => return Err(class_cast(*v, "clojure.lang.Var")),
+            }
+        }
+        Ok(boolean(true))
+    });
+}
+
+fn install_exceptions() {
+    core("ex-info", 2, 3, |_, a| {
+        if !matches!(*a[0], Object::Str(_) | Object::Nil) {
+            return Err(class_cast(a[0], "java.lang.String"));
+        }
+        match &*a[1] {
+            Object::Map(_) => {}
+            Object::Nil => return Err(illegal_argument("Additional data must be non-nil.")),
+            _ => return Err(class_cast(a[1], "clojure.lang.IPersistentMap")),
+        }
+        Ok(ex_info(a[0], a[1], a.get(2).copied().unwrap_or_else(nil)))
+    });
+    core("ex-message", 1, 1, |_, a| {
+        Ok(exception(&a[0]).map_or_else(nil, |e| e.message))
+    });
+    core("ex-data", 1, 1, |_, a| {
+        Ok(exception(&a[0]).and_then(|e| e.data).unwrap_or_else(nil))
+    });
+    core("ex-cause", 1, 1, |_, a| {
+        Ok(exception(&a[0]).map_or_else(nil, |e| e.cause))
+    });
+}
+
+pub fn install() {
+    install_predicates();
+    install_names();
+    install_printing();
+    install_references();
+    install_exceptions();
+}

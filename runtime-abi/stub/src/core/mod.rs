@@ -1,0 +1,54 @@
+//! The native runtime library: clojure.core, clojure.set, clojure.string and
+//! jank.runtime vars, bound when the var table is first used. Each submodule
+//! installs one family of fns; this module owns the definition helpers.
+
+pub mod colls;
+mod fns;
+pub mod lazy;
+pub mod misc;
+pub mod numbers;
+pub mod seqs;
+mod sets;
+mod strings;
+
+use crate::error::{illegal_argument, R};
+use crate::function::{native, NativeFn};
+use crate::object::Obj;
+use crate::var::{bind_root, intern_raw};
+
+pub use crate::function::VARIADIC;
+
+/// Binds the var `ns/name` to a native fn of `min..=max` arguments.
+pub(crate) fn def(ns: &'static str, name: &'static str, min: usize, max: usize, f: NativeFn) {
+    let qualified: &'static str = Box::leak(format!("{ns}/{name}").into_boxed_str());
+    bind_root(intern_raw(ns, name), native(qualified, min, max, &[], f));
+}
+
+/// clojure.core/`name`.
+pub(crate) fn core(name: &'static str, min: usize, max: usize, f: NativeFn) {
+    def("clojure.core", name, min, max, f);
+}
+
+/// The optional argument `index`, or `default`.
+pub(crate) fn arg_or(args: &[Obj], index: usize, default: Obj) -> Obj {
+    args.get(index).copied().unwrap_or(default)
+}
+
+/// The string inside `value`, or an IllegalArgumentException.
+pub(crate) fn text(value: &Obj) -> R<&str> {
+    value
+        .as_str()
+        .ok_or_else(|| illegal_argument(format!("Expected string, got {}", value.class_name())))
+}
+
+/// Installs every native var.
+pub fn install() {
+    numbers::install();
+    colls::install();
+    seqs::install();
+    lazy::install();
+    fns::install();
+    misc::install();
+    sets::install();
+    strings::install();
+}

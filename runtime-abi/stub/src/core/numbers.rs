@@ -1,0 +1,327 @@
+//! clojure.core's numeric fns: arithmetic, comparison, predicates, coercions,
+//! bit operations and 1.11's parse-long/parse-double.
+
+use std::cmp::Ordering;
+
+use super::{core, text, VARIADIC};
+use crate::error::{arity, class_cast, illegal_argument, R};
+use crate::number::{self, boxed, integer_arg, long, num, to_long, Num};
+use crate::object::{boolean, character, double, int, nil, Obj, Object};
+
+pub fn add(a: Obj, b: Obj) -> R {
+    Ok(boxed(number::add(num(a)?, num(b)?)?))
+}
+
+pub fn subtract(a: Obj, b: Obj) -> R {
+    Ok(boxed(number::subtract(num(a)?, num(b)?)?))
+}
+
+pub fn multiply(a: Obj, b: Obj) -> R {
+    Ok(boxed(number::multiply(num(a)?, num(b)?)?))
+}
+
+pub fn divide(a: Obj, b: Obj) -> R {
+    Ok(boxed(number::divide(num(a)?, num(b)?)?))
+}
+
+pub fn inc(a: Obj) -> R {
+    Ok(boxed(number::add(num(a)?, Num::Int(1))?))
+}
+
+pub fn dec(a: Obj) -> R {
+    Ok(boxed(number::subtract(num(a)?, Num::Int(1))?))
+}
+
+/// A comparison of two numbers (false when a NaN is involved).
+pub fn compare_with(a: Obj, b: Obj, test: fn(Ordering) -> bool) -> R<bool> {
+    Ok(number::compare(num(a)?, num(b)?).is_some_and(test))
+}
+
+pub fn number_equal(a: Obj, b: Obj) -> R<bool> {
+    Ok(number::num_equal(num(a)?, num(b)?))
+}
+
+fn fold(args: &[Obj], identity: i64, op: fn(Obj, Obj) -> R) -> R {
+    match args {
+        [] => Ok(int(identity)),
+        [x] => {
+            num(*x)?;
+            Ok(*x)
+        }
+        [x, rest @ ..] => rest.iter().try_fold(*x, |acc, y| op(acc, *y)),
+    }
+}
+
+/// `(< a b c)` and friends: every adjacent pair passes (arguments are checked to be numbers).
+fn chain(args: &[Obj], test: fn(Ordering) -> bool) -> R {
+    if let [x] = args {
+        num(*x)?;
+    }
+    for pair in args.windows(2) {
+        if !compare_with(pair[0], pair[1], test)? {
+            return Ok(boolean(false));
+        }
+    }
+    Ok(boolean(true))
+}
+
+fn binary(args: &[Obj], op: fn(Num, Num) -> R<Num>) -> R {
+    Ok(boxed(op(num(args[0])?, num(args[1])?)?))
+}
+
+fn extreme(args: &[Obj], pick_left: fn(Ordering) -> bool) -> R {
+    let mut best = args[0];
+    num(best)?;
+    for x in &args[1..] {
+        let (b, y) = (num(best)?, num(*x)?);
+        if b.to_f64().is_nan() {
+            continue;
+        }
+        if y.to_f64().is_nan() || !number::compare(b, y).is_some_and(pick_left) {
+            best = *x;
+        }
+    }
+    Ok(best)
+}
+
+fn predicate(args: &[Obj], test: fn(Num) -> bool) -> R {
+    Ok(boolean(test(num(args[0])?)))
+}
+
+fn parse_long(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.strip_prefix('+').unwrap_or(text).parse().ok()
+}
+
+/// Java's Double.parseDouble on the forms Clojure programs use.
+fn parse_double(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let body = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let negative = t.starts_with('-');
+    let special = match body {
+        "Infinity" => Some(f64::INFINITY),
+        "NaN" => Some(f64::NAN),
+        _ => None,
+    };
+    if let Some(v) = special {
+        return Some(if negative { -v } else { v });
+    }
+    let body = body.strip_suffix(['d', 'D', 'f', 'F']).unwrap_or(body);
+    if body.is_empty()
+        || !body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
+        return None;
+    }
+    let value: f64 = body.parse().ok()?;
+    Some(if negative { -value } else { value })
+}
+
+fn bits(args: &[Obj], op: fn(i64, i64) -> i64) -> R {
+    let mut acc = long(args[0])?;
+    for x in &args[1..] {
+        acc = op(acc, long(*x)?);
+    }
+    Ok(int(acc))
+}
+
+pub fn install() {
+    core("+", 0, VARIADIC, |_, a| fold(a, 0, add));
+    core("*", 0, VARIADIC, |_, a| fold(a, 1, multiply));
+    core("-", 1, VARIADIC, |_, a| match a {
+        [x] => Ok(boxed(number::negate(num(*x)?)?)),
+        _ => fold(a, 0, subtract),
+    });
+    core("/", 1, VARIADIC, |_, a| match a {
+        [x] => divide(int(1), *x),
+        _ => fold(a, 1, divide),
+    });
+    core("inc", 1, 1, |_, a| inc(a[0]));
+    core("dec", 1, 1, |_, a| dec(a[0]));
+    core("quot", 2, 2, |_, a| binary(a, number::quot));
+    core("rem", 2, 2, |_, a| binary(a, number::rem));
+    core("mod", 2, 2, |_, a| binary(a, number::modulo));
+    core("max", 1, VARIADIC, |_, a| {
+        extreme(a, |o| o == Ordering::Greater)
+    });
+    core("min", 1, VARIADIC, |_, a| {
+        extreme(a, |o| o == Ordering::Less)
+    });
+    core("abs", 1, 1, |_, a| Ok(boxed(number::abs(num(a[0])?))));
+    core("<", 1, VARIADIC, |_, a| chain(a, |o| o == Ordering::Less));
+    core(">", 1, VARIADIC, |_, a| {
+        chain(a, |o| o == Ordering::Greater)
+    });
+    core("<=", 1, VARIADIC, |_, a| {
+        chain(a, |o| o != Ordering::Greater)
+    });
+    core(">=", 1, VARIADIC, |_, a| chain(a, |o| o != Ordering::Less));
+    core("==", 1, VARIADIC, |_, a| chain(a, |o| o == Ordering::Equal));
+    core("zero?", 1, 1, |_, a| predicate(a, Num::is_zero));
+    core("pos?", 1, 1, |_, a| predicate(a, |n| n.signum() > 0));
+    core("neg?", 1, 1, |_, a| predicate(a, |n| n.signum() < 0));
+    core("even?", 1, 1, |_, a| {
+        Ok(boolean(integer_arg(a[0])? % 2 == 0))
+    });
+    core("odd?", 1, 1, |_, a| {
+        Ok(boolean(integer_arg(a[0])? % 2 != 0))
+    });
+    core("number?", 1, 1, |_, a| Ok(boolean(a[0].is_number())));
+    core("integer?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Int(_) | Object::BigInt(_))))
+    });
+    core("int?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Int(_))))
+    });
+    core("nat-int?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Int(i) if i >= 0)))
+    });
+    core("pos-int?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Int(i) if i > 0)))
+    });
+    core("neg-int?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Int(i) if i < 0)))
+    });
+    core("double?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Double(_))))
+    });
+    core("float?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Double(_))))
+    });
+    core("ratio?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Ratio(..))))
+    });
+    core("rational?", 1, 1, |_, a| {
+        Ok(boolean(matches!(
+            *a[0],
+            Object::Int(_) | Object::BigInt(_) | Object::Ratio(..)
+        )))
+    });
+    core("NaN?", 1, 1, |_, a| {
+        Ok(boolean(num(a[0])?.to_f64().is_nan()))
+    });
+    core("infinite?", 1, 1, |_, a| {
+        Ok(boolean(num(a[0])?.to_f64().is_infinite()))
+    });
+    core("numerator", 1, 1, |_, a| match *a[0] {
+        Object::Ratio(n, _) => Ok(int(n)),
+        _ => Err(class_cast(a[0], "clojure.lang.Ratio")),
+    });
+    core("denominator", 1, 1, |_, a| match *a[0] {
+        Object::Ratio(_, d) => Ok(int(d)),
+        _ => Err(class_cast(a[0], "clojure.lang.Ratio")),
+    });
+    core("long", 1, 1, |_, a| Ok(int(to_long(a[0])?)));
+    core("int", 1, 1, |_, a| {
+        let value = to_long(a[0])?;
+        i32::try_from(value)
+            .map_err(|_| illegal_argument(format!("Value out of range for int: {value}")))?;
+        Ok(int(value))
+    });
+    core("double", 1, 1, |_, a| Ok(double(num(a[0])?.to_f64())));
+    core("num", 1, 1, |_, a| {
+        num(a[0])?;
+        Ok(a[0])
+    });
+    core("char", 1, 1, |_, a| match *a[0] {
+        Object::Char(_) => Ok(a[0]),
+        _ => {
+            let code = to_long(a[0])?;
+            u32::try_from(code)
+                .ok()
+                .and_then(char::from_u32)
+                .map(character)
+                .ok_or_else(|| illegal_argument(format!("Value out of range for char: {code}")))
+        }
+    });
+    core("bit-and", 2, VARIADIC, |_, a| bits(a, |x, y| x & y));
+    core("bit-or", 2, VARIADIC, |_, a| bits(a, |x, y| x | y));
+    core("bit-xor", 2, VARIADIC, |_, a| bits(a, |x, y| x ^ y));
+    core("bit-and-not", 2, VARIADIC, |_, a| bits(a, |x, y| x & !y));
+    core("bit-not", 1, 1, |_, a| Ok(int(!long(a[0])?)));
+    core("bit-shift-left", 2, 2, |_, a| {
+        bits(a, |x, n| x.wrapping_shl((n & 63) as u32))
+    });
+    core("bit-shift-right", 2, 2, |_, a| {
+        bits(a, |x, n| x.wrapping_shr((n & 63) as u32))
+    });
+    core("unsigned-bit-shift-right", 2, 2, |_, a| {
+        bits(a, |x, n| ((x as u64) >> (n & 63)) as i64)
+    });
+    core("bit-test", 2, 2, |_, a| {
+        Ok(boolean((long(a[0])? >> (long(a[1])? & 63)) & 1 == 1))
+    });
+    core("bit-set", 2, 2, |_, a| bits(a, |x, n| x | (1 << (n & 63))));
+    core("bit-clear", 2, 2, |_, a| {
+        bits(a, |x, n| x & !(1 << (n & 63)))
+    });
+    core("bit-flip", 2, 2, |_, a| bits(a, |x, n| x ^ (1 << (n & 63))));
+    core("parse-long", 1, 1, |_, a| {
+        Ok(parse_long(text(&a[0])?).map_or_else(nil, int))
+    });
+    core("parse-double", 1, 1, |_, a| {
+        Ok(parse_double(text(&a[0])?).map_or_else(nil, double))
+    });
+    core("parse-boolean", 1, 1, |_, a| {
+        Ok(match text(&a[0])? {
+            "true" => boolean(true),
+            "false" => boolean(false),
+            _ => nil(),
+        })
+    });
+    core("not=", 1, VARIADIC, |_, a| {
+        for pair in a.windows(2) {
+            if !crate::equality::equiv(pair[0], pair[1])? {
+                return Ok(boolean(true));
+            }
+        }
+        Ok(boolean(false))
+    });
+    core("=", 1, VARIADIC, |_, a| {
+        for pair in a.windows(2) {
+            if !crate::equality::equiv(pair[0], pair[1])? {
+                return Ok(boolean(false));
+            }
+        }
+        Ok(boolean(true))
+    });
+    core("compare", 2, 2, |_, a| {
+        Ok(int(i64::from(crate::equality::compare(a[0], a[1])?)))
+    });
+    core("hash", 1, 1, |_, a| {
+        Ok(int(i64::from(crate::equality::hasheq(a[0])?)))
+    });
+    core("identical?", 2, 2, |_, a| Ok(boolean(a[0].identical(a[1]))));
+    core("rand", 0, 1, |_, a| match a {
+        [] => Ok(double(crate::core::misc::random())),
+        [n] => Ok(double(crate::core::misc::random() * num(*n)?.to_f64())),
+        _ => Err(arity(a.len(), "clojure.core/rand")),
+    });
+    core("rand-int", 1, 1, |_, a| {
+        Ok(int(
+            (crate::core::misc::random() * num(a[0])?.to_f64()) as i64
+        ))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsing() {
+        assert_eq!(parse_long("42"), Some(42));
+        assert_eq!(parse_long("-7"), Some(-7));
+        assert_eq!(parse_long("+7"), Some(7));
+        assert_eq!(parse_long("1.0"), None);
+        assert_eq!(parse_long(""), None);
+        assert_eq!(parse_double("1.5"), Some(1.5));
+        assert_eq!(parse_double("-1e3"), Some(-1000.0));
+        assert_eq!(parse_double("Infinity"), Some(f64::INFINITY));
+        assert_eq!(parse_double("abc"), None);
+    }
+}

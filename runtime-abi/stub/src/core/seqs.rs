@@ -1,0 +1,380 @@
+//! clojure.core's eager seq fns: access (`first`, `next`, `last`, `nthnext`,
+//! ...), `reduce`, searching (`some`, `every?`), sorting (a stable merge sort
+//! with Clojure comparator semantics), `reverse`, `mapv`/`filterv`, and
+//! forcing (`doall`, `dorun`, `run!`).
+
+use super::{core, VARIADIC};
+use crate::coll::vector_obj;
+use crate::equality::compare;
+use crate::error::{class_cast, R};
+use crate::function::call;
+use crate::number::{num, to_long};
+use crate::object::{boolean, empty_list, int, nil, truthy, DelayState, Obj, Object};
+use crate::seq::{first, list_of, next, rest, seq, seq_of, to_vec, SeqIter};
+
+/// `(reduce f coll)` / `(reduce f init coll)`, stopping at a `reduced` value.
+pub fn reduce(f: Obj, init: Option<Obj>, coll: Obj) -> R {
+    let mut items = SeqIter::new(coll);
+    let mut acc = match init {
+        Some(init) => init,
+        None => match items.next() {
+            None => return call(f, &[]),
+            Some(x) => x?,
+        },
+    };
+    for x in items {
+        acc = call(f, &[acc, x?])?;
+        if let Object::Reduced(inner) = &*acc {
+            return Ok(*inner);
+        }
+    }
+    Ok(acc)
+}
+
+/// A comparator fn's verdict on (a, b), as Clojure's AFunction.compare reads it.
+fn fn_compare(f: Obj, a: Obj, b: Obj) -> R<i32> {
+    let result = call(f, &[a, b])?;
+    match &*result {
+        Object::Bool(true) => Ok(-1),
+        Object::Bool(false) => Ok(if truthy(call(f, &[b, a])?) { 1 } else { 0 }),
+        _ if result.is_number() => Ok(to_long(result)? as i32),
+        _ => Err(class_cast(result, "java.lang.Number")),
+    }
+}
+
+/// A stable merge sort by a comparator that may throw.
+pub fn merge_sort(items: Vec<Obj>, cmp: &mut dyn FnMut(Obj, Obj) -> R<i32>) -> R<Vec<Obj>> {
+    if items.len() <= 1 {
+        return Ok(items);
+    }
+    let mut right = items;
+    let left = right.drain(..right.len() / 2).collect();
+    let (left, right) = (merge_sort(left, cmp)?, merge_sort(right, cmp)?);
+    let mut merged = Vec::with_capacity(left.len() + right.len());
+    let (mut i, mut j) = (0, 0);
+    while i < left.len() && j < right.len() {
+        if cmp(left[i], right[j])? <= 0 {
+            merged.push(left[i]);
+            i += 1;
+        } else {
+            merged.push(right[j]);
+            j += 1;
+        }
+    }
+    merged.extend_from_slice(&left[i..]);
+    merged.extend_from_slice(&right[j..]);
+    Ok(merged)
+}
+
+/// Compares with `comparator`, or `compare` when None.
+fn comparing(comparator: Option<Obj>) -> impl FnMut(Obj, Obj) -> R<i32> {
+    move |a, b| match comparator {
+        Some(f) => fn_compare(f, a, b),
+        None => compare(a, b),
+    }
+}
+
+/// `(sort coll)`: a seq, or () when empty.
+fn sort(comparator: Option<Obj>, coll: Obj) -> R {
+    let sorted = merge_sort(to_vec(coll)?, &mut comparing(comparator))?;
+    Ok(if sorted.is_empty() {
+        empty_list()
+    } else {
+        seq_of(sorted)
+    })
+}
+
+fn sort_by(keyfn: Obj, comparator: Option<Obj>, coll: Obj) -> R {
+    let items = to_vec(coll)?;
+    let keyed: Vec<Obj> = items
+        .iter()
+        .map(|x| Ok(vector_obj([call(keyfn, &[*x])?, *x])))
+        .collect::<R<_>>()?;
+    let mut by_key = comparing(comparator);
+    let key_of = |pair: Obj| match &*pair {
+        Object::Vector(v) => (v.0[0], v.0[1]),
+        _ => unreachable!("sort_by pairs are vectors"),
+    };
+    let sorted = merge_sort(keyed, &mut |a, b| by_key(key_of(a).0, key_of(b).0))?;
+    Ok(if sorted.is_empty() {
+        empty_list()
+    } else {
+        seq_of(sorted.into_iter().map(|p| key_of(p).1).collect())
+    })
+}
+
+/// `max-key`/`min-key`: the later value wins ties, as in Clojure.
+fn extreme_key(k: Obj, xs: &[Obj], better: fn(std::cmp::Ordering) -> bool) -> R {
+    let mut best = xs[0];
+    let mut best_key = num(call(k, &[best])?)?;
+    for x in &xs[1..] {
+        let key = num(call(k, &[*x])?)?;
+        if crate::number::compare(key, best_key).is_some_and(better) {
+            best = *x;
+            best_key = key;
+        }
+    }
+    Ok(best)
+}
+
+fn nth_next(coll: Obj, n: i64) -> R {
+    let mut s = seq(coll)?;
+    for _ in 0..n {
+        match s {
+            Some(current) => s = next(current)?,
+            None => break,
+        }
+    }
+    Ok(s.unwrap_or_else(nil))
+}
+
+pub fn install() {
+    core("seq", 1, 1, |_, a| Ok(seq(a[0])?.unwrap_or_else(nil)));
+    core("first", 1, 1, |_, a| first(a[0]));
+    core("rest", 1, 1, |_, a| rest(a[0]));
+    core("next", 1, 1, |_, a| Ok(next(a[0])?.unwrap_or_else(nil)));
+    core("second", 1, 1, |_, a| first(rest(a[0])?));
+    core("ffirst", 1, 1, |_, a| first(first(a[0])?));
+    core("nfirst", 1, 1, |_, a| {
+        Ok(next(first(a[0])?)?.unwrap_or_else(nil))
+    });
+    core("fnext", 1, 1, |_, a| first(rest(a[0])?));
+    core("nnext", 1, 1, |_, a| {
+        Ok(next(rest(a[0])?)?.unwrap_or_else(nil))
+    });
+    core("last", 1, 1, |_, a| {
+        let mut last = nil();
+        for x in SeqIter::new(a[0]) {
+            last = x?;
+        }
+        Ok(last)
+    });
+    core("butlast", 1, 1, |_, a| {
+        let mut items = to_vec(a[0])?;
+        items.pop();
+        Ok(seq_of(items))
+    });
+    core("nthnext", 2, 2, |_, a| nth_next(a[0], to_long(a[1])?));
+    core("nthrest", 2, 2, |_, a| {
+        let mut coll = a[0];
+        for _ in 0..to_long(a[1])? {
+            match seq(coll)? {
+                Some(s) => coll = rest(s)?,
+                None => break,
+            }
+        }
+        Ok(coll)
+    });
+    core("cons", 2, 2, |_, a| crate::seq::cons(a[0], a[1]));
+    core("reduce", 2, 3, |_, a| match a {
+        [f, coll] => reduce(*f, None, *coll),
+        [f, init, coll] => reduce(*f, Some(*init), *coll),
+        _ => unreachable!("arity 2..=3"),
+    });
+    core("reverse", 1, 1, |_, a| {
+        let mut items = to_vec(a[0])?;
+        items.reverse();
+        Ok(list_of(&items))
+    });
+    core("rseq", 1, 1, |_, a| match &*a[0] {
+        Object::Vector(v) => Ok(seq_of(v.0.iter().rev().copied().collect())),
+        _ => Err(class_cast(a[0], "clojure.lang.Reversible")),
+    });
+    core("sort", 1, 2, |_, a| match a {
+        [coll] => sort(None, *coll),
+        [comparator, coll] => sort(Some(*comparator), *coll),
+        _ => unreachable!("arity 1..=2"),
+    });
+    core("sort-by", 2, 3, |_, a| match a {
+        [keyfn, coll] => sort_by(*keyfn, None, *coll),
+        [keyfn, comparator, coll] => sort_by(*keyfn, Some(*comparator), *coll),
+        _ => unreachable!("arity 2..=3"),
+    });
+    core("some", 2, 2, |_, a| {
+        for x in SeqIter::new(a[1]) {
+            let result = call(a[0], &[x?])?;
+            if truthy(result) {
+                return Ok(result);
+            }
+        }
+        Ok(nil())
+    });
+    core("every?", 2, 2, |_, a| {
+        for x in SeqIter::new(a[1]) {
+            if !truthy(call(a[0], &[x?])?) {
+                return Ok(boolean(false));
+            }
+        }
+        Ok(boolean(true))
+    });
+    core("not-every?", 2, 2, |_, a| {
+        for x in SeqIter::new(a[1]) {
+            if !truthy(call(a[0], &[x?])?) {
+                return Ok(boolean(true));
+            }
+        }
+        Ok(boolean(false))
+    });
+    core("not-any?", 2, 2, |_, a| {
+        for x in SeqIter::new(a[1]) {
+            if truthy(call(a[0], &[x?])?) {
+                return Ok(boolean(false));
+            }
+        }
+        Ok(boolean(true))
+    });
+    core("distinct?", 1, VARIADIC, |_, a| {
+        let mut seen = crate::coll::Set::empty();
+        for x in a {
+            if seen.contains(*x)? {
+                return Ok(boolean(false));
+            }
+            seen = seen.conj(*x)?;
+        }
+        Ok(boolean(true))
+    });
+    core("empty?", 1, 1, |_, a| Ok(boolean(seq(a[0])?.is_none())));
+    core("mapv", 2, VARIADIC, |_, a| match a {
+        [f, coll] => Ok(vector_obj(
+            SeqIter::new(*coll)
+                .map(|x| call(*f, &[x?]))
+                .collect::<R<Vec<_>>>()?,
+        )),
+        _ => Ok(vector_obj(to_vec(crate::core::lazy::map_colls(
+            a[0],
+            &a[1..],
+        ))?)),
+    });
+    core("filterv", 2, 2, |_, a| {
+        let mut kept = Vec::new();
+        for x in SeqIter::new(a[1]) {
+            let x = x?;
+            if truthy(call(a[0], &[x])?) {
+                kept.push(x);
+            }
+        }
+        Ok(vector_obj(kept))
+    });
+    core("dorun", 1, 2, |_, a| {
+        let (limit, coll) = match a {
+            [coll] => (None, *coll),
+            [n, coll] => (Some(to_long(*n)?), *coll),
+            _ => unreachable!("arity 1..=2"),
+        };
+        let mut s = seq(coll)?;
+        let mut taken = 0;
+        while let Some(current) = s {
+            if limit.is_some_and(|n| taken >= n) {
+                break;
+            }
+            taken += 1;
+            s = next(current)?;
+        }
+        Ok(nil())
+    });
+    core("doall", 1, 2, |_, a| {
+        let coll = a[a.len() - 1];
+        let mut s = seq(coll)?;
+        let limit = if a.len() == 2 {
+            Some(to_long(a[0])?)
+        } else {
+            None
+        };
+        let mut taken = 0;
+        while let Some(current) = s {
+            if limit.is_some_and(|n| taken >= n) {
+                break;
+            }
+            taken += 1;
+            s = next(current)?;
+        }
+        Ok(coll)
+    });
+    core("run!", 2, 2, |_, a| {
+        for x in SeqIter::new(a[1]) {
+            let result = call(a[0], &[x?])?;
+            if let Object::Reduced(_) = &*result {
+                break;
+            }
+        }
+        Ok(nil())
+    });
+    core("realized?", 1, 1, |_, a| match &*a[0] {
+        Object::Lazy(lazy) => Ok(boolean(lazy.is_realized())),
+        Object::Delay(state) => Ok(boolean(!matches!(&*state.borrow(), DelayState::Pending(_)))),
+        _ => Err(class_cast(a[0], "clojure.lang.IPending")),
+    });
+    core("max-key", 2, VARIADIC, |_, a| {
+        extreme_key(a[0], &a[1..], |o| o != std::cmp::Ordering::Less)
+    });
+    core("min-key", 2, VARIADIC, |_, a| {
+        extreme_key(a[0], &a[1..], |o| o != std::cmp::Ordering::Greater)
+    });
+    core("take-last", 2, 2, |_, a| {
+        let items = to_vec(a[1])?;
+        let n = usize::try_from(to_long(a[0])?.max(0))
+            .unwrap_or(0)
+            .min(items.len());
+        Ok(seq_of(items[items.len() - n..].to_vec()))
+    });
+    core("split-at", 2, 2, |_, a| {
+        Ok(vector_obj([
+            crate::core::lazy::take(a[0], a[1]),
+            crate::core::lazy::drop(a[0], a[1]),
+        ]))
+    });
+    core("split-with", 2, 2, |_, a| {
+        Ok(vector_obj([
+            crate::core::lazy::take_while(a[0], a[1]),
+            crate::core::lazy::drop_while(a[0], a[1]),
+        ]))
+    });
+    core("sequence", 1, 2, |_, a| match a {
+        [coll] if coll.is_seq() => Ok(*coll),
+        [coll] => Ok(seq(*coll)?.unwrap_or_else(empty_list)),
+        [xform, coll] => {
+            let items = crate::core::lazy::transduce_into(vector_obj([]), *xform, *coll)?;
+            Ok(seq(items)?.unwrap_or_else(empty_list))
+        }
+        _ => unreachable!("arity 1..=2"),
+    });
+    core("shuffle", 1, 1, |_, a| {
+        let mut items = to_vec(a[0])?;
+        for i in (1..items.len()).rev() {
+            let j = (crate::core::misc::random() * (i + 1) as f64) as usize;
+            items.swap(i, j.min(i));
+        }
+        Ok(vector_obj(items))
+    });
+    core("rand-nth", 1, 1, |_, a| {
+        let n = crate::core::colls::count(a[0])?;
+        crate::core::colls::nth(
+            a[0],
+            int((crate::core::misc::random() * n as f64) as i64),
+            None,
+        )
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::object::int;
+
+    #[test]
+    fn merge_sort_is_stable() {
+        let pairs: Vec<Obj> = [(1, 0), (0, 1), (1, 2), (0, 3)]
+            .iter()
+            .map(|(k, i)| vector_obj([int(*k), int(*i)]))
+            .collect();
+        let first_of = |v: Obj| match &*v {
+            Object::Vector(v) => v.0[0],
+            _ => nil(),
+        };
+        let sorted = merge_sort(pairs, &mut |a, b| compare(first_of(a), first_of(b)))
+            .ok()
+            .unwrap();
+        let text = crate::print::pr_str(vector_obj(sorted)).ok().unwrap();
+        assert_eq!(text, "[[0 1] [0 3] [1 0] [1 2]]");
+    }
+}

@@ -1,0 +1,221 @@
+//! clojure.string over plain string and char separators (regex patterns are
+//! not supported): join, split, split-lines, case changes, trimming, blank?,
+//! prefix/suffix/substring tests, replace, reverse, index-of and escape.
+
+use super::{def, text};
+use crate::coll::vector_obj;
+use crate::error::{illegal_argument, R};
+use crate::function::call;
+use crate::number::to_long;
+use crate::object::{boolean, int, nil, string, Obj, Object};
+use crate::print::str_of;
+use crate::seq::SeqIter;
+
+fn string_fn(name: &'static str, min: usize, max: usize, f: crate::function::NativeFn) {
+    def("clojure.string", name, min, max, f);
+}
+
+/// Java's `Character.isWhitespace`.
+fn is_java_whitespace(c: char) -> bool {
+    (c.is_whitespace() && !matches!(c, '\u{a0}' | '\u{2007}' | '\u{202f}'))
+        || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// A literal separator or pattern argument: a string or a char.
+fn literal(value: &Obj) -> R<String> {
+    match &**value {
+        Object::Str(s) => Ok(s.to_string()),
+        Object::Char(c) => Ok(c.to_string()),
+        _ => Err(illegal_argument(format!(
+            "clojure.string supports string and char patterns, not {}",
+            value.class_name()
+        ))),
+    }
+}
+
+/// Java's `String.split(literal, limit)`.
+fn split(s: &str, separator: &str, limit: i64) -> Vec<String> {
+    let mut parts: Vec<String> = if separator.is_empty() {
+        s.chars().map(String::from).collect()
+    } else if limit > 0 {
+        s.splitn(limit as usize, separator)
+            .map(String::from)
+            .collect()
+    } else {
+        s.split(separator).map(String::from).collect()
+    };
+    if separator.is_empty() && limit > 0 && parts.len() > limit as usize {
+        let tail: String = parts.split_off(limit as usize - 1).concat();
+        parts.push(tail);
+    }
+    if limit == 0 {
+        while parts.len() > 1 && parts.last().is_some_and(String::is_empty) {
+            parts.pop();
+        }
+        if parts.len() == 1 && parts[0].is_empty() && !s.is_empty() {
+            parts.clear();
+        }
+    }
+    parts
+}
+
+fn strings(parts: Vec<String>) -> Obj {
+    vector_obj(parts.into_iter().map(string))
+}
+
+/// The char index of the byte offset `byte` in `s`.
+fn char_index(s: &str, byte: usize) -> Obj {
+    int(s[..byte].chars().count() as i64)
+}
+
+/// The byte offset of the char index `index` (clamped to the string).
+fn byte_offset(s: &str, index: i64) -> usize {
+    if index <= 0 {
+        return 0;
+    }
+    s.char_indices()
+        .nth(index as usize)
+        .map_or(s.len(), |(b, _)| b)
+}
+
+fn install_basics() {
+    string_fn("join", 1, 2, |_, a| {
+        let (separator, coll) = match *a {
+            [coll] => (String::new(), coll),
+            [sep, coll] => (str_of(sep)?, coll),
+            _ => unreachable!("arity 1..=2"),
+        };
+        let mut out = String::new();
+        for (i, item) in SeqIter::new(coll).enumerate() {
+            if i > 0 {
+                out.push_str(&separator);
+            }
+            out.push_str(&str_of(item?)?);
+        }
+        Ok(string(out))
+    });
+    string_fn("split", 2, 3, |_, a| {
+        let limit = match a.get(2) {
+            Some(n) => to_long(*n)?,
+            None => 0,
+        };
+        Ok(strings(split(text(&a[0])?, &literal(&a[1])?, limit)))
+    });
+    string_fn("split-lines", 1, 1, |_, a| {
+        let normalized = text(&a[0])?.replace("\r\n", "\n");
+        Ok(strings(split(&normalized, "\n", 0)))
+    });
+    string_fn("upper-case", 1, 1, |_, a| {
+        Ok(string(text(&a[0])?.to_uppercase()))
+    });
+    string_fn("lower-case", 1, 1, |_, a| {
+        Ok(string(text(&a[0])?.to_lowercase()))
+    });
+    string_fn("capitalize", 1, 1, |_, a| {
+        let s = text(&a[0])?;
+        let mut chars = s.chars();
+        Ok(string(match chars.next() {
+            Some(first) => {
+                first.to_uppercase().collect::<String>() + &chars.as_str().to_lowercase()
+            }
+            None => String::new(),
+        }))
+    });
+    string_fn("trim", 1, 1, |_, a| {
+        Ok(string(text(&a[0])?.trim_matches(is_java_whitespace)))
+    });
+    string_fn("triml", 1, 1, |_, a| {
+        Ok(string(text(&a[0])?.trim_start_matches(is_java_whitespace)))
+    });
+    string_fn("trimr", 1, 1, |_, a| {
+        Ok(string(text(&a[0])?.trim_end_matches(is_java_whitespace)))
+    });
+    string_fn("trim-newline", 1, 1, |_, a| {
+        Ok(string(text(&a[0])?.trim_end_matches(['\n', '\r'])))
+    });
+    string_fn("blank?", 1, 1, |_, a| match &*a[0] {
+        Object::Nil => Ok(boolean(true)),
+        _ => Ok(boolean(text(&a[0])?.chars().all(is_java_whitespace))),
+    });
+    string_fn("starts-with?", 2, 2, |_, a| {
+        Ok(boolean(text(&a[0])?.starts_with(text(&a[1])?)))
+    });
+    string_fn("ends-with?", 2, 2, |_, a| {
+        Ok(boolean(text(&a[0])?.ends_with(text(&a[1])?)))
+    });
+    string_fn("includes?", 2, 2, |_, a| {
+        Ok(boolean(text(&a[0])?.contains(&literal(&a[1])?)))
+    });
+    string_fn("reverse", 1, 1, |_, a| {
+        Ok(string(text(&a[0])?.chars().rev().collect::<String>()))
+    });
+}
+
+fn install_search() {
+    string_fn("replace", 3, 3, |_, a| {
+        let (from, to) = (literal(&a[1])?, literal(&a[2])?);
+        Ok(string(text(&a[0])?.replace(&from, &to)))
+    });
+    string_fn("replace-first", 3, 3, |_, a| {
+        let (from, to) = (literal(&a[1])?, literal(&a[2])?);
+        Ok(string(text(&a[0])?.replacen(&from, &to, 1)))
+    });
+    string_fn("index-of", 2, 3, |_, a| {
+        let s = text(&a[0])?;
+        let start = match a.get(2) {
+            Some(from) => byte_offset(s, to_long(*from)?),
+            None => 0,
+        };
+        Ok(s[start..]
+            .find(&literal(&a[1])?)
+            .map_or_else(nil, |i| char_index(s, start + i)))
+    });
+    string_fn("last-index-of", 2, 3, |_, a| {
+        let s = text(&a[0])?;
+        let needle = literal(&a[1])?;
+        let end = match a.get(2) {
+            Some(from) => (byte_offset(s, to_long(*from)?) + needle.len()).min(s.len()),
+            None => s.len(),
+        };
+        let end = (0..=end)
+            .rev()
+            .find(|b| s.is_char_boundary(*b))
+            .unwrap_or(0);
+        Ok(s[..end]
+            .rfind(&needle)
+            .map_or_else(nil, |i| char_index(s, i)))
+    });
+    string_fn("escape", 2, 2, |_, a| {
+        let mut out = String::new();
+        for c in text(&a[0])?.chars() {
+            let replacement = call(a[1], &[crate::object::character(c)])?;
+            if replacement.is_nil() {
+                out.push(c);
+            } else {
+                out.push_str(&str_of(replacement)?);
+            }
+        }
+        Ok(string(out))
+    });
+}
+
+pub fn install() {
+    install_basics();
+    install_search();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn split_like_java() {
+        assert_eq!(split("a,b,,c,,", ",", 0), ["a", "b", "", "c"]);
+        assert_eq!(split(",a", ",", 0), ["", "a"]);
+        assert_eq!(split("a,b,c", ",", 2), ["a", "b,c"]);
+        assert_eq!(split("abc", "", 0), ["a", "b", "c"]);
+        assert_eq!(split("", ",", 0), [""]);
+        assert_eq!(split(",,", ",", 0), Vec::<String>::new());
+        assert_eq!(split("a,b,,", ",", -1), ["a", "b", "", ""]);
+    }
+}

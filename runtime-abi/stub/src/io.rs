@@ -1,0 +1,51 @@
+//! Output: in wasm everything printed goes to the host's `write(fd, ptr, len)`
+//! import; on the host, tests capture it and other builds use std's streams.
+
+pub const STDOUT: i32 = 1;
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "host")]
+extern "C" {
+    #[link_name = "write"]
+    fn host_write(fd: i32, ptr: *const u8, len: i32);
+}
+
+/// Writes `text` to `fd` (1 stdout, 2 stderr) in one piece.
+#[cfg(target_arch = "wasm32")]
+pub fn write(fd: i32, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    let len = i32::try_from(text.len()).unwrap_or(i32::MAX);
+    // SAFETY: the host reads len bytes at ptr during the call.
+    unsafe { host_write(fd, text.as_ptr(), len) }
+}
+
+#[cfg(all(not(target_arch = "wasm32"), test))]
+thread_local! {
+    static CAPTURED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Writes `text` to the test capture buffer.
+#[cfg(all(not(target_arch = "wasm32"), test))]
+pub fn write(_fd: i32, text: &str) {
+    CAPTURED.with(|c| c.borrow_mut().push_str(text));
+}
+
+/// Everything written since the last call (tests).
+#[cfg(all(not(target_arch = "wasm32"), test))]
+pub fn take_output() -> String {
+    CAPTURED.with(|c| std::mem::take(&mut *c.borrow_mut()))
+}
+
+/// Writes `text` to the process's stdout or stderr.
+#[cfg(all(not(target_arch = "wasm32"), not(test)))]
+pub fn write(fd: i32, text: &str) {
+    use std::io::Write as _;
+    let result = if fd == 2 {
+        std::io::stderr().write_all(text.as_bytes())
+    } else {
+        std::io::stdout().write_all(text.as_bytes())
+    };
+    drop(result);
+}

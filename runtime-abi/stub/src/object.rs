@@ -1,0 +1,363 @@
+//! The value model: every jank value is an [`Obj`], a never-null pointer to a
+//! heap [`Object`]. All objects are made by [`alloc`] (the one place a future
+//! mark-sweep collector registers them); nil, true, false and the empty list
+//! are static singletons and keywords are interned, so `identical?` holds for
+//! them.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::ptr::NonNull;
+use std::rc::Rc;
+
+use crate::coll::{Map, Set, Vector};
+use crate::error::Exception;
+use crate::function::Function;
+use crate::seq::{LazySeq, Range};
+
+/// A jank value: a pointer to an [`Object`], an i32 in wasm32.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub struct Obj(NonNull<Object>);
+
+impl Obj {
+    /// The object's address, for identity hashes and printing.
+    pub fn addr(self) -> usize {
+        self.0.as_ptr() as usize
+    }
+
+    /// `identical?`: the same object.
+    pub fn identical(self, other: Obj) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Deref for Obj {
+    type Target = Object;
+
+    fn deref(&self) -> &Object {
+        // SAFETY: every Obj comes from `alloc` (never freed) or a static
+        // singleton, so the pointee lives as long as the program.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+/// The namespace and name of a keyword or symbol.
+pub struct Named {
+    pub ns: Option<Box<str>>,
+    pub name: Box<str>,
+}
+
+impl Named {
+    /// `ns/name`, or `name` without a namespace.
+    pub fn qualified(&self) -> String {
+        match &self.ns {
+            Some(ns) => format!("{ns}/{}", self.name),
+            None => self.name.to_string(),
+        }
+    }
+}
+
+/// A persistent list cell: `first` followed by the list `rest`.
+pub struct ListNode {
+    pub first: Obj,
+    pub rest: Obj,
+    pub count: usize,
+}
+
+/// A var: a named, rebindable root value.
+pub struct Var {
+    pub ns: Box<str>,
+    pub name: Box<str>,
+    pub root: Cell<Option<Obj>>,
+}
+
+impl Var {
+    /// `ns/name`.
+    pub fn qualified(&self) -> String {
+        format!("{}/{}", self.ns, self.name)
+    }
+}
+
+/// An atom: its value, its watches (a hash map of key to fn) and its
+/// validator (nil or a fn).
+pub struct Atom {
+    pub value: Cell<Obj>,
+    pub watches: Cell<Obj>,
+    pub validator: Cell<Obj>,
+}
+
+/// A delay: its thunk until forced, then its value, or what the thunk threw
+/// (thrown again by every later force, as Clojure's Delay does).
+pub enum DelayState {
+    Pending(Obj),
+    Done(Obj),
+    Failed(Obj),
+}
+
+/// Every kind of jank value.
+pub enum Object {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    /// A clojure.lang.BigInt within the i64 range, as integral ratio arithmetic makes (`1N`).
+    BigInt(i64),
+    Double(f64),
+    /// A normalised ratio: denominator > 1, no common factor.
+    Ratio(i64, i64),
+    Char(char),
+    Str(Box<str>),
+    Keyword(Named),
+    Symbol(Named),
+    EmptyList,
+    List(ListNode),
+    /// A seq of `first` followed by `more` (any seqable, nil for none).
+    Cons(Obj, Obj),
+    Vector(Box<Vector>),
+    Map(Map),
+    Set(Set),
+    /// A seq over a vector object from an index (always < its count).
+    VecSeq(Obj, usize),
+    /// A seq over a snapshot of values from an index (always < its length).
+    ArraySeq(Rc<[Obj]>, usize),
+    /// A seq over a string object's chars from a byte offset (always < its length).
+    StrSeq(Obj, usize),
+    Range(Box<Range>),
+    Lazy(Box<LazySeq>),
+    Fn(Box<Function>),
+    Var(Var),
+    Atom(Box<Atom>),
+    Volatile(Cell<Obj>),
+    /// A transient collection: the persistent value it stands for, None after `persistent!`.
+    Transient(Cell<Option<Obj>>),
+    Reduced(Obj),
+    Delay(RefCell<DelayState>),
+    Exception(Box<Exception>),
+}
+
+// Objects stay small in wasm32: the big payloads are boxed.
+#[cfg(target_arch = "wasm32")]
+const _: () = assert!(std::mem::size_of::<Object>() <= 24);
+
+/// Makes an object. Every object of the runtime is made here.
+pub fn alloc(object: Object) -> Obj {
+    Obj(NonNull::from(Box::leak(Box::new(object))))
+}
+
+/// A singleton that never changes, so sharing it is sound.
+struct Immutable(Object);
+
+// SAFETY: only Nil, Bool and EmptyList are stored, which have no interior
+// mutability; the runtime never writes through an Obj.
+unsafe impl Sync for Immutable {}
+
+static NIL: Immutable = Immutable(Object::Nil);
+static TRUE: Immutable = Immutable(Object::Bool(true));
+static FALSE: Immutable = Immutable(Object::Bool(false));
+static EMPTY_LIST: Immutable = Immutable(Object::EmptyList);
+
+fn singleton(value: &'static Immutable) -> Obj {
+    Obj(NonNull::from(&value.0))
+}
+
+pub fn nil() -> Obj {
+    singleton(&NIL)
+}
+
+pub fn boolean(value: bool) -> Obj {
+    singleton(if value { &TRUE } else { &FALSE })
+}
+
+pub fn empty_list() -> Obj {
+    singleton(&EMPTY_LIST)
+}
+
+thread_local! {
+    /// -128..=127, shared like Java's Long cache (so `(identical? 1 1)` holds).
+    static SMALL_INTS: Vec<Obj> = (-128..128).map(|i| alloc(Object::Int(i))).collect();
+}
+
+pub fn int(value: i64) -> Obj {
+    if (-128..128).contains(&value) {
+        return SMALL_INTS.with(|cache| cache[(value + 128) as usize]);
+    }
+    alloc(Object::Int(value))
+}
+
+pub fn double(value: f64) -> Obj {
+    alloc(Object::Double(value))
+}
+
+pub fn string(value: impl Into<Box<str>>) -> Obj {
+    alloc(Object::Str(value.into()))
+}
+
+pub fn character(value: char) -> Obj {
+    alloc(Object::Char(value))
+}
+
+fn named(ns: Option<&str>, name: &str) -> Named {
+    Named {
+        ns: ns.map(Into::into),
+        name: name.into(),
+    }
+}
+
+/// Interned keywords by (namespace, name).
+type KeywordTable = HashMap<(Option<Box<str>>, Box<str>), Obj>;
+
+thread_local! {
+    static KEYWORDS: RefCell<KeywordTable> = RefCell::new(HashMap::new());
+}
+
+/// The interned keyword `:ns/name` (`:name` when ns is None).
+pub fn keyword(ns: Option<&str>, name: &str) -> Obj {
+    let key: (Option<Box<str>>, Box<str>) = (ns.map(Into::into), name.into());
+    KEYWORDS.with(|table| {
+        *table
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| alloc(Object::Keyword(named(ns, name))))
+    })
+}
+
+/// The symbol `ns/name` (`name` when ns is None).
+pub fn symbol(ns: Option<&str>, name: &str) -> Obj {
+    alloc(Object::Symbol(named(ns, name)))
+}
+
+/// Splits `ns/name` the way Clojure's `Symbol.intern` of one string does: at
+/// the first `/`, except that `/` alone is a name without a namespace.
+pub fn split_qualified(text: &str) -> (Option<&str>, &str) {
+    match text.find('/') {
+        Some(i) if text != "/" => (Some(&text[..i]), &text[i + 1..]),
+        _ => (None, text),
+    }
+}
+
+/// `(if x ...)`: everything but nil and false.
+pub fn truthy(value: Obj) -> bool {
+    !matches!(*value, Object::Nil | Object::Bool(false))
+}
+
+impl Object {
+    pub fn is_nil(&self) -> bool {
+        matches!(self, Object::Nil)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Object::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The Java class Clojure reports for a value of this kind (error messages, `str`).
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            Object::Nil => "nil",
+            Object::Bool(_) => "java.lang.Boolean",
+            Object::Int(_) => "java.lang.Long",
+            Object::BigInt(_) => "clojure.lang.BigInt",
+            Object::Double(_) => "java.lang.Double",
+            Object::Ratio(..) => "clojure.lang.Ratio",
+            Object::Char(_) => "java.lang.Character",
+            Object::Str(_) => "java.lang.String",
+            Object::Keyword(_) => "clojure.lang.Keyword",
+            Object::Symbol(_) => "clojure.lang.Symbol",
+            Object::EmptyList => "clojure.lang.PersistentList$EmptyList",
+            Object::List(_) => "clojure.lang.PersistentList",
+            Object::Cons(..) => "clojure.lang.Cons",
+            Object::Vector(_) => "clojure.lang.PersistentVector",
+            Object::Map(m) if m.is_array() => "clojure.lang.PersistentArrayMap",
+            Object::Map(_) => "clojure.lang.PersistentHashMap",
+            Object::Set(_) => "clojure.lang.PersistentHashSet",
+            Object::VecSeq(..) => "clojure.lang.PersistentVector$ChunkedSeq",
+            Object::ArraySeq(..) => "clojure.lang.ArraySeq",
+            Object::StrSeq(..) => "clojure.lang.StringSeq",
+            Object::Range(_) => "clojure.lang.LongRange",
+            Object::Lazy(_) => "clojure.lang.LazySeq",
+            Object::Fn(_) => "clojure.lang.AFunction",
+            Object::Var(_) => "clojure.lang.Var",
+            Object::Atom(_) => "clojure.lang.Atom",
+            Object::Volatile(_) => "clojure.lang.Volatile",
+            Object::Transient(_) => "clojure.lang.ATransientCollection",
+            Object::Reduced(_) => "clojure.lang.Reduced",
+            Object::Delay(_) => "clojure.lang.Delay",
+            Object::Exception(e) => e.class,
+        }
+    }
+
+    pub fn is_number(&self) -> bool {
+        matches!(
+            self,
+            Object::Int(_) | Object::BigInt(_) | Object::Double(_) | Object::Ratio(..)
+        )
+    }
+
+    /// ISeq: lists and every seq kind.
+    pub fn is_seq(&self) -> bool {
+        matches!(
+            self,
+            Object::EmptyList
+                | Object::List(_)
+                | Object::Cons(..)
+                | Object::VecSeq(..)
+                | Object::ArraySeq(..)
+                | Object::StrSeq(..)
+                | Object::Range(_)
+                | Object::Lazy(_)
+        )
+    }
+
+    /// Sequential: vectors, lists and seqs.
+    pub fn is_sequential(&self) -> bool {
+        matches!(self, Object::Vector(_)) || self.is_seq()
+    }
+
+    /// What `seq` accepts: nil, strings, collections and seqs.
+    pub fn is_seqable(&self) -> bool {
+        self.is_seq()
+            || matches!(
+                self,
+                Object::Nil | Object::Str(_) | Object::Vector(_) | Object::Map(_) | Object::Set(_)
+            )
+    }
+
+    /// IFn: what `call` accepts without a ClassCastException.
+    pub fn is_ifn(&self) -> bool {
+        matches!(
+            self,
+            Object::Fn(_)
+                | Object::Var(_)
+                | Object::Keyword(_)
+                | Object::Symbol(_)
+                | Object::Map(_)
+                | Object::Set(_)
+                | Object::Vector(_)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn singletons_and_keywords_are_identical() {
+        assert!(nil().identical(nil()));
+        assert!(boolean(true).identical(boolean(true)));
+        assert!(!boolean(true).identical(boolean(false)));
+        assert!(keyword(None, "a").identical(keyword(None, "a")));
+        assert!(!keyword(Some("x"), "a").identical(keyword(None, "a")));
+        assert!(!truthy(nil()) && !truthy(boolean(false)) && truthy(int(0)));
+    }
+
+    #[test]
+    fn qualified_names_split_like_clojure() {
+        assert_eq!(split_qualified("a/b"), (Some("a"), "b"));
+        assert_eq!(split_qualified("/"), (None, "/"));
+        assert_eq!(split_qualified("ab"), (None, "ab"));
+        assert_eq!(split_qualified("a/b/c"), (Some("a"), "b/c"));
+    }
+}

@@ -1,0 +1,371 @@
+//! Printing exactly as Clojure 1.11 prints: `pr` (readable: quoted strings,
+//! `\a` chars), `print` (display), and `str` (Java's `toString`: nil is "",
+//! collections print readably, a lazy seq is `clojure.lang.LazySeq@…`), with
+//! doubles as Java's `Double.toString` and `##Inf`/`##-Inf`/`##NaN`.
+
+use std::fmt::Write as _;
+
+use crate::equality::java_hash_code;
+use crate::error::{Exception, R};
+use crate::object::{nil, DelayState, Obj, Object};
+use crate::seq::SeqIter;
+
+/// Java's `Double.toString`: the shortest digits that round-trip, plain for
+/// 1e-3 <= |d| < 1e7 (`100.0`, `0.001`), else `d.dddE±n` (`1.0E10`, `1.5E-4`).
+pub fn java_double(value: f64) -> String {
+    if value.is_nan() {
+        return "NaN".into();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    if value == 0.0 {
+        return if value.is_sign_negative() {
+            "-0.0"
+        } else {
+            "0.0"
+        }
+        .into();
+    }
+    let mut scientific = format!("{:e}", value.abs());
+    if !scientific.contains('.') {
+        // Java picks, among one- and two-digit decimals that round to the
+        // value, the closest (Double.MIN_VALUE is 4.9E-324, not 5.0E-324).
+        let two_digits = format!("{:.1e}", value.abs());
+        if two_digits.parse::<f64>() == Ok(value.abs()) {
+            scientific = two_digits;
+        }
+    }
+    let (mantissa, exponent) = scientific.split_once('e').expect("{:e} has an exponent");
+    let exponent: i32 = exponent.parse().expect("{:e} has a decimal exponent");
+    let mut digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    while digits.len() > 1 && digits.ends_with('0') {
+        digits.pop();
+    }
+    let sign = if value < 0.0 { "-" } else { "" };
+    if (-3..7).contains(&exponent) {
+        if exponent < 0 {
+            return format!("{sign}0.{}{digits}", "0".repeat((-exponent - 1) as usize));
+        }
+        let point = exponent as usize + 1;
+        if digits.len() <= point {
+            return format!("{sign}{digits}{}.0", "0".repeat(point - digits.len()));
+        }
+        return format!("{sign}{}.{}", &digits[..point], &digits[point..]);
+    }
+    let fraction = if digits.len() > 1 { &digits[1..] } else { "0" };
+    format!("{sign}{}.{fraction}E{exponent}", &digits[..1])
+}
+
+fn char_name(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\n' => "newline",
+        '\t' => "tab",
+        ' ' => "space",
+        '\u{8}' => "backspace",
+        '\u{c}' => "formfeed",
+        '\r' => "return",
+        _ => return None,
+    })
+}
+
+fn write_escaped(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{8}' => out.push_str("\\b"),
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A fn's class name as Clojure munges it: `user/my-fn?` is `user$my_fn_QMARK_`.
+fn munge(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        match c {
+            '/' => out.push('$'),
+            '-' => out.push('_'),
+            '?' => out.push_str("_QMARK_"),
+            '!' => out.push_str("_BANG_"),
+            '*' => out.push_str("_STAR_"),
+            '+' => out.push_str("_PLUS_"),
+            '>' => out.push_str("_GT_"),
+            '<' => out.push_str("_LT_"),
+            '=' => out.push_str("_EQ_"),
+            '\'' => out.push_str("_SINGLEQUOTE_"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn identity_hex(value: Obj) -> String {
+    format!("{:x}", value.addr() as u32)
+}
+
+fn write_items(out: &mut String, items: impl Iterator<Item = R<Obj>>, readably: bool) -> R<()> {
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        write(out, item?, readably)?;
+    }
+    Ok(())
+}
+
+/// Clojure's print-throwable without stack frames: the root cause's message
+/// and data, then every exception of the cause chain under `:via`.
+fn write_exception(out: &mut String, e: &Exception, readably: bool) -> R<()> {
+    let mut chain = vec![e];
+    while let Object::Exception(cause) = &*chain[chain.len() - 1].cause {
+        chain.push(cause);
+    }
+    let root = chain[chain.len() - 1];
+    out.push_str("#error {\n :cause ");
+    write(out, root.message, readably)?;
+    if let Some(data) = root.data {
+        out.push_str("\n :data ");
+        write(out, data, readably)?;
+    }
+    out.push_str("\n :via\n [");
+    for (i, link) in chain.iter().enumerate() {
+        if i > 0 {
+            out.push_str("\n  ");
+        }
+        write!(out, "{{:type {}\n   :message ", link.class).expect("writing to a String");
+        write(out, link.message, readably)?;
+        if let Some(data) = link.data {
+            out.push_str("\n   :data ");
+            write(out, data, readably)?;
+        }
+        out.push('}');
+    }
+    out.push_str("]\n :trace\n []}");
+    Ok(())
+}
+
+fn write_reference(out: &mut String, value: Obj, class: &str, held: Obj, readably: bool) -> R<()> {
+    write!(
+        out,
+        "#object[{class} 0x{} {{:status :ready, :val ",
+        identity_hex(value)
+    )
+    .expect("writing to a String");
+    write(out, held, readably)?;
+    out.push_str("}]");
+    Ok(())
+}
+
+/// Prints `value` as `pr` (readably) or `print` does.
+pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
+    match &*value {
+        Object::Nil => out.push_str("nil"),
+        Object::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Object::Int(i) => write!(out, "{i}").expect("writing to a String"),
+        Object::BigInt(i) => write!(out, "{i}N").expect("writing to a String"),
+        Object::Double(d) if d.is_nan() => out.push_str("##NaN"),
+        Object::Double(d) if d.is_infinite() => {
+            out.push_str(if *d > 0.0 { "##Inf" } else { "##-Inf" })
+        }
+        Object::Double(d) => out.push_str(&java_double(*d)),
+        Object::Ratio(n, d) => write!(out, "{n}/{d}").expect("writing to a String"),
+        Object::Char(c) if readably => {
+            out.push('\\');
+            match char_name(*c) {
+                Some(name) => out.push_str(name),
+                None => out.push(*c),
+            }
+        }
+        Object::Char(c) => out.push(*c),
+        Object::Str(s) if readably => write_escaped(out, s),
+        Object::Str(s) => out.push_str(s),
+        Object::Keyword(n) => {
+            out.push(':');
+            out.push_str(&n.qualified());
+        }
+        Object::Symbol(n) => out.push_str(&n.qualified()),
+        Object::Vector(v) => {
+            out.push('[');
+            write_items(out, v.0.iter().map(|x| Ok(*x)), readably)?;
+            out.push(']');
+        }
+        Object::Map(m) => {
+            out.push('{');
+            for (i, (k, v)) in m.entries().into_iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write(out, k, readably)?;
+                out.push(' ');
+                write(out, v, readably)?;
+            }
+            out.push('}');
+        }
+        Object::Set(s) => {
+            out.push_str("#{");
+            write_items(out, s.items().into_iter().map(Ok), readably)?;
+            out.push('}');
+        }
+        o if o.is_seq() => {
+            out.push('(');
+            write_items(out, SeqIter::new(value), readably)?;
+            out.push(')');
+        }
+        Object::Var(var) => write!(out, "#'{}", var.qualified()).expect("writing to a String"),
+        Object::Fn(f) => {
+            let class = munge(&f.name());
+            let hex = identity_hex(value);
+            write!(out, "#object[{class} 0x{hex} \"{class}@{hex}\"]").expect("writing to a String");
+        }
+        Object::Atom(atom) => {
+            write_reference(out, value, value.class_name(), atom.value.get(), readably)?
+        }
+        Object::Volatile(cell) => {
+            write_reference(out, value, value.class_name(), cell.get(), readably)?
+        }
+        Object::Reduced(held) => write_reference(out, value, value.class_name(), *held, readably)?,
+        Object::Delay(state) => {
+            let (status, held) = match &*state.borrow() {
+                DelayState::Done(v) => (":ready", *v),
+                DelayState::Failed(e) => (":failed", *e),
+                DelayState::Pending(_) => (":pending", nil()),
+            };
+            write!(
+                out,
+                "#object[clojure.lang.Delay 0x{} {{:status {status}, :val ",
+                identity_hex(value)
+            )
+            .expect("writing to a String");
+            write(out, held, readably)?;
+            out.push_str("}]");
+        }
+        Object::Transient(_) => write!(
+            out,
+            "#object[{} 0x{}]",
+            value.class_name(),
+            identity_hex(value)
+        )
+        .expect("writing to a String"),
+        Object::Exception(e) => write_exception(out, e, readably)?,
+        _ => unreachable!("every seq kind prints as a list"),
+    }
+    Ok(())
+}
+
+/// `pr-str` of one value.
+pub fn pr_str(value: Obj) -> R<String> {
+    let mut out = String::new();
+    write(&mut out, value, true)?;
+    Ok(out)
+}
+
+/// `str` of one value: Java's `toString`.
+pub fn str_of(value: Obj) -> R<String> {
+    Ok(match &*value {
+        Object::Nil => String::new(),
+        Object::Str(s) => s.to_string(),
+        Object::Char(c) => c.to_string(),
+        Object::Double(d) => java_double(*d),
+        Object::BigInt(i) => i.to_string(),
+        Object::Lazy(lazy) if !lazy.aseq => {
+            format!("clojure.lang.LazySeq@{:x}", java_hash_code(value)? as u32)
+        }
+        Object::Fn(f) => format!("{}@{}", munge(&f.name()), identity_hex(value)),
+        Object::Atom(_)
+        | Object::Volatile(_)
+        | Object::Reduced(_)
+        | Object::Transient(_)
+        | Object::Delay(_) => {
+            format!("{}@{}", value.class_name(), identity_hex(value))
+        }
+        Object::Exception(e) => {
+            let mut out = e.class.to_string();
+            if !e.message.is_nil() {
+                out.push_str(": ");
+                out.push_str(&str_of(e.message)?);
+            }
+            if let Some(data) = e.data {
+                out.push(' ');
+                out.push_str(&pr_str(data)?);
+            }
+            out
+        }
+        _ => pr_str(value)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coll::vector_obj;
+    use crate::object::{character, double, int, keyword, nil, string};
+
+    /// `print-str` of one value.
+    pub fn print_str(value: Obj) -> R<String> {
+        let mut out = String::new();
+        write(&mut out, value, false)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn doubles_print_like_java() {
+        let cases = [
+            (1.0, "1.0"),
+            (0.1, "0.1"),
+            (100.0, "100.0"),
+            (1234567.0, "1234567.0"),
+            (1e7, "1.0E7"),
+            (1e10, "1.0E10"),
+            (1.5e-4, "1.5E-4"),
+            (0.001, "0.001"),
+            (0.0012, "0.0012"),
+            (-2.5, "-2.5"),
+            (12.375, "12.375"),
+            (1.0 / 3.0, "0.3333333333333333"),
+            (2.0 / 3.0, "0.6666666666666666"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1e21, "1.0E21"),
+            (123456789.123, "1.23456789123E8"),
+            (-0.0, "-0.0"),
+            (f64::MAX, "1.7976931348623157E308"),
+            (f64::MIN_POSITIVE, "2.2250738585072014E-308"),
+            (5e-324, "4.9E-324"),
+        ];
+        for (value, text) in cases {
+            assert_eq!(java_double(value), text, "{value:e}");
+        }
+        assert_eq!(pr_str(double(f64::INFINITY)).ok().unwrap(), "##Inf");
+        assert_eq!(print_str(double(f64::NEG_INFINITY)).ok().unwrap(), "##-Inf");
+        assert_eq!(pr_str(double(f64::NAN)).ok().unwrap(), "##NaN");
+        assert_eq!(str_of(double(f64::INFINITY)).ok().unwrap(), "Infinity");
+    }
+
+    #[test]
+    fn strings_and_chars() {
+        let v = vector_obj([
+            string("a\"b\n"),
+            character('c'),
+            character('\n'),
+            nil(),
+            keyword(Some("ns"), "k"),
+        ]);
+        assert_eq!(
+            pr_str(v).ok().unwrap(),
+            "[\"a\\\"b\\n\" \\c \\newline nil :ns/k]"
+        );
+        assert_eq!(print_str(v).ok().unwrap(), "[a\"b\n c \n nil :ns/k]");
+        assert_eq!(str_of(v).ok().unwrap(), pr_str(v).ok().unwrap());
+        assert_eq!(str_of(nil()).ok().unwrap(), "");
+        assert_eq!(str_of(character('x')).ok().unwrap(), "x");
+        assert_eq!(str_of(int(-3)).ok().unwrap(), "-3");
+        assert_eq!(str_of(keyword(None, "a")).ok().unwrap(), ":a");
+    }
+}

@@ -1,0 +1,334 @@
+//! The exported helpers as a patch and a loader use them: values, calls,
+//! closures, the registry, and the pending-exception protocol.
+
+use std::ffi::{c_char, c_void, CStr};
+
+use crate::abi::*;
+use crate::function::ArityDesc;
+use crate::io::take_output;
+use crate::object::Obj;
+
+fn pr(value: Option<Obj>) -> String {
+    let mut length = 0;
+    // SAFETY: length is writable; the text stays valid until the next call.
+    unsafe {
+        let text = jank_host_pr_str(value, &mut length);
+        assert!(!text.is_null(), "printing threw");
+        String::from_utf8(std::slice::from_raw_parts(text, length as usize).to_vec())
+            .expect("UTF-8")
+    }
+}
+
+/// Takes the pending exception and shows it as `str` does.
+fn thrown() -> String {
+    let exception = jank_exception_take();
+    let mut length = 0;
+    // SAFETY: as in `pr`.
+    unsafe {
+        let text = jank_host_str(Some(exception), &mut length);
+        String::from_utf8(std::slice::from_raw_parts(text, length as usize).to_vec())
+            .expect("UTF-8")
+    }
+}
+
+fn kw(name: &CStr) -> Obj {
+    // SAFETY: NUL-terminated literals.
+    unsafe { jank_make_keyword(c"".as_ptr(), name.as_ptr()) }
+}
+
+fn call_var(ns: &CStr, name: &CStr, args: &[Option<Obj>]) -> Option<Obj> {
+    // SAFETY: NUL-terminated literals; args holds args.len() values.
+    unsafe { jank_call_var(ns.as_ptr(), name.as_ptr(), args.len() as i32, args.as_ptr()) }
+}
+
+/// A patch fn arity `(fn [x] (+ x 1))`.
+extern "C" fn add_one(_this: Obj, x: Obj) -> Option<Obj> {
+    jank_add(Some(x), Some(jank_box_integer(1)))
+}
+
+/// A patch fn arity `(fn [x] (throw (ex-info "bad" {:x x})))`.
+extern "C" fn throws(_this: Obj, x: Obj) -> Option<Obj> {
+    let pair = [Some(kw(c"x")), Some(x)];
+    // SAFETY: two pairs' worth of values.
+    let data = unsafe { jank_make_map(1, pair.as_ptr()) };
+    let message = unsafe { jank_make_string(c"bad".as_ptr()) };
+    let error = call_var(c"clojure.core", c"ex-info", &[Some(message), data])?;
+    jank_throw(Some(error))
+}
+
+/// A closure arity `(fn [y] (+ captured y))` reading its environment.
+extern "C" fn adds_captured(this: Obj, y: Obj) -> Option<Obj> {
+    let env = jank_closure_env(Some(this));
+    // SAFETY: the fn was made with one captured value.
+    let captured = unsafe { *env };
+    jank_add(Some(captured), Some(y))
+}
+
+#[repr(C)]
+struct Desc1 {
+    name: *const c_char,
+    arity_count: i32,
+    arities: [ArityDesc; 1],
+}
+
+fn make_fn(name: &'static CStr, f: *const c_void, env: &[Option<Obj>]) -> Obj {
+    let desc = Box::leak(Box::new(Desc1 {
+        name: name.as_ptr(),
+        arity_count: 1,
+        arities: [ArityDesc {
+            param_count: 1,
+            variadic: 0,
+            fn_ptr: f,
+        }],
+    }));
+    // SAFETY: a leaked descriptor of one arity; env holds env.len() values.
+    unsafe {
+        jank_make_fn(
+            (desc as *const Desc1).cast(),
+            env.len() as i32,
+            env.as_ptr(),
+        )
+    }
+    .expect("made")
+}
+
+#[test]
+fn the_lead_key_example() {
+    take_output();
+    let v = Some(jank_box_integer(7));
+    let f = make_fn(c"user/f", add_one as *const c_void, &[]);
+    let items = [Some(jank_box_integer(1)), Some(jank_box_integer(5)), v];
+    // SAFETY: the arrays hold the counts passed.
+    let (vector, set999) = unsafe {
+        (
+            jank_make_vector(3, items.as_ptr()),
+            jank_make_set(1, [Some(jank_box_integer(999))].as_ptr()),
+        )
+    };
+    let mapped = call_var(c"clojure.core", c"mapv", &[Some(f), vector]);
+    let as_set = call_var(c"clojure.core", c"set", &[mapped]);
+    let union = call_var(c"clojure.set", c"union", &[set999, as_set]);
+    let sum = jank_add(Some(jank_box_integer(50)), v);
+    let printed = call_var(c"clojure.core", c"println", &[Some(kw(c"kw")), sum, union]);
+    assert_eq!(pr(printed), "nil");
+    assert_eq!(take_output(), ":kw 57 #{999 6 2 8}\n");
+}
+
+#[test]
+fn exceptions_propagate_as_null_plus_pending() {
+    let f = make_fn(c"user/g", throws as *const c_void, &[]);
+    let items = [Some(jank_box_integer(1))];
+    // SAFETY: one element.
+    let vector = unsafe { jank_make_vector(1, items.as_ptr()) };
+    let lazy = call_var(c"clojure.core", c"map", &[Some(f), vector]);
+    assert!(lazy.is_some(), "map is lazy, so nothing threw yet");
+    // SAFETY: one argument.
+    assert!(unsafe { jank_println(1, [lazy].as_ptr()) }.is_none());
+    assert_eq!(thrown(), "clojure.lang.ExceptionInfo: bad {:x 1}");
+    assert_eq!(
+        pr(Some(jank_exception_take())),
+        "nil",
+        "the slot is empty after a take"
+    );
+
+    assert!(jank_divide(Some(jank_box_integer(1)), Some(jank_box_integer(0))).is_none());
+    assert_eq!(thrown(), "java.lang.ArithmeticException: Divide by zero");
+    assert!(jank_add(Some(jank_box_integer(i64::MAX)), Some(jank_box_integer(1))).is_none());
+    assert_eq!(thrown(), "java.lang.ArithmeticException: long overflow");
+    assert!(jank_less(Some(jank_box_integer(1)), Some(kw(c"a"))).is_none());
+    assert!(thrown()
+        .starts_with("java.lang.ClassCastException: class clojure.lang.Keyword cannot be cast"));
+    // SAFETY: no arguments.
+    assert!(unsafe { jank_call(Some(jank_box_integer(3)), 0, std::ptr::null()) }.is_none());
+    assert!(thrown().starts_with("java.lang.ClassCastException: class java.lang.Long cannot be cast to class clojure.lang.IFn"));
+    assert!(call_var(c"user", c"missing", &[]).is_none());
+    assert_eq!(
+        thrown(),
+        "java.lang.RuntimeException: No such var: user/missing"
+    );
+    assert!(call_var(c"clojure.core", c"nth", &[Some(kw(c"a"))]).is_none());
+    assert_eq!(
+        thrown(),
+        "clojure.lang.ArityException: Wrong number of args (1) passed to: clojure.core/nth"
+    );
+    assert_eq!(
+        jank_equiv(Some(jank_box_integer(1)), Some(jank_box_double(1.0))),
+        0
+    );
+    assert_eq!(
+        pr(jank_number_equal(
+            Some(jank_box_integer(1)),
+            Some(jank_box_double(1.0))
+        )),
+        "true"
+    );
+}
+
+#[test]
+fn vars_closures_and_callables() {
+    // SAFETY: NUL-terminated literals.
+    let var = unsafe { jank_var_intern(c"user".as_ptr(), c"x".as_ptr()) };
+    assert_eq!(pr(Some(var)), "#'user/x");
+    assert_eq!(jank_var_is_bound(Some(var)), 0);
+    assert!(jank_var_deref(Some(var)).is_none());
+    assert_eq!(
+        thrown(),
+        "java.lang.IllegalStateException: Var user/x is unbound."
+    );
+    // SAFETY: no arguments.
+    assert!(unsafe { jank_call(Some(var), 0, std::ptr::null()) }.is_none());
+    assert_eq!(
+        thrown(),
+        "java.lang.IllegalStateException: Attempting to call unbound fn: #'user/x"
+    );
+
+    let closure = make_fn(
+        c"user/adder",
+        adds_captured as *const c_void,
+        &[Some(jank_box_integer(40))],
+    );
+    jank_var_bind_root(Some(var), Some(closure));
+    assert_eq!(jank_var_is_bound(Some(var)), 1);
+    // SAFETY: one argument each.
+    unsafe {
+        assert_eq!(
+            pr(jank_call(
+                Some(var),
+                1,
+                [Some(jank_box_integer(2))].as_ptr()
+            )),
+            "42"
+        );
+        let pairs = [Some(kw(c"a")), Some(jank_box_integer(1))];
+        let map = jank_make_map(1, pairs.as_ptr());
+        assert_eq!(pr(jank_call(Some(kw(c"a")), 1, [map].as_ptr())), "1");
+        assert_eq!(pr(jank_call(map, 1, [Some(kw(c"a"))].as_ptr())), "1");
+        let list = jank_make_list(
+            2,
+            [
+                Some(jank_make_char(97).expect("a char")),
+                Some(jank_box_boolean(0)),
+            ]
+            .as_ptr(),
+        );
+        assert_eq!(pr(list), "(\\a false)");
+        assert_eq!(
+            pr(Some(jank_make_string_n(b"a\0b".as_ptr(), 3))),
+            "\"a\u{0}b\""
+        );
+        assert_eq!(
+            pr(Some(jank_make_symbol(c"ns".as_ptr(), c"s".as_ptr()))),
+            "ns/s"
+        );
+    }
+    assert_eq!(jank_unbox_integer(Some(jank_box_integer(-5))), -5);
+    assert_eq!(jank_unbox_integer(Some(jank_box_double(1.5))), 0);
+    assert_eq!(jank_unbox_double(Some(jank_box_integer(3))), 3.0);
+    assert_eq!(jank_truthy(Some(jank_nil_value())), 0);
+    assert_eq!(jank_truthy(Some(jank_box_boolean(0))), 0);
+    assert_eq!(jank_truthy(Some(jank_box_integer(0))), 1);
+    assert!(jank_make_char(0xD800).is_none());
+    thrown();
+}
+
+/// A seed-style fixed-arity fn `(defn twice [x] (* 2 x))`.
+extern "C" fn twice(x: Obj) -> Option<Obj> {
+    jank_multiply(Some(jank_box_integer(2)), Some(x))
+}
+
+extern "C" fn def_value() -> Option<Obj> {
+    Some(jank_box_integer(10))
+}
+
+extern "C" fn def_other() -> Option<Obj> {
+    Some(jank_box_integer(20))
+}
+
+extern "C" fn eval_twice_ten() -> Option<Obj> {
+    // SAFETY: NUL-terminated literals; one argument.
+    unsafe {
+        let ten = jank_deref_var(c"app".as_ptr(), c"state".as_ptr())?;
+        jank_call_var(c"app".as_ptr(), c"twice".as_ptr(), 1, [Some(ten)].as_ptr())
+    }
+}
+
+extern "C" fn eval_throws() -> Option<Obj> {
+    jank_throw(Some(jank_box_integer(99)))
+}
+
+fn register(name: &CStr, signature: &CStr, f: *const c_void) -> Option<Obj> {
+    let entry = PatchSymbol {
+        qualified_name: name.as_ptr(),
+        signature: signature.as_ptr(),
+        fn_ptr: f,
+    };
+    // SAFETY: a valid entry.
+    unsafe { jank_hot_reload_register(&entry) }
+}
+
+#[test]
+fn the_registry_binds_defs_and_evaluates() {
+    assert!(register(c"app/twice", c"1", twice as *const c_void).is_some());
+    assert_eq!(
+        pr(register(
+            c"app/state",
+            c"defonce",
+            def_value as *const c_void
+        )),
+        "10"
+    );
+    assert_eq!(
+        pr(register(
+            c"app/state",
+            c"defonce",
+            def_other as *const c_void
+        )),
+        "10",
+        "defonce keeps its state"
+    );
+    assert_eq!(
+        pr(register(c"app", c"eval", eval_twice_ten as *const c_void)),
+        "20"
+    );
+    assert_eq!(
+        pr(register(c"app/state", c"def", def_other as *const c_void)),
+        "20",
+        "def rebinds"
+    );
+    assert_eq!(
+        pr(register(c"my.ns//", c"def", def_value as *const c_void)),
+        "10"
+    );
+    // SAFETY: NUL-terminated literals.
+    assert_eq!(
+        pr(unsafe { jank_deref_var(c"my.ns".as_ptr(), c"/".as_ptr()) }),
+        "10"
+    );
+    assert!(register(c"app", c"eval", eval_throws as *const c_void).is_none());
+    assert_eq!(pr(Some(jank_exception_take())), "99");
+    assert!(register(c"app/bad", c"what", def_value as *const c_void).is_none());
+    assert!(thrown().contains("unknown registry signature"));
+    // SAFETY: one argument.
+    let wrapped = unsafe { jank_call_var(c"app".as_ptr(), c"twice".as_ptr(), 0, std::ptr::null()) };
+    assert!(wrapped.is_none());
+    assert_eq!(
+        thrown(),
+        "clojure.lang.ArityException: Wrong number of args (0) passed to: app/twice"
+    );
+    let seed = jank_make_fn_wrapper(twice as *const c_void, 1);
+    // SAFETY: one argument.
+    assert_eq!(
+        pr(unsafe { jank_call(seed, 1, [Some(jank_box_integer(4))].as_ptr()) }),
+        "8"
+    );
+}
+
+#[test]
+fn malloc_is_aligned_and_zeroed() {
+    let p = malloc(100);
+    assert_eq!(p as usize % 16, 0);
+    // SAFETY: 100 bytes were reserved.
+    assert!(unsafe { std::slice::from_raw_parts(p, 100) }
+        .iter()
+        .all(|b| *b == 0));
+}

@@ -1,0 +1,113 @@
+//! Tests through the native vars: Clojure source cases whose expected output
+//! Clojure 1.11 produced (clojure_cases.txt, made by oracle.clj), the ABI's
+//! exception protocol, laziness, and runtime_vars.txt staying exact.
+
+mod abi;
+mod reader;
+
+use crate::error::Thrown;
+use crate::io::take_output;
+use crate::object::{Obj, Object};
+use crate::print::{pr_str, str_of};
+use reader::{eval_source, read_all};
+
+/// What a case shows: its output then `=> value`, or `!! class: message`.
+fn outcome(source: &str) -> String {
+    take_output();
+    match eval_source(source) {
+        Ok(value) => format!(
+            "{}=> {}",
+            take_output(),
+            pr_str(value).unwrap_or_else(|_| "<unprintable>".into())
+        ),
+        Err(Thrown(thrown)) => {
+            take_output();
+            match &*thrown {
+                Object::Exception(e) => {
+                    format!("!! {}: {}", e.class, str_of(e.message).unwrap_or_default())
+                }
+                _ => format!("!! {}", pr_str(thrown).unwrap_or_default()),
+            }
+        }
+    }
+}
+
+fn text_of(value: Obj) -> String {
+    value.as_str().expect("a string").to_string()
+}
+
+/// Cases whose Clojure output names identities or counters.
+const UNCOMPARABLE: &[&str] = &["(gensym \"x\")", "(pr-str (atom 1))", "(str (reduced 1))"];
+
+#[test]
+fn clojure_cases_print_what_clojure_prints() {
+    let mut failures = Vec::new();
+    let lines = include_str!("clojure_cases.txt");
+    for line in lines.lines() {
+        let pair = read_all(line).ok().expect("each line holds two strings");
+        let (source, expected) = (text_of(pair[0]), text_of(pair[1]));
+        if UNCOMPARABLE.contains(&source.as_str()) {
+            continue;
+        }
+        let actual = outcome(&source);
+        if actual != expected {
+            failures.push(format!(
+                "{source}\n  expected {expected:?}\n  actual   {actual:?}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        lines.lines().count(),
+        failures.join("\n")
+    );
+}
+
+/// runtime-abi/runtime_vars.txt must list exactly the vars the stub binds;
+/// `UPDATE_RUNTIME_VARS=1 cargo test` rewrites it.
+#[test]
+fn runtime_vars_txt_lists_every_bound_var() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../runtime_vars.txt");
+    let expected = crate::var::bound_names().join("\n") + "\n";
+    if std::env::var_os("UPDATE_RUNTIME_VARS").is_some() {
+        std::fs::write(path, &expected).expect("runtime_vars.txt is writable");
+    }
+    let actual = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "runtime_vars.txt is stale: run UPDATE_RUNTIME_VARS=1 cargo test"
+    );
+}
+
+#[test]
+fn exceptions_print_like_clojure_without_stack_frames() {
+    let source = r#"(pr-str (ex-info "outer" {:a 1} (ex-info "inner" {:b "x"})))"#;
+    let printed = text_of(eval_source(source).ok().expect("evaluates"));
+    let expected = "#error {\n :cause \"inner\"\n :data {:b \"x\"}\n :via\n [{:type clojure.lang.ExceptionInfo\n   :message \"outer\"\n   :data {:a 1}}\n  {:type clojure.lang.ExceptionInfo\n   :message \"inner\"\n   :data {:b \"x\"}}]\n :trace\n []}";
+    assert_eq!(printed, expected);
+    let runtime_error = text_of(
+        eval_source("(pr-str (try (/ 1 0) (catch Exception e e)))")
+            .ok()
+            .expect("evaluates"),
+    );
+    assert!(runtime_error.starts_with(
+        "#error {\n :cause \"Divide by zero\"\n :via\n [{:type java.lang.ArithmeticException\n"
+    ));
+}
+
+#[test]
+fn laziness_realizes_only_what_is_asked() {
+    let source = "(let [log (atom []) s (map (fn [x] (swap! log conj x) x) (iterate inc 0))] (nth s 3) @log)";
+    assert_eq!(outcome(source), "=> [0 1 2 3]");
+    let source =
+        "(let [n (atom 0) s (lazy-seq (swap! n inc) [1 2])] [(first s) (first s) (count s) @n])";
+    assert_eq!(outcome(source), "=> [1 1 2 1]");
+    assert_eq!(
+        outcome("(take 3 (filter even? (map inc (range))))"),
+        "=> (2 4 6)"
+    );
+    assert_eq!(outcome("(nth (iterate inc 0) 100000)"), "=> 100000");
+    assert_eq!(outcome("(count (filter odd? (range 200000)))"), "=> 100000");
+}

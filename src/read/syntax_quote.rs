@@ -1,0 +1,203 @@
+//! Syntax-quote (`` ` ``) expansion at read time, the way Clojure's
+//! LispReader does it: symbols are qualified through the `ReadEnv`, `x#`
+//! becomes one gensym per syntax-quote, `~x` is the expression itself, `~@x`
+//! splices, and collections become `seq`/`concat` calls that rebuild them.
+//! Every synthesized form takes the position of the form it rebuilds.
+
+use std::collections::HashMap;
+
+use super::error::{ReadError, ReadErrorKind};
+use super::form::{Form, FormKind, Name};
+use super::ReadEnv;
+use crate::source::Pos;
+
+/// Symbols syntax-quote leaves unqualified because they name special forms.
+const SPECIAL_FORMS: &[&str] = &[
+    "def",
+    "loop*",
+    "recur",
+    "if",
+    "case*",
+    "let*",
+    "letfn*",
+    "do",
+    "fn*",
+    "quote",
+    "var",
+    "throw",
+    "try",
+    "catch",
+    "finally",
+    "monitor-enter",
+    "monitor-exit",
+    "new",
+    "set!",
+    ".",
+    "&",
+];
+
+/// Expands the form read after one `` ` ``. `next_gensym_id` numbers gensyms and
+/// is shared with `#()` parameters so names never collide within a reader.
+pub(super) fn expand(
+    form: &Form,
+    env: &dyn ReadEnv,
+    next_gensym_id: &mut u64,
+) -> Result<Form, ReadError> {
+    SyntaxQuoter {
+        env,
+        next_gensym_id,
+        gensyms: HashMap::new(),
+    }
+    .expand(form)
+}
+
+/// True for `(clojure.core/<name> ...)`, how the reader spells `~x`/`~@x`.
+fn is_core_call(form: &Form, name: &str) -> bool {
+    match &form.kind {
+        FormKind::List(items) => items
+            .first()
+            .and_then(Form::as_symbol)
+            .is_some_and(|head| head.ns.as_deref() == Some("clojure.core") && head.name == name),
+        _ => false,
+    }
+}
+
+/// The operand of `(clojure.core/unquote x)` or `(clojure.core/unquote-splicing x)`.
+fn operand(form: &Form) -> Form {
+    match &form.kind {
+        FormKind::List(items) => items.get(1).cloned(),
+        _ => None,
+    }
+    .unwrap_or_else(|| Form::new(FormKind::Nil, form.pos))
+}
+
+fn core_symbol(name: &str, pos: Pos) -> Form {
+    Form::symbol(Name::qualified("clojure.core", name), pos)
+}
+
+fn quote(form: Form, pos: Pos) -> Form {
+    Form::list(vec![Form::symbol(Name::bare("quote"), pos), form], pos)
+}
+
+struct SyntaxQuoter<'s> {
+    env: &'s dyn ReadEnv,
+    next_gensym_id: &'s mut u64,
+    /// `x#` → the gensym it stands for within this syntax-quote.
+    gensyms: HashMap<String, String>,
+}
+
+impl SyntaxQuoter<'_> {
+    fn expand(&mut self, form: &Form) -> Result<Form, ReadError> {
+        let pos = form.pos;
+        if is_core_call(form, "unquote") {
+            return Ok(operand(form));
+        }
+        if is_core_call(form, "unquote-splicing") {
+            return Err(ReadError::new(
+                pos,
+                ReadErrorKind::UnquoteSplicingOutsideCollection,
+            ));
+        }
+        let expanded = match &form.kind {
+            FormKind::Symbol(name) => quote(Form::symbol(self.qualify(name), pos), pos),
+            FormKind::List(items) if items.is_empty() => {
+                Form::list(vec![core_symbol("list", pos)], pos)
+            }
+            FormKind::List(items) => self.seq_concat(items, pos)?,
+            FormKind::Vector(items) => self.apply("vector", items, pos)?,
+            FormKind::Set(items) => self.apply("hash-set", items, pos)?,
+            FormKind::Map(entries) => {
+                let flattened: Vec<Form> = entries
+                    .iter()
+                    .flat_map(|(k, v)| [k.clone(), v.clone()])
+                    .collect();
+                self.apply("hash-map", &flattened, pos)?
+            }
+            FormKind::Regex(_) => quote(Form::new(form.kind.clone(), pos), pos),
+            FormKind::Nil
+            | FormKind::Bool(_)
+            | FormKind::Int(_)
+            | FormKind::BigInt(_)
+            | FormKind::Double(_)
+            | FormKind::BigDecimal(_)
+            | FormKind::Ratio(..)
+            | FormKind::Char(_)
+            | FormKind::Str(_)
+            | FormKind::Keyword(_) => Form::new(form.kind.clone(), pos),
+        };
+        match &form.meta {
+            Some(meta) => {
+                let meta = self.expand(meta)?;
+                Ok(Form::list(
+                    vec![core_symbol("with-meta", pos), expanded, meta],
+                    pos,
+                ))
+            }
+            None => Ok(expanded),
+        }
+    }
+
+    fn qualify(&mut self, name: &Name) -> Name {
+        if name.ns.is_none() {
+            if SPECIAL_FORMS.contains(&name.name.as_str()) {
+                return name.clone();
+            }
+            if let Some(stem) = name.name.strip_suffix('#') {
+                return Name::bare(self.gensym(&name.name, stem));
+            }
+            // `Foo.` (constructor call) and `.method` stay as written: with no
+            // host classes there is nothing to qualify them with.
+            if name.name.ends_with('.') || name.name.starts_with('.') {
+                return name.clone();
+            }
+        }
+        self.env.syntax_quote_symbol(name)
+    }
+
+    fn gensym(&mut self, written: &str, stem: &str) -> String {
+        if let Some(existing) = self.gensyms.get(written) {
+            return existing.clone();
+        }
+        let id = *self.next_gensym_id;
+        *self.next_gensym_id += 1;
+        let generated = format!("{stem}__{id}__auto__");
+        self.gensyms.insert(written.to_string(), generated.clone());
+        generated
+    }
+
+    /// `(clojure.core/apply clojure.core/<constructor> (seq (concat ...)))`.
+    fn apply(&mut self, constructor: &str, items: &[Form], pos: Pos) -> Result<Form, ReadError> {
+        let items = self.seq_concat(items, pos)?;
+        Ok(Form::list(
+            vec![
+                core_symbol("apply", pos),
+                core_symbol(constructor, pos),
+                items,
+            ],
+            pos,
+        ))
+    }
+
+    /// `(clojure.core/seq (clojure.core/concat part...))` where each item is
+    /// `(list expanded)`, `(list x)` for `~x`, or `x` itself for `~@x`.
+    fn seq_concat(&mut self, items: &[Form], pos: Pos) -> Result<Form, ReadError> {
+        let mut concat = vec![core_symbol("concat", pos)];
+        for item in items {
+            let part = if is_core_call(item, "unquote-splicing") {
+                operand(item)
+            } else {
+                let element = if is_core_call(item, "unquote") {
+                    operand(item)
+                } else {
+                    self.expand(item)?
+                };
+                Form::list(vec![core_symbol("list", item.pos), element], item.pos)
+            };
+            concat.push(part);
+        }
+        Ok(Form::list(
+            vec![core_symbol("seq", pos), Form::list(concat, pos)],
+            pos,
+        ))
+    }
+}

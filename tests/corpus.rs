@@ -1,0 +1,190 @@
+//! The corpus under tests/corpus: programs jankwasm must run exactly as
+//! Clojure on the JVM does (their `.out` files are what the JVM printed,
+//! re-checked against the JVM by `jvm_oracle_agrees_with_the_golden_outputs`),
+//! and programs it must reject at the right line:col.
+
+use jank_wasmtime_harness::Runtime;
+use jankwasm::lower::{Abi, PatchOptions};
+use jankwasm::session::Session;
+use jankwasm::source::SourceFile;
+use std::path::{Path, PathBuf};
+
+fn corpus_dir(part: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/corpus")
+        .join(part)
+}
+
+fn programs(part: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir(part))
+        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "jank"));
+    files.sort();
+    files
+}
+
+/// Programs jankwasm does not run correctly yet: the test fails if one of
+/// them starts passing (remove it from the list) or another starts failing.
+fn known_failures() -> Vec<String> {
+    std::fs::read_to_string(corpus_dir("known-failures.txt"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// What `jankwasm run` prints for a program: its stdout, then the uncaught exception if any.
+fn run_program(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let source = SourceFile::new(
+        path.file_name().unwrap().to_string_lossy().to_string(),
+        text,
+    );
+    let patch = match Session::new().compile(
+        &source,
+        &PatchOptions {
+            patch_id: 1,
+            abi: Abi::Extended,
+        },
+    ) {
+        Ok(patch) => patch,
+        Err(diagnostic) => return format!("COMPILE ERROR {diagnostic}"),
+    };
+    let mut runtime = Runtime::new().unwrap();
+    let outcome = runtime.load_patch(&patch.bytes, &patch.symbols_export);
+    let mut printed = runtime.take_output();
+    match outcome {
+        Ok(entries) => {
+            for entry in entries {
+                if let Err(thrown) = entry.result {
+                    printed.push_str(&format!("UNCAUGHT {}", thrown.printed));
+                }
+            }
+        }
+        Err(error) => printed.push_str(&format!("HARNESS ERROR {error}")),
+    }
+    printed
+}
+
+#[test]
+fn programs_print_what_clojure_prints() {
+    let files = programs("ok");
+    assert!(
+        files.len() >= 300,
+        "the corpus has {} programs",
+        files.len()
+    );
+    let known = known_failures();
+    let mut unexpected_failures = Vec::new();
+    let mut unexpected_passes = Vec::new();
+    let mut passed = 0;
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let expected = std::fs::read_to_string(path.with_extension("out")).unwrap_or_default();
+        let actual = run_program(path);
+        let ok = actual == expected;
+        match (ok, known.contains(&name)) {
+            (true, false) => passed += 1,
+            (true, true) => unexpected_passes.push(name),
+            (false, true) => {}
+            (false, false) => unexpected_failures.push(format!(
+                "{name}\n--- clojure\n{expected}--- jankwasm\n{actual}"
+            )),
+        }
+    }
+    println!("corpus: {passed} passed, {} known failures", known.len());
+    assert!(
+        unexpected_failures.is_empty(),
+        "{} programs differ:\n{}",
+        unexpected_failures.len(),
+        unexpected_failures.join("\n")
+    );
+    assert!(
+        unexpected_passes.is_empty(),
+        "now passing, remove from known-failures.txt: {unexpected_passes:?}"
+    );
+}
+
+#[test]
+fn rejected_programs_fail_at_the_right_position() {
+    let files = programs("rejected");
+    assert!(
+        files.len() >= 100,
+        "the corpus has {} rejected programs",
+        files.len()
+    );
+    let mut wrong = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let header = |key: &str| {
+            text.lines().find_map(|l| {
+                l.strip_prefix(&format!(";; {key}:"))
+                    .map(|v| v.trim().to_string())
+            })
+        };
+        let (Some(at), Some(contains)) = (header("error-at"), header("error-contains")) else {
+            wrong.push(format!(
+                "{}: missing error-at/error-contains header",
+                path.display()
+            ));
+            continue;
+        };
+        let source = SourceFile::new("rejected.jank", text.clone());
+        match Session::new().compile(
+            &source,
+            &PatchOptions {
+                patch_id: 1,
+                abi: Abi::Extended,
+            },
+        ) {
+            Ok(_) => wrong.push(format!(
+                "{}: compiled, expected an error at {at}",
+                path.display()
+            )),
+            Err(diagnostic) => {
+                let position = diagnostic.pos.to_string();
+                if position != at || !diagnostic.message.to_lowercase().contains(&contains) {
+                    wrong.push(format!(
+                        "{}: expected {at} containing `{contains}`, got {position}: {}",
+                        path.display(),
+                        diagnostic.message
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} rejected programs are wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn jvm_oracle_agrees_with_the_golden_outputs() {
+    let clojure = Path::new("/usr/bin/clojure");
+    if !clojure.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have Clojure (scripts/test-all installs it)"
+        );
+        eprintln!("skipping: Clojure is not installed (scripts/test-all installs it)");
+        return;
+    }
+    let output = std::process::Command::new(clojure)
+        .arg(corpus_dir("oracle.clj"))
+        .arg("--check")
+        .arg(corpus_dir("ok"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the JVM disagrees with the .out files:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

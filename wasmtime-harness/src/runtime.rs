@@ -1,0 +1,643 @@
+//! The `Runtime`: a wasmtime store holding one instantiated stub main module,
+//! the host side of its `host.write` import, and the plumbing every call into
+//! wasm goes through (stack-pointer save and restore around traps, a malloc'd
+//! scratch area for arguments, reading pointers and strings back out of
+//! linear memory). Loading patches lives in `loader.rs`.
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, OnceLock};
+
+use wasmtime::{
+    Caller, Engine, Extern, ExternType, Func, Global, Instance, Memory, Module, Mutability, Store,
+    Table, TypedFunc, Val, WasmBacktrace, WasmParams, WasmResults,
+};
+
+use crate::dylink::DylinkInfo;
+use crate::error::{HarnessError, Thrown};
+
+/// An argument for `Runtime::call_var`, boxed by the stub's own helpers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Nil,
+    Int(i64),
+    Double(f64),
+    Str(String),
+    /// `"name"` for `:name`, `"ns/name"` for `:ns/name`.
+    Keyword(String),
+}
+
+/// A jank value that came back to the host, as the stub prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Value {
+    /// pr-str of the value.
+    pub printed: String,
+}
+
+/// What the registry did with one `patch_symbol` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryOutcome {
+    pub qualified_name: String,
+    pub signature: String,
+    /// The bound or evaluated value, or the exception the entry threw (which
+    /// stops the rest of the patch).
+    pub result: Result<Value, Thrown>,
+}
+
+/// Where a loaded patch landed; patches are never unloaded (dlclose does
+/// nothing), so these stay valid for the runtime's lifetime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchInfo {
+    pub symbols_export: String,
+    pub dylink: DylinkInfo,
+    /// The patch's `__memory_base`: its `mem_size` bytes start here.
+    pub memory_base: u32,
+    /// The patch's `__table_base`: its `table_size` slots start here.
+    pub table_base: u32,
+}
+
+/// What the host keeps per store: everything the stub wrote.
+#[derive(Default)]
+pub(crate) struct HostState {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// The stub exports the harness itself calls, typed once at creation so a
+/// stub missing one fails up front with its name.
+pub(crate) struct StubFuncs {
+    pub malloc: TypedFunc<i32, i32>,
+    pub register: TypedFunc<i32, i32>,
+    pub pr_str: TypedFunc<(i32, i32), i32>,
+    pub exception_take: TypedFunc<(), i32>,
+    pub var_intern: TypedFunc<(i32, i32), i32>,
+    pub call: TypedFunc<(i32, i32, i32), i32>,
+    pub box_integer: TypedFunc<i64, i32>,
+    pub box_double: TypedFunc<f64, i32>,
+    pub make_string_n: TypedFunc<(i32, i32), i32>,
+    pub make_keyword: TypedFunc<(i32, i32), i32>,
+    pub nil_value: TypedFunc<(), i32>,
+}
+
+/// A bump area in stub memory for the strings and arrays the host passes in.
+/// It is reset at the start of every host operation; malloc'd memory is never
+/// freed (per the header), so growing it abandons the old block.
+struct Scratch {
+    base: u32,
+    size: u32,
+    used: u32,
+}
+
+const SCRATCH_INITIAL: u32 = 4096;
+/// Longest C string the harness reads back (names and signatures are short;
+/// anything longer is a missing NUL).
+const MAX_C_STRING: usize = 1 << 20;
+
+/// A wasmtime store with the stub main module instantiated, plus every patch
+/// loaded into it.
+pub struct Runtime {
+    pub(crate) store: Store<HostState>,
+    pub(crate) memory: Memory,
+    pub(crate) table: Table,
+    pub(crate) stack_pointer: Global,
+    pub(crate) funcs: StubFuncs,
+    /// The stub's exports by name: what `env.X` imports of patches resolve to.
+    pub(crate) exports: HashMap<String, Extern>,
+    scratch: Scratch,
+    /// Kept so patch instances (and the functions their table slots hold)
+    /// live as long as the runtime.
+    pub(crate) instances: Vec<Instance>,
+    pub(crate) patches: Vec<PatchInfo>,
+}
+
+/// One engine per process: modules compiled with it can be instantiated in
+/// any runtime's store.
+pub(crate) fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(Engine::default)
+}
+
+/// Compiled stubs by their bytes, so creating many runtimes (one per test)
+/// compiles each stub once per process.
+fn stub_module(stub_wasm: &[u8]) -> Result<Module, HarnessError> {
+    static CACHE: LazyLock<Mutex<HashMap<Vec<u8>, Module>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    // A panic while holding the lock cannot leave the map inconsistent.
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(module) = cache.get(stub_wasm) {
+        return Ok(module.clone());
+    }
+    let module = Module::new(engine(), stub_wasm).map_err(|e| HarnessError::Compile {
+        what: "stub main module".into(),
+        message: format!("{e:#}"),
+    })?;
+    cache.insert(stub_wasm.to_vec(), module.clone());
+    Ok(module)
+}
+
+/// The `host.write(fd, utf8, length)` import: appends to the captured stdout
+/// or stderr. Bad arguments trap, as a stub bug should.
+fn host_write(store: &mut Store<HostState>) -> Func {
+    Func::wrap(
+        store,
+        |mut caller: Caller<'_, HostState>, fd: i32, ptr: i32, len: i32| -> wasmtime::Result<()> {
+            let Some(Extern::Memory(memory)) = caller.get_export("memory") else {
+                return Err(wasmtime::Error::msg(
+                    "host.write: the stub exports no memory",
+                ));
+            };
+            let (data, state) = memory.data_and_store_mut(&mut caller);
+            let start = ptr as u32 as usize;
+            let bytes = usize::try_from(len)
+                .ok()
+                .and_then(|len| data.get(start..start.checked_add(len)?))
+                .ok_or_else(|| {
+                    wasmtime::Error::msg(format!(
+                        "host.write: {len} bytes at {start:#x} are outside memory"
+                    ))
+                })?;
+            match fd {
+                1 => state.stdout.extend_from_slice(bytes),
+                2 => state.stderr.extend_from_slice(bytes),
+                _ => return Err(wasmtime::Error::msg(format!("host.write: unknown fd {fd}"))),
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Turns a wasmtime call failure into `HarnessError::Trap`, with the trap's
+/// own message first and the wasm backtrace beside it.
+pub(crate) fn trap_error(during: String, error: wasmtime::Error) -> HarnessError {
+    let message = match error.downcast_ref::<wasmtime::Trap>() {
+        Some(trap) => trap.to_string(),
+        None => error.root_cause().to_string(),
+    };
+    let backtrace = error
+        .downcast_ref::<WasmBacktrace>()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    HarnessError::Trap {
+        during,
+        message,
+        backtrace,
+    }
+}
+
+fn typed<P: WasmParams, R: WasmResults>(
+    store: &mut Store<HostState>,
+    instance: &Instance,
+    name: &str,
+) -> Result<TypedFunc<P, R>, HarnessError> {
+    instance
+        .get_typed_func::<P, R>(&mut *store, name)
+        .map_err(|e| HarnessError::MissingExport {
+            module: "stub main module".into(),
+            name: name.into(),
+            reason: format!("{e:#}"),
+        })
+}
+
+fn missing(name: &str, reason: &str) -> HarnessError {
+    HarnessError::MissingExport {
+        module: "stub main module".into(),
+        name: name.into(),
+        reason: reason.into(),
+    }
+}
+
+impl Runtime {
+    /// A runtime around the stub built from `runtime-abi/stub` (`STUB_WASM`).
+    pub fn new() -> Result<Self, HarnessError> {
+        Self::with_stub(crate::STUB_WASM)
+    }
+
+    /// A runtime around any module that plays the main module: it must export
+    /// what `jank_patch_abi.h`'s host interface lists and may import only
+    /// `host.write`.
+    pub fn with_stub(stub_wasm: &[u8]) -> Result<Self, HarnessError> {
+        let module = stub_module(stub_wasm)?;
+        let mut store = Store::new(engine(), HostState::default());
+        let mut imports: Vec<Extern> = Vec::new();
+        for import in module.imports() {
+            let qualified = format!("{}.{}", import.module(), import.name());
+            match (import.module(), import.name(), import.ty()) {
+                ("host", "write", ExternType::Func(ty))
+                    if ty.params().map(|p| p.is_i32()).eq([true, true, true])
+                        && ty.results().len() == 0 =>
+                {
+                    imports.push(host_write(&mut store).into());
+                }
+                ("host", "write", _) => {
+                    return Err(HarnessError::Link {
+                        import: qualified,
+                        reason: "must be (func (param i32 i32 i32)): fd, utf8, length".into(),
+                    })
+                }
+                _ => {
+                    return Err(HarnessError::Link {
+                        import: qualified,
+                        reason: "the host provides only host.write to the stub".into(),
+                    })
+                }
+            }
+        }
+        let instance = Instance::new(&mut store, &module, &imports).map_err(|e| {
+            if e.downcast_ref::<wasmtime::Trap>().is_some() {
+                trap_error("instantiating the stub (start function)".into(), e)
+            } else {
+                HarnessError::Link {
+                    import: "(stub instantiation)".into(),
+                    reason: format!("{e:#}"),
+                }
+            }
+        })?;
+
+        let exports: HashMap<String, Extern> = instance
+            .exports(&mut store)
+            .map(|export| (export.name().to_string(), export.into_extern()))
+            .collect();
+        let memory = instance
+            .get_memory(&mut store, "memory")
+            .ok_or_else(|| missing("memory", "no exported memory"))?;
+        if memory.ty(&store).is_64() {
+            return Err(missing("memory", "is 64-bit; patches are wasm32"));
+        }
+        let table = instance
+            .get_table(&mut store, "__indirect_function_table")
+            .ok_or_else(|| missing("__indirect_function_table", "no exported table"))?;
+        let table_ty = table.ty(&store);
+        if !table_ty.element().matches(&wasmtime::RefType::FUNCREF) {
+            return Err(missing(
+                "__indirect_function_table",
+                "is not a funcref table",
+            ));
+        }
+        if table_ty.maximum().is_some() {
+            return Err(missing(
+                "__indirect_function_table",
+                "has a maximum; patches need a table that grows without one",
+            ));
+        }
+        let stack_pointer = instance
+            .get_global(&mut store, "__stack_pointer")
+            .ok_or_else(|| missing("__stack_pointer", "no exported global"))?;
+        let sp_ty = stack_pointer.ty(&store);
+        if !(sp_ty.content().is_i32() && sp_ty.mutability() == Mutability::Var) {
+            return Err(missing("__stack_pointer", "must be a mutable i32 global"));
+        }
+        let funcs = StubFuncs {
+            malloc: typed(&mut store, &instance, "malloc")?,
+            register: typed(&mut store, &instance, "jank_hot_reload_register")?,
+            pr_str: typed(&mut store, &instance, "jank_host_pr_str")?,
+            exception_take: typed(&mut store, &instance, "jank_exception_take")?,
+            var_intern: typed(&mut store, &instance, "jank_var_intern")?,
+            call: typed(&mut store, &instance, "jank_call")?,
+            box_integer: typed(&mut store, &instance, "jank_box_integer")?,
+            box_double: typed(&mut store, &instance, "jank_box_double")?,
+            make_string_n: typed(&mut store, &instance, "jank_make_string_n")?,
+            make_keyword: typed(&mut store, &instance, "jank_make_keyword")?,
+            nil_value: typed(&mut store, &instance, "jank_nil_value")?,
+        };
+        // Not called by the harness, but part of the host interface a loader
+        // may rely on, so a stub without it is rejected here.
+        typed::<(i32, i32), i32>(&mut store, &instance, "jank_host_str")?;
+
+        let mut runtime = Runtime {
+            store,
+            memory,
+            table,
+            stack_pointer,
+            funcs,
+            exports,
+            scratch: Scratch {
+                base: 0,
+                size: 0,
+                used: 0,
+            },
+            instances: vec![instance],
+            patches: Vec::new(),
+        };
+        // As an Emscripten main module does at startup (a Rust cdylib usually
+        // has none).
+        if let Some(Extern::Func(ctors)) = runtime.exports.get("__wasm_call_ctors").cloned() {
+            let ctors = ctors
+                .typed::<(), ()>(&runtime.store)
+                .map_err(|e| missing("__wasm_call_ctors", &format!("{e:#}")))?;
+            runtime.call(&ctors, (), || "running the stub's __wasm_call_ctors".into())?;
+        }
+        let base = runtime.malloc(SCRATCH_INITIAL, "the host's scratch area")?;
+        runtime.scratch = Scratch {
+            base,
+            size: SCRATCH_INITIAL,
+            used: 0,
+        };
+        Ok(runtime)
+    }
+
+    /// Calls `name` in namespace `ns` (through `jank_var_intern` and
+    /// `jank_call`) with `args` boxed by the stub, and prints the result.
+    pub fn call_var(&mut self, ns: &str, name: &str, args: &[Arg]) -> Result<Value, HarnessError> {
+        self.scratch_reset();
+        let ns_ptr = self.scratch_c_string(ns)?;
+        let name_ptr = self.scratch_c_string(name)?;
+        let var = self.call(
+            &self.funcs.var_intern.clone(),
+            (ns_ptr as i32, name_ptr as i32),
+            || format!("interning {ns}/{name}"),
+        )?;
+        let var = self.value_or_thrown(var)?;
+        let mut values = Vec::with_capacity(args.len());
+        for arg in args {
+            let value = self.box_arg(arg)?;
+            values.push(self.value_or_thrown(value)?);
+        }
+        let argc = i32::try_from(values.len())
+            .map_err(|_| HarnessError::InvalidArgument("too many arguments".into()))?;
+        let array = self.scratch_alloc(4 * values.len() as u32)?;
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.write_bytes(array, &bytes)?;
+        let result = self.call(&self.funcs.call.clone(), (var, argc, array as i32), || {
+            format!("calling {ns}/{name}")
+        })?;
+        let result = self.value_or_thrown(result)?;
+        Ok(Value {
+            printed: self.pr_str(result)?,
+        })
+    }
+
+    /// Everything the stub wrote to stdout since the last call.
+    pub fn take_output(&mut self) -> String {
+        String::from_utf8_lossy(&std::mem::take(&mut self.store.data_mut().stdout)).into_owned()
+    }
+
+    /// Everything the stub wrote to stderr since the last call.
+    pub fn take_stderr(&mut self) -> String {
+        String::from_utf8_lossy(&std::mem::take(&mut self.store.data_mut().stderr)).into_owned()
+    }
+
+    /// The stub's `__stack_pointer` now (for tests that check it is balanced).
+    pub fn stack_pointer(&mut self) -> u32 {
+        self.stack_pointer.get(&mut self.store).unwrap_i32() as u32
+    }
+
+    /// Every patch loaded so far, in load order.
+    pub fn patches(&self) -> &[PatchInfo] {
+        &self.patches
+    }
+
+    /// A copy of `len` bytes of stub memory at `addr`.
+    pub fn read_memory(&self, addr: u32, len: u32) -> Result<Vec<u8>, HarnessError> {
+        Ok(self.read_bytes(addr, len, "memory")?.to_vec())
+    }
+
+    /// The printed form of a value (as `pr-str`); printing that throws (a
+    /// lazy seq failing as it is realized) is reported as `Thrown`.
+    pub(crate) fn pr_str(&mut self, value: i32) -> Result<String, HarnessError> {
+        match self.printed(value)? {
+            Some(text) => Ok(text),
+            None => Err(HarnessError::Thrown(self.take_exception()?)),
+        }
+    }
+
+    /// `jank_host_pr_str` of `value`, or None when printing threw.
+    fn printed(&mut self, value: i32) -> Result<Option<String>, HarnessError> {
+        let pr_str = self.funcs.pr_str.clone();
+        let len_slot = self.scratch_alloc(4)?;
+        self.write_bytes(len_slot, &0u32.to_le_bytes())?;
+        let ptr = self.call(&pr_str, (value, len_slot as i32), || {
+            "printing with jank_host_pr_str".into()
+        })?;
+        if ptr == 0 {
+            return Ok(None);
+        }
+        let len = self.read_u32(len_slot, "printed length")?;
+        let bytes = self.read_bytes(ptr as u32, len, "printed text")?.to_vec();
+        String::from_utf8(bytes).map(Some).map_err(|_| {
+            HarnessError::Protocol("jank_host_pr_str returned text that is not UTF-8".into())
+        })
+    }
+
+    /// `value` unless it is NULL, which means the helper threw: then the
+    /// pending exception, taken and printed.
+    fn value_or_thrown(&mut self, value: i32) -> Result<i32, HarnessError> {
+        if value != 0 {
+            return Ok(value);
+        }
+        Err(HarnessError::Thrown(self.take_exception()?))
+    }
+
+    /// Takes the pending exception after something returned NULL, and prints
+    /// it (once: if printing the exception throws too, that is reported as
+    /// unprintable rather than chased).
+    pub(crate) fn take_exception(&mut self) -> Result<Thrown, HarnessError> {
+        let take = self.funcs.exception_take.clone();
+        let exception = self.call(&take, (), || "taking the pending exception".into())?;
+        if exception == 0 {
+            return Err(HarnessError::Protocol(
+                "NULL was returned (\"threw\") but no exception is pending".into(),
+            ));
+        }
+        let printed = match self.printed(exception)? {
+            Some(text) => text,
+            None => {
+                // Clear what printing left pending.
+                self.call(&take, (), || "taking the pending exception".into())?;
+                "<an exception whose printing threw>".into()
+            }
+        };
+        Ok(Thrown { printed })
+    }
+
+    fn box_arg(&mut self, arg: &Arg) -> Result<i32, HarnessError> {
+        let f = &self.funcs;
+        match arg {
+            Arg::Nil => self.call(&f.nil_value.clone(), (), || "making nil".into()),
+            Arg::Int(i) => self.call(&f.box_integer.clone(), *i, || format!("boxing {i}")),
+            Arg::Double(d) => self.call(&f.box_double.clone(), *d, || format!("boxing {d}")),
+            Arg::Str(s) => {
+                let make = f.make_string_n.clone();
+                let len = i32::try_from(s.len())
+                    .map_err(|_| HarnessError::InvalidArgument("string too long".into()))?;
+                let ptr = self.scratch_alloc(s.len() as u32)?;
+                self.write_bytes(ptr, s.as_bytes())?;
+                self.call(&make, (ptr as i32, len), || {
+                    format!("making the string {s:?}")
+                })
+            }
+            Arg::Keyword(k) => {
+                let make = f.make_keyword.clone();
+                // `ns/name`, except that a lone `/` (or one at either end) is
+                // part of a plain name.
+                let (ns, name) = match k.split_once('/') {
+                    Some((ns, name)) if !ns.is_empty() && !name.is_empty() => (ns, name),
+                    _ => ("", k.as_str()),
+                };
+                let ns_ptr = self.scratch_c_string(ns)?;
+                let name_ptr = self.scratch_c_string(name)?;
+                self.call(&make, (ns_ptr as i32, name_ptr as i32), || {
+                    format!("making :{k}")
+                })
+            }
+        }
+    }
+
+    /// Every call into wasm goes through here: a trap becomes
+    /// `HarnessError::Trap` and leaves `__stack_pointer` as it was before the
+    /// call (a trap skips the epilogues that would have restored it), and a
+    /// call that returns with the stack pointer moved is an ABI violation.
+    pub(crate) fn call<P: WasmParams, R: WasmResults>(
+        &mut self,
+        f: &TypedFunc<P, R>,
+        params: P,
+        during: impl FnOnce() -> String,
+    ) -> Result<R, HarnessError> {
+        let saved = self.stack_pointer.get(&mut self.store);
+        let outcome = f.call(&mut self.store, params);
+        let now = self.stack_pointer.get(&mut self.store);
+        let moved = now.i32() != saved.i32();
+        if moved {
+            self.restore_stack_pointer(saved)?;
+        }
+        match outcome {
+            Err(e) => Err(trap_error(during(), e)),
+            Ok(_) if moved => Err(HarnessError::Protocol(format!(
+                "__stack_pointer was {:#x} before {} and {:#x} after it returned",
+                saved.i32().unwrap_or_default(),
+                during(),
+                now.i32().unwrap_or_default()
+            ))),
+            Ok(r) => Ok(r),
+        }
+    }
+
+    pub(crate) fn restore_stack_pointer(&mut self, saved: Val) -> Result<(), HarnessError> {
+        self.stack_pointer
+            .set(&mut self.store, saved)
+            .map_err(|e| HarnessError::Protocol(format!("cannot restore __stack_pointer: {e:#}")))
+    }
+
+    /// The stub's malloc; a NULL result is an error rather than address 0.
+    pub(crate) fn malloc(&mut self, size: u32, what: &str) -> Result<u32, HarnessError> {
+        let request = i32::try_from(size).map_err(|_| HarnessError::Alloc {
+            what: format!("{size} bytes for {what}"),
+            reason: "larger than 2 GiB".into(),
+        })?;
+        let malloc = self.funcs.malloc.clone();
+        let ptr = self.call(&malloc, request, || format!("malloc({size}) for {what}"))?;
+        if ptr == 0 {
+            return Err(HarnessError::Alloc {
+                what: format!("{size} bytes for {what}"),
+                reason: "malloc returned NULL".into(),
+            });
+        }
+        Ok(ptr as u32)
+    }
+
+    pub(crate) fn scratch_reset(&mut self) {
+        self.scratch.used = 0;
+    }
+
+    /// `size` bytes of scratch, 16-byte aligned.
+    pub(crate) fn scratch_alloc(&mut self, size: u32) -> Result<u32, HarnessError> {
+        let start = self.scratch.used.checked_add(15).map(|u| u & !15);
+        let fits = start
+            .and_then(|s| s.checked_add(size))
+            .filter(|&end| end <= self.scratch.size);
+        match (start, fits) {
+            (Some(start), Some(end)) => {
+                self.scratch.used = end;
+                Ok(self.scratch.base + start)
+            }
+            _ => {
+                let new_size = size
+                    .checked_next_power_of_two()
+                    .map(|s| s.max(self.scratch.size.saturating_mul(2)))
+                    .ok_or_else(|| HarnessError::Alloc {
+                        what: format!("{size} bytes of scratch"),
+                        reason: "too large".into(),
+                    })?;
+                let base = self.malloc(new_size, "the host's scratch area")?;
+                self.scratch = Scratch {
+                    base,
+                    size: new_size,
+                    used: size,
+                };
+                Ok(base)
+            }
+        }
+    }
+
+    /// `text` NUL-terminated in scratch.
+    pub(crate) fn scratch_c_string(&mut self, text: &str) -> Result<u32, HarnessError> {
+        if text.contains('\0') {
+            return Err(HarnessError::InvalidArgument(format!(
+                "{text:?} contains NUL"
+            )));
+        }
+        let len = u32::try_from(text.len() + 1)
+            .map_err(|_| HarnessError::InvalidArgument("string too long".into()))?;
+        let ptr = self.scratch_alloc(len)?;
+        let mut bytes = text.as_bytes().to_vec();
+        bytes.push(0);
+        self.write_bytes(ptr, &bytes)?;
+        Ok(ptr)
+    }
+
+    pub(crate) fn read_bytes(
+        &self,
+        addr: u32,
+        len: u32,
+        what: &str,
+    ) -> Result<&[u8], HarnessError> {
+        let start = addr as usize;
+        let data = self.memory.data(&self.store);
+        start
+            .checked_add(len as usize)
+            .and_then(|end| data.get(start..end))
+            .ok_or_else(|| {
+                HarnessError::Protocol(format!(
+                    "{what}: {len} bytes at {addr:#x} are outside memory ({} bytes)",
+                    data.len()
+                ))
+            })
+    }
+
+    pub(crate) fn read_u32(&self, addr: u32, what: &str) -> Result<u32, HarnessError> {
+        let bytes = self.read_bytes(addr, 4, what)?;
+        Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+    }
+
+    pub(crate) fn write_bytes(&mut self, addr: u32, bytes: &[u8]) -> Result<(), HarnessError> {
+        let start = addr as usize;
+        let data = self.memory.data_mut(&mut self.store);
+        let size = data.len();
+        let target = start
+            .checked_add(bytes.len())
+            .and_then(|end| data.get_mut(start..end))
+            .ok_or_else(|| {
+                HarnessError::Protocol(format!(
+                    "{} bytes at {addr:#x} are outside memory ({size} bytes)",
+                    bytes.len()
+                ))
+            })?;
+        target.copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// The NUL-terminated UTF-8 string at `addr`.
+    pub(crate) fn read_c_string(&self, addr: u32, what: &str) -> Result<String, HarnessError> {
+        let data = self.memory.data(&self.store);
+        let start = addr as usize;
+        let tail = data.get(start..).filter(|_| addr != 0).ok_or_else(|| {
+            HarnessError::Protocol(format!("{what}: pointer {addr:#x} is outside memory"))
+        })?;
+        let tail = &tail[..tail.len().min(MAX_C_STRING)];
+        let len = tail.iter().position(|&b| b == 0).ok_or_else(|| {
+            HarnessError::Protocol(format!("{what} at {addr:#x} has no NUL terminator"))
+        })?;
+        String::from_utf8(tail[..len].to_vec())
+            .map_err(|_| HarnessError::Protocol(format!("{what} at {addr:#x} is not UTF-8")))
+    }
+}
