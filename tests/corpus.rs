@@ -170,9 +170,9 @@ fn jvm_oracle_agrees_with_the_golden_outputs() {
     if !clojure.exists() {
         assert!(
             std::env::var_os("CI").is_none(),
-            "CI must have Clojure (scripts/test-all installs it)"
+            "CI must have Clojure (.ci/run installs it)"
         );
-        eprintln!("skipping: Clojure is not installed (scripts/test-all installs it)");
+        eprintln!("skipping: Clojure is not installed (.ci/run installs it)");
         return;
     }
     let output = std::process::Command::new(clojure)
