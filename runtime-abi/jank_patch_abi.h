@@ -60,8 +60,21 @@
  *                                                              namespace ns, reported, not bound
  *
  * NULL from a thunk means the form threw: the registry reports the pending
- * exception and stops processing that patch. Patches never import GOT
- * entries, and every exported name carries the patch id.
+ * exception and stops processing that patch. A "defonce" whose var already
+ * has a root returns that root without calling the thunk. Patches never
+ * import GOT entries, and every exported name carries the patch id.
+ *
+ * Facts a runtime can rely on (checked by the stub's and harness's tests)
+ * -----------------------------------------------------------------------
+ * - Patches keep `__stack_pointer` balanced across every call and keep their
+ *   frames 16-byte aligned; argument arrays (`void **args`) live there.
+ * - Memory from `malloc` is not zeroed (as Emscripten's); a patch's data
+ *   segment covers its whole mem_size, so loaders need not clear it.
+ * - jank_exception_take returns nil when nothing is pending.
+ * - jank_closure_env is NULL for fns not made by jank_make_fn (seed
+ *   wrappers, clojure.core fns).
+ * - Integer overflow in + - * inc dec throws, as Clojure's
+ *   ArithmeticException, with the message "long overflow".
  */
 #ifndef JANK_PATCH_ABI_H
 #define JANK_PATCH_ABI_H
@@ -206,9 +219,11 @@ JANK_HOST void *malloc(int32_t size);
 /* Runs one registry entry as described above; returns the bound or evaluated
  * value, or NULL when it threw (take the exception with jank_exception_take). */
 JANK_HOST void *jank_hot_reload_register(const patch_symbol *entry);
-/* The printed form of value (as pr-str), valid until the next call. */
+/* The printed form of value (as pr-str), valid until the next call; NULL
+ * with a pending exception when printing threw (a lazy seq failing). */
 JANK_HOST const char *jank_host_pr_str(void *value, int32_t *length);
-/* The printed form of value for display (as str), valid until the next call. */
+/* The printed form of value for display (as str), valid until the next
+ * call; NULL with a pending exception when printing threw. */
 JANK_HOST const char *jank_host_str(void *value, int32_t *length);
 
 #ifdef __cplusplus
