@@ -12,6 +12,11 @@
 //! call `jank_patch_symbols_<id>(&count)` and hand each entry to
 //! `jank_hot_reload_register`, stopping at the first that throws.
 //!
+//! With a stub that has a collector, instantiation and constructors run in a
+//! permanent bracket (`jank_host_permanent_begin`/`_end`: the patch keeps
+//! what they make in its own globals), and each registry entry is followed by
+//! a safe point.
+//!
 //! Deliberate differences, all stricter or more visible than 3.1.6:
 //! - A patch is fully checked (imports, exports, compilation) before anything
 //!   is reserved, so a rejected patch leaves memory and table untouched
@@ -271,39 +276,15 @@ impl Runtime {
             })
             .collect();
 
-        // Instantiation applies data and element segments and runs the start
-        // function, so it traps like any call.
-        let saved_sp = self.stack_pointer.get(&mut self.store);
-        let instance = match Instance::new(&mut self.store, &module, &imports) {
-            Ok(instance) => instance,
-            Err(e) => {
-                self.restore_stack_pointer(saved_sp)?;
-                return Err(if e.downcast_ref::<wasmtime::Trap>().is_some() {
-                    trap_error(
-                        "instantiating the patch (segments, start function)".into(),
-                        e,
-                    )
-                } else {
-                    link("(instantiation)", format!("{e:#}"))
-                });
-            }
-        };
-        self.instances.push(instance);
-        self.patches.push(PatchInfo {
+        let info = PatchInfo {
             symbols_export: symbols_export.to_string(),
             dylink,
             memory_base,
             table_base,
-        });
-
-        if let Some(ctors) = instance.get_func(&mut self.store, "__wasm_call_ctors") {
-            let ctors = ctors
-                .typed::<(), ()>(&self.store)
-                .map_err(|e| missing_export("__wasm_call_ctors", format!("{e:#}")))?;
-            self.call(&ctors, (), || {
-                "running the patch's __wasm_call_ctors".into()
-            })?;
-        }
+        };
+        // What the start function and constructors make, the patch keeps in
+        // its globals and data for ever.
+        let instance = self.permanently(|runtime| runtime.instantiate(&module, &imports, info))?;
 
         let symbols = instance
             .get_typed_func::<i32, i32>(&mut self.store, symbols_export)
@@ -357,11 +338,52 @@ impl Runtime {
                 signature,
                 result,
             });
+            // The entry's value is printed and its frames are gone; what
+            // later entries use, they reach through vars.
+            self.safe_point()?;
             if threw {
                 break;
             }
         }
         Ok(outcomes)
+    }
+
+    /// Instantiates the patch (applying its segments and running its start
+    /// function) and calls its `__wasm_call_ctors` if it has one.
+    fn instantiate(
+        &mut self,
+        module: &Module,
+        imports: &[Extern],
+        info: PatchInfo,
+    ) -> Result<Instance, HarnessError> {
+        // Instantiation traps like any call.
+        let saved_sp = self.stack_pointer.get(&mut self.store);
+        let instance = match Instance::new(&mut self.store, module, imports) {
+            Ok(instance) => instance,
+            Err(e) => {
+                self.restore_stack_pointer(saved_sp)?;
+                return Err(if e.downcast_ref::<wasmtime::Trap>().is_some() {
+                    trap_error(
+                        "instantiating the patch (segments, start function)".into(),
+                        e,
+                    )
+                } else {
+                    link("(instantiation)", format!("{e:#}"))
+                });
+            }
+        };
+        self.instances.push(instance);
+        self.patches.push(info);
+
+        if let Some(ctors) = instance.get_func(&mut self.store, "__wasm_call_ctors") {
+            let ctors = ctors
+                .typed::<(), ()>(&self.store)
+                .map_err(|e| missing_export("__wasm_call_ctors", format!("{e:#}")))?;
+            self.call(&ctors, (), || {
+                "running the patch's __wasm_call_ctors".into()
+            })?;
+        }
+        Ok(instance)
     }
 
     fn const_i32(&mut self, value: u32, name: &str) -> Result<Global, HarnessError> {

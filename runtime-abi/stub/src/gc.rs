@@ -62,6 +62,9 @@ const LAST_EPOCH: u32 = u32::MAX - 2;
 /// double, so collection work stays proportional to allocation).
 pub const MIN_GROWTH_BYTES: usize = 1 << 20;
 
+/// Registry entries kept in reserve when a sweep shrinks the registry.
+const REGISTRY_SLACK: usize = 4096;
+
 /// A heap cell: the collector's mark, then the object.
 #[repr(C)]
 pub struct GcBox {
@@ -261,7 +264,12 @@ pub fn collect() -> Result<u32, Refusal> {
             }
             live
         });
-        let freed = (before - heap.objects.len()) as u32;
+        // After a burst of garbage, give the registry's room back too.
+        let kept = heap.objects.len();
+        if heap.objects.capacity() > 4 * kept.max(REGISTRY_SLACK) {
+            heap.objects.shrink_to(2 * kept.max(REGISTRY_SLACK));
+        }
+        let freed = (before - kept) as u32;
         heap.collections = heap.collections.wrapping_add(1);
         heap.freed_last = freed;
         heap.bytes_after_collection = heap_bytes();

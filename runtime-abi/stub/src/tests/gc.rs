@@ -192,3 +192,4 @@ fn native_library_survives_many_collections() {
         "vars and natives are permanent"
     );
 }
+
