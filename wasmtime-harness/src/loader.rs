@@ -33,6 +33,9 @@
 //!   gives each never-seen export name one): patches address the table only
 //!   relative to `__table_base`, and the host calls exports directly.
 //! - `NEEDED` libraries are an error (there is no file system to load from).
+//! - Importing one of the collector's host-only entry points is a link error:
+//!   a patch frame is live whenever patch code runs, so it is never a safe
+//!   point.
 
 use wasmparser::{Parser, Payload, TypeRef};
 use wasmtime::{
@@ -45,6 +48,14 @@ use crate::runtime::{engine, trap_error, EntryOutcome, PatchInfo, Runtime, Value
 
 /// The pattern the loader fills a patch's reserved memory with.
 pub const UNINITIALIZED_BYTE: u8 = 0xA5;
+/// The collector's host entry points that are only sound between host calls
+/// (jank_patch_abi.h): a patch importing one is rejected.
+const COLLECTOR_ENTRY_POINTS: &[&str] = &[
+    "jank_host_gc_collect",
+    "jank_host_gc_safe_point",
+    "jank_host_permanent_begin",
+    "jank_host_permanent_end",
+];
 /// Bytes per `patch_symbol`: three wasm32 pointers.
 const PATCH_SYMBOL_SIZE: u32 = 12;
 
@@ -174,6 +185,13 @@ fn check_import(module: &str, name: &str, ty: &TypeRef) -> Result<(), HarnessErr
         }
         ("__stack_pointer", _) => {
             return Err(link(qualified, "must be a mutable i32 global import"))
+        }
+        (name, TypeRef::Func(_)) if COLLECTOR_ENTRY_POINTS.contains(&name) => {
+            return Err(link(
+                qualified,
+                "is a host-only entry point: run from a patch, a collection would free values \
+                 its own frames hold",
+            ))
         }
         (_, TypeRef::Func(_)) => {}
         (_, _) => {

@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use jank_wasmtime_harness::{Arg, GcPolicy, Runtime, STUB_WASM};
+use jank_wasmtime_harness::{Arg, GcPolicy, HarnessError, Runtime, STUB_WASM};
 
 /// `JANK_HOST ret name(params);` lines of the header, as (name, param
 /// count, has a result): every type there is a pointer or an i32.
@@ -206,4 +206,36 @@ fn a_main_module_without_a_collector_still_loads_and_calls() {
         rt.call_var("eita", "ggg", &[Arg::Int(10)]).unwrap().printed,
         "58"
     );
+}
+
+#[test]
+fn a_patch_cannot_import_the_collectors_entry_points() {
+    for entry in [
+        "jank_host_gc_collect",
+        "jank_host_gc_safe_point",
+        "jank_host_permanent_begin",
+        "jank_host_permanent_end",
+    ] {
+        let mut rt = real_runtime();
+        let result = if entry.starts_with("jank_host_gc") {
+            "(result i32)"
+        } else {
+            ""
+        };
+        let wasm = side_module(
+            &mem_info(0, 0, 0, 0),
+            &format!(
+                r#"(module (import "env" "{entry}" (func {result}))
+                  (func $symbols (param i32) (result i32) i32.const 0)
+                  (export "jank_patch_symbols_1" (func $symbols)))"#
+            ),
+        );
+        match rt.load_patch(&wasm, "jank_patch_symbols_1") {
+            Err(HarnessError::Link { import, reason }) => {
+                assert_eq!(import, format!("env.{entry}"));
+                assert!(reason.contains("host-only"), "{reason}");
+            }
+            other => panic!("expected a link error for {entry}, got {other:?}"),
+        }
+    }
 }
