@@ -14,11 +14,7 @@ fn host_declarations() -> Vec<(String, usize, bool)> {
         .filter_map(|line| line.strip_prefix("JANK_HOST "))
         .map(|decl| {
             let (head, params) = decl.split_once('(').expect("a declaration");
-            let name = head
-                .rsplit(|c: char| c == ' ' || c == '*')
-                .next()
-                .expect("a name")
-                .to_string();
+            let name = head.rsplit([' ', '*']).next().expect("a name").to_string();
             let params = params.trim_end_matches(");");
             let count = if params.trim() == "void" {
                 0

@@ -192,4 +192,3 @@ fn native_library_survives_many_collections() {
         "vars and natives are permanent"
     );
 }
-
