@@ -226,6 +226,61 @@ JANK_HOST const char *jank_host_pr_str(void *value, int32_t *length);
  * call; NULL with a pending exception when printing threw. */
 JANK_HOST const char *jank_host_str(void *value, int32_t *length);
 
+/* ---- host interface: garbage collection --------------------------------- */
+/*
+ * The stub frees unreachable values only when the host asks, at a safe
+ * point. A main module with a collector of its own (jank's) need not export
+ * these; a loader calls them when they are present.
+ *
+ * A safe point is any moment between host-initiated calls: no patch function,
+ * start function, constructor or runtime export is running. For a loader:
+ * after a patch is instantiated and its registry entries have run (or after
+ * each entry), and after each call the host makes into jank (an event
+ * handler, an animation frame) once it has used the result. Not a safe
+ * point: inside the host's `host.write` import, or between
+ * jank_host_permanent_begin and _end (the stub refuses, returning -1).
+ *
+ * Roots: vars, permanent objects, the pending exception and retained values,
+ * and everything they reach. A value the host got back (from jank_call, a
+ * box helper, a registry entry) is otherwise valid only until the next safe
+ * point: print it, or retain it, before that.
+ *
+ * A patch keeps its constants and var handles in its own wasm globals, which
+ * the collector cannot see, so the host brackets everything that runs while a
+ * patch loads (instantiation, which runs its start function, and
+ * __wasm_call_ctors) with jank_host_permanent_begin/_end: objects made
+ * inside a bracket are never freed.
+ */
+
+/* What jank_host_gc_stats reports. */
+typedef struct jank_gc_stats
+{
+  uint32_t collections;       /* collections completed */
+  uint32_t objects;           /* collectable objects, uncollected garbage included */
+  uint32_t permanent_objects; /* objects that are never freed */
+  uint32_t freed_last;        /* objects the last collection freed */
+  uint32_t retained;          /* distinct values retained by the host */
+  uint32_t heap_bytes;        /* bytes the allocator has handed out and not got back */
+} jank_gc_stats;
+
+/* Objects made from now until the matching _end are permanent. Brackets nest. */
+JANK_HOST void jank_host_permanent_begin(void);
+JANK_HOST void jank_host_permanent_end(void);
+/* Collects at a safe point; returns the number of objects freed, or -1 when
+ * it is not a safe point (nothing is freed then). */
+JANK_HOST int32_t jank_host_gc_collect(void);
+/* What to call at every safe point: collects only when the heap has grown by
+ * its size after the last collection (and by at least 1 MiB) since then, so
+ * calling it every frame is cheap. Returns objects freed (0 when it did not
+ * collect), or -1 when it is not a safe point. */
+JANK_HOST int32_t jank_host_gc_safe_point(void);
+/* Keeps value alive across safe points until as many jank_host_release calls;
+ * returns value. */
+JANK_HOST void *jank_host_retain(void *value);
+JANK_HOST void jank_host_release(void *value);
+/* The collector's figures, in a buffer valid until the next call. */
+JANK_HOST const jank_gc_stats *jank_host_gc_stats(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,7 +7,8 @@
 //! - `dylink.rs`: the `dylink.0` reader ([`parse_dylink`]).
 //! - `loader.rs`: linking, reserving memory and table, instantiating,
 //!   running registry entries.
-//! - `runtime.rs`: the store with the stub, calls into wasm, output capture.
+//! - `runtime.rs`: the store with the stub, calls into wasm, output capture,
+//!   the collector's safe points ([`GcPolicy`]).
 //! - `error.rs`: [`HarnessError`] and friends.
 
 mod dylink;
@@ -18,7 +19,7 @@ mod runtime;
 pub use dylink::{parse_dylink, DylinkInfo};
 pub use error::{DylinkError, HarnessError, Thrown};
 pub use loader::UNINITIALIZED_BYTE;
-pub use runtime::{Arg, EntryOutcome, PatchInfo, Runtime, Value};
+pub use runtime::{Arg, EntryOutcome, GcPolicy, GcStats, PatchInfo, Runtime, Value};
 
 /// The stub main module built from `runtime-abi/stub` for wasm32-unknown-unknown.
 pub const STUB_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/jank_stub.wasm"));

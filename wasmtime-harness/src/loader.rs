@@ -12,6 +12,11 @@
 //! call `jank_patch_symbols_<id>(&count)` and hand each entry to
 //! `jank_hot_reload_register`, stopping at the first that throws.
 //!
+//! With a stub that has a collector, instantiation and constructors run in a
+//! permanent bracket (`jank_host_permanent_begin`/`_end`: the patch keeps
+//! what they make in its own globals), and each registry entry is followed by
+//! a safe point.
+//!
 //! Deliberate differences, all stricter or more visible than 3.1.6:
 //! - A patch is fully checked (imports, exports, compilation) before anything
 //!   is reserved, so a rejected patch leaves memory and table untouched
@@ -28,6 +33,9 @@
 //!   gives each never-seen export name one): patches address the table only
 //!   relative to `__table_base`, and the host calls exports directly.
 //! - `NEEDED` libraries are an error (there is no file system to load from).
+//! - Importing one of the collector's host-only entry points is a link error:
+//!   a patch frame is live whenever patch code runs, so it is never a safe
+//!   point.
 
 use wasmparser::{Parser, Payload, TypeRef};
 use wasmtime::{
@@ -40,6 +48,14 @@ use crate::runtime::{engine, trap_error, EntryOutcome, PatchInfo, Runtime, Value
 
 /// The pattern the loader fills a patch's reserved memory with.
 pub const UNINITIALIZED_BYTE: u8 = 0xA5;
+/// The collector's host entry points that are only sound between host calls
+/// (jank_patch_abi.h): a patch importing one is rejected.
+const COLLECTOR_ENTRY_POINTS: &[&str] = &[
+    "jank_host_gc_collect",
+    "jank_host_gc_safe_point",
+    "jank_host_permanent_begin",
+    "jank_host_permanent_end",
+];
 /// Bytes per `patch_symbol`: three wasm32 pointers.
 const PATCH_SYMBOL_SIZE: u32 = 12;
 
@@ -170,6 +186,13 @@ fn check_import(module: &str, name: &str, ty: &TypeRef) -> Result<(), HarnessErr
         ("__stack_pointer", _) => {
             return Err(link(qualified, "must be a mutable i32 global import"))
         }
+        (name, TypeRef::Func(_)) if COLLECTOR_ENTRY_POINTS.contains(&name) => {
+            return Err(link(
+                qualified,
+                "is a host-only entry point: run from a patch, a collection would free values \
+                 its own frames hold",
+            ))
+        }
         (_, TypeRef::Func(_)) => {}
         (_, _) => {
             return Err(link(
@@ -271,39 +294,15 @@ impl Runtime {
             })
             .collect();
 
-        // Instantiation applies data and element segments and runs the start
-        // function, so it traps like any call.
-        let saved_sp = self.stack_pointer.get(&mut self.store);
-        let instance = match Instance::new(&mut self.store, &module, &imports) {
-            Ok(instance) => instance,
-            Err(e) => {
-                self.restore_stack_pointer(saved_sp)?;
-                return Err(if e.downcast_ref::<wasmtime::Trap>().is_some() {
-                    trap_error(
-                        "instantiating the patch (segments, start function)".into(),
-                        e,
-                    )
-                } else {
-                    link("(instantiation)", format!("{e:#}"))
-                });
-            }
-        };
-        self.instances.push(instance);
-        self.patches.push(PatchInfo {
+        let info = PatchInfo {
             symbols_export: symbols_export.to_string(),
             dylink,
             memory_base,
             table_base,
-        });
-
-        if let Some(ctors) = instance.get_func(&mut self.store, "__wasm_call_ctors") {
-            let ctors = ctors
-                .typed::<(), ()>(&self.store)
-                .map_err(|e| missing_export("__wasm_call_ctors", format!("{e:#}")))?;
-            self.call(&ctors, (), || {
-                "running the patch's __wasm_call_ctors".into()
-            })?;
-        }
+        };
+        // What the start function and constructors make, the patch keeps in
+        // its globals and data for ever.
+        let instance = self.permanently(|runtime| runtime.instantiate(&module, &imports, info))?;
 
         let symbols = instance
             .get_typed_func::<i32, i32>(&mut self.store, symbols_export)
@@ -357,11 +356,52 @@ impl Runtime {
                 signature,
                 result,
             });
+            // The entry's value is printed and its frames are gone; what
+            // later entries use, they reach through vars.
+            self.safe_point()?;
             if threw {
                 break;
             }
         }
         Ok(outcomes)
+    }
+
+    /// Instantiates the patch (applying its segments and running its start
+    /// function) and calls its `__wasm_call_ctors` if it has one.
+    fn instantiate(
+        &mut self,
+        module: &Module,
+        imports: &[Extern],
+        info: PatchInfo,
+    ) -> Result<Instance, HarnessError> {
+        // Instantiation traps like any call.
+        let saved_sp = self.stack_pointer.get(&mut self.store);
+        let instance = match Instance::new(&mut self.store, module, imports) {
+            Ok(instance) => instance,
+            Err(e) => {
+                self.restore_stack_pointer(saved_sp)?;
+                return Err(if e.downcast_ref::<wasmtime::Trap>().is_some() {
+                    trap_error(
+                        "instantiating the patch (segments, start function)".into(),
+                        e,
+                    )
+                } else {
+                    link("(instantiation)", format!("{e:#}"))
+                });
+            }
+        };
+        self.instances.push(instance);
+        self.patches.push(info);
+
+        if let Some(ctors) = instance.get_func(&mut self.store, "__wasm_call_ctors") {
+            let ctors = ctors
+                .typed::<(), ()>(&self.store)
+                .map_err(|e| missing_export("__wasm_call_ctors", format!("{e:#}")))?;
+            self.call(&ctors, (), || {
+                "running the patch's __wasm_call_ctors".into()
+            })?;
+        }
+        Ok(instance)
     }
 
     fn const_i32(&mut self, value: u32, name: &str) -> Result<Global, HarnessError> {

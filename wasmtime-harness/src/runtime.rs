@@ -2,7 +2,8 @@
 //! the host side of its `host.write` import, and the plumbing every call into
 //! wasm goes through (stack-pointer save and restore around traps, a malloc'd
 //! scratch area for arguments, reading pointers and strings back out of
-//! linear memory). Loading patches lives in `loader.rs`.
+//! linear memory), plus the safe points at which it lets the stub's collector
+//! run. Loading patches lives in `loader.rs`.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex, OnceLock};
@@ -55,6 +56,33 @@ pub struct PatchInfo {
     pub table_base: u32,
 }
 
+/// When the runtime lets the main module's collector run at its safe points
+/// (after each registry entry of a load, after each `call_var`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GcPolicy {
+    /// `jank_host_gc_safe_point`: collect once the heap has grown enough.
+    #[default]
+    Paced,
+    /// `jank_host_gc_collect` at every safe point (slow; for tests that
+    /// want every value not reachable from a root freed as soon as possible).
+    EverySafePoint,
+    /// Never collect (to measure what the collector saves).
+    Off,
+}
+
+/// The collector's figures (`jank_gc_stats` in jank_patch_abi.h).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GcStats {
+    pub collections: u32,
+    /// Collectable objects, uncollected garbage included.
+    pub objects: u32,
+    pub permanent_objects: u32,
+    pub freed_last: u32,
+    pub retained: u32,
+    /// Bytes the stub's allocator has handed out and not got back.
+    pub heap_bytes: u32,
+}
+
 /// What the host keeps per store: everything the stub wrote.
 #[derive(Default)]
 pub(crate) struct HostState {
@@ -76,6 +104,19 @@ pub(crate) struct StubFuncs {
     pub make_string_n: TypedFunc<(i32, i32), i32>,
     pub make_keyword: TypedFunc<(i32, i32), i32>,
     pub nil_value: TypedFunc<(), i32>,
+    /// The collector's entry points, when the main module has a collector
+    /// the host drives.
+    pub gc: Option<GcFuncs>,
+}
+
+/// The collector's host entry points (all or none).
+#[derive(Clone)]
+pub(crate) struct GcFuncs {
+    pub permanent_begin: TypedFunc<(), ()>,
+    pub permanent_end: TypedFunc<(), ()>,
+    pub collect: TypedFunc<(), i32>,
+    pub safe_point: TypedFunc<(), i32>,
+    pub stats: TypedFunc<(), i32>,
 }
 
 /// A bump area in stub memory for the strings and arrays the host passes in.
@@ -107,6 +148,7 @@ pub struct Runtime {
     /// live as long as the runtime.
     pub(crate) instances: Vec<Instance>,
     pub(crate) patches: Vec<PatchInfo>,
+    gc_policy: GcPolicy,
 }
 
 /// One engine per process: modules compiled with it can be instantiated in
@@ -299,6 +341,20 @@ impl Runtime {
             make_string_n: typed(&mut store, &instance, "jank_make_string_n")?,
             make_keyword: typed(&mut store, &instance, "jank_make_keyword")?,
             nil_value: typed(&mut store, &instance, "jank_nil_value")?,
+            gc: if instance
+                .get_export(&mut store, "jank_host_gc_collect")
+                .is_some()
+            {
+                Some(GcFuncs {
+                    permanent_begin: typed(&mut store, &instance, "jank_host_permanent_begin")?,
+                    permanent_end: typed(&mut store, &instance, "jank_host_permanent_end")?,
+                    collect: typed(&mut store, &instance, "jank_host_gc_collect")?,
+                    safe_point: typed(&mut store, &instance, "jank_host_gc_safe_point")?,
+                    stats: typed(&mut store, &instance, "jank_host_gc_stats")?,
+                })
+            } else {
+                None
+            },
         };
         // Not called by the harness, but part of the host interface a loader
         // may rely on, so a stub without it is rejected here.
@@ -318,6 +374,7 @@ impl Runtime {
             },
             instances: vec![instance],
             patches: Vec::new(),
+            gc_policy: GcPolicy::default(),
         };
         // As an Emscripten main module does at startup (a Rust cdylib usually
         // has none).
@@ -338,7 +395,19 @@ impl Runtime {
 
     /// Calls `name` in namespace `ns` (through `jank_var_intern` and
     /// `jank_call`) with `args` boxed by the stub, and prints the result.
+    /// Once it is printed, nothing of the call is live: a safe point.
     pub fn call_var(&mut self, ns: &str, name: &str, args: &[Arg]) -> Result<Value, HarnessError> {
+        let outcome = self.call_var_then_print(ns, name, args);
+        self.safe_point()?;
+        outcome
+    }
+
+    fn call_var_then_print(
+        &mut self,
+        ns: &str,
+        name: &str,
+        args: &[Arg],
+    ) -> Result<Value, HarnessError> {
         self.scratch_reset();
         let ns_ptr = self.scratch_c_string(ns)?;
         let name_ptr = self.scratch_c_string(name)?;
@@ -365,6 +434,92 @@ impl Runtime {
         Ok(Value {
             printed: self.pr_str(result)?,
         })
+    }
+
+    /// How the runtime lets the collector run from now on.
+    pub fn set_gc_policy(&mut self, policy: GcPolicy) {
+        self.gc_policy = policy;
+    }
+
+    /// Whether the main module has a collector the host drives.
+    pub fn has_collector(&self) -> bool {
+        self.funcs.gc.is_some()
+    }
+
+    /// Collects now (whatever the policy), returning how many objects were
+    /// freed; None when the main module has no collector.
+    pub fn collect_garbage(&mut self) -> Result<Option<u32>, HarnessError> {
+        let Some(gc) = self.funcs.gc.clone() else {
+            return Ok(None);
+        };
+        let freed = self.call(&gc.collect, (), || "collecting garbage".into())?;
+        u32::try_from(freed).map(Some).map_err(|_| {
+            HarnessError::Protocol(
+                "jank_host_gc_collect refused to collect between host calls".into(),
+            )
+        })
+    }
+
+    /// The collector's figures; None when the main module has no collector.
+    pub fn gc_stats(&mut self) -> Result<Option<GcStats>, HarnessError> {
+        let Some(gc) = self.funcs.gc.clone() else {
+            return Ok(None);
+        };
+        let at = self.call(&gc.stats, (), || "reading the collector's figures".into())?;
+        let mut fields = [0u32; 6];
+        for (index, field) in fields.iter_mut().enumerate() {
+            *field = self.read_u32(at as u32 + 4 * index as u32, "jank_gc_stats")?;
+        }
+        let [collections, objects, permanent_objects, freed_last, retained, heap_bytes] = fields;
+        Ok(Some(GcStats {
+            collections,
+            objects,
+            permanent_objects,
+            freed_last,
+            retained,
+            heap_bytes,
+        }))
+    }
+
+    /// The size of the stub's linear memory in bytes (it only grows).
+    pub fn memory_bytes(&self) -> u64 {
+        self.memory.data_size(&self.store) as u64
+    }
+
+    /// A safe point: no patch or runtime frame is live. Lets the collector
+    /// run as the policy says; a refusal (possible only after a trap cut a
+    /// call short) leaves the garbage for a later safe point.
+    pub(crate) fn safe_point(&mut self) -> Result<(), HarnessError> {
+        let Some(gc) = self.funcs.gc.clone() else {
+            return Ok(());
+        };
+        let entry = match self.gc_policy {
+            GcPolicy::Paced => gc.safe_point,
+            GcPolicy::EverySafePoint => gc.collect,
+            GcPolicy::Off => return Ok(()),
+        };
+        self.call(&entry, (), || "collecting garbage at a safe point".into())?;
+        Ok(())
+    }
+
+    /// Runs `load` (instantiating a patch, running its constructors) in a
+    /// permanent bracket: the patch keeps the constants its start function
+    /// makes in wasm globals, where the collector cannot see them.
+    pub(crate) fn permanently<T>(
+        &mut self,
+        load: impl FnOnce(&mut Self) -> Result<T, HarnessError>,
+    ) -> Result<T, HarnessError> {
+        let Some(gc) = self.funcs.gc.clone() else {
+            return load(self);
+        };
+        self.call(&gc.permanent_begin, (), || {
+            "opening a permanent bracket".into()
+        })?;
+        let loaded = load(self);
+        self.call(&gc.permanent_end, (), || {
+            "closing a permanent bracket".into()
+        })?;
+        loaded
     }
 
     /// Everything the stub wrote to stdout since the last call.

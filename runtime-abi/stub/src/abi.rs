@@ -1,6 +1,6 @@
 //! The exports: every `JANK_HELPER` of jank_patch_abi.h with exactly its wasm
 //! signature, and the `JANK_HOST` interface (`malloc`, the registry entry
-//! point, printing for the host). Errors become the pending exception plus a
+//! point, printing for the host, the collector's entry points). Errors become the pending exception plus a
 //! NULL return here, at the boundary, and nowhere else.
 
 use std::alloc::Layout;
@@ -15,6 +15,7 @@ use crate::error::{
     take_pending, R,
 };
 use crate::function::{call, patch_fn, wrapper_fn, FnDesc, Function, MAX_PARAMS};
+use crate::gc;
 use crate::object::{
     boolean, character, double, int, keyword, nil, string, symbol, truthy, Obj, Object,
 };
@@ -558,6 +559,75 @@ pub unsafe extern "C" fn jank_host_pr_str(v: Option<Obj>, length: *mut i32) -> *
 #[no_mangle]
 pub unsafe extern "C" fn jank_host_str(v: Option<Obj>, length: *mut i32) -> *const u8 {
     host_text(value(v).and_then(str_of), length)
+}
+
+// ---- host interface: the collector ----
+
+/// Objects made from now until `jank_host_permanent_end` are never collected.
+#[no_mangle]
+pub extern "C" fn jank_host_permanent_begin() {
+    gc::permanent_begin();
+}
+
+#[no_mangle]
+pub extern "C" fn jank_host_permanent_end() {
+    gc::permanent_end();
+}
+
+/// The count a collection returns to the host: objects freed, or -1 when it
+/// was refused.
+fn collection_count(outcome: Result<Option<u32>, gc::Refusal>) -> i32 {
+    match outcome {
+        Ok(freed) => freed.map_or(0, |n| i32::try_from(n).unwrap_or(i32::MAX)),
+        Err(_) => -1,
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn jank_host_gc_collect() -> i32 {
+    collection_count(gc::collect().map(Some))
+}
+
+#[no_mangle]
+pub extern "C" fn jank_host_gc_safe_point() -> i32 {
+    collection_count(gc::safe_point())
+}
+
+#[no_mangle]
+pub extern "C" fn jank_host_retain(v: Option<Obj>) -> Option<Obj> {
+    if let Some(value) = v {
+        gc::retain(value);
+    }
+    v
+}
+
+#[no_mangle]
+pub extern "C" fn jank_host_release(v: Option<Obj>) {
+    if let Some(value) = v {
+        gc::release(value);
+    }
+}
+
+thread_local! {
+    static HOST_STATS: std::cell::Cell<gc::GcStats> = const {
+        std::cell::Cell::new(gc::GcStats {
+            collections: 0,
+            objects: 0,
+            permanent_objects: 0,
+            freed_last: 0,
+            retained: 0,
+            heap_bytes: 0,
+        })
+    };
+}
+
+/// The collector's figures, in a buffer valid until the next call.
+#[no_mangle]
+pub extern "C" fn jank_host_gc_stats() -> *const gc::GcStats {
+    HOST_STATS.with(|slot| {
+        slot.set(gc::stats());
+        slot.as_ptr().cast_const()
+    })
 }
 
 #[cfg(test)]

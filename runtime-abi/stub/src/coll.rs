@@ -265,6 +265,15 @@ impl Map {
         }
     }
 
+    /// Calls `visit` with every entry, in no particular order and without
+    /// copying them (the collector traces maps with it).
+    pub fn for_each_entry(&self, mut visit: impl FnMut(Obj, Obj)) {
+        match self {
+            Map::Array(entries) => entries.iter().for_each(|&(k, v)| visit(k, v)),
+            Map::Hash(table) => table.iter().for_each(|&(k, v)| visit(k, v)),
+        }
+    }
+
     /// An empty map of the same kind (`(empty m)`).
     pub fn emptied(&self) -> Map {
         match self {

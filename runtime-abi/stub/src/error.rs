@@ -115,6 +115,11 @@ pub fn set_pending(thrown: Thrown) {
     PENDING.with(|slot| slot.set(Some(thrown.0)));
 }
 
+/// The pending exception, left pending (a root of the collector).
+pub fn pending() -> Option<Obj> {
+    PENDING.with(Cell::get)
+}
+
 /// Takes the pending exception, clearing the slot.
 pub fn take_pending() -> Option<Obj> {
     PENDING.with(Cell::take)

@@ -18,7 +18,7 @@ pub fn write(fd: i32, text: &str) {
     }
     let len = i32::try_from(text.len()).unwrap_or(i32::MAX);
     // SAFETY: the host reads len bytes at ptr during the call.
-    unsafe { host_write(fd, text.as_ptr(), len) }
+    crate::gc::host_callback(|| unsafe { host_write(fd, text.as_ptr(), len) })
 }
 
 #[cfg(all(not(target_arch = "wasm32"), test))]

@@ -1,8 +1,9 @@
 //! The value model: every jank value is an [`Obj`], a never-null pointer to a
-//! heap [`Object`]. All objects are made by [`alloc`] (the one place a future
-//! mark-sweep collector registers them); nil, true, false and the empty list
-//! are static singletons and keywords are interned, so `identical?` holds for
-//! them.
+//! heap [`Object`] inside the collector's [`GcBox`]. All objects are made by
+//! [`alloc`], which registers them with the collector ([`crate::gc`]); nil,
+//! true, false and the empty list are static singletons and keywords are
+//! interned (weakly: the collector drops unreachable ones), so `identical?`
+//! holds for them.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -13,14 +14,27 @@ use std::rc::Rc;
 use crate::coll::{Map, Set, Vector};
 use crate::error::Exception;
 use crate::function::Function;
+use crate::gc::{self, GcBox};
 use crate::seq::{LazySeq, Range};
 
-/// A jank value: a pointer to an [`Object`], an i32 in wasm32.
+/// A jank value: a pointer to an object's [`GcBox`], an i32 in wasm32.
 #[derive(Clone, Copy)]
 #[repr(transparent)]
-pub struct Obj(NonNull<Object>);
+pub struct Obj(NonNull<GcBox>);
 
 impl Obj {
+    pub(crate) fn from_cell(cell: NonNull<GcBox>) -> Obj {
+        Obj(cell)
+    }
+
+    /// The object's cell, mark included.
+    pub(crate) fn cell(&self) -> &GcBox {
+        // SAFETY: every Obj comes from `alloc` or is a static singleton, and
+        // the collector frees an object only when nothing reachable refers to
+        // it (see `crate::gc`), so a live Obj's cell is allocated.
+        unsafe { self.0.as_ref() }
+    }
+
     /// The object's address, for identity hashes and printing.
     pub fn addr(self) -> usize {
         self.0.as_ptr() as usize
@@ -36,9 +50,10 @@ impl Deref for Obj {
     type Target = Object;
 
     fn deref(&self) -> &Object {
-        // SAFETY: every Obj comes from `alloc` (never freed) or a static
-        // singleton, so the pointee lives as long as the program.
-        unsafe { self.0.as_ref() }
+        let cell = self.cell();
+        #[cfg(test)]
+        assert!(!cell.is_tombstone(), "use of a collected object");
+        &cell.object
     }
 }
 
@@ -135,26 +150,34 @@ pub enum Object {
     Exception(Box<Exception>),
 }
 
-// Objects stay small in wasm32: the big payloads are boxed.
+// Objects stay small in wasm32: the big payloads are boxed, and a cell is
+// the object plus an aligned mark.
 #[cfg(target_arch = "wasm32")]
 const _: () = assert!(std::mem::size_of::<Object>() <= 24);
+#[cfg(target_arch = "wasm32")]
+const _: () = assert!(std::mem::size_of::<GcBox>() <= 32);
 
 /// Makes an object. Every object of the runtime is made here.
 pub fn alloc(object: Object) -> Obj {
-    Obj(NonNull::from(Box::leak(Box::new(object))))
+    gc::register(object)
+}
+
+/// Makes an object the collector never frees.
+pub fn alloc_permanent(object: Object) -> Obj {
+    gc::permanently(|| gc::register(object))
 }
 
 /// A singleton that never changes, so sharing it is sound.
-struct Immutable(Object);
+struct Immutable(GcBox);
 
 // SAFETY: only Nil, Bool and EmptyList are stored, which have no interior
-// mutability; the runtime never writes through an Obj.
+// mutability, and their mark is IMMORTAL, which the collector never writes.
 unsafe impl Sync for Immutable {}
 
-static NIL: Immutable = Immutable(Object::Nil);
-static TRUE: Immutable = Immutable(Object::Bool(true));
-static FALSE: Immutable = Immutable(Object::Bool(false));
-static EMPTY_LIST: Immutable = Immutable(Object::EmptyList);
+static NIL: Immutable = Immutable(GcBox::immortal(Object::Nil));
+static TRUE: Immutable = Immutable(GcBox::immortal(Object::Bool(true)));
+static FALSE: Immutable = Immutable(GcBox::immortal(Object::Bool(false)));
+static EMPTY_LIST: Immutable = Immutable(GcBox::immortal(Object::EmptyList));
 
 fn singleton(value: &'static Immutable) -> Obj {
     Obj(NonNull::from(&value.0))
@@ -174,7 +197,7 @@ pub fn empty_list() -> Obj {
 
 thread_local! {
     /// -128..=127, shared like Java's Long cache (so `(identical? 1 1)` holds).
-    static SMALL_INTS: Vec<Obj> = (-128..128).map(|i| alloc(Object::Int(i))).collect();
+    static SMALL_INTS: Vec<Obj> = (-128..128).map(|i| alloc_permanent(Object::Int(i))).collect();
 }
 
 pub fn int(value: i64) -> Obj {
@@ -218,6 +241,15 @@ pub fn keyword(ns: Option<&str>, name: &str) -> Obj {
             .borrow_mut()
             .entry(key)
             .or_insert_with(|| alloc(Object::Keyword(named(ns, name))))
+    })
+}
+
+/// Drops the interned keywords `keep` rejects (the collector's weak table);
+/// fails when the table is in use.
+pub(crate) fn forget_keywords(keep: impl Fn(Obj) -> bool) -> Result<(), std::cell::BorrowMutError> {
+    KEYWORDS.with(|table| {
+        table.try_borrow_mut()?.retain(|_, keyword| keep(*keyword));
+        Ok(())
     })
 }
 

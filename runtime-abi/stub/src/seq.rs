@@ -3,7 +3,7 @@
 //! (finite and infinite), and [`SeqIter`], which walks any seqable without
 //! realizing more than it yields.
 
-use std::cell::RefCell;
+use std::cell::{BorrowError, RefCell};
 use std::rc::Rc;
 
 use crate::error::{illegal_argument, R};
@@ -72,6 +72,19 @@ impl LazySeq {
             LazyState::Realized(s) => Ok(*s),
             _ => unreachable!("seq() leaves the lazy seq realized"),
         }
+    }
+
+    /// Calls `visit` with what the lazy seq holds: its thunk's fn or captured
+    /// values, its value, or its realized seq. Fails when the state is
+    /// borrowed (a realization is running).
+    pub(crate) fn trace(&self, visit: &mut dyn FnMut(Obj)) -> Result<(), BorrowError> {
+        match &*self.state.try_borrow()? {
+            LazyState::Unrealized(Thunk::Fn(f)) => visit(*f),
+            LazyState::Unrealized(Thunk::Native(_, data)) => data.iter().for_each(|v| visit(*v)),
+            LazyState::Value(v) => visit(*v),
+            LazyState::Realized(s) => s.iter().for_each(|v| visit(*v)),
+        }
+        Ok(())
     }
 
     pub fn is_realized(&self) -> bool {

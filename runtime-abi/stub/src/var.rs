@@ -2,12 +2,14 @@
 //! use of the table installing the native clojure.core, clojure.set,
 //! clojure.string and jank.runtime vars (wasm32-unknown-unknown has no
 //! constructors, so every entry point that reaches a var goes through here).
+//! Vars are never removed, so they are permanent objects: the collector's
+//! roots.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use crate::error::{illegal_state, R};
-use crate::object::{alloc, Obj, Object, Var};
+use crate::object::{alloc_permanent, Obj, Object, Var};
 
 /// Every var by (namespace, name).
 type VarTable = HashMap<(Box<str>, Box<str>), Obj>;
@@ -19,7 +21,8 @@ thread_local! {
 
 fn ensure_runtime() {
     if !INSTALLED.with(|installed| installed.replace(true)) {
-        crate::core::install();
+        // The native library lives as long as its vars.
+        crate::gc::permanently(crate::core::install);
     }
 }
 
@@ -30,7 +33,7 @@ pub(crate) fn intern_raw(ns: &str, name: &str) -> Obj {
             .borrow_mut()
             .entry((ns.into(), name.into()))
             .or_insert_with(|| {
-                alloc(Object::Var(Var {
+                alloc_permanent(Object::Var(Var {
                     ns: ns.into(),
                     name: name.into(),
                     root: Cell::new(None),

@@ -3,6 +3,7 @@
 //! exception protocol, laziness, and runtime_vars.txt staying exact.
 
 mod abi;
+mod gc;
 mod reader;
 
 use crate::error::Thrown;
@@ -55,6 +56,9 @@ fn clojure_cases_print_what_clojure_prints() {
                 "{source}\n  expected {expected:?}\n  actual   {actual:?}"
             ));
         }
+        // A safe point: nothing of the case is referenced any more, and what
+        // the runtime itself holds (vars, natives, keywords) must survive.
+        crate::gc::collect().expect("between cases is a safe point");
     }
     assert!(
         failures.is_empty(),

@@ -1,0 +1,523 @@
+//! The collector: a non-moving mark-sweep collector that the host runs at
+//! safe points, plus the allocator statistics it paces itself by.
+//!
+//! Why tracing and not reference counting: an [`Obj`] is a plain `Copy`
+//! pointer, held as such by every collection, seq, closure environment and
+//! patch (patches keep values in wasm locals, on the shadow stack and in
+//! their own globals, none of which could maintain counts), and the object
+//! graph has cycles (`letfn` closures capture each other, an atom can hold a
+//! fn that reaches the atom). So objects are registered when made and freed
+//! only by tracing from roots.
+//!
+//! When it runs: only when the host asks (`jank_host_gc_collect`, or
+//! `jank_host_gc_safe_point`, which collects once the heap has grown enough),
+//! and only at a safe point: between host-initiated calls, when no patch
+//! frame and no runtime frame is live, so no value sits in a wasm local, on
+//! the shadow stack or in a Rust local. The runtime never collects on its own.
+//! A request inside a `host.write` callback (the one way the host regains
+//! control while the runtime runs) or inside a permanent bracket is refused,
+//! and so is one that finds an object's state borrowed (a trap left it so):
+//! a leak is always preferred to a use-after-free.
+//!
+//! Roots at a safe point:
+//! - permanent objects: everything made between `jank_host_permanent_begin`
+//!   and `_end` (the host brackets a patch's instantiation and constructors,
+//!   since a patch keeps its constants and var handles in wasm globals the
+//!   collector cannot see), every var (vars are never removed), the native
+//!   library installed with the var table, and the small-integer cache;
+//! - the pending exception;
+//! - values the host retained with `jank_host_retain`.
+//!
+//! Everything reachable from a root is kept: var roots, atom values, watches
+//! and validators, closure environments, lazy seqs' thunks and realized
+//! values, delays, collections' items, exceptions' messages, data and causes.
+//! Interned keywords are weak: an unreachable keyword leaves the intern table
+//! (nothing can compare it for identity any more), so making keywords at run
+//! time does not grow the heap for ever.
+//!
+//! Marks are collection numbers, so no pass clears them; static singletons
+//! carry [`IMMORTAL`] and are never written. In test builds freed objects
+//! become tombstones that stay allocated, and touching one panics, so the
+//! unit tests catch any use after free.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::function::Function;
+use crate::object::{DelayState, Obj, Object};
+
+/// The mark of a static singleton: never collected, never written.
+pub(crate) const IMMORTAL: u32 = u32::MAX;
+/// The mark of a freed object kept as a tombstone (test builds).
+#[cfg(test)]
+pub(crate) const TOMBSTONE: u32 = u32::MAX - 1;
+/// Marks count up to here before they start again from 1.
+const LAST_EPOCH: u32 = u32::MAX - 2;
+
+/// Heap growth since the last collection below which
+/// `jank_host_gc_safe_point` does not collect (it also waits for the heap to
+/// double, so collection work stays proportional to allocation).
+pub const MIN_GROWTH_BYTES: usize = 1 << 20;
+
+/// Registry entries kept in reserve when a sweep shrinks the registry.
+const REGISTRY_SLACK: usize = 4096;
+
+/// A heap cell: the collector's mark, then the object.
+#[repr(C)]
+pub struct GcBox {
+    mark: Cell<u32>,
+    pub(crate) object: Object,
+}
+
+impl GcBox {
+    /// A cell for a static singleton.
+    pub(crate) const fn immortal(object: Object) -> GcBox {
+        GcBox {
+            mark: Cell::new(IMMORTAL),
+            object,
+        }
+    }
+
+    /// True for a freed object (test builds keep them as tombstones).
+    #[cfg(test)]
+    pub(crate) fn is_tombstone(&self) -> bool {
+        self.mark.get() == TOMBSTONE
+    }
+}
+
+/// Why a collection did not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Inside a permanent bracket or a `host.write` callback: runtime or
+    /// patch frames are live.
+    NotASafePoint,
+    /// Some object's state (or a runtime table) is borrowed, which only
+    /// happens when a trap cut a call short.
+    InUse,
+}
+
+/// What `jank_host_gc_stats` reports (`jank_gc_stats` in the header).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GcStats {
+    /// Collections completed.
+    pub collections: u32,
+    /// Collectable objects now, garbage not yet collected included.
+    pub objects: u32,
+    /// Permanent objects.
+    pub permanent_objects: u32,
+    /// Objects the last collection freed.
+    pub freed_last: u32,
+    /// Distinct values the host has retained.
+    pub retained: u32,
+    /// Bytes the runtime's allocator has handed out and not got back.
+    pub heap_bytes: u32,
+}
+
+/// Every object the collector knows.
+struct Heap {
+    /// Collectable objects.
+    objects: Vec<NonNull<GcBox>>,
+    /// Objects that live for ever; roots of every collection.
+    permanent: Vec<Obj>,
+    /// The mark of the latest collection.
+    epoch: u32,
+    collections: u32,
+    freed_last: u32,
+    /// `heap_bytes()` right after the latest collection.
+    bytes_after_collection: usize,
+}
+
+thread_local! {
+    static HEAP: RefCell<Heap> = const {
+        RefCell::new(Heap {
+            objects: Vec::new(),
+            permanent: Vec::new(),
+            epoch: 0,
+            collections: 0,
+            freed_last: 0,
+            bytes_after_collection: 0,
+        })
+    };
+    /// Open permanent brackets.
+    static PERMANENT_DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// Open `host.write` calls.
+    static HOST_CALLBACK_DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// Values the host retained, by address, with their retain counts.
+    static RETAINED: RefCell<HashMap<usize, (Obj, u32)>> = RefCell::new(HashMap::new());
+}
+
+/// Registers a new object: permanent inside a permanent bracket, else
+/// collectable.
+pub(crate) fn register(object: Object) -> Obj {
+    let cell = NonNull::from(Box::leak(Box::new(GcBox {
+        mark: Cell::new(0),
+        object,
+    })));
+    let value = Obj::from_cell(cell);
+    let permanent = PERMANENT_DEPTH.with(Cell::get) > 0;
+    HEAP.with(|heap| {
+        let mut heap = heap.borrow_mut();
+        if permanent {
+            heap.permanent.push(value);
+        } else {
+            heap.objects.push(cell);
+        }
+    });
+    value
+}
+
+/// Starts a permanent bracket: objects made until the matching
+/// [`permanent_end`] are never collected. Brackets nest.
+pub fn permanent_begin() {
+    PERMANENT_DEPTH.with(|depth| depth.set(depth.get().saturating_add(1)));
+}
+
+/// Ends a permanent bracket (does nothing when none is open).
+pub fn permanent_end() {
+    PERMANENT_DEPTH.with(|depth| depth.set(depth.get().saturating_sub(1)));
+}
+
+/// Runs `make` in a permanent bracket.
+pub fn permanently<T>(make: impl FnOnce() -> T) -> T {
+    permanent_begin();
+    let made = make();
+    permanent_end();
+    made
+}
+
+/// Runs `call`, which hands control to the host (`host.write`); the host
+/// cannot collect until it returns.
+pub fn host_callback<T>(call: impl FnOnce() -> T) -> T {
+    HOST_CALLBACK_DEPTH.with(|depth| depth.set(depth.get().saturating_add(1)));
+    let result = call();
+    HOST_CALLBACK_DEPTH.with(|depth| depth.set(depth.get().saturating_sub(1)));
+    result
+}
+
+/// Keeps `value` alive across safe points until a matching [`release`].
+pub fn retain(value: Obj) {
+    RETAINED.with(|retained| {
+        retained
+            .borrow_mut()
+            .entry(value.addr())
+            .or_insert((value, 0))
+            .1 += 1;
+    });
+}
+
+/// Undoes one [`retain`] of `value`; a value never retained is ignored.
+pub fn release(value: Obj) {
+    RETAINED.with(|retained| {
+        let mut retained = retained.borrow_mut();
+        if let Some((_, count)) = retained.get_mut(&value.addr()) {
+            *count -= 1;
+            if *count == 0 {
+                retained.remove(&value.addr());
+            }
+        }
+    });
+}
+
+/// Collects now: frees every collectable object no root reaches, and
+/// returns how many it freed.
+pub fn collect() -> Result<u32, Refusal> {
+    if PERMANENT_DEPTH.with(Cell::get) > 0 || HOST_CALLBACK_DEPTH.with(Cell::get) > 0 {
+        return Err(Refusal::NotASafePoint);
+    }
+    HEAP.with(|heap| {
+        let mut heap = heap.try_borrow_mut().map_err(|_| Refusal::InUse)?;
+        let epoch = heap.next_epoch();
+        let mut marker = Marker {
+            epoch,
+            stack: Vec::new(),
+        };
+        for root in &heap.permanent {
+            marker.mark(*root);
+        }
+        if let Some(pending) = crate::error::pending() {
+            marker.mark(pending);
+        }
+        RETAINED.with(|retained| {
+            let retained = retained.try_borrow().map_err(|_| Refusal::InUse)?;
+            for (value, _) in retained.values() {
+                marker.mark(*value);
+            }
+            Ok(())
+        })?;
+        marker.drain()?;
+        crate::object::forget_keywords(|keyword| is_marked(keyword, epoch))
+            .map_err(|_| Refusal::InUse)?;
+
+        let before = heap.objects.len();
+        heap.objects.retain(|cell| {
+            // SAFETY: every registered cell stays allocated until this sweep
+            // frees it, and nothing refers to an unmarked object.
+            let live = unsafe { cell.as_ref() }.mark.get() == epoch;
+            if !live {
+                // SAFETY: unmarked means unreachable from every root, and at a
+                // safe point nothing else holds the pointer.
+                unsafe { free(*cell) };
+            }
+            live
+        });
+        // After a burst of garbage, give the registry's room back too.
+        let kept = heap.objects.len();
+        if heap.objects.capacity() > 4 * kept.max(REGISTRY_SLACK) {
+            heap.objects.shrink_to(2 * kept.max(REGISTRY_SLACK));
+        }
+        let freed = (before - kept) as u32;
+        heap.collections = heap.collections.wrapping_add(1);
+        heap.freed_last = freed;
+        heap.bytes_after_collection = heap_bytes();
+        Ok(freed)
+    })
+}
+
+/// Collects when the heap has grown by at least its size after the last
+/// collection (and by [`MIN_GROWTH_BYTES`]) since then; Ok(None) when it
+/// did not need to.
+pub fn safe_point() -> Result<Option<u32>, Refusal> {
+    let floor = HEAP.with(|heap| heap.try_borrow().map(|h| h.bytes_after_collection));
+    let floor = floor.map_err(|_| Refusal::InUse)?;
+    if heap_bytes().saturating_sub(floor) < floor.max(MIN_GROWTH_BYTES) {
+        return Ok(None);
+    }
+    collect().map(Some)
+}
+
+/// The collector's figures now.
+pub fn stats() -> GcStats {
+    let saturate = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let (objects, permanent_objects, collections, freed_last) = HEAP.with(|heap| {
+        heap.try_borrow().map_or((0, 0, 0, 0), |h| {
+            (
+                h.objects.len(),
+                h.permanent.len(),
+                h.collections,
+                h.freed_last,
+            )
+        })
+    });
+    GcStats {
+        collections,
+        objects: saturate(objects),
+        permanent_objects: saturate(permanent_objects),
+        freed_last,
+        retained: saturate(RETAINED.with(|r| r.try_borrow().map_or(0, |r| r.len()))),
+        heap_bytes: saturate(heap_bytes()),
+    }
+}
+
+impl Heap {
+    /// A fresh mark; when marks run out, every object's mark restarts at 0.
+    fn next_epoch(&mut self) -> u32 {
+        if self.epoch >= LAST_EPOCH {
+            for cell in &self.objects {
+                // SAFETY: registered cells stay allocated until swept.
+                unsafe { cell.as_ref() }.mark.set(0);
+            }
+            for value in &self.permanent {
+                value.cell().mark.set(0);
+            }
+            self.epoch = 0;
+        }
+        self.epoch += 1;
+        self.epoch
+    }
+}
+
+fn is_marked(value: Obj, epoch: u32) -> bool {
+    let mark = value.cell().mark.get();
+    mark == epoch || mark == IMMORTAL
+}
+
+/// Frees one collectable object.
+///
+/// # Safety
+/// `cell` came from [`register`], is not permanent, and nothing reachable
+/// refers to it.
+#[cfg(not(test))]
+unsafe fn free(cell: NonNull<GcBox>) {
+    drop(Box::from_raw(cell.as_ptr()));
+}
+
+/// Test builds drop the object's contents but keep the cell as a tombstone,
+/// so a later use panics instead of reading reused memory.
+///
+/// # Safety
+/// As in the wasm build: nothing reachable refers to `cell`.
+#[cfg(test)]
+unsafe fn free(cell: NonNull<GcBox>) {
+    let contents = std::ptr::replace(std::ptr::addr_of_mut!((*cell.as_ptr()).object), Object::Nil);
+    drop(contents);
+    (*cell.as_ptr()).mark.set(TOMBSTONE);
+}
+
+/// The mark phase's state: the collection's mark and the objects marked but
+/// not yet traced (an explicit stack, so long lists do not overflow the
+/// wasm call stack).
+struct Marker {
+    epoch: u32,
+    stack: Vec<Obj>,
+}
+
+impl Marker {
+    fn mark(&mut self, value: Obj) {
+        mark_into(self.epoch, &mut self.stack, value);
+    }
+
+    /// Traces until every reachable object is marked.
+    fn drain(&mut self) -> Result<(), Refusal> {
+        while let Some(value) = self.stack.pop() {
+            let (epoch, stack) = (self.epoch, &mut self.stack);
+            trace(&value, &mut |child| mark_into(epoch, stack, child))?;
+        }
+        Ok(())
+    }
+}
+
+fn mark_into(epoch: u32, stack: &mut Vec<Obj>, value: Obj) {
+    let mark = &value.cell().mark;
+    let seen = mark.get();
+    #[cfg(test)]
+    assert!(seen != TOMBSTONE, "a collected object is reachable");
+    if seen == IMMORTAL || seen == epoch {
+        return;
+    }
+    mark.set(epoch);
+    stack.push(value);
+}
+
+/// Calls `visit` with every value `value` refers to directly. The match lists
+/// every kind, so a new kind cannot be added without saying what it holds.
+fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
+    match &**value {
+        Object::Nil
+        | Object::Bool(_)
+        | Object::Int(_)
+        | Object::BigInt(_)
+        | Object::Double(_)
+        | Object::Ratio(..)
+        | Object::Char(_)
+        | Object::Str(_)
+        | Object::Keyword(_)
+        | Object::Symbol(_)
+        | Object::EmptyList
+        | Object::Range(_) => {}
+        Object::List(node) => {
+            visit(node.first);
+            visit(node.rest);
+        }
+        Object::Cons(first, more) => {
+            visit(*first);
+            visit(*more);
+        }
+        Object::Vector(items) => items.0.iter().for_each(|item| visit(*item)),
+        Object::Map(map) => map.for_each_entry(|key, val| {
+            visit(key);
+            visit(val);
+        }),
+        Object::Set(set) => set.0.iter().for_each(|item| visit(*item)),
+        Object::VecSeq(coll, _) | Object::StrSeq(coll, _) => visit(*coll),
+        Object::ArraySeq(items, _) => items.iter().for_each(|item| visit(*item)),
+        Object::Lazy(lazy) => lazy.trace(visit).map_err(|_| Refusal::InUse)?,
+        Object::Fn(function) => match &**function {
+            Function::Native { data, .. } => data.iter().for_each(|item| visit(*item)),
+            Function::Patch { env, .. } => env.iter().for_each(|slot| visit(slot.get())),
+            Function::Wrapper { .. } => {}
+        },
+        Object::Var(var) => var.root.get().into_iter().for_each(&mut *visit),
+        Object::Atom(atom) => {
+            visit(atom.value.get());
+            visit(atom.watches.get());
+            visit(atom.validator.get());
+        }
+        Object::Volatile(cell) => visit(cell.get()),
+        Object::Transient(cell) => cell.get().into_iter().for_each(&mut *visit),
+        Object::Reduced(inner) => visit(*inner),
+        Object::Delay(state) => match &*state.try_borrow().map_err(|_| Refusal::InUse)? {
+            DelayState::Pending(v) | DelayState::Done(v) | DelayState::Failed(v) => visit(*v),
+        },
+        Object::Exception(exception) => {
+            visit(exception.message);
+            exception.data.into_iter().for_each(&mut *visit);
+            visit(exception.cause);
+        }
+    }
+    Ok(())
+}
+
+/// Bytes handed out by the allocator and not yet given back.
+pub fn heap_bytes() -> usize {
+    HEAP_BYTES.load(Ordering::Relaxed)
+}
+
+static HEAP_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+/// The system allocator (dlmalloc in wasm), counting the bytes in use.
+pub struct CountingAllocator;
+
+// SAFETY: every call is forwarded unchanged to `System`; only the counter is added.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let block = System.alloc(layout);
+        if !block.is_null() {
+            HEAP_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        block
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let block = System.alloc_zeroed(layout);
+        if !block.is_null() {
+            HEAP_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        block
+    }
+
+    unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
+        System.dealloc(block, layout);
+        HEAP_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let moved = System.realloc(block, layout, new_size);
+        if !moved.is_null() {
+            HEAP_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+            HEAP_BYTES.fetch_add(new_size, Ordering::Relaxed);
+        }
+        moved
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coll::vector_obj;
+    use crate::object::{int, string};
+
+    #[test]
+    fn marks_restart_when_collection_numbers_run_out() {
+        let kept = vector_obj([string("kept"), int(1000)]);
+        retain(kept);
+        HEAP.with(|heap| heap.borrow_mut().epoch = LAST_EPOCH - 1);
+        let garbage = string("garbage");
+        for _ in 0..3 {
+            collect().expect("a safe point");
+        }
+        assert_eq!(HEAP.with(|heap| heap.borrow().epoch), 2);
+        assert!(garbage.cell().is_tombstone());
+        assert!(!kept.cell().is_tombstone());
+        let Object::Vector(items) = &*kept else {
+            panic!("a vector")
+        };
+        assert_eq!(items.0[0].as_str(), Some("kept"));
+    }
+}

@@ -1,0 +1,194 @@
+//! The collector at safe points: what it frees (tombstones prove it), what
+//! it keeps (values read back after the collection and after the freed memory
+//! is reused), and when it refuses to run.
+
+use crate::error::{set_pending, take_pending, Thrown};
+use crate::gc::{self, Refusal};
+use crate::object::{keyword, Obj, Object};
+use crate::print::pr_str;
+use crate::tests::reader::eval_source;
+use crate::var;
+
+fn eval(source: &str) -> Obj {
+    eval_source(source)
+        .ok()
+        .unwrap_or_else(|| panic!("{source} evaluates"))
+}
+
+fn printed(value: Obj) -> String {
+    pr_str(value).ok().expect("prints")
+}
+
+/// Binds `gc-test/name` to `value`, which makes it reachable.
+fn root(name: &str, value: Obj) -> Obj {
+    let v = var::intern("gc-test", name);
+    var::bind_root(v, value);
+    v
+}
+
+fn collect() -> u32 {
+    gc::collect().expect("a safe point")
+}
+
+fn is_freed(value: Obj) -> bool {
+    value.cell().is_tombstone()
+}
+
+/// Collects, then fills the freed memory with new objects, so a kept value
+/// that pointed into it would print wrong (or hit a tombstone).
+fn collect_and_churn() {
+    collect();
+    eval("(doall (map (fn [i] [i (str i) {:i i}]) (range 500)))");
+}
+
+#[test]
+fn unreachable_values_are_freed_and_reachable_ones_survive() {
+    let kept = eval("(vec (map inc (range 100)))");
+    root("kept", kept);
+    let garbage = eval("(doall (map str (range 1000)))");
+    let freed = collect();
+    assert!(freed >= 1000, "freed {freed}");
+    assert!(is_freed(garbage));
+    assert!(!is_freed(kept));
+    collect_and_churn();
+    assert_eq!(
+        printed(kept),
+        printed(eval("(vec (range 1 101))")),
+        "the kept vector reads back unchanged"
+    );
+}
+
+#[test]
+fn closures_atoms_lazy_seqs_and_delays_keep_what_they_hold() {
+    let counter = eval("(let [a (atom {:n 1})] (fn [] (swap! a update :n inc)))");
+    root("counter", counter);
+    let unrealized = eval("(let [k (str \"k\" 7)] (lazy-seq (cons k (map inc [1 2]))))");
+    root("unrealized", unrealized);
+    let endless = eval("(iterate (fn [x] (* 2 x)) 1)");
+    root("endless", endless);
+    let pending = eval("(let [v [1 2 3]] (delay (reduce + v)))");
+    root("pending", pending);
+    assert_eq!(
+        printed(
+            crate::seq::first(crate::seq::rest(endless).ok().unwrap())
+                .ok()
+                .unwrap()
+        ),
+        "2"
+    );
+
+    for expected in ["{:n 2}", "{:n 3}", "{:n 4}"] {
+        collect_and_churn();
+        let result = crate::function::call(counter, &[]).ok().expect("calls");
+        assert_eq!(printed(result), expected);
+    }
+    collect_and_churn();
+    assert_eq!(printed(unrealized), "(\"k7\" 2 3)");
+    collect_and_churn();
+    assert_eq!(printed(unrealized), "(\"k7\" 2 3)");
+    let tenth = crate::core::colls::nth(endless, crate::object::int(10), None);
+    assert_eq!(printed(tenth.ok().unwrap()), "1024");
+    collect_and_churn();
+    let forced = crate::function::call(var::find("clojure.core", "force").unwrap(), &[pending]);
+    assert_eq!(printed(forced.ok().unwrap()), "6");
+}
+
+#[test]
+fn cycles_are_collected_when_unreachable_and_kept_when_reachable() {
+    let source = "(let [a (atom nil)] (reset! a (fn [] a)) a)";
+    let lonely = eval(source);
+    let rooted = eval(source);
+    root("cycle", rooted);
+    collect_and_churn();
+    assert!(is_freed(lonely));
+    assert!(!is_freed(rooted));
+    let Object::Atom(atom) = &*rooted else {
+        panic!("an atom")
+    };
+    let inner = crate::function::call(atom.value.get(), &[]).ok().unwrap();
+    assert!(inner.identical(rooted), "the fn still returns its atom");
+}
+
+#[test]
+fn permanent_retained_and_pending_values_are_roots() {
+    gc::permanent_begin();
+    let constant = eval("[:a \"b\" {:c 1.5}]");
+    gc::permanent_end();
+    let retained = eval("(list 1 2 (str \"three\"))");
+    gc::retain(retained);
+    gc::retain(retained);
+    set_pending(Thrown(eval("(ex-info \"pending\" {:k [1 2]})")));
+    collect_and_churn();
+    assert_eq!(printed(constant), "[:a \"b\" {:c 1.5}]");
+    assert_eq!(printed(retained), "(1 2 \"three\")");
+    let exception = take_pending().expect("still pending");
+    let ex_data = var::find("clojure.core", "ex-data").expect("ex-data");
+    let data = crate::function::call(ex_data, &[exception]).ok().unwrap();
+    assert_eq!(printed(data), "{:k [1 2]}");
+
+    gc::release(retained);
+    collect_and_churn();
+    assert!(!is_freed(retained), "retained twice, released once");
+    gc::release(retained);
+    collect();
+    assert!(is_freed(retained));
+    assert!(is_freed(exception), "taken, so no longer a root");
+    assert!(!is_freed(constant));
+}
+
+#[test]
+fn keywords_stay_identical_while_reachable_and_leave_the_table_after() {
+    let reachable = keyword(Some("gc-test"), "kept");
+    root("keyword", eval("{:x 1}"));
+    root("keyword-holder", crate::coll::vector_obj([reachable]));
+    let unreachable = keyword(Some("gc-test"), "dropped");
+    collect_and_churn();
+    assert!(keyword(Some("gc-test"), "kept").identical(reachable));
+    assert!(is_freed(unreachable));
+    let again = keyword(Some("gc-test"), "dropped");
+    assert_eq!(printed(again), ":gc-test/dropped");
+    assert!(again.identical(keyword(Some("gc-test"), "dropped")));
+}
+
+#[test]
+fn collection_is_refused_where_frames_may_be_live() {
+    let garbage = eval("[1 2 3]");
+    gc::permanent_begin();
+    assert_eq!(gc::collect(), Err(Refusal::NotASafePoint));
+    gc::permanent_end();
+    assert_eq!(gc::host_callback(gc::collect), Err(Refusal::NotASafePoint));
+    assert!(!is_freed(garbage));
+
+    let delay = eval("(delay 1)");
+    root("borrowed", delay);
+    let Object::Delay(state) = &*delay else {
+        panic!("a delay")
+    };
+    let borrow = state.borrow_mut();
+    assert_eq!(gc::collect(), Err(Refusal::InUse));
+    assert!(
+        !is_freed(garbage),
+        "nothing is freed by a refused collection"
+    );
+    drop(borrow);
+    collect();
+    assert!(is_freed(garbage));
+}
+
+#[test]
+fn native_library_survives_many_collections() {
+    for round in 0..5 {
+        collect();
+        let value = eval(&format!(
+            "(reduce + (map #(* % %) (filter even? (range {round} 50))))"
+        ));
+        let expected: i64 = (round..50).filter(|n| n % 2 == 0).map(|n| n * n).sum();
+        assert_eq!(printed(value), expected.to_string());
+    }
+    let stats = gc::stats();
+    assert!(stats.collections >= 5);
+    assert!(
+        stats.permanent_objects > 500,
+        "vars and natives are permanent"
+    );
+}
