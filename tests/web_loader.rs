@@ -99,9 +99,13 @@ fn drive(node: &str, workspace: &Workspace, app: Value, steps: Vec<Value>) -> Ve
         "drive.mjs failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let results: Vec<Value> = serde_json::from_slice(&output.stdout).expect("drive.mjs prints JSON");
+    let results: Vec<Value> =
+        serde_json::from_slice(&output.stdout).expect("drive.mjs prints JSON");
     for result in &results {
-        assert!(result.get("jsError").is_none(), "JavaScript error: {result}");
+        assert!(
+            result.get("jsError").is_none(),
+            "JavaScript error: {result}"
+        );
     }
     results
 }
@@ -166,7 +170,10 @@ fn a_closure_made_before_a_reload_keeps_its_code_and_captures() {
     let Some(node) = node() else { return };
     let ws = Workspace::new();
     let first = ws.emit("(defn adder [n] (fn [x] (+ x n))) (def add5 (adder 5))", 1);
-    let second = ws.emit("(defn adder [n] (fn [x] (* x n))) (def times3 (adder 3))", 2);
+    let second = ws.emit(
+        "(defn adder [n] (fn [x] (* x n))) (def times3 (adder 3))",
+        2,
+    );
     let results = drive(
         node,
         &ws,
@@ -314,18 +321,28 @@ fn patch_acks_carry_values_output_and_errors_and_a_failed_load_changes_nothing()
                 {"name": "user", "value": "nil"},
                 {"name": "user", "value": "42"}
             ],
-            "output": "hello\n"
+            "output": "hello\n",
+            "stderr": ""
         })
     );
     let thrown = &results[1];
     assert_eq!(thrown["ok"], false);
-    assert_eq!(thrown["results"][0], json!({"name": "user/a", "value": "#'user/a"}));
+    assert_eq!(
+        thrown["results"][0],
+        json!({"name": "user/a", "value": "#'user/a"})
+    );
     assert_eq!(thrown["results"][1]["name"], "user/boom");
     let printed = thrown["results"][1]["error"].as_str().unwrap();
-    assert!(printed.contains("boom") && printed.contains("{:at 2}"), "{printed}");
+    assert!(
+        printed.contains("boom") && printed.contains("{:at 2}"),
+        "{printed}"
+    );
     assert_eq!(thrown["results"].as_array().unwrap().len(), 2);
     assert!(
-        thrown["error"].as_str().unwrap().starts_with("user/boom: uncaught exception: "),
+        thrown["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("user/boom: uncaught exception: "),
         "{thrown}"
     );
 

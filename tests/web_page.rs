@@ -28,19 +28,21 @@ fn web_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src/serve/web")
 }
 
-/// Serves src/serve/web and /jank_stub.wasm on a free loopback port.
-fn static_server() -> u16 {
+/// Serves the page as `jankwasm serve` lays it out, on a free loopback port:
+/// index.html at /, src/serve/web under /_jankwasm/, with the stub and
+/// config.json (naming the WebSocket server at `ws_port`) beside them.
+fn static_server(ws_port: u16) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind the static server");
     let port = listener.local_addr().expect("its address").port();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || serve_file(stream));
+            std::thread::spawn(move || serve_file(stream, ws_port));
         }
     });
     port
 }
 
-fn serve_file(mut stream: TcpStream) {
+fn serve_file(mut stream: TcpStream, ws_port: u16) {
     let mut request_line = String::new();
     let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
     if reader.read_line(&mut request_line).is_err() {
@@ -53,18 +55,27 @@ fn serve_file(mut stream: TcpStream) {
     }
     let path = request_line.split(' ').nth(1).unwrap_or("/");
     let path = path.split('?').next().unwrap_or("/");
-    let path = if path == "/" { "/index.html" } else { path };
-    let body = if path == "/jank_stub.wasm" {
-        Some(STUB_WASM.to_vec())
-    } else if path.contains("..") {
-        None
+    let path = if path == "/" {
+        "/_jankwasm/index.html"
     } else {
-        std::fs::read(web_root().join(path.trim_start_matches('/'))).ok()
+        path
+    };
+    let body = match path.strip_prefix("/_jankwasm/") {
+        Some("jank_stub.wasm") => Some(STUB_WASM.to_vec()),
+        Some("config.json") => Some(
+            json!({"ws_url": format!("ws://127.0.0.1:{ws_port}/repl"), "ws_port": ws_port,
+                   "stub_url": "/_jankwasm/jank_stub.wasm", "protocol": 1})
+            .to_string()
+            .into_bytes(),
+        ),
+        Some(file) if !file.contains("..") => std::fs::read(web_root().join(file)).ok(),
+        _ => None,
     };
     let content_type = match Path::new(path).extension().and_then(|e| e.to_str()) {
         Some("html") => "text/html; charset=utf-8",
         Some("js") => "text/javascript",
         Some("wasm") => "application/wasm",
+        Some("json") => "application/json",
         _ => "application/octet-stream",
     };
     let response = match body {
@@ -77,7 +88,9 @@ fn serve_file(mut stream: TcpStream) {
             head.extend(body);
             head
         }
-        None => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+        None => {
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec()
+        }
     };
     drop(stream.write_all(&response));
 }
@@ -122,7 +135,9 @@ impl FakeServer {
     }
 
     fn send(&self, message: Value) {
-        self.orders.send(Order::Send(message)).expect("server thread");
+        self.orders
+            .send(Order::Send(message))
+            .expect("server thread");
     }
 
     fn close_connection(&self) {
@@ -154,7 +169,11 @@ impl FakeServer {
 
 /// Serves one connection until the test closes it (true) or the test is
 /// gone (false).
-fn converse(mut socket: WebSocket<TcpStream>, seen: &Sender<Seen>, orders: &Receiver<Order>) -> bool {
+fn converse(
+    mut socket: WebSocket<TcpStream>,
+    seen: &Sender<Seen>,
+    orders: &Receiver<Order>,
+) -> bool {
     socket
         .get_ref()
         .set_read_timeout(Some(Duration::from_millis(10)))
@@ -181,7 +200,8 @@ fn converse(mut socket: WebSocket<TcpStream>, seen: &Sender<Seen>, orders: &Rece
                 let message: Value = serde_json::from_str(&text).expect("the page sends JSON");
                 match message["type"].as_str() {
                     Some("handshake") => {
-                        let ack = json!({"type": "handshake_ack", "server": "fake", "version": "1.0.0"});
+                        let ack =
+                            json!({"type": "handshake_ack", "server": "fake", "version": "1.0.0"});
                         if socket.send(Message::text(ack.to_string())).is_err() {
                             return true;
                         }
@@ -232,7 +252,8 @@ fn patch(source: &str, id: u64) -> Value {
 
 const H1: &str = "#app h1";
 const PLUS: &str = "#app .buttons button:nth-child(2)";
-const BADGE_CONNECTED: &str = "document.getElementById('jank-badge')?.dataset.status === 'connected'";
+const BADGE_CONNECTED: &str =
+    "document.getElementById('jank-badge')?.dataset.status === 'connected'";
 const OVERLAY_TEXT: &str = "(() => { const o = document.getElementById('jank-overlay'); return o && !o.hidden && o.textContent; })()";
 const OVERLAY_HIDDEN: &str = "document.getElementById('jank-overlay')?.hidden === true";
 
@@ -248,16 +269,14 @@ fn the_demo_page_renders_clicks_hot_reloads_shows_errors_and_resyncs_after_a_rec
     let Some(browser) = Browser::launch() else {
         return;
     };
-    let http = static_server();
     let server = FakeServer::start();
-    let page = browser.open(&format!(
-        "http://127.0.0.1:{http}/?ws=ws://127.0.0.1:{}/repl",
-        server.port
-    ));
+    let http = static_server(server.port);
+    let page = browser.open(&format!("http://127.0.0.1:{http}/"));
 
     assert_eq!(
         server.handshake(),
-        json!({"type": "handshake", "client": "jank-wasm-browser", "version": "1.0.0"})
+        json!({"type": "handshake", "client": "jank-wasm-browser", "version": "1.0.0",
+               "last_patch_id": null})
     );
     page.wait_for(BADGE_CONNECTED, WAIT);
     assert!(page.text("#app").contains("Waiting for the app"));
@@ -267,6 +286,7 @@ fn the_demo_page_renders_clicks_hot_reloads_shows_errors_and_resyncs_after_a_rec
     assert_eq!(ack["id"], 1);
     assert_eq!(ack["ok"], true, "{ack}");
     assert_eq!(ack["error"], Value::Null);
+    assert_eq!((&ack["output"], &ack["stderr"]), (&json!(""), &json!("")));
     assert!(ack["load_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{ack}");
     assert_eq!(
         ack["results"],
@@ -291,10 +311,13 @@ fn the_demo_page_renders_clicks_hot_reloads_shows_errors_and_resyncs_after_a_rec
 
     // A compile error from the server shows in the overlay; the page keeps
     // running the old definitions.
-    server.send(json!({"type": "error", "error": "demo/app.jank:10:4: error: unable to resolve symbol: cuont"}));
+    server.send(json!({"type": "error", "kind": "compile",
+                       "error": "demo/app.jank:10:4: error: unable to resolve symbol: cuont"}));
     let overlay = page.wait_for(OVERLAY_TEXT, WAIT);
+    let overlay = overlay.as_str().unwrap();
+    assert!(overlay.contains("Compile error"), "{overlay}");
     assert!(
-        overlay.as_str().unwrap().contains("unable to resolve symbol: cuont"),
+        overlay.contains("unable to resolve symbol: cuont"),
         "{overlay}"
     );
     page.click(PLUS);
@@ -310,7 +333,10 @@ fn the_demo_page_renders_clicks_hot_reloads_shows_errors_and_resyncs_after_a_rec
         "(() => { const t = document.getElementById('jank-overlay').textContent; return t.includes('view broke') && t; })()",
         WAIT,
     );
-    assert!(overlay.as_str().unwrap().contains("{:count 4}"), "{overlay}");
+    assert!(
+        overlay.as_str().unwrap().contains("{:count 4}"),
+        "{overlay}"
+    );
 
     // The next good load clears the overlay.
     server.send(patch(DEMO_APP, 4));
@@ -325,7 +351,7 @@ fn the_demo_page_renders_clicks_hot_reloads_shows_errors_and_resyncs_after_a_rec
         "document.getElementById('jank-badge').dataset.status === 'disconnected'",
         WAIT,
     );
-    server.handshake();
+    assert_eq!(server.handshake()["last_patch_id"], 4);
     page.wait_for(BADGE_CONNECTED, WAIT);
     server.send(patch(&DEMO_APP.replace("\"Count: \"", "\"Again: \""), 5));
     assert_eq!(server.ack()["ok"], true);

@@ -99,8 +99,7 @@ impl Page {
     }
 
     fn try_eval(&self, expression: &str) -> Result<Value, String> {
-        let wrapped =
-            format!("(async () => JSON.stringify(await ({expression}) ?? null))()");
+        let wrapped = format!("(async () => JSON.stringify(await ({expression}) ?? null))()");
         let remote = self
             .tab
             .evaluate(&wrapped, true)

@@ -4,19 +4,22 @@
 //
 // Protocol (JSON text frames on ws://<host>:<ws-port>/repl, compatible with
 // the seed prototype's browser client, plus acknowledgements):
-//   page → server  {"type":"handshake","client":"jank-wasm-browser","version":"1.0.0"}
-//   server → page  {"type":"handshake_ack","server":...,"version":...}
+//   page → server  {"type":"handshake","client":"jank-wasm-browser","version":"1.0.0",
+//                   "last_patch_id":N|null}   (the highest patch id this page has loaded)
+//   server → page  {"type":"handshake_ack","server":...,"version":...,"replay":n}
 //   server → page  {"type":"patch","id":N,"data":<base64 wasm>,
 //                   "symbolName":"jank_patch_symbols_<id>","symbols":[...],"timestamp":ms}
 //   page → server  {"type":"patch_ack","id":N,"ok":bool,"error":string|null,"load_ms":number,
 //                   "results":[{"name":"ns/x","value":"<pr-str>"} | {"name":...,"error":"<printed exception>"}],
-//                   "output":"<what the load printed>"}
-//   server → page  {"type":"error",...}        a compile error: shown in the overlay
+//                   "output":"<stdout of the load>","stderr":"<stderr of the load>"}
+//   server → page  {"type":"error","kind":"compile"|...,"error":"<text>","diagnostics":[...]}
+//                   shown in the overlay
 //   server → page  {"type":"eval_result",...}  logged to the console
-// Patches are loaded one at a time in the order they arrive. After a
-// disconnect the client reconnects with exponential backoff (0.25 s doubling
-// to 5 s) and handshakes again; the server then resends the current
-// definitions.
+// src/serve/protocol.rs is the authoritative description. Patches are loaded
+// one at a time in the order they arrive. After a disconnect the client
+// reconnects with exponential backoff (0.25 s doubling to 5 s) and handshakes
+// again with last_patch_id; the server then resends the definitions the page
+// lacks.
 //
 // Two back-ends, chosen by what the page provides (or forced with
 // <meta name="jank-backend" content="stub|emscripten">):
@@ -30,8 +33,9 @@
 //               jank's registry reports no values, so `results` is empty and
 //               printed output goes to the page's own Module.print.
 //   stub        The demo host, for machines without jank: runtime-abi's stub
-//               main module (fetched from <meta name="jank-stub-url">, default
-//               /jank_stub.wasm) with loader.js linking patches exactly as
+//               main module (from <meta name="jank-stub-url">, else the
+//               server's config.json `stub_url`, else jank_stub.wasm beside
+//               this script) with loader.js linking patches exactly as
 //               wasmtime-harness does; values and exceptions are reported per
 //               registry entry. If the page has an element with
 //               data-jank-app, the app in it is rendered with hiccup.js:
@@ -41,7 +45,10 @@
 // Where the server is: ?ws=<url> in the page's address, else
 // <meta name="jank-ws-url" content="ws://...">, else
 // <meta name="jank-ws-port" content="7888"> on the page's host, else
-// ws://<page host>:7888/repl.
+// `ws_url` from config.json beside this script (the server serves the
+// browser files and /_jankwasm/config.json under /_jankwasm/), else
+// ws://<page host>:7888/repl. A page includes the client with
+// <script type="module" src="/_jankwasm/start.js"></script>.
 
 import { JankRuntime, LoadError } from './loader.js';
 import { AppHost } from './app-host.js';
@@ -86,11 +93,15 @@ export class StubBackend {
         ok: !failed,
         error: failed ? `${failed.name}: uncaught exception: ${failed.error}` : null,
         results,
-        output: this.runtime.takeOutput(),
+        ...this.printed(),
       };
     } catch (error) {
-      return { ok: false, error: error.message, results: [], output: this.runtime.takeOutput() };
+      return { ok: false, error: error.message, results: [], ...this.printed() };
     }
+  }
+
+  printed() {
+    return { output: this.runtime.takeOutput(), stderr: this.runtime.takeStderr() };
   }
 }
 
@@ -114,9 +125,10 @@ export class EmscriptenBackend {
         error: status === 0 ? null : `jank_hot_reload_load_patch(${path}, ${symbolName}) returned ${status}`,
         results: [],
         output: '',
+        stderr: '',
       };
     } catch (error) {
-      return { ok: false, error: error.message, results: [], output: '' };
+      return { ok: false, error: error.message, results: [], output: '', stderr: '' };
     }
   }
 }
@@ -124,15 +136,16 @@ export class EmscriptenBackend {
 // Loads a `patch` message with `backend` and builds its `patch_ack`.
 export async function acknowledge(backend, message) {
   const started = now();
+  const refused = (error) => ({ ok: false, error, results: [], output: '', stderr: '' });
   let outcome;
   if (typeof message.data !== 'string' || typeof message.symbolName !== 'string') {
-    outcome = { ok: false, error: 'malformed patch message: data and symbolName must be strings', results: [], output: '' };
+    outcome = refused('malformed patch message: data and symbolName must be strings');
   } else {
     let bytes = null;
     try {
       bytes = decodeBase64(message.data);
     } catch {
-      outcome = { ok: false, error: 'malformed patch message: data is not base64', results: [], output: '' };
+      outcome = refused('malformed patch message: data is not base64');
     }
     if (bytes) outcome = await backend.load(bytes, message.symbolName, message.id);
   }
@@ -144,6 +157,7 @@ export async function acknowledge(backend, message) {
     load_ms: now() - started,
     results: outcome.results,
     output: outcome.output,
+    stderr: outcome.stderr,
   };
 }
 
@@ -165,19 +179,20 @@ export function errorText(message) {
 }
 
 const STYLE = `
-#jank-badge{position:fixed;right:10px;bottom:10px;z-index:2147483646;font:12px/1.4 system-ui,sans-serif;
+#jank-badge{position:fixed;right:10px;top:10px;z-index:2147483646;font:12px/1.4 system-ui,sans-serif;
   padding:3px 9px;border-radius:10px;color:#fff;background:#8a8a8a;box-shadow:0 1px 4px rgba(0,0,0,.3)}
 #jank-badge[data-status=connected]{background:#2e7d32}
 #jank-badge[data-status=disconnected]{background:#c62828}
-#jank-overlay{position:fixed;inset:0;z-index:2147483647;background:rgba(20,0,0,.86);color:#fff;
-  font:14px/1.5 ui-monospace,monospace;padding:32px;overflow:auto}
+#jank-overlay{position:fixed;left:0;right:0;bottom:0;max-height:45vh;z-index:2147483647;background:rgba(30,0,0,.92);
+  color:#fff;font:14px/1.5 ui-monospace,monospace;padding:20px 32px;overflow:auto;box-shadow:0 -2px 12px rgba(0,0,0,.4)}
 #jank-overlay[hidden]{display:none}
 #jank-overlay h2{margin:0 0 12px;color:#ff8a80;font:600 18px system-ui,sans-serif}
 #jank-overlay pre{white-space:pre-wrap;margin:0}
 #jank-overlay button{position:absolute;top:12px;right:16px;font-size:18px;background:none;color:#fff;border:0;cursor:pointer}
 `;
 
-// The badge and the overlay, created on first use.
+// The badge and the error overlay: a panel along the bottom of the page, so
+// the app above it stays usable (it keeps running its last good definitions).
 export class PageUi {
   constructor(document) {
     this.document = document;
@@ -217,6 +232,8 @@ export class PageUi {
   }
 }
 
+const ERROR_TITLES = { compile: 'Compile error', eval: 'Evaluation error', protocol: 'Protocol error' };
+
 // The WebSocket session: handshake, patches, acknowledgements, reconnects.
 export class HotReloadClient {
   constructor({ url, backend, ui, render, WebSocketImpl = globalThis.WebSocket, log = console }) {
@@ -231,6 +248,9 @@ export class HotReloadClient {
     this.backoff = BACKOFF_FIRST_MS;
     this.loads = Promise.resolve();
     this.acks = [];
+    // The highest patch id loaded (or tried), sent with every handshake so a
+    // reconnect is not sent what the page has.
+    this.lastPatchId = null;
     this.stopped = false;
   }
 
@@ -239,7 +259,7 @@ export class HotReloadClient {
     const socket = new this.WebSocketImpl(this.url);
     this.socket = socket;
     socket.addEventListener('open', () => {
-      this.send({ type: 'handshake', client: CLIENT_NAME, version: CLIENT_VERSION });
+      this.send({ type: 'handshake', client: CLIENT_NAME, version: CLIENT_VERSION, last_patch_id: this.lastPatchId });
     });
     socket.addEventListener('message', (event) => this.onMessage(event.data));
     socket.addEventListener('close', () => this.onClose(socket));
@@ -286,7 +306,7 @@ export class HotReloadClient {
         this.loads = this.loads.then(() => this.onPatch(message));
         break;
       case 'error':
-        this.ui?.showError('Compile error', errorText(message));
+        this.ui?.showError(ERROR_TITLES[message.kind] ?? 'Error', errorText(message));
         break;
       case 'eval_result':
         this.log.info('jank:', message.result ?? message);
@@ -298,7 +318,9 @@ export class HotReloadClient {
 
   async onPatch(message) {
     const ack = await acknowledge(this.backend, message);
+    if (Number.isSafeInteger(message.id)) this.lastPatchId = Math.max(this.lastPatchId ?? message.id, message.id);
     if (ack.output) this.log.info(ack.output);
+    if (ack.stderr) this.log.error(ack.stderr);
     let renderError = null;
     if (ack.ok && this.render) renderError = this.render();
     this.acks.push(ack);
@@ -313,16 +335,34 @@ function meta(document, name) {
   return document.querySelector(`meta[name="${name}"]`)?.getAttribute('content') ?? null;
 }
 
-// Where the WebSocket server is, from the page (see the header comment).
-export function serverUrl(location, document) {
+// The server's config.json beside this script, or {} when there is none.
+async function serverConfig() {
+  try {
+    const response = await fetch(new URL('config.json', import.meta.url), { cache: 'no-store' });
+    return response.ok ? await response.json() : {};
+  } catch {
+    return {};
+  }
+}
+
+// Where the WebSocket server is, from the page or `config` (see the header
+// comment).
+export function serverUrl(location, document, config = {}) {
   const fromQuery = new URLSearchParams(location.search).get('ws');
   if (fromQuery) return fromQuery;
   const fromMeta = meta(document, 'jank-ws-url');
   if (fromMeta) return fromMeta;
-  const port = meta(document, 'jank-ws-port') ?? DEFAULT_WS_PORT;
   const host = location.hostname || '127.0.0.1';
+  const port = meta(document, 'jank-ws-port');
+  if (!port && typeof config.ws_url === 'string') return config.ws_url;
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/repl`;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port ?? DEFAULT_WS_PORT}/repl`;
+}
+
+// Where the stub main module is.
+export function stubUrl(location, document, config = {}) {
+  const chosen = meta(document, 'jank-stub-url') ?? config.stub_url;
+  return chosen ? new URL(chosen, location.href) : new URL('jank_stub.wasm', import.meta.url);
 }
 
 // Waits for an Emscripten Module's runtime to be initialized.
@@ -372,6 +412,7 @@ function appRenderer(backend, element, ui, log) {
 export async function start({ window = globalThis, log = console } = {}) {
   const document = window.document;
   const ui = new PageUi(document);
+  const config = await serverConfig();
   const forced = meta(document, 'jank-backend');
   const module = window.Module;
   const useEmscripten = forced ? forced === 'emscripten' : Boolean(module && module.ccall && module.FS);
@@ -384,8 +425,7 @@ export async function start({ window = globalThis, log = console } = {}) {
     } else {
       const appElement = document.querySelector('[data-jank-app]');
       const appNames = appElement ? { ns: appElement.dataset.jankApp || 'demo.app' } : undefined;
-      const stubUrl = meta(document, 'jank-stub-url') ?? '/jank_stub.wasm';
-      backend = await StubBackend.create(new URL(stubUrl, window.location.href), { appNames });
+      backend = await StubBackend.create(stubUrl(window.location, document, config), { appNames });
       if (appElement) render = appRenderer(backend, appElement, ui, log);
     }
   } catch (error) {
@@ -393,7 +433,7 @@ export async function start({ window = globalThis, log = console } = {}) {
     ui.showError('Runtime error', `the jank runtime could not start: ${error.message}`);
     throw error;
   }
-  const client = new HotReloadClient({ url: serverUrl(window.location, document), backend, ui, render, log });
+  const client = new HotReloadClient({ url: serverUrl(window.location, document, config), backend, ui, render, log });
   window.jankClient = client;
   client.connect();
   return client;
