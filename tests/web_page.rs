@@ -2,7 +2,8 @@
 //! server, the stub runtime and patches from the jankwasm binary pushed by a
 //! stand-in WebSocket server that speaks the page protocol (handshake,
 //! patch, patch_ack, error). Checks the badge, rendering, real clicks, a view
-//! edit keeping the count, the error overlay, and a reconnect with resync.
+//! edit keeping the count, the error overlay, and a reconnect with resync;
+//! and the Emscripten back-end against a real MAIN_MODULE built with emcc.
 
 #[path = "common/browser.rs"]
 mod browser;
@@ -30,19 +31,21 @@ fn web_root() -> PathBuf {
 
 /// Serves the page as `jankwasm serve` lays it out, on a free loopback port:
 /// index.html at /, src/serve/web under /_jankwasm/, with the stub and
-/// config.json (naming the WebSocket server at `ws_port`) beside them.
-fn static_server(ws_port: u16) -> u16 {
+/// config.json (naming the WebSocket server at `ws_port`) beside them; and
+/// the files of `project`, if any, under /app/.
+fn static_server(ws_port: u16, project: Option<PathBuf>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind the static server");
     let port = listener.local_addr().expect("its address").port();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || serve_file(stream, ws_port));
+            let project = project.clone();
+            std::thread::spawn(move || serve_file(stream, ws_port, project));
         }
     });
     port
 }
 
-fn serve_file(mut stream: TcpStream, ws_port: u16) {
+fn serve_file(mut stream: TcpStream, ws_port: u16, project: Option<PathBuf>) {
     let mut request_line = String::new();
     let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
     if reader.read_line(&mut request_line).is_err() {
@@ -69,7 +72,11 @@ fn serve_file(mut stream: TcpStream, ws_port: u16) {
             .into_bytes(),
         ),
         Some(file) if !file.contains("..") => std::fs::read(web_root().join(file)).ok(),
-        _ => None,
+        Some(_) => None,
+        None => match (path.strip_prefix("/app/"), &project) {
+            (Some(file), Some(dir)) if !file.contains("..") => std::fs::read(dir.join(file)).ok(),
+            _ => None,
+        },
     };
     let content_type = match Path::new(path).extension().and_then(|e| e.to_str()) {
         Some("html") => "text/html; charset=utf-8",
@@ -224,12 +231,17 @@ fn converse(
 
 /// A `patch` message for `source` compiled by `jankwasm emit --patch-id id`.
 fn patch(source: &str, id: u64) -> Value {
+    patch_for_abi(source, id, "extended")
+}
+
+/// As `patch`, for the helper set `abi` (`extended` or `seed`).
+fn patch_for_abi(source: &str, id: u64, abi: &str) -> Value {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let input = dir.path().join("app.jank");
     let output = dir.path().join("patch.wasm");
     std::fs::write(&input, source).expect("write the source");
     let run = Command::new(env!("CARGO_BIN_EXE_jankwasm"))
-        .args(["emit", "--patch-id", &id.to_string(), "-o"])
+        .args(["emit", "--abi", abi, "--patch-id", &id.to_string(), "-o"])
         .arg(&output)
         .arg(&input)
         .output()
@@ -270,7 +282,7 @@ fn the_demo_page_renders_clicks_hot_reloads_shows_errors_and_resyncs_after_a_rec
         return;
     };
     let server = FakeServer::start();
-    let http = static_server(server.port);
+    let http = static_server(server.port, None);
     let page = browser.open(&format!("http://127.0.0.1:{http}/"));
 
     assert_eq!(
@@ -356,4 +368,111 @@ fn the_demo_page_renders_clicks_hot_reloads_shows_errors_and_resyncs_after_a_rec
     server.send(patch(&DEMO_APP.replace("\"Count: \"", "\"Again: \""), 5));
     assert_eq!(server.ack()["ok"], true);
     page.wait_for(&heading_is("Again: 4"), WAIT);
+}
+
+/// emcc, or None (after saying why) when it is missing outside CI.
+fn emcc() -> Option<&'static str> {
+    if Command::new("emcc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return Some("emcc");
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("emcc is not installed (.ci/run installs it)");
+    }
+    eprintln!("skipping: emcc not installed (.ci/run installs it)");
+    None
+}
+
+/// A page that is an Emscripten MAIN_MODULE (tests/web/emscripten_main.c)
+/// plus the client, in `dir`, served as /app/index.html.
+fn build_main_module_page(emcc: &str, dir: &Path) {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/web/emscripten_main.c");
+    let run = Command::new(emcc)
+        .arg(&source)
+        .args([
+            "-O0",
+            "-sMAIN_MODULE=2",
+            "-sWASM_BIGINT",
+            "-sFORCE_FILESYSTEM",
+            "-sEXPORTED_RUNTIME_METHODS=ccall,FS",
+            "-o",
+        ])
+        .arg(dir.join("main.js"))
+        .output()
+        .expect("run emcc");
+    assert!(
+        run.status.success(),
+        "emcc failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    std::fs::write(
+        dir.join("index.html"),
+        r#"<!doctype html><html><head><meta charset="utf-8"></head><body>
+<script src="/app/main.js"></script>
+<script type="module" src="/_jankwasm/start.js"></script>
+</body></html>"#,
+    )
+    .expect("write the page");
+}
+
+#[test]
+fn the_client_loads_patches_into_an_emscripten_main_module_through_its_file_system() {
+    let Some(emcc) = emcc() else { return };
+    let Some(browser) = Browser::launch() else {
+        return;
+    };
+    let project = tempfile::tempdir().expect("a temporary directory");
+    build_main_module_page(emcc, project.path());
+    let server = FakeServer::start();
+    let http = static_server(server.port, Some(project.path().to_path_buf()));
+    let page = browser.open(&format!("http://127.0.0.1:{http}/app/index.html"));
+    server.handshake();
+    page.wait_for(BADGE_CONNECTED, WAIT);
+
+    server.send(patch_for_abi(
+        "(ns app) (defn f [x] x) (defn g [] 42)",
+        5,
+        "seed",
+    ));
+    let ack = server.ack();
+    assert_eq!(
+        ack,
+        json!({"type": "patch_ack", "id": 5, "ok": true, "error": null, "load_ms": ack["load_ms"],
+               "results": [], "output": "", "stderr": ""})
+    );
+    assert_eq!(
+        page.eval("Module.ccall('loaded_log', 'string', [], [])"),
+        "app/f:1;app/g=42;"
+    );
+    assert_eq!(
+        page.eval("Module.FS.readdir('/tmp').filter((f) => f.startsWith('jank_patch_'))"),
+        json!(["jank_patch_5.wasm"])
+    );
+
+    // A wrong export name: the runtime's -1 comes back as the error.
+    let mut wrong = patch_for_abi("(ns app) (defn h [] 7)", 6, "seed");
+    wrong["symbolName"] = json!("jank_patch_symbols_60");
+    server.send(wrong);
+    let ack = server.ack();
+    assert_eq!(ack["ok"], false);
+    assert_eq!(
+        ack["error"],
+        "jank_hot_reload_load_patch(/tmp/jank_patch_6.wasm, jank_patch_symbols_60) returned -1"
+    );
+    let overlay = page.wait_for(OVERLAY_TEXT, WAIT);
+    assert!(
+        overlay.as_str().unwrap().contains("returned -1"),
+        "{overlay}"
+    );
+
+    server.send(patch_for_abi("(ns app) (defn h [] 7)", 7, "seed"));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for(OVERLAY_HIDDEN, WAIT);
+    assert_eq!(
+        page.eval("Module.ccall('loaded_log', 'string', [], [])"),
+        "app/f:1;app/g=42;app/h=7;"
+    );
 }
