@@ -426,3 +426,185 @@ fn edn_and_hiccup_unit_tests_pass() {
     assert!(output.status.success(), "node --test failed:\n{report}");
     assert!(report.contains("# fail 0"), "{report}");
 }
+
+/// Hand-made side modules the loaders must refuse, each with one defect.
+mod defective {
+    use wasm_encoder::{
+        CodeSection, CustomSection, EntityType, ExportKind, ExportSection, Function,
+        FunctionSection, GlobalType, ImportSection, MemoryType, Module, RefType, TableType,
+        TypeSection, ValType,
+    };
+
+    /// How a module departs from a well-formed patch.
+    #[derive(Default)]
+    pub struct Defect {
+        pub no_dylink: bool,
+        pub table_p2align: u8,
+        pub table_maximum: Option<u64>,
+        pub mutable_memory_base: bool,
+        pub got_import: bool,
+        /// A helper import as (name, params): the result is always i32.
+        pub helper: Option<(&'static str, Vec<ValType>)>,
+        /// Another name for the `patch_symbol *(int *)` export than `SYMBOLS`.
+        pub symbols_export: Option<&'static str>,
+    }
+
+    /// The export a well-formed module has and the loaders are asked for.
+    pub const SYMBOLS: &str = "jank_patch_symbols_1";
+
+    /// A patch importing what `defect` says, exporting its symbols function.
+    pub fn module(defect: &Defect) -> Vec<u8> {
+        let mut module = Module::new();
+        if !defect.no_dylink {
+            // MEM_INFO: mem_size 0, mem_p2align 0, table_size 0, table_p2align.
+            let data = [1, 4, 0, 0, 0, defect.table_p2align];
+            module.section(&CustomSection {
+                name: "dylink.0".into(),
+                data: data.as_slice().into(),
+            });
+        }
+        let mut types = TypeSection::new();
+        types.ty().function([ValType::I32], [ValType::I32]);
+        if let Some((_, params)) = &defect.helper {
+            types.ty().function(params.clone(), [ValType::I32]);
+        }
+        module.section(&types);
+
+        let mut imports = ImportSection::new();
+        imports.import(
+            "env",
+            "memory",
+            MemoryType {
+                minimum: 0,
+                maximum: None,
+                memory64: false,
+                shared: false,
+                page_size_log2: None,
+            },
+        );
+        imports.import(
+            "env",
+            "__indirect_function_table",
+            TableType {
+                element_type: RefType::FUNCREF,
+                table64: false,
+                minimum: 0,
+                maximum: defect.table_maximum,
+                shared: false,
+            },
+        );
+        imports.import(
+            "env",
+            "__memory_base",
+            GlobalType {
+                val_type: ValType::I32,
+                mutable: defect.mutable_memory_base,
+                shared: false,
+            },
+        );
+        if defect.got_import {
+            imports.import(
+                "GOT.mem",
+                "counter",
+                GlobalType {
+                    val_type: ValType::I32,
+                    mutable: true,
+                    shared: false,
+                },
+            );
+        }
+        let imported_functions = if let Some((name, _)) = &defect.helper {
+            imports.import("env", name, EntityType::Function(1));
+            1
+        } else {
+            0
+        };
+        module.section(&imports);
+
+        let mut functions = FunctionSection::new();
+        functions.function(0);
+        module.section(&functions);
+        let mut exports = ExportSection::new();
+        exports.export(
+            defect.symbols_export.unwrap_or(SYMBOLS),
+            ExportKind::Func,
+            imported_functions,
+        );
+        module.section(&exports);
+        let mut code = CodeSection::new();
+        let mut body = Function::new([]);
+        body.instructions().i32_const(0).end();
+        code.function(&body);
+        module.section(&code);
+        module.finish()
+    }
+}
+
+#[test]
+fn the_js_loader_refuses_defective_patches_with_the_harness_messages() {
+    use defective::{module, Defect, SYMBOLS};
+    use wasm_encoder::ValType;
+
+    let Some(node) = node() else { return };
+    let ws = Workspace::new();
+    let cases = [
+        Defect {
+            no_dylink: true,
+            ..Defect::default()
+        },
+        Defect {
+            table_p2align: 1,
+            ..Defect::default()
+        },
+        Defect {
+            table_maximum: Some(10),
+            ..Defect::default()
+        },
+        Defect {
+            mutable_memory_base: true,
+            ..Defect::default()
+        },
+        Defect {
+            got_import: true,
+            ..Defect::default()
+        },
+        Defect {
+            helper: Some(("jank_box_integer", vec![ValType::I32])),
+            ..Defect::default()
+        },
+        Defect {
+            helper: Some(("jank_not_a_helper", vec![])),
+            ..Defect::default()
+        },
+        Defect {
+            symbols_export: Some("jank_patch_symbols_2"),
+            ..Defect::default()
+        },
+    ];
+    let mut steps = Vec::new();
+    let mut harness_errors = Vec::new();
+    for (index, case) in cases.iter().enumerate() {
+        let bytes = module(case);
+        let file = ws.dir.path().join(format!("defective_{index}.wasm"));
+        std::fs::write(&file, &bytes).expect("write the module");
+        steps.push(json!({"op": "load", "file": file, "symbol": SYMBOLS}));
+        let mut runtime = Runtime::new().expect("the harness runtime");
+        let error = runtime
+            .load_patch(&bytes, SYMBOLS)
+            .expect_err("the harness refuses it");
+        harness_errors.push(error.to_string());
+    }
+    steps.push(json!({"op": "patches"}));
+    let results = drive(node, &ws, Value::Null, steps);
+    let js_errors: Vec<String> = results[..cases.len()]
+        .iter()
+        .map(|r| {
+            r["loadError"]["message"]
+                .as_str()
+                .unwrap_or_else(|| panic!("not refused: {r}"))
+                .to_string()
+        })
+        .collect();
+    assert_eq!(js_errors, harness_errors);
+    assert_eq!(results[cases.len()]["patches"], json!([]));
+}
