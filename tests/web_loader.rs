@@ -608,3 +608,38 @@ fn the_js_loader_refuses_defective_patches_with_the_harness_messages() {
     assert_eq!(js_errors, harness_errors);
     assert_eq!(results[cases.len()]["patches"], json!([]));
 }
+
+#[test]
+fn a_call_that_overflows_the_stack_is_a_trap_and_the_runtime_stays_usable() {
+    let Some(node) = node() else { return };
+    let ws = Workspace::new();
+    let source = "(defn down [n] (+ 1 (down (inc n)))) (defn ok [x] (* x 3))";
+    let file = ws.emit(source, 1);
+    let results = drive(
+        node,
+        &ws,
+        Value::Null,
+        vec![
+            load(&file, 1),
+            call("user", "down", json!([0])),
+            call("user", "ok", json!([14])),
+            call("user", "down", json!([0])),
+            call("user", "ok", json!([5])),
+            json!({"op": "stack"}),
+        ],
+    );
+    let before = drive(node, &ws, Value::Null, vec![json!({"op": "stack"})]);
+    // The traps skipped the epilogues; the loader put the stack pointer back.
+    assert_eq!(results[5], before[0]);
+    assert!(before[0]["stackPointer"].as_i64().is_some_and(|sp| sp > 0));
+    for trapped in [&results[1], &results[3]] {
+        assert_eq!(trapped["loadError"]["kind"], "trap", "{trapped}");
+        let message = trapped["loadError"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("wasm trap while calling a jank fn: "),
+            "{message}"
+        );
+    }
+    assert_eq!(results[2]["value"], "42");
+    assert_eq!(results[4]["value"], "15");
+}

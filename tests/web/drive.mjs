@@ -12,6 +12,7 @@
 //   {"op":"click","button":TEXT}         → dispatches that button's :on-click value → {"returned":..}
 //   {"op":"state"}                       → {"state": pr-str of @state}
 //   {"op":"patches"}                     → {"patches":[{symbolsExport,memoryBase,tableBase,memSize,tableSize}]}
+//   {"op":"stack"}                       → {"stackPointer": the stub's __stack_pointer}
 
 import { readFileSync } from 'node:fs';
 import { JankRuntime, JankThrown, LoadError, keyword } from '../../src/serve/web/loader.js';
@@ -82,6 +83,8 @@ async function run(step) {
           tableSize: p.dylink.tableSize,
         })),
       };
+    case 'stack':
+      return { stackPointer: runtime.stackPointer.value };
     default:
       throw new Error(`unknown step ${step.op}`);
   }

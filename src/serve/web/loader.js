@@ -607,10 +607,11 @@ export class JankRuntime {
       instance = await WebAssembly.instantiate(module, { env });
     } catch (error) {
       this.stackPointer.value = savedSp;
-      if (error instanceof WebAssembly.RuntimeError) {
-        throw trapError('instantiating the patch (segments, start function)', error);
+      if (error instanceof WebAssembly.LinkError || error instanceof WebAssembly.CompileError) {
+        throw linkError('(instantiation)', error.message);
       }
-      throw linkError('(instantiation)', error.message);
+      // A trap, or the engine's stack overflow (a RangeError in V8).
+      throw trapError('instantiating the patch (segments, start function)', error);
     }
     this.instances.push(instance);
     const info = { symbolsExport, dylink, memoryBase, tableBase };
