@@ -310,7 +310,21 @@ fn patch_acks_carry_values_output_and_errors_and_a_failed_load_changes_nothing()
             json!({"op": "patches"}),
             call("user", "f", json!([5])),
             call("user", "after", json!([])),
+            json!({"op": "ackMessage", "message": {"type": "patch", "id": 10, "data": "not base64!",
+                                                    "symbolName": "jank_patch_symbols_10"}}),
+            json!({"op": "ackMessage", "message": {"type": "patch", "id": "../x", "data": "AA==",
+                                                    "symbolName": "jank_patch_symbols_10"}}),
         ],
+    );
+    assert_eq!(
+        results[6],
+        json!({"type": "patch_ack", "id": 10, "ok": false,
+               "error": "malformed patch message: data is not base64",
+               "results": [], "output": "", "stderr": ""})
+    );
+    assert_eq!(
+        results[7]["error"],
+        "malformed patch message: id must be a non-negative integer"
     );
     assert_eq!(
         results[0],

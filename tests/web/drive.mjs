@@ -7,6 +7,7 @@
 // Steps:
 //   {"op":"load","file":F,"symbol":S}    → {"outcomes":[...],"output":..} | {"loadError":{kind,message}}
 //   {"op":"ack","file":F,"id":N,"symbol":S} → the patch_ack the page would send (load_ms dropped)
+//   {"op":"ackMessage","message":M}      → the patch_ack for the patch message M as given
 //   {"op":"call","ns":..,"name":..,"args":[1,"s",{"keyword":"k"}]} → {"value":..,"output":..} | {"thrown":..}
 //   {"op":"view"}                        → {"text":..,"buttons":[..]} of the app's rendered hiccup
 //   {"op":"click","button":TEXT}         → dispatches that button's :on-click value → {"returned":..}
@@ -32,6 +33,12 @@ const failure = (error) => {
   return { jsError: String(error.stack ?? error) };
 };
 
+function withoutTiming(ack) {
+  if (!(typeof ack.load_ms === 'number' && ack.load_ms >= 0)) throw new Error(`bad load_ms ${ack.load_ms}`);
+  delete ack.load_ms;
+  return ack;
+}
+
 function rendered() {
   const nodes = toNodes(app.view());
   return { nodes, text: textOf(nodes), buttons: elementsOf(nodes).filter((n) => n.tag === 'button') };
@@ -52,11 +59,10 @@ async function run(step) {
         symbols: [],
         timestamp: Date.now(),
       };
-      const ack = await acknowledge(backend, message);
-      if (!(typeof ack.load_ms === 'number' && ack.load_ms >= 0)) throw new Error(`bad load_ms ${ack.load_ms}`);
-      delete ack.load_ms;
-      return ack;
+      return withoutTiming(await acknowledge(backend, message));
     }
+    case 'ackMessage':
+      return withoutTiming(await acknowledge(backend, step.message));
     case 'call': {
       const value = runtime.callVar(step.ns, step.name, (step.args ?? []).map(toArg));
       return { value, output: runtime.takeOutput() };

@@ -138,7 +138,9 @@ export async function acknowledge(backend, message) {
   const started = now();
   const refused = (error) => ({ ok: false, error, results: [], output: '', stderr: '' });
   let outcome;
-  if (typeof message.data !== 'string' || typeof message.symbolName !== 'string') {
+  if (!Number.isSafeInteger(message.id) || message.id < 0) {
+    outcome = refused('malformed patch message: id must be a non-negative integer');
+  } else if (typeof message.data !== 'string' || typeof message.symbolName !== 'string') {
     outcome = refused('malformed patch message: data and symbolName must be strings');
   } else {
     let bytes = null;
@@ -303,7 +305,10 @@ export class HotReloadClient {
         this.setStatus('connected', 'connected');
         break;
       case 'patch':
-        this.loads = this.loads.then(() => this.onPatch(message));
+        // A failure here must not stop the chain: later patches still load.
+        this.loads = this.loads
+          .then(() => this.onPatch(message))
+          .catch((error) => this.log.error('jank: handling a patch failed', error));
         break;
       case 'error':
         this.ui?.showError(ERROR_TITLES[message.kind] ?? 'Error', errorText(message));
