@@ -1,0 +1,445 @@
+// client.js: the page side of `jankwasm serve`. It keeps a WebSocket to the
+// server, loads every patch the server pushes into the page's jank runtime,
+// acknowledges each load, and shows a connection badge and an error overlay.
+//
+// Protocol (JSON text frames on ws://<host>:<ws-port>/repl, compatible with
+// the seed prototype's browser client, plus acknowledgements):
+//   page → server  {"type":"handshake","client":"jank-wasm-browser","version":"1.0.0",
+//                   "last_patch_id":N|null}   (the highest patch id this page has loaded)
+//   server → page  {"type":"handshake_ack","server":...,"version":...,"replay":n}
+//   server → page  {"type":"patch","id":N,"data":<base64 wasm>,
+//                   "symbolName":"jank_patch_symbols_<id>","symbols":[...],"timestamp":ms}
+//   page → server  {"type":"patch_ack","id":N,"ok":bool,"error":string|null,"load_ms":number,
+//                   "results":[{"name":"ns/x","value":"<pr-str>"} | {"name":...,"error":"<printed exception>"}],
+//                   "output":"<stdout of the load>","stderr":"<stderr of the load>"}
+//   server → page  {"type":"error","kind":"compile"|...,"error":"<text>","diagnostics":[...]}
+//                   shown in the overlay
+//   server → page  {"type":"eval_result",...}  logged to the console
+// src/serve/protocol.rs is the authoritative description. Patches are loaded
+// one at a time in the order they arrive. After a disconnect the client
+// reconnects with exponential backoff (0.25 s doubling to 5 s) and handshakes
+// again with last_patch_id; the server then resends the definitions the page
+// lacks.
+//
+// Two back-ends, chosen by what the page provides (or forced with
+// <meta name="jank-backend" content="stub|emscripten">):
+//   emscripten  The page is jank's real WebAssembly build, an Emscripten
+//               MAIN_MODULE exposing `Module` with `FS` and `ccall`. Each
+//               patch is written to Module.FS at /tmp/jank_patch_<id>.wasm (a
+//               new path per patch: dlopen returns the old handle for a
+//               reused path) and loaded with
+//               Module.ccall('jank_hot_reload_load_patch', 'number',
+//               ['string', 'string'], [path, symbolName]); 0 means loaded.
+//               jank's registry reports no values, so `results` is empty and
+//               printed output goes to the page's own Module.print.
+//   stub        The demo host, for machines without jank: runtime-abi's stub
+//               main module (from <meta name="jank-stub-url">, else the
+//               server's config.json `stub_url`, else jank_stub.wasm beside
+//               this script) with loader.js linking patches exactly as
+//               wasmtime-harness does; values and exceptions are reported per
+//               registry entry. If the page has an element with
+//               data-jank-app, the app in it is rendered with hiccup.js:
+//               data-jank-app names the namespace (default demo.app), whose
+//               `state` atom, `view` fn and `handle` fn app-host.js uses.
+//
+// Where the server is: ?ws=<url> in the page's address, else
+// <meta name="jank-ws-url" content="ws://...">, else
+// <meta name="jank-ws-port" content="7888"> on the page's host, else
+// `ws_url` from config.json beside this script (the server serves the
+// browser files and /_jankwasm/config.json under /_jankwasm/), else
+// ws://<page host>:7888/repl. A page includes the client with
+// <script type="module" src="/_jankwasm/start.js"></script>.
+
+import { JankRuntime, LoadError } from './loader.js';
+import { AppHost } from './app-host.js';
+import { renderInto } from './hiccup.js';
+
+export const CLIENT_NAME = 'jank-wasm-browser';
+export const CLIENT_VERSION = '1.0.0';
+const DEFAULT_WS_PORT = 7888;
+const BACKOFF_FIRST_MS = 250;
+const BACKOFF_MAX_MS = 5000;
+
+export function decodeBase64(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+// The demo host's back-end: the stub runtime, and the app it renders.
+export class StubBackend {
+  static async create(stubSource, { appNames, onWrite } = {}) {
+    const runtime = await JankRuntime.create(stubSource, { onWrite });
+    return new StubBackend(runtime, appNames);
+  }
+
+  constructor(runtime, appNames) {
+    this.kind = 'stub';
+    this.runtime = runtime;
+    this.app = appNames ? new AppHost(runtime, appNames) : null;
+  }
+
+  // Loads one patch: `{ok, error, results, output}`. An entry that throws
+  // makes the load fail with that exception (entries after it do not run).
+  async load(bytes, symbolName) {
+    try {
+      const outcomes = await this.runtime.loadPatch(bytes, symbolName);
+      const results = outcomes.map((o) => ('error' in o ? { name: o.name, error: o.error } : { name: o.name, value: o.value }));
+      const failed = outcomes.find((o) => 'error' in o);
+      return {
+        ok: !failed,
+        error: failed ? `${failed.name}: uncaught exception: ${failed.error}` : null,
+        results,
+        ...this.printed(),
+      };
+    } catch (error) {
+      return { ok: false, error: error.message, results: [], ...this.printed() };
+    }
+  }
+
+  printed() {
+    return { output: this.runtime.takeOutput(), stderr: this.runtime.takeStderr() };
+  }
+}
+
+// jank's real runtime, an Emscripten MAIN_MODULE.
+export class EmscriptenBackend {
+  constructor(module) {
+    this.kind = 'emscripten';
+    this.module = module;
+    this.app = null;
+  }
+
+  async load(bytes, symbolName, id) {
+    const path = `/tmp/jank_patch_${id}.wasm`;
+    try {
+      const fs = this.module.FS;
+      if (!fs.analyzePath('/tmp').exists) fs.mkdir('/tmp');
+      fs.writeFile(path, bytes);
+      const status = this.module.ccall('jank_hot_reload_load_patch', 'number', ['string', 'string'], [path, symbolName]);
+      return {
+        ok: status === 0,
+        error: status === 0 ? null : `jank_hot_reload_load_patch(${path}, ${symbolName}) returned ${status}`,
+        results: [],
+        output: '',
+        stderr: '',
+      };
+    } catch (error) {
+      return { ok: false, error: error.message, results: [], output: '', stderr: '' };
+    }
+  }
+}
+
+// Loads a `patch` message with `backend` and builds its `patch_ack`.
+export async function acknowledge(backend, message) {
+  const started = now();
+  const refused = (error) => ({ ok: false, error, results: [], output: '', stderr: '' });
+  let outcome;
+  if (!Number.isSafeInteger(message.id) || message.id < 0) {
+    outcome = refused('malformed patch message: id must be a non-negative integer');
+  } else if (typeof message.data !== 'string' || typeof message.symbolName !== 'string') {
+    outcome = refused('malformed patch message: data and symbolName must be strings');
+  } else {
+    let bytes = null;
+    try {
+      bytes = decodeBase64(message.data);
+    } catch {
+      outcome = refused('malformed patch message: data is not base64');
+    }
+    if (bytes) outcome = await backend.load(bytes, message.symbolName, message.id);
+  }
+  return {
+    type: 'patch_ack',
+    id: message.id,
+    ok: outcome.ok,
+    error: outcome.error,
+    load_ms: now() - started,
+    results: outcome.results,
+    output: outcome.output,
+    stderr: outcome.stderr,
+  };
+}
+
+// The text a server `error` message carries, whatever its shape: a string,
+// `{message}`, or a list of diagnostics.
+export function errorText(message) {
+  const body = message.error ?? message.message ?? message.diagnostics ?? message;
+  const describe = (item) => {
+    if (typeof item === 'string') return item;
+    if (item && typeof item === 'object') {
+      if (typeof item.rendered === 'string') return item.rendered;
+      const where = [item.file, item.line, item.col ?? item.column].filter((p) => p !== undefined && p !== null).join(':');
+      if (typeof item.message === 'string') return where ? `${where}: ${item.message}` : item.message;
+      if (Array.isArray(item.diagnostics)) return item.diagnostics.map(describe).join('\n');
+    }
+    return JSON.stringify(item);
+  };
+  return Array.isArray(body) ? body.map(describe).join('\n') : describe(body);
+}
+
+const STYLE = `
+#jank-badge{position:fixed;right:10px;top:10px;z-index:2147483646;font:12px/1.4 system-ui,sans-serif;
+  padding:3px 9px;border-radius:10px;color:#fff;background:#8a8a8a;box-shadow:0 1px 4px rgba(0,0,0,.3)}
+#jank-badge[data-status=connected]{background:#2e7d32}
+#jank-badge[data-status=disconnected]{background:#c62828}
+#jank-overlay{position:fixed;left:0;right:0;bottom:0;max-height:45vh;z-index:2147483647;background:rgba(30,0,0,.92);
+  color:#fff;font:14px/1.5 ui-monospace,monospace;padding:20px 32px;overflow:auto;box-shadow:0 -2px 12px rgba(0,0,0,.4)}
+#jank-overlay[hidden]{display:none}
+#jank-overlay h2{margin:0 0 12px;color:#ff8a80;font:600 18px system-ui,sans-serif}
+#jank-overlay pre{white-space:pre-wrap;margin:0}
+#jank-overlay button{position:absolute;top:12px;right:16px;font-size:18px;background:none;color:#fff;border:0;cursor:pointer}
+`;
+
+// The badge and the error overlay: a panel along the bottom of the page, so
+// the app above it stays usable (it keeps running its last good definitions).
+export class PageUi {
+  constructor(document) {
+    this.document = document;
+    const style = document.createElement('style');
+    style.textContent = STYLE;
+    document.head.appendChild(style);
+    this.badge = document.createElement('div');
+    this.badge.id = 'jank-badge';
+    this.overlay = document.createElement('div');
+    this.overlay.id = 'jank-overlay';
+    this.overlay.hidden = true;
+    this.overlay.setAttribute('role', 'alert');
+    this.overlayTitle = document.createElement('h2');
+    this.overlayText = document.createElement('pre');
+    const close = document.createElement('button');
+    close.textContent = '×';
+    close.title = 'dismiss';
+    close.addEventListener('click', () => this.clearError());
+    this.overlay.append(close, this.overlayTitle, this.overlayText);
+    document.body.append(this.badge, this.overlay);
+    this.setStatus('connecting', 'connecting…');
+  }
+
+  setStatus(status, label) {
+    this.badge.dataset.status = status;
+    this.badge.textContent = `jank: ${label}`;
+  }
+
+  showError(title, text) {
+    this.overlayTitle.textContent = title;
+    this.overlayText.textContent = text;
+    this.overlay.hidden = false;
+  }
+
+  clearError() {
+    this.overlay.hidden = true;
+  }
+}
+
+const ERROR_TITLES = { compile: 'Compile error', eval: 'Evaluation error', protocol: 'Protocol error' };
+
+// The WebSocket session: handshake, patches, acknowledgements, reconnects.
+export class HotReloadClient {
+  constructor({ url, backend, ui, render, WebSocketImpl = globalThis.WebSocket, log = console }) {
+    this.url = url;
+    this.backend = backend;
+    this.ui = ui;
+    this.render = render;
+    this.WebSocketImpl = WebSocketImpl;
+    this.log = log;
+    this.socket = null;
+    this.status = 'connecting';
+    this.backoff = BACKOFF_FIRST_MS;
+    this.loads = Promise.resolve();
+    this.acks = [];
+    // The highest patch id loaded (or tried), sent with every handshake so a
+    // reconnect is not sent what the page has.
+    this.lastPatchId = null;
+    this.stopped = false;
+  }
+
+  connect() {
+    if (this.stopped) return;
+    const socket = new this.WebSocketImpl(this.url);
+    this.socket = socket;
+    socket.addEventListener('open', () => {
+      this.send({ type: 'handshake', client: CLIENT_NAME, version: CLIENT_VERSION, last_patch_id: this.lastPatchId });
+    });
+    socket.addEventListener('message', (event) => this.onMessage(event.data));
+    socket.addEventListener('close', () => this.onClose(socket));
+    // A failed connection also closes; the retry is scheduled there.
+    socket.addEventListener('error', () => {});
+  }
+
+  stop() {
+    this.stopped = true;
+    if (this.socket) this.socket.close();
+  }
+
+  onClose(socket) {
+    if (socket !== this.socket || this.stopped) return;
+    const delay = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
+    this.setStatus('disconnected', `disconnected, retrying in ${(delay / 1000).toFixed(1)} s`);
+    setTimeout(() => this.connect(), delay);
+  }
+
+  setStatus(status, label) {
+    this.status = status;
+    this.ui?.setStatus(status, label);
+  }
+
+  send(message) {
+    if (this.socket && this.socket.readyState === 1) this.socket.send(JSON.stringify(message));
+  }
+
+  onMessage(data) {
+    let message;
+    try {
+      message = JSON.parse(data);
+    } catch {
+      this.log.warn('jank: ignoring a frame that is not JSON', data);
+      return;
+    }
+    switch (message.type) {
+      case 'handshake_ack':
+        this.backoff = BACKOFF_FIRST_MS;
+        this.setStatus('connected', 'connected');
+        break;
+      case 'patch':
+        // A failure here must not stop the chain: later patches still load.
+        this.loads = this.loads
+          .then(() => this.onPatch(message))
+          .catch((error) => this.log.error('jank: handling a patch failed', error));
+        break;
+      case 'error':
+        this.ui?.showError(ERROR_TITLES[message.kind] ?? 'Error', errorText(message));
+        break;
+      case 'eval_result':
+        this.log.info('jank:', message.result ?? message);
+        break;
+      default:
+        this.log.warn(`jank: ignoring a message of type ${message.type}`);
+    }
+  }
+
+  async onPatch(message) {
+    const ack = await acknowledge(this.backend, message);
+    if (Number.isSafeInteger(message.id)) this.lastPatchId = Math.max(this.lastPatchId ?? message.id, message.id);
+    if (ack.output) this.log.info(ack.output);
+    if (ack.stderr) this.log.error(ack.stderr);
+    let renderError = null;
+    if (ack.ok && this.render) renderError = this.render();
+    this.acks.push(ack);
+    this.send(ack);
+    if (!ack.ok) this.ui?.showError('Load error', ack.error);
+    else if (renderError) this.ui?.showError('Runtime error', renderError);
+    else this.ui?.clearError();
+  }
+}
+
+function meta(document, name) {
+  return document.querySelector(`meta[name="${name}"]`)?.getAttribute('content') ?? null;
+}
+
+// The server's config.json beside this script, or {} when there is none.
+async function serverConfig() {
+  try {
+    const response = await fetch(new URL('config.json', import.meta.url), { cache: 'no-store' });
+    return response.ok ? await response.json() : {};
+  } catch {
+    return {};
+  }
+}
+
+// Where the WebSocket server is, from the page or `config` (see the header
+// comment).
+export function serverUrl(location, document, config = {}) {
+  const fromQuery = new URLSearchParams(location.search).get('ws');
+  if (fromQuery) return fromQuery;
+  const fromMeta = meta(document, 'jank-ws-url');
+  if (fromMeta) return fromMeta;
+  const host = location.hostname || '127.0.0.1';
+  const port = meta(document, 'jank-ws-port');
+  if (!port && typeof config.ws_url === 'string') return config.ws_url;
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port ?? DEFAULT_WS_PORT}/repl`;
+}
+
+// Where the stub main module is.
+export function stubUrl(location, document, config = {}) {
+  const chosen = meta(document, 'jank-stub-url') ?? config.stub_url;
+  return chosen ? new URL(chosen, location.href) : new URL('jank_stub.wasm', import.meta.url);
+}
+
+// Waits for an Emscripten Module's runtime to be initialized.
+function emscriptenReady(module) {
+  if (module.calledRun) return Promise.resolve();
+  return new Promise((resolve) => {
+    const previous = module.onRuntimeInitialized;
+    module.onRuntimeInitialized = () => {
+      if (previous) previous();
+      resolve();
+    };
+  });
+}
+
+// Renders the app into its element and wires its events; returns an error
+// text for the overlay, or null.
+function appRenderer(backend, element, ui, log) {
+  const app = backend.app;
+  const render = () => {
+    try {
+      if (!app.ready()) return null;
+      renderInto(element, app.view(), onEvent);
+      return null;
+    } catch (error) {
+      return error instanceof LoadError ? error.printed ?? error.message : String(error);
+    } finally {
+      const output = backend.runtime.takeOutput();
+      if (output) log.info(output);
+    }
+  };
+  const onEvent = (value) => {
+    let error = null;
+    try {
+      app.dispatch(value);
+    } catch (e) {
+      error = e instanceof LoadError ? e.printed ?? e.message : String(e);
+    }
+    const output = backend.runtime.takeOutput();
+    if (output) log.info(output);
+    error = error ?? render();
+    if (error) ui.showError('Runtime error', error);
+  };
+  return render;
+}
+
+// Starts the client in a page: picks the back-end, builds the UI, connects.
+export async function start({ window = globalThis, log = console } = {}) {
+  const document = window.document;
+  const ui = new PageUi(document);
+  const config = await serverConfig();
+  const forced = meta(document, 'jank-backend');
+  const module = window.Module;
+  const useEmscripten = forced ? forced === 'emscripten' : Boolean(module && module.ccall && module.FS);
+  let backend;
+  let render = null;
+  try {
+    if (useEmscripten) {
+      await emscriptenReady(module);
+      backend = new EmscriptenBackend(module);
+    } else {
+      const appElement = document.querySelector('[data-jank-app]');
+      const appNames = appElement ? { ns: appElement.dataset.jankApp || 'demo.app' } : undefined;
+      backend = await StubBackend.create(stubUrl(window.location, document, config), { appNames });
+      if (appElement) render = appRenderer(backend, appElement, ui, log);
+    }
+  } catch (error) {
+    ui.setStatus('disconnected', 'runtime failed to start');
+    ui.showError('Runtime error', `the jank runtime could not start: ${error.message}`);
+    throw error;
+  }
+  const client = new HotReloadClient({ url: serverUrl(window.location, document, config), backend, ui, render, log });
+  window.jankClient = client;
+  client.connect();
+  return client;
+}

@@ -1,0 +1,958 @@
+// loader.js: links jankwasm patches (Emscripten SIDE_MODULEs) against the
+// runtime-abi stub main module in a browser or in Node, doing what
+// wasmtime-harness/src/loader.rs does under wasmtime (which in turn follows
+// Emscripten 3.1.6's loadWebAssemblyModule plus jank's registry loop):
+//
+//   1. read `dylink.0` (it must be the first section; MEM_INFO is required,
+//      sizes are exact, table_p2align must be 0, NEEDED is refused);
+//   2. check every import and the exports the host calls, and compile, before
+//      anything is reserved, so a rejected patch leaves memory and table as
+//      they were;
+//   3. reserve `mem_size` bytes with the stub's malloc, aligned to
+//      max(2^mem_p2align, 16), filled with 0xA5 (malloc'd memory is not
+//      zeroed in Emscripten; the fill makes a patch that relies on zeroes fail
+//      the same way every time);
+//   4. `__table_base = table_size ? table.length : 0`, grow the table;
+//   5. instantiate with env.memory, env.__indirect_function_table, immutable
+//      env.__memory_base/__table_base, env.__stack_pointer and every other
+//      env.X from the stub's export X (data/element segments and the start
+//      function run here; 3.1.6 does not call __wasm_apply_data_relocs, so
+//      neither does this loader), then call an exported __wasm_call_ctors;
+//   6. call `jank_patch_symbols_<id>(&count)` and hand each patch_symbol to the
+//      stub's `jank_hot_reload_register`, stopping at the first that throws.
+//
+// Values come back printed by `jank_host_pr_str`; exceptions are taken with
+// `jank_exception_take`. Everything the stub prints goes through its one
+// import, host.write(fd, utf8, length), and is collected per load or call.
+// An ES module with no dependencies.
+
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+const SUBSECTION_MEM_INFO = 1;
+const SUBSECTION_NEEDED = 2;
+const SUBSECTION_EXPORT_INFO = 3;
+const SYMBOL_TLS = 0x100;
+const WASM_PAGE = 65536;
+// The pattern a patch's reserved memory is filled with before instantiation.
+export const UNINITIALIZED_BYTE = 0xa5;
+// Bytes per patch_symbol: three wasm32 pointers.
+const PATCH_SYMBOL_SIZE = 12;
+const SCRATCH_INITIAL = 4096;
+// Longest C string read back (names and signatures are short; anything longer
+// is a missing NUL).
+const MAX_C_STRING = 1 << 20;
+
+// Why loading or calling failed. `kind` is one of: compile, dylink, link,
+// missing-export, trap, thrown, protocol, invalid-argument, alloc (the
+// variants of the harness's HarnessError).
+export class LoadError extends Error {
+  constructor(kind, message, cause) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'LoadError';
+    this.kind = kind;
+  }
+}
+
+// A jank exception that escaped to the host, printed by pr-str.
+export class JankThrown extends LoadError {
+  constructor(printed) {
+    super('thrown', `uncaught exception: ${printed}`);
+    this.name = 'JankThrown';
+    this.printed = printed;
+  }
+}
+
+// A keyword argument for `box`/`callVar`: `keyword('a')` is :a,
+// `keyword('ns/a')` is :ns/a.
+export class Keyword {
+  constructor(qualified) {
+    this.qualified = qualified;
+  }
+}
+export const keyword = (qualified) => new Keyword(qualified);
+
+const dylinkError = (message) => new LoadError('dylink', `dylink.0: ${message}`);
+const linkError = (importName, reason) =>
+  new LoadError('link', `link error on import \`${importName}\`: ${reason}`);
+const missingExport = (module, name, reason) =>
+  new LoadError('missing-export', `the ${module} has no usable export \`${name}\`: ${reason}`);
+
+// A cursor over module bytes that never reads past `end`; `fail` builds the
+// error for a truncated or malformed field.
+class ByteReader {
+  constructor(bytes, offset, end, fail) {
+    this.bytes = bytes;
+    this.offset = offset;
+    this.end = end;
+    this.fail = fail;
+  }
+
+  u8(what) {
+    if (this.offset >= this.end) throw this.fail(`truncated while reading the ${what}`);
+    return this.bytes[this.offset++];
+  }
+
+  // An unsigned LEB128 that fits in 32 bits (every field read here does).
+  leb(what) {
+    let value = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      const byte = this.u8(what);
+      value += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) {
+        if (value > 0xffffffff) break;
+        return value;
+      }
+    }
+    throw this.fail(`the ${what} does not fit in 32 bits`);
+  }
+
+  // A LEB128 of up to 64 bits (memory64 limits), as a Number.
+  leb64(what) {
+    let value = 0;
+    for (let shift = 0; shift < 70; shift += 7) {
+      const byte = this.u8(what);
+      value += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) return value;
+    }
+    throw this.fail(`the ${what} is not a valid LEB128`);
+  }
+
+  bytesOf(length, what) {
+    const start = this.offset;
+    if (start + length > this.end) throw this.fail(`truncated while reading the ${what}`);
+    this.offset = start + length;
+    return this.bytes.subarray(start, start + length);
+  }
+
+  string(what) {
+    const length = this.leb(what);
+    const raw = this.bytesOf(length, what);
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    } catch {
+      throw this.fail(`the ${what} is not UTF-8`);
+    }
+  }
+}
+
+function asBytes(source) {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (ArrayBuffer.isView(source)) {
+    return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  }
+  throw new LoadError('invalid-argument', 'module bytes must be a Uint8Array or an ArrayBuffer');
+}
+
+// Reads the `dylink.0` section the way 3.1.6's getDylinkMetadata does, and
+// as strictly as the harness's parse_dylink: first section, exact subsection
+// sizes, MEM_INFO once, no legacy `dylink`, nothing after the last subsection.
+export function parseDylink(source) {
+  const wasm = asBytes(source);
+  if (wasm.length < 8 || WASM_MAGIC.some((byte, i) => wasm[i] !== byte)) {
+    throw dylinkError('not a wasm module (no \\0asm magic number)');
+  }
+  if (wasm[8] !== 0) {
+    throw dylinkError(
+      'need the dylink section to be first (the first section is not a custom section)',
+    );
+  }
+  const reader = new ByteReader(wasm, 9, wasm.length, dylinkError);
+  const sectionSize = reader.leb('custom section size');
+  const end = reader.offset + sectionSize;
+  if (end > wasm.length) throw dylinkError('truncated while reading the custom section');
+  reader.end = end;
+  const name = reader.string('custom section name');
+  if (name === 'dylink') throw dylinkError('the legacy `dylink` section is not accepted; emit `dylink.0`');
+  if (name !== 'dylink.0') {
+    throw dylinkError(`need the dylink section to be first (the first custom section is \`${name}\`)`);
+  }
+
+  const info = {
+    memSize: 0,
+    memP2align: 0,
+    tableSize: 0,
+    tableP2align: 0,
+    needed: [],
+    tlsExports: [],
+  };
+  let sawMemInfo = false;
+  while (reader.offset < end) {
+    const idOffset = reader.offset;
+    let id;
+    let size;
+    try {
+      id = reader.u8('subsection id');
+      size = reader.leb('subsection size');
+    } catch (error) {
+      // Too few bytes to be a subsection: 3.1.6 fails `assert(offset == end)`.
+      if (error.message.includes('truncated')) {
+        throw dylinkError(
+          `${end - idOffset} trailing byte(s) after the last subsection (unknown dylink.0 subsection)`,
+        );
+      }
+      throw error;
+    }
+    const bodyStart = reader.offset;
+    const bodyEnd = bodyStart + size;
+    if (bodyEnd > end) throw dylinkError(`subsection ${id} declares ${size} bytes, past the end of dylink.0`);
+    const sub = new ByteReader(wasm, bodyStart, bodyEnd, dylinkError);
+    const fullyRead = () => {
+      if (sub.offset !== sub.end) {
+        throw dylinkError(
+          `subsection ${id} declares ${size} bytes but its fields leave ${sub.end - sub.offset} unread`,
+        );
+      }
+    };
+    if (id === SUBSECTION_MEM_INFO) {
+      if (sawMemInfo) throw dylinkError('MEM_INFO appears twice');
+      sawMemInfo = true;
+      info.memSize = sub.leb('MEM_INFO mem_size');
+      info.memP2align = sub.leb('MEM_INFO mem_p2align');
+      info.tableSize = sub.leb('MEM_INFO table_size');
+      info.tableP2align = sub.leb('MEM_INFO table_p2align');
+      fullyRead();
+    } else if (id === SUBSECTION_NEEDED) {
+      const count = sub.leb('NEEDED count');
+      for (let i = 0; i < count; i++) info.needed.push(sub.string('NEEDED library name'));
+      fullyRead();
+    } else if (id === SUBSECTION_EXPORT_INFO) {
+      const count = sub.leb('EXPORT_INFO count');
+      for (let i = 0; i < count; i++) {
+        const symbol = sub.string('EXPORT_INFO symbol name');
+        const flags = sub.leb('EXPORT_INFO flags');
+        if (flags & SYMBOL_TLS) info.tlsExports.push(symbol);
+      }
+      fullyRead();
+    }
+    // 3.1.6 skips unknown ids (newer IMPORT_INFO, RUNTIME_PATH, ...).
+    reader.offset = bodyEnd;
+  }
+  if (!sawMemInfo) throw dylinkError('no MEM_INFO subsection');
+  if (info.tableP2align !== 0) {
+    throw dylinkError(`invalid tableAlign: table_p2align is ${info.tableP2align}, must be 0`);
+  }
+  return info;
+}
+
+// The data alignment the loader gives a module: max(2^mem_p2align, 16)
+// (16 is Emscripten's STACK_ALIGN); null when it does not fit in 32 bits.
+export function memAlign(info) {
+  if (info.memP2align > 31) return null;
+  return Math.max(2 ** info.memP2align, 16);
+}
+
+const VALUE_TYPES = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'funcref', 0x6f: 'externref' };
+
+// What the loader needs of a module's interface that the JS API does not
+// reflect: function types of imports and exports, memory/table limits and
+// global mutability. Reads the type, import, function and export sections.
+export function readInterface(source, what) {
+  const wasm = asBytes(source);
+  const fail = (message) => new LoadError('compile', `cannot compile the ${what}: ${message}`);
+  const reader = new ByteReader(wasm, 8, wasm.length, fail);
+  const types = [];
+  const imports = [];
+  const functionTypes = [];
+  const exports = [];
+  const valueType = (r, field) => {
+    const code = r.u8(field);
+    const name = VALUE_TYPES[code];
+    if (!name) throw fail(`unsupported value type 0x${code.toString(16)} in the ${field}`);
+    return name;
+  };
+  const limits = (r, field) => {
+    const flags = r.u8(`${field} limits`);
+    const is64 = (flags & 0x04) !== 0;
+    const read = (name) => (is64 ? r.leb64(name) : r.leb(name));
+    const minimum = read(`${field} minimum`);
+    const maximum = flags & 0x01 ? read(`${field} maximum`) : null;
+    return { minimum, maximum, shared: (flags & 0x02) !== 0, is64 };
+  };
+  while (reader.offset < wasm.length) {
+    const id = reader.u8('section id');
+    const size = reader.leb('section size');
+    const section = new ByteReader(wasm, reader.offset, reader.offset + size, fail);
+    if (section.end > wasm.length) throw fail(`section ${id} runs past the end of the module`);
+    reader.offset = section.end;
+    if (id === 1) {
+      const count = section.leb('type count');
+      for (let i = 0; i < count; i++) {
+        const form = section.u8('type form');
+        if (form !== 0x60) throw fail(`type ${i} is not a function type`);
+        const params = [];
+        const results = [];
+        for (let n = section.leb('param count'); n > 0; n--) params.push(valueType(section, 'param'));
+        for (let n = section.leb('result count'); n > 0; n--) results.push(valueType(section, 'result'));
+        types.push({ params, results });
+      }
+    } else if (id === 2) {
+      const count = section.leb('import count');
+      for (let i = 0; i < count; i++) {
+        const module = section.string('import module');
+        const name = section.string('import name');
+        const kind = section.u8('import kind');
+        const entry = { module, name };
+        if (kind === 0) {
+          entry.kind = 'function';
+          entry.type = types[section.leb('import type index')];
+          functionTypes.push(entry.type);
+        } else if (kind === 1) {
+          entry.kind = 'table';
+          entry.elementType = valueType(section, 'table element type');
+          Object.assign(entry, limits(section, 'table'));
+        } else if (kind === 2) {
+          entry.kind = 'memory';
+          Object.assign(entry, limits(section, 'memory'));
+        } else if (kind === 3) {
+          entry.kind = 'global';
+          entry.valueType = valueType(section, 'global type');
+          entry.mutable = section.u8('global mutability') === 1;
+        } else {
+          entry.kind = `kind ${kind}`;
+        }
+        imports.push(entry);
+      }
+    } else if (id === 3) {
+      const count = section.leb('function count');
+      for (let i = 0; i < count; i++) functionTypes.push(types[section.leb('function type index')]);
+    } else if (id === 7) {
+      const count = section.leb('export count');
+      for (let i = 0; i < count; i++) {
+        const name = section.string('export name');
+        const kind = section.u8('export kind');
+        const index = section.leb('export index');
+        exports.push({ name, kind: ['function', 'table', 'memory', 'global'][kind] ?? `kind ${kind}`, index });
+      }
+    }
+  }
+  const exportTypes = new Map();
+  for (const entry of exports) {
+    if (entry.kind === 'function') exportTypes.set(entry.name, functionTypes[entry.index] ?? null);
+  }
+  return { imports, exports, exportTypes };
+}
+
+// A wasm function type as the header would write it, for link errors.
+const describe = (type) => `(param ${type.params.join(' ')}) (result ${type.results.join(' ')})`;
+const sameType = (a, b) =>
+  a.params.length === b.params.length &&
+  a.results.length === b.results.length &&
+  a.params.every((t, i) => t === b.params[i]) &&
+  a.results.every((t, i) => t === b.results[i]);
+
+// The checks on a patch's imports that the harness's check_import makes.
+function checkImport(entry) {
+  const qualified = `${entry.module}.${entry.name}`;
+  if (entry.module === 'GOT.mem' || entry.module === 'GOT.func') {
+    throw linkError(
+      qualified,
+      'GOT imports are not supported: patches never import GOT entries (jank_patch_abi.h), ' +
+        'since one unresolved GOT symbol breaks every later dlopen',
+    );
+  }
+  if (entry.module !== 'env') {
+    throw linkError(qualified, `the loader supplies only \`env\` imports; \`${entry.module}\` is not provided`);
+  }
+  switch (entry.name) {
+    case 'memory':
+      if (entry.kind !== 'memory') throw linkError(qualified, 'must be a memory import');
+      if (entry.is64) throw linkError(qualified, "a 64-bit memory; the main module's memory is wasm32");
+      if (entry.shared) throw linkError(qualified, "a shared memory; the main module's memory is not shared");
+      if (entry.maximum !== null) {
+        throw linkError(qualified, `declares a maximum (${entry.maximum} pages); import the memory with none`);
+      }
+      return;
+    case '__indirect_function_table':
+      if (entry.kind !== 'table') throw linkError(qualified, 'must be a table import');
+      if (entry.is64 || entry.elementType !== 'funcref') throw linkError(qualified, 'must be a 32-bit funcref table');
+      if (entry.maximum !== null) {
+        throw linkError(
+          qualified,
+          `declares a maximum (${entry.maximum}); the main module's table grows without one (LinkError in Emscripten)`,
+        );
+      }
+      return;
+    case '__memory_base':
+    case '__table_base':
+      if (entry.kind !== 'global') throw linkError(qualified, 'must be an immutable i32 global import');
+      if (entry.valueType !== 'i32' || entry.mutable) {
+        throw linkError(
+          qualified,
+          'must be an immutable i32 global: the loader passes a plain number, and mutable globals ' +
+            'cannot be used in constant expressions',
+        );
+      }
+      return;
+    case '__stack_pointer':
+      if (entry.kind !== 'global') throw linkError(qualified, 'must be a mutable i32 global import');
+      if (entry.valueType !== 'i32' || !entry.mutable) {
+        throw linkError(qualified, 'must be a mutable i32 global (the shared shadow stack)');
+      }
+      return;
+    default:
+      if (entry.kind !== 'function') {
+        throw linkError(qualified, "only functions are resolved from the main module's exports");
+      }
+  }
+}
+
+// Compiles without blocking: browsers refuse synchronous compilation of
+// large modules on the main thread.
+async function compile(bytes, what) {
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (error) {
+    throw new LoadError('compile', `cannot compile the ${what}: ${error.message}`, error);
+  }
+}
+
+// Writes everything the stub prints into per-stream buffers, and to an
+// optional listener as it happens.
+class OutputSink {
+  constructor(onWrite) {
+    this.onWrite = onWrite;
+    this.decoders = { 1: new TextDecoder(), 2: new TextDecoder() };
+    this.text = { 1: '', 2: '' };
+  }
+
+  write(fd, bytes) {
+    const decoder = this.decoders[fd];
+    if (!decoder) throw new Error(`host.write: unknown fd ${fd}`);
+    const text = decoder.decode(bytes, { stream: true });
+    this.text[fd] += text;
+    if (this.onWrite) this.onWrite(fd, text);
+  }
+
+  take(fd) {
+    const text = this.text[fd];
+    this.text[fd] = '';
+    return text;
+  }
+}
+
+// The stub main module plus every patch loaded into it. Create with
+// `await JankRuntime.create(stubBytes)`.
+export class JankRuntime {
+  // `stub` is the stub's bytes (Uint8Array/ArrayBuffer), a Response, or a
+  // URL to fetch. `onWrite(fd, text)` sees printed output as it is written.
+  static async create(stub, { onWrite } = {}) {
+    let bytes = stub;
+    if (typeof stub === 'string' || stub instanceof URL) bytes = await fetch(stub);
+    if (typeof Response !== 'undefined' && bytes instanceof Response) {
+      if (!bytes.ok) throw new LoadError('compile', `cannot fetch the stub main module: HTTP ${bytes.status}`);
+      bytes = await bytes.arrayBuffer();
+    }
+    bytes = asBytes(bytes);
+    const module = await compile(bytes, 'stub main module');
+    const stubInterface = readInterface(bytes, 'stub main module');
+    const sink = new OutputSink(onWrite);
+    let memory = null;
+    const imports = {};
+    for (const entry of WebAssembly.Module.imports(module)) {
+      if (entry.module !== 'host' || entry.name !== 'write') {
+        throw linkError(`${entry.module}.${entry.name}`, 'the host provides only host.write to the stub');
+      }
+      imports.host = {
+        write(fd, ptr, length) {
+          const start = ptr >>> 0;
+          if (length < 0 || start + length > memory.buffer.byteLength) {
+            throw new Error(`host.write: ${length} bytes at 0x${start.toString(16)} are outside memory`);
+          }
+          sink.write(fd, new Uint8Array(memory.buffer, start, length));
+        },
+      };
+    }
+    let instance;
+    try {
+      instance = await WebAssembly.instantiate(module, imports);
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) {
+        throw new LoadError('trap', `wasm trap while instantiating the stub (start function): ${error.message}`, error);
+      }
+      throw linkError('(stub instantiation)', error.message);
+    }
+    memory = instance.exports.memory;
+    return new JankRuntime(instance, stubInterface, sink);
+  }
+
+  constructor(instance, stubInterface, sink) {
+    const exports = instance.exports;
+    const need = (name, test, reason) => {
+      if (!test(exports[name])) throw missingExport('stub main module', name, reason);
+      return exports[name];
+    };
+    this.exports = exports;
+    this.exportTypes = stubInterface.exportTypes;
+    this.sink = sink;
+    this.memory = need('memory', (m) => m instanceof WebAssembly.Memory, 'no exported memory');
+    this.table = need(
+      '__indirect_function_table',
+      (t) => t instanceof WebAssembly.Table,
+      'no exported table',
+    );
+    this.stackPointer = need(
+      '__stack_pointer',
+      (g) => g instanceof WebAssembly.Global,
+      'no exported global',
+    );
+    const isFunction = (f) => typeof f === 'function';
+    for (const name of [
+      'malloc',
+      'jank_hot_reload_register',
+      'jank_host_pr_str',
+      'jank_host_str',
+      'jank_exception_take',
+      'jank_var_intern',
+      'jank_var_deref',
+      'jank_var_is_bound',
+      'jank_call',
+      'jank_box_integer',
+      'jank_box_double',
+      'jank_box_boolean',
+      'jank_make_string_n',
+      'jank_make_keyword',
+      'jank_nil_value',
+    ]) {
+      need(name, isFunction, 'not an exported function');
+    }
+    this.instances = [instance];
+    this.patches = [];
+    // Loads run one at a time: each reserves table slots from table.length
+    // and instantiates asynchronously in between.
+    this.queue = Promise.resolve();
+    this.scratch = { base: 0, size: 0, used: 0 };
+    // As an Emscripten main module does at startup (a Rust cdylib usually has none).
+    if (typeof exports.__wasm_call_ctors === 'function') {
+      this.call(exports.__wasm_call_ctors, [], () => "running the stub's __wasm_call_ctors");
+    }
+    const base = this.malloc(SCRATCH_INITIAL, "the host's scratch area");
+    this.scratch = { base, size: SCRATCH_INITIAL, used: 0 };
+  }
+
+  // Everything the stub wrote to stdout since the last take.
+  takeOutput() {
+    return this.sink.take(1);
+  }
+
+  // Everything the stub wrote to stderr since the last take.
+  takeStderr() {
+    return this.sink.take(2);
+  }
+
+  // Loads a patch as dlopen would, then runs its registry entries in order.
+  // Resolves to one outcome per entry run: `{name, signature, value}` (the
+  // printed value; a def evaluates to its var `#'ns/name`) or
+  // `{name, signature, error}` (the printed exception, which stops the
+  // patch). Rejects with a LoadError when the patch cannot be linked.
+  loadPatch(wasmBytes, symbolsExport) {
+    const run = this.queue.then(() => this.loadNow(asBytes(wasmBytes), symbolsExport));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  async loadNow(wasm, symbolsExport) {
+    const dylink = parseDylink(wasm);
+    if (dylink.needed.length > 0) {
+      throw dylinkError(
+        `NEEDED libraries ${JSON.stringify(dylink.needed)} cannot be loaded: patches are self-contained`,
+      );
+    }
+    const align = memAlign(dylink);
+    if (align === null) throw dylinkError(`mem_p2align ${dylink.memP2align} is too large`);
+    const patchInterface = readInterface(wasm, 'patch');
+    patchInterface.imports.forEach(checkImport);
+    const module = await compile(wasm, 'patch');
+    const supplies = this.planImports(patchInterface.imports);
+    this.checkExports(patchInterface, symbolsExport);
+
+    this.scratchReset();
+    // Reserve memory, as alignMemory(getMemory(mem_size + memAlign), memAlign).
+    let memoryBase = 0;
+    if (dylink.memSize > 0) {
+      const request = dylink.memSize + align;
+      if (request > 0x7fffffff) {
+        throw dylinkError(`mem_size ${dylink.memSize} plus its alignment does not fit in 32-bit memory`);
+      }
+      const raw = this.malloc(request, "the patch's data");
+      memoryBase = Math.ceil(raw / align) * align;
+      this.bytes(memoryBase, dylink.memSize).fill(UNINITIALIZED_BYTE);
+    }
+    // Reserve table slots.
+    const tableLength = this.table.length;
+    const tableBase = dylink.tableSize > 0 ? tableLength : 0;
+    const growth = Math.max(0, tableBase + dylink.tableSize - tableLength);
+    if (growth > 0) {
+      try {
+        this.table.grow(growth);
+      } catch (error) {
+        throw new LoadError('alloc', `cannot reserve ${growth} table slots: ${error.message}`, error);
+      }
+    }
+
+    const env = {};
+    for (const [name, supply] of supplies) {
+      env[name] =
+        supply === 'memory' ? this.memory
+        : supply === 'table' ? this.table
+        : supply === '__memory_base' ? new WebAssembly.Global({ value: 'i32', mutable: false }, memoryBase)
+        : supply === '__table_base' ? new WebAssembly.Global({ value: 'i32', mutable: false }, tableBase)
+        : supply === '__stack_pointer' ? this.stackPointer
+        : this.exports[name];
+    }
+    // Instantiation applies data and element segments and runs the start
+    // function, so it traps like any call.
+    const savedSp = this.stackPointer.value;
+    let instance;
+    try {
+      instance = await WebAssembly.instantiate(module, { env });
+    } catch (error) {
+      this.stackPointer.value = savedSp;
+      if (error instanceof WebAssembly.LinkError || error instanceof WebAssembly.CompileError) {
+        throw linkError('(instantiation)', error.message);
+      }
+      // A trap, or the engine's stack overflow (a RangeError in V8).
+      throw trapError('instantiating the patch (segments, start function)', error);
+    }
+    this.instances.push(instance);
+    const info = { symbolsExport, dylink, memoryBase, tableBase };
+    this.patches.push(info);
+
+    if (typeof instance.exports.__wasm_call_ctors === 'function') {
+      this.call(instance.exports.__wasm_call_ctors, [], () => "running the patch's __wasm_call_ctors");
+    }
+
+    const symbols = instance.exports[symbolsExport];
+    const countSlot = this.scratchAlloc(4);
+    this.view().setUint32(countSlot, 0, true);
+    const array = this.call(symbols, [countSlot], () => `calling ${symbolsExport}`) >>> 0;
+    const count = this.view().getInt32(countSlot, true);
+    if (count < 0) throw new LoadError('protocol', `ABI violation: ${symbolsExport} returned count ${count}`);
+    this.bytes(array, count * PATCH_SYMBOL_SIZE, 'the patch_symbol array');
+
+    const outcomes = [];
+    for (let index = 0; index < count; index++) {
+      const entry = array + index * PATCH_SYMBOL_SIZE;
+      const name = this.cString(this.view().getUint32(entry, true), 'patch_symbol.qualified_name');
+      const signature = this.cString(this.view().getUint32(entry + 4, true), 'patch_symbol.signature');
+      const value = this.call(
+        this.exports.jank_hot_reload_register,
+        [entry],
+        () => `registering ${name} (${signature})`,
+      );
+      if (value === 0) {
+        outcomes.push({ name, signature, error: this.takeException().printed });
+        break;
+      }
+      // A def evaluates to its var, as in Clojure. Printing the bound value
+      // instead would realize it, and a lazy seq such as
+      // `(def xs (iterate inc 0))` never ends.
+      const printed = signature === 'eval' ? this.prStr(value) : `#'${name}`;
+      outcomes.push({ name, signature, value: printed });
+    }
+    return outcomes;
+  }
+
+  // Resolves every import against the stub, checking what the engine would
+  // otherwise report without naming the import. Returns [name, supply] pairs.
+  planImports(imports) {
+    const supplies = [];
+    for (const entry of imports) {
+      const qualified = `${entry.module}.${entry.name}`;
+      if (entry.name === 'memory') {
+        const pages = this.memory.buffer.byteLength / WASM_PAGE;
+        if (entry.minimum > pages) {
+          throw linkError(
+            qualified,
+            `requires at least ${entry.minimum} pages; the main module's memory has ${pages}`,
+          );
+        }
+        supplies.push([entry.name, 'memory']);
+      } else if (entry.name === '__indirect_function_table') {
+        // The table only grows, so a minimum met now is met at instantiation.
+        if (entry.minimum > this.table.length) {
+          throw linkError(
+            qualified,
+            `requires at least ${entry.minimum} slots; the main module's table has ${this.table.length}`,
+          );
+        }
+        supplies.push([entry.name, 'table']);
+      } else if (['__memory_base', '__table_base', '__stack_pointer'].includes(entry.name)) {
+        supplies.push([entry.name, entry.name]);
+      } else {
+        const provided = this.exports[entry.name];
+        if (provided === undefined) {
+          throw linkError(
+            qualified,
+            `the main module does not export \`${entry.name}\` (not a helper of jank_patch_abi.h?)`,
+          );
+        }
+        if (typeof provided !== 'function') {
+          throw linkError(qualified, `the main module's \`${entry.name}\` is not a function`);
+        }
+        const actual = this.exportTypes.get(entry.name);
+        if (actual && entry.type && !sameType(entry.type, actual)) {
+          throw linkError(
+            qualified,
+            `imported function does not match the expected type: the patch imports ${describe(entry.type)}, ` +
+              `the main module exports ${describe(actual)}`,
+          );
+        }
+        supplies.push([entry.name, 'main']);
+      }
+    }
+    return supplies;
+  }
+
+  // The exports the loader and host call must have the right types.
+  checkExports(patchInterface, symbolsExport) {
+    const find = (name) => patchInterface.exports.find((e) => e.name === name);
+    const symbols = find(symbolsExport);
+    if (!symbols) {
+      const exported = JSON.stringify(patchInterface.exports.map((e) => e.name));
+      throw missingExport('patch', symbolsExport, `not exported (the patch exports ${exported})`);
+    }
+    if (symbols.kind !== 'function') throw missingExport('patch', symbolsExport, 'is not a function');
+    const type = patchInterface.exportTypes.get(symbolsExport);
+    if (!type || !sameType(type, { params: ['i32'], results: ['i32'] })) {
+      throw missingExport(
+        'patch',
+        symbolsExport,
+        `is ${type ? describe(type) : 'of unknown type'}; must be patch_symbol *(int *count): (param i32) (result i32)`,
+      );
+    }
+    const ctors = find('__wasm_call_ctors');
+    if (ctors) {
+      const ctorsType = patchInterface.exportTypes.get('__wasm_call_ctors');
+      if (ctors.kind !== 'function') throw missingExport('patch', '__wasm_call_ctors', 'is not a function');
+      if (!ctorsType || ctorsType.params.length !== 0 || ctorsType.results.length !== 0) {
+        throw missingExport('patch', '__wasm_call_ctors', 'must take and return nothing');
+      }
+    }
+  }
+
+  // Calls `name` in namespace `ns` with JS arguments boxed by the stub
+  // (see `box`) and returns the result printed by pr-str. Throws JankThrown
+  // when the call throws.
+  callVar(ns, name, args = []) {
+    return this.prStr(this.invoke(this.intern(ns, name), args.map((arg) => this.box(arg))));
+  }
+
+  // The var ns/name (created unbound when missing), as a value handle.
+  intern(ns, name) {
+    this.scratchReset();
+    const nsPtr = this.scratchCString(ns);
+    const namePtr = this.scratchCString(name);
+    return this.valueOrThrown(
+      this.call(this.exports.jank_var_intern, [nsPtr, namePtr], () => `interning ${ns}/${name}`),
+    );
+  }
+
+  // Whether the var handle has a root value.
+  isBound(varHandle) {
+    return this.call(this.exports.jank_var_is_bound, [varHandle], () => 'checking a var') !== 0;
+  }
+
+  // The root value of a var handle; throws JankThrown when unbound.
+  deref(varHandle) {
+    return this.valueOrThrown(this.call(this.exports.jank_var_deref, [varHandle], () => 'dereferencing a var'));
+  }
+
+  // Calls any callable value with value handles; returns the result handle.
+  invoke(callable, argHandles) {
+    this.scratchReset();
+    const array = this.scratchAlloc(4 * argHandles.length);
+    argHandles.forEach((handle, i) => this.view().setUint32(array + 4 * i, handle >>> 0, true));
+    return this.valueOrThrown(
+      this.call(this.exports.jank_call, [callable, argHandles.length, array], () => 'calling a jank fn'),
+    );
+  }
+
+  // A jank value from a JS one: null/undefined → nil, booleans, integers
+  // (Number or BigInt) → integer, other numbers → double, strings,
+  // Keyword (`keyword('a')`) → :a.
+  box(value) {
+    const e = this.exports;
+    if (value === null || value === undefined) return this.call(e.jank_nil_value, [], () => 'making nil');
+    if (typeof value === 'boolean') return this.call(e.jank_box_boolean, [value ? 1 : 0], () => 'boxing a boolean');
+    if (typeof value === 'bigint') return this.call(e.jank_box_integer, [value], () => `boxing ${value}`);
+    if (typeof value === 'number') {
+      return Number.isSafeInteger(value)
+        ? this.call(e.jank_box_integer, [BigInt(value)], () => `boxing ${value}`)
+        : this.call(e.jank_box_double, [value], () => `boxing ${value}`);
+    }
+    if (typeof value === 'string') {
+      const utf8 = new TextEncoder().encode(value);
+      const ptr = this.scratchAlloc(utf8.length);
+      this.bytes(ptr, utf8.length).set(utf8);
+      return this.valueOrThrown(
+        this.call(e.jank_make_string_n, [ptr, utf8.length], () => `making the string ${JSON.stringify(value)}`),
+      );
+    }
+    if (value instanceof Keyword) {
+      // `ns/name`, except that a lone `/` (or one at either end) is part of a plain name.
+      const k = value.qualified;
+      const slash = k.indexOf('/');
+      const qualified = slash > 0 && slash < k.length - 1;
+      const nsPtr = this.scratchCString(qualified ? k.slice(0, slash) : '');
+      const namePtr = this.scratchCString(qualified ? k.slice(slash + 1) : k);
+      return this.call(e.jank_make_keyword, [nsPtr, namePtr], () => `making :${k}`);
+    }
+    throw new LoadError('invalid-argument', `invalid argument: cannot pass ${typeof value} to jank`);
+  }
+
+  // pr-str of a value handle; throws JankThrown when printing throws.
+  prStr(handle) {
+    return this.hostText(this.exports.jank_host_pr_str, handle, 'printing with jank_host_pr_str');
+  }
+
+  // str of a value handle (for display).
+  str(handle) {
+    return this.hostText(this.exports.jank_host_str, handle, 'printing with jank_host_str');
+  }
+
+  hostText(printer, handle, during) {
+    const text = this.printed(printer, handle, during);
+    if (text === null) throw new JankThrown(this.takeException().printed);
+    return text;
+  }
+
+  // The text a host printer returns, or null when printing threw.
+  printed(printer, handle, during) {
+    const lengthSlot = this.scratchAlloc(4);
+    this.view().setUint32(lengthSlot, 0, true);
+    const ptr = this.call(printer, [handle, lengthSlot], () => during) >>> 0;
+    if (ptr === 0) return null;
+    const length = this.view().getUint32(lengthSlot, true);
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(this.bytes(ptr, length, 'printed text'));
+    } catch (error) {
+      if (error instanceof LoadError) throw error;
+      throw new LoadError('protocol', 'ABI violation: jank_host_pr_str returned text that is not UTF-8');
+    }
+  }
+
+  valueOrThrown(handle) {
+    if (handle !== 0) return handle;
+    throw new JankThrown(this.takeException().printed);
+  }
+
+  // Takes the pending exception after something returned NULL, and prints it
+  // once (an exception whose printing throws is reported as unprintable).
+  takeException() {
+    const take = this.exports.jank_exception_take;
+    const exception = this.call(take, [], () => 'taking the pending exception');
+    if (exception === 0) {
+      throw new LoadError('protocol', 'ABI violation: NULL was returned ("threw") but no exception is pending');
+    }
+    const printed = this.printed(this.exports.jank_host_pr_str, exception, 'printing the exception');
+    if (printed !== null) return { printed };
+    this.call(take, [], () => 'taking the pending exception');
+    return { printed: '<an exception whose printing threw>' };
+  }
+
+  // Every call into wasm goes through here: a trap becomes a LoadError of
+  // kind `trap` and leaves __stack_pointer as it was before the call (a trap
+  // skips the epilogues that would have restored it), and a call that
+  // returns with the stack pointer moved is an ABI violation.
+  call(fn, args, during) {
+    const saved = this.stackPointer.value;
+    let result;
+    try {
+      result = fn(...args);
+    } catch (error) {
+      this.stackPointer.value = saved;
+      throw trapError(during(), error);
+    }
+    const now = this.stackPointer.value;
+    if (now !== saved) {
+      this.stackPointer.value = saved;
+      throw new LoadError(
+        'protocol',
+        `ABI violation: __stack_pointer was 0x${(saved >>> 0).toString(16)} before ${during()} and ` +
+          `0x${(now >>> 0).toString(16)} after it returned`,
+      );
+    }
+    return result;
+  }
+
+  // The stub's malloc; a NULL result is an error rather than address 0.
+  malloc(size, what) {
+    if (size > 0x7fffffff) {
+      throw new LoadError('alloc', `cannot reserve ${size} bytes for ${what}: larger than 2 GiB`);
+    }
+    const ptr = this.call(this.exports.malloc, [size], () => `malloc(${size}) for ${what}`) >>> 0;
+    if (ptr === 0) throw new LoadError('alloc', `cannot reserve ${size} bytes for ${what}: malloc returned NULL`);
+    return ptr;
+  }
+
+  scratchReset() {
+    this.scratch.used = 0;
+  }
+
+  // `size` bytes of scratch, 16-byte aligned. malloc'd memory is never
+  // freed, so growing abandons the old block.
+  scratchAlloc(size) {
+    const start = (this.scratch.used + 15) & ~15;
+    if (start + size <= this.scratch.size) {
+      this.scratch.used = start + size;
+      return this.scratch.base + start;
+    }
+    let newSize = Math.max(this.scratch.size * 2, 16);
+    while (newSize < size) newSize *= 2;
+    const base = this.malloc(newSize, "the host's scratch area");
+    this.scratch = { base, size: newSize, used: size };
+    return base;
+  }
+
+  // `text` NUL-terminated in scratch.
+  scratchCString(text) {
+    if (text.includes('\0')) throw new LoadError('invalid-argument', `invalid argument: ${JSON.stringify(text)} contains NUL`);
+    const utf8 = new TextEncoder().encode(text);
+    const ptr = this.scratchAlloc(utf8.length + 1);
+    const target = this.bytes(ptr, utf8.length + 1);
+    target.set(utf8);
+    target[utf8.length] = 0;
+    return ptr;
+  }
+
+  // A view of `length` bytes of stub memory at `addr` (valid until memory
+  // grows, which any call into wasm may do).
+  bytes(addr, length, what = 'memory') {
+    const buffer = this.memory.buffer;
+    if (addr < 0 || length < 0 || addr + length > buffer.byteLength) {
+      throw new LoadError(
+        'protocol',
+        `ABI violation: ${what}: ${length} bytes at 0x${addr.toString(16)} are outside memory (${buffer.byteLength} bytes)`,
+      );
+    }
+    return new Uint8Array(buffer, addr, length);
+  }
+
+  view() {
+    return new DataView(this.memory.buffer);
+  }
+
+  // The NUL-terminated UTF-8 string at `addr`.
+  cString(addr, what) {
+    const memory = new Uint8Array(this.memory.buffer);
+    if (addr === 0 || addr >= memory.length) {
+      throw new LoadError('protocol', `ABI violation: ${what}: pointer 0x${addr.toString(16)} is outside memory`);
+    }
+    const limit = Math.min(memory.length, addr + MAX_C_STRING);
+    let end = addr;
+    while (end < limit && memory[end] !== 0) end++;
+    if (end === limit) throw new LoadError('protocol', `ABI violation: ${what} at 0x${addr.toString(16)} has no NUL terminator`);
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(memory.subarray(addr, end));
+    } catch {
+      throw new LoadError('protocol', `ABI violation: ${what} at 0x${addr.toString(16)} is not UTF-8`);
+    }
+  }
+}
+
+// A wasm call failure as a LoadError: the engine's own message, and for
+// anything that is not a trap (a host function throwing) the same kind.
+function trapError(during, error) {
+  if (error instanceof LoadError) return error;
+  return new LoadError('trap', `wasm trap while ${during}: ${error.message}`, error);
+}

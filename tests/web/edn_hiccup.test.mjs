@@ -1,0 +1,89 @@
+// Unit tests of src/serve/web/edn.js and hiccup.js (run by tests/web_loader.rs
+// with `node --test`): the EDN the stub prints reads back to the right data,
+// and hiccup data normalizes to the right element nodes.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Char, List, Tagged, kw, readEdn, sym } from '../../src/serve/web/edn.js';
+import { HiccupError, elementsOf, textOf, toNodes } from '../../src/serve/web/hiccup.js';
+
+test('scalars read back as JS values', () => {
+  assert.equal(readEdn('nil'), null);
+  assert.equal(readEdn('true'), true);
+  assert.equal(readEdn('false'), false);
+  assert.equal(readEdn('-42'), -42);
+  assert.equal(readEdn('7N'), 7);
+  assert.equal(readEdn('1.5'), 1.5);
+  assert.equal(readEdn('2.5M'), 2.5);
+  assert.equal(readEdn('1e3'), 1000);
+  assert.equal(readEdn('1/4'), 0.25);
+  assert.equal(readEdn('##Inf'), Infinity);
+  assert.equal(readEdn('##-Inf'), -Infinity);
+  assert.ok(Number.isNaN(readEdn('##NaN')));
+  assert.equal(readEdn('"a\\"b\\\\c\\nd\\te"'), 'a"b\\c\nd\te');
+  assert.equal(readEdn('"\\u00e9"'), 'é');
+  assert.deepEqual(readEdn('\\a'), new Char('a'));
+  assert.deepEqual(readEdn('\\newline'), new Char('\n'));
+  assert.deepEqual(readEdn('\\space'), new Char(' '));
+  assert.deepEqual(readEdn('\\u0041'), new Char('A'));
+  assert.deepEqual(readEdn('\\('), new Char('('));
+});
+
+test('keywords and symbols are interned with their namespace', () => {
+  assert.equal(readEdn(':a'), kw('a'));
+  assert.equal(readEdn(':ns.x/b'), kw('ns.x/b'));
+  assert.equal(kw('ns.x/b').ns, 'ns.x');
+  assert.equal(kw('ns.x/b').name, 'b');
+  assert.equal(readEdn('clojure.core//'), sym('clojure.core//'));
+  assert.equal(sym('clojure.core//').name, '/');
+  assert.equal(readEdn('foo?'), sym('foo?'));
+  assert.equal(String(readEdn(':x/y')), ':x/y');
+});
+
+test('collections, commas, comments and discards', () => {
+  assert.deepEqual(readEdn('[1 [2 3] ()]'), [1, [2, 3], new List([])]);
+  const map = readEdn('{:a 1, :b [2], "c" nil}');
+  assert.equal(map.get(kw('a')), 1);
+  assert.deepEqual(map.get(kw('b')), [2]);
+  assert.equal(map.get('c'), null);
+  assert.deepEqual(readEdn('#{1 2}'), new Set([1, 2]));
+  assert.deepEqual(readEdn('(1 #_ 2 ; note\n 3)'), new List([1, 3]));
+});
+
+test('tagged values the stub prints are kept', () => {
+  const v = readEdn("#'demo.app/view");
+  assert.ok(v instanceof Tagged);
+  assert.equal(v.tag, 'var');
+  assert.equal(v.value, sym('demo.app/view'));
+  const obj = readEdn('#object[clojure.lang.Atom 0x1 {:status :ready, :val 1}]');
+  assert.equal(obj.tag, 'object');
+  assert.equal(obj.value[0], sym('clojure.lang.Atom'));
+});
+
+test('malformed text is an error with its offset', () => {
+  assert.throws(() => readEdn('[1 2'), /missing \] at offset 4/);
+  assert.throws(() => readEdn('{:a}'), /even number of forms/);
+  assert.throws(() => readEdn('"abc'), /unterminated string/);
+  assert.throws(() => readEdn('1 2'), /unexpected text after the form at offset 2/);
+  assert.throws(() => readEdn(')'), /unexpected \)/);
+});
+
+test('hiccup normalizes tags, classes, ids, attributes and events', () => {
+  const form = readEdn(
+    '[:div.app.dark#root {:class ["x" :y], :style {:color "red", :margin-top "2px"}, :title "t", ' +
+      ':hidden false, :disabled true, :on-click :go} [:h1 "Count: " 3] nil ([:li "a"] [:li "b"]) [:<> "x" \\y]]',
+  );
+  const [root] = toNodes(form);
+  assert.equal(root.tag, 'div');
+  assert.deepEqual(root.attrs, { id: 'root', style: 'color: red; margin-top: 2px', title: 't', disabled: '', class: 'app dark x y' });
+  assert.deepEqual(root.events, { click: kw('go') });
+  assert.equal(textOf([root]), 'Count: 3abxy');
+  assert.deepEqual(elementsOf([root]).map((n) => n.tag), ['div', 'h1', 'li', 'li']);
+});
+
+test('hiccup refuses what it cannot render safely', () => {
+  assert.throws(() => toNodes(readEdn('["div"]')), HiccupError);
+  assert.throws(() => toNodes(readEdn('[:div {:onclick "alert(1)"}]')), /invalid attribute :onclick/);
+  assert.throws(() => toNodes(readEdn('[:scr<ipt]')), /invalid tag name/);
+  assert.throws(() => toNodes(readEdn('[:div {:a 1} {:b 2}]')), /map cannot be rendered/);
+});

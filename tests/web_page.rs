@@ -1,0 +1,478 @@
+//! The demo page in headless Chromium: src/serve/web served by a tiny static
+//! server, the stub runtime and patches from the jankwasm binary pushed by a
+//! stand-in WebSocket server that speaks the page protocol (handshake,
+//! patch, patch_ack, error). Checks the badge, rendering, real clicks, a view
+//! edit keeping the count, the error overlay, and a reconnect with resync;
+//! and the Emscripten back-end against a real MAIN_MODULE built with emcc.
+
+#[path = "common/browser.rs"]
+mod browser;
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use base64::Engine as _;
+use browser::Browser;
+use jank_wasmtime_harness::STUB_WASM;
+use pretty_assertions::assert_eq;
+use serde_json::{json, Value};
+use tungstenite::{Message, WebSocket};
+
+const DEMO_APP: &str = include_str!("../src/serve/web/demo/app.jank");
+const WAIT: Duration = Duration::from_secs(20);
+
+fn web_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src/serve/web")
+}
+
+/// Serves the page as `jankwasm serve` lays it out, on a free loopback port:
+/// index.html at /, src/serve/web under /_jankwasm/, with the stub and
+/// config.json (naming the WebSocket server at `ws_port`) beside them; and
+/// the files of `project`, if any, under /app/.
+fn static_server(ws_port: u16, project: Option<PathBuf>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind the static server");
+    let port = listener.local_addr().expect("its address").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let project = project.clone();
+            std::thread::spawn(move || serve_file(stream, ws_port, project));
+        }
+    });
+    port
+}
+
+fn serve_file(mut stream: TcpStream, ws_port: u16, project: Option<PathBuf>) {
+    let mut request_line = String::new();
+    let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    // Drain the headers.
+    let mut header = String::new();
+    while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+        header.clear();
+    }
+    let path = request_line.split(' ').nth(1).unwrap_or("/");
+    let path = path.split('?').next().unwrap_or("/");
+    let path = if path == "/" {
+        "/_jankwasm/index.html"
+    } else {
+        path
+    };
+    let body = match path.strip_prefix("/_jankwasm/") {
+        Some("jank_stub.wasm") => Some(STUB_WASM.to_vec()),
+        Some("config.json") => Some(
+            json!({"ws_url": format!("ws://127.0.0.1:{ws_port}/repl"), "ws_port": ws_port,
+                   "stub_url": "/_jankwasm/jank_stub.wasm", "protocol": 1})
+            .to_string()
+            .into_bytes(),
+        ),
+        Some(file) if !file.contains("..") => std::fs::read(web_root().join(file)).ok(),
+        Some(_) => None,
+        None => match (path.strip_prefix("/app/"), &project) {
+            (Some(file), Some(dir)) if !file.contains("..") => std::fs::read(dir.join(file)).ok(),
+            _ => None,
+        },
+    };
+    let content_type = match Path::new(path).extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript",
+        Some("wasm") => "application/wasm",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    };
+    let response = match body {
+        Some(body) => {
+            let mut head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .into_bytes();
+            head.extend(body);
+            head
+        }
+        None => {
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec()
+        }
+    };
+    drop(stream.write_all(&response));
+}
+
+/// What the stand-in server saw from the page.
+#[derive(Debug)]
+enum Seen {
+    Handshake(Value),
+    Ack(Value),
+}
+
+/// What the test tells the stand-in server to do on the current connection.
+enum Order {
+    Send(Value),
+    Close,
+}
+
+/// A WebSocket server speaking the page protocol, one connection at a time.
+struct FakeServer {
+    port: u16,
+    seen: Receiver<Seen>,
+    orders: Sender<Order>,
+}
+
+impl FakeServer {
+    fn start() -> FakeServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the WebSocket server");
+        let port = listener.local_addr().expect("its address").port();
+        let (seen_tx, seen) = channel();
+        let (orders, orders_rx) = channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let Ok(socket) = tungstenite::accept(stream) else {
+                    continue;
+                };
+                if !converse(socket, &seen_tx, &orders_rx) {
+                    return;
+                }
+            }
+        });
+        FakeServer { port, seen, orders }
+    }
+
+    fn send(&self, message: Value) {
+        self.orders
+            .send(Order::Send(message))
+            .expect("server thread");
+    }
+
+    fn close_connection(&self) {
+        self.orders.send(Order::Close).expect("server thread");
+    }
+
+    fn next(&self) -> Seen {
+        match self.seen.recv_timeout(WAIT) {
+            Ok(seen) => seen,
+            Err(RecvTimeoutError::Timeout) => panic!("the page sent nothing for {WAIT:?}"),
+            Err(RecvTimeoutError::Disconnected) => panic!("the server thread ended"),
+        }
+    }
+
+    fn handshake(&self) -> Value {
+        match self.next() {
+            Seen::Handshake(message) => message,
+            other => panic!("expected a handshake, got {other:?}"),
+        }
+    }
+
+    fn ack(&self) -> Value {
+        match self.next() {
+            Seen::Ack(message) => message,
+            other => panic!("expected a patch_ack, got {other:?}"),
+        }
+    }
+}
+
+/// Serves one connection until the test closes it (true) or the test is
+/// gone (false).
+fn converse(
+    mut socket: WebSocket<TcpStream>,
+    seen: &Sender<Seen>,
+    orders: &Receiver<Order>,
+) -> bool {
+    socket
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_millis(10)))
+        .expect("a read timeout");
+    loop {
+        loop {
+            match orders.try_recv() {
+                Ok(Order::Send(message)) => {
+                    if socket.send(Message::text(message.to_string())).is_err() {
+                        return true;
+                    }
+                }
+                Ok(Order::Close) => {
+                    drop(socket.close(None));
+                    drop(socket.flush());
+                    return true;
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => return false,
+            }
+        }
+        match socket.read() {
+            Ok(Message::Text(text)) => {
+                let message: Value = serde_json::from_str(&text).expect("the page sends JSON");
+                match message["type"].as_str() {
+                    Some("handshake") => {
+                        let ack =
+                            json!({"type": "handshake_ack", "server": "fake", "version": "1.0.0"});
+                        if socket.send(Message::text(ack.to_string())).is_err() {
+                            return true;
+                        }
+                        drop(seen.send(Seen::Handshake(message)));
+                    }
+                    Some("patch_ack") => drop(seen.send(Seen::Ack(message))),
+                    other => panic!("unexpected message type {other:?}"),
+                }
+            }
+            Ok(_) => {}
+            Err(tungstenite::Error::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return true,
+        }
+    }
+}
+
+/// A `patch` message for `source` compiled by `jankwasm emit --patch-id id`.
+fn patch(source: &str, id: u64) -> Value {
+    patch_for_abi(source, id, "extended")
+}
+
+/// As `patch`, for the helper set `abi` (`extended` or `seed`).
+fn patch_for_abi(source: &str, id: u64, abi: &str) -> Value {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let input = dir.path().join("app.jank");
+    let output = dir.path().join("patch.wasm");
+    std::fs::write(&input, source).expect("write the source");
+    let run = Command::new(env!("CARGO_BIN_EXE_jankwasm"))
+        .args(["emit", "--abi", abi, "--patch-id", &id.to_string(), "-o"])
+        .arg(&output)
+        .arg(&input)
+        .output()
+        .expect("run jankwasm emit");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let bytes = std::fs::read(&output).expect("read the patch");
+    json!({
+        "type": "patch",
+        "id": id,
+        "data": base64::engine::general_purpose::STANDARD.encode(bytes),
+        "symbolName": format!("jank_patch_symbols_{id}"),
+        "symbols": [],
+        "timestamp": 0,
+    })
+}
+
+const H1: &str = "#app h1";
+const PLUS: &str = "#app .buttons button:nth-child(2)";
+const BADGE_CONNECTED: &str =
+    "document.getElementById('jank-badge')?.dataset.status === 'connected'";
+const OVERLAY_TEXT: &str = "(() => { const o = document.getElementById('jank-overlay'); return o && !o.hidden && o.textContent; })()";
+const OVERLAY_HIDDEN: &str = "document.getElementById('jank-overlay')?.hidden === true";
+
+fn heading_is(text: &str) -> String {
+    format!(
+        "document.querySelector('{H1}')?.textContent === {}",
+        serde_json::to_string(text).expect("JSON")
+    )
+}
+
+#[test]
+fn the_demo_page_renders_clicks_hot_reloads_shows_errors_and_resyncs_after_a_reconnect() {
+    let Some(browser) = Browser::launch() else {
+        return;
+    };
+    let server = FakeServer::start();
+    let http = static_server(server.port, None);
+    let page = browser.open(&format!("http://127.0.0.1:{http}/"));
+
+    assert_eq!(
+        server.handshake(),
+        json!({"type": "handshake", "client": "jank-wasm-browser", "version": "1.0.0",
+               "last_patch_id": null})
+    );
+    page.wait_for(BADGE_CONNECTED, WAIT);
+    assert!(page.text("#app").contains("Waiting for the app"));
+
+    server.send(patch(DEMO_APP, 1));
+    let ack = server.ack();
+    assert_eq!(ack["id"], 1);
+    assert_eq!(ack["ok"], true, "{ack}");
+    assert_eq!(ack["error"], Value::Null);
+    assert_eq!((&ack["output"], &ack["stderr"]), (&json!(""), &json!("")));
+    assert!(ack["load_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{ack}");
+    assert_eq!(
+        ack["results"],
+        json!([
+            {"name": "demo.app/state", "value": "#'demo.app/state"},
+            {"name": "demo.app/view", "value": "#'demo.app/view"},
+            {"name": "demo.app/handle", "value": "#'demo.app/handle"}
+        ])
+    );
+    page.wait_for(&heading_is("Count: 0"), WAIT);
+
+    for _ in 0..3 {
+        page.click(PLUS);
+    }
+    page.wait_for(&heading_is("Count: 3"), WAIT);
+    assert_eq!(page.text("#app p"), "odd");
+
+    // Editing the view changes the page; the count stays.
+    server.send(patch(&DEMO_APP.replace("\"Count: \"", "\"Clicks: \""), 2));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for(&heading_is("Clicks: 3"), WAIT);
+
+    // A compile error from the server shows in the overlay; the page keeps
+    // running the old definitions.
+    server.send(json!({"type": "error", "kind": "compile",
+                       "error": "demo/app.jank:10:4: error: unable to resolve symbol: cuont"}));
+    let overlay = page.wait_for(OVERLAY_TEXT, WAIT);
+    let overlay = overlay.as_str().unwrap();
+    assert!(overlay.contains("Compile error"), "{overlay}");
+    assert!(
+        overlay.contains("unable to resolve symbol: cuont"),
+        "{overlay}"
+    );
+    page.click(PLUS);
+    page.wait_for(&heading_is("Clicks: 4"), WAIT);
+
+    // A view that throws: the load succeeds, the render error is shown.
+    server.send(patch(
+        "(ns demo.app) (defn view [s] (throw (ex-info \"view broke\" {:count (:count s)})))",
+        3,
+    ));
+    assert_eq!(server.ack()["ok"], true);
+    let overlay = page.wait_for(
+        "(() => { const t = document.getElementById('jank-overlay').textContent; return t.includes('view broke') && t; })()",
+        WAIT,
+    );
+    assert!(
+        overlay.as_str().unwrap().contains("{:count 4}"),
+        "{overlay}"
+    );
+
+    // The next good load clears the overlay.
+    server.send(patch(DEMO_APP, 4));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for(OVERLAY_HIDDEN, WAIT);
+    page.wait_for(&heading_is("Count: 4"), WAIT);
+
+    // The server drops the connection: the badge turns, the page reconnects,
+    // handshakes again, and takes the resent definitions with its state kept.
+    server.close_connection();
+    page.wait_for(
+        "document.getElementById('jank-badge').dataset.status === 'disconnected'",
+        WAIT,
+    );
+    assert_eq!(server.handshake()["last_patch_id"], 4);
+    page.wait_for(BADGE_CONNECTED, WAIT);
+    server.send(patch(&DEMO_APP.replace("\"Count: \"", "\"Again: \""), 5));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for(&heading_is("Again: 4"), WAIT);
+}
+
+/// emcc, or None (after saying why) when it is missing outside CI.
+fn emcc() -> Option<&'static str> {
+    if Command::new("emcc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return Some("emcc");
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("emcc is not installed (.ci/run installs it)");
+    }
+    eprintln!("skipping: emcc not installed (.ci/run installs it)");
+    None
+}
+
+/// A page that is an Emscripten MAIN_MODULE (tests/web/emscripten_main.c)
+/// plus the client, in `dir`, served as /app/index.html.
+fn build_main_module_page(emcc: &str, dir: &Path) {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/web/emscripten_main.c");
+    let run = Command::new(emcc)
+        .arg(&source)
+        .args([
+            "-O0",
+            "-sMAIN_MODULE=2",
+            "-sWASM_BIGINT",
+            "-sFORCE_FILESYSTEM",
+            "-sEXPORTED_RUNTIME_METHODS=ccall,FS",
+            "-o",
+        ])
+        .arg(dir.join("main.js"))
+        .output()
+        .expect("run emcc");
+    assert!(
+        run.status.success(),
+        "emcc failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    std::fs::write(
+        dir.join("index.html"),
+        r#"<!doctype html><html><head><meta charset="utf-8"></head><body>
+<script src="/app/main.js"></script>
+<script type="module" src="/_jankwasm/start.js"></script>
+</body></html>"#,
+    )
+    .expect("write the page");
+}
+
+#[test]
+fn the_client_loads_patches_into_an_emscripten_main_module_through_its_file_system() {
+    let Some(emcc) = emcc() else { return };
+    let Some(browser) = Browser::launch() else {
+        return;
+    };
+    let project = tempfile::tempdir().expect("a temporary directory");
+    build_main_module_page(emcc, project.path());
+    let server = FakeServer::start();
+    let http = static_server(server.port, Some(project.path().to_path_buf()));
+    let page = browser.open(&format!("http://127.0.0.1:{http}/app/index.html"));
+    server.handshake();
+    page.wait_for(BADGE_CONNECTED, WAIT);
+
+    server.send(patch_for_abi(
+        "(ns app) (defn f [x] x) (defn g [] 42)",
+        5,
+        "seed",
+    ));
+    let ack = server.ack();
+    assert_eq!(
+        ack,
+        json!({"type": "patch_ack", "id": 5, "ok": true, "error": null, "load_ms": ack["load_ms"],
+               "results": [], "output": "", "stderr": ""})
+    );
+    assert_eq!(
+        page.eval("Module.ccall('loaded_log', 'string', [], [])"),
+        "app/f:1;app/g=42;"
+    );
+    assert_eq!(
+        page.eval("Module.FS.readdir('/tmp').filter((f) => f.startsWith('jank_patch_'))"),
+        json!(["jank_patch_5.wasm"])
+    );
+
+    // A wrong export name: the runtime's -1 comes back as the error.
+    let mut wrong = patch_for_abi("(ns app) (defn h [] 7)", 6, "seed");
+    wrong["symbolName"] = json!("jank_patch_symbols_60");
+    server.send(wrong);
+    let ack = server.ack();
+    assert_eq!(ack["ok"], false);
+    assert_eq!(
+        ack["error"],
+        "jank_hot_reload_load_patch(/tmp/jank_patch_6.wasm, jank_patch_symbols_60) returned -1"
+    );
+    let overlay = page.wait_for(OVERLAY_TEXT, WAIT);
+    assert!(
+        overlay.as_str().unwrap().contains("returned -1"),
+        "{overlay}"
+    );
+
+    server.send(patch_for_abi("(ns app) (defn h [] 7)", 7, "seed"));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for(OVERLAY_HIDDEN, WAIT);
+    assert_eq!(
+        page.eval("Module.ccall('loaded_log', 'string', [], [])"),
+        "app/f:1;app/g=42;app/h=7;"
+    );
+}
