@@ -214,6 +214,13 @@ JANK_HELPER(ext) int jank_equiv(void *left, void *right);
  */
 #define JANK_HOST
 
+/*
+ * A runtime that implements the helpers in C or C++ (runtime-abi/conformance)
+ * defines JANK_PATCH_ABI_RUNTIME before including this header: it takes malloc
+ * from <stdlib.h>, whose size_t prototype conflicts in C with the i32 one
+ * below, and it defines the host side itself.
+ */
+#ifndef JANK_PATCH_ABI_RUNTIME
 /* Reserves size bytes, 16-byte aligned, never moved or freed. */
 JANK_HOST void *malloc(int32_t size);
 /* Runs one registry entry as described above; returns the bound or evaluated
@@ -225,6 +232,7 @@ JANK_HOST const char *jank_host_pr_str(void *value, int32_t *length);
 /* The printed form of value for display (as str), valid until the next
  * call; NULL with a pending exception when printing threw. */
 JANK_HOST const char *jank_host_str(void *value, int32_t *length);
+#endif
 
 /* ---- host interface: garbage collection --------------------------------- */
 /*

@@ -260,10 +260,14 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
         name
     }
 
-    /// Names a local declared at the top of the function.
+    /// Names a local declared at the top of the function. A `finally` body
+    /// is emitted twice (normal and unwinding exit); its locals are declared
+    /// once and shared, since only one of the two copies ever runs.
     fn declare_local(&mut self, id: LocalId) -> String {
         let name = self.bind(id);
-        self.declared_locals.push(name.clone());
+        if !self.declared_locals.contains(&name) {
+            self.declared_locals.push(name.clone());
+        }
         name
     }
 

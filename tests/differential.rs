@@ -1,0 +1,223 @@
+//! The differential test: every program of tests/corpus/ok lowered both
+//! ways — directly to wasm, and to C++ compiled by Emscripten's emcc
+//! (`-O2 -fPIC -sSIDE_MODULE=1 -sWASM_BIGINT`) — and loaded into the wasmtime
+//! harness against the same stub. The two patches must bind and evaluate the
+//! same values and print the same output. Nothing is cached between runs:
+//! every C++ file is emitted and compiled afresh in a directory this test
+//! empties first.
+
+use jank_wasmtime_harness::Runtime;
+use jankwasm::lower::{Abi, PatchOptions};
+use jankwasm::session::Session;
+use jankwasm::source::SourceFile;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// emcc processes at a time: the machine the tests run on has two cores.
+const EMCC_JOBS: usize = 2;
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn corpus_programs() -> Vec<PathBuf> {
+    let dir = manifest_dir().join("tests/corpus/ok");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jank"))
+        .collect();
+    files.sort();
+    // For iterating on a few programs: JANKWASM_DIFFERENTIAL_ONLY=421-,422- (substrings of names).
+    if let Ok(only) = std::env::var("JANKWASM_DIFFERENTIAL_ONLY") {
+        let wanted: Vec<&str> = only.split(',').map(str::trim).collect();
+        files.retain(|p| {
+            let name = p.to_string_lossy();
+            wanted.iter().any(|w| name.contains(w))
+        });
+    }
+    files
+}
+
+fn emcc_available() -> bool {
+    let found = Command::new("emcc").arg("--version").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have emcc (.ci/run installs emscripten)"
+        );
+        eprintln!("skipping: emcc not installed (.ci/run installs it)");
+    }
+    found
+}
+
+/// Pointer-identity hashes (`0x1f40` in `#object[... 0x1f40 ...]`) depend on
+/// where each patch's allocations happened to land, not on its meaning.
+fn without_identities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("0x") {
+        out.push_str(&rest[..at + 2]);
+        rest = &rest[at + 2..];
+        let digits = rest
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(rest.len());
+        if digits > 0 {
+            out.push('?');
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Loads a patch into a fresh runtime and describes everything observable:
+/// each registry entry's value or exception, then what the program printed.
+fn observe(wasm: &[u8], symbols_export: &str) -> String {
+    let mut runtime = match Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => return format!("HARNESS ERROR {error}"),
+    };
+    let outcome = runtime.load_patch(wasm, symbols_export);
+    let mut described = String::new();
+    match outcome {
+        Ok(entries) => {
+            for entry in entries {
+                let result = match entry.result {
+                    Ok(value) => value.printed,
+                    Err(thrown) => format!("THREW {}", thrown.printed),
+                };
+                described.push_str(&format!(
+                    "[{} {}] {result}\n",
+                    entry.signature, entry.qualified_name
+                ));
+            }
+        }
+        Err(error) => described.push_str(&format!("LOAD ERROR {error}\n")),
+    }
+    described.push_str("--- printed\n");
+    described.push_str(&runtime.take_output());
+    without_identities(&described)
+}
+
+/// Compiles one C++ patch with emcc; the wasm bytes or emcc's complaint.
+fn emcc(cpp: &Path, wasm: &Path) -> Result<Vec<u8>, String> {
+    let output = Command::new("emcc")
+        .args(["-O2", "-fPIC", "-sSIDE_MODULE=1", "-sWASM_BIGINT", "-I"])
+        .arg(manifest_dir().join("runtime-abi"))
+        .arg(cpp)
+        .arg("-o")
+        .arg(wasm)
+        .output()
+        .map_err(|e| format!("running emcc: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "emcc failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    std::fs::read(wasm).map_err(|e| format!("reading {}: {e}", wasm.display()))
+}
+
+/// The verdict on one program, or None when both paths agree.
+fn compare(program: &Path, work: &Path) -> Option<String> {
+    let name = program.file_name()?.to_string_lossy().to_string();
+    let text = match std::fs::read_to_string(program) {
+        Ok(text) => text,
+        Err(error) => return Some(format!("{name}: reading it: {error}")),
+    };
+    let source = SourceFile::new(name.clone(), text);
+    let options = PatchOptions {
+        patch_id: 1,
+        abi: Abi::Extended,
+    };
+    let direct = match Session::new().compile(&source, &options) {
+        Ok(patch) => patch,
+        Err(d) => return Some(format!("{name}: the direct backend rejects it: {d}")),
+    };
+    let cpp = match Session::new().compile_cpp(&source, &options) {
+        Ok(patch) => patch,
+        Err(d) => return Some(format!("{name}: the C++ path rejects it: {d}")),
+    };
+    if direct.entries != cpp.entries {
+        return Some(format!(
+            "{name}: registry entries differ\n--- direct\n{:?}\n--- C++\n{:?}",
+            direct.entries, cpp.entries
+        ));
+    }
+    let stem = name.trim_end_matches(".jank");
+    let cpp_path = work.join(format!("{stem}.cpp"));
+    let wasm_path = work.join(format!("{stem}.wasm"));
+    if let Err(error) = std::fs::write(&cpp_path, &cpp.source) {
+        return Some(format!("{name}: writing {}: {error}", cpp_path.display()));
+    }
+    let emcc_wasm = match emcc(&cpp_path, &wasm_path) {
+        Ok(bytes) => bytes,
+        Err(error) => return Some(format!("{name}: {error}")),
+    };
+    let direct_seen = observe(&direct.bytes, &direct.symbols_export);
+    let cpp_seen = observe(&emcc_wasm, &cpp.symbols_export);
+    (direct_seen != cpp_seen).then(|| {
+        format!(
+            "{name}: the patches disagree\n=== direct\n{direct_seen}=== C++ via emcc ({})\n{cpp_seen}",
+            cpp_path.display()
+        )
+    })
+}
+
+#[test]
+fn direct_and_emcc_patches_agree_on_the_whole_corpus() {
+    if !emcc_available() {
+        return;
+    }
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential");
+    // Start empty: a C++ file or wasm left by an earlier run must never stand in for this one's.
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+
+    let programs = corpus_programs();
+    assert!(!programs.is_empty(), "no corpus programs found");
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..EMCC_JOBS {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(program) = programs.get(index) else {
+                    break;
+                };
+                if let Some(failure) = compare(program, &work) {
+                    failures
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(failure);
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
+    failures.sort();
+    println!(
+        "differential: {} programs, {} agree",
+        programs.len(),
+        programs.len() - failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} programs differ between the direct and the C++/emcc patch:\n\n{}",
+        failures.len(),
+        programs.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn identity_hashes_are_the_only_thing_normalised() {
+    assert_eq!(
+        without_identities("#object[user$f 0x1f40 \"user$f@1f40\"] 0x 0xZ"),
+        "#object[user$f 0x? \"user$f@1f40\"] 0x 0xZ"
+    );
+}
