@@ -67,7 +67,7 @@ async fn describe_clone_eval_and_namespaces() {
     assert_eq!(field(&responses, "value"), ["6"]);
 
     let completions = nrepl
-        .request(&[("op", s("completions")), ("session", s(&session)), ("prefix", s("set/uni"))])
+        .request(&[("op", s("completions")), ("ns", s("other.place")), ("prefix", s("set/uni"))])
         .await;
     let Some(Value::List(candidates)) = completions[0].get("completions") else {
         panic!("{completions:?}")
@@ -278,11 +278,11 @@ async fn the_debian_nrepl_client_evaluates_with_ns_and_the_page_follows() {
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 6, "{stdout}");
-    assert!(lines[1].contains(r#":value ["#'demo.core/view"]"#), "{}", lines[1]);
+    assert!(lines[1].contains(r##":value ["#'demo.core/view"]"##), "{}", lines[1]);
     assert!(lines[2].contains(r#":value ["nil" "\"clicks: 5\""]"#), "{}", lines[2]);
     assert!(lines[2].contains(r#":out ":printed\n""#), "{}", lines[2]);
     assert!(lines[2].contains(r#":ns "demo.core""#), "{}", lines[2]);
-    assert!(lines[4].contains(r#":value ["#'elsewhere/where" ":elsewhere"]"#), "{}", lines[4]);
+    assert!(lines[4].contains(r##":value ["#'elsewhere/where" ":elsewhere"]"##), "{}", lines[4]);
     assert!(lines[5].contains("eval-error"), "{}", lines[5]);
     assert!(lines[5].contains("no-such-fn"), "{}", lines[5]);
 

@@ -49,11 +49,6 @@ impl Access {
         }
     }
 
-    /// The served origin pages normally have.
-    pub fn primary_origin(&self) -> String {
-        format!("http://127.0.0.1:{}", self.http_port)
-    }
-
     pub fn origin_allowed(&self, origin: Option<&HeaderValue>) -> bool {
         let Some(origin) = origin else {
             return true;

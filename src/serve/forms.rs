@@ -181,7 +181,8 @@ mod tests {
         let segments = split("(f 1)\n  (g 2)", Pos::new(10, 5)).unwrap();
         assert_eq!(segments[0].form_pos, Pos::new(10, 5));
         assert_eq!(segments[1].form_pos, Pos::new(11, 3));
-        let again = split(&segments[1].positioned_text(), Pos::new(1, 1)).unwrap();
+        let text = segments[1].positioned_text();
+        let again = split(&text, Pos::new(1, 1)).unwrap();
         assert_eq!(again[0].form_pos, Pos::new(11, 3));
     }
 

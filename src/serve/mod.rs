@@ -27,6 +27,7 @@ mod patch_ids;
 pub mod protocol;
 mod static_files;
 mod watch;
+mod ws;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};

@@ -3,6 +3,7 @@
 //! recompiles only the top-level forms whose text changed and pushes them;
 //! the outcome (patches, or the compile error) is printed on the console.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -82,11 +83,17 @@ pub fn spawn(
         .watcher()
         .watch(&project.root, RecursiveMode::Recursive)?;
     tokio::spawn(async move {
+        // One save can raise several events; the same text twice is one change.
+        let mut last_seen: HashMap<PathBuf, Option<String>> = HashMap::new();
         while let Some(path) = changes.recv().await {
             let Some(name) = project.source_name(&path) else {
                 continue;
             };
             let text = tokio::fs::read_to_string(&path).await.ok();
+            if last_seen.get(&path) == Some(&text) {
+                continue;
+            }
+            last_seen.insert(path, text.clone());
             let result = evaluator.compiler.file_changed(name.clone(), text).await;
             report(&evaluator, &name, result).await;
         }
