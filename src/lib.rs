@@ -13,12 +13,14 @@
 //! `source` and `diag` are shared by every stage: positions, and errors
 //! rendered once with the source line and a caret. `session` holds what
 //! survives between compilations (namespaces, requires, defined vars, the
-//! next patch id) and drives the stages for a batch of forms.
+//! next patch id) and drives the stages for a batch of forms. `serve` is
+//! the dev server: nREPL, HTTP and WebSocket around one session.
 
 pub mod analyze;
 pub mod diag;
 pub mod expand;
 pub mod lower;
 pub mod read;
+pub mod serve;
 pub mod session;
 pub mod source;

@@ -1,4 +1,4 @@
-//! The `jankwasm` command line: `emit` a patch, `run` a file.
+//! The `jankwasm` command line: `emit` a patch, `run` a file, `serve` a project.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use jankwasm::lower::{Abi, PatchOptions};
@@ -50,6 +50,8 @@ enum Command {
     },
     /// Evaluate a file's top-level forms in order, printing what the program prints.
     Run { file: PathBuf },
+    /// Serve a project to browsers with live reload from nREPL, HTTP and file saves.
+    Serve(jankwasm::serve::ServeArgs),
 }
 
 fn read_source(path: &Path) -> Result<SourceFile, String> {
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
             emit(patch_id, ns, abi, target, &file)
         }
         Command::Run { file } => run(&file),
+        Command::Serve(args) => jankwasm::serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

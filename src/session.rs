@@ -17,6 +17,10 @@ pub struct Session {
     gensyms: Gensyms,
 }
 
+/// The session's namespaces at one moment (`Session::checkpoint`).
+#[derive(Debug, Clone)]
+pub struct Checkpoint(Namespaces);
+
 impl Session {
     pub fn new() -> Self {
         Self::default()
@@ -29,6 +33,18 @@ impl Session {
     /// Makes `ns` current (creating it), as `(in-ns 'ns)` would.
     pub fn enter_ns(&mut self, ns: &str) {
         self.namespaces.enter(ns);
+    }
+
+    /// What `rollback` restores: the compile-time namespaces. Gensyms keep
+    /// counting across a rollback, so generated names never repeat.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint(self.namespaces.clone())
+    }
+
+    /// Undoes every compilation since `checkpoint`, for a batch of several
+    /// compilations that must succeed or fail together.
+    pub fn rollback(&mut self, checkpoint: Checkpoint) {
+        self.namespaces = checkpoint.0;
     }
 
     /// Reads and analyzes every top-level form of `source`. On error the

@@ -59,6 +59,11 @@ impl<'a> Reader<'a> {
     pub fn next_form(&mut self, env: &dyn ReadEnv) -> Result<Option<Form>, ReadError> {
         parse::FormReader::new(&mut self.cursor, &mut self.next_gensym_id, env).read_top_level()
     }
+
+    /// The byte offset just past what has been read: after `next_form`, the end of that form.
+    pub fn offset(&self) -> usize {
+        self.cursor.offset()
+    }
 }
 
 /// Every top-level form of `text`, all read with the same `env`.

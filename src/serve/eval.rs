@@ -1,0 +1,228 @@
+//! Evaluating source for an editor, a curl request or a page: compile and
+//! push (compiler.rs), then wait for each form's values. The first page to
+//! acknowledge a patch answers for it; when no page got the patch, or every
+//! page it went to disconnected before acknowledging, the headless runtime
+//! answers (it loads every patch anyway). A page that stays silent past the
+//! timeout falls back to the headless answer too, said so in the outcome.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::{timeout_at, Instant};
+
+use super::compiler::{CompileError, CompileRequest, CompilerHandle, CompiledForm};
+use super::hub::{AckEvent, Delivery, Hub, PageId};
+use super::protocol::{EntryResult, PatchAck};
+use crate::source::Pos;
+
+/// Who answered for a patch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnsweredBy {
+    Page(PageId),
+    Headless,
+}
+
+/// What one top-level form did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormOutcome {
+    pub pos: Pos,
+    pub patch_id: Option<u64>,
+    pub answered_by: Option<AnsweredBy>,
+    /// Registry entries that ran, in order.
+    pub results: Vec<EntryResult>,
+    pub output: String,
+    pub stderr: String,
+    /// Why the patch did not load, or why nothing answered.
+    pub failure: Option<String>,
+    /// Said when the values come from the headless runtime although pages
+    /// had the patch.
+    pub note: Option<String>,
+}
+
+impl FormOutcome {
+    /// The form's value: its last entry's, `nil` for a form with no entry;
+    /// None when it failed or threw.
+    pub fn value(&self) -> Option<&str> {
+        if self.failure.is_some() {
+            return None;
+        }
+        match self.results.last() {
+            Some(last) => last.value.as_deref(),
+            None if self.patch_id.is_none() => Some("nil"),
+            None => None,
+        }
+    }
+
+    /// Everything that went wrong, one message each.
+    pub fn errors(&self) -> Vec<String> {
+        let mut errors: Vec<String> = self.failure.iter().cloned().collect();
+        errors.extend(
+            self.results
+                .iter()
+                .filter_map(|r| r.error.as_ref())
+                .map(|thrown| format!("uncaught exception: {thrown}")),
+        );
+        errors
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalOutcome {
+    /// The namespace after the forms.
+    pub ns: String,
+    pub forms: Vec<FormOutcome>,
+}
+
+impl EvalOutcome {
+    pub fn output(&self) -> String {
+        self.forms.iter().map(|f| f.output.as_str()).collect()
+    }
+
+    pub fn values(&self) -> Vec<String> {
+        self.forms
+            .iter()
+            .filter_map(|f| f.value().map(str::to_string))
+            .collect()
+    }
+
+    pub fn errors(&self) -> Vec<String> {
+        self.forms.iter().flat_map(FormOutcome::errors).collect()
+    }
+}
+
+/// Compiles, pushes and collects: the one way every interface evaluates.
+#[derive(Clone)]
+pub struct Evaluator {
+    pub compiler: CompilerHandle,
+    pub hub: Arc<Hub>,
+    /// How long to wait for a page's (or the headless runtime's) answer.
+    pub timeout: Duration,
+}
+
+impl Evaluator {
+    pub async fn evaluate(&self, request: CompileRequest) -> Result<EvalOutcome, CompileError> {
+        let compiled = self.compiler.compile(request).await?;
+        let mut forms = Vec::with_capacity(compiled.forms.len());
+        for form in compiled.forms {
+            forms.push(self.collect(form).await);
+        }
+        Ok(EvalOutcome {
+            ns: compiled.ns,
+            forms,
+        })
+    }
+
+    /// Waits for the answer to one form's patch.
+    pub async fn collect(&self, form: CompiledForm) -> FormOutcome {
+        let mut outcome = FormOutcome {
+            pos: form.pos,
+            patch_id: None,
+            answered_by: None,
+            results: Vec::new(),
+            output: String::new(),
+            stderr: String::new(),
+            failure: None,
+            note: None,
+        };
+        let Some(delivery) = form.delivery else {
+            return outcome;
+        };
+        let id = delivery.id;
+        outcome.patch_id = Some(id);
+        let answer = await_answer(delivery, self.timeout).await;
+        self.hub.forget(id);
+        match answer {
+            Answer::Ack {
+                ack,
+                by,
+                silent_pages,
+            } => {
+                if silent_pages {
+                    outcome.note = Some(format!(
+                        "no page acknowledged patch {id} within {:?}; values from the headless runtime",
+                        self.timeout
+                    ));
+                }
+                outcome.answered_by = Some(by);
+                outcome.output = ack.output;
+                outcome.stderr = ack.stderr;
+                outcome.results = ack.results;
+                if !ack.ok {
+                    outcome.failure = Some(format!(
+                        "patch {id} failed to load: {}",
+                        ack.error.as_deref().unwrap_or("no reason given")
+                    ));
+                }
+            }
+            Answer::Nothing => {
+                outcome.failure = Some(format!(
+                    "no runtime answered patch {id} within {:?}",
+                    self.timeout
+                ));
+            }
+        }
+        outcome
+    }
+}
+
+enum Answer {
+    Ack {
+        ack: PatchAck,
+        by: AnsweredBy,
+        /// True when pages had the patch but none answered in time.
+        silent_pages: bool,
+    },
+    Nothing,
+}
+
+async fn await_answer(mut delivery: Delivery, timeout: Duration) -> Answer {
+    let deadline = Instant::now() + timeout;
+    let mut waiting: HashSet<PageId> = delivery.pages.iter().copied().collect();
+    let mut headless = None;
+    loop {
+        match timeout_at(deadline, delivery.acks.recv()).await {
+            Ok(Some(AckEvent::Page(page, ack))) if waiting.contains(&page) => {
+                return Answer::Ack {
+                    ack,
+                    by: AnsweredBy::Page(page),
+                    silent_pages: false,
+                }
+            }
+            Ok(Some(AckEvent::Page(..))) => {}
+            Ok(Some(AckEvent::PageGone(page))) => {
+                waiting.remove(&page);
+            }
+            Ok(Some(AckEvent::Headless(ack))) => headless = Some(ack),
+            Ok(None) => {
+                return match headless {
+                    Some(ack) => Answer::Ack {
+                        ack,
+                        by: AnsweredBy::Headless,
+                        silent_pages: !waiting.is_empty(),
+                    },
+                    None => Answer::Nothing,
+                }
+            }
+            Err(_elapsed) => {
+                return match headless {
+                    Some(ack) => Answer::Ack {
+                        ack,
+                        by: AnsweredBy::Headless,
+                        silent_pages: true,
+                    },
+                    None => Answer::Nothing,
+                }
+            }
+        }
+        if waiting.is_empty() {
+            if let Some(ack) = headless.take() {
+                return Answer::Ack {
+                    ack,
+                    by: AnsweredBy::Headless,
+                    silent_pages: false,
+                };
+            }
+        }
+    }
+}

@@ -1,0 +1,611 @@
+//! The nREPL server (bencode over TCP), enough for CIDER, Calva and Conjure:
+//! `clone close describe eval load-file interrupt ls-sessions completions
+//! lookup info eldoc`. Evaluations go through the same path as `POST /eval`
+//! (eval.rs): values come from a page or the headless runtime. Each session
+//! keeps its own namespace (the editor's `ns` field wins, an `ns` form
+//! changes it) and runs its evaluations one at a time; `interrupt` stops
+//! waiting for one. With `--upstream`, connections go to proxy.rs instead.
+//!
+//! - `bencode.rs`: framing, decoding and encoding.
+//! - `proxy.rs`: the transparent proxy to a native nREPL.
+
+pub mod bencode;
+pub mod proxy;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures_util::future::{AbortHandle, Abortable};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+
+use self::bencode::{dict, string, strings, Frame, Message, Response, Value, MAX_MESSAGE_BYTES};
+use super::compiler::{CompileError, CompileMode, CompileRequest, VarDoc};
+use super::eval::{EvalOutcome, Evaluator};
+use crate::source::Pos;
+
+/// The ops `describe` lists.
+const OPS: &[&str] = &[
+    "clone",
+    "close",
+    "complete",
+    "completions",
+    "describe",
+    "eldoc",
+    "eval",
+    "info",
+    "interrupt",
+    "load-file",
+    "lookup",
+    "ls-sessions",
+];
+
+/// What every connection shares.
+pub struct NreplState {
+    pub evaluator: Evaluator,
+    sessions: Mutex<HashMap<String, Arc<Session>>>,
+}
+
+impl NreplState {
+    pub fn new(evaluator: Evaluator) -> Self {
+        Self {
+            evaluator,
+            sessions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Session>>> {
+        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+struct Session {
+    id: String,
+    ns: Mutex<String>,
+    /// Held while an evaluation runs: a session evaluates one thing at a time.
+    turn: tokio::sync::Mutex<()>,
+    running: Mutex<Vec<Running>>,
+}
+
+/// An evaluation in flight, so `interrupt` can stop it.
+struct Running {
+    /// Tells this evaluation from others with the same message id.
+    token: u64,
+    msg_id: Option<String>,
+    abort: AbortHandle,
+    reply: Replier,
+}
+
+impl Session {
+    fn new(ns: String) -> Self {
+        Self {
+            id: uuid::Uuid::new_v4().to_string(),
+            ns: Mutex::new(ns),
+            turn: tokio::sync::Mutex::new(()),
+            running: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn ns(&self) -> String {
+        self.ns.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set_ns(&self, ns: &str) {
+        *self.ns.lock().unwrap_or_else(|p| p.into_inner()) = ns.to_string();
+    }
+
+    fn running(&self) -> std::sync::MutexGuard<'_, Vec<Running>> {
+        self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Sends responses to one request: every one carries its `id` and `session`.
+#[derive(Clone)]
+pub struct Replier {
+    out: mpsc::UnboundedSender<Vec<u8>>,
+    id: Option<Value>,
+    session: Option<String>,
+}
+
+impl Replier {
+    pub fn new(
+        out: mpsc::UnboundedSender<Vec<u8>>,
+        id: Option<Value>,
+        session: Option<String>,
+    ) -> Self {
+        Self { out, id, session }
+    }
+
+    pub fn send(&self, mut response: Response) {
+        if let Some(id) = &self.id {
+            response = response.set("id", id.clone());
+        }
+        if let Some(session) = &self.session {
+            response = response.str("session", session);
+        }
+        // A closed connection has nobody to tell.
+        let _ = self.out.send(response.encode());
+    }
+}
+
+/// Accepts connections until `shutdown`.
+pub async fn serve(listener: TcpListener, state: Arc<NreplState>, shutdown: watch::Receiver<bool>) {
+    let mut stop = shutdown.clone();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.changed() => return,
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                tokio::spawn(connection(stream, state.clone(), shutdown.clone()));
+            }
+            Err(error) => eprintln!("jankwasm serve: nREPL accept failed: {error}"),
+        }
+    }
+}
+
+/// Writes the queued responses of one connection in order.
+pub fn spawn_writer(
+    mut write: tokio::net::tcp::OwnedWriteHalf,
+) -> (mpsc::UnboundedSender<Vec<u8>>, tokio::task::JoinHandle<()>) {
+    let (out, mut queue) = mpsc::unbounded_channel::<Vec<u8>>();
+    let task = tokio::spawn(async move {
+        while let Some(bytes) = queue.recv().await {
+            if write.write_all(&bytes).await.is_err() {
+                break;
+            }
+        }
+    });
+    (out, task)
+}
+
+async fn connection(stream: TcpStream, state: Arc<NreplState>, mut shutdown: watch::Receiver<bool>) {
+    let (mut read, write) = stream.into_split();
+    let (out, writer) = spawn_writer(write);
+    let mut buffer = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let count = tokio::select! {
+            count = read.read(&mut chunk) => count,
+            _ = shutdown.changed() => break,
+        };
+        match count {
+            Ok(0) | Err(_) => break,
+            Ok(count) => buffer.extend_from_slice(&chunk[..count]),
+        }
+        loop {
+            match bencode::frame(&buffer) {
+                Frame::Complete(length) => {
+                    let bytes: Vec<u8> = buffer.drain(..length).collect();
+                    match Message::decode(&bytes) {
+                        Ok(message) => handle(&state, message, &out),
+                        Err(error) => malformed(&out, &error),
+                    }
+                }
+                Frame::Incomplete if buffer.len() > MAX_MESSAGE_BYTES => {
+                    malformed(&out, &format!("message over {MAX_MESSAGE_BYTES} bytes"));
+                    buffer.clear();
+                }
+                Frame::Incomplete => break,
+                Frame::Malformed(error) => {
+                    // Bencode cannot be resynchronized: drop what was buffered.
+                    malformed(&out, &error);
+                    buffer.clear();
+                }
+            }
+        }
+    }
+    drop(out);
+    let _ = writer.await;
+}
+
+fn malformed(out: &mpsc::UnboundedSender<Vec<u8>>, error: &str) {
+    let response = Response::new()
+        .str("err", format!("malformed nREPL message: {error}\n"))
+        .status(&["error", "malformed-message", "done"]);
+    let _ = out.send(response.encode());
+}
+
+fn handle(state: &Arc<NreplState>, message: Message, out: &mpsc::UnboundedSender<Vec<u8>>) {
+    let session_id = message.str("session");
+    let reply = Replier::new(out.clone(), message.get("id").cloned(), session_id.clone());
+    let op = message.str("op").unwrap_or_default();
+    let session = match &session_id {
+        Some(id) => match state.sessions().get(id).cloned() {
+            Some(session) => Some(session),
+            None => {
+                reply.send(Response::new().status(&["error", "unknown-session", "done"]));
+                return;
+            }
+        },
+        None => None,
+    };
+    let ns_of = |session: &Option<Arc<Session>>| {
+        message
+            .str("ns")
+            .filter(|ns| !ns.is_empty())
+            .or_else(|| session.as_ref().map(|s| s.ns()))
+            .unwrap_or_else(|| "user".to_string())
+    };
+    match op.as_str() {
+        "clone" => {
+            let ns = session.as_ref().map_or_else(|| "user".to_string(), |s| s.ns());
+            let new = Arc::new(Session::new(ns));
+            state.sessions().insert(new.id.clone(), new.clone());
+            reply.send(Response::new().str("new-session", &new.id).status(&["done"]));
+        }
+        "close" => match session {
+            Some(session) => {
+                state.sessions().remove(&session.id);
+                interrupt_all(&session);
+                reply.send(Response::new().status(&["done", "session-closed"]));
+            }
+            None => reply.send(Response::new().status(&["error", "unknown-session", "done"])),
+        },
+        "describe" => reply.send(describe(&ns_of(&session))),
+        "ls-sessions" => {
+            let mut ids: Vec<String> = state.sessions().keys().cloned().collect();
+            ids.sort();
+            reply.send(
+                Response::new()
+                    .set("sessions", strings(&ids))
+                    .status(&["done"]),
+            );
+        }
+        "eval" => match message.str("code") {
+            Some(code) => {
+                let request = CompileRequest {
+                    file: message.str("file").unwrap_or_else(|| "<nrepl>".into()),
+                    text: code,
+                    origin: position(&message),
+                    ns: ns_of(&session),
+                    mode: CompileMode::Atomic,
+                };
+                start_eval(state, session, &message, reply, request, EvalKind::Eval);
+            }
+            None => reply.send(Response::new().status(&["error", "no-code", "done"])),
+        },
+        "load-file" => match message.str("file") {
+            Some(text) => {
+                let request = CompileRequest {
+                    file: message
+                        .str("file-path")
+                        .or_else(|| message.str("file-name"))
+                        .unwrap_or_else(|| "<load-file>".into()),
+                    text,
+                    origin: Pos::new(1, 1),
+                    ns: "user".into(),
+                    mode: CompileMode::Atomic,
+                };
+                start_eval(state, session, &message, reply, request, EvalKind::LoadFile);
+            }
+            None => reply.send(Response::new().status(&["error", "no-file", "done"])),
+        },
+        "interrupt" => interrupt(session, message.str("interrupt-id"), &reply),
+        "completions" | "complete" => {
+            let prefix = message
+                .str("prefix")
+                .or_else(|| message.str("symbol"))
+                .unwrap_or_default();
+            let ns = ns_of(&session);
+            let compiler = state.evaluator.compiler.clone();
+            tokio::spawn(async move {
+                let candidates = compiler.complete(ns, prefix).await;
+                let list = candidates
+                    .into_iter()
+                    .map(|c| {
+                        let mut entries = vec![
+                            ("candidate", string(&c.candidate)),
+                            ("type", string(c.kind)),
+                        ];
+                        if let Some(ns) = &c.ns {
+                            entries.push(("ns", string(ns)));
+                        }
+                        dict(entries)
+                    })
+                    .collect();
+                reply.send(
+                    Response::new()
+                        .set("completions", Value::List(list))
+                        .status(&["done"]),
+                );
+            });
+        }
+        "lookup" | "info" | "eldoc" => {
+            let symbol = message
+                .str("sym")
+                .or_else(|| message.str("symbol"))
+                .unwrap_or_default();
+            let ns = ns_of(&session);
+            let compiler = state.evaluator.compiler.clone();
+            tokio::spawn(async move {
+                let doc = compiler.lookup(ns, symbol).await;
+                reply.send(lookup_response(&op, doc));
+            });
+        }
+        "" => reply.send(Response::new().status(&["error", "no-op", "done"])),
+        _ => reply.send(Response::new().str("op", &op).status(&["error", "unknown-op", "done"])),
+    }
+}
+
+fn position(message: &Message) -> Pos {
+    let at_least_one = |value: Option<i64>| value.and_then(|v| u32::try_from(v).ok()).filter(|&v| v > 0).unwrap_or(1);
+    Pos::new(at_least_one(message.int("line")), at_least_one(message.int("column")))
+}
+
+fn describe(ns: &str) -> Response {
+    let version = env!("CARGO_PKG_VERSION");
+    let mut parts = version.split('.').map(|p| p.parse::<i64>().unwrap_or(0));
+    let mut next = || Value::Int(parts.next().unwrap_or(0));
+    let jankwasm = dict([
+        ("major", next()),
+        ("minor", next()),
+        ("incremental", next()),
+        ("version-string", string(version)),
+    ]);
+    let nrepl = dict([
+        ("major", Value::Int(1)),
+        ("minor", Value::Int(0)),
+        ("incremental", Value::Int(0)),
+        ("version-string", string("1.0.0")),
+    ]);
+    Response::new()
+        .set("ops", dict(OPS.iter().map(|op| (*op, dict([])))))
+        .set("versions", dict([("nrepl", nrepl), ("jankwasm", jankwasm)]))
+        .set("aux", dict([("current-ns", string(ns))]))
+        .status(&["done"])
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EvalKind {
+    Eval,
+    /// Only the last form's value is reported, and the session's namespace stays.
+    LoadFile,
+}
+
+fn start_eval(
+    state: &Arc<NreplState>,
+    session: Option<Arc<Session>>,
+    message: &Message,
+    reply: Replier,
+    request: CompileRequest,
+    kind: EvalKind,
+) {
+    // A message without a session runs in a session of its own, as in nREPL.
+    let session = session.unwrap_or_else(|| Arc::new(Session::new(request.ns.clone())));
+    static NEXT_TOKEN: AtomicU64 = AtomicU64::new(0);
+    let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
+    let (abort, registration) = AbortHandle::new_pair();
+    session.running().push(Running {
+        token,
+        msg_id: message.str("id"),
+        abort,
+        reply: reply.clone(),
+    });
+    let evaluator = state.evaluator.clone();
+    let task = {
+        let session = session.clone();
+        async move {
+            let _turn = session.turn.lock().await;
+            let outcome = evaluator.evaluate(request).await;
+            report(&reply, &session, outcome, kind);
+            reply.send(Response::new().status(&["done"]));
+        }
+    };
+    tokio::spawn(async move {
+        let _ = Abortable::new(task, registration).await;
+        session.running().retain(|running| running.token != token);
+    });
+}
+
+fn report(
+    reply: &Replier,
+    session: &Session,
+    outcome: Result<EvalOutcome, CompileError>,
+    kind: EvalKind,
+) {
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            let class = match error {
+                CompileError::Diagnostics(_) => "class jankwasm.CompileError",
+                _ => "class jankwasm.ServerError",
+            };
+            let mut text = error.to_string();
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            reply.send(Response::new().str("err", text));
+            eval_error(reply, class);
+            return;
+        }
+    };
+    let last = outcome.forms.len().saturating_sub(1);
+    for (index, form) in outcome.forms.iter().enumerate() {
+        if !form.output.is_empty() {
+            reply.send(Response::new().str("out", &form.output));
+        }
+        if !form.stderr.is_empty() {
+            reply.send(Response::new().str("err", &form.stderr));
+        }
+        if let Some(note) = &form.note {
+            reply.send(Response::new().str("err", format!("{note}\n")));
+        }
+        match form.value() {
+            Some(value) if kind == EvalKind::Eval || index == last => reply.send(
+                Response::new()
+                    .str("value", value)
+                    .str("ns", match kind {
+                        EvalKind::Eval => outcome.ns.clone(),
+                        EvalKind::LoadFile => session.ns(),
+                    }),
+            ),
+            Some(_) => {}
+            None => {
+                for error in form.errors() {
+                    reply.send(Response::new().str("err", format!("{error}\n")));
+                }
+                let class = if form.failure.is_some() {
+                    "class jankwasm.LoadError"
+                } else {
+                    "class jank.Thrown"
+                };
+                eval_error(reply, class);
+            }
+        }
+    }
+    if kind == EvalKind::Eval {
+        session.set_ns(&outcome.ns);
+    }
+}
+
+fn eval_error(reply: &Replier, class: &str) {
+    reply.send(
+        Response::new()
+            .str("ex", class)
+            .str("root-ex", class)
+            .status(&["eval-error"]),
+    );
+}
+
+fn interrupt(session: Option<Arc<Session>>, interrupt_id: Option<String>, reply: &Replier) {
+    let Some(session) = session else {
+        reply.send(Response::new().status(&["error", "unknown-session", "done"]));
+        return;
+    };
+    let stopped = {
+        let mut running = session.running();
+        if running.is_empty() {
+            drop(running);
+            reply.send(Response::new().status(&["session-idle", "done"]));
+            return;
+        }
+        let (stop, keep): (Vec<Running>, Vec<Running>) = running.drain(..).partition(|r| {
+            interrupt_id.is_none() || r.msg_id == interrupt_id
+        });
+        *running = keep;
+        stop
+    };
+    if stopped.is_empty() {
+        reply.send(Response::new().status(&["error", "interrupt-id-mismatch", "done"]));
+        return;
+    }
+    stop_all(stopped);
+    reply.send(Response::new().status(&["done"]));
+}
+
+fn interrupt_all(session: &Session) {
+    let stopped: Vec<Running> = session.running().drain(..).collect();
+    stop_all(stopped);
+}
+
+/// Stops waiting for these evaluations (what a page is running cannot be
+/// stopped from here) and tells their requesters.
+fn stop_all(stopped: Vec<Running>) {
+    for running in stopped {
+        running.abort.abort();
+        running.reply.send(Response::new().status(&["interrupted"]));
+        running.reply.send(Response::new().status(&["done"]));
+    }
+}
+
+fn lookup_response(op: &str, doc: Option<VarDoc>) -> Response {
+    let Some(doc) = doc else {
+        return match op {
+            "lookup" => Response::new().set("info", dict([])).status(&["done", "no-info"]),
+            "eldoc" => Response::new().status(&["no-eldoc", "done"]),
+            _ => Response::new().status(&["no-info", "done"]),
+        };
+    };
+    let mut info = vec![
+        ("ns", string(&doc.ns)),
+        ("name", string(&doc.name)),
+        ("arglists-str", string(doc.arglists.join("\n"))),
+    ];
+    if let Some(text) = &doc.doc {
+        info.push(("doc", string(text)));
+    }
+    if let Some(file) = &doc.file {
+        info.push(("file", string(file)));
+    }
+    if let Some(line) = doc.line {
+        info.push(("line", Value::Int(line.into())));
+    }
+    if let Some(column) = doc.column {
+        info.push(("column", Value::Int(column.into())));
+    }
+    match op {
+        "lookup" => Response::new().set("info", dict(info)).status(&["done"]),
+        "eldoc" => {
+            let arglists = doc
+                .arglists
+                .iter()
+                .map(|arglist| strings(&arglist_symbols(arglist)))
+                .collect();
+            let mut response = Response::new()
+                .str("ns", &doc.ns)
+                .str("name", &doc.name)
+                .str("type", if doc.arglists.is_empty() { "variable" } else { "function" })
+                .set("eldoc", Value::List(arglists));
+            if let Some(text) = &doc.doc {
+                response = response.str("docstring", text);
+            }
+            response.status(&["done"])
+        }
+        _ => {
+            let mut response = Response::new();
+            for (key, value) in info {
+                response = response.set(key, value);
+            }
+            response.status(&["done"])
+        }
+    }
+}
+
+/// `"[a {:keys [b]} & more]"` as `["a", "{:keys [b]}", "&", "more"]`: the
+/// top-level items of a printed argument vector.
+fn arglist_symbols(arglist: &str) -> Vec<String> {
+    let inner = arglist
+        .trim()
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(arglist);
+    let mut items = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0i32;
+    for c in inner.chars() {
+        match c {
+            '[' | '{' | '(' => depth += 1,
+            ']' | '}' | ')' => depth -= 1,
+            _ => {}
+        }
+        if (c.is_whitespace() || c == ',') && depth == 0 {
+            if !current.is_empty() {
+                items.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push(c);
+        }
+    }
+    if !current.is_empty() {
+        items.push(current);
+    }
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arglists_split_at_the_top_level() {
+        assert_eq!(
+            arglist_symbols("[a {:keys [b c]} & more]"),
+            ["a", "{:keys [b c]}", "&", "more"]
+        );
+        assert_eq!(arglist_symbols("[]"), Vec::<String>::new());
+    }
+}

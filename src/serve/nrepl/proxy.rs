@@ -1,0 +1,247 @@
+//! `--upstream HOST:PORT`: every nREPL connection is relayed to a native
+//! nREPL (jank's own) byte for byte, so the editor gets exactly the upstream's
+//! answers. On the way, the code of each `eval` and `load-file` is also
+//! compiled here, and the definitions in it (not the forms evaluated for
+//! effect, which upstream already ran) are pushed to the pages. When that
+//! fails, the editor is told with an extra `err` message for the same
+//! request, sent between upstream's messages, never inside one.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::OwnedReadHalf;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+
+use super::bencode::{self, Frame, Message, Response};
+use super::{spawn_writer, Replier};
+use crate::serve::compiler::{CompileMode, CompileRequest};
+use crate::serve::eval::Evaluator;
+use crate::source::Pos;
+
+pub struct ProxyState {
+    pub upstream: String,
+    pub evaluator: Evaluator,
+    /// Each upstream session's namespace, as upstream's answers report it.
+    session_ns: Mutex<HashMap<String, String>>,
+}
+
+impl ProxyState {
+    pub fn new(upstream: String, evaluator: Evaluator) -> Self {
+        Self {
+            upstream,
+            evaluator,
+            session_ns: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn session_ns(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.session_ns.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+pub async fn serve(listener: TcpListener, state: Arc<ProxyState>, shutdown: watch::Receiver<bool>) {
+    let mut stop = shutdown.clone();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.changed() => return,
+        };
+        match accepted {
+            Ok((client, _)) => {
+                tokio::spawn(relay(client, state.clone(), shutdown.clone()));
+            }
+            Err(error) => eprintln!("jankwasm serve: nREPL accept failed: {error}"),
+        }
+    }
+}
+
+async fn relay(client: TcpStream, state: Arc<ProxyState>, mut shutdown: watch::Receiver<bool>) {
+    let (client_read, client_write) = client.into_split();
+    let (to_client, client_writer) = spawn_writer(client_write);
+    let upstream = match TcpStream::connect(&state.upstream).await {
+        Ok(upstream) => upstream,
+        Err(error) => {
+            let response = Response::new()
+                .str(
+                    "err",
+                    format!("jankwasm: cannot reach the upstream nREPL {}: {error}\n", state.upstream),
+                )
+                .status(&["error", "done"]);
+            let _ = to_client.send(response.encode());
+            drop(to_client);
+            let _ = client_writer.await;
+            return;
+        }
+    };
+    let (upstream_read, mut upstream_write) = upstream.into_split();
+    let answers = tokio::spawn(relay_answers(upstream_read, to_client.clone(), state.clone()));
+    let mut requests = FrameReader::new(client_read);
+    loop {
+        let frames = tokio::select! {
+            frames = requests.next() => frames,
+            _ = shutdown.changed() => break,
+        };
+        let Some(frames) = frames else { break };
+        for frame in frames {
+            if upstream_write.write_all(frame.bytes()).await.is_err() {
+                break;
+            }
+            if let RawFrame::Message(bytes) = &frame {
+                if let Ok(message) = Message::decode(bytes) {
+                    patch_pages(&state, message, &to_client);
+                }
+            }
+        }
+    }
+    answers.abort();
+    drop(to_client);
+    let _ = client_writer.await;
+}
+
+/// Upstream's answers go to the client unchanged, whole message by whole
+/// message (so injected messages never split one); the namespaces they
+/// report are remembered per session.
+async fn relay_answers(
+    upstream: OwnedReadHalf,
+    to_client: mpsc::UnboundedSender<Vec<u8>>,
+    state: Arc<ProxyState>,
+) {
+    let mut answers = FrameReader::new(upstream);
+    while let Some(frames) = answers.next().await {
+        for frame in frames {
+            if let RawFrame::Message(bytes) = &frame {
+                if let Ok(message) = Message::decode(bytes) {
+                    if let (Some(session), Some(ns)) = (message.str("session"), message.str("ns")) {
+                        state.session_ns().insert(session, ns);
+                    }
+                }
+            }
+            if to_client.send(frame.into_bytes()).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Compiles the definitions of an `eval` or `load-file` and pushes them.
+fn patch_pages(state: &Arc<ProxyState>, message: Message, to_client: &mpsc::UnboundedSender<Vec<u8>>) {
+    let session = message.str("session");
+    let (text, file, origin, ns) = match message.str("op").as_deref() {
+        Some("eval") => {
+            let Some(code) = message.str("code") else { return };
+            let ns = message
+                .str("ns")
+                .filter(|ns| !ns.is_empty())
+                .or_else(|| session.as_ref().and_then(|s| state.session_ns().get(s).cloned()))
+                .unwrap_or_else(|| "user".into());
+            let line = message.int("line").and_then(|l| u32::try_from(l).ok()).filter(|&l| l > 0);
+            let column = message.int("column").and_then(|c| u32::try_from(c).ok()).filter(|&c| c > 0);
+            (
+                code,
+                message.str("file").unwrap_or_else(|| "<nrepl>".into()),
+                Pos::new(line.unwrap_or(1), column.unwrap_or(1)),
+                ns,
+            )
+        }
+        Some("load-file") => {
+            let Some(text) = message.str("file") else { return };
+            (
+                text,
+                message.str("file-path").unwrap_or_else(|| "<load-file>".into()),
+                Pos::new(1, 1),
+                "user".to_string(),
+            )
+        }
+        _ => return,
+    };
+    let reply = Replier::new(to_client.clone(), message.get("id").cloned(), session);
+    let evaluator = state.evaluator.clone();
+    let request = CompileRequest {
+        file,
+        text,
+        origin,
+        ns,
+        mode: CompileMode::DefsOnly,
+    };
+    tokio::spawn(async move {
+        // Upstream reports syntax errors itself; only definitions jankwasm
+        // cannot compile are worth an extra message.
+        let Ok(compiled) = evaluator.compiler.compile(request).await else {
+            return;
+        };
+        for error in compiled.errors {
+            reply.send(Response::new().str(
+                "err",
+                format!("jankwasm: not patched into the pages:\n{}", error.rendered),
+            ));
+        }
+        for form in compiled.forms {
+            let outcome = evaluator.collect(form).await;
+            for error in outcome.errors() {
+                reply.send(Response::new().str("err", format!("jankwasm: on the pages: {error}\n")));
+            }
+        }
+    });
+}
+
+/// One framed piece of a stream: a whole message, or bytes that are not
+/// bencode (passed on as they are: upstream or the client decides).
+enum RawFrame {
+    Message(Vec<u8>),
+    Raw(Vec<u8>),
+}
+
+impl RawFrame {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            RawFrame::Message(bytes) | RawFrame::Raw(bytes) => bytes,
+        }
+    }
+
+    fn into_bytes(self) -> Vec<u8> {
+        match self {
+            RawFrame::Message(bytes) | RawFrame::Raw(bytes) => bytes,
+        }
+    }
+}
+
+struct FrameReader {
+    read: OwnedReadHalf,
+    buffer: Vec<u8>,
+    chunk: Vec<u8>,
+}
+
+impl FrameReader {
+    fn new(read: OwnedReadHalf) -> Self {
+        Self {
+            read,
+            buffer: Vec::new(),
+            chunk: vec![0; 64 * 1024],
+        }
+    }
+
+    /// The frames completed by the next read; None at end of stream.
+    async fn next(&mut self) -> Option<Vec<RawFrame>> {
+        let count = match self.read.read(&mut self.chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(count) => count,
+        };
+        self.buffer.extend_from_slice(&self.chunk[..count]);
+        let mut frames = Vec::new();
+        loop {
+            match bencode::frame(&self.buffer) {
+                Frame::Complete(length) => {
+                    frames.push(RawFrame::Message(self.buffer.drain(..length).collect()));
+                }
+                Frame::Incomplete if self.buffer.len() <= bencode::MAX_MESSAGE_BYTES => break,
+                Frame::Incomplete | Frame::Malformed(_) => {
+                    frames.push(RawFrame::Raw(std::mem::take(&mut self.buffer)));
+                    break;
+                }
+            }
+        }
+        Some(frames)
+    }
+}

@@ -1,0 +1,136 @@
+//! The project's `.jank` files: found at start (and compiled, in path order)
+//! and watched afterwards. A saved file goes to the compiler, which
+//! recompiles only the top-level forms whose text changed and pushes them;
+//! the outcome (patches, or the compile error) is printed on the console.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use notify::RecursiveMode;
+use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};
+use tokio::sync::mpsc;
+
+use super::compiler::{CompileError, Compiled};
+use super::eval::Evaluator;
+
+/// How long a burst of file events (an editor's write-and-rename) is merged.
+const DEBOUNCE: Duration = Duration::from_millis(25);
+
+/// Where the project is, and how its files are named in diagnostics.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// Canonical, for watching and containment.
+    pub root: PathBuf,
+    /// As the user gave it, for the names files carry.
+    pub shown_root: PathBuf,
+}
+
+impl Project {
+    /// The name a file under the project carries (its path as the user would
+    /// write it); None for files that are not project sources.
+    pub fn source_name(&self, path: &Path) -> Option<String> {
+        let relative = path.strip_prefix(&self.root).ok()?;
+        let hidden_or_build = relative.components().any(|c| {
+            let name = c.as_os_str().to_string_lossy();
+            name.starts_with('.') || name == "target" || name == "node_modules"
+        });
+        let is_jank = relative.extension().is_some_and(|e| e == "jank");
+        (!hidden_or_build && is_jank).then(|| self.shown_root.join(relative).display().to_string())
+    }
+
+    /// Every project source, in path order.
+    pub fn sources(&self) -> Vec<(PathBuf, String)> {
+        let mut found = Vec::new();
+        let mut pending = vec![self.root.clone()];
+        while let Some(dir) = pending.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let hidden = entry.file_name().to_string_lossy().starts_with('.');
+                match entry.file_type() {
+                    Ok(kind) if kind.is_dir() && !hidden => pending.push(path),
+                    Ok(kind) if kind.is_file() => {
+                        if let Some(name) = self.source_name(&path) {
+                            found.push((path, name));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+}
+
+/// Starts watching; the returned debouncer must be kept alive.
+pub fn spawn(
+    project: Project,
+    evaluator: Evaluator,
+) -> Result<Debouncer<notify::RecommendedWatcher>, notify::Error> {
+    let (changed, mut changes) = mpsc::unbounded_channel::<PathBuf>();
+    let mut debouncer = new_debouncer(DEBOUNCE, move |result: DebounceEventResult| {
+        if let Ok(events) = result {
+            for event in events {
+                let _ = changed.send(event.path);
+            }
+        }
+    })?;
+    debouncer
+        .watcher()
+        .watch(&project.root, RecursiveMode::Recursive)?;
+    tokio::spawn(async move {
+        // One save can raise several events; the same text twice is one change.
+        let mut last_seen: HashMap<PathBuf, Option<String>> = HashMap::new();
+        while let Some(path) = changes.recv().await {
+            let Some(name) = project.source_name(&path) else {
+                continue;
+            };
+            let text = tokio::fs::read_to_string(&path).await.ok();
+            if last_seen.get(&path) == Some(&text) {
+                continue;
+            }
+            last_seen.insert(path, text.clone());
+            let result = evaluator.compiler.file_changed(name.clone(), text).await;
+            report(&evaluator, &name, result).await;
+        }
+    });
+    Ok(debouncer)
+}
+
+/// Prints what a file compilation pushed and how the loads went.
+pub async fn report(evaluator: &Evaluator, name: &str, result: Result<Compiled, CompileError>) {
+    let compiled = match result {
+        Ok(compiled) => compiled,
+        Err(error) => {
+            eprint!("{error}");
+            if !error.to_string().ends_with('\n') {
+                eprintln!();
+            }
+            return;
+        }
+    };
+    let ids: Vec<String> = compiled
+        .forms
+        .iter()
+        .filter_map(|f| f.delivery.as_ref().map(|d| d.id.to_string()))
+        .collect();
+    if ids.is_empty() {
+        return;
+    }
+    println!(
+        "jankwasm serve: {name}: {} form(s) changed, patch(es) {}",
+        ids.len(),
+        ids.join(", ")
+    );
+    for form in compiled.forms {
+        let outcome = evaluator.collect(form).await;
+        for error in outcome.errors() {
+            eprintln!("jankwasm serve: {name}:{}: {error}", outcome.pos);
+        }
+        print!("{}", outcome.output);
+    }
+}

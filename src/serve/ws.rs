@@ -1,0 +1,188 @@
+//! The WebSocket side: one task per page. It checks the Origin, reads the
+//! page's JSON messages (protocol.rs), registers the page with the hub on
+//! its handshake (which queues the replay), routes acks to the hub, runs the
+//! page's own `eval` requests, and writes the page's outgoing queue.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, watch};
+
+use super::access::Access;
+use super::compiler::{CompileError, CompileMode, CompileRequest};
+use super::eval::Evaluator;
+use super::hub::{Hub, PageId, PageSender};
+use super::patch_ids::PatchIds;
+use super::protocol::{
+    ErrorKind, ErrorMessage, EvalResult, PageEval, PageMessage, ServerMessage, MAX_MESSAGE_BYTES,
+};
+use crate::source::Pos;
+
+pub struct WsState {
+    pub hub: Arc<Hub>,
+    pub evaluator: Evaluator,
+    pub ids: Arc<Mutex<PatchIds>>,
+    pub access: Access,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+pub fn router(state: Arc<WsState>) -> Router {
+    Router::new()
+        .route("/", get(upgrade))
+        .route("/{*path}", get(upgrade))
+        .with_state(state)
+}
+
+async fn upgrade(
+    State(state): State<Arc<WsState>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !state.access.origin_allowed(headers.get(header::ORIGIN))
+        || !state.access.host_allowed(headers.get(header::HOST))
+    {
+        return (StatusCode::FORBIDDEN, "Origin not allowed\n").into_response();
+    }
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| page(socket, state))
+}
+
+fn protocol_error(queue: &PageSender, error: String) {
+    let message = ServerMessage::Error(ErrorMessage {
+        kind: ErrorKind::Protocol,
+        error,
+        diagnostics: Vec::new(),
+        request_id: None,
+    });
+    let _ = queue.send(message.to_json().into());
+}
+
+async fn page(socket: WebSocket, state: Arc<WsState>) {
+    let (mut sink, mut stream) = socket.split();
+    let (queue, mut outgoing) = mpsc::unbounded_channel::<Arc<str>>();
+    let writer = tokio::spawn(async move {
+        while let Some(text) = outgoing.recv().await {
+            if sink.send(Message::Text(text.as_ref().into())).await.is_err() {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    let mut shutdown = state.shutdown.clone();
+    let mut page: Option<PageId> = None;
+    loop {
+        let frame = tokio::select! {
+            frame = stream.next() => frame,
+            _ = shutdown.changed() => break,
+        };
+        let text = match frame {
+            Some(Ok(Message::Text(text))) => text,
+            Some(Ok(Message::Binary(_))) => {
+                protocol_error(&queue, "binary frames are not part of the protocol".into());
+                continue;
+            }
+            Some(Ok(Message::Close(_))) | None => break,
+            Some(Ok(_)) => continue,
+            Some(Err(error)) => {
+                eprintln!("jankwasm serve: page connection dropped: {error}");
+                break;
+            }
+        };
+        let message = match serde_json::from_str::<PageMessage>(text.as_str()) {
+            Ok(message) => message,
+            Err(error) => {
+                protocol_error(&queue, format!("malformed message: {error}"));
+                continue;
+            }
+        };
+        match message {
+            PageMessage::Handshake(handshake) => {
+                if page.is_some() {
+                    protocol_error(&queue, "handshake sent twice".into());
+                    continue;
+                }
+                let loaded_through = handshake
+                    .last_patch_id
+                    .and_then(|last| admit_page_ids(&state.ids, last));
+                page = Some(state.hub.connect(queue.clone(), loaded_through));
+            }
+            PageMessage::PatchAck(ack) => {
+                let Some(page) = page else {
+                    protocol_error(&queue, "patch_ack before handshake".into());
+                    continue;
+                };
+                if !ack.ok {
+                    eprintln!(
+                        "jankwasm serve: page {page}: patch {} failed to load: {}",
+                        ack.id,
+                        ack.error.as_deref().unwrap_or("no reason given")
+                    );
+                }
+                state.hub.ack(page, ack);
+            }
+            PageMessage::Eval(request) => {
+                tokio::spawn(page_eval(state.evaluator.clone(), queue.clone(), request));
+            }
+        }
+    }
+    if let Some(page) = page {
+        state.hub.disconnect(page);
+    }
+    // Dropping the socket's write half closes the connection, so the page
+    // notices at once (on shutdown too) and reconnects.
+    writer.abort();
+}
+
+/// The ids a page reports having loaded: every later id must be greater.
+/// Returns what the replay may skip: None when the page's ids are not this
+/// project's (they are ahead of the counter), so it gets everything.
+fn admit_page_ids(ids: &Mutex<PatchIds>, last: u64) -> Option<u64> {
+    let mut ids = ids.lock().unwrap_or_else(|p| p.into_inner());
+    let foreign = last >= ids.peek();
+    if let Err(error) = ids.skip_past(last) {
+        eprintln!("jankwasm serve: {error}");
+    }
+    (!foreign).then_some(last)
+}
+
+async fn page_eval(evaluator: Evaluator, queue: PageSender, request: PageEval) {
+    let compile = CompileRequest {
+        file: "<page>".into(),
+        text: request.code,
+        origin: Pos::new(1, 1),
+        ns: request.ns.unwrap_or_else(|| "user".into()),
+        mode: CompileMode::Atomic,
+    };
+    let reply = match evaluator.evaluate(compile).await {
+        Ok(outcome) => ServerMessage::EvalResult(EvalResult {
+            request_id: request.request_id,
+            result: outcome
+                .forms
+                .last()
+                .and_then(|f| f.value().map(str::to_string)),
+            values: outcome.values(),
+            output: outcome.output(),
+            errors: outcome.errors(),
+        }),
+        Err(error) => ServerMessage::Error(ErrorMessage {
+            kind: match error {
+                CompileError::Diagnostics(_) => ErrorKind::Compile,
+                _ => ErrorKind::Eval,
+            },
+            error: error.to_string(),
+            diagnostics: match error {
+                CompileError::Diagnostics(diagnostics) => diagnostics,
+                _ => Vec::new(),
+            },
+            request_id: request.request_id,
+        }),
+    };
+    let _ = queue.send(reply.to_json().into());
+}

@@ -1,0 +1,245 @@
+//! `jankwasm serve` over HTTP: `POST /eval` answered by the headless runtime
+//! (no page connected), compile errors, limits, Origin, static files that
+//! cannot leave the served directory, and the binary's startup output.
+
+mod serve_support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+
+use pretty_assertions::assert_eq;
+use serve_support::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eval_without_a_page_is_answered_by_the_headless_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let (status, answer) = post_eval(
+        &server,
+        "?ns=calc",
+        "(defn twice [x] (* 2 x))\n(println \"hello\" (twice 4))\n(twice 21)",
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["values"], serde_json::json!(["#'calc/twice", "nil", "42"]));
+    assert_eq!(answer["result"], "42");
+    assert_eq!(answer["output"], "hello 8\n");
+    assert_eq!(answer["ns"], "calc");
+    assert_eq!(answer["forms"][2]["answered_by"], "headless");
+    assert_eq!(answer["forms"][1]["line"], 2);
+
+    // The namespace and its var persist between requests.
+    let (_, answer) = post_eval(&server, "?ns=calc", "(twice 5)").await;
+    assert_eq!(answer["result"], "10");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runtime_errors_come_back_as_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let (status, answer) = post_eval(&server, "", "(throw (ex-info \"boom\" {:code 7}))\n(+ 1 2)").await;
+    assert_eq!(status, 200, "{answer}");
+    let error = answer["error"].as_str().unwrap();
+    assert!(error.contains("boom"), "{error}");
+    assert_eq!(answer["forms"][0]["value"], serde_json::Value::Null);
+    assert_eq!(answer["values"], serde_json::json!(["3"]));
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_compile_error_is_400_with_positions_and_pushes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let (mut page, _) = Page::connect(&server, None).await;
+
+    let (status, answer) = post_eval(
+        &server,
+        "?file=src/app.jank&line=10&column=3",
+        "(defn ok [] 1)\n(defn broken [] (undefined-thing 1))",
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    let diagnostic = &answer["diagnostics"][0];
+    assert_eq!(diagnostic["file"], "src/app.jank");
+    assert_eq!(diagnostic["line"], 11);
+    assert_eq!(diagnostic["column"], 18);
+    let rendered = diagnostic["rendered"].as_str().unwrap();
+    assert!(rendered.starts_with("src/app.jank:11:18: error: "), "{rendered}");
+    assert!(rendered.contains("undefined-thing"), "{rendered}");
+
+    // The page is told for its overlay, and gets no patch, not even `ok`'s.
+    match page.next().await {
+        jankwasm::serve::protocol::ServerMessage::Error(error) => {
+            assert_eq!(error.diagnostics[0].line, 11);
+        }
+        other => panic!("expected the compile error, got {other:?}"),
+    }
+    let pusher = tokio::spawn({
+        let url = http(&server, "/eval");
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .body("(defn after [] :after)")
+                .send()
+                .await
+                .unwrap()
+        }
+    });
+    let ack = page.load_next().await;
+    assert_eq!(ack.results[0].name, "user/after");
+    assert_eq!(pusher.await.unwrap().status().as_u16(), 200);
+    // `ok` was never defined: the failed batch left nothing behind.
+    let (status, answer) = post_eval(&server, "", "(ok)").await;
+    assert_eq!(status, 400, "{answer}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_bodies_and_foreign_origins_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let client = reqwest::Client::new();
+    let huge = format!("(def s \"{}\")", "x".repeat(2 << 20));
+    let response = client.post(http(&server, "/eval")).body(huge).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 413);
+
+    let response = client
+        .post(http(&server, "/eval"))
+        .header("Origin", "http://evil.example")
+        .body("(println :pwned)")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+
+    let response = client
+        .post(http(&server, "/eval"))
+        .header("Origin", format!("http://localhost:{}", server.http_addr.port()))
+        .body("(+ 1 1)")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+
+    let response = client
+        .get(http(&server, "/"))
+        .header("Host", "rebound.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    server.shutdown().await;
+}
+
+/// Sends `path` as written, without a client normalizing `..` away.
+fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn static_files_stay_inside_the_served_directory() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "top secret").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<h1>my app</h1>").unwrap();
+    std::fs::write(dir.path().join("style.css"), "body{}").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), dir.path().join("leak.txt"))
+        .unwrap();
+    let server = start(dir.path()).await;
+    let addr = server.http_addr;
+
+    let page = reqwest::get(http(&server, "/")).await.unwrap().text().await.unwrap();
+    assert_eq!(page, "<h1>my app</h1>");
+    let css = reqwest::get(http(&server, "/style.css")).await.unwrap();
+    assert_eq!(css.headers()["content-type"], "text/css");
+    let stub = reqwest::get(http(&server, "/_jankwasm/jank_stub.wasm")).await.unwrap();
+    assert_eq!(stub.headers()["content-type"], "application/wasm");
+    assert_eq!(&stub.bytes().await.unwrap()[..4], b"\0asm");
+    let config: serde_json::Value = reqwest::get(http(&server, "/_jankwasm/config.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        config["ws_url"],
+        format!("ws://127.0.0.1:{}/repl", server.ws_addr.port())
+    );
+
+    let (traversal, encoded, link, hidden) = tokio::task::spawn_blocking(move || {
+        (
+            raw_get(addr, "/../secret.txt"),
+            raw_get(addr, "/%2e%2e/%2e%2e/etc/passwd"),
+            raw_get(addr, "/leak.txt"),
+            raw_get(addr, "/.nrepl-port"),
+        )
+    })
+    .await
+    .unwrap();
+    for response in [&traversal, &encoded, &link, &hidden] {
+        assert!(!response.contains("top secret") && !response.contains("root:"), "{response}");
+        let status_line = response.lines().next().unwrap_or_default();
+        assert!(
+            status_line.contains(" 403 ") || status_line.contains(" 404 ") || status_line.contains(" 400 "),
+            "{status_line}"
+        );
+    }
+    assert!(link.starts_with("HTTP/1.1 403"), "{link}");
+    server.shutdown().await;
+}
+
+#[test]
+fn the_binary_prints_its_addresses_and_writes_nrepl_port() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.jank"), "(ns app)\n(defn answer [] 42)\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jankwasm"))
+        .args(["serve", "--http-port", "0", "--ws-port", "0", "--nrepl-port", "0"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let second = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("jankwasm serve: http://127.0.0.1:"), "{first}");
+    let port: u16 = second
+        .strip_prefix("nREPL server started on port ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{second}"));
+    assert_ne!(port, 0);
+    let written = std::fs::read_to_string(dir.path().join(".nrepl-port")).unwrap();
+    assert_eq!(written, port.to_string());
+    assert!(dir.path().join(".jankwasm/patch-id").exists());
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_non_loopback_bind_warns_about_remote_code_execution() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jankwasm"))
+        .args(["serve", "--bind", "0.0.0.0", "--http-port", "0", "--ws-port", "0", "--nrepl-port", "0"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut warning = String::new();
+    stderr.read_line(&mut warning).unwrap();
+    assert!(warning.starts_with("warning: listening on 0.0.0.0"), "{warning}");
+    assert!(warning.contains("remote code execution"), "{warning}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -1,0 +1,387 @@
+//! nREPL: the ops over raw bencode, malformed input, interrupt, the Debian
+//! nREPL client (`libnrepl-clojure` from `clojure`) evaluating with `ns`,
+//! and `--upstream` relaying to Debian's nREPL server while patching pages.
+
+mod serve_support;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use jankwasm::serve::nrepl::bencode::Value;
+use jankwasm::serve::protocol::ServerMessage;
+use jankwasm::serve::ServeArgs;
+use pretty_assertions::assert_eq;
+use serve_support::*;
+
+const NREPL_JAR: &str = "/usr/share/java/nrepl.jar";
+
+async fn clone_session(nrepl: &mut Nrepl) -> String {
+    let responses = nrepl.request(&[("op", s("clone"))]).await;
+    responses[0].str("new-session").expect("new-session")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn describe_clone_eval_and_namespaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let mut nrepl = Nrepl::connect(&server).await;
+
+    let describe = nrepl.request(&[("op", s("describe"))]).await;
+    let Some(Value::Dict(ops)) = describe[0].get("ops") else {
+        panic!("{describe:?}")
+    };
+    for op in ["clone", "close", "eval", "load-file", "interrupt", "ls-sessions", "completions", "lookup", "info", "eldoc"] {
+        assert!(ops.contains_key(op.as_bytes()), "describe lacks {op}");
+    }
+
+    let session = clone_session(&mut nrepl).await;
+    let responses = nrepl
+        .request(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("ns", s("demo.core")),
+            ("code", s("(defn triple \"Triples x.\" [x] (* 3 x))\n(println :hi)\n(triple 14)")),
+        ])
+        .await;
+    assert_eq!(field(&responses, "value"), ["#'demo.core/triple", "nil", "42"]);
+    assert_eq!(field(&responses, "out"), [":hi\n"]);
+    assert!(field(&responses, "ns").iter().all(|ns| ns == "demo.core"));
+    assert_eq!(statuses(responses.last().unwrap()), ["done"]);
+
+    // An `ns` form moves the session; later evals without `ns` follow it.
+    nrepl
+        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("(ns other.place (:require [clojure.set :as set]))"))])
+        .await;
+    let responses = nrepl
+        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("(def here (set/union #{1} #{2}))\nhere"))])
+        .await;
+    assert_eq!(field(&responses, "value")[0], "#'other.place/here");
+    assert_eq!(field(&responses, "ns")[0], "other.place");
+
+    // The editor's `ns` field wins over the session's.
+    let responses = nrepl
+        .request(&[("op", s("eval")), ("session", s(&session)), ("ns", s("demo.core")), ("code", s("(triple 2)"))])
+        .await;
+    assert_eq!(field(&responses, "value"), ["6"]);
+
+    let completions = nrepl
+        .request(&[("op", s("completions")), ("ns", s("other.place")), ("prefix", s("set/uni"))])
+        .await;
+    let Some(Value::List(candidates)) = completions[0].get("completions") else {
+        panic!("{completions:?}")
+    };
+    let names: Vec<String> = candidates
+        .iter()
+        .filter_map(|c| match c {
+            Value::Dict(d) => d.get("candidate".as_bytes()).cloned(),
+            _ => None,
+        })
+        .filter_map(|v| match v {
+            Value::Bytes(b) => Some(String::from_utf8(b).unwrap()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names, ["set/union"]);
+
+    let info = nrepl
+        .request(&[("op", s("info")), ("ns", s("demo.core")), ("sym", s("triple"))])
+        .await;
+    assert_eq!(info[0].str("doc").as_deref(), Some("Triples x."));
+    assert_eq!(info[0].str("arglists-str").as_deref(), Some("[x]"));
+    assert_eq!(info[0].str("ns").as_deref(), Some("demo.core"));
+    let eldoc = nrepl
+        .request(&[("op", s("eldoc")), ("ns", s("demo.core")), ("sym", s("triple"))])
+        .await;
+    assert_eq!(
+        eldoc[0].get("eldoc"),
+        Some(&Value::List(vec![Value::List(vec![s("x")])]))
+    );
+    let lookup = nrepl
+        .request(&[("op", s("lookup")), ("ns", s("other.place")), ("sym", s("demo.core/triple"))])
+        .await;
+    let Some(Value::Dict(found)) = lookup[0].get("info") else {
+        panic!("{lookup:?}")
+    };
+    assert_eq!(found.get("name".as_bytes()), Some(&s("triple")));
+    let missing = nrepl
+        .request(&[("op", s("eldoc")), ("ns", s("demo.core")), ("sym", s("nope"))])
+        .await;
+    assert!(statuses(&missing[0]).contains(&"no-eldoc".to_string()));
+
+    let sessions = nrepl.request(&[("op", s("ls-sessions"))]).await;
+    assert_eq!(sessions[0].get("sessions"), Some(&Value::List(vec![s(&session)])));
+    let closed = nrepl.request(&[("op", s("close")), ("session", s(&session))]).await;
+    assert!(statuses(&closed[0]).contains(&"session-closed".to_string()));
+    let gone = nrepl
+        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("1"))])
+        .await;
+    assert!(statuses(&gone[0]).contains(&"unknown-session".to_string()));
+    let unknown = nrepl.request(&[("op", s("frobnicate"))]).await;
+    assert!(statuses(&unknown[0]).contains(&"unknown-op".to_string()));
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_carry_file_line_column_and_eval_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let mut nrepl = Nrepl::connect(&server).await;
+    let responses = nrepl
+        .request(&[
+            ("op", s("eval")),
+            ("code", s("(+ 1\n   (nope 2))")),
+            ("file", s("/home/me/app/core.jank")),
+            ("line", Value::Int(20)),
+            ("column", Value::Int(5)),
+        ])
+        .await;
+    let err = field(&responses, "err").concat();
+    assert!(err.starts_with("/home/me/app/core.jank:21:5: error: "), "{err}");
+    assert!(err.contains("nope"), "{err}");
+    assert_eq!(field(&responses, "ex"), ["class jankwasm.CompileError"]);
+    assert!(responses.iter().any(|r| statuses(r) == ["eval-error"]));
+    assert_eq!(statuses(responses.last().unwrap()), ["done"]);
+
+    let responses = nrepl
+        .request(&[("op", s("eval")), ("code", s("(throw (ex-info \"bad\" {}))"))])
+        .await;
+    let err = field(&responses, "err").concat();
+    assert!(err.contains("bad"), "{err}");
+    assert_eq!(field(&responses, "ex"), ["class jank.Thrown"]);
+
+    let loaded = nrepl
+        .request(&[
+            ("op", s("load-file")),
+            ("file", s("(ns loaded.file)\n(defn f [] :ok)\n(f)")),
+            ("file-path", s("/home/me/app/loaded.jank")),
+        ])
+        .await;
+    assert_eq!(field(&loaded, "value"), [":ok"]);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_bencode_gets_an_error_and_disturbs_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let mut bad = Nrepl::connect(&server).await;
+    let mut good = Nrepl::connect(&server).await;
+    bad.send_raw(b"d2:op4:evalXXXX").await;
+    let reply = bad.recv().await;
+    assert!(statuses(&reply).contains(&"malformed-message".to_string()), "{reply:?}");
+    let nested = vec![b'l'; 100_000];
+    bad.send_raw(&nested).await;
+    let reply = bad.recv().await;
+    assert!(statuses(&reply).contains(&"malformed-message".to_string()));
+
+    let responses = good.request(&[("op", s("eval")), ("code", s("(+ 40 2)"))]).await;
+    assert_eq!(field(&responses, "value"), ["42"]);
+    // The offending connection itself still works.
+    let responses = bad.request(&[("op", s("eval")), ("code", s("(+ 1 1)"))]).await;
+    assert_eq!(field(&responses, "value"), ["2"]);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interrupt_stops_waiting_for_a_silent_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_with(ServeArgs {
+        eval_timeout: 600.0,
+        ..ServeArgs::on_free_ports(Some(dir.path().to_path_buf()))
+    })
+    .await;
+    // A page that receives patches and never answers.
+    let (mut silent, _) = Page::connect(&server, None).await;
+    let mut nrepl = Nrepl::connect(&server).await;
+    let session = clone_session(&mut nrepl).await;
+    let idle = nrepl
+        .request(&[("op", s("interrupt")), ("session", s(&session))])
+        .await;
+    assert!(statuses(&idle[0]).contains(&"session-idle".to_string()));
+
+    let eval_id = nrepl
+        .send(&[("op", s("eval")), ("session", s(&session)), ("code", s("(+ 1 2)"))])
+        .await;
+    assert!(matches!(silent.next().await, ServerMessage::Patch(_)));
+    let interrupt_id = nrepl
+        .send(&[
+            ("op", s("interrupt")),
+            ("session", s(&session)),
+            ("interrupt-id", s(&eval_id)),
+        ])
+        .await;
+    let interrupted = nrepl.until_done(&eval_id).await;
+    assert!(interrupted.iter().any(|r| statuses(r) == ["interrupted"]));
+    let answered = nrepl.until_done(&interrupt_id).await;
+    assert_eq!(statuses(&answered[0]), ["done"]);
+    server.shutdown().await;
+}
+
+fn have_debian_nrepl() -> bool {
+    have_tool("clojure", &["-e", "nil"]) && {
+        let found = Path::new(NREPL_JAR).exists();
+        if !found {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{NREPL_JAR} is missing; .ci/run installs libnrepl-clojure"
+            );
+            eprintln!("skipping: libnrepl-clojure not installed (.ci/run installs it)");
+        }
+        found
+    }
+}
+
+/// Drives Debian's nREPL client: each line of the output is one
+/// `combine-responses` map, printed as EDN.
+const CLIENT: &str = r#"
+(require '[nrepl.core :as nrepl])
+(let [port (Long/parseLong (first *command-line-args*))]
+  (with-open [conn (nrepl/connect :host "127.0.0.1" :port port)]
+    (let [session (nrepl/client-session (nrepl/client conn 60000))
+          ev (fn [m] (prn (nrepl/combine-responses (nrepl/message session m))))]
+      (ev {:op "eval" :ns "demo.core" :code "(defonce clicks (atom 5))"})
+      (ev {:op "eval" :ns "demo.core" :code "(defn view [] (str \"clicks: \" @clicks))"})
+      (ev {:op "eval" :ns "demo.core" :code "(println :printed) (view)"})
+      (ev {:op "eval" :code "(ns elsewhere)"})
+      (ev {:op "eval" :code "(def where :elsewhere) where"})
+      (ev {:op "eval" :ns "demo.core" :code "(no-such-fn 1)"}))))
+(shutdown-agents)
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_debian_nrepl_client_evaluates_with_ns_and_the_page_follows() {
+    if !have_debian_nrepl() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let (page, _) = Page::connect(&server, None).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let page = page.serve_patches(stopped);
+
+    let script = dir.path().join("client.clj");
+    std::fs::write(&script, CLIENT).unwrap();
+    let port = server.nrepl_addr.port().to_string();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("clojure")
+            .args(["-cp", NREPL_JAR])
+            .arg(&script)
+            .arg(port)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "{stdout}");
+    assert!(lines[1].contains(r##":value ["#'demo.core/view"]"##), "{}", lines[1]);
+    assert!(lines[2].contains(r#":value ["nil" "\"clicks: 5\""]"#), "{}", lines[2]);
+    assert!(lines[2].contains(r#":out ":printed\n""#), "{}", lines[2]);
+    assert!(lines[2].contains(r#":ns "demo.core""#), "{}", lines[2]);
+    assert!(lines[4].contains(r##":value ["#'elsewhere/where" ":elsewhere"]"##), "{}", lines[4]);
+    assert!(lines[5].contains("eval-error"), "{}", lines[5]);
+    assert!(lines[5].contains("no-such-fn"), "{}", lines[5]);
+
+    stop.send(()).unwrap();
+    let mut page = page.await.unwrap();
+    assert_eq!(page.call("demo.core", "view"), "\"clicks: 5\"");
+    server.shutdown().await;
+}
+
+/// Debian's nREPL server on a free loopback port.
+struct Upstream {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_upstream(dir: &Path) -> Upstream {
+    let mut child = Command::new("clojure")
+        .args(["-cp", NREPL_JAR, "-m", "nrepl.cmdline", "--bind", "127.0.0.1"])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .strip_prefix("nREPL server started on port ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("upstream said: {line:?}"));
+    Upstream { child, port }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upstream_answers_and_definitions_reach_the_pages() {
+    if !have_debian_nrepl() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let upstream_dir = tempfile::tempdir().unwrap();
+    let upstream_path = upstream_dir.path().to_path_buf();
+    let upstream = tokio::task::spawn_blocking(move || start_upstream(&upstream_path))
+        .await
+        .unwrap();
+    let server = start_with(ServeArgs {
+        upstream: Some(format!("127.0.0.1:{}", upstream.port)),
+        ..ServeArgs::on_free_ports(Some(dir.path().to_path_buf()))
+    })
+    .await;
+    let (mut page, _) = Page::connect(&server, None).await;
+    let mut nrepl = Nrepl::connect(&server).await;
+    let session = clone_session(&mut nrepl).await;
+
+    // Upstream (the JVM here) answers; the definition also reaches the page.
+    nrepl
+        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("(ns calc.core)"))])
+        .await;
+    let responses = nrepl
+        .request(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("ns", s("calc.core")),
+            ("code", s("(defn plus1 [x] (+ x 1))")),
+        ])
+        .await;
+    assert_eq!(field(&responses, "value"), ["#'calc.core/plus1"]);
+    let loaded = page.load_next().await;
+    assert_eq!(loaded.results[0].name, "calc.core/plus1");
+    assert_eq!(page.call_with("calc.core", "plus1", &[41]), "42");
+
+    // Only upstream can answer this: host interop jankwasm does not compile.
+    let responses = nrepl
+        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("(.toUpperCase \"abc\")"))])
+        .await;
+    assert_eq!(field(&responses, "value"), ["\"ABC\""]);
+    // Forms evaluated for effect ran upstream and are not pushed.
+    nrepl
+        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("(println :upstream-only)"))])
+        .await;
+    assert_eq!(page.try_next(Duration::from_millis(500)).await, None);
+
+    // The session's namespace, as upstream reports it, is where defs land.
+    nrepl
+        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("(ns calc.other)"))])
+        .await;
+    nrepl
+        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("(def seven 7)"))])
+        .await;
+    let loaded = page.load_next().await;
+    assert_eq!(loaded.results[0].name, "calc.other/seven");
+    server.shutdown().await;
+    drop(upstream);
+}

@@ -1,0 +1,78 @@
+//! Saving a project file recompiles only the top-level forms whose text
+//! changed and pushes them; a broken save pushes nothing and tells the pages.
+
+mod serve_support;
+
+use std::time::Duration;
+
+use jankwasm::serve::protocol::ServerMessage;
+use pretty_assertions::assert_eq;
+use serve_support::*;
+
+const APP: &str = "(ns app)\n\n\
+(defonce clicks (atom 0))\n\n\
+(defn label [] (str \"clicked \" @clicks))\n\n\
+(defn click! [] (swap! clicks inc) (label))\n";
+
+/// Saves like an editor: write a temporary file, rename it over.
+fn save(path: &std::path::Path, text: &str) {
+    let temporary = path.with_extension("jank.tmp");
+    std::fs::write(&temporary, text).unwrap();
+    std::fs::rename(&temporary, path).unwrap();
+}
+
+/// The names a patch message defines.
+fn names(message: &ServerMessage) -> Vec<String> {
+    match message {
+        ServerMessage::Patch(patch) => patch.symbols.iter().map(|s| s.name.clone()).collect(),
+        other => panic!("expected a patch, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_save_pushes_only_the_changed_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.jank");
+    std::fs::write(&file, APP).unwrap();
+    let server = start(dir.path()).await;
+    let (mut page, ack) = Page::connect(&server, None).await;
+    assert_eq!(ack.replay, 3);
+    for _ in 0..3 {
+        page.load_next().await;
+    }
+    page.call("app", "click!");
+    page.call("app", "click!");
+
+    // Change one defn and move another down a line: one patch.
+    let edited = APP
+        .replace("\"clicked \"", "\"clicks: \"")
+        .replace("\n(defn click!", "\n\n(defn click!");
+    save(&file, &edited);
+    let message = page.next().await;
+    assert_eq!(names(&message), ["app/label"]);
+    let ServerMessage::Patch(patch) = message else { unreachable!() };
+    assert_eq!(patch.source.as_ref().map(|s| s.line), Some(5));
+    page.load(patch).await;
+    assert_eq!(page.try_next(Duration::from_millis(500)).await, None);
+    assert_eq!(page.call("app", "label"), "\"clicks: 2\"");
+
+    // A new form at the end: just that one.
+    let extended = format!("{edited}\n(defn zero! [] (reset! clicks 0))\n");
+    save(&file, &extended);
+    assert_eq!(names(&page.next().await), ["app/zero!"]);
+
+    // A broken save: the error goes to the page, nothing is pushed, and
+    // the next good save still pushes what changed since the last good one.
+    save(&file, &extended.replace("(label))", "(labe))"));
+    match page.next().await {
+        ServerMessage::Error(error) => {
+            assert_eq!(error.diagnostics[0].line, 8, "{}", error.error);
+            assert!(error.error.contains("labe"), "{}", error.error);
+        }
+        other => panic!("expected the compile error, got {other:?}"),
+    }
+    assert_eq!(page.try_next(Duration::from_millis(300)).await, None);
+    save(&file, &extended.replace("(swap! clicks inc)", "(swap! clicks + 10)"));
+    assert_eq!(names(&page.next().await), ["app/click!"]);
+    server.shutdown().await;
+}
