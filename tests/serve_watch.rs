@@ -50,7 +50,9 @@ async fn a_save_pushes_only_the_changed_forms() {
     save(&file, &edited);
     let message = page.next().await;
     assert_eq!(names(&message), ["app/label"]);
-    let ServerMessage::Patch(patch) = message else { unreachable!() };
+    let ServerMessage::Patch(patch) = message else {
+        unreachable!()
+    };
     assert_eq!(patch.source.as_ref().map(|s| s.line), Some(5));
     page.load(patch).await;
     assert_eq!(page.try_next(Duration::from_millis(500)).await, None);
@@ -72,7 +74,10 @@ async fn a_save_pushes_only_the_changed_forms() {
         other => panic!("expected the compile error, got {other:?}"),
     }
     assert_eq!(page.try_next(Duration::from_millis(300)).await, None);
-    save(&file, &extended.replace("(swap! clicks inc)", "(swap! clicks + 10)"));
+    save(
+        &file,
+        &extended.replace("(swap! clicks inc)", "(swap! clicks + 10)"),
+    );
     assert_eq!(names(&page.next().await), ["app/click!"]);
     server.shutdown().await;
 }

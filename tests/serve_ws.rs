@@ -43,7 +43,10 @@ async fn a_page_answers_with_its_own_values_and_keeps_its_state() {
     )
     .await;
     assert_eq!(status, 200, "{answer}");
-    assert_eq!(answer["values"], serde_json::json!(["#'app/label", "\"count: 2\""]));
+    assert_eq!(
+        answer["values"],
+        serde_json::json!(["#'app/label", "\"count: 2\""])
+    );
     assert_eq!(answer["forms"][1]["answered_by"], "page");
     stop.send(()).unwrap();
     let mut page = page.await.unwrap();
@@ -113,7 +116,11 @@ async fn after_a_server_restart_ids_continue_and_the_page_resyncs() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("app.jank"), COUNTER_APP).unwrap();
     let server = start(dir.path()).await;
-    let ports = (server.http_addr.port(), server.ws_addr.port(), server.nrepl_addr.port());
+    let ports = (
+        server.http_addr.port(),
+        server.ws_addr.port(),
+        server.nrepl_addr.port(),
+    );
     let (mut page, _) = Page::connect(&server, None).await;
     for _ in 0..3 {
         page.load_next().await;
@@ -153,10 +160,13 @@ async fn malformed_messages_get_an_error_and_the_connection_stays() {
     let (mut page, _) = Page::connect(&server, None).await;
     page.send_text("{not json".into()).await;
     match page.next().await {
-        ServerMessage::Error(error) => assert!(error.error.starts_with("malformed message"), "{error:?}"),
+        ServerMessage::Error(error) => {
+            assert!(error.error.starts_with("malformed message"), "{error:?}")
+        }
         other => panic!("{other:?}"),
     }
-    page.send_json(&serde_json::json!({"type": "no_such_type"})).await;
+    page.send_json(&serde_json::json!({"type": "no_such_type"}))
+        .await;
     assert!(matches!(page.next().await, ServerMessage::Error(_)));
 
     // Still connected: the page's own eval works.

@@ -17,25 +17,31 @@ pub struct Asset {
 /// The client page when the project has no `index.html` of its own.
 pub const INDEX: &str = "index.html";
 
+/// A browser file from `src/serve/web/`, compiled into the binary.
+macro_rules! web_file {
+    ($path:literal, $content_type:literal) => {
+        Asset {
+            path: $path,
+            content_type: $content_type,
+            bytes: include_bytes!(concat!("web/", $path)),
+        }
+    };
+}
+
 pub const ASSETS: &[Asset] = &[
-    Asset {
-        path: INDEX,
-        content_type: "text/html; charset=utf-8",
-        bytes: PLACEHOLDER_INDEX.as_bytes(),
-    },
+    web_file!("index.html", "text/html; charset=utf-8"),
+    web_file!("start.js", "text/javascript; charset=utf-8"),
+    web_file!("client.js", "text/javascript; charset=utf-8"),
+    web_file!("loader.js", "text/javascript; charset=utf-8"),
+    web_file!("app-host.js", "text/javascript; charset=utf-8"),
+    web_file!("edn.js", "text/javascript; charset=utf-8"),
+    web_file!("hiccup.js", "text/javascript; charset=utf-8"),
     Asset {
         path: "jank_stub.wasm",
         content_type: "application/wasm",
         bytes: jank_wasmtime_harness::STUB_WASM,
     },
 ];
-
-/// Stands in for the browser client until its files are bundled here.
-const PLACEHOLDER_INDEX: &str = r#"<!doctype html>
-<html><head><meta charset="utf-8"><title>jankwasm serve</title></head>
-<body><p>jankwasm serve is running. This build carries no browser client; see
-<a href="/_jankwasm/config.json">/_jankwasm/config.json</a> for the WebSocket address.</p></body></html>
-"#;
 
 /// The app `jankwasm serve` runs when given no project.
 pub struct DemoApp {
@@ -46,19 +52,7 @@ pub struct DemoApp {
 
 pub const DEMO: DemoApp = DemoApp {
     file: "demo/app.jank",
-    source: r#"(ns demo.app)
-
-(defonce state (atom {:count 0}))
-
-(defn view [s]
-  [:div {:class "demo"}
-   [:h1 "jankwasm"]
-   [:p "Clicked " (:count s) " times"]
-   [:button {:on-click "demo.app/click!"} "+1"]])
-
-(defn click! []
-  (swap! state update :count inc))
-"#,
+    source: include_str!("web/demo/app.jank"),
 };
 
 /// The built-in file at `path` (relative to `PREFIX`).
@@ -72,7 +66,18 @@ mod tests {
 
     #[test]
     fn the_index_and_the_stub_are_listed() {
-        assert!(find(INDEX).is_some());
+        let index = std::str::from_utf8(find(INDEX).unwrap().bytes).unwrap();
+        assert!(index.contains("/_jankwasm/start.js"));
+        for script in [
+            "start.js",
+            "client.js",
+            "loader.js",
+            "app-host.js",
+            "edn.js",
+            "hiccup.js",
+        ] {
+            assert!(find(script).is_some(), "{script} is served");
+        }
         let stub = find("jank_stub.wasm").unwrap();
         assert_eq!(&stub.bytes[..4], b"\0asm");
     }

@@ -242,7 +242,11 @@ pub async fn start(args: ServeArgs) -> Result<Server, ServeError> {
         access: access.clone(),
         ws_port: ws_addr.port(),
     }));
-    tasks.push(tokio::spawn(serve_router(http_listener, http, stopped.clone())));
+    tasks.push(tokio::spawn(serve_router(
+        http_listener,
+        http,
+        stopped.clone(),
+    )));
     let ws = ws::router(Arc::new(ws::WsState {
         hub: hub.clone(),
         evaluator: evaluator.clone(),
@@ -282,7 +286,11 @@ pub async fn start(args: ServeArgs) -> Result<Server, ServeError> {
     })
 }
 
-async fn serve_router(listener: TcpListener, router: axum::Router, mut stopped: signal::Receiver<bool>) {
+async fn serve_router(
+    listener: TcpListener,
+    router: axum::Router,
+    mut stopped: signal::Receiver<bool>,
+) {
     let result = axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             let _ = stopped.changed().await;
@@ -309,7 +317,10 @@ async fn load_app(project: Option<&Project>, evaluator: &Evaluator) {
     };
     for (name, text) in sources {
         let Some(text) = text else { continue };
-        let result = evaluator.compiler.file_changed(name.clone(), Some(text)).await;
+        let result = evaluator
+            .compiler
+            .file_changed(name.clone(), Some(text))
+            .await;
         let evaluator = evaluator.clone();
         tokio::spawn(async move { watch::report(&evaluator, &name, result).await });
     }

@@ -69,7 +69,11 @@ async fn page(socket: WebSocket, state: Arc<WsState>) {
     let (queue, mut outgoing) = mpsc::unbounded_channel::<Arc<str>>();
     let writer = tokio::spawn(async move {
         while let Some(text) = outgoing.recv().await {
-            if sink.send(Message::Text(text.as_ref().into())).await.is_err() {
+            if sink
+                .send(Message::Text(text.as_ref().into()))
+                .await
+                .is_err()
+            {
                 break;
             }
         }

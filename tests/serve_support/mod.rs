@@ -127,7 +127,12 @@ impl Page {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(&patch.data)
             .expect("base64 patch");
-        let ack = jankwasm::serve::headless::load(&mut self.runtime, patch.id, &bytes, &patch.symbol_name);
+        let ack = jankwasm::serve::headless::load(
+            &mut self.runtime,
+            patch.id,
+            &bytes,
+            &patch.symbol_name,
+        );
         self.last_patch_id = Some(patch.id);
         let message = serde_json::to_value(PageMessage::PatchAck(ack.clone())).unwrap();
         self.send_json(&message).await;
@@ -168,8 +173,10 @@ impl Page {
 
     /// Calls `ns/name` with integer arguments.
     pub fn call_with(&mut self, ns: &str, name: &str, args: &[i64]) -> String {
-        let args: Vec<jank_wasmtime_harness::Arg> =
-            args.iter().map(|&n| jank_wasmtime_harness::Arg::Int(n)).collect();
+        let args: Vec<jank_wasmtime_harness::Arg> = args
+            .iter()
+            .map(|&n| jank_wasmtime_harness::Arg::Int(n))
+            .collect();
         self.runtime
             .call_var(ns, name, &args)
             .expect("call into the page")

@@ -36,7 +36,9 @@ export class AppHost {
       ? rt.invoke(rt.intern('clojure.core', 'deref'), [rt.deref(stateVar)])
       : rt.box(null);
     const tree = rt.invoke(this.varOf(this.names.view), [state]);
-    return readEdn(rt.prStr(tree));
+    const printed = rt.prStr(tree);
+    rt.safePoint();
+    return readEdn(printed);
   }
 
   // The app's current state, printed (for tests and the console).
@@ -44,14 +46,18 @@ export class AppHost {
     const rt = this.runtime;
     const stateVar = this.varOf(this.names.state);
     if (!rt.isBound(stateVar)) return null;
-    return rt.prStr(rt.invoke(rt.intern('clojure.core', 'deref'), [rt.deref(stateVar)]));
+    const printed = rt.prStr(rt.invoke(rt.intern('clojure.core', 'deref'), [rt.deref(stateVar)]));
+    rt.safePoint();
+    return printed;
   }
 
   // Calls `(handle value)`; returns what it returned, printed.
   dispatch(value) {
     const rt = this.runtime;
     const argument = this.toJank(value);
-    return rt.prStr(rt.invoke(this.varOf(this.names.handler), [argument]));
+    const printed = rt.prStr(rt.invoke(this.varOf(this.names.handler), [argument]));
+    rt.safePoint();
+    return printed;
   }
 
   // An event value (as edn.js read it) as a jank value: scalars, keywords,

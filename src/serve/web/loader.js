@@ -33,6 +33,15 @@ const SUBSECTION_EXPORT_INFO = 3;
 const SYMBOL_TLS = 0x100;
 const WASM_PAGE = 65536;
 // The pattern a patch's reserved memory is filled with before instantiation.
+// The collector's host-only entry points, which a patch must never import
+// (as wasmtime-harness/src/loader.rs).
+const COLLECTOR_ENTRY_POINTS = [
+  'jank_host_gc_collect',
+  'jank_host_gc_safe_point',
+  'jank_host_permanent_begin',
+  'jank_host_permanent_end',
+];
+
 export const UNINITIALIZED_BYTE = 0xa5;
 // Bytes per patch_symbol: three wasm32 pointers.
 const PATCH_SYMBOL_SIZE = 12;
@@ -603,23 +612,28 @@ export class JankRuntime {
     // function, so it traps like any call.
     const savedSp = this.stackPointer.value;
     let instance;
+    // Everything the patch makes while it starts (its constants and var
+    // handles, kept in its own globals) must outlive every collection.
+    this.callOptional('jank_host_permanent_begin', 'opening the permanent bracket');
     try {
       instance = await WebAssembly.instantiate(module, { env });
+      if (typeof instance.exports.__wasm_call_ctors === 'function') {
+        this.call(instance.exports.__wasm_call_ctors, [], () => "running the patch's __wasm_call_ctors");
+      }
     } catch (error) {
       this.stackPointer.value = savedSp;
       if (error instanceof WebAssembly.LinkError || error instanceof WebAssembly.CompileError) {
         throw linkError('(instantiation)', error.message);
       }
       // A trap, or the engine's stack overflow (a RangeError in V8).
+      if (error instanceof LoadError) throw error;
       throw trapError('instantiating the patch (segments, start function)', error);
+    } finally {
+      this.callOptional('jank_host_permanent_end', 'closing the permanent bracket');
     }
     this.instances.push(instance);
     const info = { symbolsExport, dylink, memoryBase, tableBase };
     this.patches.push(info);
-
-    if (typeof instance.exports.__wasm_call_ctors === 'function') {
-      this.call(instance.exports.__wasm_call_ctors, [], () => "running the patch's __wasm_call_ctors");
-    }
 
     const symbols = instance.exports[symbolsExport];
     const countSlot = this.scratchAlloc(4);
@@ -648,6 +662,7 @@ export class JankRuntime {
       // `(def xs (iterate inc 0))` never ends.
       const printed = signature === 'eval' ? this.prStr(value) : `#'${name}`;
       outcomes.push({ name, signature, value: printed });
+      this.safePoint();
     }
     return outcomes;
   }
@@ -658,6 +673,12 @@ export class JankRuntime {
     const supplies = [];
     for (const entry of imports) {
       const qualified = `${entry.module}.${entry.name}`;
+      if (entry.kind === 'function' && COLLECTOR_ENTRY_POINTS.includes(entry.name)) {
+        throw linkError(
+          qualified,
+          'is a host-only entry point: run from a patch, a collection would free values its own frames hold',
+        );
+      }
       if (entry.name === 'memory') {
         const pages = this.memory.buffer.byteLength / WASM_PAGE;
         if (entry.minimum > pages) {
@@ -734,7 +755,21 @@ export class JankRuntime {
   // (see `box`) and returns the result printed by pr-str. Throws JankThrown
   // when the call throws.
   callVar(ns, name, args = []) {
-    return this.prStr(this.invoke(this.intern(ns, name), args.map((arg) => this.box(arg))));
+    const printed = this.prStr(this.invoke(this.intern(ns, name), args.map((arg) => this.box(arg))));
+    this.safePoint();
+    return printed;
+  }
+
+  // A safe point of the stub's collector (jank_patch_abi.h, JANK_HOST): no
+  // patch frame is live, so garbage may be reclaimed. Every value handle the
+  // host holds is invalid afterwards. A no-op for main modules without one.
+  safePoint() {
+    this.callOptional('jank_host_gc_safe_point', 'collecting garbage at a safe point');
+  }
+
+  callOptional(name, what) {
+    const entry = this.exports[name];
+    if (typeof entry === 'function') this.call(entry, [], () => what);
   }
 
   // The var ns/name (created unbound when missing), as a value handle.
