@@ -609,16 +609,7 @@ pub extern "C" fn jank_host_release(v: Option<Obj>) {
 }
 
 thread_local! {
-    static HOST_STATS: std::cell::Cell<gc::GcStats> = const {
-        std::cell::Cell::new(gc::GcStats {
-            collections: 0,
-            objects: 0,
-            permanent_objects: 0,
-            freed_last: 0,
-            retained: 0,
-            heap_bytes: 0,
-        })
-    };
+    static HOST_STATS: std::cell::Cell<gc::GcStats> = std::cell::Cell::new(gc::GcStats::default());
 }
 
 /// The collector's figures, in a buffer valid until the next call.
