@@ -170,7 +170,11 @@ enum Step<'a> {
     /// Emit `source` in namespace `ns` as patch `id` and load it from `/tmp/jank_patch_<id>.wasm`.
     Load { id: u64, source: &'a str },
     /// Load the patch emitted as `id` again, from the path another patch used.
-    LoadAt { id: u64, source: &'a str, path: String },
+    LoadAt {
+        id: u64,
+        source: &'a str,
+        path: String,
+    },
     /// Call a var with integer/:keyword arguments.
     Call(&'a str),
 }
@@ -517,7 +521,10 @@ fn seed_patches_run_against_the_seed_runtime() {
             },
             Step::Call("eita/use-adder 10 5"),
             Step::Call("eita/use-pair 1 2 3"),
-            Step::Load { id: 4, source: maps },
+            Step::Load {
+                id: 4,
+                source: maps,
+            },
             Step::Call("eita/mk 4"),
             Step::Call("eita/lit 4"),
             Step::Call("eita/many 1 2 3 4"),
