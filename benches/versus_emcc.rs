@@ -9,10 +9,10 @@
 //!    the emcc patch of the same source, each loaded into a fresh wasmtime
 //!    harness against the same stub. Goal: the direct patch at least as fast.
 //!
-//!     cargo bench --bench versus_emcc
-//!     JANKWASM_BENCH_ONLY=001-,383- cargo bench --bench versus_emcc   # a few corpus programs
-//!
-//! emcc runs one process at a time so each measurement has the machine to itself.
+//! Run with `cargo bench --bench versus_emcc`; `JANKWASM_BENCH_ONLY=001-,383-`
+//! limits the emission part to corpus programs whose names contain those
+//! strings. emcc runs one process at a time so each measurement has the
+//! machine to itself.
 
 use jank_wasmtime_harness::Runtime;
 use jankwasm::lower::{Abi, PatchOptions};
