@@ -19,6 +19,12 @@
  *   where origin is `seed` (jank's hot_reload.cpp already exports it, see
  *   shared/reference/seed-prototype.md) or `ext` (an extension this project
  *   defines; jank's hot_reload.cpp can add it unchanged in meaning).
+ * - Under Emscripten 3.1.6's dlopen (checked by tests/real_loader.rs, see
+ *   runtime-abi/conformance/README.md) a helper imported with another wasm
+ *   signature than the main module's export fails the load with a LinkError,
+ *   but a helper the main module does not export at all still loads: the
+ *   loader links a JS stub that throws on the first call. A loader should
+ *   check a patch's imports against its exports before dlopen.
  *
  * Exceptions
  * ----------

@@ -90,6 +90,14 @@ pub enum CallingConvention {
     CapturesFirst,
 }
 
+/// An evaluated value that needs no code of its own to be read again: a
+/// local, or a global (a constant or a var handle, set once at load).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Operand {
+    Local(u32),
+    Global(GlobalRef),
+}
+
 /// Where `recur` jumps and which locals it assigns.
 struct RecurFrame {
     target: RecurTarget,
@@ -109,6 +117,9 @@ pub struct FnCodegen<'m, 'u> {
     throw_label: usize,
     recur: Vec<RecurFrame>,
     frame_size: u32,
+    /// Bytes of the frame held by argument arrays still being filled; a
+    /// nested array starts above them.
+    frame_top: u32,
     frame_local: Option<u32>,
     scratch: Option<u32>,
 }
@@ -128,6 +139,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             throw_label: 1,
             recur: Vec::new(),
             frame_size: 0,
+            frame_top: 0,
             frame_local: None,
             scratch: None,
         };
@@ -355,20 +367,106 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         }
     }
 
-    /// Stores the values of `locals` in the frame and pushes the array's address.
-    fn array(&mut self, locals: &[u32]) {
-        if locals.is_empty() {
+    fn push_operand(&mut self, operand: Operand) {
+        match operand {
+            Operand::Local(local) => self.push(I::LocalGet(local)),
+            Operand::Global(global) => self.global(global),
+        }
+    }
+
+    /// Reserves `count` slots of the frame above the arrays being filled; returns their offset.
+    fn reserve_slots(&mut self, count: usize) -> u32 {
+        let base = self.frame_top;
+        self.frame_top += 4 * count as u32;
+        self.frame_size = self.frame_size.max(self.frame_top);
+        base
+    }
+
+    /// Pushes the address of the array at `base` in the frame.
+    fn push_slots_address(&mut self, frame: u32, base: u32) {
+        self.push(I::LocalGet(frame));
+        if base > 0 {
+            self.push(I::I32Const(base as i32));
+            self.push(I::I32Add);
+        }
+    }
+
+    /// Stores already evaluated values in the frame and pushes the array's address.
+    fn array(&mut self, values: &[Operand]) {
+        if values.is_empty() {
             self.push(I::I32Const(0));
             return;
         }
         let frame = self.frame();
-        self.frame_size = self.frame_size.max(4 * locals.len() as u32);
-        for (index, local) in locals.iter().enumerate() {
+        let base = self.reserve_slots(values.len());
+        for (index, value) in values.iter().enumerate() {
             self.push(I::LocalGet(frame));
-            self.push(I::LocalGet(*local));
-            self.push(I::I32Store(mem_arg(4 * index as u64)));
+            self.push_operand(*value);
+            self.push(I::I32Store(mem_arg(u64::from(base) + 4 * index as u64)));
         }
-        self.push(I::LocalGet(frame));
+        self.frame_top = base;
+        self.push_slots_address(frame, base);
+    }
+
+    /// Evaluates `exprs` straight into frame slots and pushes the array's
+    /// address. A throw while filling leaves through a branch, which drops the
+    /// values pending on the stack.
+    fn array_of(&mut self, exprs: &[Expr]) -> Result<()> {
+        if exprs.is_empty() {
+            self.push(I::I32Const(0));
+            return Ok(());
+        }
+        let frame = self.frame();
+        let base = self.reserve_slots(exprs.len());
+        for (index, expr) in exprs.iter().enumerate() {
+            self.push(I::LocalGet(frame));
+            self.expr(expr)?;
+            self.push(I::I32Store(mem_arg(u64::from(base) + 4 * index as u64)));
+        }
+        self.frame_top = base;
+        self.push_slots_address(frame, base);
+        Ok(())
+    }
+
+    /// Stores the value on the stack in `local`. A helper result just
+    /// checked for NULL is teed into `local` instead of through the scratch local.
+    fn set_local(&mut self, local: u32) {
+        if let Some(at) = self.checked_result_tail() {
+            self.ops.pop();
+            self.ops[at] = Op::I(I::LocalTee(local));
+            return;
+        }
+        self.push(I::LocalSet(local));
+    }
+
+    /// Discards the value on the stack: a checked helper result keeps only
+    /// its NULL check, a plain read is not emitted at all.
+    fn drop_value(&mut self) {
+        if let Some(at) = self.checked_result_tail() {
+            self.ops.pop();
+            self.ops.remove(at);
+            return;
+        }
+        match self.ops.last() {
+            Some(Op::I(I::LocalGet(_)) | Op::Global(_)) => {
+                self.ops.pop();
+            }
+            _ => self.push(I::Drop),
+        }
+    }
+
+    /// When the code ends with `check_thrown`'s `local.tee s; i32.eqz; br_if; local.get s`,
+    /// the index of that `local.tee`.
+    fn checked_result_tail(&self) -> Option<usize> {
+        let scratch = self.scratch?;
+        match self.ops.as_slice() {
+            [.., Op::I(I::LocalTee(tee)), Op::I(I::I32Eqz), Op::I(I::BrIf(_)), Op::I(I::LocalGet(get))]
+                if *tee == scratch && *get == scratch =>
+            {
+                Some(self.ops.len() - 4)
+            }
+            _ => None,
+        }
     }
 
     fn seed(&self) -> bool {
@@ -384,7 +482,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     }
 
     /// Seed ABI: `jank_call_var(ns, name, argc, args)` over evaluated values, through `apply` past 5 arguments.
-    fn seed_call_var(&mut self, var: &VarRef, values: &[u32]) {
+    fn seed_call_var(&mut self, var: &VarRef, values: &[Operand]) {
         if values.len() <= SEED_CALL_VAR_MAX_ARGS {
             self.data_string(&var.ns);
             self.data_string(&var.name);
@@ -397,35 +495,57 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.data_string(&var.name);
         self.helper("jank_deref_var");
         let function = self.new_local();
-        self.push(I::LocalSet(function));
-        self.seed_apply(function, values);
+        self.set_local(function);
+        self.seed_apply(Operand::Local(function), values);
     }
 
     /// Seed ABI: `(apply f [values])`, the one way to call a value.
-    fn seed_apply(&mut self, function: u32, values: &[u32]) {
+    fn seed_apply(&mut self, function: Operand, values: &[Operand]) {
         self.collection("jank_make_vector", values.len(), values);
         let arguments = self.new_local();
-        self.push(I::LocalSet(arguments));
-        self.seed_call_var(&core_var("apply"), &[function, arguments]);
+        self.set_local(arguments);
+        self.seed_call_var(&core_var("apply"), &[function, Operand::Local(arguments)]);
     }
 
-    /// Evaluates each expression into a fresh local.
-    fn values(&mut self, exprs: &[Expr]) -> Result<Vec<u32>> {
-        let mut locals = Vec::with_capacity(exprs.len());
-        for expr in exprs {
-            self.expr(expr)?;
-            let local = self.new_local();
-            self.push(I::LocalSet(local));
-            locals.push(local);
+    /// Evaluates an expression into an operand: constants, locals and var
+    /// handles are read where they are used, anything else goes to a fresh local.
+    fn operand(&mut self, expr: &Expr) -> Result<Operand> {
+        if self.seed() {
+            self.seed_check(expr)?;
         }
-        Ok(locals)
+        Ok(match &expr.kind {
+            ExprKind::Const(constant) => {
+                Operand::Global(GlobalRef::Constant(self.module.pool.constant(constant)))
+            }
+            ExprKind::Local(id) => Operand::Local(self.local(*id, expr)?),
+            ExprKind::TheVar(var) => Operand::Global(GlobalRef::Var(self.module.pool.var(var))),
+            _ => {
+                self.expr(expr)?;
+                let local = self.new_local();
+                self.set_local(local);
+                Operand::Local(local)
+            }
+        })
+    }
+
+    /// Evaluates each expression, in order, into an operand.
+    fn values(&mut self, exprs: &[Expr]) -> Result<Vec<Operand>> {
+        exprs.iter().map(|expr| self.operand(expr)).collect()
     }
 
     /// `helper(count, array)` over already evaluated values.
-    fn collection(&mut self, helper: &'static str, count: usize, values: &[u32]) {
+    fn collection(&mut self, helper: &'static str, count: usize, values: &[Operand]) {
         self.push(I::I32Const(count as i32));
         self.array(values);
         self.helper(helper);
+    }
+
+    /// `helper(count, array)` with the array filled by evaluating `exprs`.
+    fn collection_of(&mut self, helper: &'static str, exprs: &[Expr]) -> Result<()> {
+        self.push(I::I32Const(exprs.len() as i32));
+        self.array_of(exprs)?;
+        self.helper(helper);
+        Ok(())
     }
 
     /// Leaves 1 when the value on the stack is neither nil nor false, else 0.
@@ -461,24 +581,20 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         }
         match &expr.kind {
             ExprKind::Const(constant) => self.constant(constant),
-            ExprKind::Vector(items) => {
-                let values = self.values(items)?;
-                self.collection("jank_make_vector", values.len(), &values);
-            }
-            ExprKind::Set(items) => {
-                let values = self.values(items)?;
-                self.collection("jank_make_set", values.len(), &values);
-            }
+            ExprKind::Vector(items) => self.collection_of("jank_make_vector", items)?,
+            ExprKind::Set(items) => self.collection_of("jank_make_set", items)?,
             ExprKind::Map(entries) => {
                 let flat: Vec<Expr> = entries
                     .iter()
                     .flat_map(|(k, v)| [k.clone(), v.clone()])
                     .collect();
-                let values = self.values(&flat)?;
                 if self.seed() {
+                    let values = self.values(&flat)?;
                     self.seed_build(&core_var("array-map"), &values);
                 } else {
-                    self.collection("jank_make_map", entries.len(), &values);
+                    self.push(I::I32Const(entries.len() as i32));
+                    self.array_of(&flat)?;
+                    self.helper("jank_make_map");
                 }
             }
             ExprKind::Local(id) => {
@@ -520,7 +636,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             ExprKind::Do { statements, ret } => {
                 for statement in statements {
                     self.expr(statement)?;
-                    self.push(I::Drop);
+                    self.drop_value();
                 }
                 self.expr(ret)?;
             }
@@ -528,7 +644,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 for (id, init) in bindings {
                     self.expr(init)?;
                     let local = self.new_local();
-                    self.push(I::LocalSet(local));
+                    self.set_local(local);
                     self.locals.insert(*id, local);
                 }
                 self.expr(body)?;
@@ -538,7 +654,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 for (local_id, init) in bindings {
                     self.expr(init)?;
                     let local = self.new_local();
-                    self.push(I::LocalSet(local));
+                    self.set_local(local);
                     self.locals.insert(*local_id, local);
                     loop_locals.push(local);
                 }
@@ -675,10 +791,12 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         }
         let mut env = Vec::with_capacity(function.captures.len());
         for captured in &function.captures {
-            env.push(self.locals.get(captured).copied().ok_or_else(|| {
-                self.module
-                    .error(function.pos, "internal: captured local has no storage")
-            })?);
+            env.push(Operand::Local(
+                self.locals.get(captured).copied().ok_or_else(|| {
+                    self.module
+                        .error(function.pos, "internal: captured local has no storage")
+                })?,
+            ));
         }
         self.global(GlobalRef::MemoryBase);
         self.push(I::I32Const(desc as i32));
@@ -709,13 +827,15 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.push(I::I32Const((function.captures.len() as u32 + arity) as i32));
         self.helper("jank_make_fn_wrapper");
         let wrapper = self.new_local();
-        self.push(I::LocalSet(wrapper));
-        arguments.push(wrapper);
+        self.set_local(wrapper);
+        arguments.push(Operand::Local(wrapper));
         for captured in &function.captures {
-            arguments.push(self.locals.get(captured).copied().ok_or_else(|| {
-                self.module
-                    .error(function.pos, "internal: captured local has no storage")
-            })?);
+            arguments.push(Operand::Local(
+                self.locals.get(captured).copied().ok_or_else(|| {
+                    self.module
+                        .error(function.pos, "internal: captured local has no storage")
+                })?,
+            ));
         }
         self.seed_call_var(&core_var("partial"), &arguments);
         Ok(())
@@ -728,26 +848,22 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.seed_call_var(var, &values);
                 return Ok(());
             }
-            let function = self.values(std::slice::from_ref(callee))?[0];
+            let function = self.operand(callee)?;
             let values = self.values(args)?;
             self.seed_apply(function, &values);
             return Ok(());
         }
-        let callee_local = match &callee.kind {
+        match &callee.kind {
             // A var is callable itself: one helper call instead of a deref and a call.
             ExprKind::VarValue(var) => {
                 let index = self.module.pool.var(var);
                 self.global(GlobalRef::Var(index));
-                let local = self.new_local();
-                self.push(I::LocalSet(local));
-                local
             }
-            _ => self.values(std::slice::from_ref(callee))?[0],
-        };
-        let values = self.values(args)?;
-        self.push(I::LocalGet(callee_local));
-        self.push(I::I32Const(values.len() as i32));
-        self.array(&values);
+            // The fn position is evaluated first and waits on the stack.
+            _ => self.expr(callee)?,
+        }
+        self.push(I::I32Const(args.len() as i32));
+        self.array_of(args)?;
         self.helper("jank_call");
         Ok(())
     }
@@ -799,16 +915,27 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         Ok(())
     }
 
+    /// Evaluates the new values onto the stack, all before any is assigned
+    /// (so `(recur b a)` swaps), then assigns them; a local passed back to
+    /// itself is left alone.
     fn recur_to(&mut self, target: RecurTarget, args: &[Expr], at: &Expr) -> Result<()> {
-        let values = self.values(args)?;
         let Some(frame) = self.recur.iter().rev().find(|frame| frame.target == target) else {
             return Err(self
                 .module
                 .error(at.pos, "internal: recur target not found"));
         };
         let (label, locals) = (frame.label, frame.locals.clone());
-        for (local, value) in locals.iter().zip(&values) {
-            self.push(I::LocalGet(*value));
+        let mut assigned = Vec::with_capacity(locals.len());
+        for (local, arg) in locals.iter().zip(args) {
+            if let ExprKind::Local(id) = &arg.kind {
+                if self.locals.get(id) == Some(local) {
+                    continue;
+                }
+            }
+            self.expr(arg)?;
+            assigned.push(*local);
+        }
+        for local in assigned.iter().rev() {
             self.push(I::LocalSet(*local));
         }
         self.br(label);
@@ -893,7 +1020,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             self.ops.push(Op::Helper("jank_exception_take"));
             self.push(I::LocalSet(pending));
             self.expr(finally)?;
-            self.push(I::Drop);
+            self.drop_value();
             self.push(I::LocalGet(pending));
             self.ops.push(Op::Helper("jank_throw"));
             self.push(I::Drop);
@@ -904,7 +1031,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             let value = self.new_local();
             self.push(I::LocalSet(value));
             self.expr(finally)?;
-            self.push(I::Drop);
+            self.drop_value();
             self.push(I::LocalGet(value));
         }
         self.close();
@@ -917,7 +1044,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         let index = self.module.pool.var(&ex_data);
         self.global(GlobalRef::Var(index));
         self.push(I::I32Const(1));
-        self.array(&[thrown]);
+        self.array(&[Operand::Local(thrown)]);
         self.helper("jank_call");
         self.constant(&Const::Nil);
         self.push(I::I32Ne);
@@ -930,10 +1057,11 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         for clause in clauses {
             for (index, constant) in clause.tests.iter().enumerate() {
                 if self.seed() {
-                    self.constant(constant);
-                    let expected = self.new_local();
-                    self.push(I::LocalSet(expected));
-                    self.seed_call_var(&core_var("="), &[value, expected]);
+                    let expected = GlobalRef::Constant(self.module.pool.constant(constant));
+                    self.seed_call_var(
+                        &core_var("="),
+                        &[Operand::Local(value), Operand::Global(expected)],
+                    );
                     self.truthy();
                 } else {
                     self.push(I::LocalGet(value));
@@ -954,14 +1082,17 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             None => {
                 // Clojure throws IllegalArgumentException "No matching clause: <value>".
                 let str_var = core_var("str");
-                let message_parts = [Const::Str("No matching clause: ".to_string())];
-                let prefix = self.new_local();
-                self.constant(&message_parts[0]);
-                self.push(I::LocalSet(prefix));
+                let prefix = self
+                    .module
+                    .pool
+                    .constant(&Const::Str("No matching clause: ".to_string()));
                 let index = self.module.pool.var(&str_var);
                 self.global(GlobalRef::Var(index));
                 self.push(I::I32Const(2));
-                self.array(&[prefix, value]);
+                self.array(&[
+                    Operand::Global(GlobalRef::Constant(prefix)),
+                    Operand::Local(value),
+                ]);
                 self.helper("jank_call");
                 self.ex_info_throw();
             }
@@ -975,15 +1106,16 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     /// Throws `(ex-info message {})` with the message on the stack.
     fn ex_info_throw(&mut self) {
         let message = self.new_local();
-        self.push(I::LocalSet(message));
-        let empty = self.new_local();
-        self.constant(&Const::Map(Vec::new()));
-        self.push(I::LocalSet(empty));
+        self.set_local(message);
+        let empty = self.module.pool.constant(&Const::Map(Vec::new()));
         let ex_info = core_var("ex-info");
         let index = self.module.pool.var(&ex_info);
         self.global(GlobalRef::Var(index));
         self.push(I::I32Const(2));
-        self.array(&[message, empty]);
+        self.array(&[
+            Operand::Local(message),
+            Operand::Global(GlobalRef::Constant(empty)),
+        ]);
         self.helper("jank_call");
         self.ops.push(Op::Helper("jank_throw"));
         self.push(I::Drop);
@@ -1024,55 +1156,51 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                     self.helper("jank_nil_value");
                 }
                 let argument = self.new_local();
-                self.push(I::LocalSet(argument));
-                self.seed_call_var(&core_var("boolean"), &[argument]);
+                self.set_local(argument);
+                self.seed_call_var(&core_var("boolean"), &[Operand::Local(argument)]);
             }
             Const::Char(c) => {
                 self.push(I::I64Const(i64::from(u32::from(*c))));
                 self.helper("jank_box_integer");
                 let argument = self.new_local();
-                self.push(I::LocalSet(argument));
-                self.seed_call_var(&core_var("char"), &[argument]);
+                self.set_local(argument);
+                self.seed_call_var(&core_var("char"), &[Operand::Local(argument)]);
             }
             Const::Str(s) => {
                 self.data_string(s);
                 self.helper("jank_make_string");
             }
             Const::List(items) => {
-                let locals = self.element_locals(items);
-                self.seed_build(&core_var("list"), &locals);
+                let elements = self.element_operands(items);
+                self.seed_build(&core_var("list"), &elements);
             }
             Const::Map(entries) => {
                 let flat: Vec<Const> = entries
                     .iter()
                     .flat_map(|(k, v)| [k.clone(), v.clone()])
                     .collect();
-                let locals = self.element_locals(&flat);
-                self.seed_build(&core_var("array-map"), &locals);
+                let elements = self.element_operands(&flat);
+                self.seed_build(&core_var("array-map"), &elements);
             }
             _ => self.create_value(value),
         }
     }
 
     /// `(apply constructor [values])` through the seed helpers.
-    fn seed_build(&mut self, constructor: &VarRef, values: &[u32]) {
+    fn seed_build(&mut self, constructor: &VarRef, values: &[Operand]) {
         self.data_string(&constructor.ns);
         self.data_string(&constructor.name);
         self.helper("jank_deref_var");
         let function = self.new_local();
-        self.push(I::LocalSet(function));
-        self.seed_apply(function, values);
+        self.set_local(function);
+        self.seed_apply(Operand::Local(function), values);
     }
 
-    fn element_locals(&mut self, items: &[Const]) -> Vec<u32> {
+    /// The constants of a collection constant's elements (made before it, in pool order).
+    fn element_operands(&mut self, items: &[Const]) -> Vec<Operand> {
         items
             .iter()
-            .map(|item| {
-                self.constant(item);
-                let local = self.new_local();
-                self.push(I::LocalSet(local));
-                local
-            })
+            .map(|item| Operand::Global(GlobalRef::Constant(self.module.pool.constant(item))))
             .collect()
     }
 
@@ -1113,21 +1241,21 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 });
             }
             Const::List(items) | Const::Vector(items) | Const::Set(items) => {
-                let locals = self.element_locals(items);
+                let elements = self.element_operands(items);
                 let helper = match value {
                     Const::List(_) => "jank_make_list",
                     Const::Vector(_) => "jank_make_vector",
                     _ => "jank_make_set",
                 };
-                self.collection(helper, locals.len(), &locals);
+                self.collection(helper, elements.len(), &elements);
             }
             Const::Map(entries) => {
                 let flat: Vec<Const> = entries
                     .iter()
                     .flat_map(|(k, v)| [k.clone(), v.clone()])
                     .collect();
-                let locals = self.element_locals(&flat);
-                self.collection("jank_make_map", entries.len(), &locals);
+                let elements = self.element_operands(&flat);
+                self.collection("jank_make_map", entries.len(), &elements);
             }
         }
     }
