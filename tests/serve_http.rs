@@ -21,7 +21,10 @@ async fn eval_without_a_page_is_answered_by_the_headless_runtime() {
     )
     .await;
     assert_eq!(status, 200, "{answer}");
-    assert_eq!(answer["values"], serde_json::json!(["#'calc/twice", "nil", "42"]));
+    assert_eq!(
+        answer["values"],
+        serde_json::json!(["#'calc/twice", "nil", "42"])
+    );
     assert_eq!(answer["result"], "42");
     assert_eq!(answer["output"], "hello 8\n");
     assert_eq!(answer["ns"], "calc");
@@ -38,7 +41,8 @@ async fn eval_without_a_page_is_answered_by_the_headless_runtime() {
 async fn runtime_errors_come_back_as_errors() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path()).await;
-    let (status, answer) = post_eval(&server, "", "(throw (ex-info \"boom\" {:code 7}))\n(+ 1 2)").await;
+    let (status, answer) =
+        post_eval(&server, "", "(throw (ex-info \"boom\" {:code 7}))\n(+ 1 2)").await;
     assert_eq!(status, 200, "{answer}");
     let error = answer["error"].as_str().unwrap();
     assert!(error.contains("boom"), "{error}");
@@ -65,7 +69,10 @@ async fn a_compile_error_is_400_with_positions_and_pushes_nothing() {
     assert_eq!(diagnostic["line"], 11);
     assert_eq!(diagnostic["column"], 18);
     let rendered = diagnostic["rendered"].as_str().unwrap();
-    assert!(rendered.starts_with("src/app.jank:11:18: error: "), "{rendered}");
+    assert!(
+        rendered.starts_with("src/app.jank:11:18: error: "),
+        "{rendered}"
+    );
     assert!(rendered.contains("undefined-thing"), "{rendered}");
 
     // The page is told for its overlay, and gets no patch, not even `ok`'s.
@@ -101,7 +108,12 @@ async fn oversized_bodies_and_foreign_origins_are_refused() {
     let server = start(dir.path()).await;
     let client = reqwest::Client::new();
     let huge = format!("(def s \"{}\")", "x".repeat(2 << 20));
-    let response = client.post(http(&server, "/eval")).body(huge).send().await.unwrap();
+    let response = client
+        .post(http(&server, "/eval"))
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 413);
 
     let response = client
@@ -115,7 +127,10 @@ async fn oversized_bodies_and_foreign_origins_are_refused() {
 
     let response = client
         .post(http(&server, "/eval"))
-        .header("Origin", format!("http://localhost:{}", server.http_addr.port()))
+        .header(
+            "Origin",
+            format!("http://localhost:{}", server.http_addr.port()),
+        )
         .body("(+ 1 1)")
         .send()
         .await
@@ -152,16 +167,26 @@ async fn static_files_stay_inside_the_served_directory() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.html"), "<h1>my app</h1>").unwrap();
     std::fs::write(dir.path().join("style.css"), "body{}").unwrap();
-    std::os::unix::fs::symlink(outside.path().join("secret.txt"), dir.path().join("leak.txt"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        dir.path().join("leak.txt"),
+    )
+    .unwrap();
     let server = start(dir.path()).await;
     let addr = server.http_addr;
 
-    let page = reqwest::get(http(&server, "/")).await.unwrap().text().await.unwrap();
+    let page = reqwest::get(http(&server, "/"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(page, "<h1>my app</h1>");
     let css = reqwest::get(http(&server, "/style.css")).await.unwrap();
     assert_eq!(css.headers()["content-type"], "text/css");
-    let stub = reqwest::get(http(&server, "/_jankwasm/jank_stub.wasm")).await.unwrap();
+    let stub = reqwest::get(http(&server, "/_jankwasm/jank_stub.wasm"))
+        .await
+        .unwrap();
     assert_eq!(stub.headers()["content-type"], "application/wasm");
     assert_eq!(&stub.bytes().await.unwrap()[..4], b"\0asm");
     let config: serde_json::Value = reqwest::get(http(&server, "/_jankwasm/config.json"))
@@ -186,10 +211,15 @@ async fn static_files_stay_inside_the_served_directory() {
     .await
     .unwrap();
     for response in [&traversal, &encoded, &link, &hidden] {
-        assert!(!response.contains("top secret") && !response.contains("root:"), "{response}");
+        assert!(
+            !response.contains("top secret") && !response.contains("root:"),
+            "{response}"
+        );
         let status_line = response.lines().next().unwrap_or_default();
         assert!(
-            status_line.contains(" 403 ") || status_line.contains(" 404 ") || status_line.contains(" 400 "),
+            status_line.contains(" 403 ")
+                || status_line.contains(" 404 ")
+                || status_line.contains(" 400 "),
             "{status_line}"
         );
     }
@@ -200,9 +230,21 @@ async fn static_files_stay_inside_the_served_directory() {
 #[test]
 fn the_binary_prints_its_addresses_and_writes_nrepl_port() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("app.jank"), "(ns app)\n(defn answer [] 42)\n").unwrap();
+    std::fs::write(
+        dir.path().join("app.jank"),
+        "(ns app)\n(defn answer [] 42)\n",
+    )
+    .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_jankwasm"))
-        .args(["serve", "--http-port", "0", "--ws-port", "0", "--nrepl-port", "0"])
+        .args([
+            "serve",
+            "--http-port",
+            "0",
+            "--ws-port",
+            "0",
+            "--nrepl-port",
+            "0",
+        ])
         .arg(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -211,7 +253,10 @@ fn the_binary_prints_its_addresses_and_writes_nrepl_port() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let second = lines.next().unwrap().unwrap();
-    assert!(first.starts_with("jankwasm serve: http://127.0.0.1:"), "{first}");
+    assert!(
+        first.starts_with("jankwasm serve: http://127.0.0.1:"),
+        "{first}"
+    );
     let port: u16 = second
         .strip_prefix("nREPL server started on port ")
         .and_then(|rest| rest.split(' ').next())
@@ -229,7 +274,17 @@ fn the_binary_prints_its_addresses_and_writes_nrepl_port() {
 fn a_non_loopback_bind_warns_about_remote_code_execution() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_jankwasm"))
-        .args(["serve", "--bind", "0.0.0.0", "--http-port", "0", "--ws-port", "0", "--nrepl-port", "0"])
+        .args([
+            "serve",
+            "--bind",
+            "0.0.0.0",
+            "--http-port",
+            "0",
+            "--ws-port",
+            "0",
+            "--nrepl-port",
+            "0",
+        ])
         .arg(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -238,7 +293,10 @@ fn a_non_loopback_bind_warns_about_remote_code_execution() {
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut warning = String::new();
     stderr.read_line(&mut warning).unwrap();
-    assert!(warning.starts_with("warning: listening on 0.0.0.0"), "{warning}");
+    assert!(
+        warning.starts_with("warning: listening on 0.0.0.0"),
+        "{warning}"
+    );
     assert!(warning.contains("remote code execution"), "{warning}");
     child.kill().unwrap();
     child.wait().unwrap();

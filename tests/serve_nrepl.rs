@@ -32,7 +32,18 @@ async fn describe_clone_eval_and_namespaces() {
     let Some(Value::Dict(ops)) = describe[0].get("ops") else {
         panic!("{describe:?}")
     };
-    for op in ["clone", "close", "eval", "load-file", "interrupt", "ls-sessions", "completions", "lookup", "info", "eldoc"] {
+    for op in [
+        "clone",
+        "close",
+        "eval",
+        "load-file",
+        "interrupt",
+        "ls-sessions",
+        "completions",
+        "lookup",
+        "info",
+        "eldoc",
+    ] {
         assert!(ops.contains_key(op.as_bytes()), "describe lacks {op}");
     }
 
@@ -42,32 +53,58 @@ async fn describe_clone_eval_and_namespaces() {
             ("op", s("eval")),
             ("session", s(&session)),
             ("ns", s("demo.core")),
-            ("code", s("(defn triple \"Triples x.\" [x] (* 3 x))\n(println :hi)\n(triple 14)")),
+            (
+                "code",
+                s("(defn triple \"Triples x.\" [x] (* 3 x))\n(println :hi)\n(triple 14)"),
+            ),
         ])
         .await;
-    assert_eq!(field(&responses, "value"), ["#'demo.core/triple", "nil", "42"]);
+    assert_eq!(
+        field(&responses, "value"),
+        ["#'demo.core/triple", "nil", "42"]
+    );
     assert_eq!(field(&responses, "out"), [":hi\n"]);
     assert!(field(&responses, "ns").iter().all(|ns| ns == "demo.core"));
     assert_eq!(statuses(responses.last().unwrap()), ["done"]);
 
     // An `ns` form moves the session; later evals without `ns` follow it.
     nrepl
-        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("(ns other.place (:require [clojure.set :as set]))"))])
+        .request(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            (
+                "code",
+                s("(ns other.place (:require [clojure.set :as set]))"),
+            ),
+        ])
         .await;
     let responses = nrepl
-        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("(def here (set/union #{1} #{2}))\nhere"))])
+        .request(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("code", s("(def here (set/union #{1} #{2}))\nhere")),
+        ])
         .await;
     assert_eq!(field(&responses, "value")[0], "#'other.place/here");
     assert_eq!(field(&responses, "ns")[0], "other.place");
 
     // The editor's `ns` field wins over the session's.
     let responses = nrepl
-        .request(&[("op", s("eval")), ("session", s(&session)), ("ns", s("demo.core")), ("code", s("(triple 2)"))])
+        .request(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("ns", s("demo.core")),
+            ("code", s("(triple 2)")),
+        ])
         .await;
     assert_eq!(field(&responses, "value"), ["6"]);
 
     let completions = nrepl
-        .request(&[("op", s("completions")), ("ns", s("other.place")), ("prefix", s("set/uni"))])
+        .request(&[
+            ("op", s("completions")),
+            ("ns", s("other.place")),
+            ("prefix", s("set/uni")),
+        ])
         .await;
     let Some(Value::List(candidates)) = completions[0].get("completions") else {
         panic!("{completions:?}")
@@ -86,36 +123,61 @@ async fn describe_clone_eval_and_namespaces() {
     assert_eq!(names, ["set/union"]);
 
     let info = nrepl
-        .request(&[("op", s("info")), ("ns", s("demo.core")), ("sym", s("triple"))])
+        .request(&[
+            ("op", s("info")),
+            ("ns", s("demo.core")),
+            ("sym", s("triple")),
+        ])
         .await;
     assert_eq!(info[0].str("doc").as_deref(), Some("Triples x."));
     assert_eq!(info[0].str("arglists-str").as_deref(), Some("[x]"));
     assert_eq!(info[0].str("ns").as_deref(), Some("demo.core"));
     let eldoc = nrepl
-        .request(&[("op", s("eldoc")), ("ns", s("demo.core")), ("sym", s("triple"))])
+        .request(&[
+            ("op", s("eldoc")),
+            ("ns", s("demo.core")),
+            ("sym", s("triple")),
+        ])
         .await;
     assert_eq!(
         eldoc[0].get("eldoc"),
         Some(&Value::List(vec![Value::List(vec![s("x")])]))
     );
     let lookup = nrepl
-        .request(&[("op", s("lookup")), ("ns", s("other.place")), ("sym", s("demo.core/triple"))])
+        .request(&[
+            ("op", s("lookup")),
+            ("ns", s("other.place")),
+            ("sym", s("demo.core/triple")),
+        ])
         .await;
     let Some(Value::Dict(found)) = lookup[0].get("info") else {
         panic!("{lookup:?}")
     };
     assert_eq!(found.get("name".as_bytes()), Some(&s("triple")));
     let missing = nrepl
-        .request(&[("op", s("eldoc")), ("ns", s("demo.core")), ("sym", s("nope"))])
+        .request(&[
+            ("op", s("eldoc")),
+            ("ns", s("demo.core")),
+            ("sym", s("nope")),
+        ])
         .await;
     assert!(statuses(&missing[0]).contains(&"no-eldoc".to_string()));
 
     let sessions = nrepl.request(&[("op", s("ls-sessions"))]).await;
-    assert_eq!(sessions[0].get("sessions"), Some(&Value::List(vec![s(&session)])));
-    let closed = nrepl.request(&[("op", s("close")), ("session", s(&session))]).await;
+    assert_eq!(
+        sessions[0].get("sessions"),
+        Some(&Value::List(vec![s(&session)]))
+    );
+    let closed = nrepl
+        .request(&[("op", s("close")), ("session", s(&session))])
+        .await;
     assert!(statuses(&closed[0]).contains(&"session-closed".to_string()));
     let gone = nrepl
-        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("1"))])
+        .request(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("code", s("1")),
+        ])
         .await;
     assert!(statuses(&gone[0]).contains(&"unknown-session".to_string()));
     let unknown = nrepl.request(&[("op", s("frobnicate"))]).await;
@@ -138,14 +200,20 @@ async fn errors_carry_file_line_column_and_eval_error() {
         ])
         .await;
     let err = field(&responses, "err").concat();
-    assert!(err.starts_with("/home/me/app/core.jank:21:5: error: "), "{err}");
+    assert!(
+        err.starts_with("/home/me/app/core.jank:21:5: error: "),
+        "{err}"
+    );
     assert!(err.contains("nope"), "{err}");
     assert_eq!(field(&responses, "ex"), ["class jankwasm.CompileError"]);
     assert!(responses.iter().any(|r| statuses(r) == ["eval-error"]));
     assert_eq!(statuses(responses.last().unwrap()), ["done"]);
 
     let responses = nrepl
-        .request(&[("op", s("eval")), ("code", s("(throw (ex-info \"bad\" {}))"))])
+        .request(&[
+            ("op", s("eval")),
+            ("code", s("(throw (ex-info \"bad\" {}))")),
+        ])
         .await;
     let err = field(&responses, "err").concat();
     assert!(err.contains("bad"), "{err}");
@@ -170,16 +238,23 @@ async fn malformed_bencode_gets_an_error_and_disturbs_nobody() {
     let mut good = Nrepl::connect(&server).await;
     bad.send_raw(b"d2:op4:evalXXXX").await;
     let reply = bad.recv().await;
-    assert!(statuses(&reply).contains(&"malformed-message".to_string()), "{reply:?}");
+    assert!(
+        statuses(&reply).contains(&"malformed-message".to_string()),
+        "{reply:?}"
+    );
     let nested = vec![b'l'; 100_000];
     bad.send_raw(&nested).await;
     let reply = bad.recv().await;
     assert!(statuses(&reply).contains(&"malformed-message".to_string()));
 
-    let responses = good.request(&[("op", s("eval")), ("code", s("(+ 40 2)"))]).await;
+    let responses = good
+        .request(&[("op", s("eval")), ("code", s("(+ 40 2)"))])
+        .await;
     assert_eq!(field(&responses, "value"), ["42"]);
     // The offending connection itself still works.
-    let responses = bad.request(&[("op", s("eval")), ("code", s("(+ 1 1)"))]).await;
+    let responses = bad
+        .request(&[("op", s("eval")), ("code", s("(+ 1 1)"))])
+        .await;
     assert_eq!(field(&responses, "value"), ["2"]);
     server.shutdown().await;
 }
@@ -202,7 +277,11 @@ async fn interrupt_stops_waiting_for_a_silent_page() {
     assert!(statuses(&idle[0]).contains(&"session-idle".to_string()));
 
     let eval_id = nrepl
-        .send(&[("op", s("eval")), ("session", s(&session)), ("code", s("(+ 1 2)"))])
+        .send(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("code", s("(+ 1 2)")),
+        ])
         .await;
     assert!(matches!(silent.next().await, ServerMessage::Patch(_)));
     let interrupt_id = nrepl
@@ -275,14 +354,30 @@ async fn the_debian_nrepl_client_evaluates_with_ns_and_the_page_follows() {
     .await
     .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 6, "{stdout}");
-    assert!(lines[1].contains(r##":value ["#'demo.core/view"]"##), "{}", lines[1]);
-    assert!(lines[2].contains(r#":value ["nil" "\"clicks: 5\""]"#), "{}", lines[2]);
+    assert!(
+        lines[1].contains(r##":value ["#'demo.core/view"]"##),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].contains(r#":value ["nil" "\"clicks: 5\""]"#),
+        "{}",
+        lines[2]
+    );
     assert!(lines[2].contains(r#":out ":printed\n""#), "{}", lines[2]);
     assert!(lines[2].contains(r#":ns "demo.core""#), "{}", lines[2]);
-    assert!(lines[4].contains(r##":value ["#'elsewhere/where" ":elsewhere"]"##), "{}", lines[4]);
+    assert!(
+        lines[4].contains(r##":value ["#'elsewhere/where" ":elsewhere"]"##),
+        "{}",
+        lines[4]
+    );
     assert!(lines[5].contains("eval-error"), "{}", lines[5]);
     assert!(lines[5].contains("no-such-fn"), "{}", lines[5]);
 
@@ -307,7 +402,14 @@ impl Drop for Upstream {
 
 fn start_upstream(dir: &Path) -> Upstream {
     let mut child = Command::new("clojure")
-        .args(["-cp", NREPL_JAR, "-m", "nrepl.cmdline", "--bind", "127.0.0.1"])
+        .args([
+            "-cp",
+            NREPL_JAR,
+            "-m",
+            "nrepl.cmdline",
+            "--bind",
+            "127.0.0.1",
+        ])
         .current_dir(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -347,7 +449,11 @@ async fn upstream_answers_and_definitions_reach_the_pages() {
 
     // Upstream (the JVM here) answers; the definition also reaches the page.
     nrepl
-        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("(ns calc.core)"))])
+        .request(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("code", s("(ns calc.core)")),
+        ])
         .await;
     let responses = nrepl
         .request(&[
@@ -364,21 +470,37 @@ async fn upstream_answers_and_definitions_reach_the_pages() {
 
     // Only upstream can answer this: host interop jankwasm does not compile.
     let responses = nrepl
-        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("(.toUpperCase \"abc\")"))])
+        .request(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("code", s("(.toUpperCase \"abc\")")),
+        ])
         .await;
     assert_eq!(field(&responses, "value"), ["\"ABC\""]);
     // Forms evaluated for effect ran upstream and are not pushed.
     nrepl
-        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("(println :upstream-only)"))])
+        .request(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("code", s("(println :upstream-only)")),
+        ])
         .await;
     assert_eq!(page.try_next(Duration::from_millis(500)).await, None);
 
     // The session's namespace, as upstream reports it, is where defs land.
     nrepl
-        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("(ns calc.other)"))])
+        .request(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("code", s("(ns calc.other)")),
+        ])
         .await;
     nrepl
-        .request(&[("op", s("eval")), ("session", s(&session)), ("code", s("(def seven 7)"))])
+        .request(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("code", s("(def seven 7)")),
+        ])
         .await;
     let loaded = page.load_next().await;
     assert_eq!(loaded.results[0].name, "calc.other/seven");

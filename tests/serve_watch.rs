@@ -50,7 +50,9 @@ async fn a_save_pushes_only_the_changed_forms() {
     save(&file, &edited);
     let message = page.next().await;
     assert_eq!(names(&message), ["app/label"]);
-    let ServerMessage::Patch(patch) = message else { unreachable!() };
+    let ServerMessage::Patch(patch) = message else {
+        unreachable!()
+    };
     assert_eq!(patch.source.as_ref().map(|s| s.line), Some(5));
     page.load(patch).await;
     assert_eq!(page.try_next(Duration::from_millis(500)).await, None);
@@ -72,7 +74,36 @@ async fn a_save_pushes_only_the_changed_forms() {
         other => panic!("expected the compile error, got {other:?}"),
     }
     assert_eq!(page.try_next(Duration::from_millis(300)).await, None);
-    save(&file, &extended.replace("(swap! clicks inc)", "(swap! clicks + 10)"));
+    save(
+        &file,
+        &extended.replace("(swap! clicks inc)", "(swap! clicks + 10)"),
+    );
     assert_eq!(names(&page.next().await), ["app/click!"]);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_target_is_the_whole_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.jank");
+    std::fs::write(&file, APP).unwrap();
+    std::fs::write(
+        dir.path().join("other.jank"),
+        "(ns other)\n(def unrelated 1)\n",
+    )
+    .unwrap();
+    let server = start(&file).await;
+    let (mut page, ack) = Page::connect(&server, None).await;
+    assert_eq!(ack.replay, 3, "only app.jank's definitions");
+    for _ in 0..3 {
+        page.load_next().await;
+    }
+    save(
+        &dir.path().join("other.jank"),
+        "(ns other)\n(def unrelated 2)\n",
+    );
+    assert_eq!(page.try_next(Duration::from_millis(500)).await, None);
+    save(&file, &APP.replace("\"clicked \"", "\"n=\""));
+    assert_eq!(names(&page.next().await), ["app/label"]);
     server.shutdown().await;
 }

@@ -249,18 +249,14 @@ impl Compiler {
     }
 
     /// Compile errors also go to every page, for its error overlay.
-    fn announce(
-        &self,
-        result: Result<Compiled, CompileError>,
-    ) -> Result<Compiled, CompileError> {
+    fn announce(&self, result: Result<Compiled, CompileError>) -> Result<Compiled, CompileError> {
         if let Err(CompileError::Diagnostics(diagnostics)) = &result {
-            self.hub
-                .broadcast(&ServerMessage::Error(ErrorMessage {
-                    kind: ErrorKind::Compile,
-                    error: render_all(diagnostics),
-                    diagnostics: diagnostics.clone(),
-                    request_id: None,
-                }));
+            self.hub.broadcast(&ServerMessage::Error(ErrorMessage {
+                kind: ErrorKind::Compile,
+                error: render_all(diagnostics),
+                diagnostics: diagnostics.clone(),
+                request_id: None,
+            }));
         }
         result
     }
@@ -415,7 +411,14 @@ impl Compiler {
         for form in pending {
             positions.push((form.pos, form.patch.is_some()));
             if let Some((id, patch)) = form.patch {
-                records.push(record(id, patch, &form.file, form.pos, form.file_form, timestamp));
+                records.push(record(
+                    id,
+                    patch,
+                    &form.file,
+                    form.pos,
+                    form.file_form,
+                    timestamp,
+                ));
             }
         }
         let mut deliveries = self.hub.push(records).into_iter();

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::time::{timeout_at, Instant};
 
-use super::compiler::{CompileError, CompileRequest, CompilerHandle, CompiledForm};
+use super::compiler::{CompileError, CompileRequest, CompiledForm, CompilerHandle};
 use super::hub::{AckEvent, Delivery, Hub, PageId};
 use super::protocol::{EntryResult, PatchAck};
 use crate::source::Pos;

@@ -48,7 +48,10 @@ pub fn router(state: Arc<HttpState>) -> Router {
 }
 
 async fn check_host(State(state): State<Arc<HttpState>>, request: Request, next: Next) -> Response {
-    if !state.access.host_allowed(request.headers().get(header::HOST)) {
+    if !state
+        .access
+        .host_allowed(request.headers().get(header::HOST))
+    {
         return (StatusCode::FORBIDDEN, "unknown Host\n").into_response();
     }
     next.run(request).await
@@ -175,12 +178,19 @@ async fn eval(
         return (StatusCode::FORBIDDEN, "Origin not allowed\n").into_response();
     }
     let Ok(text) = String::from_utf8(body.to_vec()) else {
-        return (StatusCode::BAD_REQUEST, "the body must be UTF-8 jank source\n").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "the body must be UTF-8 jank source\n",
+        )
+            .into_response();
     };
     let request = CompileRequest {
         file: params.file.unwrap_or_else(|| "<http>".to_string()),
         text,
-        origin: Pos::new(params.line.unwrap_or(1).max(1), params.column.unwrap_or(1).max(1)),
+        origin: Pos::new(
+            params.line.unwrap_or(1).max(1),
+            params.column.unwrap_or(1).max(1),
+        ),
         ns: params.ns.unwrap_or_else(|| "user".to_string()),
         mode: CompileMode::Atomic,
     };
@@ -209,7 +219,10 @@ fn answer(outcome: EvalOutcome) -> EvalAnswer {
     let errors = outcome.errors();
     let values = outcome.values();
     EvalAnswer {
-        result: outcome.forms.last().and_then(|f| f.value().map(str::to_string)),
+        result: outcome
+            .forms
+            .last()
+            .and_then(|f| f.value().map(str::to_string)),
         error: errors.first().cloned(),
         values,
         output: outcome.output(),

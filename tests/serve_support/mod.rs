@@ -60,9 +60,16 @@ pub struct Page {
 impl Page {
     /// Connects and hands shakes; returns the page and the server's ack.
     pub async fn connect(server: &Server, last_patch_id: Option<u64>) -> (Self, HandshakeAck) {
+        Self::connect_to(server.ws_addr, last_patch_id).await
+    }
+
+    pub async fn connect_to(
+        ws_addr: std::net::SocketAddr,
+        last_patch_id: Option<u64>,
+    ) -> (Self, HandshakeAck) {
         let (socket, _) = tokio::time::timeout(
             PATIENCE,
-            tokio_tungstenite::connect_async(format!("ws://{}/repl", server.ws_addr)),
+            tokio_tungstenite::connect_async(format!("ws://{ws_addr}/repl")),
         )
         .await
         .expect("connects in time")
@@ -127,7 +134,12 @@ impl Page {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(&patch.data)
             .expect("base64 patch");
-        let ack = jankwasm::serve::headless::load(&mut self.runtime, patch.id, &bytes, &patch.symbol_name);
+        let ack = jankwasm::serve::headless::load(
+            &mut self.runtime,
+            patch.id,
+            &bytes,
+            &patch.symbol_name,
+        );
         self.last_patch_id = Some(patch.id);
         let message = serde_json::to_value(PageMessage::PatchAck(ack.clone())).unwrap();
         self.send_json(&message).await;
@@ -168,8 +180,10 @@ impl Page {
 
     /// Calls `ns/name` with integer arguments.
     pub fn call_with(&mut self, ns: &str, name: &str, args: &[i64]) -> String {
-        let args: Vec<jank_wasmtime_harness::Arg> =
-            args.iter().map(|&n| jank_wasmtime_harness::Arg::Int(n)).collect();
+        let args: Vec<jank_wasmtime_harness::Arg> = args
+            .iter()
+            .map(|&n| jank_wasmtime_harness::Arg::Int(n))
+            .collect();
         self.runtime
             .call_var(ns, name, &args)
             .expect("call into the page")

@@ -91,9 +91,7 @@ pub fn frame(buf: &[u8]) -> Frame {
                 depth -= 1;
                 at += 1;
             }
-            other => {
-                return Frame::Malformed(format!("unexpected byte {other:#04x} at byte {at}"))
-            }
+            other => return Frame::Malformed(format!("unexpected byte {other:#04x} at byte {at}")),
         }
         if depth == 0 {
             return Frame::Complete(at);
@@ -200,7 +198,10 @@ mod tests {
         assert_eq!(frame(&buf), Frame::Complete(two.len()));
         assert_eq!(frame(&buf[two.len()..]), Frame::Incomplete);
         buf.push(b'e');
-        assert_eq!(frame(&buf[two.len()..]), Frame::Complete(buf.len() - two.len()));
+        assert_eq!(
+            frame(&buf[two.len()..]),
+            Frame::Complete(buf.len() - two.len())
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, watch};
 use self::bencode::{dict, string, strings, Frame, Message, Response, Value, MAX_MESSAGE_BYTES};
 use super::compiler::{CompileError, CompileMode, CompileRequest, VarDoc};
 use super::eval::{EvalOutcome, Evaluator};
+use crate::serve::warn;
 use crate::source::Pos;
 
 /// The ops `describe` lists.
@@ -142,7 +143,7 @@ pub async fn serve(listener: TcpListener, state: Arc<NreplState>, shutdown: watc
             Ok((stream, _)) => {
                 tokio::spawn(connection(stream, state.clone(), shutdown.clone()));
             }
-            Err(error) => eprintln!("jankwasm serve: nREPL accept failed: {error}"),
+            Err(error) => warn(&format!("jankwasm serve: nREPL accept failed: {error}")),
         }
     }
 }
@@ -162,7 +163,11 @@ pub fn spawn_writer(
     (out, task)
 }
 
-async fn connection(stream: TcpStream, state: Arc<NreplState>, mut shutdown: watch::Receiver<bool>) {
+async fn connection(
+    stream: TcpStream,
+    state: Arc<NreplState>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let (mut read, write) = stream.into_split();
     let (out, writer) = spawn_writer(write);
     let mut buffer = Vec::new();
@@ -232,10 +237,16 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &mpsc::UnboundedSender
     };
     match op.as_str() {
         "clone" => {
-            let ns = session.as_ref().map_or_else(|| "user".to_string(), |s| s.ns());
+            let ns = session
+                .as_ref()
+                .map_or_else(|| "user".to_string(), |s| s.ns());
             let new = Arc::new(Session::new(ns));
             state.sessions().insert(new.id.clone(), new.clone());
-            reply.send(Response::new().str("new-session", &new.id).status(&["done"]));
+            reply.send(
+                Response::new()
+                    .str("new-session", &new.id)
+                    .status(&["done"]),
+            );
         }
         "close" => match session {
             Some(session) => {
@@ -327,13 +338,25 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &mpsc::UnboundedSender
             });
         }
         "" => reply.send(Response::new().status(&["error", "no-op", "done"])),
-        _ => reply.send(Response::new().str("op", &op).status(&["error", "unknown-op", "done"])),
+        _ => reply.send(
+            Response::new()
+                .str("op", &op)
+                .status(&["error", "unknown-op", "done"]),
+        ),
     }
 }
 
 fn position(message: &Message) -> Pos {
-    let at_least_one = |value: Option<i64>| value.and_then(|v| u32::try_from(v).ok()).filter(|&v| v > 0).unwrap_or(1);
-    Pos::new(at_least_one(message.int("line")), at_least_one(message.int("column")))
+    let at_least_one = |value: Option<i64>| {
+        value
+            .and_then(|v| u32::try_from(v).ok())
+            .filter(|&v| v > 0)
+            .unwrap_or(1)
+    };
+    Pos::new(
+        at_least_one(message.int("line")),
+        at_least_one(message.int("column")),
+    )
 }
 
 fn describe(ns: &str) -> Response {
@@ -435,14 +458,15 @@ fn report(
             reply.send(Response::new().str("err", format!("{note}\n")));
         }
         match form.value() {
-            Some(value) if kind == EvalKind::Eval || index == last => reply.send(
-                Response::new()
-                    .str("value", value)
-                    .str("ns", match kind {
+            Some(value) if kind == EvalKind::Eval || index == last => {
+                reply.send(Response::new().str("value", value).str(
+                    "ns",
+                    match kind {
                         EvalKind::Eval => outcome.ns.clone(),
                         EvalKind::LoadFile => session.ns(),
-                    }),
-            ),
+                    },
+                ))
+            }
             Some(_) => {}
             None => {
                 for error in form.errors() {
@@ -483,9 +507,9 @@ fn interrupt(session: Option<Arc<Session>>, interrupt_id: Option<String>, reply:
             reply.send(Response::new().status(&["session-idle", "done"]));
             return;
         }
-        let (stop, keep): (Vec<Running>, Vec<Running>) = running.drain(..).partition(|r| {
-            interrupt_id.is_none() || r.msg_id == interrupt_id
-        });
+        let (stop, keep): (Vec<Running>, Vec<Running>) = running
+            .drain(..)
+            .partition(|r| interrupt_id.is_none() || r.msg_id == interrupt_id);
         *running = keep;
         stop
     };
@@ -515,7 +539,9 @@ fn stop_all(stopped: Vec<Running>) {
 fn lookup_response(op: &str, doc: Option<VarDoc>) -> Response {
     let Some(doc) = doc else {
         return match op {
-            "lookup" => Response::new().set("info", dict([])).status(&["done", "no-info"]),
+            "lookup" => Response::new()
+                .set("info", dict([]))
+                .status(&["done", "no-info"]),
             "eldoc" => Response::new().status(&["no-eldoc", "done"]),
             _ => Response::new().status(&["no-info", "done"]),
         };
@@ -548,7 +574,14 @@ fn lookup_response(op: &str, doc: Option<VarDoc>) -> Response {
             let mut response = Response::new()
                 .str("ns", &doc.ns)
                 .str("name", &doc.name)
-                .str("type", if doc.arglists.is_empty() { "variable" } else { "function" })
+                .str(
+                    "type",
+                    if doc.arglists.is_empty() {
+                        "variable"
+                    } else {
+                        "function"
+                    },
+                )
                 .set("eldoc", Value::List(arglists));
             if let Some(text) = &doc.doc {
                 response = response.str("docstring", text);

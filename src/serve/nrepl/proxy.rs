@@ -18,6 +18,7 @@ use super::bencode::{self, Frame, Message, Response};
 use super::{spawn_writer, Replier};
 use crate::serve::compiler::{CompileMode, CompileRequest};
 use crate::serve::eval::Evaluator;
+use crate::serve::warn;
 use crate::source::Pos;
 
 pub struct ProxyState {
@@ -52,7 +53,7 @@ pub async fn serve(listener: TcpListener, state: Arc<ProxyState>, shutdown: watc
             Ok((client, _)) => {
                 tokio::spawn(relay(client, state.clone(), shutdown.clone()));
             }
-            Err(error) => eprintln!("jankwasm serve: nREPL accept failed: {error}"),
+            Err(error) => warn(&format!("jankwasm serve: nREPL accept failed: {error}")),
         }
     }
 }
@@ -66,7 +67,10 @@ async fn relay(client: TcpStream, state: Arc<ProxyState>, mut shutdown: watch::R
             let response = Response::new()
                 .str(
                     "err",
-                    format!("jankwasm: cannot reach the upstream nREPL {}: {error}\n", state.upstream),
+                    format!(
+                        "jankwasm: cannot reach the upstream nREPL {}: {error}\n",
+                        state.upstream
+                    ),
                 )
                 .status(&["error", "done"]);
             let _ = to_client.send(response.encode());
@@ -76,9 +80,13 @@ async fn relay(client: TcpStream, state: Arc<ProxyState>, mut shutdown: watch::R
         }
     };
     let (upstream_read, mut upstream_write) = upstream.into_split();
-    let answers = tokio::spawn(relay_answers(upstream_read, to_client.clone(), state.clone()));
+    let answers = tokio::spawn(relay_answers(
+        upstream_read,
+        to_client.clone(),
+        state.clone(),
+    ));
     let mut requests = FrameReader::new(client_read);
-    loop {
+    'relaying: loop {
         let frames = tokio::select! {
             frames = requests.next() => frames,
             _ = shutdown.changed() => break,
@@ -86,7 +94,7 @@ async fn relay(client: TcpStream, state: Arc<ProxyState>, mut shutdown: watch::R
         let Some(frames) = frames else { break };
         for frame in frames {
             if upstream_write.write_all(frame.bytes()).await.is_err() {
-                break;
+                break 'relaying;
             }
             if let RawFrame::Message(bytes) = &frame {
                 if let Ok(message) = Message::decode(bytes) {
@@ -126,18 +134,34 @@ async fn relay_answers(
 }
 
 /// Compiles the definitions of an `eval` or `load-file` and pushes them.
-fn patch_pages(state: &Arc<ProxyState>, message: Message, to_client: &mpsc::UnboundedSender<Vec<u8>>) {
+fn patch_pages(
+    state: &Arc<ProxyState>,
+    message: Message,
+    to_client: &mpsc::UnboundedSender<Vec<u8>>,
+) {
     let session = message.str("session");
     let (text, file, origin, ns) = match message.str("op").as_deref() {
         Some("eval") => {
-            let Some(code) = message.str("code") else { return };
+            let Some(code) = message.str("code") else {
+                return;
+            };
             let ns = message
                 .str("ns")
                 .filter(|ns| !ns.is_empty())
-                .or_else(|| session.as_ref().and_then(|s| state.session_ns().get(s).cloned()))
+                .or_else(|| {
+                    session
+                        .as_ref()
+                        .and_then(|s| state.session_ns().get(s).cloned())
+                })
                 .unwrap_or_else(|| "user".into());
-            let line = message.int("line").and_then(|l| u32::try_from(l).ok()).filter(|&l| l > 0);
-            let column = message.int("column").and_then(|c| u32::try_from(c).ok()).filter(|&c| c > 0);
+            let line = message
+                .int("line")
+                .and_then(|l| u32::try_from(l).ok())
+                .filter(|&l| l > 0);
+            let column = message
+                .int("column")
+                .and_then(|c| u32::try_from(c).ok())
+                .filter(|&c| c > 0);
             (
                 code,
                 message.str("file").unwrap_or_else(|| "<nrepl>".into()),
@@ -146,10 +170,14 @@ fn patch_pages(state: &Arc<ProxyState>, message: Message, to_client: &mpsc::Unbo
             )
         }
         Some("load-file") => {
-            let Some(text) = message.str("file") else { return };
+            let Some(text) = message.str("file") else {
+                return;
+            };
             (
                 text,
-                message.str("file-path").unwrap_or_else(|| "<load-file>".into()),
+                message
+                    .str("file-path")
+                    .unwrap_or_else(|| "<load-file>".into()),
                 Pos::new(1, 1),
                 "user".to_string(),
             )
@@ -180,7 +208,8 @@ fn patch_pages(state: &Arc<ProxyState>, message: Message, to_client: &mpsc::Unbo
         for form in compiled.forms {
             let outcome = evaluator.collect(form).await;
             for error in outcome.errors() {
-                reply.send(Response::new().str("err", format!("jankwasm: on the pages: {error}\n")));
+                reply
+                    .send(Response::new().str("err", format!("jankwasm: on the pages: {error}\n")));
             }
         }
     });
