@@ -81,3 +81,29 @@ async fn a_save_pushes_only_the_changed_forms() {
     assert_eq!(names(&page.next().await), ["app/click!"]);
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_target_is_the_whole_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.jank");
+    std::fs::write(&file, APP).unwrap();
+    std::fs::write(
+        dir.path().join("other.jank"),
+        "(ns other)\n(def unrelated 1)\n",
+    )
+    .unwrap();
+    let server = start(&file).await;
+    let (mut page, ack) = Page::connect(&server, None).await;
+    assert_eq!(ack.replay, 3, "only app.jank's definitions");
+    for _ in 0..3 {
+        page.load_next().await;
+    }
+    save(
+        &dir.path().join("other.jank"),
+        "(ns other)\n(def unrelated 2)\n",
+    );
+    assert_eq!(page.try_next(Duration::from_millis(500)).await, None);
+    save(&file, &APP.replace("\"clicked \"", "\"n=\""));
+    assert_eq!(names(&page.next().await), ["app/label"]);
+    server.shutdown().await;
+}

@@ -239,3 +239,58 @@ async fn a_page_leaving_mid_eval_hands_over_to_the_headless_runtime() {
     assert_eq!(answer["errors"], serde_json::json!([]));
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_target_the_built_in_demo_loads_into_a_page() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jankwasm"))
+        .args([
+            "serve",
+            "--http-port",
+            "0",
+            "--ws-port",
+            "0",
+            "--nrepl-port",
+            "0",
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let banner = tokio::task::spawn_blocking(move || {
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        lines
+            .find(|line| {
+                line.as_ref()
+                    .is_ok_and(|l| l.starts_with("jankwasm serve: http://"))
+            })
+            .unwrap()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let ws_addr: std::net::SocketAddr = banner
+        .split("ws://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("{banner}"));
+    let (mut page, ack) = Page::connect_to(ws_addr, None).await;
+    assert!(ack.replay > 0, "the demo app defines something");
+    for _ in 0..ack.replay {
+        let loaded = page.load_next().await;
+        assert!(loaded.ok, "{loaded:?}");
+        assert!(
+            loaded.results.iter().all(|r| r.error.is_none()),
+            "{loaded:?}"
+        );
+    }
+    // Its state files went to the current directory.
+    assert!(dir.path().join(".nrepl-port").exists());
+    assert!(dir.path().join(".jankwasm/patch-id").exists());
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -13,6 +13,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::hub::{AckEvent, PatchRecord};
 use super::protocol::{EntryResult, PatchAck};
+use super::warn;
 
 struct Job {
     patch: Arc<PatchRecord>,
@@ -53,7 +54,7 @@ impl Headless {
                 }
             })
             .map(|_| ())
-            .unwrap_or_else(|e| eprintln!("jankwasm serve: no headless runtime: {e}"));
+            .unwrap_or_else(|e| warn(&format!("jankwasm serve: no headless runtime: {e}")));
         Self {
             jobs: Mutex::new(jobs),
         }

@@ -49,7 +49,8 @@ use self::watch::Project;
 /// `jankwasm serve`'s arguments.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServeArgs {
-    /// A project directory, or one .jank file in it. Without one, the
+    /// A project directory (all its .jank files are loaded and watched), or
+    /// one .jank file (only it; its directory is served). Without one, the
     /// built-in demo app runs, with its state files in the current directory.
     pub target: Option<PathBuf>,
     /// HTTP port (0: any free port, printed).
@@ -129,6 +130,8 @@ pub struct Server {
     pub state_dir: PathBuf,
     stop: signal::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    evaluator: Evaluator,
+    startup: StartupResults,
     _watcher: Option<notify_debouncer_mini::Debouncer<notify::RecommendedWatcher>>,
 }
 
@@ -144,6 +147,15 @@ impl Server {
             self.nrepl_addr.ip(),
             self.nrepl_addr,
         )
+    }
+
+    /// Prints what compiling the app at start did (after the banner), and
+    /// how its patches load, in the background.
+    pub fn report_startup(&mut self) {
+        for (name, result) in self.startup.drain(..) {
+            let evaluator = self.evaluator.clone();
+            tokio::spawn(async move { watch::report(&evaluator, &name, result).await });
+        }
     }
 
     /// Stops listening, closes every connection and removes `.nrepl-port`.
@@ -170,16 +182,17 @@ fn resolve_target(target: Option<&Path>) -> Result<(Option<Project>, PathBuf), S
         path: target.to_path_buf(),
         source,
     })?;
-    let (root, shown_root) = if canonical.is_dir() {
-        (canonical, target.to_path_buf())
+    let (root, shown_root, only) = if canonical.is_dir() {
+        (canonical, target.to_path_buf(), None)
     } else {
         let parent = |p: &Path| p.parent().map(Path::to_path_buf).unwrap_or_default();
-        (parent(&canonical), parent(target))
+        (parent(&canonical), parent(target), Some(canonical))
     };
     Ok((
         Some(Project {
             root: root.clone(),
             shown_root,
+            only,
         }),
         root,
     ))
@@ -228,7 +241,7 @@ pub async fn start(args: ServeArgs) -> Result<Server, ServeError> {
     let nrepl_addr = local(&nrepl_listener, args.nrepl_port)?;
     let access = Access::new(args.bind, http_addr.port(), &args.allow_origins);
 
-    load_app(project.as_ref(), &evaluator).await;
+    let startup = load_app(project.as_ref(), &evaluator).await;
     let watcher = match &project {
         Some(project) => Some(watch::spawn(project.clone(), evaluator.clone())?),
         None => None,
@@ -283,6 +296,8 @@ pub async fn start(args: ServeArgs) -> Result<Server, ServeError> {
         stop,
         tasks,
         _watcher: watcher,
+        evaluator,
+        startup,
     })
 }
 
@@ -297,13 +312,16 @@ async fn serve_router(
         })
         .await;
     if let Err(error) = result {
-        eprintln!("jankwasm serve: {error}");
+        warn(&format!("jankwasm serve: {error}"));
     }
 }
 
-/// Compiles the app before anything listens, so the first page gets all of
-/// it; load results are reported in the background.
-async fn load_app(project: Option<&Project>, evaluator: &Evaluator) {
+/// What compiling the app at start gave, per file, to report once the
+/// banner is out.
+type StartupResults = Vec<(String, Result<compiler::Compiled, compiler::CompileError>)>;
+
+/// Compiles the app before anything listens, so the first page gets all of it.
+async fn load_app(project: Option<&Project>, evaluator: &Evaluator) -> StartupResults {
     let sources: Vec<(String, Option<String>)> = match project {
         Some(project) => project
             .sources()
@@ -315,15 +333,31 @@ async fn load_app(project: Option<&Project>, evaluator: &Evaluator) {
             Some(assets::DEMO.source.to_string()),
         )],
     };
+    let mut results = Vec::new();
     for (name, text) in sources {
         let Some(text) = text else { continue };
         let result = evaluator
             .compiler
             .file_changed(name.clone(), Some(text))
             .await;
-        let evaluator = evaluator.clone();
-        tokio::spawn(async move { watch::report(&evaluator, &name, result).await });
+        results.push((name, result));
     }
+    results
+}
+
+/// Console output that never panics: the terminal, or the pipe a tool read
+/// the banner from, may be gone while the server keeps serving.
+fn say(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// A line on stderr, as `say` does it.
+fn warn(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// `jankwasm serve`: runs until Ctrl-C.
@@ -334,15 +368,16 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("error: starting the async runtime: {e}"))?;
     runtime.block_on(async move {
         if !args.bind.is_loopback() {
-            eprintln!(
+            warn(&format!(
                 "warning: listening on {}: anyone who can reach this address can run code \
                  through nREPL and POST /eval (remote code execution). Bind 127.0.0.1 unless \
                  you mean it.",
                 args.bind
-            );
+            ));
         }
-        let server = start(args).await.map_err(|e| format!("error: {e}"))?;
-        print!("{}", server.banner());
+        let mut server = start(args).await.map_err(|e| format!("error: {e}"))?;
+        say(&server.banner());
+        server.report_startup();
         let _ = tokio::signal::ctrl_c().await;
         server.shutdown().await;
         Ok(())

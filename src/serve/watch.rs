@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use super::compiler::{CompileError, Compiled};
 use super::eval::Evaluator;
+use super::{say, warn};
 
 /// How long a burst of file events (an editor's write-and-rename) is merged.
 const DEBOUNCE: Duration = Duration::from_millis(25);
@@ -24,12 +25,17 @@ pub struct Project {
     pub root: PathBuf,
     /// As the user gave it, for the names files carry.
     pub shown_root: PathBuf,
+    /// Set when the user named one file: then it is the whole project.
+    pub only: Option<PathBuf>,
 }
 
 impl Project {
     /// The name a file under the project carries (its path as the user would
     /// write it); None for files that are not project sources.
     pub fn source_name(&self, path: &Path) -> Option<String> {
+        if self.only.as_ref().is_some_and(|only| only != path) {
+            return None;
+        }
         let relative = path.strip_prefix(&self.root).ok()?;
         let hidden_or_build = relative.components().any(|c| {
             let name = c.as_os_str().to_string_lossy();
@@ -95,7 +101,9 @@ pub fn spawn(
             }
             last_seen.insert(path, text.clone());
             let result = evaluator.compiler.file_changed(name.clone(), text).await;
-            report(&evaluator, &name, result).await;
+            // Waiting for the pages' answers must not hold up the next save.
+            let evaluator = evaluator.clone();
+            tokio::spawn(async move { report(&evaluator, &name, result).await });
         }
     });
     Ok(debouncer)
@@ -106,10 +114,7 @@ pub async fn report(evaluator: &Evaluator, name: &str, result: Result<Compiled, 
     let compiled = match result {
         Ok(compiled) => compiled,
         Err(error) => {
-            eprint!("{error}");
-            if !error.to_string().ends_with('\n') {
-                eprintln!();
-            }
+            warn(error.to_string().trim_end());
             return;
         }
     };
@@ -121,16 +126,16 @@ pub async fn report(evaluator: &Evaluator, name: &str, result: Result<Compiled, 
     if ids.is_empty() {
         return;
     }
-    println!(
-        "jankwasm serve: {name}: {} form(s) changed, patch(es) {}",
+    say(&format!(
+        "jankwasm serve: {name}: {} form(s) changed, patch(es) {}\n",
         ids.len(),
         ids.join(", ")
-    );
+    ));
     for form in compiled.forms {
         let outcome = evaluator.collect(form).await;
         for error in outcome.errors() {
-            eprintln!("jankwasm serve: {name}:{}: {error}", outcome.pos);
+            warn(&format!("jankwasm serve: {name}:{}: {error}", outcome.pos));
         }
-        print!("{}", outcome.output);
+        say(&outcome.output);
     }
 }

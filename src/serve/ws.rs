@@ -22,6 +22,7 @@ use super::patch_ids::PatchIds;
 use super::protocol::{
     ErrorKind, ErrorMessage, EvalResult, PageEval, PageMessage, ServerMessage, MAX_MESSAGE_BYTES,
 };
+use super::warn;
 use crate::source::Pos;
 
 pub struct WsState {
@@ -95,7 +96,7 @@ async fn page(socket: WebSocket, state: Arc<WsState>) {
             Some(Ok(Message::Close(_))) | None => break,
             Some(Ok(_)) => continue,
             Some(Err(error)) => {
-                eprintln!("jankwasm serve: page connection dropped: {error}");
+                warn(&format!("jankwasm serve: page connection dropped: {error}"));
                 break;
             }
         };
@@ -123,11 +124,11 @@ async fn page(socket: WebSocket, state: Arc<WsState>) {
                     continue;
                 };
                 if !ack.ok {
-                    eprintln!(
+                    warn(&format!(
                         "jankwasm serve: page {page}: patch {} failed to load: {}",
                         ack.id,
                         ack.error.as_deref().unwrap_or("no reason given")
-                    );
+                    ));
                 }
                 state.hub.ack(page, ack);
             }
@@ -151,7 +152,7 @@ fn admit_page_ids(ids: &Mutex<PatchIds>, last: u64) -> Option<u64> {
     let mut ids = ids.lock().unwrap_or_else(|p| p.into_inner());
     let foreign = last >= ids.peek();
     if let Err(error) = ids.skip_past(last) {
-        eprintln!("jankwasm serve: {error}");
+        warn(&format!("jankwasm serve: {error}"));
     }
     (!foreign).then_some(last)
 }

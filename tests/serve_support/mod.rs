@@ -60,9 +60,16 @@ pub struct Page {
 impl Page {
     /// Connects and hands shakes; returns the page and the server's ack.
     pub async fn connect(server: &Server, last_patch_id: Option<u64>) -> (Self, HandshakeAck) {
+        Self::connect_to(server.ws_addr, last_patch_id).await
+    }
+
+    pub async fn connect_to(
+        ws_addr: std::net::SocketAddr,
+        last_patch_id: Option<u64>,
+    ) -> (Self, HandshakeAck) {
         let (socket, _) = tokio::time::timeout(
             PATIENCE,
-            tokio_tungstenite::connect_async(format!("ws://{}/repl", server.ws_addr)),
+            tokio_tungstenite::connect_async(format!("ws://{ws_addr}/repl")),
         )
         .await
         .expect("connects in time")

@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, watch};
 use self::bencode::{dict, string, strings, Frame, Message, Response, Value, MAX_MESSAGE_BYTES};
 use super::compiler::{CompileError, CompileMode, CompileRequest, VarDoc};
 use super::eval::{EvalOutcome, Evaluator};
+use crate::serve::warn;
 use crate::source::Pos;
 
 /// The ops `describe` lists.
@@ -142,7 +143,7 @@ pub async fn serve(listener: TcpListener, state: Arc<NreplState>, shutdown: watc
             Ok((stream, _)) => {
                 tokio::spawn(connection(stream, state.clone(), shutdown.clone()));
             }
-            Err(error) => eprintln!("jankwasm serve: nREPL accept failed: {error}"),
+            Err(error) => warn(&format!("jankwasm serve: nREPL accept failed: {error}")),
         }
     }
 }

@@ -18,6 +18,7 @@ use super::bencode::{self, Frame, Message, Response};
 use super::{spawn_writer, Replier};
 use crate::serve::compiler::{CompileMode, CompileRequest};
 use crate::serve::eval::Evaluator;
+use crate::serve::warn;
 use crate::source::Pos;
 
 pub struct ProxyState {
@@ -52,7 +53,7 @@ pub async fn serve(listener: TcpListener, state: Arc<ProxyState>, shutdown: watc
             Ok((client, _)) => {
                 tokio::spawn(relay(client, state.clone(), shutdown.clone()));
             }
-            Err(error) => eprintln!("jankwasm serve: nREPL accept failed: {error}"),
+            Err(error) => warn(&format!("jankwasm serve: nREPL accept failed: {error}")),
         }
     }
 }
@@ -85,7 +86,7 @@ async fn relay(client: TcpStream, state: Arc<ProxyState>, mut shutdown: watch::R
         state.clone(),
     ));
     let mut requests = FrameReader::new(client_read);
-    loop {
+    'relaying: loop {
         let frames = tokio::select! {
             frames = requests.next() => frames,
             _ = shutdown.changed() => break,
@@ -93,7 +94,7 @@ async fn relay(client: TcpStream, state: Arc<ProxyState>, mut shutdown: watch::R
         let Some(frames) = frames else { break };
         for frame in frames {
             if upstream_write.write_all(frame.bytes()).await.is_err() {
-                break;
+                break 'relaying;
             }
             if let RawFrame::Message(bytes) = &frame {
                 if let Ok(message) = Message::decode(bytes) {
