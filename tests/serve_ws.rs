@@ -294,3 +294,32 @@ async fn without_a_target_the_built_in_demo_loads_into_a_page() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_message_closes_only_that_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let (mut big, _) = Page::connect(&server, None).await;
+    let (mut other, _) = Page::connect(&server, None).await;
+    let code = format!("(def s \"{}\")", "x".repeat(2 << 20));
+    let message = serde_json::json!({"type": "eval", "code": code});
+    // The server refuses the frame by closing this connection (whether the
+    // send itself completes depends on socket buffers).
+    big.try_send_text(message.to_string()).await;
+    assert_eq!(big.try_next(Duration::from_secs(10)).await, None);
+
+    other
+        .send_json(&serde_json::json!({"type": "eval", "code": "(+ 1 1)"}))
+        .await;
+    let result = loop {
+        match other.next().await {
+            ServerMessage::Patch(patch) => {
+                other.load(patch).await;
+            }
+            ServerMessage::EvalResult(result) => break result,
+            unexpected => panic!("{unexpected:?}"),
+        }
+    };
+    assert_eq!(result.result.as_deref(), Some("2"));
+    server.shutdown().await;
+}

@@ -360,7 +360,25 @@ fn warn(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
-/// `jankwasm serve`: runs until Ctrl-C.
+/// Ctrl-C, or SIGTERM from a process manager.
+async fn stop_requested() {
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let terminated = async {
+        match &mut terminate {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminated => {}
+    }
+}
+
+/// `jankwasm serve`: runs until Ctrl-C or SIGTERM.
 pub fn run(args: ServeArgs) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -378,7 +396,7 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         let mut server = start(args).await.map_err(|e| format!("error: {e}"))?;
         say(&server.banner());
         server.report_startup();
-        let _ = tokio::signal::ctrl_c().await;
+        stop_requested().await;
         server.shutdown().await;
         Ok(())
     })

@@ -127,7 +127,7 @@ pub async fn report(evaluator: &Evaluator, name: &str, result: Result<Compiled, 
         return;
     }
     say(&format!(
-        "jankwasm serve: {name}: {} form(s) changed, patch(es) {}\n",
+        "jankwasm serve: {name}: compiled {} form(s) into patch(es) {}\n",
         ids.len(),
         ids.join(", ")
     ));

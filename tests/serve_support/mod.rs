@@ -94,6 +94,11 @@ impl Page {
         self.send_text(value.to_string()).await;
     }
 
+    /// Sends `text`; false when the server has closed the connection.
+    pub async fn try_send_text(&mut self, text: String) -> bool {
+        self.socket.send(WsMessage::Text(text.into())).await.is_ok()
+    }
+
     pub async fn send_text(&mut self, text: String) {
         self.socket
             .send(WsMessage::Text(text.into()))
