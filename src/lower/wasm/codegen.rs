@@ -41,6 +41,10 @@ pub struct FuncDef {
     pub ops: Vec<Op>,
 }
 
+/// The block every function opens around its body for unwinding: a branch
+/// here leaves the function returning NULL (label 0 is the result block).
+const FUNCTION_THROW_LABEL: usize = 1;
+
 /// jank's seed `jank_call_var` takes at most this many arguments.
 const SEED_CALL_VAR_MAX_ARGS: usize = 5;
 /// jank's seed `jank_make_fn_wrapper` wraps arities 0–3.
@@ -136,7 +140,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             locals: HashMap::new(),
             ops: Vec::new(),
             labels: 0,
-            throw_label: 1,
+            throw_label: FUNCTION_THROW_LABEL,
             recur: Vec::new(),
             frame_size: 0,
             frame_top: 0,
@@ -189,14 +193,21 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 codegen.locals.insert(*captured, local);
             }
         }
+        let loop_start = codegen.ops.len();
         codegen.open(BlockType::Result(ValType::I32), true);
+        let loop_label = codegen.labels - 1;
         codegen.recur.push(RecurFrame {
             target: RecurTarget::FnArity,
-            label: codegen.labels - 1,
+            label: loop_label,
             locals: recur_locals,
         });
         codegen.expr(&arity.body)?;
-        codegen.close();
+        codegen.return_checked_tail();
+        if codegen.branches_to(loop_label) {
+            codegen.close();
+        } else {
+            codegen.unwrap_innermost(loop_start);
+        }
         Ok(codegen.finish())
     }
 
@@ -244,11 +255,17 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     /// Closes the function: frame prologue/epilogue around the body.
     pub fn finish(mut self) -> FuncDef {
-        // Leave the throw block with the body's value, or NULL when it threw.
-        self.br(0);
-        self.close();
-        self.push(I::I32Const(0));
-        self.close();
+        self.return_checked_tail();
+        if self.branches_to(FUNCTION_THROW_LABEL) {
+            // Leave the throw block with the body's value, or NULL when it threw.
+            self.br(0);
+            self.close();
+            self.push(I::I32Const(0));
+            self.close();
+        } else {
+            // Nothing unwinds to the exit: the result and throw blocks around the body go.
+            self.ops.drain(..2);
+        }
         let mut ops = Vec::new();
         if let (Some(frame), true) = (self.frame_local, self.frame_size > 0) {
             let size = self.frame_size.next_multiple_of(16) as i32;
@@ -280,6 +297,56 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     fn push(&mut self, instruction: I<'static>) {
         self.ops.push(Op::I(instruction));
+    }
+
+    /// When the value on the stack flows straight out of the function, a
+    /// NULL check on it is redundant: NULL is what the function returns when
+    /// something threw.
+    fn return_checked_tail(&mut self) {
+        let Some(at) = self.checked_result_tail() else {
+            return;
+        };
+        if let Op::I(I::BrIf(depth)) = self.ops[at + 2] {
+            if self.labels.checked_sub(1 + depth as usize) == Some(FUNCTION_THROW_LABEL) {
+                self.ops.truncate(at);
+            }
+        }
+    }
+
+    /// Whether any branch emitted so far targets the label with absolute index `label`.
+    fn branches_to(&self, label: usize) -> bool {
+        let mut open = 0usize;
+        for op in &self.ops {
+            match op {
+                Op::I(I::Block(_) | I::Loop(_) | I::If(_)) => open += 1,
+                Op::I(I::End) => open = open.saturating_sub(1),
+                Op::I(I::Br(depth) | I::BrIf(depth))
+                    if open.checked_sub(1 + *depth as usize) == Some(label) =>
+                {
+                    return true;
+                }
+                Op::I(I::BrTable(..)) => return true,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// Removes the innermost open block or loop, opened at `open_index`, which
+    /// no branch targets; branches that crossed it to reach an outer label
+    /// become one level shallower.
+    fn unwrap_innermost(&mut self, open_index: usize) {
+        let mut nested = 0u32;
+        for op in &mut self.ops[open_index + 1..] {
+            match op {
+                Op::I(I::Block(_) | I::Loop(_) | I::If(_)) => nested += 1,
+                Op::I(I::End) => nested -= 1,
+                Op::I(I::Br(depth) | I::BrIf(depth)) if *depth > nested => *depth -= 1,
+                _ => {}
+            }
+        }
+        self.ops.remove(open_index);
+        self.labels -= 1;
     }
 
     fn new_local(&mut self) -> u32 {

@@ -129,12 +129,12 @@ pub fn encode(
 
     let mut functions = FunctionSection::new();
     let mut code = CodeSection::new();
+    // Identical functions (a top-level form written twice, the same fn in
+    // two places) are emitted once; `function_index[f]` is where defined
+    // function `f` ended up.
+    let mut emitted: HashMap<(u32, u32, Vec<u8>), u32> = HashMap::new();
+    let mut function_index = Vec::with_capacity(module.funcs.len());
     for func in &module.funcs {
-        let ty = type_of(
-            vec![ValType::I32; func.params as usize],
-            vec![ValType::I32; func.results as usize],
-        );
-        functions.function(ty);
         let mut body = Function::new([(func.locals, ValType::I32)]);
         for op in &func.ops {
             match op {
@@ -150,7 +150,19 @@ pub fn encode(
                 }
             };
         }
-        code.function(&body);
+        let next = emitted.len() as u32;
+        let key = (func.params, func.results, body.into_raw_body());
+        let index = *emitted
+            .entry(key)
+            .or_insert_with_key(|(params, results, raw)| {
+                functions.function(type_of(
+                    vec![ValType::I32; *params as usize],
+                    vec![ValType::I32; *results as usize],
+                ));
+                code.raw(raw);
+                next
+            });
+        function_index.push(first_defined + index);
     }
 
     let mut globals = GlobalSection::new();
@@ -164,10 +176,18 @@ pub fn encode(
     }
 
     let mut exports = ExportSection::new();
-    exports.export(export_name, ExportKind::Func, first_defined + getter);
+    exports.export(
+        export_name,
+        ExportKind::Func,
+        function_index[getter as usize],
+    );
 
     let mut elements = ElementSection::new();
-    let table_funcs: Vec<u32> = module.table.iter().map(|f| first_defined + f).collect();
+    let table_funcs: Vec<u32> = module
+        .table
+        .iter()
+        .map(|f| function_index[*f as usize])
+        .collect();
     if !table_funcs.is_empty() {
         elements.active(
             None,
@@ -194,7 +214,7 @@ pub fn encode(
     }
     wasm.section(&exports);
     wasm.section(&StartSection {
-        function_index: first_defined + start_func,
+        function_index: function_index[start_func as usize],
     });
     if !elements.is_empty() {
         wasm.section(&elements);
