@@ -778,6 +778,11 @@ fn no_matching_clause(value: &Form, pos: Pos) -> Form {
         ],
         pos,
     );
+    throw_ex_info(message, pos)
+}
+
+/// `(throw (ex-info message {}))`: how expansions report a failure at run time.
+fn throw_ex_info(message: Form, pos: Pos) -> Form {
     let error = list(
         vec![
             core("ex-info", pos),
@@ -1283,20 +1288,12 @@ fn assert(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandErr
             pos,
         ),
     };
-    let error = list(
-        vec![
-            core("ex-info", pos),
-            message,
-            Form::new(FormKind::Map(Vec::new()), pos),
-        ],
-        pos,
-    );
     Ok(list(
         vec![
             sym("if", pos),
             args[0].clone(),
             nil(pos),
-            list(vec![sym("throw", pos), error], pos),
+            throw_ex_info(message, pos),
         ],
         pos,
     ))

@@ -102,10 +102,28 @@ pub struct Evaluator {
 
 impl Evaluator {
     pub async fn evaluate(&self, request: CompileRequest) -> Result<EvalOutcome, CompileError> {
+        self.evaluate_answered_by(request, None).await
+    }
+
+    /// Evaluates what `page` sent: its own acknowledgement answers, so the
+    /// values are that page's (other pages run the forms too).
+    pub async fn evaluate_for_page(
+        &self,
+        request: CompileRequest,
+        page: PageId,
+    ) -> Result<EvalOutcome, CompileError> {
+        self.evaluate_answered_by(request, Some(page)).await
+    }
+
+    async fn evaluate_answered_by(
+        &self,
+        request: CompileRequest,
+        preferred: Option<PageId>,
+    ) -> Result<EvalOutcome, CompileError> {
         let compiled = self.compiler.compile(request).await?;
         let mut forms = Vec::with_capacity(compiled.forms.len());
         for form in compiled.forms {
-            forms.push(self.collect(form).await);
+            forms.push(self.collect_answered_by(form, preferred).await);
         }
         Ok(EvalOutcome {
             ns: compiled.ns,
@@ -115,6 +133,14 @@ impl Evaluator {
 
     /// Waits for the answer to one form's patch.
     pub async fn collect(&self, form: CompiledForm) -> FormOutcome {
+        self.collect_answered_by(form, None).await
+    }
+
+    async fn collect_answered_by(
+        &self,
+        form: CompiledForm,
+        preferred: Option<PageId>,
+    ) -> FormOutcome {
         let mut outcome = FormOutcome {
             pos: form.pos,
             patch_id: None,
@@ -130,7 +156,7 @@ impl Evaluator {
         };
         let id = delivery.id;
         outcome.patch_id = Some(id);
-        let answer = await_answer(delivery, self.timeout).await;
+        let answer = await_answer(delivery, preferred, self.timeout).await;
         self.hub.forget(id);
         match answer {
             Answer::Ack {
@@ -176,25 +202,47 @@ enum Answer {
     Nothing,
 }
 
-async fn await_answer(mut delivery: Delivery, timeout: Duration) -> Answer {
+/// The first page to acknowledge answers, unless `preferred` is one of the
+/// pages the patch went to: then it does, and another page's ack stands in
+/// only if it disconnects first or stays silent past the deadline. With no
+/// page answering, the headless runtime does.
+async fn await_answer(
+    mut delivery: Delivery,
+    preferred: Option<PageId>,
+    timeout: Duration,
+) -> Answer {
     let deadline = Instant::now() + timeout;
     let mut waiting: HashSet<PageId> = delivery.pages.iter().copied().collect();
     let mut headless = None;
+    let mut stand_in = None;
+    let page_answer = |page, ack| Answer::Ack {
+        ack,
+        by: AnsweredBy::Page(page),
+        silent_pages: false,
+    };
     loop {
+        let awaits_preferred = preferred.is_some_and(|p| waiting.contains(&p));
         match timeout_at(deadline, delivery.acks.recv()).await {
             Ok(Some(AckEvent::Page(page, ack))) if waiting.contains(&page) => {
-                return Answer::Ack {
-                    ack,
-                    by: AnsweredBy::Page(page),
-                    silent_pages: false,
+                if !awaits_preferred || preferred == Some(page) {
+                    return page_answer(page, ack);
                 }
+                stand_in.get_or_insert((page, ack));
             }
             Ok(Some(AckEvent::Page(..))) => {}
             Ok(Some(AckEvent::PageGone(page))) => {
                 waiting.remove(&page);
+                if preferred == Some(page) {
+                    if let Some((page, ack)) = stand_in.take() {
+                        return page_answer(page, ack);
+                    }
+                }
             }
             Ok(Some(AckEvent::Headless(ack))) => headless = Some(ack),
-            Ok(None) => {
+            Ok(None) | Err(_) => {
+                if let Some((page, ack)) = stand_in.take() {
+                    return page_answer(page, ack);
+                }
                 return match headless {
                     Some(ack) => Answer::Ack {
                         ack,
@@ -202,17 +250,7 @@ async fn await_answer(mut delivery: Delivery, timeout: Duration) -> Answer {
                         silent_pages: !waiting.is_empty(),
                     },
                     None => Answer::Nothing,
-                }
-            }
-            Err(_elapsed) => {
-                return match headless {
-                    Some(ack) => Answer::Ack {
-                        ack,
-                        by: AnsweredBy::Headless,
-                        silent_pages: true,
-                    },
-                    None => Answer::Nothing,
-                }
+                };
             }
         }
         if waiting.is_empty() {

@@ -133,7 +133,12 @@ async fn page(socket: WebSocket, state: Arc<WsState>) {
                 state.hub.ack(page, ack);
             }
             PageMessage::Eval(request) => {
-                tokio::spawn(page_eval(state.evaluator.clone(), queue.clone(), request));
+                tokio::spawn(page_eval(
+                    state.evaluator.clone(),
+                    queue.clone(),
+                    page,
+                    request,
+                ));
             }
         }
     }
@@ -157,7 +162,13 @@ fn admit_page_ids(ids: &Mutex<PatchIds>, last: u64) -> Option<u64> {
     (!foreign).then_some(last)
 }
 
-async fn page_eval(evaluator: Evaluator, queue: PageSender, request: PageEval) {
+/// A page's `eval`: answered by that page once it has handshaken.
+async fn page_eval(
+    evaluator: Evaluator,
+    queue: PageSender,
+    page: Option<PageId>,
+    request: PageEval,
+) {
     let compile = CompileRequest {
         file: "<page>".into(),
         text: request.code,
@@ -165,7 +176,11 @@ async fn page_eval(evaluator: Evaluator, queue: PageSender, request: PageEval) {
         ns: request.ns.unwrap_or_else(|| "user".into()),
         mode: CompileMode::Atomic,
     };
-    let reply = match evaluator.evaluate(compile).await {
+    let evaluated = match page {
+        Some(page) => evaluator.evaluate_for_page(compile, page).await,
+        None => evaluator.evaluate(compile).await,
+    };
+    let reply = match evaluated {
         Ok(outcome) => ServerMessage::EvalResult(EvalResult {
             request_id: request.request_id,
             result: outcome

@@ -18,8 +18,13 @@ use serde_json::Value;
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Flags for a quiet browser: no background connections (refused on this
-/// machine's closed network, many at a time), no first-run or sync.
+/// machine's closed network, many at a time), no first-run or sync; and
+/// pages in background tabs keep full-speed timers, as two pages open side
+/// by side in windows would.
 const FLAGS: &[&str] = &[
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
     "--disable-quic",
     "--disable-component-update",
     "--disable-background-networking",
@@ -138,8 +143,12 @@ impl Page {
         }
     }
 
-    /// Clicks the element `selector` finds, with real mouse events.
+    /// Clicks the element `selector` finds, with real mouse events; the
+    /// tab comes to the front first, as a user's click would bring it.
     pub fn click(&self, selector: &str) {
+        self.tab
+            .bring_to_front()
+            .unwrap_or_else(|e| panic!("bring the tab to the front: {e}"));
         self.tab
             .wait_for_element(selector)
             .and_then(|element| element.click().map(|_| ()))

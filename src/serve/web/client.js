@@ -14,7 +14,12 @@
 //                   "output":"<stdout of the load>","stderr":"<stderr of the load>"}
 //   server → page  {"type":"error","kind":"compile"|...,"error":"<text>","diagnostics":[...]}
 //                   shown in the overlay
-//   server → page  {"type":"eval_result",...}  logged to the console
+//   page → server  {"type":"eval","code":"<jank source>","ns":"demo.app","request_id":"page-1",
+//                   "timestamp":ms}   from the page's REPL box or jankClient.eval(code)
+//   server → page  {"type":"eval_result","request_id":...,"result":"<pr-str of the last form>",
+//                   "values":[...],"output":"...","errors":[...]}  the answer to that eval,
+//                   given by this page's own load of the forms (other pages run them too)
+//   server → page  {"type":"error","request_id":...}  an eval that did not compile
 // src/serve/protocol.rs is the authoritative description. Patches are loaded
 // one at a time in the order they arrive. After a disconnect the client
 // reconnects with exponential backoff (0.25 s doubling to 5 s) and handshakes
@@ -191,6 +196,13 @@ const STYLE = `
 #jank-overlay h2{margin:0 0 12px;color:#ff8a80;font:600 18px system-ui,sans-serif}
 #jank-overlay pre{white-space:pre-wrap;margin:0}
 #jank-overlay button{position:absolute;top:12px;right:16px;font-size:18px;background:none;color:#fff;border:0;cursor:pointer}
+#jank-repl{position:fixed;left:10px;bottom:10px;z-index:2147483645;display:flex;flex-direction:column;gap:4px;
+  font:13px/1.4 ui-monospace,monospace;max-width:60vw}
+#jank-repl input{font:inherit;width:28rem;max-width:60vw;padding:3px 8px;border:1px solid #bbb;border-radius:6px}
+#jank-repl output{white-space:pre-wrap;padding:2px 8px;border-radius:4px;background:rgba(255,255,255,.92);
+  box-shadow:0 1px 4px rgba(0,0,0,.2)}
+#jank-repl output:empty{display:none}
+#jank-repl output[data-ok=false]{color:#b71c1c}
 `;
 
 // The badge and the error overlay: a panel along the bottom of the page, so
@@ -214,8 +226,35 @@ export class PageUi {
     close.title = 'dismiss';
     close.addEventListener('click', () => this.clearError());
     this.overlay.append(close, this.overlayTitle, this.overlayText);
-    document.body.append(this.badge, this.overlay);
+    this.repl = this.replBox(document);
+    document.body.append(this.badge, this.overlay, this.repl.form);
     this.setStatus('connecting', 'connecting…');
+    // Set by start(): evaluates a line typed into the REPL box.
+    this.onEval = null;
+  }
+
+  // A one-line REPL: the code goes to the server as an `eval`, and the
+  // answer (this page's values, printed output, errors) shows above it.
+  replBox(document) {
+    const form = document.createElement('form');
+    form.id = 'jank-repl';
+    const output = document.createElement('output');
+    const input = document.createElement('input');
+    input.name = 'code';
+    input.autocomplete = 'off';
+    input.spellcheck = false;
+    input.placeholder = 'jank> evaluate in the page';
+    form.append(output, input);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const code = input.value.trim();
+      if (!code || !this.onEval) return;
+      const answer = await this.onEval(code);
+      output.dataset.ok = String(answer.ok);
+      output.textContent = replText(answer);
+      if (answer.ok) input.value = '';
+    });
+    return { form, output, input };
   }
 
   setStatus(status, label) {
@@ -232,6 +271,15 @@ export class PageUi {
   clearError() {
     this.overlay.hidden = true;
   }
+}
+
+// What the REPL box shows for an eval's answer.
+export function replText(answer) {
+  const lines = [];
+  if (answer.output) lines.push(answer.output.replace(/\n$/, ''));
+  if (answer.ok) lines.push(`=> ${answer.value ?? 'nil'}`);
+  else lines.push(answer.error);
+  return lines.join('\n');
 }
 
 const ERROR_TITLES = { compile: 'Compile error', eval: 'Evaluation error', protocol: 'Protocol error' };
@@ -254,6 +302,32 @@ export class HotReloadClient {
     // reconnect is not sent what the page has.
     this.lastPatchId = null;
     this.stopped = false;
+    // The page's `eval`s awaiting their answer, by request_id.
+    this.pendingEvals = new Map();
+    this.evalCount = 0;
+  }
+
+  // Sends `code` to be evaluated (in `ns`, else the server's default) and
+  // resolves with `{ok, value, values, output, error}` once this page has
+  // run it; never rejects.
+  eval(code, ns = null) {
+    if (!this.socket || this.socket.readyState !== 1) {
+      return Promise.resolve({ ok: false, error: 'not connected to jankwasm serve', values: [], output: '' });
+    }
+    this.evalCount += 1;
+    const requestId = `page-${this.evalCount}`;
+    const answered = new Promise((resolve) => this.pendingEvals.set(requestId, resolve));
+    this.send({ type: 'eval', code, ns, request_id: requestId, timestamp: Date.now() });
+    return answered;
+  }
+
+  // Answers the pending eval `message` names; false when it names none.
+  settleEval(message, answer) {
+    const resolve = this.pendingEvals.get(message.request_id);
+    if (!resolve) return false;
+    this.pendingEvals.delete(message.request_id);
+    resolve(answer);
+    return true;
   }
 
   connect() {
@@ -276,6 +350,10 @@ export class HotReloadClient {
 
   onClose(socket) {
     if (socket !== this.socket || this.stopped) return;
+    for (const resolve of this.pendingEvals.values()) {
+      resolve({ ok: false, error: 'disconnected before the answer came', values: [], output: '' });
+    }
+    this.pendingEvals.clear();
     const delay = this.backoff;
     this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
     this.setStatus('disconnected', `disconnected, retrying in ${(delay / 1000).toFixed(1)} s`);
@@ -311,11 +389,24 @@ export class HotReloadClient {
           .catch((error) => this.log.error('jank: handling a patch failed', error));
         break;
       case 'error':
-        this.ui?.showError(ERROR_TITLES[message.kind] ?? 'Error', errorText(message));
+        // A compile error is also broadcast for every page's overlay, so an
+        // answer to this page's eval goes to the REPL box only.
+        if (!this.settleEval(message, { ok: false, error: errorText(message), values: [], output: '' })) {
+          this.ui?.showError(ERROR_TITLES[message.kind] ?? 'Error', errorText(message));
+        }
         break;
-      case 'eval_result':
-        this.log.info('jank:', message.result ?? message);
+      case 'eval_result': {
+        const errors = Array.isArray(message.errors) ? message.errors : [];
+        const answer = {
+          ok: errors.length === 0,
+          value: message.result ?? null,
+          values: Array.isArray(message.values) ? message.values : [],
+          output: typeof message.output === 'string' ? message.output : '',
+          error: errors.join('\n') || null,
+        };
+        if (!this.settleEval(message, answer)) this.log.info('jank:', message.result ?? message);
         break;
+      }
       default:
         this.log.warn(`jank: ignoring a message of type ${message.type}`);
     }
@@ -439,6 +530,9 @@ export async function start({ window = globalThis, log = console } = {}) {
     throw error;
   }
   const client = new HotReloadClient({ url: serverUrl(window.location, document, config), backend, ui, render, log });
+  const appElement = document.querySelector('[data-jank-app]');
+  const evalNs = appElement ? appElement.dataset.jankApp || 'demo.app' : null;
+  ui.onEval = (code) => client.eval(code, evalNs);
   window.jankClient = client;
   client.connect();
   return client;
