@@ -55,6 +55,41 @@ async fn a_page_answers_with_its_own_values_and_keeps_its_state() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_page_eval_is_answered_by_that_page_even_when_another_acks_first() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.jank"), COUNTER_APP).unwrap();
+    let server = start(dir.path()).await;
+    let (mut first, _) = Page::connect(&server, None).await;
+    let (mut asking, _) = Page::connect(&server, None).await;
+    for page in [&mut first, &mut asking] {
+        for _ in 0..3 {
+            assert!(page.load_next().await.ok);
+        }
+    }
+    for _ in 0..5 {
+        first.call("app", "click!");
+    }
+    asking.call("app", "click!");
+
+    asking
+        .send_json(&serde_json::json!({
+            "type": "eval", "code": "@clicks", "ns": "app", "request_id": "mine"
+        }))
+        .await;
+    let acked_first = first.load_next().await;
+    assert_eq!(acked_first.results[0].value.as_deref(), Some("5"));
+    assert!(asking.load_next().await.ok);
+    match asking.next().await {
+        ServerMessage::EvalResult(result) => {
+            assert_eq!(result.request_id, Some(serde_json::json!("mine")));
+            assert_eq!(result.values, ["1"]);
+        }
+        other => panic!("expected the eval's result, got {other:?}"),
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn two_pages_both_receive_every_patch() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path()).await;
