@@ -1120,20 +1120,7 @@ fn doseq(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, Expa
         );
         let step = list(vec![sym("do", pos), inner, next.clone()], pos);
         let guarded = with_modifiers(&binding.modifiers, step, &next, &nil(pos), gensyms)?;
-        let bound = let_macro(
-            &list(vec![], pos),
-            &[
-                vector(
-                    vec![
-                        binding.pattern.clone(),
-                        list(vec![core("first", pos), s.clone()], pos),
-                    ],
-                    pos,
-                ),
-                guarded,
-            ],
-            gensyms,
-        )?;
+        let bound = let_first(&binding.pattern, &s, guarded, gensyms)?;
         inner = list(
             vec![
                 sym("loop*", pos),
@@ -1150,6 +1137,22 @@ fn doseq(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, Expa
         );
     }
     Ok(inner)
+}
+
+/// `(let [pattern (first s)] body)`, destructuring `pattern`.
+fn let_first(
+    pattern: &Form,
+    s: &Form,
+    body: Form,
+    gensyms: &mut Gensyms,
+) -> Result<Form, ExpandError> {
+    let pos = pattern.pos;
+    let first = list(vec![core("first", pos), s.clone()], pos);
+    let_macro(
+        &list(vec![], pos),
+        &[vector(vec![pattern.clone(), first], pos), body],
+        gensyms,
+    )
 }
 
 /// `for` as lazily concatenated steps: each binding walks its seq inside `lazy-seq`.
@@ -1195,20 +1198,7 @@ fn for_step(
         )
     };
     let guarded = with_modifiers(&binding.modifiers, produce, &rest_call, &nil(pos), gensyms)?;
-    let bound = let_macro(
-        &list(vec![], pos),
-        &[
-            vector(
-                vec![
-                    binding.pattern.clone(),
-                    list(vec![core("first", pos), s.clone()], pos),
-                ],
-                pos,
-            ),
-            guarded,
-        ],
-        gensyms,
-    )?;
+    let bound = let_first(&binding.pattern, &s, guarded, gensyms)?;
     let walk = list(
         vec![
             sym("let*", pos),
