@@ -866,6 +866,19 @@ fn replacer(smap: Obj) -> Obj {
     })
 }
 
+/// Registers a clojure.core fn that is a transducer with one argument and
+/// a lazy seq over `coll` with two, as `(take n)` and `(take n coll)`:
+/// `transducer_or_seq!("take", n, coll: take_xf(n); take(n, coll))`.
+macro_rules! transducer_or_seq {
+    ($name:literal, $x:ident, $coll:ident: $xf:expr; $seq:expr) => {
+        core($name, 1, 2, |_, a| match *a {
+            [$x] => Ok($xf),
+            [$x, $coll] => Ok($seq),
+            _ => unreachable!("arity 1..=2"),
+        })
+    };
+}
+
 pub fn install() {
     def("jank.runtime", "lazy-seq", 1, 1, |_, a| Ok(lazy_fn(a[0])));
     core("map", 1, VARIADIC, |_, a| match a {
@@ -873,56 +886,16 @@ pub fn install() {
         [f, colls @ ..] => Ok(map_colls(*f, colls)),
         [] => unreachable!("arity 1.."),
     });
-    core("filter", 1, 2, |_, a| match *a {
-        [pred] => Ok(filter_xf(pred, true)),
-        [pred, coll] => Ok(filter(pred, coll, true)),
-        _ => unreachable!("arity 1..=2"),
-    });
-    core("remove", 1, 2, |_, a| match *a {
-        [pred] => Ok(filter_xf(pred, false)),
-        [pred, coll] => Ok(filter(pred, coll, false)),
-        _ => unreachable!("arity 1..=2"),
-    });
-    core("keep", 1, 2, |_, a| match *a {
-        [f] => Ok(keep_xf(f, false)),
-        [f, coll] => Ok(keep(f, coll, nil())),
-        _ => unreachable!("arity 1..=2"),
-    });
-    core("keep-indexed", 1, 2, |_, a| match *a {
-        [f] => Ok(keep_xf(f, true)),
-        [f, coll] => Ok(keep(f, coll, int(0))),
-        _ => unreachable!("arity 1..=2"),
-    });
-    core("map-indexed", 1, 2, |_, a| match *a {
-        [f] => Ok(map_indexed_xf(f)),
-        [f, coll] => Ok(map_indexed(f, coll, 0)),
-        _ => unreachable!("arity 1..=2"),
-    });
-    core("take", 1, 2, |_, a| match *a {
-        [n] => Ok(take_xf(n)),
-        [n, coll] => Ok(take(n, coll)),
-        _ => unreachable!("arity 1..=2"),
-    });
-    core("take-while", 1, 2, |_, a| match *a {
-        [pred] => Ok(take_while_xf(pred)),
-        [pred, coll] => Ok(take_while(pred, coll)),
-        _ => unreachable!("arity 1..=2"),
-    });
-    core("drop", 1, 2, |_, a| match *a {
-        [n] => Ok(drop_xf(n)),
-        [n, coll] => Ok(drop(n, coll)),
-        _ => unreachable!("arity 1..=2"),
-    });
-    core("drop-while", 1, 2, |_, a| match *a {
-        [pred] => Ok(drop_while_xf(pred)),
-        [pred, coll] => Ok(drop_while(pred, coll)),
-        _ => unreachable!("arity 1..=2"),
-    });
-    core("take-nth", 1, 2, |_, a| match *a {
-        [n] => Ok(take_nth_xf(n)),
-        [n, coll] => Ok(take_nth(n, coll)),
-        _ => unreachable!("arity 1..=2"),
-    });
+    transducer_or_seq!("filter", pred, coll: filter_xf(pred, true); filter(pred, coll, true));
+    transducer_or_seq!("remove", pred, coll: filter_xf(pred, false); filter(pred, coll, false));
+    transducer_or_seq!("keep", f, coll: keep_xf(f, false); keep(f, coll, nil()));
+    transducer_or_seq!("keep-indexed", f, coll: keep_xf(f, true); keep(f, coll, int(0)));
+    transducer_or_seq!("map-indexed", f, coll: map_indexed_xf(f); map_indexed(f, coll, 0));
+    transducer_or_seq!("take", n, coll: take_xf(n); take(n, coll));
+    transducer_or_seq!("take-while", pred, coll: take_while_xf(pred); take_while(pred, coll));
+    transducer_or_seq!("drop", n, coll: drop_xf(n); drop(n, coll));
+    transducer_or_seq!("drop-while", pred, coll: drop_while_xf(pred); drop_while(pred, coll));
+    transducer_or_seq!("take-nth", n, coll: take_nth_xf(n); take_nth(n, coll));
     core("distinct", 0, 1, |_, a| match *a {
         [] => Ok(distinct_xf()),
         [coll] => Ok(distinct(coll, set_obj(Set::empty()))),
@@ -933,11 +906,7 @@ pub fn install() {
         [coll] => Ok(dedupe(coll, nil())),
         _ => unreachable!("arity 0..=1"),
     });
-    core("interpose", 1, 2, |_, a| match *a {
-        [sep] => Ok(interpose_xf(sep)),
-        [sep, coll] => Ok(interpose(sep, coll, false)),
-        _ => unreachable!("arity 1..=2"),
-    });
+    transducer_or_seq!("interpose", sep, coll: interpose_xf(sep); interpose(sep, coll, false));
     core("mapcat", 1, VARIADIC, |_, a| match a {
         [f] => Ok(mapcat_xf(*f)),
         [f, colls @ ..] => Ok(cat_seq(nil(), map_colls(*f, colls))),
