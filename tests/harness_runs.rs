@@ -164,3 +164,42 @@ even-10
     );
     assert_eq!(runtime.take_output(), "finally\nfinally\n");
 }
+
+#[test]
+fn an_interrupter_stops_a_runaway_loop_and_leaves_other_runtimes_running() {
+    let mut runaway = Runtime::new().unwrap();
+    let mut bystander = Runtime::new().unwrap();
+    let mut session = Session::new();
+    let source = "(defn spin [] (loop [n 0] (recur (inc n)))) (defn ok [] :ok)";
+    load(&mut runaway, &mut session, source, 1);
+    load(&mut bystander, &mut Session::new(), source, 1);
+
+    let interrupter = runaway.interrupter();
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        interrupter.interrupt();
+    });
+    let stopped = runaway.call_var("user", "spin", &[]);
+    stopper.join().unwrap();
+    match stopped {
+        Err(jank_wasmtime_harness::HarnessError::Interrupted { during }) => {
+            assert!(during.contains("user/spin"), "{during}");
+        }
+        other => panic!("expected an interruption, got {other:?}"),
+    }
+    // The epoch moved for every store; only the one asked to stop did.
+    assert_eq!(
+        bystander.call_var("user", "ok", &[]).unwrap().printed,
+        ":ok"
+    );
+
+    // A request that comes after the call ended is withdrawn, not left to
+    // kill the next call.
+    let late = bystander.interrupter();
+    late.interrupt();
+    late.clear();
+    assert_eq!(
+        bystander.call_var("user", "ok", &[]).unwrap().printed,
+        ":ok"
+    );
+}

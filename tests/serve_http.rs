@@ -52,6 +52,45 @@ async fn runtime_errors_come_back_as_errors() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_runaway_loop_times_out_and_the_headless_runtime_recovers_its_definitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_with(jankwasm::serve::ServeArgs {
+        eval_timeout: 1.0,
+        ..jankwasm::serve::ServeArgs::on_free_ports(Some(dir.path().to_path_buf()))
+    })
+    .await;
+    let (status, answer) = post_eval(&server, "?ns=calc", "(defn answer [] 42)").await;
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = post_eval(&server, "?ns=calc", "(loop [n 0] (recur (inc n)))").await;
+    assert_eq!(status, 200, "{answer}");
+    let error = answer["error"].as_str().unwrap_or_default();
+    assert!(error.contains("no runtime answered"), "{answer}");
+    assert!(error.contains("was stopped"), "{answer}");
+
+    let (status, answer) = post_eval(&server, "?ns=calc", "(answer)").await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["values"], serde_json::json!(["42"]));
+
+    // A trap (here the wasm stack running out) also gets a fresh runtime.
+    let (_, answer) = post_eval(
+        &server,
+        "?ns=calc",
+        "(defn deep [n] (inc (deep n))) (deep 1)",
+    )
+    .await;
+    let error = answer["error"].as_str().unwrap_or_default();
+    assert!(error.contains("restarted"), "{answer}");
+    let (_, answer) = post_eval(&server, "?ns=calc", "(+ (answer) (count [(deep 0)]))").await;
+    assert!(
+        answer["error"].as_str().is_some_and(|e| e.contains("trap")),
+        "{answer}"
+    );
+    let (_, answer) = post_eval(&server, "?ns=calc", "(answer)").await;
+    assert_eq!(answer["values"], serde_json::json!(["42"]));
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_compile_error_is_400_with_positions_and_pushes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path()).await;

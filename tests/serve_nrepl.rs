@@ -298,6 +298,45 @@ async fn interrupt_stops_waiting_for_a_silent_page() {
     server.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn interrupt_stops_a_runaway_loop_in_the_headless_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_with(ServeArgs {
+        eval_timeout: 600.0,
+        ..ServeArgs::on_free_ports(Some(dir.path().to_path_buf()))
+    })
+    .await;
+    let mut nrepl = Nrepl::connect(&server).await;
+    let session = clone_session(&mut nrepl).await;
+    let eval = |code: &str| {
+        [
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("code", s(code)),
+        ]
+    };
+    let defined = nrepl.request(&eval("(defn answer [] 42)")).await;
+    assert_eq!(field(&defined, "value"), ["#'user/answer"]);
+
+    let loop_id = nrepl.send(&eval("(loop [n 0] (recur (inc n)))")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    nrepl
+        .send(&[
+            ("op", s("interrupt")),
+            ("session", s(&session)),
+            ("interrupt-id", s(&loop_id)),
+        ])
+        .await;
+    let interrupted = nrepl.until_done(&loop_id).await;
+    assert!(interrupted.iter().any(|r| statuses(r) == ["interrupted"]));
+
+    // Without a page, the headless runtime answers: it must be free again,
+    // with the definitions it had.
+    let answered = nrepl.request(&eval("(answer)")).await;
+    assert_eq!(field(&answered, "value"), ["42"], "{answered:?}");
+    server.shutdown().await;
+}
+
 fn have_debian_nrepl() -> bool {
     have_tool("clojure", &["-e", "nil"]) && {
         let found = Path::new(NREPL_JAR).exists();

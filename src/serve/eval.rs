@@ -156,8 +156,13 @@ impl Evaluator {
         };
         let id = delivery.id;
         outcome.patch_id = Some(id);
+        let mut waiting = Waiting {
+            hub: &self.hub,
+            id,
+            answered: false,
+        };
         let answer = await_answer(delivery, preferred, self.timeout).await;
-        self.hub.forget(id);
+        waiting.answered = true;
         match answer {
             Answer::Ack {
                 ack,
@@ -182,13 +187,34 @@ impl Evaluator {
                 }
             }
             Answer::Nothing => {
-                outcome.failure = Some(format!(
-                    "no runtime answered patch {id} within {:?}",
-                    self.timeout
-                ));
+                let mut failure =
+                    format!("no runtime answered patch {id} within {:?}", self.timeout);
+                if self.hub.interrupt_headless(id) {
+                    failure.push_str("; the headless runtime's run of it was stopped");
+                }
+                outcome.failure = Some(failure);
             }
         }
         outcome
+    }
+}
+
+/// An evaluation waiting for patch `id`'s answer. Dropped unanswered (the
+/// editor interrupted it, or its HTTP client went away), it stops the
+/// headless runtime's run of the patch: a runaway loop there would hold up
+/// every later load.
+struct Waiting<'hub> {
+    hub: &'hub Hub,
+    id: u64,
+    answered: bool,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if !self.answered {
+            self.hub.interrupt_headless(self.id);
+        }
+        self.hub.forget(self.id);
     }
 }
 

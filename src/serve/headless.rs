@@ -3,15 +3,20 @@
 //! patch the hub pushes, in order, so its state follows the pages' and it
 //! can answer an evaluation when no page is connected (or every page went
 //! away). Its report on each load has the shape of a page's `patch_ack`.
+//! A load nobody waits for any more (interrupted by the editor, timed out,
+//! its request gone) can be stopped. After a stopped, trapping or
+//! out-of-memory load the runtime is replaced by a fresh one into which the
+//! definitions loaded so far are replayed, so a runaway loop costs the
+//! headless runtime its `defonce` state, never the server its answers.
 
 use std::sync::mpsc::{channel, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use jank_wasmtime_harness::Runtime;
+use jank_wasmtime_harness::{EntryOutcome, HarnessError, Interrupter, Runtime};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::hub::{AckEvent, PatchRecord};
+use super::hub::{AckEvent, PatchRecord, ReplayLog};
 use super::protocol::{EntryResult, PatchAck};
 use super::warn;
 
@@ -20,9 +25,109 @@ struct Job {
     reply: UnboundedSender<AckEvent>,
 }
 
+/// The patch the runtime thread is loading, and how to stop it.
+#[derive(Default)]
+struct Loading {
+    patch_id: Option<u64>,
+    interrupter: Option<Interrupter>,
+}
+
 /// The handle the hub feeds patches through.
 pub struct Headless {
     jobs: Mutex<Sender<Job>>,
+    loading: Arc<Mutex<Loading>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The runtime thread's own state: the runtime (or why it could not start)
+/// and what to replay into a replacement.
+struct Worker {
+    runtime: Result<Runtime, String>,
+    definitions: ReplayLog,
+    loading: Arc<Mutex<Loading>>,
+}
+
+impl Worker {
+    fn load(&mut self, patch: &Arc<PatchRecord>) -> PatchAck {
+        let runtime = match &mut self.runtime {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                return PatchAck {
+                    id: patch.id,
+                    ok: false,
+                    error: Some(format!("the headless runtime did not start: {error}")),
+                    ..PatchAck::default()
+                }
+            }
+        };
+        let interrupter = runtime.interrupter();
+        *lock(&self.loading) = Loading {
+            patch_id: Some(patch.id),
+            interrupter: Some(interrupter.clone()),
+        };
+        let started = Instant::now();
+        let loaded = runtime.load_patch(&patch.bytes, &patch.symbols_export);
+        {
+            let mut loading = lock(&self.loading);
+            *loading = Loading::default();
+            interrupter.clear();
+        }
+        // After an interruption, a trap or exhausted memory the stub's heap
+        // may be mid-update or full: start afresh rather than trust it.
+        let broken = matches!(
+            loaded,
+            Err(HarnessError::Interrupted { .. }
+                | HarnessError::Trap { .. }
+                | HarnessError::Alloc { .. })
+        );
+        let mut ack = report(runtime, patch.id, loaded, started);
+        if broken {
+            let restarted = self.restart();
+            if let Some(error) = &mut ack.error {
+                error.push_str(&format!("; {restarted}"));
+            }
+        } else {
+            self.definitions.record(patch);
+        }
+        ack
+    }
+
+    /// Replaces the runtime with a fresh one holding the definitions loaded
+    /// so far; says what it did.
+    fn restart(&mut self) -> String {
+        let mut runtime = match Runtime::new() {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                let error = error.to_string();
+                self.runtime = Err(error.clone());
+                return format!("the headless runtime could not be restarted: {error}");
+            }
+        };
+        let definitions = self.definitions.patches_after(None);
+        let mut failed = Vec::new();
+        for patch in &definitions {
+            if runtime
+                .load_patch(&patch.bytes, &patch.symbols_export)
+                .is_err()
+            {
+                failed.push(patch.id.to_string());
+            }
+        }
+        runtime.take_output();
+        runtime.take_stderr();
+        self.runtime = Ok(runtime);
+        let mut said = format!(
+            "the headless runtime was restarted with the {} definitions loaded before",
+            definitions.len()
+        );
+        if !failed.is_empty() {
+            said.push_str(&format!(" (patches {} failed again)", failed.join(", ")));
+        }
+        said
+    }
 }
 
 impl Headless {
@@ -30,25 +135,17 @@ impl Headless {
     /// failed to compile) answers every load with that error.
     pub fn spawn() -> Self {
         let (jobs, receiver) = channel::<Job>();
+        let loading = Arc::new(Mutex::new(Loading::default()));
+        let mut worker = Worker {
+            runtime: Runtime::new().map_err(|e| e.to_string()),
+            definitions: ReplayLog::default(),
+            loading: Arc::clone(&loading),
+        };
         std::thread::Builder::new()
             .name("jankwasm-headless".into())
             .spawn(move || {
-                let mut runtime = Runtime::new().map_err(|e| e.to_string());
                 for job in receiver {
-                    let ack = match &mut runtime {
-                        Ok(runtime) => load(
-                            runtime,
-                            job.patch.id,
-                            &job.patch.bytes,
-                            &job.patch.symbols_export,
-                        ),
-                        Err(error) => PatchAck {
-                            id: job.patch.id,
-                            ok: false,
-                            error: Some(format!("the headless runtime did not start: {error}")),
-                            ..PatchAck::default()
-                        },
-                    };
+                    let ack = worker.load(&job.patch);
                     // The evaluation may have its answer from a page already.
                     let _ = job.reply.send(AckEvent::Headless(ack));
                 }
@@ -57,14 +154,26 @@ impl Headless {
             .unwrap_or_else(|e| warn(&format!("jankwasm serve: no headless runtime: {e}")));
         Self {
             jobs: Mutex::new(jobs),
+            loading,
         }
     }
 
     /// Queues `patch`; its report goes to `reply`.
     pub fn load(&self, patch: Arc<PatchRecord>, reply: UnboundedSender<AckEvent>) {
-        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
         // If the thread is gone, evaluations time out with a clear message.
-        let _ = jobs.send(Job { patch, reply });
+        let _ = lock(&self.jobs).send(Job { patch, reply });
+    }
+
+    /// Stops patch `id` if it is the one loading now; true when it was.
+    pub fn interrupt(&self, id: u64) -> bool {
+        let loading = lock(&self.loading);
+        match (&loading.patch_id, &loading.interrupter) {
+            (Some(running), Some(interrupter)) if *running == id => {
+                interrupter.interrupt();
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -72,6 +181,17 @@ impl Headless {
 pub fn load(runtime: &mut Runtime, id: u64, bytes: &[u8], symbols_export: &str) -> PatchAck {
     let started = Instant::now();
     let loaded = runtime.load_patch(bytes, symbols_export);
+    report(runtime, id, loaded, started)
+}
+
+/// The `patch_ack` for a load that began at `started`, with what the
+/// runtime printed meanwhile.
+fn report(
+    runtime: &mut Runtime,
+    id: u64,
+    loaded: Result<Vec<EntryOutcome>, HarnessError>,
+    started: Instant,
+) -> PatchAck {
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     let output = runtime.take_output();
     let stderr = runtime.take_stderr();

@@ -157,6 +157,12 @@ impl Hub {
         }
     }
 
+    /// Stops the headless runtime if it is still running patch `id`, whose
+    /// evaluation nobody waits for any more; true when it was.
+    pub fn interrupt_headless(&self, id: u64) -> bool {
+        self.headless.interrupt(id)
+    }
+
     /// Stops routing acks of patch `id` (its evaluation has its answer).
     pub fn forget(&self, id: u64) {
         self.state().waiters.remove(&id);
@@ -197,13 +203,13 @@ impl Hub {
 /// replay goes in that order (so a var is defined before the forms written
 /// after it use it) with each key's latest patch.
 #[derive(Default)]
-struct ReplayLog {
+pub(super) struct ReplayLog {
     next_seq: u64,
     entries: HashMap<ReplayKey, (u64, Arc<PatchRecord>)>,
 }
 
 impl ReplayLog {
-    fn record(&mut self, patch: &Arc<PatchRecord>) {
+    pub(super) fn record(&mut self, patch: &Arc<PatchRecord>) {
         for key in &patch.replay_keys {
             match self.entries.get_mut(key) {
                 Some(entry) => entry.1 = patch.clone(),
@@ -220,7 +226,7 @@ impl ReplayLog {
         self.entries.retain(|key, _| keep(key));
     }
 
-    fn patches_after(&self, loaded_through: Option<u64>) -> Vec<Arc<PatchRecord>> {
+    pub(super) fn patches_after(&self, loaded_through: Option<u64>) -> Vec<Arc<PatchRecord>> {
         let mut entries: Vec<&(u64, Arc<PatchRecord>)> = self.entries.values().collect();
         entries.sort_by_key(|(seq, _)| *seq);
         let mut seen = HashSet::new();

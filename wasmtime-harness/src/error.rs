@@ -90,6 +90,10 @@ pub enum HarnessError {
         message: String,
         backtrace: String,
     },
+    /// An [`Interrupter`](crate::Interrupter) stopped the call. The runtime
+    /// may be mid-update: replace it.
+    #[error("interrupted while {during}")]
+    Interrupted { during: String },
     /// A jank exception escaped a `call_var`.
     #[error(transparent)]
     Thrown(Thrown),

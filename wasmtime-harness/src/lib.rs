@@ -8,7 +8,8 @@
 //! - `loader.rs`: linking, reserving memory and table, instantiating,
 //!   running registry entries.
 //! - `runtime.rs`: the store with the stub, calls into wasm, output capture,
-//!   the collector's safe points ([`GcPolicy`]).
+//!   the collector's safe points ([`GcPolicy`]), stopping a runaway call
+//!   ([`Interrupter`]).
 //! - `error.rs`: [`HarnessError`] and friends.
 
 mod dylink;
@@ -19,7 +20,7 @@ mod runtime;
 pub use dylink::{parse_dylink, DylinkInfo};
 pub use error::{DylinkError, HarnessError, Thrown};
 pub use loader::UNINITIALIZED_BYTE;
-pub use runtime::{Arg, EntryOutcome, GcPolicy, GcStats, PatchInfo, Runtime, Value};
+pub use runtime::{Arg, EntryOutcome, GcPolicy, GcStats, Interrupter, PatchInfo, Runtime, Value};
 
 /// The stub main module built from `runtime-abi/stub` for wasm32-unknown-unknown.
 pub const STUB_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/jank_stub.wasm"));

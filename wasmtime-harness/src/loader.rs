@@ -44,7 +44,7 @@ use wasmtime::{
 
 use crate::dylink::parse_dylink;
 use crate::error::{DylinkError, HarnessError};
-use crate::runtime::{engine, trap_error, EntryOutcome, PatchInfo, Runtime, Value};
+use crate::runtime::{engine, is_interrupted, trap_error, EntryOutcome, PatchInfo, Runtime, Value};
 
 /// The pattern the loader fills a patch's reserved memory with.
 pub const UNINITIALIZED_BYTE: u8 = 0xA5;
@@ -380,14 +380,16 @@ impl Runtime {
             Ok(instance) => instance,
             Err(e) => {
                 self.restore_stack_pointer(saved_sp)?;
-                return Err(if e.downcast_ref::<wasmtime::Trap>().is_some() {
-                    trap_error(
-                        "instantiating the patch (segments, start function)".into(),
-                        e,
-                    )
-                } else {
-                    link("(instantiation)", format!("{e:#}"))
-                });
+                return Err(
+                    if e.downcast_ref::<wasmtime::Trap>().is_some() || is_interrupted(&e) {
+                        trap_error(
+                            "instantiating the patch (segments, start function)".into(),
+                            e,
+                        )
+                    } else {
+                        link("(instantiation)", format!("{e:#}"))
+                    },
+                );
             }
         };
         self.instances.push(instance);

@@ -3,14 +3,16 @@
 //! wasm goes through (stack-pointer save and restore around traps, a malloc'd
 //! scratch area for arguments, reading pointers and strings back out of
 //! linear memory), plus the safe points at which it lets the stub's collector
-//! run. Loading patches lives in `loader.rs`.
+//! run, and the [`Interrupter`] that stops a runaway call from another thread.
+//! Loading patches lives in `loader.rs`.
 
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use wasmtime::{
-    Caller, Engine, Extern, ExternType, Func, Global, Instance, Memory, Module, Mutability, Store,
-    Table, TypedFunc, Val, WasmBacktrace, WasmParams, WasmResults,
+    Caller, Config, Engine, Extern, ExternType, Func, Global, Instance, Memory, Module, Mutability,
+    Store, Table, TypedFunc, UpdateDeadline, Val, WasmBacktrace, WasmParams, WasmResults,
 };
 
 use crate::dylink::DylinkInfo;
@@ -83,11 +85,54 @@ pub struct GcStats {
     pub heap_bytes: u32,
 }
 
-/// What the host keeps per store: everything the stub wrote.
+/// What the host keeps per store: everything the stub wrote, and whether
+/// its running call is asked to stop.
 #[derive(Default)]
 pub(crate) struct HostState {
     stdout: Vec<u8>,
     stderr: Vec<u8>,
+    interrupt: Arc<AtomicBool>,
+}
+
+/// Stops the call a [`Runtime`] is running, from any thread: the call fails
+/// with [`HarnessError::Interrupted`] at its next function entry or loop
+/// back-edge. Afterwards the runtime's heap may be mid-update; drop it and
+/// start a new one.
+#[derive(Clone)]
+pub struct Interrupter {
+    requested: Arc<AtomicBool>,
+}
+
+impl Interrupter {
+    pub fn interrupt(&self) {
+        self.requested.store(true, Ordering::SeqCst);
+        // Every store's deadline is the next epoch: each running call checks
+        // its own flag, and the others go on.
+        engine().increment_epoch();
+    }
+
+    /// Withdraws a request the running call did not reach (it had ended).
+    pub fn clear(&self) {
+        self.requested.store(false, Ordering::SeqCst);
+    }
+}
+
+/// The error a call interrupted by an [`Interrupter`] fails with inside
+/// wasmtime, told from traps by its type.
+#[derive(Debug)]
+struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// Whether a wasmtime call failed because an [`Interrupter`] stopped it.
+pub(crate) fn is_interrupted(error: &wasmtime::Error) -> bool {
+    error.downcast_ref::<Interrupted>().is_some()
 }
 
 /// The stub exports the harness itself calls, typed once at creation so a
@@ -152,10 +197,16 @@ pub struct Runtime {
 }
 
 /// One engine per process: modules compiled with it can be instantiated in
-/// any runtime's store.
+/// any runtime's store. Compiled code checks the epoch at function entries
+/// and loop back-edges, which is how an [`Interrupter`] reaches a loop.
 pub(crate) fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(Engine::default)
+    ENGINE.get_or_init(|| {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        Engine::new(&config)
+            .expect("wasmtime accepts a fixed configuration with epoch interruption")
+    })
 }
 
 /// Compiled stubs by their bytes, so creating many runtimes (one per test)
@@ -212,6 +263,9 @@ fn host_write(store: &mut Store<HostState>) -> Func {
 /// Turns a wasmtime call failure into `HarnessError::Trap`, with the trap's
 /// own message first and the wasm backtrace beside it.
 pub(crate) fn trap_error(during: String, error: wasmtime::Error) -> HarnessError {
+    if is_interrupted(&error) {
+        return HarnessError::Interrupted { during };
+    }
     let message = match error.downcast_ref::<wasmtime::Trap>() {
         Some(trap) => trap.to_string(),
         None => error.root_cause().to_string(),
@@ -261,6 +315,14 @@ impl Runtime {
     pub fn with_stub(stub_wasm: &[u8]) -> Result<Self, HarnessError> {
         let module = stub_module(stub_wasm)?;
         let mut store = Store::new(engine(), HostState::default());
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|context| {
+            if context.data().interrupt.swap(false, Ordering::SeqCst) {
+                Err(wasmtime::Error::new(Interrupted))
+            } else {
+                Ok(UpdateDeadline::Continue(1))
+            }
+        });
         let mut imports: Vec<Extern> = Vec::new();
         for import in module.imports() {
             let qualified = format!("{}.{}", import.module(), import.name());
@@ -286,7 +348,7 @@ impl Runtime {
             }
         }
         let instance = Instance::new(&mut store, &module, &imports).map_err(|e| {
-            if e.downcast_ref::<wasmtime::Trap>().is_some() {
+            if e.downcast_ref::<wasmtime::Trap>().is_some() || is_interrupted(&e) {
                 trap_error("instantiating the stub (start function)".into(), e)
             } else {
                 HarnessError::Link {
@@ -520,6 +582,13 @@ impl Runtime {
             "closing a permanent bracket".into()
         })?;
         loaded
+    }
+
+    /// A handle that stops this runtime's running call from another thread.
+    pub fn interrupter(&self) -> Interrupter {
+        Interrupter {
+            requested: Arc::clone(&self.store.data().interrupt),
+        }
     }
 
     /// Everything the stub wrote to stdout since the last call.
