@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::serve::ListenerExt as _;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch as signal;
 use tokio::task::JoinHandle;
@@ -306,6 +307,12 @@ async fn serve_router(
     router: axum::Router,
     mut stopped: signal::Receiver<bool>,
 ) {
+    // Patches and answers are small writes that must leave at once: without
+    // TCP_NODELAY, Nagle's algorithm holds a write until the peer's delayed
+    // ACK (40 ms on Linux).
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
     let result = axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             let _ = stopped.changed().await;

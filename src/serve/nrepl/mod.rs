@@ -141,6 +141,9 @@ pub async fn serve(listener: TcpListener, state: Arc<NreplState>, shutdown: watc
         };
         match accepted {
             Ok((stream, _)) => {
+                // An answer is several small messages (value, out, done): sent
+                // as written, not held for the editor's delayed ACK.
+                let _ = stream.set_nodelay(true);
                 tokio::spawn(connection(stream, state.clone(), shutdown.clone()));
             }
             Err(error) => warn(&format!("jankwasm serve: nREPL accept failed: {error}")),

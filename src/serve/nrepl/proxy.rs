@@ -51,6 +51,8 @@ pub async fn serve(listener: TcpListener, state: Arc<ProxyState>, shutdown: watc
         };
         match accepted {
             Ok((client, _)) => {
+                // Relayed messages leave as they arrive (see nrepl::serve).
+                let _ = client.set_nodelay(true);
                 tokio::spawn(relay(client, state.clone(), shutdown.clone()));
             }
             Err(error) => warn(&format!("jankwasm serve: nREPL accept failed: {error}")),
@@ -62,7 +64,10 @@ async fn relay(client: TcpStream, state: Arc<ProxyState>, mut shutdown: watch::R
     let (client_read, client_write) = client.into_split();
     let (to_client, client_writer) = spawn_writer(client_write);
     let upstream = match TcpStream::connect(&state.upstream).await {
-        Ok(upstream) => upstream,
+        Ok(upstream) => {
+            let _ = upstream.set_nodelay(true);
+            upstream
+        }
         Err(error) => {
             let response = Response::new()
                 .str(
