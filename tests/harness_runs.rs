@@ -167,14 +167,15 @@ even-10
 
 #[test]
 fn an_interrupter_stops_a_runaway_loop_and_leaves_other_runtimes_running() {
-    let mut runaway = Runtime::new().unwrap();
-    let mut bystander = Runtime::new().unwrap();
+    let mut runaway = Runtime::new_interruptible().unwrap();
+    let mut bystander = Runtime::new_interruptible().unwrap();
     let mut session = Session::new();
     let source = "(defn spin [] (loop [n 0] (recur (inc n)))) (defn ok [] :ok)";
     load(&mut runaway, &mut session, source, 1);
     load(&mut bystander, &mut Session::new(), source, 1);
 
-    let interrupter = runaway.interrupter();
+    assert!(Runtime::new().unwrap().interrupter().is_none());
+    let interrupter = runaway.interrupter().expect("an interruptible runtime");
     let stopper = std::thread::spawn(move || {
         std::thread::sleep(std::time::Duration::from_millis(200));
         interrupter.interrupt();
@@ -195,7 +196,7 @@ fn an_interrupter_stops_a_runaway_loop_and_leaves_other_runtimes_running() {
 
     // A request that comes after the call ended is withdrawn, not left to
     // kill the next call.
-    let late = bystander.interrupter();
+    let late = bystander.interrupter().expect("an interruptible runtime");
     late.interrupt();
     late.clear();
     assert_eq!(

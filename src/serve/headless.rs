@@ -66,14 +66,16 @@ impl Worker {
         let interrupter = runtime.interrupter();
         *lock(&self.loading) = Loading {
             patch_id: Some(patch.id),
-            interrupter: Some(interrupter.clone()),
+            interrupter: interrupter.clone(),
         };
         let started = Instant::now();
         let loaded = runtime.load_patch(&patch.bytes, &patch.symbols_export);
         {
             let mut loading = lock(&self.loading);
             *loading = Loading::default();
-            interrupter.clear();
+            if let Some(interrupter) = &interrupter {
+                interrupter.clear();
+            }
         }
         // After an interruption, a trap or exhausted memory the stub's heap
         // may be mid-update or full: start afresh rather than trust it.
@@ -98,7 +100,7 @@ impl Worker {
     /// Replaces the runtime with a fresh one holding the definitions loaded
     /// so far; says what it did.
     fn restart(&mut self) -> String {
-        let mut runtime = match Runtime::new() {
+        let mut runtime = match Runtime::new_interruptible() {
             Ok(runtime) => runtime,
             Err(error) => {
                 let error = error.to_string();
@@ -137,7 +139,7 @@ impl Headless {
         let (jobs, receiver) = channel::<Job>();
         let loading = Arc::new(Mutex::new(Loading::default()));
         let mut worker = Worker {
-            runtime: Runtime::new().map_err(|e| e.to_string()),
+            runtime: Runtime::new_interruptible().map_err(|e| e.to_string()),
             definitions: ReplayLog::default(),
             loading: Arc::clone(&loading),
         };

@@ -44,7 +44,7 @@ use wasmtime::{
 
 use crate::dylink::parse_dylink;
 use crate::error::{DylinkError, HarnessError};
-use crate::runtime::{engine, is_interrupted, trap_error, EntryOutcome, PatchInfo, Runtime, Value};
+use crate::runtime::{is_interrupted, trap_error, EntryOutcome, PatchInfo, Runtime, Value};
 
 /// The pattern the loader fills a patch's reserved memory with.
 pub const UNINITIALIZED_BYTE: u8 = 0xA5;
@@ -238,7 +238,7 @@ impl Runtime {
             mem_p2align: dylink.mem_p2align,
         })?;
         check_imports(wasm)?;
-        let module = Module::new(engine(), wasm).map_err(|e| HarnessError::Compile {
+        let module = Module::new(self.store.engine(), wasm).map_err(|e| HarnessError::Compile {
             what: "patch".into(),
             message: format!("{e:#}"),
         })?;

@@ -94,10 +94,10 @@ pub(crate) struct HostState {
     interrupt: Arc<AtomicBool>,
 }
 
-/// Stops the call a [`Runtime`] is running, from any thread: the call fails
-/// with [`HarnessError::Interrupted`] at its next function entry or loop
-/// back-edge. Afterwards the runtime's heap may be mid-update; drop it and
-/// start a new one.
+/// Stops the call an interruptible [`Runtime`] is running, from any thread:
+/// the call fails with [`HarnessError::Interrupted`] at its next function
+/// entry or loop back-edge. Afterwards the runtime's heap may be mid-update;
+/// drop it and start a new one.
 #[derive(Clone)]
 pub struct Interrupter {
     requested: Arc<AtomicBool>,
@@ -106,9 +106,9 @@ pub struct Interrupter {
 impl Interrupter {
     pub fn interrupt(&self) {
         self.requested.store(true, Ordering::SeqCst);
-        // Every store's deadline is the next epoch: each running call checks
-        // its own flag, and the others go on.
-        engine().increment_epoch();
+        // Every interruptible store's deadline is the next epoch: each
+        // running call checks its own flag, and the others go on.
+        engine(true).increment_epoch();
     }
 
     /// Withdraws a request the running call did not reach (it had ended).
@@ -194,14 +194,21 @@ pub struct Runtime {
     pub(crate) instances: Vec<Instance>,
     pub(crate) patches: Vec<PatchInfo>,
     gc_policy: GcPolicy,
+    interruptible: bool,
 }
 
-/// One engine per process: modules compiled with it can be instantiated in
-/// any runtime's store. Compiled code checks the epoch at function entries
-/// and loop back-edges, which is how an [`Interrupter`] reaches a loop.
-pub(crate) fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
+/// Two engines per process, each shared by its runtimes. The interruptible
+/// one compiles epoch checks into function entries and loop back-edges,
+/// which is how an [`Interrupter`] reaches a loop; they cost time (a reduce
+/// over a million numbers took ~45% longer), so only runtimes that must be
+/// stoppable pay for them.
+fn engine(interruptible: bool) -> &'static Engine {
+    static PLAIN: OnceLock<Engine> = OnceLock::new();
+    static INTERRUPTIBLE: OnceLock<Engine> = OnceLock::new();
+    if !interruptible {
+        return PLAIN.get_or_init(Engine::default);
+    }
+    INTERRUPTIBLE.get_or_init(|| {
         let mut config = Config::new();
         config.epoch_interruption(true);
         Engine::new(&config)
@@ -209,23 +216,25 @@ pub(crate) fn engine() -> &'static Engine {
     })
 }
 
-/// Compiled stubs by their bytes, so creating many runtimes (one per test)
-/// compiles each stub once per process.
-fn stub_module(stub_wasm: &[u8]) -> Result<Module, HarnessError> {
-    static CACHE: LazyLock<Mutex<HashMap<Vec<u8>, Module>>> =
-        LazyLock::new(|| Mutex::new(HashMap::new()));
+/// Compiled stubs by engine and bytes, so creating many runtimes (one per
+/// test) compiles each stub once per process and engine.
+fn stub_module(stub_wasm: &[u8], interruptible: bool) -> Result<Module, HarnessError> {
+    type Cache = HashMap<(bool, Vec<u8>), Module>;
+    static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(|| Mutex::new(HashMap::new()));
     // A panic while holding the lock cannot leave the map inconsistent.
     let mut cache = CACHE
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(module) = cache.get(stub_wasm) {
+    let key = (interruptible, stub_wasm.to_vec());
+    if let Some(module) = cache.get(&key) {
         return Ok(module.clone());
     }
-    let module = Module::new(engine(), stub_wasm).map_err(|e| HarnessError::Compile {
-        what: "stub main module".into(),
-        message: format!("{e:#}"),
-    })?;
-    cache.insert(stub_wasm.to_vec(), module.clone());
+    let module =
+        Module::new(engine(interruptible), stub_wasm).map_err(|e| HarnessError::Compile {
+            what: "stub main module".into(),
+            message: format!("{e:#}"),
+        })?;
+    cache.insert(key, module.clone());
     Ok(module)
 }
 
@@ -309,20 +318,32 @@ impl Runtime {
         Self::with_stub(crate::STUB_WASM)
     }
 
+    /// Like [`Runtime::new`], but its calls can be stopped through
+    /// [`Runtime::interrupter`], at some cost in speed.
+    pub fn new_interruptible() -> Result<Self, HarnessError> {
+        Self::build(crate::STUB_WASM, true)
+    }
+
     /// A runtime around any module that plays the main module: it must export
     /// what `jank_patch_abi.h`'s host interface lists and may import only
     /// `host.write`.
     pub fn with_stub(stub_wasm: &[u8]) -> Result<Self, HarnessError> {
-        let module = stub_module(stub_wasm)?;
-        let mut store = Store::new(engine(), HostState::default());
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(|context| {
-            if context.data().interrupt.swap(false, Ordering::SeqCst) {
-                Err(wasmtime::Error::new(Interrupted))
-            } else {
-                Ok(UpdateDeadline::Continue(1))
-            }
-        });
+        Self::build(stub_wasm, false)
+    }
+
+    fn build(stub_wasm: &[u8], interruptible: bool) -> Result<Self, HarnessError> {
+        let module = stub_module(stub_wasm, interruptible)?;
+        let mut store = Store::new(engine(interruptible), HostState::default());
+        if interruptible {
+            store.set_epoch_deadline(1);
+            store.epoch_deadline_callback(|context| {
+                if context.data().interrupt.swap(false, Ordering::SeqCst) {
+                    Err(wasmtime::Error::new(Interrupted))
+                } else {
+                    Ok(UpdateDeadline::Continue(1))
+                }
+            });
+        }
         let mut imports: Vec<Extern> = Vec::new();
         for import in module.imports() {
             let qualified = format!("{}.{}", import.module(), import.name());
@@ -437,6 +458,7 @@ impl Runtime {
             instances: vec![instance],
             patches: Vec::new(),
             gc_policy: GcPolicy::default(),
+            interruptible,
         };
         // As an Emscripten main module does at startup (a Rust cdylib usually
         // has none).
@@ -584,11 +606,12 @@ impl Runtime {
         loaded
     }
 
-    /// A handle that stops this runtime's running call from another thread.
-    pub fn interrupter(&self) -> Interrupter {
-        Interrupter {
+    /// A handle that stops this runtime's running call from another thread;
+    /// None unless it was made with [`Runtime::new_interruptible`].
+    pub fn interrupter(&self) -> Option<Interrupter> {
+        self.interruptible.then(|| Interrupter {
             requested: Arc::clone(&self.store.data().interrupt),
-        }
+        })
     }
 
     /// Everything the stub wrote to stdout since the last call.
