@@ -33,11 +33,30 @@ pub struct Namespace {
     pub excluded_core: HashSet<String>,
 }
 
-/// Every namespace the compiler knows, and the current one.
+/// Every namespace the compiler knows, and the current one. Namespaces are
+/// shared until changed, so the snapshot a compilation takes for rollback,
+/// and a new session, copy pointers rather than clojure.core's hundreds of
+/// vars.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Namespaces {
-    namespaces: BTreeMap<String, Namespace>,
+    namespaces: BTreeMap<String, Rc<Namespace>>,
     current: String,
+}
+
+thread_local! {
+    /// The runtime's namespaces (runtime-abi's var list), built once per
+    /// thread and shared by every session on it.
+    static RUNTIME_NAMESPACES: BTreeMap<String, Rc<Namespace>> = {
+        let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
+        for (ns, name) in jank_runtime_abi::runtime_vars() {
+            namespaces
+                .entry(ns.to_string())
+                .or_default()
+                .vars
+                .insert(name.to_string(), VarInfo::default());
+        }
+        namespaces.into_iter().map(|(name, ns)| (name, Rc::new(ns))).collect()
+    };
 }
 
 impl Default for Namespaces {
@@ -49,14 +68,7 @@ impl Default for Namespaces {
 impl Namespaces {
     /// The runtime's namespaces (from runtime-abi's var list) and an empty `user`.
     pub fn new() -> Self {
-        let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
-        for (ns, name) in jank_runtime_abi::runtime_vars() {
-            namespaces
-                .entry(ns.to_string())
-                .or_default()
-                .vars
-                .insert(name.to_string(), VarInfo::default());
-        }
+        let mut namespaces = RUNTIME_NAMESPACES.with(Clone::clone);
         namespaces.entry("user".to_string()).or_default();
         Self {
             namespaces,
@@ -79,11 +91,11 @@ impl Namespaces {
     }
 
     pub fn get(&self, ns: &str) -> Option<&Namespace> {
-        self.namespaces.get(ns)
+        self.namespaces.get(ns).map(|ns| &**ns)
     }
 
     pub fn current_mut(&mut self) -> &mut Namespace {
-        self.namespaces.entry(self.current.clone()).or_default()
+        Rc::make_mut(self.namespaces.entry(self.current.clone()).or_default())
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -97,9 +109,7 @@ impl Namespaces {
     /// Records a var defined in the current namespace and returns it.
     pub fn define(&mut self, name: &str, info: VarInfo) -> VarRef {
         let current = self.current.clone();
-        self.namespaces
-            .entry(current.clone())
-            .or_default()
+        Rc::make_mut(self.namespaces.entry(current.clone()).or_default())
             .vars
             .insert(name.to_string(), info);
         VarRef {
