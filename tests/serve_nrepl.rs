@@ -262,11 +262,7 @@ async fn malformed_bencode_gets_an_error_and_disturbs_nobody() {
 #[tokio::test(flavor = "multi_thread")]
 async fn interrupt_stops_waiting_for_a_silent_page() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start_with(ServeArgs {
-        eval_timeout: 600.0,
-        ..ServeArgs::on_free_ports(Some(dir.path().to_path_buf()))
-    })
-    .await;
+    let server = start_with_eval_timeout(dir.path(), 600.0).await;
     // A page that receives patches and never answers.
     let (mut silent, _) = Page::connect(&server, None).await;
     let mut nrepl = Nrepl::connect(&server).await;
@@ -301,11 +297,7 @@ async fn interrupt_stops_waiting_for_a_silent_page() {
 #[tokio::test(flavor = "multi_thread")]
 async fn interrupt_stops_a_runaway_loop_in_the_headless_runtime() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start_with(ServeArgs {
-        eval_timeout: 600.0,
-        ..ServeArgs::on_free_ports(Some(dir.path().to_path_buf()))
-    })
-    .await;
+    let server = start_with_eval_timeout(dir.path(), 600.0).await;
     let mut nrepl = Nrepl::connect(&server).await;
     let session = clone_session(&mut nrepl).await;
     let eval = |code: &str| {

@@ -30,6 +30,15 @@ pub async fn start_with(args: ServeArgs) -> Server {
     jankwasm::serve::start(args).await.expect("server starts")
 }
 
+/// A server on free ports for `dir` that waits `seconds` for an answer.
+pub async fn start_with_eval_timeout(dir: &Path, seconds: f64) -> Server {
+    start_with(ServeArgs {
+        eval_timeout: seconds,
+        ..ServeArgs::on_free_ports(Some(dir.to_path_buf()))
+    })
+    .await
+}
+
 pub fn http(server: &Server, path: &str) -> String {
     format!("http://{}{path}", server.http_addr)
 }
