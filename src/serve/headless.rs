@@ -9,6 +9,7 @@
 //! definitions loaded so far are replayed, so a runaway loop costs the
 //! headless runtime its `defonce` state, never the server its answers.
 
+use std::collections::HashSet;
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -25,11 +26,16 @@ struct Job {
     reply: UnboundedSender<AckEvent>,
 }
 
-/// The patch the runtime thread is loading, and how to stop it.
+/// Where the runtime thread is in its queue, so a patch can be stopped
+/// whether it is loading or still waiting.
 #[derive(Default)]
 struct Loading {
-    patch_id: Option<u64>,
-    interrupter: Option<Interrupter>,
+    /// The patch loading now, and how to stop it.
+    current: Option<(u64, Interrupter)>,
+    /// The last patch the thread took up: ids grow, so a higher one waits.
+    last_taken: Option<u64>,
+    /// Waiting patches whose evaluation was given up: skipped when reached.
+    cancelled: HashSet<u64>,
 }
 
 /// The handle the hub feeds patches through.
@@ -64,15 +70,28 @@ impl Worker {
             }
         };
         let interrupter = runtime.interrupter();
-        *lock(&self.loading) = Loading {
-            patch_id: Some(patch.id),
-            interrupter: interrupter.clone(),
-        };
+        {
+            let mut loading = lock(&self.loading);
+            loading.last_taken = Some(patch.id);
+            if loading.cancelled.remove(&patch.id) {
+                return PatchAck {
+                    id: patch.id,
+                    ok: false,
+                    error: Some(
+                        "not run: its evaluation was given up before the headless runtime \
+                         reached it"
+                            .into(),
+                    ),
+                    ..PatchAck::default()
+                };
+            }
+            loading.current = interrupter.clone().map(|i| (patch.id, i));
+        }
         let started = Instant::now();
         let loaded = runtime.load_patch(&patch.bytes, &patch.symbols_export);
         {
             let mut loading = lock(&self.loading);
-            *loading = Loading::default();
+            loading.current = None;
             if let Some(interrupter) = &interrupter {
                 interrupter.clear();
             }
@@ -138,14 +157,16 @@ impl Headless {
     pub fn spawn() -> Self {
         let (jobs, receiver) = channel::<Job>();
         let loading = Arc::new(Mutex::new(Loading::default()));
-        let mut worker = Worker {
-            runtime: Runtime::new_interruptible().map_err(|e| e.to_string()),
-            definitions: ReplayLog::default(),
-            loading: Arc::clone(&loading),
-        };
+        let worker_loading = Arc::clone(&loading);
         std::thread::Builder::new()
             .name("jankwasm-headless".into())
             .spawn(move || {
+                // Compiling the stub takes a while: not on the caller's thread.
+                let mut worker = Worker {
+                    runtime: Runtime::new_interruptible().map_err(|e| e.to_string()),
+                    definitions: ReplayLog::default(),
+                    loading: worker_loading,
+                };
                 for job in receiver {
                     let ack = worker.load(&job.patch);
                     // The evaluation may have its answer from a page already.
@@ -166,16 +187,21 @@ impl Headless {
         let _ = lock(&self.jobs).send(Job { patch, reply });
     }
 
-    /// Stops patch `id` if it is the one loading now; true when it was.
+    /// Stops patch `id` if it is loading now, or skips it when its turn comes
+    /// if it is still waiting; false when it has been loaded already.
     pub fn interrupt(&self, id: u64) -> bool {
-        let loading = lock(&self.loading);
-        match (&loading.patch_id, &loading.interrupter) {
-            (Some(running), Some(interrupter)) if *running == id => {
+        let mut loading = lock(&self.loading);
+        if let Some((running, interrupter)) = &loading.current {
+            if *running == id {
                 interrupter.interrupt();
-                true
+                return true;
             }
-            _ => false,
         }
+        if loading.last_taken.is_none_or(|taken| id > taken) {
+            loading.cancelled.insert(id);
+            return true;
+        }
+        false
     }
 }
 

@@ -157,8 +157,9 @@ impl Hub {
         }
     }
 
-    /// Stops the headless runtime if it is still running patch `id`, whose
-    /// evaluation nobody waits for any more; true when it was.
+    /// Stops the headless runtime's run of patch `id`, whose evaluation
+    /// nobody waits for any more (or skips it if still queued); false when
+    /// it has run already.
     pub fn interrupt_headless(&self, id: u64) -> bool {
         self.headless.interrupt(id)
     }
