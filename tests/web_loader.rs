@@ -657,3 +657,40 @@ fn a_call_that_overflows_the_stack_is_a_trap_and_the_runtime_stays_usable() {
     assert_eq!(results[2]["value"], "42");
     assert_eq!(results[4]["value"], "15");
 }
+
+#[test]
+fn the_page_client_sends_eval_and_routes_each_answer_by_request_id() {
+    let Some(node) = node() else { return };
+    let ws = Workspace::new();
+    let results = drive(node, &ws, Value::Null, vec![json!({"op": "clientEvals"})]);
+    let result = &results[0];
+    let sent = result["sent"].as_array().expect("what the client sent");
+    assert_eq!(sent[0]["type"], "handshake");
+    assert_eq!(sent[1]["type"], "eval");
+    assert_eq!(sent[1]["code"], "(+ 1 2)");
+    assert_eq!(sent[1]["ns"], "demo.app");
+    assert_eq!(sent[1]["request_id"], "page-1");
+    assert_eq!(sent[2]["request_id"], "page-2");
+
+    assert_eq!(result["answered"]["ok"], true);
+    assert_eq!(result["answered"]["value"], "3");
+    assert_eq!(result["shown"], "hi\n=> 3");
+    assert_eq!(result["failed"]["ok"], false);
+    assert_eq!(
+        result["failed"]["error"],
+        "<page>:1:1: error: unterminated list"
+    );
+    assert_eq!(result["dropped"]["ok"], false);
+    assert!(
+        result["dropped"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("disconnected")),
+        "{result}"
+    );
+    assert_eq!(result["offline"]["ok"], false);
+    // Only the error that answered no eval reached the overlay.
+    assert_eq!(
+        result["overlay"],
+        json!([{"title": "Compile error", "text": "broadcast to every page"}])
+    );
+}

@@ -14,11 +14,13 @@
 //   {"op":"state"}                       → {"state": pr-str of @state}
 //   {"op":"patches"}                     → {"patches":[{symbolsExport,memoryBase,tableBase,memSize,tableSize}]}
 //   {"op":"stack"}                       → {"stackPointer": the stub's __stack_pointer}
+//   {"op":"clientEvals"}                 → what the page client's `eval` sent and resolved to,
+//                                          against a scripted WebSocket (see clientEvals below)
 
 import { readFileSync } from 'node:fs';
 import { JankRuntime, JankThrown, LoadError, keyword } from '../../src/serve/web/loader.js';
 import { AppHost } from '../../src/serve/web/app-host.js';
-import { StubBackend, acknowledge } from '../../src/serve/web/client.js';
+import { HotReloadClient, StubBackend, acknowledge, replText } from '../../src/serve/web/client.js';
 import { elementsOf, textOf, toNodes } from '../../src/serve/web/hiccup.js';
 
 const input = JSON.parse(readFileSync(0, 'utf8'));
@@ -91,9 +93,67 @@ async function run(step) {
       };
     case 'stack':
       return { stackPointer: runtime.stackPointer.value };
+    case 'clientEvals':
+      return clientEvals();
     default:
       throw new Error(`unknown step ${step.op}`);
   }
+}
+
+// A WebSocket the script plays the server of: it records what the client
+// sends and delivers what the script says.
+class ScriptedSocket {
+  static last = null;
+  constructor(url) {
+    this.url = url;
+    this.readyState = 1;
+    this.sent = [];
+    this.listeners = {};
+    ScriptedSocket.last = this;
+  }
+  addEventListener(type, listener) {
+    (this.listeners[type] ??= []).push(listener);
+  }
+  send(text) {
+    this.sent.push(JSON.parse(text));
+  }
+  close() {
+    this.readyState = 3;
+  }
+  fire(type, data) {
+    for (const listener of this.listeners[type] ?? []) listener({ data });
+  }
+}
+
+// The page's `eval`: the request it sends, an answer and a compile error
+// routed by request_id (the error to the REPL, not the overlay), an error
+// for nobody (to the overlay), a disconnect settling what is pending, and
+// an eval while not connected.
+async function clientEvals() {
+  const overlay = [];
+  const ui = { setStatus() {}, showError: (title, text) => overlay.push({ title, text }), clearError() {} };
+  const quiet = { info() {}, warn() {}, error() {} };
+  const client = new HotReloadClient({ url: 'ws://scripted/repl', backend, ui, render: null, WebSocketImpl: ScriptedSocket, log: quiet });
+  client.connect();
+  const socket = ScriptedSocket.last;
+  socket.fire('open');
+  const answered = client.eval('(+ 1 2)', 'demo.app');
+  const failed = client.eval('(+ 1');
+  const dropped = client.eval(':never-answered');
+  socket.fire('message', JSON.stringify({ type: 'eval_result', request_id: 'page-1', result: '3', values: ['3'], output: 'hi\n', errors: [] }));
+  socket.fire('message', JSON.stringify({ type: 'error', kind: 'compile', request_id: 'page-2', error: '<page>:1:1: error: unterminated list' }));
+  socket.fire('message', JSON.stringify({ type: 'error', kind: 'compile', error: 'broadcast to every page' }));
+  socket.readyState = 3;
+  socket.fire('close');
+  client.stop();
+  const settled = { answered: await answered, failed: await failed, dropped: await dropped };
+  return {
+    sent: socket.sent,
+    ...settled,
+    shown: replText(settled.answered),
+    offline: await client.eval('(+ 1 1)'),
+    overlay,
+  };
 }
 
 const results = [];
