@@ -363,9 +363,16 @@ fn editor_curl_and_page_edits_reach_two_pages_through_a_restart_keeping_state() 
     );
     assert_eq!(heading(&page_b), "Clicks: 1");
 
-    // The page's own REPL box: each page gets its own values back.
+    // The page's own REPL box: each page gets its own values back, and
+    // what it runs for effect stays in that page.
     assert_eq!(repl(&page_a, "(:count @state)"), "=> 23");
     assert_eq!(repl(&page_b, "(:count @state)"), "=> 1");
+    assert_eq!(
+        repl(&page_b, "(swap! state update :count inc)"),
+        "=> {:count 2}"
+    );
+    wait_heading(&page_b, "Clicks: 2");
+    assert_eq!(heading(&page_a), "Clicks: 23");
     let failed = repl(&page_a, "(+ 1 undefined-thing)");
     assert!(failed.contains("undefined-thing"), "{failed}");
     drop(editor);
@@ -384,7 +391,7 @@ fn editor_curl_and_page_edits_reach_two_pages_through_a_restart_keeping_state() 
         wait_status(page, "connected");
     }
     wait_heading(&page_a, "Count: 23");
-    wait_heading(&page_b, "Count: 1");
+    wait_heading(&page_b, "Count: 2");
     let ids_after = loaded_patch_ids(&page_a);
     let newest_before = ids_before.iter().max().copied().unwrap_or(0);
     assert!(
@@ -406,6 +413,6 @@ fn editor_curl_and_page_edits_reach_two_pages_through_a_restart_keeping_state() 
         server.printed()
     );
     wait_heading(&page_a, "After restart: 23");
-    wait_heading(&page_b, "After restart: 1");
+    wait_heading(&page_b, "After restart: 2");
     loaded_patch_ids(&page_b);
 }

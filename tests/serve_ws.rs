@@ -73,19 +73,64 @@ async fn a_page_eval_is_answered_by_that_page_even_when_another_acks_first() {
 
     asking
         .send_json(&serde_json::json!({
-            "type": "eval", "code": "@clicks", "ns": "app", "request_id": "mine"
+            "type": "eval", "ns": "app", "request_id": "mine",
+            "code": "(def checked (if (> @clicks 3) (throw (ex-info \"too many\" {})) :fine))"
         }))
         .await;
+    // A definition reaches every page; this one fails where the count is 5.
     let acked_first = first.load_next().await;
-    assert_eq!(acked_first.results[0].value.as_deref(), Some("5"));
+    assert!(acked_first.results[0]
+        .error
+        .as_deref()
+        .is_some_and(|e| e.contains("too many")));
     assert!(asking.load_next().await.ok);
     match asking.next().await {
         ServerMessage::EvalResult(result) => {
             assert_eq!(result.request_id, Some(serde_json::json!("mine")));
-            assert_eq!(result.values, ["1"]);
+            assert_eq!(result.values, ["#'app/checked"]);
+            assert_eq!(result.errors, Vec::<String>::new());
         }
         other => panic!("expected the eval's result, got {other:?}"),
     }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_eval_runs_only_in_that_page_but_its_definitions_reach_every_page() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.jank"), COUNTER_APP).unwrap();
+    let server = start(dir.path()).await;
+    let (mut other, _) = Page::connect(&server, None).await;
+    let (mut asking, _) = Page::connect(&server, None).await;
+    for page in [&mut other, &mut asking] {
+        for _ in 0..3 {
+            assert!(page.load_next().await.ok);
+        }
+    }
+
+    asking
+        .send_json(&serde_json::json!({
+            "type": "eval", "code": "(swap! clicks inc)", "ns": "app", "request_id": 1
+        }))
+        .await;
+    assert!(asking.load_next().await.ok);
+    match asking.next().await {
+        ServerMessage::EvalResult(result) => assert_eq!(result.values, ["1"]),
+        other => panic!("expected the eval's result, got {other:?}"),
+    }
+    assert_eq!(other.try_next(Duration::from_millis(500)).await, None);
+    assert_eq!(other.call("app", "label"), "\"clicked 0\"");
+
+    asking
+        .send_json(&serde_json::json!({
+            "type": "eval", "code": "(defn label [] (str \"count \" @clicks))", "ns": "app",
+            "request_id": 2
+        }))
+        .await;
+    assert!(other.load_next().await.ok);
+    assert_eq!(other.call("app", "label"), "\"count 0\"");
+    assert!(asking.load_next().await.ok);
+    assert_eq!(asking.call("app", "label"), "\"count 1\"");
     server.shutdown().await;
 }
 

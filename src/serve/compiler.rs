@@ -15,7 +15,7 @@ use base64::Engine as _;
 use tokio::sync::oneshot;
 
 use super::forms::{self, Segment};
-use super::hub::{Delivery, Hub, PatchRecord, ReplayKey};
+use super::hub::{Audience, Delivery, Hub, PatchRecord, ReplayKey};
 use super::patch_ids::{PatchIdError, PatchIds};
 use super::protocol::{
     DiagnosticReport, ErrorKind, ErrorMessage, PatchMessage, ServerMessage, SourceRef, SymbolInfo,
@@ -40,6 +40,8 @@ pub struct CompileRequest {
     /// The namespace the forms start in.
     pub ns: String,
     pub mode: CompileMode,
+    /// Who runs the forms that define nothing; definitions go to every page.
+    pub audience: Audience,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,7 +316,7 @@ impl Compiler {
         }
         Ok(Compiled {
             ns: self.session.namespaces().current().to_string(),
-            forms: self.push(pending),
+            forms: self.push(pending, request.audience),
             errors,
         })
     }
@@ -355,7 +357,7 @@ impl Compiler {
                 file_form: effect.then(|| segment.key().to_string()),
             });
         }
-        let forms = self.push(pending);
+        let forms = self.push(pending, Audience::Everyone);
         let effect_forms: HashSet<String> = recorded
             .iter()
             .filter(|(_, (_, effect))| *effect)
@@ -402,7 +404,7 @@ impl Compiler {
 
     /// Pushes the forms that have a patch, all in one go so no page sees
     /// half of a batch.
-    fn push(&self, pending: Vec<Pending>) -> Vec<CompiledForm> {
+    fn push(&self, pending: Vec<Pending>, audience: Audience) -> Vec<CompiledForm> {
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
@@ -421,7 +423,7 @@ impl Compiler {
                 ));
             }
         }
-        let mut deliveries = self.hub.push(records).into_iter();
+        let mut deliveries = self.hub.push(records, audience).into_iter();
         positions
             .into_iter()
             .map(|(pos, pushed)| CompiledForm {

@@ -20,6 +20,7 @@ use super::access::Access;
 use super::assets;
 use super::compiler::{CompileError, CompileMode, CompileRequest};
 use super::eval::{AnsweredBy, EvalOutcome, Evaluator};
+use super::hub::Audience;
 use super::protocol::{DiagnosticReport, PROTOCOL_VERSION};
 use super::static_files::{self, StaticError};
 use crate::source::Pos;
@@ -193,6 +194,7 @@ async fn eval(
         ),
         ns: params.ns.unwrap_or_else(|| "user".to_string()),
         mode: CompileMode::Atomic,
+        audience: Audience::Everyone,
     };
     match state.evaluator.evaluate(request).await {
         Ok(outcome) => Json(answer(outcome)).into_response(),

@@ -86,9 +86,10 @@ impl Hub {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Sends `patches`, in order, to every page and to the headless runtime,
-    /// and records them for replay.
-    pub fn push(&self, patches: Vec<PatchRecord>) -> Vec<Delivery> {
+    /// Sends `patches`, in order, to the headless runtime and to the pages
+    /// of `audience` (every page for a definition), and records them for
+    /// replay.
+    pub fn push(&self, patches: Vec<PatchRecord>, audience: Audience) -> Vec<Delivery> {
         let mut state = self.state();
         let mut deliveries = Vec::with_capacity(patches.len());
         for patch in patches {
@@ -96,8 +97,15 @@ impl Hub {
             let (sender, acks) = unbounded_channel();
             state.waiters.insert(patch.id, sender.clone());
             self.headless.load(patch.clone(), sender);
+            let only = match audience {
+                Audience::Page(page) if patch.replay_keys.is_empty() => Some(page),
+                _ => None,
+            };
             let mut pages = Vec::new();
             state.pages.retain(|&page, queue| {
+                if only.is_some_and(|only| only != page) {
+                    return true;
+                }
                 let alive = queue.send(patch.json.clone()).is_ok();
                 if alive {
                     pages.push(page);
@@ -198,6 +206,16 @@ impl Hub {
             .map(|patch| patch.id)
             .collect()
     }
+}
+
+/// Which pages run a pushed form that defines nothing (a definition goes to
+/// every page, so that they all run the same program).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// An editor's, a curl request's or a saved file's forms.
+    Everyone,
+    /// What a page typed into its own REPL: its effects stay in that page.
+    Page(PageId),
 }
 
 /// The latest patch per key, with the order in which keys first appeared:

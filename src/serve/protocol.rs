@@ -42,8 +42,9 @@
 //!   is the page's own timing of the load (decode to last entry). Only `id`
 //!   and `ok` are required.
 //! - `eval` asks the server to compile `code` (in `ns`, default `user`) and
-//!   push it to every page, as `POST /eval` does; the sender gets
-//!   `eval_result` or `error` with the same `request_id` (any JSON value).
+//!   push it: its definitions to every page, as `POST /eval` does, its other
+//!   forms to the sender only. The sender gets `eval_result` (its own
+//!   values) or `error` with the same `request_id` (any JSON value).
 //!
 //! # Server → page
 //!

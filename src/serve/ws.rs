@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, watch};
 use super::access::Access;
 use super::compiler::{CompileError, CompileMode, CompileRequest};
 use super::eval::Evaluator;
-use super::hub::{Hub, PageId, PageSender};
+use super::hub::{Audience, Hub, PageId, PageSender};
 use super::patch_ids::PatchIds;
 use super::protocol::{
     ErrorKind, ErrorMessage, EvalResult, PageEval, PageMessage, ServerMessage, MAX_MESSAGE_BYTES,
@@ -175,6 +175,7 @@ async fn page_eval(
         origin: Pos::new(1, 1),
         ns: request.ns.unwrap_or_else(|| "user".into()),
         mode: CompileMode::Atomic,
+        audience: page.map_or(Audience::Everyone, Audience::Page),
     };
     let evaluated = match page {
         Some(page) => evaluator.evaluate_for_page(compile, page).await,

@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, watch};
 use self::bencode::{dict, string, strings, Frame, Message, Response, Value, MAX_MESSAGE_BYTES};
 use super::compiler::{CompileError, CompileMode, CompileRequest, VarDoc};
 use super::eval::{EvalOutcome, Evaluator};
+use super::hub::Audience;
 use crate::serve::warn;
 use crate::source::Pos;
 
@@ -277,6 +278,7 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &mpsc::UnboundedSender
                     origin: position(&message),
                     ns: ns_of(&session),
                     mode: CompileMode::Atomic,
+                    audience: Audience::Everyone,
                 };
                 start_eval(state, session, &message, reply, request, EvalKind::Eval);
             }
@@ -293,6 +295,7 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &mpsc::UnboundedSender
                     origin: Pos::new(1, 1),
                     ns: "user".into(),
                     mode: CompileMode::Atomic,
+                    audience: Audience::Everyone,
                 };
                 start_eval(state, session, &message, reply, request, EvalKind::LoadFile);
             }

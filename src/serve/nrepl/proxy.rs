@@ -18,6 +18,7 @@ use super::bencode::{self, Frame, Message, Response};
 use super::{spawn_writer, Replier};
 use crate::serve::compiler::{CompileMode, CompileRequest};
 use crate::serve::eval::Evaluator;
+use crate::serve::hub::Audience;
 use crate::serve::warn;
 use crate::source::Pos;
 
@@ -197,6 +198,7 @@ fn patch_pages(
         origin,
         ns,
         mode: CompileMode::DefsOnly,
+        audience: Audience::Everyone,
     };
     tokio::spawn(async move {
         // Upstream reports syntax errors itself; only definitions jankwasm

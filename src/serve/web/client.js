@@ -18,7 +18,8 @@
 //                   "timestamp":ms}   from the page's REPL box or jankClient.eval(code)
 //   server → page  {"type":"eval_result","request_id":...,"result":"<pr-str of the last form>",
 //                   "values":[...],"output":"...","errors":[...]}  the answer to that eval,
-//                   given by this page's own load of the forms (other pages run them too)
+//                   given by this page's own load of the forms (definitions reach every
+//                   page; the other forms run in this page only)
 //   server → page  {"type":"error","request_id":...}  an eval that did not compile
 // src/serve/protocol.rs is the authoritative description. Patches are loaded
 // one at a time in the order they arrive. After a disconnect the client
