@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -173,8 +174,21 @@ async fn eval(
     State(state): State<Arc<HttpState>>,
     Query(params): Query<EvalParams>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            // The unread rest of an oversized body is still on the wire:
+            // the connection cannot carry another request, and the client
+            // must be told so or it would reuse it.
+            let mut response = rejection.into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
+    };
     if !state.access.origin_allowed(headers.get(header::ORIGIN)) {
         return (StatusCode::FORBIDDEN, "Origin not allowed\n").into_response();
     }
