@@ -118,20 +118,10 @@ async fn a_compile_error_is_400_with_positions_and_pushes_nothing() {
         }
         other => panic!("expected the compile error, got {other:?}"),
     }
-    let pusher = tokio::spawn({
-        let url = http(&server, "/eval");
-        async move {
-            reqwest::Client::new()
-                .post(url)
-                .body("(defn after [] :after)")
-                .send()
-                .await
-                .unwrap()
-        }
-    });
+    let pusher = spawn_post_eval(&server, "(defn after [] :after)");
     let ack = page.load_next().await;
     assert_eq!(ack.results[0].name, "user/after");
-    assert_eq!(pusher.await.unwrap().status().as_u16(), 200);
+    assert_eq!(pusher.await.unwrap().0, 200);
     // `ok` was never defined: the failed batch left nothing behind.
     let (status, answer) = post_eval(&server, "", "(ok)").await;
     assert_eq!(status, 400, "{answer}");
@@ -271,21 +261,7 @@ fn the_binary_prints_its_addresses_and_writes_nrepl_port() {
         "(ns app)\n(defn answer [] 42)\n",
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jankwasm"))
-        .args([
-            "serve",
-            "--http-port",
-            "0",
-            "--ws-port",
-            "0",
-            "--nrepl-port",
-            "0",
-        ])
-        .arg(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_serve(dir.path(), &[]);
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let second = lines.next().unwrap().unwrap();
@@ -309,23 +285,7 @@ fn the_binary_prints_its_addresses_and_writes_nrepl_port() {
 #[test]
 fn a_non_loopback_bind_warns_about_remote_code_execution() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jankwasm"))
-        .args([
-            "serve",
-            "--bind",
-            "0.0.0.0",
-            "--http-port",
-            "0",
-            "--ws-port",
-            "0",
-            "--nrepl-port",
-            "0",
-        ])
-        .arg(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_serve(dir.path(), &["--bind", "0.0.0.0"]);
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut warning = String::new();
     stderr.read_line(&mut warning).unwrap();
@@ -336,4 +296,25 @@ fn a_non_loopback_bind_warns_about_remote_code_execution() {
     assert!(warning.contains("remote code execution"), "{warning}");
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+/// The `jankwasm serve` binary for `dir` on free ports, with `flags` added;
+/// its output piped.
+fn spawn_serve(dir: &std::path::Path, flags: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_jankwasm"))
+        .args([
+            "serve",
+            "--http-port",
+            "0",
+            "--ws-port",
+            "0",
+            "--nrepl-port",
+            "0",
+        ])
+        .args(flags)
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start jankwasm serve")
 }

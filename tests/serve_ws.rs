@@ -140,26 +140,13 @@ async fn two_pages_both_receive_every_patch() {
     let server = start(dir.path()).await;
     let (mut first, _) = Page::connect(&server, None).await;
     let (mut second, _) = Page::connect(&server, None).await;
-    let request = tokio::spawn({
-        let url = http(&server, "/eval");
-        async move {
-            reqwest::Client::new()
-                .post(url)
-                .body("(defn greet [n] (str \"hi \" n))")
-                .send()
-                .await
-                .unwrap()
-                .json::<serde_json::Value>()
-                .await
-                .unwrap()
-        }
-    });
+    let request = spawn_post_eval(&server, "(defn greet [n] (str \"hi \" n))");
     let a = first.load_next().await;
     let b = second.load_next().await;
     assert_eq!(a.id, b.id);
     assert_eq!(a.results[0].value.as_deref(), Some("#'user/greet"));
     assert_eq!(b.results, a.results);
-    assert_eq!(request.await.unwrap()["result"], "#'user/greet");
+    assert_eq!(request.await.unwrap().1["result"], "#'user/greet");
     server.shutdown().await;
 }
 
@@ -296,24 +283,11 @@ async fn a_page_leaving_mid_eval_hands_over_to_the_headless_runtime() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path()).await;
     let (mut page, _) = Page::connect(&server, None).await;
-    let request = tokio::spawn({
-        let url = http(&server, "/eval");
-        async move {
-            reqwest::Client::new()
-                .post(url)
-                .body("(defn sq [x] (* x x))\n(sq 12)")
-                .send()
-                .await
-                .unwrap()
-                .json::<serde_json::Value>()
-                .await
-                .unwrap()
-        }
-    });
+    let request = spawn_post_eval(&server, "(defn sq [x] (* x x))\n(sq 12)");
     // The page receives the patch and goes away without acknowledging it.
     assert!(matches!(page.next().await, ServerMessage::Patch(_)));
     page.close().await;
-    let answer = request.await.unwrap();
+    let (_, answer) = request.await.unwrap();
     assert_eq!(answer["values"], serde_json::json!(["#'user/sq", "144"]));
     assert_eq!(answer["forms"][1]["answered_by"], "headless");
     assert_eq!(answer["errors"], serde_json::json!([]));

@@ -45,9 +45,22 @@ pub fn http(server: &Server, path: &str) -> String {
 
 /// `POST /eval` with `code`; the status and the JSON answer.
 pub async fn post_eval(server: &Server, query: &str, code: &str) -> (u16, serde_json::Value) {
+    post_eval_to(http(server, &format!("/eval{query}")), code.to_string()).await
+}
+
+/// `POST /eval` with `code` in a task of its own, for a test that plays a
+/// page while the request waits for it.
+pub fn spawn_post_eval(
+    server: &Server,
+    code: &str,
+) -> tokio::task::JoinHandle<(u16, serde_json::Value)> {
+    tokio::spawn(post_eval_to(http(server, "/eval"), code.to_string()))
+}
+
+async fn post_eval_to(url: String, code: String) -> (u16, serde_json::Value) {
     let response = reqwest::Client::new()
-        .post(http(server, &format!("/eval{query}")))
-        .body(code.to_string())
+        .post(url)
+        .body(code)
         .timeout(PATIENCE)
         .send()
         .await

@@ -134,6 +134,22 @@ impl Replier {
 
 /// Accepts connections until `shutdown`.
 pub async fn serve(listener: TcpListener, state: Arc<NreplState>, shutdown: watch::Receiver<bool>) {
+    accept_until_shutdown(listener, shutdown, |stream, shutdown| {
+        connection(stream, state.clone(), shutdown)
+    })
+    .await;
+}
+
+/// Accepts nREPL connections until `shutdown` and runs `handle` on each in
+/// a task of its own (this server's, or the `--upstream` relay).
+pub(crate) async fn accept_until_shutdown<F, Handled>(
+    listener: TcpListener,
+    shutdown: watch::Receiver<bool>,
+    handle: F,
+) where
+    F: Fn(TcpStream, watch::Receiver<bool>) -> Handled,
+    Handled: std::future::Future<Output = ()> + Send + 'static,
+{
     let mut stop = shutdown.clone();
     loop {
         let accepted = tokio::select! {
@@ -145,7 +161,7 @@ pub async fn serve(listener: TcpListener, state: Arc<NreplState>, shutdown: watc
                 // An answer is several small messages (value, out, done): sent
                 // as written, not held for the editor's delayed ACK.
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(connection(stream, state.clone(), shutdown.clone()));
+                tokio::spawn(handle(stream, shutdown.clone()));
             }
             Err(error) => warn(&format!("jankwasm serve: nREPL accept failed: {error}")),
         }

@@ -19,7 +19,6 @@ use super::{spawn_writer, Replier};
 use crate::serve::compiler::{CompileMode, CompileRequest};
 use crate::serve::eval::Evaluator;
 use crate::serve::hub::Audience;
-use crate::serve::warn;
 use crate::source::Pos;
 
 pub struct ProxyState {
@@ -44,21 +43,10 @@ impl ProxyState {
 }
 
 pub async fn serve(listener: TcpListener, state: Arc<ProxyState>, shutdown: watch::Receiver<bool>) {
-    let mut stop = shutdown.clone();
-    loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            _ = stop.changed() => return,
-        };
-        match accepted {
-            Ok((client, _)) => {
-                // Relayed messages leave as they arrive (see nrepl::serve).
-                let _ = client.set_nodelay(true);
-                tokio::spawn(relay(client, state.clone(), shutdown.clone()));
-            }
-            Err(error) => warn(&format!("jankwasm serve: nREPL accept failed: {error}")),
-        }
-    }
+    super::accept_until_shutdown(listener, shutdown, |client, shutdown| {
+        relay(client, state.clone(), shutdown)
+    })
+    .await;
 }
 
 async fn relay(client: TcpStream, state: Arc<ProxyState>, mut shutdown: watch::Receiver<bool>) {

@@ -513,6 +513,9 @@ export async function start({ window = globalThis, log = console } = {}) {
   const forced = meta(document, 'jank-backend');
   const module = window.Module;
   const useEmscripten = forced ? forced === 'emscripten' : Boolean(module && module.ccall && module.FS);
+  // The app the page renders, and the namespace its REPL box evaluates in.
+  const appElement = document.querySelector('[data-jank-app]');
+  const appNs = appElement ? appElement.dataset.jankApp || 'demo.app' : null;
   let backend;
   let render = null;
   try {
@@ -520,8 +523,7 @@ export async function start({ window = globalThis, log = console } = {}) {
       await emscriptenReady(module);
       backend = new EmscriptenBackend(module);
     } else {
-      const appElement = document.querySelector('[data-jank-app]');
-      const appNames = appElement ? { ns: appElement.dataset.jankApp || 'demo.app' } : undefined;
+      const appNames = appElement ? { ns: appNs } : undefined;
       backend = await StubBackend.create(stubUrl(window.location, document, config), { appNames });
       if (appElement) render = appRenderer(backend, appElement, ui, log);
     }
@@ -531,9 +533,7 @@ export async function start({ window = globalThis, log = console } = {}) {
     throw error;
   }
   const client = new HotReloadClient({ url: serverUrl(window.location, document, config), backend, ui, render, log });
-  const appElement = document.querySelector('[data-jank-app]');
-  const evalNs = appElement ? appElement.dataset.jankApp || 'demo.app' : null;
-  ui.onEval = (code) => client.eval(code, evalNs);
+  ui.onEval = (code) => client.eval(code, appNs);
   window.jankClient = client;
   client.connect();
   return client;
