@@ -141,6 +141,8 @@ async fn oversized_bodies_and_foreign_origins_are_refused() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 413);
+    // Its unread body is still in flight: the connection must not be reused.
+    assert_eq!(response.headers()["connection"], "close");
 
     let response = client
         .post(http(&server, "/eval"))
