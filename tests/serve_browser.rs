@@ -6,6 +6,7 @@
 
 #[path = "common/browser.rs"]
 mod browser;
+mod serve_support;
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpListener;
@@ -16,8 +17,8 @@ use std::time::Duration;
 
 use browser::{Browser, Page};
 use serde_json::Value;
+use serve_support::NREPL_JAR;
 
-const NREPL_JAR: &str = "/usr/share/java/nrepl.jar";
 const WAIT: Duration = Duration::from_secs(30);
 
 /// Three loopback ports free right now, so a restarted server can take the
@@ -127,16 +128,7 @@ const CLIENT: &str = r#"
 impl NreplClient {
     /// None when Debian's nREPL is missing outside CI.
     fn connect(dir: &Path, port: u16) -> Option<NreplClient> {
-        let have_clojure = Command::new("clojure")
-            .args(["-e", "nil"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !have_clojure || !Path::new(NREPL_JAR).exists() {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "clojure and {NREPL_JAR} are needed; .ci/run installs clojure and libnrepl-clojure"
-            );
-            eprintln!("skipping: Debian's nREPL client is not installed (.ci/run installs it)");
+        if !serve_support::have_debian_nrepl() {
             return None;
         }
         let script = dir.join("nrepl-client.clj");

@@ -15,8 +15,6 @@ use jankwasm::serve::ServeArgs;
 use pretty_assertions::assert_eq;
 use serve_support::*;
 
-const NREPL_JAR: &str = "/usr/share/java/nrepl.jar";
-
 async fn clone_session(nrepl: &mut Nrepl) -> String {
     let responses = nrepl.request(&[("op", s("clone"))]).await;
     responses[0].str("new-session").expect("new-session")
@@ -327,20 +325,6 @@ async fn interrupt_stops_a_runaway_loop_in_the_headless_runtime() {
     let answered = nrepl.request(&eval("(answer)")).await;
     assert_eq!(field(&answered, "value"), ["42"], "{answered:?}");
     server.shutdown().await;
-}
-
-fn have_debian_nrepl() -> bool {
-    have_tool("clojure", &["-e", "nil"]) && {
-        let found = Path::new(NREPL_JAR).exists();
-        if !found {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{NREPL_JAR} is missing; .ci/run installs libnrepl-clojure"
-            );
-            eprintln!("skipping: libnrepl-clojure not installed (.ci/run installs it)");
-        }
-        found
-    }
 }
 
 /// Drives Debian's nREPL client: each line of the output is one

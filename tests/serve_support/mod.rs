@@ -340,3 +340,22 @@ pub fn have_tool(tool: &str, check: &[&str]) -> bool {
     }
     found
 }
+
+/// Where Debian's libnrepl-clojure puts nREPL (client and server).
+pub const NREPL_JAR: &str = "/usr/share/java/nrepl.jar";
+
+/// Whether `clojure` and Debian's nREPL are installed; outside CI a missing
+/// one skips the test (after saying so), in CI it fails.
+pub fn have_debian_nrepl() -> bool {
+    have_tool("clojure", &["-e", "nil"]) && {
+        let found = std::path::Path::new(NREPL_JAR).exists();
+        if !found {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{NREPL_JAR} is missing; .ci/run installs libnrepl-clojure"
+            );
+            eprintln!("skipping: libnrepl-clojure not installed (.ci/run installs it)");
+        }
+        found
+    }
+}
