@@ -228,33 +228,166 @@ async fn errors_carry_file_line_column_and_eval_error() {
     server.shutdown().await;
 }
 
+/// Reads to the end of the connection: the messages the server sent before
+/// it closed.
+async fn until_closed(nrepl: &mut Nrepl) -> Vec<jankwasm::serve::nrepl::bencode::Message> {
+    let mut messages = Vec::new();
+    while let Some(message) = nrepl.recv_or_closed().await {
+        messages.push(message);
+    }
+    messages
+}
+
+async fn eval_answers(nrepl: &mut Nrepl, code: &str) -> Vec<String> {
+    let responses = nrepl.request(&[("op", s("eval")), ("code", s(code))]).await;
+    field(&responses, "value")
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn malformed_bencode_gets_an_error_and_disturbs_nobody() {
+async fn bytes_that_are_not_bencode_close_only_their_connection_with_a_last_word() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path()).await;
-    let mut bad = Nrepl::connect(&server).await;
     let mut good = Nrepl::connect(&server).await;
-    bad.send_raw(b"d2:op4:evalXXXX").await;
-    let reply = bad.recv().await;
-    assert!(
-        statuses(&reply).contains(&"malformed-message".to_string()),
-        "{reply:?}"
-    );
-    let nested = vec![b'l'; 100_000];
-    bad.send_raw(&nested).await;
-    let reply = bad.recv().await;
-    assert!(statuses(&reply).contains(&"malformed-message".to_string()));
-
-    let responses = good
-        .request(&[("op", s("eval")), ("code", s("(+ 40 2)"))])
-        .await;
-    assert_eq!(field(&responses, "value"), ["42"]);
-    // The offending connection itself still works.
-    let responses = bad
-        .request(&[("op", s("eval")), ("code", s("(+ 1 1)"))])
-        .await;
-    assert_eq!(field(&responses, "value"), ["2"]);
+    let cases: [&[u8]; 5] = [
+        b"d2:op4:evalXXXX",
+        &[b'l'; 100_000],
+        b"d2:idi1234567890123456789012345e2:op8:describee",
+        b"d2:op-1:xe",
+        b"e",
+    ];
+    for bytes in cases {
+        let mut bad = Nrepl::connect(&server).await;
+        bad.send_raw(bytes).await;
+        let last = until_closed(&mut bad).await;
+        assert_eq!(last.len(), 1, "{last:?}");
+        assert_eq!(
+            statuses(&last[0]),
+            ["error", "malformed-message", "done"],
+            "{last:?}"
+        );
+        assert!(
+            last[0]
+                .str("err")
+                .unwrap()
+                .contains("closing the connection"),
+            "{last:?}"
+        );
+        assert_eq!(eval_answers(&mut good, "(+ 40 2)").await, ["42"]);
+    }
+    let mut again = Nrepl::connect(&server).await;
+    assert_eq!(eval_answers(&mut again, "(+ 1 1)").await, ["2"]);
     server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_request_is_answered_as_its_own_and_the_next_request_gets_its_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let mut nrepl = Nrepl::connect(&server).await;
+    let huge = format!("(str \"{}\")", "a".repeat(2_000_000));
+    let big = nrepl.send(&[("op", s("eval")), ("code", s(&huge))]).await;
+    let unknown = nrepl
+        .send(&[
+            ("op", s("frobnicate")),
+            ("payload", s(&"z".repeat(3 << 20))),
+        ])
+        .await;
+    let next = nrepl
+        .send(&[("op", s("eval")), ("code", s("(+ 1 1)"))])
+        .await;
+    // Every answer names its request; collect them up to the last one's done.
+    let mut answers = Vec::new();
+    loop {
+        let message = nrepl.recv().await;
+        let last = message.str("id") == Some(next.clone())
+            && statuses(&message).contains(&"done".to_string());
+        answers.push(message);
+        if last {
+            break;
+        }
+    }
+    let ids: Vec<String> = answers.iter().map(|m| m.str("id").unwrap()).collect();
+    assert_eq!(ids[..2], [big, unknown]);
+    assert!(ids[2..].iter().all(|id| id == &next), "{ids:?}");
+    assert_eq!(
+        statuses(&answers[0]),
+        ["error", "request-too-large", "done"]
+    );
+    assert_eq!(
+        answers[0].str("err").as_deref(),
+        Some("request not run: `code` is 2000008 bytes, over the 1048576-byte limit\n")
+    );
+    assert_eq!(
+        statuses(&answers[1]),
+        ["error", "request-too-large", "done"]
+    );
+    assert!(answers[1]
+        .str("err")
+        .unwrap()
+        .contains("`payload` is 3145728 bytes"));
+    assert_eq!(field(&answers[2..], "value"), ["2"]);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn undecodable_messages_in_good_framing_get_an_error_and_the_connection_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let mut nrepl = Nrepl::connect(&server).await;
+    // A list, an integer past i64, a non-string key: whole bencode values
+    // that are no nREPL request.
+    for bytes in [
+        b"li1ei2ee" as &[u8],
+        b"d2:idi99999999999999999999ee",
+        b"di1e2:xxe",
+    ] {
+        nrepl.send_raw(bytes).await;
+        let reply = nrepl.recv().await;
+        assert_eq!(statuses(&reply), ["error", "malformed-message", "done"]);
+    }
+    let invalid = nrepl
+        .send(&[
+            ("op", s("eval")),
+            ("code", Value::Bytes(b"(str \"\xff\")".to_vec())),
+        ])
+        .await;
+    let answer = nrepl.until_done(&invalid).await;
+    assert_eq!(statuses(&answer[0]), ["error", "not-utf8", "done"]);
+    assert!(answer[0]
+        .str("err")
+        .unwrap()
+        .contains("`code` field is not UTF-8"));
+    assert_eq!(eval_answers(&mut nrepl, "(* 6 7)").await, ["42"]);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_sent_a_byte_at_a_time_or_cut_off_disturbs_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let mut slow = Nrepl::connect(&server).await;
+    let mut cut = Nrepl::connect(&server).await;
+    cut.send_raw(b"d4:code7:(+ 1 2)2:id1:x2:op4:ev").await;
+    drop(cut);
+    let request = bencode_request(&[("op", "eval"), ("code", "(+ 2 3)"), ("id", "slow")]);
+    for byte in &request {
+        slow.send_raw(std::slice::from_ref(byte)).await;
+    }
+    let answer = slow.until_done("slow").await;
+    assert_eq!(field(&answer, "value"), ["5"]);
+    let mut other = Nrepl::connect(&server).await;
+    assert_eq!(eval_answers(&mut other, "(+ 3 4)").await, ["7"]);
+    server.shutdown().await;
+}
+
+fn bencode_request(fields: &[(&str, &str)]) -> Vec<u8> {
+    fields
+        .iter()
+        .fold(
+            jankwasm::serve::nrepl::bencode::Response::new(),
+            |r, (k, v)| r.str(k, v),
+        )
+        .encode()
 }
 
 #[tokio::test(flavor = "multi_thread")]

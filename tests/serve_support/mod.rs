@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use jank_wasmtime_harness::Runtime;
-use jankwasm::serve::nrepl::bencode::{self, Frame, Message, Value};
+use jankwasm::serve::nrepl::bencode::{self, Framer, Limits, Message, Value};
 use jankwasm::serve::protocol::{HandshakeAck, PageMessage, PatchAck, ServerMessage};
 use jankwasm::serve::{ServeArgs, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -225,7 +225,9 @@ impl Page {
 /// An nREPL client over TCP.
 pub struct Nrepl {
     stream: TcpStream,
-    buffer: Vec<u8>,
+    framer: Framer,
+    /// Messages read but not yet asked for.
+    received: std::collections::VecDeque<Message>,
     next_id: u64,
 }
 
@@ -241,7 +243,8 @@ impl Nrepl {
     pub async fn connect_to(addr: &str) -> Self {
         Self {
             stream: TcpStream::connect(addr).await.expect("nREPL connects"),
-            buffer: Vec::new(),
+            framer: Framer::new(Limits::RELAY),
+            received: std::collections::VecDeque::new(),
             next_id: 0,
         }
     }
@@ -263,22 +266,33 @@ impl Nrepl {
     }
 
     pub async fn recv(&mut self) -> Message {
+        self.recv_or_closed()
+            .await
+            .expect("nREPL connection closed")
+    }
+
+    /// The next message, or None once the server has closed the connection.
+    pub async fn recv_or_closed(&mut self) -> Option<Message> {
         let mut chunk = [0u8; 8192];
         loop {
-            match bencode::frame(&self.buffer) {
-                Frame::Complete(length) => {
-                    let bytes: Vec<u8> = self.buffer.drain(..length).collect();
-                    return Message::decode(&bytes).expect("a dictionary");
-                }
-                Frame::Malformed(error) => panic!("server sent bad bencode: {error}"),
-                Frame::Incomplete => {}
+            if let Some(message) = self.received.pop_front() {
+                return Some(message);
             }
             let count = tokio::time::timeout(PATIENCE, self.stream.read(&mut chunk))
                 .await
-                .expect("an nREPL answer in time")
-                .expect("nREPL read");
-            assert!(count > 0, "nREPL connection closed");
-            self.buffer.extend_from_slice(&chunk[..count]);
+                .expect("an nREPL answer in time");
+            let count = match count {
+                Ok(0) | Err(_) => return None,
+                Ok(count) => count,
+            };
+            for framed in self
+                .framer
+                .push(&chunk[..count])
+                .expect("server sends bencode")
+            {
+                self.received
+                    .push_back(Message::decode(&framed.bytes).expect("a dictionary"));
+            }
         }
     }
 

@@ -21,7 +21,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
-use self::bencode::{dict, string, strings, Frame, Message, Response, Value, MAX_MESSAGE_BYTES};
+use self::bencode::{
+    dict, string, strings, Elided, Framer, FramingError, Message, Response, Value,
+};
 use super::compiler::{CompileError, CompileMode, CompileRequest, VarDoc};
 use super::eval::{EvalOutcome, Evaluator};
 use super::hub::Audience;
@@ -103,21 +105,49 @@ impl Session {
     }
 }
 
+/// What a connection's writer sends, in order.
+enum Outgoing {
+    Bytes(Vec<u8>),
+    /// Everything queued before this is written, then the connection closes.
+    Close,
+}
+
+/// The queue of one connection's writer.
+#[derive(Clone)]
+pub struct Outbox(mpsc::UnboundedSender<Outgoing>);
+
+impl Outbox {
+    /// Queues bytes; false once the connection is gone.
+    pub fn send(&self, bytes: Vec<u8>) -> bool {
+        self.0.send(Outgoing::Bytes(bytes)).is_ok()
+    }
+
+    /// Closes the connection after what is queued: later sends are dropped.
+    pub fn close(&self) {
+        let _ = self.0.send(Outgoing::Close);
+    }
+}
+
 /// Sends responses to one request: every one carries its `id` and `session`.
 #[derive(Clone)]
 pub struct Replier {
-    out: mpsc::UnboundedSender<Vec<u8>>,
+    out: Outbox,
     id: Option<Value>,
     session: Option<String>,
 }
 
 impl Replier {
-    pub fn new(
-        out: mpsc::UnboundedSender<Vec<u8>>,
-        id: Option<Value>,
-        session: Option<String>,
-    ) -> Self {
+    pub fn new(out: Outbox, id: Option<Value>, session: Option<String>) -> Self {
         Self { out, id, session }
+    }
+
+    /// The replier for `message`'s `id` and `session`.
+    fn to(out: &Outbox, message: &Message) -> Self {
+        Self::new(
+            out.clone(),
+            message.get("id").cloned(),
+            message.str("session"),
+        )
     }
 
     pub fn send(&self, mut response: Response) {
@@ -128,7 +158,7 @@ impl Replier {
             response = response.str("session", session);
         }
         // A closed connection has nobody to tell.
-        let _ = self.out.send(response.encode());
+        self.out.send(response.encode());
     }
 }
 
@@ -171,16 +201,24 @@ pub(crate) async fn accept_until_shutdown<F, Handled>(
 /// Writes the queued responses of one connection in order.
 pub fn spawn_writer(
     mut write: tokio::net::tcp::OwnedWriteHalf,
-) -> (mpsc::UnboundedSender<Vec<u8>>, tokio::task::JoinHandle<()>) {
-    let (out, mut queue) = mpsc::unbounded_channel::<Vec<u8>>();
+) -> (Outbox, tokio::task::JoinHandle<()>) {
+    let (out, mut queue) = mpsc::unbounded_channel::<Outgoing>();
     let task = tokio::spawn(async move {
-        while let Some(bytes) = queue.recv().await {
-            if write.write_all(&bytes).await.is_err() {
-                break;
+        while let Some(outgoing) = queue.recv().await {
+            match outgoing {
+                Outgoing::Bytes(bytes) => {
+                    if write.write_all(&bytes).await.is_err() {
+                        break;
+                    }
+                }
+                Outgoing::Close => {
+                    let _ = write.shutdown().await;
+                    break;
+                }
             }
         }
     });
-    (out, task)
+    (Outbox(out), task)
 }
 
 async fn connection(
@@ -190,36 +228,34 @@ async fn connection(
 ) {
     let (mut read, write) = stream.into_split();
     let (out, writer) = spawn_writer(write);
-    let mut buffer = Vec::new();
+    let mut framer = Framer::default();
     let mut chunk = vec![0u8; 64 * 1024];
     loop {
         let count = tokio::select! {
             count = read.read(&mut chunk) => count,
             _ = shutdown.changed() => break,
         };
-        match count {
+        let count = match count {
             Ok(0) | Err(_) => break,
-            Ok(count) => buffer.extend_from_slice(&chunk[..count]),
-        }
-        loop {
-            match bencode::frame(&buffer) {
-                Frame::Complete(length) => {
-                    let bytes: Vec<u8> = buffer.drain(..length).collect();
-                    match Message::decode(&bytes) {
-                        Ok(message) => handle(&state, message, &out),
+            Ok(count) => count,
+        };
+        match framer.push(&chunk[..count]) {
+            Ok(messages) => {
+                for framed in messages {
+                    match Message::decode(&framed.bytes) {
+                        Ok(message) if framed.elided.is_empty() => handle(&state, message, &out),
+                        Ok(message) => too_large(&Replier::to(&out, &message), &framed.elided),
+                        // The framing held: the next message can still be read.
                         Err(error) => malformed(&out, &error),
                     }
                 }
-                Frame::Incomplete if buffer.len() > MAX_MESSAGE_BYTES => {
-                    malformed(&out, &format!("message over {MAX_MESSAGE_BYTES} bytes"));
-                    buffer.clear();
-                }
-                Frame::Incomplete => break,
-                Frame::Malformed(error) => {
-                    // Bencode cannot be resynchronized: drop what was buffered.
-                    malformed(&out, &error);
-                    buffer.clear();
-                }
+            }
+            Err(error) => {
+                // No later message boundary can be found: nREPL closes
+                // such a connection, after saying why.
+                unframeable(&out, &error);
+                out.close();
+                break;
             }
         }
     }
@@ -227,16 +263,49 @@ async fn connection(
     let _ = writer.await;
 }
 
-fn malformed(out: &mpsc::UnboundedSender<Vec<u8>>, error: &str) {
+fn malformed(out: &Outbox, error: &str) {
     let response = Response::new()
         .str("err", format!("malformed nREPL message: {error}\n"))
         .status(&["error", "malformed-message", "done"]);
-    let _ = out.send(response.encode());
+    out.send(response.encode());
 }
 
-fn handle(state: &Arc<NreplState>, message: Message, out: &mpsc::UnboundedSender<Vec<u8>>) {
+pub(crate) fn unframeable(out: &Outbox, error: &FramingError) {
+    let response = Response::new()
+        .str(
+            "err",
+            format!("malformed nREPL message: {error}; closing the connection\n"),
+        )
+        .status(&["error", "malformed-message", "done"]);
+    out.send(response.encode());
+}
+
+/// A request with a string over the limit was read past, not run.
+fn too_large(reply: &Replier, elided: &[Elided]) {
+    let fields: Vec<String> = elided
+        .iter()
+        .map(|elided| match &elided.key {
+            Some(key) => format!("`{key}` is {} bytes", elided.bytes),
+            None => format!("a string of {} bytes", elided.bytes),
+        })
+        .collect();
+    reply.send(
+        Response::new()
+            .str(
+                "err",
+                format!(
+                    "request not run: {}, over the {}-byte limit\n",
+                    fields.join(", "),
+                    bencode::MAX_STRING_BYTES
+                ),
+            )
+            .status(&["error", "request-too-large", "done"]),
+    );
+}
+
+fn handle(state: &Arc<NreplState>, message: Message, out: &Outbox) {
     let session_id = message.str("session");
-    let reply = Replier::new(out.clone(), message.get("id").cloned(), session_id.clone());
+    let reply = Replier::to(out, &message);
     let op = message.str("op").unwrap_or_default();
     let session = match &session_id {
         Some(id) => match state.sessions().get(id).cloned() {
@@ -286,8 +355,8 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &mpsc::UnboundedSender
                     .status(&["done"]),
             );
         }
-        "eval" => match message.str("code") {
-            Some(code) => {
+        "eval" => match message.text("code") {
+            Ok(Some(code)) => {
                 let request = CompileRequest {
                     file: message.str("file").unwrap_or_else(|| "<nrepl>".into()),
                     text: code,
@@ -298,10 +367,11 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &mpsc::UnboundedSender
                 };
                 start_eval(state, session, &message, reply, request, EvalKind::Eval);
             }
-            None => reply.send(Response::new().status(&["error", "no-code", "done"])),
+            Ok(None) => reply.send(Response::new().status(&["error", "no-code", "done"])),
+            Err(error) => not_utf8(&reply, &error),
         },
-        "load-file" => match message.str("file") {
-            Some(text) => {
+        "load-file" => match message.text("file") {
+            Ok(Some(text)) => {
                 let request = CompileRequest {
                     file: message
                         .str("file-path")
@@ -315,7 +385,8 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &mpsc::UnboundedSender
                 };
                 start_eval(state, session, &message, reply, request, EvalKind::LoadFile);
             }
-            None => reply.send(Response::new().status(&["error", "no-file", "done"])),
+            Ok(None) => reply.send(Response::new().status(&["error", "no-file", "done"])),
+            Err(error) => not_utf8(&reply, &error),
         },
         "interrupt" => interrupt(session, message.str("interrupt-id"), &reply),
         "completions" | "complete" => {
@@ -366,6 +437,14 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &mpsc::UnboundedSender
                 .status(&["error", "unknown-op", "done"]),
         ),
     }
+}
+
+fn not_utf8(reply: &Replier, error: &str) {
+    reply.send(
+        Response::new()
+            .str("err", format!("request not run: {error}\n"))
+            .status(&["error", "not-utf8", "done"]),
+    );
 }
 
 fn position(message: &Message) -> Pos {

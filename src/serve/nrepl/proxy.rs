@@ -12,10 +12,10 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
-use super::bencode::{self, Frame, Message, Response};
-use super::{spawn_writer, Replier};
+use super::bencode::{Framer, FramingError, Limits, Message, Response};
+use super::{spawn_writer, unframeable, Outbox, Replier};
 use crate::serve::compiler::{CompileMode, CompileRequest};
 use crate::serve::eval::Evaluator;
 use crate::serve::hub::Audience;
@@ -67,7 +67,7 @@ async fn relay(client: TcpStream, state: Arc<ProxyState>, mut shutdown: watch::R
                     ),
                 )
                 .status(&["error", "done"]);
-            let _ = to_client.send(response.encode());
+            to_client.send(response.encode());
             drop(to_client);
             let _ = client_writer.await;
             return;
@@ -79,21 +79,27 @@ async fn relay(client: TcpStream, state: Arc<ProxyState>, mut shutdown: watch::R
         to_client.clone(),
         state.clone(),
     ));
-    let mut requests = FrameReader::new(client_read);
+    let mut requests = MessageReader::new(client_read);
     'relaying: loop {
-        let frames = tokio::select! {
-            frames = requests.next() => frames,
+        let messages = tokio::select! {
+            messages = requests.next() => messages,
             _ = shutdown.changed() => break,
         };
-        let Some(frames) = frames else { break };
-        for frame in frames {
-            if upstream_write.write_all(frame.bytes()).await.is_err() {
+        let messages = match messages {
+            Some(Ok(messages)) => messages,
+            Some(Err(error)) => {
+                unframeable(&to_client, &error);
+                to_client.close();
+                break;
+            }
+            None => break,
+        };
+        for bytes in messages {
+            if upstream_write.write_all(&bytes).await.is_err() {
                 break 'relaying;
             }
-            if let RawFrame::Message(bytes) = &frame {
-                if let Ok(message) = Message::decode(bytes) {
-                    patch_pages(&state, message, &to_client);
-                }
+            if let Ok(message) = Message::decode(&bytes) {
+                patch_pages(&state, message, &to_client);
             }
         }
     }
@@ -104,23 +110,34 @@ async fn relay(client: TcpStream, state: Arc<ProxyState>, mut shutdown: watch::R
 
 /// Upstream's answers go to the client unchanged, whole message by whole
 /// message (so injected messages never split one); the namespaces they
-/// report are remembered per session.
-async fn relay_answers(
-    upstream: OwnedReadHalf,
-    to_client: mpsc::UnboundedSender<Vec<u8>>,
-    state: Arc<ProxyState>,
-) {
-    let mut answers = FrameReader::new(upstream);
-    while let Some(frames) = answers.next().await {
-        for frame in frames {
-            if let RawFrame::Message(bytes) = &frame {
-                if let Ok(message) = Message::decode(bytes) {
-                    if let (Some(session), Some(ns)) = (message.str("session"), message.str("ns")) {
-                        state.session_ns().insert(session, ns);
-                    }
+/// report are remembered per session. An upstream that stops speaking
+/// bencode is cut off, with a last word to the client.
+async fn relay_answers(upstream: OwnedReadHalf, to_client: Outbox, state: Arc<ProxyState>) {
+    let mut answers = MessageReader::new(upstream);
+    while let Some(messages) = answers.next().await {
+        let messages = match messages {
+            Ok(messages) => messages,
+            Err(error) => {
+                to_client.send(
+                    Response::new()
+                        .str(
+                            "err",
+                            format!("jankwasm: the upstream nREPL sent {error}\n"),
+                        )
+                        .status(&["error", "done"])
+                        .encode(),
+                );
+                to_client.close();
+                return;
+            }
+        };
+        for bytes in messages {
+            if let Ok(message) = Message::decode(&bytes) {
+                if let (Some(session), Some(ns)) = (message.str("session"), message.str("ns")) {
+                    state.session_ns().insert(session, ns);
                 }
             }
-            if to_client.send(frame.into_bytes()).is_err() {
+            if !to_client.send(bytes) {
                 return;
             }
         }
@@ -128,11 +145,7 @@ async fn relay_answers(
 }
 
 /// Compiles the definitions of an `eval` or `load-file` and pushes them.
-fn patch_pages(
-    state: &Arc<ProxyState>,
-    message: Message,
-    to_client: &mpsc::UnboundedSender<Vec<u8>>,
-) {
+fn patch_pages(state: &Arc<ProxyState>, message: Message, to_client: &Outbox) {
     let session = message.str("session");
     let (text, file, origin, ns) = match message.str("op").as_deref() {
         Some("eval") => {
@@ -210,62 +223,32 @@ fn patch_pages(
     });
 }
 
-/// One framed piece of a stream: a whole message, or bytes that are not
-/// bencode (passed on as they are: upstream or the client decides).
-enum RawFrame {
-    Message(Vec<u8>),
-    Raw(Vec<u8>),
-}
-
-impl RawFrame {
-    fn bytes(&self) -> &[u8] {
-        match self {
-            RawFrame::Message(bytes) | RawFrame::Raw(bytes) => bytes,
-        }
-    }
-
-    fn into_bytes(self) -> Vec<u8> {
-        match self {
-            RawFrame::Message(bytes) | RawFrame::Raw(bytes) => bytes,
-        }
-    }
-}
-
-struct FrameReader {
+/// Whole messages from one side of the relay, every byte kept.
+struct MessageReader {
     read: OwnedReadHalf,
-    buffer: Vec<u8>,
+    framer: Framer,
     chunk: Vec<u8>,
 }
 
-impl FrameReader {
+impl MessageReader {
     fn new(read: OwnedReadHalf) -> Self {
         Self {
             read,
-            buffer: Vec::new(),
+            framer: Framer::new(Limits::RELAY),
             chunk: vec![0; 64 * 1024],
         }
     }
 
-    /// The frames completed by the next read; None at end of stream.
-    async fn next(&mut self) -> Option<Vec<RawFrame>> {
+    /// The messages completed by the next read; None at end of stream.
+    async fn next(&mut self) -> Option<Result<Vec<Vec<u8>>, FramingError>> {
         let count = match self.read.read(&mut self.chunk).await {
             Ok(0) | Err(_) => return None,
             Ok(count) => count,
         };
-        self.buffer.extend_from_slice(&self.chunk[..count]);
-        let mut frames = Vec::new();
-        loop {
-            match bencode::frame(&self.buffer) {
-                Frame::Complete(length) => {
-                    frames.push(RawFrame::Message(self.buffer.drain(..length).collect()));
-                }
-                Frame::Incomplete if self.buffer.len() <= bencode::MAX_MESSAGE_BYTES => break,
-                Frame::Incomplete | Frame::Malformed(_) => {
-                    frames.push(RawFrame::Raw(std::mem::take(&mut self.buffer)));
-                    break;
-                }
-            }
-        }
-        Some(frames)
+        Some(
+            self.framer
+                .push(&self.chunk[..count])
+                .map(|messages| messages.into_iter().map(|framed| framed.bytes).collect()),
+        )
     }
 }
