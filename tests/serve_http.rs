@@ -66,7 +66,7 @@ async fn a_runaway_loop_times_out_and_the_headless_runtime_recovers_its_definiti
 
     let (status, answer) = post_eval(&server, "?ns=calc", "(answer)").await;
     assert_eq!(status, 200, "{answer}");
-    assert_eq!(answer["values"], serde_json::json!(["42"]));
+    assert_eq!(answer["values"], serde_json::json!(["42"]), "{answer}");
 
     // A trap (here the wasm stack running out) also gets a fresh runtime.
     let (_, answer) = post_eval(
@@ -172,6 +172,144 @@ async fn oversized_bodies_and_foreign_origins_are_refused() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 403);
+    server.shutdown().await;
+}
+
+/// Writes `head` and then each of `pieces` on a fresh connection and reads
+/// the whole answer (the server closes the connection after it).
+async fn raw_exchange(server: &jankwasm::serve::Server, head: &str, pieces: &[&[u8]]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(server.http_addr)
+        .await
+        .unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for piece in pieces {
+        stream.write_all(piece).await.unwrap();
+    }
+    let mut answer = Vec::new();
+    tokio::time::timeout(PATIENCE, stream.read_to_end(&mut answer))
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn status_line(answer: &str) -> &str {
+    answer.lines().next().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bodies_must_be_utf8_source_and_content_types_must_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let client = reqwest::Client::new();
+    let post = |content_type: Option<&'static str>, body: Vec<u8>| {
+        let mut request = client.post(http(&server, "/eval")).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("Content-Type", content_type);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let (status, text) = post(None, b"(str \"\xff\")".to_vec()).await;
+    assert_eq!(
+        (status, text.as_str()),
+        (400, "the body must be UTF-8 jank source\n")
+    );
+    for refused in [
+        "application/json",
+        "multipart/form-data; boundary=x",
+        "text/plain; charset=iso-8859-1",
+        "image/png",
+    ] {
+        let (status, text) = post(Some(refused), b"(+ 1 1)".to_vec()).await;
+        assert_eq!(status, 415, "{refused}");
+        assert!(text.contains(&format!("not {refused}")), "{text}");
+    }
+    for accepted in [
+        None,
+        Some("text/plain"),
+        Some("text/plain; charset=UTF-8"),
+        Some("application/x-www-form-urlencoded"),
+        Some("application/octet-stream"),
+    ] {
+        let (status, text) = post(accepted, b"(+ 1 1)".to_vec()).await;
+        assert_eq!(status, 200, "{accepted:?}: {text}");
+        let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(answer["result"], "2");
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chunked_bodies_are_read_and_held_to_the_same_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let head = "POST /eval HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+                Transfer-Encoding: chunked\r\n\r\n";
+    let answer = raw_exchange(
+        &server,
+        head,
+        &[b"4\r\n(+ 4\r\n", b"4\r\n0 2)\r\n", b"0\r\n\r\n"],
+    )
+    .await;
+    assert_eq!(status_line(&answer), "HTTP/1.1 200 OK", "{answer}");
+    assert!(answer.contains(r#""result":"42""#), "{answer}");
+
+    let chunk = format!("100000\r\n{}\r\n", ";".repeat(0x10_0000));
+    let answer = raw_exchange(
+        &server,
+        head,
+        &[chunk.as_bytes(), chunk.as_bytes(), b"0\r\n\r\n"],
+    )
+    .await;
+    assert_eq!(
+        status_line(&answer),
+        "HTTP/1.1 413 Payload Too Large",
+        "{answer}"
+    );
+    assert!(answer.to_ascii_lowercase().contains("connection: close"));
+    let (status, answer) = post_eval(&server, "", "(+ 1 2)").await;
+    assert_eq!((status, answer["result"].as_str()), (200, Some("3")));
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_body_times_out_while_other_requests_are_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_with(jankwasm::serve::ServeArgs {
+        body_timeout: 1.0,
+        ..jankwasm::serve::ServeArgs::on_free_ports(Some(dir.path().to_path_buf()))
+    })
+    .await;
+    use tokio::io::AsyncWriteExt;
+    let mut stalled = tokio::net::TcpStream::connect(server.http_addr)
+        .await
+        .unwrap();
+    stalled
+        .write_all(b"POST /eval HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n(+ 1")
+        .await
+        .unwrap();
+    let (status, answer) = post_eval(&server, "", "(+ 20 22)").await;
+    assert_eq!((status, answer["result"].as_str()), (200, Some("42")));
+    let mut answer = Vec::new();
+    use tokio::io::AsyncReadExt;
+    tokio::time::timeout(PATIENCE, stalled.read_to_end(&mut answer))
+        .await
+        .expect("the stalled request is answered")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert_eq!(
+        status_line(&answer),
+        "HTTP/1.1 408 Request Timeout",
+        "{answer}"
+    );
+    assert!(
+        answer.contains("the body took over 1 s to arrive"),
+        "{answer}"
+    );
     server.shutdown().await;
 }
 

@@ -232,9 +232,27 @@ async fn malformed_messages_get_an_error_and_the_connection_stays() {
         }
         other => panic!("{other:?}"),
     }
-    page.send_json(&serde_json::json!({"type": "no_such_type"}))
-        .await;
-    assert!(matches!(page.next().await, ServerMessage::Error(_)));
+    for wrong in [
+        serde_json::json!({"type": "no_such_type"}),
+        serde_json::json!({"type": "eval", "code": 5}),
+        serde_json::json!({"type": "patch_ack", "id": "seven", "ok": true}),
+        serde_json::json!([1, 2, 3]),
+    ] {
+        page.send_json(&wrong).await;
+        match page.next().await {
+            ServerMessage::Error(error) => {
+                assert!(error.error.starts_with("malformed message"), "{error:?}")
+            }
+            other => panic!("{wrong}: {other:?}"),
+        }
+    }
+    page.send_binary(vec![0, 159, 146, 150]).await;
+    match page.next().await {
+        ServerMessage::Error(error) => {
+            assert_eq!(error.error, "binary frames are not part of the protocol")
+        }
+        other => panic!("{other:?}"),
+    }
 
     // Still connected: the page's own eval works.
     page.send_json(&serde_json::json!({"type": "eval", "code": "(* 6 7)", "request_id": 5}))
@@ -357,10 +375,31 @@ async fn an_oversized_message_closes_only_that_page() {
     let (mut other, _) = Page::connect(&server, None).await;
     let code = format!("(def s \"{}\")", "x".repeat(2 << 20));
     let message = serde_json::json!({"type": "eval", "code": code});
-    // The server refuses the frame by closing this connection (whether the
-    // send itself completes depends on socket buffers).
+    // The server refuses the frame with a last error, then closes this
+    // connection (whether the send itself completes depends on socket
+    // buffers).
     big.try_send_text(message.to_string()).await;
-    assert_eq!(big.try_next(Duration::from_secs(10)).await, None);
+    match big.next().await {
+        ServerMessage::Error(error) => assert_eq!(
+            error.error,
+            "a message over the 1048576-byte limit; closing the connection"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(big.try_next(PATIENCE).await, None);
+
+    let (mut garbled, _) = Page::connect(&server, None).await;
+    garbled
+        .send_invalid_utf8_text(b"{\"type\": \"\xff\"}")
+        .await;
+    match garbled.next().await {
+        ServerMessage::Error(error) => assert_eq!(
+            error.error,
+            "a text message that is not UTF-8; closing the connection"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(garbled.try_next(PATIENCE).await, None);
 
     other
         .send_json(&serde_json::json!({"type": "eval", "code": "(+ 1 1)"}))

@@ -4,7 +4,10 @@
 //! can answer an evaluation when no page is connected (or every page went
 //! away). Its report on each load has the shape of a page's `patch_ack`.
 //! A load nobody waits for any more (interrupted by the editor, timed out,
-//! its request gone) can be stopped. After a stopped, trapping or
+//! its request gone) can be stopped; one still queued is skipped, unless it
+//! defines something, since the pages run every definition and the headless
+//! runtime must hold the same vars (on a loaded machine an evaluation can
+//! give up while the runtime is still starting). After a stopped, trapping or
 //! out-of-memory load the runtime is replaced by a fresh one into which the
 //! definitions loaded so far are replayed, so a runaway loop costs the
 //! headless runtime its `defonce` state, never the server its answers.
@@ -31,11 +34,20 @@ struct Job {
 #[derive(Default)]
 struct Loading {
     /// The patch loading now, and how to stop it.
-    current: Option<(u64, Interrupter)>,
+    current: Option<Current>,
     /// The last patch the thread took up: ids grow, so a higher one waits.
     last_taken: Option<u64>,
     /// Waiting patches whose evaluation was given up: skipped when reached.
     cancelled: HashSet<u64>,
+}
+
+struct Current {
+    id: u64,
+    interrupter: Interrupter,
+    /// Loaded only for its definitions: its evaluation was given up while
+    /// it waited. Nobody waits for it, so the next evaluation to give up
+    /// behind it stops it.
+    orphan: bool,
 }
 
 /// The handle the hub feeds patches through.
@@ -70,10 +82,14 @@ impl Worker {
             }
         };
         let interrupter = runtime.interrupter();
+        let orphan;
         {
             let mut loading = lock(&self.loading);
             loading.last_taken = Some(patch.id);
-            if loading.cancelled.remove(&patch.id) {
+            orphan = loading.cancelled.remove(&patch.id);
+            // The pages run every patch: a definition skipped here would
+            // leave the headless runtime without a var the pages have.
+            if orphan && patch.replay_keys.is_empty() {
                 return PatchAck {
                     id: patch.id,
                     ok: false,
@@ -85,7 +101,11 @@ impl Worker {
                     ..PatchAck::default()
                 };
             }
-            loading.current = interrupter.clone().map(|i| (patch.id, i));
+            loading.current = interrupter.clone().map(|interrupter| Current {
+                id: patch.id,
+                interrupter,
+                orphan,
+            });
         }
         let started = Instant::now();
         let loaded = runtime.load_patch(&patch.bytes, &patch.symbols_export);
@@ -188,13 +208,17 @@ impl Headless {
     }
 
     /// Stops patch `id` if it is loading now, or skips it when its turn comes
-    /// if it is still waiting; false when it has been loaded already.
+    /// if it is still waiting (a patch with definitions is loaded all the
+    /// same, as the pages load it); false when it has been loaded already.
     pub fn interrupt(&self, id: u64) -> bool {
         let mut loading = lock(&self.loading);
-        if let Some((running, interrupter)) = &loading.current {
-            if *running == id {
-                interrupter.interrupt();
+        if let Some(current) = &loading.current {
+            if current.id == id {
+                current.interrupter.interrupt();
                 return true;
+            }
+            if current.orphan && id > current.id {
+                current.interrupter.interrupt();
             }
         }
         if loading.last_taken.is_none_or(|taken| id > taken) {

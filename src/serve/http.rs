@@ -7,9 +7,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -35,6 +34,8 @@ pub struct HttpState {
     pub root: Option<PathBuf>,
     pub access: Access,
     pub ws_port: u16,
+    /// How long a client may take to send a `POST /eval` body.
+    pub body_timeout: std::time::Duration,
 }
 
 pub fn router(state: Arc<HttpState>) -> Router {
@@ -44,7 +45,6 @@ pub fn router(state: Arc<HttpState>) -> Router {
         .route("/_jankwasm/{*asset}", get(asset))
         .route("/", get(index))
         .route("/{*path}", get(static_file))
-        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), check_host))
         .with_state(state)
 }
@@ -174,24 +174,43 @@ async fn eval(
     State(state): State<Arc<HttpState>>,
     Query(params): Query<EvalParams>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            // The unread rest of an oversized body is still on the wire:
-            // the connection cannot carry another request, and the client
-            // must be told so or it would reuse it.
-            let mut response = rejection.into_response();
-            response
-                .headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            return response;
+    if !state.access.origin_allowed(headers.get(header::ORIGIN)) {
+        return closing((StatusCode::FORBIDDEN, "Origin not allowed\n"));
+    }
+    if let Err(refusal) = source_content_type(headers.get(header::CONTENT_TYPE)) {
+        return closing((StatusCode::UNSUPPORTED_MEDIA_TYPE, refusal));
+    }
+    let body = match tokio::time::timeout(
+        state.body_timeout,
+        axum::body::to_bytes(body, MAX_REQUEST_BYTES),
+    )
+    .await
+    {
+        Ok(Ok(body)) => body,
+        Ok(Err(error)) if is_over_limit(&error) => {
+            return closing((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is over the {MAX_REQUEST_BYTES}-byte limit\n"),
+            ))
+        }
+        Ok(Err(error)) => {
+            return closing((
+                StatusCode::BAD_REQUEST,
+                format!("the body could not be read: {error}\n"),
+            ))
+        }
+        Err(_) => {
+            return closing((
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the body took over {} s to arrive\n",
+                    state.body_timeout.as_secs_f64()
+                ),
+            ))
         }
     };
-    if !state.access.origin_allowed(headers.get(header::ORIGIN)) {
-        return (StatusCode::FORBIDDEN, "Origin not allowed\n").into_response();
-    }
     let Ok(text) = String::from_utf8(body.to_vec()) else {
         return (
             StatusCode::BAD_REQUEST,
@@ -228,6 +247,52 @@ async fn eval(
             }),
         )
             .into_response(),
+    }
+}
+
+/// A refusal sent before the body was read to its end: what is left of it
+/// is still on the wire, so the connection cannot carry another request,
+/// and the client must be told so or it would reuse it.
+fn closing(refusal: impl IntoResponse) -> Response {
+    let mut response = refusal.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+fn is_over_limit(error: &axum::Error) -> bool {
+    std::error::Error::source(error)
+        .is_some_and(|source| source.is::<http_body_util::LengthLimitError>())
+}
+
+/// `POST /eval` takes jank source as sent by curl (`--data-binary` says
+/// form-urlencoded), by fetch (text/plain) or with no type at all. A type
+/// that says the body is something else (JSON, a multipart form) or in
+/// another charset is refused rather than compiled as source.
+fn source_content_type(value: Option<&HeaderValue>) -> Result<(), String> {
+    let Some(value) = value else { return Ok(()) };
+    let refuse = || {
+        format!(
+            "the body must be jank source (text/plain; charset=utf-8), not {}\n",
+            String::from_utf8_lossy(value.as_bytes())
+        )
+    };
+    let text = value.to_str().map_err(|_| refuse())?.to_ascii_lowercase();
+    let mut parts = text.split(';').map(str::trim);
+    let essence = parts.next().unwrap_or_default();
+    let source_like = essence.starts_with("text/")
+        || matches!(
+            essence,
+            "application/x-www-form-urlencoded" | "application/octet-stream" | "application/edn"
+        );
+    let utf8 = parts
+        .filter_map(|param| param.strip_prefix("charset="))
+        .all(|charset| matches!(charset.trim_matches('"'), "utf-8" | "utf8" | "us-ascii"));
+    if source_like && utf8 {
+        Ok(())
+    } else {
+        Err(refuse())
     }
 }
 

@@ -77,6 +77,9 @@ pub struct ServeArgs {
     /// Seconds to wait for a page's (or the headless runtime's) answer.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub eval_timeout: f64,
+    /// Seconds a client may take to send a `POST /eval` body.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    pub body_timeout: f64,
 }
 
 impl ServeArgs {
@@ -91,6 +94,7 @@ impl ServeArgs {
             upstream: None,
             allow_origins: Vec::new(),
             eval_timeout: 10.0,
+            body_timeout: 30.0,
         }
     }
 }
@@ -118,7 +122,7 @@ pub enum ServeError {
     Watch(#[from] notify::Error),
     #[error("starting the compiler thread: {0}")]
     Compiler(std::io::Error),
-    #[error("--eval-timeout must be a positive number of seconds")]
+    #[error("--eval-timeout and --body-timeout must be positive numbers of seconds")]
     Timeout,
 }
 
@@ -215,7 +219,8 @@ async fn listen(bind: IpAddr, port: u16) -> Result<TcpListener, ServeError> {
 
 /// Starts every part of the server; it runs until `shutdown`.
 pub async fn start(args: ServeArgs) -> Result<Server, ServeError> {
-    if !(args.eval_timeout.is_finite() && args.eval_timeout > 0.0) {
+    let positive = |seconds: f64| seconds.is_finite() && seconds > 0.0;
+    if !positive(args.eval_timeout) || !positive(args.body_timeout) {
         return Err(ServeError::Timeout);
     }
     let (project, state_dir) = resolve_target(args.target.as_deref())?;
@@ -255,6 +260,7 @@ pub async fn start(args: ServeArgs) -> Result<Server, ServeError> {
         root: project.as_ref().map(|p| p.root.clone()),
         access: access.clone(),
         ws_port: ws_addr.port(),
+        body_timeout: Duration::from_secs_f64(args.body_timeout),
     }));
     tasks.push(tokio::spawn(serve_router(
         http_listener,

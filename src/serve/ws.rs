@@ -5,14 +5,14 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::access::Access;
 use super::compiler::{CompileError, CompileMode, CompileRequest};
@@ -68,24 +68,42 @@ fn protocol_error(queue: &PageSender, error: String) {
 async fn page(socket: WebSocket, state: Arc<WsState>) {
     let (mut sink, mut stream) = socket.split();
     let (queue, mut outgoing) = mpsc::unbounded_channel::<Arc<str>>();
+    let (close, mut closing) = oneshot::channel::<CloseFrame>();
     let writer = tokio::spawn(async move {
-        while let Some(text) = outgoing.recv().await {
+        let frame = loop {
+            let text = tokio::select! {
+                biased;
+                text = outgoing.recv() => text,
+                frame = &mut closing => break frame.ok(),
+            };
+            let Some(text) = text else { break None };
             if sink
                 .send(Message::Text(text.as_ref().into()))
                 .await
                 .is_err()
             {
-                break;
+                return;
+            }
+        };
+        // What was queued before the close goes first: a last error message.
+        while let Ok(text) = outgoing.try_recv() {
+            if sink
+                .send(Message::Text(text.as_ref().into()))
+                .await
+                .is_err()
+            {
+                return;
             }
         }
+        let _ = sink.send(Message::Close(frame)).await;
         let _ = sink.close().await;
     });
     let mut shutdown = state.shutdown.clone();
     let mut page: Option<PageId> = None;
-    loop {
+    let farewell = loop {
         let frame = tokio::select! {
             frame = stream.next() => frame,
-            _ = shutdown.changed() => break,
+            _ = shutdown.changed() => break farewell(close_code::AWAY, "the server is stopping"),
         };
         let text = match frame {
             Some(Ok(Message::Text(text))) => text,
@@ -93,11 +111,13 @@ async fn page(socket: WebSocket, state: Arc<WsState>) {
                 protocol_error(&queue, "binary frames are not part of the protocol".into());
                 continue;
             }
-            Some(Ok(Message::Close(_))) | None => break,
+            Some(Ok(Message::Close(_))) | None => break farewell(close_code::NORMAL, ""),
             Some(Ok(_)) => continue,
             Some(Err(error)) => {
-                warn(&format!("jankwasm serve: page connection dropped: {error}"));
-                break;
+                // The socket cannot be read past this: say why, then close.
+                let (code, reason) = unreadable(error);
+                protocol_error(&queue, format!("{reason}; closing the connection"));
+                break farewell(code, &reason);
             }
         };
         let message = match serde_json::from_str::<PageMessage>(text.as_str()) {
@@ -141,13 +161,51 @@ async fn page(socket: WebSocket, state: Arc<WsState>) {
                 ));
             }
         }
-    }
+    };
     if let Some(page) = page {
         state.hub.disconnect(page);
     }
-    // Dropping the socket's write half closes the connection, so the page
-    // notices at once (on shutdown too) and reconnects.
-    writer.abort();
+    // The page notices the close at once (on shutdown too) and reconnects.
+    let _ = close.send(farewell);
+    // A peer that stopped reading must not keep the writer forever.
+    let stop_writer = writer.abort_handle();
+    if tokio::time::timeout(CLOSING_PATIENCE, writer)
+        .await
+        .is_err()
+    {
+        stop_writer.abort();
+    }
+}
+
+/// How long a closing connection's last messages may take to be written.
+const CLOSING_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn farewell(code: u16, reason: &str) -> CloseFrame {
+    CloseFrame {
+        code,
+        reason: reason.into(),
+    }
+}
+
+/// Why a page's socket cannot be read any further, and the close code that
+/// says so.
+fn unreadable(error: axum::Error) -> (u16, String) {
+    use tungstenite::error::{CapacityError, Error};
+    match error.into_inner().downcast::<Error>().map(|error| *error) {
+        Ok(Error::Capacity(CapacityError::MessageTooLong { .. })) => (
+            close_code::SIZE,
+            format!("a message over the {MAX_MESSAGE_BYTES}-byte limit"),
+        ),
+        Ok(Error::Utf8(_)) => (
+            close_code::INVALID,
+            "a text message that is not UTF-8".into(),
+        ),
+        Ok(Error::Protocol(_) | Error::Capacity(_)) => (
+            close_code::PROTOCOL,
+            "a frame that breaks the WebSocket protocol".into(),
+        ),
+        _ => (close_code::ERROR, "the connection failed".into()),
+    }
 }
 
 /// The ids a page reports having loaded: every later id must be greater.

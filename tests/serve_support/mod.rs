@@ -121,6 +121,25 @@ impl Page {
         self.socket.send(WsMessage::Text(text.into())).await.is_ok()
     }
 
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) {
+        self.socket
+            .send(WsMessage::Binary(bytes.into()))
+            .await
+            .expect("page sends");
+    }
+
+    /// A text frame whose payload is not UTF-8, which no well-behaved
+    /// client can send.
+    pub async fn send_invalid_utf8_text(&mut self, payload: &[u8]) {
+        use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+        use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+        let frame = Frame::message(payload.to_vec(), OpCode::Data(Data::Text), true);
+        self.socket
+            .send(WsMessage::Frame(frame))
+            .await
+            .expect("page sends");
+    }
+
     pub async fn send_text(&mut self, text: String) {
         self.socket
             .send(WsMessage::Text(text.into()))
