@@ -218,9 +218,12 @@ pub enum Audience {
     Page(PageId),
 }
 
-/// The latest patch per key, with the order in which keys first appeared:
-/// replay goes in that order (so a var is defined before the forms written
-/// after it use it) with each key's latest patch.
+/// The latest patch per key, with the order in which keys first appeared.
+/// A page starting afresh is replayed in that order (so a var is defined
+/// before the forms written after it use it) with each key's latest patch.
+/// A page catching up after patch N gets what came after N in the order
+/// it happened, as if it had stayed connected: ids then only grow, so its
+/// `last_patch_id` never claims less than it loaded.
 #[derive(Default)]
 pub(super) struct ReplayLog {
     next_seq: u64,
@@ -247,7 +250,10 @@ impl ReplayLog {
 
     pub(super) fn patches_after(&self, loaded_through: Option<u64>) -> Vec<Arc<PatchRecord>> {
         let mut entries: Vec<&(u64, Arc<PatchRecord>)> = self.entries.values().collect();
-        entries.sort_by_key(|(seq, _)| *seq);
+        match loaded_through {
+            None => entries.sort_by_key(|(seq, _)| *seq),
+            Some(_) => entries.sort_by_key(|(_, patch)| patch.id),
+        }
         let mut seen = HashSet::new();
         entries
             .into_iter()
@@ -292,6 +298,18 @@ mod tests {
         assert_eq!(ids(&log.patches_after(None)), [4, 2]);
         assert_eq!(ids(&log.patches_after(Some(2))), [4]);
         assert_eq!(ids(&log.patches_after(Some(4))), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn catching_up_goes_in_id_order() {
+        let mut log = ReplayLog::default();
+        log.record(&record(1, vec![var("user/a")]));
+        log.record(&record(2, vec![var("user/b")]));
+        log.record(&record(3, vec![var("user/c")]));
+        log.record(&record(4, vec![var("user/a")]));
+        log.record(&record(5, vec![var("user/b")]));
+        assert_eq!(ids(&log.patches_after(None)), [4, 5, 3]);
+        assert_eq!(ids(&log.patches_after(Some(2))), [3, 4, 5]);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! nREPL client speaking bencode over TCP.
 #![allow(dead_code)]
 
+pub mod soak;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -89,27 +91,55 @@ impl Page {
         ws_addr: std::net::SocketAddr,
         last_patch_id: Option<u64>,
     ) -> (Self, HandshakeAck) {
-        let (socket, _) = tokio::time::timeout(
+        let runtime = Runtime::new().expect("stub runtime");
+        match Self::try_connect_with(ws_addr, runtime, last_patch_id).await {
+            Ok(connected) => connected,
+            Err((_, error)) => panic!("{error}"),
+        }
+    }
+
+    /// Connects a page that keeps `runtime` (and so its state), as a page
+    /// does when its socket comes back; on failure the runtime is handed back.
+    pub async fn try_connect_with(
+        ws_addr: std::net::SocketAddr,
+        runtime: Runtime,
+        last_patch_id: Option<u64>,
+    ) -> Result<(Self, HandshakeAck), (Runtime, String)> {
+        let connected = tokio::time::timeout(
             PATIENCE,
             tokio_tungstenite::connect_async(format!("ws://{ws_addr}/repl")),
         )
-        .await
-        .expect("connects in time")
-        .expect("WebSocket handshake");
+        .await;
+        let socket = match connected {
+            Ok(Ok((socket, _))) => socket,
+            Ok(Err(error)) => return Err((runtime, format!("WebSocket handshake: {error}"))),
+            Err(_) => return Err((runtime, "no WebSocket handshake in time".into())),
+        };
         let mut page = Self {
             socket,
-            runtime: Runtime::new().expect("stub runtime"),
+            runtime,
             last_patch_id,
         };
         let handshake = serde_json::json!({
             "type": "handshake", "client": "test-page", "version": "1",
             "last_patch_id": last_patch_id,
         });
-        page.send_json(&handshake).await;
-        match page.next().await {
-            ServerMessage::HandshakeAck(ack) => (page, ack),
-            other => panic!("expected handshake_ack, got {other:?}"),
+        if !page.try_send_text(handshake.to_string()).await {
+            return Err((page.runtime, "the handshake could not be sent".into()));
         }
+        match page.try_next(PATIENCE).await {
+            Some(ServerMessage::HandshakeAck(ack)) => Ok((page, ack)),
+            other => Err((
+                page.runtime,
+                format!("expected handshake_ack, got {other:?}"),
+            )),
+        }
+    }
+
+    /// Closes the socket and hands back the runtime, for a reconnect.
+    pub async fn disconnect(mut self) -> (Runtime, Option<u64>) {
+        let _ = self.socket.close(None).await;
+        (self.runtime, self.last_patch_id)
     }
 
     pub async fn send_json(&mut self, value: &serde_json::Value) {
@@ -176,6 +206,17 @@ impl Page {
     }
 
     pub async fn load(&mut self, patch: jankwasm::serve::protocol::PatchMessage) -> PatchAck {
+        let (ack, sent) = self.try_load(patch).await;
+        assert!(sent, "page sends its ack");
+        ack
+    }
+
+    /// Loads a patch and acknowledges it; false when the ack could not be
+    /// sent (the server went away meanwhile).
+    pub async fn try_load(
+        &mut self,
+        patch: jankwasm::serve::protocol::PatchMessage,
+    ) -> (PatchAck, bool) {
         use base64::Engine as _;
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(&patch.data)
@@ -186,10 +227,12 @@ impl Page {
             &bytes,
             &patch.symbol_name,
         );
-        self.last_patch_id = Some(patch.id);
+        // The highest id loaded, as the page client reports it: a fresh
+        // page's replay is in program order, not id order.
+        self.last_patch_id = self.last_patch_id.max(Some(patch.id));
         let message = serde_json::to_value(PageMessage::PatchAck(ack.clone())).unwrap();
-        self.send_json(&message).await;
-        ack
+        let sent = self.try_send_text(message.to_string()).await;
+        (ack, sent)
     }
 
     /// Calls `ns/name` in this page's runtime (what a click handler does).
