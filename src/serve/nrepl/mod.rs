@@ -368,7 +368,7 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &mpsc::UnboundedSender
     }
 }
 
-fn position(message: &Message) -> Pos {
+pub(crate) fn position(message: &Message) -> Pos {
     let at_least_one = |value: Option<i64>| {
         value
             .and_then(|v| u32::try_from(v).ok())

@@ -1,0 +1,288 @@
+//! The invariants the fuzz targets hold every input to, one check per input
+//! format: source text through the compiler and the harness, nREPL bytes
+//! through framing and decoding, a page's WebSocket text through the
+//! server's interpretation of it, and patch bytes through the `dylink.0`
+//! reader and the harness loader. The cargo-fuzz targets (`fuzz/`) and the
+//! bounded stable test (`tests/fuzz_bounded.rs`) call the same functions: a
+//! broken invariant comes back as a [`Violation`], a panic is a finding too.
+//!
+//! It lives in the library, compiled always, so that both can reach it with
+//! no feature to forget (a test behind a feature is silently skipped by a
+//! plain `cargo test`), and so that it reaches the server's crate-private
+//! parts (`serve::ws::interpret`, `serve::nrepl::position`).
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Mutex, OnceLock};
+use std::thread;
+use std::time::Duration;
+
+use jank_wasmtime_harness::{parse_dylink, Arg, HarnessError, Runtime};
+
+use crate::diag::Diagnostic;
+use crate::lower::{Abi, PatchOptions};
+use crate::serve::nrepl::bencode::{self, Frame, Message, Response};
+use crate::serve::patch_ids::PatchIds;
+use crate::serve::protocol::PageMessage;
+use crate::serve::ws::{interpret, PageRequest};
+use crate::session::Session;
+use crate::source::SourceFile;
+
+/// How long a compiled or mutated patch may run before it is interrupted
+/// (an endless loop is a legitimate program; interrupting it is not a
+/// finding, whatever the machine's speed).
+pub const RUN_BUDGET: Duration = Duration::from_millis(100);
+/// The patch id every fuzzed compilation uses, so seed patches and their
+/// mutations all export [`SYMBOLS_EXPORT`].
+pub const PATCH_ID: u64 = 1;
+pub const SYMBOLS_EXPORT: &str = "jank_patch_symbols_1";
+
+/// An input that broke an invariant.
+#[derive(Debug, thiserror::Error)]
+pub enum Violation {
+    #[error("diagnostic {diagnostic} points outside the text ({lines} lines)")]
+    DiagnosticOutsideText {
+        diagnostic: Diagnostic,
+        lines: usize,
+    },
+    #[error("the compiler emitted an invalid module: {0}")]
+    InvalidModule(String),
+    #[error("the harness refused a module the compiler emitted: {0}")]
+    EmittedPatchRefused(HarnessError),
+    #[error("cannot start a runtime to load into: {0}")]
+    NoRuntime(HarnessError),
+    #[error("the runtime is unusable after refusing a patch with `{refusal}`: {after}")]
+    RuntimeBroken {
+        refusal: HarnessError,
+        after: String,
+    },
+    #[error("the loader accepted a patch whose dylink.0 the reader refuses ({0})")]
+    DylinkDisagrees(HarnessError),
+    #[error("frame() claims {claimed} bytes of a {available}-byte buffer")]
+    FrameOutOfBounds { claimed: usize, available: usize },
+    #[error("the reply echoing id {id:?} does not decode back to it: {reply:?}")]
+    EchoLost { id: Vec<u8>, reply: Vec<u8> },
+    #[error("after a page reported loading patch {last}, the next id is {next}: ids repeat")]
+    PatchIdRepeats { last: u64, next: u64 },
+    #[error("a page message was refused with an empty error")]
+    SilentRefusal,
+    #[error("cannot set up the check: {0}")]
+    Setup(String),
+}
+
+/// Source text (lossily decoded: the server hands the compiler text) read,
+/// expanded, analyzed and lowered. A rejection must be a diagnostic inside
+/// the text; a patch must validate and load into a fresh runtime (its forms
+/// may throw, trap or be interrupted: that is the program's business).
+pub fn check_source(bytes: &[u8]) -> Result<(), Violation> {
+    let text = String::from_utf8_lossy(bytes);
+    let source = SourceFile::new("fuzz.jank", text.as_ref());
+    let options = PatchOptions {
+        patch_id: PATCH_ID,
+        abi: Abi::Extended,
+    };
+    let patch = match Session::new().compile(&source, &options) {
+        Ok(patch) => patch,
+        Err(diagnostic) => return check_position(&text, diagnostic),
+    };
+    wasmparser::Validator::new()
+        .validate_all(&patch.bytes)
+        .map_err(|e| Violation::InvalidModule(e.to_string()))?;
+    let mut runtime = Runtime::new_interruptible().map_err(Violation::NoRuntime)?;
+    match load_within_budget(&mut runtime, &patch.bytes, &patch.symbols_export) {
+        Ok(_) | Err(HarnessError::Interrupted { .. } | HarnessError::Trap { .. }) => Ok(()),
+        Err(refusal) => Err(Violation::EmittedPatchRefused(refusal)),
+    }
+}
+
+/// A diagnostic's line must be one of the text's lines and its column at
+/// most one past that line's last character.
+fn check_position(text: &str, diagnostic: Diagnostic) -> Result<(), Violation> {
+    let lines = text.split('\n').count();
+    let line_len = usize::try_from(diagnostic.pos.line)
+        .ok()
+        .and_then(|line| line.checked_sub(1))
+        .and_then(|index| text.split('\n').nth(index))
+        .map(|line| line.chars().count());
+    let inside = match line_len {
+        Some(len) => diagnostic.pos.col >= 1 && diagnostic.pos.col as usize <= len + 1,
+        None => false,
+    };
+    if inside {
+        Ok(())
+    } else {
+        Err(Violation::DiagnosticOutsideText { diagnostic, lines })
+    }
+}
+
+/// Patch bytes (mutated real patches) through the `dylink.0` reader and the
+/// loader of a fresh runtime. Whatever the bytes, the answer is a value or a
+/// typed error; a patch the reader refuses, the loader refuses; and after a
+/// refusal the runtime still works.
+pub fn check_patch(bytes: &[u8]) -> Result<(), Violation> {
+    let dylink = parse_dylink(bytes);
+    let mut runtime = Runtime::new_interruptible().map_err(Violation::NoRuntime)?;
+    match load_within_budget(&mut runtime, bytes, SYMBOLS_EXPORT) {
+        Ok(_) => match dylink {
+            Ok(_) => Ok(()),
+            Err(refusal) => Err(Violation::DylinkDisagrees(refusal)),
+        },
+        // An interrupted runtime may be mid-update and is dropped, by contract.
+        Err(HarnessError::Interrupted { .. }) => Ok(()),
+        Err(refusal) => match runtime.call_var("clojure.core", "inc", &[Arg::Int(41)]) {
+            Ok(value) if value.printed == "42" => Ok(()),
+            Ok(value) => Err(Violation::RuntimeBroken {
+                refusal,
+                after: format!("(inc 41) printed {}", value.printed),
+            }),
+            Err(after) => Err(Violation::RuntimeBroken {
+                refusal,
+                after: after.to_string(),
+            }),
+        },
+    }
+}
+
+/// Loads a patch, interrupting it once it has run for [`RUN_BUDGET`].
+fn load_within_budget(
+    runtime: &mut Runtime,
+    bytes: &[u8],
+    symbols_export: &str,
+) -> Result<(), HarnessError> {
+    let interrupter = runtime.interrupter();
+    let (finished, finish) = mpsc::channel::<()>();
+    let watchdog = thread::spawn(move || {
+        if finish.recv_timeout(RUN_BUDGET) == Err(RecvTimeoutError::Timeout) {
+            if let Some(interrupter) = interrupter {
+                interrupter.interrupt();
+            }
+        }
+    });
+    let outcome = runtime.load_patch(bytes, symbols_export).map(drop);
+    drop(finished);
+    // The watchdog only waits on the channel; it cannot panic.
+    let _ = watchdog.join();
+    outcome
+}
+
+/// nREPL bytes as a connection buffers them: split into back-to-back frames,
+/// each decoded, and each decoded message read as the dispatcher reads it
+/// (its fields, the eval position) and answered with its `id` echoed, which
+/// must survive encoding.
+pub fn check_nrepl(bytes: &[u8]) -> Result<(), Violation> {
+    let mut rest = bytes;
+    while let Frame::Complete(length) = bencode::frame(rest) {
+        if length == 0 || length > rest.len() {
+            return Err(Violation::FrameOutOfBounds {
+                claimed: length,
+                available: rest.len(),
+            });
+        }
+        let (framed, after) = rest.split_at(length);
+        if let Ok(message) = Message::decode(framed) {
+            read_like_dispatch(&message)?;
+        }
+        rest = after;
+    }
+    Ok(())
+}
+
+fn read_like_dispatch(message: &Message) -> Result<(), Violation> {
+    for key in [
+        "op",
+        "code",
+        "ns",
+        "session",
+        "file",
+        "file-path",
+        "prefix",
+        "sym",
+        "symbol",
+    ] {
+        let _ = message.str(key);
+    }
+    let _ = crate::serve::nrepl::position(message);
+    let Some(id) = message.get("id") else {
+        return Ok(());
+    };
+    let reply = Response::new()
+        .set("id", id.clone())
+        .status(&["done"])
+        .encode();
+    let echoed = Message::decode(&reply)
+        .ok()
+        .and_then(|decoded| decoded.get("id").cloned());
+    if echoed.as_ref() == Some(id) {
+        Ok(())
+    } else {
+        Err(Violation::EchoLost {
+            id: serde_bencode::to_bytes(id).unwrap_or_default(),
+            reply,
+        })
+    }
+}
+
+/// A page's text frame interpreted as the server does, before and after a
+/// handshake. A refusal says why; a handshake's `last_patch_id` moves the
+/// id counter past it, so no id the page has loaded is handed out again.
+pub fn check_page_message(bytes: &[u8]) -> Result<(), Violation> {
+    let text = String::from_utf8_lossy(bytes);
+    let ids = page_ids()?;
+    let reported = match serde_json::from_str::<PageMessage>(&text) {
+        Ok(PageMessage::Handshake(handshake)) => handshake.last_patch_id,
+        _ => None,
+    };
+    for page in [None, Some(1)] {
+        match interpret(&text, page, ids) {
+            PageRequest::Refuse(error) if error.is_empty() => return Err(Violation::SilentRefusal),
+            PageRequest::Connect { .. } => {
+                let next = ids.lock().unwrap_or_else(|p| p.into_inner()).peek();
+                if let Some(last) = reported.filter(|&last| next <= last) {
+                    return Err(Violation::PatchIdRepeats { last, next });
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// One id counter for the process, in a temporary directory of its own.
+fn page_ids() -> Result<&'static Mutex<PatchIds>, Violation> {
+    static IDS: OnceLock<Result<(tempfile::TempDir, Mutex<PatchIds>), String>> = OnceLock::new();
+    let ids = IDS.get_or_init(|| {
+        let dir = tempfile::tempdir().map_err(|e| format!("a temporary directory: {e}"))?;
+        let ids = PatchIds::open(dir.path()).map_err(|e| e.to_string())?;
+        Ok((dir, Mutex::new(ids)))
+    });
+    match ids {
+        Ok((_, ids)) => Ok(ids),
+        Err(error) => Err(Violation::Setup(error.clone())),
+    }
+}
+
+/// Seeds for [`check_patch`]: every `.jank` program in `dir` that compiles,
+/// compiled as patch [`PATCH_ID`], by file name, in name order.
+pub fn seed_patches(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let mut programs: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    programs.retain(|path| path.extension().is_some_and(|e| e == "jank"));
+    programs.sort();
+    let options = PatchOptions {
+        patch_id: PATCH_ID,
+        abi: Abi::Extended,
+    };
+    let mut patches = Vec::new();
+    for path in programs {
+        let name = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let source = SourceFile::new(name.as_str(), std::fs::read_to_string(&path)?);
+        if let Ok(patch) = Session::new().compile(&source, &options) {
+            patches.push((name, patch.bytes));
+        }
+    }
+    Ok(patches)
+}

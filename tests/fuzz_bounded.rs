@@ -1,0 +1,306 @@
+//! The fuzz targets' checks (jankwasm::fuzzing) as a bounded stable test:
+//! each runs over its seed corpus, then over a fixed number of mutations of
+//! those seeds drawn from a fixed-seed RNG, so every run checks the same
+//! inputs. The long runs are `cargo +nightly fuzz run TARGET` (README,
+//! "Fuzzing"). A failure names the input, escaped, to paste into a
+//! regression test.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use jankwasm::fuzzing::{self, Violation};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// Fragments the mutator splices in: the syntax each format is made of, and
+/// the numbers and sizes that sit on limits.
+const SOURCE_TOKENS: &[&str] = &[
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "#{",
+    "#(",
+    "#_",
+    "#'",
+    "#?(",
+    "#?@(",
+    "'",
+    "`",
+    "~",
+    "~@",
+    "@",
+    "^",
+    "^:",
+    "\\",
+    "\\u",
+    "\\newline",
+    "\"",
+    "\\\"",
+    ";",
+    "\n",
+    " ",
+    "%",
+    "%1",
+    "%&",
+    "&",
+    ":",
+    "::",
+    "/",
+    "recur",
+    "fn*",
+    "let*",
+    "loop*",
+    "def",
+    "defn",
+    "defonce",
+    "ns",
+    "quote",
+    "var",
+    "try",
+    "catch",
+    "finally",
+    "throw",
+    "case",
+    "letfn",
+    "for",
+    "doseq",
+    "->",
+    "->>",
+    "cond",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+    "1e309",
+    "0x",
+    "36r",
+    "2r",
+    "1/0",
+    "0.0",
+    "##NaN",
+    "##Inf",
+    "nil",
+    "true",
+    "\u{0}",
+    "\u{10ffff}",
+    "é",
+    "\t",
+    "\r",
+];
+const NREPL_TOKENS: &[&str] = &[
+    "d",
+    "l",
+    "e",
+    "i",
+    "i0e",
+    "i-0e",
+    "i-1e",
+    "i99999999999999999999e",
+    "0:",
+    "1:",
+    "4:",
+    ":",
+    "2:op",
+    "4:eval",
+    "4:code",
+    "2:id",
+    "7:session",
+    "2:ns",
+    "4:line",
+    "6:column",
+    "le",
+    "de",
+    "1048577:",
+    "99999999999999999999:",
+    "-1:",
+];
+const PAGE_TOKENS: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"",
+    "\\u0000",
+    "\\ud800",
+    "null",
+    "true",
+    "false",
+    "-1",
+    "0",
+    "1e400",
+    "-0",
+    "18446744073709551615",
+    "18446744073709551616",
+    "9007199254740993",
+    "\"type\"",
+    "\"handshake\"",
+    "\"patch_ack\"",
+    "\"eval\"",
+    "\"last_patch_id\"",
+    "\"id\"",
+    "\"ok\"",
+    "\"code\"",
+    "\"results\"",
+    "\"request_id\"",
+];
+const PATCH_TOKENS: &[&str] = &[
+    "\0asm",
+    "\u{1}\0\0\0",
+    "\u{8}dylink.0",
+    "dylink",
+    "env",
+    "GOT.mem",
+    "memory",
+    "__memory_base",
+    "__table_base",
+    "__stack_pointer",
+    "__indirect_function_table",
+    "jank_patch_symbols_1",
+    "__wasm_call_ctors",
+    "jank_host_gc_collect",
+    "\u{7f}",
+    "\u{7e}",
+];
+
+/// A mutation of one seed: one to four edits (bit flips, byte changes,
+/// deletions, duplications, splices from another seed, tokens).
+fn mutate(rng: &mut StdRng, seeds: &[Vec<u8>], tokens: &[&str]) -> Vec<u8> {
+    let mut bytes = seeds[rng.random_range(0..seeds.len())].clone();
+    for _ in 0..rng.random_range(1..=4) {
+        let at = rng.random_range(0..=bytes.len());
+        match rng.random_range(0..7) {
+            0 if at < bytes.len() => bytes[at] ^= 1 << rng.random_range(0..8),
+            1 if at < bytes.len() => bytes[at] = rng.random(),
+            2 => {
+                let end = (at + rng.random_range(1..=16)).min(bytes.len());
+                bytes.drain(at..end);
+            }
+            3 => {
+                let end = (at + rng.random_range(1..=64)).min(bytes.len());
+                let copy = bytes[at..end].to_vec();
+                let to = rng.random_range(0..=bytes.len());
+                bytes.splice(to..to, copy);
+            }
+            4 => {
+                let other = &seeds[rng.random_range(0..seeds.len())];
+                let from = rng.random_range(0..=other.len());
+                let end = (from + rng.random_range(1..=64)).min(other.len());
+                bytes.splice(at..at, other[from..end].iter().copied());
+            }
+            5 if at < bytes.len() => {
+                // A LEB128 or length on a limit: the encodings' edge values.
+                let edge = [0x00, 0x7f, 0x80, 0xff][rng.random_range(0..4)];
+                bytes[at] = edge;
+            }
+            _ => {
+                let token = tokens[rng.random_range(0..tokens.len())].as_bytes();
+                bytes.splice(at..at, token.iter().copied());
+            }
+        }
+    }
+    bytes
+}
+
+/// Runs `check` over the seeds and `mutations` mutated cases; fails with
+/// every input that broke an invariant or panicked.
+fn run(
+    target: &str,
+    seeds: &[Vec<u8>],
+    mutations: usize,
+    tokens: &[&str],
+    check: fn(&[u8]) -> Result<(), Violation>,
+) {
+    assert!(!seeds.is_empty(), "{target}: no seeds");
+    let mut rng = StdRng::seed_from_u64(0x6a61_6e6b);
+    let cases = seeds
+        .iter()
+        .cloned()
+        .chain((0..mutations).map(|_| mutate(&mut rng, seeds, tokens)));
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for input in cases {
+        count += 1;
+        let verdict = match catch_unwind(AssertUnwindSafe(|| check(&input))) {
+            Ok(Ok(())) => continue,
+            Ok(Err(violation)) => violation.to_string(),
+            Err(panic) => format!(
+                "panicked: {}",
+                panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("(no message)")
+            ),
+        };
+        failures.push(format!(
+            "{verdict}\n  input: {:?}",
+            String::from_utf8_lossy(&input)
+        ));
+    }
+    assert!(
+        failures.is_empty(),
+        "{target}: {} of {count} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    eprintln!("{target}: {count} cases, all held");
+}
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Every file in `dir` (with `extension`), in name order.
+fn files(dir: &str, extension: &str) -> Vec<Vec<u8>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(repo(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == extension))
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
+#[test]
+fn source_text_compiles_to_loadable_patches_or_positioned_diagnostics() {
+    let mut seeds = files("tests/corpus/ok", "jank");
+    seeds.extend(files("tests/corpus/rejected", "jank"));
+    run("source", &seeds, 1500, SOURCE_TOKENS, fuzzing::check_source);
+}
+
+#[test]
+fn nrepl_bytes_frame_and_decode_without_losing_the_id() {
+    run(
+        "nrepl",
+        &files("fuzz/seeds/nrepl", "bencode"),
+        20_000,
+        NREPL_TOKENS,
+        fuzzing::check_nrepl,
+    );
+}
+
+#[test]
+fn page_messages_are_interpreted_or_refused_with_a_reason() {
+    run(
+        "page_message",
+        &files("fuzz/seeds/page", "json"),
+        20_000,
+        PAGE_TOKENS,
+        fuzzing::check_page_message,
+    );
+}
+
+#[test]
+fn mutated_patches_are_refused_with_an_error_and_the_runtime_survives() {
+    let seeds: Vec<Vec<u8>> = fuzzing::seed_patches(&repo("tests/corpus/ok"))
+        .expect("the oracle corpus compiles")
+        .into_iter()
+        .map(|(_, bytes)| bytes)
+        .step_by(8)
+        .collect();
+    run("patch", &seeds, 600, PATCH_TOKENS, fuzzing::check_patch);
+}
