@@ -22,7 +22,7 @@ use jank_wasmtime_harness::{parse_dylink, Arg, HarnessError, Runtime};
 use crate::diag::Diagnostic;
 use crate::lower::{Abi, PatchOptions};
 use crate::serve::nrepl::bencode::{self, Frame, Message, Response};
-use crate::serve::patch_ids::PatchIds;
+use crate::serve::patch_ids::{PatchIds, MAX_PATCH_ID};
 use crate::serve::protocol::PageMessage;
 use crate::serve::ws::{interpret, PageRequest};
 use crate::session::Session;
@@ -64,6 +64,8 @@ pub enum Violation {
     EchoLost { id: Vec<u8>, reply: Vec<u8> },
     #[error("after a page reported loading patch {last}, the next id is {next}: ids repeat")]
     PatchIdRepeats { last: u64, next: u64 },
+    #[error("a page reporting patch {last} moved the next id to {next}, past the largest")]
+    PatchIdsExhausted { last: u64, next: u64 },
     #[error("a page message was refused with an empty error")]
     SilentRefusal,
     #[error("cannot set up the check: {0}")]
@@ -224,7 +226,8 @@ fn read_like_dispatch(message: &Message) -> Result<(), Violation> {
 
 /// A page's text frame interpreted as the server does, before and after a
 /// handshake. A refusal says why; a handshake's `last_patch_id` moves the
-/// id counter past it, so no id the page has loaded is handed out again.
+/// id counter past it, so no id the page has loaded is handed out again,
+/// and never past the largest id, so a page cannot use up the ids.
 pub fn check_page_message(bytes: &[u8]) -> Result<(), Violation> {
     let text = String::from_utf8_lossy(bytes);
     let ids = page_ids()?;
@@ -237,8 +240,14 @@ pub fn check_page_message(bytes: &[u8]) -> Result<(), Violation> {
             PageRequest::Refuse(error) if error.is_empty() => return Err(Violation::SilentRefusal),
             PageRequest::Connect { .. } => {
                 let next = ids.lock().unwrap_or_else(|p| p.into_inner()).peek();
-                if let Some(last) = reported.filter(|&last| next <= last) {
-                    return Err(Violation::PatchIdRepeats { last, next });
+                match reported {
+                    Some(last) if last < MAX_PATCH_ID && next <= last => {
+                        return Err(Violation::PatchIdRepeats { last, next })
+                    }
+                    Some(last) if next > MAX_PATCH_ID => {
+                        return Err(Violation::PatchIdsExhausted { last, next })
+                    }
+                    _ => {}
                 }
             }
             _ => {}
