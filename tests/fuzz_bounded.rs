@@ -277,6 +277,19 @@ fn source_text_compiles_to_loadable_patches_or_positioned_diagnostics() {
 }
 
 #[test]
+fn source_text_compiles_or_is_rejected_inside_the_text() {
+    let mut seeds = files("tests/corpus/ok", "jank");
+    seeds.extend(files("tests/corpus/rejected", "jank"));
+    run(
+        "source_compile",
+        &seeds,
+        10_000,
+        SOURCE_TOKENS,
+        fuzzing::check_source_compiles,
+    );
+}
+
+#[test]
 fn nrepl_bytes_frame_and_decode_without_losing_the_id() {
     run(
         "nrepl",
