@@ -11,7 +11,6 @@
 //! plain `cargo test`), and so that it reaches the server's crate-private
 //! parts (`serve::ws::interpret`, `serve::nrepl::position`).
 
-use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Mutex, OnceLock};
 use std::thread;
@@ -283,32 +282,6 @@ fn page_ids() -> Result<&'static Mutex<PatchIds>, Violation> {
         Ok((_, ids)) => Ok(ids),
         Err(error) => Err(Violation::Setup(error.clone())),
     }
-}
-
-/// Seeds for [`check_patch`]: every `.jank` program in `dir` that compiles,
-/// compiled as patch [`PATCH_ID`], by file name, in name order.
-pub fn seed_patches(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
-    let mut programs: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|entry| entry.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    programs.retain(|path| path.extension().is_some_and(|e| e == "jank"));
-    programs.sort();
-    let options = PatchOptions {
-        patch_id: PATCH_ID,
-        abi: Abi::Extended,
-    };
-    let mut patches = Vec::new();
-    for path in programs {
-        let name = path
-            .file_stem()
-            .map(|stem| stem.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let source = SourceFile::new(name.as_str(), std::fs::read_to_string(&path)?);
-        if let Ok(patch) = Session::new().compile(&source, &options) {
-            patches.push((name, patch.bytes));
-        }
-    }
-    Ok(patches)
 }
 
 #[cfg(test)]

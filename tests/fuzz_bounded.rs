@@ -12,7 +12,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use jankwasm::fuzzing::{self, Violation};
+use jankwasm::lower::{Abi, PatchOptions};
 use jankwasm::serve::nrepl::bencode::{self, Frame};
+use jankwasm::session::Session;
+use jankwasm::source::SourceFile;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -313,11 +316,20 @@ fn page_messages_are_interpreted_or_refused_with_a_reason() {
 
 #[test]
 fn mutated_patches_are_refused_with_an_error_and_the_runtime_survives() {
-    let seeds: Vec<Vec<u8>> = fuzzing::seed_patches(&repo("tests/corpus/ok"))
-        .expect("the oracle corpus compiles")
+    // Every eighth program of the oracle corpus, compiled as `jankwasm emit
+    // --patch-id 1` would (the long run's seeds are made that way).
+    let options = PatchOptions {
+        patch_id: fuzzing::PATCH_ID,
+        abi: Abi::Extended,
+    };
+    let seeds: Vec<Vec<u8>> = files("tests/corpus/ok", "jank")
         .into_iter()
-        .map(|(_, bytes)| bytes)
         .step_by(8)
+        .filter_map(|text| {
+            let source = SourceFile::new("seed.jank", String::from_utf8(text).unwrap());
+            Session::new().compile(&source, &options).ok()
+        })
+        .map(|patch| patch.bytes)
         .collect();
     run("patch", &seeds, 600, PATCH_TOKENS, fuzzing::check_patch);
 }
