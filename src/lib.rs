@@ -15,10 +15,12 @@
 //! survives between compilations (namespaces, requires, defined vars, the
 //! next patch id) and drives the stages for a batch of forms. `serve` is
 //! the dev server: nREPL, HTTP and WebSocket around one session.
+//! `fuzzing` holds the invariants the fuzz targets check.
 
 pub mod analyze;
 pub mod diag;
 pub mod expand;
+pub mod fuzzing;
 pub mod lower;
 pub mod read;
 pub mod serve;

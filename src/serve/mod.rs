@@ -23,11 +23,11 @@ pub mod headless;
 mod http;
 mod hub;
 pub mod nrepl;
-mod patch_ids;
+pub(crate) mod patch_ids;
 pub mod protocol;
 mod static_files;
 mod watch;
-mod ws;
+pub(crate) mod ws;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};

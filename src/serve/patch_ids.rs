@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 
 /// How many ids one write of the counter file reserves.
 const BLOCK: u64 = 256;
+/// The largest patch id: ids reach pages as JSON numbers, which JavaScript
+/// holds exactly only up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`).
+pub const MAX_PATCH_ID: u64 = (1 << 53) - 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PatchIdError {
@@ -18,6 +21,8 @@ pub enum PatchIdError {
     Write { path: PathBuf, source: io::Error },
     #[error("{path} does not hold a patch id: {text:?}")]
     Corrupt { path: PathBuf, text: String },
+    #[error("no patch id after {after}: ids stop at {MAX_PATCH_ID}")]
+    Exhausted { after: u64 },
 }
 
 #[derive(Debug)]
@@ -36,7 +41,9 @@ impl PatchIds {
             Ok(text) => text
                 .trim()
                 .parse::<u64>()
-                .map_err(|_| PatchIdError::Corrupt {
+                .ok()
+                .filter(|&next| next <= MAX_PATCH_ID)
+                .ok_or_else(|| PatchIdError::Corrupt {
                     path: path.clone(),
                     text,
                 })?,
@@ -54,6 +61,11 @@ impl PatchIds {
 
     /// The next id, never handed out before for this directory.
     pub fn allocate(&mut self) -> Result<u64, PatchIdError> {
+        if self.next > MAX_PATCH_ID {
+            return Err(PatchIdError::Exhausted {
+                after: MAX_PATCH_ID,
+            });
+        }
         if self.next >= self.reserved_until {
             self.reserve(self.next)?;
         }
@@ -63,8 +75,13 @@ impl PatchIds {
     }
 
     /// Makes every later id greater than `seen` (an id a page reports having
-    /// loaded, perhaps from before the counter file was lost).
+    /// loaded, perhaps from before the counter file was lost). An id that
+    /// leaves no later one ([`MAX_PATCH_ID`] or above) is refused, and the
+    /// counter stays where it was.
     pub fn skip_past(&mut self, seen: u64) -> Result<(), PatchIdError> {
+        if seen >= MAX_PATCH_ID {
+            return Err(PatchIdError::Exhausted { after: seen });
+        }
         if seen >= self.next {
             self.next = seen + 1;
             if self.next >= self.reserved_until {
@@ -135,6 +152,42 @@ mod tests {
         assert_eq!(ids.allocate().unwrap(), 1001);
         drop(ids);
         assert!(PatchIds::open(dir.path()).unwrap().peek() > 1001);
+    }
+
+    #[test]
+    fn ids_past_the_largest_are_refused_and_leave_the_counter() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ids = PatchIds::open(dir.path()).unwrap();
+        for seen in [MAX_PATCH_ID, u64::MAX - BLOCK, u64::MAX] {
+            assert!(matches!(
+                ids.skip_past(seen),
+                Err(PatchIdError::Exhausted { after }) if after == seen
+            ));
+        }
+        assert_eq!(ids.allocate().unwrap(), 1);
+        ids.skip_past(MAX_PATCH_ID - 1).unwrap();
+        assert_eq!(ids.allocate().unwrap(), MAX_PATCH_ID);
+        assert!(matches!(
+            ids.allocate(),
+            Err(PatchIdError::Exhausted {
+                after: MAX_PATCH_ID
+            })
+        ));
+    }
+
+    #[test]
+    fn a_counter_past_the_largest_id_is_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join(".jankwasm")).unwrap();
+        fs::write(
+            dir.path().join(".jankwasm/patch-id"),
+            format!("{}\n", u64::MAX),
+        )
+        .unwrap();
+        assert!(matches!(
+            PatchIds::open(dir.path()),
+            Err(PatchIdError::Corrupt { .. })
+        ));
     }
 
     #[test]

@@ -20,7 +20,8 @@ use super::eval::Evaluator;
 use super::hub::{Audience, Hub, PageId, PageSender};
 use super::patch_ids::PatchIds;
 use super::protocol::{
-    ErrorKind, ErrorMessage, EvalResult, PageEval, PageMessage, ServerMessage, MAX_MESSAGE_BYTES,
+    ErrorKind, ErrorMessage, EvalResult, PageEval, PageMessage, PatchAck, ServerMessage,
+    MAX_MESSAGE_BYTES,
 };
 use super::warn;
 use crate::source::Pos;
@@ -120,29 +121,11 @@ async fn page(socket: WebSocket, state: Arc<WsState>) {
                 break farewell(code, &reason);
             }
         };
-        let message = match serde_json::from_str::<PageMessage>(text.as_str()) {
-            Ok(message) => message,
-            Err(error) => {
-                protocol_error(&queue, format!("malformed message: {error}"));
-                continue;
-            }
-        };
-        match message {
-            PageMessage::Handshake(handshake) => {
-                if page.is_some() {
-                    protocol_error(&queue, "handshake sent twice".into());
-                    continue;
-                }
-                let loaded_through = handshake
-                    .last_patch_id
-                    .and_then(|last| admit_page_ids(&state.ids, last));
+        match interpret(text.as_str(), page, &state.ids) {
+            PageRequest::Connect { loaded_through } => {
                 page = Some(state.hub.connect(queue.clone(), loaded_through));
             }
-            PageMessage::PatchAck(ack) => {
-                let Some(page) = page else {
-                    protocol_error(&queue, "patch_ack before handshake".into());
-                    continue;
-                };
+            PageRequest::Ack { page, ack } => {
                 if !ack.ok {
                     warn(&format!(
                         "jankwasm serve: page {page}: patch {} failed to load: {}",
@@ -152,7 +135,7 @@ async fn page(socket: WebSocket, state: Arc<WsState>) {
                 }
                 state.hub.ack(page, ack);
             }
-            PageMessage::Eval(request) => {
+            PageRequest::Eval(request) => {
                 tokio::spawn(page_eval(
                     state.evaluator.clone(),
                     queue.clone(),
@@ -160,6 +143,7 @@ async fn page(socket: WebSocket, state: Arc<WsState>) {
                     request,
                 ));
             }
+            PageRequest::Refuse(error) => protocol_error(&queue, error),
         }
     };
     if let Some(page) = page {
@@ -205,6 +189,48 @@ fn unreadable(error: axum::Error) -> (u16, String) {
             "a frame that breaks the WebSocket protocol".into(),
         ),
         _ => (close_code::ERROR, "the connection failed".into()),
+    }
+}
+
+/// What one text frame of a page asks the server to do, decided without
+/// the socket (so it can be fuzzed): the JSON, the handshake-first rule and
+/// the patch ids a returning page reports.
+#[derive(Debug)]
+pub(crate) enum PageRequest {
+    /// Register the page; its replay skips patches up to `loaded_through`.
+    Connect {
+        loaded_through: Option<u64>,
+    },
+    Ack {
+        page: PageId,
+        ack: PatchAck,
+    },
+    Eval(PageEval),
+    /// Answer with a protocol error; the connection stays open.
+    Refuse(String),
+}
+
+/// Interprets a page's text frame; `page` is its id once it has handshaken.
+/// A handshake moves the patch id counter past the page's `last_patch_id`.
+pub(crate) fn interpret(text: &str, page: Option<PageId>, ids: &Mutex<PatchIds>) -> PageRequest {
+    let message = match serde_json::from_str::<PageMessage>(text) {
+        Ok(message) => message,
+        Err(error) => return PageRequest::Refuse(format!("malformed message: {error}")),
+    };
+    match message {
+        PageMessage::Handshake(_) if page.is_some() => {
+            PageRequest::Refuse("handshake sent twice".into())
+        }
+        PageMessage::Handshake(handshake) => PageRequest::Connect {
+            loaded_through: handshake
+                .last_patch_id
+                .and_then(|last| admit_page_ids(ids, last)),
+        },
+        PageMessage::PatchAck(ack) => match page {
+            Some(page) => PageRequest::Ack { page, ack },
+            None => PageRequest::Refuse("patch_ack before handshake".into()),
+        },
+        PageMessage::Eval(request) => PageRequest::Eval(request),
     }
 }
 

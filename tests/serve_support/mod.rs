@@ -347,11 +347,9 @@ impl Nrepl {
                 Ok(0) | Err(_) => return None,
                 Ok(count) => count,
             };
-            for framed in self
-                .framer
-                .push(&chunk[..count])
-                .expect("server sends bencode")
-            {
+            let pushed = self.framer.push(&chunk[..count]);
+            assert_eq!(pushed.error, None, "the server sends bencode");
+            for framed in pushed.messages {
                 self.received
                     .push_back(Message::decode(&framed.bytes).expect("a dictionary"));
             }

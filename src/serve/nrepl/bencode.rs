@@ -70,6 +70,13 @@ pub struct Framed {
     pub elided: Vec<Elided>,
 }
 
+/// What one piece of a stream gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pushed {
+    pub messages: Vec<Framed>,
+    pub error: Option<FramingError>,
+}
+
 /// The stream is not bencode (or exceeds a structural limit) at this point,
 /// so no later message boundary can be found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -144,9 +151,19 @@ impl Framer {
         self.offset == 0
     }
 
-    /// Takes the next piece of the stream; returns the messages it completed.
-    pub fn push(&mut self, mut input: &[u8]) -> Result<Vec<Framed>, FramingError> {
-        let mut completed = Vec::new();
+    /// Takes the next piece of the stream: the messages it completed, and
+    /// the error that stopped it, after which nothing more can be framed.
+    pub fn push(&mut self, input: &[u8]) -> Pushed {
+        let mut messages = Vec::new();
+        let error = self.push_into(input, &mut messages).err();
+        Pushed { messages, error }
+    }
+
+    fn push_into(
+        &mut self,
+        mut input: &[u8],
+        completed: &mut Vec<Framed>,
+    ) -> Result<(), FramingError> {
         while let Some(&byte) = input.first() {
             if let Lexeme::Body {
                 remaining,
@@ -167,7 +184,7 @@ impl Framer {
                         .filter(|key| key.len() <= MAX_KEY_BYTES)
                         .and_then(|key| std::str::from_utf8(key).ok())
                         .map(str::to_string);
-                    self.value_done(key, &mut completed);
+                    self.value_done(key, completed);
                 } else {
                     self.lexeme = Lexeme::Body {
                         remaining: remaining - take,
@@ -179,9 +196,9 @@ impl Framer {
             }
             input = &input[1..];
             self.offset += 1;
-            self.byte(byte, &mut completed)?;
+            self.byte(byte, completed)?;
         }
-        Ok(completed)
+        Ok(())
     }
 
     fn fail(&self, reason: impl Into<String>) -> FramingError {
@@ -450,7 +467,24 @@ mod tests {
     use super::*;
 
     fn frame_all(limits: Limits, stream: &[u8]) -> Result<Vec<Framed>, FramingError> {
-        Framer::new(limits).push(stream)
+        let pushed = Framer::new(limits).push(stream);
+        match pushed.error {
+            Some(error) => Err(error),
+            None => Ok(pushed.messages),
+        }
+    }
+
+    fn frame_more(framer: &mut Framer, piece: &[u8]) -> Vec<Framed> {
+        let pushed = framer.push(piece);
+        assert_eq!(pushed.error, None);
+        pushed.messages
+    }
+
+    #[test]
+    fn messages_before_an_error_in_the_same_piece_are_kept() {
+        let pushed = Framer::default().push(b"d2:op8:describeexyz");
+        assert_eq!(pushed.messages.len(), 1);
+        assert_eq!(pushed.error.unwrap().reason, "unexpected byte 0x78");
     }
 
     #[test]
@@ -462,7 +496,7 @@ mod tests {
             let mut framer = Framer::default();
             let mut framed = Vec::new();
             for chunk in stream.chunks(piece) {
-                framed.extend(framer.push(chunk).unwrap());
+                framed.extend(frame_more(&mut framer, chunk));
             }
             assert!(framer.at_boundary());
             let bytes: Vec<&[u8]> = framed.iter().map(|f| f.bytes.as_slice()).collect();
@@ -478,7 +512,7 @@ mod tests {
         let message = b"d4:code7:(+ 1 2)2:idi42e2:op4:evale";
         for cut in 0..message.len() {
             let mut framer = Framer::default();
-            assert_eq!(framer.push(&message[..cut]).unwrap(), [], "cut at {cut}");
+            assert_eq!(frame_more(&mut framer, &message[..cut]), [], "cut at {cut}");
             assert_eq!(framer.at_boundary(), cut == 0);
         }
     }

@@ -239,24 +239,21 @@ async fn connection(
             Ok(0) | Err(_) => break,
             Ok(count) => count,
         };
-        match framer.push(&chunk[..count]) {
-            Ok(messages) => {
-                for framed in messages {
-                    match Message::decode(&framed.bytes) {
-                        Ok(message) if framed.elided.is_empty() => handle(&state, message, &out),
-                        Ok(message) => too_large(&Replier::to(&out, &message), &framed.elided),
-                        // The framing held: the next message can still be read.
-                        Err(error) => malformed(&out, &error),
-                    }
-                }
+        let pushed = framer.push(&chunk[..count]);
+        for framed in pushed.messages {
+            match Message::decode(&framed.bytes) {
+                Ok(message) if framed.elided.is_empty() => handle(&state, message, &out),
+                Ok(message) => too_large(&Replier::to(&out, &message), &framed.elided),
+                // The framing held: the next message can still be read.
+                Err(error) => malformed(&out, &error),
             }
-            Err(error) => {
-                // No later message boundary can be found: nREPL closes
-                // such a connection, after saying why.
-                unframeable(&out, &error);
-                out.close();
-                break;
-            }
+        }
+        if let Some(error) = pushed.error {
+            // No later message boundary can be found: nREPL closes such a
+            // connection, after saying why.
+            unframeable(&out, &error);
+            out.close();
+            break;
         }
     }
     drop(out);
@@ -447,7 +444,7 @@ fn not_utf8(reply: &Replier, error: &str) {
     );
 }
 
-fn position(message: &Message) -> Pos {
+pub(crate) fn position(message: &Message) -> Pos {
     let at_least_one = |value: Option<i64>| {
         value
             .and_then(|v| u32::try_from(v).ok())

@@ -85,14 +85,8 @@ async fn relay(client: TcpStream, state: Arc<ProxyState>, mut shutdown: watch::R
             messages = requests.next() => messages,
             _ = shutdown.changed() => break,
         };
-        let messages = match messages {
-            Some(Ok(messages)) => messages,
-            Some(Err(error)) => {
-                unframeable(&to_client, &error);
-                to_client.close();
-                break;
-            }
-            None => break,
+        let Some((messages, error)) = messages else {
+            break;
         };
         for bytes in messages {
             if upstream_write.write_all(&bytes).await.is_err() {
@@ -101,6 +95,11 @@ async fn relay(client: TcpStream, state: Arc<ProxyState>, mut shutdown: watch::R
             if let Ok(message) = Message::decode(&bytes) {
                 patch_pages(&state, message, &to_client);
             }
+        }
+        if let Some(error) = error {
+            unframeable(&to_client, &error);
+            to_client.close();
+            break;
         }
     }
     answers.abort();
@@ -114,23 +113,7 @@ async fn relay(client: TcpStream, state: Arc<ProxyState>, mut shutdown: watch::R
 /// bencode is cut off, with a last word to the client.
 async fn relay_answers(upstream: OwnedReadHalf, to_client: Outbox, state: Arc<ProxyState>) {
     let mut answers = MessageReader::new(upstream);
-    while let Some(messages) = answers.next().await {
-        let messages = match messages {
-            Ok(messages) => messages,
-            Err(error) => {
-                to_client.send(
-                    Response::new()
-                        .str(
-                            "err",
-                            format!("jankwasm: the upstream nREPL sent {error}\n"),
-                        )
-                        .status(&["error", "done"])
-                        .encode(),
-                );
-                to_client.close();
-                return;
-            }
-        };
+    while let Some((messages, error)) = answers.next().await {
         for bytes in messages {
             if let Ok(message) = Message::decode(&bytes) {
                 if let (Some(session), Some(ns)) = (message.str("session"), message.str("ns")) {
@@ -140,6 +123,19 @@ async fn relay_answers(upstream: OwnedReadHalf, to_client: Outbox, state: Arc<Pr
             if !to_client.send(bytes) {
                 return;
             }
+        }
+        if let Some(error) = error {
+            to_client.send(
+                Response::new()
+                    .str(
+                        "err",
+                        format!("jankwasm: the upstream nREPL sent {error}\n"),
+                    )
+                    .status(&["error", "done"])
+                    .encode(),
+            );
+            to_client.close();
+            return;
         }
     }
 }
@@ -239,16 +235,15 @@ impl MessageReader {
         }
     }
 
-    /// The messages completed by the next read; None at end of stream.
-    async fn next(&mut self) -> Option<Result<Vec<Vec<u8>>, FramingError>> {
+    /// The messages completed by the next read, and the error that stopped
+    /// the framing; None at end of stream.
+    async fn next(&mut self) -> Option<(Vec<Vec<u8>>, Option<FramingError>)> {
         let count = match self.read.read(&mut self.chunk).await {
             Ok(0) | Err(_) => return None,
             Ok(count) => count,
         };
-        Some(
-            self.framer
-                .push(&self.chunk[..count])
-                .map(|messages| messages.into_iter().map(|framed| framed.bytes).collect()),
-        )
+        let pushed = self.framer.push(&self.chunk[..count]);
+        let messages = pushed.messages.into_iter().map(|framed| framed.bytes);
+        Some((messages.collect(), pushed.error))
     }
 }
