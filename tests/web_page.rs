@@ -476,3 +476,119 @@ fn the_client_loads_patches_into_an_emscripten_main_module_through_its_file_syst
         "app/f:1;app/g=42;app/h=7;"
     );
 }
+
+/// A form app for the renderer: an input whose text lives in the state, a
+/// keyed list that can be reversed, and a count of the view's runs.
+const FORM_APP: &str = r#"(ns demo.app)
+(defonce state (atom {:text "" :items ["a" "b" "c"]}))
+(defonce renders (atom 0))
+(defn view [{:keys [text items]}]
+  (swap! renders inc)
+  [:div
+   [:input#new {:value text :on-input [:typed]}]
+   [:p#length "length " (count text)]
+   [:ul (for [item items] [:li {:key item} item])]
+   [:button#reverse {:on-click :reverse} "reverse"]
+   [:button#nothing {:on-click :nothing} "nothing"]
+   [:button#bump {:on-click :bump} "bump"]])
+(defn handle [event]
+  (case (if (vector? event) (first event) event)
+    :typed (swap! state assoc :text (:value (second event)))
+    :reverse (swap! state update :items (comp vec reverse))
+    :bump (swap! state update :bumps (fnil inc 0))
+    nil))"#;
+
+/// Evaluates `expression` after two animation frames, so a render the
+/// events before it asked for has happened.
+fn after_frames(expression: &str) -> String {
+    format!(
+        "new Promise((done, fail) => requestAnimationFrame(() => requestAnimationFrame(() => {{ try {{ done({expression}); }} catch (e) {{ fail(e); }} }})))"
+    )
+}
+
+/// How many times the form app's view has run, read after two frames.
+const RENDERS: &str = "(() => { const rt = jankClient.backend.runtime; \
+    const count = rt.prStr(rt.invoke(rt.intern('clojure.core', 'deref'), [rt.deref(rt.intern('demo.app', 'renders'))])); \
+    rt.safePoint(); return Number(count); })()";
+
+#[test]
+fn renders_patch_the_dom_in_place_so_focus_caret_and_typed_text_survive_events_and_reloads() {
+    let Some(browser) = Browser::launch() else {
+        return;
+    };
+    let server = FakeServer::start();
+    let http = static_server(server.port, None);
+    let page = browser.open(&format!("http://127.0.0.1:{http}/"));
+    server.handshake();
+    server.send(patch(FORM_APP, 1));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for("document.querySelector('#new') !== null", WAIT);
+    let renders = || page.eval(&after_frames(RENDERS));
+    // Marks on DOM nodes: a node that is rebuilt loses its mark.
+    page.eval("(() => { for (const li of document.querySelectorAll('li')) li.mark = li.textContent; document.querySelector('#new').mark = 'input'; return true; })()");
+
+    page.click("#new");
+    page.type_text("hello");
+    page.wait_for(
+        "document.querySelector('#length').textContent === 'length 5'",
+        WAIT,
+    );
+    let focused = "(() => { const i = document.activeElement; return [i.id, i.mark, i.value, i.selectionStart]; })()";
+    assert_eq!(page.eval(focused), json!(["new", "input", "hello", 5]));
+
+    // A reload of the view keeps the input, its focus, caret and text.
+    let runs_before_reload = renders();
+    server.send(patch(&FORM_APP.replace("\"length \"", "\"chars: \""), 2));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for(
+        "document.querySelector('#length').textContent === 'chars: 5'",
+        WAIT,
+    );
+    assert_eq!(page.eval(focused), json!(["new", "input", "hello", 5]));
+    assert_eq!(renders(), json!(runs_before_reload.as_i64().unwrap() + 1));
+
+    // Keyed items move instead of being rebuilt.
+    page.click("#reverse");
+    page.wait_for("document.querySelector('li').textContent === 'c'", WAIT);
+    assert_eq!(
+        page.eval("[...document.querySelectorAll('li')].map((li) => li.mark)"),
+        json!(["c", "b", "a"])
+    );
+
+    // An event that changes nothing renders nothing; ten that change the
+    // state in one task render once, at the next frame.
+    let runs = renders().as_i64().unwrap();
+    page.eval("document.querySelector('#nothing').click()");
+    assert_eq!(renders(), json!(runs));
+    page.eval("(() => { for (let i = 0; i < 10; i++) document.querySelector('#bump').click(); return true; })()");
+    assert_eq!(renders(), json!(runs + 1));
+    assert_eq!(
+        page.eval("jankClient.backend.app.statePrinted()"),
+        r#"{:text "hello", :items ["c" "b" "a"], :bumps 10}"#
+    );
+
+    // A view returning something that cannot be rendered: the HUD says
+    // what, and the last good DOM stays, focus included.
+    page.click("#new");
+    server.send(patch(
+        &FORM_APP.replace(
+            "[:p#length \"length \" (count text)]",
+            "[:p#length renders]",
+        ),
+        3,
+    ));
+    assert_eq!(server.ack()["ok"], true);
+    let overlay = page.wait_for(OVERLAY_TEXT, WAIT);
+    assert!(
+        overlay
+            .as_str()
+            .unwrap()
+            .contains("cannot render clojure.lang.Atom@"),
+        "{overlay}"
+    );
+    assert_eq!(page.text("#length"), "chars: 5");
+    assert_eq!(page.eval(focused), json!(["new", "input", "hello", 5]));
+    server.send(patch(FORM_APP, 4));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for(OVERLAY_HIDDEN, WAIT);
+}

@@ -46,7 +46,9 @@
 //               registry entry. If the page has an element with
 //               data-jank-app, the app in it is rendered with hiccup.js:
 //               data-jank-app names the namespace (default demo.app), whose
-//               `state` atom, `view` fn and `handle` fn app-host.js uses.
+//               `state` atom, `view` fn and `handle` fn app-host.js uses;
+//               data-jank-state, data-jank-view and data-jank-handle name
+//               other vars of that namespace instead.
 //
 // Where the server is: ?ws=<url> in the page's address, else
 // <meta name="jank-ws-url" content="ws://...">, else
@@ -57,8 +59,9 @@
 // <script type="module" src="/_jankwasm/start.js"></script>.
 
 import { JankRuntime, LoadError } from './loader.js';
-import { AppHost } from './app-host.js';
+import { AppHost, DEFAULT_APP } from './app-host.js';
 import { renderInto } from './hiccup.js';
+import { eventData, handlerArgument } from './events.js';
 
 export const CLIENT_NAME = 'jank-wasm-browser';
 export const CLIENT_VERSION = '1.0.0';
@@ -474,35 +477,81 @@ function emscriptenReady(module) {
   });
 }
 
-// Renders the app into its element and wires its events; returns an error
-// text for the overlay, or null.
-function appRenderer(backend, element, ui, log) {
-  const app = backend.app;
-  const render = () => {
+// The text an error from jank or the renderer shows in the HUD.
+function errorMessage(error) {
+  return error instanceof LoadError ? error.printed ?? error.message : String(error);
+}
+
+// Renders the app into its element and sends its events to jank. A render
+// after an event waits for the next animation frame (many events, one
+// render) and happens only when the state's value or the view fn changed; a
+// patch renders at once, as it may have changed anything the view calls.
+// A failed render leaves the last good DOM in place.
+export class AppRenderer {
+  constructor({ backend, element, ui, log, window = globalThis }) {
+    this.backend = backend;
+    this.app = backend.app;
+    this.element = element;
+    this.ui = ui;
+    this.log = log;
+    this.window = window;
+    this.frameRequested = false;
+    this.onEvent = (handler, domEvent) => this.handleEvent(handler, domEvent);
+  }
+
+  // Renders now; returns an error text for the HUD, or null.
+  render({ force = true } = {}) {
     try {
-      if (!app.ready()) return null;
-      renderInto(element, app.view(), onEvent);
+      if (!this.app.ready()) return null;
+      const tree = this.app.view({ force });
+      if (tree !== null) renderInto(this.element, tree, this.onEvent);
       return null;
     } catch (error) {
-      return error instanceof LoadError ? error.printed ?? error.message : String(error);
+      return errorMessage(error);
     } finally {
-      const output = backend.runtime.takeOutput();
-      if (output) log.info(output);
+      this.flushOutput();
     }
-  };
-  const onEvent = (value) => {
-    let error = null;
+  }
+
+  // Asks for a render at the next animation frame (a hidden page gets no
+  // frames, so there it renders on the next turn of the event loop).
+  schedule() {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    const run = () => {
+      this.frameRequested = false;
+      const error = this.render({ force: false });
+      if (error) this.ui.showError('Runtime error', error);
+    };
+    const visible = this.window.document?.visibilityState !== 'hidden';
+    if (visible && typeof this.window.requestAnimationFrame === 'function') this.window.requestAnimationFrame(run);
+    else setTimeout(run, 0);
+  }
+
+  handleEvent(handler, domEvent) {
     try {
-      app.dispatch(value);
-    } catch (e) {
-      error = e instanceof LoadError ? e.printed ?? e.message : String(e);
+      this.app.dispatch(handlerArgument(handler, eventData(domEvent)));
+    } catch (error) {
+      this.ui.showError('Runtime error', errorMessage(error));
     }
-    const output = backend.runtime.takeOutput();
-    if (output) log.info(output);
-    error = error ?? render();
-    if (error) ui.showError('Runtime error', error);
-  };
-  return render;
+    this.flushOutput();
+    this.schedule();
+  }
+
+  flushOutput() {
+    const output = this.backend.runtime.takeOutput();
+    if (output) this.log.info(output);
+  }
+}
+
+// The app's names from its element's data attributes (DEFAULT_APP for those
+// missing).
+export function appConfig(element) {
+  const names = { ns: element.dataset.jankApp || DEFAULT_APP.ns };
+  if (element.dataset.jankState) names.state = element.dataset.jankState;
+  if (element.dataset.jankView) names.view = element.dataset.jankView;
+  if (element.dataset.jankHandle) names.handler = element.dataset.jankHandle;
+  return names;
 }
 
 // Starts the client in a page: picks the back-end, builds the UI, connects.
@@ -515,7 +564,7 @@ export async function start({ window = globalThis, log = console } = {}) {
   const useEmscripten = forced ? forced === 'emscripten' : Boolean(module && module.ccall && module.FS);
   // The app the page renders, and the namespace its REPL box evaluates in.
   const appElement = document.querySelector('[data-jank-app]');
-  const appNs = appElement ? appElement.dataset.jankApp || 'demo.app' : null;
+  const appNs = appElement ? appConfig(appElement).ns : null;
   let backend;
   let render = null;
   try {
@@ -523,9 +572,12 @@ export async function start({ window = globalThis, log = console } = {}) {
       await emscriptenReady(module);
       backend = new EmscriptenBackend(module);
     } else {
-      const appNames = appElement ? { ns: appNs } : undefined;
+      const appNames = appElement ? appConfig(appElement) : undefined;
       backend = await StubBackend.create(stubUrl(window.location, document, config), { appNames });
-      if (appElement) render = appRenderer(backend, appElement, ui, log);
+      if (appElement) {
+        const renderer = new AppRenderer({ backend, element: appElement, ui, log, window });
+        render = () => renderer.render();
+      }
     }
   } catch (error) {
     ui.setStatus('disconnected', 'runtime failed to start');
