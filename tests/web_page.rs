@@ -83,6 +83,7 @@ fn serve_file(mut stream: TcpStream, ws_port: u16, project: Option<PathBuf>) {
         Some("js") => "text/javascript",
         Some("wasm") => "application/wasm",
         Some("json") => "application/json",
+        Some("css") => "text/css",
         _ => "application/octet-stream",
     };
     let response = match body {
@@ -591,4 +592,105 @@ fn renders_patch_the_dom_in_place_so_focus_caret_and_typed_text_survive_events_a
     server.send(patch(FORM_APP, 4));
     assert_eq!(server.ack()["ok"], true);
     page.wait_for(OVERLAY_HIDDEN, WAIT);
+}
+
+/// An app under other names than demo.app's, with reload hooks that log.
+const HOOKED_APP: &str = r#"(ns shop.core)
+(defonce db (atom {:n 1}))
+(defonce hook-log (atom []))
+(defn render [{:keys [n]}] [:h1 {:on-click :inc} "n = " n])
+(defn on-event [e] (swap! db update :n inc))
+(defn stop [] (swap! hook-log conj :before))
+(defn start [] (swap! hook-log conj :after))"#;
+
+#[test]
+fn a_configured_app_runs_its_reload_hooks_and_a_saved_stylesheet_restyles_without_a_reload() {
+    let Some(browser) = Browser::launch() else {
+        return;
+    };
+    let project = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(
+        project.path().join("index.html"),
+        r#"<!doctype html><html><head><meta charset="utf-8">
+<link rel="stylesheet" href="/app/style.css"></head><body>
+<div id="app" data-jank-app="shop.core" data-jank-state="db" data-jank-view="render" data-jank-handle="on-event"></div>
+<script type="module" src="/_jankwasm/start.js"></script>
+</body></html>"#,
+    )
+    .expect("write the page");
+    let style = project.path().join("style.css");
+    std::fs::write(&style, "h1 { color: rgb(200, 0, 0) }").expect("write the stylesheet");
+    let server = FakeServer::start();
+    let http = static_server(server.port, Some(project.path().to_path_buf()));
+    let page = browser.open(&format!("http://127.0.0.1:{http}/app/index.html"));
+    server.handshake();
+    page.wait_for(BADGE_CONNECTED, WAIT);
+
+    // The server marks hooks in the patch's symbols (from ^:dev/... metadata).
+    let mut first = patch(HOOKED_APP, 1);
+    first["symbols"] = json!([
+        {"name": "shop.core/stop", "signature": "0", "hooks": ["before-load"]},
+        {"name": "shop.core/start", "signature": "0", "hooks": ["after-load"]},
+    ]);
+    server.send(first);
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for(
+        "document.querySelector('h1')?.textContent === 'n = 1'",
+        WAIT,
+    );
+    page.click("h1");
+    let hook_log = "(() => { const rt = jankClient.backend.runtime; \
+        const log = rt.prStr(rt.invoke(rt.intern('clojure.core', 'deref'), [rt.deref(rt.intern('shop.core', 'hook-log'))])); \
+        rt.safePoint(); return log; })()";
+    // Hooks run around the patches after the one defining them.
+    assert_eq!(page.eval(hook_log), "[]");
+
+    server.send(patch(&HOOKED_APP.replace("\"n = \"", "\"count \""), 2));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for(
+        "document.querySelector('h1')?.textContent === 'count 2'",
+        WAIT,
+    );
+    assert_eq!(page.eval(hook_log), "[:before :after]");
+
+    // A hook that throws is shown; the patch still loads.
+    let mut throwing = patch(
+        "(ns shop.core) (defn start [] (throw (ex-info \"start failed\" {})))",
+        3,
+    );
+    throwing["symbols"] = json!([
+        {"name": "shop.core/start", "signature": "0", "hooks": ["after-load"]},
+    ]);
+    server.send(throwing);
+    assert_eq!(server.ack()["ok"], true);
+    server.send(patch("(ns shop.core) (def unrelated 1)", 4));
+    assert_eq!(server.ack()["ok"], true);
+    let overlay = page.wait_for(OVERLAY_TEXT, WAIT);
+    let overlay = overlay.as_str().unwrap();
+    assert!(overlay.contains("Reload hook error"), "{overlay}");
+    assert!(
+        overlay.contains("shop.core/start (after-load)") && overlay.contains("start failed"),
+        "{overlay}"
+    );
+    assert_eq!(page.eval(hook_log), "[:before :after :before :before]");
+    // The next patch whose hooks succeed clears the HUD.
+    server.send(patch(HOOKED_APP, 5));
+    assert_eq!(server.ack()["ok"], true);
+    server.send(patch("(ns shop.core) (def unrelated 2)", 6));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for(OVERLAY_HIDDEN, WAIT);
+
+    // A saved stylesheet: swapped in place, the page and its state stay.
+    let color = "getComputedStyle(document.querySelector('h1')).color";
+    assert_eq!(page.eval(color), "rgb(200, 0, 0)");
+    page.eval("window.notReloaded = true");
+    std::fs::write(&style, "h1 { color: rgb(0, 0, 200) }").expect("save the stylesheet");
+    server.send(json!({"type": "stylesheet", "path": "/app/style.css"}));
+    page.wait_for(&format!("{color} === 'rgb(0, 0, 200)'"), WAIT);
+    assert_eq!(page.eval("window.notReloaded === true"), true);
+    assert_eq!(
+        page.eval("document.querySelectorAll('link[rel=stylesheet]').length"),
+        1
+    );
+    assert_eq!(page.text("h1"), "n = 2");
 }

@@ -21,6 +21,12 @@
 //                   given by this page's own load of the forms (definitions reach every
 //                   page; the other forms run in this page only)
 //   server → page  {"type":"error","request_id":...}  an eval that did not compile
+//   server → page  {"type":"stylesheet","path":"/css/app.css"}  a saved stylesheet: every
+//                   <link rel="stylesheet"> with that URL path is swapped for a fresh copy
+// A patch's `symbols` entries may say `"hooks":["before-load"|"after-load"]`
+// (the def's ^:dev/before-load or ^:dev/after-load metadata): the page calls
+// each such fn, with no arguments, before or after every later patch it
+// loads. A failing hook is shown in the HUD; the patch loads regardless.
 // src/serve/protocol.rs is the authoritative description. Patches are loaded
 // one at a time in the order they arrive. After a disconnect the client
 // reconnects with exponential backoff (0.25 s doubling to 5 s) and handshakes
@@ -111,6 +117,23 @@ export class StubBackend {
 
   printed() {
     return { output: this.runtime.takeOutput(), stderr: this.runtime.takeStderr() };
+  }
+
+  // Calls the fn of the var `ns/name` with no arguments; returns an error
+  // text, or null. What it prints goes to the console.
+  callHook(qualified) {
+    const slash = qualified.indexOf('/');
+    try {
+      const rt = this.runtime;
+      rt.invoke(rt.deref(rt.intern(qualified.slice(0, slash), qualified.slice(slash + 1))), []);
+      rt.safePoint();
+      return null;
+    } catch (error) {
+      return errorMessage(error);
+    } finally {
+      const output = this.runtime.takeOutput();
+      if (output) console.info(output);
+    }
   }
 }
 
@@ -309,6 +332,32 @@ export class HotReloadClient {
     // The page's `eval`s awaiting their answer, by request_id.
     this.pendingEvals = new Map();
     this.evalCount = 0;
+    // The reload hooks the patches so far defined: "ns/name" → ["before-load", ...].
+    this.hooks = new Map();
+    this.document = ui?.document ?? globalThis.document;
+  }
+
+  // Calls every hook of `kind`; returns the error texts of those that threw.
+  runHooks(kind) {
+    if (typeof this.backend.callHook !== 'function') return [];
+    const errors = [];
+    for (const [name, kinds] of this.hooks) {
+      if (!kinds.includes(kind)) continue;
+      const error = this.backend.callHook(name);
+      if (error) errors.push(`${name} (${kind}): ${error}`);
+    }
+    return errors;
+  }
+
+  // Records the hooks (or their end) that a loaded patch's defs declare.
+  learnHooks(symbols) {
+    if (!Array.isArray(symbols)) return;
+    for (const symbol of symbols) {
+      if (symbol?.signature === 'eval' || typeof symbol?.name !== 'string') continue;
+      const kinds = Array.isArray(symbol.hooks) ? symbol.hooks : [];
+      if (kinds.length) this.hooks.set(symbol.name, kinds);
+      else this.hooks.delete(symbol.name);
+    }
   }
 
   // Sends `code` to be evaluated (in `ns`, else the server's default) and
@@ -411,24 +460,53 @@ export class HotReloadClient {
         if (!this.settleEval(message, answer)) this.log.info('jank:', message.result ?? message);
         break;
       }
+      case 'stylesheet':
+        if (typeof message.path === 'string' && this.document) reloadStylesheet(this.document, message.path);
+        break;
       default:
         this.log.warn(`jank: ignoring a message of type ${message.type}`);
     }
   }
 
   async onPatch(message) {
+    const hookErrors = this.runHooks('before-load');
     const ack = await acknowledge(this.backend, message);
     if (Number.isSafeInteger(message.id)) this.lastPatchId = Math.max(this.lastPatchId ?? message.id, message.id);
     if (ack.output) this.log.info(ack.output);
     if (ack.stderr) this.log.error(ack.stderr);
+    if (ack.ok) hookErrors.push(...this.runHooks('after-load'));
     let renderError = null;
     if (ack.ok && this.render) renderError = this.render();
     this.acks.push(ack);
     this.send(ack);
+    // Hooks run around the patches after the one defining them.
+    if (ack.ok) this.learnHooks(message.symbols);
     if (!ack.ok) this.ui?.showError('Load error', ack.error);
     else if (renderError) this.ui?.showError('Runtime error', renderError);
+    else if (hookErrors.length) this.ui?.showError('Reload hook error', hookErrors.join('\n'));
     else this.ui?.clearError();
   }
+}
+
+// Swaps every stylesheet link whose URL path is `path` for a fresh copy of
+// the file; the old link goes once the new one has loaded, so the page is
+// never unstyled. Returns how many links were swapped.
+export function reloadStylesheet(document, path) {
+  let swapped = 0;
+  for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
+    const url = new URL(link.href, document.baseURI);
+    if (url.pathname !== path || link.dataset.jankReplaced) continue;
+    url.searchParams.set('jank-reload', String(Date.now()));
+    const fresh = link.cloneNode();
+    fresh.href = url.href;
+    link.dataset.jankReplaced = 'true';
+    const drop = () => link.remove();
+    fresh.addEventListener('load', drop, { once: true });
+    fresh.addEventListener('error', drop, { once: true });
+    link.after(fresh);
+    swapped += 1;
+  }
+  return swapped;
 }
 
 function meta(document, name) {
