@@ -645,6 +645,7 @@ export async function start({ window = globalThis, log = console } = {}) {
   const appNs = appElement ? appConfig(appElement).ns : null;
   let backend;
   let render = null;
+  let renderer = null;
   try {
     if (useEmscripten) {
       await emscriptenReady(module);
@@ -653,7 +654,7 @@ export async function start({ window = globalThis, log = console } = {}) {
       const appNames = appElement ? appConfig(appElement) : undefined;
       backend = await StubBackend.create(stubUrl(window.location, document, config), { appNames });
       if (appElement) {
-        const renderer = new AppRenderer({ backend, element: appElement, ui, log, window });
+        renderer = new AppRenderer({ backend, element: appElement, ui, log, window });
         render = () => renderer.render();
       }
     }
@@ -663,6 +664,8 @@ export async function start({ window = globalThis, log = console } = {}) {
     throw error;
   }
   const client = new HotReloadClient({ url: serverUrl(window.location, document, config), backend, ui, render, log });
+  // The app's renderer, for the console and benchmarks (null without an app).
+  client.renderer = renderer;
   ui.onEval = (code) => client.eval(code, appNs);
   window.jankClient = client;
   client.connect();

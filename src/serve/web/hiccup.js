@@ -13,8 +13,8 @@
 // `:on-submit.prevent-default`, `:on-click.stop-propagation` and both
 // together call those methods of the event first), `:value` and `:checked`
 // (set as the element's properties, so an input shows what the app says),
-// and anything else as a plain attribute (true = present, false/nil =
-// absent).
+// `:autofocus` (an element made with it takes the focus), and anything
+// else as a plain attribute (true = present, false/nil = absent).
 
 import { Char, Keyword, List, Sym } from './edn.js';
 import { Opaque } from './decode.js';
@@ -198,6 +198,7 @@ function createElement(document, node, context, namespace) {
   const el = ns ? document.createElementNS(ns, node.tag) : document.createElement(node.tag);
   el[RENDERED] = { key: node.key, tag: node.tag, attrs: {}, events: {}, listening: new Set() };
   updateElement(el, node, context);
+  if ('autofocus' in node.attrs) context.autofocus = el;
   return el;
 }
 
@@ -270,6 +271,10 @@ function patchChildren(parent, nodes, context, namespace) {
 // cannot be rendered.
 export function renderInto(container, form, onEvent) {
   const nodes = toNodes(form);
-  patchChildren(container, nodes, { document: container.ownerDocument, onEvent }, null);
+  const context = { document: container.ownerDocument, onEvent, autofocus: null };
+  patchChildren(container, nodes, context, null);
+  // `autofocus` works only as a page loads; an element made with it later
+  // (an edit box that appears) takes the focus here instead.
+  context.autofocus?.focus();
   return nodes;
 }
