@@ -72,20 +72,37 @@ function styleText(value) {
     .join('; ');
 }
 
-function element(form) {
+// Tags parsed so far: keywords are interned, and a view repeats few tags.
+const parsedTags = new Map();
+
+function parsedTag(keyword) {
+  let parsed = parsedTags.get(keyword);
+  if (!parsed) {
+    parsed = parseTag(keyword);
+    parsedTags.set(keyword, parsed);
+  }
+  return parsed;
+}
+
+// Appends the node `form` (a hiccup vector) stands for to `out`, or a
+// fragment's nodes.
+function appendElement(out, form) {
   const head = form[0];
   if (!(head instanceof Keyword)) {
     throw new HiccupError(`a hiccup vector must start with a tag keyword, not ${text(head)}`);
   }
-  const rest = form.slice(1);
-  if (head.name === '<>' && head.ns === null) return rest.flatMap(toNodes);
-  const { tag, classes, id } = parseTag(head);
+  if (head.name === '<>' && head.ns === null) {
+    for (let i = 1; i < form.length; i++) appendNodes(out, form[i]);
+    return;
+  }
+  const { tag, classes: tagClasses, id } = parsedTag(head);
+  const classes = [...tagClasses];
   const node = { tag, key: null, attrs: {}, events: {}, children: [] };
   if (id) node.attrs.id = id;
-  let children = rest;
-  if (rest[0] instanceof Map) {
-    children = rest.slice(1);
-    for (const [key, value] of rest[0]) {
+  let firstChild = 1;
+  if (form[1] instanceof Map) {
+    firstChild = 2;
+    for (const [key, value] of form[1]) {
       const name = nameOf(key);
       if (name.startsWith('on-')) {
         const [type, ...modifiers] = name.slice(3).split('.');
@@ -115,23 +132,36 @@ function element(form) {
     }
   }
   if (classes.length) node.attrs.class = classes.join(' ');
-  node.children = children.flatMap(toNodes);
-  return [node];
+  for (let i = firstChild; i < form.length; i++) appendNodes(node.children, form[i]);
+  out.push(node);
+}
+
+// Appends the element nodes and text strings `form` stands for to `out`.
+function appendNodes(out, form) {
+  if (form === null || form === undefined || form === true || form === false) return;
+  if (Array.isArray(form)) {
+    appendElement(out, form);
+  } else if (form instanceof List) {
+    for (const item of form.items) appendNodes(out, item);
+  } else if (form instanceof Set) {
+    for (const item of form) appendNodes(out, item);
+  } else if (form instanceof Map) {
+    throw new HiccupError('a map cannot be rendered as a child');
+  } else if (form instanceof Opaque) {
+    throw new HiccupError(`cannot render ${form.text}`);
+  } else if (typeof form === 'object' && !(form instanceof Keyword || form instanceof Char || form instanceof Sym)) {
+    throw new HiccupError(`cannot render ${form.constructor?.name ?? 'this value'}`);
+  } else {
+    out.push(text(form));
+  }
 }
 
 // The element nodes and text strings `form` stands for (a fragment or a
 // seq stands for several).
 export function toNodes(form) {
-  if (form === null || form === undefined || form === true || form === false) return [];
-  if (Array.isArray(form)) return element(form);
-  if (form instanceof List) return form.items.flatMap(toNodes);
-  if (form instanceof Set) return [...form].flatMap(toNodes);
-  if (form instanceof Map) throw new HiccupError('a map cannot be rendered as a child');
-  if (form instanceof Opaque) throw new HiccupError(`cannot render ${form.text}`);
-  if (typeof form === 'object' && !(form instanceof Keyword || form instanceof Char || form instanceof Sym)) {
-    throw new HiccupError(`cannot render ${form.constructor?.name ?? 'this value'}`);
-  }
-  return [text(form)];
+  const nodes = [];
+  appendNodes(nodes, form);
+  return nodes;
 }
 
 // The visible text of nodes, as DOM textContent would give it.
@@ -218,12 +248,16 @@ function reusable(dom, node) {
 // ones are matched in order. Elements kept keep their focus, caret, scroll
 // and anything else the user gave them.
 function patchChildren(parent, nodes, context, namespace) {
+  // Most children have no key: the tables of keys are made only when needed.
   const keyed = new Map();
-  for (const dom of parent.childNodes) {
+  const wantedKeys = new Set();
+  for (const node of nodes) {
+    if (typeof node !== 'string' && node.key !== null) wantedKeys.add(`${node.tag}#${node.key}`);
+  }
+  for (let dom = parent.firstChild; dom; dom = dom.nextSibling) {
     const key = keyOf(dom);
     if (key !== null) keyed.set(`${dom[RENDERED].tag}#${key}`, dom);
   }
-  const wantedKeys = new Set(nodes.filter((n) => typeof n !== 'string' && n.key !== null).map((n) => `${n.tag}#${n.key}`));
   let cursor = parent.firstChild;
   // Keyed elements no longer wanted would sit in the way of matching.
   const skipUnwanted = () => {
