@@ -238,6 +238,11 @@ JANK_HOST const char *jank_host_pr_str(void *value, int32_t *length);
 /* The printed form of value for display (as str), valid until the next
  * call; NULL with a pending exception when printing threw. */
 JANK_HOST const char *jank_host_str(void *value, int32_t *length);
+/* value in a compact binary form (tags, little-endian lengths and f64s;
+ * runtime-abi/stub/src/encode.rs describes it), for a host reading data such
+ * as a view's hiccup without printing and re-reading it; valid until the next
+ * call; NULL with a pending exception when realizing a seq threw. */
+JANK_HOST const uint8_t *jank_host_encode(void *value, int32_t *length);
 #endif
 
 /* ---- host interface: garbage collection --------------------------------- */

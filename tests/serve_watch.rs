@@ -107,3 +107,44 @@ async fn a_file_target_is_the_whole_project() {
     assert_eq!(names(&page.next().await), ["app/label"]);
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_stylesheet_is_announced_and_reload_hooks_are_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.jank");
+    std::fs::write(&file, APP).unwrap();
+    std::fs::create_dir(dir.path().join("css")).unwrap();
+    let server = start(dir.path()).await;
+    let (mut page, _) = Page::connect(&server, None).await;
+    for _ in 0..3 {
+        page.load_next().await;
+    }
+
+    std::fs::write(dir.path().join("css/app.css"), "body { color: red }").unwrap();
+    match page.next().await {
+        ServerMessage::Stylesheet(stylesheet) => assert_eq!(stylesheet.path, "/css/app.css"),
+        other => panic!("expected a stylesheet message, got {other:?}"),
+    }
+
+    let hooked = format!(
+        "{APP}\n(defn ^:dev/before-load stop [] nil)\n(defn ^{{:dev/after-load true}} start [] nil)\n"
+    );
+    save(&file, &hooked);
+    let mut hooks = Vec::new();
+    for _ in 0..2 {
+        let ServerMessage::Patch(patch) = page.next().await else {
+            panic!("expected a patch");
+        };
+        for symbol in patch.symbols {
+            hooks.push((symbol.name, symbol.hooks));
+        }
+    }
+    assert_eq!(
+        hooks,
+        [
+            ("app/stop".to_string(), vec!["before-load".to_string()]),
+            ("app/start".to_string(), vec!["after-load".to_string()]),
+        ]
+    );
+    server.shutdown().await;
+}

@@ -694,3 +694,78 @@ fn the_page_client_sends_eval_and_routes_each_answer_by_request_id() {
         json!([{"title": "Compile error", "text": "broadcast to every page"}])
     );
 }
+
+#[test]
+fn the_page_reads_jank_data_from_its_encoding_as_it_reads_it_printed() {
+    let Some(node) = node() else { return };
+    let ws = Workspace::new();
+    let source = r#"
+        (defn scalars [] [nil true false -42 1.5 (/ 1 4) ##Inf \a \newline "a\"b\nc" "é✓" :k :ns.x/k 'sym 'ns/sym])
+        (defn nested [] {:a [1 (list 2 3) #{4}] "b" {:c (map inc (range 3))} [1 2] nil})
+        (defn table [] [:table (for [i (range 200)] [:tr {:key i} [:td (str "cell " i)] [:td i]])])
+        (defn empties [] [[] () {} #{} ""])"#;
+    let patch = ws.emit(source, 1);
+    let decodes = |name: &str| json!({"op": "decodes", "ns": "user", "name": name});
+    let results = drive(
+        node,
+        &ws,
+        Value::Null,
+        vec![
+            load(&patch, 1),
+            decodes("scalars"),
+            decodes("nested"),
+            decodes("table"),
+            decodes("empties"),
+        ],
+    );
+    for result in &results[1..] {
+        assert_eq!(result["decoded"], true, "{result}");
+    }
+    assert!(results[3]["printed"]
+        .as_str()
+        .unwrap()
+        .contains("[:tr {:key 199} [:td \"cell 199\"] [:td 199]]"));
+}
+
+#[test]
+fn an_on_vector_gets_the_event_map_appended_and_a_keyword_comes_alone() {
+    let Some(node) = node() else { return };
+    let ws = Workspace::new();
+    let app = ws.emit(
+        "(ns form.app) (defonce state (atom {})) (defn view [s] [:p])
+         (defn handle [event] (reset! state event))",
+        1,
+    );
+    let input =
+        json!({"type": "input", "target": {"type": "text", "value": "milk", "id": "new-todo"}});
+    let key = json!({"type": "keydown", "key": "Escape", "code": "Escape", "altKey": false,
+                     "ctrlKey": false, "metaKey": false, "shiftKey": true,
+                     "target": {"type": "text", "value": "x", "id": ""}});
+    let submit = json!({"type": "submit", "target": {"id": "f", "elements": [
+        {"name": "title", "type": "text", "value": "bread"}]}});
+    let results = drive(
+        node,
+        &ws,
+        json!({"ns": "form.app"}),
+        vec![
+            load(&app, 1),
+            json!({"op": "event", "on": "[:set-text 3]", "event": input}),
+            json!({"op": "event", "on": "[:key]", "event": key}),
+            json!({"op": "event", "on": "[:add]", "event": submit}),
+            json!({"op": "event", "on": ":clear", "event": input}),
+        ],
+    );
+    assert_eq!(
+        results[1]["returned"],
+        r#"[:set-text 3 {:type "input", :value "milk", :target-id "new-todo"}]"#
+    );
+    assert_eq!(
+        results[2]["returned"],
+        r#"[:key {:type "keydown", :value "x", :key "Escape", :code "Escape", :alt-key false, :ctrl-key false, :meta-key false, :shift-key true}]"#
+    );
+    assert_eq!(
+        results[3]["returned"],
+        r#"[:add {:type "submit", :target-id "f", :form-data {:title "bread"}}]"#
+    );
+    assert_eq!(results[4]["returned"], ":clear");
+}

@@ -83,6 +83,7 @@ fn serve_file(mut stream: TcpStream, ws_port: u16, project: Option<PathBuf>) {
         Some("js") => "text/javascript",
         Some("wasm") => "application/wasm",
         Some("json") => "application/json",
+        Some("css") => "text/css",
         _ => "application/octet-stream",
     };
     let response = match body {
@@ -475,4 +476,221 @@ fn the_client_loads_patches_into_an_emscripten_main_module_through_its_file_syst
         page.eval("Module.ccall('loaded_log', 'string', [], [])"),
         "app/f:1;app/g=42;app/h=7;"
     );
+}
+
+/// A form app for the renderer: an input whose text lives in the state, a
+/// keyed list that can be reversed, and a count of the view's runs.
+const FORM_APP: &str = r#"(ns demo.app)
+(defonce state (atom {:text "" :items ["a" "b" "c"]}))
+(defonce renders (atom 0))
+(defn view [{:keys [text items]}]
+  (swap! renders inc)
+  [:div
+   [:input#new {:value text :on-input [:typed]}]
+   [:p#length "length " (count text)]
+   [:ul (for [item items] [:li {:key item} item])]
+   [:button#reverse {:on-click :reverse} "reverse"]
+   [:button#nothing {:on-click :nothing} "nothing"]
+   [:button#bump {:on-click :bump} "bump"]])
+(defn handle [event]
+  (case (if (vector? event) (first event) event)
+    :typed (swap! state assoc :text (:value (second event)))
+    :reverse (swap! state update :items (comp vec reverse))
+    :bump (swap! state update :bumps (fnil inc 0))
+    nil))"#;
+
+/// Evaluates `expression` after two animation frames, so a render the
+/// events before it asked for has happened.
+fn after_frames(expression: &str) -> String {
+    format!(
+        "new Promise((done, fail) => requestAnimationFrame(() => requestAnimationFrame(() => {{ try {{ done({expression}); }} catch (e) {{ fail(e); }} }})))"
+    )
+}
+
+/// How many times the form app's view has run, read after two frames.
+const RENDERS: &str = "(() => { const rt = jankClient.backend.runtime; \
+    const count = rt.prStr(rt.invoke(rt.intern('clojure.core', 'deref'), [rt.deref(rt.intern('demo.app', 'renders'))])); \
+    rt.safePoint(); return Number(count); })()";
+
+#[test]
+fn renders_patch_the_dom_in_place_so_focus_caret_and_typed_text_survive_events_and_reloads() {
+    let Some(browser) = Browser::launch() else {
+        return;
+    };
+    let server = FakeServer::start();
+    let http = static_server(server.port, None);
+    let page = browser.open(&format!("http://127.0.0.1:{http}/"));
+    server.handshake();
+    server.send(patch(FORM_APP, 1));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for("document.querySelector('#new') !== null", WAIT);
+    let renders = || page.eval(&after_frames(RENDERS));
+    // Marks on DOM nodes: a node that is rebuilt loses its mark.
+    page.eval("(() => { for (const li of document.querySelectorAll('li')) li.mark = li.textContent; document.querySelector('#new').mark = 'input'; return true; })()");
+
+    page.click("#new");
+    page.type_text("hello");
+    page.wait_for(
+        "document.querySelector('#length').textContent === 'length 5'",
+        WAIT,
+    );
+    let focused = "(() => { const i = document.activeElement; return [i.id, i.mark, i.value, i.selectionStart]; })()";
+    assert_eq!(page.eval(focused), json!(["new", "input", "hello", 5]));
+
+    // A reload of the view keeps the input, its focus, caret and text.
+    let runs_before_reload = renders();
+    server.send(patch(&FORM_APP.replace("\"length \"", "\"chars: \""), 2));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for(
+        "document.querySelector('#length').textContent === 'chars: 5'",
+        WAIT,
+    );
+    assert_eq!(page.eval(focused), json!(["new", "input", "hello", 5]));
+    assert_eq!(renders(), json!(runs_before_reload.as_i64().unwrap() + 1));
+
+    // Keyed items move instead of being rebuilt.
+    page.click("#reverse");
+    page.wait_for("document.querySelector('li').textContent === 'c'", WAIT);
+    assert_eq!(
+        page.eval("[...document.querySelectorAll('li')].map((li) => li.mark)"),
+        json!(["c", "b", "a"])
+    );
+
+    // An event that changes nothing renders nothing; ten that change the
+    // state in one task render once, at the next frame.
+    let runs = renders().as_i64().unwrap();
+    page.eval("document.querySelector('#nothing').click()");
+    assert_eq!(renders(), json!(runs));
+    page.eval("(() => { for (let i = 0; i < 10; i++) document.querySelector('#bump').click(); return true; })()");
+    assert_eq!(renders(), json!(runs + 1));
+    assert_eq!(
+        page.eval("jankClient.backend.app.statePrinted()"),
+        r#"{:text "hello", :items ["c" "b" "a"], :bumps 10}"#
+    );
+
+    // A view returning something that cannot be rendered: the HUD says
+    // what, and the last good DOM stays, focus included.
+    page.click("#new");
+    server.send(patch(
+        &FORM_APP.replace(
+            "[:p#length \"length \" (count text)]",
+            "[:p#length renders]",
+        ),
+        3,
+    ));
+    assert_eq!(server.ack()["ok"], true);
+    let overlay = page.wait_for(OVERLAY_TEXT, WAIT);
+    assert!(
+        overlay
+            .as_str()
+            .unwrap()
+            .contains("cannot render clojure.lang.Atom@"),
+        "{overlay}"
+    );
+    assert_eq!(page.text("#length"), "chars: 5");
+    assert_eq!(page.eval(focused), json!(["new", "input", "hello", 5]));
+    server.send(patch(FORM_APP, 4));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for(OVERLAY_HIDDEN, WAIT);
+}
+
+/// An app under other names than demo.app's, with reload hooks that log.
+const HOOKED_APP: &str = r#"(ns shop.core)
+(defonce db (atom {:n 1}))
+(defonce hook-log (atom []))
+(defn render [{:keys [n]}] [:h1 {:on-click :inc} "n = " n])
+(defn on-event [e] (swap! db update :n inc))
+(defn stop [] (swap! hook-log conj :before))
+(defn start [] (swap! hook-log conj :after))"#;
+
+#[test]
+fn a_configured_app_runs_its_reload_hooks_and_a_saved_stylesheet_restyles_without_a_reload() {
+    let Some(browser) = Browser::launch() else {
+        return;
+    };
+    let project = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(
+        project.path().join("index.html"),
+        r#"<!doctype html><html><head><meta charset="utf-8">
+<link rel="stylesheet" href="/app/style.css"></head><body>
+<div id="app" data-jank-app="shop.core" data-jank-state="db" data-jank-view="render" data-jank-handle="on-event"></div>
+<script type="module" src="/_jankwasm/start.js"></script>
+</body></html>"#,
+    )
+    .expect("write the page");
+    let style = project.path().join("style.css");
+    std::fs::write(&style, "h1 { color: rgb(200, 0, 0) }").expect("write the stylesheet");
+    let server = FakeServer::start();
+    let http = static_server(server.port, Some(project.path().to_path_buf()));
+    let page = browser.open(&format!("http://127.0.0.1:{http}/app/index.html"));
+    server.handshake();
+    page.wait_for(BADGE_CONNECTED, WAIT);
+
+    // The server marks hooks in the patch's symbols (from ^:dev/... metadata).
+    let mut first = patch(HOOKED_APP, 1);
+    first["symbols"] = json!([
+        {"name": "shop.core/stop", "signature": "0", "hooks": ["before-load"]},
+        {"name": "shop.core/start", "signature": "0", "hooks": ["after-load"]},
+    ]);
+    server.send(first);
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for(
+        "document.querySelector('h1')?.textContent === 'n = 1'",
+        WAIT,
+    );
+    page.click("h1");
+    let hook_log = "(() => { const rt = jankClient.backend.runtime; \
+        const log = rt.prStr(rt.invoke(rt.intern('clojure.core', 'deref'), [rt.deref(rt.intern('shop.core', 'hook-log'))])); \
+        rt.safePoint(); return log; })()";
+    // Hooks run around the patches after the one defining them.
+    assert_eq!(page.eval(hook_log), "[]");
+
+    server.send(patch(&HOOKED_APP.replace("\"n = \"", "\"count \""), 2));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for(
+        "document.querySelector('h1')?.textContent === 'count 2'",
+        WAIT,
+    );
+    assert_eq!(page.eval(hook_log), "[:before :after]");
+
+    // A hook that throws is shown; the patch still loads.
+    let mut throwing = patch(
+        "(ns shop.core) (defn start [] (throw (ex-info \"start failed\" {})))",
+        3,
+    );
+    throwing["symbols"] = json!([
+        {"name": "shop.core/start", "signature": "0", "hooks": ["after-load"]},
+    ]);
+    server.send(throwing);
+    assert_eq!(server.ack()["ok"], true);
+    server.send(patch("(ns shop.core) (def unrelated 1)", 4));
+    assert_eq!(server.ack()["ok"], true);
+    let overlay = page.wait_for(OVERLAY_TEXT, WAIT);
+    let overlay = overlay.as_str().unwrap();
+    assert!(overlay.contains("Reload hook error"), "{overlay}");
+    assert!(
+        overlay.contains("shop.core/start (after-load)") && overlay.contains("start failed"),
+        "{overlay}"
+    );
+    assert_eq!(page.eval(hook_log), "[:before :after :before :before]");
+    // The next patch whose hooks succeed clears the HUD.
+    server.send(patch(HOOKED_APP, 5));
+    assert_eq!(server.ack()["ok"], true);
+    server.send(patch("(ns shop.core) (def unrelated 2)", 6));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for(OVERLAY_HIDDEN, WAIT);
+
+    // A saved stylesheet: swapped in place, the page and its state stay.
+    let color = "getComputedStyle(document.querySelector('h1')).color";
+    assert_eq!(page.eval(color), "rgb(200, 0, 0)");
+    page.eval("window.notReloaded = true");
+    std::fs::write(&style, "h1 { color: rgb(0, 0, 200) }").expect("save the stylesheet");
+    server.send(json!({"type": "stylesheet", "path": "/app/style.css"}));
+    page.wait_for(&format!("{color} === 'rgb(0, 0, 200)'"), WAIT);
+    assert_eq!(page.eval("window.notReloaded === true"), true);
+    assert_eq!(
+        page.eval("document.querySelectorAll('link[rel=stylesheet]').length"),
+        1
+    );
+    assert_eq!(page.text("h1"), "n = 2");
 }

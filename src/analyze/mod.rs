@@ -13,7 +13,7 @@ use crate::expand::{self, Gensyms};
 use crate::read::{Form, FormKind, Name};
 use crate::source::{Pos, SourceFile};
 use ast::*;
-use namespaces::{Namespaces, VarInfo, CORE_NS};
+use namespaces::{Namespaces, ReloadHook, VarInfo, CORE_NS};
 
 /// Special forms: handled by the analyzer, never resolved as vars.
 pub const SPECIAL_FORMS: &[&str] = &[
@@ -579,7 +579,8 @@ fn constant_items(items: &[Expr]) -> Option<Vec<Const>> {
         .collect()
 }
 
-/// Reads `:doc`, `:arglists` and `:private` from a def name's metadata map.
+/// Reads `:doc`, `:arglists`, `:private` and the reload hooks
+/// (`:dev/before-load`, `:dev/after-load`) from a def name's metadata map.
 fn read_var_meta(meta: Option<&Form>, info: &mut VarInfo) {
     let Some(Form {
         kind: FormKind::Map(entries),
@@ -592,6 +593,17 @@ fn read_var_meta(meta: Option<&Form>, info: &mut VarInfo) {
         let FormKind::Keyword(key) = &key.kind else {
             continue;
         };
+        if key.ns.as_deref() == Some("dev") {
+            let hook = match key.name.as_str() {
+                "before-load" => ReloadHook::BeforeLoad,
+                "after-load" => ReloadHook::AfterLoad,
+                _ => continue,
+            };
+            if !matches!(value.kind, FormKind::Bool(false) | FormKind::Nil) {
+                info.reload_hooks.push(hook);
+            }
+            continue;
+        }
         if key.ns.is_some() {
             continue;
         }

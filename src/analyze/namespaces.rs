@@ -21,6 +21,26 @@ pub struct VarInfo {
     pub private: bool,
     /// Where it was defined, when a patch defined it.
     pub defined_at: Option<(Rc<str>, Pos)>,
+    /// The reload hooks its metadata names it (`^:dev/before-load`,
+    /// `^:dev/after-load`): a page calls it around each patch.
+    pub reload_hooks: Vec<ReloadHook>,
+}
+
+/// When a page calls a reload hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReloadHook {
+    BeforeLoad,
+    AfterLoad,
+}
+
+impl ReloadHook {
+    /// The metadata key's name under `dev/`, as pages are told it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReloadHook::BeforeLoad => "before-load",
+            ReloadHook::AfterLoad => "after-load",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -36,6 +36,8 @@ pub const ASSETS: &[Asset] = &[
     web_file!("app-host.js", "text/javascript; charset=utf-8"),
     web_file!("edn.js", "text/javascript; charset=utf-8"),
     web_file!("hiccup.js", "text/javascript; charset=utf-8"),
+    web_file!("decode.js", "text/javascript; charset=utf-8"),
+    web_file!("events.js", "text/javascript; charset=utf-8"),
     Asset {
         path: "jank_stub.wasm",
         content_type: "application/wasm",
@@ -75,6 +77,8 @@ mod tests {
             "app-host.js",
             "edn.js",
             "hiccup.js",
+            "decode.js",
+            "events.js",
         ] {
             assert!(find(script).is_some(), "{script} is served");
         }

@@ -20,6 +20,7 @@ use super::patch_ids::{PatchIdError, PatchIds};
 use super::protocol::{
     DiagnosticReport, ErrorKind, ErrorMessage, PatchMessage, ServerMessage, SourceRef, SymbolInfo,
 };
+use crate::analyze::namespaces::Namespaces;
 use crate::diag::Diagnostic;
 use crate::lower::{Abi, Patch, PatchOptions};
 use crate::read::Name;
@@ -416,6 +417,7 @@ impl Compiler {
                 records.push(record(
                     id,
                     patch,
+                    self.session.namespaces(),
                     &form.file,
                     form.pos,
                     form.file_form,
@@ -550,6 +552,7 @@ fn has_effects(patch: &Patch) -> bool {
 fn record(
     id: u64,
     patch: Patch,
+    namespaces: &Namespaces,
     file: &str,
     pos: Pos,
     file_form: Option<String>,
@@ -561,6 +564,7 @@ fn record(
         .map(|entry| SymbolInfo {
             name: entry.qualified_name.clone(),
             signature: entry.signature.clone(),
+            hooks: reload_hooks(namespaces, &entry.qualified_name),
         })
         .collect();
     let mut replay_keys: Vec<ReplayKey> = patch
@@ -595,6 +599,23 @@ fn record(
         json: message.to_json().into(),
         replay_keys,
     }
+}
+
+/// The reload hooks the var `ns/name` is, by its metadata.
+fn reload_hooks(namespaces: &Namespaces, qualified_name: &str) -> Vec<String> {
+    let Some((ns, name)) = qualified_name.split_once('/') else {
+        return Vec::new();
+    };
+    namespaces
+        .get(ns)
+        .and_then(|namespace| namespace.vars.get(name))
+        .map(|info| {
+            info.reload_hooks
+                .iter()
+                .map(|h| h.name().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn report(diagnostic: &Diagnostic, whole: &SourceFile) -> DiagnosticReport {

@@ -69,6 +69,14 @@
 //!   runtime-abi/jank_patch_abi.h). `source` is where the form starts.
 //!   Patch ids, and so export names, never repeat for a page, even across
 //!   server restarts.
+//! - A `patch`'s `symbols` entry may carry `"hooks":["before-load"]` or
+//!   `["after-load"]`: the def's metadata is `^:dev/before-load` or
+//!   `^:dev/after-load`. A page calls every before-load fn it knows of
+//!   (with no arguments) before loading each patch, and every after-load fn
+//!   after it; a redefinition without the metadata stops that.
+//! - `{"type":"stylesheet","path":"/css/app.css"}`: a `.css` file under the
+//!   served directory was saved; pages reload the `<link rel="stylesheet">`
+//!   whose URL has that path, without reloading the page.
 //! - `eval_result` answers a page's `eval`: `values` has one printed value
 //!   per top-level form (`result` is the last one, as the seed had it),
 //!   `errors` the runtime errors.
@@ -151,6 +159,14 @@ pub enum ServerMessage {
     Patch(PatchMessage),
     EvalResult(EvalResult),
     Error(ErrorMessage),
+    Stylesheet(StylesheetMessage),
+}
+
+/// A stylesheet of the project was saved: pages swap it in without a reload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StylesheetMessage {
+    /// Its URL path on the HTTP server, `/css/app.css`.
+    pub path: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,6 +196,10 @@ pub struct PatchMessage {
 pub struct SymbolInfo {
     pub name: String,
     pub signature: String,
+    /// The reload hooks the def's metadata makes it: `"before-load"`,
+    /// `"after-load"` (from `^:dev/before-load`, `^:dev/after-load`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<String>,
 }
 
 /// Where a form starts.
@@ -269,6 +289,7 @@ mod tests {
             symbols: vec![SymbolInfo {
                 name: "user/f".into(),
                 signature: "1".into(),
+                hooks: Vec::new(),
             }],
             timestamp: 5,
             source: None,

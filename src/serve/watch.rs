@@ -2,6 +2,8 @@
 //! and watched afterwards. A saved file goes to the compiler, which
 //! recompiles only the top-level forms whose text changed and pushes them;
 //! the outcome (patches, or the compile error) is printed on the console.
+//! A saved `.css` file is announced to every page (a `stylesheet` message),
+//! which swaps it in without a reload.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,6 +15,7 @@ use tokio::sync::mpsc;
 
 use super::compiler::{CompileError, Compiled};
 use super::eval::Evaluator;
+use super::protocol::{ServerMessage, StylesheetMessage};
 use super::{say, warn};
 
 /// How long a burst of file events (an editor's write-and-rename) is merged.
@@ -43,6 +46,28 @@ impl Project {
         });
         let is_jank = relative.extension().is_some_and(|e| e == "jank");
         (!hidden_or_build && is_jank).then(|| self.shown_root.join(relative).display().to_string())
+    }
+
+    /// The URL path a served `.css` file under the project has (`/css/app.css`);
+    /// None for anything else.
+    pub fn stylesheet_path(&self, path: &Path) -> Option<String> {
+        let relative = path.strip_prefix(&self.root).ok()?;
+        let mut url = String::new();
+        for component in relative.components() {
+            let std::path::Component::Normal(name) = component else {
+                return None;
+            };
+            let name = name.to_str()?;
+            if name.starts_with('.') {
+                return None;
+            }
+            url.push('/');
+            url.push_str(name);
+        }
+        relative
+            .extension()
+            .is_some_and(|e| e == "css")
+            .then_some(url)
     }
 
     /// Every project source, in path order.
@@ -92,6 +117,16 @@ pub fn spawn(
         // One save can raise several events; the same text twice is one change.
         let mut last_seen: HashMap<PathBuf, Option<String>> = HashMap::new();
         while let Some(path) = changes.recv().await {
+            if let Some(url_path) = project.stylesheet_path(&path) {
+                if path.is_file() {
+                    evaluator
+                        .hub
+                        .broadcast(&ServerMessage::Stylesheet(StylesheetMessage {
+                            path: url_path,
+                        }));
+                }
+                continue;
+            }
             let Some(name) = project.source_name(&path) else {
                 continue;
             };

@@ -155,6 +155,20 @@ impl Page {
             .unwrap_or_else(|e| panic!("click {selector}: {e}"));
     }
 
+    /// Types `text` with real key events into whatever has the focus.
+    pub fn type_text(&self, text: &str) {
+        self.tab
+            .type_str(text)
+            .unwrap_or_else(|e| panic!("type {text:?}: {e}"));
+    }
+
+    /// Presses one key (`"Enter"`, `"Escape"`) with real key events.
+    pub fn press(&self, key: &str) {
+        self.tab
+            .press_key(key)
+            .unwrap_or_else(|e| panic!("press {key}: {e}"));
+    }
+
     /// The text content of the element `selector` finds ("" when none does).
     pub fn text(&self, selector: &str) -> String {
         let query = serde_json::to_string(selector).expect("a selector as JSON");

@@ -12,6 +12,10 @@
 //   {"op":"view"}                        → {"text":..,"buttons":[..]} of the app's rendered hiccup
 //   {"op":"click","button":TEXT}         → dispatches that button's :on-click value → {"returned":..}
 //   {"op":"state"}                       → {"state": pr-str of @state}
+//   {"op":"event","on":EDN,"event":E}    → calls the handler as an `:on-*` value EDN would be
+//                                          for the fake DOM event E → {"returned":..}
+//   {"op":"decodes","ns":..,"name":..}   → {"decoded": whether decode.js reads the var's value
+//                                          exactly as edn.js reads its pr-str, "printed":..}
 //   {"op":"patches"}                     → {"patches":[{symbolsExport,memoryBase,tableBase,memSize,tableSize}]}
 //   {"op":"stack"}                       → {"stackPointer": the stub's __stack_pointer}
 //   {"op":"clientEvals"}                 → what the page client's `eval` sent and resolved to,
@@ -22,6 +26,10 @@ import { JankRuntime, JankThrown, LoadError, keyword } from '../../src/serve/web
 import { AppHost } from '../../src/serve/web/app-host.js';
 import { HotReloadClient, StubBackend, acknowledge, replText } from '../../src/serve/web/client.js';
 import { elementsOf, textOf, toNodes } from '../../src/serve/web/hiccup.js';
+import { decodeValue } from '../../src/serve/web/decode.js';
+import { readEdn } from '../../src/serve/web/edn.js';
+import { eventData, handlerArgument } from '../../src/serve/web/events.js';
+import { isDeepStrictEqual } from 'node:util';
 
 const input = JSON.parse(readFileSync(0, 'utf8'));
 const runtime = await JankRuntime.create(readFileSync(input.stub));
@@ -77,10 +85,21 @@ async function run(step) {
       const button = rendered().buttons.find((b) => textOf(b.children) === step.button);
       if (!button) throw new Error(`no button ${JSON.stringify(step.button)}`);
       if (!('click' in button.events)) throw new Error(`button ${step.button} has no :on-click`);
-      return { returned: app.dispatch(button.events.click), output: runtime.takeOutput() };
+      return { returned: app.dispatch(button.events.click.handler), output: runtime.takeOutput() };
     }
     case 'state':
       return { state: app.statePrinted() };
+    case 'event': {
+      const argument = handlerArgument(readEdn(step.on), eventData(step.event));
+      return { returned: app.dispatch(argument), output: runtime.takeOutput() };
+    }
+    case 'decodes': {
+      const value = runtime.invoke(runtime.intern(step.ns, step.name), []);
+      const printed = runtime.prStr(value);
+      const decoded = decodeValue(runtime.encoded(value));
+      runtime.safePoint();
+      return { decoded: isDeepStrictEqual(decoded, readEdn(printed)), printed };
+    }
     case 'patches':
       return {
         patches: runtime.patches.map((p) => ({

@@ -1,11 +1,14 @@
-// Unit tests of src/serve/web/edn.js and hiccup.js (run by tests/web_loader.rs
-// with `node --test`): the EDN the stub prints reads back to the right data,
-// and hiccup data normalizes to the right element nodes.
+// Unit tests of src/serve/web/edn.js, hiccup.js and events.js (run by
+// tests/web_loader.rs with `node --test`): the EDN the stub prints reads back
+// to the right data, hiccup data normalizes to the right element nodes, and
+// DOM events become the documented event map.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Char, List, Tagged, kw, readEdn, sym } from '../../src/serve/web/edn.js';
 import { HiccupError, elementsOf, textOf, toNodes } from '../../src/serve/web/hiccup.js';
+import { Opaque } from '../../src/serve/web/decode.js';
+import { eventData, handlerArgument } from '../../src/serve/web/events.js';
 
 test('scalars read back as JS values', () => {
   assert.equal(readEdn('nil'), null);
@@ -76,7 +79,7 @@ test('hiccup normalizes tags, classes, ids, attributes and events', () => {
   const [root] = toNodes(form);
   assert.equal(root.tag, 'div');
   assert.deepEqual(root.attrs, { id: 'root', style: 'color: red; margin-top: 2px', title: 't', disabled: '', class: 'app dark x y' });
-  assert.deepEqual(root.events, { click: kw('go') });
+  assert.deepEqual(root.events, { click: { handler: kw('go'), preventDefault: false, stopPropagation: false } });
   assert.equal(textOf([root]), 'Count: 3abxy');
   assert.deepEqual(elementsOf([root]).map((n) => n.tag), ['div', 'h1', 'li', 'li']);
 });
@@ -86,4 +89,50 @@ test('hiccup refuses what it cannot render safely', () => {
   assert.throws(() => toNodes(readEdn('[:div {:onclick "alert(1)"}]')), /invalid attribute :onclick/);
   assert.throws(() => toNodes(readEdn('[:scr<ipt]')), /invalid tag name/);
   assert.throws(() => toNodes(readEdn('[:div {:a 1} {:b 2}]')), /map cannot be rendered/);
+});
+
+test('keys and event modifiers are read from the attributes', () => {
+  const [form] = toNodes(readEdn(
+    '[:form {:key 7, :on-submit.prevent-default [:add], :on-click.stop-propagation.prevent-default :x, :on-input nil}]',
+  ));
+  assert.equal(form.key, '7');
+  assert.deepEqual(form.attrs, {});
+  assert.deepEqual(form.events, {
+    submit: { handler: [kw('add')], preventDefault: true, stopPropagation: false },
+    click: { handler: kw('x'), preventDefault: true, stopPropagation: true },
+  });
+  assert.throws(() => toNodes(readEdn('[:a {:on-click.later :x}]')), /invalid event attribute :on-click.later on :a/);
+  assert.throws(() => toNodes([kw('p'), new Opaque('clojure.lang.Atom@1f')]), /cannot render clojure.lang.Atom@1f/);
+});
+
+test('a DOM event becomes the documented event map', () => {
+  const input = { type: 'text', value: 'milk', id: 'new-todo' };
+  const keydown = eventData({
+    type: 'keydown', target: input, key: 'Enter', code: 'Enter',
+    altKey: false, ctrlKey: true, metaKey: false, shiftKey: false,
+  });
+  assert.deepEqual([...keydown], [
+    [kw('type'), 'keydown'], [kw('value'), 'milk'], [kw('key'), 'Enter'], [kw('code'), 'Enter'],
+    [kw('alt-key'), false], [kw('ctrl-key'), true], [kw('meta-key'), false], [kw('shift-key'), false],
+    [kw('target-id'), 'new-todo'],
+  ]);
+  const box = { type: 'checkbox', value: 'on', checked: true, id: '' };
+  const click = eventData({ type: 'click', target: box, clientX: 3, clientY: 4, altKey: false, ctrlKey: false, metaKey: false, shiftKey: true });
+  assert.equal(click.get(kw('checked')), true);
+  assert.equal(click.get(kw('client-x')), 3);
+  assert.equal(click.get(kw('client-y')), 4);
+  assert.equal(click.has(kw('target-id')), false);
+  const form = {
+    id: 'f', elements: [
+      { name: 'title', type: 'text', value: 'bread' },
+      { name: 'urgent', type: 'checkbox', value: 'yes', checked: false },
+      { name: 'size', type: 'radio', value: 'big', checked: true },
+      { name: '', type: 'text', value: 'unnamed' },
+      { name: 'go', type: 'submit', value: 'Add' },
+    ],
+  };
+  const submit = eventData({ type: 'submit', target: form });
+  assert.deepEqual([...submit.get(kw('form-data'))], [[kw('title'), 'bread'], [kw('size'), 'big']]);
+  assert.deepEqual(handlerArgument([kw('set-text')], keydown), [kw('set-text'), keydown]);
+  assert.equal(handlerArgument(kw('increment'), keydown), kw('increment'));
 });

@@ -1,6 +1,6 @@
 //! The exports: every `JANK_HELPER` of jank_patch_abi.h with exactly its wasm
 //! signature, and the `JANK_HOST` interface (`malloc`, the registry entry
-//! point, printing for the host, the collector's entry points). Errors become the pending exception plus a
+//! point, printing and encoding for the host, the collector's entry points). Errors become the pending exception plus a
 //! NULL return here, at the boundary, and nowhere else.
 
 use std::alloc::Layout;
@@ -9,6 +9,7 @@ use std::ffi::{c_char, c_void, CStr};
 
 use crate::coll::{map_obj, set_obj, vector_obj, Map, Set};
 use crate::core::numbers;
+use crate::encode::encode;
 use crate::equality::equiv;
 use crate::error::{
     class_cast, error, from_null_return, illegal_argument, illegal_state, set_pending,
@@ -559,6 +560,37 @@ pub unsafe extern "C" fn jank_host_pr_str(v: Option<Obj>, length: *mut i32) -> *
 #[no_mangle]
 pub unsafe extern "C" fn jank_host_str(v: Option<Obj>, length: *mut i32) -> *const u8 {
     host_text(value(v).and_then(str_of), length)
+}
+
+thread_local! {
+    static HOST_BYTES: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The value in the compact binary form of [`crate::encode`], valid until the
+/// next call; NULL with a pending exception when realizing a seq threw.
+///
+/// # Safety
+/// `length` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn jank_host_encode(v: Option<Obj>, length: *mut i32) -> *const u8 {
+    let (pointer, len) = HOST_BYTES.with(|buffer| {
+        let mut buffer = buffer.borrow_mut();
+        buffer.clear();
+        match value(v).and_then(|v| encode(&mut buffer, v)) {
+            Ok(()) => (
+                buffer.as_ptr(),
+                i32::try_from(buffer.len()).unwrap_or(i32::MAX),
+            ),
+            Err(thrown) => {
+                set_pending(thrown);
+                (std::ptr::null(), 0)
+            }
+        }
+    });
+    if !length.is_null() {
+        *length = len;
+    }
+    pointer
 }
 
 // ---- host interface: the collector ----

@@ -5,7 +5,7 @@
 //! `runtime-abi/jank_patch_abi.h` with exactly its wasm signature, `memory`,
 //! a growable `__indirect_function_table`, the mutable `__stack_pointer`, and
 //! the host interface (`malloc`, `jank_hot_reload_register`,
-//! `jank_host_pr_str`, `jank_host_str` and the collector's entry points). It imports one function,
+//! `jank_host_pr_str`, `jank_host_str`, `jank_host_encode` and the collector's entry points). It imports one function,
 //! `host.write(fd, ptr, len)`, through which everything it prints goes.
 //!
 //! Behind the ABI is a small jank runtime with Clojure 1.11 semantics: the
@@ -32,6 +32,7 @@
 pub mod abi;
 pub mod coll;
 pub mod core;
+pub mod encode;
 pub mod equality;
 pub mod error;
 pub mod function;

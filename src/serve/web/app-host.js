@@ -1,12 +1,20 @@
-// app-host.js: runs a jank app on the stub runtime by its three vars:
-// `state` (an atom, usually a defonce so reloads keep it), `view` (a fn of the
-// atom's current value returning hiccup data) and `handle` (a fn of an event
-// value, as written in an `:on-*` attribute). Patches rebind the vars; the
-// host only looks them up on each render and event, so an edited view or
-// handler takes effect on the next render while the atom keeps its value.
+// app-host.js: runs a jank app on the stub runtime by three vars of its
+// namespace: `state` (an atom, usually a defonce so reloads keep it), `view`
+// (a fn of the atom's current value returning hiccup data) and `handle` (a
+// fn of an event value: what an `:on-*` attribute says, with the event map
+// of events.js appended when that is a vector). The page names them (see
+// client.js: data-jank-app, data-jank-state, data-jank-view,
+// data-jank-handle). Patches rebind the vars; the host looks them up on each
+// render and event, so an edited view or handler takes effect on the next
+// render while the atom keeps its value.
+//
+// Data crosses from jank in the stub's compact encoding (decode.js), never
+// printed and re-read; event values cross back built by the header's
+// jank_make_* helpers.
 
 import { keyword } from './loader.js';
-import { Char, Keyword, List, readEdn } from './edn.js';
+import { Char, Keyword, List, Sym } from './edn.js';
+import { decodeValue } from './decode.js';
 
 export const DEFAULT_APP = { ns: 'demo.app', state: 'state', view: 'view', handler: 'handle' };
 
@@ -14,6 +22,9 @@ export class AppHost {
   constructor(runtime, names = {}) {
     this.runtime = runtime;
     this.names = { ...DEFAULT_APP, ...names };
+    // The state value and view fn of the last render, retained so that their
+    // addresses stay theirs: an unchanged pair means an unchanged page.
+    this.rendered = null;
   }
 
   varOf(name) {
@@ -26,27 +37,50 @@ export class AppHost {
     return this.runtime.isBound(this.varOf(this.names.view));
   }
 
-  // The hiccup data `(view @state)` returns, read back from its printed form
-  // (`(view nil)` while `state` is unbound). Throws JankThrown when the view
-  // throws.
-  view() {
+  // The handle of the state's current value (nil while `state` is unbound).
+  stateValue() {
     const rt = this.runtime;
     const stateVar = this.varOf(this.names.state);
-    const state = rt.isBound(stateVar)
+    return rt.isBound(stateVar)
       ? rt.invoke(rt.intern('clojure.core', 'deref'), [rt.deref(stateVar)])
       : rt.box(null);
-    const tree = rt.invoke(this.varOf(this.names.view), [state]);
-    const printed = rt.prStr(tree);
-    rt.safePoint();
-    return readEdn(printed);
+  }
+
+  // The hiccup data `(view @state)` returns, or null when neither the state's
+  // value nor the view fn changed since the last call and `force` is unset.
+  // Throws JankThrown when the view throws.
+  view({ force = true } = {}) {
+    const rt = this.runtime;
+    const state = this.stateValue();
+    const viewFn = rt.deref(this.varOf(this.names.view));
+    const unchanged = this.rendered && this.rendered.state === state && this.rendered.view === viewFn;
+    if (unchanged && !force) return null;
+    let tree;
+    try {
+      tree = decodeValue(rt.encoded(rt.invoke(viewFn, [state])));
+    } finally {
+      this.remember(state, viewFn);
+      rt.safePoint();
+    }
+    return tree;
+  }
+
+  remember(state, viewFn) {
+    const rt = this.runtime;
+    rt.retain(state);
+    rt.retain(viewFn);
+    if (this.rendered) {
+      rt.release(this.rendered.state);
+      rt.release(this.rendered.view);
+    }
+    this.rendered = { state, view: viewFn };
   }
 
   // The app's current state, printed (for tests and the console).
   statePrinted() {
     const rt = this.runtime;
-    const stateVar = this.varOf(this.names.state);
-    if (!rt.isBound(stateVar)) return null;
-    const printed = rt.prStr(rt.invoke(rt.intern('clojure.core', 'deref'), [rt.deref(stateVar)]));
+    if (!rt.isBound(this.varOf(this.names.state))) return null;
+    const printed = rt.prStr(this.stateValue());
     rt.safePoint();
     return printed;
   }
@@ -60,16 +94,18 @@ export class AppHost {
     return printed;
   }
 
-  // An event value (as edn.js read it) as a jank value: scalars, keywords,
-  // and vectors/lists of them.
+  // JS data as a jank value: scalars, keywords, symbols, characters, and
+  // vectors (Arrays), lists, sets and maps of them.
   toJank(value) {
     const rt = this.runtime;
     if (value instanceof Keyword) return rt.box(keyword(value.ns ? `${value.ns}/${value.name}` : value.name));
-    if (value instanceof Char) return rt.box(value.text);
-    if (Array.isArray(value) || value instanceof List) {
-      const items = (Array.isArray(value) ? value : value.items).map((item) => this.toJank(item));
-      const maker = Array.isArray(value) ? 'vector' : 'list';
-      return rt.invoke(rt.intern('clojure.core', maker), items);
+    if (value instanceof Sym) return rt.invoke(rt.intern('clojure.core', 'symbol'), [rt.box(value.toString())]);
+    if (value instanceof Char) return rt.invoke(rt.intern('clojure.core', 'first'), [rt.box(value.text)]);
+    if (Array.isArray(value)) return rt.collection('vector', value.map((item) => this.toJank(item)));
+    if (value instanceof List) return rt.collection('list', value.items.map((item) => this.toJank(item)));
+    if (value instanceof Set) return rt.collection('set', [...value].map((item) => this.toJank(item)));
+    if (value instanceof Map) {
+      return rt.collection('map', [...value].flatMap(([k, v]) => [this.toJank(k), this.toJank(v)]));
     }
     return rt.box(value);
   }

@@ -21,6 +21,12 @@
 //                   given by this page's own load of the forms (definitions reach every
 //                   page; the other forms run in this page only)
 //   server → page  {"type":"error","request_id":...}  an eval that did not compile
+//   server → page  {"type":"stylesheet","path":"/css/app.css"}  a saved stylesheet: every
+//                   <link rel="stylesheet"> with that URL path is swapped for a fresh copy
+// A patch's `symbols` entries may say `"hooks":["before-load"|"after-load"]`
+// (the def's ^:dev/before-load or ^:dev/after-load metadata): the page calls
+// each such fn, with no arguments, before or after every later patch it
+// loads. A failing hook is shown in the HUD; the patch loads regardless.
 // src/serve/protocol.rs is the authoritative description. Patches are loaded
 // one at a time in the order they arrive. After a disconnect the client
 // reconnects with exponential backoff (0.25 s doubling to 5 s) and handshakes
@@ -46,7 +52,9 @@
 //               registry entry. If the page has an element with
 //               data-jank-app, the app in it is rendered with hiccup.js:
 //               data-jank-app names the namespace (default demo.app), whose
-//               `state` atom, `view` fn and `handle` fn app-host.js uses.
+//               `state` atom, `view` fn and `handle` fn app-host.js uses;
+//               data-jank-state, data-jank-view and data-jank-handle name
+//               other vars of that namespace instead.
 //
 // Where the server is: ?ws=<url> in the page's address, else
 // <meta name="jank-ws-url" content="ws://...">, else
@@ -57,8 +65,9 @@
 // <script type="module" src="/_jankwasm/start.js"></script>.
 
 import { JankRuntime, LoadError } from './loader.js';
-import { AppHost } from './app-host.js';
+import { AppHost, DEFAULT_APP } from './app-host.js';
 import { renderInto } from './hiccup.js';
+import { eventData, handlerArgument } from './events.js';
 
 export const CLIENT_NAME = 'jank-wasm-browser';
 export const CLIENT_VERSION = '1.0.0';
@@ -108,6 +117,23 @@ export class StubBackend {
 
   printed() {
     return { output: this.runtime.takeOutput(), stderr: this.runtime.takeStderr() };
+  }
+
+  // Calls the fn of the var `ns/name` with no arguments; returns an error
+  // text, or null. What it prints goes to the console.
+  callHook(qualified) {
+    const slash = qualified.indexOf('/');
+    try {
+      const rt = this.runtime;
+      rt.invoke(rt.deref(rt.intern(qualified.slice(0, slash), qualified.slice(slash + 1))), []);
+      rt.safePoint();
+      return null;
+    } catch (error) {
+      return errorMessage(error);
+    } finally {
+      const output = this.runtime.takeOutput();
+      if (output) console.info(output);
+    }
   }
 }
 
@@ -306,6 +332,32 @@ export class HotReloadClient {
     // The page's `eval`s awaiting their answer, by request_id.
     this.pendingEvals = new Map();
     this.evalCount = 0;
+    // The reload hooks the patches so far defined: "ns/name" → ["before-load", ...].
+    this.hooks = new Map();
+    this.document = ui?.document ?? globalThis.document;
+  }
+
+  // Calls every hook of `kind`; returns the error texts of those that threw.
+  runHooks(kind) {
+    if (typeof this.backend.callHook !== 'function') return [];
+    const errors = [];
+    for (const [name, kinds] of this.hooks) {
+      if (!kinds.includes(kind)) continue;
+      const error = this.backend.callHook(name);
+      if (error) errors.push(`${name} (${kind}): ${error}`);
+    }
+    return errors;
+  }
+
+  // Records the hooks (or their end) that a loaded patch's defs declare.
+  learnHooks(symbols) {
+    if (!Array.isArray(symbols)) return;
+    for (const symbol of symbols) {
+      if (symbol?.signature === 'eval' || typeof symbol?.name !== 'string') continue;
+      const kinds = Array.isArray(symbol.hooks) ? symbol.hooks : [];
+      if (kinds.length) this.hooks.set(symbol.name, kinds);
+      else this.hooks.delete(symbol.name);
+    }
   }
 
   // Sends `code` to be evaluated (in `ns`, else the server's default) and
@@ -408,24 +460,53 @@ export class HotReloadClient {
         if (!this.settleEval(message, answer)) this.log.info('jank:', message.result ?? message);
         break;
       }
+      case 'stylesheet':
+        if (typeof message.path === 'string' && this.document) reloadStylesheet(this.document, message.path);
+        break;
       default:
         this.log.warn(`jank: ignoring a message of type ${message.type}`);
     }
   }
 
   async onPatch(message) {
+    const hookErrors = this.runHooks('before-load');
     const ack = await acknowledge(this.backend, message);
     if (Number.isSafeInteger(message.id)) this.lastPatchId = Math.max(this.lastPatchId ?? message.id, message.id);
     if (ack.output) this.log.info(ack.output);
     if (ack.stderr) this.log.error(ack.stderr);
+    if (ack.ok) hookErrors.push(...this.runHooks('after-load'));
     let renderError = null;
     if (ack.ok && this.render) renderError = this.render();
     this.acks.push(ack);
     this.send(ack);
+    // Hooks run around the patches after the one defining them.
+    if (ack.ok) this.learnHooks(message.symbols);
     if (!ack.ok) this.ui?.showError('Load error', ack.error);
     else if (renderError) this.ui?.showError('Runtime error', renderError);
+    else if (hookErrors.length) this.ui?.showError('Reload hook error', hookErrors.join('\n'));
     else this.ui?.clearError();
   }
+}
+
+// Swaps every stylesheet link whose URL path is `path` for a fresh copy of
+// the file; the old link goes once the new one has loaded, so the page is
+// never unstyled. Returns how many links were swapped.
+export function reloadStylesheet(document, path) {
+  let swapped = 0;
+  for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
+    const url = new URL(link.href, document.baseURI);
+    if (url.pathname !== path || link.dataset.jankReplaced) continue;
+    url.searchParams.set('jank-reload', String(Date.now()));
+    const fresh = link.cloneNode();
+    fresh.href = url.href;
+    link.dataset.jankReplaced = 'true';
+    const drop = () => link.remove();
+    fresh.addEventListener('load', drop, { once: true });
+    fresh.addEventListener('error', drop, { once: true });
+    link.after(fresh);
+    swapped += 1;
+  }
+  return swapped;
 }
 
 function meta(document, name) {
@@ -474,35 +555,81 @@ function emscriptenReady(module) {
   });
 }
 
-// Renders the app into its element and wires its events; returns an error
-// text for the overlay, or null.
-function appRenderer(backend, element, ui, log) {
-  const app = backend.app;
-  const render = () => {
+// The text an error from jank or the renderer shows in the HUD.
+function errorMessage(error) {
+  return error instanceof LoadError ? error.printed ?? error.message : String(error);
+}
+
+// Renders the app into its element and sends its events to jank. A render
+// after an event waits for the next animation frame (many events, one
+// render) and happens only when the state's value or the view fn changed; a
+// patch renders at once, as it may have changed anything the view calls.
+// A failed render leaves the last good DOM in place.
+export class AppRenderer {
+  constructor({ backend, element, ui, log, window = globalThis }) {
+    this.backend = backend;
+    this.app = backend.app;
+    this.element = element;
+    this.ui = ui;
+    this.log = log;
+    this.window = window;
+    this.frameRequested = false;
+    this.onEvent = (handler, domEvent) => this.handleEvent(handler, domEvent);
+  }
+
+  // Renders now; returns an error text for the HUD, or null.
+  render({ force = true } = {}) {
     try {
-      if (!app.ready()) return null;
-      renderInto(element, app.view(), onEvent);
+      if (!this.app.ready()) return null;
+      const tree = this.app.view({ force });
+      if (tree !== null) renderInto(this.element, tree, this.onEvent);
       return null;
     } catch (error) {
-      return error instanceof LoadError ? error.printed ?? error.message : String(error);
+      return errorMessage(error);
     } finally {
-      const output = backend.runtime.takeOutput();
-      if (output) log.info(output);
+      this.flushOutput();
     }
-  };
-  const onEvent = (value) => {
-    let error = null;
+  }
+
+  // Asks for a render at the next animation frame (a hidden page gets no
+  // frames, so there it renders on the next turn of the event loop).
+  schedule() {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    const run = () => {
+      this.frameRequested = false;
+      const error = this.render({ force: false });
+      if (error) this.ui.showError('Runtime error', error);
+    };
+    const visible = this.window.document?.visibilityState !== 'hidden';
+    if (visible && typeof this.window.requestAnimationFrame === 'function') this.window.requestAnimationFrame(run);
+    else setTimeout(run, 0);
+  }
+
+  handleEvent(handler, domEvent) {
     try {
-      app.dispatch(value);
-    } catch (e) {
-      error = e instanceof LoadError ? e.printed ?? e.message : String(e);
+      this.app.dispatch(handlerArgument(handler, eventData(domEvent)));
+    } catch (error) {
+      this.ui.showError('Runtime error', errorMessage(error));
     }
-    const output = backend.runtime.takeOutput();
-    if (output) log.info(output);
-    error = error ?? render();
-    if (error) ui.showError('Runtime error', error);
-  };
-  return render;
+    this.flushOutput();
+    this.schedule();
+  }
+
+  flushOutput() {
+    const output = this.backend.runtime.takeOutput();
+    if (output) this.log.info(output);
+  }
+}
+
+// The app's names from its element's data attributes (DEFAULT_APP for those
+// missing).
+export function appConfig(element) {
+  const names = { ns: element.dataset.jankApp || DEFAULT_APP.ns };
+  if (element.dataset.jankState) names.state = element.dataset.jankState;
+  if (element.dataset.jankView) names.view = element.dataset.jankView;
+  if (element.dataset.jankHandle) names.handler = element.dataset.jankHandle;
+  return names;
 }
 
 // Starts the client in a page: picks the back-end, builds the UI, connects.
@@ -515,17 +642,21 @@ export async function start({ window = globalThis, log = console } = {}) {
   const useEmscripten = forced ? forced === 'emscripten' : Boolean(module && module.ccall && module.FS);
   // The app the page renders, and the namespace its REPL box evaluates in.
   const appElement = document.querySelector('[data-jank-app]');
-  const appNs = appElement ? appElement.dataset.jankApp || 'demo.app' : null;
+  const appNs = appElement ? appConfig(appElement).ns : null;
   let backend;
   let render = null;
+  let renderer = null;
   try {
     if (useEmscripten) {
       await emscriptenReady(module);
       backend = new EmscriptenBackend(module);
     } else {
-      const appNames = appElement ? { ns: appNs } : undefined;
+      const appNames = appElement ? appConfig(appElement) : undefined;
       backend = await StubBackend.create(stubUrl(window.location, document, config), { appNames });
-      if (appElement) render = appRenderer(backend, appElement, ui, log);
+      if (appElement) {
+        renderer = new AppRenderer({ backend, element: appElement, ui, log, window });
+        render = () => renderer.render();
+      }
     }
   } catch (error) {
     ui.setStatus('disconnected', 'runtime failed to start');
@@ -533,6 +664,8 @@ export async function start({ window = globalThis, log = console } = {}) {
     throw error;
   }
   const client = new HotReloadClient({ url: serverUrl(window.location, document, config), backend, ui, render, log });
+  // The app's renderer, for the console and benchmarks (null without an app).
+  client.renderer = renderer;
   ui.onEval = (code) => client.eval(code, appNs);
   window.jankClient = client;
   client.connect();

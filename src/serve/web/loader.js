@@ -21,7 +21,8 @@
 //   6. call `jank_patch_symbols_<id>(&count)` and hand each patch_symbol to the
 //      stub's `jank_hot_reload_register`, stopping at the first that throws.
 //
-// Values come back printed by `jank_host_pr_str`; exceptions are taken with
+// Values come back printed by `jank_host_pr_str` (or encoded by
+// `jank_host_encode`, for decode.js); exceptions are taken with
 // `jank_exception_take`. Everything the stub prints goes through its one
 // import, host.write(fd, utf8, length), and is collected per load or call.
 // An ES module with no dependencies.
@@ -767,9 +768,9 @@ export class JankRuntime {
     this.callOptional('jank_host_gc_safe_point', 'collecting garbage at a safe point');
   }
 
-  callOptional(name, what) {
+  callOptional(name, what, args = []) {
     const entry = this.exports[name];
-    if (typeof entry === 'function') this.call(entry, [], () => what);
+    if (typeof entry === 'function') this.call(entry, args, () => what);
   }
 
   // The var ns/name (created unbound when missing), as a value handle.
@@ -835,9 +836,45 @@ export class JankRuntime {
     throw new LoadError('invalid-argument', `invalid argument: cannot pass ${typeof value} to jank`);
   }
 
+  // A vector, list or set of value handles, or a map of handles
+  // k0 v0 k1 v1 ..., made by the header's jank_make_* helpers.
+  collection(kind, handles) {
+    const helper = { vector: 'jank_make_vector', list: 'jank_make_list', set: 'jank_make_set', map: 'jank_make_map' }[kind];
+    if (!helper) throw new LoadError('invalid-argument', `invalid argument: no collection kind ${kind}`);
+    this.scratchReset();
+    const array = this.scratchAlloc(4 * handles.length);
+    handles.forEach((handle, i) => this.view().setUint32(array + 4 * i, handle >>> 0, true));
+    const count = kind === 'map' ? handles.length / 2 : handles.length;
+    return this.valueOrThrown(this.call(this.exports[helper], [count, array], () => `making a ${kind}`));
+  }
+
   // pr-str of a value handle; throws JankThrown when printing throws.
   prStr(handle) {
     return this.hostText(this.exports.jank_host_pr_str, handle, 'printing with jank_host_pr_str');
+  }
+
+  // The compact binary form of a value handle (jank_host_encode, read by
+  // decode.js): a view of stub memory, valid until the next call into the
+  // stub. Throws JankThrown when realizing a seq throws.
+  encoded(handle) {
+    const encode = this.exports.jank_host_encode;
+    if (typeof encode !== 'function') {
+      throw missingExport('stub main module', 'jank_host_encode', 'not an exported function');
+    }
+    const lengthSlot = this.scratchAlloc(4);
+    this.view().setUint32(lengthSlot, 0, true);
+    const ptr = this.call(encode, [handle, lengthSlot], () => 'encoding with jank_host_encode') >>> 0;
+    if (ptr === 0) throw new JankThrown(this.takeException().printed);
+    return this.bytes(ptr, this.view().getUint32(lengthSlot, true), 'encoded value');
+  }
+
+  // Keeps a value handle valid across safe points until released.
+  retain(handle) {
+    this.callOptional('jank_host_retain', 'retaining a value', [handle]);
+  }
+
+  release(handle) {
+    this.callOptional('jank_host_release', 'releasing a value', [handle]);
   }
 
   // str of a value handle (for display).

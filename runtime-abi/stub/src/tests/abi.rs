@@ -332,3 +332,65 @@ fn malloc_is_aligned_and_zeroed() {
         .iter()
         .all(|b| *b == 0));
 }
+
+#[test]
+fn values_encode_to_the_compact_form_the_page_reads() {
+    let value = super::reader::eval_source(
+        "[:p {:id \"x\"} nil true false 1 2.5 1/2 \\é \"é\" 'a/b (map inc [1]) #{} (atom 1)]",
+    )
+    .ok()
+    .expect("the source evaluates");
+    let mut length = 0;
+    // SAFETY: length is writable; the bytes stay valid until the next call.
+    let bytes = unsafe {
+        let bytes = jank_host_encode(Some(value), &mut length);
+        assert!(!bytes.is_null(), "encoding threw");
+        std::slice::from_raw_parts(bytes, length as usize).to_vec()
+    };
+    let number = |n: f64| {
+        let mut out = vec![3];
+        out.extend(n.to_le_bytes());
+        out
+    };
+    let text = |tag: u8, s: &str| {
+        let mut out = vec![tag];
+        out.extend((s.len() as u32).to_le_bytes());
+        out.extend(s.as_bytes());
+        out
+    };
+    let mut expected = vec![8, 14, 0, 0, 0];
+    expected.extend(text(5, "p"));
+    expected.extend([10, 1, 0, 0, 0]);
+    expected.extend(text(5, "id"));
+    expected.extend(text(4, "x"));
+    expected.extend([0, 2, 1]);
+    expected.extend(number(1.0));
+    expected.extend(number(2.5));
+    expected.extend(number(0.5));
+    expected.extend(text(7, "é"));
+    expected.extend(text(4, "é"));
+    expected.extend(text(6, "a/b"));
+    expected.extend([9, 1, 0, 0, 0]);
+    expected.extend(number(2.0));
+    expected.extend([11, 0, 0, 0, 0]);
+    assert_eq!(bytes[..expected.len()], expected[..]);
+    let atom = &bytes[expected.len()..];
+    assert_eq!(atom[0], 12);
+    assert!(
+        String::from_utf8_lossy(&atom[5..]).starts_with("clojure.lang.Atom@"),
+        "{atom:?}"
+    );
+}
+
+#[test]
+fn encoding_a_seq_that_throws_is_a_pending_exception() {
+    let value = super::reader::eval_source("(map (fn [x] (throw (ex-info \"no\" {}))) [1])")
+        .ok()
+        .expect("the source evaluates");
+    let mut length = 0;
+    // SAFETY: length is writable.
+    let bytes = unsafe { jank_host_encode(Some(value), &mut length) };
+    assert!(bytes.is_null());
+    let message = thrown();
+    assert!(message.contains("no"), "{message}");
+}
