@@ -367,6 +367,15 @@ async fn without_a_target_the_built_in_demo_loads_into_a_page() {
     child.wait().unwrap();
 }
 
+/// The server's protocol error saying `expected`, then the closed socket.
+async fn last_word_then_closed(page: &mut Page, expected: &str) {
+    match page.next().await {
+        ServerMessage::Error(error) => assert_eq!(error.error, expected),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(page.try_next(PATIENCE).await, None);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_oversized_message_closes_only_that_page() {
     let dir = tempfile::tempdir().unwrap();
@@ -379,27 +388,21 @@ async fn an_oversized_message_closes_only_that_page() {
     // connection (whether the send itself completes depends on socket
     // buffers).
     big.try_send_text(message.to_string()).await;
-    match big.next().await {
-        ServerMessage::Error(error) => assert_eq!(
-            error.error,
-            "a message over the 1048576-byte limit; closing the connection"
-        ),
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(big.try_next(PATIENCE).await, None);
+    last_word_then_closed(
+        &mut big,
+        "a message over the 1048576-byte limit; closing the connection",
+    )
+    .await;
 
     let (mut garbled, _) = Page::connect(&server, None).await;
     garbled
         .send_invalid_utf8_text(b"{\"type\": \"\xff\"}")
         .await;
-    match garbled.next().await {
-        ServerMessage::Error(error) => assert_eq!(
-            error.error,
-            "a text message that is not UTF-8; closing the connection"
-        ),
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(garbled.try_next(PATIENCE).await, None);
+    last_word_then_closed(
+        &mut garbled,
+        "a text message that is not UTF-8; closing the connection",
+    )
+    .await;
 
     other
         .send_json(&serde_json::json!({"type": "eval", "code": "(+ 1 1)"}))

@@ -520,7 +520,39 @@ pub unsafe extern "C" fn jank_hot_reload_register(entry: *const PatchSymbol) -> 
 }
 
 thread_local! {
-    static HOST_TEXT: RefCell<String> = const { RefCell::new(String::new()) };
+    static HOST_TEXT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static HOST_BYTES: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Fills `buffer` for the host with `fill` and returns its address, valid
+/// until the next call with the same buffer, setting `*length`; NULL with a
+/// pending exception when `fill` threw.
+///
+/// # Safety
+/// `length` is NULL or writable.
+unsafe fn host_out(
+    buffer: &'static std::thread::LocalKey<RefCell<Vec<u8>>>,
+    fill: impl FnOnce(&mut Vec<u8>) -> R<()>,
+    length: *mut i32,
+) -> *const u8 {
+    let (pointer, len) = buffer.with(|buffer| {
+        let mut buffer = buffer.borrow_mut();
+        buffer.clear();
+        match fill(&mut buffer) {
+            Ok(()) => (
+                buffer.as_ptr(),
+                i32::try_from(buffer.len()).unwrap_or(i32::MAX),
+            ),
+            Err(thrown) => {
+                set_pending(thrown);
+                (std::ptr::null(), 0)
+            }
+        }
+    });
+    if !length.is_null() {
+        *length = len;
+    }
+    pointer
 }
 
 /// Stores `text` for the host and returns its address, setting `*length`.
@@ -528,24 +560,11 @@ thread_local! {
 /// # Safety
 /// `length` is NULL or writable.
 unsafe fn host_text(text: R<String>, length: *mut i32) -> *const u8 {
-    let (pointer, len) = match text {
-        Ok(text) => HOST_TEXT.with(|buffer| {
-            let mut buffer = buffer.borrow_mut();
-            *buffer = text;
-            (
-                buffer.as_ptr(),
-                i32::try_from(buffer.len()).unwrap_or(i32::MAX),
-            )
-        }),
-        Err(thrown) => {
-            set_pending(thrown);
-            (std::ptr::null(), 0)
-        }
-    };
-    if !length.is_null() {
-        *length = len;
-    }
-    pointer
+    host_out(
+        &HOST_TEXT,
+        |buffer| text.map(|text| buffer.extend_from_slice(text.as_bytes())),
+        length,
+    )
 }
 
 /// # Safety
@@ -562,10 +581,6 @@ pub unsafe extern "C" fn jank_host_str(v: Option<Obj>, length: *mut i32) -> *con
     host_text(value(v).and_then(str_of), length)
 }
 
-thread_local! {
-    static HOST_BYTES: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
-
 /// The value in the compact binary form of [`crate::encode`], valid until the
 /// next call; NULL with a pending exception when realizing a seq threw.
 ///
@@ -573,24 +588,11 @@ thread_local! {
 /// `length` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn jank_host_encode(v: Option<Obj>, length: *mut i32) -> *const u8 {
-    let (pointer, len) = HOST_BYTES.with(|buffer| {
-        let mut buffer = buffer.borrow_mut();
-        buffer.clear();
-        match value(v).and_then(|v| encode(&mut buffer, v)) {
-            Ok(()) => (
-                buffer.as_ptr(),
-                i32::try_from(buffer.len()).unwrap_or(i32::MAX),
-            ),
-            Err(thrown) => {
-                set_pending(thrown);
-                (std::ptr::null(), 0)
-            }
-        }
-    });
-    if !length.is_null() {
-        *length = len;
-    }
-    pointer
+    host_out(
+        &HOST_BYTES,
+        |buffer| value(v).and_then(|v| encode(buffer, v)),
+        length,
+    )
 }
 
 // ---- host interface: the collector ----
