@@ -9,6 +9,7 @@ use crate::analyze::ast::*;
 use crate::diag::Diagnostic;
 use crate::lower::plan::{core_var, Constant};
 use crate::lower::Abi;
+use jank_runtime_abi::{Helper, JANK_SEED_CALL_VAR_MAX_ARGS, JANK_SEED_WRAPPER_MAX_ARITY};
 use std::collections::HashMap;
 use wasm_encoder::{BlockType, Instruction as I, MemArg, ValType};
 
@@ -26,8 +27,8 @@ pub enum GlobalRef {
 #[derive(Debug, Clone)]
 pub enum Op {
     I(I<'static>),
-    /// Call the imported helper of that name.
-    Helper(&'static str),
+    /// Call the imported helper.
+    Helper(Helper),
     Global(GlobalRef),
     GlobalSet(GlobalRef),
 }
@@ -45,11 +46,6 @@ pub struct FuncDef {
 /// here leaves the function returning NULL (label 0 is the result block).
 const FUNCTION_THROW_LABEL: usize = 1;
 
-/// jank's seed `jank_call_var` takes at most this many arguments.
-const SEED_CALL_VAR_MAX_ARGS: usize = 5;
-/// jank's seed `jank_make_fn_wrapper` wraps arities 0–3.
-const SEED_WRAPPER_MAX_ARITY: usize = 3;
-
 pub fn mem_arg(offset: u64) -> MemArg {
     MemArg {
         offset,
@@ -57,30 +53,6 @@ pub fn mem_arg(offset: u64) -> MemArg {
         target: wasm_encoder::MemArgTarget::Memory(0),
         ordering: None,
     }
-}
-
-/// Helpers that can return NULL (a thrown exception) and so need a check after the call.
-fn may_throw(helper: &str) -> bool {
-    !matches!(
-        helper,
-        "jank_box_integer"
-            | "jank_box_double"
-            | "jank_box_boolean"
-            | "jank_make_string"
-            | "jank_make_string_n"
-            | "jank_make_keyword"
-            | "jank_make_symbol"
-            | "jank_make_char"
-            | "jank_make_vector"
-            | "jank_make_list"
-            | "jank_nil_value"
-            | "jank_var_intern"
-            | "jank_var_bind_root"
-            | "jank_closure_env"
-            | "jank_make_fn"
-            | "jank_exception_take"
-            | "jank_throw"
-    )
 }
 
 /// How a compiled arity receives its fn object, captures and arguments.
@@ -183,7 +155,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         if convention == CallingConvention::WithSelf && !function.captures.is_empty() {
             let env = codegen.new_local();
             codegen.push(I::LocalGet(0));
-            codegen.helper("jank_closure_env");
+            codegen.helper(Helper::ClosureEnv);
             codegen.push(I::LocalSet(env));
             for (slot, captured) in function.captures.iter().enumerate() {
                 let local = codegen.new_local();
@@ -232,7 +204,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             let var = codegen.module.pool.vars[index].clone();
             codegen.data_string(&var.ns);
             codegen.data_string(&var.name);
-            codegen.helper("jank_var_intern");
+            codegen.helper(Helper::VarInternC);
             codegen
                 .ops
                 .push(Op::GlobalSet(GlobalRef::Var(index as u32)));
@@ -390,10 +362,11 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.push(I::BrIf(depth));
     }
 
-    /// Calls a helper; unwinds to the current handler when it returned NULL.
-    fn helper(&mut self, name: &'static str) {
-        self.ops.push(Op::Helper(name));
-        if may_throw(name) && returns_value(name) {
+    /// Calls a helper; when the header says it may throw, unwinds to the
+    /// current handler if it returned NULL.
+    fn helper(&mut self, helper: Helper) {
+        self.ops.push(Op::Helper(helper));
+        if helper.may_throw() {
             self.check_thrown();
         }
     }
@@ -541,26 +514,26 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     }
 
     /// The error for a construct the seed ABI cannot express.
-    fn seed_lacks(&self, pos: crate::source::Pos, construct: &str, helper: &str) -> Diagnostic {
+    fn seed_lacks(&self, pos: crate::source::Pos, construct: &str, helper: Helper) -> Diagnostic {
         self.module.error(
             pos,
-            format!("{construct} needs the extension helper `{helper}`, which the seed ABI (`--abi seed`) does not have"),
+            format!("{construct} needs the extension helper `{}`, which the seed ABI (`--abi seed`) does not have", helper.name()),
         )
     }
 
     /// Seed ABI: `jank_call_var(ns, name, argc, args)` over evaluated values, through `apply` past 5 arguments.
     fn seed_call_var(&mut self, var: &VarRef, values: &[Operand]) {
-        if values.len() <= SEED_CALL_VAR_MAX_ARGS {
+        if values.len() <= JANK_SEED_CALL_VAR_MAX_ARGS {
             self.data_string(&var.ns);
             self.data_string(&var.name);
             self.push(I::I32Const(values.len() as i32));
             self.array(values);
-            self.helper("jank_call_var");
+            self.helper(Helper::CallVar);
             return;
         }
         self.data_string(&var.ns);
         self.data_string(&var.name);
-        self.helper("jank_deref_var");
+        self.helper(Helper::DerefVar);
         let function = self.new_local();
         self.set_local(function);
         self.seed_apply(Operand::Local(function), values);
@@ -568,7 +541,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     /// Seed ABI: `(apply f [values])`, the one way to call a value.
     fn seed_apply(&mut self, function: Operand, values: &[Operand]) {
-        self.collection("jank_make_vector", values.len(), values);
+        self.collection(Helper::MakeVector, values.len(), values);
         let arguments = self.new_local();
         self.set_local(arguments);
         self.seed_call_var(&core_var("apply"), &[function, Operand::Local(arguments)]);
@@ -601,14 +574,14 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     }
 
     /// `helper(count, array)` over already evaluated values.
-    fn collection(&mut self, helper: &'static str, count: usize, values: &[Operand]) {
+    fn collection(&mut self, helper: Helper, count: usize, values: &[Operand]) {
         self.push(I::I32Const(count as i32));
         self.array(values);
         self.helper(helper);
     }
 
     /// `helper(count, array)` with the array filled by evaluating `exprs`.
-    fn collection_of(&mut self, helper: &'static str, exprs: &[Expr]) -> Result<()> {
+    fn collection_of(&mut self, helper: Helper, exprs: &[Expr]) -> Result<()> {
         self.push(I::I32Const(exprs.len() as i32));
         self.array_of(exprs)?;
         self.helper(helper);
@@ -618,7 +591,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     /// Leaves 1 when the value on the stack is neither nil nor false, else 0.
     fn truthy(&mut self) {
         if self.seed() {
-            self.ops.push(Op::Helper("jank_truthy"));
+            self.helper(Helper::Truthy);
             return;
         }
         let scratch = self.new_local();
@@ -648,8 +621,8 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         }
         match &expr.kind {
             ExprKind::Const(constant) => self.constant(constant),
-            ExprKind::Vector(items) => self.collection_of("jank_make_vector", items)?,
-            ExprKind::Set(items) => self.collection_of("jank_make_set", items)?,
+            ExprKind::Vector(items) => self.collection_of(Helper::MakeVector, items)?,
+            ExprKind::Set(items) => self.collection_of(Helper::MakeSet, items)?,
             ExprKind::Map(entries) => {
                 let flat: Vec<Expr> = entries
                     .iter()
@@ -661,7 +634,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 } else {
                     self.push(I::I32Const(entries.len() as i32));
                     self.array_of(&flat)?;
-                    self.helper("jank_make_map");
+                    self.helper(Helper::MakeMap);
                 }
             }
             ExprKind::Local(id) => {
@@ -671,12 +644,12 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             ExprKind::VarValue(var) if self.seed() => {
                 self.data_string(&var.ns);
                 self.data_string(&var.name);
-                self.helper("jank_deref_var");
+                self.helper(Helper::DerefVar);
             }
             ExprKind::VarValue(var) => {
                 let index = self.module.pool.var(var);
                 self.global(GlobalRef::Var(index));
-                self.helper("jank_var_deref");
+                self.helper(Helper::VarDeref);
             }
             ExprKind::TheVar(var) => {
                 let index = self.module.pool.var(var);
@@ -739,8 +712,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             ExprKind::LetFn { bindings, body } => self.letfn(bindings, body)?,
             ExprKind::Throw(value) => {
                 self.expr(value)?;
-                self.ops.push(Op::Helper("jank_throw"));
-                self.push(I::Drop);
+                self.helper(Helper::ExceptionSet);
                 self.br(self.throw_label);
             }
             ExprKind::Try {
@@ -760,47 +732,47 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     /// Rejects what the seed ABI cannot express, naming the helper it would need.
     fn seed_check(&self, expr: &Expr) -> Result<()> {
         let missing = match &expr.kind {
-            ExprKind::TheVar(_) => Some(("`var` (#')", "jank_var_intern")),
-            ExprKind::Def { .. } => Some(("a `def` inside an expression", "jank_var_bind_root")),
-            ExprKind::Throw(_) => Some(("`throw`", "jank_throw")),
+            ExprKind::TheVar(_) => Some(("`var` (#')", Helper::VarInternC)),
+            ExprKind::Def { .. } => Some(("a `def` inside an expression", Helper::VarBindRoot)),
+            ExprKind::Throw(_) => Some(("`throw`", Helper::ExceptionSet)),
             ExprKind::Try {
                 catches, finally, ..
             } if !catches.is_empty() || finally.is_some() => {
-                Some(("`try` with `catch` or `finally`", "jank_exception_take"))
+                Some(("`try` with `catch` or `finally`", Helper::ExceptionTake))
             }
-            ExprKind::LetFn { .. } => Some(("`letfn`", "jank_closure_env")),
+            ExprKind::LetFn { .. } => Some(("`letfn`", Helper::ClosureEnv)),
             ExprKind::Case { default: None, .. } => {
-                Some(("`case` without a default", "jank_throw"))
+                Some(("`case` without a default", Helper::ExceptionSet))
             }
             ExprKind::Fn(function) => {
                 let [arity] = function.arities.as_slice() else {
                     return Err(self.seed_lacks(
                         expr.pos,
                         "a fn with several arities",
-                        "jank_make_fn",
+                        Helper::MakeFn,
                     ));
                 };
                 if arity.rest.is_some() {
-                    return Err(self.seed_lacks(expr.pos, "a variadic fn", "jank_make_fn"));
+                    return Err(self.seed_lacks(expr.pos, "a variadic fn", Helper::MakeFn));
                 }
                 if function.self_local.is_some() {
                     return Err(self.seed_lacks(
                         expr.pos,
                         "a named fn that calls itself",
-                        "jank_make_fn",
+                        Helper::MakeFn,
                     ));
                 }
-                if function.captures.len() + arity.params.len() > SEED_WRAPPER_MAX_ARITY {
+                if function.captures.len() + arity.params.len() > JANK_SEED_WRAPPER_MAX_ARITY {
                     return Err(self.seed_lacks(
                         expr.pos,
-                        &format!("a fn of more than {SEED_WRAPPER_MAX_ARITY} parameters and captured locals"),
-                        "jank_make_fn",
+                        &format!("a fn of more than {JANK_SEED_WRAPPER_MAX_ARITY} parameters and captured locals"),
+                        Helper::MakeFn,
                     ));
                 }
                 None
             }
             ExprKind::Const(constant) if contains_nul_string(constant) => {
-                Some(("a string containing NUL", "jank_make_string_n"))
+                Some(("a string containing NUL", Helper::MakeStringN))
             }
             _ => None,
         };
@@ -830,7 +802,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         };
         if once {
             self.global(GlobalRef::Var(index));
-            self.helper("jank_var_is_bound");
+            self.helper(Helper::VarIsBound);
             self.push(I::If(BlockType::Result(ValType::I32)));
             self.labels += 1;
             self.global(GlobalRef::Var(index));
@@ -838,7 +810,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         }
         self.global(GlobalRef::Var(index));
         self.expr(init)?;
-        self.helper("jank_var_bind_root");
+        self.helper(Helper::VarBindRoot);
         if once {
             self.close();
         }
@@ -870,7 +842,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.push(I::I32Add);
         self.push(I::I32Const(env.len() as i32));
         self.array(&env);
-        self.helper("jank_make_fn");
+        self.helper(Helper::MakeFn);
         Ok(())
     }
 
@@ -892,7 +864,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.push(I::I32Const(slot as i32));
         self.push(I::I32Add);
         self.push(I::I32Const((function.captures.len() as u32 + arity) as i32));
-        self.helper("jank_make_fn_wrapper");
+        self.helper(Helper::MakeFnWrapper);
         let wrapper = self.new_local();
         self.set_local(wrapper);
         arguments.push(Operand::Local(wrapper));
@@ -931,7 +903,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         }
         self.push(I::I32Const(args.len() as i32));
         self.array_of(args)?;
-        self.helper("jank_call");
+        self.helper(Helper::Call);
         Ok(())
     }
 
@@ -942,17 +914,17 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             return Ok(());
         }
         let helper = match op {
-            Intrinsic::Add => Some("jank_add"),
-            Intrinsic::Subtract => Some("jank_subtract"),
-            Intrinsic::Multiply => Some("jank_multiply"),
-            Intrinsic::Divide => Some("jank_divide"),
-            Intrinsic::Inc => Some("jank_inc"),
-            Intrinsic::Dec => Some("jank_dec"),
-            Intrinsic::Less => Some("jank_less"),
-            Intrinsic::LessEqual => Some("jank_less_equal"),
-            Intrinsic::Greater => Some("jank_greater"),
-            Intrinsic::GreaterEqual => Some("jank_greater_equal"),
-            Intrinsic::NumberEqual => Some("jank_number_equal"),
+            Intrinsic::Add => Some(Helper::Add),
+            Intrinsic::Subtract => Some(Helper::Subtract),
+            Intrinsic::Multiply => Some(Helper::Multiply),
+            Intrinsic::Divide => Some(Helper::Divide),
+            Intrinsic::Inc => Some(Helper::Inc),
+            Intrinsic::Dec => Some(Helper::Dec),
+            Intrinsic::Less => Some(Helper::Less),
+            Intrinsic::LessEqual => Some(Helper::LessEqual),
+            Intrinsic::Greater => Some(Helper::Greater),
+            Intrinsic::GreaterEqual => Some(Helper::GreaterEqual),
+            Intrinsic::NumberEqual => Some(Helper::NumberEqual),
             Intrinsic::Equiv | Intrinsic::Identical | Intrinsic::IsNil | Intrinsic::Not => None,
         };
         for arg in args {
@@ -961,7 +933,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         match (helper, op) {
             (Some(helper), _) => self.helper(helper),
             (None, Intrinsic::Equiv) => {
-                self.helper("jank_equiv");
+                self.helper(Helper::Equiv);
                 self.boolean();
             }
             (None, Intrinsic::Identical) => {
@@ -1026,7 +998,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             for (slot, captured) in function.captures.iter().enumerate() {
                 if let Some(sibling) = bindings.iter().find(|(other, _)| other == captured) {
                     self.push(I::LocalGet(self.locals[id]));
-                    self.helper("jank_closure_env");
+                    self.helper(Helper::ClosureEnv);
                     self.push(I::LocalGet(self.locals[&sibling.0]));
                     self.push(I::I32Store(mem_arg(4 * slot as u64)));
                 }
@@ -1055,7 +1027,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.close();
         self.throw_label = unwinding;
         let thrown = self.new_local();
-        self.ops.push(Op::Helper("jank_exception_take"));
+        self.helper(Helper::ExceptionTake);
         self.push(I::LocalSet(thrown));
         for catch in catches {
             let local = self.new_local();
@@ -1078,19 +1050,17 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             }
         }
         self.push(I::LocalGet(thrown));
-        self.ops.push(Op::Helper("jank_throw"));
-        self.push(I::Drop);
+        self.helper(Helper::ExceptionSet);
         self.close();
         self.throw_label = outer_throw;
         if let Some(finally) = finally {
             let pending = self.new_local();
-            self.ops.push(Op::Helper("jank_exception_take"));
+            self.helper(Helper::ExceptionTake);
             self.push(I::LocalSet(pending));
             self.expr(finally)?;
             self.drop_value();
             self.push(I::LocalGet(pending));
-            self.ops.push(Op::Helper("jank_throw"));
-            self.push(I::Drop);
+            self.helper(Helper::ExceptionSet);
         }
         self.br(outer_throw);
         self.close();
@@ -1112,7 +1082,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.global(GlobalRef::Var(index));
         self.push(I::I32Const(1));
         self.array(&[Operand::Local(thrown)]);
-        self.helper("jank_call");
+        self.helper(Helper::Call);
         self.constant(&Const::Nil);
         self.push(I::I32Ne);
     }
@@ -1133,7 +1103,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 } else {
                     self.push(I::LocalGet(value));
                     self.constant(constant);
-                    self.helper("jank_equiv");
+                    self.helper(Helper::Equiv);
                 }
                 if index > 0 {
                     self.push(I::I32Or);
@@ -1160,7 +1130,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                     Operand::Global(GlobalRef::Constant(prefix)),
                     Operand::Local(value),
                 ]);
-                self.helper("jank_call");
+                self.helper(Helper::Call);
                 self.ex_info_throw();
             }
         }
@@ -1183,9 +1153,8 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             Operand::Local(message),
             Operand::Global(GlobalRef::Constant(empty)),
         ]);
-        self.helper("jank_call");
-        self.ops.push(Op::Helper("jank_throw"));
-        self.push(I::Drop);
+        self.helper(Helper::Call);
+        self.helper(Helper::ExceptionSet);
         self.br(self.throw_label);
     }
 
@@ -1198,14 +1167,14 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.push(I::I32Add);
                 self.push(I::I32Const(0));
                 self.push(I::I32Const(0));
-                self.helper("jank_make_fn");
+                self.helper(Helper::MakeFn);
             }
             Constant::Wrapper { function, arity } => {
                 self.global(GlobalRef::TableBase);
                 self.push(I::I32Const(*function as i32));
                 self.push(I::I32Add);
                 self.push(I::I32Const(*arity as i32));
-                self.helper("jank_make_fn_wrapper");
+                self.helper(Helper::MakeFnWrapper);
             }
             Constant::Value(value) if self.seed() => self.create_seed_value(value),
             Constant::Value(value) => self.create_value(value),
@@ -1218,9 +1187,9 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             Const::Bool(b) => {
                 if *b {
                     self.push(I::I64Const(1));
-                    self.helper("jank_box_integer");
+                    self.helper(Helper::BoxInteger);
                 } else {
-                    self.helper("jank_nil_value");
+                    self.helper(Helper::NilValue);
                 }
                 let argument = self.new_local();
                 self.set_local(argument);
@@ -1228,14 +1197,14 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             }
             Const::Char(c) => {
                 self.push(I::I64Const(i64::from(u32::from(*c))));
-                self.helper("jank_box_integer");
+                self.helper(Helper::BoxInteger);
                 let argument = self.new_local();
                 self.set_local(argument);
                 self.seed_call_var(&core_var("char"), &[Operand::Local(argument)]);
             }
             Const::Str(s) => {
                 self.data_string(s);
-                self.helper("jank_make_string");
+                self.helper(Helper::MakeString);
             }
             Const::List(items) => {
                 let elements = self.element_operands(items);
@@ -1257,7 +1226,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     fn seed_build(&mut self, constructor: &VarRef, values: &[Operand]) {
         self.data_string(&constructor.ns);
         self.data_string(&constructor.name);
-        self.helper("jank_deref_var");
+        self.helper(Helper::DerefVar);
         let function = self.new_local();
         self.set_local(function);
         self.seed_apply(Operand::Local(function), values);
@@ -1273,22 +1242,22 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     fn create_value(&mut self, value: &Const) {
         match value {
-            Const::Nil => self.helper("jank_nil_value"),
+            Const::Nil => self.helper(Helper::NilValue),
             Const::Bool(b) => {
                 self.push(I::I32Const(i32::from(*b)));
-                self.helper("jank_box_boolean");
+                self.helper(Helper::BoxBoolean);
             }
             Const::Int(i) => {
                 self.push(I::I64Const(*i));
-                self.helper("jank_box_integer");
+                self.helper(Helper::BoxInteger);
             }
             Const::Double(d) => {
                 self.push(I::F64Const((*d).into()));
-                self.helper("jank_box_double");
+                self.helper(Helper::BoxDouble);
             }
             Const::Char(c) => {
                 self.push(I::I32Const(*c as i32));
-                self.helper("jank_make_char");
+                self.helper(Helper::MakeChar);
             }
             Const::Str(s) => {
                 let offset = self.module.data.bytes_nul(s.as_bytes());
@@ -1296,23 +1265,23 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.push(I::I32Const(offset as i32));
                 self.push(I::I32Add);
                 self.push(I::I32Const(s.len() as i32));
-                self.helper("jank_make_string_n");
+                self.helper(Helper::MakeStringN);
             }
             Const::Keyword(name) | Const::Symbol(name) => {
                 self.data_string(name.ns.as_deref().unwrap_or(""));
                 self.data_string(&name.name);
                 self.helper(if matches!(value, Const::Keyword(_)) {
-                    "jank_make_keyword"
+                    Helper::MakeKeyword
                 } else {
-                    "jank_make_symbol"
+                    Helper::MakeSymbol
                 });
             }
             Const::List(items) | Const::Vector(items) | Const::Set(items) => {
                 let elements = self.element_operands(items);
                 let helper = match value {
-                    Const::List(_) => "jank_make_list",
-                    Const::Vector(_) => "jank_make_vector",
-                    _ => "jank_make_set",
+                    Const::List(_) => Helper::MakeList,
+                    Const::Vector(_) => Helper::MakeVector,
+                    _ => Helper::MakeSet,
                 };
                 self.collection(helper, elements.len(), &elements);
             }
@@ -1322,7 +1291,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                     .flat_map(|(k, v)| [k.clone(), v.clone()])
                     .collect();
                 let elements = self.element_operands(&flat);
-                self.collection("jank_make_map", entries.len(), &elements);
+                self.collection(Helper::MakeMap, entries.len(), &elements);
             }
         }
     }
@@ -1339,10 +1308,4 @@ fn contains_nul_string(constant: &Const) -> bool {
             .any(|(k, v)| contains_nul_string(k) || contains_nul_string(v)),
         _ => false,
     }
-}
-
-/// True for helpers whose result is a value pointer (not int or void).
-fn returns_value(helper: &str) -> bool {
-    jank_runtime_abi::helper(helper).is_some_and(|h| h.results == [jank_runtime_abi::ValType::I32])
-        && !matches!(helper, "jank_truthy" | "jank_var_is_bound" | "jank_equiv")
 }
