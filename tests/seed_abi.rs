@@ -3,6 +3,7 @@
 
 mod common;
 use jank_runtime_abi::Helper;
+use jankwasm::diag::Failure;
 use jankwasm::lower::{Abi, PatchOptions};
 use jankwasm::session::Session;
 use jankwasm::source::SourceFile;
@@ -18,7 +19,10 @@ fn compile_seed(text: &str) -> Result<Vec<String>, String> {
                 abi: Abi::Seed,
             },
         )
-        .map_err(|d| format!("{}: {}", d.pos, d.message))?;
+        .map_err(|failure| match failure {
+            Failure::Diagnostic(d) => format!("{}: {}", d.pos, d.message),
+            Failure::Internal(internal) => panic!("{internal}"),
+        })?;
     let mut helpers = Vec::new();
     for payload in wasmparser::Parser::new(0).parse_all(&patch.bytes) {
         if let wasmparser::Payload::ImportSection(imports) = payload.unwrap() {

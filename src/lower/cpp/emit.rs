@@ -4,7 +4,7 @@
 //! over an initialization.
 
 use crate::analyze::ast::*;
-use crate::diag::Diagnostic;
+use crate::diag::{Failure, InternalError};
 use crate::lower::plan::{core_var, Constant, Pool};
 use crate::source::{Pos, SourceFile};
 use jank_runtime_abi::Helper;
@@ -65,7 +65,7 @@ pub struct CppModule<'u> {
     next_function: u32,
 }
 
-type Result<T> = std::result::Result<T, Diagnostic>;
+type Result<T> = std::result::Result<T, Failure>;
 
 impl<'u> CppModule<'u> {
     pub fn new(source: &'u SourceFile, local_names: &'u LocalNames) -> Self {
@@ -80,8 +80,9 @@ impl<'u> CppModule<'u> {
         }
     }
 
-    fn error(&self, pos: Pos, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(self.source, pos, message)
+    /// A compiler bug found while emitting the form at `pos`.
+    fn internal(&self, pos: Pos, message: impl Into<String>) -> Failure {
+        InternalError::new(self.source, pos, message).into()
     }
 
     fn function_name(&mut self) -> String {
@@ -405,10 +406,10 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                 self.with_array(Helper::MakeMap, &[], entries.len(), &values)
             }
             ExprKind::Local(id) => self.names.get(id).cloned().ok_or_else(|| {
-                self.module.error(
+                self.module.internal(
                     expr.pos,
                     format!(
-                        "internal: local `{}` has no storage in this function",
+                        "local `{}` has no storage in this function",
                         self.module.local_names.name(*id)
                     ),
                 )
@@ -514,9 +515,7 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                     .find(|(t, _, _)| t == target)
                     .cloned()
                 else {
-                    return Err(self
-                        .module
-                        .error(expr.pos, "internal: recur target not found"));
+                    return Err(self.module.internal(expr.pos, "recur target not found"));
                 };
                 for (var, value) in vars.iter().zip(&values) {
                     self.line(format!("{var} = {value};"));
@@ -578,7 +577,7 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
         for captured in &function.captures {
             let name = self.names.get(captured).cloned().ok_or_else(|| {
                 self.module
-                    .error(function.pos, "internal: captured local has no storage")
+                    .internal(function.pos, "captured local has no storage")
             })?;
             env.push(name);
         }

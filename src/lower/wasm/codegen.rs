@@ -6,7 +6,7 @@
 
 use super::ModuleBuilder;
 use crate::analyze::ast::*;
-use crate::diag::Diagnostic;
+use crate::diag::Failure;
 use crate::lower::plan::{core_var, Constant};
 use crate::lower::Abi;
 use jank_runtime_abi::{Helper, JANK_SEED_CALL_VAR_MAX_ARGS, JANK_SEED_WRAPPER_MAX_ARITY};
@@ -100,7 +100,7 @@ pub struct FnCodegen<'m, 'u> {
     scratch: Option<u32>,
 }
 
-type Result<T> = std::result::Result<T, Diagnostic>;
+type Result<T> = std::result::Result<T, Failure>;
 
 impl<'m, 'u> FnCodegen<'m, 'u> {
     /// Starts a function of `params` i32 parameters whose body leaves one value.
@@ -514,11 +514,12 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     }
 
     /// The error for a construct the seed ABI cannot express.
-    fn seed_lacks(&self, pos: crate::source::Pos, construct: &str, helper: Helper) -> Diagnostic {
+    fn seed_lacks(&self, pos: crate::source::Pos, construct: &str, helper: Helper) -> Failure {
         self.module.error(
             pos,
             format!("{construct} needs the extension helper `{}`, which the seed ABI (`--abi seed`) does not have", helper.name()),
         )
+        .into()
     }
 
     /// Seed ABI: `jank_call_var(ns, name, argc, args)` over evaluated values, through `apply` past 5 arguments.
@@ -784,10 +785,10 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     fn local(&self, id: LocalId, at: &Expr) -> Result<u32> {
         self.locals.get(&id).copied().ok_or_else(|| {
-            self.module.error(
+            self.module.internal(
                 at.pos,
                 format!(
-                    "internal: local `{}` has no storage in this function",
+                    "local `{}` has no storage in this function",
                     self.module.local_names.name(id)
                 ),
             )
@@ -833,7 +834,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             env.push(Operand::Local(
                 self.locals.get(captured).copied().ok_or_else(|| {
                     self.module
-                        .error(function.pos, "internal: captured local has no storage")
+                        .internal(function.pos, "captured local has no storage")
                 })?,
             ));
         }
@@ -872,7 +873,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             arguments.push(Operand::Local(
                 self.locals.get(captured).copied().ok_or_else(|| {
                     self.module
-                        .error(function.pos, "internal: captured local has no storage")
+                        .internal(function.pos, "captured local has no storage")
                 })?,
             ));
         }
@@ -959,9 +960,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     /// itself is left alone.
     fn recur_to(&mut self, target: RecurTarget, args: &[Expr], at: &Expr) -> Result<()> {
         let Some(frame) = self.recur.iter().rev().find(|frame| frame.target == target) else {
-            return Err(self
-                .module
-                .error(at.pos, "internal: recur target not found"));
+            return Err(self.module.internal(at.pos, "recur target not found"));
         };
         let (label, locals) = (frame.label, frame.locals.clone());
         let mut assigned = Vec::with_capacity(locals.len());

@@ -2,8 +2,8 @@
 //! (`dylink.0` first) and validates the result.
 
 use super::codegen::{FnCodegen, GlobalRef, Op};
-use super::ModuleBuilder;
-use crate::diag::Diagnostic;
+use super::{verify, ModuleBuilder};
+use crate::diag::Failure;
 use crate::source::Pos;
 use jank_runtime_abi::Helper;
 use std::collections::{BTreeSet, HashMap};
@@ -20,10 +20,14 @@ pub fn encode(
     mut module: ModuleBuilder<'_>,
     getter: u32,
     export_name: &str,
-) -> Result<Vec<u8>, Diagnostic> {
+) -> Result<Vec<u8>, Failure> {
     let relocs = module.data.relocs().to_vec();
     let start = FnCodegen::start(&mut module, &relocs);
     let start_func = module.add_func(start);
+    if verify::ENABLED {
+        verify::functions(&module.funcs, module.abi)
+            .map_err(|message| module.internal(Pos::new(1, 1), message))?;
+    }
     let data = std::mem::take(&mut module.data).finish();
 
     let helpers: Vec<Helper> = module
@@ -219,11 +223,15 @@ pub fn encode(
     wasmparser::Validator::new()
         .validate_all(&bytes)
         .map_err(|e| {
-            internal(
-                &module,
+            module.internal(
+                Pos::new(1, 1),
                 format!("the emitted module does not validate: {e}"),
             )
         })?;
+    if verify::ENABLED {
+        verify::imports(&bytes, module.abi)
+            .map_err(|message| module.internal(Pos::new(1, 1), message))?;
+    }
     Ok(bytes)
 }
 
@@ -249,12 +257,4 @@ fn wasm_types(types: &[jank_runtime_abi::ValType]) -> Vec<ValType> {
             jank_runtime_abi::ValType::F64 => ValType::F64,
         })
         .collect()
-}
-
-fn internal(module: &ModuleBuilder<'_>, message: String) -> Diagnostic {
-    Diagnostic::new(
-        module.source,
-        Pos::new(1, 1),
-        format!("internal compiler error: {message}"),
-    )
 }
