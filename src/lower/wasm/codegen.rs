@@ -9,9 +9,47 @@ use crate::analyze::ast::*;
 use crate::diag::Failure;
 use crate::lower::plan::{core_var, Constant};
 use crate::lower::Abi;
-use jank_runtime_abi::{Helper, JANK_SEED_CALL_VAR_MAX_ARGS, JANK_SEED_WRAPPER_MAX_ARITY};
+use jank_runtime_abi::Helper;
 use std::collections::HashMap;
 use wasm_encoder::{BlockType, Instruction as I, MemArg, ValType};
+
+mod extended;
+mod seed;
+
+/// How the constructs that need particular helpers are lowered with one
+/// helper set (`Abi`); everything else is shared by both sets.
+trait HelperSet {
+    /// Rejects, naming the helper it would need, what this set cannot express.
+    fn admit(&self, codegen: &FnCodegen<'_, '_>, expr: &Expr) -> Result<()>;
+    /// The root value of a var.
+    fn var_value(&self, codegen: &mut FnCodegen<'_, '_>, var: &VarRef);
+    /// A map literal with evaluated entries.
+    fn map(&self, codegen: &mut FnCodegen<'_, '_>, entries: &[(Expr, Expr)]) -> Result<()>;
+    /// A fn value.
+    fn make_fn(&self, codegen: &mut FnCodegen<'_, '_>, function: &FnExpr) -> Result<()>;
+    /// A call of any callee.
+    fn call(&self, codegen: &mut FnCodegen<'_, '_>, callee: &Expr, args: &[Expr]) -> Result<()>;
+    /// One of clojure.core's inlined fns.
+    fn intrinsic(
+        &self,
+        codegen: &mut FnCodegen<'_, '_>,
+        op: Intrinsic,
+        args: &[Expr],
+    ) -> Result<()>;
+    /// Leaves 1 when the value on the stack is neither nil nor false, else 0.
+    fn truthy(&self, codegen: &mut FnCodegen<'_, '_>);
+    /// Leaves 1 when local `value` equals `constant` (a `case` test), else 0.
+    fn equals_constant(&self, codegen: &mut FnCodegen<'_, '_>, value: u32, constant: &Const);
+    /// Code that makes a constant value (run by the start function).
+    fn create_value(&self, codegen: &mut FnCodegen<'_, '_>, value: &Const);
+}
+
+fn helper_set(abi: Abi) -> &'static dyn HelperSet {
+    match abi {
+        Abi::Extended => &extended::Extended,
+        Abi::Seed => &seed::Seed,
+    }
+}
 
 /// A global, resolved to an index when the module is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +122,7 @@ struct RecurFrame {
 /// Generates one function.
 pub struct FnCodegen<'m, 'u> {
     module: &'m mut ModuleBuilder<'u>,
+    helpers: &'static dyn HelperSet,
     params: u32,
     next_local: u32,
     locals: HashMap<LocalId, u32>,
@@ -106,6 +145,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     /// Starts a function of `params` i32 parameters whose body leaves one value.
     pub fn new(module: &'m mut ModuleBuilder<'u>, params: u32) -> Self {
         let mut codegen = Self {
+            helpers: helper_set(module.abi),
             module,
             params,
             next_local: params,
@@ -509,51 +549,10 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         }
     }
 
-    fn seed(&self) -> bool {
-        self.module.abi == Abi::Seed
-    }
-
-    /// The error for a construct the seed ABI cannot express.
-    fn seed_lacks(&self, pos: crate::source::Pos, construct: &str, helper: Helper) -> Failure {
-        self.module.error(
-            pos,
-            format!("{construct} needs the extension helper `{}`, which the seed ABI (`--abi seed`) does not have", helper.name()),
-        )
-        .into()
-    }
-
-    /// Seed ABI: `jank_call_var(ns, name, argc, args)` over evaluated values, through `apply` past 5 arguments.
-    fn seed_call_var(&mut self, var: &VarRef, values: &[Operand]) {
-        if values.len() <= JANK_SEED_CALL_VAR_MAX_ARGS {
-            self.data_string(&var.ns);
-            self.data_string(&var.name);
-            self.push(I::I32Const(values.len() as i32));
-            self.array(values);
-            self.helper(Helper::CallVar);
-            return;
-        }
-        self.data_string(&var.ns);
-        self.data_string(&var.name);
-        self.helper(Helper::DerefVar);
-        let function = self.new_local();
-        self.set_local(function);
-        self.seed_apply(Operand::Local(function), values);
-    }
-
-    /// Seed ABI: `(apply f [values])`, the one way to call a value.
-    fn seed_apply(&mut self, function: Operand, values: &[Operand]) {
-        self.collection(Helper::MakeVector, values.len(), values);
-        let arguments = self.new_local();
-        self.set_local(arguments);
-        self.seed_call_var(&core_var("apply"), &[function, Operand::Local(arguments)]);
-    }
-
     /// Evaluates an expression into an operand: constants, locals and var
     /// handles are read where they are used, anything else goes to a fresh local.
     fn operand(&mut self, expr: &Expr) -> Result<Operand> {
-        if self.seed() {
-            self.seed_check(expr)?;
-        }
+        self.helpers.admit(self, expr)?;
         Ok(match &expr.kind {
             ExprKind::Const(constant) => {
                 Operand::Global(GlobalRef::Constant(self.module.pool.constant(constant)))
@@ -591,18 +590,8 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     /// Leaves 1 when the value on the stack is neither nil nor false, else 0.
     fn truthy(&mut self) {
-        if self.seed() {
-            self.helper(Helper::Truthy);
-            return;
-        }
-        let scratch = self.new_local();
-        self.push(I::LocalTee(scratch));
-        self.constant(&Const::Nil);
-        self.push(I::I32Ne);
-        self.push(I::LocalGet(scratch));
-        self.constant(&Const::Bool(false));
-        self.push(I::I32Ne);
-        self.push(I::I32And);
+        let helpers = self.helpers;
+        helpers.truthy(self);
     }
 
     /// Turns an i32 condition on the stack into true or false.
@@ -617,40 +606,22 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     /// Lowers one expression, leaving its value on the stack.
     pub fn expr(&mut self, expr: &Expr) -> Result<()> {
-        if self.seed() {
-            self.seed_check(expr)?;
-        }
+        self.helpers.admit(self, expr)?;
         match &expr.kind {
             ExprKind::Const(constant) => self.constant(constant),
             ExprKind::Vector(items) => self.collection_of(Helper::MakeVector, items)?,
             ExprKind::Set(items) => self.collection_of(Helper::MakeSet, items)?,
             ExprKind::Map(entries) => {
-                let flat: Vec<Expr> = entries
-                    .iter()
-                    .flat_map(|(k, v)| [k.clone(), v.clone()])
-                    .collect();
-                if self.seed() {
-                    let values = self.values(&flat)?;
-                    self.seed_build(&core_var("array-map"), &values);
-                } else {
-                    self.push(I::I32Const(entries.len() as i32));
-                    self.array_of(&flat)?;
-                    self.helper(Helper::MakeMap);
-                }
+                let helpers = self.helpers;
+                helpers.map(self, entries)?;
             }
             ExprKind::Local(id) => {
                 let local = self.local(*id, expr)?;
                 self.push(I::LocalGet(local));
             }
-            ExprKind::VarValue(var) if self.seed() => {
-                self.data_string(&var.ns);
-                self.data_string(&var.name);
-                self.helper(Helper::DerefVar);
-            }
             ExprKind::VarValue(var) => {
-                let index = self.module.pool.var(var);
-                self.global(GlobalRef::Var(index));
-                self.helper(Helper::VarDeref);
+                let helpers = self.helpers;
+                helpers.var_value(self, var);
             }
             ExprKind::TheVar(var) => {
                 let index = self.module.pool.var(var);
@@ -730,59 +701,6 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         Ok(())
     }
 
-    /// Rejects what the seed ABI cannot express, naming the helper it would need.
-    fn seed_check(&self, expr: &Expr) -> Result<()> {
-        let missing = match &expr.kind {
-            ExprKind::TheVar(_) => Some(("`var` (#')", Helper::VarInternC)),
-            ExprKind::Def { .. } => Some(("a `def` inside an expression", Helper::VarBindRoot)),
-            ExprKind::Throw(_) => Some(("`throw`", Helper::ExceptionSet)),
-            ExprKind::Try {
-                catches, finally, ..
-            } if !catches.is_empty() || finally.is_some() => {
-                Some(("`try` with `catch` or `finally`", Helper::ExceptionTake))
-            }
-            ExprKind::LetFn { .. } => Some(("`letfn`", Helper::ClosureEnv)),
-            ExprKind::Case { default: None, .. } => {
-                Some(("`case` without a default", Helper::ExceptionSet))
-            }
-            ExprKind::Fn(function) => {
-                let [arity] = function.arities.as_slice() else {
-                    return Err(self.seed_lacks(
-                        expr.pos,
-                        "a fn with several arities",
-                        Helper::MakeFn,
-                    ));
-                };
-                if arity.rest.is_some() {
-                    return Err(self.seed_lacks(expr.pos, "a variadic fn", Helper::MakeFn));
-                }
-                if function.self_local.is_some() {
-                    return Err(self.seed_lacks(
-                        expr.pos,
-                        "a named fn that calls itself",
-                        Helper::MakeFn,
-                    ));
-                }
-                if function.captures.len() + arity.params.len() > JANK_SEED_WRAPPER_MAX_ARITY {
-                    return Err(self.seed_lacks(
-                        expr.pos,
-                        &format!("a fn of more than {JANK_SEED_WRAPPER_MAX_ARITY} parameters and captured locals"),
-                        Helper::MakeFn,
-                    ));
-                }
-                None
-            }
-            ExprKind::Const(constant) if contains_nul_string(constant) => {
-                Some(("a string containing NUL", Helper::MakeStringN))
-            }
-            _ => None,
-        };
-        match missing {
-            Some((construct, helper)) => Err(self.seed_lacks(expr.pos, construct, helper)),
-            None => Ok(()),
-        }
-    }
-
     fn local(&self, id: LocalId, at: &Expr) -> Result<u32> {
         self.locals.get(&id).copied().ok_or_else(|| {
             self.module.internal(
@@ -818,141 +736,20 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         Ok(())
     }
 
-    /// A fn value: made once at load when it captures nothing, else on every evaluation.
+    /// A fn value (how it is made depends on the helper set).
     fn make_fn(&mut self, function: &FnExpr) -> Result<()> {
-        if self.seed() {
-            return self.seed_make_fn(function);
-        }
-        let desc = self.module.fn_descriptor(function)?;
-        if function.captures.is_empty() {
-            let index = self.module.pool.fn_constant(Constant::Fn { desc });
-            self.global(GlobalRef::Constant(index));
-            return Ok(());
-        }
-        let mut env = Vec::with_capacity(function.captures.len());
-        for captured in &function.captures {
-            env.push(Operand::Local(
-                self.locals.get(captured).copied().ok_or_else(|| {
-                    self.module
-                        .internal(function.pos, "captured local has no storage")
-                })?,
-            ));
-        }
-        self.global(GlobalRef::MemoryBase);
-        self.push(I::I32Const(desc as i32));
-        self.push(I::I32Add);
-        self.push(I::I32Const(env.len() as i32));
-        self.array(&env);
-        self.helper(Helper::MakeFn);
-        Ok(())
-    }
-
-    /// Seed ABI: a fixed-arity fn wrapper, with its captures bound by `partial`.
-    fn seed_make_fn(&mut self, function: &FnExpr) -> Result<()> {
-        let arity = function.arities[0].params.len() as u32;
-        if function.captures.is_empty() {
-            let slot = self.module.plain_fn(function)?;
-            let index = self.module.pool.fn_constant(Constant::Wrapper {
-                function: slot,
-                arity,
-            });
-            self.global(GlobalRef::Constant(index));
-            return Ok(());
-        }
-        let slot = self.module.captures_first_fn(function)?;
-        let mut arguments = Vec::with_capacity(function.captures.len() + 1);
-        self.global(GlobalRef::TableBase);
-        self.push(I::I32Const(slot as i32));
-        self.push(I::I32Add);
-        self.push(I::I32Const((function.captures.len() as u32 + arity) as i32));
-        self.helper(Helper::MakeFnWrapper);
-        let wrapper = self.new_local();
-        self.set_local(wrapper);
-        arguments.push(Operand::Local(wrapper));
-        for captured in &function.captures {
-            arguments.push(Operand::Local(
-                self.locals.get(captured).copied().ok_or_else(|| {
-                    self.module
-                        .internal(function.pos, "captured local has no storage")
-                })?,
-            ));
-        }
-        self.seed_call_var(&core_var("partial"), &arguments);
-        Ok(())
+        let helpers = self.helpers;
+        helpers.make_fn(self, function)
     }
 
     fn call(&mut self, callee: &Expr, args: &[Expr]) -> Result<()> {
-        if self.seed() {
-            if let ExprKind::VarValue(var) = &callee.kind {
-                let values = self.values(args)?;
-                self.seed_call_var(var, &values);
-                return Ok(());
-            }
-            let function = self.operand(callee)?;
-            let values = self.values(args)?;
-            self.seed_apply(function, &values);
-            return Ok(());
-        }
-        match &callee.kind {
-            // A var is callable itself: one helper call instead of a deref and a call.
-            ExprKind::VarValue(var) => {
-                let index = self.module.pool.var(var);
-                self.global(GlobalRef::Var(index));
-            }
-            // The fn position is evaluated first and waits on the stack.
-            _ => self.expr(callee)?,
-        }
-        self.push(I::I32Const(args.len() as i32));
-        self.array_of(args)?;
-        self.helper(Helper::Call);
-        Ok(())
+        let helpers = self.helpers;
+        helpers.call(self, callee, args)
     }
 
     fn intrinsic(&mut self, op: Intrinsic, args: &[Expr]) -> Result<()> {
-        if self.seed() {
-            let values = self.values(args)?;
-            self.seed_call_var(&core_var(op.core_name()), &values);
-            return Ok(());
-        }
-        let helper = match op {
-            Intrinsic::Add => Some(Helper::Add),
-            Intrinsic::Subtract => Some(Helper::Subtract),
-            Intrinsic::Multiply => Some(Helper::Multiply),
-            Intrinsic::Divide => Some(Helper::Divide),
-            Intrinsic::Inc => Some(Helper::Inc),
-            Intrinsic::Dec => Some(Helper::Dec),
-            Intrinsic::Less => Some(Helper::Less),
-            Intrinsic::LessEqual => Some(Helper::LessEqual),
-            Intrinsic::Greater => Some(Helper::Greater),
-            Intrinsic::GreaterEqual => Some(Helper::GreaterEqual),
-            Intrinsic::NumberEqual => Some(Helper::NumberEqual),
-            Intrinsic::Equiv | Intrinsic::Identical | Intrinsic::IsNil | Intrinsic::Not => None,
-        };
-        for arg in args {
-            self.expr(arg)?;
-        }
-        match (helper, op) {
-            (Some(helper), _) => self.helper(helper),
-            (None, Intrinsic::Equiv) => {
-                self.helper(Helper::Equiv);
-                self.boolean();
-            }
-            (None, Intrinsic::Identical) => {
-                self.push(I::I32Eq);
-                self.boolean();
-            }
-            (None, Intrinsic::IsNil) => {
-                self.constant(&Const::Nil);
-                self.push(I::I32Eq);
-                self.boolean();
-            }
-            (None, _) => {
-                self.truthy();
-                self.push(I::I32Eqz);
-                self.boolean();
-            }
-        }
-        Ok(())
+        let helpers = self.helpers;
+        helpers.intrinsic(self, op, args)
     }
 
     /// Evaluates the new values onto the stack, all before any is assigned
@@ -1092,18 +889,8 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.push(I::LocalSet(value));
         for clause in clauses {
             for (index, constant) in clause.tests.iter().enumerate() {
-                if self.seed() {
-                    let expected = GlobalRef::Constant(self.module.pool.constant(constant));
-                    self.seed_call_var(
-                        &core_var("="),
-                        &[Operand::Local(value), Operand::Global(expected)],
-                    );
-                    self.truthy();
-                } else {
-                    self.push(I::LocalGet(value));
-                    self.constant(constant);
-                    self.helper(Helper::Equiv);
-                }
+                let helpers = self.helpers;
+                helpers.equals_constant(self, value, constant);
                 if index > 0 {
                     self.push(I::I32Or);
                 }
@@ -1175,60 +962,11 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.push(I::I32Const(*arity as i32));
                 self.helper(Helper::MakeFnWrapper);
             }
-            Constant::Value(value) if self.seed() => self.create_seed_value(value),
-            Constant::Value(value) => self.create_value(value),
+            Constant::Value(value) => {
+                let helpers = self.helpers;
+                helpers.create_value(self, value);
+            }
         }
-    }
-
-    /// Seed ABI constants: what has no helper of its own is made by calling clojure.core.
-    fn create_seed_value(&mut self, value: &Const) {
-        match value {
-            Const::Bool(b) => {
-                if *b {
-                    self.push(I::I64Const(1));
-                    self.helper(Helper::BoxInteger);
-                } else {
-                    self.helper(Helper::NilValue);
-                }
-                let argument = self.new_local();
-                self.set_local(argument);
-                self.seed_call_var(&core_var("boolean"), &[Operand::Local(argument)]);
-            }
-            Const::Char(c) => {
-                self.push(I::I64Const(i64::from(u32::from(*c))));
-                self.helper(Helper::BoxInteger);
-                let argument = self.new_local();
-                self.set_local(argument);
-                self.seed_call_var(&core_var("char"), &[Operand::Local(argument)]);
-            }
-            Const::Str(s) => {
-                self.data_string(s);
-                self.helper(Helper::MakeString);
-            }
-            Const::List(items) => {
-                let elements = self.element_operands(items);
-                self.seed_build(&core_var("list"), &elements);
-            }
-            Const::Map(entries) => {
-                let flat: Vec<Const> = entries
-                    .iter()
-                    .flat_map(|(k, v)| [k.clone(), v.clone()])
-                    .collect();
-                let elements = self.element_operands(&flat);
-                self.seed_build(&core_var("array-map"), &elements);
-            }
-            _ => self.create_value(value),
-        }
-    }
-
-    /// `(apply constructor [values])` through the seed helpers.
-    fn seed_build(&mut self, constructor: &VarRef, values: &[Operand]) {
-        self.data_string(&constructor.ns);
-        self.data_string(&constructor.name);
-        self.helper(Helper::DerefVar);
-        let function = self.new_local();
-        self.set_local(function);
-        self.seed_apply(Operand::Local(function), values);
     }
 
     /// The constants of a collection constant's elements (made before it, in pool order).
@@ -1293,18 +1031,5 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.collection(Helper::MakeMap, entries.len(), &elements);
             }
         }
-    }
-}
-
-fn contains_nul_string(constant: &Const) -> bool {
-    match constant {
-        Const::Str(s) => s.contains('\0'),
-        Const::List(items) | Const::Vector(items) | Const::Set(items) => {
-            items.iter().any(contains_nul_string)
-        }
-        Const::Map(entries) => entries
-            .iter()
-            .any(|(k, v)| contains_nul_string(k) || contains_nul_string(v)),
-        _ => false,
     }
 }
