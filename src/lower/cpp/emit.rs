@@ -5,7 +5,10 @@
 
 use crate::analyze::ast::*;
 use crate::diag::{Failure, InternalError};
-use crate::lower::plan::{core_var, Constant, Pool};
+use crate::lower::plan::{
+    exception_info_test, inline, letfn_back_patches, no_matching_clause_fns, Constant, Inline,
+    Pool, NO_MATCHING_CLAUSE,
+};
 use crate::source::{Pos, SourceFile};
 use jank_runtime_abi::Helper;
 use std::fmt::Write as _;
@@ -535,15 +538,10 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                     let value = self.make_fn(function)?;
                     self.line(format!("{name} = {value};"));
                 }
-                for ((_, function), name) in bindings.iter().zip(&names) {
-                    for (slot, captured) in function.captures.iter().enumerate() {
-                        if let Some(position) =
-                            bindings.iter().position(|(other, _)| other == captured)
-                        {
-                            let env = helper_call(Helper::ClosureEnv, std::slice::from_ref(name));
-                            self.line(format!("{env}[{slot}] = {};", names[position]));
-                        }
-                    }
+                for (fn_index, slot, sibling_index) in letfn_back_patches(bindings) {
+                    let env =
+                        helper_call(Helper::ClosureEnv, std::slice::from_ref(&names[fn_index]));
+                    self.line(format!("{env}[{slot}] = {};", names[sibling_index]));
                 }
                 self.expr(body)?
             }
@@ -586,34 +584,19 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
 
     fn intrinsic(&mut self, op: Intrinsic, args: &[Expr]) -> Result<String> {
         let values = self.values(args)?;
-        let helper = match op {
-            Intrinsic::Add => Helper::Add,
-            Intrinsic::Subtract => Helper::Subtract,
-            Intrinsic::Multiply => Helper::Multiply,
-            Intrinsic::Divide => Helper::Divide,
-            Intrinsic::Inc => Helper::Inc,
-            Intrinsic::Dec => Helper::Dec,
-            Intrinsic::Less => Helper::Less,
-            Intrinsic::LessEqual => Helper::LessEqual,
-            Intrinsic::Greater => Helper::Greater,
-            Intrinsic::GreaterEqual => Helper::GreaterEqual,
-            Intrinsic::NumberEqual => Helper::NumberEqual,
-            Intrinsic::Equiv => {
-                return Ok(self.boolean(&helper_call(Helper::Equiv, &values)));
-            }
-            Intrinsic::Identical => {
-                return Ok(self.boolean(&format!("{} == {}", values[0], values[1])))
-            }
-            Intrinsic::IsNil => {
+        Ok(match inline(op) {
+            Inline::Helper(helper) => self.helper(helper, &values),
+            Inline::Equiv => self.boolean(&helper_call(Helper::Equiv, &values)),
+            Inline::Identical => self.boolean(&format!("{} == {}", values[0], values[1])),
+            Inline::IsNil => {
                 let nil = self.constant(&Const::Nil);
-                return Ok(self.boolean(&format!("{} == {nil}", values[0])));
+                self.boolean(&format!("{} == {nil}", values[0]))
             }
-            Intrinsic::Not => {
+            Inline::Not => {
                 let truthy = self.truthy(&values[0]);
-                return Ok(self.boolean(&format!("!{truthy}")));
+                self.boolean(&format!("!{truthy}"))
             }
-        };
-        Ok(self.helper(helper, &values))
+        })
     }
 
     fn try_expr(
@@ -640,7 +623,7 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
         for catch in catches {
             let name = self.declare_local(catch.local);
             if catch.class == CatchClass::ExceptionInfo {
-                let ex_data = self.var(&core_var("ex-data"));
+                let ex_data = self.var(&exception_info_test());
                 let nil = self.constant(&Const::Nil);
                 let data =
                     self.with_array(Helper::Call, &[ex_data], 1, std::slice::from_ref(&thrown));
@@ -703,12 +686,13 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                 self.line(format!("{result} = {body};"));
             }
             None => {
-                let prefix = self.constant(&Const::Str("No matching clause: ".to_string()));
-                let str_var = self.var(&core_var("str"));
+                let (str_fn, ex_info_fn) = no_matching_clause_fns();
+                let prefix = self.constant(&Const::Str(NO_MATCHING_CLAUSE.to_string()));
+                let str_var = self.var(&str_fn);
                 let message =
                     self.with_array(Helper::Call, &[str_var], 2, &[prefix, value.clone()]);
                 let empty = self.constant(&Const::Map(Vec::new()));
-                let ex_info = self.var(&core_var("ex-info"));
+                let ex_info = self.var(&ex_info_fn);
                 let error = self.with_array(Helper::Call, &[ex_info], 2, &[message, empty]);
                 let label = self.throw_label.clone();
                 self.helper_statement(Helper::ExceptionSet, &[error]);

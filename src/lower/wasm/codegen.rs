@@ -7,7 +7,9 @@
 use super::ModuleBuilder;
 use crate::analyze::ast::*;
 use crate::diag::Failure;
-use crate::lower::plan::{core_var, Constant};
+use crate::lower::plan::{
+    exception_info_test, letfn_back_patches, no_matching_clause_fns, Constant, NO_MATCHING_CLAUSE,
+};
 use crate::lower::Abi;
 use jank_runtime_abi::Helper;
 use std::collections::HashMap;
@@ -790,15 +792,11 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             let local = self.locals[id];
             self.push(I::LocalSet(local));
         }
-        for (id, function) in bindings {
-            for (slot, captured) in function.captures.iter().enumerate() {
-                if let Some(sibling) = bindings.iter().find(|(other, _)| other == captured) {
-                    self.push(I::LocalGet(self.locals[id]));
-                    self.helper(Helper::ClosureEnv);
-                    self.push(I::LocalGet(self.locals[&sibling.0]));
-                    self.push(I::I32Store(mem_arg(4 * slot as u64)));
-                }
-            }
+        for (fn_index, slot, sibling_index) in letfn_back_patches(bindings) {
+            self.push(I::LocalGet(self.locals[&bindings[fn_index].0]));
+            self.helper(Helper::ClosureEnv);
+            self.push(I::LocalGet(self.locals[&bindings[sibling_index].0]));
+            self.push(I::I32Store(mem_arg(4 * slot as u64)));
         }
         self.expr(body)
     }
@@ -873,7 +871,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     /// Leaves 1 when `thrown` was made by ex-info (it has ex-data), else 0.
     fn is_exception_info(&mut self, thrown: u32) {
-        let ex_data = core_var("ex-data");
+        let ex_data = exception_info_test();
         let index = self.module.pool.var(&ex_data);
         self.global(GlobalRef::Var(index));
         self.push(I::I32Const(1));
@@ -903,12 +901,11 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         match default {
             Some(default) => self.expr(default)?,
             None => {
-                // Clojure throws IllegalArgumentException "No matching clause: <value>".
-                let str_var = core_var("str");
+                let (str_var, _) = no_matching_clause_fns();
                 let prefix = self
                     .module
                     .pool
-                    .constant(&Const::Str("No matching clause: ".to_string()));
+                    .constant(&Const::Str(NO_MATCHING_CLAUSE.to_string()));
                 let index = self.module.pool.var(&str_var);
                 self.global(GlobalRef::Var(index));
                 self.push(I::I32Const(2));
@@ -931,7 +928,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         let message = self.new_local();
         self.set_local(message);
         let empty = self.module.pool.constant(&Const::Map(Vec::new()));
-        let ex_info = core_var("ex-info");
+        let (_, ex_info) = no_matching_clause_fns();
         let index = self.module.pool.var(&ex_info);
         self.global(GlobalRef::Var(index));
         self.push(I::I32Const(2));

@@ -4,7 +4,7 @@
 
 use super::{FnCodegen, GlobalRef, HelperSet, Operand, Result};
 use crate::analyze::ast::*;
-use crate::lower::plan::Constant;
+use crate::lower::plan::{inline, Constant, Inline};
 use jank_runtime_abi::Helper;
 use wasm_encoder::Instruction as I;
 
@@ -81,39 +81,25 @@ impl HelperSet for Extended {
         op: Intrinsic,
         args: &[Expr],
     ) -> Result<()> {
-        let helper = match op {
-            Intrinsic::Add => Some(Helper::Add),
-            Intrinsic::Subtract => Some(Helper::Subtract),
-            Intrinsic::Multiply => Some(Helper::Multiply),
-            Intrinsic::Divide => Some(Helper::Divide),
-            Intrinsic::Inc => Some(Helper::Inc),
-            Intrinsic::Dec => Some(Helper::Dec),
-            Intrinsic::Less => Some(Helper::Less),
-            Intrinsic::LessEqual => Some(Helper::LessEqual),
-            Intrinsic::Greater => Some(Helper::Greater),
-            Intrinsic::GreaterEqual => Some(Helper::GreaterEqual),
-            Intrinsic::NumberEqual => Some(Helper::NumberEqual),
-            Intrinsic::Equiv | Intrinsic::Identical | Intrinsic::IsNil | Intrinsic::Not => None,
-        };
         for arg in args {
             codegen.expr(arg)?;
         }
-        match (helper, op) {
-            (Some(helper), _) => codegen.helper(helper),
-            (None, Intrinsic::Equiv) => {
+        match inline(op) {
+            Inline::Helper(helper) => codegen.helper(helper),
+            Inline::Equiv => {
                 codegen.helper(Helper::Equiv);
                 codegen.boolean();
             }
-            (None, Intrinsic::Identical) => {
+            Inline::Identical => {
                 codegen.push(I::I32Eq);
                 codegen.boolean();
             }
-            (None, Intrinsic::IsNil) => {
+            Inline::IsNil => {
                 codegen.constant(&Const::Nil);
                 codegen.push(I::I32Eq);
                 codegen.boolean();
             }
-            (None, _) => {
+            Inline::Not => {
                 codegen.truthy();
                 codegen.push(I::I32Eqz);
                 codegen.boolean();
