@@ -7,7 +7,7 @@
 //! `table_size`, a start function that relocates data pointers (idempotent)
 //! and creates the patch's constants and var handles, and one export,
 //! `jank_patch_symbols_<id>`. The module is validated before it is returned.
-//! Facts about the loader: shared/reference/emscripten-side-module-abi.md.
+//! Facts about the loader: docs/emscripten-side-modules.md.
 
 mod codegen;
 mod data;
