@@ -3,6 +3,8 @@
 //! control branches to the innermost handler (a `try`, or the function's
 //! exit, which returns NULL to its caller). Calls and collection literals
 //! pass their values in an array in this function's shadow-stack frame.
+//! What depends on the helper set (`--abi`) is a `HelperSet`, in
+//! `codegen/extended.rs` and `codegen/seed.rs`; the rest is shared here.
 
 use super::ModuleBuilder;
 use crate::analyze::ast::*;
