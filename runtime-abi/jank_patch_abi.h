@@ -10,28 +10,50 @@
  *
  * Conventions
  * -----------
- * - Every jank value is an opaque `void *` (an i32 in wasm32). nil, true and
- *   false are values too; a valid value is never NULL.
- * - wasm types: pointers, `int` and `int32_t` are i32, `int64_t` is i64
- *   (patches require a main module built with -sWASM_BIGINT), `double` f64.
- * - Each helper is declared on one line as
- *       JANK_HELPER(origin) return_type name(params);
- *   where origin is `seed` (jank's hot_reload.cpp already exports it, see
- *   shared/reference/seed-prototype.md) or `ext` (an extension this project
- *   defines; jank's hot_reload.cpp can add it unchanged in meaning).
+ * - Every jank value is an opaque `jank_object_ref` (`void *`, an i32 in
+ *   wasm32), as in jank's c_api.h. nil, true and false are values too; a
+ *   valid value is never NULL.
+ * - wasm types: pointers, `int`, `int32_t` and `jank_bool` are i32,
+ *   `int64_t` is i64 (patches require a main module built with
+ *   -sWASM_BIGINT), `double` f64.
+ * - A name jank's own C API (compiler+runtime/include/cpp/jank/c_api.h)
+ *   declares means exactly what it means there, with the same C signature
+ *   (runtime-abi/tests/jank_c_api.txt records c_api.h; a test compares).
  * - Under Emscripten 3.1.6's dlopen (checked by tests/real_loader.rs, see
- *   runtime-abi/conformance/README.md) a helper imported with another wasm
+ *   docs/emscripten-side-modules.md) a helper imported with another wasm
  *   signature than the main module's export fails the load with a LinkError,
  *   but a helper the main module does not export at all still loads: the
  *   loader links a JS stub that throws on the first call. A loader should
  *   check a patch's imports against its exports before dlopen.
  *
+ * Declaring a helper
+ * ------------------
+ * Each helper a patch may import is declared on ONE line, preceded by its
+ * comment:
+ *     JANK_HELPER(origin, throwing) return_type name(params);
+ * - origin: `seed` (jank's hot_reload.cpp exports it today, see
+ *   docs/jank-runtime.md), `ext` (an extension this project defines; a jank
+ *   runtime adds it unchanged in meaning) or `host` (the embedding host, the
+ *   page's JavaScript, provides it; the runtime does not export it).
+ * - throwing: `throws` when the helper may throw, which it signals by
+ *   returning NULL with the exception pending (see Exceptions), or `nothrow`.
+ *   Only a helper returning `jank_object_ref` can be `throws`.
+ * - return_type fixes what a call leaves: `jank_object_ref` a value, `int`
+ *   or `int32_t` a count or flag, `jank_bool` a truth value (0 or 1),
+ *   `int64_t` / `double` a number, another pointer a raw address, `void`
+ *   nothing.
+ * The build (runtime-abi/build.rs) turns these lines into the typed
+ * `jank_runtime_abi::Helper` enum every part of jankwasm uses, and the lines
+ *     #define JANK_<NAME> <integer>
+ * into constants of the same name. Adding a helper is one line here plus its
+ * implementation in the stub (ARCHITECTURE.md has the checklist).
+ *
  * Exceptions
  * ----------
  * jank can throw any value. Across this ABI a throw is a pending exception
- * held by the runtime plus a NULL return: every `ext` helper returning
- * `void *` returns NULL when it threw (directly or from a jank function it
- * called), and the patch must propagate NULL to its own caller after running
+ * held by the runtime plus a NULL return: every helper declared `throws`
+ * returns NULL when it threw (directly or from a jank function it called),
+ * and the patch checks every such call and propagates NULL to its own caller after running
  * any `finally` code, or take the exception with jank_exception_take() in a
  * `catch`. Patch functions follow the same rule, so a runtime calling a
  * patch function treats NULL as "threw". Seed helpers predate this rule; a
@@ -54,7 +76,7 @@
  *
  *   signature  qualified_name  fn_ptr                         registry action
  *   "N"        "ns/name"       void *(*)(void *p0..pN-1)      (seed) wrap as a fn of fixed
- *              (N = 0..20)                                     arity N, bind the var's root
+ *              (N = 0..JANK_MAX_PARAMS)                        arity N, bind the var's root
  *   "def"      "ns/name"       void *(*)(void)                call it; bind the var's root to
  *                                                              the value (a fn object of any
  *                                                              shape, or any other value)
@@ -91,7 +113,21 @@
 extern "C" {
 #endif
 
-#define JANK_HELPER(origin)
+#define JANK_HELPER(origin, throwing)
+
+typedef void *jank_object_ref;
+typedef char jank_bool;
+
+/* jank's fns take at most this many fixed parameters (core/call.hpp
+ * max_params); more is a compile error, as in jank. */
+#define JANK_MAX_PARAMS 10
+
+/* What jank's seed runtime (hot_reload.cpp) accepts: registry entries "N" of
+ * arity 0..4, jank_call_var with at most 5 arguments and jank_make_fn_wrapper
+ * of arity 0..3. A seed patch stays within these. */
+#define JANK_SEED_REGISTRY_MAX_ARITY 4
+#define JANK_SEED_CALL_VAR_MAX_ARGS 5
+#define JANK_SEED_WRAPPER_MAX_ARITY 3
 
 typedef struct patch_symbol
 {
@@ -118,95 +154,100 @@ typedef struct jank_fn_desc
 /* ---- seed: exported by jank's hot_reload.cpp today ---------------------- */
 
 /* Boxes a 64-bit integer. */
-JANK_HELPER(seed) void *jank_box_integer(int64_t value);
+JANK_HELPER(seed, nothrow) jank_object_ref jank_box_integer(int64_t value);
 /* The integer inside a boxed integer; 0 for anything else. */
-JANK_HELPER(seed) int64_t jank_unbox_integer(void *value);
+JANK_HELPER(seed, nothrow) int64_t jank_unbox_integer(jank_object_ref value);
 /* Adds two boxed integers. */
-JANK_HELPER(seed) void *jank_add_integers(void *left, void *right);
+JANK_HELPER(seed, throws) jank_object_ref jank_add_integers(jank_object_ref left, jank_object_ref right);
 /* Boxes a double. */
-JANK_HELPER(seed) void *jank_box_double(double value);
+JANK_HELPER(seed, nothrow) jank_object_ref jank_box_double(double value);
 /* The double inside a boxed number (integers convert); 0.0 otherwise. */
-JANK_HELPER(seed) double jank_unbox_double(void *value);
+JANK_HELPER(seed, nothrow) double jank_unbox_double(jank_object_ref value);
 /* A string from NUL-terminated UTF-8. */
-JANK_HELPER(seed) void *jank_make_string(const char *utf8);
+JANK_HELPER(seed, nothrow) jank_object_ref jank_make_string(const char *utf8);
 /* The keyword :ns/name, or :name when ns is "". Keywords are interned. */
-JANK_HELPER(seed) void *jank_make_keyword(const char *ns, const char *name);
+JANK_HELPER(seed, nothrow) jank_object_ref jank_make_keyword(const char *ns, const char *name);
 /* The symbol ns/name, or name when ns is "". */
-JANK_HELPER(seed) void *jank_make_symbol(const char *ns, const char *name);
+JANK_HELPER(seed, nothrow) jank_object_ref jank_make_symbol(const char *ns, const char *name);
 /* A vector of the count values at elements. */
-JANK_HELPER(seed) void *jank_make_vector(int count, void **elements);
+JANK_HELPER(seed, throws) jank_object_ref jank_make_vector(int count, void **elements);
 /* A hash set of the count values at elements (duplicates collapse). */
-JANK_HELPER(seed) void *jank_make_set(int count, void **elements);
-/* Calls the var ns/name with argc arguments (the seed runtime allows <= 5). */
-JANK_HELPER(seed) void *jank_call_var(const char *ns, const char *name, int argc, void **args);
+JANK_HELPER(seed, throws) jank_object_ref jank_make_set(int count, void **elements);
+/* Calls the var ns/name with argc arguments (the seed runtime allows up to
+ * JANK_SEED_CALL_VAR_MAX_ARGS). */
+JANK_HELPER(seed, throws) jank_object_ref jank_call_var(const char *ns, const char *name, int argc, void **args);
 /* The root value of the var ns/name. */
-JANK_HELPER(seed) void *jank_deref_var(const char *ns, const char *name);
+JANK_HELPER(seed, throws) jank_object_ref jank_deref_var(const char *ns, const char *name);
 /* clojure.core/println of argc values; returns nil. */
-JANK_HELPER(seed) void *jank_println(int argc, void **args);
+JANK_HELPER(seed, throws) jank_object_ref jank_println(int argc, void **args);
 /* nil. */
-JANK_HELPER(seed) void *jank_nil_value(void);
+JANK_HELPER(seed, nothrow) jank_object_ref jank_nil_value(void);
 /* 0 for nil and false, 1 for every other value. */
-JANK_HELPER(seed) int jank_truthy(void *value);
-/* A fn object of fixed arity (seed runtime: 0..3) around void *f(void *p0..). */
-JANK_HELPER(seed) void *jank_make_fn_wrapper(void *fn_ptr, int arity);
+JANK_HELPER(seed, nothrow) jank_bool jank_truthy(jank_object_ref value);
+/* A fn object of fixed arity (seed runtime: 0..JANK_SEED_WRAPPER_MAX_ARITY)
+ * around void *f(void *p0..). */
+JANK_HELPER(seed, throws) jank_object_ref jank_make_fn_wrapper(void *fn_ptr, int arity);
 
 /* ---- ext: values ---------------------------------------------------------- */
 
 /* true when value is non-zero, else false. */
-JANK_HELPER(ext) void *jank_box_boolean(int value);
+JANK_HELPER(ext, nothrow) jank_object_ref jank_box_boolean(int value);
 /* A character from a Unicode scalar value. */
-JANK_HELPER(ext) void *jank_make_char(int32_t codepoint);
+JANK_HELPER(ext, throws) jank_object_ref jank_make_char(int32_t codepoint);
 /* A string from length bytes of UTF-8 (may contain NUL). */
-JANK_HELPER(ext) void *jank_make_string_n(const char *utf8, int32_t length);
+JANK_HELPER(ext, nothrow) jank_object_ref jank_make_string_n(const char *utf8, int32_t length);
 /* A list of the count values at elements. */
-JANK_HELPER(ext) void *jank_make_list(int count, void **elements);
+JANK_HELPER(ext, throws) jank_object_ref jank_make_list(int count, void **elements);
 /* A map of count key/value pairs at elements (k0 v0 k1 v1 ...); insertion order kept up to 8 entries. */
-JANK_HELPER(ext) void *jank_make_map(int pair_count, void **elements);
+JANK_HELPER(ext, throws) jank_object_ref jank_make_map(int pair_count, void **elements);
 
 /* ---- ext: vars ------------------------------------------------------------ */
 
-/* The var ns/name, created unbound when missing. A var is itself a value (#'ns/name). */
-JANK_HELPER(ext) void *jank_var_intern(const char *ns, const char *name);
+/* The var ns/name, created unbound when missing; the namespace too (as jank's
+ * jank_var_intern_c). A var is itself a value (#'ns/name). */
+JANK_HELPER(ext, nothrow) jank_object_ref jank_var_intern_c(const char *ns, const char *name);
 /* The var's root; throws (returns NULL) when it is unbound. */
-JANK_HELPER(ext) void *jank_var_deref(void *var);
+JANK_HELPER(ext, throws) jank_object_ref jank_var_deref(jank_object_ref var);
 /* Sets the var's root to value; returns the var. */
-JANK_HELPER(ext) void *jank_var_bind_root(void *var, void *value);
+JANK_HELPER(ext, throws) jank_object_ref jank_var_bind_root(jank_object_ref var, jank_object_ref value);
 /* 1 when the var has a root value, else 0. */
-JANK_HELPER(ext) int jank_var_is_bound(void *var);
+JANK_HELPER(ext, nothrow) int jank_var_is_bound(jank_object_ref var);
 
 /* ---- ext: fns and calls --------------------------------------------------- */
 
 /* A fn object described by desc, closing over env_count values copied from env. */
-JANK_HELPER(ext) void *jank_make_fn(const jank_fn_desc *desc, int32_t env_count, void **env);
+JANK_HELPER(ext, throws) jank_object_ref jank_make_fn(const jank_fn_desc *desc, int32_t env_count, void **env);
 /* The fn object's captured values: a writable array of the env_count slots it was made with. */
-JANK_HELPER(ext) void **jank_closure_env(void *fn);
+JANK_HELPER(ext, nothrow) void **jank_closure_env(jank_object_ref fn);
 /* Calls any callable (fn, var, keyword, map, set, vector) with argc arguments. */
-JANK_HELPER(ext) void *jank_call(void *callable, int argc, void **args);
+JANK_HELPER(ext, throws) jank_object_ref jank_call(jank_object_ref callable, int argc, void **args);
 
 /* ---- ext: exceptions ------------------------------------------------------ */
 
-/* Makes value the pending exception; returns NULL so the caller unwinds. */
-JANK_HELPER(ext) void *jank_throw(void *value);
+/* Makes value the pending exception and returns; the caller then unwinds
+ * (returns NULL). Not jank's `void jank_throw(jank_object_ref)`, which
+ * throws a C++ exception and never returns. */
+JANK_HELPER(ext, nothrow) void jank_exception_set(jank_object_ref value);
 /* Takes the pending exception (clearing it), for a catch clause. */
-JANK_HELPER(ext) void *jank_exception_take(void);
+JANK_HELPER(ext, nothrow) jank_object_ref jank_exception_take(void);
 
 /* ---- ext: what Clojure inlines (no var lookup, as clojure.core's :inline) */
 
-JANK_HELPER(ext) void *jank_add(void *left, void *right);
-JANK_HELPER(ext) void *jank_subtract(void *left, void *right);
-JANK_HELPER(ext) void *jank_multiply(void *left, void *right);
-JANK_HELPER(ext) void *jank_divide(void *left, void *right);
-JANK_HELPER(ext) void *jank_inc(void *value);
-JANK_HELPER(ext) void *jank_dec(void *value);
+JANK_HELPER(ext, throws) jank_object_ref jank_add(jank_object_ref left, jank_object_ref right);
+JANK_HELPER(ext, throws) jank_object_ref jank_subtract(jank_object_ref left, jank_object_ref right);
+JANK_HELPER(ext, throws) jank_object_ref jank_multiply(jank_object_ref left, jank_object_ref right);
+JANK_HELPER(ext, throws) jank_object_ref jank_divide(jank_object_ref left, jank_object_ref right);
+JANK_HELPER(ext, throws) jank_object_ref jank_inc(jank_object_ref value);
+JANK_HELPER(ext, throws) jank_object_ref jank_dec(jank_object_ref value);
 /* Comparisons return true or false, and throw for non-numbers. */
-JANK_HELPER(ext) void *jank_less(void *left, void *right);
-JANK_HELPER(ext) void *jank_less_equal(void *left, void *right);
-JANK_HELPER(ext) void *jank_greater(void *left, void *right);
-JANK_HELPER(ext) void *jank_greater_equal(void *left, void *right);
+JANK_HELPER(ext, throws) jank_object_ref jank_less(jank_object_ref left, jank_object_ref right);
+JANK_HELPER(ext, throws) jank_object_ref jank_less_equal(jank_object_ref left, jank_object_ref right);
+JANK_HELPER(ext, throws) jank_object_ref jank_greater(jank_object_ref left, jank_object_ref right);
+JANK_HELPER(ext, throws) jank_object_ref jank_greater_equal(jank_object_ref left, jank_object_ref right);
 /* clojure.core/== */
-JANK_HELPER(ext) void *jank_number_equal(void *left, void *right);
+JANK_HELPER(ext, throws) jank_object_ref jank_number_equal(jank_object_ref left, jank_object_ref right);
 /* clojure.core/= : 1 when equal, else 0. Never throws. */
-JANK_HELPER(ext) int jank_equiv(void *left, void *right);
+JANK_HELPER(ext, nothrow) int jank_equiv(jank_object_ref left, jank_object_ref right);
 
 /* ---- host interface: what a loader (not a patch) uses ------------------- */
 /*

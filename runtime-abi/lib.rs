@@ -13,32 +13,58 @@ pub enum ValType {
     F64,
 }
 
-/// Who provides a helper.
+/// Who provides a helper (`JANK_HELPER(origin, ..)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Origin {
-    /// jank's hot_reload.cpp exports it today.
+    /// `seed`: jank's hot_reload.cpp exports it today.
     Seed,
-    /// Defined by this project; a jank runtime adds it to support the full language.
+    /// `ext`: defined by this project; a jank runtime adds it to support the full language.
     Extension,
+    /// `host`: the embedding host (the page's JavaScript) provides it, not the runtime.
+    Host,
 }
 
-/// One helper a patch may import from `env`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Helper {
-    pub name: &'static str,
-    pub origin: Origin,
-    pub params: &'static [ValType],
-    pub results: &'static [ValType],
-    /// The declaration as written in the header, for C++ emission and diagnostics.
-    pub c_declaration: &'static str,
+/// What a helper call leaves, read from its C return type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Returns {
+    /// `jank_object_ref`: a value, or NULL when a `throws` helper threw.
+    Object,
+    /// `jank_bool`: 0 or 1.
+    Bool,
+    /// `int` / `int32_t`: a count or flag.
+    Int,
+    /// `int64_t`.
+    I64,
+    /// `double`.
+    F64,
+    /// Another pointer: a raw address, never NULL-checked.
+    Pointer,
+    /// `void`: nothing.
+    Void,
 }
 
-/// Every helper of the header, in header order.
-pub const HELPERS: &[Helper] = include!(concat!(env!("OUT_DIR"), "/helpers.rs"));
+include!(concat!(env!("OUT_DIR"), "/helpers.rs"));
 
-/// The helper called `name`, if the header declares one.
-pub fn helper(name: &str) -> Option<&'static Helper> {
-    HELPERS.iter().find(|h| h.name == name)
+impl Helper {
+    /// The helper called `name`, if the header declares one.
+    pub fn from_name(name: &str) -> Option<Helper> {
+        Helper::ALL.into_iter().find(|helper| helper.name() == name)
+    }
+
+    /// The wasm result types: none for `void`, else one.
+    pub const fn results(self) -> &'static [ValType] {
+        match self.returns() {
+            Returns::Void => &[],
+            Returns::I64 => &[ValType::I64],
+            Returns::F64 => &[ValType::F64],
+            Returns::Object | Returns::Bool | Returns::Int | Returns::Pointer => &[ValType::I32],
+        }
+    }
+
+    /// Whether jank's seed runtime exports it (what `--abi seed` may import).
+    pub const fn is_seed(self) -> bool {
+        matches!(self.origin(), Origin::Seed)
+    }
 }
 
 /// Every var the runtime defines before any patch loads, one `ns/name` a line
@@ -61,28 +87,59 @@ mod tests {
 
     #[test]
     fn header_signatures_are_read_exactly() {
-        let call_var = helper("jank_call_var").unwrap();
-        assert_eq!(call_var.origin, Origin::Seed);
-        assert_eq!(call_var.params, &[ValType::I32; 4]);
-        assert_eq!(call_var.results, &[ValType::I32]);
-        let unbox = helper("jank_unbox_integer").unwrap();
-        assert_eq!(unbox.results, &[ValType::I64]);
-        let boxd = helper("jank_box_double").unwrap();
-        assert_eq!(boxd.params, &[ValType::F64]);
-        assert_eq!(helper("jank_nil_value").unwrap().params, &[] as &[ValType]);
-        assert_eq!(helper("jank_make_map").unwrap().origin, Origin::Extension);
-        assert!(
-            helper("malloc").is_none(),
+        let call_var = Helper::CallVar;
+        assert_eq!(call_var.name(), "jank_call_var");
+        assert_eq!(call_var.origin(), Origin::Seed);
+        assert_eq!(call_var.params(), &[ValType::I32; 4]);
+        assert_eq!(call_var.results(), &[ValType::I32]);
+        assert_eq!(Helper::UnboxInteger.results(), &[ValType::I64]);
+        assert_eq!(Helper::BoxDouble.params(), &[ValType::F64]);
+        assert_eq!(Helper::NilValue.params(), &[] as &[ValType]);
+        assert_eq!(Helper::MakeMap.origin(), Origin::Extension);
+        assert_eq!(Helper::ExceptionSet.results(), &[] as &[ValType]);
+        assert_eq!(Helper::ClosureEnv.returns(), Returns::Pointer);
+        assert_eq!(Helper::Truthy.returns(), Returns::Bool);
+        assert_eq!(Helper::Equiv.returns(), Returns::Int);
+        assert_eq!(
+            Helper::from_name("jank_var_intern_c"),
+            Some(Helper::VarInternC)
+        );
+        assert_eq!(
+            Helper::from_name("malloc"),
+            None,
             "host interface is not a patch helper"
         );
     }
 
     #[test]
+    fn throwing_is_read_per_helper() {
+        assert!(Helper::Call.may_throw());
+        assert!(Helper::MakeList.may_throw());
+        assert!(Helper::MakeFn.may_throw());
+        assert!(!Helper::BoxInteger.may_throw());
+        assert!(!Helper::VarInternC.may_throw());
+        for helper in Helper::ALL {
+            assert!(
+                !helper.may_throw() || helper.returns() == Returns::Object,
+                "{helper:?} throws without an object result to signal it"
+            );
+        }
+    }
+
+    #[test]
+    fn seed_limits_come_from_the_header() {
+        assert_eq!(JANK_MAX_PARAMS, 10);
+        assert_eq!(JANK_SEED_REGISTRY_MAX_ARITY, 4);
+        assert_eq!(JANK_SEED_CALL_VAR_MAX_ARGS, 5);
+        assert_eq!(JANK_SEED_WRAPPER_MAX_ARITY, 3);
+    }
+
+    #[test]
     fn seed_helpers_are_exactly_the_seed_runtime_exports() {
-        let seed: Vec<&str> = HELPERS
-            .iter()
-            .filter(|h| h.origin == Origin::Seed)
-            .map(|h| h.name)
+        let seed: Vec<&str> = Helper::ALL
+            .into_iter()
+            .filter(|h| h.is_seed())
+            .map(Helper::name)
             .collect();
         assert_eq!(
             seed,

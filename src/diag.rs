@@ -1,5 +1,8 @@
 //! Diagnostics: one typed error per failure, rendered once as
-//! `file:line:col: error: message`, the source line and a caret.
+//! `file:line:col: error: message`, the source line and a caret. A user's
+//! mistake is a `Diagnostic`; a compiler bug caught on the way (a lowering
+//! that breaks the helper ABI, a module that does not validate) is an
+//! `InternalError`, and `Failure` is either.
 
 use crate::source::{Pos, SourceFile};
 use std::fmt;
@@ -45,3 +48,43 @@ impl fmt::Display for Diagnostic {
 }
 
 impl std::error::Error for Diagnostic {}
+
+/// A bug in jankwasm, not in the program: what lowering produced breaks an
+/// invariant (the helper ABI, wasm validity, its own bookkeeping).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{pos}: internal compiler error: {message}")]
+pub struct InternalError {
+    pub file: std::rc::Rc<str>,
+    /// The form being lowered, or 1:1 when the whole module is at fault.
+    pub pos: Pos,
+    pub message: String,
+}
+
+impl InternalError {
+    pub fn new(file: &SourceFile, pos: Pos, message: impl Into<String>) -> Self {
+        Self {
+            file: file.name.clone(),
+            pos,
+            message: message.into(),
+        }
+    }
+}
+
+/// Why a compilation produced nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Failure {
+    #[error(transparent)]
+    Diagnostic(#[from] Diagnostic),
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+impl Failure {
+    /// A diagnostic with its source line and caret; an internal error as is.
+    pub fn render(&self, source: &SourceFile) -> String {
+        match self {
+            Failure::Diagnostic(diagnostic) => diagnostic.render(source),
+            Failure::Internal(internal) => format!("{internal}\n"),
+        }
+    }
+}

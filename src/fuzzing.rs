@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use jank_wasmtime_harness::{Arg, HarnessError, Runtime};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Failure, InternalError};
 use crate::lower::{Abi, Patch, PatchOptions};
 use crate::serve::nrepl::bencode::{self, Framed, Framer, FramingError, Message, Response};
 use crate::serve::patch_ids::{PatchIds, MAX_PATCH_ID};
@@ -44,6 +44,8 @@ pub enum Violation {
         diagnostic: Diagnostic,
         lines: usize,
     },
+    #[error("the compiler failed on its own: {0}")]
+    Internal(InternalError),
     #[error("the compiler emitted an invalid module: {0}")]
     InvalidModule(String),
     #[error("the harness refused a module the compiler emitted: {0}")]
@@ -103,7 +105,10 @@ fn compile_checked(bytes: &[u8]) -> Result<Option<Patch>, Violation> {
     };
     let patch = match Session::new().compile(&source, &options) {
         Ok(patch) => patch,
-        Err(diagnostic) => return check_position(&text, diagnostic).map(|()| None),
+        Err(Failure::Diagnostic(diagnostic)) => {
+            return check_position(&text, diagnostic).map(|()| None)
+        }
+        Err(Failure::Internal(internal)) => return Err(Violation::Internal(internal)),
     };
     wasmparser::Validator::new()
         .validate_all(&patch.bytes)

@@ -128,13 +128,13 @@ fn emit(
         EmitTarget::Wasm(path) => {
             let patch = session
                 .compile(&source, &options)
-                .map_err(|d| d.render(&source))?;
+                .map_err(|failure| failure.render(&source))?;
             (path, patch.bytes, patch.symbols_export, patch.entries)
         }
         EmitTarget::Cpp(path) => {
             let patch = session
                 .compile_cpp(&source, &options)
-                .map_err(|d| d.render(&source))?;
+                .map_err(|failure| failure.render(&source))?;
             (
                 path,
                 patch.source.into_bytes(),
@@ -167,7 +167,7 @@ fn run(file: &Path) -> Result<(), String> {
                 abi: Abi::Extended,
             },
         )
-        .map_err(|d| d.render(&source))?;
+        .map_err(|failure| failure.render(&source))?;
     let mut runtime = jank_wasmtime_harness::Runtime::new().map_err(|e| format!("error: {e}"))?;
     let loaded = runtime.load_patch(&patch.bytes, &patch.symbols_export);
     print!("{}", runtime.take_output());

@@ -4,7 +4,7 @@
 
 use crate::analyze::namespaces::Namespaces;
 use crate::analyze::{ast::Unit, Analyzer};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Failure};
 use crate::expand::Gensyms;
 use crate::lower::cpp::CppPatch;
 use crate::lower::{self, Patch, PatchOptions};
@@ -81,7 +81,7 @@ impl Session {
         &mut self,
         source: &SourceFile,
         options: &PatchOptions,
-    ) -> Result<Patch, Diagnostic> {
+    ) -> Result<Patch, Failure> {
         self.lower_with(source, |unit| lower::wasm::lower(unit, options, source))
     }
 
@@ -90,17 +90,20 @@ impl Session {
         &mut self,
         source: &SourceFile,
         options: &PatchOptions,
-    ) -> Result<CppPatch, Diagnostic> {
+    ) -> Result<CppPatch, Failure> {
         self.lower_with(source, |unit| lower::cpp::lower(unit, options, source))
     }
 
     fn lower_with<T>(
         &mut self,
         source: &SourceFile,
-        lower: impl FnOnce(&Unit) -> Result<T, Diagnostic>,
-    ) -> Result<T, Diagnostic> {
+        lower: impl FnOnce(&Unit) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
         let snapshot = self.namespaces.clone();
-        let result = self.analyze(source).and_then(|unit| lower(&unit));
+        let result = self
+            .analyze(source)
+            .map_err(Failure::from)
+            .and_then(|unit| lower(&unit));
         if result.is_err() {
             self.namespaces = snapshot;
         }

@@ -4,6 +4,7 @@
 //! and programs it must reject at the right line:col.
 
 use jank_wasmtime_harness::Runtime;
+use jankwasm::diag::Failure;
 use jankwasm::lower::{Abi, PatchOptions};
 use jankwasm::session::Session;
 use jankwasm::source::SourceFile;
@@ -144,7 +145,10 @@ fn rejected_programs_fail_at_the_right_position() {
                 "{}: compiled, expected an error at {at}",
                 path.display()
             )),
-            Err(diagnostic) => {
+            Err(Failure::Internal(internal)) => {
+                wrong.push(format!("{}: {internal}", path.display()))
+            }
+            Err(Failure::Diagnostic(diagnostic)) => {
                 let position = diagnostic.pos.to_string();
                 if position != at || !diagnostic.message.to_lowercase().contains(&contains) {
                     wrong.push(format!(

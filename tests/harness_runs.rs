@@ -204,3 +204,30 @@ fn an_interrupter_stops_a_runaway_loop_and_leaves_other_runtimes_running() {
         ":ok"
     );
 }
+
+#[test]
+fn fns_take_up_to_ten_fixed_parameters_and_a_rest_as_in_jank() {
+    let mut runtime = Runtime::new().unwrap();
+    let mut session = Session::new();
+    let outcomes = load(
+        &mut runtime,
+        &mut session,
+        r#"(defn ten [a b c d e f g h i j] [a j])
+           (defn ten-and-more [a b c d e f g h i j & more] [a j more])
+           (def multi (fn ([a b c d e f g h i j] :ten) ([a] (* 2 a))))
+           [(ten 1 2 3 4 5 6 7 8 9 10)
+            (ten-and-more 1 2 3 4 5 6 7 8 9 10 11 12)
+            (apply ten-and-more (range 10))
+            (multi 1 2 3 4 5 6 7 8 9 10)
+            (multi 21)]"#,
+        1,
+    );
+    assert_eq!(
+        outcomes.last().map(String::as_str),
+        Some("[[1 10] [1 10 (11 12)] [0 9 nil] :ten 42]")
+    );
+    assert_eq!(
+        common::rejection("(defn eleven [a b c d e f g h i j k] a)"),
+        "1:14: a fn takes at most 10 fixed parameters, as in jank; take the rest with `&`"
+    );
+}

@@ -2,6 +2,7 @@
 //! and every module it emits validates.
 
 mod common;
+use jankwasm::diag::Failure;
 use proptest::prelude::*;
 
 /// Random jank-ish source: real special forms, macros, core fns and literals,
@@ -71,13 +72,16 @@ proptest! {
     #[test]
     fn generated_programs_compile_to_valid_modules_or_report_an_error(forms in prop::collection::vec(form(), 1..4)) {
         let text = forms.join("\n");
-        if let Ok(patch) = common::compile(&text, 9) {
-            prop_assert!(wasmparser::Validator::new().validate_all(&patch.bytes).is_ok());
+        match common::compile(&text, 9) {
+            Ok(patch) => prop_assert!(wasmparser::Validator::new().validate_all(&patch.bytes).is_ok()),
+            Err(failure) => prop_assert!(matches!(failure, Failure::Diagnostic(_)), "{failure}"),
         }
     }
 
     #[test]
     fn arbitrary_text_never_panics_the_compiler(text in "\\PC{0,80}") {
-        let _ = common::compile(&text, 1);
+        if let Err(failure) = common::compile(&text, 1) {
+            prop_assert!(matches!(failure, Failure::Diagnostic(_)), "{failure}");
+        }
     }
 }

@@ -9,7 +9,7 @@
 //! built once per test run under target/: the extended one (every helper of
 //! jank_patch_abi.h) and the seed one (exactly the seed helpers and limits).
 
-use jank_runtime_abi::{Helper, Origin, ValType, HELPERS};
+use jank_runtime_abi::{Helper, Origin, ValType};
 use jankwasm::lower::{Abi, PatchOptions};
 use jankwasm::session::Session;
 use jankwasm::source::SourceFile;
@@ -58,7 +58,7 @@ struct MainModule {
 }
 
 /// A helper's signature as jank_patch_abi.h declares it.
-fn header_signature(helper: &Helper) -> Signature {
+fn header_signature(helper: Helper) -> Signature {
     let wasm = |types: &[ValType]| {
         types
             .iter()
@@ -69,7 +69,7 @@ fn header_signature(helper: &Helper) -> Signature {
             })
             .collect()
     };
-    (wasm(helper.params), wasm(helper.results))
+    (wasm(helper.params()), wasm(helper.results()))
 }
 
 /// Exported functions of a wasm module with their signatures.
@@ -454,12 +454,15 @@ fn the_extended_main_module_exports_every_helper_with_the_header_signature() {
         return;
     }
     let exports = &main_module(false).exports;
-    for helper in HELPERS {
+    for helper in Helper::ALL
+        .into_iter()
+        .filter(|h| h.origin() != Origin::Host)
+    {
         assert_eq!(
-            exports.get(helper.name),
+            exports.get(helper.name()),
             Some(&header_signature(helper)),
             "{}",
-            helper.c_declaration
+            helper.c_declaration()
         );
     }
 }
@@ -470,15 +473,15 @@ fn the_seed_main_module_exports_exactly_the_seed_helpers() {
         return;
     }
     let exports = &main_module(true).exports;
-    let exported_helpers: BTreeSet<&str> = HELPERS
-        .iter()
-        .map(|helper| helper.name)
+    let exported_helpers: BTreeSet<&str> = Helper::ALL
+        .into_iter()
+        .map(Helper::name)
         .filter(|name| exports.contains_key(*name))
         .collect();
-    let seed_helpers: BTreeSet<&str> = HELPERS
-        .iter()
-        .filter(|helper| helper.origin == Origin::Seed)
-        .map(|helper| helper.name)
+    let seed_helpers: BTreeSet<&str> = Helper::ALL
+        .into_iter()
+        .filter(|helper| helper.is_seed())
+        .map(Helper::name)
         .collect();
     assert_eq!(exported_helpers, seed_helpers);
 }

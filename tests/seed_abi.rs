@@ -2,7 +2,8 @@
 //! and clear errors naming the missing helper for everything else.
 
 mod common;
-use jank_runtime_abi::{Origin, HELPERS};
+use jank_runtime_abi::Helper;
+use jankwasm::diag::Failure;
 use jankwasm::lower::{Abi, PatchOptions};
 use jankwasm::session::Session;
 use jankwasm::source::SourceFile;
@@ -18,7 +19,10 @@ fn compile_seed(text: &str) -> Result<Vec<String>, String> {
                 abi: Abi::Seed,
             },
         )
-        .map_err(|d| format!("{}: {}", d.pos, d.message))?;
+        .map_err(|failure| match failure {
+            Failure::Diagnostic(d) => format!("{}: {}", d.pos, d.message),
+            Failure::Internal(internal) => panic!("{internal}"),
+        })?;
     let mut helpers = Vec::new();
     for payload in wasmparser::Parser::new(0).parse_all(&patch.bytes) {
         if let wasmparser::Payload::ImportSection(imports) = payload.unwrap() {
@@ -36,10 +40,10 @@ fn compile_seed(text: &str) -> Result<Vec<String>, String> {
 #[test]
 fn the_hard_case_imports_only_seed_helpers() {
     let helpers = compile_seed(common::GGG).unwrap();
-    let seed: Vec<&str> = HELPERS
-        .iter()
-        .filter(|h| h.origin == Origin::Seed)
-        .map(|h| h.name)
+    let seed: Vec<&str> = Helper::ALL
+        .into_iter()
+        .filter(|h| h.is_seed())
+        .map(Helper::name)
         .collect();
     for helper in &helpers {
         assert!(
@@ -66,12 +70,12 @@ fn closures_use_partial_over_a_wrapper() {
 #[test]
 fn constructs_needing_extensions_name_the_missing_helper() {
     let cases = [
-        ("(defn f [] (throw (ex-info \"x\" {})))", "1:12: `throw` needs the extension helper `jank_throw`, which the seed ABI (`--abi seed`) does not have"),
+        ("(defn f [] (throw (ex-info \"x\" {})))", "1:12: `throw` needs the extension helper `jank_exception_set`, which the seed ABI (`--abi seed`) does not have"),
         ("(defn f [x] (try x (catch :default e e)))", "1:13: `try` with `catch` or `finally` needs the extension helper `jank_exception_take`, which the seed ABI (`--abi seed`) does not have"),
         ("(defn f [] (fn ([] 1) ([a] a)))", "1:12: a fn with several arities needs the extension helper `jank_make_fn`, which the seed ABI (`--abi seed`) does not have"),
         ("(defn f [] (fn [& xs] xs))", "1:12: a variadic fn needs the extension helper `jank_make_fn`, which the seed ABI (`--abi seed`) does not have"),
         ("(defn f [a b] (fn [c d] (+ a b c d)))", "1:15: a fn of more than 3 parameters and captured locals needs the extension helper `jank_make_fn`, which the seed ABI (`--abi seed`) does not have"),
-        ("(defn f [] #'f)", "1:12: `var` (#') needs the extension helper `jank_var_intern`, which the seed ABI (`--abi seed`) does not have"),
+        ("(defn f [] #'f)", "1:12: `var` (#') needs the extension helper `jank_var_intern_c`, which the seed ABI (`--abi seed`) does not have"),
     ];
     for (text, expected) in cases {
         assert_eq!(compile_seed(text).unwrap_err(), expected, "{text}");

@@ -36,16 +36,15 @@
 #define SEED_EXPORT EMSCRIPTEN_KEEPALIVE
 #ifdef JANK_CONFORMANCE_SEED
 #define EXT_EXPORT
-#define REGISTRY_MAX_ARITY 4
-#define SEED_CALL_VAR_MAX_ARGS 5
-#define SEED_WRAPPER_MAX_ARITY 3
+#define REGISTRY_MAX_ARITY JANK_SEED_REGISTRY_MAX_ARITY
 #else
 #define EXT_EXPORT EMSCRIPTEN_KEEPALIVE
-#define REGISTRY_MAX_ARITY 20
+#define REGISTRY_MAX_ARITY JANK_MAX_PARAMS
 #endif
 
 /* The most wasm parameters this runtime passes to a patch function (self + params + rest). */
-#define MAX_WASM_PARAMS 22
+#define MAX_WASM_PARAMS (JANK_MAX_PARAMS + 2)
+_Static_assert(MAX_WASM_PARAMS == 12, "call_pointer has one case per wasm parameter count");
 
 typedef enum
 {
@@ -735,7 +734,7 @@ static object *call_pointer(void *fn_ptr, int n, object **a)
     return ((p(*)(p, p, p, p, p, p, p, p, p, p, p, p))fn_ptr)(a[0], a[1], a[2], a[3], a[4], a[5],
                                                              a[6], a[7], a[8], a[9], a[10], a[11]);
   default:
-    return throw_message("the conformance runtime passes at most 12 arguments to a patch function");
+    return throw_message("a patch function takes at most JANK_MAX_PARAMS + 2 arguments");
   }
 }
 
@@ -996,9 +995,9 @@ SEED_EXPORT void *jank_make_set(int count, void **elements)
 SEED_EXPORT void *jank_call_var(const char *ns, const char *name, int argc, void **args)
 {
 #ifdef JANK_CONFORMANCE_SEED
-  if (argc > SEED_CALL_VAR_MAX_ARGS)
+  if (argc > JANK_SEED_CALL_VAR_MAX_ARGS)
   {
-    seed_limit_broken("jank_call_var with arguments:", argc, SEED_CALL_VAR_MAX_ARGS);
+    seed_limit_broken("jank_call_var with arguments:", argc, JANK_SEED_CALL_VAR_MAX_ARGS);
   }
 #endif
   object *var = find_var(ns, name);
@@ -1048,7 +1047,7 @@ SEED_EXPORT void *jank_nil_value(void)
   return &nil_object;
 }
 
-SEED_EXPORT int jank_truthy(void *value)
+SEED_EXPORT jank_bool jank_truthy(void *value)
 {
   object *v = value;
   return v->kind != NIL && !(v->kind == BOOLEAN && !v->as.boolean);
@@ -1066,9 +1065,9 @@ static object *wrapper_of(void *fn_ptr, int arity, const char *name)
 SEED_EXPORT void *jank_make_fn_wrapper(void *fn_ptr, int arity)
 {
 #ifdef JANK_CONFORMANCE_SEED
-  if (arity > SEED_WRAPPER_MAX_ARITY)
+  if (arity > JANK_SEED_WRAPPER_MAX_ARITY)
   {
-    seed_limit_broken("jank_make_fn_wrapper of arity", arity, SEED_WRAPPER_MAX_ARITY);
+    seed_limit_broken("jank_make_fn_wrapper of arity", arity, JANK_SEED_WRAPPER_MAX_ARITY);
   }
 #endif
   return wrapper_of(fn_ptr, arity, "fn-wrapper");
@@ -1108,7 +1107,7 @@ EXT_EXPORT void *jank_make_map(int pair_count, void **elements)
   return map;
 }
 
-EXT_EXPORT void *jank_var_intern(const char *ns, const char *name)
+EXT_EXPORT void *jank_var_intern_c(const char *ns, const char *name)
 {
   return intern_var(ns, name);
 }
@@ -1156,10 +1155,9 @@ EXT_EXPORT void *jank_call(void *callable, int argc, void **args)
   return call(callable, argc, (object **)args);
 }
 
-EXT_EXPORT void *jank_throw(void *value)
+EXT_EXPORT void jank_exception_set(void *value)
 {
   pending_exception = value;
-  return NULL;
 }
 
 EXT_EXPORT void *jank_exception_take(void)

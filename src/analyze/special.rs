@@ -5,9 +5,7 @@ use super::ast::*;
 use super::{Analyzer, Ctx, FnFrame, RecurPoint, Result};
 use crate::read::{Form, FormKind, Name};
 use crate::source::Pos;
-
-/// Clojure's limit on fixed parameters.
-const MAX_PARAMS: usize = 20;
+use jank_runtime_abi::JANK_MAX_PARAMS;
 
 impl Analyzer<'_> {
     pub(super) fn analyze_special(
@@ -354,10 +352,10 @@ impl Analyzer<'_> {
                 let name = self.param_name(param)?.clone();
                 fixed.push(self.bind_local(&name, param.pos)?);
             }
-            if fixed.len() > MAX_PARAMS {
+            if fixed.len() > JANK_MAX_PARAMS {
                 return Err(self.error(
                     params_form.pos,
-                    format!("can't specify more than {MAX_PARAMS} params"),
+                    format!("a fn takes at most {JANK_MAX_PARAMS} fixed parameters, as in jank; take the rest with `&`"),
                 ));
             }
             let param_count = fixed.len() + usize::from(rest.is_some());

@@ -1,8 +1,11 @@
 //! What both backends agree on before they emit anything: which registry
 //! entry each top-level form becomes, and with which signature
-//! (runtime-abi/jank_patch_abi.h, "Registry").
+//! (runtime-abi/jank_patch_abi.h, "Registry"); how clojure.core's inlined fns
+//! map to helpers; what `case` throws without a match; how a `catch` of
+//! ExceptionInfo tests the thrown value; which closure slots `letfn` fills in.
 
-use crate::analyze::ast::{Const, Expr, ExprKind, FnExpr, TopLevel, VarRef};
+use crate::analyze::ast::{Const, Expr, ExprKind, FnExpr, Intrinsic, LocalId, TopLevel, VarRef};
+use jank_runtime_abi::Helper;
 
 /// How a top-level form reaches the registry.
 pub enum EntryBody<'u> {
@@ -132,4 +135,71 @@ pub fn core_var(name: &str) -> VarRef {
         ns: "clojure.core".to_string(),
         name: name.to_string(),
     }
+}
+
+/// How the full helper set lowers one of clojure.core's inlined fns, its
+/// arguments evaluated in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inline {
+    /// A helper of the same arguments returns the value.
+    Helper(Helper),
+    /// `jank_equiv`'s 0 or 1, boxed as false or true.
+    Equiv,
+    /// The two values are the same object.
+    Identical,
+    /// The value is the nil constant.
+    IsNil,
+    /// The value is nil or false.
+    Not,
+}
+
+pub fn inline(op: Intrinsic) -> Inline {
+    match op {
+        Intrinsic::Add => Inline::Helper(Helper::Add),
+        Intrinsic::Subtract => Inline::Helper(Helper::Subtract),
+        Intrinsic::Multiply => Inline::Helper(Helper::Multiply),
+        Intrinsic::Divide => Inline::Helper(Helper::Divide),
+        Intrinsic::Inc => Inline::Helper(Helper::Inc),
+        Intrinsic::Dec => Inline::Helper(Helper::Dec),
+        Intrinsic::Less => Inline::Helper(Helper::Less),
+        Intrinsic::LessEqual => Inline::Helper(Helper::LessEqual),
+        Intrinsic::Greater => Inline::Helper(Helper::Greater),
+        Intrinsic::GreaterEqual => Inline::Helper(Helper::GreaterEqual),
+        Intrinsic::NumberEqual => Inline::Helper(Helper::NumberEqual),
+        Intrinsic::Equiv => Inline::Equiv,
+        Intrinsic::Identical => Inline::Identical,
+        Intrinsic::IsNil => Inline::IsNil,
+        Intrinsic::Not => Inline::Not,
+    }
+}
+
+/// A `case` without a matching clause or default throws
+/// `(ex-info (str NO_MATCHING_CLAUSE value) {})`, as Clojure's
+/// IllegalArgumentException says it.
+pub const NO_MATCHING_CLAUSE: &str = "No matching clause: ";
+
+/// The clojure.core fns that build the no-matching-clause exception: `str`, then `ex-info`.
+pub fn no_matching_clause_fns() -> (VarRef, VarRef) {
+    (core_var("str"), core_var("ex-info"))
+}
+
+/// A `(catch ExceptionInfo e ..)` takes the thrown value when calling this
+/// clojure.core fn on it does not return nil (ex-info made it).
+pub fn exception_info_test() -> VarRef {
+    core_var("ex-data")
+}
+
+/// For `letfn`: each fn is made with nil in the slots of its siblings, then
+/// slot `slot` of binding `fn_index`'s environment is set to binding
+/// `sibling_index`'s fn, for every (fn_index, slot, sibling_index) listed.
+pub fn letfn_back_patches(bindings: &[(LocalId, FnExpr)]) -> Vec<(usize, usize, usize)> {
+    let mut patches = Vec::new();
+    for (fn_index, (_, function)) in bindings.iter().enumerate() {
+        for (slot, captured) in function.captures.iter().enumerate() {
+            if let Some(sibling_index) = bindings.iter().position(|(id, _)| id == captured) {
+                patches.push((fn_index, slot, sibling_index));
+            }
+        }
+    }
+    patches
 }

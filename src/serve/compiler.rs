@@ -21,7 +21,7 @@ use super::protocol::{
     DiagnosticReport, ErrorKind, ErrorMessage, PatchMessage, ServerMessage, SourceRef, SymbolInfo,
 };
 use crate::analyze::namespaces::Namespaces;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Failure};
 use crate::lower::{Abi, Patch, PatchOptions};
 use crate::read::Name;
 use crate::session::Session;
@@ -215,7 +215,7 @@ struct Pending {
 }
 
 enum SegmentError {
-    Diagnostic(Diagnostic),
+    Failure(Failure),
     PatchIds(PatchIdError),
 }
 
@@ -298,10 +298,10 @@ impl Compiler {
                     let patch = match self.compile_segment(&request.file, segment) {
                         Ok(patch) => patch.filter(|(_, patch)| !has_effects(patch)),
                         Err(SegmentError::PatchIds(error)) => return Err(error.into()),
-                        Err(SegmentError::Diagnostic(diagnostic)) => {
+                        Err(SegmentError::Failure(failure)) => {
                             self.session.rollback(checkpoint);
                             if segment.looks_like_def() {
-                                errors.push(report(&diagnostic, &whole));
+                                errors.push(failure_report(&failure, &whole));
                             }
                             None
                         }
@@ -399,7 +399,7 @@ impl Compiler {
         let patch = self
             .session
             .compile(&source, &options)
-            .map_err(SegmentError::Diagnostic)?;
+            .map_err(SegmentError::Failure)?;
         Ok((!patch.entries.is_empty()).then_some((id, patch)))
     }
 
@@ -628,13 +628,29 @@ fn report(diagnostic: &Diagnostic, whole: &SourceFile) -> DiagnosticReport {
     }
 }
 
+/// A compiler bug is reported where user errors are, at the start of its form.
+fn failure_report(failure: &Failure, whole: &SourceFile) -> DiagnosticReport {
+    match failure {
+        Failure::Diagnostic(diagnostic) => report(diagnostic, whole),
+        Failure::Internal(internal) => DiagnosticReport {
+            file: internal.file.to_string(),
+            line: internal.pos.line,
+            column: internal.pos.col,
+            message: format!("internal compiler error: {}", internal.message),
+            rendered: internal.to_string(),
+        },
+    }
+}
+
 fn diagnostics(diagnostic: &Diagnostic, whole: &SourceFile) -> CompileError {
     CompileError::Diagnostics(vec![report(diagnostic, whole)])
 }
 
 fn segment_error(error: SegmentError, whole: &SourceFile) -> CompileError {
     match error {
-        SegmentError::Diagnostic(diagnostic) => diagnostics(&diagnostic, whole),
+        SegmentError::Failure(failure) => {
+            CompileError::Diagnostics(vec![failure_report(&failure, whole)])
+        }
         SegmentError::PatchIds(error) => error.into(),
     }
 }

@@ -1,6 +1,6 @@
 //! The WebSocket protocol between `jankwasm serve` and the pages it drives,
 //! as serde types. It extends the seed prototype's messages
-//! (shared/reference/seed-prototype.md) without changing any of them.
+//! (docs/jank-runtime.md, "The prototype's network interface") without changing any of them.
 //!
 //! # Transport
 //!

@@ -1,7 +1,7 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
-use jankwasm::diag::Diagnostic;
+use jankwasm::diag::Failure;
 use jankwasm::lower::{Abi, Patch, PatchOptions};
 use jankwasm::session::Session;
 use jankwasm::source::SourceFile;
@@ -19,7 +19,7 @@ pub const GGG: &str = r#"(ns eita
   (+ 48 v))
 "#;
 
-pub fn compile(text: &str, patch_id: u64) -> Result<Patch, Diagnostic> {
+pub fn compile(text: &str, patch_id: u64) -> Result<Patch, Failure> {
     let source = SourceFile::new("test.jank", text);
     Session::new().compile(
         &source,
@@ -30,7 +30,7 @@ pub fn compile(text: &str, patch_id: u64) -> Result<Patch, Diagnostic> {
     )
 }
 
-pub fn compile_in(session: &mut Session, text: &str, patch_id: u64) -> Result<Patch, Diagnostic> {
+pub fn compile_in(session: &mut Session, text: &str, patch_id: u64) -> Result<Patch, Failure> {
     let source = SourceFile::new("test.jank", text);
     session.compile(
         &source,
@@ -41,10 +41,14 @@ pub fn compile_in(session: &mut Session, text: &str, patch_id: u64) -> Result<Pa
     )
 }
 
-/// The error a program is rejected with, as `line:col: message`.
+/// The error a program is rejected with, as `line:col: message`; a
+/// compiler bug is not a rejection.
 pub fn rejection(text: &str) -> String {
     match compile(text, 1) {
         Ok(_) => panic!("expected a compile error for {text}"),
-        Err(diagnostic) => format!("{}: {}", diagnostic.pos, diagnostic.message),
+        Err(Failure::Diagnostic(diagnostic)) => {
+            format!("{}: {}", diagnostic.pos, diagnostic.message)
+        }
+        Err(Failure::Internal(internal)) => panic!("{internal} (for {text})"),
     }
 }

@@ -417,7 +417,7 @@ impl Runtime {
             register: typed(&mut store, &instance, "jank_hot_reload_register")?,
             pr_str: typed(&mut store, &instance, "jank_host_pr_str")?,
             exception_take: typed(&mut store, &instance, "jank_exception_take")?,
-            var_intern: typed(&mut store, &instance, "jank_var_intern")?,
+            var_intern: typed(&mut store, &instance, "jank_var_intern_c")?,
             call: typed(&mut store, &instance, "jank_call")?,
             box_integer: typed(&mut store, &instance, "jank_box_integer")?,
             box_double: typed(&mut store, &instance, "jank_box_double")?,
@@ -477,7 +477,7 @@ impl Runtime {
         Ok(runtime)
     }
 
-    /// Calls `name` in namespace `ns` (through `jank_var_intern` and
+    /// Calls `name` in namespace `ns` (through `jank_var_intern_c` and
     /// `jank_call`) with `args` boxed by the stub, and prints the result.
     /// Once it is printed, nothing of the call is live: a safe point.
     pub fn call_var(&mut self, ns: &str, name: &str, args: &[Arg]) -> Result<Value, HarnessError> {

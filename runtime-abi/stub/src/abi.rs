@@ -278,7 +278,7 @@ fn var_arg(v: Option<Obj>) -> R {
 /// # Safety
 /// `ns` and `name` are NUL-terminated.
 #[no_mangle]
-pub unsafe extern "C" fn jank_var_intern(ns: *const c_char, name: *const c_char) -> Obj {
+pub unsafe extern "C" fn jank_var_intern_c(ns: *const c_char, name: *const c_char) -> Obj {
     var::intern(&c_string(ns), &c_string(name))
 }
 
@@ -344,10 +344,11 @@ pub unsafe extern "C" fn jank_call(
 
 // ---- ext: exceptions ----
 
+/// Not jank's `jank_throw`, which unwinds: this records the exception and
+/// returns, and the patch unwinds by returning NULL itself.
 #[no_mangle]
-pub extern "C" fn jank_throw(thrown: Option<Obj>) -> Option<Obj> {
+pub extern "C" fn jank_exception_set(thrown: Option<Obj>) {
     set_pending(crate::error::Thrown(thrown.unwrap_or_else(nil)));
-    None
 }
 
 #[no_mangle]

@@ -18,7 +18,10 @@ use crate::seq::{cons, seq, seq_of, SeqIter};
 pub type NativeFn = fn(&[Obj], &[Obj]) -> R;
 
 /// The most fixed parameters a patch fn arity or seed wrapper may have.
-pub const MAX_PARAMS: usize = 20;
+pub const MAX_PARAMS: usize = jank_runtime_abi::JANK_MAX_PARAMS;
+
+// `patch_calls!` below has one arm per parameter count.
+const _: () = assert!(MAX_PARAMS == 10, "patch_calls! covers 0..=10 parameters");
 
 /// `jank_arity`, as a patch lays it out in its data segment.
 #[repr(C)]
@@ -228,16 +231,6 @@ patch_calls! {
     8: (a0, a1, a2, a3, a4, a5, a6, a7);
     9: (a0, a1, a2, a3, a4, a5, a6, a7, a8);
     10: (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
-    11: (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10);
-    12: (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
-    13: (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12);
-    14: (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13);
-    15: (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14);
-    16: (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
-    17: (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16);
-    18: (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17);
-    19: (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18);
-    20: (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19);
 }
 
 /// A patch fn object (`jank_make_fn`).

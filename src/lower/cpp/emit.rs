@@ -4,9 +4,13 @@
 //! over an initialization.
 
 use crate::analyze::ast::*;
-use crate::diag::Diagnostic;
-use crate::lower::plan::{core_var, Constant, Pool};
+use crate::diag::{Failure, InternalError};
+use crate::lower::plan::{
+    exception_info_test, inline, letfn_back_patches, no_matching_clause_fns, Constant, Inline,
+    Pool, NO_MATCHING_CLAUSE,
+};
 use crate::source::{Pos, SourceFile};
+use jank_runtime_abi::Helper;
 use std::fmt::Write as _;
 
 /// A C string literal with every byte outside printable ASCII escaped.
@@ -64,7 +68,7 @@ pub struct CppModule<'u> {
     next_function: u32,
 }
 
-type Result<T> = std::result::Result<T, Diagnostic>;
+type Result<T> = std::result::Result<T, Failure>;
 
 impl<'u> CppModule<'u> {
     pub fn new(source: &'u SourceFile, local_names: &'u LocalNames) -> Self {
@@ -79,8 +83,9 @@ impl<'u> CppModule<'u> {
         }
     }
 
-    fn error(&self, pos: Pos, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(self.source, pos, message)
+    /// A compiler bug found while emitting the form at `pos`.
+    fn internal(&self, pos: Pos, message: impl Into<String>) -> Failure {
+        InternalError::new(self.source, pos, message).into()
     }
 
     fn function_name(&mut self) -> String {
@@ -173,11 +178,11 @@ impl<'u> CppModule<'u> {
         let mut init = FnEmitter::new(&mut self);
         for index in 0..init.module.pool.vars.len() {
             let var = init.module.pool.vars[index].clone();
-            init.line(format!(
-                "jank_var_{index} = jank_var_intern({}, {});",
-                c_string(&var.ns),
-                c_string(&var.name)
-            ));
+            let handle = init.helper(
+                Helper::VarInternC,
+                &[c_string(&var.ns), c_string(&var.name)],
+            );
+            init.line(format!("jank_var_{index} = {handle};"));
         }
         for index in 0..init.module.pool.constants.len() {
             let constant = init.module.pool.constants[index].clone();
@@ -299,13 +304,25 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
         }
     }
 
-    /// `target = call;` and the unwinding check when the helper can throw.
-    fn checked(&mut self, call: String) -> String {
-        let temp = self.temp();
-        self.line(format!("{temp} = {call};"));
-        let label = self.throw_label.clone();
-        self.line(format!("if (!{temp}) goto {label};"));
+    /// Calls a helper that returns a value into a new temporary, followed by
+    /// the unwinding check when the header says it may throw; returns the temporary.
+    fn helper(&mut self, helper: Helper, args: &[String]) -> String {
+        let call = helper_call(helper, args);
+        let temp = self.unchecked(call);
+        self.check_thrown(helper, &temp);
         temp
+    }
+
+    /// Calls a `void` helper as a statement.
+    fn helper_statement(&mut self, helper: Helper, args: &[String]) {
+        self.line(format!("{};", helper_call(helper, args)));
+    }
+
+    fn check_thrown(&mut self, helper: Helper, temp: &str) {
+        if helper.may_throw() {
+            let label = self.throw_label.clone();
+            self.line(format!("if (!{temp}) goto {label};"));
+        }
     }
 
     fn unchecked(&mut self, call: String) -> String {
@@ -345,27 +362,30 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
         Ok(values)
     }
 
-    /// `helper(count, {values})` in its own block so the array's initialization is never jumped over.
+    /// `helper(leading.., count, {values})` in its own block so the array's
+    /// initialization is never jumped over, then the unwinding check when it may throw.
     fn with_array(
         &mut self,
+        helper: Helper,
+        leading: &[String],
+        count: usize,
         values: &[String],
-        call: impl FnOnce(&str) -> String,
-        check: bool,
     ) -> String {
         let temp = self.temp();
+        let mut args = leading.to_vec();
+        args.push(count.to_string());
         if values.is_empty() {
-            self.line(format!("{temp} = {};", call("0")));
+            args.push("0".to_string());
+            self.line(format!("{temp} = {};", helper_call(helper, &args)));
         } else {
+            args.push("args".to_string());
             self.line(format!(
                 "{{ void *args[] = {{{}}}; {temp} = {}; }}",
                 values.join(", "),
-                call("args")
+                helper_call(helper, &args)
             ));
         }
-        if check {
-            let label = self.throw_label.clone();
-            self.line(format!("if (!{temp}) goto {label};"));
-        }
+        self.check_thrown(helper, &temp);
         temp
     }
 
@@ -374,13 +394,11 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
             ExprKind::Const(constant) => self.constant(constant),
             ExprKind::Vector(items) => {
                 let values = self.values(items)?;
-                let n = values.len();
-                self.with_array(&values, |a| format!("jank_make_vector({n}, {a})"), false)
+                self.with_array(Helper::MakeVector, &[], values.len(), &values)
             }
             ExprKind::Set(items) => {
                 let values = self.values(items)?;
-                let n = values.len();
-                self.with_array(&values, |a| format!("jank_make_set({n}, {a})"), true)
+                self.with_array(Helper::MakeSet, &[], values.len(), &values)
             }
             ExprKind::Map(entries) => {
                 let flat: Vec<Expr> = entries
@@ -388,21 +406,20 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                     .flat_map(|(k, v)| [k.clone(), v.clone()])
                     .collect();
                 let values = self.values(&flat)?;
-                let n = entries.len();
-                self.with_array(&values, |a| format!("jank_make_map({n}, {a})"), true)
+                self.with_array(Helper::MakeMap, &[], entries.len(), &values)
             }
             ExprKind::Local(id) => self.names.get(id).cloned().ok_or_else(|| {
-                self.module.error(
+                self.module.internal(
                     expr.pos,
                     format!(
-                        "internal: local `{}` has no storage in this function",
+                        "local `{}` has no storage in this function",
                         self.module.local_names.name(*id)
                     ),
                 )
             })?,
             ExprKind::VarValue(var) => {
                 let handle = self.var(var);
-                self.checked(format!("jank_var_deref({handle})"))
+                self.helper(Helper::VarDeref, &[handle])
             }
             ExprKind::TheVar(var) => self.var(var),
             ExprKind::Def { var, init, once } => {
@@ -412,13 +429,14 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                     Some(init) => {
                         let result = self.temp();
                         if *once {
-                            self.line(format!(
-                                "if (jank_var_is_bound({handle})) {result} = {handle}; else {{"
-                            ));
+                            let is_bound =
+                                helper_call(Helper::VarIsBound, std::slice::from_ref(&handle));
+                            self.line(format!("if ({is_bound}) {result} = {handle}; else {{"));
                             self.indent += 1;
                         }
                         let value = self.expr(init)?;
-                        self.line(format!("{result} = jank_var_bind_root({handle}, {value});"));
+                        let bound = self.helper(Helper::VarBindRoot, &[handle, value]);
+                        self.line(format!("{result} = {bound};"));
                         if *once {
                             self.indent -= 1;
                             self.line("}".to_string());
@@ -437,8 +455,7 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                     }
                 };
                 let values = self.values(args)?;
-                let n = values.len();
-                self.with_array(&values, |a| format!("jank_call({callee}, {n}, {a})"), true)
+                self.with_array(Helper::Call, &[callee], values.len(), &values)
             }
             ExprKind::Intrinsic { op, args } => self.intrinsic(*op, args)?,
             ExprKind::If {
@@ -501,9 +518,7 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                     .find(|(t, _, _)| t == target)
                     .cloned()
                 else {
-                    return Err(self
-                        .module
-                        .error(expr.pos, "internal: recur target not found"));
+                    return Err(self.module.internal(expr.pos, "recur target not found"));
                 };
                 for (var, value) in vars.iter().zip(&values) {
                     self.line(format!("{var} = {value};"));
@@ -523,24 +538,17 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                     let value = self.make_fn(function)?;
                     self.line(format!("{name} = {value};"));
                 }
-                for ((_, function), name) in bindings.iter().zip(&names) {
-                    for (slot, captured) in function.captures.iter().enumerate() {
-                        if let Some(position) =
-                            bindings.iter().position(|(other, _)| other == captured)
-                        {
-                            self.line(format!(
-                                "jank_closure_env({name})[{slot}] = {};",
-                                names[position]
-                            ));
-                        }
-                    }
+                for (fn_index, slot, sibling_index) in letfn_back_patches(bindings) {
+                    let env =
+                        helper_call(Helper::ClosureEnv, std::slice::from_ref(&names[fn_index]));
+                    self.line(format!("{env}[{slot}] = {};", names[sibling_index]));
                 }
                 self.expr(body)?
             }
             ExprKind::Throw(value) => {
                 let value = self.expr(value)?;
                 let label = self.throw_label.clone();
-                self.line(format!("jank_throw({value});"));
+                self.helper_statement(Helper::ExceptionSet, &[value]);
                 self.line(format!("goto {label};"));
                 self.constant(&Const::Nil)
             }
@@ -567,48 +575,28 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
         for captured in &function.captures {
             let name = self.names.get(captured).cloned().ok_or_else(|| {
                 self.module
-                    .error(function.pos, "internal: captured local has no storage")
+                    .internal(function.pos, "captured local has no storage")
             })?;
             env.push(name);
         }
-        let n = env.len();
-        Ok(self.with_array(
-            &env,
-            |a| format!("jank_make_fn((const jank_fn_desc *)&jank_desc_{desc}, {n}, {a})"),
-            false,
-        ))
+        Ok(self.with_array(Helper::MakeFn, &[descriptor_address(desc)], env.len(), &env))
     }
 
     fn intrinsic(&mut self, op: Intrinsic, args: &[Expr]) -> Result<String> {
         let values = self.values(args)?;
-        let helper = match op {
-            Intrinsic::Add => "jank_add",
-            Intrinsic::Subtract => "jank_subtract",
-            Intrinsic::Multiply => "jank_multiply",
-            Intrinsic::Divide => "jank_divide",
-            Intrinsic::Inc => "jank_inc",
-            Intrinsic::Dec => "jank_dec",
-            Intrinsic::Less => "jank_less",
-            Intrinsic::LessEqual => "jank_less_equal",
-            Intrinsic::Greater => "jank_greater",
-            Intrinsic::GreaterEqual => "jank_greater_equal",
-            Intrinsic::NumberEqual => "jank_number_equal",
-            Intrinsic::Equiv => {
-                return Ok(self.boolean(&format!("jank_equiv({}, {})", values[0], values[1])))
-            }
-            Intrinsic::Identical => {
-                return Ok(self.boolean(&format!("{} == {}", values[0], values[1])))
-            }
-            Intrinsic::IsNil => {
+        Ok(match inline(op) {
+            Inline::Helper(helper) => self.helper(helper, &values),
+            Inline::Equiv => self.boolean(&helper_call(Helper::Equiv, &values)),
+            Inline::Identical => self.boolean(&format!("{} == {}", values[0], values[1])),
+            Inline::IsNil => {
                 let nil = self.constant(&Const::Nil);
-                return Ok(self.boolean(&format!("{} == {nil}", values[0])));
+                self.boolean(&format!("{} == {nil}", values[0]))
             }
-            Intrinsic::Not => {
+            Inline::Not => {
                 let truthy = self.truthy(&values[0]);
-                return Ok(self.boolean(&format!("!{truthy}")));
+                self.boolean(&format!("!{truthy}"))
             }
-        };
-        Ok(self.checked(format!("{helper}({})", values.join(", "))))
+        })
     }
 
     fn try_expr(
@@ -631,17 +619,14 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
         self.line(format!("goto {normal};"));
         self.line(format!("{caught}:;"));
         self.throw_label = unwinding.clone();
-        let thrown = self.unchecked("jank_exception_take()".to_string());
+        let thrown = self.helper(Helper::ExceptionTake, &[]);
         for catch in catches {
             let name = self.declare_local(catch.local);
             if catch.class == CatchClass::ExceptionInfo {
-                let ex_data = self.var(&core_var("ex-data"));
+                let ex_data = self.var(&exception_info_test());
                 let nil = self.constant(&Const::Nil);
-                let data = self.with_array(
-                    std::slice::from_ref(&thrown),
-                    |a| format!("jank_call({ex_data}, 1, {a})"),
-                    true,
-                );
+                let data =
+                    self.with_array(Helper::Call, &[ex_data], 1, std::slice::from_ref(&thrown));
                 self.line(format!("if ({data} != {nil}) {{"));
                 self.indent += 1;
             }
@@ -654,14 +639,14 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                 self.line("}".to_string());
             }
         }
-        self.line(format!("jank_throw({thrown});"));
+        self.helper_statement(Helper::ExceptionSet, std::slice::from_ref(&thrown));
         self.line(format!("{unwinding}:;"));
         self.throw_label = outer.clone();
         if let Some(finally) = finally {
-            let pending = self.unchecked("jank_exception_take()".to_string());
+            let pending = self.helper(Helper::ExceptionTake, &[]);
             let value = self.expr(finally)?;
             self.line(format!("(void){value};"));
-            self.line(format!("jank_throw({pending});"));
+            self.helper_statement(Helper::ExceptionSet, &[pending]);
         }
         self.line(format!("goto {outer};"));
         self.line(format!("{normal}:;"));
@@ -685,7 +670,7 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
             let mut tests = Vec::new();
             for constant in &clause.tests {
                 let constant = self.constant(constant);
-                tests.push(format!("jank_equiv({value}, {constant})"));
+                tests.push(helper_call(Helper::Equiv, &[value.clone(), constant]));
             }
             self.line(format!("if ({}) {{", tests.join(" || ")));
             self.indent += 1;
@@ -701,22 +686,16 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                 self.line(format!("{result} = {body};"));
             }
             None => {
-                let prefix = self.constant(&Const::Str("No matching clause: ".to_string()));
-                let str_var = self.var(&core_var("str"));
-                let message = self.with_array(
-                    &[prefix, value.clone()],
-                    |a| format!("jank_call({str_var}, 2, {a})"),
-                    true,
-                );
+                let (str_fn, ex_info_fn) = no_matching_clause_fns();
+                let prefix = self.constant(&Const::Str(NO_MATCHING_CLAUSE.to_string()));
+                let str_var = self.var(&str_fn);
+                let message =
+                    self.with_array(Helper::Call, &[str_var], 2, &[prefix, value.clone()]);
                 let empty = self.constant(&Const::Map(Vec::new()));
-                let ex_info = self.var(&core_var("ex-info"));
-                let error = self.with_array(
-                    &[message, empty],
-                    |a| format!("jank_call({ex_info}, 2, {a})"),
-                    true,
-                );
+                let ex_info = self.var(&ex_info_fn);
+                let error = self.with_array(Helper::Call, &[ex_info], 2, &[message, empty]);
                 let label = self.throw_label.clone();
-                self.line(format!("jank_throw({error});"));
+                self.helper_statement(Helper::ExceptionSet, &[error]);
                 self.line(format!("goto {label};"));
             }
         }
@@ -729,60 +708,81 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
 
     fn create_constant(&mut self, constant: &Constant) -> String {
         match constant {
-            Constant::Fn { desc } => {
-                format!("jank_make_fn((const jank_fn_desc *)&jank_desc_{desc}, 0, 0)")
-            }
-            Constant::Wrapper { function, arity } => {
-                format!("jank_make_fn_wrapper((void *)jank_fn_{function}, {arity})")
-            }
+            Constant::Fn { desc } => self.helper(
+                Helper::MakeFn,
+                &[descriptor_address(*desc), "0".to_string(), "0".to_string()],
+            ),
+            Constant::Wrapper { function, arity } => self.helper(
+                Helper::MakeFnWrapper,
+                &[format!("(void *)jank_fn_{function}"), arity.to_string()],
+            ),
             Constant::Value(value) => self.create_value(value),
         }
     }
 
     fn create_value(&mut self, value: &Const) -> String {
-        match value {
-            Const::Nil => "jank_nil_value()".to_string(),
-            Const::Bool(b) => format!("jank_box_boolean({})", i32::from(*b)),
-            Const::Int(i) if *i == i64::MIN => "jank_box_integer(INT64_MIN)".to_string(),
-            Const::Int(i) => format!("jank_box_integer(INT64_C({i}))"),
-            Const::Double(d) if d.is_nan() => "jank_box_double(__builtin_nan(\"\"))".to_string(),
-            Const::Double(d) if d.is_infinite() => {
-                format!(
-                    "jank_box_double({}__builtin_inf())",
-                    if *d < 0.0 { "-" } else { "" }
-                )
+        let (helper, args) = match value {
+            Const::Nil => (Helper::NilValue, Vec::new()),
+            Const::Bool(b) => (Helper::BoxBoolean, vec![i32::from(*b).to_string()]),
+            Const::Int(i) if *i == i64::MIN => (Helper::BoxInteger, vec!["INT64_MIN".to_string()]),
+            Const::Int(i) => (Helper::BoxInteger, vec![format!("INT64_C({i})")]),
+            Const::Double(d) if d.is_nan() => {
+                (Helper::BoxDouble, vec!["__builtin_nan(\"\")".to_string()])
             }
-            Const::Double(d) => format!("jank_box_double({d:?})"),
-            Const::Char(c) => format!("jank_make_char({})", *c as u32),
-            Const::Str(s) => format!("jank_make_string_n({}, {})", c_string(s), s.len()),
-            Const::Keyword(name) => format!(
-                "jank_make_keyword({}, {})",
-                c_string(name.ns.as_deref().unwrap_or("")),
-                c_string(&name.name)
+            Const::Double(d) if d.is_infinite() => (
+                Helper::BoxDouble,
+                vec![format!(
+                    "{}__builtin_inf()",
+                    if *d < 0.0 { "-" } else { "" }
+                )],
             ),
-            Const::Symbol(name) => format!(
-                "jank_make_symbol({}, {})",
-                c_string(name.ns.as_deref().unwrap_or("")),
-                c_string(&name.name)
+            Const::Double(d) => (Helper::BoxDouble, vec![format!("{d:?}")]),
+            Const::Char(c) => (Helper::MakeChar, vec![(*c as u32).to_string()]),
+            Const::Str(s) => (Helper::MakeStringN, vec![c_string(s), s.len().to_string()]),
+            Const::Keyword(name) | Const::Symbol(name) => (
+                if matches!(value, Const::Keyword(_)) {
+                    Helper::MakeKeyword
+                } else {
+                    Helper::MakeSymbol
+                },
+                vec![
+                    c_string(name.ns.as_deref().unwrap_or("")),
+                    c_string(&name.name),
+                ],
             ),
             Const::List(items) | Const::Vector(items) | Const::Set(items) => {
                 let values: Vec<String> = items.iter().map(|item| self.constant(item)).collect();
                 let helper = match value {
-                    Const::List(_) => "jank_make_list",
-                    Const::Vector(_) => "jank_make_vector",
-                    _ => "jank_make_set",
+                    Const::List(_) => Helper::MakeList,
+                    Const::Vector(_) => Helper::MakeVector,
+                    _ => Helper::MakeSet,
                 };
-                let n = values.len();
-                self.with_array(&values, |a| format!("{helper}({n}, {a})"), false)
+                return self.with_array(helper, &[], values.len(), &values);
             }
             Const::Map(entries) => {
                 let values: Vec<String> = entries
                     .iter()
                     .flat_map(|(k, v)| [self.constant(k), self.constant(v)])
                     .collect();
-                let n = entries.len();
-                self.with_array(&values, |a| format!("jank_make_map({n}, {a})"), false)
+                return self.with_array(Helper::MakeMap, &[], entries.len(), &values);
             }
-        }
+        };
+        self.helper(helper, &args)
     }
+}
+
+/// `name(args..)` for a helper; the caller decides what to do with its result.
+fn helper_call(helper: Helper, args: &[String]) -> String {
+    debug_assert_eq!(
+        helper.params().len(),
+        args.len(),
+        "{}",
+        helper.c_declaration()
+    );
+    format!("{}({})", helper.name(), args.join(", "))
+}
+
+/// A fn descriptor's address as `jank_make_fn` takes it.
+fn descriptor_address(desc: u32) -> String {
+    format!("(const jank_fn_desc *)&jank_desc_{desc}")
 }

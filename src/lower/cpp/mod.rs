@@ -9,7 +9,7 @@ mod emit;
 use super::plan::{plan, EntryBody, Planned};
 use super::{Abi, Entry, PatchOptions};
 use crate::analyze::ast::Unit;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Failure};
 use crate::source::{Pos, SourceFile};
 use emit::{c_string, CppModule};
 use std::fmt::Write as _;
@@ -27,13 +27,14 @@ pub fn lower(
     unit: &Unit,
     options: &PatchOptions,
     source: &SourceFile,
-) -> Result<CppPatch, Diagnostic> {
+) -> Result<CppPatch, Failure> {
     if options.abi == Abi::Seed {
         return Err(Diagnostic::new(
             source,
             Pos::new(1, 1),
             "the seed ABI (`--abi seed`) is not supported yet",
-        ));
+        )
+        .into());
     }
     let mut module = CppModule::new(source, &unit.locals);
     let mut entries = Vec::new();

@@ -3,14 +3,57 @@
 //! control branches to the innermost handler (a `try`, or the function's
 //! exit, which returns NULL to its caller). Calls and collection literals
 //! pass their values in an array in this function's shadow-stack frame.
+//! What depends on the helper set (`--abi`) is a `HelperSet`, in
+//! `codegen/extended.rs` and `codegen/seed.rs`; the rest is shared here.
 
 use super::ModuleBuilder;
 use crate::analyze::ast::*;
-use crate::diag::Diagnostic;
-use crate::lower::plan::{core_var, Constant};
+use crate::diag::Failure;
+use crate::lower::plan::{
+    exception_info_test, letfn_back_patches, no_matching_clause_fns, Constant, NO_MATCHING_CLAUSE,
+};
 use crate::lower::Abi;
+use jank_runtime_abi::Helper;
 use std::collections::HashMap;
 use wasm_encoder::{BlockType, Instruction as I, MemArg, ValType};
+
+mod extended;
+mod seed;
+
+/// How the constructs that need particular helpers are lowered with one
+/// helper set (`Abi`); everything else is shared by both sets.
+trait HelperSet {
+    /// Rejects, naming the helper it would need, what this set cannot express.
+    fn admit(&self, codegen: &FnCodegen<'_, '_>, expr: &Expr) -> Result<()>;
+    /// The root value of a var.
+    fn var_value(&self, codegen: &mut FnCodegen<'_, '_>, var: &VarRef);
+    /// A map literal with evaluated entries.
+    fn map(&self, codegen: &mut FnCodegen<'_, '_>, entries: &[(Expr, Expr)]) -> Result<()>;
+    /// A fn value.
+    fn make_fn(&self, codegen: &mut FnCodegen<'_, '_>, function: &FnExpr) -> Result<()>;
+    /// A call of any callee.
+    fn call(&self, codegen: &mut FnCodegen<'_, '_>, callee: &Expr, args: &[Expr]) -> Result<()>;
+    /// One of clojure.core's inlined fns.
+    fn intrinsic(
+        &self,
+        codegen: &mut FnCodegen<'_, '_>,
+        op: Intrinsic,
+        args: &[Expr],
+    ) -> Result<()>;
+    /// Leaves 1 when the value on the stack is neither nil nor false, else 0.
+    fn truthy(&self, codegen: &mut FnCodegen<'_, '_>);
+    /// Leaves 1 when local `value` equals `constant` (a `case` test), else 0.
+    fn equals_constant(&self, codegen: &mut FnCodegen<'_, '_>, value: u32, constant: &Const);
+    /// Code that makes a constant value (run by the start function).
+    fn create_value(&self, codegen: &mut FnCodegen<'_, '_>, value: &Const);
+}
+
+fn helper_set(abi: Abi) -> &'static dyn HelperSet {
+    match abi {
+        Abi::Extended => &extended::Extended,
+        Abi::Seed => &seed::Seed,
+    }
+}
 
 /// A global, resolved to an index when the module is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +69,8 @@ pub enum GlobalRef {
 #[derive(Debug, Clone)]
 pub enum Op {
     I(I<'static>),
-    /// Call the imported helper of that name.
-    Helper(&'static str),
+    /// Call the imported helper.
+    Helper(Helper),
     Global(GlobalRef),
     GlobalSet(GlobalRef),
 }
@@ -45,11 +88,6 @@ pub struct FuncDef {
 /// here leaves the function returning NULL (label 0 is the result block).
 const FUNCTION_THROW_LABEL: usize = 1;
 
-/// jank's seed `jank_call_var` takes at most this many arguments.
-const SEED_CALL_VAR_MAX_ARGS: usize = 5;
-/// jank's seed `jank_make_fn_wrapper` wraps arities 0–3.
-const SEED_WRAPPER_MAX_ARITY: usize = 3;
-
 pub fn mem_arg(offset: u64) -> MemArg {
     MemArg {
         offset,
@@ -57,30 +95,6 @@ pub fn mem_arg(offset: u64) -> MemArg {
         target: wasm_encoder::MemArgTarget::Memory(0),
         ordering: None,
     }
-}
-
-/// Helpers that can return NULL (a thrown exception) and so need a check after the call.
-fn may_throw(helper: &str) -> bool {
-    !matches!(
-        helper,
-        "jank_box_integer"
-            | "jank_box_double"
-            | "jank_box_boolean"
-            | "jank_make_string"
-            | "jank_make_string_n"
-            | "jank_make_keyword"
-            | "jank_make_symbol"
-            | "jank_make_char"
-            | "jank_make_vector"
-            | "jank_make_list"
-            | "jank_nil_value"
-            | "jank_var_intern"
-            | "jank_var_bind_root"
-            | "jank_closure_env"
-            | "jank_make_fn"
-            | "jank_exception_take"
-            | "jank_throw"
-    )
 }
 
 /// How a compiled arity receives its fn object, captures and arguments.
@@ -112,6 +126,7 @@ struct RecurFrame {
 /// Generates one function.
 pub struct FnCodegen<'m, 'u> {
     module: &'m mut ModuleBuilder<'u>,
+    helpers: &'static dyn HelperSet,
     params: u32,
     next_local: u32,
     locals: HashMap<LocalId, u32>,
@@ -128,12 +143,13 @@ pub struct FnCodegen<'m, 'u> {
     scratch: Option<u32>,
 }
 
-type Result<T> = std::result::Result<T, Diagnostic>;
+type Result<T> = std::result::Result<T, Failure>;
 
 impl<'m, 'u> FnCodegen<'m, 'u> {
     /// Starts a function of `params` i32 parameters whose body leaves one value.
     pub fn new(module: &'m mut ModuleBuilder<'u>, params: u32) -> Self {
         let mut codegen = Self {
+            helpers: helper_set(module.abi),
             module,
             params,
             next_local: params,
@@ -183,7 +199,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         if convention == CallingConvention::WithSelf && !function.captures.is_empty() {
             let env = codegen.new_local();
             codegen.push(I::LocalGet(0));
-            codegen.helper("jank_closure_env");
+            codegen.helper(Helper::ClosureEnv);
             codegen.push(I::LocalSet(env));
             for (slot, captured) in function.captures.iter().enumerate() {
                 let local = codegen.new_local();
@@ -232,7 +248,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             let var = codegen.module.pool.vars[index].clone();
             codegen.data_string(&var.ns);
             codegen.data_string(&var.name);
-            codegen.helper("jank_var_intern");
+            codegen.helper(Helper::VarInternC);
             codegen
                 .ops
                 .push(Op::GlobalSet(GlobalRef::Var(index as u32)));
@@ -390,10 +406,11 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.push(I::BrIf(depth));
     }
 
-    /// Calls a helper; unwinds to the current handler when it returned NULL.
-    fn helper(&mut self, name: &'static str) {
-        self.ops.push(Op::Helper(name));
-        if may_throw(name) && returns_value(name) {
+    /// Calls a helper; when the header says it may throw, unwinds to the
+    /// current handler if it returned NULL.
+    fn helper(&mut self, helper: Helper) {
+        self.ops.push(Op::Helper(helper));
+        if helper.may_throw() {
             self.check_thrown();
         }
     }
@@ -536,50 +553,10 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         }
     }
 
-    fn seed(&self) -> bool {
-        self.module.abi == Abi::Seed
-    }
-
-    /// The error for a construct the seed ABI cannot express.
-    fn seed_lacks(&self, pos: crate::source::Pos, construct: &str, helper: &str) -> Diagnostic {
-        self.module.error(
-            pos,
-            format!("{construct} needs the extension helper `{helper}`, which the seed ABI (`--abi seed`) does not have"),
-        )
-    }
-
-    /// Seed ABI: `jank_call_var(ns, name, argc, args)` over evaluated values, through `apply` past 5 arguments.
-    fn seed_call_var(&mut self, var: &VarRef, values: &[Operand]) {
-        if values.len() <= SEED_CALL_VAR_MAX_ARGS {
-            self.data_string(&var.ns);
-            self.data_string(&var.name);
-            self.push(I::I32Const(values.len() as i32));
-            self.array(values);
-            self.helper("jank_call_var");
-            return;
-        }
-        self.data_string(&var.ns);
-        self.data_string(&var.name);
-        self.helper("jank_deref_var");
-        let function = self.new_local();
-        self.set_local(function);
-        self.seed_apply(Operand::Local(function), values);
-    }
-
-    /// Seed ABI: `(apply f [values])`, the one way to call a value.
-    fn seed_apply(&mut self, function: Operand, values: &[Operand]) {
-        self.collection("jank_make_vector", values.len(), values);
-        let arguments = self.new_local();
-        self.set_local(arguments);
-        self.seed_call_var(&core_var("apply"), &[function, Operand::Local(arguments)]);
-    }
-
     /// Evaluates an expression into an operand: constants, locals and var
     /// handles are read where they are used, anything else goes to a fresh local.
     fn operand(&mut self, expr: &Expr) -> Result<Operand> {
-        if self.seed() {
-            self.seed_check(expr)?;
-        }
+        self.helpers.admit(self, expr)?;
         Ok(match &expr.kind {
             ExprKind::Const(constant) => {
                 Operand::Global(GlobalRef::Constant(self.module.pool.constant(constant)))
@@ -601,14 +578,14 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     }
 
     /// `helper(count, array)` over already evaluated values.
-    fn collection(&mut self, helper: &'static str, count: usize, values: &[Operand]) {
+    fn collection(&mut self, helper: Helper, count: usize, values: &[Operand]) {
         self.push(I::I32Const(count as i32));
         self.array(values);
         self.helper(helper);
     }
 
     /// `helper(count, array)` with the array filled by evaluating `exprs`.
-    fn collection_of(&mut self, helper: &'static str, exprs: &[Expr]) -> Result<()> {
+    fn collection_of(&mut self, helper: Helper, exprs: &[Expr]) -> Result<()> {
         self.push(I::I32Const(exprs.len() as i32));
         self.array_of(exprs)?;
         self.helper(helper);
@@ -617,18 +594,8 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     /// Leaves 1 when the value on the stack is neither nil nor false, else 0.
     fn truthy(&mut self) {
-        if self.seed() {
-            self.ops.push(Op::Helper("jank_truthy"));
-            return;
-        }
-        let scratch = self.new_local();
-        self.push(I::LocalTee(scratch));
-        self.constant(&Const::Nil);
-        self.push(I::I32Ne);
-        self.push(I::LocalGet(scratch));
-        self.constant(&Const::Bool(false));
-        self.push(I::I32Ne);
-        self.push(I::I32And);
+        let helpers = self.helpers;
+        helpers.truthy(self);
     }
 
     /// Turns an i32 condition on the stack into true or false.
@@ -643,40 +610,22 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     /// Lowers one expression, leaving its value on the stack.
     pub fn expr(&mut self, expr: &Expr) -> Result<()> {
-        if self.seed() {
-            self.seed_check(expr)?;
-        }
+        self.helpers.admit(self, expr)?;
         match &expr.kind {
             ExprKind::Const(constant) => self.constant(constant),
-            ExprKind::Vector(items) => self.collection_of("jank_make_vector", items)?,
-            ExprKind::Set(items) => self.collection_of("jank_make_set", items)?,
+            ExprKind::Vector(items) => self.collection_of(Helper::MakeVector, items)?,
+            ExprKind::Set(items) => self.collection_of(Helper::MakeSet, items)?,
             ExprKind::Map(entries) => {
-                let flat: Vec<Expr> = entries
-                    .iter()
-                    .flat_map(|(k, v)| [k.clone(), v.clone()])
-                    .collect();
-                if self.seed() {
-                    let values = self.values(&flat)?;
-                    self.seed_build(&core_var("array-map"), &values);
-                } else {
-                    self.push(I::I32Const(entries.len() as i32));
-                    self.array_of(&flat)?;
-                    self.helper("jank_make_map");
-                }
+                let helpers = self.helpers;
+                helpers.map(self, entries)?;
             }
             ExprKind::Local(id) => {
                 let local = self.local(*id, expr)?;
                 self.push(I::LocalGet(local));
             }
-            ExprKind::VarValue(var) if self.seed() => {
-                self.data_string(&var.ns);
-                self.data_string(&var.name);
-                self.helper("jank_deref_var");
-            }
             ExprKind::VarValue(var) => {
-                let index = self.module.pool.var(var);
-                self.global(GlobalRef::Var(index));
-                self.helper("jank_var_deref");
+                let helpers = self.helpers;
+                helpers.var_value(self, var);
             }
             ExprKind::TheVar(var) => {
                 let index = self.module.pool.var(var);
@@ -739,8 +688,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             ExprKind::LetFn { bindings, body } => self.letfn(bindings, body)?,
             ExprKind::Throw(value) => {
                 self.expr(value)?;
-                self.ops.push(Op::Helper("jank_throw"));
-                self.push(I::Drop);
+                self.helper(Helper::ExceptionSet);
                 self.br(self.throw_label);
             }
             ExprKind::Try {
@@ -757,65 +705,12 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         Ok(())
     }
 
-    /// Rejects what the seed ABI cannot express, naming the helper it would need.
-    fn seed_check(&self, expr: &Expr) -> Result<()> {
-        let missing = match &expr.kind {
-            ExprKind::TheVar(_) => Some(("`var` (#')", "jank_var_intern")),
-            ExprKind::Def { .. } => Some(("a `def` inside an expression", "jank_var_bind_root")),
-            ExprKind::Throw(_) => Some(("`throw`", "jank_throw")),
-            ExprKind::Try {
-                catches, finally, ..
-            } if !catches.is_empty() || finally.is_some() => {
-                Some(("`try` with `catch` or `finally`", "jank_exception_take"))
-            }
-            ExprKind::LetFn { .. } => Some(("`letfn`", "jank_closure_env")),
-            ExprKind::Case { default: None, .. } => {
-                Some(("`case` without a default", "jank_throw"))
-            }
-            ExprKind::Fn(function) => {
-                let [arity] = function.arities.as_slice() else {
-                    return Err(self.seed_lacks(
-                        expr.pos,
-                        "a fn with several arities",
-                        "jank_make_fn",
-                    ));
-                };
-                if arity.rest.is_some() {
-                    return Err(self.seed_lacks(expr.pos, "a variadic fn", "jank_make_fn"));
-                }
-                if function.self_local.is_some() {
-                    return Err(self.seed_lacks(
-                        expr.pos,
-                        "a named fn that calls itself",
-                        "jank_make_fn",
-                    ));
-                }
-                if function.captures.len() + arity.params.len() > SEED_WRAPPER_MAX_ARITY {
-                    return Err(self.seed_lacks(
-                        expr.pos,
-                        &format!("a fn of more than {SEED_WRAPPER_MAX_ARITY} parameters and captured locals"),
-                        "jank_make_fn",
-                    ));
-                }
-                None
-            }
-            ExprKind::Const(constant) if contains_nul_string(constant) => {
-                Some(("a string containing NUL", "jank_make_string_n"))
-            }
-            _ => None,
-        };
-        match missing {
-            Some((construct, helper)) => Err(self.seed_lacks(expr.pos, construct, helper)),
-            None => Ok(()),
-        }
-    }
-
     fn local(&self, id: LocalId, at: &Expr) -> Result<u32> {
         self.locals.get(&id).copied().ok_or_else(|| {
-            self.module.error(
+            self.module.internal(
                 at.pos,
                 format!(
-                    "internal: local `{}` has no storage in this function",
+                    "local `{}` has no storage in this function",
                     self.module.local_names.name(id)
                 ),
             )
@@ -830,7 +725,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         };
         if once {
             self.global(GlobalRef::Var(index));
-            self.helper("jank_var_is_bound");
+            self.helper(Helper::VarIsBound);
             self.push(I::If(BlockType::Result(ValType::I32)));
             self.labels += 1;
             self.global(GlobalRef::Var(index));
@@ -838,148 +733,27 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         }
         self.global(GlobalRef::Var(index));
         self.expr(init)?;
-        self.helper("jank_var_bind_root");
+        self.helper(Helper::VarBindRoot);
         if once {
             self.close();
         }
         Ok(())
     }
 
-    /// A fn value: made once at load when it captures nothing, else on every evaluation.
+    /// A fn value (how it is made depends on the helper set).
     fn make_fn(&mut self, function: &FnExpr) -> Result<()> {
-        if self.seed() {
-            return self.seed_make_fn(function);
-        }
-        let desc = self.module.fn_descriptor(function)?;
-        if function.captures.is_empty() {
-            let index = self.module.pool.fn_constant(Constant::Fn { desc });
-            self.global(GlobalRef::Constant(index));
-            return Ok(());
-        }
-        let mut env = Vec::with_capacity(function.captures.len());
-        for captured in &function.captures {
-            env.push(Operand::Local(
-                self.locals.get(captured).copied().ok_or_else(|| {
-                    self.module
-                        .error(function.pos, "internal: captured local has no storage")
-                })?,
-            ));
-        }
-        self.global(GlobalRef::MemoryBase);
-        self.push(I::I32Const(desc as i32));
-        self.push(I::I32Add);
-        self.push(I::I32Const(env.len() as i32));
-        self.array(&env);
-        self.helper("jank_make_fn");
-        Ok(())
-    }
-
-    /// Seed ABI: a fixed-arity fn wrapper, with its captures bound by `partial`.
-    fn seed_make_fn(&mut self, function: &FnExpr) -> Result<()> {
-        let arity = function.arities[0].params.len() as u32;
-        if function.captures.is_empty() {
-            let slot = self.module.plain_fn(function)?;
-            let index = self.module.pool.fn_constant(Constant::Wrapper {
-                function: slot,
-                arity,
-            });
-            self.global(GlobalRef::Constant(index));
-            return Ok(());
-        }
-        let slot = self.module.captures_first_fn(function)?;
-        let mut arguments = Vec::with_capacity(function.captures.len() + 1);
-        self.global(GlobalRef::TableBase);
-        self.push(I::I32Const(slot as i32));
-        self.push(I::I32Add);
-        self.push(I::I32Const((function.captures.len() as u32 + arity) as i32));
-        self.helper("jank_make_fn_wrapper");
-        let wrapper = self.new_local();
-        self.set_local(wrapper);
-        arguments.push(Operand::Local(wrapper));
-        for captured in &function.captures {
-            arguments.push(Operand::Local(
-                self.locals.get(captured).copied().ok_or_else(|| {
-                    self.module
-                        .error(function.pos, "internal: captured local has no storage")
-                })?,
-            ));
-        }
-        self.seed_call_var(&core_var("partial"), &arguments);
-        Ok(())
+        let helpers = self.helpers;
+        helpers.make_fn(self, function)
     }
 
     fn call(&mut self, callee: &Expr, args: &[Expr]) -> Result<()> {
-        if self.seed() {
-            if let ExprKind::VarValue(var) = &callee.kind {
-                let values = self.values(args)?;
-                self.seed_call_var(var, &values);
-                return Ok(());
-            }
-            let function = self.operand(callee)?;
-            let values = self.values(args)?;
-            self.seed_apply(function, &values);
-            return Ok(());
-        }
-        match &callee.kind {
-            // A var is callable itself: one helper call instead of a deref and a call.
-            ExprKind::VarValue(var) => {
-                let index = self.module.pool.var(var);
-                self.global(GlobalRef::Var(index));
-            }
-            // The fn position is evaluated first and waits on the stack.
-            _ => self.expr(callee)?,
-        }
-        self.push(I::I32Const(args.len() as i32));
-        self.array_of(args)?;
-        self.helper("jank_call");
-        Ok(())
+        let helpers = self.helpers;
+        helpers.call(self, callee, args)
     }
 
     fn intrinsic(&mut self, op: Intrinsic, args: &[Expr]) -> Result<()> {
-        if self.seed() {
-            let values = self.values(args)?;
-            self.seed_call_var(&core_var(op.core_name()), &values);
-            return Ok(());
-        }
-        let helper = match op {
-            Intrinsic::Add => Some("jank_add"),
-            Intrinsic::Subtract => Some("jank_subtract"),
-            Intrinsic::Multiply => Some("jank_multiply"),
-            Intrinsic::Divide => Some("jank_divide"),
-            Intrinsic::Inc => Some("jank_inc"),
-            Intrinsic::Dec => Some("jank_dec"),
-            Intrinsic::Less => Some("jank_less"),
-            Intrinsic::LessEqual => Some("jank_less_equal"),
-            Intrinsic::Greater => Some("jank_greater"),
-            Intrinsic::GreaterEqual => Some("jank_greater_equal"),
-            Intrinsic::NumberEqual => Some("jank_number_equal"),
-            Intrinsic::Equiv | Intrinsic::Identical | Intrinsic::IsNil | Intrinsic::Not => None,
-        };
-        for arg in args {
-            self.expr(arg)?;
-        }
-        match (helper, op) {
-            (Some(helper), _) => self.helper(helper),
-            (None, Intrinsic::Equiv) => {
-                self.helper("jank_equiv");
-                self.boolean();
-            }
-            (None, Intrinsic::Identical) => {
-                self.push(I::I32Eq);
-                self.boolean();
-            }
-            (None, Intrinsic::IsNil) => {
-                self.constant(&Const::Nil);
-                self.push(I::I32Eq);
-                self.boolean();
-            }
-            (None, _) => {
-                self.truthy();
-                self.push(I::I32Eqz);
-                self.boolean();
-            }
-        }
-        Ok(())
+        let helpers = self.helpers;
+        helpers.intrinsic(self, op, args)
     }
 
     /// Evaluates the new values onto the stack, all before any is assigned
@@ -987,9 +761,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     /// itself is left alone.
     fn recur_to(&mut self, target: RecurTarget, args: &[Expr], at: &Expr) -> Result<()> {
         let Some(frame) = self.recur.iter().rev().find(|frame| frame.target == target) else {
-            return Err(self
-                .module
-                .error(at.pos, "internal: recur target not found"));
+            return Err(self.module.internal(at.pos, "recur target not found"));
         };
         let (label, locals) = (frame.label, frame.locals.clone());
         let mut assigned = Vec::with_capacity(locals.len());
@@ -1022,15 +794,11 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             let local = self.locals[id];
             self.push(I::LocalSet(local));
         }
-        for (id, function) in bindings {
-            for (slot, captured) in function.captures.iter().enumerate() {
-                if let Some(sibling) = bindings.iter().find(|(other, _)| other == captured) {
-                    self.push(I::LocalGet(self.locals[id]));
-                    self.helper("jank_closure_env");
-                    self.push(I::LocalGet(self.locals[&sibling.0]));
-                    self.push(I::I32Store(mem_arg(4 * slot as u64)));
-                }
-            }
+        for (fn_index, slot, sibling_index) in letfn_back_patches(bindings) {
+            self.push(I::LocalGet(self.locals[&bindings[fn_index].0]));
+            self.helper(Helper::ClosureEnv);
+            self.push(I::LocalGet(self.locals[&bindings[sibling_index].0]));
+            self.push(I::I32Store(mem_arg(4 * slot as u64)));
         }
         self.expr(body)
     }
@@ -1055,7 +823,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.close();
         self.throw_label = unwinding;
         let thrown = self.new_local();
-        self.ops.push(Op::Helper("jank_exception_take"));
+        self.helper(Helper::ExceptionTake);
         self.push(I::LocalSet(thrown));
         for catch in catches {
             let local = self.new_local();
@@ -1078,19 +846,17 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             }
         }
         self.push(I::LocalGet(thrown));
-        self.ops.push(Op::Helper("jank_throw"));
-        self.push(I::Drop);
+        self.helper(Helper::ExceptionSet);
         self.close();
         self.throw_label = outer_throw;
         if let Some(finally) = finally {
             let pending = self.new_local();
-            self.ops.push(Op::Helper("jank_exception_take"));
+            self.helper(Helper::ExceptionTake);
             self.push(I::LocalSet(pending));
             self.expr(finally)?;
             self.drop_value();
             self.push(I::LocalGet(pending));
-            self.ops.push(Op::Helper("jank_throw"));
-            self.push(I::Drop);
+            self.helper(Helper::ExceptionSet);
         }
         self.br(outer_throw);
         self.close();
@@ -1107,12 +873,12 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     /// Leaves 1 when `thrown` was made by ex-info (it has ex-data), else 0.
     fn is_exception_info(&mut self, thrown: u32) {
-        let ex_data = core_var("ex-data");
+        let ex_data = exception_info_test();
         let index = self.module.pool.var(&ex_data);
         self.global(GlobalRef::Var(index));
         self.push(I::I32Const(1));
         self.array(&[Operand::Local(thrown)]);
-        self.helper("jank_call");
+        self.helper(Helper::Call);
         self.constant(&Const::Nil);
         self.push(I::I32Ne);
     }
@@ -1123,18 +889,8 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.push(I::LocalSet(value));
         for clause in clauses {
             for (index, constant) in clause.tests.iter().enumerate() {
-                if self.seed() {
-                    let expected = GlobalRef::Constant(self.module.pool.constant(constant));
-                    self.seed_call_var(
-                        &core_var("="),
-                        &[Operand::Local(value), Operand::Global(expected)],
-                    );
-                    self.truthy();
-                } else {
-                    self.push(I::LocalGet(value));
-                    self.constant(constant);
-                    self.helper("jank_equiv");
-                }
+                let helpers = self.helpers;
+                helpers.equals_constant(self, value, constant);
                 if index > 0 {
                     self.push(I::I32Or);
                 }
@@ -1147,12 +903,11 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         match default {
             Some(default) => self.expr(default)?,
             None => {
-                // Clojure throws IllegalArgumentException "No matching clause: <value>".
-                let str_var = core_var("str");
+                let (str_var, _) = no_matching_clause_fns();
                 let prefix = self
                     .module
                     .pool
-                    .constant(&Const::Str("No matching clause: ".to_string()));
+                    .constant(&Const::Str(NO_MATCHING_CLAUSE.to_string()));
                 let index = self.module.pool.var(&str_var);
                 self.global(GlobalRef::Var(index));
                 self.push(I::I32Const(2));
@@ -1160,7 +915,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                     Operand::Global(GlobalRef::Constant(prefix)),
                     Operand::Local(value),
                 ]);
-                self.helper("jank_call");
+                self.helper(Helper::Call);
                 self.ex_info_throw();
             }
         }
@@ -1175,7 +930,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         let message = self.new_local();
         self.set_local(message);
         let empty = self.module.pool.constant(&Const::Map(Vec::new()));
-        let ex_info = core_var("ex-info");
+        let (_, ex_info) = no_matching_clause_fns();
         let index = self.module.pool.var(&ex_info);
         self.global(GlobalRef::Var(index));
         self.push(I::I32Const(2));
@@ -1183,9 +938,8 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             Operand::Local(message),
             Operand::Global(GlobalRef::Constant(empty)),
         ]);
-        self.helper("jank_call");
-        self.ops.push(Op::Helper("jank_throw"));
-        self.push(I::Drop);
+        self.helper(Helper::Call);
+        self.helper(Helper::ExceptionSet);
         self.br(self.throw_label);
     }
 
@@ -1198,69 +952,20 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.push(I::I32Add);
                 self.push(I::I32Const(0));
                 self.push(I::I32Const(0));
-                self.helper("jank_make_fn");
+                self.helper(Helper::MakeFn);
             }
             Constant::Wrapper { function, arity } => {
                 self.global(GlobalRef::TableBase);
                 self.push(I::I32Const(*function as i32));
                 self.push(I::I32Add);
                 self.push(I::I32Const(*arity as i32));
-                self.helper("jank_make_fn_wrapper");
+                self.helper(Helper::MakeFnWrapper);
             }
-            Constant::Value(value) if self.seed() => self.create_seed_value(value),
-            Constant::Value(value) => self.create_value(value),
+            Constant::Value(value) => {
+                let helpers = self.helpers;
+                helpers.create_value(self, value);
+            }
         }
-    }
-
-    /// Seed ABI constants: what has no helper of its own is made by calling clojure.core.
-    fn create_seed_value(&mut self, value: &Const) {
-        match value {
-            Const::Bool(b) => {
-                if *b {
-                    self.push(I::I64Const(1));
-                    self.helper("jank_box_integer");
-                } else {
-                    self.helper("jank_nil_value");
-                }
-                let argument = self.new_local();
-                self.set_local(argument);
-                self.seed_call_var(&core_var("boolean"), &[Operand::Local(argument)]);
-            }
-            Const::Char(c) => {
-                self.push(I::I64Const(i64::from(u32::from(*c))));
-                self.helper("jank_box_integer");
-                let argument = self.new_local();
-                self.set_local(argument);
-                self.seed_call_var(&core_var("char"), &[Operand::Local(argument)]);
-            }
-            Const::Str(s) => {
-                self.data_string(s);
-                self.helper("jank_make_string");
-            }
-            Const::List(items) => {
-                let elements = self.element_operands(items);
-                self.seed_build(&core_var("list"), &elements);
-            }
-            Const::Map(entries) => {
-                let flat: Vec<Const> = entries
-                    .iter()
-                    .flat_map(|(k, v)| [k.clone(), v.clone()])
-                    .collect();
-                let elements = self.element_operands(&flat);
-                self.seed_build(&core_var("array-map"), &elements);
-            }
-            _ => self.create_value(value),
-        }
-    }
-
-    /// `(apply constructor [values])` through the seed helpers.
-    fn seed_build(&mut self, constructor: &VarRef, values: &[Operand]) {
-        self.data_string(&constructor.ns);
-        self.data_string(&constructor.name);
-        self.helper("jank_deref_var");
-        let function = self.new_local();
-        self.set_local(function);
-        self.seed_apply(Operand::Local(function), values);
     }
 
     /// The constants of a collection constant's elements (made before it, in pool order).
@@ -1273,22 +978,22 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     fn create_value(&mut self, value: &Const) {
         match value {
-            Const::Nil => self.helper("jank_nil_value"),
+            Const::Nil => self.helper(Helper::NilValue),
             Const::Bool(b) => {
                 self.push(I::I32Const(i32::from(*b)));
-                self.helper("jank_box_boolean");
+                self.helper(Helper::BoxBoolean);
             }
             Const::Int(i) => {
                 self.push(I::I64Const(*i));
-                self.helper("jank_box_integer");
+                self.helper(Helper::BoxInteger);
             }
             Const::Double(d) => {
                 self.push(I::F64Const((*d).into()));
-                self.helper("jank_box_double");
+                self.helper(Helper::BoxDouble);
             }
             Const::Char(c) => {
                 self.push(I::I32Const(*c as i32));
-                self.helper("jank_make_char");
+                self.helper(Helper::MakeChar);
             }
             Const::Str(s) => {
                 let offset = self.module.data.bytes_nul(s.as_bytes());
@@ -1296,23 +1001,23 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.push(I::I32Const(offset as i32));
                 self.push(I::I32Add);
                 self.push(I::I32Const(s.len() as i32));
-                self.helper("jank_make_string_n");
+                self.helper(Helper::MakeStringN);
             }
             Const::Keyword(name) | Const::Symbol(name) => {
                 self.data_string(name.ns.as_deref().unwrap_or(""));
                 self.data_string(&name.name);
                 self.helper(if matches!(value, Const::Keyword(_)) {
-                    "jank_make_keyword"
+                    Helper::MakeKeyword
                 } else {
-                    "jank_make_symbol"
+                    Helper::MakeSymbol
                 });
             }
             Const::List(items) | Const::Vector(items) | Const::Set(items) => {
                 let elements = self.element_operands(items);
                 let helper = match value {
-                    Const::List(_) => "jank_make_list",
-                    Const::Vector(_) => "jank_make_vector",
-                    _ => "jank_make_set",
+                    Const::List(_) => Helper::MakeList,
+                    Const::Vector(_) => Helper::MakeVector,
+                    _ => Helper::MakeSet,
                 };
                 self.collection(helper, elements.len(), &elements);
             }
@@ -1322,27 +1027,8 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                     .flat_map(|(k, v)| [k.clone(), v.clone()])
                     .collect();
                 let elements = self.element_operands(&flat);
-                self.collection("jank_make_map", entries.len(), &elements);
+                self.collection(Helper::MakeMap, entries.len(), &elements);
             }
         }
     }
-}
-
-fn contains_nul_string(constant: &Const) -> bool {
-    match constant {
-        Const::Str(s) => s.contains('\0'),
-        Const::List(items) | Const::Vector(items) | Const::Set(items) => {
-            items.iter().any(contains_nul_string)
-        }
-        Const::Map(entries) => entries
-            .iter()
-            .any(|(k, v)| contains_nul_string(k) || contains_nul_string(v)),
-        _ => false,
-    }
-}
-
-/// True for helpers whose result is a value pointer (not int or void).
-fn returns_value(helper: &str) -> bool {
-    jank_runtime_abi::helper(helper).is_some_and(|h| h.results == [jank_runtime_abi::ValType::I32])
-        && !matches!(helper, "jank_truthy" | "jank_var_is_bound" | "jank_equiv")
 }

@@ -2,10 +2,10 @@
 //! (`dylink.0` first) and validates the result.
 
 use super::codegen::{FnCodegen, GlobalRef, Op};
-use super::ModuleBuilder;
-use crate::diag::Diagnostic;
+use super::{verify, ModuleBuilder};
+use crate::diag::Failure;
 use crate::source::Pos;
-use jank_runtime_abi::{Helper, HELPERS};
+use jank_runtime_abi::Helper;
 use std::collections::{BTreeSet, HashMap};
 use wasm_encoder::{
     CodeSection, ConstExpr, CustomSection, DataSection, ElementSection, Elements, Encode,
@@ -20,31 +20,27 @@ pub fn encode(
     mut module: ModuleBuilder<'_>,
     getter: u32,
     export_name: &str,
-) -> Result<Vec<u8>, Diagnostic> {
+) -> Result<Vec<u8>, Failure> {
     let relocs = module.data.relocs().to_vec();
     let start = FnCodegen::start(&mut module, &relocs);
     let start_func = module.add_func(start);
+    if verify::ENABLED {
+        verify::functions(&module.funcs, module.abi)
+            .map_err(|message| module.internal(Pos::new(1, 1), message))?;
+    }
     let data = std::mem::take(&mut module.data).finish();
 
-    let used: BTreeSet<&str> = module
+    let helpers: Vec<Helper> = module
         .funcs
         .iter()
         .flat_map(|f| f.ops.iter())
         .filter_map(|op| match op {
-            Op::Helper(name) => Some(*name),
+            Op::Helper(helper) => Some(*helper),
             _ => None,
         })
+        .collect::<BTreeSet<Helper>>()
+        .into_iter()
         .collect();
-    let helpers: Vec<&Helper> = HELPERS.iter().filter(|h| used.contains(h.name)).collect();
-    if let Some(missing) = used
-        .iter()
-        .find(|name| !helpers.iter().any(|h| h.name == **name))
-    {
-        return Err(internal(
-            &module,
-            format!("helper `{missing}` is not declared in jank_patch_abi.h"),
-        ));
-    }
     let uses_stack = module.funcs.iter().flat_map(|f| f.ops.iter()).any(|op| {
         matches!(
             op,
@@ -106,13 +102,13 @@ pub fn encode(
         );
     }
     for helper in &helpers {
-        let ty = type_of(wasm_types(helper.params), wasm_types(helper.results));
-        imports.import("env", helper.name, EntityType::Function(ty));
+        let ty = type_of(wasm_types(helper.params()), wasm_types(helper.results()));
+        imports.import("env", helper.name(), EntityType::Function(ty));
     }
-    let helper_index: HashMap<&str, u32> = helpers
+    let helper_index: HashMap<Helper, u32> = helpers
         .iter()
         .enumerate()
-        .map(|(i, h)| (h.name, i as u32))
+        .map(|(i, h)| (*h, i as u32))
         .collect();
     let first_defined = helpers.len() as u32;
     let first_own_global = if uses_stack { 3 } else { 2 };
@@ -139,8 +135,8 @@ pub fn encode(
         for op in &func.ops {
             match op {
                 Op::I(instruction) => body.instruction(instruction),
-                Op::Helper(name) => {
-                    body.instruction(&wasm_encoder::Instruction::Call(helper_index[name]))
+                Op::Helper(helper) => {
+                    body.instruction(&wasm_encoder::Instruction::Call(helper_index[helper]))
                 }
                 Op::Global(g) => {
                     body.instruction(&wasm_encoder::Instruction::GlobalGet(global_index(*g)))
@@ -227,11 +223,15 @@ pub fn encode(
     wasmparser::Validator::new()
         .validate_all(&bytes)
         .map_err(|e| {
-            internal(
-                &module,
+            module.internal(
+                Pos::new(1, 1),
                 format!("the emitted module does not validate: {e}"),
             )
         })?;
+    if verify::ENABLED {
+        verify::imports(&bytes, module.abi)
+            .map_err(|message| module.internal(Pos::new(1, 1), message))?;
+    }
     Ok(bytes)
 }
 
@@ -257,12 +257,4 @@ fn wasm_types(types: &[jank_runtime_abi::ValType]) -> Vec<ValType> {
             jank_runtime_abi::ValType::F64 => ValType::F64,
         })
         .collect()
-}
-
-fn internal(module: &ModuleBuilder<'_>, message: String) -> Diagnostic {
-    Diagnostic::new(
-        module.source,
-        Pos::new(1, 1),
-        format!("internal compiler error: {message}"),
-    )
 }

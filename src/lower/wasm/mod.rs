@@ -7,27 +7,25 @@
 //! `table_size`, a start function that relocates data pointers (idempotent)
 //! and creates the patch's constants and var handles, and one export,
 //! `jank_patch_symbols_<id>`. The module is validated before it is returned.
-//! Facts about the loader: shared/reference/emscripten-side-module-abi.md.
+//! Facts about the loader: docs/emscripten-side-modules.md.
 
 mod codegen;
 mod data;
 mod encode;
+mod verify;
 
 use super::plan::{plan, EntryBody, Planned, PlannedEntry, Pool};
 use super::{Abi, Entry, Patch, PatchOptions};
 use crate::analyze::ast::{FnExpr, LocalNames, TopLevel, Unit};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Failure, InternalError};
 use crate::source::{Pos, SourceFile};
 use codegen::{CallingConvention, FnCodegen, FuncDef, GlobalRef, Op};
 use data::{DataBuilder, RelocTarget, Word};
+use jank_runtime_abi::JANK_SEED_REGISTRY_MAX_ARITY;
 use wasm_encoder::Instruction as I;
 
 /// Lowers `unit` into a validated patch.
-pub fn lower(
-    unit: &Unit,
-    options: &PatchOptions,
-    source: &SourceFile,
-) -> Result<Patch, Diagnostic> {
+pub fn lower(unit: &Unit, options: &PatchOptions, source: &SourceFile) -> Result<Patch, Failure> {
     let mut module = ModuleBuilder::new(source, &unit.locals, options.abi);
     let mut entries = Vec::new();
     let mut entry_words = Vec::new();
@@ -81,11 +79,11 @@ fn seed_registry_accepts(
     source: &SourceFile,
 ) -> Result<(), Diagnostic> {
     match entry.body {
-        EntryBody::PlainFn(function) if function.arities[0].params.len() <= SEED_REGISTRY_MAX_ARITY => Ok(()),
+        EntryBody::PlainFn(function) if function.arities[0].params.len() <= JANK_SEED_REGISTRY_MAX_ARITY => Ok(()),
         EntryBody::PlainFn(_) => Err(Diagnostic::new(
             source,
             pos,
-            format!("the seed registry binds fns of at most {SEED_REGISTRY_MAX_ARITY} parameters (`--abi seed`)"),
+            format!("the seed registry binds fns of at most {JANK_SEED_REGISTRY_MAX_ARITY} parameters (`--abi seed`)"),
         )),
         EntryBody::Thunk(_) => Err(Diagnostic::new(
             source,
@@ -97,9 +95,6 @@ fn seed_registry_accepts(
         )),
     }
 }
-
-/// jank's seed registry wraps arities 0–4.
-const SEED_REGISTRY_MAX_ARITY: usize = 4;
 
 fn top_level_pos(form: &TopLevel) -> Pos {
     match form {
@@ -137,6 +132,11 @@ impl<'u> ModuleBuilder<'u> {
         Diagnostic::new(self.source, pos, message)
     }
 
+    /// A compiler bug found while lowering the form at `pos`.
+    fn internal(&self, pos: Pos, message: impl Into<String>) -> Failure {
+        InternalError::new(self.source, pos, message).into()
+    }
+
     /// Adds a defined function and returns its index among defined functions.
     fn add_func(&mut self, func: FuncDef) -> u32 {
         self.funcs.push(func);
@@ -150,7 +150,7 @@ impl<'u> ModuleBuilder<'u> {
     }
 
     /// A `() -> value` function computing `expr`, in the table.
-    fn thunk(&mut self, expr: &crate::analyze::ast::Expr) -> Result<u32, Diagnostic> {
+    fn thunk(&mut self, expr: &crate::analyze::ast::Expr) -> Result<u32, Failure> {
         let mut codegen = FnCodegen::new(self, 0);
         codegen.expr(expr)?;
         let func = codegen.finish();
@@ -159,7 +159,7 @@ impl<'u> ModuleBuilder<'u> {
     }
 
     /// A fn registered by a numeric signature: `void *f(void *p0..)`, no self, in the table.
-    fn plain_fn(&mut self, function: &FnExpr) -> Result<u32, Diagnostic> {
+    fn plain_fn(&mut self, function: &FnExpr) -> Result<u32, Failure> {
         let func = FnCodegen::arity(
             self,
             function,
@@ -171,7 +171,7 @@ impl<'u> ModuleBuilder<'u> {
     }
 
     /// A seed-ABI closure body: `void *f(captures.., params..)`, wrapped and partially applied by the caller.
-    fn captures_first_fn(&mut self, function: &FnExpr) -> Result<u32, Diagnostic> {
+    fn captures_first_fn(&mut self, function: &FnExpr) -> Result<u32, Failure> {
         let func = FnCodegen::arity(
             self,
             function,
@@ -183,7 +183,7 @@ impl<'u> ModuleBuilder<'u> {
     }
 
     /// Compiles every arity of `function` and lays out its `jank_fn_desc`; returns the descriptor's offset.
-    fn fn_descriptor(&mut self, function: &FnExpr) -> Result<u32, Diagnostic> {
+    fn fn_descriptor(&mut self, function: &FnExpr) -> Result<u32, Failure> {
         let mut arity_words = Vec::new();
         for arity in &function.arities {
             let func = FnCodegen::arity(self, function, arity, CallingConvention::WithSelf)?;

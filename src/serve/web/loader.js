@@ -512,7 +512,7 @@ export class JankRuntime {
       'jank_host_pr_str',
       'jank_host_str',
       'jank_exception_take',
-      'jank_var_intern',
+      'jank_var_intern_c',
       'jank_var_deref',
       'jank_var_is_bound',
       'jank_call',
@@ -779,7 +779,7 @@ export class JankRuntime {
     const nsPtr = this.scratchCString(ns);
     const namePtr = this.scratchCString(name);
     return this.valueOrThrown(
-      this.call(this.exports.jank_var_intern, [nsPtr, namePtr], () => `interning ${ns}/${name}`),
+      this.call(this.exports.jank_var_intern_c, [nsPtr, namePtr], () => `interning ${ns}/${name}`),
     );
   }
 

@@ -145,12 +145,15 @@ pub const FAKE_STUB_WAT: &str = r##"
     local.get $v global.set $vars
     local.get $v)
 
-  (func (export "jank_var_intern") (param $ns i32) (param $name i32) (result i32)
+  (func (export "jank_var_intern_c") (param $ns i32) (param $name i32) (result i32)
     i32.const 3 local.get $ns local.get $name call $join call $intern)
 
-  (func $throw (export "jank_throw") (param $v i32) (result i32)
+  (func $throw (param $v i32) (result i32)
     local.get $v global.set $pending
     i32.const 0)
+
+  (func (export "jank_exception_set") (param $v i32)
+    local.get $v global.set $pending)
 
   (func (export "jank_exception_take") (result i32) (local $v i32)
     global.get $pending local.set $v

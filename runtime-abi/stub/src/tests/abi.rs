@@ -53,7 +53,8 @@ extern "C" fn throws(_this: Obj, x: Obj) -> Option<Obj> {
     let data = unsafe { jank_make_map(1, pair.as_ptr()) };
     let message = unsafe { jank_make_string(c"bad".as_ptr()) };
     let error = call_var(c"clojure.core", c"ex-info", &[Some(message), data])?;
-    jank_throw(Some(error))
+    jank_exception_set(Some(error));
+    None
 }
 
 /// A closure arity `(fn [y] (+ captured y))` reading its environment.
@@ -167,7 +168,7 @@ fn exceptions_propagate_as_null_plus_pending() {
 #[test]
 fn vars_closures_and_callables() {
     // SAFETY: NUL-terminated literals.
-    let var = unsafe { jank_var_intern(c"user".as_ptr(), c"x".as_ptr()) };
+    let var = unsafe { jank_var_intern_c(c"user".as_ptr(), c"x".as_ptr()) };
     assert_eq!(pr(Some(var)), "#'user/x");
     assert_eq!(jank_var_is_bound(Some(var)), 0);
     assert!(jank_var_deref(Some(var)).is_none());
@@ -253,7 +254,8 @@ extern "C" fn eval_twice_ten() -> Option<Obj> {
 }
 
 extern "C" fn eval_throws() -> Option<Obj> {
-    jank_throw(Some(jank_box_integer(99)))
+    jank_exception_set(Some(jank_box_integer(99)));
+    None
 }
 
 fn register(name: &CStr, signature: &CStr, f: *const c_void) -> Option<Obj> {

@@ -1,0 +1,132 @@
+//! The full helper set of jank_patch_abi.h (`--abi extended`, the default):
+//! vars through their handles, calls through `jank_call`, Clojure's inlined
+//! arithmetic and comparisons as helpers, fns as `jank_make_fn` descriptors.
+
+use super::{FnCodegen, GlobalRef, HelperSet, Operand, Result};
+use crate::analyze::ast::*;
+use crate::lower::plan::{inline, Constant, Inline};
+use jank_runtime_abi::Helper;
+use wasm_encoder::Instruction as I;
+
+pub(super) struct Extended;
+
+impl HelperSet for Extended {
+    fn admit(&self, _codegen: &FnCodegen<'_, '_>, _expr: &Expr) -> Result<()> {
+        Ok(())
+    }
+
+    fn var_value(&self, codegen: &mut FnCodegen<'_, '_>, var: &VarRef) {
+        let index = codegen.module.pool.var(var);
+        codegen.global(GlobalRef::Var(index));
+        codegen.helper(Helper::VarDeref);
+    }
+
+    fn map(&self, codegen: &mut FnCodegen<'_, '_>, entries: &[(Expr, Expr)]) -> Result<()> {
+        let flat: Vec<Expr> = entries
+            .iter()
+            .flat_map(|(k, v)| [k.clone(), v.clone()])
+            .collect();
+        codegen.push(I::I32Const(entries.len() as i32));
+        codegen.array_of(&flat)?;
+        codegen.helper(Helper::MakeMap);
+        Ok(())
+    }
+
+    /// Made once at load when it captures nothing, else on every evaluation.
+    fn make_fn(&self, codegen: &mut FnCodegen<'_, '_>, function: &FnExpr) -> Result<()> {
+        let desc = codegen.module.fn_descriptor(function)?;
+        if function.captures.is_empty() {
+            let index = codegen.module.pool.fn_constant(Constant::Fn { desc });
+            codegen.global(GlobalRef::Constant(index));
+            return Ok(());
+        }
+        let mut env = Vec::with_capacity(function.captures.len());
+        for captured in &function.captures {
+            env.push(Operand::Local(
+                codegen.locals.get(captured).copied().ok_or_else(|| {
+                    codegen
+                        .module
+                        .internal(function.pos, "captured local has no storage")
+                })?,
+            ));
+        }
+        codegen.global(GlobalRef::MemoryBase);
+        codegen.push(I::I32Const(desc as i32));
+        codegen.push(I::I32Add);
+        codegen.push(I::I32Const(env.len() as i32));
+        codegen.array(&env);
+        codegen.helper(Helper::MakeFn);
+        Ok(())
+    }
+
+    fn call(&self, codegen: &mut FnCodegen<'_, '_>, callee: &Expr, args: &[Expr]) -> Result<()> {
+        match &callee.kind {
+            // A var is callable itself: one helper call instead of a deref and a call.
+            ExprKind::VarValue(var) => {
+                let index = codegen.module.pool.var(var);
+                codegen.global(GlobalRef::Var(index));
+            }
+            // The fn position is evaluated first and waits on the stack.
+            _ => codegen.expr(callee)?,
+        }
+        codegen.push(I::I32Const(args.len() as i32));
+        codegen.array_of(args)?;
+        codegen.helper(Helper::Call);
+        Ok(())
+    }
+
+    fn intrinsic(
+        &self,
+        codegen: &mut FnCodegen<'_, '_>,
+        op: Intrinsic,
+        args: &[Expr],
+    ) -> Result<()> {
+        for arg in args {
+            codegen.expr(arg)?;
+        }
+        match inline(op) {
+            Inline::Helper(helper) => codegen.helper(helper),
+            Inline::Equiv => {
+                codegen.helper(Helper::Equiv);
+                codegen.boolean();
+            }
+            Inline::Identical => {
+                codegen.push(I::I32Eq);
+                codegen.boolean();
+            }
+            Inline::IsNil => {
+                codegen.constant(&Const::Nil);
+                codegen.push(I::I32Eq);
+                codegen.boolean();
+            }
+            Inline::Not => {
+                codegen.truthy();
+                codegen.push(I::I32Eqz);
+                codegen.boolean();
+            }
+        }
+        Ok(())
+    }
+
+    /// Compares with nil and false, which are constants: no helper call.
+    fn truthy(&self, codegen: &mut FnCodegen<'_, '_>) {
+        let scratch = codegen.new_local();
+        codegen.push(I::LocalTee(scratch));
+        codegen.constant(&Const::Nil);
+        codegen.push(I::I32Ne);
+        codegen.push(I::LocalGet(scratch));
+        codegen.constant(&Const::Bool(false));
+        codegen.push(I::I32Ne);
+        codegen.push(I::I32And);
+    }
+
+    fn equals_constant(&self, codegen: &mut FnCodegen<'_, '_>, value: u32, constant: &Const) {
+        codegen.push(I::LocalGet(value));
+        codegen.constant(constant);
+        codegen.helper(Helper::Equiv);
+    }
+
+    fn create_value(&self, codegen: &mut FnCodegen<'_, '_>, value: &Const) {
+        codegen.create_value(value);
+    }
+}
