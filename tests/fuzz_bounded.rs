@@ -446,3 +446,24 @@ fn nested_syntax_quotes_are_refused_before_they_explode() {
         assert_eq!(outcome, expected.map_err(str::to_string), "{text}");
     }
 }
+
+/// Found by `patch`: a mutated patch whose entry hands the host a value
+/// the stub cannot print traps in `jank_host_pr_str`. That is a typed
+/// error, as it must be; what was wrong was the check, which expected the
+/// runtime to work afterwards, though the patch's code had run in the
+/// shared memory (the server replaces a runtime after a trap).
+#[test]
+fn a_patch_that_traps_the_printer_is_a_trap_error() {
+    let bytes = std::fs::read(repo("fuzz/regressions/patch-traps-in-pr-str.wasm")).unwrap();
+    let mut runtime = jank_wasmtime_harness::Runtime::new().unwrap();
+    match runtime.load_patch(&bytes, fuzzing::SYMBOLS_EXPORT) {
+        Err(jank_wasmtime_harness::HarnessError::Trap {
+            during, message, ..
+        }) => {
+            assert_eq!(during, "printing with jank_host_pr_str");
+            assert!(message.contains("unreachable"), "{message}");
+        }
+        other => panic!("expected a trap, got {other:?}"),
+    }
+    assert!(fuzzing::check_patch(&bytes).is_ok());
+}
