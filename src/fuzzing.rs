@@ -138,23 +138,32 @@ fn check_position(text: &str, diagnostic: Diagnostic) -> Result<(), Violation> {
 
 /// Patch bytes (mutated real patches) through the loader of a fresh
 /// runtime, which reads `dylink.0` first. Whatever the bytes, the answer is
-/// a value or a typed error, and after a refusal the runtime still works.
+/// a value or a typed error; and a patch refused before any of its code ran
+/// leaves the runtime working. (Once patch code has run, a trap may have
+/// left the shared memory in any state: a runtime that saw a trap or an
+/// interrupt is replaced, by contract.)
 pub fn check_patch(bytes: &[u8]) -> Result<(), Violation> {
     let mut runtime = Runtime::new_interruptible().map_err(Violation::NoRuntime)?;
-    match load_within_budget(&mut runtime, bytes, SYMBOLS_EXPORT) {
-        // An interrupted runtime may be mid-update and is dropped, by contract.
-        Ok(()) | Err(HarnessError::Interrupted { .. }) => Ok(()),
-        Err(refusal) => match runtime.call_var("clojure.core", "inc", &[Arg::Int(41)]) {
-            Ok(value) if value.printed == "42" => Ok(()),
-            Ok(value) => Err(Violation::RuntimeBroken {
-                refusal,
-                after: format!("(inc 41) printed {}", value.printed),
-            }),
-            Err(after) => Err(Violation::RuntimeBroken {
-                refusal,
-                after: after.to_string(),
-            }),
-        },
+    let refusal = match load_within_budget(&mut runtime, bytes, SYMBOLS_EXPORT) {
+        Ok(())
+        | Err(
+            HarnessError::Interrupted { .. }
+            | HarnessError::Trap { .. }
+            | HarnessError::Thrown(_)
+            | HarnessError::Protocol(_),
+        ) => return Ok(()),
+        Err(refusal) => refusal,
+    };
+    match runtime.call_var("clojure.core", "inc", &[Arg::Int(41)]) {
+        Ok(value) if value.printed == "42" => Ok(()),
+        Ok(value) => Err(Violation::RuntimeBroken {
+            refusal,
+            after: format!("(inc 41) printed {}", value.printed),
+        }),
+        Err(after) => Err(Violation::RuntimeBroken {
+            refusal,
+            after: after.to_string(),
+        }),
     }
 }
 

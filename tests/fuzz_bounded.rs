@@ -418,3 +418,66 @@ async fn a_page_reporting_an_impossible_patch_id_cannot_move_the_counter() {
     assert_eq!(request.await.unwrap().0, 200);
     server.shutdown().await;
 }
+
+/// Found by `source_compile`: quotes under each of a few nested
+/// syntax-quotes (within the nesting limit) multiply the expansion, and 350
+/// bytes of them kept the compiler busy for minutes (and, a little smaller,
+/// built forms so deep that compiling them overflowed the stack). A
+/// syntax-quote that would build a form deeper than the reader accepts is
+/// refused at that form; one that would rebuild too many, at its backquote.
+#[test]
+fn nested_syntax_quotes_are_refused_before_they_explode() {
+    let quotes = format!("`{}", "'".repeat(25));
+    let wide = format!("[{}]", "a ".repeat(2000));
+    for (text, expected) in [
+        (
+            format!("(def x {}sym)", quotes.repeat(6)),
+            Err("1:158: syntax-quote builds a form nested more than 256 deep"),
+        ),
+        (
+            format!("(def x ```{wide})"),
+            Err("1:8: syntax-quote expands more than 32768 forms"),
+        ),
+        (format!("(def x {}sym)", "`'''''".repeat(2)), Ok(())),
+        (format!("(def x ``{wide})"), Ok(())),
+    ] {
+        let source = SourceFile::new("t.jank", text.as_str());
+        let options = PatchOptions {
+            patch_id: 1,
+            abi: Abi::Extended,
+        };
+        let outcome = Session::new()
+            .compile(&source, &options)
+            .map(drop)
+            .map_err(|failure| match failure {
+                jankwasm::diag::Failure::Diagnostic(diagnostic) => {
+                    format!("{}: {}", diagnostic.pos, diagnostic.message)
+                }
+                jankwasm::diag::Failure::Internal(internal) => panic!("{internal}"),
+            });
+        assert_eq!(outcome, expected.map_err(str::to_string), "{text}");
+    }
+}
+
+/// Found by `patch`: a mutated patch whose entry hands the host a value
+/// the stub cannot print traps in `jank_host_pr_str`. That is a typed
+/// error, as it must be; what was wrong was the check, which expected the
+/// runtime to work afterwards, though the patch's code had run in the
+/// shared memory (the server replaces a runtime after a trap). The file's
+/// `jank_var_intern` import was renamed `jank_var_intern_c` when that helper
+/// took jank's name.
+#[test]
+fn a_patch_that_traps_the_printer_is_a_trap_error() {
+    let bytes = std::fs::read(repo("fuzz/regressions/patch-traps-in-pr-str.wasm")).unwrap();
+    let mut runtime = jank_wasmtime_harness::Runtime::new().unwrap();
+    match runtime.load_patch(&bytes, fuzzing::SYMBOLS_EXPORT) {
+        Err(jank_wasmtime_harness::HarnessError::Trap {
+            during, message, ..
+        }) => {
+            assert_eq!(during, "printing with jank_host_pr_str");
+            assert!(message.contains("unreachable"), "{message}");
+        }
+        other => panic!("expected a trap, got {other:?}"),
+    }
+    assert!(fuzzing::check_patch(&bytes).is_ok());
+}

@@ -2,6 +2,10 @@
 //! wasm32-unknown-unknown and copies `jank_stub.wasm` into OUT_DIR, where
 //! `src/lib.rs` embeds it as `STUB_WASM`.
 //!
+//! With `JANK_STUB_WASM=PATH` set, that already built stub is embedded
+//! instead: for builds on a toolchain without the wasm32 target, such as
+//! the nightly one cargo-fuzz needs (README, "Fuzzing").
+//!
 //! The nested cargo runs with a clean environment: a build script inherits the
 //! outer cargo's per-build variables (RUSTFLAGS for the host target, a clippy
 //! or sccache wrapper, the jobserver, CARGO_TARGET_DIR, ...) and any of them
@@ -150,6 +154,21 @@ fn main() {
     // A directory is scanned recursively, so new files count too.
     println!("cargo:rerun-if-changed={}", stub_dir.join("src").display());
 
+    println!("cargo:rerun-if-env-changed=JANK_STUB_WASM");
+    let embedded = out_dir.join("jank_stub.wasm");
+    if let Some(prebuilt) = env::var_os("JANK_STUB_WASM") {
+        let prebuilt = PathBuf::from(prebuilt);
+        println!("cargo:rerun-if-changed={}", prebuilt.display());
+        if let Err(e) = fs::copy(&prebuilt, &embedded) {
+            fail(&format!(
+                "could not copy JANK_STUB_WASM ({}) to {}: {e}",
+                prebuilt.display(),
+                embedded.display()
+            ));
+        }
+        return;
+    }
+
     if !stub_manifest.is_file() {
         fail(&format!(
             "the stub main module's crate is missing: {} does not exist",
@@ -198,7 +217,6 @@ fn main() {
         .join(TARGET)
         .join("release")
         .join("jank_stub.wasm");
-    let embedded = out_dir.join("jank_stub.wasm");
     if let Err(e) = fs::copy(&built, &embedded) {
         fail(&format!(
             "could not copy {} to {}: {e}",

@@ -141,4 +141,8 @@ pub enum ReadErrorKind {
     TooDeep(usize),
     #[error("syntax-quote nested more than {0} deep")]
     SyntaxQuoteTooDeep(usize),
+    #[error("syntax-quote expands more than {0} forms")]
+    SyntaxQuoteTooLarge(usize),
+    #[error("syntax-quote builds a form nested more than {0} deep")]
+    SyntaxQuoteBuildsTooDeep(usize),
 }

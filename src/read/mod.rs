@@ -29,7 +29,7 @@ use std::collections::{HashMap, HashSet};
 
 pub use error::{CollectionKind, ReadError, ReadErrorKind};
 pub use form::{Form, FormKind, Name};
-pub use parse::{MAX_DEPTH, MAX_SYNTAX_QUOTE_DEPTH};
+pub use parse::{MAX_DEPTH, MAX_SYNTAX_QUOTE_DEPTH, MAX_SYNTAX_QUOTE_FORMS};
 
 /// What the reader needs from the compiler: the current namespace and aliases, for ::kw and syntax-quote.
 pub trait ReadEnv {

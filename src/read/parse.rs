@@ -17,6 +17,10 @@ pub const MAX_DEPTH: usize = 256;
 /// Each nested syntax-quote multiplies the size of its expansion, so a
 /// handful of backquotes in a row can exhaust memory; real code nests two or three.
 pub const MAX_SYNTAX_QUOTE_DEPTH: usize = 8;
+/// The most forms one syntax-quote may rebuild. Within the depth limit, a
+/// quote under each of several nested syntax-quotes still multiplies the
+/// expansion: 350 characters of them took the compiler minutes.
+pub const MAX_SYNTAX_QUOTE_FORMS: usize = 1 << 15;
 /// `fn*` takes at most 20 fixed parameters, as in Clojure.
 const MAX_ANON_FN_PARAM: u32 = 20;
 
@@ -286,7 +290,7 @@ impl<'r, 'a> FormReader<'r, 'a> {
         self.syntax_quote_depth += 1;
         let quoted = self.read_required("`", pos);
         self.syntax_quote_depth -= 1;
-        let mut expanded = syntax_quote::expand(&quoted?, self.env, self.next_gensym_id)?;
+        let mut expanded = syntax_quote::expand(&quoted?, pos, self.env, self.next_gensym_id)?;
         expanded.pos = pos;
         Ok(expanded)
     }

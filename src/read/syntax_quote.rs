@@ -8,6 +8,13 @@ use std::collections::HashMap;
 
 use super::error::{ReadError, ReadErrorKind};
 use super::form::{Form, FormKind, Name};
+use super::parse::{MAX_DEPTH, MAX_SYNTAX_QUOTE_FORMS};
+
+/// The deepest form a syntax-quote builds, the deepest the reader accepts
+/// from source: each level is rebuilt three deep, inside
+/// `(seq (concat (list ..)))`, and quotes under nested syntax-quotes
+/// multiply that until compiling the result overflows the stack.
+pub const MAX_BUILT_DEPTH: usize = MAX_DEPTH;
 use super::ReadEnv;
 use crate::source::Pos;
 
@@ -36,10 +43,15 @@ const SPECIAL_FORMS: &[&str] = &[
     "&",
 ];
 
-/// Expands the form read after one `` ` ``. `next_gensym_id` numbers gensyms and
-/// is shared with `#()` parameters so names never collide within a reader.
+/// Expands the form read after the `` ` `` at `pos`. `next_gensym_id` numbers
+/// gensyms and is shared with `#()` parameters so names never collide within
+/// a reader. A form of more than [`MAX_SYNTAX_QUOTE_FORMS`] forms is refused
+/// (at `pos`): each form is rebuilt by several. So is one whose rebuilding
+/// would nest deeper than [`MAX_BUILT_DEPTH`] (at the form that would go
+/// too deep).
 pub(super) fn expand(
     form: &Form,
+    pos: Pos,
     env: &dyn ReadEnv,
     next_gensym_id: &mut u64,
 ) -> Result<Form, ReadError> {
@@ -47,8 +59,10 @@ pub(super) fn expand(
         env,
         next_gensym_id,
         gensyms: HashMap::new(),
+        pos,
+        forms_left: MAX_SYNTAX_QUOTE_FORMS,
     }
-    .expand(form)
+    .expand(form, 0)
 }
 
 /// True for `(clojure.core/<name> ...)`, how the reader spells `~x`/`~@x`.
@@ -84,11 +98,31 @@ struct SyntaxQuoter<'s> {
     next_gensym_id: &'s mut u64,
     /// `x#` → the gensym it stands for within this syntax-quote.
     gensyms: HashMap<String, String>,
+    /// Where the `` ` `` is, for the error when the form is too large.
+    pos: Pos,
+    /// How many more forms this syntax-quote may rebuild.
+    forms_left: usize,
 }
 
 impl SyntaxQuoter<'_> {
-    fn expand(&mut self, form: &Form) -> Result<Form, ReadError> {
+    /// The form that rebuilds `form`; `depth` is how deep in the whole
+    /// expansion it will sit.
+    fn expand(&mut self, form: &Form, depth: usize) -> Result<Form, ReadError> {
         let pos = form.pos;
+        self.forms_left = self.forms_left.checked_sub(1).ok_or_else(|| {
+            ReadError::new(
+                self.pos,
+                ReadErrorKind::SyntaxQuoteTooLarge(MAX_SYNTAX_QUOTE_FORMS),
+            )
+        })?;
+        if depth > MAX_BUILT_DEPTH {
+            return Err(ReadError::new(
+                pos,
+                ReadErrorKind::SyntaxQuoteBuildsTooDeep(MAX_BUILT_DEPTH),
+            ));
+        }
+        // Metadata wraps the rebuilt form in `(with-meta form meta)`.
+        let depth = depth + usize::from(form.meta.is_some());
         if is_core_call(form, "unquote") {
             return Ok(operand(form));
         }
@@ -103,15 +137,15 @@ impl SyntaxQuoter<'_> {
             FormKind::List(items) if items.is_empty() => {
                 Form::list(vec![core_symbol("list", pos)], pos)
             }
-            FormKind::List(items) => self.seq_concat(items, pos)?,
-            FormKind::Vector(items) => self.apply("vector", items, pos)?,
-            FormKind::Set(items) => self.apply("hash-set", items, pos)?,
+            FormKind::List(items) => self.seq_concat(items, pos, depth)?,
+            FormKind::Vector(items) => self.apply("vector", items, pos, depth)?,
+            FormKind::Set(items) => self.apply("hash-set", items, pos, depth)?,
             FormKind::Map(entries) => {
                 let flattened: Vec<Form> = entries
                     .iter()
                     .flat_map(|(k, v)| [k.clone(), v.clone()])
                     .collect();
-                self.apply("hash-map", &flattened, pos)?
+                self.apply("hash-map", &flattened, pos, depth)?
             }
             FormKind::Regex(_) => quote(Form::new(form.kind.clone(), pos), pos),
             FormKind::Nil
@@ -127,7 +161,7 @@ impl SyntaxQuoter<'_> {
         };
         match &form.meta {
             Some(meta) => {
-                let meta = self.expand(meta)?;
+                let meta = self.expand(meta, depth)?;
                 Ok(Form::list(
                     vec![core_symbol("with-meta", pos), expanded, meta],
                     pos,
@@ -166,8 +200,14 @@ impl SyntaxQuoter<'_> {
     }
 
     /// `(clojure.core/apply clojure.core/<constructor> (seq (concat ...)))`.
-    fn apply(&mut self, constructor: &str, items: &[Form], pos: Pos) -> Result<Form, ReadError> {
-        let items = self.seq_concat(items, pos)?;
+    fn apply(
+        &mut self,
+        constructor: &str,
+        items: &[Form],
+        pos: Pos,
+        depth: usize,
+    ) -> Result<Form, ReadError> {
+        let items = self.seq_concat(items, pos, depth + 1)?;
         Ok(Form::list(
             vec![
                 core_symbol("apply", pos),
@@ -180,7 +220,7 @@ impl SyntaxQuoter<'_> {
 
     /// `(clojure.core/seq (clojure.core/concat part...))` where each item is
     /// `(list expanded)`, `(list x)` for `~x`, or `x` itself for `~@x`.
-    fn seq_concat(&mut self, items: &[Form], pos: Pos) -> Result<Form, ReadError> {
+    fn seq_concat(&mut self, items: &[Form], pos: Pos, depth: usize) -> Result<Form, ReadError> {
         let mut concat = vec![core_symbol("concat", pos)];
         for item in items {
             let part = if is_core_call(item, "unquote-splicing") {
@@ -189,7 +229,7 @@ impl SyntaxQuoter<'_> {
                 let element = if is_core_call(item, "unquote") {
                     operand(item)
                 } else {
-                    self.expand(item)?
+                    self.expand(item, depth + 3)?
                 };
                 Form::list(vec![core_symbol("list", item.pos), element], item.pos)
             };
