@@ -976,6 +976,15 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             .collect()
     }
 
+    /// A constant map's keys and values, alternating, as operands.
+    fn entry_operands(&mut self, entries: &[(Const, Const)]) -> Vec<Operand> {
+        entries
+            .iter()
+            .flat_map(|(key, value)| [key, value])
+            .map(|item| Operand::Global(GlobalRef::Constant(self.module.pool.constant(item))))
+            .collect()
+    }
+
     fn create_value(&mut self, value: &Const) {
         match value {
             Const::Nil => self.helper(Helper::NilValue),
@@ -1022,11 +1031,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.collection(helper, elements.len(), &elements);
             }
             Const::Map(entries) => {
-                let flat: Vec<Const> = entries
-                    .iter()
-                    .flat_map(|(k, v)| [k.clone(), v.clone()])
-                    .collect();
-                let elements = self.element_operands(&flat);
+                let elements = self.entry_operands(entries);
                 self.collection(Helper::MakeMap, entries.len(), &elements);
             }
         }

@@ -254,11 +254,7 @@ impl FnCodegen<'_, '_> {
                 self.seed_build(&core_var("list"), &elements);
             }
             Const::Map(entries) => {
-                let flat: Vec<Const> = entries
-                    .iter()
-                    .flat_map(|(k, v)| [k.clone(), v.clone()])
-                    .collect();
-                let elements = self.element_operands(&flat);
+                let elements = self.entry_operands(entries);
                 self.seed_build(&core_var("array-map"), &elements);
             }
             // The seed boxes these itself (nil, numbers, keywords, symbols,
