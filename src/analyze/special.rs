@@ -536,7 +536,11 @@ impl Analyzer<'_> {
                 seen.push(constant.clone());
             }
             let body = self.analyze(body, ctx)?;
-            analyzed.push(CaseClause { tests, body });
+            // `()` groups no constants, as in Clojure: that clause never
+            // matches, so it is checked but not lowered.
+            if !tests.is_empty() {
+                analyzed.push(CaseClause { tests, body });
+            }
         }
         let default = match clauses.len() % 2 {
             1 => Some(Box::new(self.analyze(&clauses[clauses.len() - 1], ctx)?)),
