@@ -13,6 +13,9 @@ pub struct Diagnostic {
     pub file: std::rc::Rc<str>,
     pub pos: Pos,
     pub message: String,
+    /// The text it points into when that is not the text being compiled
+    /// (a file loaded by `require`), so it renders with its own line.
+    pub origin: Option<SourceFile>,
 }
 
 impl Diagnostic {
@@ -21,11 +24,15 @@ impl Diagnostic {
             file: file.name.clone(),
             pos,
             message: message.into(),
+            origin: None,
         }
     }
 
     /// The diagnostic with its source line and a caret under the column.
+    /// `source` is the text being compiled; a diagnostic from a loaded file
+    /// renders with that file's line instead.
     pub fn render(&self, source: &SourceFile) -> String {
+        let source = self.origin.as_ref().unwrap_or(source);
         let mut out = format!("{self}\n");
         if let Some(line) = source.line_text(self.pos.line) {
             let gutter = self.pos.line.to_string();

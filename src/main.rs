@@ -1,8 +1,8 @@
 //! The `jankwasm` command line: `emit` a patch, `run` a file, `serve` a project.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use jankwasm::lower::{Abi, PatchOptions};
-use jankwasm::session::Session;
+use jankwasm::lower::Abi;
+use jankwasm::session::{declared_ns, root_of, CompiledSource, Session};
 use jankwasm::source::SourceFile;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -30,9 +30,12 @@ enum AbiArg {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Compile a file (or stdin, `-`) into one patch.
+    /// Compile a file (or stdin, `-`) into one patch, plus one per namespace
+    /// it requires that is loaded from the source paths.
     Emit {
-        /// The patch id: the export is `jank_patch_symbols_<id>`.
+        /// The patch id: the export is `jank_patch_symbols_<id>`. Required
+        /// namespaces' patches take it and the ids after it, in load order,
+        /// and are written beside the output; the file's own patch is last.
         #[arg(long)]
         patch_id: u64,
         /// The namespace the forms start in (default `user`; an `ns` form changes it).
@@ -46,12 +49,40 @@ enum Command {
         /// Write the C++ emission of the same patch here instead (for emcc -fPIC -sSIDE_MODULE=1).
         #[arg(long, value_name = "OUT.cpp")]
         cpp: Option<PathBuf>,
+        #[command(flatten)]
+        paths: SourcePathArgs,
         file: PathBuf,
     },
     /// Evaluate a file's top-level forms in order, printing what the program prints.
-    Run { file: PathBuf },
+    Run {
+        #[command(flatten)]
+        paths: SourcePathArgs,
+        file: PathBuf,
+    },
     /// Serve a project to browsers with live reload from nREPL, HTTP and file saves.
     Serve(jankwasm::serve::ServeArgs),
+}
+
+/// Where `require` finds namespaces, besides the root the file's own `ns` implies.
+#[derive(clap::Args)]
+struct SourcePathArgs {
+    /// A directory namespaces are loaded from (`app.util` from DIR/app/util.jank, then .cljc); repeatable.
+    #[arg(long = "source-path", value_name = "DIR")]
+    source_paths: Vec<PathBuf>,
+}
+
+/// A session that loads required namespaces from the root `source`'s own
+/// `ns` implies (`src/` for `src/app/core.jank` declaring `app.core`) and
+/// then from the given source paths.
+fn session_for(file: &Path, source: &SourceFile, paths: &SourcePathArgs) -> Session {
+    let mut session = Session::new();
+    if let Some(root) = declared_ns(&source.text).and_then(|ns| root_of(file, &ns)) {
+        session.source_paths_mut().add(root);
+    }
+    for path in &paths.source_paths {
+        session.source_paths_mut().add(path.clone());
+    }
+    session
 }
 
 fn read_source(path: &Path) -> Result<SourceFile, String> {
@@ -76,6 +107,7 @@ fn main() -> ExitCode {
             output,
             abi,
             cpp,
+            paths,
             file,
         } => {
             let target = match cpp {
@@ -84,9 +116,9 @@ fn main() -> ExitCode {
                     output.unwrap_or_else(|| PathBuf::from(format!("patch_{patch_id}.wasm"))),
                 ),
             };
-            emit(patch_id, ns, abi, target, &file)
+            emit(patch_id, ns, abi, target, &paths, &file)
         }
-        Command::Run { file } => run(&file),
+        Command::Run { paths, file } => run(&paths, &file),
         Command::Serve(args) => jankwasm::serve::run(args),
     };
     match result {
@@ -111,11 +143,12 @@ fn emit(
     ns: Option<String>,
     abi: AbiArg,
     target: EmitTarget,
+    paths: &SourcePathArgs,
     file: &Path,
 ) -> Result<(), String> {
     let source = read_source(file)?;
     let started = Instant::now();
-    let mut session = Session::new();
+    let mut session = session_for(file, &source, paths);
     if let Some(ns) = ns {
         session.enter_ns(&ns);
     }
@@ -123,58 +156,95 @@ fn emit(
         AbiArg::Extended => Abi::Extended,
         AbiArg::Seed => Abi::Seed,
     };
-    let options = PatchOptions { patch_id, abi };
-    let (path, bytes, export, names) = match &target {
-        EmitTarget::Wasm(path) => {
-            let patch = session
-                .compile(&source, &options)
-                .map_err(|failure| failure.render(&source))?;
-            (path, patch.bytes, patch.symbols_export, patch.entries)
-        }
-        EmitTarget::Cpp(path) => {
-            let patch = session
-                .compile_cpp(&source, &options)
-                .map_err(|failure| failure.render(&source))?;
-            (
-                path,
-                patch.source.into_bytes(),
-                patch.symbols_export,
-                patch.entries,
-            )
-        }
+    let mut next_id = patch_id;
+    let mut allocate = || {
+        next_id += 1;
+        next_id - 1
+    };
+    let outputs: Vec<(PathBuf, Vec<u8>, String, Vec<String>)> = match &target {
+        EmitTarget::Wasm(path) => session
+            .compile_program(&source, abi, &mut allocate)
+            .map_err(|failure| failure.render(&source))?
+            .into_iter()
+            .map(|compiled| {
+                let patch = compiled.patch;
+                (
+                    output_path(path, &compiled.loaded_for, &patch.symbols_export),
+                    patch.bytes,
+                    patch.symbols_export,
+                    entry_names(&patch.entries),
+                )
+            })
+            .collect(),
+        EmitTarget::Cpp(path) => session
+            .compile_program_cpp(&source, abi, &mut allocate)
+            .map_err(|failure| failure.render(&source))?
+            .into_iter()
+            .map(|compiled| {
+                let patch = compiled.patch;
+                (
+                    output_path(path, &compiled.loaded_for, &patch.symbols_export),
+                    patch.source.into_bytes(),
+                    patch.symbols_export,
+                    entry_names(&patch.entries),
+                )
+            })
+            .collect(),
     };
     let micros = started.elapsed().as_micros();
-    std::fs::write(path, &bytes).map_err(|e| format!("error: writing {}: {e}", path.display()))?;
-    let names: Vec<&str> = names.iter().map(|e| e.qualified_name.as_str()).collect();
-    println!(
-        "{}: {export} ({} symbols: {}), {} bytes, {micros} µs",
-        path.display(),
-        names.len(),
-        names.join(" "),
-        bytes.len(),
-    );
+    for (path, bytes, export, names) in outputs {
+        std::fs::write(&path, &bytes)
+            .map_err(|e| format!("error: writing {}: {e}", path.display()))?;
+        println!(
+            "{}: {export} ({} symbols: {}), {} bytes, {micros} µs",
+            path.display(),
+            names.len(),
+            names.join(" "),
+            bytes.len(),
+        );
+    }
     Ok(())
 }
 
-fn run(file: &Path) -> Result<(), String> {
+/// Where one patch of the program goes: the file's own patch to `output`; a
+/// required namespace's beside it, named by its export
+/// (`jank_patch_symbols_43.wasm`).
+fn output_path(output: &Path, loaded_for: &Option<String>, export: &str) -> PathBuf {
+    match loaded_for {
+        None => output.to_path_buf(),
+        Some(_) => {
+            let extension = output
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("wasm");
+            output.with_file_name(format!("{export}.{extension}"))
+        }
+    }
+}
+
+fn entry_names(entries: &[jankwasm::lower::Entry]) -> Vec<String> {
+    entries.iter().map(|e| e.qualified_name.clone()).collect()
+}
+
+fn run(paths: &SourcePathArgs, file: &Path) -> Result<(), String> {
     let source = read_source(file)?;
-    let mut session = Session::new();
-    let patch = session
-        .compile(
-            &source,
-            &PatchOptions {
-                patch_id: 1,
-                abi: Abi::Extended,
-            },
-        )
+    let mut session = session_for(file, &source, paths);
+    let mut next_id = 0;
+    let program = session
+        .compile_program(&source, Abi::Extended, &mut || {
+            next_id += 1;
+            next_id
+        })
         .map_err(|failure| failure.render(&source))?;
     let mut runtime = jank_wasmtime_harness::Runtime::new().map_err(|e| format!("error: {e}"))?;
-    let loaded = runtime.load_patch(&patch.bytes, &patch.symbols_export);
-    print!("{}", runtime.take_output());
-    let outcomes = loaded.map_err(|e| format!("error: {e}"))?;
-    for outcome in outcomes {
-        if let Err(thrown) = outcome.result {
-            return Err(format!("uncaught exception: {}", thrown.printed));
+    for CompiledSource { patch, .. } in program {
+        let loaded = runtime.load_patch(&patch.bytes, &patch.symbols_export);
+        print!("{}", runtime.take_output());
+        let outcomes = loaded.map_err(|e| format!("error: {e}"))?;
+        for outcome in outcomes {
+            if let Err(thrown) = outcome.result {
+                return Err(format!("uncaught exception: {}", thrown.printed));
+            }
         }
     }
     Ok(())

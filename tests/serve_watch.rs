@@ -148,3 +148,54 @@ async fn a_saved_stylesheet_is_announced_and_reload_hooks_are_marked() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_project_of_several_namespaces_loads_in_dependency_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("app")).unwrap();
+    std::fs::create_dir_all(dir.path().join("lib/extra")).unwrap();
+    // Alphabetically core comes first; it must compile after util.
+    std::fs::write(
+        src.join("app/core.jank"),
+        "(ns app.core (:require [app.util :as u]))\n(defn answer [] (u/inc2 40))\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("app/util.jank"),
+        "(ns app.util)\n(defn inc2 [x] (+ x 2))\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("lib/extra/math.jank"),
+        "(ns extra.math)\n(defn triple [x] (* 3 x))\n",
+    )
+    .unwrap();
+    let server = start_with(jankwasm::serve::ServeArgs {
+        source_paths: vec![dir.path().join("lib")],
+        ..jankwasm::serve::ServeArgs::on_free_ports(Some(src.clone()))
+    })
+    .await;
+    let (status, answer) = post_eval(&server, "", "(app.core/answer)").await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["result"], "42", "{answer}");
+
+    // A namespace outside the project loads from --source-path on require.
+    let (status, answer) = post_eval(
+        &server,
+        "?ns=app.core",
+        "(require '[extra.math :as m])\n(m/triple (answer))",
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["result"], "126", "{answer}");
+
+    // A missing one is a compile error at the libspec, naming where it looked.
+    let (_, answer) = post_eval(&server, "", "(require 'extra.nope)").await;
+    let error = answer["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("1:11: error: could not locate namespace extra.nope: searched "),
+        "{answer}"
+    );
+    server.shutdown().await;
+}

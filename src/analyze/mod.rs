@@ -6,7 +6,10 @@
 
 pub mod ast;
 pub mod namespaces;
+mod require;
 mod special;
+
+pub use require::{LoadError, NamespaceLoader};
 
 use crate::diag::Diagnostic;
 use crate::expand::{self, Gensyms};
@@ -69,6 +72,8 @@ pub struct Analyzer<'a> {
     namespaces: &'a mut Namespaces,
     source: &'a SourceFile,
     gensyms: &'a mut Gensyms,
+    /// Brings in required namespaces the session does not know yet.
+    loader: Option<&'a mut dyn NamespaceLoader>,
     scope: Vec<ScopeEntry>,
     fn_frames: Vec<FnFrame>,
     locals: LocalNames,
@@ -87,11 +92,18 @@ impl<'a> Analyzer<'a> {
             namespaces,
             source,
             gensyms,
+            loader: None,
             scope: Vec::new(),
             fn_frames: Vec::new(),
             locals: LocalNames::default(),
             next_loop: 0,
         }
+    }
+
+    /// This analyzer, loading the namespaces it must require through `loader`.
+    pub fn with_loader(mut self, loader: &'a mut dyn NamespaceLoader) -> Self {
+        self.loader = Some(loader);
+        self
     }
 
     /// The namespace environment, for reading the next form.
@@ -136,7 +148,10 @@ impl<'a> Analyzer<'a> {
                     return self.in_ns_form(&form, &items[1..]);
                 }
                 if self.namespaces.refers_to_core(head, "require") {
-                    return self.require_form(&form, &items[1..]);
+                    return self.require_form(&form, &items[1..], require::RequireKind::Require);
+                }
+                if self.namespaces.refers_to_core(head, "use") {
+                    return self.require_form(&form, &items[1..], require::RequireKind::Use);
                 }
             }
         }
@@ -493,7 +508,7 @@ impl<'a> Analyzer<'a> {
                     let expanded = self.expand_fully(form)?;
                     return self.analyze(&expanded, ctx);
                 }
-                for special_macro in ["defonce", "ns", "in-ns", "require", "defmacro"] {
+                for special_macro in ["defonce", "ns", "in-ns", "require", "use", "defmacro"] {
                     if self.namespaces.refers_to_core(name, special_macro) {
                         return self.analyze_special_macro(special_macro, form, args, ctx);
                     }

@@ -1,7 +1,8 @@
-//! The special forms, and the namespace forms (`ns`, `in-ns`, `require`)
-//! that act at compile time.
+//! The special forms, and the namespace forms (`ns`, `in-ns`) that act at
+//! compile time (`require` and `use` are in `require`).
 
 use super::ast::*;
+use super::require::{quoted_form, RequireKind};
 use super::{Analyzer, Ctx, FnFrame, RecurPoint, Result};
 use crate::read::{Form, FormKind, Name};
 use crate::source::Pos;
@@ -576,9 +577,12 @@ impl Analyzer<'_> {
                     };
                     match head {
                         "require" => {
-                            for spec in &items[1..] {
-                                self.require_spec(spec)?;
-                            }
+                            let specs: Vec<&Form> = items[1..].iter().collect();
+                            self.require_specs(&specs, RequireKind::Require)?;
+                        }
+                        "use" => {
+                            let specs: Vec<&Form> = items[1..].iter().collect();
+                            self.require_specs(&specs, RequireKind::Use)?;
                         }
                         "refer-clojure" => self.refer_clojure(clause, &items[1..])?,
                         _ => {
@@ -608,121 +612,6 @@ impl Analyzer<'_> {
             },
             _ => Err(self.error(form.pos, "`in-ns` takes one quoted symbol")),
         }
-    }
-
-    pub(super) fn require_form(&mut self, form: &Form, args: &[Form]) -> Result<()> {
-        if args.is_empty() {
-            return Err(self.error(form.pos, "`require` requires at least one libspec"));
-        }
-        for arg in args {
-            let Some(spec) = quoted_form(arg) else {
-                return Err(self.error(
-                    arg.pos,
-                    "`require` takes quoted libspecs, e.g. '[clojure.set :as set]",
-                ));
-            };
-            self.require_spec(spec)?;
-        }
-        Ok(())
-    }
-
-    /// `x`, `[x :as y]`, `[x :refer [a b]]`, `[x :refer :all]`.
-    fn require_spec(&mut self, spec: &Form) -> Result<()> {
-        let (lib, options): (&Form, &[Form]) = match &spec.kind {
-            FormKind::Symbol(_) => (spec, &[]),
-            FormKind::Vector(items) if !items.is_empty() => (&items[0], &items[1..]),
-            _ => return Err(self.error(spec.pos, format!("unsupported libspec: {spec}"))),
-        };
-        let Some(lib_name) = lib
-            .as_symbol()
-            .filter(|n| n.ns.is_none())
-            .map(|n| n.name.clone())
-        else {
-            return Err(self.error(
-                lib.pos,
-                format!("libspec must start with a namespace symbol, got {lib}"),
-            ));
-        };
-        if !self.namespaces.exists(&lib_name) {
-            return Err(self.error(lib.pos, format!("could not locate namespace {lib_name}")));
-        }
-        if options.len() % 2 != 0 {
-            return Err(self.error(spec.pos, "libspec options must come in keyword/value pairs"));
-        }
-        for pair in options.chunks(2) {
-            let (option, value) = (&pair[0], &pair[1]);
-            match (&option.kind, &value.kind) {
-                (FormKind::Keyword(k), FormKind::Symbol(alias))
-                    if k.ns.is_none()
-                        && (k.name == "as" || k.name == "as-alias")
-                        && alias.ns.is_none() =>
-                {
-                    self.namespaces
-                        .current_mut()
-                        .aliases
-                        .insert(alias.name.clone(), lib_name.clone());
-                }
-                (FormKind::Keyword(k), FormKind::Vector(names))
-                    if k.ns.is_none() && k.name == "refer" =>
-                {
-                    for name_form in names {
-                        let Some(name) = name_form.as_symbol().filter(|n| n.ns.is_none()) else {
-                            return Err(self.error(
-                                name_form.pos,
-                                format!("`:refer` takes symbols, got {name_form}"),
-                            ));
-                        };
-                        let exists = self
-                            .namespaces
-                            .get(&lib_name)
-                            .is_some_and(|ns| ns.vars.contains_key(&name.name));
-                        if !exists {
-                            return Err(self.error(
-                                name_form.pos,
-                                format!("{} does not exist in {lib_name}", name.name),
-                            ));
-                        }
-                        let var = VarRef {
-                            ns: lib_name.clone(),
-                            name: name.name.clone(),
-                        };
-                        self.namespaces
-                            .current_mut()
-                            .refers
-                            .insert(name.name.clone(), var);
-                    }
-                }
-                (FormKind::Keyword(k), FormKind::Keyword(all))
-                    if k.ns.is_none() && k.name == "refer" && all.name == "all" =>
-                {
-                    let names: Vec<String> = self
-                        .namespaces
-                        .get(&lib_name)
-                        .map(|ns| {
-                            ns.vars
-                                .iter()
-                                .filter(|(_, info)| !info.private)
-                                .map(|(n, _)| n.clone())
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    for name in names {
-                        let var = VarRef {
-                            ns: lib_name.clone(),
-                            name: name.clone(),
-                        };
-                        self.namespaces.current_mut().refers.insert(name, var);
-                    }
-                }
-                _ => {
-                    return Err(self.error(
-                        option.pos,
-                        format!("unsupported libspec option {option} {value}"),
-                    ))
-                }
-            }
-        }
-        Ok(())
     }
 
     fn refer_clojure(&mut self, clause: &Form, options: &[Form]) -> Result<()> {
@@ -765,13 +654,5 @@ fn clause_head(form: &Form) -> Option<&'static str> {
         Some("finally")
     } else {
         None
-    }
-}
-
-/// The form inside `(quote form)`.
-fn quoted_form(form: &Form) -> Option<&Form> {
-    match &form.kind {
-        FormKind::List(items) if items.len() == 2 && items[0].is_symbol("quote") => Some(&items[1]),
-        _ => None,
     }
 }

@@ -41,6 +41,7 @@ pub struct Entry {
 /// A lowered patch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Patch {
+    pub id: u64,
     pub bytes: Vec<u8>,
     pub symbols_export: String,
     pub entries: Vec<Entry>,

@@ -22,9 +22,9 @@ use super::protocol::{
 };
 use crate::analyze::namespaces::Namespaces;
 use crate::diag::{Diagnostic, Failure};
-use crate::lower::{Abi, Patch, PatchOptions};
+use crate::lower::{Abi, Patch};
 use crate::read::Name;
-use crate::session::Session;
+use crate::session::{Session, SourcePaths};
 use crate::source::{Pos, SourceFile};
 
 /// The registry signature of forms evaluated for effect.
@@ -138,13 +138,19 @@ pub struct CompilerHandle {
 
 impl CompilerHandle {
     /// Starts the compiler thread; it pushes patches to `hub`.
-    pub fn spawn(hub: Arc<Hub>, ids: Arc<Mutex<PatchIds>>) -> std::io::Result<Self> {
+    pub fn spawn(
+        hub: Arc<Hub>,
+        ids: Arc<Mutex<PatchIds>>,
+        source_paths: SourcePaths,
+    ) -> std::io::Result<Self> {
         let (jobs, receiver) = channel();
         std::thread::Builder::new()
             .name("jankwasm-compiler".into())
             .spawn(move || {
+                let mut session = Session::new();
+                *session.source_paths_mut() = source_paths;
                 Compiler {
-                    session: Session::new(),
+                    session,
                     hub,
                     ids,
                     files: HashMap::new(),
@@ -278,7 +284,7 @@ impl Compiler {
             CompileMode::Atomic => {
                 let checkpoint = self.session.checkpoint();
                 for segment in &segments {
-                    match self.compile_segment(&request.file, segment) {
+                    match self.compile_segment(&request.file, segment, &mut pending) {
                         Ok(patch) => pending.push(Pending {
                             pos: segment.form_pos,
                             file: request.file.clone(),
@@ -295,7 +301,7 @@ impl Compiler {
             CompileMode::DefsOnly => {
                 for segment in &segments {
                     let checkpoint = self.session.checkpoint();
-                    let patch = match self.compile_segment(&request.file, segment) {
+                    let patch = match self.compile_segment(&request.file, segment, &mut pending) {
                         Ok(patch) => patch.filter(|(_, patch)| !has_effects(patch)),
                         Err(SegmentError::PatchIds(error)) => return Err(error.into()),
                         Err(SegmentError::Failure(failure)) => {
@@ -339,7 +345,7 @@ impl Compiler {
                 continue;
             }
             self.session.enter_ns(&ns);
-            let patch = match self.compile_segment(file, segment) {
+            let patch = match self.compile_segment(file, segment, &mut pending) {
                 Ok(patch) => patch,
                 Err(error) => {
                     self.session.rollback(checkpoint);
@@ -379,28 +385,49 @@ impl Compiler {
     }
 
     /// One top-level form into its own patch; None when it has no registry
-    /// entry (nothing to load).
+    /// entry (nothing to load). The namespaces it requires that the session
+    /// loads from the source paths go to `pending` first, a patch per file.
     fn compile_segment(
         &mut self,
         file: &str,
         segment: &Segment<'_>,
+        pending: &mut Vec<Pending>,
     ) -> Result<Option<(u64, Patch)>, SegmentError> {
-        let id = self
-            .ids
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .allocate()
-            .map_err(SegmentError::PatchIds)?;
         let source = SourceFile::new(file, segment.positioned_text());
-        let options = PatchOptions {
-            patch_id: id,
-            abi: Abi::Extended,
+        let checkpoint = self.session.checkpoint();
+        let ids = self.ids.clone();
+        let mut exhausted = None;
+        let mut next_id = || match ids.lock().unwrap_or_else(|p| p.into_inner()).allocate() {
+            Ok(id) => id,
+            Err(error) => {
+                exhausted.get_or_insert(error);
+                0
+            }
         };
-        let patch = self
+        let compiled = self
             .session
-            .compile(&source, &options)
+            .compile_program(&source, Abi::Extended, &mut next_id)
             .map_err(SegmentError::Failure)?;
-        Ok((!patch.entries.is_empty()).then_some((id, patch)))
+        if let Some(error) = exhausted {
+            self.session.rollback(checkpoint);
+            return Err(SegmentError::PatchIds(error));
+        }
+        let mut compiled = compiled
+            .into_iter()
+            .map(|c| (c.source, c.patch))
+            .collect::<Vec<_>>();
+        let own = compiled.pop().map(|(_, patch)| patch);
+        for (source, patch) in compiled {
+            pending.push(Pending {
+                pos: Pos::new(1, 1),
+                file: source.name.to_string(),
+                patch: Some((patch.id, patch)),
+                file_form: None,
+            });
+        }
+        Ok(own
+            .filter(|patch| !patch.entries.is_empty())
+            .map(|patch| (patch.id, patch)))
     }
 
     /// Pushes the forms that have a patch, all in one go so no page sees

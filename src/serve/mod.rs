@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::session::{declared_ns, dependency_order, root_of, SourcePaths};
 use axum::serve::ListenerExt as _;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch as signal;
@@ -80,6 +81,10 @@ pub struct ServeArgs {
     /// Seconds a client may take to send a `POST /eval` body.
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
     pub body_timeout: f64,
+    /// A directory `require` loads namespaces from, besides the project and
+    /// the roots its files' `ns` forms imply; repeatable.
+    #[arg(long = "source-path", value_name = "DIR")]
+    pub source_paths: Vec<PathBuf>,
 }
 
 impl ServeArgs {
@@ -95,6 +100,7 @@ impl ServeArgs {
             allow_origins: Vec::new(),
             eval_timeout: 10.0,
             body_timeout: 30.0,
+            source_paths: Vec::new(),
         }
     }
 }
@@ -226,7 +232,10 @@ pub async fn start(args: ServeArgs) -> Result<Server, ServeError> {
     let (project, state_dir) = resolve_target(args.target.as_deref())?;
     let ids = Arc::new(Mutex::new(PatchIds::open(&state_dir)?));
     let hub = Arc::new(Hub::new(Headless::spawn()));
-    let compiler = CompilerHandle::spawn(hub.clone(), ids.clone()).map_err(ServeError::Compiler)?;
+    let sources = project_sources(project.as_ref());
+    let source_paths = source_paths(project.as_ref(), &sources, &args.source_paths);
+    let compiler = CompilerHandle::spawn(hub.clone(), ids.clone(), source_paths)
+        .map_err(ServeError::Compiler)?;
     let evaluator = Evaluator {
         compiler: compiler.clone(),
         hub: hub.clone(),
@@ -247,7 +256,7 @@ pub async fn start(args: ServeArgs) -> Result<Server, ServeError> {
     let nrepl_addr = local(&nrepl_listener, args.nrepl_port)?;
     let access = Access::new(args.bind, http_addr.port(), &args.allow_origins);
 
-    let startup = load_app(project.as_ref(), &evaluator).await;
+    let startup = load_app(sources, &evaluator).await;
     let watcher = match &project {
         Some(project) => Some(watch::spawn(project.clone(), evaluator.clone())?),
         None => None,
@@ -333,22 +342,66 @@ async fn serve_router(
 /// banner is out.
 type StartupResults = Vec<(String, Result<compiler::Compiled, compiler::CompileError>)>;
 
-/// Compiles the app before anything listens, so the first page gets all of it.
-async fn load_app(project: Option<&Project>, evaluator: &Evaluator) -> StartupResults {
-    let sources: Vec<(String, Option<String>)> = match project {
-        Some(project) => project
-            .sources()
-            .into_iter()
-            .map(|(path, name)| (name, std::fs::read_to_string(path).ok()))
-            .collect(),
-        None => vec![(
+/// The project's sources (name, path, text) in the order to compile them:
+/// each after the files declaring the namespaces it requires. Without a
+/// project, the built-in demo.
+fn project_sources(project: Option<&Project>) -> Vec<(String, Option<PathBuf>, String)> {
+    let Some(project) = project else {
+        return vec![(
             assets::DEMO.file.to_string(),
-            Some(assets::DEMO.source.to_string()),
-        )],
+            None,
+            assets::DEMO.source.to_string(),
+        )];
     };
+    let found: Vec<(String, PathBuf, String)> = project
+        .sources()
+        .into_iter()
+        .filter_map(|(path, name)| Some((name, path.clone(), std::fs::read_to_string(path).ok()?)))
+        .collect();
+    let texts: Vec<&str> = found.iter().map(|(_, _, text)| text.as_str()).collect();
+    let order = dependency_order(&texts);
+    let mut slots: Vec<Option<(String, PathBuf, String)>> = found.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|index| slots[index].take())
+        .map(|(name, path, text)| (name, Some(path), text))
+        .collect()
+}
+
+/// Where `require` looks: the project root, the root each source's `ns`
+/// implies (`src/` for `src/app/core.jank` declaring `app.core`), then the
+/// `--source-path` directories.
+fn source_paths(
+    project: Option<&Project>,
+    sources: &[(String, Option<PathBuf>, String)],
+    extra: &[PathBuf],
+) -> SourcePaths {
+    let mut paths = SourcePaths::new();
+    if let Some(project) = project {
+        paths.add(project.root.clone());
+    }
+    for (_, path, text) in sources {
+        let implied = path
+            .as_deref()
+            .zip(declared_ns(text))
+            .and_then(|(path, ns)| root_of(path, &ns));
+        if let Some(root) = implied {
+            paths.add(root);
+        }
+    }
+    for path in extra {
+        paths.add(path.clone());
+    }
+    paths
+}
+
+/// Compiles the app before anything listens, so the first page gets all of it.
+async fn load_app(
+    sources: Vec<(String, Option<PathBuf>, String)>,
+    evaluator: &Evaluator,
+) -> StartupResults {
     let mut results = Vec::new();
-    for (name, text) in sources {
-        let Some(text) = text else { continue };
+    for (name, _, text) in sources {
         let result = evaluator
             .compiler
             .file_changed(name.clone(), Some(text))

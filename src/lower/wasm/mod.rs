@@ -66,6 +66,7 @@ pub fn lower(unit: &Unit, options: &PatchOptions, source: &SourceFile) -> Result
     let getter = module.symbols_getter(symbols_offset, entries.len() as u32);
     let bytes = encode::encode(module, getter, &options.symbols_export())?;
     Ok(Patch {
+        id: options.patch_id,
         bytes,
         symbols_export: options.symbols_export(),
         entries,

@@ -1,0 +1,230 @@
+//! A compilation session: the state that outlives one batch of forms
+//! (namespaces and their requires, defined vars, gensym counter, the source
+//! paths required namespaces load from) and the driver that takes source
+//! text through read → expand/analyze → lower.
+
+mod source_paths;
+
+pub use source_paths::{
+    declared_ns, dependency_order, ns_relative_path, root_of, SourcePaths, SOURCE_EXTENSIONS,
+};
+
+use crate::analyze::namespaces::Namespaces;
+use crate::analyze::{ast::Unit, Analyzer, NamespaceLoader};
+use crate::diag::{Diagnostic, Failure};
+use crate::expand::Gensyms;
+use crate::lower::cpp::CppPatch;
+use crate::lower::{self, Abi, Patch, PatchOptions};
+use crate::read::Reader;
+use crate::source::SourceFile;
+use source_paths::FileLoader;
+
+#[derive(Debug, Default)]
+pub struct Session {
+    namespaces: Namespaces,
+    gensyms: Gensyms,
+    source_paths: SourcePaths,
+}
+
+/// One patch of a compiled program: a required namespace's file, or the
+/// text compiled itself (always last).
+#[derive(Debug)]
+pub struct CompiledSource<P> {
+    /// The namespace it was loaded for; None for the text compiled itself.
+    pub loaded_for: Option<String>,
+    pub source: SourceFile,
+    pub patch: P,
+}
+
+/// The session's namespaces at one moment (`Session::checkpoint`).
+#[derive(Debug, Clone)]
+pub struct Checkpoint(Namespaces);
+
+impl Session {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn namespaces(&self) -> &Namespaces {
+        &self.namespaces
+    }
+
+    /// Where `require` looks for namespaces the session does not know yet.
+    pub fn source_paths_mut(&mut self) -> &mut SourcePaths {
+        &mut self.source_paths
+    }
+
+    /// Makes `ns` current (creating it), as `(in-ns 'ns)` would.
+    pub fn enter_ns(&mut self, ns: &str) {
+        self.namespaces.enter(ns);
+    }
+
+    /// What `rollback` restores: the compile-time namespaces. Gensyms keep
+    /// counting across a rollback, so generated names never repeat.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint(self.namespaces.clone())
+    }
+
+    /// Undoes every compilation since `checkpoint`, for a batch of several
+    /// compilations that must succeed or fail together.
+    pub fn rollback(&mut self, checkpoint: Checkpoint) {
+        self.namespaces = checkpoint.0;
+    }
+
+    /// Reads and analyzes every top-level form of `source`, which may not
+    /// require a namespace the session does not know. On error the session
+    /// is left as it was before the call.
+    pub fn analyze(&mut self, source: &SourceFile) -> Result<Unit, Diagnostic> {
+        let snapshot = self.namespaces.clone();
+        let result = analyze_source(&mut self.namespaces, &mut self.gensyms, None, source);
+        if result.is_err() {
+            self.namespaces = snapshot;
+        }
+        result
+    }
+
+    /// Compiles `source` and every namespace it requires that the session
+    /// does not know yet, loaded from the source paths: one patch per file,
+    /// dependencies first, each with the next id of `next_id`. All or
+    /// nothing: on error the session is left as it was.
+    pub fn compile_program(
+        &mut self,
+        source: &SourceFile,
+        abi: Abi,
+        next_id: &mut dyn FnMut() -> u64,
+    ) -> Result<Vec<CompiledSource<Patch>>, Failure> {
+        self.program_with(source, abi, next_id, lower::wasm::lower)
+    }
+
+    /// [`Session::compile_program`] as C++ sources, for emcc.
+    pub fn compile_program_cpp(
+        &mut self,
+        source: &SourceFile,
+        abi: Abi,
+        next_id: &mut dyn FnMut() -> u64,
+    ) -> Result<Vec<CompiledSource<CppPatch>>, Failure> {
+        self.program_with(source, abi, next_id, lower::cpp::lower)
+    }
+
+    fn program_with<P>(
+        &mut self,
+        source: &SourceFile,
+        abi: Abi,
+        next_id: &mut dyn FnMut() -> u64,
+        lower: impl Fn(&Unit, &PatchOptions, &SourceFile) -> Result<P, Failure>,
+    ) -> Result<Vec<CompiledSource<P>>, Failure> {
+        let snapshot = self.namespaces.clone();
+        let result = self.program_unchecked(source, abi, next_id, lower);
+        if result.is_err() {
+            self.namespaces = snapshot;
+        }
+        result
+    }
+
+    fn program_unchecked<P>(
+        &mut self,
+        source: &SourceFile,
+        abi: Abi,
+        next_id: &mut dyn FnMut() -> u64,
+        lower: impl Fn(&Unit, &PatchOptions, &SourceFile) -> Result<P, Failure>,
+    ) -> Result<Vec<CompiledSource<P>>, Failure> {
+        let mut loader = FileLoader::new(&self.source_paths);
+        let unit = analyze_source(
+            &mut self.namespaces,
+            &mut self.gensyms,
+            Some(&mut loader),
+            source,
+        )?;
+        let mut compiled = Vec::with_capacity(loader.loaded.len() + 1);
+        let sources = loader
+            .loaded
+            .into_iter()
+            .map(|loaded| (Some(loaded.ns), loaded.source, loaded.unit))
+            .chain([(None, source.clone(), unit)]);
+        for (loaded_for, source, unit) in sources {
+            let options = PatchOptions {
+                patch_id: next_id(),
+                abi,
+            };
+            let patch =
+                lower(&unit, &options, &source).map_err(|failure| with_origin(failure, &source))?;
+            compiled.push(CompiledSource {
+                loaded_for,
+                source,
+                patch,
+            });
+        }
+        Ok(compiled)
+    }
+
+    /// Compiles `source` into one patch whose entries follow the source's top-level forms.
+    pub fn compile(
+        &mut self,
+        source: &SourceFile,
+        options: &PatchOptions,
+    ) -> Result<Patch, Failure> {
+        self.lower_with(source, |unit| lower::wasm::lower(unit, options, source))
+    }
+
+    /// The same patch as C++ source, for emcc.
+    pub fn compile_cpp(
+        &mut self,
+        source: &SourceFile,
+        options: &PatchOptions,
+    ) -> Result<CppPatch, Failure> {
+        self.lower_with(source, |unit| lower::cpp::lower(unit, options, source))
+    }
+
+    fn lower_with<T>(
+        &mut self,
+        source: &SourceFile,
+        lower: impl FnOnce(&Unit) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        let snapshot = self.namespaces.clone();
+        let result = self
+            .analyze(source)
+            .map_err(Failure::from)
+            .and_then(|unit| lower(&unit));
+        if result.is_err() {
+            self.namespaces = snapshot;
+        }
+        result
+    }
+}
+
+/// Reads and analyzes every top-level form of `source` into `namespaces`,
+/// loading required namespaces through `loader` when there is one.
+fn analyze_source(
+    namespaces: &mut Namespaces,
+    gensyms: &mut Gensyms,
+    loader: Option<&mut dyn NamespaceLoader>,
+    source: &SourceFile,
+) -> Result<Unit, Diagnostic> {
+    let mut reader = Reader::new(&source.text);
+    let mut analyzer = Analyzer::new(namespaces, source, gensyms);
+    if let Some(loader) = loader {
+        analyzer = analyzer.with_loader(loader);
+    }
+    let mut forms = Vec::new();
+    loop {
+        let next = reader.next_form(analyzer.namespaces());
+        let form = match next {
+            Ok(Some(form)) => form,
+            Ok(None) => break,
+            Err(error) => return Err(Diagnostic::new(source, error.pos, error.kind.to_string())),
+        };
+        analyzer.analyze_top_level(&form, &mut forms)?;
+    }
+    Ok(analyzer.finish(forms))
+}
+
+/// A failure lowering a loaded file renders with that file's text.
+fn with_origin(failure: Failure, source: &SourceFile) -> Failure {
+    match failure {
+        Failure::Diagnostic(mut diagnostic) => {
+            diagnostic.origin.get_or_insert_with(|| source.clone());
+            Failure::Diagnostic(diagnostic)
+        }
+        internal @ Failure::Internal(_) => internal,
+    }
+}

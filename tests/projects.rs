@@ -1,0 +1,236 @@
+//! Projects of several namespaces in files, through the `jankwasm` binary:
+//! `require`/`use` load from the root a file's `ns` implies and from
+//! `--source-path`, once each, in dependency order; cycles and missing
+//! namespaces are errors at the libspec.
+
+use pretty_assertions::assert_eq;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A scratch directory holding `files` (relative path, text).
+fn project(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("jankwasm-project-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn jankwasm(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jankwasm"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+/// Stdout of a run that must succeed.
+fn run_ok(dir: &Path, args: &[&str]) -> String {
+    let out = jankwasm(dir, args);
+    assert!(
+        out.status.success(),
+        "jankwasm {args:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Stderr of a run that must fail.
+fn run_err(dir: &Path, args: &[&str]) -> String {
+    let out = jankwasm(dir, args);
+    assert!(
+        !out.status.success(),
+        "jankwasm {args:?} succeeded:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn a_required_namespace_loads_from_the_root_the_files_ns_implies() {
+    let dir = project(
+        "two-files",
+        &[
+            (
+                "src/app/util.jank",
+                "(ns app.util)\n(defn inc2 [x] (+ x 2))\n",
+            ),
+            (
+                "src/app/core.jank",
+                "(ns app.core (:require [app.util :as u]))\n(println (u/inc2 40))\n",
+            ),
+        ],
+    );
+    assert_eq!(run_ok(&dir, &["run", "src/app/core.jank"]), "42\n");
+}
+
+#[test]
+fn libspecs_refer_rename_use_prefix_lists_and_dashed_names() {
+    let dir = project(
+        "libspecs",
+        &[
+            ("src/lib/my_math.jank", "(ns lib.my-math)\n(defn sq [x] (* x x))\n(defn cube [x] (* x x x))\n(defn- hidden [] 0)\n"),
+            ("src/lib/text.jank", "(ns lib.text)\n(defn shout [s] (str s \"!\"))\n"),
+            ("src/lib/flags.cljc", "(ns lib.flags)\n(def platform #?(:clj :jvm :cljs :js :jank :jank))\n(def fallback #?(:clj 1 :default 2))\n"),
+            (
+                "src/app/main.jank",
+                "(ns app.main\n  (:require [lib my-math [text :refer [shout] :rename {shout yell}]])\n  (:use [lib.flags :only [platform]]))\n(require '[lib.my-math :refer :all])\n(use 'lib.flags)\n(println (lib.my-math/sq 3) (cube 2) (yell \"hi\") platform fallback)\n",
+            ),
+        ],
+    );
+    assert_eq!(
+        run_ok(&dir, &["run", "src/app/main.jank"]),
+        "9 8 hi! :jank 2\n"
+    );
+}
+
+#[test]
+fn a_namespace_required_twice_loads_once_in_dependency_order() {
+    let dir = project(
+        "diamond",
+        &[
+            ("src/d/base.jank", "(ns d.base)\n(println \"base loads\")\n(def n 1)\n"),
+            ("src/d/left.jank", "(ns d.left (:require [d.base :as b]))\n(println \"left loads\")\n(def n (+ b/n 10))\n"),
+            ("src/d/right.jank", "(ns d.right (:require [d.base :as b]))\n(println \"right loads\")\n(def n (+ b/n 100))\n"),
+            ("src/d/top.jank", "(ns d.top (:require [d.left :as l] [d.right :as r] [d.base]))\n(println (+ l/n r/n))\n"),
+        ],
+    );
+    assert_eq!(
+        run_ok(&dir, &["run", "src/d/top.jank"]),
+        "base loads\nleft loads\nright loads\n112\n"
+    );
+}
+
+#[test]
+fn source_paths_add_roots_in_order() {
+    let dir = project(
+        "source-paths",
+        &[
+            (
+                "lib/shared/greet.jank",
+                "(ns shared.greet)\n(defn hello [n] (str \"hello \" n))\n",
+            ),
+            (
+                "other/shared/greet.jank",
+                "(ns shared.greet)\n(defn hello [n] (str \"shadowed \" n))\n",
+            ),
+            (
+                "main.jank",
+                "(ns main (:require [shared.greet :as g]))\n(println (g/hello \"you\"))\n",
+            ),
+        ],
+    );
+    assert_eq!(
+        run_ok(
+            &dir,
+            &[
+                "run",
+                "--source-path",
+                "lib",
+                "--source-path",
+                "other",
+                "main.jank"
+            ]
+        ),
+        "hello you\n"
+    );
+    let error = run_err(&dir, &["run", "main.jank"]);
+    assert!(
+        error.starts_with("main.jank:1:21: error: could not locate namespace shared.greet: searched ./shared/greet.jank, ./shared/greet.cljc\n"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_cycle_is_an_error_at_the_require_that_closes_it_naming_the_chain() {
+    let dir = project(
+        "cycle",
+        &[
+            ("src/c/a.jank", "(ns c.a (:require [c.b]))\n"),
+            ("src/c/b.jank", "(ns c.b (:require c.c))\n"),
+            (
+                "src/c/c.jank",
+                ";; closes the loop\n(ns c.c\n  (:require [c.a :as a]))\n",
+            ),
+        ],
+    );
+    assert_eq!(
+        run_err(&dir, &["run", "src/c/a.jank"]),
+        "src/c/c.jank:3:14: error: cyclic require: c.a -> c.b -> c.c -> c.a\n\
+         3 |   (:require [c.a :as a]))\n  \
+         |              ^\n"
+    );
+}
+
+#[test]
+fn an_error_in_a_required_file_is_rendered_with_that_files_line() {
+    let dir = project(
+        "dep-error",
+        &[
+            ("src/e/dep.jank", "(ns e.dep)\n(defn f [] (nope 1))\n"),
+            (
+                "src/e/main.jank",
+                "(ns e.main (:require [e.dep]))\n(println 1)\n",
+            ),
+            ("src/e/misnamed.jank", "(ns e.other)\n"),
+            ("src/e/main2.jank", "(ns e.main2 (:require [e.misnamed]))\n"),
+        ],
+    );
+    assert_eq!(
+        run_err(&dir, &["run", "src/e/main.jank"]),
+        "src/e/dep.jank:2:13: error: unable to resolve symbol: nope in this context\n\
+         2 | (defn f [] (nope 1))\n  \
+         |             ^\n"
+    );
+    let error = run_err(&dir, &["run", "src/e/main2.jank"]);
+    assert!(
+        error.starts_with("src/e/main2.jank:1:24: error: src/e/misnamed.jank was loaded for namespace e.misnamed but does not define it\n"),
+        "{error}"
+    );
+}
+
+#[test]
+fn emit_writes_each_required_namespaces_patch_beside_the_output() {
+    let dir = project(
+        "emit-deps",
+        &[
+            ("src/x/dep.jank", "(ns x.dep)\n(defn f [] 1)\n"),
+            (
+                "src/x/main.jank",
+                "(ns x.main (:require [x.dep :as d]))\n(defn g [] (d/f))\n",
+            ),
+            ("out/.keep", ""),
+        ],
+    );
+    let stdout = run_ok(
+        &dir,
+        &[
+            "emit",
+            "--patch-id",
+            "7",
+            "-o",
+            "out/main.wasm",
+            "src/x/main.jank",
+        ],
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].starts_with(
+            "out/jank_patch_symbols_7.wasm: jank_patch_symbols_7 (1 symbols: x.dep/f), "
+        ),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with("out/main.wasm: jank_patch_symbols_8 (1 symbols: x.main/g), "),
+        "{stdout}"
+    );
+    for file in ["out/jank_patch_symbols_7.wasm", "out/main.wasm"] {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        assert_eq!(&bytes[..4], b"\0asm", "{file}");
+    }
+}
