@@ -11,9 +11,7 @@
 //! plain `cargo test`), and so that it reaches the server's crate-private
 //! parts (`serve::ws::interpret`, `serve::nrepl::position`).
 
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Mutex, OnceLock};
-use std::thread;
 use std::time::Duration;
 
 use jank_wasmtime_harness::{Arg, HarnessError, Runtime};
@@ -173,26 +171,9 @@ fn load_within_budget(
     bytes: &[u8],
     symbols_export: &str,
 ) -> Result<(), HarnessError> {
-    let interrupter = runtime.interrupter();
-    let watchdog_interrupter = interrupter.clone();
-    let (finished, finish) = mpsc::channel::<()>();
-    let watchdog = thread::spawn(move || {
-        if finish.recv_timeout(RUN_BUDGET) == Err(RecvTimeoutError::Timeout) {
-            if let Some(interrupter) = watchdog_interrupter {
-                interrupter.interrupt();
-            }
-        }
-    });
-    let outcome = runtime.load_patch(bytes, symbols_export).map(drop);
-    drop(finished);
-    // The watchdog only waits on the channel; it cannot panic.
-    let _ = watchdog.join();
-    // A budget that ran out while no wasm was running (compiling a large
-    // patch, say) left a request that would stop the runtime's next call.
-    if let Some(interrupter) = interrupter {
-        interrupter.clear();
-    }
-    outcome
+    runtime
+        .load_patch_within(bytes, symbols_export, RUN_BUDGET)
+        .map(drop)
 }
 
 /// nREPL bytes as a connection reads them: framed, in one piece and in

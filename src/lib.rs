@@ -22,6 +22,7 @@ pub mod diag;
 pub mod expand;
 pub mod fuzzing;
 pub mod lower;
+pub mod macro_runtime;
 pub mod read;
 pub mod serve;
 pub mod session;

@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use jankwasm::lower::Abi;
+use jankwasm::macro_runtime::HarnessMacroRuntime;
 use jankwasm::session::{declared_ns, root_of, CompiledSource, Session};
 use jankwasm::source::SourceFile;
 use std::io::Read as _;
@@ -75,7 +76,8 @@ struct SourcePathArgs {
 /// `ns` implies (`src/` for `src/app/core.jank` declaring `app.core`) and
 /// then from the given source paths.
 fn session_for(file: &Path, source: &SourceFile, paths: &SourcePathArgs) -> Session {
-    let mut session = Session::new();
+    let mut session =
+        Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()));
     if let Some(root) = declared_ns(&source.text).and_then(|ns| root_of(file, &ns)) {
         session.source_paths_mut().add(root);
     }

@@ -68,7 +68,14 @@ fn unsupported_constructs_are_errors_not_nil() {
         rejection("(defn f [] 12N)"),
         "1:12: BigInt literal `12N` is not supported by jankwasm"
     );
-    assert_eq!(rejection("(defmacro m [] 1)"), "1:1: `defmacro` is not supported: jankwasm expands clojure.core's macros only (define a function instead)");
+    assert_eq!(
+        rejection("(defn f [] (defmacro m [] 1))"),
+        "1:12: `defmacro` is only allowed as a top-level form"
+    );
+    assert_eq!(
+        rejection("(defmacro m [] 1)\n(m)"),
+        "2:1: cannot expand macro user/m: this compilation has no compile-time runtime to run macros in"
+    );
     assert_eq!(
         rejection("(defn f [s] (.toUpperCase s))"),
         "1:13: Java/C++ interop (`.toUpperCase`) is not supported by jankwasm"

@@ -6,9 +6,15 @@
 use jank_wasmtime_harness::Runtime;
 use jankwasm::diag::Failure;
 use jankwasm::lower::{Abi, PatchOptions};
+use jankwasm::macro_runtime::HarnessMacroRuntime;
 use jankwasm::session::Session;
 use jankwasm::source::SourceFile;
 use std::path::{Path, PathBuf};
+
+/// A session that runs user macros, as `jankwasm run` does.
+fn macro_session() -> Session {
+    Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()))
+}
 
 fn corpus_dir(part: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -44,7 +50,7 @@ fn run_program(path: &Path) -> String {
         path.file_name().unwrap().to_string_lossy().to_string(),
         text,
     );
-    let patch = match Session::new().compile(
+    let patch = match macro_session().compile(
         &source,
         &PatchOptions {
             patch_id: 1,
@@ -134,7 +140,7 @@ fn rejected_programs_fail_at_the_right_position() {
             continue;
         };
         let source = SourceFile::new("rejected.jank", text.clone());
-        match Session::new().compile(
+        match macro_session().compile(
             &source,
             &PatchOptions {
                 patch_id: 1,

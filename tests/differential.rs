@@ -8,6 +8,7 @@
 
 use jank_wasmtime_harness::Runtime;
 use jankwasm::lower::{Abi, PatchOptions};
+use jankwasm::macro_runtime::HarnessMacroRuntime;
 use jankwasm::session::Session;
 use jankwasm::source::SourceFile;
 use std::path::{Path, PathBuf};
@@ -134,11 +135,14 @@ fn compare(program: &Path, work: &Path) -> Option<String> {
         patch_id: 1,
         abi: Abi::Extended,
     };
-    let direct = match Session::new().compile(&source, &options) {
+    // Macros run in a compile-time runtime of the direct backend's for both
+    // paths, as `jankwasm emit --cpp` runs them.
+    let session = || Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()));
+    let direct = match session().compile(&source, &options) {
         Ok(patch) => patch,
         Err(d) => return Some(format!("{name}: the direct backend rejects it: {d}")),
     };
-    let cpp = match Session::new().compile_cpp(&source, &options) {
+    let cpp = match session().compile_cpp(&source, &options) {
         Ok(patch) => patch,
         Err(d) => return Some(format!("{name}: the C++ path rejects it: {d}")),
     };

@@ -234,3 +234,46 @@ fn emit_writes_each_required_namespaces_patch_beside_the_output() {
         assert_eq!(&bytes[..4], b"\0asm", "{file}");
     }
 }
+
+#[test]
+fn macros_are_shared_across_namespaces_through_refer_and_aliases() {
+    let dir = project(
+        "macros",
+        &[
+            (
+                "src/app/util.jank",
+                "(ns app.util)\n\
+                 (defn inc2 [x] (+ x 2))\n\
+                 (defmacro twice [x] `(* 2 ~x))\n\
+                 (defn call-form [x] (list 'app.util/inc2 x))\n\
+                 (defmacro via-helper [x] (call-form x))\n",
+            ),
+            (
+                "src/app/core.jank",
+                "(ns app.core (:require [app.util :as u :refer [twice]]))\n\
+                 (defmacro local-m [x] `(u/inc2 ~x))\n\
+                 (defmacro expands-to-macro [x] `(twice ~x))\n\
+                 (println (u/inc2 40) (twice 21) (u/via-helper 40) (local-m 40) (expands-to-macro 21))\n",
+            ),
+        ],
+    );
+    assert_eq!(
+        run_ok(&dir, &["run", "src/app/core.jank"]),
+        "42 42 42 42 42\n"
+    );
+}
+
+#[test]
+fn what_definitions_print_while_macros_are_prepared_is_printed_once() {
+    let dir = project(
+        "macro-effects",
+        &[(
+            "main.jank",
+            "(println \"top\")\n\
+             (defn f [x] (* x 10))\n\
+             (defmacro m [x] (f x))\n\
+             (println (m 4))\n",
+        )],
+    );
+    assert_eq!(run_ok(&dir, &["run", "main.jank"]), "top\n40\n");
+}

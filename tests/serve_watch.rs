@@ -158,12 +158,14 @@ async fn a_project_of_several_namespaces_loads_in_dependency_order() {
     // Alphabetically core comes first; it must compile after util.
     std::fs::write(
         src.join("app/core.jank"),
-        "(ns app.core (:require [app.util :as u]))\n(defn answer [] (u/inc2 40))\n",
+        "(ns app.core (:require [app.util :as u]))\n\
+         (defmacro via-util [x] `(u/add2 ~x))\n\
+         (defn answer [] (via-util 40))\n",
     )
     .unwrap();
     std::fs::write(
         src.join("app/util.jank"),
-        "(ns app.util)\n(defn inc2 [x] (+ x 2))\n",
+        "(ns app.util)\n(defn inc2 [x] (+ x 2))\n(defmacro add2 [x] `(inc2 ~x))\n",
     )
     .unwrap();
     std::fs::write(
@@ -189,6 +191,29 @@ async fn a_project_of_several_namespaces_loads_in_dependency_order() {
     .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["result"], "126", "{answer}");
+    assert_eq!(
+        answer["values"],
+        serde_json::json!(["nil", "126"]),
+        "{answer}"
+    );
+
+    // Macros from an editor: one that throws is a compile error at its call,
+    // and the session goes on.
+    let (status, answer) = post_eval(
+        &server,
+        "?ns=app.core",
+        "(defmacro strict [x] (if (number? x) x (throw (ex-info \"not a number\" {}))))",
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let (_, answer) = post_eval(&server, "?ns=app.core", "(strict :k)").await;
+    let error = answer["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("1:1: error: macro app.core/strict failed to expand: it threw clojure.lang.ExceptionInfo: not a number {}"),
+        "{answer}"
+    );
+    let (_, answer) = post_eval(&server, "?ns=app.core", "(+ (strict 1) (via-util 0))").await;
+    assert_eq!(answer["result"], "3", "{answer}");
 
     // A missing one is a compile error at the libspec, naming where it looked.
     let (_, answer) = post_eval(&server, "", "(require 'extra.nope)").await;

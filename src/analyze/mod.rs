@@ -5,10 +5,12 @@
 //! macro calls and never looks at how the AST is lowered.
 
 pub mod ast;
+mod macros;
 pub mod namespaces;
 mod require;
 mod special;
 
+pub use macros::{MacroCall, MacroExpander, MAX_MACRO_NESTING};
 pub use require::{LoadError, NamespaceLoader};
 
 use crate::diag::Diagnostic;
@@ -23,6 +25,20 @@ pub const SPECIAL_FORMS: &[&str] = &[
     "def", "fn*", "let*", "loop*", "letfn*", "recur", "if", "do", "quote", "var", "throw", "try",
     "case*",
 ];
+
+/// Below this much free stack, analysis continues on a new segment of
+/// `STACK_SEGMENT` bytes.
+const STACK_RED_ZONE: usize = 128 * 1024;
+const STACK_SEGMENT: usize = 2 * 1024 * 1024;
+
+/// Steps `expand_fully` takes on one form before it calls the expansion endless.
+const MAX_EXPANSION_STEPS: usize = 1000;
+
+/// Which macro a form calls.
+enum MacroRef {
+    Core(String),
+    User(VarRef),
+}
 
 /// Java interop and mutation forms jank has and jankwasm's backend cannot lower.
 const UNSUPPORTED_SPECIALS: &[&str] = &["new", ".", "set!", "monitor-enter", "monitor-exit", "&"];
@@ -74,6 +90,15 @@ pub struct Analyzer<'a> {
     gensyms: &'a mut Gensyms,
     /// Brings in required namespaces the session does not know yet.
     loader: Option<&'a mut dyn NamespaceLoader>,
+    /// Runs user macros; without one, calling a user macro is an error.
+    expander: Option<&'a mut dyn MacroExpander>,
+    /// The top-level forms analyzed so far.
+    forms: Vec<TopLevel>,
+    /// How many of `forms` the expander has been given to load.
+    forms_given_to_expander: usize,
+    /// User-macro expansions being analyzed, innermost last (a limit stops
+    /// a macro that expands into a call of itself).
+    expanding: Vec<VarRef>,
     scope: Vec<ScopeEntry>,
     fn_frames: Vec<FnFrame>,
     locals: LocalNames,
@@ -93,6 +118,10 @@ impl<'a> Analyzer<'a> {
             source,
             gensyms,
             loader: None,
+            expander: None,
+            forms: Vec::new(),
+            forms_given_to_expander: 0,
+            expanding: Vec::new(),
             scope: Vec::new(),
             fn_frames: Vec::new(),
             locals: LocalNames::default(),
@@ -106,17 +135,25 @@ impl<'a> Analyzer<'a> {
         self
     }
 
+    /// This analyzer, running user macros through `expander`.
+    pub fn with_expander(mut self, expander: &'a mut dyn MacroExpander) -> Self {
+        self.expander = Some(expander);
+        self
+    }
+
     /// The namespace environment, for reading the next form.
     pub fn namespaces(&self) -> &Namespaces {
         self.namespaces
     }
 
-    /// The local names collected so far; the `Unit` for the analyzed forms.
-    pub fn finish(self, forms: Vec<TopLevel>) -> Unit {
-        Unit {
-            forms,
+    /// The `Unit` of the analyzed forms, and how many of its first forms
+    /// the expander was given already.
+    pub fn finish(self) -> (Unit, usize) {
+        let unit = Unit {
+            forms: self.forms,
             locals: self.locals,
-        }
+        };
+        (unit, self.forms_given_to_expander)
     }
 
     fn error(&self, pos: Pos, message: impl Into<String>) -> Diagnostic {
@@ -125,21 +162,45 @@ impl<'a> Analyzer<'a> {
 
     /// Analyzes one top-level form. `do` at top level splices its forms, and
     /// `ns`/`in-ns`/`require` take effect at compile time, as in Clojure.
-    pub fn analyze_top_level(&mut self, form: &Form, out: &mut Vec<TopLevel>) -> Result<()> {
+    pub fn analyze_top_level(&mut self, form: &Form) -> Result<()> {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+            self.analyze_top_level_here(form)
+        })
+    }
+
+    fn analyze_top_level_here(&mut self, form: &Form) -> Result<()> {
+        let user_macro = match self.macro_call(form) {
+            Some(MacroRef::User(var)) => Some(var),
+            _ => None,
+        };
         let form = self.expand_fully(form)?;
+        let Some(var) = user_macro else {
+            return self.analyze_expanded_top_level(&form);
+        };
+        self.enter_expansion(var, form.pos)?;
+        let analyzed = self.analyze_expanded_top_level(&form);
+        self.expanding.pop();
+        analyzed
+    }
+
+    fn analyze_expanded_top_level(&mut self, form: &Form) -> Result<()> {
+        let form = form.clone();
         if let FormKind::List(items) = &form.kind {
             if let Some(head) = items.first().and_then(Form::as_symbol) {
                 if head.ns.is_none() && head.name == "do" && !self.is_local(&head.name) {
                     for item in &items[1..] {
-                        self.analyze_top_level(item, out)?;
+                        self.analyze_top_level(item)?;
                     }
                     return Ok(());
                 }
                 if head.ns.is_none() && head.name == "def" {
-                    return self.top_level_def(&form, &items[1..], false, out);
+                    return self.top_level_def(&form, &items[1..], false);
                 }
                 if self.namespaces.refers_to_core(head, "defonce") {
-                    return self.top_level_def(&form, &items[1..], true, out);
+                    return self.top_level_def(&form, &items[1..], true);
+                }
+                if self.namespaces.refers_to_core(head, "defmacro") {
+                    return self.top_level_defmacro(&form, &items[1..]);
                 }
                 if self.namespaces.refers_to_core(head, "ns") {
                     return self.ns_form(&form, &items[1..]);
@@ -161,7 +222,7 @@ impl<'a> Analyzer<'a> {
             in_try_body: false,
         };
         let expr = self.analyze(&form, ctx)?;
-        out.push(TopLevel::Eval {
+        self.forms.push(TopLevel::Eval {
             ns: self.namespaces.current().to_string(),
             expr,
         });
@@ -171,15 +232,23 @@ impl<'a> Analyzer<'a> {
     /// Macroexpands the head of `form` until it is no longer a macro call.
     fn expand_fully(&mut self, form: &Form) -> Result<Form> {
         let mut form = form.clone();
-        while let Some(name) = self.macro_name(&form) {
-            form = expand::expand_core_macro(&name, &form, self.gensyms)
-                .map_err(|e| self.error(e.pos, e.message))?;
+        for _ in 0..MAX_EXPANSION_STEPS {
+            form = match self.macro_call(&form) {
+                None => return Ok(form),
+                Some(MacroRef::Core(name)) => expand::expand_core_macro(&name, &form, self.gensyms)
+                    .map_err(|e| self.error(e.pos, e.message))?,
+                Some(MacroRef::User(var)) => self.expand_user_macro(&var, &form)?,
+            };
         }
-        Ok(form)
+        Err(self.error(
+            form.pos,
+            format!("macroexpansion did not finish after {MAX_EXPANSION_STEPS} steps"),
+        ))
     }
 
-    /// The clojure.core macro a list form calls, unless a local or var shadows it.
-    fn macro_name(&self, form: &Form) -> Option<String> {
+    /// The macro a list form calls, unless a local shadows it: a user macro
+    /// (a var marked by `defmacro`) or one of clojure.core's.
+    fn macro_call(&self, form: &Form) -> Option<MacroRef> {
         let FormKind::List(items) = &form.kind else {
             return None;
         };
@@ -187,21 +256,24 @@ impl<'a> Analyzer<'a> {
         if head.ns.is_none() && self.is_local(&head.name) {
             return None;
         }
+        if let Some(var) = self.namespaces.resolve_var(head) {
+            if self
+                .namespaces
+                .var_info(&var)
+                .is_some_and(|info| info.is_macro)
+            {
+                return Some(MacroRef::User(var));
+            }
+        }
         (expand::is_core_macro(&head.name) && self.namespaces.refers_to_core(head, &head.name))
-            .then(|| head.name.clone())
+            .then(|| MacroRef::Core(head.name.clone()))
     }
 
     fn is_local(&self, name: &str) -> bool {
         self.scope.iter().any(|entry| entry.name == name)
     }
 
-    fn top_level_def(
-        &mut self,
-        form: &Form,
-        args: &[Form],
-        once: bool,
-        out: &mut Vec<TopLevel>,
-    ) -> Result<()> {
+    fn top_level_def(&mut self, form: &Form, args: &[Form], once: bool) -> Result<()> {
         let (var, init) = self.def_parts(form, args)?;
         let pos = form.pos;
         match init {
@@ -212,7 +284,7 @@ impl<'a> Analyzer<'a> {
                     in_try_body: false,
                 };
                 let init = self.analyze_named(init_form, ctx, &var)?;
-                out.push(TopLevel::Def {
+                self.forms.push(TopLevel::Def {
                     var,
                     init,
                     once,
@@ -220,7 +292,7 @@ impl<'a> Analyzer<'a> {
                 });
             }
             None if once => return Err(self.error(pos, "`defonce` requires an init value")),
-            None => out.push(TopLevel::Declare { var, pos }),
+            None => self.forms.push(TopLevel::Declare { var, pos }),
         }
         Ok(())
     }
@@ -272,8 +344,16 @@ impl<'a> Analyzer<'a> {
         Ok(expr)
     }
 
-    /// Analyzes a form in expression position.
+    /// Analyzes a form in expression position. Macro expansions nest as
+    /// deep as the code they build, so the stack grows on demand rather
+    /// than overflowing.
     fn analyze(&mut self, form: &Form, ctx: Ctx) -> Result<Expr> {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+            self.analyze_here(form, ctx)
+        })
+    }
+
+    fn analyze_here(&mut self, form: &Form, ctx: Ctx) -> Result<Expr> {
         let pos = form.pos;
         let kind = match &form.kind {
             FormKind::Symbol(name) => return self.analyze_symbol(name, pos),
@@ -504,8 +584,11 @@ impl<'a> Analyzer<'a> {
                 }
             }
             if !local {
-                if self.macro_name(form).is_some() {
+                if let Some(called) = self.macro_call(form) {
                     let expanded = self.expand_fully(form)?;
+                    if let MacroRef::User(var) = called {
+                        return self.analyze_expansion(var, &expanded, ctx);
+                    }
                     return self.analyze(&expanded, ctx);
                 }
                 for special_macro in ["defonce", "ns", "in-ns", "require", "use", "defmacro"] {
@@ -540,15 +623,23 @@ impl<'a> Analyzer<'a> {
         match name {
             "defonce" => {
                 let (var, init) = self.def_parts(form, args)?;
-                let Some(init) = init else { return Err(self.error(form.pos, "`defonce` requires an init value")) };
+                let Some(init) = init else {
+                    return Err(self.error(form.pos, "`defonce` requires an init value"));
+                };
                 let init = self.analyze_named(init, ctx.non_tail(), &var)?;
-                Ok(Expr { kind: ExprKind::Def { var, init: Some(Box::new(init)), once: true }, pos: form.pos })
+                Ok(Expr {
+                    kind: ExprKind::Def {
+                        var,
+                        init: Some(Box::new(init)),
+                        once: true,
+                    },
+                    pos: form.pos,
+                })
             }
-            "defmacro" => Err(self.error(
+            _ => Err(self.error(
                 form.pos,
-                "`defmacro` is not supported: jankwasm expands clojure.core's macros only (define a function instead)",
+                format!("`{name}` is only allowed as a top-level form"),
             )),
-            _ => Err(self.error(form.pos, format!("`{name}` is only allowed as a top-level form"))),
         }
     }
 

@@ -19,6 +19,8 @@ pub struct VarInfo {
     /// Printed argument vectors, e.g. `["[v]", "[a b & more]"]`.
     pub arglists: Vec<String>,
     pub private: bool,
+    /// Set by `defmacro`: a call of it is expanded at compile time.
+    pub is_macro: bool,
     /// Where it was defined, when a patch defined it.
     pub defined_at: Option<(Rc<str>, Pos)>,
     /// The reload hooks its metadata names it (`^:dev/before-load`,
@@ -135,6 +137,17 @@ impl Namespaces {
         VarRef {
             ns: current,
             name: name.to_string(),
+        }
+    }
+
+    /// Marks the var `name` of the current namespace as a macro (`defmacro`).
+    pub fn mark_macro(&mut self, name: &str) {
+        let current = self.current.clone();
+        if let Some(info) = Rc::make_mut(self.namespaces.entry(current).or_default())
+            .vars
+            .get_mut(name)
+        {
+            info.is_macro = true;
         }
     }
 

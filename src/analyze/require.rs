@@ -13,6 +13,7 @@ use crate::source::Pos;
 use std::collections::HashMap;
 
 use super::namespaces::Namespaces;
+use super::MacroExpander;
 
 /// Where the analyzer gets a namespace it must require and does not know:
 /// the session's source paths, which read and analyze the namespace's file
@@ -22,11 +23,13 @@ pub trait NamespaceLoader {
     /// loaded already (`requirer` is the namespace asking).
     fn cycle_through(&self, requirer: &str, ns: &str) -> Option<Vec<String>>;
 
+    /// Loads `ns`, running the macros its file calls through `expander`.
     fn load(
         &mut self,
         ns: &str,
         namespaces: &mut Namespaces,
         gensyms: &mut Gensyms,
+        expander: Option<&mut dyn MacroExpander>,
     ) -> std::result::Result<(), LoadError>;
 }
 
@@ -298,7 +301,14 @@ impl Analyzer<'_> {
             ));
         };
         let current = self.namespaces.current().to_string();
-        let loaded = loader.load(ns, self.namespaces, self.gensyms);
+        let loaded = loader.load(
+            ns,
+            self.namespaces,
+            self.gensyms,
+            self.expander
+                .as_deref_mut()
+                .map(|expander| expander as &mut dyn MacroExpander),
+        );
         self.namespaces.enter(&current);
         match loaded {
             Ok(()) => Ok(()),

@@ -23,6 +23,7 @@ use super::protocol::{
 use crate::analyze::namespaces::Namespaces;
 use crate::diag::{Diagnostic, Failure};
 use crate::lower::{Abi, Patch};
+use crate::macro_runtime::HarnessMacroRuntime;
 use crate::read::Name;
 use crate::session::{Session, SourcePaths};
 use crate::source::{Pos, SourceFile};
@@ -147,7 +148,8 @@ impl CompilerHandle {
         std::thread::Builder::new()
             .name("jankwasm-compiler".into())
             .spawn(move || {
-                let mut session = Session::new();
+                let mut session =
+                    Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()));
                 *session.source_paths_mut() = source_paths;
                 Compiler {
                     session,
@@ -216,6 +218,9 @@ struct Pending {
     pos: Pos,
     file: String,
     patch: Option<(u64, Patch)>,
+    /// False for a namespace `require` loaded on the way: its patch is
+    /// pushed, but it is not one of the forms the request compiled.
+    requested: bool,
     /// For an effect form of a project file: its text, its replay key.
     file_form: Option<String>,
 }
@@ -289,6 +294,7 @@ impl Compiler {
                             pos: segment.form_pos,
                             file: request.file.clone(),
                             patch,
+                            requested: true,
                             file_form: None,
                         }),
                         Err(error) => {
@@ -316,6 +322,7 @@ impl Compiler {
                         pos: segment.form_pos,
                         file: request.file.clone(),
                         patch,
+                        requested: true,
                         file_form: None,
                     });
                 }
@@ -361,6 +368,7 @@ impl Compiler {
                 pos: segment.form_pos,
                 file: file.to_string(),
                 patch,
+                requested: true,
                 file_form: effect.then(|| segment.key().to_string()),
             });
         }
@@ -422,6 +430,7 @@ impl Compiler {
                 pos: Pos::new(1, 1),
                 file: source.name.to_string(),
                 patch: Some((patch.id, patch)),
+                requested: false,
                 file_form: None,
             });
         }
@@ -439,7 +448,7 @@ impl Compiler {
         let mut records = Vec::new();
         let mut positions = Vec::with_capacity(pending.len());
         for form in pending {
-            positions.push((form.pos, form.patch.is_some()));
+            positions.push((form.pos, form.patch.is_some(), form.requested));
             if let Some((id, patch)) = form.patch {
                 records.push(record(
                     id,
@@ -455,9 +464,9 @@ impl Compiler {
         let mut deliveries = self.hub.push(records, audience).into_iter();
         positions
             .into_iter()
-            .map(|(pos, pushed)| CompiledForm {
-                pos,
-                delivery: if pushed { deliveries.next() } else { None },
+            .filter_map(|(pos, pushed, requested)| {
+                let delivery = if pushed { deliveries.next() } else { None };
+                requested.then_some(CompiledForm { pos, delivery })
             })
             .collect()
     }

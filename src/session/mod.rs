@@ -3,20 +3,23 @@
 //! paths required namespaces load from) and the driver that takes source
 //! text through read → expand/analyze → lower.
 
+mod macros;
 mod source_paths;
 
+pub use macros::{CompileTimeRuntime, EntryResult};
 pub use source_paths::{
     declared_ns, dependency_order, ns_relative_path, root_of, SourcePaths, SOURCE_EXTENSIONS,
 };
 
 use crate::analyze::namespaces::Namespaces;
-use crate::analyze::{ast::Unit, Analyzer, NamespaceLoader};
+use crate::analyze::{ast::Unit, Analyzer, MacroExpander, NamespaceLoader};
 use crate::diag::{Diagnostic, Failure};
 use crate::expand::Gensyms;
 use crate::lower::cpp::CppPatch;
 use crate::lower::{self, Abi, Patch, PatchOptions};
 use crate::read::Reader;
 use crate::source::SourceFile;
+use macros::MacroRunner;
 use source_paths::FileLoader;
 
 #[derive(Debug, Default)]
@@ -24,6 +27,8 @@ pub struct Session {
     namespaces: Namespaces,
     gensyms: Gensyms,
     source_paths: SourcePaths,
+    /// Runs user macros; None: a user macro call is a compile error.
+    macros: Option<MacroRunner>,
 }
 
 /// One patch of a compiled program: a required namespace's file, or the
@@ -47,6 +52,12 @@ impl Session {
 
     pub fn namespaces(&self) -> &Namespaces {
         &self.namespaces
+    }
+
+    /// This session, running user macros in `runtime`.
+    pub fn with_compile_time_runtime(mut self, runtime: Box<dyn CompileTimeRuntime>) -> Self {
+        self.macros = Some(MacroRunner::new(runtime));
+        self
     }
 
     /// Where `require` looks for namespaces the session does not know yet.
@@ -76,7 +87,13 @@ impl Session {
     /// is left as it was before the call.
     pub fn analyze(&mut self, source: &SourceFile) -> Result<Unit, Diagnostic> {
         let snapshot = self.namespaces.clone();
-        let result = analyze_source(&mut self.namespaces, &mut self.gensyms, None, source);
+        let result = analyze_source(
+            &mut self.namespaces,
+            &mut self.gensyms,
+            None,
+            expander(&mut self.macros),
+            source,
+        );
         if result.is_err() {
             self.namespaces = snapshot;
         }
@@ -133,6 +150,7 @@ impl Session {
             &mut self.namespaces,
             &mut self.gensyms,
             Some(&mut loader),
+            expander(&mut self.macros),
             source,
         )?;
         let mut compiled = Vec::with_capacity(loader.loaded.len() + 1);
@@ -193,11 +211,13 @@ impl Session {
 }
 
 /// Reads and analyzes every top-level form of `source` into `namespaces`,
-/// loading required namespaces through `loader` when there is one.
+/// loading required namespaces through `loader` and running user macros
+/// through `expander` when there are.
 fn analyze_source(
     namespaces: &mut Namespaces,
     gensyms: &mut Gensyms,
     loader: Option<&mut dyn NamespaceLoader>,
+    mut expander: Option<&mut dyn MacroExpander>,
     source: &SourceFile,
 ) -> Result<Unit, Diagnostic> {
     let mut reader = Reader::new(&source.text);
@@ -205,7 +225,9 @@ fn analyze_source(
     if let Some(loader) = loader {
         analyzer = analyzer.with_loader(loader);
     }
-    let mut forms = Vec::new();
+    if let Some(expander) = expander.as_deref_mut() {
+        analyzer = analyzer.with_expander(expander);
+    }
     loop {
         let next = reader.next_form(analyzer.namespaces());
         let form = match next {
@@ -213,9 +235,27 @@ fn analyze_source(
             Ok(None) => break,
             Err(error) => return Err(Diagnostic::new(source, error.pos, error.kind.to_string())),
         };
-        analyzer.analyze_top_level(&form, &mut forms)?;
+        analyzer.analyze_top_level(&form)?;
     }
-    Ok(analyzer.finish(forms))
+    let (unit, given) = analyzer.finish();
+    if let Some(expander) = expander {
+        expander.analyzed(source, &unit, given);
+    }
+    Ok(unit)
+}
+
+fn expander(macros: &mut Option<MacroRunner>) -> Option<&mut dyn MacroExpander> {
+    macros
+        .as_mut()
+        .map(|runner| runner as &mut dyn MacroExpander)
+}
+
+/// A lowering failure as one line, for a compile-time runtime's error.
+fn lower_failure_text(failure: &Failure) -> String {
+    match failure {
+        Failure::Diagnostic(diagnostic) => diagnostic.to_string(),
+        Failure::Internal(internal) => internal.to_string(),
+    }
 }
 
 /// A failure lowering a loaded file renders with that file's text.

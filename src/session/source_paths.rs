@@ -4,7 +4,7 @@
 //! loader that analyzes what it finds is `FileLoader`.
 
 use crate::analyze::namespaces::Namespaces;
-use crate::analyze::{ast::Unit, LoadError, NamespaceLoader};
+use crate::analyze::{ast::Unit, LoadError, MacroExpander, NamespaceLoader};
 use crate::expand::Gensyms;
 use crate::read::{self, Form, FormKind, PlainEnv};
 use crate::source::SourceFile;
@@ -264,6 +264,7 @@ impl NamespaceLoader for FileLoader<'_> {
         ns: &str,
         namespaces: &mut Namespaces,
         gensyms: &mut Gensyms,
+        expander: Option<&mut dyn MacroExpander>,
     ) -> Result<(), LoadError> {
         if self.loading.is_empty() {
             self.loading.push(namespaces.current().to_string());
@@ -282,7 +283,7 @@ impl NamespaceLoader for FileLoader<'_> {
         let source = SourceFile::new(path.display().to_string(), text);
         namespaces.enter("user");
         self.loading.push(ns.to_string());
-        let analyzed = super::analyze_source(namespaces, gensyms, Some(self), &source);
+        let analyzed = super::analyze_source(namespaces, gensyms, Some(self), expander, &source);
         self.loading.pop();
         let unit = analyzed.map_err(|mut diagnostic| {
             diagnostic.origin.get_or_insert_with(|| source.clone());

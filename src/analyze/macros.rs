@@ -1,0 +1,247 @@
+//! User macros: `defmacro` defines a fn var (with Clojure's leading `&form`
+//! and `&env` parameters) marked as a macro, and a call of such a var is
+//! expanded at compile time by the session's `MacroExpander`, which runs the
+//! macro in a compile-time runtime. The expansion comes back as a form;
+//! parts of it that are parts of the call keep their positions, and the
+//! rest takes the call's, so errors inside an expansion point at the user's
+//! text.
+
+use super::ast::{LocalNames, TopLevel, Unit, VarRef};
+use super::namespaces::Namespaces;
+use super::{Analyzer, Ctx, Expr, Result};
+use crate::expand::Gensyms;
+use crate::read::{Form, FormKind, Name};
+use crate::source::{Pos, SourceFile};
+use std::collections::HashMap;
+
+/// How many user-macro expansions may be open inside each other: deeper
+/// than this, a macro is taken to expand into a call of itself.
+pub const MAX_MACRO_NESTING: usize = 200;
+
+/// One call of a user macro, with what a compile-time runtime needs to run it.
+pub struct MacroCall<'c> {
+    pub macro_var: &'c VarRef,
+    /// The whole call (`&form`).
+    pub form: &'c Form,
+    /// The locals in scope at the call (`&env`'s keys).
+    pub locals: Vec<String>,
+    /// This unit's top-level forms analyzed since the expander last saw it:
+    /// they are loaded before the macro runs, since a macro may call a fn
+    /// defined just above its use.
+    pub unloaded: &'c [TopLevel],
+    pub local_names: &'c LocalNames,
+    pub source: &'c SourceFile,
+    pub namespaces: &'c mut Namespaces,
+    pub gensyms: &'c mut Gensyms,
+}
+
+/// Runs user macros for the analyzer.
+pub trait MacroExpander {
+    /// The expansion of `call`, or why there is none (the macro threw, was
+    /// called with the wrong number of arguments, returned something that
+    /// is not code).
+    fn expand(&mut self, call: MacroCall<'_>) -> std::result::Result<Form, String>;
+
+    /// `unit` (from `source`) is analyzed in full; its forms from `given`
+    /// on were never handed to `expand` and must be loaded before the next
+    /// macro runs.
+    fn analyzed(&mut self, source: &SourceFile, unit: &Unit, given: usize);
+}
+
+impl Analyzer<'_> {
+    /// `(defmacro name doc? attr-map? [params] body...)` or with several
+    /// `([params] body...)` arities: a `defn` whose arities take `&form` and
+    /// `&env` first, its var marked as a macro once defined.
+    pub(super) fn top_level_defmacro(&mut self, form: &Form, args: &[Form]) -> Result<()> {
+        let Some(name) = args
+            .first()
+            .and_then(Form::as_symbol)
+            .filter(|n| n.ns.is_none())
+        else {
+            return Err(self.error(form.pos, "`defmacro` requires an unqualified symbol name"));
+        };
+        let mut rest = &args[1..];
+        let mut defn: Vec<Form> = vec![
+            Form::symbol(Name::qualified("clojure.core", "defn"), form.pos),
+            args[0].clone(),
+        ];
+        while let Some(first) = rest.first() {
+            if matches!(first.kind, FormKind::Str(_) | FormKind::Map(_)) {
+                defn.push(first.clone());
+                rest = &rest[1..];
+            } else {
+                break;
+            }
+        }
+        let implicit = |pos: Pos, name: &str| Form::symbol(Name::bare(name), pos);
+        let with_implicit_params = |params: &Form| -> Option<Form> {
+            let FormKind::Vector(items) = &params.kind else {
+                return None;
+            };
+            let mut items = items.clone();
+            items.insert(0, implicit(params.pos, "&env"));
+            items.insert(0, implicit(params.pos, "&form"));
+            Some(Form {
+                kind: FormKind::Vector(items),
+                ..params.clone()
+            })
+        };
+        match rest.first().map(|f| &f.kind) {
+            Some(FormKind::Vector(_)) => {
+                let params = with_implicit_params(&rest[0]).unwrap_or_else(|| rest[0].clone());
+                defn.push(params);
+                defn.extend(rest[1..].iter().cloned());
+            }
+            Some(FormKind::List(_)) => {
+                for arity in rest {
+                    let FormKind::List(items) = &arity.kind else {
+                        return Err(self.error(
+                            arity.pos,
+                            format!(
+                                "`defmacro` arity must be a list ([params] body...), got {arity}"
+                            ),
+                        ));
+                    };
+                    let Some(params) = items.first().and_then(with_implicit_params) else {
+                        return Err(self.error(
+                            arity.pos,
+                            "`defmacro` arity must start with a parameter vector",
+                        ));
+                    };
+                    let mut arity_items = vec![params];
+                    arity_items.extend(items[1..].iter().cloned());
+                    defn.push(Form {
+                        kind: FormKind::List(arity_items),
+                        ..arity.clone()
+                    });
+                }
+            }
+            _ => {
+                return Err(self.error(
+                    form.pos,
+                    format!("`defmacro` {} requires a parameter vector", name.name),
+                ))
+            }
+        }
+        let defn = Form {
+            kind: FormKind::List(defn),
+            ..form.clone()
+        };
+        let name = name.name.clone();
+        self.analyze_top_level(&defn)?;
+        self.namespaces.mark_macro(&name);
+        Ok(())
+    }
+
+    /// The expansion of a call of the user macro `var`.
+    pub(super) fn expand_user_macro(&mut self, var: &VarRef, form: &Form) -> Result<Form> {
+        let locals: Vec<String> = self.scope.iter().map(|entry| entry.name.clone()).collect();
+        let Some(expander) = self.expander.as_deref_mut() else {
+            return Err(self.error(
+                form.pos,
+                format!("cannot expand macro {var}: this compilation has no compile-time runtime to run macros in"),
+            ));
+        };
+        let call = MacroCall {
+            macro_var: var,
+            form,
+            locals,
+            unloaded: &self.forms[self.forms_given_to_expander..],
+            local_names: &self.locals,
+            source: self.source,
+            namespaces: self.namespaces,
+            gensyms: self.gensyms,
+        };
+        let expanded = expander.expand(call);
+        self.forms_given_to_expander = self.forms.len();
+        let expansion = expanded.map_err(|message| {
+            self.error(form.pos, format!("macro {var} failed to expand: {message}"))
+        })?;
+        Ok(reposition(expansion, form))
+    }
+
+    /// Analyzes what a user macro expanded into, with a limit on how many
+    /// expansions nest.
+    pub(super) fn analyze_expansion(
+        &mut self,
+        var: VarRef,
+        expanded: &Form,
+        ctx: Ctx,
+    ) -> Result<Expr> {
+        self.enter_expansion(var, expanded.pos)?;
+        let analyzed = self.analyze(expanded, ctx);
+        self.expanding.pop();
+        analyzed
+    }
+
+    pub(super) fn enter_expansion(&mut self, var: VarRef, pos: Pos) -> Result<()> {
+        if self.expanding.len() >= MAX_MACRO_NESTING {
+            return Err(self.error(
+                pos,
+                format!("macro {var} expanded into more than {MAX_MACRO_NESTING} nested macro calls (does it expand into a call of itself?)"),
+            ));
+        }
+        self.expanding.push(var);
+        Ok(())
+    }
+}
+
+/// The expansion with positions: a part equal to a part of the call (an
+/// argument passed through) keeps that part's position, the rest takes
+/// the call's.
+fn reposition(expansion: Form, call: &Form) -> Form {
+    let mut known: HashMap<String, Pos> = HashMap::new();
+    collect_positions(call, &mut known);
+    place(expansion, call.pos, &known)
+}
+
+fn collect_positions(form: &Form, known: &mut HashMap<String, Pos>) {
+    if matches!(
+        form.kind,
+        FormKind::List(_)
+            | FormKind::Vector(_)
+            | FormKind::Map(_)
+            | FormKind::Set(_)
+            | FormKind::Symbol(_)
+    ) {
+        known.entry(form.to_string()).or_insert(form.pos);
+    }
+    match &form.kind {
+        FormKind::List(items) | FormKind::Vector(items) | FormKind::Set(items) => {
+            items.iter().for_each(|item| collect_positions(item, known));
+        }
+        FormKind::Map(entries) => entries.iter().for_each(|(k, v)| {
+            collect_positions(k, known);
+            collect_positions(v, known);
+        }),
+        _ => {}
+    }
+}
+
+fn place(form: Form, call_pos: Pos, known: &HashMap<String, Pos>) -> Form {
+    let pos = known.get(&form.to_string()).copied().unwrap_or(call_pos);
+    let kind = match form.kind {
+        FormKind::List(items) => FormKind::List(place_all(items, pos, known)),
+        FormKind::Vector(items) => FormKind::Vector(place_all(items, pos, known)),
+        FormKind::Set(items) => FormKind::Set(place_all(items, pos, known)),
+        FormKind::Map(entries) => FormKind::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (place(k, pos, known), place(v, pos, known)))
+                .collect(),
+        ),
+        other => other,
+    };
+    Form {
+        kind,
+        pos,
+        meta: form.meta,
+    }
+}
+
+fn place_all(items: Vec<Form>, pos: Pos, known: &HashMap<String, Pos>) -> Vec<Form> {
+    items
+        .into_iter()
+        .map(|item| place(item, pos, known))
+        .collect()
+}

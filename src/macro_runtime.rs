@@ -1,0 +1,55 @@
+//! The compile-time runtime user macros run in: the stub runtime pages run,
+//! in-process under wasmtime (the harness), so a macro computes exactly what
+//! it would in a page. A macro body that runs too long is interrupted.
+
+use std::time::Duration;
+
+use jank_wasmtime_harness::{HarnessError, Runtime};
+
+use crate::session::{CompileTimeRuntime, EntryResult};
+
+/// How long one load (a batch of definitions, or one macro call) may run.
+pub const MACRO_BUDGET: Duration = Duration::from_secs(10);
+
+/// A [`CompileTimeRuntime`] on the harness, started at its first load so
+/// compiles that call no user macro never pay for it.
+#[derive(Default)]
+pub struct HarnessMacroRuntime {
+    runtime: Option<Runtime>,
+}
+
+impl HarnessMacroRuntime {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl CompileTimeRuntime for HarnessMacroRuntime {
+    fn load(&mut self, bytes: &[u8], symbols_export: &str) -> Result<Vec<EntryResult>, String> {
+        let runtime = match &mut self.runtime {
+            Some(runtime) => runtime,
+            empty => empty.insert(
+                Runtime::new_interruptible()
+                    .map_err(|e| format!("cannot start the compile-time runtime: {e}"))?,
+            ),
+        };
+        let loaded = runtime.load_patch_within(bytes, symbols_export, MACRO_BUDGET);
+        // What definitions print while they load at compile time is not
+        // the program's output.
+        runtime.take_output();
+        runtime.take_stderr();
+        let outcomes = loaded.map_err(|error| match error {
+            HarnessError::Interrupted { .. } => {
+                format!("it ran for more than {} s", MACRO_BUDGET.as_secs())
+            }
+            other => other.to_string(),
+        })?;
+        Ok(outcomes
+            .into_iter()
+            .map(|outcome| match outcome.result {
+                Ok(value) => Ok(value.printed),
+                Err(thrown) => Err(thrown.printed),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,211 @@
+//! The session's side of user macros: a compile-time runtime (the same
+//! runtime pages run, in-process) that every analyzed definition is loaded
+//! into before a macro runs, and the expansion round trip. A macro call
+//! becomes a one-form patch `((var ns/m) '&form '&env 'arg...)`; its value
+//! comes back printed and is read as the expansion. Definitions are loaded
+//! lazily, at the first expansion after they were analyzed, so compiles
+//! that call no user macro never touch the runtime.
+
+use super::lower_failure_text;
+use crate::analyze::ast::Unit;
+use crate::analyze::{Analyzer, MacroCall, MacroExpander};
+use crate::lower::{self, Abi, PatchOptions};
+use crate::read::{self, Form, FormKind, Name, PlainEnv};
+use crate::source::{Pos, SourceFile};
+
+/// Where user macros run: loads patches and reports each registry entry's
+/// outcome, printed as `pr-str` prints it.
+pub trait CompileTimeRuntime {
+    /// Loads a patch and runs its entries in order (stopping at the first
+    /// that throws): per entry, its value or the exception it threw, both
+    /// printed. An error is a patch the runtime could not load or run (a
+    /// trap, a time limit).
+    fn load(&mut self, bytes: &[u8], symbols_export: &str) -> Result<Vec<EntryResult>, String>;
+}
+
+/// One registry entry's outcome: `Ok(printed value)` or `Err(printed exception)`.
+pub type EntryResult = Result<String, String>;
+
+/// The expander the session gives its analyzers when it has a compile-time runtime.
+pub struct MacroRunner {
+    runtime: Box<dyn CompileTimeRuntime>,
+    /// Analyzed units not loaded into the runtime yet, in analysis order.
+    backlog: Vec<(SourceFile, Unit)>,
+    /// Patch ids of the compile-time runtime's own (they never reach a page).
+    next_id: u64,
+}
+
+impl std::fmt::Debug for MacroRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MacroRunner")
+            .field("backlog", &self.backlog.len())
+            .field("next_id", &self.next_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MacroRunner {
+    pub fn new(runtime: Box<dyn CompileTimeRuntime>) -> Self {
+        Self {
+            runtime,
+            backlog: Vec::new(),
+            next_id: 1,
+        }
+    }
+
+    /// Lowers `unit` and loads it; the entries' outcomes.
+    fn load_unit(&mut self, unit: &Unit, source: &SourceFile) -> Result<Vec<EntryResult>, String> {
+        let options = PatchOptions {
+            patch_id: self.next_id,
+            abi: Abi::Extended,
+        };
+        self.next_id += 1;
+        let patch =
+            lower::wasm::lower(unit, &options, source).map_err(|f| lower_failure_text(&f))?;
+        self.runtime.load(&patch.bytes, &patch.symbols_export)
+    }
+
+    /// Loads every analyzed definition the runtime has not seen. What a
+    /// definition throws is its program's business (a page would see it
+    /// too); only a runtime that cannot go on is an error.
+    fn catch_up(&mut self) -> Result<(), String> {
+        for (source, unit) in std::mem::take(&mut self.backlog) {
+            self.load_unit(&unit, &source)?;
+        }
+        Ok(())
+    }
+}
+
+impl MacroExpander for MacroRunner {
+    fn expand(&mut self, call: MacroCall<'_>) -> Result<Form, String> {
+        self.catch_up()?;
+        if !call.unloaded.is_empty() {
+            let unit = Unit {
+                forms: call.unloaded.to_vec(),
+                locals: call.local_names.clone(),
+            };
+            self.load_unit(&unit, call.source)?;
+        }
+        let invocation = invocation(&call);
+        let mut analyzer = Analyzer::new(call.namespaces, call.source, call.gensyms);
+        analyzer
+            .analyze_top_level(&invocation)
+            .map_err(|d| format!("cannot pass the call to the macro: {}", d.message))?;
+        let (unit, _) = analyzer.finish();
+        let outcomes = self.load_unit(&unit, call.source)?;
+        let printed = match outcomes.into_iter().last() {
+            Some(Ok(printed)) => printed,
+            Some(Err(thrown)) => return Err(format!("it threw {}", thrown_summary(&thrown))),
+            None => return Err("it returned nothing".into()),
+        };
+        read_expansion(&printed)
+    }
+
+    fn analyzed(&mut self, source: &SourceFile, unit: &Unit, given: usize) {
+        if given < unit.forms.len() {
+            self.backlog.push((
+                source.clone(),
+                Unit {
+                    forms: unit.forms[given..].to_vec(),
+                    locals: unit.locals.clone(),
+                },
+            ));
+        }
+    }
+}
+
+/// `((var ns/m) '&form '&env 'arg...)`: the macro's fn called with the
+/// whole form, the locals in scope (a map of their symbols to nil) and the
+/// unevaluated arguments.
+fn invocation(call: &MacroCall<'_>) -> Form {
+    let pos = call.form.pos;
+    let symbol = |ns: Option<&str>, name: &str| {
+        Form::symbol(
+            match ns {
+                Some(ns) => Name::qualified(ns, name),
+                None => Name::bare(name),
+            },
+            pos,
+        )
+    };
+    let quote = |form: Form| Form::new(FormKind::List(vec![symbol(None, "quote"), form]), pos);
+    let env = Form::new(
+        FormKind::Map(
+            call.locals
+                .iter()
+                .map(|local| (symbol(None, local), Form::new(FormKind::Nil, pos)))
+                .collect(),
+        ),
+        pos,
+    );
+    let the_var = Form::new(
+        FormKind::List(vec![
+            symbol(None, "var"),
+            symbol(Some(&call.macro_var.ns), &call.macro_var.name),
+        ]),
+        pos,
+    );
+    let mut items = vec![the_var, quote(call.form.clone()), quote(env)];
+    if let FormKind::List(call_items) = &call.form.kind {
+        items.extend(call_items.iter().skip(1).cloned().map(quote));
+    }
+    Form::new(FormKind::List(items), pos)
+}
+
+/// The printed expansion read back as one form.
+fn read_expansion(printed: &str) -> Result<Form, String> {
+    let mut forms = read::read_all(printed, &PlainEnv::new())
+        .map_err(|e| format!("it returned data that is not code ({e}): {printed}"))?;
+    match (forms.pop(), forms.is_empty()) {
+        (Some(form), true) => Ok(Form {
+            pos: Pos::new(1, 1),
+            ..form
+        }),
+        _ => Err(format!("it returned data that is not code: {printed}")),
+    }
+}
+
+/// `Type: message data` from a printed `#error {...}` (Clojure's
+/// Throwable->map shape), or the printed value itself when it has another.
+fn thrown_summary(printed: &str) -> String {
+    let Some(map_text) = printed.strip_prefix("#error ") else {
+        return printed.to_string();
+    };
+    let Ok(forms) = read::read_all(map_text, &PlainEnv::new()) else {
+        return printed.to_string();
+    };
+    let Some(FormKind::Map(entries)) = forms.first().map(|form| &form.kind) else {
+        return printed.to_string();
+    };
+    let field = |name: &str| {
+        entries
+            .iter()
+            .find(|(key, _)| matches!(&key.kind, FormKind::Keyword(k) if k.ns.is_none() && k.name == name))
+            .map(|(_, value)| value)
+    };
+    let cause = match field("cause").map(|f| &f.kind) {
+        Some(FormKind::Str(cause)) => cause.clone(),
+        _ => return printed.to_string(),
+    };
+    let kind = field("via")
+        .and_then(|via| match &via.kind {
+            FormKind::Vector(items) => items.first(),
+            _ => None,
+        })
+        .and_then(|first| match &first.kind {
+            FormKind::Map(entries) => entries
+                .iter()
+                .find(|(key, _)| matches!(&key.kind, FormKind::Keyword(k) if k.name == "type"))
+                .map(|(_, value)| value.to_string()),
+            _ => None,
+        });
+    let mut summary = match kind {
+        Some(kind) => format!("{kind}: {cause}"),
+        None => cause,
+    };
+    if let Some(data) = field("data") {
+        summary.push(' ');
+        summary.push_str(&data.to_string());
+    }
+    summary
+}
