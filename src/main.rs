@@ -60,6 +60,14 @@ enum Command {
         paths: SourcePathArgs,
         file: PathBuf,
     },
+    /// Load namespaces and run their clojure.test tests; exit 1 on any failure or error.
+    Test {
+        #[command(flatten)]
+        paths: SourcePathArgs,
+        /// The namespaces to test (e.g. app.core-test).
+        #[arg(required = true)]
+        namespaces: Vec<String>,
+    },
     /// Serve a project to browsers with live reload from nREPL, HTTP and file saves.
     Serve(jankwasm::serve::ServeArgs),
 }
@@ -121,6 +129,7 @@ fn main() -> ExitCode {
             emit(patch_id, ns, abi, target, &paths, &file)
         }
         Command::Run { paths, file } => run(&paths, &file),
+        Command::Test { paths, namespaces } => test(&paths, &namespaces),
         Command::Serve(args) => jankwasm::serve::run(args),
     };
     match result {
@@ -228,26 +237,67 @@ fn entry_names(entries: &[jankwasm::lower::Entry]) -> Vec<String> {
     entries.iter().map(|e| e.qualified_name.clone()).collect()
 }
 
+/// `jankwasm test`: a program that requires the namespaces and runs their
+/// tests, loaded like `run` loads a file. Without `--source-path`, `src`
+/// and `test` are searched when they exist.
+fn test(paths: &SourcePathArgs, namespaces: &[String]) -> Result<(), String> {
+    let mut session =
+        Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()));
+    let defaults = ["src", "test"].map(PathBuf::from);
+    let roots: Vec<&PathBuf> = if paths.source_paths.is_empty() {
+        defaults.iter().filter(|dir| dir.is_dir()).collect()
+    } else {
+        paths.source_paths.iter().collect()
+    };
+    for root in roots {
+        session.source_paths_mut().add(root.clone());
+    }
+    let quoted: Vec<String> = namespaces.iter().map(|ns| format!("'{ns}")).collect();
+    let driver = SourceFile::new(
+        "<jankwasm test>",
+        format!(
+            "(ns jankwasm.test-runner (:require [clojure.test] {}))\n\
+             (clojure.test/successful? (clojure.test/run-tests {}))\n",
+            namespaces.join(" "),
+            quoted.join(" ")
+        ),
+    );
+    let outcomes = run_program(&mut session, &driver)?;
+    match outcomes.last().map(String::as_str) {
+        Some("true") => Ok(()),
+        _ => Err("jankwasm test: failures or errors (see the report above)".into()),
+    }
+}
+
 fn run(paths: &SourcePathArgs, file: &Path) -> Result<(), String> {
     let source = read_source(file)?;
     let mut session = session_for(file, &source, paths);
+    run_program(&mut session, &source).map(drop)
+}
+
+/// Compiles `source` with what it requires and runs it, printing what it
+/// prints; the printed values of its last patch's entries.
+fn run_program(session: &mut Session, source: &SourceFile) -> Result<Vec<String>, String> {
     let mut next_id = 0;
     let program = session
-        .compile_program(&source, Abi::Extended, &mut || {
+        .compile_program(source, Abi::Extended, &mut || {
             next_id += 1;
             next_id
         })
-        .map_err(|failure| failure.render(&source))?;
+        .map_err(|failure| failure.render(source))?;
     let mut runtime = jank_wasmtime_harness::Runtime::new().map_err(|e| format!("error: {e}"))?;
+    let mut values = Vec::new();
     for CompiledSource { patch, .. } in program {
         let loaded = runtime.load_patch(&patch.bytes, &patch.symbols_export);
         print!("{}", runtime.take_output());
         let outcomes = loaded.map_err(|e| format!("error: {e}"))?;
+        values.clear();
         for outcome in outcomes {
-            if let Err(thrown) = outcome.result {
-                return Err(format!("uncaught exception: {}", thrown.printed));
+            match outcome.result {
+                Ok(value) => values.push(value.printed),
+                Err(thrown) => return Err(format!("uncaught exception: {}", thrown.printed)),
             }
         }
     }
-    Ok(())
+    Ok(values)
 }

@@ -277,3 +277,55 @@ fn what_definitions_print_while_macros_are_prepared_is_printed_once() {
     );
     assert_eq!(run_ok(&dir, &["run", "main.jank"]), "top\n40\n");
 }
+
+#[test]
+fn jankwasm_test_runs_clojure_test_and_fails_on_a_failure() {
+    let dir = project(
+        "clojure-test",
+        &[
+            (
+                "test/app/core_test.jank",
+                "(ns app.core-test (:require [clojure.test :refer [deftest is testing are]] [app.core :as c]))\n\
+                 (deftest arithmetic\n\
+                 \x20 (is (= 4 (c/add 2 2)))\n\
+                 \x20 (testing \"with context\"\n\
+                 \x20   (is (= 5 (c/add 2 2)) \"two and two\")))\n\
+                 (deftest throwing\n\
+                 \x20 (is (thrown? Exception (throw (ex-info \"boom\" {}))))\n\
+                 \x20 (is (thrown? Exception (c/add 1 1)))\n\
+                 \x20 (are [x y] (= x (inc y)) 2 1 3 2))\n\
+                 (deftest errors\n\
+                 \x20 (throw (ex-info \"outside\" {:k 1})))\n",
+            ),
+            ("src/app/core.jank", "(ns app.core)\n(defn add [a b] (+ a b))\n"),
+            (
+                "test/app/ok_test.jank",
+                "(ns app.ok-test (:require [clojure.test :refer [deftest is use-fixtures]]))\n\
+                 (def log (atom []))\n\
+                 (deftest first-test (swap! log conj :first) (is (= 1 1)))\n\
+                 (use-fixtures :each #'first-test (fn [run] (swap! log conj :before) (run) (swap! log conj :after)))\n\
+                 (deftest second-test (is (= [:before :first :after :before] @log)))\n",
+            ),
+        ],
+    );
+    let failing = jankwasm(&dir, &["test", "app.core-test"]);
+    assert_eq!(failing.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&failing.stdout),
+        "\nTesting app.core-test\n\
+         \nFAIL in (arithmetic)\nwith context\ntwo and two\nexpected: (= 5 (c/add 2 2))\n  actual: (not (= 5 4))\n\
+         \nFAIL in (throwing)\nexpected: (thrown? Exception (c/add 1 1))\n  actual: nil\n\
+         \nERROR in (errors)\nUncaught exception, not in assertion.\nexpected: nil\n  actual: clojure.lang.ExceptionInfo: outside\n{:k 1}\n\
+         \nRan 3 tests containing 7 assertions.\n2 failures, 1 errors.\n"
+    );
+    assert_eq!(
+        run_ok(&dir, &["test", "app.ok-test"]),
+        "\nTesting app.ok-test\n\nRan 2 tests containing 2 assertions.\n0 failures, 0 errors.\n"
+    );
+    let missing = run_err(&dir, &["test", "app.nope-test"]);
+    assert!(
+        missing
+            .contains("could not locate namespace app.nope-test: searched src/app/nope_test.jank"),
+        "{missing}"
+    );
+}

@@ -12,6 +12,28 @@ use std::rc::Rc;
 
 pub const CORE_NS: &str = "clojure.core";
 
+/// The java.lang classes Clojure imports into every namespace: syntax-quote
+/// writes them out as `java.lang.Exception`, as Clojure does.
+const JAVA_LANG_CLASSES: &[&str] = &[
+    "ArithmeticException",
+    "Boolean",
+    "Character",
+    "Class",
+    "Double",
+    "Exception",
+    "IllegalArgumentException",
+    "IllegalStateException",
+    "Integer",
+    "Long",
+    "Math",
+    "Number",
+    "Object",
+    "RuntimeException",
+    "String",
+    "System",
+    "Throwable",
+];
+
 /// What is known about a var at compile time.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VarInfo {
@@ -244,6 +266,9 @@ impl ReadEnv for Namespaces {
             }
             None if crate::expand::is_core_macro(&name.name) => {
                 Name::qualified(CORE_NS, name.name.clone())
+            }
+            None if JAVA_LANG_CLASSES.contains(&name.name.as_str()) => {
+                Name::bare(format!("java.lang.{}", name.name))
             }
             None => Name::qualified(self.current.clone(), name.name.clone()),
         }

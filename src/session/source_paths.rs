@@ -11,6 +11,11 @@ use crate::source::SourceFile;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// Namespaces jankwasm ships, written in jank: loaded like files when no
+/// source path has them, under the name `<jankwasm>/<path>`.
+pub const BUILTIN_NAMESPACES: &[(&str, &str)] =
+    &[("clojure.test", include_str!("../jank/clojure/test.jank"))];
+
 /// The extensions a namespace's file may have, in the order they are tried.
 pub const SOURCE_EXTENSIONS: [&str; 2] = ["jank", "cljc"];
 
@@ -244,6 +249,29 @@ impl<'p> FileLoader<'p> {
     }
 }
 
+impl FileLoader<'_> {
+    /// The first file for `ns` on the source paths, else the namespace
+    /// jankwasm ships under that name.
+    fn find(&self, ns: &str) -> Result<SourceFile, LoadError> {
+        let candidates = self.paths.candidates(ns);
+        if let Some(path) = candidates.iter().find(|path| path.is_file()) {
+            let text = std::fs::read_to_string(path).map_err(|e| LoadError::Unreadable {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            return Ok(SourceFile::new(path.display().to_string(), text));
+        }
+        if let Some((_, text)) = BUILTIN_NAMESPACES.iter().find(|(name, _)| *name == ns) {
+            let name = format!("<jankwasm>/{}.jank", ns_relative_path(ns));
+            return Ok(SourceFile::new(name, *text));
+        }
+        Err(LoadError::NotFound {
+            ns: ns.to_string(),
+            searched: candidates.iter().map(|p| p.display().to_string()).collect(),
+        })
+    }
+}
+
 impl NamespaceLoader for FileLoader<'_> {
     fn cycle_through(&self, requirer: &str, ns: &str) -> Option<Vec<String>> {
         // The text compiled is not loaded through here: before the first
@@ -269,18 +297,7 @@ impl NamespaceLoader for FileLoader<'_> {
         if self.loading.is_empty() {
             self.loading.push(namespaces.current().to_string());
         }
-        let candidates = self.paths.candidates(ns);
-        let Some(path) = candidates.iter().find(|path| path.is_file()) else {
-            return Err(LoadError::NotFound {
-                ns: ns.to_string(),
-                searched: candidates.iter().map(|p| p.display().to_string()).collect(),
-            });
-        };
-        let text = std::fs::read_to_string(path).map_err(|e| LoadError::Unreadable {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
-        let source = SourceFile::new(path.display().to_string(), text);
+        let source = self.find(ns)?;
         namespaces.enter("user");
         self.loading.push(ns.to_string());
         let analyzed = super::analyze_source(namespaces, gensyms, Some(self), expander, &source);
@@ -292,7 +309,7 @@ impl NamespaceLoader for FileLoader<'_> {
         if !namespaces.exists(ns) {
             return Err(LoadError::NotDefined {
                 ns: ns.to_string(),
-                path: path.display().to_string(),
+                path: source.name.to_string(),
             });
         }
         self.loaded.push(LoadedNamespace {
