@@ -224,3 +224,46 @@ async fn a_project_of_several_namespaces_loads_in_dependency_order() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redefined_macro_recompiles_the_forms_that_used_it_and_pages_keep_state() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("app")).unwrap();
+    let util = dir.path().join("app/util.jank");
+    std::fs::write(&util, "(ns app.util)\n(defmacro scaled [x] `(* 2 ~x))\n").unwrap();
+    std::fs::write(
+        dir.path().join("app/core.jank"),
+        "(ns app.core (:require [app.util :refer [scaled]]))\n\
+         (defonce clicks (atom 0))\n\
+         (defn click! [] (swap! clicks inc))\n\
+         (defn score [] (scaled @clicks))\n\
+         (defn unrelated [] :same)\n",
+    )
+    .unwrap();
+    let server = start(dir.path()).await;
+    let (mut page, ack) = Page::connect(&server, None).await;
+    for _ in 0..ack.replay {
+        page.load_next().await;
+    }
+    page.call("app.core", "click!");
+    page.call("app.core", "click!");
+    assert_eq!(page.call("app.core", "score"), "4");
+
+    // Only the macro changes: the file defining it pushes the macro, then
+    // the form of another file that expanded it is recompiled and pushed.
+    save(&util, "(ns app.util)\n(defmacro scaled [x] `(* 100 ~x))\n");
+    assert_eq!(names(&page.next().await), ["app.util/scaled"]);
+    let recompiled = page.next().await;
+    assert_eq!(names(&recompiled), ["app.core/score"]);
+    let ServerMessage::Patch(patch) = recompiled else {
+        unreachable!()
+    };
+    page.load(patch).await;
+    assert_eq!(
+        page.call("app.core", "score"),
+        "200",
+        "the atom kept its 2 clicks"
+    );
+    assert_eq!(page.try_next(Duration::from_millis(500)).await, None);
+    server.shutdown().await;
+}

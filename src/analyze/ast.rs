@@ -281,4 +281,7 @@ impl LocalNames {
 pub struct Unit {
     pub forms: Vec<TopLevel>,
     pub locals: LocalNames,
+    /// The user macros its forms expanded (sorted, each once): what must
+    /// be recompiled when one of them is redefined.
+    pub macros_used: Vec<VarRef>,
 }

@@ -135,6 +135,7 @@ impl Analyzer<'_> {
 
     /// The expansion of a call of the user macro `var`.
     pub(super) fn expand_user_macro(&mut self, var: &VarRef, form: &Form) -> Result<Form> {
+        self.macros_used.insert(var.clone());
         let locals: Vec<String> = self.scope.iter().map(|entry| entry.name.clone()).collect();
         let Some(expander) = self.expander.as_deref_mut() else {
             return Err(self.error(

@@ -99,6 +99,8 @@ pub struct Analyzer<'a> {
     /// User-macro expansions being analyzed, innermost last (a limit stops
     /// a macro that expands into a call of itself).
     expanding: Vec<VarRef>,
+    /// Every user macro expanded so far.
+    macros_used: std::collections::BTreeSet<VarRef>,
     scope: Vec<ScopeEntry>,
     fn_frames: Vec<FnFrame>,
     locals: LocalNames,
@@ -122,6 +124,7 @@ impl<'a> Analyzer<'a> {
             forms: Vec::new(),
             forms_given_to_expander: 0,
             expanding: Vec::new(),
+            macros_used: std::collections::BTreeSet::new(),
             scope: Vec::new(),
             fn_frames: Vec::new(),
             locals: LocalNames::default(),
@@ -152,6 +155,7 @@ impl<'a> Analyzer<'a> {
         let unit = Unit {
             forms: self.forms,
             locals: self.locals,
+            macros_used: self.macros_used.into_iter().collect(),
         };
         (unit, self.forms_given_to_expander)
     }

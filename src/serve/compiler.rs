@@ -25,7 +25,7 @@ use crate::diag::{Diagnostic, Failure};
 use crate::lower::{Abi, Patch};
 use crate::macro_runtime::HarnessMacroRuntime;
 use crate::read::Name;
-use crate::session::{Session, SourcePaths};
+use crate::session::{CompiledSource, Session, SourcePaths};
 use crate::source::{Pos, SourceFile};
 
 /// The registry signature of forms evaluated for effect.
@@ -156,6 +156,9 @@ impl CompilerHandle {
                     hub,
                     ids,
                     files: HashMap::new(),
+                    file_texts: HashMap::new(),
+                    redefined_macros: Vec::new(),
+                    generation: 0,
                 }
                 .run(receiver)
             })?;
@@ -202,15 +205,45 @@ impl CompilerHandle {
 }
 
 /// Per project file: for each top-level form last compiled, keyed by its
-/// text and the namespace it started in, the namespace after it and whether
-/// it is evaluated for effect.
-type FileForms = HashMap<(String, String), (String, bool)>;
+/// text and the namespace it started in, what compiling it gave.
+type FileForms = HashMap<(String, String), FormRecord>;
+
+#[derive(Debug, Clone)]
+struct FormRecord {
+    /// The namespace after the form (an `ns` form changes it).
+    ns_after: String,
+    /// Evaluated for effect (replayed by its text, not by a var).
+    effect: bool,
+    /// The user macros it expanded: it is recompiled when one is redefined.
+    macros_used: Vec<String>,
+    /// The compilation it was compiled in (`Compiler::generation`).
+    generation: u64,
+}
+
+/// A top-level form compiled on its own.
+struct SegmentOutput {
+    /// Its patch and id; None when it has no registry entry.
+    patch: Option<(u64, Patch)>,
+    macros_used: Vec<String>,
+}
+
+/// How many rounds of recompiling a redefined macro's users may redefine
+/// macros in turn before the server stops following them.
+const MAX_MACRO_RECOMPILE_ROUNDS: usize = 8;
 
 struct Compiler {
     session: Session,
     hub: Arc<Hub>,
     ids: Arc<Mutex<PatchIds>>,
     files: HashMap<String, FileForms>,
+    /// The last text of each project file that compiled.
+    file_texts: HashMap<String, String>,
+    /// Macros the last compilation (re)defined, whose users in project
+    /// files compiled before it are recompiled next.
+    redefined_macros: Vec<String>,
+    /// Counts compilations, so a form compiled in the same one as the
+    /// macro it uses is known to be up to date.
+    generation: u64,
 }
 
 /// A compiled form waiting to be pushed.
@@ -237,6 +270,7 @@ impl Compiler {
                 Job::Compile(request, reply) => {
                     let result = self.compile(request);
                     let _ = reply.send(self.announce(result));
+                    self.recompile_macro_users();
                 }
                 Job::File { file, text, reply } => {
                     let result = match text {
@@ -251,6 +285,7 @@ impl Compiler {
                         }
                     };
                     let _ = reply.send(self.announce(result));
+                    self.recompile_macro_users();
                 }
                 Job::Complete { ns, prefix, reply } => {
                     let _ = reply.send(self.complete(&ns, &prefix));
@@ -276,6 +311,7 @@ impl Compiler {
     }
 
     fn compile(&mut self, request: CompileRequest) -> Result<Compiled, CompileError> {
+        self.generation += 1;
         let whole = SourceFile::new(
             request.file.as_str(),
             forms::positioned(&request.text, request.origin),
@@ -290,7 +326,7 @@ impl Compiler {
                 let checkpoint = self.session.checkpoint();
                 for segment in &segments {
                     match self.compile_segment(&request.file, segment, &mut pending) {
-                        Ok(patch) => pending.push(Pending {
+                        Ok(SegmentOutput { patch, .. }) => pending.push(Pending {
                             pos: segment.form_pos,
                             file: request.file.clone(),
                             patch,
@@ -308,7 +344,7 @@ impl Compiler {
                 for segment in &segments {
                     let checkpoint = self.session.checkpoint();
                     let patch = match self.compile_segment(&request.file, segment, &mut pending) {
-                        Ok(patch) => patch.filter(|(_, patch)| !has_effects(patch)),
+                        Ok(output) => output.patch.filter(|(_, patch)| !has_effects(patch)),
                         Err(SegmentError::PatchIds(error)) => return Err(error.into()),
                         Err(SegmentError::Failure(failure)) => {
                             self.session.rollback(checkpoint);
@@ -336,6 +372,7 @@ impl Compiler {
     }
 
     fn compile_file(&mut self, file: &str, text: &str) -> Result<Compiled, CompileError> {
+        self.generation += 1;
         let whole = SourceFile::new(file, text);
         let segments = forms::split(text, Pos::new(1, 1))
             .map_err(|e| diagnostics(&Diagnostic::new(&whole, e.pos, e.message), &whole))?;
@@ -347,23 +384,32 @@ impl Compiler {
         for segment in &segments {
             let key = (segment.key().to_string(), ns.clone());
             if let Some(known) = previous.get(&key) {
-                ns = known.0.clone();
+                ns = known.ns_after.clone();
                 recorded.insert(key, known.clone());
                 continue;
             }
             self.session.enter_ns(&ns);
-            let patch = match self.compile_segment(file, segment, &mut pending) {
-                Ok(patch) => patch,
-                Err(error) => {
-                    self.session.rollback(checkpoint);
-                    // Keep what was compiled before, so the next save retries these forms.
-                    self.files.insert(file.to_string(), previous);
-                    return Err(segment_error(error, &whole));
-                }
-            };
+            let SegmentOutput { patch, macros_used } =
+                match self.compile_segment(file, segment, &mut pending) {
+                    Ok(output) => output,
+                    Err(error) => {
+                        self.session.rollback(checkpoint);
+                        // Keep what was compiled before, so the next save retries these forms.
+                        self.files.insert(file.to_string(), previous);
+                        return Err(segment_error(error, &whole));
+                    }
+                };
             let effect = patch.as_ref().is_some_and(|(_, patch)| has_effects(patch));
             ns = self.session.namespaces().current().to_string();
-            recorded.insert(key, (ns.clone(), effect));
+            recorded.insert(
+                key,
+                FormRecord {
+                    ns_after: ns.clone(),
+                    effect,
+                    macros_used,
+                    generation: self.generation,
+                },
+            );
             pending.push(Pending {
                 pos: segment.form_pos,
                 file: file.to_string(),
@@ -375,11 +421,12 @@ impl Compiler {
         let forms = self.push(pending, Audience::Everyone);
         let effect_forms: HashSet<String> = recorded
             .iter()
-            .filter(|(_, (_, effect))| *effect)
+            .filter(|(_, record)| record.effect)
             .map(|((text, _), _)| text.clone())
             .collect();
         self.hub.retain_file_forms(file, &effect_forms);
         self.files.insert(file.to_string(), recorded);
+        self.file_texts.insert(file.to_string(), text.to_string());
         Ok(Compiled {
             ns,
             forms,
@@ -389,6 +436,7 @@ impl Compiler {
 
     fn forget_file(&mut self, file: &str) {
         self.files.remove(file);
+        self.file_texts.remove(file);
         self.hub.retain_file_forms(file, &HashSet::new());
     }
 
@@ -400,7 +448,7 @@ impl Compiler {
         file: &str,
         segment: &Segment<'_>,
         pending: &mut Vec<Pending>,
-    ) -> Result<Option<(u64, Patch)>, SegmentError> {
+    ) -> Result<SegmentOutput, SegmentError> {
         let source = SourceFile::new(file, segment.positioned_text());
         let checkpoint = self.session.checkpoint();
         let ids = self.ids.clone();
@@ -420,12 +468,14 @@ impl Compiler {
             self.session.rollback(checkpoint);
             return Err(SegmentError::PatchIds(error));
         }
-        let mut compiled = compiled
-            .into_iter()
-            .map(|c| (c.source, c.patch))
-            .collect::<Vec<_>>();
-        let own = compiled.pop().map(|(_, patch)| patch);
-        for (source, patch) in compiled {
+        let mut compiled = compiled;
+        let Some(own) = compiled.pop() else {
+            return Ok(SegmentOutput {
+                patch: None,
+                macros_used: Vec::new(),
+            });
+        };
+        for CompiledSource { source, patch, .. } in compiled {
             pending.push(Pending {
                 pos: Pos::new(1, 1),
                 file: source.name.to_string(),
@@ -434,14 +484,49 @@ impl Compiler {
                 file_form: None,
             });
         }
-        Ok(own
-            .filter(|patch| !patch.entries.is_empty())
-            .map(|patch| (patch.id, patch)))
+        Ok(SegmentOutput {
+            macros_used: own.macros_used,
+            patch: (!own.patch.entries.is_empty()).then_some((own.patch.id, own.patch)),
+        })
+    }
+
+    /// Recompiles the project forms that expanded a macro the last
+    /// compilation redefined, so pages run code built with the new macro
+    /// (their state stays: only definitions are replaced).
+    fn recompile_macro_users(&mut self) {
+        for _ in 0..MAX_MACRO_RECOMPILE_ROUNDS {
+            let redefined = std::mem::take(&mut self.redefined_macros);
+            if redefined.is_empty() {
+                return;
+            }
+            let generation = self.generation;
+            let mut stale: Vec<(String, String)> = Vec::new();
+            for (file, forms) in &mut self.files {
+                let before = forms.len();
+                forms.retain(|_, record| {
+                    record.generation == generation
+                        || !record
+                            .macros_used
+                            .iter()
+                            .any(|used| redefined.contains(used))
+                });
+                if forms.len() != before {
+                    if let Some(text) = self.file_texts.get(file) {
+                        stale.push((file.clone(), text.clone()));
+                    }
+                }
+            }
+            stale.sort();
+            for (file, text) in stale {
+                let result = self.compile_file(&file, &text);
+                let _ = self.announce(result);
+            }
+        }
     }
 
     /// Pushes the forms that have a patch, all in one go so no page sees
-    /// half of a batch.
-    fn push(&self, pending: Vec<Pending>, audience: Audience) -> Vec<CompiledForm> {
+    /// half of a batch. Notes the macros they define.
+    fn push(&mut self, pending: Vec<Pending>, audience: Audience) -> Vec<CompiledForm> {
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
@@ -450,6 +535,22 @@ impl Compiler {
         for form in pending {
             positions.push((form.pos, form.patch.is_some(), form.requested));
             if let Some((id, patch)) = form.patch {
+                for entry in &patch.entries {
+                    let is_macro =
+                        entry
+                            .qualified_name
+                            .split_once('/')
+                            .is_some_and(|(ns, name)| {
+                                self.session
+                                    .namespaces()
+                                    .get(ns)
+                                    .and_then(|namespace| namespace.vars.get(name))
+                                    .is_some_and(|info| info.is_macro)
+                            });
+                    if is_macro {
+                        self.redefined_macros.push(entry.qualified_name.clone());
+                    }
+                }
                 records.push(record(
                     id,
                     patch,

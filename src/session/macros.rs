@@ -83,6 +83,7 @@ impl MacroExpander for MacroRunner {
             let unit = Unit {
                 forms: call.unloaded.to_vec(),
                 locals: call.local_names.clone(),
+                macros_used: Vec::new(),
             };
             self.load_unit(&unit, call.source)?;
         }
@@ -108,6 +109,7 @@ impl MacroExpander for MacroRunner {
                 Unit {
                     forms: unit.forms[given..].to_vec(),
                     locals: unit.locals.clone(),
+                    macros_used: Vec::new(),
                 },
             ));
         }

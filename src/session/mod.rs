@@ -39,6 +39,8 @@ pub struct CompiledSource<P> {
     pub loaded_for: Option<String>,
     pub source: SourceFile,
     pub patch: P,
+    /// The user macros it expanded, qualified (`app.util/twice`).
+    pub macros_used: Vec<String>,
 }
 
 /// The session's namespaces at one moment (`Session::checkpoint`).
@@ -170,6 +172,7 @@ impl Session {
                 loaded_for,
                 source,
                 patch,
+                macros_used: unit.macros_used.iter().map(ToString::to_string).collect(),
             });
         }
         Ok(compiled)
