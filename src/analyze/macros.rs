@@ -161,6 +161,42 @@ impl Analyzer<'_> {
         Ok(reposition(expansion, form))
     }
 
+    /// `(macroexpand-1 'form)` and `(macroexpand 'form)`: expanded at
+    /// compile time into a quoted constant, since a page has no compiler.
+    pub(super) fn analyze_macroexpand(
+        &mut self,
+        name: &str,
+        form: &Form,
+        args: &[Form],
+    ) -> Result<Expr> {
+        let quoted = match args {
+            [arg] => super::require::quoted_form(arg),
+            _ => None,
+        };
+        let Some(quoted) = quoted else {
+            return Err(self.error(
+                form.pos,
+                format!("`{name}` takes one quoted form: jankwasm expands macros at compile time, and a page has no compiler"),
+            ));
+        };
+        let expanded = if name == "macroexpand" {
+            self.expand_fully(quoted)?
+        } else {
+            match self.macro_call(quoted) {
+                None => quoted.clone(),
+                Some(super::MacroRef::Core(core)) => {
+                    crate::expand::expand_core_macro(&core, quoted, self.gensyms)
+                        .map_err(|e| self.error(e.pos, e.message))?
+                }
+                Some(super::MacroRef::User(var)) => self.expand_user_macro(&var, quoted)?,
+            }
+        };
+        Ok(Expr {
+            kind: super::ExprKind::Const(self.constant(&expanded)?),
+            pos: form.pos,
+        })
+    }
+
     /// Analyzes what a user macro expanded into, with a limit on how many
     /// expansions nest.
     pub(super) fn analyze_expansion(

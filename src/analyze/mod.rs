@@ -595,7 +595,16 @@ impl<'a> Analyzer<'a> {
                     }
                     return self.analyze(&expanded, ctx);
                 }
-                for special_macro in ["defonce", "ns", "in-ns", "require", "use", "defmacro"] {
+                for special_macro in [
+                    "defonce",
+                    "ns",
+                    "in-ns",
+                    "require",
+                    "use",
+                    "defmacro",
+                    "macroexpand-1",
+                    "macroexpand",
+                ] {
                     if self.namespaces.refers_to_core(name, special_macro) {
                         return self.analyze_special_macro(special_macro, form, args, ctx);
                     }
@@ -640,6 +649,7 @@ impl<'a> Analyzer<'a> {
                     pos: form.pos,
                 })
             }
+            "macroexpand-1" | "macroexpand" => self.analyze_macroexpand(name, form, args),
             _ => Err(self.error(
                 form.pos,
                 format!("`{name}` is only allowed as a top-level form"),
