@@ -329,3 +329,12 @@ fn jankwasm_test_runs_clojure_test_and_fails_on_a_failure() {
         "{missing}"
     );
 }
+
+#[test]
+fn the_todo_example_tests_pass() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/todo");
+    assert_eq!(
+        run_ok(&example, &["test", "todo.model-test"]),
+        "\nTesting todo.model-test\n\nRan 4 tests containing 15 assertions.\n0 failures, 0 errors.\n"
+    );
+}

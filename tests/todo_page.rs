@@ -60,8 +60,16 @@ fn todomvc_in_jank_works_keeps_focus_and_text_across_a_view_edit_and_restyles_li
         return;
     };
     let project = tempfile::tempdir().expect("a project directory");
-    for file in ["app.jank", "index.html", "todo.css"] {
-        std::fs::write(project.path().join(file), example(file)).expect("copy the example");
+    for file in [
+        "src/todo/app.jank",
+        "src/todo/model.jank",
+        "test/todo/model_test.jank",
+        "index.html",
+        "todo.css",
+    ] {
+        let path = project.path().join(file);
+        std::fs::create_dir_all(path.parent().expect("a directory")).expect("make the directory");
+        std::fs::write(path, example(file)).expect("copy the example");
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -173,9 +181,9 @@ fn todomvc_in_jank_works_keeps_focus_and_text_across_a_view_edit_and_restyles_li
         .as_str()
         .and_then(|n| n.parse().ok())
         .expect("a count");
-    let app = example("app.jank");
+    let app = example("src/todo/app.jank");
     let start = app.find("(defn view").expect("the view");
-    let end = app.find("(defn add-todo").expect("the form after it");
+    let end = app.find("(defn handle").expect("the form after it");
     let edited_view = app[start..end].replace("[:h1 \"todos\"]", "[:h1 \"jank todos\"]");
     let (status, answer) = runtime.block_on(serve_support::post_eval(
         &server,
