@@ -1,4 +1,5 @@
-//! The `jankwasm` command line: `emit` a patch, `run` a file, `serve` a project.
+//! The `jankwasm` command line: `emit` a patch, `run` a file (feature
+//! `harness`), `serve` a project (feature `serve`).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use jankwasm::lower::{Abi, PatchOptions};
@@ -49,8 +50,10 @@ enum Command {
         file: PathBuf,
     },
     /// Evaluate a file's top-level forms in order, printing what the program prints.
+    #[cfg(feature = "harness")]
     Run { file: PathBuf },
     /// Serve a project to browsers with live reload from nREPL, HTTP and file saves.
+    #[cfg(feature = "serve")]
     Serve(jankwasm::serve::ServeArgs),
 }
 
@@ -86,7 +89,9 @@ fn main() -> ExitCode {
             };
             emit(patch_id, ns, abi, target, &file)
         }
+        #[cfg(feature = "harness")]
         Command::Run { file } => run(&file),
+        #[cfg(feature = "serve")]
         Command::Serve(args) => jankwasm::serve::run(args),
     };
     match result {
@@ -156,6 +161,7 @@ fn emit(
     Ok(())
 }
 
+#[cfg(feature = "harness")]
 fn run(file: &Path) -> Result<(), String> {
     let source = read_source(file)?;
     let mut session = Session::new();
