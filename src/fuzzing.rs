@@ -3,7 +3,7 @@
 //! through framing and decoding, a page's WebSocket text through the
 //! server's interpretation of it, and patch bytes through the harness
 //! loader (and its `dylink.0` reader). The cargo-fuzz targets (`fuzz/`) and the
-//! bounded stable test (`tests/fuzz_bounded.rs`) call the same functions: a
+//! bounded stable test (`tests/serve/fuzz_bounded.rs`) call the same functions: a
 //! broken invariant comes back as a [`Violation`], a panic is a finding too.
 //!
 //! It lives in the library, compiled always, so that both can reach it with

@@ -1,5 +1,5 @@
 // drive.mjs: runs a script of steps against src/serve/web's loader, app host
-// and patch acknowledgement in Node, for tests/web_loader.rs. Reads
+// and patch acknowledgement in Node, for tests/browser/web_loader.rs. Reads
 // {"stub": path, "app": {...}|null, "steps": [...]} as JSON on stdin and
 // prints one JSON result per step (a JSON array) on stdout. A step that fails
 // reports its error instead of stopping the script.

@@ -1,6 +1,6 @@
 //! The emitted module has the shape Emscripten's loader requires.
 
-mod common;
+use crate::common;
 use jank_wasmtime_harness::parse_dylink;
 use pretty_assertions::assert_eq;
 use wasmparser::{Parser, Payload, TypeRef};

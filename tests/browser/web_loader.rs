@@ -12,8 +12,8 @@ use jank_wasmtime_harness::{HarnessError, Runtime, STUB_WASM};
 use pretty_assertions::assert_eq;
 use serde_json::{json, Value};
 
-const DEMO_APP: &str = include_str!("../src/serve/web/demo/app.jank");
-const GGG: &str = include_str!("../examples/eita.jank");
+const DEMO_APP: &str = include_str!("../../src/serve/web/demo/app.jank");
+const GGG: &str = include_str!("../../examples/eita.jank");
 
 /// Node, or None (after saying why) when it is missing outside CI.
 fn node() -> Option<&'static str> {
