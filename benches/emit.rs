@@ -6,6 +6,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use jankwasm::lower::{Abi, PatchOptions};
+#[cfg(feature = "harness")]
 use jankwasm::macro_runtime::HarnessMacroRuntime;
 use jankwasm::session::Session;
 use jankwasm::source::SourceFile;
@@ -32,10 +33,19 @@ fn emit_ggg(c: &mut Criterion) {
     });
 }
 
+/// A session as the dev server has it: with a compile-time runtime for user
+/// macros, when the harness is built in.
+fn server_session() -> Session {
+    #[cfg(feature = "harness")]
+    let session = Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()));
+    #[cfg(not(feature = "harness"))]
+    let session = Session::new();
+    session
+}
+
 fn emit_ggg_warm_session(c: &mut Criterion) {
     let source = SourceFile::new("eita.jank", GGG);
-    let mut session =
-        Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()));
+    let mut session = server_session();
     let mut patch_id = 0;
     c.bench_function("emit ggg patch in a long-lived session (dev server)", |b| {
         b.iter(|| {
@@ -54,9 +64,9 @@ fn emit_ggg_warm_session(c: &mut Criterion) {
 
 /// Ten calls of a macro defined earlier in the session: each call runs
 /// the macro in the compile-time runtime (a patch compiled by wasmtime).
+#[cfg(feature = "harness")]
 fn emit_ten_macro_calls(c: &mut Criterion) {
-    let mut session =
-        Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()));
+    let mut session = server_session();
     let mut patch_id = 0;
     let mut compile = |session: &mut Session, text: &str| {
         patch_id += 1;
@@ -82,10 +92,13 @@ fn emit_ten_macro_calls(c: &mut Criterion) {
     });
 }
 
+#[cfg(feature = "harness")]
 criterion_group!(
     benches,
     emit_ggg,
     emit_ggg_warm_session,
     emit_ten_macro_calls
 );
+#[cfg(not(feature = "harness"))]
+criterion_group!(benches, emit_ggg, emit_ggg_warm_session);
 criterion_main!(benches);

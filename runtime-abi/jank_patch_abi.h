@@ -19,7 +19,7 @@
  * - A name jank's own C API (compiler+runtime/include/cpp/jank/c_api.h)
  *   declares means exactly what it means there, with the same C signature
  *   (runtime-abi/tests/jank_c_api.txt records c_api.h; a test compares).
- * - Under Emscripten 3.1.6's dlopen (checked by tests/real_loader.rs, see
+ * - Under Emscripten 3.1.6's dlopen (checked by tests/runtime/real_loader.rs, see
  *   docs/emscripten-side-modules.md) a helper imported with another wasm
  *   signature than the main module's export fails the load with a LinkError,
  *   but a helper the main module does not export at all still loads: the

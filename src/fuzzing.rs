@@ -3,13 +3,14 @@
 //! through framing and decoding, a page's WebSocket text through the
 //! server's interpretation of it, and patch bytes through the harness
 //! loader (and its `dylink.0` reader). The cargo-fuzz targets (`fuzz/`) and the
-//! bounded stable test (`tests/fuzz_bounded.rs`) call the same functions: a
+//! bounded stable test (`tests/serve/fuzz_bounded.rs`) call the same functions: a
 //! broken invariant comes back as a [`Violation`], a panic is a finding too.
 //!
-//! It lives in the library, compiled always, so that both can reach it with
-//! no feature to forget (a test behind a feature is silently skipped by a
-//! plain `cargo test`), and so that it reaches the server's crate-private
-//! parts (`serve::ws::interpret`, `serve::nrepl::position`).
+//! It lives in the library, under the default `serve` feature it checks, so
+//! that both can reach it with no extra feature to forget (a test behind a
+//! non-default feature is silently skipped by a plain `cargo test`), and so
+//! that it reaches the server's crate-private parts (`serve::ws::interpret`,
+//! `serve::nrepl::position`).
 
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;

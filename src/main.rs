@@ -1,9 +1,13 @@
-//! The `jankwasm` command line: `emit` a patch, `run` a file, `serve` a project.
+//! The `jankwasm` command line: `emit` a patch, `run` a file and `test`
+//! namespaces (feature `harness`), `serve` a project (feature `serve`).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use jankwasm::lower::Abi;
+#[cfg(feature = "harness")]
 use jankwasm::macro_runtime::HarnessMacroRuntime;
-use jankwasm::session::{declared_ns, root_of, CompiledSource, Session};
+#[cfg(feature = "harness")]
+use jankwasm::session::CompiledSource;
+use jankwasm::session::{declared_ns, root_of, Session};
 use jankwasm::source::SourceFile;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -55,12 +59,14 @@ enum Command {
         file: PathBuf,
     },
     /// Evaluate a file's top-level forms in order, printing what the program prints.
+    #[cfg(feature = "harness")]
     Run {
         #[command(flatten)]
         paths: SourcePathArgs,
         file: PathBuf,
     },
     /// Load namespaces and run their clojure.test tests; exit 1 on any failure or error.
+    #[cfg(feature = "harness")]
     Test {
         #[command(flatten)]
         paths: SourcePathArgs,
@@ -69,6 +75,7 @@ enum Command {
         namespaces: Vec<String>,
     },
     /// Serve a project to browsers with live reload from nREPL, HTTP and file saves.
+    #[cfg(feature = "serve")]
     Serve(jankwasm::serve::ServeArgs),
 }
 
@@ -82,10 +89,10 @@ struct SourcePathArgs {
 
 /// A session that loads required namespaces from the root `source`'s own
 /// `ns` implies (`src/` for `src/app/core.jank` declaring `app.core`) and
-/// then from the given source paths.
+/// then from the given source paths, and runs user macros (when built
+/// with the harness).
 fn session_for(file: &Path, source: &SourceFile, paths: &SourcePathArgs) -> Session {
-    let mut session =
-        Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()));
+    let mut session = macro_session();
     if let Some(root) = declared_ns(&source.text).and_then(|ns| root_of(file, &ns)) {
         session.source_paths_mut().add(root);
     }
@@ -93,6 +100,18 @@ fn session_for(file: &Path, source: &SourceFile, paths: &SourcePathArgs) -> Sess
         session.source_paths_mut().add(path.clone());
     }
     session
+}
+
+#[cfg(feature = "harness")]
+fn macro_session() -> Session {
+    Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()))
+}
+
+/// Without the harness there is no runtime to run user macros in: calling
+/// one is a compile error that says so.
+#[cfg(not(feature = "harness"))]
+fn macro_session() -> Session {
+    Session::new()
 }
 
 fn read_source(path: &Path) -> Result<SourceFile, String> {
@@ -128,8 +147,11 @@ fn main() -> ExitCode {
             };
             emit(patch_id, ns, abi, target, &paths, &file)
         }
+        #[cfg(feature = "harness")]
         Command::Run { paths, file } => run(&paths, &file),
+        #[cfg(feature = "harness")]
         Command::Test { paths, namespaces } => test(&paths, &namespaces),
+        #[cfg(feature = "serve")]
         Command::Serve(args) => jankwasm::serve::run(args),
     };
     match result {
@@ -240,9 +262,9 @@ fn entry_names(entries: &[jankwasm::lower::Entry]) -> Vec<String> {
 /// `jankwasm test`: a program that requires the namespaces and runs their
 /// tests, loaded like `run` loads a file. Without `--source-path`, `src`
 /// and `test` are searched when they exist.
+#[cfg(feature = "harness")]
 fn test(paths: &SourcePathArgs, namespaces: &[String]) -> Result<(), String> {
-    let mut session =
-        Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()));
+    let mut session = macro_session();
     let defaults = ["src", "test"].map(PathBuf::from);
     let roots: Vec<&PathBuf> = if paths.source_paths.is_empty() {
         defaults.iter().filter(|dir| dir.is_dir()).collect()
@@ -269,6 +291,7 @@ fn test(paths: &SourcePathArgs, namespaces: &[String]) -> Result<(), String> {
     }
 }
 
+#[cfg(feature = "harness")]
 fn run(paths: &SourcePathArgs, file: &Path) -> Result<(), String> {
     let source = read_source(file)?;
     let mut session = session_for(file, &source, paths);
@@ -277,6 +300,7 @@ fn run(paths: &SourcePathArgs, file: &Path) -> Result<(), String> {
 
 /// Compiles `source` with what it requires and runs it, printing what it
 /// prints; the printed values of its last patch's entries.
+#[cfg(feature = "harness")]
 fn run_program(session: &mut Session, source: &SourceFile) -> Result<Vec<String>, String> {
     let mut next_id = 0;
     let program = session

@@ -67,6 +67,34 @@ impl ReloadHook {
     }
 }
 
+/// A name that completes a prefix typed in the current namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// The text to insert, qualified as the prefix was (`str/join`).
+    pub text: String,
+    /// The namespace of the var it names; None for a namespace or alias.
+    pub ns: Option<String>,
+    pub kind: CompletionKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompletionKind {
+    /// A var with arglists.
+    Function,
+    Var,
+    Namespace,
+}
+
+impl CompletionKind {
+    fn of(info: &VarInfo) -> Self {
+        if info.arglists.is_empty() {
+            CompletionKind::Var
+        } else {
+            CompletionKind::Function
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Namespace {
     pub aliases: HashMap<String, String>,
@@ -222,6 +250,71 @@ impl Namespaces {
                 })
             }
         }
+    }
+
+    /// What `prefix` completes to in the current namespace, sorted by text:
+    /// with a qualifier (`str/`), the public vars of the namespace it names;
+    /// else the names a bare symbol resolves to (own vars, refers,
+    /// clojure.core's public vars unless excluded) and namespaces by alias or
+    /// full name. Where names coincide, the one a bare symbol would resolve
+    /// to comes first.
+    pub fn completions(&self, prefix: &str) -> Vec<Completion> {
+        let Some(current) = self.namespaces.get(&self.current) else {
+            return Vec::new();
+        };
+        let mut found: BTreeMap<String, Completion> = BTreeMap::new();
+        let mut add = |text: String, ns: Option<&str>, kind: CompletionKind| {
+            if text.starts_with(prefix) {
+                found.entry(text.clone()).or_insert(Completion {
+                    text,
+                    ns: ns.map(str::to_string),
+                    kind,
+                });
+            }
+        };
+        match prefix.split_once('/') {
+            Some((qualifier, _)) if !qualifier.is_empty() => {
+                let target = self
+                    .resolve_ns(qualifier)
+                    .and_then(|target| Some((target, self.namespaces.get(target)?)));
+                if let Some((target, namespace)) = target {
+                    for (name, info) in &namespace.vars {
+                        if !info.private {
+                            add(
+                                format!("{qualifier}/{name}"),
+                                Some(target),
+                                CompletionKind::of(info),
+                            );
+                        }
+                    }
+                }
+            }
+            _ => {
+                for (name, info) in &current.vars {
+                    add(name.clone(), Some(&self.current), CompletionKind::of(info));
+                }
+                for (name, var) in &current.refers {
+                    let kind = self
+                        .var_info(var)
+                        .map_or(CompletionKind::Var, CompletionKind::of);
+                    add(name.clone(), Some(&var.ns), kind);
+                }
+                if let Some(core) = self.namespaces.get(CORE_NS) {
+                    for (name, info) in &core.vars {
+                        if !current.excluded_core.contains(name) && !info.private {
+                            add(name.clone(), Some(CORE_NS), CompletionKind::of(info));
+                        }
+                    }
+                }
+                for alias in current.aliases.keys() {
+                    add(alias.clone(), None, CompletionKind::Namespace);
+                }
+                for name in self.namespaces.keys() {
+                    add(name.clone(), None, CompletionKind::Namespace);
+                }
+            }
+        }
+        found.into_values().collect()
     }
 
     /// True when a bare symbol in the current namespace means the clojure.core var `core_name`.

@@ -2,8 +2,8 @@
 //! (headless_chrome). `Browser::launch()` starts Debian's /usr/bin/chromium
 //! with a fresh profile and the flags this machine's closed network needs;
 //! `Page` evaluates JavaScript (awaiting promises, results as JSON), waits
-//! for conditions and clicks like a user. Include it from a test file with
-//! `#[path = "common/browser.rs"] mod browser;`.
+//! for conditions and clicks like a user. A test binary includes it from its
+//! `main.rs` with `#[path = "../common/browser.rs"] mod browser;`.
 #![allow(dead_code)]
 
 use std::ffi::OsStr;

@@ -1,4 +1,4 @@
-//! The soak run, shared by `tests/serve_soak.rs` (bounded, in CI) and
+//! The soak run, shared by `tests/serve/serve_soak.rs` (bounded, in CI) and
 //! `benches/soak.rs` (long): the `jankwasm serve` binary, many pages (the
 //! stub runtime under wasmtime, each keeping its state across reconnects),
 //! several nREPL clients editing at once, file saves, bad edits, pages that

@@ -1,11 +1,11 @@
 // drive.mjs: runs a script of steps against src/serve/web's loader, app host
-// and patch acknowledgement in Node, for tests/web_loader.rs. Reads
+// and patch acknowledgement in Node, for tests/browser/web_loader.rs. Reads
 // {"stub": path, "app": {...}|null, "steps": [...]} as JSON on stdin and
 // prints one JSON result per step (a JSON array) on stdout. A step that fails
 // reports its error instead of stopping the script.
 //
 // Steps:
-//   {"op":"load","file":F,"symbol":S}    → {"outcomes":[...],"output":..} | {"loadError":{kind,message}}
+//   {"op":"load","file":F,"symbol":S}    → {"outcomes":[...],"output":..} | {"loadError":{kind,code,message}}
 //   {"op":"ack","file":F,"id":N,"symbol":S} → the patch_ack the page would send (load_ms dropped)
 //   {"op":"ackMessage","message":M}      → the patch_ack for the patch message M as given
 //   {"op":"call","ns":..,"name":..,"args":[1,"s",{"keyword":"k"}]} → {"value":..,"output":..} | {"thrown":..}
@@ -39,7 +39,9 @@ const backend = new StubBackend(runtime, input.app ?? {});
 const toArg = (arg) => (arg && typeof arg === 'object' && 'keyword' in arg ? keyword(arg.keyword) : arg);
 const failure = (error) => {
   if (error instanceof JankThrown) return { thrown: error.printed, output: runtime.takeOutput() };
-  if (error instanceof LoadError) return { loadError: { kind: error.kind, message: error.message }, output: runtime.takeOutput() };
+  if (error instanceof LoadError) {
+    return { loadError: { kind: error.kind, code: error.code ?? null, message: error.message }, output: runtime.takeOutput() };
+  }
   return { jsError: String(error.stack ?? error) };
 };
 

@@ -1,5 +1,5 @@
 // Unit tests of src/serve/web/edn.js, hiccup.js and events.js (run by
-// tests/web_loader.rs with `node --test`): the EDN the stub prints reads back
+// tests/browser/web_loader.rs with `node --test`): the EDN the stub prints reads back
 // to the right data, hiccup data normalizes to the right element nodes, and
 // DOM events become the documented event map.
 

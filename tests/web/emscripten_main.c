@@ -1,5 +1,5 @@
 /* A minimal Emscripten MAIN_MODULE standing in for jank's real WebAssembly
- * build in tests/web_page.rs: it exports jank_hot_reload_load_patch with the
+ * build in tests/browser/web_page.rs: it exports jank_hot_reload_load_patch with the
  * seed's contract (dlopen the file, dlsym the symbols export, walk the
  * patch_symbol array; 0 on success, -1 on failure) and the one seed helper
  * the test's patch imports, and records what it loaded in loaded_log(). */

@@ -1,16 +1,20 @@
-//! Reads a side module's `dylink.0` section the way Emscripten 3.1.6's
-//! `getDylinkMetadata` (src/library_dylink.js) reads it from raw bytes:
-//! the section must be the first one, known subsections are decoded field by
-//! field, unknown ones are skipped by their size, and the section must end
-//! exactly where the last subsection ends (the loader's `offset == end`
-//! assertion).
+//! Reads a side module's `dylink.0` section with wasmparser's reader, as
+//! Emscripten 3.1.6's `getDylinkMetadata` (src/library_dylink.js) reads it:
+//! the section must be the first one, MEM_INFO, NEEDED and EXPORT_INFO are
+//! decoded, other subsections are skipped by their size, and the section must
+//! end exactly where the last subsection ends (the loader's `offset == end`).
 //!
 //! Where 3.1.6 is looser than the tool-conventions format, this reader is
 //! stricter, because every such module is a compiler bug: a known subsection
-//! whose declared size differs from what its fields use (3.1.6 ignores the
-//! size and misreads what follows), a repeated MEM_INFO (3.1.6 keeps the last),
-//! and the legacy `dylink` section (3.1.6 still reads it, newer loaders do not;
+//! whose declared size is more than its fields use (3.1.6 ignores the size and
+//! misreads what follows), a repeated MEM_INFO (3.1.6 keeps the last), and the
+//! legacy `dylink` section (3.1.6 still reads it, newer loaders do not;
 //! jankwasm only emits `dylink.0`).
+
+use wasmparser::{
+    BinaryReader, BinaryReaderError, CustomSectionReader, Dylink0Subsection, Subsection,
+    Subsections, SymbolFlags,
+};
 
 use crate::error::{DylinkError, HarnessError};
 
@@ -41,51 +45,61 @@ impl DylinkInfo {
 }
 
 const WASM_MAGIC: &[u8; 4] = b"\0asm";
+const PREAMBLE_LEN: usize = 8;
 const SUBSECTION_MEM_INFO: u8 = 1;
 const SUBSECTION_NEEDED: u8 = 2;
 const SUBSECTION_EXPORT_INFO: u8 = 3;
-const SYMBOL_TLS: u32 = 0x100;
 
-/// A cursor over the module bytes that never reads past `end`.
-struct Reader<'a> {
-    bytes: &'a [u8],
+/// One subsection as wasmparser frames it: decoded by `Dylink0Subsection`
+/// when 3.1.6 reads it, and its declared bytes kept for the exact-size check.
+struct Framed<'a> {
+    id: u8,
     offset: usize,
-    end: usize,
+    body: &'a [u8],
+    decoded: Option<Dylink0Subsection<'a>>,
 }
 
-impl<'a> Reader<'a> {
-    fn u8(&mut self, what: &'static str) -> Result<u8, DylinkError> {
-        if self.offset >= self.end {
-            return Err(DylinkError::Truncated { what });
-        }
-        let byte = self.bytes[self.offset];
-        self.offset += 1;
-        Ok(byte)
-    }
-
-    /// An unsigned LEB128 that fits in 32 bits (every dylink.0 field does).
-    fn leb(&mut self, what: &'static str) -> Result<u32, DylinkError> {
-        let mut value: u64 = 0;
-        for shift in (0..35).step_by(7) {
-            let byte = self.u8(what)?;
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return u32::try_from(value).map_err(|_| DylinkError::LebOverflow { what });
+impl<'a> Subsection<'a> for Framed<'a> {
+    fn from_reader(id: u8, reader: BinaryReader<'a>) -> wasmparser::Result<Self> {
+        let offset = reader.original_position();
+        let body = reader.clone().read_bytes(reader.bytes_remaining())?;
+        // 3.1.6 skips the ids it does not know (IMPORT_INFO, RUNTIME_PATH, ...)
+        // unread, so malformed contents there are not an error.
+        let decoded = match id {
+            SUBSECTION_MEM_INFO | SUBSECTION_NEEDED | SUBSECTION_EXPORT_INFO => {
+                Some(Dylink0Subsection::from_reader(id, reader)?)
             }
-        }
-        Err(DylinkError::LebOverflow { what })
-    }
-
-    fn string(&mut self, what: &'static str) -> Result<String, DylinkError> {
-        let len = self.leb(what)? as usize;
-        let start = self.offset;
-        let stop = start.checked_add(len).filter(|&s| s <= self.end);
-        let Some(stop) = stop else {
-            return Err(DylinkError::Truncated { what });
+            _ => None,
         };
-        self.offset = stop;
-        String::from_utf8(self.bytes[start..stop].to_vec())
-            .map_err(|_| DylinkError::BadUtf8 { what })
+        Ok(Framed {
+            id,
+            offset: usize_from(offset),
+            body,
+            decoded,
+        })
+    }
+}
+
+impl Framed<'_> {
+    /// Whether the fields end before the declared size: the same subsection
+    /// still decodes with its last byte dropped.
+    fn has_unused_bytes(&self) -> bool {
+        let Some(shorter) = self.body.split_last().map(|(_, rest)| rest) else {
+            return false;
+        };
+        let reader = BinaryReader::new(shorter, self.offset as u64);
+        Dylink0Subsection::from_reader(self.id, reader).is_ok()
+    }
+}
+
+fn usize_from(offset: u64) -> usize {
+    usize::try_from(offset).unwrap_or(usize::MAX)
+}
+
+fn malformed(error: BinaryReaderError) -> DylinkError {
+    DylinkError::Malformed {
+        offset: usize_from(error.offset()),
+        reason: error.message().to_string(),
     }
 }
 
@@ -95,106 +109,68 @@ pub fn parse_dylink(wasm: &[u8]) -> Result<DylinkInfo, HarnessError> {
 }
 
 fn parse(wasm: &[u8]) -> Result<DylinkInfo, DylinkError> {
-    if wasm.len() < 8 || &wasm[..4] != WASM_MAGIC {
+    if wasm.len() < PREAMBLE_LEN || &wasm[..4] != WASM_MAGIC {
         return Err(DylinkError::NotWasm);
     }
     // 3.1.6: `failIf(binary[8] !== 0, 'need the dylink section to be first')`.
-    if wasm.get(8) != Some(&0) {
+    if wasm.get(PREAMBLE_LEN) != Some(&0) {
         return Err(DylinkError::NotFirst);
     }
-    let mut reader = Reader {
-        bytes: wasm,
-        offset: 9,
-        end: wasm.len(),
-    };
-    let section_size = reader.leb("custom section size")? as usize;
-    let end = reader
-        .offset
-        .checked_add(section_size)
-        .filter(|&e| e <= wasm.len())
-        .ok_or(DylinkError::Truncated {
-            what: "custom section",
-        })?;
-    reader.end = end;
-    let name = reader.string("custom section name")?;
-    match name.as_str() {
+    let mut module = BinaryReader::new(&wasm[PREAMBLE_LEN + 1..], PREAMBLE_LEN as u64 + 1);
+    let custom = module
+        .read_reader()
+        .and_then(CustomSectionReader::new)
+        .map_err(malformed)?;
+    match custom.name() {
         "dylink.0" => {}
         "dylink" => return Err(DylinkError::Legacy),
-        _ => return Err(DylinkError::FirstSectionNotDylink { name }),
+        name => {
+            return Err(DylinkError::FirstSectionNotDylink {
+                name: name.to_string(),
+            })
+        }
     }
 
     let mut info = DylinkInfo::default();
     let mut saw_mem_info = false;
-    while reader.offset < end {
-        let id_offset = reader.offset;
-        let header = reader
-            .u8("subsection id")
-            .and_then(|id| Ok((id, reader.leb("subsection size")?)));
-        let (id, size) = match header {
-            Ok(header) => header,
-            // Bytes too few to be a subsection: 3.1.6 reads past the section
-            // and fails `assert(offset == end)`.
-            Err(DylinkError::Truncated { .. }) => {
-                return Err(DylinkError::TrailingBytes {
-                    count: end - id_offset,
-                })
-            }
-            Err(e) => return Err(e),
+    for framed in Subsections::<Framed>::new(custom.data_reader()) {
+        let framed = framed.map_err(malformed)?;
+        let Some(decoded) = &framed.decoded else {
+            continue;
         };
-        let body_start = reader.offset;
-        let body_end = body_start
-            .checked_add(size as usize)
-            .filter(|&e| e <= end)
-            .ok_or(DylinkError::SubsectionOverrun { id, size })?;
-        match id {
-            SUBSECTION_MEM_INFO => {
+        if framed.has_unused_bytes() {
+            return Err(DylinkError::SubsectionSize {
+                id: framed.id,
+                offset: framed.offset,
+                declared: framed.body.len(),
+            });
+        }
+        match decoded {
+            Dylink0Subsection::MemInfo(mem_info) => {
                 if saw_mem_info {
                     return Err(DylinkError::DuplicateMemInfo);
                 }
                 saw_mem_info = true;
-                let mut sub = Reader {
-                    bytes: wasm,
-                    offset: body_start,
-                    end: body_end,
-                };
-                info.mem_size = sub.leb("MEM_INFO mem_size")?;
-                info.mem_p2align = sub.leb("MEM_INFO mem_p2align")?;
-                info.table_size = sub.leb("MEM_INFO table_size")?;
-                info.table_p2align = sub.leb("MEM_INFO table_p2align")?;
-                check_fully_read(id, size, &sub)?;
+                info.mem_size = mem_info.memory_size;
+                info.mem_p2align = mem_info.memory_alignment;
+                info.table_size = mem_info.table_size;
+                info.table_p2align = mem_info.table_alignment;
             }
-            SUBSECTION_NEEDED => {
-                let mut sub = Reader {
-                    bytes: wasm,
-                    offset: body_start,
-                    end: body_end,
-                };
-                let count = sub.leb("NEEDED count")?;
-                for _ in 0..count {
-                    info.needed.push(sub.string("NEEDED library name")?);
-                }
-                check_fully_read(id, size, &sub)?;
+            Dylink0Subsection::Needed(libraries) => {
+                info.needed
+                    .extend(libraries.iter().map(|name| name.to_string()));
             }
-            SUBSECTION_EXPORT_INFO => {
-                let mut sub = Reader {
-                    bytes: wasm,
-                    offset: body_start,
-                    end: body_end,
-                };
-                let count = sub.leb("EXPORT_INFO count")?;
-                for _ in 0..count {
-                    let symbol = sub.string("EXPORT_INFO symbol name")?;
-                    let flags = sub.leb("EXPORT_INFO flags")?;
-                    if flags & SYMBOL_TLS != 0 {
-                        info.tls_exports.push(symbol);
-                    }
-                }
-                check_fully_read(id, size, &sub)?;
+            Dylink0Subsection::ExportInfo(exports) => {
+                info.tls_exports.extend(
+                    exports
+                        .iter()
+                        .filter(|export| export.flags.contains(SymbolFlags::TLS))
+                        .map(|export| export.name.to_string()),
+                );
             }
-            // 3.1.6 skips unknown ids (newer IMPORT_INFO, RUNTIME_PATH, ...).
+            // `Framed` decodes only the three ids above.
             _ => {}
         }
-        reader.offset = body_end;
     }
 
     if !saw_mem_info {
@@ -209,17 +185,6 @@ fn parse(wasm: &[u8]) -> Result<DylinkInfo, DylinkError> {
     Ok(info)
 }
 
-fn check_fully_read(id: u8, size: u32, sub: &Reader<'_>) -> Result<(), DylinkError> {
-    if sub.offset != sub.end {
-        return Err(DylinkError::SubsectionSize {
-            id,
-            declared: size,
-            unused: sub.end - sub.offset,
-        });
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +195,8 @@ mod tests {
         wasm
     }
 
+    /// A module whose first section is `dylink.0` with this payload; the
+    /// payload starts at byte 19.
     fn dylink(payload: &[u8]) -> Vec<u8> {
         let mut body = vec![8];
         body.extend_from_slice(b"dylink.0");
@@ -239,13 +206,23 @@ mod tests {
         module_with_first_section(&section)
     }
 
+    const PAYLOAD_OFFSET: usize = 19;
+
+    fn malformed_at(result: Result<DylinkInfo, DylinkError>) -> usize {
+        match result {
+            Err(DylinkError::Malformed { offset, .. }) => offset,
+            other => panic!("not malformed: {other:?}"),
+        }
+    }
+
     #[test]
     fn reads_mem_info_needed_and_export_info() {
         let info = parse(&dylink(&[
             1, 4, 20, 2, 1, 0, // MEM_INFO
             2, 5, 1, 3, b'l', b'i', b'b', // NEEDED ["lib"]
-            3, 6, 1, 2, b't', b'l', 0x80, 0x02, // EXPORT_INFO [("tl", TLS)]
+            3, 8, 2, 2, b't', b'l', 0x80, 0x02, 0, 0, // EXPORT_INFO [("tl", TLS), ("", 0)]
             9, 2, 0xaa, 0xbb, // unknown, skipped
+            4, 1, 0xff, // IMPORT_INFO, skipped unread as 3.1.6 does
         ]))
         .unwrap();
         assert_eq!(info.mem_size, 20);
@@ -278,35 +255,43 @@ mod tests {
             parse(&dylink(&[1, 4, 0, 0, 0, 1])),
             Err(DylinkError::TableAlign { table_p2align: 1 })
         );
-        assert_eq!(
-            parse(&dylink(&[1, 4, 0, 0, 0, 0, 0])),
-            Err(DylinkError::TrailingBytes { count: 1 })
-        );
-        assert_eq!(
-            parse(&dylink(&[9, 5, 0])),
-            Err(DylinkError::SubsectionOverrun { id: 9, size: 5 })
-        );
         assert_eq!(parse(&dylink(&[])), Err(DylinkError::MissingMemInfo));
+        assert_eq!(
+            parse(&dylink(&[1, 4, 0, 0, 0, 0, 1, 4, 0, 0, 0, 0])),
+            Err(DylinkError::DuplicateMemInfo)
+        );
         assert_eq!(
             parse(&dylink(&[1, 5, 0, 0, 0, 0, 0])),
             Err(DylinkError::SubsectionSize {
                 id: 1,
-                declared: 5,
-                unused: 1
+                offset: PAYLOAD_OFFSET + 2,
+                declared: 5
             })
         );
+    }
+
+    #[test]
+    fn malformed_bytes_are_reported_where_they_are() {
+        // A trailing byte too few to be a subsection: its size is missing.
         assert_eq!(
-            parse(&dylink(&[1, 3, 0, 0, 0, 0])),
-            Err(DylinkError::Truncated {
-                what: "MEM_INFO table_p2align"
-            })
+            malformed_at(parse(&dylink(&[1, 4, 0, 0, 0, 0, 0]))),
+            PAYLOAD_OFFSET + 7
         );
+        // A subsection claiming bytes past the section.
+        assert_eq!(malformed_at(parse(&dylink(&[9, 5, 0]))), PAYLOAD_OFFSET + 2);
+        // MEM_INFO's fields run past its declared size.
         assert_eq!(
-            parse(&dylink(&[1, 8, 0xff, 0xff, 0xff, 0xff, 0x7f, 0, 0, 0])),
-            Err(DylinkError::LebOverflow {
-                what: "MEM_INFO mem_size"
-            })
+            malformed_at(parse(&dylink(&[1, 3, 0, 0, 0, 0]))),
+            PAYLOAD_OFFSET + 5
         );
+        // A field that does not fit in 32 bits.
+        let overflow = parse(&dylink(&[1, 8, 0xff, 0xff, 0xff, 0xff, 0x7f, 0, 0, 0]));
+        assert!(malformed_at(overflow) >= PAYLOAD_OFFSET + 2);
+        // A library name that is not UTF-8.
+        assert!(matches!(
+            parse(&dylink(&[1, 4, 0, 0, 0, 0, 2, 3, 1, 1, 0xff])),
+            Err(DylinkError::Malformed { .. })
+        ));
     }
 
     #[test]

@@ -20,7 +20,8 @@ impl fmt::Display for Thrown {
 
 impl std::error::Error for Thrown {}
 
-/// Why a `dylink.0` section was rejected.
+/// Why a `dylink.0` section was rejected. Offsets count bytes from the start
+/// of the module.
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum DylinkError {
     #[error("not a wasm module (no \\0asm magic number)")]
@@ -31,22 +32,18 @@ pub enum DylinkError {
     FirstSectionNotDylink { name: String },
     #[error("the legacy `dylink` section is not accepted; emit `dylink.0`")]
     Legacy,
-    #[error("truncated while reading the {what}")]
-    Truncated { what: &'static str },
-    #[error("the {what} does not fit in 32 bits")]
-    LebOverflow { what: &'static str },
-    #[error("the {what} is not UTF-8")]
-    BadUtf8 { what: &'static str },
-    #[error("subsection {id} declares {size} bytes, past the end of dylink.0")]
-    SubsectionOverrun { id: u8, size: u32 },
-    #[error("subsection {id} declares {declared} bytes but its fields leave {unused} unread")]
+    /// wasmparser could not read a field: truncated, a number over 32 bits,
+    /// a string that is not UTF-8, a subsection running past the section.
+    #[error("malformed at byte {offset}: {reason}")]
+    Malformed { offset: usize, reason: String },
+    #[error(
+        "subsection {id} at byte {offset} declares {declared} bytes, more than its fields use"
+    )]
     SubsectionSize {
         id: u8,
-        declared: u32,
-        unused: usize,
+        offset: usize,
+        declared: usize,
     },
-    #[error("{count} trailing byte(s) after the last subsection (unknown dylink.0 subsection)")]
-    TrailingBytes { count: usize },
     #[error("MEM_INFO appears twice")]
     DuplicateMemInfo,
     #[error("no MEM_INFO subsection")]
@@ -59,6 +56,26 @@ pub enum DylinkError {
     MemSize { mem_size: u32 },
     #[error("NEEDED libraries {needed:?} cannot be loaded: patches are self-contained")]
     Needed { needed: Vec<String> },
+}
+
+impl DylinkError {
+    /// The variant as a stable code: the page loader's `LoadError.code` for
+    /// the same refusal, so the two are compared by kind, not by wording.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DylinkError::NotWasm => "not-wasm",
+            DylinkError::NotFirst | DylinkError::FirstSectionNotDylink { .. } => "not-first",
+            DylinkError::Legacy => "legacy",
+            DylinkError::Malformed { .. } => "malformed",
+            DylinkError::SubsectionSize { .. } => "subsection-size",
+            DylinkError::DuplicateMemInfo => "duplicate-mem-info",
+            DylinkError::MissingMemInfo => "missing-mem-info",
+            DylinkError::TableAlign { .. } => "table-align",
+            DylinkError::MemAlign { .. } => "mem-align",
+            DylinkError::MemSize { .. } => "mem-size",
+            DylinkError::Needed { .. } => "needed",
+        }
+    }
 }
 
 /// Everything that can go wrong creating a runtime, loading a patch or
@@ -107,4 +124,23 @@ pub enum HarnessError {
     /// Memory or table space could not be reserved.
     #[error("cannot reserve {what}: {reason}")]
     Alloc { what: String, reason: String },
+}
+
+impl HarnessError {
+    /// The variant as a stable kind: the page loader's `LoadError.kind` for
+    /// the same failure.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            HarnessError::Compile { .. } => "compile",
+            HarnessError::Dylink(_) => "dylink",
+            HarnessError::Link { .. } => "link",
+            HarnessError::MissingExport { .. } => "missing-export",
+            HarnessError::Trap { .. } => "trap",
+            HarnessError::Interrupted { .. } => "interrupted",
+            HarnessError::Thrown(_) => "thrown",
+            HarnessError::Protocol(_) => "protocol",
+            HarnessError::InvalidArgument(_) => "invalid-argument",
+            HarnessError::Alloc { .. } => "alloc",
+        }
+    }
 }

@@ -4,13 +4,15 @@
 //! MAIN_MODULE, and [`Runtime::load_patch`] does what `dlopen` plus jank's
 //! registry loop do with a SIDE_MODULE patch, with the same checks.
 //!
-//! - `dylink.rs`: the `dylink.0` reader ([`parse_dylink`]).
+//! - `dylink.rs`: the `dylink.0` reader ([`parse_dylink`]), wasmparser's
+//!   subsection reader held to 3.1.6's rules.
 //! - `loader.rs`: linking, reserving memory and table, instantiating,
 //!   running registry entries.
 //! - `runtime.rs`: the store with the stub, calls into wasm, output capture,
 //!   the collector's safe points ([`GcPolicy`]), stopping a runaway call
 //!   ([`Interrupter`]).
-//! - `error.rs`: [`HarnessError`] and friends.
+//! - `error.rs`: [`HarnessError`] and friends; their `kind()`/`code()` are
+//!   the page loader's `LoadError.kind`/`code` for the same failure.
 
 mod dylink;
 mod error;

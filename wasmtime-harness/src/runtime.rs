@@ -614,6 +614,35 @@ impl Runtime {
         })
     }
 
+    /// [`Runtime::load_patch`], interrupted once it has run for `budget`
+    /// (on a runtime made with [`Runtime::new_interruptible`]; others run
+    /// without a limit).
+    pub fn load_patch_within(
+        &mut self,
+        wasm: &[u8],
+        symbols_export: &str,
+        budget: std::time::Duration,
+    ) -> Result<Vec<EntryOutcome>, HarnessError> {
+        let Some(interrupter) = self.interrupter() else {
+            return self.load_patch(wasm, symbols_export);
+        };
+        let watchdog_interrupter = interrupter.clone();
+        let (finished, finish) = std::sync::mpsc::channel::<()>();
+        let watchdog = std::thread::spawn(move || {
+            if finish.recv_timeout(budget) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                watchdog_interrupter.interrupt();
+            }
+        });
+        let outcome = self.load_patch(wasm, symbols_export);
+        drop(finished);
+        // The watchdog only waits on the channel; it cannot panic.
+        let _ = watchdog.join();
+        // A budget that ran out while no wasm was running (compiling a large
+        // patch, say) left a request that would stop the runtime's next call.
+        interrupter.clear();
+        outcome
+    }
+
     /// Everything the stub wrote to stdout since the last call.
     pub fn take_output(&mut self) -> String {
         String::from_utf8_lossy(&std::mem::take(&mut self.store.data_mut().stdout)).into_owned()

@@ -53,12 +53,15 @@ const MAX_C_STRING = 1 << 20;
 
 // Why loading or calling failed. `kind` is one of: compile, dylink, link,
 // missing-export, trap, thrown, protocol, invalid-argument, alloc (the
-// variants of the harness's HarnessError).
+// harness's HarnessError::kind). A dylink error also has a `code`, the
+// harness's DylinkError::code: callers and tests tell failures apart by these
+// two fields, never by the message's wording.
 export class LoadError extends Error {
-  constructor(kind, message, cause) {
+  constructor(kind, message, cause, code) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'LoadError';
     this.kind = kind;
+    if (code !== undefined) this.code = code;
   }
 }
 
@@ -80,14 +83,16 @@ export class Keyword {
 }
 export const keyword = (qualified) => new Keyword(qualified);
 
-const dylinkError = (message) => new LoadError('dylink', `dylink.0: ${message}`);
+const dylinkError = (code, message) => new LoadError('dylink', `dylink.0: ${message}`, undefined, code);
+// A field the reader could not read; `offset` counts from the module's start.
+const malformedDylink = (message, offset) => dylinkError('malformed', `malformed at byte ${offset}: ${message}`);
 const linkError = (importName, reason) =>
   new LoadError('link', `link error on import \`${importName}\`: ${reason}`);
 const missingExport = (module, name, reason) =>
   new LoadError('missing-export', `the ${module} has no usable export \`${name}\`: ${reason}`);
 
-// A cursor over module bytes that never reads past `end`; `fail` builds the
-// error for a truncated or malformed field.
+// A cursor over module bytes that never reads past `end`; `fail(message,
+// offset)` builds the error for a truncated or malformed field.
 class ByteReader {
   constructor(bytes, offset, end, fail) {
     this.bytes = bytes;
@@ -97,7 +102,7 @@ class ByteReader {
   }
 
   u8(what) {
-    if (this.offset >= this.end) throw this.fail(`truncated while reading the ${what}`);
+    if (this.offset >= this.end) throw this.fail(`truncated while reading the ${what}`, this.offset);
     return this.bytes[this.offset++];
   }
 
@@ -112,7 +117,7 @@ class ByteReader {
         return value;
       }
     }
-    throw this.fail(`the ${what} does not fit in 32 bits`);
+    throw this.fail(`the ${what} does not fit in 32 bits`, this.offset);
   }
 
   // A LEB128 of up to 64 bits (memory64 limits), as a Number.
@@ -123,12 +128,12 @@ class ByteReader {
       value += (byte & 0x7f) * 2 ** shift;
       if ((byte & 0x80) === 0) return value;
     }
-    throw this.fail(`the ${what} is not a valid LEB128`);
+    throw this.fail(`the ${what} is not a valid LEB128`, this.offset);
   }
 
   bytesOf(length, what) {
     const start = this.offset;
-    if (start + length > this.end) throw this.fail(`truncated while reading the ${what}`);
+    if (start + length > this.end) throw this.fail(`truncated while reading the ${what}`, this.offset);
     this.offset = start + length;
     return this.bytes.subarray(start, start + length);
   }
@@ -139,7 +144,7 @@ class ByteReader {
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(raw);
     } catch {
-      throw this.fail(`the ${what} is not UTF-8`);
+      throw this.fail(`the ${what} is not UTF-8`, this.offset);
     }
   }
 }
@@ -159,22 +164,23 @@ function asBytes(source) {
 export function parseDylink(source) {
   const wasm = asBytes(source);
   if (wasm.length < 8 || WASM_MAGIC.some((byte, i) => wasm[i] !== byte)) {
-    throw dylinkError('not a wasm module (no \\0asm magic number)');
+    throw dylinkError('not-wasm', 'not a wasm module (no \\0asm magic number)');
   }
   if (wasm[8] !== 0) {
     throw dylinkError(
+      'not-first',
       'need the dylink section to be first (the first section is not a custom section)',
     );
   }
-  const reader = new ByteReader(wasm, 9, wasm.length, dylinkError);
+  const reader = new ByteReader(wasm, 9, wasm.length, malformedDylink);
   const sectionSize = reader.leb('custom section size');
   const end = reader.offset + sectionSize;
-  if (end > wasm.length) throw dylinkError('truncated while reading the custom section');
+  if (end > wasm.length) throw malformedDylink('truncated while reading the custom section', reader.offset);
   reader.end = end;
   const name = reader.string('custom section name');
-  if (name === 'dylink') throw dylinkError('the legacy `dylink` section is not accepted; emit `dylink.0`');
+  if (name === 'dylink') throw dylinkError('legacy', 'the legacy `dylink` section is not accepted; emit `dylink.0`');
   if (name !== 'dylink.0') {
-    throw dylinkError(`need the dylink section to be first (the first custom section is \`${name}\`)`);
+    throw dylinkError('not-first', `need the dylink section to be first (the first custom section is \`${name}\`)`);
   }
 
   const info = {
@@ -187,34 +193,24 @@ export function parseDylink(source) {
   };
   let sawMemInfo = false;
   while (reader.offset < end) {
-    const idOffset = reader.offset;
-    let id;
-    let size;
-    try {
-      id = reader.u8('subsection id');
-      size = reader.leb('subsection size');
-    } catch (error) {
-      // Too few bytes to be a subsection: 3.1.6 fails `assert(offset == end)`.
-      if (error.message.includes('truncated')) {
-        throw dylinkError(
-          `${end - idOffset} trailing byte(s) after the last subsection (unknown dylink.0 subsection)`,
-        );
-      }
-      throw error;
-    }
+    // Too few bytes left to be a subsection is malformed: 3.1.6 fails
+    // `assert(offset == end)`.
+    const id = reader.u8('subsection id');
+    const size = reader.leb('subsection size');
     const bodyStart = reader.offset;
     const bodyEnd = bodyStart + size;
-    if (bodyEnd > end) throw dylinkError(`subsection ${id} declares ${size} bytes, past the end of dylink.0`);
-    const sub = new ByteReader(wasm, bodyStart, bodyEnd, dylinkError);
+    if (bodyEnd > end) throw malformedDylink(`subsection ${id} declares ${size} bytes, past the end of dylink.0`, bodyStart);
+    const sub = new ByteReader(wasm, bodyStart, bodyEnd, malformedDylink);
     const fullyRead = () => {
       if (sub.offset !== sub.end) {
         throw dylinkError(
-          `subsection ${id} declares ${size} bytes but its fields leave ${sub.end - sub.offset} unread`,
+          'subsection-size',
+          `subsection ${id} at byte ${bodyStart} declares ${size} bytes, more than its fields use`,
         );
       }
     };
     if (id === SUBSECTION_MEM_INFO) {
-      if (sawMemInfo) throw dylinkError('MEM_INFO appears twice');
+      if (sawMemInfo) throw dylinkError('duplicate-mem-info', 'MEM_INFO appears twice');
       sawMemInfo = true;
       info.memSize = sub.leb('MEM_INFO mem_size');
       info.memP2align = sub.leb('MEM_INFO mem_p2align');
@@ -237,9 +233,9 @@ export function parseDylink(source) {
     // 3.1.6 skips unknown ids (newer IMPORT_INFO, RUNTIME_PATH, ...).
     reader.offset = bodyEnd;
   }
-  if (!sawMemInfo) throw dylinkError('no MEM_INFO subsection');
+  if (!sawMemInfo) throw dylinkError('missing-mem-info', 'no MEM_INFO subsection');
   if (info.tableP2align !== 0) {
-    throw dylinkError(`invalid tableAlign: table_p2align is ${info.tableP2align}, must be 0`);
+    throw dylinkError('table-align', `invalid tableAlign: table_p2align is ${info.tableP2align}, must be 0`);
   }
   return info;
 }
@@ -564,11 +560,12 @@ export class JankRuntime {
     const dylink = parseDylink(wasm);
     if (dylink.needed.length > 0) {
       throw dylinkError(
+        'needed',
         `NEEDED libraries ${JSON.stringify(dylink.needed)} cannot be loaded: patches are self-contained`,
       );
     }
     const align = memAlign(dylink);
-    if (align === null) throw dylinkError(`mem_p2align ${dylink.memP2align} is too large`);
+    if (align === null) throw dylinkError('mem-align', `mem_p2align ${dylink.memP2align} is too large`);
     const patchInterface = readInterface(wasm, 'patch');
     patchInterface.imports.forEach(checkImport);
     const module = await compile(wasm, 'patch');
@@ -581,7 +578,7 @@ export class JankRuntime {
     if (dylink.memSize > 0) {
       const request = dylink.memSize + align;
       if (request > 0x7fffffff) {
-        throw dylinkError(`mem_size ${dylink.memSize} plus its alignment does not fit in 32-bit memory`);
+        throw dylinkError('mem-size', `mem_size ${dylink.memSize} plus its alignment does not fit in 32-bit memory`);
       }
       const raw = this.malloc(request, "the patch's data");
       memoryBase = Math.ceil(raw / align) * align;

@@ -6,7 +6,7 @@
 //! regression test. nREPL messages also go through a running server's
 //! dispatcher, which must answer a later request on the same connection.
 
-mod serve_support;
+use crate::serve_support;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};

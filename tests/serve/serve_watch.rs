@@ -1,7 +1,7 @@
 //! Saving a project file recompiles only the top-level forms whose text
 //! changed and pushes them; a broken save pushes nothing and tells the pages.
 
-mod serve_support;
+use crate::serve_support;
 
 use std::time::Duration;
 

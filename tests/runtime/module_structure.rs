@@ -1,6 +1,7 @@
 //! The emitted module has the shape Emscripten's loader requires.
 
-mod common;
+use crate::common;
+use jank_wasmtime_harness::parse_dylink;
 use pretty_assertions::assert_eq;
 use wasmparser::{Parser, Payload, TypeRef};
 
@@ -22,19 +23,14 @@ fn shape(bytes: &[u8]) -> Shape {
             Payload::CustomSection(custom) => {
                 shape.sections.push(format!("custom:{}", custom.name()));
                 if custom.name() == "dylink.0" {
+                    // The reader holds MEM_INFO exact and table_p2align 0.
+                    let dylink = parse_dylink(bytes).expect("a dylink.0 the loader accepts");
                     let data = custom.data();
                     assert_eq!(data[0], 1, "MEM_INFO subsection first");
-                    let mut reader = wasmparser::BinaryReader::new(&data[1..], 0);
-                    let size = reader.read_var_u32().unwrap() as usize;
-                    assert_eq!(
-                        size,
-                        reader.bytes_remaining(),
-                        "MEM_INFO is exact, nothing trails it"
-                    );
-                    shape.mem_size = reader.read_var_u32().unwrap();
-                    let _p2align = reader.read_var_u32().unwrap();
-                    shape.table_size = reader.read_var_u32().unwrap();
-                    assert_eq!(reader.read_var_u32().unwrap(), 0, "table_p2align is 0");
+                    // MEM_INFO is at most 20 bytes, so its size is one byte.
+                    assert_eq!(usize::from(data[1]) + 2, data.len(), "nothing trails it");
+                    shape.mem_size = dylink.mem_size;
+                    shape.table_size = dylink.table_size;
                 }
             }
             Payload::TypeSection(_) => shape.sections.push("type".into()),

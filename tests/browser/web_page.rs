@@ -5,8 +5,7 @@
 //! edit keeping the count, the error overlay, and a reconnect with resync;
 //! and the Emscripten back-end against a real MAIN_MODULE built with emcc.
 
-#[path = "common/browser.rs"]
-mod browser;
+use crate::browser;
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -22,7 +21,7 @@ use pretty_assertions::assert_eq;
 use serde_json::{json, Value};
 use tungstenite::{Message, WebSocket};
 
-const DEMO_APP: &str = include_str!("../src/serve/web/demo/app.jank");
+const DEMO_APP: &str = include_str!("../../src/serve/web/demo/app.jank");
 const WAIT: Duration = Duration::from_secs(20);
 
 fn web_root() -> PathBuf {

@@ -4,7 +4,7 @@
 //! patch, every page ends with the same definitions, and the server's memory
 //! stays flat. `cargo bench --bench soak` runs a longer one.
 
-mod serve_support;
+use crate::serve_support;
 
 use pretty_assertions::assert_eq;
 use serve_support::soak::{self, SoakPlan};

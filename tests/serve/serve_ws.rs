@@ -3,7 +3,7 @@
 //! replay on (re)connect, two pages, a server restart, protocol errors, a
 //! refused Origin and a page that disconnects mid-evaluation.
 
-mod serve_support;
+use crate::serve_support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Property tests over read → analyze → lower: no input panics the compiler,
 //! and every module it emits validates.
 
-mod common;
+use crate::common;
 use jankwasm::diag::Failure;
 use proptest::prelude::*;
 

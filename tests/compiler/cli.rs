@@ -21,7 +21,11 @@ fn scratch(name: &str) -> PathBuf {
 #[test]
 fn emit_writes_the_patch_and_prints_one_line() {
     let dir = scratch("emit");
-    std::fs::write(dir.join("eita.jank"), include_str!("../examples/eita.jank")).unwrap();
+    std::fs::write(
+        dir.join("eita.jank"),
+        include_str!("../../examples/eita.jank"),
+    )
+    .unwrap();
     let out = jankwasm(
         &["emit", "--patch-id", "42", "-o", "ggg.wasm", "eita.jank"],
         &dir,
@@ -114,6 +118,8 @@ fn emit_reads_stdin_and_honours_ns() {
         .contains("(1 symbols: app.core/g)"));
 }
 
+// `jankwasm run` loads the patch under wasmtime: feature `harness`.
+#[cfg(feature = "harness")]
 #[test]
 fn run_prints_what_the_program_prints() {
     let dir = scratch("run");
@@ -139,6 +145,8 @@ fn run_prints_what_the_program_prints() {
     assert_eq!(lines[1], "(ggg 10) => 58");
 }
 
+// `jankwasm run` loads the patch under wasmtime: feature `harness`.
+#[cfg(feature = "harness")]
 #[test]
 fn run_reports_an_uncaught_exception_and_fails() {
     let dir = scratch("throw");

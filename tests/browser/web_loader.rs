@@ -8,12 +8,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use jank_wasmtime_harness::{Runtime, STUB_WASM};
+use jank_wasmtime_harness::{HarnessError, Runtime, STUB_WASM};
 use pretty_assertions::assert_eq;
 use serde_json::{json, Value};
 
-const DEMO_APP: &str = include_str!("../src/serve/web/demo/app.jank");
-const GGG: &str = include_str!("../examples/eita.jank");
+const DEMO_APP: &str = include_str!("../../src/serve/web/demo/app.jank");
+const GGG: &str = include_str!("../../examples/eita.jank");
 
 /// Node, or None (after saying why) when it is missing outside CI.
 fn node() -> Option<&'static str> {
@@ -454,6 +454,8 @@ mod defective {
     pub struct Defect {
         pub no_dylink: bool,
         pub table_p2align: u8,
+        /// Bytes appended to `dylink.0` after its MEM_INFO subsection.
+        pub dylink_tail: &'static [u8],
         pub table_maximum: Option<u64>,
         pub mutable_memory_base: bool,
         pub got_import: bool,
@@ -471,10 +473,11 @@ mod defective {
         let mut module = Module::new();
         if !defect.no_dylink {
             // MEM_INFO: mem_size 0, mem_p2align 0, table_size 0, table_p2align.
-            let data = [1, 4, 0, 0, 0, defect.table_p2align];
+            let mut data = vec![1, 4, 0, 0, 0, defect.table_p2align];
+            data.extend_from_slice(defect.dylink_tail);
             module.section(&CustomSection {
                 name: "dylink.0".into(),
-                data: data.as_slice().into(),
+                data: data.into(),
             });
         }
         let mut types = TypeSection::new();
@@ -555,7 +558,7 @@ mod defective {
 }
 
 #[test]
-fn the_js_loader_refuses_defective_patches_with_the_harness_messages() {
+fn the_js_loader_refuses_defective_patches_as_the_harness_does() {
     use defective::{module, Defect, SYMBOLS};
     use wasm_encoder::ValType;
 
@@ -568,6 +571,24 @@ fn the_js_loader_refuses_defective_patches_with_the_harness_messages() {
         },
         Defect {
             table_p2align: 1,
+            ..Defect::default()
+        },
+        // A byte too few to be a subsection.
+        Defect {
+            dylink_tail: &[0],
+            ..Defect::default()
+        },
+        Defect {
+            dylink_tail: &[1, 4, 0, 0, 0, 0],
+            ..Defect::default()
+        },
+        // NEEDED with no libraries, declaring one byte more than that uses.
+        Defect {
+            dylink_tail: &[2, 2, 0, 0],
+            ..Defect::default()
+        },
+        Defect {
+            dylink_tail: &[2, 5, 1, 3, b'l', b'i', b'b'],
             ..Defect::default()
         },
         Defect {
@@ -606,20 +627,54 @@ fn the_js_loader_refuses_defective_patches_with_the_harness_messages() {
         let error = runtime
             .load_patch(&bytes, SYMBOLS)
             .expect_err("the harness refuses it");
-        harness_errors.push(error.to_string());
+        let code = match &error {
+            HarnessError::Dylink(dylink) => Value::from(dylink.code()),
+            _ => Value::Null,
+        };
+        harness_errors
+            .push(json!({"kind": error.kind(), "code": code, "message": error.to_string()}));
     }
     steps.push(json!({"op": "patches"}));
     let results = drive(node, &ws, Value::Null, steps);
-    let js_errors: Vec<String> = results[..cases.len()]
+    let js_errors: Vec<Value> = results[..cases.len()]
         .iter()
         .map(|r| {
-            r["loadError"]["message"]
-                .as_str()
-                .unwrap_or_else(|| panic!("not refused: {r}"))
-                .to_string()
+            let error = &r["loadError"];
+            assert!(error.is_object(), "not refused: {r}");
+            error.clone()
         })
         .collect();
-    assert_eq!(js_errors, harness_errors);
+    // Failures are told apart by kind and code. The wording is the same too,
+    // except for bytes neither reader can read: there the harness words what
+    // wasmparser says and the page its own reader's finding.
+    let without_malformed_wording = |errors: &[Value]| -> Vec<Value> {
+        errors
+            .iter()
+            .map(|error| {
+                let mut error = error.clone();
+                if error["code"] == "malformed" {
+                    error["message"] = Value::Null;
+                }
+                error
+            })
+            .collect()
+    };
+    assert_eq!(
+        without_malformed_wording(&js_errors),
+        without_malformed_wording(&harness_errors)
+    );
+    let codes: Vec<&Value> = js_errors.iter().map(|error| &error["code"]).collect();
+    assert_eq!(
+        codes[..6],
+        [
+            "not-first",
+            "table-align",
+            "malformed",
+            "duplicate-mem-info",
+            "subsection-size",
+            "needed"
+        ]
+    );
     assert_eq!(results[cases.len()]["patches"], json!([]));
 }
 

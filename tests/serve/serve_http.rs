@@ -2,7 +2,7 @@
 //! (no page connected), compile errors, limits, Origin, static files that
 //! cannot leave the served directory, and the binary's startup output.
 
-mod serve_support;
+use crate::serve_support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};

@@ -1,7 +1,7 @@
 //! Patches emitted by jankwasm, linked against the stub runtime by the
 //! wasmtime harness exactly as Emscripten's loader links them.
 
-mod common;
+use crate::common;
 use jank_wasmtime_harness::{Arg, Runtime};
 use jankwasm::session::Session;
 use pretty_assertions::assert_eq;

@@ -1,6 +1,6 @@
 //! Every reader, analyzer and lowering error is one message at the right line:col.
 
-mod common;
+use crate::common;
 use common::rejection;
 use pretty_assertions::assert_eq;
 

@@ -5,9 +5,8 @@
 //! the view while text is in the input keeps the text and the todos and runs
 //! the app's after-load hook; a saved stylesheet restyles without a reload.
 
-#[path = "common/browser.rs"]
-mod browser;
-mod serve_support;
+use crate::browser;
+use crate::serve_support;
 
 use std::path::Path;
 use std::time::Duration;

@@ -4,9 +4,8 @@
 //! restart the pages ride out. The counter in the demo's `defonce` atom must
 //! survive every edit, every bad edit and the restart.
 
-#[path = "common/browser.rs"]
-mod browser;
-mod serve_support;
+use crate::browser;
+use crate::serve_support;
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpListener;

@@ -3,7 +3,7 @@
 //! harness's safe points, across a hot reload; and the corpus runs the same
 //! with a full collection after every top-level form.
 
-mod common;
+use crate::common;
 use jank_wasmtime_harness::{Arg, GcPolicy, Runtime};
 use jankwasm::lower::{Abi, PatchOptions};
 use jankwasm::session::Session;
@@ -11,7 +11,7 @@ use jankwasm::source::SourceFile;
 use pretty_assertions::assert_eq;
 use std::path::Path;
 
-const FRAME: &str = include_str!("../examples/frame.jank");
+const FRAME: &str = include_str!("../../examples/frame.jank");
 
 fn load(runtime: &mut Runtime, session: &mut Session, text: &str, id: u64) {
     let patch = common::compile_in(session, text, id).unwrap_or_else(|d| panic!("{d}"));
@@ -122,7 +122,7 @@ fn without_a_collector_the_same_frames_grow_without_bound() {
     );
 }
 
-/// Known failures of the corpus (tests/corpus.rs owns that list).
+/// Known failures of the corpus (tests/runtime/corpus.rs owns that list).
 fn known_failures(corpus: &Path) -> Vec<String> {
     std::fs::read_to_string(corpus.join("known-failures.txt"))
         .unwrap_or_default()

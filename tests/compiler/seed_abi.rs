@@ -1,7 +1,7 @@
 //! `--abi seed`: patches that import only what jank's runtime exports today,
 //! and clear errors naming the missing helper for everything else.
 
-mod common;
+use crate::common;
 use jank_runtime_abi::Helper;
 use jankwasm::diag::Failure;
 use jankwasm::lower::{Abi, PatchOptions};

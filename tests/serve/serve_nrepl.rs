@@ -2,7 +2,7 @@
 //! nREPL client (`libnrepl-clojure` from `clojure`) evaluating with `ns`,
 //! and `--upstream` relaying to Debian's nREPL server while patching pages.
 
-mod serve_support;
+use crate::serve_support;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
