@@ -7,11 +7,13 @@
 //! that call no user macro never touch the runtime.
 
 use super::lower_failure_text;
-use crate::analyze::ast::Unit;
+use crate::analyze::ast::{LocalNames, TopLevel, Unit, VarRef};
 use crate::analyze::{Analyzer, MacroCall, MacroExpander};
 use crate::lower::{self, Abi, PatchOptions};
 use crate::read::{self, Form, FormKind, Name, PlainEnv};
 use crate::source::{Pos, SourceFile};
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Where user macros run: loads patches and reports each registry entry's
 /// outcome, printed as `pr-str` prints it.
@@ -26,11 +28,21 @@ pub trait CompileTimeRuntime {
 /// One registry entry's outcome: `Ok(printed value)` or `Err(printed exception)`.
 pub type EntryResult = Result<String, String>;
 
+/// Definitions of one analyzed unit the runtime has not loaded yet.
+struct PendingDefinitions {
+    source: SourceFile,
+    locals: Rc<LocalNames>,
+    /// `Def`s and `Declare`s, each its var's newest pending definition.
+    definitions: Vec<TopLevel>,
+}
+
 /// The expander the session gives its analyzers when it has a compile-time runtime.
 pub struct MacroRunner {
     runtime: Box<dyn CompileTimeRuntime>,
-    /// Analyzed units not loaded into the runtime yet, in analysis order.
-    backlog: Vec<(SourceFile, Unit)>,
+    /// Per analyzed unit, in analysis order, the definitions not loaded yet.
+    backlog: Vec<PendingDefinitions>,
+    /// Which backlog entry holds each var's newest pending definition.
+    newest: HashMap<VarRef, usize>,
     /// Patch ids of the compile-time runtime's own (they never reach a page).
     next_id: u64,
 }
@@ -49,6 +61,7 @@ impl MacroRunner {
         Self {
             runtime,
             backlog: Vec::new(),
+            newest: HashMap::new(),
             next_id: 1,
         }
     }
@@ -69,8 +82,17 @@ impl MacroRunner {
     /// definition throws is its program's business (a page would see it
     /// too); only a runtime that cannot go on is an error.
     fn catch_up(&mut self) -> Result<(), String> {
-        for (source, unit) in std::mem::take(&mut self.backlog) {
-            self.load_unit(&unit, &source)?;
+        self.newest.clear();
+        for pending in std::mem::take(&mut self.backlog) {
+            if pending.definitions.is_empty() {
+                continue;
+            }
+            let unit = Unit {
+                forms: pending.definitions,
+                locals: LocalNames::clone(&pending.locals),
+                macros_used: Vec::new(),
+            };
+            self.load_unit(&unit, &pending.source)?;
         }
         Ok(())
     }
@@ -103,16 +125,63 @@ impl MacroExpander for MacroRunner {
     }
 
     fn analyzed(&mut self, source: &SourceFile, unit: &Unit, given: usize) {
-        if given < unit.forms.len() {
-            self.backlog.push((
-                source.clone(),
-                Unit {
-                    forms: unit.forms[given..].to_vec(),
-                    locals: unit.locals.clone(),
-                    macros_used: Vec::new(),
-                },
-            ));
+        let definitions: Vec<TopLevel> = unit.forms[given.min(unit.forms.len())..]
+            .iter()
+            .filter(|form| defined_var(form).is_some())
+            .cloned()
+            .collect();
+        if definitions.is_empty() {
+            return;
         }
+        let index = self.backlog.len();
+        for var in definitions.iter().filter_map(defined_var) {
+            // A var defined twice in this unit keeps both: the later wins when loaded.
+            let older = self.newest.insert(var.clone(), index);
+            if let Some(older) = older.and_then(|older| self.backlog.get_mut(older)) {
+                older
+                    .definitions
+                    .retain(|form| defined_var(form) != Some(var));
+            }
+        }
+        self.backlog.push(PendingDefinitions {
+            source: source.clone(),
+            locals: Rc::new(unit.locals.clone()),
+            definitions,
+        });
+        let superseded = self
+            .backlog
+            .iter()
+            .filter(|pending| pending.definitions.is_empty())
+            .count();
+        if superseded > MAX_SUPERSEDED {
+            self.compact();
+        }
+    }
+}
+
+/// Backlog entries whose every definition was redefined since, kept until
+/// there are this many (then the backlog is compacted).
+const MAX_SUPERSEDED: usize = 64;
+
+impl MacroRunner {
+    /// Drops the backlog entries with nothing left to load.
+    fn compact(&mut self) {
+        self.backlog
+            .retain(|pending| !pending.definitions.is_empty());
+        self.newest.clear();
+        for (index, pending) in self.backlog.iter().enumerate() {
+            for var in pending.definitions.iter().filter_map(defined_var) {
+                self.newest.insert(var.clone(), index);
+            }
+        }
+    }
+}
+
+/// The var a top-level form defines, if it is a definition.
+fn defined_var(form: &TopLevel) -> Option<&VarRef> {
+    match form {
+        TopLevel::Def { var, .. } | TopLevel::Declare { var, .. } => Some(var),
+        TopLevel::Eval { .. } => None,
     }
 }
 

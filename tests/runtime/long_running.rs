@@ -6,6 +6,7 @@
 use crate::common;
 use jank_wasmtime_harness::{Arg, GcPolicy, Runtime};
 use jankwasm::lower::{Abi, PatchOptions};
+use jankwasm::macro_runtime::HarnessMacroRuntime;
 use jankwasm::session::Session;
 use jankwasm::source::SourceFile;
 use pretty_assertions::assert_eq;
@@ -152,6 +153,7 @@ fn the_corpus_prints_the_same_with_a_collection_after_every_form() {
         }
         let source = SourceFile::new(name.clone(), std::fs::read_to_string(path).unwrap());
         let patch = Session::new()
+            .with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()))
             .compile(
                 &source,
                 &PatchOptions {
