@@ -417,11 +417,14 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
             visit(*more);
         }
         Object::Vector(items) => items.0.iter().for_each(|item| visit(*item)),
-        Object::Map(map) => map.for_each_entry(|key, val| {
-            visit(key);
-            visit(val);
-        }),
-        Object::Set(set) => set.0.iter().for_each(|item| visit(*item)),
+        Object::Map(map) => {
+            map.for_each_entry(|key, val| {
+                visit(key);
+                visit(val);
+            });
+            map.for_each_comparator(&mut *visit);
+        }
+        Object::Set(set) => set.for_each_reference(&mut *visit),
         Object::VecSeq(coll, _) | Object::StrSeq(coll, _) => visit(*coll),
         Object::ArraySeq(items, _) => items.iter().for_each(|item| visit(*item)),
         Object::Lazy(lazy) => lazy.trace(visit).map_err(|_| Refusal::InUse)?,

@@ -346,7 +346,7 @@ fn empty(coll: Obj) -> Obj {
     match &*coll {
         Object::Vector(_) => vector_obj([]),
         Object::Map(m) => map_obj(m.emptied()),
-        Object::Set(_) => set_obj(Set::empty()),
+        Object::Set(s) => set_obj(s.emptied()),
         o if o.is_seq() => empty_list(),
         _ => nil(),
     }

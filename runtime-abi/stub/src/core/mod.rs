@@ -9,6 +9,7 @@ pub mod misc;
 pub mod numbers;
 pub mod seqs;
 mod sets;
+mod sorted;
 mod strings;
 
 use crate::error::{illegal_argument, R};
@@ -50,5 +51,6 @@ pub fn install() {
     fns::install();
     misc::install();
     sets::install();
+    sorted::install();
     strings::install();
 }

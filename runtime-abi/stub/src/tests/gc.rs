@@ -94,6 +94,24 @@ fn closures_atoms_lazy_seqs_and_delays_keep_what_they_hold() {
 }
 
 #[test]
+fn sorted_collections_keep_their_comparator_fns() {
+    let by_distance = eval("(let [origin 10] (sorted-set-by (fn [a b] (compare (abs (- a origin)) (abs (- b origin)))) 1 12 10))");
+    root("by_distance", by_distance);
+    let descending = eval("(let [flip (fn [a b] (> a b))] (sorted-map-by flip 1 :a 3 :c))");
+    root("descending", descending);
+    collect_and_churn();
+    let conj = var::find("clojure.core", "conj").unwrap();
+    let grown = crate::function::call(conj, &[by_distance, crate::object::int(7)]);
+    assert_eq!(printed(grown.ok().unwrap()), "#{10 12 7 1}");
+    let assoc = var::find("clojure.core", "assoc").unwrap();
+    let added = crate::function::call(
+        assoc,
+        &[descending, crate::object::int(2), keyword(None, "b")],
+    );
+    assert_eq!(printed(added.ok().unwrap()), "{3 :c, 2 :b, 1 :a}");
+}
+
+#[test]
 fn cycles_are_collected_when_unreachable_and_kept_when_reachable() {
     let source = "(let [a (atom nil)] (reset! a (fn [] a)) a)";
     let lonely = eval(source);
