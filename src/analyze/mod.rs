@@ -5,6 +5,7 @@
 //! macro calls and never looks at how the AST is lowered.
 
 pub mod ast;
+mod metadata;
 pub mod namespaces;
 mod special;
 
@@ -243,6 +244,20 @@ impl<'a> Analyzer<'a> {
             }
             _ => return Err(self.error(form.pos, "too many arguments to `def`")),
         };
+        let docstring = match rest {
+            [Form {
+                kind: FormKind::Str(doc),
+                ..
+            }, _] => Some(doc.as_str()),
+            _ => None,
+        };
+        info.meta = Some(metadata::var_meta_map(
+            name_form,
+            self.namespaces.current(),
+            docstring,
+            &self.source.name,
+            form.pos,
+        ));
         Ok((self.namespaces.define(&name.name, info), init))
     }
 
@@ -259,6 +274,9 @@ impl<'a> Analyzer<'a> {
 
     /// Analyzes a form in expression position.
     fn analyze(&mut self, form: &Form, ctx: Ctx) -> Result<Expr> {
+        if let Some(call) = metadata::literal_with_meta(form) {
+            return self.analyze(&call, ctx);
+        }
         let pos = form.pos;
         let kind = match &form.kind {
             FormKind::Symbol(name) => return self.analyze_symbol(name, pos),

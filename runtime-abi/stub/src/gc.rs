@@ -30,7 +30,8 @@
 //!
 //! Everything reachable from a root is kept: var roots, atom values, watches
 //! and validators, closure environments, lazy seqs' thunks and realized
-//! values, delays, collections' items, exceptions' messages, data and causes.
+//! values, delays, collections' items, exceptions' messages, data and causes,
+//! and every kept object's metadata (`crate::meta`, weak in the object).
 //! Interned keywords are weak: an unreachable keyword leaves the intern table
 //! (nothing can compare it for identity any more), so making keywords at run
 //! time does not grow the heap for ever.
@@ -251,6 +252,7 @@ pub fn collect() -> Result<u32, Refusal> {
         marker.drain()?;
         crate::object::forget_keywords(|keyword| is_marked(keyword, epoch))
             .map_err(|_| Refusal::InUse)?;
+        crate::meta::forget(|value| is_marked(value, epoch)).map_err(|_| Refusal::InUse)?;
 
         let before = heap.objects.len();
         heap.objects.retain(|cell| {
@@ -375,6 +377,8 @@ impl Marker {
         while let Some(value) = self.stack.pop() {
             let (epoch, stack) = (self.epoch, &mut self.stack);
             trace(&value, &mut |child| mark_into(epoch, stack, child))?;
+            crate::meta::trace(value, &mut |meta| mark_into(epoch, stack, meta))
+                .map_err(|_| Refusal::InUse)?;
         }
         Ok(())
     }

@@ -38,6 +38,7 @@ pub mod error;
 pub mod function;
 pub mod gc;
 pub mod io;
+pub mod meta;
 pub mod number;
 pub mod object;
 pub mod print;

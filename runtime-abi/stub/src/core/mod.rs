@@ -52,5 +52,6 @@ pub fn install() {
     misc::install();
     sets::install();
     sorted::install();
+    crate::meta::install();
     strings::install();
 }

@@ -112,6 +112,22 @@ fn sorted_collections_keep_their_comparator_fns() {
 }
 
 #[test]
+fn metadata_lives_as_long_as_its_value() {
+    let tagged = eval("(with-meta [1 2] {:source (str \"sensor-\" 7)})");
+    root("tagged", tagged);
+    let dropped = eval("(with-meta [3] {:gone (str \"x\" 1)})");
+    let dropped_meta = crate::meta::meta(dropped).ok().unwrap();
+    collect_and_churn();
+    assert!(is_freed(dropped) && is_freed(dropped_meta));
+    assert_eq!(
+        printed(crate::meta::meta(tagged).ok().unwrap()),
+        "{:source \"sensor-7\"}"
+    );
+    let fresh = eval("[3]");
+    assert_eq!(printed(crate::meta::meta(fresh).ok().unwrap()), "nil");
+}
+
+#[test]
 fn cycles_are_collected_when_unreachable_and_kept_when_reachable() {
     let source = "(let [a (atom nil)] (reset! a (fn [] a)) a)";
     let lonely = eval(source);
