@@ -272,10 +272,33 @@ impl<'a> Analyzer<'a> {
         Ok(expr)
     }
 
+    /// `#"source"`: checked now (a bad pattern is a compile error here, not a
+    /// throw at run time), then made by `re-pattern`, whose runtime keeps
+    /// each source's compiled pattern.
+    fn regex_literal(&mut self, source: &str, pos: Pos, ctx: Ctx) -> Result<Expr> {
+        if let Err(message) = jank_runtime_abi::java_regex::compile(source) {
+            return Err(self.error(
+                pos,
+                format!("invalid regex literal #\"{source}\": {message}"),
+            ));
+        }
+        let call = Form::list(
+            vec![
+                Form::symbol(Name::qualified(CORE_NS, "re-pattern"), pos),
+                Form::new(FormKind::Str(source.to_string()), pos),
+            ],
+            pos,
+        );
+        self.analyze(&call, ctx)
+    }
+
     /// Analyzes a form in expression position.
     fn analyze(&mut self, form: &Form, ctx: Ctx) -> Result<Expr> {
         if let Some(call) = metadata::literal_with_meta(form) {
             return self.analyze(&call, ctx);
+        }
+        if let FormKind::Regex(source) = &form.kind {
+            return self.regex_literal(source, form.pos, ctx);
         }
         let pos = form.pos;
         let kind = match &form.kind {

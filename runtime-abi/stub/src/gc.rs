@@ -411,7 +411,12 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         | Object::Keyword(_)
         | Object::Symbol(_)
         | Object::EmptyList
+        | Object::Regex(_)
         | Object::Range(_) => {}
+        Object::Matcher(matcher) => {
+            visit(matcher.pattern);
+            visit(matcher.text);
+        }
         Object::List(node) => {
             visit(node.first);
             visit(node.rest);

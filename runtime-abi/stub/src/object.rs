@@ -148,6 +148,8 @@ pub enum Object {
     Reduced(Obj),
     Delay(RefCell<DelayState>),
     Exception(Box<Exception>),
+    Regex(Box<crate::regex::Pattern>),
+    Matcher(Box<crate::regex::Matcher>),
 }
 
 // Objects stay small in wasm32: the big payloads are boxed, and a cell is
@@ -319,6 +321,8 @@ impl Object {
             Object::Reduced(_) => "clojure.lang.Reduced",
             Object::Delay(_) => "clojure.lang.Delay",
             Object::Exception(e) => e.class,
+            Object::Regex(_) => "java.util.regex.Pattern",
+            Object::Matcher(_) => "java.util.regex.Matcher",
         }
     }
 

@@ -53,5 +53,6 @@ pub fn install() {
     sets::install();
     sorted::install();
     crate::meta::install();
+    crate::regex::install();
     strings::install();
 }

@@ -128,6 +128,18 @@ fn metadata_lives_as_long_as_its_value() {
 }
 
 #[test]
+fn matchers_keep_their_pattern_and_text() {
+    let matcher = eval("(re-matcher (re-pattern (str \"[a-z]\" \"+\")) (str \"one \" \"two\"))");
+    root("matcher", matcher);
+    let re_find = var::find("clojure.core", "re-find").unwrap();
+    let first = crate::function::call(re_find, &[matcher]);
+    assert_eq!(printed(first.ok().unwrap()), "\"one\"");
+    collect_and_churn();
+    let second = crate::function::call(re_find, &[matcher]);
+    assert_eq!(printed(second.ok().unwrap()), "\"two\"");
+}
+
+#[test]
 fn cycles_are_collected_when_unreachable_and_kept_when_reachable() {
     let source = "(let [a (atom nil)] (reset! a (fn [] a)) a)";
     let lonely = eval(source);
