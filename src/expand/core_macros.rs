@@ -24,6 +24,8 @@ const MACROS: &[(&str, Expander)] = &[
     ("->", thread_first),
     ("->>", thread_last),
     ("declare", declare),
+    ("defmulti", defmulti),
+    ("defmethod", defmethod),
     ("comment", comment),
     ("case", case),
     ("letfn", letfn),
@@ -538,6 +540,92 @@ fn declare(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandEr
         defs.push(list(vec![sym("def", name.pos), name.clone()], name.pos));
     }
     Ok(list(defs, form.pos))
+}
+
+/// `(defmulti name doc? attr-map? dispatch-fn & options)` →
+/// `(def name (jank.runtime/defmulti* (var name) "name" dispatch-fn options..))`;
+/// the runtime hands back the multimethod the var already holds, so a
+/// re-evaluated defmulti keeps its methods, as in Clojure.
+fn defmulti(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    let pos = form.pos;
+    let Some((name, mut rest)) = args.split_first() else {
+        return Err(ExpandError::new(pos, "`defmulti` requires a name"));
+    };
+    if !is_simple(name) {
+        return Err(ExpandError::new(
+            name.pos,
+            format!("`defmulti` requires a symbol name, got {name}"),
+        ));
+    }
+    let mut meta: Vec<(Form, Form)> = match name.meta.as_deref().map(|m| &m.kind) {
+        Some(FormKind::Map(entries)) => entries.clone(),
+        _ => Vec::new(),
+    };
+    if let [doc @ Form {
+        kind: FormKind::Str(_),
+        ..
+    }, tail @ ..] = rest
+    {
+        if !tail.is_empty() {
+            meta.push((keyword("doc", doc.pos), doc.clone()));
+            rest = tail;
+        }
+    }
+    if let [Form {
+        kind: FormKind::Map(attrs),
+        ..
+    }, tail @ ..] = rest
+    {
+        if !tail.is_empty() {
+            meta.extend(attrs.iter().cloned());
+            rest = tail;
+        }
+    }
+    let Some((dispatch, options)) = rest.split_first() else {
+        return Err(ExpandError::new(pos, "`defmulti` requires a dispatch fn"));
+    };
+    if options.len() % 2 != 0 {
+        return Err(ExpandError::new(
+            pos,
+            "`defmulti` options must be key/value pairs",
+        ));
+    }
+    let mut bare_name = Form::new(name.kind.clone(), name.pos);
+    let FormKind::Symbol(symbol) = &name.kind else {
+        return Err(ExpandError::new(
+            name.pos,
+            "`defmulti` requires a symbol name",
+        ));
+    };
+    let mut call = vec![
+        Form::symbol(Name::qualified("jank.runtime", "defmulti*"), pos),
+        list(vec![sym("var", pos), bare_name.clone()], pos),
+        Form::new(FormKind::Str(symbol.name.clone()), pos),
+        dispatch.clone(),
+    ];
+    call.extend(options.iter().cloned());
+    if !meta.is_empty() {
+        bare_name.meta = Some(Box::new(Form::new(FormKind::Map(meta), name.pos)));
+    }
+    Ok(list(vec![sym("def", pos), bare_name, list(call, pos)], pos))
+}
+
+/// `(defmethod name dispatch-value & fn-tail)` →
+/// `(jank.runtime/add-method name dispatch-value (fn & fn-tail))`.
+fn defmethod(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 3)?;
+    let pos = form.pos;
+    let mut method = vec![core("fn", pos)];
+    method.extend(args[2..].iter().cloned());
+    Ok(list(
+        vec![
+            Form::symbol(Name::qualified("jank.runtime", "add-method"), pos),
+            args[0].clone(),
+            args[1].clone(),
+            list(method, pos),
+        ],
+        pos,
+    ))
 }
 
 fn comment(form: &Form, _: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {

@@ -260,6 +260,7 @@ pub fn wrapper_fn(name: &str, fn_ptr: *const c_void, arity: usize) -> R {
 pub fn call(f: Obj, args: &[Obj]) -> R {
     match &*f {
         Object::Fn(function) => function.invoke(f, args),
+        Object::MultiFn(_) => crate::core::multi::invoke(f, args),
         Object::Var(var) => match var.root.get() {
             Some(root) => call(root, args),
             None => Err(illegal_state(format!(

@@ -413,6 +413,13 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         | Object::EmptyList
         | Object::Regex(_)
         | Object::Range(_) => {}
+        Object::MultiFn(multi) => {
+            visit(multi.dispatch);
+            visit(multi.default);
+            visit(multi.hierarchy);
+            visit(multi.methods.get());
+            visit(multi.prefers.get());
+        }
         Object::Matcher(matcher) => {
             visit(matcher.pattern);
             visit(matcher.text);

@@ -150,6 +150,7 @@ pub enum Object {
     Exception(Box<Exception>),
     Regex(Box<crate::regex::Pattern>),
     Matcher(Box<crate::regex::Matcher>),
+    MultiFn(Box<crate::core::multi::MultiFn>),
 }
 
 // Objects stay small in wasm32: the big payloads are boxed, and a cell is
@@ -323,6 +324,7 @@ impl Object {
             Object::Exception(e) => e.class,
             Object::Regex(_) => "java.util.regex.Pattern",
             Object::Matcher(_) => "java.util.regex.Matcher",
+            Object::MultiFn(_) => "clojure.lang.MultiFn",
         }
     }
 
@@ -367,6 +369,7 @@ impl Object {
         matches!(
             self,
             Object::Fn(_)
+                | Object::MultiFn(_)
                 | Object::Var(_)
                 | Object::Keyword(_)
                 | Object::Symbol(_)

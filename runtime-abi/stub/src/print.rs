@@ -263,6 +263,10 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             identity_hex(value)
         )
         .expect("writing to a String"),
+        Object::MultiFn(_) => {
+            let (class, hex) = (value.class_name(), identity_hex(value));
+            write!(out, "#object[{class} 0x{hex} \"{class}@{hex}\"]").expect("writing to a String");
+        }
         _ => unreachable!("every seq kind prints as a list"),
     }
     Ok(())
@@ -313,6 +317,7 @@ pub fn str_of(value: Obj) -> R<String> {
         | Object::Reduced(_)
         | Object::Transient(_)
         | Object::Matcher(_)
+        | Object::MultiFn(_)
         | Object::Delay(_) => {
             format!("{}@{}", value.class_name(), identity_hex(value))
         }

@@ -6,6 +6,7 @@ pub mod colls;
 mod fns;
 pub mod lazy;
 pub mod misc;
+pub mod multi;
 pub mod numbers;
 pub mod seqs;
 mod sets;
@@ -54,5 +55,6 @@ pub fn install() {
     sorted::install();
     crate::meta::install();
     crate::regex::install();
+    multi::install();
     strings::install();
 }

@@ -140,6 +140,26 @@ fn matchers_keep_their_pattern_and_text() {
 }
 
 #[test]
+fn multimethods_keep_their_dispatch_fn_methods_and_preferences() {
+    let defmulti = var::find("jank.runtime", "defmulti*").unwrap();
+    let add_method = var::find("jank.runtime", "add-method").unwrap();
+    let the_var = var::intern("gc-test", "speak");
+    let dispatch = eval("(let [k (keyword (str \"ki\" \"nd\"))] (fn [x] (get x k)))");
+    let multi = crate::function::call(
+        defmulti,
+        &[the_var, crate::object::string("speak"), dispatch],
+    );
+    let multi = multi.ok().unwrap();
+    var::bind_root(the_var, multi);
+    let method = eval("(let [s (str \"wo\" \"of\")] (fn [_] s))");
+    let value = keyword(None, "dog");
+    assert!(crate::function::call(add_method, &[multi, value, method]).is_ok());
+    collect_and_churn();
+    let answer = crate::function::call(multi, &[eval("{:kind :dog}")]);
+    assert_eq!(printed(answer.ok().unwrap()), "\"woof\"");
+}
+
+#[test]
 fn cycles_are_collected_when_unreachable_and_kept_when_reachable() {
     let source = "(let [a (atom nil)] (reset! a (fn [] a)) a)";
     let lonely = eval(source);
