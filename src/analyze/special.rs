@@ -504,6 +504,8 @@ impl Analyzer<'_> {
                 "Exception" | "Throwable" | "Object" | "java.lang.Exception" | "java.lang.Throwable"
                 | "java.lang.Object" | "RuntimeException" | "java.lang.RuntimeException" => Ok(CatchClass::Any),
                 "ExceptionInfo" | "clojure.lang.ExceptionInfo" => Ok(CatchClass::ExceptionInfo),
+                // jank's own catch-all: every thrown value is an object_ref there.
+                "jank.runtime.object_ref" | "cpp/jank.runtime.object_ref" => Ok(CatchClass::Any),
                 other => Err(self.error(
                     class.pos,
                     format!(
