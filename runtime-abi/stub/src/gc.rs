@@ -242,6 +242,7 @@ pub fn collect() -> Result<u32, Refusal> {
         if let Some(pending) = crate::error::pending() {
             marker.mark(pending);
         }
+        crate::var::for_each_binding(|value| marker.mark(value)).map_err(|_| Refusal::InUse)?;
         RETAINED.with(|retained| {
             let retained = retained.try_borrow().map_err(|_| Refusal::InUse)?;
             for (value, _) in retained.values() {

@@ -3,6 +3,7 @@
 //! installs one family of fns; this module owns the definition helpers.
 
 pub mod colls;
+mod dynamic;
 mod fns;
 pub mod lazy;
 pub mod misc;
@@ -56,5 +57,6 @@ pub fn install() {
     crate::meta::install();
     crate::regex::install();
     multi::install();
+    dynamic::install();
     strings::install();
 }

@@ -160,6 +160,19 @@ fn multimethods_keep_their_dispatch_fn_methods_and_preferences() {
 }
 
 #[test]
+fn thread_bindings_are_roots() {
+    let the_var = var::intern("gc-test", "dynamic");
+    let bound = eval("(vec (map str (range 3)))");
+    var::push_bindings(vec![(the_var, bound)]);
+    collect_and_churn();
+    let seen = var::deref(the_var).ok().unwrap();
+    assert!(seen.identical(bound));
+    assert_eq!(printed(seen), "[\"0\" \"1\" \"2\"]");
+    assert!(var::pop_bindings());
+    assert!(!var::pop_bindings(), "one frame was pushed");
+}
+
+#[test]
 fn cycles_are_collected_when_unreachable_and_kept_when_reachable() {
     let source = "(let [a (atom nil)] (reset! a (fn [] a)) a)";
     let lonely = eval(source);
