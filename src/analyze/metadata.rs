@@ -48,12 +48,21 @@ pub fn quoted_with_meta(quoted: &Form) -> Option<Form> {
     ))
 }
 
-/// A var's metadata as a quoted map: the def name's own metadata (values
-/// as written, `(quote x)` read as `x`), the docstring, and `:name`, `:ns`,
-/// `:file`, `:line` and `:column` as Clojure records them. It reaches the
-/// var only where a patch takes the var itself (`#'x`), the one way to ask a
-/// var for its metadata, so a def costs nothing more.
-pub fn var_meta_map(name: &Form, ns: &str, doc: Option<&str>, file: &str, def_pos: Pos) -> Form {
+/// A var's metadata as a quoted map, for a def that carries metadata of its
+/// own (a docstring, or `^meta`/an attr-map beyond the `:arglists` every
+/// `defn` adds): that metadata (values as written, `(quote x)` read as `x`)
+/// with `:name`, `:ns`, `:file`, `:line` and `:column` as Clojure records
+/// them. It reaches the var only where a patch takes the var itself (`#'x`),
+/// the one way to ask a var for its metadata, so a def costs nothing more.
+/// None for a plain def: its `#'x` stays as small as before, and its var
+/// answers only `:name` and `:ns`.
+pub fn var_meta_map(
+    name: &Form,
+    ns: &str,
+    doc: Option<&str>,
+    file: &str,
+    def_pos: Pos,
+) -> Option<Form> {
     let pos = name.pos;
     let mut map: Vec<(Form, Form)> = match name.meta.as_deref().map(|meta| &meta.kind) {
         Some(FormKind::Map(entries)) => entries
@@ -62,6 +71,10 @@ pub fn var_meta_map(name: &Form, ns: &str, doc: Option<&str>, file: &str, def_po
             .collect(),
         _ => Vec::new(),
     };
+    let is_arglists = |key: &Form| matches!(&key.kind, FormKind::Keyword(k) if k.ns.is_none() && k.name == "arglists");
+    if doc.is_none() && map.iter().all(|(key, _)| is_arglists(key)) {
+        return None;
+    }
     let text = |text: &str| Form::new(FormKind::Str(text.to_string()), pos);
     if let Some(doc) = doc {
         map.push((keyword("doc", pos), text(doc)));
@@ -72,13 +85,13 @@ pub fn var_meta_map(name: &Form, ns: &str, doc: Option<&str>, file: &str, def_po
     map.push((keyword("file", pos), text(file)));
     map.push((keyword("name", pos), Form::new(name.kind.clone(), pos)));
     map.push((keyword("ns", pos), Form::symbol(Name::bare(ns), pos)));
-    Form::list(
+    Some(Form::list(
         vec![
             Form::symbol(Name::bare("quote"), pos),
             Form::new(FormKind::Map(map), pos),
         ],
         pos,
-    )
+    ))
 }
 
 /// `x` for `(quote x)`, else the form itself.

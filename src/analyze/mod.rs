@@ -251,13 +251,13 @@ impl<'a> Analyzer<'a> {
             }, _] => Some(doc.as_str()),
             _ => None,
         };
-        info.meta = Some(metadata::var_meta_map(
+        info.meta = metadata::var_meta_map(
             name_form,
             self.namespaces.current(),
             docstring,
             &self.source.name,
             form.pos,
-        ));
+        );
         Ok((self.namespaces.define(&name.name, info), init))
     }
 

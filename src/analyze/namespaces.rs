@@ -24,8 +24,9 @@ pub struct VarInfo {
     /// The reload hooks its metadata names it (`^:dev/before-load`,
     /// `^:dev/after-load`): a page calls it around each patch.
     pub reload_hooks: Vec<ReloadHook>,
-    /// Its metadata map as a quoted form (see `metadata::var_meta_map`),
-    /// given to the var where a patch takes the var itself (`#'x`).
+    /// Its metadata map as a quoted form when its def carries metadata of
+    /// its own (see `metadata::var_meta_map`), given to the var where a
+    /// patch takes the var itself (`#'x`).
     pub meta: Option<Form>,
 }
 
