@@ -4,12 +4,14 @@
 //!
 //! java.util.regex features rewritten to keep Java's meaning: `\d \w \s`
 //! and their negations are ASCII, as in Java without UNICODE_CHARACTER_CLASS
-//! (fancy-regex's are Unicode; `\b` is Unicode-aware in both); `\h` is Java's horizontal whitespace; `\Q...\E`
-//! quotes; `\Z` is the end of input before a final line terminator.
+//! (fancy-regex's are Unicode; `\b` is Unicode-aware in both); `\h` is
+//! Java's horizontal whitespace; `\Q...\E` quotes; `\Z` is the end of input
+//! before a final line terminator.
 //! What still differs from java.util.regex: POSIX and java classes
 //! (`\p{Alpha}`, `\p{javaLowerCase}`) and `\G` are refused; `$` without
 //! MULTILINE matches only at the very end (Java also before a final `\n`);
-//! `.` excludes only `\n` (Java also `\r` and other line terminators);
+//! `.` excludes only `\n` (Java also `\r` and other line terminators); `(?i)`
+//! folds Unicode case (Java folds ASCII only unless UNICODE_CASE, `(?u)`);
 //! match positions count UTF-8 bytes internally (the results are strings,
 //! so this shows nowhere).
 

@@ -488,6 +488,13 @@ fn transient_update(t: Obj, op: impl FnOnce(Obj) -> R) -> R {
 
 fn transient(coll: Obj) -> R {
     match &*coll {
+        // Sorted collections are not editable in Clojure either.
+        Object::Map(m) if m.is_sorted() => {
+            Err(class_cast(coll, "clojure.lang.IEditableCollection"))
+        }
+        Object::Set(s) if s.is_sorted() => {
+            Err(class_cast(coll, "clojure.lang.IEditableCollection"))
+        }
         Object::Vector(_) | Object::Map(_) | Object::Set(_) => {
             Ok(alloc(Object::Transient(Cell::new(Some(coll)))))
         }
