@@ -2,6 +2,8 @@
 //! its exact wasm signature, generated from `jank_patch_abi.h` (the one source
 //! of truth) by this crate's build script.
 
+pub mod java_regex;
+
 /// The header itself, for emitters that include it (the C++ path) and for tests.
 pub const HEADER: &str = include_str!("jank_patch_abi.h");
 

@@ -6,6 +6,7 @@
 
 pub mod ast;
 mod macros;
+mod metadata;
 pub mod namespaces;
 mod require;
 mod special;
@@ -334,6 +335,20 @@ impl<'a> Analyzer<'a> {
             }
             _ => return Err(self.error(form.pos, "too many arguments to `def`")),
         };
+        let docstring = match rest {
+            [Form {
+                kind: FormKind::Str(doc),
+                ..
+            }, _] => Some(doc.as_str()),
+            _ => None,
+        };
+        info.meta = metadata::var_meta_map(
+            name_form,
+            self.namespaces.current(),
+            docstring,
+            &self.source.name,
+            form.pos,
+        );
         Ok((self.namespaces.define(&name.name, info), init))
     }
 
@@ -348,6 +363,26 @@ impl<'a> Analyzer<'a> {
         Ok(expr)
     }
 
+    /// `#"source"`: checked now (a bad pattern is a compile error here, not a
+    /// throw at run time), then made by `re-pattern`, whose runtime keeps
+    /// each source's compiled pattern.
+    fn regex_literal(&mut self, source: &str, pos: Pos, ctx: Ctx) -> Result<Expr> {
+        if let Err(message) = jank_runtime_abi::java_regex::compile(source) {
+            return Err(self.error(
+                pos,
+                format!("invalid regex literal #\"{source}\": {message}"),
+            ));
+        }
+        let call = Form::list(
+            vec![
+                Form::symbol(Name::qualified(CORE_NS, "re-pattern"), pos),
+                Form::new(FormKind::Str(source.to_string()), pos),
+            ],
+            pos,
+        );
+        self.analyze(&call, ctx)
+    }
+
     /// Analyzes a form in expression position. Macro expansions nest as
     /// deep as the code they build, so the stack grows on demand rather
     /// than overflowing.
@@ -358,6 +393,12 @@ impl<'a> Analyzer<'a> {
     }
 
     fn analyze_here(&mut self, form: &Form, ctx: Ctx) -> Result<Expr> {
+        if let Some(call) = metadata::literal_with_meta(form) {
+            return self.analyze(&call, ctx);
+        }
+        if let FormKind::Regex(source) = &form.kind {
+            return self.regex_literal(source, form.pos, ctx);
+        }
         let pos = form.pos;
         let kind = match &form.kind {
             FormKind::Symbol(name) => return self.analyze_symbol(name, pos),

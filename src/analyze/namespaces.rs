@@ -5,7 +5,7 @@
 //! `::kw` and syntax-quoted symbols.
 
 use super::ast::VarRef;
-use crate::read::{Name, ReadEnv};
+use crate::read::{Form, Name, ReadEnv};
 use crate::source::Pos;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
@@ -48,6 +48,10 @@ pub struct VarInfo {
     /// The reload hooks its metadata names it (`^:dev/before-load`,
     /// `^:dev/after-load`): a page calls it around each patch.
     pub reload_hooks: Vec<ReloadHook>,
+    /// Its metadata map as a quoted form when its def carries metadata of
+    /// its own (see `metadata::var_meta_map`), given to the var where a
+    /// patch takes the var itself (`#'x`).
+    pub meta: Option<Form>,
 }
 
 /// When a page calls a reload hook.

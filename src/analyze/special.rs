@@ -19,7 +19,10 @@ impl Analyzer<'_> {
         let pos = form.pos;
         let kind = match name {
             "quote" => match args {
-                [quoted] => ExprKind::Const(self.constant(quoted)?),
+                [quoted] => match super::metadata::quoted_with_meta(quoted) {
+                    Some(call) => return self.analyze(&call, ctx),
+                    None => ExprKind::Const(self.constant(quoted)?),
+                },
                 _ => return Err(self.error(pos, "`quote` takes exactly one form")),
             },
             "if" => self.analyze_if(form, args, ctx)?,
@@ -47,7 +50,7 @@ impl Analyzer<'_> {
                     pos: sym_pos,
                     ..
                 }] => match self.namespaces.resolve_var(name) {
-                    Some(var) => ExprKind::TheVar(var),
+                    Some(var) => return self.the_var(var, pos),
                     None => return Err(self.unresolved(name, *sym_pos)),
                 },
                 _ => return Err(self.error(pos, "`var` takes exactly one symbol")),
@@ -502,6 +505,8 @@ impl Analyzer<'_> {
                 "Exception" | "Throwable" | "Object" | "java.lang.Exception" | "java.lang.Throwable"
                 | "java.lang.Object" | "RuntimeException" | "java.lang.RuntimeException" => Ok(CatchClass::Any),
                 "ExceptionInfo" | "clojure.lang.ExceptionInfo" => Ok(CatchClass::ExceptionInfo),
+                // jank's own catch-all: every thrown value is an object_ref there.
+                "jank.runtime.object_ref" | "cpp/jank.runtime.object_ref" => Ok(CatchClass::Any),
                 other => Err(self.error(
                     class.pos,
                     format!(
@@ -654,5 +659,38 @@ fn clause_head(form: &Form) -> Option<&'static str> {
         Some("finally")
     } else {
         None
+    }
+}
+impl Analyzer<'_> {
+    /// `#'x`: the var, given its metadata map first when the compiler has
+    /// one (the runtime keeps a var's metadata until its def's map changes,
+    /// so `alter-meta!` survives later `#'x`).
+    fn the_var(&mut self, var: VarRef, pos: Pos) -> Result<Expr> {
+        let meta = self
+            .namespaces
+            .var_info(&var)
+            .and_then(|info| info.meta.clone());
+        let the_var = Expr {
+            kind: ExprKind::TheVar(var),
+            pos,
+        };
+        let Some(meta) = meta else {
+            return Ok(the_var);
+        };
+        let ctx = Ctx {
+            tail: false,
+            recur: None,
+            in_try_body: false,
+        };
+        let init = Form::symbol(Name::qualified("jank.runtime", "init-var-meta!"), pos);
+        let callee = self.analyze(&init, ctx)?;
+        let meta = self.analyze(&meta, ctx)?;
+        Ok(Expr {
+            kind: ExprKind::Call {
+                callee: Box::new(callee),
+                args: vec![the_var, meta],
+            },
+            pos,
+        })
     }
 }

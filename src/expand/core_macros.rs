@@ -24,6 +24,11 @@ const MACROS: &[(&str, Expander)] = &[
     ("->", thread_first),
     ("->>", thread_last),
     ("declare", declare),
+    ("defmulti", defmulti),
+    ("binding", binding),
+    ("with-redefs", with_redefs),
+    ("with-out-str", with_out_str),
+    ("defmethod", defmethod),
     ("comment", comment),
     ("case", case),
     ("letfn", letfn),
@@ -538,6 +543,188 @@ fn declare(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandEr
         defs.push(list(vec![sym("def", name.pos), name.clone()], name.pos));
     }
     Ok(list(defs, form.pos))
+}
+
+/// `(defmulti name doc? attr-map? dispatch-fn & options)` →
+/// `(def name (jank.runtime/defmulti* (var name) "name" dispatch-fn options..))`;
+/// the runtime hands back the multimethod the var already holds, so a
+/// re-evaluated defmulti keeps its methods, as in Clojure.
+fn defmulti(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    let pos = form.pos;
+    let Some((name, mut rest)) = args.split_first() else {
+        return Err(ExpandError::new(pos, "`defmulti` requires a name"));
+    };
+    if !is_simple(name) {
+        return Err(ExpandError::new(
+            name.pos,
+            format!("`defmulti` requires a symbol name, got {name}"),
+        ));
+    }
+    let mut meta: Vec<(Form, Form)> = match name.meta.as_deref().map(|m| &m.kind) {
+        Some(FormKind::Map(entries)) => entries.clone(),
+        _ => Vec::new(),
+    };
+    if let [doc @ Form {
+        kind: FormKind::Str(_),
+        ..
+    }, tail @ ..] = rest
+    {
+        if !tail.is_empty() {
+            meta.push((keyword("doc", doc.pos), doc.clone()));
+            rest = tail;
+        }
+    }
+    if let [Form {
+        kind: FormKind::Map(attrs),
+        ..
+    }, tail @ ..] = rest
+    {
+        if !tail.is_empty() {
+            meta.extend(attrs.iter().cloned());
+            rest = tail;
+        }
+    }
+    let Some((dispatch, options)) = rest.split_first() else {
+        return Err(ExpandError::new(pos, "`defmulti` requires a dispatch fn"));
+    };
+    if options.len() % 2 != 0 {
+        return Err(ExpandError::new(
+            pos,
+            "`defmulti` options must be key/value pairs",
+        ));
+    }
+    let mut bare_name = Form::new(name.kind.clone(), name.pos);
+    let FormKind::Symbol(symbol) = &name.kind else {
+        return Err(ExpandError::new(
+            name.pos,
+            "`defmulti` requires a symbol name",
+        ));
+    };
+    let mut call = vec![
+        Form::symbol(Name::qualified("jank.runtime", "defmulti*"), pos),
+        list(vec![sym("var", pos), bare_name.clone()], pos),
+        Form::new(FormKind::Str(symbol.name.clone()), pos),
+        dispatch.clone(),
+    ];
+    call.extend(options.iter().cloned());
+    if !meta.is_empty() {
+        bare_name.meta = Some(Box::new(Form::new(FormKind::Map(meta), name.pos)));
+    }
+    Ok(list(vec![sym("def", pos), bare_name, list(call, pos)], pos))
+}
+
+/// The `[var value ...]` pairs of `binding`/`with-redefs` as
+/// `(hash-map (var name) value ...)`.
+fn var_map(form: &Form, args: &[Form]) -> Result<Form, ExpandError> {
+    let Some(Form {
+        kind: FormKind::Vector(pairs),
+        pos: vector_pos,
+        ..
+    }) = args.first()
+    else {
+        return Err(ExpandError::new(
+            form.pos,
+            format!("`{}` requires a vector of bindings", macro_name(form)),
+        ));
+    };
+    if pairs.len() % 2 != 0 {
+        return Err(ExpandError::new(
+            *vector_pos,
+            format!(
+                "`{}` requires an even number of forms in its binding vector",
+                macro_name(form)
+            ),
+        ));
+    }
+    let mut map = vec![core("hash-map", form.pos)];
+    for pair in pairs.chunks_exact(2) {
+        if !is_simple(&pair[0]) && pair[0].as_symbol().is_none() {
+            return Err(ExpandError::new(
+                pair[0].pos,
+                format!("`{}` binds vars by name, got {}", macro_name(form), pair[0]),
+            ));
+        }
+        map.push(list(
+            vec![sym("var", pair[0].pos), pair[0].clone()],
+            pair[0].pos,
+        ));
+        map.push(pair[1].clone());
+    }
+    Ok(list(map, form.pos))
+}
+
+/// A thunk of `body`.
+fn thunk(body: &[Form], pos: Pos) -> Form {
+    let mut items = vec![core("fn", pos), vector(Vec::new(), pos)];
+    items.extend(body.iter().cloned());
+    list(items, pos)
+}
+
+/// `(binding [v value ...] body)` →
+/// `(let* [] (push-thread-bindings (hash-map (var v) value ...)) (try body (finally (pop-thread-bindings))))`.
+fn binding(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    let pos = form.pos;
+    let bindings = var_map(form, args)?;
+    let mut attempt = vec![sym("try", pos)];
+    attempt.extend(args[1..].iter().cloned());
+    attempt.push(list(
+        vec![
+            sym("finally", pos),
+            list(vec![core("pop-thread-bindings", pos)], pos),
+        ],
+        pos,
+    ));
+    Ok(list(
+        vec![
+            sym("let*", pos),
+            vector(Vec::new(), pos),
+            list(vec![core("push-thread-bindings", pos), bindings], pos),
+            list(attempt, pos),
+        ],
+        pos,
+    ))
+}
+
+/// `(with-redefs [v value ...] body)` → `(with-redefs-fn (hash-map (var v) value ...) (fn [] body))`.
+fn with_redefs(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    let bindings = var_map(form, args)?;
+    Ok(list(
+        vec![
+            core("with-redefs-fn", form.pos),
+            bindings,
+            thunk(&args[1..], form.pos),
+        ],
+        form.pos,
+    ))
+}
+
+/// `(with-out-str body)` → `(jank.runtime/with-out-str-fn (fn [] body))`.
+fn with_out_str(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    Ok(list(
+        vec![
+            Form::symbol(Name::qualified("jank.runtime", "with-out-str-fn"), form.pos),
+            thunk(args, form.pos),
+        ],
+        form.pos,
+    ))
+}
+
+/// `(defmethod name dispatch-value & fn-tail)` →
+/// `(jank.runtime/add-method name dispatch-value (fn & fn-tail))`.
+fn defmethod(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 3)?;
+    let pos = form.pos;
+    let mut method = vec![core("fn", pos)];
+    method.extend(args[2..].iter().cloned());
+    Ok(list(
+        vec![
+            Form::symbol(Name::qualified("jank.runtime", "add-method"), pos),
+            args[0].clone(),
+            args[1].clone(),
+            list(method, pos),
+        ],
+        pos,
+    ))
 }
 
 fn comment(form: &Form, _: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {

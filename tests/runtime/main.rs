@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod core_library;
 mod corpus;
 mod differential;
 mod harness_runs;

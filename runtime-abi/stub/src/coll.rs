@@ -1,12 +1,13 @@
 //! Persistent collections: vectors (an RRB vector), maps (an array map that
-//! keeps insertion order up to 8 entries, then a hash map) and hash sets.
+//! keeps insertion order up to 8 entries, then a hash map, or a sorted map),
+//! and hash or sorted sets.
 //! Hash maps and sets iterate in the order Clojure's PersistentHashMap does
 //! (by the 5-bit chunks of the hash, low bits first, nil first, collisions in
 //! insertion order), so their printed order matches Clojure's.
 
 use imbl::OrdMap;
 
-use crate::equality::{equiv, hasheq};
+use crate::equality::{compare_by, equiv, hasheq};
 use crate::error::R;
 use crate::object::{alloc, Obj, Object};
 
@@ -144,12 +145,121 @@ impl<E: Entry> HashTable<E> {
     }
 }
 
+/// Entries kept in the order of a comparator (a fn, or `compare` when None),
+/// as Clojure's PersistentTreeMap/Set: one entry per key the comparator calls
+/// equal. Every lookup calls the comparator, so a comparator that throws (or
+/// keys `compare` cannot order) makes the operation throw.
+#[derive(Clone)]
+pub struct SortedTable<E: Entry> {
+    entries: imbl::Vector<E>,
+    comparator: Option<Obj>,
+}
+
+impl<E: Entry> SortedTable<E> {
+    pub fn new(comparator: Option<Obj>) -> SortedTable<E> {
+        SortedTable {
+            entries: imbl::Vector::new(),
+            comparator,
+        }
+    }
+
+    /// The comparator fn; None for `compare`.
+    pub fn comparator(&self) -> Option<Obj> {
+        self.comparator
+    }
+
+    pub fn count(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn compare(&self, a: Obj, b: Obj) -> R<i32> {
+        compare_by(self.comparator, a, b)
+    }
+
+    /// The index of the first entry whose key is not below `key`, and
+    /// whether that entry's key is equal to it.
+    fn search(&self, key: Obj) -> R<(usize, bool)> {
+        let (mut low, mut high) = (0, self.entries.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            // Key first, as Clojure's tree compares, so a comparator that
+            // throws or tells its arguments apart sees them in Clojure's order.
+            let order = self.compare(key, self.entries[middle].key())?;
+            if order == 0 {
+                return Ok((middle, true));
+            }
+            if order > 0 {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        Ok((low, false))
+    }
+
+    pub fn find(&self, key: Obj) -> R<Option<&E>> {
+        let (index, found) = self.search(key)?;
+        Ok(found.then(|| &self.entries[index]))
+    }
+
+    /// Adds `entry`, or updates the entry of an equal key in place.
+    pub fn insert(&mut self, entry: E) -> R<()> {
+        let (index, found) = self.search(entry.key())?;
+        if found {
+            self.entries[index].update(entry);
+        } else {
+            self.entries.insert(index, entry);
+        }
+        Ok(())
+    }
+
+    /// Removes the entry of `key`; false when there was none.
+    pub fn remove(&mut self, key: Obj) -> R<bool> {
+        let (index, found) = self.search(key)?;
+        if found {
+            self.entries.remove(index);
+        }
+        Ok(found)
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &E> + '_ {
+        self.entries.iter()
+    }
+
+    /// Where a seq from `key` starts (Clojure's `Sorted.seqFrom`): ascending,
+    /// the index of the first entry not below `key`; descending, the index of
+    /// the last entry not above it. None when there is no such entry.
+    pub fn start_from(&self, key: Obj, ascending: bool) -> R<Option<usize>> {
+        let (index, found) = self.search(key)?;
+        Ok(if ascending {
+            (index < self.entries.len()).then_some(index)
+        } else if found {
+            Some(index)
+        } else {
+            index.checked_sub(1)
+        })
+    }
+
+    /// The entry at `index` in comparator order.
+    pub fn at(&self, index: usize) -> Option<&E> {
+        self.entries.get(index)
+    }
+
+    /// Calls `visit` with the comparator, which the collector must keep.
+    pub fn for_each_comparator(&self, mut visit: impl FnMut(Obj)) {
+        if let Some(comparator) = self.comparator {
+            visit(comparator);
+        }
+    }
+}
+
 /// A persistent map.
 #[derive(Clone)]
 pub enum Map {
     /// At most [`ARRAY_MAP_LIMIT`] entries in insertion order.
     Array(Vec<(Obj, Obj)>),
     Hash(HashTable<(Obj, Obj)>),
+    Sorted(Box<SortedTable<(Obj, Obj)>>),
 }
 
 impl Map {
@@ -171,14 +281,24 @@ impl Map {
         Ok(map)
     }
 
+    /// An empty sorted map ordered by `comparator` (`compare` when None).
+    pub fn sorted(comparator: Option<Obj>) -> Map {
+        Map::Sorted(Box::new(SortedTable::new(comparator)))
+    }
+
     pub fn is_array(&self) -> bool {
         matches!(self, Map::Array(_))
+    }
+
+    pub fn is_sorted(&self) -> bool {
+        matches!(self, Map::Sorted(_))
     }
 
     pub fn len(&self) -> usize {
         match self {
             Map::Array(entries) => entries.len(),
             Map::Hash(table) => table.count(),
+            Map::Sorted(table) => table.count(),
         }
     }
 
@@ -198,6 +318,7 @@ impl Map {
                 Ok(None)
             }
             Map::Hash(table) => Ok(table.find(key)?.copied()),
+            Map::Sorted(table) => Ok(table.find(key)?.copied()),
         }
     }
 
@@ -235,6 +356,7 @@ impl Map {
                 Ok(())
             }
             Map::Hash(table) => table.insert((key, value)),
+            Map::Sorted(table) => table.insert((key, value)),
         }
     }
 
@@ -254,6 +376,11 @@ impl Map {
                 table.remove(key)?;
                 Ok(Map::Hash(table))
             }
+            Map::Sorted(table) => {
+                let mut table = table.clone();
+                table.remove(key)?;
+                Ok(Map::Sorted(table))
+            }
         }
     }
 
@@ -262,6 +389,7 @@ impl Map {
         match self {
             Map::Array(entries) => entries.clone(),
             Map::Hash(table) => table.iter().copied().collect(),
+            Map::Sorted(table) => table.iter().copied().collect(),
         }
     }
 
@@ -271,6 +399,7 @@ impl Map {
         match self {
             Map::Array(entries) => entries.iter().for_each(|&(k, v)| visit(k, v)),
             Map::Hash(table) => table.iter().for_each(|&(k, v)| visit(k, v)),
+            Map::Sorted(table) => table.iter().for_each(|&(k, v)| visit(k, v)),
         }
     }
 
@@ -279,29 +408,52 @@ impl Map {
         match self {
             Map::Array(_) => Map::empty(),
             Map::Hash(_) => Map::Hash(HashTable::default()),
+            Map::Sorted(table) => Map::sorted(table.comparator()),
+        }
+    }
+
+    /// A sorted map's comparator fn, which the collector must keep.
+    pub fn for_each_comparator(&self, visit: impl FnMut(Obj)) {
+        if let Map::Sorted(table) = self {
+            table.for_each_comparator(visit);
         }
     }
 }
 
-/// A persistent hash set.
+/// A persistent set: hashed, or sorted by a comparator.
 #[derive(Clone)]
-pub struct Set(pub HashTable<Obj>);
+pub enum Set {
+    Hash(HashTable<Obj>),
+    Sorted(Box<SortedTable<Obj>>),
+}
 
 impl Set {
     pub fn empty() -> Set {
-        Set(HashTable::default())
+        Set::Hash(HashTable::default())
+    }
+
+    /// An empty sorted set ordered by `comparator` (`compare` when None).
+    pub fn sorted(comparator: Option<Obj>) -> Set {
+        Set::Sorted(Box::new(SortedTable::new(comparator)))
     }
 
     pub fn from_items(items: impl IntoIterator<Item = Obj>) -> R<Set> {
-        let mut table = HashTable::default();
+        let mut set = Set::empty();
         for item in items {
-            table.insert(item)?;
+            set.insert(item)?;
         }
-        Ok(Set(table))
+        Ok(set)
+    }
+
+    pub fn is_sorted(&self) -> bool {
+        matches!(self, Set::Sorted(_))
     }
 
     pub fn len(&self) -> usize {
-        self.0.count()
+        match self {
+            Set::Hash(table) => table.count(),
+            Set::Sorted(table) => table.count(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -310,11 +462,14 @@ impl Set {
 
     /// The element equal to `key`.
     pub fn get(&self, key: Obj) -> R<Option<Obj>> {
-        Ok(self.0.find(key)?.copied())
+        Ok(match self {
+            Set::Hash(table) => table.find(key)?.copied(),
+            Set::Sorted(table) => table.find(key)?.copied(),
+        })
     }
 
     pub fn contains(&self, key: Obj) -> R<bool> {
-        Ok(self.0.find(key)?.is_some())
+        Ok(self.get(key)?.is_some())
     }
 
     /// With `item` (an existing equal element is kept).
@@ -326,18 +481,47 @@ impl Set {
 
     /// Adds `item` in place (an existing equal element is kept).
     pub fn insert(&mut self, item: Obj) -> R<()> {
-        self.0.insert(item)
+        match self {
+            Set::Hash(table) => table.insert(item),
+            Set::Sorted(table) => table.insert(item),
+        }
     }
 
     pub fn disj(&self, item: Obj) -> R<Set> {
-        let mut table = self.0.clone();
-        table.remove(item)?;
-        Ok(Set(table))
+        let mut set = self.clone();
+        match &mut set {
+            Set::Hash(table) => table.remove(item)?,
+            Set::Sorted(table) => table.remove(item)?,
+        };
+        Ok(set)
     }
 
     /// The elements in iteration (and printing) order.
     pub fn items(&self) -> Vec<Obj> {
-        self.0.iter().copied().collect()
+        match self {
+            Set::Hash(table) => table.iter().copied().collect(),
+            Set::Sorted(table) => table.iter().copied().collect(),
+        }
+    }
+
+    /// Calls `visit` with every element and a sorted set's comparator,
+    /// without copying them (the collector traces sets with it).
+    pub fn for_each_reference(&self, mut visit: impl FnMut(Obj)) {
+        match self {
+            Set::Hash(table) => table.iter().for_each(|item| visit(*item)),
+            Set::Sorted(table) => {
+                table.iter().for_each(|item| visit(*item));
+                table.for_each_comparator(visit);
+            }
+        }
+    }
+
+    /// An empty set of the same kind (`(empty s)`).
+    pub fn emptied(&self) -> Set {
+        match self {
+            Set::Hash(_) => Set::empty(),
+            Set::Sorted(table) => Set::sorted(table.comparator()),
+        }
     }
 }
 

@@ -2,13 +2,15 @@
 //! value and category for numbers, sequentially for vectors/lists/seqs, by
 //! content for maps and sets), `hash` (Murmur3 `hasheq`, bit for bit, so hash
 //! collections iterate in Clojure's order), Java's `hashCode` (for the
-//! `clojure.lang.LazySeq@…` that `str` of a lazy seq gives) and `compare`.
+//! `clojure.lang.LazySeq@…` that `str` of a lazy seq gives), `compare` and
+//! comparator fns.
 
 use std::cmp::Ordering;
 
 use crate::error::{class_cast, R};
-use crate::number::{self, num};
-use crate::object::{Obj, Object};
+use crate::function::call;
+use crate::number::{self, num, to_long};
+use crate::object::{truthy, Obj, Object};
 use crate::seq::SeqIter;
 
 /// `=`.
@@ -346,6 +348,22 @@ pub fn compare(a: Obj, b: Obj) -> R<i32> {
             _,
         ) => Err(class_cast(b, a.class_name())),
         _ => Err(class_cast(a, "java.lang.Comparable")),
+    }
+}
+
+/// Compares with a comparator fn as Clojure's AFunction.compare reads its
+/// answer (a boolean means "less than", asked both ways), or with `compare`
+/// when None.
+pub fn compare_by(comparator: Option<Obj>, a: Obj, b: Obj) -> R<i32> {
+    let Some(f) = comparator else {
+        return compare(a, b);
+    };
+    let result = call(f, &[a, b])?;
+    match &*result {
+        Object::Bool(true) => Ok(-1),
+        Object::Bool(false) => Ok(if truthy(call(f, &[b, a])?) { 1 } else { 0 }),
+        _ if result.is_number() => Ok(to_long(result)? as i32),
+        _ => Err(class_cast(result, "java.lang.Number")),
     }
 }
 

@@ -260,7 +260,8 @@ pub fn wrapper_fn(name: &str, fn_ptr: *const c_void, arity: usize) -> R {
 pub fn call(f: Obj, args: &[Obj]) -> R {
     match &*f {
         Object::Fn(function) => function.invoke(f, args),
-        Object::Var(var) => match var.root.get() {
+        Object::MultiFn(_) => crate::core::multi::invoke(f, args),
+        Object::Var(var) => match crate::var::current(f) {
             Some(root) => call(root, args),
             None => Err(illegal_state(format!(
                 "Attempting to call unbound fn: #'{}",
@@ -289,7 +290,7 @@ pub fn call(f: Obj, args: &[Obj]) -> R {
 /// `rest` beyond what its arities need.
 pub fn apply(f: Obj, fixed: &[Obj], rest: Obj) -> R {
     let target = match &*f {
-        Object::Var(var) => var.root.get().unwrap_or(f),
+        Object::Var(_) => crate::var::current(f).unwrap_or(f),
         _ => f,
     };
     let patch_desc = match &*target {

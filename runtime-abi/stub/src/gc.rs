@@ -30,7 +30,8 @@
 //!
 //! Everything reachable from a root is kept: var roots, atom values, watches
 //! and validators, closure environments, lazy seqs' thunks and realized
-//! values, delays, collections' items, exceptions' messages, data and causes.
+//! values, delays, collections' items, exceptions' messages, data and causes,
+//! and every kept object's metadata (`crate::meta`, weak in the object).
 //! Interned keywords are weak: an unreachable keyword leaves the intern table
 //! (nothing can compare it for identity any more), so making keywords at run
 //! time does not grow the heap for ever.
@@ -241,6 +242,7 @@ pub fn collect() -> Result<u32, Refusal> {
         if let Some(pending) = crate::error::pending() {
             marker.mark(pending);
         }
+        crate::var::for_each_binding(|value| marker.mark(value)).map_err(|_| Refusal::InUse)?;
         RETAINED.with(|retained| {
             let retained = retained.try_borrow().map_err(|_| Refusal::InUse)?;
             for (value, _) in retained.values() {
@@ -251,6 +253,7 @@ pub fn collect() -> Result<u32, Refusal> {
         marker.drain()?;
         crate::object::forget_keywords(|keyword| is_marked(keyword, epoch))
             .map_err(|_| Refusal::InUse)?;
+        crate::meta::forget(|value| is_marked(value, epoch)).map_err(|_| Refusal::InUse)?;
 
         let before = heap.objects.len();
         heap.objects.retain(|cell| {
@@ -375,6 +378,8 @@ impl Marker {
         while let Some(value) = self.stack.pop() {
             let (epoch, stack) = (self.epoch, &mut self.stack);
             trace(&value, &mut |child| mark_into(epoch, stack, child))?;
+            crate::meta::trace(value, &mut |meta| mark_into(epoch, stack, meta))
+                .map_err(|_| Refusal::InUse)?;
         }
         Ok(())
     }
@@ -407,7 +412,19 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         | Object::Keyword(_)
         | Object::Symbol(_)
         | Object::EmptyList
+        | Object::Regex(_)
         | Object::Range(_) => {}
+        Object::MultiFn(multi) => {
+            visit(multi.dispatch);
+            visit(multi.default);
+            visit(multi.hierarchy);
+            visit(multi.methods.get());
+            visit(multi.prefers.get());
+        }
+        Object::Matcher(matcher) => {
+            visit(matcher.pattern);
+            visit(matcher.text);
+        }
         Object::List(node) => {
             visit(node.first);
             visit(node.rest);
@@ -417,11 +434,14 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
             visit(*more);
         }
         Object::Vector(items) => items.0.iter().for_each(|item| visit(*item)),
-        Object::Map(map) => map.for_each_entry(|key, val| {
-            visit(key);
-            visit(val);
-        }),
-        Object::Set(set) => set.0.iter().for_each(|item| visit(*item)),
+        Object::Map(map) => {
+            map.for_each_entry(|key, val| {
+                visit(key);
+                visit(val);
+            });
+            map.for_each_comparator(&mut *visit);
+        }
+        Object::Set(set) => set.for_each_reference(&mut *visit),
         Object::VecSeq(coll, _) | Object::StrSeq(coll, _) => visit(*coll),
         Object::ArraySeq(items, _) => items.iter().for_each(|item| visit(*item)),
         Object::Lazy(lazy) => lazy.trace(visit).map_err(|_| Refusal::InUse)?,

@@ -1,5 +1,40 @@
 //! Output: in wasm everything printed goes to the host's `write(fd, ptr, len)`
 //! import; on the host, tests capture it and other builds use std's streams.
+//! `with-out-str` captures stdout instead, innermost capture first.
+
+use std::cell::RefCell;
+
+thread_local! {
+    /// Open `with-out-str` captures, innermost last.
+    static OUT_CAPTURES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Writes `text` to `fd` (1 stdout, 2 stderr), or to the innermost
+/// `with-out-str` capture for stdout.
+pub fn write(fd: i32, text: &str) {
+    if fd == STDOUT {
+        let captured = OUT_CAPTURES.with(|captures| match captures.borrow_mut().last_mut() {
+            Some(capture) => {
+                capture.push_str(text);
+                true
+            }
+            None => false,
+        });
+        if captured {
+            return;
+        }
+    }
+    emit(fd, text);
+}
+
+/// Runs `body` with stdout captured; returns its result and what it printed
+/// (the capture ends even when `body` throws).
+pub fn capture_out<T>(body: impl FnOnce() -> T) -> (T, String) {
+    OUT_CAPTURES.with(|captures| captures.borrow_mut().push(String::new()));
+    let result = body();
+    let printed = OUT_CAPTURES.with(|captures| captures.borrow_mut().pop().unwrap_or_default());
+    (result, printed)
+}
 
 pub const STDOUT: i32 = 1;
 
@@ -12,7 +47,7 @@ extern "C" {
 
 /// Writes `text` to `fd` (1 stdout, 2 stderr) in one piece.
 #[cfg(target_arch = "wasm32")]
-pub fn write(fd: i32, text: &str) {
+fn emit(fd: i32, text: &str) {
     if text.is_empty() {
         return;
     }
@@ -28,7 +63,7 @@ thread_local! {
 
 /// Writes `text` to the test capture buffer.
 #[cfg(all(not(target_arch = "wasm32"), test))]
-pub fn write(_fd: i32, text: &str) {
+fn emit(_fd: i32, text: &str) {
     CAPTURED.with(|c| c.borrow_mut().push_str(text));
 }
 
@@ -40,7 +75,7 @@ pub fn take_output() -> String {
 
 /// Writes `text` to the process's stdout or stderr.
 #[cfg(all(not(target_arch = "wasm32"), not(test)))]
-pub fn write(fd: i32, text: &str) {
+fn emit(fd: i32, text: &str) {
     use std::io::Write as _;
     let result = if fd == 2 {
         std::io::stderr().write_all(text.as_bytes())

@@ -38,9 +38,11 @@ pub mod error;
 pub mod function;
 pub mod gc;
 pub mod io;
+pub mod meta;
 pub mod number;
 pub mod object;
 pub mod print;
+pub mod regex;
 pub mod seq;
 pub mod var;
 

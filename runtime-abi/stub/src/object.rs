@@ -148,6 +148,9 @@ pub enum Object {
     Reduced(Obj),
     Delay(RefCell<DelayState>),
     Exception(Box<Exception>),
+    Regex(Box<crate::regex::Pattern>),
+    Matcher(Box<crate::regex::Matcher>),
+    MultiFn(Box<crate::core::multi::MultiFn>),
 }
 
 // Objects stay small in wasm32: the big payloads are boxed, and a cell is
@@ -302,7 +305,9 @@ impl Object {
             Object::Cons(..) => "clojure.lang.Cons",
             Object::Vector(_) => "clojure.lang.PersistentVector",
             Object::Map(m) if m.is_array() => "clojure.lang.PersistentArrayMap",
+            Object::Map(m) if m.is_sorted() => "clojure.lang.PersistentTreeMap",
             Object::Map(_) => "clojure.lang.PersistentHashMap",
+            Object::Set(s) if s.is_sorted() => "clojure.lang.PersistentTreeSet",
             Object::Set(_) => "clojure.lang.PersistentHashSet",
             Object::VecSeq(..) => "clojure.lang.PersistentVector$ChunkedSeq",
             Object::ArraySeq(..) => "clojure.lang.ArraySeq",
@@ -317,6 +322,9 @@ impl Object {
             Object::Reduced(_) => "clojure.lang.Reduced",
             Object::Delay(_) => "clojure.lang.Delay",
             Object::Exception(e) => e.class,
+            Object::Regex(_) => "java.util.regex.Pattern",
+            Object::Matcher(_) => "java.util.regex.Matcher",
+            Object::MultiFn(_) => "clojure.lang.MultiFn",
         }
     }
 
@@ -361,6 +369,7 @@ impl Object {
         matches!(
             self,
             Object::Fn(_)
+                | Object::MultiFn(_)
                 | Object::Var(_)
                 | Object::Keyword(_)
                 | Object::Symbol(_)

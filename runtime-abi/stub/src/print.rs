@@ -255,9 +255,41 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
         )
         .expect("writing to a String"),
         Object::Exception(e) => write_exception(out, e, readably)?,
+        Object::Regex(pattern) => write_pattern(out, &pattern.source),
+        Object::Matcher(_) => write!(
+            out,
+            "#object[{} 0x{}]",
+            value.class_name(),
+            identity_hex(value)
+        )
+        .expect("writing to a String"),
+        Object::MultiFn(_) => {
+            let (class, hex) = (value.class_name(), identity_hex(value));
+            write!(out, "#object[{class} 0x{hex} \"{class}@{hex}\"]").expect("writing to a String");
+        }
         _ => unreachable!("every seq kind prints as a list"),
     }
     Ok(())
+}
+
+/// A pattern as Clojure prints one (readably or not): `#"source"`, with a
+/// `"` the source does not escape escaped.
+fn write_pattern(out: &mut String, source: &str) {
+    out.push_str("#\"");
+    let mut chars = source.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push('\\');
+                if let Some(escaped) = chars.next() {
+                    out.push(escaped);
+                }
+            }
+            '"' => out.push_str("\\\""),
+            other => out.push(other),
+        }
+    }
+    out.push('"');
 }
 
 /// `pr-str` of one value.
@@ -279,10 +311,13 @@ pub fn str_of(value: Obj) -> R<String> {
             format!("clojure.lang.LazySeq@{:x}", java_hash_code(value)? as u32)
         }
         Object::Fn(f) => format!("{}@{}", munge(&f.name()), identity_hex(value)),
+        Object::Regex(pattern) => pattern.source.to_string(),
         Object::Atom(_)
         | Object::Volatile(_)
         | Object::Reduced(_)
         | Object::Transient(_)
+        | Object::Matcher(_)
+        | Object::MultiFn(_)
         | Object::Delay(_) => {
             format!("{}@{}", value.class_name(), identity_hex(value))
         }

@@ -14,8 +14,13 @@ use crate::object::{alloc_permanent, Obj, Object, Var};
 /// Every var by (namespace, name).
 type VarTable = HashMap<(Box<str>, Box<str>), Obj>;
 
+/// One `binding` form's vars and values.
+type Frame = Vec<(Obj, Obj)>;
+
 thread_local! {
     static VARS: RefCell<VarTable> = RefCell::new(HashMap::new());
+    /// Thread bindings of dynamic vars, innermost frame last.
+    static BINDINGS: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
     static INSTALLED: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -65,12 +70,49 @@ fn as_var(var: &Obj) -> &Var {
     }
 }
 
-/// The var's root; throws when it is unbound.
+/// The var's innermost thread binding, else its root.
+pub fn current(var: Obj) -> Option<Obj> {
+    let bound = BINDINGS.with(|frames| {
+        let frames = frames.borrow();
+        frames.iter().rev().find_map(|frame| {
+            frame
+                .iter()
+                .find(|(bound_var, _)| bound_var.identical(var))
+                .map(|(_, value)| *value)
+        })
+    });
+    bound.or_else(|| as_var(&var).root.get())
+}
+
+/// The var's value (its thread binding, else its root); throws when unbound.
 pub fn deref(var: Obj) -> R {
-    let v = as_var(&var);
-    v.root
-        .get()
-        .ok_or_else(|| illegal_state(format!("Var {} is unbound.", v.qualified())))
+    current(var)
+        .ok_or_else(|| illegal_state(format!("Var {} is unbound.", as_var(&var).qualified())))
+}
+
+/// `push-thread-bindings`: binds each var of `frame` (all dynamic) until the
+/// matching pop.
+pub fn push_bindings(frame: Frame) {
+    BINDINGS.with(|frames| frames.borrow_mut().push(frame));
+}
+
+/// `pop-thread-bindings`: false when no frame was pushed.
+pub fn pop_bindings() -> bool {
+    BINDINGS.with(|frames| frames.borrow_mut().pop().is_some())
+}
+
+/// Calls `visit` with every bound var's value (collector roots: a trap can
+/// leave a frame pushed).
+pub fn for_each_binding(mut visit: impl FnMut(Obj)) -> Result<(), std::cell::BorrowError> {
+    BINDINGS.with(|frames| {
+        for frame in frames.try_borrow()?.iter() {
+            for (var, value) in frame {
+                visit(*var);
+                visit(*value);
+            }
+        }
+        Ok(())
+    })
 }
 
 pub fn bind_root(var: Obj, value: Obj) {

@@ -147,6 +147,11 @@ fn conj_entry(map: &mut Map, x: Obj) -> R<()> {
 
 /// `(conj coll x)`.
 pub fn conj(coll: Obj, x: Obj) -> R {
+    let result = conj_keeping_no_meta(coll, x)?;
+    Ok(crate::meta::carry(coll, result))
+}
+
+fn conj_keeping_no_meta(coll: Obj, x: Obj) -> R {
     match &*coll {
         Object::Nil => Ok(list_of(&[x])),
         Object::Vector(v) => {
@@ -173,6 +178,11 @@ pub fn conj(coll: Obj, x: Obj) -> R {
 
 /// `(assoc coll key value)`.
 pub fn assoc(coll: Obj, key: Obj, value: Obj) -> R {
+    let result = assoc_keeping_no_meta(coll, key, value)?;
+    Ok(crate::meta::carry(coll, result))
+}
+
+fn assoc_keeping_no_meta(coll: Obj, key: Obj, value: Obj) -> R {
     match &*coll {
         Object::Nil => Ok(map_obj(Map::empty().assoc(key, value)?)),
         Object::Map(m) => Ok(map_obj(m.assoc(key, value)?)),
@@ -195,6 +205,11 @@ pub fn assoc(coll: Obj, key: Obj, value: Obj) -> R {
 }
 
 pub(crate) fn dissoc(coll: Obj, key: Obj) -> R {
+    let result = dissoc_keeping_no_meta(coll, key)?;
+    Ok(crate::meta::carry(coll, result))
+}
+
+fn dissoc_keeping_no_meta(coll: Obj, key: Obj) -> R {
     match &*coll {
         Object::Nil => Ok(coll),
         Object::Map(m) => Ok(map_obj(m.dissoc(key)?)),
@@ -203,6 +218,11 @@ pub(crate) fn dissoc(coll: Obj, key: Obj) -> R {
 }
 
 pub(crate) fn disj(coll: Obj, key: Obj) -> R {
+    let result = disj_keeping_no_meta(coll, key)?;
+    Ok(crate::meta::carry(coll, result))
+}
+
+fn disj_keeping_no_meta(coll: Obj, key: Obj) -> R {
     match &*coll {
         Object::Nil => Ok(coll),
         Object::Set(s) => Ok(set_obj(s.disj(key)?)),
@@ -308,6 +328,11 @@ fn array_map(pairs: Vec<(Obj, Obj)>) -> R {
 
 /// `(into to from)`, building vectors, maps and sets in place.
 pub fn into(to: Obj, from: Obj) -> R {
+    let result = into_keeping_no_meta(to, from)?;
+    Ok(crate::meta::carry(to, result))
+}
+
+fn into_keeping_no_meta(to: Obj, from: Obj) -> R {
     match &*to {
         Object::Vector(v) => {
             let mut items = v.0.clone();
@@ -343,13 +368,14 @@ pub fn into(to: Obj, from: Obj) -> R {
 
 /// The empty collection of coll's kind.
 fn empty(coll: Obj) -> Obj {
-    match &*coll {
+    let emptied = match &*coll {
         Object::Vector(_) => vector_obj([]),
         Object::Map(m) => map_obj(m.emptied()),
-        Object::Set(_) => set_obj(Set::empty()),
-        o if o.is_seq() => empty_list(),
-        _ => nil(),
-    }
+        Object::Set(s) => set_obj(s.emptied()),
+        o if o.is_seq() => return empty_list(),
+        _ => return nil(),
+    };
+    crate::meta::carry(coll, emptied)
 }
 
 fn peek(coll: Obj) -> R {
@@ -362,6 +388,15 @@ fn peek(coll: Obj) -> R {
 }
 
 fn pop(coll: Obj) -> R {
+    let result = pop_keeping_no_meta(coll)?;
+    // A list's pop is its rest, a value of its own that keeps its own metadata.
+    Ok(match &*coll {
+        Object::Vector(_) => crate::meta::carry(coll, result),
+        _ => result,
+    })
+}
+
+fn pop_keeping_no_meta(coll: Obj) -> R {
     match &*coll {
         Object::Nil => Ok(nil()),
         Object::EmptyList => Err(illegal_state("Can't pop empty list")),
@@ -453,6 +488,13 @@ fn transient_update(t: Obj, op: impl FnOnce(Obj) -> R) -> R {
 
 fn transient(coll: Obj) -> R {
     match &*coll {
+        // Sorted collections are not editable in Clojure either.
+        Object::Map(m) if m.is_sorted() => {
+            Err(class_cast(coll, "clojure.lang.IEditableCollection"))
+        }
+        Object::Set(s) if s.is_sorted() => {
+            Err(class_cast(coll, "clojure.lang.IEditableCollection"))
+        }
         Object::Vector(_) | Object::Map(_) | Object::Set(_) => {
             Ok(alloc(Object::Transient(Cell::new(Some(coll)))))
         }

@@ -224,10 +224,6 @@ fn install_predicates() {
     core("indexed?", 1, 1, |_, a| {
         Ok(boolean(matches!(*a[0], Object::Vector(_))))
     });
-    core("reversible?", 1, 1, |_, a| {
-        Ok(boolean(matches!(*a[0], Object::Vector(_))))
-    });
-    core("sorted?", 1, 1, |_, _| Ok(boolean(false)));
     core("counted?", 1, 1, |_, a| {
         Ok(boolean(matches!(
             *a[0],

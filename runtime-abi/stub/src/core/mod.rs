@@ -3,12 +3,15 @@
 //! installs one family of fns; this module owns the definition helpers.
 
 pub mod colls;
+mod dynamic;
 mod fns;
 pub mod lazy;
 pub mod misc;
+pub mod multi;
 pub mod numbers;
 pub mod seqs;
 mod sets;
+mod sorted;
 mod strings;
 
 use crate::error::{illegal_argument, R};
@@ -50,5 +53,10 @@ pub fn install() {
     fns::install();
     misc::install();
     sets::install();
+    sorted::install();
+    crate::meta::install();
+    crate::regex::install();
+    multi::install();
+    dynamic::install();
     strings::install();
 }

@@ -5,7 +5,7 @@
 
 use super::{core, VARIADIC};
 use crate::coll::vector_obj;
-use crate::equality::compare;
+use crate::equality::compare_by;
 use crate::error::{class_cast, R};
 use crate::function::call;
 use crate::number::{num, to_long};
@@ -29,17 +29,6 @@ pub fn reduce(f: Obj, init: Option<Obj>, coll: Obj) -> R {
         }
     }
     Ok(acc)
-}
-
-/// A comparator fn's verdict on (a, b), as Clojure's AFunction.compare reads it.
-fn fn_compare(f: Obj, a: Obj, b: Obj) -> R<i32> {
-    let result = call(f, &[a, b])?;
-    match &*result {
-        Object::Bool(true) => Ok(-1),
-        Object::Bool(false) => Ok(if truthy(call(f, &[b, a])?) { 1 } else { 0 }),
-        _ if result.is_number() => Ok(to_long(result)? as i32),
-        _ => Err(class_cast(result, "java.lang.Number")),
-    }
 }
 
 /// A stable merge sort by a comparator that may throw.
@@ -68,10 +57,7 @@ pub fn merge_sort(items: Vec<Obj>, cmp: &mut dyn FnMut(Obj, Obj) -> R<i32>) -> R
 
 /// Compares with `comparator`, or `compare` when None.
 fn comparing(comparator: Option<Obj>) -> impl FnMut(Obj, Obj) -> R<i32> {
-    move |a, b| match comparator {
-        Some(f) => fn_compare(f, a, b),
-        None => compare(a, b),
-    }
+    move |a, b| compare_by(comparator, a, b)
 }
 
 /// `(sort coll)`: a seq, or () when empty.
@@ -175,10 +161,6 @@ pub fn install() {
         let mut items = to_vec(a[0])?;
         items.reverse();
         Ok(list_of(&items))
-    });
-    core("rseq", 1, 1, |_, a| match &*a[0] {
-        Object::Vector(v) => Ok(seq_of(v.0.iter().rev().copied().collect())),
-        _ => Err(class_cast(a[0], "clojure.lang.Reversible")),
     });
     core("sort", 1, 2, |_, a| match a {
         [coll] => sort(None, *coll),
@@ -359,6 +341,7 @@ pub fn install() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::equality::compare;
     use crate::object::int;
 
     #[test]

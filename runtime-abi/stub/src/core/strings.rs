@@ -1,6 +1,7 @@
-//! clojure.string over plain string and char separators (regex patterns are
-//! not supported): join, split, split-lines, case changes, trimming, blank?,
-//! prefix/suffix/substring tests, replace, reverse, index-of and escape.
+//! clojure.string: join, split (by a pattern, or a plain string or char),
+//! split-lines, case changes, trimming, blank?, prefix/suffix/substring
+//! tests, replace and replace-first (strings, chars, or a pattern with a
+//! Java replacement string or a fn of the match), reverse, index-of, escape.
 
 use super::{def, text};
 use crate::coll::vector_obj;
@@ -9,7 +10,9 @@ use crate::function::call;
 use crate::number::to_long;
 use crate::object::{boolean, int, nil, string, Obj, Object};
 use crate::print::str_of;
+use crate::regex::{all_matches, groups_value, regex_of, Groups};
 use crate::seq::SeqIter;
+use jank_runtime_abi::java_regex::JavaRegex;
 
 fn string_fn(name: &'static str, min: usize, max: usize, f: crate::function::NativeFn) {
     def("clojure.string", name, min, max, f);
@@ -59,6 +62,121 @@ fn split(s: &str, separator: &str, limit: i64) -> Vec<String> {
     parts
 }
 
+/// Java's `Pattern.split(input, limit)`: a zero-width match at the start
+/// makes no leading empty string; no match at all gives the input.
+fn split_by_pattern(s: &str, regex: &JavaRegex, limit: i64) -> R<Vec<String>> {
+    let mut parts = Vec::new();
+    let mut index = 0;
+    let limited = limit > 0;
+    for groups in all_matches(regex, s)? {
+        let Some((start, end)) = groups[0] else {
+            continue;
+        };
+        if !limited || (parts.len() as i64) < limit - 1 {
+            if index == 0 && start == 0 && start == end {
+                continue;
+            }
+            parts.push(s[index..start].to_string());
+            index = end;
+        } else {
+            break;
+        }
+    }
+    if index == 0 {
+        return Ok(vec![s.to_string()]);
+    }
+    parts.push(s[index..].to_string());
+    if limit == 0 {
+        while parts.last().is_some_and(String::is_empty) {
+            parts.pop();
+        }
+    }
+    Ok(parts)
+}
+
+/// Appends what a Java replacement string (`$1`, `${name}`, `\$`) makes of
+/// one match, as `Matcher.appendReplacement` does.
+fn expand_replacement(
+    out: &mut String,
+    replacement: &str,
+    s: &str,
+    groups: &Groups,
+    regex: &JavaRegex,
+) -> R<()> {
+    let group_text = |index: usize| groups[index].map_or("", |(start, end)| &s[start..end]);
+    let mut chars = replacement.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(escaped) => out.push(escaped),
+                None => {
+                    return Err(illegal_argument("character to be escaped is missing"));
+                }
+            },
+            '$' => {
+                if chars.peek() == Some(&'{') {
+                    chars.next();
+                    let name: String = chars.by_ref().take_while(|c| *c != '}').collect();
+                    let index = regex
+                        .find
+                        .capture_names()
+                        .position(|n| n == Some(name.as_str()))
+                        .ok_or_else(|| {
+                            illegal_argument(format!("No group with name {{{name}}}"))
+                        })?;
+                    out.push_str(group_text(index));
+                    continue;
+                }
+                let Some(first) = chars.next().and_then(|d| d.to_digit(10)) else {
+                    return Err(illegal_argument("Illegal group reference"));
+                };
+                let mut index = first as usize;
+                if index >= groups.len() {
+                    return Err(crate::error::error(
+                        "java.lang.IndexOutOfBoundsException",
+                        format!("No group {index}"),
+                    ));
+                }
+                while let Some(digit) = chars.peek().and_then(|d| d.to_digit(10)) {
+                    let longer = index * 10 + digit as usize;
+                    if longer >= groups.len() {
+                        break;
+                    }
+                    index = longer;
+                    chars.next();
+                }
+                out.push_str(group_text(index));
+            }
+            other => out.push(other),
+        }
+    }
+    Ok(())
+}
+
+/// `replace`/`replace-first` with a pattern: at most `limit` matches become a
+/// Java replacement string's expansion, or what a fn returns for `re-groups`
+/// of the match (taken literally).
+fn replace_matches(s: &str, regex: &JavaRegex, replacement: Obj, limit: usize) -> R {
+    let mut out = String::with_capacity(s.len());
+    let mut copied = 0;
+    for groups in all_matches(regex, s)?.into_iter().take(limit) {
+        let Some((start, end)) = groups[0] else {
+            continue;
+        };
+        out.push_str(&s[copied..start]);
+        match &*replacement {
+            Object::Str(template) => expand_replacement(&mut out, template, s, &groups, regex)?,
+            _ => {
+                let value = call(replacement, &[groups_value(s, &groups)])?;
+                out.push_str(&str_of(value)?);
+            }
+        }
+        copied = end;
+    }
+    out.push_str(&s[copied..]);
+    Ok(string(out))
+}
+
 fn strings(parts: Vec<String>) -> Obj {
     vector_obj(parts.into_iter().map(string))
 }
@@ -99,6 +217,9 @@ fn install_basics() {
             Some(n) => to_long(*n)?,
             None => 0,
         };
+        if let Some(regex) = regex_of(&a[1]) {
+            return Ok(strings(split_by_pattern(text(&a[0])?, &regex, limit)?));
+        }
         Ok(strings(split(text(&a[0])?, &literal(&a[1])?, limit)))
     });
     string_fn("split-lines", 1, 1, |_, a| {
@@ -153,10 +274,16 @@ fn install_basics() {
 
 fn install_search() {
     string_fn("replace", 3, 3, |_, a| {
+        if let Some(regex) = regex_of(&a[1]) {
+            return replace_matches(text(&a[0])?, &regex, a[2], usize::MAX);
+        }
         let (from, to) = (literal(&a[1])?, literal(&a[2])?);
         Ok(string(text(&a[0])?.replace(&from, &to)))
     });
     string_fn("replace-first", 3, 3, |_, a| {
+        if let Some(regex) = regex_of(&a[1]) {
+            return replace_matches(text(&a[0])?, &regex, a[2], 1);
+        }
         let (from, to) = (literal(&a[1])?, literal(&a[2])?);
         Ok(string(text(&a[0])?.replacen(&from, &to, 1)))
     });

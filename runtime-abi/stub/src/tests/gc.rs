@@ -94,6 +94,85 @@ fn closures_atoms_lazy_seqs_and_delays_keep_what_they_hold() {
 }
 
 #[test]
+fn sorted_collections_keep_their_comparator_fns() {
+    let by_distance = eval("(let [origin 10] (sorted-set-by (fn [a b] (compare (abs (- a origin)) (abs (- b origin)))) 1 12 10))");
+    root("by_distance", by_distance);
+    let descending = eval("(let [flip (fn [a b] (> a b))] (sorted-map-by flip 1 :a 3 :c))");
+    root("descending", descending);
+    collect_and_churn();
+    let conj = var::find("clojure.core", "conj").unwrap();
+    let grown = crate::function::call(conj, &[by_distance, crate::object::int(7)]);
+    assert_eq!(printed(grown.ok().unwrap()), "#{10 12 7 1}");
+    let assoc = var::find("clojure.core", "assoc").unwrap();
+    let added = crate::function::call(
+        assoc,
+        &[descending, crate::object::int(2), keyword(None, "b")],
+    );
+    assert_eq!(printed(added.ok().unwrap()), "{3 :c, 2 :b, 1 :a}");
+}
+
+#[test]
+fn metadata_lives_as_long_as_its_value() {
+    let tagged = eval("(with-meta [1 2] {:source (str \"sensor-\" 7)})");
+    root("tagged", tagged);
+    let dropped = eval("(with-meta [3] {:gone (str \"x\" 1)})");
+    let dropped_meta = crate::meta::meta(dropped).ok().unwrap();
+    collect_and_churn();
+    assert!(is_freed(dropped) && is_freed(dropped_meta));
+    assert_eq!(
+        printed(crate::meta::meta(tagged).ok().unwrap()),
+        "{:source \"sensor-7\"}"
+    );
+    let fresh = eval("[3]");
+    assert_eq!(printed(crate::meta::meta(fresh).ok().unwrap()), "nil");
+}
+
+#[test]
+fn matchers_keep_their_pattern_and_text() {
+    let matcher = eval("(re-matcher (re-pattern (str \"[a-z]\" \"+\")) (str \"one \" \"two\"))");
+    root("matcher", matcher);
+    let re_find = var::find("clojure.core", "re-find").unwrap();
+    let first = crate::function::call(re_find, &[matcher]);
+    assert_eq!(printed(first.ok().unwrap()), "\"one\"");
+    collect_and_churn();
+    let second = crate::function::call(re_find, &[matcher]);
+    assert_eq!(printed(second.ok().unwrap()), "\"two\"");
+}
+
+#[test]
+fn multimethods_keep_their_dispatch_fn_methods_and_preferences() {
+    let defmulti = var::find("jank.runtime", "defmulti*").unwrap();
+    let add_method = var::find("jank.runtime", "add-method").unwrap();
+    let the_var = var::intern("gc-test", "speak");
+    let dispatch = eval("(let [k (keyword (str \"ki\" \"nd\"))] (fn [x] (get x k)))");
+    let multi = crate::function::call(
+        defmulti,
+        &[the_var, crate::object::string("speak"), dispatch],
+    );
+    let multi = multi.ok().unwrap();
+    var::bind_root(the_var, multi);
+    let method = eval("(let [s (str \"wo\" \"of\")] (fn [_] s))");
+    let value = keyword(None, "dog");
+    assert!(crate::function::call(add_method, &[multi, value, method]).is_ok());
+    collect_and_churn();
+    let answer = crate::function::call(multi, &[eval("{:kind :dog}")]);
+    assert_eq!(printed(answer.ok().unwrap()), "\"woof\"");
+}
+
+#[test]
+fn thread_bindings_are_roots() {
+    let the_var = var::intern("gc-test", "dynamic");
+    let bound = eval("(vec (map str (range 3)))");
+    var::push_bindings(vec![(the_var, bound)]);
+    collect_and_churn();
+    let seen = var::deref(the_var).ok().unwrap();
+    assert!(seen.identical(bound));
+    assert_eq!(printed(seen), "[\"0\" \"1\" \"2\"]");
+    assert!(var::pop_bindings());
+    assert!(!var::pop_bindings(), "one frame was pushed");
+}
+
+#[test]
 fn cycles_are_collected_when_unreachable_and_kept_when_reachable() {
     let source = "(let [a (atom nil)] (reset! a (fn [] a)) a)";
     let lonely = eval(source);

@@ -1,0 +1,103 @@
+//! Dynamic scope: `push-thread-bindings`/`pop-thread-bindings` (what
+//! `binding` expands to; only a var whose metadata says `:dynamic` may be
+//! bound), `with-redefs-fn` (what `with-redefs` expands to: roots replaced
+//! for the call, restored after it even when it throws), `bound?`
+//! and `jank.runtime/with-out-str-fn` (what `with-out-str`
+//! expands to).
+
+use super::colls::get;
+use super::{core, def, VARIADIC};
+use crate::error::{class_cast, illegal_state, R};
+use crate::function::call;
+use crate::object::{boolean, keyword, nil, string, truthy, Obj, Object};
+use crate::var;
+
+fn var_arg(value: Obj) -> R<Obj> {
+    match &*value {
+        Object::Var(_) => Ok(value),
+        _ => Err(class_cast(value, "clojure.lang.Var")),
+    }
+}
+
+fn entries(map: Obj) -> R<Vec<(Obj, Obj)>> {
+    match &*map {
+        Object::Map(m) => m
+            .entries()
+            .into_iter()
+            .map(|(k, v)| Ok((var_arg(k)?, v)))
+            .collect(),
+        Object::Nil => Ok(Vec::new()),
+        _ => Err(class_cast(map, "clojure.lang.Associative")),
+    }
+}
+
+fn push_thread_bindings(map: Obj) -> R {
+    let frame = entries(map)?;
+    for (the_var, _) in &frame {
+        let dynamic = get(
+            crate::meta::meta(*the_var)?,
+            keyword(None, "dynamic"),
+            nil(),
+        )?;
+        if !truthy(dynamic) {
+            let Object::Var(v) = &**the_var else {
+                return Err(class_cast(*the_var, "clojure.lang.Var"));
+            };
+            return Err(illegal_state(format!(
+                "Can't dynamically bind non-dynamic var: {}",
+                v.qualified()
+            )));
+        }
+    }
+    var::push_bindings(frame);
+    Ok(nil())
+}
+
+fn with_redefs_fn(map: Obj, thunk: Obj) -> R {
+    let redefs = entries(map)?;
+    let saved: Vec<(Obj, Option<Obj>)> = redefs
+        .iter()
+        .map(|(the_var, _)| {
+            let Object::Var(v) = &**the_var else {
+                return (*the_var, None);
+            };
+            (*the_var, v.root.get())
+        })
+        .collect();
+    for (the_var, value) in &redefs {
+        var::bind_root(*the_var, *value);
+    }
+    let result = call(thunk, &[]);
+    for (the_var, root) in saved {
+        if let (Object::Var(v), Some(root)) = (&*the_var, root) {
+            v.root.set(Some(root));
+        }
+    }
+    result
+}
+
+pub fn install() {
+    core("push-thread-bindings", 1, 1, |_, a| {
+        push_thread_bindings(a[0])
+    });
+    core("pop-thread-bindings", 0, 0, |_, _| {
+        if var::pop_bindings() {
+            Ok(nil())
+        } else {
+            Err(illegal_state("Pop without matching push"))
+        }
+    });
+    core("with-redefs-fn", 2, 2, |_, a| with_redefs_fn(a[0], a[1]));
+    core("bound?", 1, VARIADIC, |_, a| {
+        for the_var in a {
+            if var::current(var_arg(*the_var)?).is_none() {
+                return Ok(boolean(false));
+            }
+        }
+        Ok(boolean(true))
+    });
+    def("jank.runtime", "with-out-str-fn", 1, 1, |_, a| {
+        let (result, printed) = crate::io::capture_out(|| call(a[0], &[]));
+        result.map(|_| string(printed))
+    });
+}

@@ -1,0 +1,112 @@
+//! Reader metadata turned into run-time metadata: a collection literal or a
+//! quoted form carrying `^meta` becomes a `with-meta` call, and a var's
+//! metadata map is kept with what the compiler knows of the var, for `#'x`
+//! to hand to the runtime.
+
+use crate::read::{Form, FormKind, Name};
+use crate::source::Pos;
+
+fn core(name: &str, pos: Pos) -> Form {
+    Form::symbol(Name::qualified("clojure.core", name), pos)
+}
+
+fn keyword(name: &str, pos: Pos) -> Form {
+    Form::new(FormKind::Keyword(Name::bare(name)), pos)
+}
+
+/// `(clojure.core/with-meta form meta)` for a collection literal carrying
+/// metadata (its metadata map is evaluated, as in Clojure); None otherwise.
+pub fn literal_with_meta(form: &Form) -> Option<Form> {
+    if !matches!(
+        form.kind,
+        FormKind::Vector(_) | FormKind::Map(_) | FormKind::Set(_)
+    ) {
+        return None;
+    }
+    let meta = form.meta.as_deref()?.clone();
+    let bare = Form::new(form.kind.clone(), form.pos);
+    Some(Form::list(
+        vec![core("with-meta", form.pos), bare, meta],
+        form.pos,
+    ))
+}
+
+/// `(clojure.core/with-meta (quote form) (quote meta))` for a quoted form
+/// carrying metadata at its top; None otherwise. Metadata nested deeper in a
+/// quoted form is not kept.
+pub fn quoted_with_meta(quoted: &Form) -> Option<Form> {
+    let meta = quoted.meta.as_deref()?.clone();
+    let pos = quoted.pos;
+    let quote = |form: Form| Form::list(vec![Form::symbol(Name::bare("quote"), pos), form], pos);
+    Some(Form::list(
+        vec![
+            core("with-meta", pos),
+            quote(Form::new(quoted.kind.clone(), pos)),
+            quote(meta),
+        ],
+        pos,
+    ))
+}
+
+/// A var's metadata as a quoted map, for a def that carries metadata of its
+/// own (a docstring, or `^meta`/an attr-map beyond the `:arglists` every
+/// `defn` adds): that metadata (values as written, `(quote x)` read as `x`)
+/// with `:name`, `:ns`, `:file`, `:line` and `:column` as Clojure records
+/// them. It reaches the var only where a patch takes the var itself (`#'x`),
+/// the one way to ask a var for its metadata, so a def costs nothing more.
+/// None for a plain def: its `#'x` stays as small as before, and its var
+/// answers only `:name` and `:ns`.
+pub fn var_meta_map(
+    name: &Form,
+    ns: &str,
+    doc: Option<&str>,
+    file: &str,
+    def_pos: Pos,
+) -> Option<Form> {
+    let pos = name.pos;
+    let mut map: Vec<(Form, Form)> = match name.meta.as_deref().map(|meta| &meta.kind) {
+        Some(FormKind::Map(entries)) => entries
+            .iter()
+            .map(|(key, value)| (key.clone(), unquoted(value)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let is_arglists = |key: &Form| matches!(&key.kind, FormKind::Keyword(k) if k.ns.is_none() && k.name == "arglists");
+    if doc.is_none() && map.iter().all(|(key, _)| is_arglists(key)) {
+        return None;
+    }
+    let text = |text: &str| Form::new(FormKind::Str(text.to_string()), pos);
+    if let Some(doc) = doc {
+        map.push((keyword("doc", pos), text(doc)));
+    }
+    let int = |value: u32| Form::new(FormKind::Int(i64::from(value)), pos);
+    map.push((keyword("line", pos), int(def_pos.line)));
+    map.push((keyword("column", pos), int(def_pos.col)));
+    map.push((keyword("file", pos), text(file)));
+    map.push((keyword("name", pos), Form::new(name.kind.clone(), pos)));
+    map.push((keyword("ns", pos), Form::symbol(Name::bare(ns), pos)));
+    Some(Form::list(
+        vec![
+            Form::symbol(Name::bare("quote"), pos),
+            Form::new(FormKind::Map(map), pos),
+        ],
+        pos,
+    ))
+}
+
+/// `x` for `(quote x)`, else the form itself.
+fn unquoted(form: &Form) -> Form {
+    match &form.kind {
+        FormKind::List(items) => match items.as_slice() {
+            [head, quoted]
+                if head
+                    .as_symbol()
+                    .is_some_and(|s| s.ns.is_none() && s.name == "quote") =>
+            {
+                quoted.clone()
+            }
+            _ => form.clone(),
+        },
+        _ => form.clone(),
+    }
+}
