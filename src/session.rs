@@ -15,6 +15,8 @@ use crate::source::SourceFile;
 pub struct Session {
     namespaces: Namespaces,
     gensyms: Gensyms,
+    /// The nREPL session whose `*1 *2 *3 *e` compiled forms feed.
+    repl_session: Option<String>,
 }
 
 /// The session's namespaces at one moment (`Session::checkpoint`).
@@ -33,6 +35,12 @@ impl Session {
     /// Makes `ns` current (creating it), as `(in-ns 'ns)` would.
     pub fn enter_ns(&mut self, ns: &str) {
         self.namespaces.enter(ns);
+    }
+
+    /// Makes the forms compiled from now on record their values as nREPL
+    /// session `session`'s `*1`/`*e` (None: they do not).
+    pub fn set_repl_session(&mut self, session: Option<String>) {
+        self.repl_session = session;
     }
 
     /// What `rollback` restores: the compile-time namespaces. Gensyms keep
@@ -60,7 +68,8 @@ impl Session {
 
     fn analyze_forms(&mut self, source: &SourceFile) -> Result<Unit, Diagnostic> {
         let mut reader = Reader::new(&source.text);
-        let mut analyzer = Analyzer::new(&mut self.namespaces, source, &mut self.gensyms);
+        let mut analyzer = Analyzer::new(&mut self.namespaces, source, &mut self.gensyms)
+            .recording_repl_results(self.repl_session.clone());
         let mut forms = Vec::new();
         loop {
             let next = reader.next_form(analyzer.namespaces());

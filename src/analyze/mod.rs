@@ -73,6 +73,9 @@ pub struct Analyzer<'a> {
     fn_frames: Vec<FnFrame>,
     locals: LocalNames,
     next_loop: u32,
+    /// The nREPL session whose `*1 *2 *3 *e` this source's top-level values
+    /// feed (`jankwasm.repl/run`); None outside a REPL.
+    repl_session: Option<String>,
 }
 
 type Result<T> = std::result::Result<T, Diagnostic>;
@@ -91,7 +94,15 @@ impl<'a> Analyzer<'a> {
             fn_frames: Vec::new(),
             locals: LocalNames::default(),
             next_loop: 0,
+            repl_session: None,
         }
+    }
+
+    /// Makes each top-level form's value (or what it throws) the session's
+    /// `*1` (or `*e`), as an nREPL session does.
+    pub fn recording_repl_results(mut self, session: Option<String>) -> Self {
+        self.repl_session = session;
+        self
     }
 
     /// The namespace environment, for reading the next form.
@@ -124,10 +135,12 @@ impl<'a> Analyzer<'a> {
                     return Ok(());
                 }
                 if head.ns.is_none() && head.name == "def" {
-                    return self.top_level_def(&form, &items[1..], false, out);
+                    self.top_level_def(&form, &items[1..], false, out)?;
+                    return self.record_defined_var(out);
                 }
                 if self.namespaces.refers_to_core(head, "defonce") {
-                    return self.top_level_def(&form, &items[1..], true, out);
+                    self.top_level_def(&form, &items[1..], true, out)?;
+                    return self.record_defined_var(out);
                 }
                 if self.namespaces.refers_to_core(head, "ns") {
                     return self.ns_form(&form, &items[1..]);
@@ -140,6 +153,38 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+        let ctx = Ctx {
+            tail: false,
+            recur: None,
+            in_try_body: false,
+        };
+        let form = match &self.repl_session {
+            Some(session) => repl_run(session, form),
+            None => form,
+        };
+        let expr = self.analyze(&form, ctx)?;
+        out.push(TopLevel::Eval {
+            ns: self.namespaces.current().to_string(),
+            expr,
+        });
+        Ok(())
+    }
+
+    /// In a REPL, a def's value, its var, becomes `*1` like any other value.
+    fn record_defined_var(&mut self, out: &mut Vec<TopLevel>) -> Result<()> {
+        let (Some(session), Some(TopLevel::Def { var, pos, .. })) =
+            (&self.repl_session, out.last())
+        else {
+            return Ok(());
+        };
+        let the_var = Form::list(
+            vec![
+                Form::symbol(Name::bare("var"), *pos),
+                Form::symbol(Name::qualified(var.ns.clone(), var.name.clone()), *pos),
+            ],
+            *pos,
+        );
+        let form = repl_run(session, the_var);
         let ctx = Ctx {
             tail: false,
             recur: None,
@@ -385,6 +430,28 @@ impl<'a> Analyzer<'a> {
                 pos,
             });
         }
+        if name.name == "*ns*"
+            && (name.ns.is_none()
+                || self.namespaces.resolve_ns(name.ns.as_deref().unwrap_or("")) == Some(CORE_NS))
+        {
+            // The namespace a form runs in is the one it was compiled in.
+            let current = Form::symbol(Name::bare(self.namespaces.current()), pos);
+            let the_ns = Form::list(
+                vec![
+                    Form::symbol(Name::qualified(CORE_NS, "the-ns"), pos),
+                    Form::list(vec![Form::symbol(Name::bare("quote"), pos), current], pos),
+                ],
+                pos,
+            );
+            return self.analyze(
+                &the_ns,
+                Ctx {
+                    tail: false,
+                    recur: None,
+                    in_try_body: false,
+                },
+            );
+        }
         if expand::is_core_macro(&name.name)
             && (name.ns.is_none()
                 || self.namespaces.resolve_ns(name.ns.as_deref().unwrap_or("")) == Some(CORE_NS))
@@ -493,6 +560,9 @@ impl<'a> Analyzer<'a> {
                     let expanded = self.expand_fully(form)?;
                     return self.analyze(&expanded, ctx);
                 }
+                if self.namespaces.refers_to_core(name, "resolve") {
+                    return self.resolve_form(form, args);
+                }
                 for special_macro in ["defonce", "ns", "in-ns", "require", "defmacro"] {
                     if self.namespaces.refers_to_core(name, special_macro) {
                         return self.analyze_special_macro(special_macro, form, args, ctx);
@@ -566,6 +636,27 @@ impl<'a> Analyzer<'a> {
             pos: form.pos,
         })
     }
+}
+
+/// `(jankwasm.repl/run "session" (fn* [] form))`: the runtime keeps the
+/// session's REPL vars around the form's run.
+fn repl_run(session: &str, form: Form) -> Form {
+    let pos = form.pos;
+    Form::list(
+        vec![
+            Form::symbol(Name::qualified("jankwasm.repl", "run"), pos),
+            Form::new(FormKind::Str(session.to_string()), pos),
+            Form::list(
+                vec![
+                    Form::symbol(Name::bare("fn*"), pos),
+                    Form::new(FormKind::Vector(Vec::new()), pos),
+                    form,
+                ],
+                pos,
+            ),
+        ],
+        pos,
+    )
 }
 
 /// All items as constants, when every one is.

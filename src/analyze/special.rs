@@ -610,6 +610,30 @@ impl Analyzer<'_> {
         }
     }
 
+    /// `(resolve 'sym)`: names are resolved when compiling (the runtime has
+    /// no aliases or refers), so the symbol must be a constant; its var, or
+    /// nil when it names none.
+    pub(super) fn resolve_form(&mut self, form: &Form, args: &[Form]) -> Result<Expr> {
+        let name = match args {
+            [quoted] => quoted_form(quoted).and_then(Form::as_symbol),
+            _ => None,
+        };
+        let Some(name) = name else {
+            return Err(self.error(
+                form.pos,
+                "`resolve` takes one quoted symbol: jankwasm resolves names when it compiles",
+            ));
+        };
+        let kind = match self.namespaces.resolve_var(name) {
+            Some(var) => ExprKind::TheVar(var),
+            None => ExprKind::Const(Const::Nil),
+        };
+        Ok(Expr {
+            kind,
+            pos: form.pos,
+        })
+    }
+
     pub(super) fn require_form(&mut self, form: &Form, args: &[Form]) -> Result<()> {
         if args.is_empty() {
             return Err(self.error(form.pos, "`require` requires at least one libspec"));

@@ -43,6 +43,11 @@ pub struct CompileRequest {
     pub mode: CompileMode,
     /// Who runs the forms that define nothing; definitions go to every page.
     pub audience: Audience,
+    /// The nREPL session whose `*1 *2 *3 *e` the forms' values become.
+    pub repl_session: Option<String>,
+    /// Refuse a namespace the compiler does not know instead of creating it
+    /// (an nREPL request naming its `ns`, which nREPL refuses the same way).
+    pub ns_must_exist: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +83,8 @@ pub enum CompileError {
     Diagnostics(Vec<DiagnosticReport>),
     #[error(transparent)]
     PatchIds(#[from] PatchIdError),
+    #[error("namespace not found: {0}")]
+    NamespaceNotFound(String),
     #[error("the compiler thread has stopped")]
     Stopped,
 }
@@ -271,13 +278,28 @@ impl Compiler {
         );
         let segments = forms::split(&request.text, request.origin)
             .map_err(|e| diagnostics(&Diagnostic::new(&whole, e.pos, e.message), &whole))?;
+        if request.ns_must_exist && !self.session.namespaces().exists(&request.ns) {
+            return Err(CompileError::NamespaceNotFound(request.ns));
+        }
         self.session.enter_ns(&request.ns);
+        self.session.set_repl_session(request.repl_session.clone());
+        let compiled = self.compile_segments(&request, &whole, &segments);
+        self.session.set_repl_session(None);
+        compiled
+    }
+
+    fn compile_segments(
+        &mut self,
+        request: &CompileRequest,
+        whole: &SourceFile,
+        segments: &[Segment<'_>],
+    ) -> Result<Compiled, CompileError> {
         let mut pending = Vec::with_capacity(segments.len());
         let mut errors = Vec::new();
         match request.mode {
             CompileMode::Atomic => {
                 let checkpoint = self.session.checkpoint();
-                for segment in &segments {
+                for segment in segments {
                     match self.compile_segment(&request.file, segment) {
                         Ok(patch) => pending.push(Pending {
                             pos: segment.form_pos,
@@ -287,13 +309,13 @@ impl Compiler {
                         }),
                         Err(error) => {
                             self.session.rollback(checkpoint);
-                            return Err(segment_error(error, &whole));
+                            return Err(segment_error(error, whole));
                         }
                     }
                 }
             }
             CompileMode::DefsOnly => {
-                for segment in &segments {
+                for segment in segments {
                     let checkpoint = self.session.checkpoint();
                     let patch = match self.compile_segment(&request.file, segment) {
                         Ok(patch) => patch.filter(|(_, patch)| !has_effects(patch)),
@@ -301,7 +323,7 @@ impl Compiler {
                         Err(SegmentError::Failure(failure)) => {
                             self.session.rollback(checkpoint);
                             if segment.looks_like_def() {
-                                errors.push(failure_report(&failure, &whole));
+                                errors.push(failure_report(&failure, whole));
                             }
                             None
                         }

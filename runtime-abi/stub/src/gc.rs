@@ -406,6 +406,7 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         | Object::Str(_)
         | Object::Keyword(_)
         | Object::Symbol(_)
+        | Object::Namespace(_)
         | Object::EmptyList
         | Object::Range(_) => {}
         Object::List(node) => {

@@ -148,6 +148,9 @@ pub enum Object {
     Reduced(Obj),
     Delay(RefCell<DelayState>),
     Exception(Box<Exception>),
+    /// A namespace, interned by name (`*ns*`, `the-ns`): only its name is
+    /// known at run time, the compiler owns what it holds.
+    Namespace(Box<str>),
 }
 
 // Objects stay small in wasm32: the big payloads are boxed, and a cell is
@@ -317,6 +320,7 @@ impl Object {
             Object::Reduced(_) => "clojure.lang.Reduced",
             Object::Delay(_) => "clojure.lang.Delay",
             Object::Exception(e) => e.class,
+            Object::Namespace(_) => "clojure.lang.Namespace",
         }
     }
 

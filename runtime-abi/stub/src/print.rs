@@ -255,6 +255,12 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
         )
         .expect("writing to a String"),
         Object::Exception(e) => write_exception(out, e, readably)?,
+        Object::Namespace(name) => write!(
+            out,
+            "#object[clojure.lang.Namespace 0x{} \"{name}\"]",
+            identity_hex(value)
+        )
+        .expect("writing to a String"),
         _ => unreachable!("every seq kind prints as a list"),
     }
     Ok(())
@@ -279,6 +285,7 @@ pub fn str_of(value: Obj) -> R<String> {
             format!("clojure.lang.LazySeq@{:x}", java_hash_code(value)? as u32)
         }
         Object::Fn(f) => format!("{}@{}", munge(&f.name()), identity_hex(value)),
+        Object::Namespace(name) => name.to_string(),
         Object::Atom(_)
         | Object::Volatile(_)
         | Object::Reduced(_)

@@ -361,6 +361,8 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &Outbox) {
                     ns: ns_of(&session),
                     mode: CompileMode::Atomic,
                     audience: Audience::Everyone,
+                    repl_session: session.as_ref().map(|s| s.id.clone()),
+                    ns_must_exist: message.str("ns").is_some_and(|ns| !ns.is_empty()),
                 };
                 start_eval(state, session, &message, reply, request, EvalKind::Eval);
             }
@@ -376,9 +378,11 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &Outbox) {
                         .unwrap_or_else(|| "<load-file>".into()),
                     text,
                     origin: Pos::new(1, 1),
-                    ns: "user".into(),
+                    ns: session.as_ref().map_or_else(|| "user".into(), |s| s.ns()),
                     mode: CompileMode::Atomic,
                     audience: Audience::Everyone,
+                    repl_session: session.as_ref().map(|s| s.id.clone()),
+                    ns_must_exist: false,
                 };
                 start_eval(state, session, &message, reply, request, EvalKind::LoadFile);
             }
@@ -513,7 +517,6 @@ fn start_eval(
             let _turn = session.turn.lock().await;
             let outcome = evaluator.evaluate(request).await;
             report(&reply, &session, outcome, kind);
-            reply.send(Response::new().status(&["done"]));
         }
     };
     tokio::spawn(async move {
@@ -522,6 +525,8 @@ fn start_eval(
     });
 }
 
+/// Sends what an evaluation produced, then `done` (namespace-not-found
+/// carries its `done`, as nREPL sends it).
 fn report(
     reply: &Replier,
     session: &Session,
@@ -530,17 +535,34 @@ fn report(
 ) {
     let outcome = match outcome {
         Ok(outcome) => outcome,
-        Err(error) => {
-            let class = match error {
-                CompileError::Diagnostics(_) => "class jankwasm.CompileError",
-                _ => "class jankwasm.ServerError",
-            };
-            let mut text = error.to_string();
-            if !text.ends_with('\n') {
-                text.push('\n');
-            }
+        Err(CompileError::NamespaceNotFound(ns)) => {
+            reply.send(
+                Response::new()
+                    .str("err", format!("namespace not found: {ns}\n"))
+                    .status(&["error", "namespace-not-found", "done"]),
+            );
+            return;
+        }
+        Err(CompileError::Diagnostics(diagnostics)) => {
+            // CIDER finds the place to highlight by this sentence, Clojure's.
+            let text: String = diagnostics
+                .iter()
+                .map(|d| {
+                    format!(
+                        "Syntax error compiling at ({}:{}:{}).\n{}",
+                        d.file, d.line, d.column, d.rendered
+                    )
+                })
+                .collect();
             reply.send(Response::new().str("err", text));
-            eval_error(reply, class);
+            eval_error(reply, "class jankwasm.CompileError");
+            reply.send(Response::new().status(&["done"]));
+            return;
+        }
+        Err(error) => {
+            reply.send(Response::new().str("err", format!("{error}\n")));
+            eval_error(reply, "class jankwasm.ServerError");
+            reply.send(Response::new().status(&["done"]));
             return;
         }
     };
@@ -582,6 +604,7 @@ fn report(
     if kind == EvalKind::Eval {
         session.set_ns(&outcome.ns);
     }
+    reply.send(Response::new().status(&["done"]));
 }
 
 fn eval_error(reply: &Replier, class: &str) {

@@ -7,6 +7,7 @@ mod fns;
 pub mod lazy;
 pub mod misc;
 pub mod numbers;
+mod repl;
 pub mod seqs;
 mod sets;
 mod strings;
@@ -51,4 +52,6 @@ pub fn install() {
     misc::install();
     sets::install();
     strings::install();
+    repl::install();
+    repl::install_stacktrace();
 }
