@@ -13,7 +13,7 @@ use crate::expand::{self, Gensyms};
 use crate::read::{Form, FormKind, Name};
 use crate::source::{Pos, SourceFile};
 use ast::*;
-use namespaces::{Namespaces, ReloadHook, VarInfo, CORE_NS};
+use namespaces::{Namespaces, ReloadHook, VarInfo, CORE_NS, REPL_NS};
 
 /// Special forms: handled by the analyzer, never resolved as vars.
 pub const SPECIAL_FORMS: &[&str] = &[
@@ -272,7 +272,7 @@ impl<'a> Analyzer<'a> {
             ));
         };
         let mut info = VarInfo {
-            defined_at: Some((self.source.name.clone(), name_form.pos)),
+            defined_at: Some((self.source.name.clone(), form.pos)),
             ..VarInfo::default()
         };
         read_var_meta(name_form.meta.as_deref(), &mut info);
@@ -562,6 +562,15 @@ impl<'a> Analyzer<'a> {
                 }
                 if self.namespaces.refers_to_core(name, "resolve") {
                     return self.resolve_form(form, args);
+                }
+                if name.name == "doc"
+                    && name
+                        .ns
+                        .as_deref()
+                        .and_then(|ns| self.namespaces.resolve_ns(ns))
+                        == Some(REPL_NS)
+                {
+                    return self.doc_form(form, args);
                 }
                 for special_macro in ["defonce", "ns", "in-ns", "require", "defmacro"] {
                     if self.namespaces.refers_to_core(name, special_macro) {

@@ -12,6 +12,10 @@ use std::rc::Rc;
 
 pub const CORE_NS: &str = "clojure.core";
 
+/// clojure.repl: its `doc` is a macro the analyzer expands from what it knows
+/// of a var, so the namespace exists without runtime vars.
+pub const REPL_NS: &str = "clojure.repl";
+
 /// What is known about a var at compile time.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VarInfo {
@@ -24,6 +28,8 @@ pub struct VarInfo {
     /// The reload hooks its metadata names it (`^:dev/before-load`,
     /// `^:dev/after-load`): a page calls it around each patch.
     pub reload_hooks: Vec<ReloadHook>,
+    /// Defined by the runtime itself (runtime-abi's var list), not a patch.
+    pub runtime: bool,
 }
 
 /// When a page calls a reload hook.
@@ -73,7 +79,13 @@ thread_local! {
                 .entry(ns.to_string())
                 .or_default()
                 .vars
-                .insert(name.to_string(), VarInfo::default());
+                .insert(
+                    name.to_string(),
+                    VarInfo {
+                        runtime: true,
+                        ..VarInfo::default()
+                    },
+                );
         }
         namespaces.into_iter().map(|(name, ns)| (name, Rc::new(ns))).collect()
     };
@@ -86,9 +98,11 @@ impl Default for Namespaces {
 }
 
 impl Namespaces {
-    /// The runtime's namespaces (from runtime-abi's var list) and an empty `user`.
+    /// The runtime's namespaces (from runtime-abi's var list), clojure.repl
+    /// and an empty `user`.
     pub fn new() -> Self {
         let mut namespaces = RUNTIME_NAMESPACES.with(Clone::clone);
+        namespaces.entry(REPL_NS.to_string()).or_default();
         namespaces.entry("user".to_string()).or_default();
         Self {
             namespaces,

@@ -634,6 +634,47 @@ impl Analyzer<'_> {
         })
     }
 
+    /// `(clojure.repl/doc name)`: prints what the compiler knows of the var
+    /// as Clojure's `doc` does (nothing for a name that is no var).
+    pub(super) fn doc_form(&mut self, form: &Form, args: &[Form]) -> Result<Expr> {
+        let Some(name) = (match args {
+            [name] => name.as_symbol(),
+            _ => None,
+        }) else {
+            return Err(self.error(form.pos, "`clojure.repl/doc` takes one symbol"));
+        };
+        let Some(var) = self.namespaces.resolve_var(name) else {
+            return Ok(Expr {
+                kind: ExprKind::Const(Const::Nil),
+                pos: form.pos,
+            });
+        };
+        let mut text = format!("-------------------------\n{var}\n");
+        if let Some(info) = self.namespaces.var_info(&var) {
+            if !info.arglists.is_empty() {
+                text.push_str(&format!("({})\n", info.arglists.join(" ")));
+            }
+            if let Some(doc) = &info.doc {
+                text.push_str(&format!("  {doc}\n"));
+            }
+        }
+        let print = Form::list(
+            vec![
+                Form::symbol(Name::qualified("clojure.core", "print"), form.pos),
+                Form::new(FormKind::Str(text), form.pos),
+            ],
+            form.pos,
+        );
+        self.analyze(
+            &print,
+            Ctx {
+                tail: false,
+                recur: None,
+                in_try_body: false,
+            },
+        )
+    }
+
     pub(super) fn require_form(&mut self, form: &Form, args: &[Form]) -> Result<()> {
         if args.is_empty() {
             return Err(self.error(form.pos, "`require` requires at least one libspec"));

@@ -6,7 +6,7 @@
 //! order. It also remembers, per project file, the text of each top-level
 //! form last compiled, so a saved file recompiles only the forms that changed.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -20,7 +20,7 @@ use super::patch_ids::{PatchIdError, PatchIds};
 use super::protocol::{
     DiagnosticReport, ErrorKind, ErrorMessage, PatchMessage, ServerMessage, SourceRef, SymbolInfo,
 };
-use crate::analyze::namespaces::Namespaces;
+use crate::analyze::namespaces::{Namespaces, VarInfo};
 use crate::diag::{Diagnostic, Failure};
 use crate::lower::{Abi, Patch, PatchOptions};
 use crate::read::Name;
@@ -98,8 +98,11 @@ fn render_all(diagnostics: &[DiagnosticReport]) -> String {
 pub struct Candidate {
     pub candidate: String,
     pub ns: Option<String>,
-    /// `function`, `var` or `namespace`.
+    /// `function`, `macro`, `special-form`, `var`, `namespace` or `keyword`.
     pub kind: &'static str,
+    /// Printed argument vectors, when known.
+    pub arglists: Vec<String>,
+    pub doc: Option<String>,
 }
 
 /// What is known about a var, for lookup/info/eldoc.
@@ -135,6 +138,7 @@ enum Job {
         symbol: String,
         reply: oneshot::Sender<Option<VarDoc>>,
     },
+    Namespaces(oneshot::Sender<Vec<String>>),
 }
 
 /// The async side's way into the compiler thread.
@@ -155,6 +159,7 @@ impl CompilerHandle {
                     hub,
                     ids,
                     files: HashMap::new(),
+                    keywords: BTreeSet::new(),
                 }
                 .run(receiver)
             })?;
@@ -193,6 +198,11 @@ impl CompilerHandle {
             .unwrap_or_default()
     }
 
+    /// Every namespace the compiler knows, sorted.
+    pub async fn namespaces(&self) -> Vec<String> {
+        self.ask(Job::Namespaces).await.unwrap_or_default()
+    }
+
     pub async fn lookup(&self, ns: String, symbol: String) -> Option<VarDoc> {
         self.ask(|reply| Job::Lookup { ns, symbol, reply })
             .await
@@ -210,6 +220,8 @@ struct Compiler {
     hub: Arc<Hub>,
     ids: Arc<Mutex<PatchIds>>,
     files: HashMap<String, FileForms>,
+    /// Every keyword in the forms compiled so far, for completion.
+    keywords: BTreeSet<String>,
 }
 
 /// A compiled form waiting to be pushed.
@@ -253,6 +265,10 @@ impl Compiler {
                 }
                 Job::Lookup { ns, symbol, reply } => {
                     let _ = reply.send(self.lookup(&ns, &symbol));
+                }
+                Job::Namespaces(reply) => {
+                    let names = self.session.namespaces().names().map(str::to_string);
+                    let _ = reply.send(names.collect());
                 }
             }
         }
@@ -418,10 +434,12 @@ impl Compiler {
             patch_id: id,
             abi: Abi::Extended,
         };
+        let keywords = forms::keywords(&source.text, self.session.namespaces());
         let patch = self
             .session
             .compile(&source, &options)
             .map_err(SegmentError::Failure)?;
+        self.keywords.extend(keywords);
         Ok((!patch.entries.is_empty()).then_some((id, patch)))
     }
 
@@ -469,28 +487,38 @@ impl Compiler {
 
     fn complete(&mut self, ns: &str, prefix: &str) -> Vec<Candidate> {
         self.enter_existing(ns);
+        if prefix.starts_with(':') {
+            return self
+                .keywords
+                .iter()
+                .filter(|keyword| keyword.starts_with(prefix))
+                .map(|keyword| Candidate {
+                    candidate: keyword.clone(),
+                    ns: None,
+                    kind: "keyword",
+                    arglists: Vec::new(),
+                    doc: None,
+                })
+                .collect();
+        }
         let namespaces = self.session.namespaces();
         let current_name = namespaces.current().to_string();
         let Some(current) = namespaces.get(&current_name) else {
             return Vec::new();
         };
         let mut found: BTreeMap<String, Candidate> = BTreeMap::new();
-        let mut add = |candidate: String, ns: Option<&str>, kind: &'static str| {
-            if candidate.starts_with(prefix) {
-                found.entry(candidate.clone()).or_insert(Candidate {
-                    candidate,
-                    ns: ns.map(str::to_string),
-                    kind,
-                });
-            }
-        };
-        let kind_of = |info: &crate::analyze::namespaces::VarInfo| {
-            if info.arglists.is_empty() {
-                "var"
-            } else {
-                "function"
-            }
-        };
+        let mut add =
+            |candidate: String, ns: Option<&str>, kind: &'static str, info: Option<&VarInfo>| {
+                if candidate.starts_with(prefix) {
+                    found.entry(candidate.clone()).or_insert(Candidate {
+                        candidate,
+                        ns: ns.map(str::to_string),
+                        kind,
+                        arglists: info.map(|i| i.arglists.clone()).unwrap_or_default(),
+                        doc: info.and_then(|i| i.doc.clone()),
+                    });
+                }
+            };
         match prefix.split_once('/') {
             Some((qualifier, _)) if !qualifier.is_empty() => {
                 let target = current
@@ -502,35 +530,56 @@ impl Compiler {
                     let (target, namespace) = target_ns;
                     for (name, info) in &namespace.vars {
                         if !info.private {
-                            add(format!("{qualifier}/{name}"), Some(target), kind_of(info));
+                            add(
+                                format!("{qualifier}/{name}"),
+                                Some(target),
+                                var_kind(name, info),
+                                Some(info),
+                            );
                         }
                     }
                 }
             }
             _ => {
                 for (name, info) in &current.vars {
-                    add(name.clone(), Some(&current_name), kind_of(info));
+                    add(
+                        name.clone(),
+                        Some(&current_name),
+                        var_kind(name, info),
+                        Some(info),
+                    );
                 }
                 for (name, var) in &current.refers {
-                    let kind = namespaces.var_info(var).map_or("var", kind_of);
-                    add(name.clone(), Some(&var.ns), kind);
+                    let info = namespaces.var_info(var);
+                    let kind = info.map_or("var", |info| var_kind(name, info));
+                    add(name.clone(), Some(&var.ns), kind, info);
                 }
-                if let Some(core) = namespaces.get(crate::analyze::namespaces::CORE_NS) {
+                for special in crate::analyze::SPECIAL_FORMS {
+                    add(special.to_string(), None, "special-form", None);
+                }
+                let core_ns = crate::analyze::namespaces::CORE_NS;
+                for name in crate::expand::core_macro_names().chain(["ns", "defonce"]) {
+                    if !current.excluded_core.contains(name) {
+                        add(name.to_string(), Some(core_ns), "macro", None);
+                    }
+                }
+                if let Some(core) = namespaces.get(core_ns) {
                     for (name, info) in &core.vars {
                         if !current.excluded_core.contains(name) && !info.private {
                             add(
                                 name.clone(),
-                                Some(crate::analyze::namespaces::CORE_NS),
-                                kind_of(info),
+                                Some(core_ns),
+                                var_kind(name, info),
+                                Some(info),
                             );
                         }
                     }
                 }
                 for alias in current.aliases.keys() {
-                    add(alias.clone(), None, "namespace");
+                    add(alias.clone(), None, "namespace", None);
                 }
                 for name in namespaces.names() {
-                    add(name.to_string(), None, "namespace");
+                    add(name.to_string(), None, "namespace", None);
                 }
             }
         }
@@ -561,6 +610,18 @@ impl Compiler {
             line: pos.map(|p| p.line),
             column: pos.map(|p| p.col),
         })
+    }
+}
+
+/// A var's completion type. The runtime binds a native fn to every var it
+/// defines itself, except the earmuffed REPL vars (`*1`, `*e`); a var a
+/// patch defined is a function when it was written with argument vectors.
+fn var_kind(name: &str, info: &VarInfo) -> &'static str {
+    let earmuffed = name.len() > 1 && name.starts_with('*');
+    if !info.arglists.is_empty() || (info.runtime && !earmuffed) {
+        "function"
+    } else {
+        "var"
     }
 }
 

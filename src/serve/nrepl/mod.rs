@@ -1,6 +1,6 @@
 //! The nREPL server (bencode over TCP), enough for CIDER, Calva and Conjure:
 //! `clone close describe eval load-file interrupt ls-sessions completions
-//! lookup info eldoc`. Evaluations go through the same path as `POST /eval`
+//! complete lookup info eldoc ns-list`. Evaluations go through the same path as `POST /eval`
 //! (eval.rs): values come from a page or the headless runtime. Each session
 //! keeps its own namespace (the editor's `ns` field wins, an `ns` form
 //! changes it) and runs its evaluations one at a time; `interrupt` stops
@@ -44,6 +44,7 @@ const OPS: &[&str] = &[
     "load-file",
     "lookup",
     "ls-sessions",
+    "ns-list",
 ];
 
 /// What every connection shares.
@@ -396,6 +397,7 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &Outbox) {
                 .or_else(|| message.str("symbol"))
                 .unwrap_or_default();
             let ns = ns_of(&session);
+            let extra = extra_metadata(&message);
             let compiler = state.evaluator.compiler.clone();
             tokio::spawn(async move {
                 let candidates = compiler.complete(ns, prefix).await;
@@ -408,6 +410,12 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &Outbox) {
                         ];
                         if let Some(ns) = &c.ns {
                             entries.push(("ns", string(ns)));
+                        }
+                        if extra.arglists && !c.arglists.is_empty() {
+                            entries.push(("arglists", strings(&c.arglists)));
+                        }
+                        if let Some(doc) = c.doc.as_ref().filter(|_| extra.doc) {
+                            entries.push(("doc", string(doc)));
                         }
                         dict(entries)
                     })
@@ -431,12 +439,83 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &Outbox) {
                 reply.send(lookup_response(&op, doc));
             });
         }
+        "ns-list" => {
+            let filters = match ns_filters(&message) {
+                Ok(filters) => filters,
+                Err(error) => {
+                    reply.send(
+                        Response::new()
+                            .str("err", format!("bad filter-regexps: {error}\n"))
+                            .status(&["error", "done"]),
+                    );
+                    return;
+                }
+            };
+            let compiler = state.evaluator.compiler.clone();
+            tokio::spawn(async move {
+                let names: Vec<String> = compiler
+                    .namespaces()
+                    .await
+                    .into_iter()
+                    .filter(|name| !filters.is_match(name))
+                    .collect();
+                reply.send(
+                    Response::new()
+                        .set("ns-list", strings(&names))
+                        .status(&["done"]),
+                );
+            });
+        }
         "" => reply.send(Response::new().status(&["error", "no-op", "done"])),
         _ => reply.send(
             Response::new()
                 .str("op", &op)
                 .status(&["error", "unknown-op", "done"]),
         ),
+    }
+}
+
+/// Which of a completion's extra keys (`extra-metadata`, Conjure's) to send.
+struct ExtraMetadata {
+    arglists: bool,
+    doc: bool,
+}
+
+fn extra_metadata(message: &Message) -> ExtraMetadata {
+    let wanted = |key: &str| match message.get("extra-metadata") {
+        Some(Value::List(items)) => items
+            .iter()
+            .any(|item| matches!(item, Value::Bytes(b) if b == key.as_bytes())),
+        _ => false,
+    };
+    ExtraMetadata {
+        arglists: wanted("arglists"),
+        doc: wanted("doc"),
+    }
+}
+
+/// `ns-list`'s `filter-regexps`: namespaces matching any are left out.
+fn ns_filters(message: &Message) -> Result<regex::RegexSet, regex::Error> {
+    let patterns: Vec<String> = match message.get("filter-regexps") {
+        Some(Value::List(items)) => items
+            .iter()
+            .filter_map(|item| match item {
+                Value::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    regex::RegexSet::new(patterns)
+}
+
+/// A definition's file as editors open it: a `file:` URL when it is on disk
+/// (Calva parses it as a URI; CIDER and Conjure accept the URL too), else
+/// the name as it was given (`<nrepl>`, the built-in demo).
+fn file_url(file: &str) -> String {
+    match std::fs::canonicalize(file) {
+        Ok(path) => format!("file:{}", path.display()),
+        Err(_) => file.to_string(),
     }
 }
 
@@ -676,7 +755,7 @@ fn lookup_response(op: &str, doc: Option<VarDoc>) -> Response {
         info.push(("doc", string(text)));
     }
     if let Some(file) = &doc.file {
-        info.push(("file", string(file)));
+        info.push(("file", string(file_url(file))));
     }
     if let Some(line) = doc.line {
         info.push(("line", Value::Int(line.into())));
