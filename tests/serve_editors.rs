@@ -629,3 +629,293 @@ async fn conjure_connects_and_uses_its_keys() {
         ["error", "unknown-session", "done"]
     );
 }
+
+/// The reference checklist beyond the connect sequences (docs/editors.md).
+mod checklist {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    async fn clone(nrepl: &mut Nrepl) -> String {
+        let cloned = replay(nrepl, &[("op", s("clone"))]).await;
+        only_message(&cloned).str("new-session").expect("session")
+    }
+
+    async fn eval_in(nrepl: &mut Nrepl, session: &str, code: &str) -> Vec<Message> {
+        nrepl
+            .request(&[
+                ("op", s("eval")),
+                ("session", s(session)),
+                ("code", s(code)),
+            ])
+            .await
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn repl_vars_belong_to_each_session() {
+        let (_dir, server) = serve_app().await;
+        let mut nrepl = server.connect().await;
+        let (a, b) = (clone(&mut nrepl).await, clone(&mut nrepl).await);
+        eval_in(&mut nrepl, &a, "1 2").await;
+        eval_in(&mut nrepl, &b, ":b").await;
+        eval_in(&mut nrepl, &a, "3").await;
+        let recent = eval_in(&mut nrepl, &a, "[*1 *2 *3]").await;
+        assert_values_then_done(&recent, &["[3 2 1]"]);
+        let other = eval_in(&mut nrepl, &b, "*1").await;
+        assert_values_then_done(&other, &[":b"]);
+
+        eval_in(&mut nrepl, &a, "(throw (ex-info \"in a\" {}))").await;
+        let untouched = eval_in(&mut nrepl, &b, "*e").await;
+        assert_values_then_done(&untouched, &["nil"]);
+        let last_error = eval_in(&mut nrepl, &a, "(ex-message *e)").await;
+        assert_values_then_done(&last_error, &["\"in a\""]);
+
+        let defined = eval_in(&mut nrepl, &a, "(def five 5)").await;
+        assert_values_then_done(&defined, &["#'user/five"]);
+        let the_var = eval_in(&mut nrepl, &a, "*1").await;
+        assert_values_then_done(&the_var, &["#'user/five"]);
+        let loaded = nrepl
+            .request(&[
+                ("op", s("load-file")),
+                ("session", s(&a)),
+                ("file", s("(+ five 1)")),
+            ])
+            .await;
+        assert_values_then_done(&loaded, &["6"]);
+        let after_load = eval_in(&mut nrepl, &a, "(inc *1)").await;
+        assert_values_then_done(&after_load, &["7"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn completions_say_what_each_candidate_is() {
+        let (_dir, server) = serve_app().await;
+        let mut nrepl = server.connect().await;
+        let session = clone(&mut nrepl).await;
+        eval_in(
+            &mut nrepl,
+            &session,
+            "(def plain-value 1) (defn keyed [] :my-key)",
+        )
+        .await;
+        let mut complete = async |prefix: &str| {
+            let answer = replay(
+                &mut nrepl,
+                &[
+                    ("op", s("complete")),
+                    ("session", s(&session)),
+                    ("symbol", s(prefix)),
+                ],
+            )
+            .await;
+            completions(only_message(&answer))
+        };
+        let has = |found: &[(String, String)], candidate: &str, kind: &str| {
+            assert!(
+                found.contains(&(candidate.to_string(), kind.to_string())),
+                "{candidate} {kind} not in {found:?}"
+            )
+        };
+        has(&complete("whe").await, "when", "macro");
+        has(&complete("whe").await, "when-let", "macro");
+        has(&complete("i").await, "if", "special-form");
+        has(&complete("plain").await, "plain-value", "var");
+        has(&complete("key").await, "keyed", "function");
+        has(&complete("ma").await, "map", "function");
+        has(&complete("*").await, "*e", "var");
+        has(&complete("clojure.s").await, "clojure.set", "namespace");
+        assert_eq!(
+            complete(":my-").await,
+            [(":my-key".to_string(), "keyword".to_string())]
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn definitions_are_found_where_the_editor_evaluated_them() {
+        let (dir, server) = serve_app().await;
+        let mut nrepl = server.connect().await;
+        let session = clone(&mut nrepl).await;
+        let file = dir.path().join("app.jank");
+        let file = file.to_str().expect("a UTF-8 path");
+        let defined = replay(
+            &mut nrepl,
+            &[
+                ("op", s("eval")),
+                ("session", s(&session)),
+                ("ns", s("app.core")),
+                ("code", s("(defn halve \"Halves x.\" [x] (/ x 2))")),
+                ("file", s(file)),
+                ("line", Value::Int(50)),
+                ("column", Value::Int(3)),
+            ],
+        )
+        .await;
+        assert_values_then_done(&defined, &["#'app.core/halve"]);
+        let url = format!(
+            "file:{}",
+            std::fs::canonicalize(file).expect("on disk").display()
+        );
+        let ask = |op: &str| -> Vec<(&'static str, Value)> {
+            vec![
+                ("op", s(op)),
+                ("session", s(&session)),
+                ("ns", s("app.core")),
+                ("sym", s("halve")),
+            ]
+        };
+        let info = replay(&mut nrepl, &ask("info")).await;
+        let info = only_message(&info);
+        assert_eq!(info.str("file"), Some(url.clone()));
+        assert_eq!((info.int("line"), info.int("column")), (Some(50), Some(3)));
+        let lookup = replay(&mut nrepl, &ask("lookup")).await;
+        let Some(Value::Dict(found)) = only_message(&lookup).get("info") else {
+            panic!("{lookup:?}")
+        };
+        assert_eq!(found.get(b"file".as_slice()), Some(&s(&url)));
+        let eldoc = replay(&mut nrepl, &ask("eldoc")).await;
+        let eldoc = only_message(&eldoc);
+        assert_eq!(
+            eldoc.get("eldoc"),
+            Some(&Value::List(vec![Value::List(vec![s("x")])]))
+        );
+        assert_eq!(eldoc.str("type").as_deref(), Some("function"));
+        assert_eq!(eldoc.str("docstring").as_deref(), Some("Halves x."));
+
+        let missing = nrepl
+            .request(
+                &ask("info")
+                    .into_iter()
+                    .map(|(k, v)| {
+                        if k == "sym" {
+                            (k, s("no-such-var"))
+                        } else {
+                            (k, v)
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .await;
+        assert_eq!(statuses(only_message(&missing)), ["no-info", "done"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn load_file_runs_in_the_session_namespace_and_answers_its_last_value() {
+        let (_dir, server) = serve_app().await;
+        let mut nrepl = server.connect().await;
+        let session = clone(&mut nrepl).await;
+        eval_in(&mut nrepl, &session, "(in-ns 'app.core)").await;
+        let load = |text: &str| -> Vec<(&'static str, Value)> {
+            vec![
+                ("op", s("load-file")),
+                ("session", s(&session)),
+                ("file", s(text)),
+                ("file-path", s("src/app/extra.jank")),
+                ("file-name", s("extra.jank")),
+            ]
+        };
+        let loaded = replay(&mut nrepl, &load("(defn twice [x] (* 2 x))\n(twice 21)")).await;
+        assert_values_then_done(&loaded, &["42"]);
+        assert_eq!(field(&loaded, "ns"), ["app.core"]);
+
+        let moved = replay(&mut nrepl, &load("(ns other.place)\n(def y 1)\n:last")).await;
+        assert_values_then_done(&moved, &[":last"]);
+        let still = eval_in(&mut nrepl, &session, "(twice 2)").await;
+        assert_values_then_done(&still, &["4"]);
+        assert_eq!(field(&still, "ns"), ["app.core"]);
+
+        let stopped = nrepl
+            .request(&load(
+                "(def before 1)\n(throw (ex-info \"stop here\" {}))\n:after",
+            ))
+            .await;
+        assert!(field(&stopped, "err").concat().contains("stop here"));
+        assert_eq!(field(&stopped, "value"), Vec::<String>::new());
+        assert_eq!(statuses(stopped.last().unwrap()), ["done"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn control_ops_answer_as_nrepl_does() {
+        let (_dir, server) = serve_app().await;
+        let mut nrepl = server.connect().await;
+        let session = clone(&mut nrepl).await;
+
+        let unknown = nrepl
+            .request(&[
+                ("op", s("cider/analyze-last-stacktrace")),
+                ("session", s(&session)),
+            ])
+            .await;
+        let unknown = only_message(&unknown);
+        assert_eq!(statuses(unknown), ["error", "unknown-op", "done"]);
+        assert_eq!(
+            unknown.str("op").as_deref(),
+            Some("cider/analyze-last-stacktrace")
+        );
+
+        let idle = nrepl
+            .request(&[("op", s("interrupt")), ("session", s(&session))])
+            .await;
+        assert_eq!(statuses(only_message(&idle)), ["session-idle", "done"]);
+
+        let running = nrepl
+            .send(&[
+                ("op", s("eval")),
+                ("session", s(&session)),
+                ("code", s("(loop [] (recur))")),
+            ])
+            .await;
+        let mismatch = nrepl
+            .request(&[
+                ("op", s("interrupt")),
+                ("session", s(&session)),
+                ("interrupt-id", s("not-that-one")),
+            ])
+            .await;
+        assert_eq!(
+            statuses(only_message(&mismatch)),
+            ["error", "interrupt-id-mismatch", "done"]
+        );
+        let interrupt = nrepl
+            .send(&[
+                ("op", s("interrupt")),
+                ("session", s(&session)),
+                ("interrupt-id", s(&running)),
+            ])
+            .await;
+        // Both requests' answers, in whatever order they come.
+        let mut answers: Vec<Message> = Vec::new();
+        let done = |answers: &[Message], id: &str| {
+            answers
+                .iter()
+                .any(|r| r.str("id").as_deref() == Some(id) && statuses(r).contains(&"done".into()))
+        };
+        while !(done(&answers, &interrupt) && done(&answers, &running)) {
+            answers.push(nrepl.recv().await);
+        }
+        let of = |id: &str| -> Vec<Vec<String>> {
+            answers
+                .iter()
+                .filter(|r| r.str("id").as_deref() == Some(id))
+                .map(statuses)
+                .collect()
+        };
+        assert_eq!(of(&interrupt), [["done"]]);
+        assert_eq!(of(&running), [vec!["interrupted"], vec!["done"]]);
+
+        // CIDER encodes nil as an empty list: `stream?` nil is false.
+        let streamed = replay(
+            &mut nrepl,
+            &[
+                ("op", s("eval")),
+                ("session", s(&session)),
+                ("code", s("(+ 1 2)")),
+                ("nrepl.middleware.print/stream?", Value::List(Vec::new())),
+            ],
+        )
+        .await;
+        assert_values_then_done(&streamed, &["3"]);
+
+        let closed = replay(&mut nrepl, &[("op", s("close")), ("session", s(&session))]).await;
+        assert!(statuses(only_message(&closed)).contains(&"session-closed".to_string()));
+        let listed = replay(&mut nrepl, &[("op", s("ls-sessions"))]).await;
+        assert!(!list(only_message(&listed), "sessions").contains(&session));
+    }
+}

@@ -677,6 +677,11 @@ fn report(
                     "class jank.Thrown"
                 };
                 eval_error(reply, class);
+                // load-file stops at the first error, as Clojure's `load`
+                // does: what the later forms did is not its answer.
+                if kind == EvalKind::LoadFile {
+                    break;
+                }
             }
         }
     }
