@@ -174,7 +174,7 @@ fn run(file: &Path) -> Result<(), String> {
     let outcomes = loaded.map_err(|e| format!("error: {e}"))?;
     for outcome in outcomes {
         if let Err(thrown) = outcome.result {
-            return Err(format!("uncaught exception: {}", thrown.printed));
+            return Err(thrown.to_string());
         }
     }
     Ok(())

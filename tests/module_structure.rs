@@ -113,7 +113,9 @@ fn ggg_patch_has_the_side_module_layout() {
             "start",
             "element",
             "code",
-            "data"
+            "data",
+            "custom:name",
+            "custom:jank.frames"
         ]
     );
     assert_eq!(

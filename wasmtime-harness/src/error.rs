@@ -4,17 +4,32 @@
 
 use std::fmt;
 
+use crate::frames::JankFrame;
+
 /// A jank exception that escaped to the host, taken with
 /// `jank_exception_take` and printed with `jank_host_pr_str`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Thrown {
     /// pr-str of the thrown value.
     pub printed: String,
+    /// The jank fns it was thrown through, innermost first.
+    pub frames: Vec<JankFrame>,
+}
+
+impl Thrown {
+    /// The printed exception, then one `  at fn (file:line:col)` line per frame.
+    pub fn with_frames(&self) -> String {
+        let mut text = self.printed.clone();
+        for frame in &self.frames {
+            text.push_str(&format!("\n  at {frame}"));
+        }
+        text
+    }
 }
 
 impl fmt::Display for Thrown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "uncaught exception: {}", self.printed)
+        write!(f, "uncaught exception: {}", self.with_frames())
     }
 }
 

@@ -17,6 +17,7 @@ use wasmtime::{
 
 use crate::dylink::DylinkInfo;
 use crate::error::{HarnessError, Thrown};
+use crate::frames::{jank_frames, FrameTable, JankFrame};
 
 /// An argument for `Runtime::call_var`, boxed by the stub's own helpers.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +93,11 @@ pub(crate) struct HostState {
     stdout: Vec<u8>,
     stderr: Vec<u8>,
     interrupt: Arc<AtomicBool>,
+    /// Each loaded patch's frame table, by its module name.
+    pub(crate) frame_tables: HashMap<String, FrameTable>,
+    /// The jank frames each exception in flight was thrown through, by its
+    /// address, until the host takes it.
+    throw_sites: HashMap<u32, Vec<JankFrame>>,
 }
 
 /// Stops the call an interruptible [`Runtime`] is running, from any thread:
@@ -240,6 +246,22 @@ fn stub_module(stub_wasm: &[u8], interruptible: bool) -> Result<Module, HarnessE
 
 /// The `host.write(fd, utf8, length)` import: appends to the captured stdout
 /// or stderr. Bad arguments trap, as a stub bug should.
+/// `host.exception_thrown(exception)`: records the jank frames on the stack
+/// while the throw is still there (a rethrow keeps the first record).
+fn host_exception_thrown(store: &mut Store<HostState>) -> Func {
+    Func::wrap(
+        store,
+        |mut caller: Caller<'_, HostState>, exception: i32| {
+            let backtrace = WasmBacktrace::capture(&caller);
+            let state = caller.data_mut();
+            if !state.throw_sites.contains_key(&(exception as u32)) {
+                let frames = jank_frames(&backtrace, &state.frame_tables);
+                state.throw_sites.insert(exception as u32, frames);
+            }
+        },
+    )
+}
+
 fn host_write(store: &mut Store<HostState>) -> Func {
     Func::wrap(
         store,
@@ -354,18 +376,29 @@ impl Runtime {
                 {
                     imports.push(host_write(&mut store).into());
                 }
+                ("host", "exception_thrown", ExternType::Func(ty))
+                    if ty.params().map(|p| p.is_i32()).eq([true]) && ty.results().len() == 0 =>
+                {
+                    imports.push(host_exception_thrown(&mut store).into());
+                }
+                ("host", "exception_thrown", _) => {
+                    return Err(HarnessError::Link {
+                        import: qualified,
+                        reason: "must be (func (param i32)): the exception".into(),
+                    })
+                }
                 ("host", "write", _) => {
                     return Err(HarnessError::Link {
                         import: qualified,
                         reason: "must be (func (param i32 i32 i32)): fd, utf8, length".into(),
                     })
                 }
-                _ => {
-                    return Err(HarnessError::Link {
-                        import: qualified,
-                        reason: "the host provides only host.write to the stub".into(),
-                    })
-                }
+                _ => return Err(HarnessError::Link {
+                    import: qualified,
+                    reason:
+                        "the host provides only host.write and host.exception_thrown to the stub"
+                            .into(),
+                }),
             }
         }
         let instance = Instance::new(&mut store, &module, &imports).map_err(|e| {
@@ -686,6 +719,10 @@ impl Runtime {
                 "NULL was returned (\"threw\") but no exception is pending".into(),
             ));
         }
+        let sites = &mut self.store.data_mut().throw_sites;
+        let frames = sites.remove(&(exception as u32)).unwrap_or_default();
+        // What is not taken now was caught inside jank.
+        sites.clear();
         let printed = match self.printed(exception)? {
             Some(text) => text,
             None => {
@@ -694,7 +731,7 @@ impl Runtime {
                 "<an exception whose printing threw>".into()
             }
         };
-        Ok(Thrown { printed })
+        Ok(Thrown { printed, frames })
     }
 
     fn box_arg(&mut self, arg: &Arg) -> Result<i32, HarnessError> {

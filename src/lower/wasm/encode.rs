@@ -1,16 +1,18 @@
 //! Assembles the sections of a patch in the order the loader requires
-//! (`dylink.0` first) and validates the result.
+//! (`dylink.0` first), with the name and frame sections that map its
+//! functions back to jank fns, and validates the result.
 
 use super::codegen::{FnCodegen, GlobalRef, Op};
 use super::{verify, ModuleBuilder};
 use crate::diag::Failure;
 use crate::source::Pos;
 use jank_runtime_abi::Helper;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use wasm_encoder::{
     CodeSection, ConstExpr, CustomSection, DataSection, ElementSection, Elements, Encode,
     EntityType, ExportKind, ExportSection, Function, FunctionSection, GlobalSection, GlobalType,
-    ImportSection, MemoryType, Module, RefType, StartSection, TableType, TypeSection, ValType,
+    ImportSection, MemoryType, Module, NameMap, NameSection, RefType, StartSection, TableType,
+    TypeSection, ValType,
 };
 
 /// `2^4 = 16`: the alignment the loader gives side-module memory anyway.
@@ -192,6 +194,15 @@ pub fn encode(
         );
     }
 
+    let frames = frame_table(&module, &function_index);
+    let mut names = NameSection::new();
+    names.module(export_name);
+    let mut function_names = NameMap::new();
+    for (index, frame) in &frames {
+        function_names.append(*index, &frame.name);
+    }
+    names.functions(&function_names);
+
     let mut data_section = DataSection::new();
     if !data.is_empty() {
         data_section.active(0, &ConstExpr::global_get(0), data.iter().copied());
@@ -219,6 +230,11 @@ pub fn encode(
     if !data_section.is_empty() {
         wasm.section(&data_section);
     }
+    wasm.section(&names);
+    wasm.section(&CustomSection {
+        name: FRAMES_SECTION.into(),
+        data: frames_payload(&frames).into_bytes().into(),
+    });
     let bytes = wasm.finish();
     wasmparser::Validator::new()
         .validate_all(&bytes)
@@ -233,6 +249,63 @@ pub fn encode(
             .map_err(|message| module.internal(Pos::new(1, 1), message))?;
     }
     Ok(bytes)
+}
+
+/// The custom section that maps a patch's functions to the jank fns they
+/// run: one line per function, `index\tname\tfile\tline\tcolumn`, where
+/// index is in the function index space (imports first). A host that
+/// catches a throw or a trap maps its wasm frames through it; the name
+/// section carries the same names for the browser's own stacks.
+pub const FRAMES_SECTION: &str = "jank.frames";
+
+/// One jank fn a defined function runs.
+struct Frame {
+    name: String,
+    file: String,
+    pos: Pos,
+}
+
+/// The frames of the defined functions, by final function index; a function
+/// emitted once for several identical bodies keeps the first one's frame.
+fn frame_table(module: &ModuleBuilder<'_>, function_index: &[u32]) -> BTreeMap<u32, Frame> {
+    let mut frames = BTreeMap::new();
+    for (defined, (name, pos)) in &module.frames {
+        let Some(&index) = function_index.get(*defined as usize) else {
+            continue;
+        };
+        let earlier = frames
+            .get(&index)
+            .is_some_and(|(first, _): &(u32, Frame)| first < defined);
+        if !earlier {
+            let frame = Frame {
+                name: name.clone(),
+                file: module.source.name.to_string(),
+                pos: *pos,
+            };
+            frames.insert(index, (*defined, frame));
+        }
+    }
+    frames
+        .into_iter()
+        .map(|(index, (_, frame))| (index, frame))
+        .collect()
+}
+
+fn frames_payload(frames: &BTreeMap<u32, Frame>) -> String {
+    // Tabs and newlines would break the line format; no jank name or file has them.
+    let clean = |text: &str| text.replace(['\t', '\n'], " ");
+    frames
+        .iter()
+        .map(|(index, frame)| {
+            format!(
+                "{index}\t{}\t{}\t{}\t{}\n",
+                clean(&frame.name),
+                clean(&frame.file),
+                frame.pos.line,
+                frame.pos.col
+            )
+        })
+        .collect()
 }
 
 /// The `dylink.0` payload: one exact MEM_INFO subsection.

@@ -442,6 +442,25 @@ class OutputSink {
 
 // The stub main module plus every patch loaded into it. Create with
 // `await JankRuntime.create(stubBytes)`.
+// Where each exception was thrown: the JavaScript stack text at the throw,
+// by exception address, until the exception reaches the host. A rethrow of
+// the same exception keeps the first (deepest) stack.
+class ThrowSites {
+  constructor() {
+    this.stacks = new Map();
+  }
+
+  record(exception, stack) {
+    if (!this.stacks.has(exception)) this.stacks.set(exception, stack || '');
+  }
+
+  take(exception) {
+    const stack = this.stacks.get(exception);
+    this.stacks.clear();
+    return stack;
+  }
+}
+
 export class JankRuntime {
   // `stub` is the stub's bytes (Uint8Array/ArrayBuffer), a Response, or a
   // URL to fetch. `onWrite(fd, text)` sees printed output as it is written.
@@ -456,21 +475,29 @@ export class JankRuntime {
     const module = await compile(bytes, 'stub main module');
     const stubInterface = readInterface(bytes, 'stub main module');
     const sink = new OutputSink(onWrite);
+    const throws = new ThrowSites();
     let memory = null;
+    const host = {
+      write(fd, ptr, length) {
+        const start = ptr >>> 0;
+        if (length < 0 || start + length > memory.buffer.byteLength) {
+          throw new Error(`host.write: ${length} bytes at 0x${start.toString(16)} are outside memory`);
+        }
+        sink.write(fd, new Uint8Array(memory.buffer, start, length));
+      },
+      exception_thrown(exception) {
+        throws.record(exception >>> 0, new Error().stack);
+      },
+    };
     const imports = {};
     for (const entry of WebAssembly.Module.imports(module)) {
-      if (entry.module !== 'host' || entry.name !== 'write') {
-        throw linkError(`${entry.module}.${entry.name}`, 'the host provides only host.write to the stub');
+      if (entry.module !== 'host' || !(entry.name in host)) {
+        throw linkError(
+          `${entry.module}.${entry.name}`,
+          'the host provides only host.write and host.exception_thrown to the stub',
+        );
       }
-      imports.host = {
-        write(fd, ptr, length) {
-          const start = ptr >>> 0;
-          if (length < 0 || start + length > memory.buffer.byteLength) {
-            throw new Error(`host.write: ${length} bytes at 0x${start.toString(16)} are outside memory`);
-          }
-          sink.write(fd, new Uint8Array(memory.buffer, start, length));
-        },
-      };
+      imports.host = host;
     }
     let instance;
     try {
@@ -482,10 +509,10 @@ export class JankRuntime {
       throw linkError('(stub instantiation)', error.message);
     }
     memory = instance.exports.memory;
-    return new JankRuntime(instance, stubInterface, sink);
+    return new JankRuntime(instance, stubInterface, sink, throws);
   }
 
-  constructor(instance, stubInterface, sink) {
+  constructor(instance, stubInterface, sink, throws) {
     const exports = instance.exports;
     const need = (name, test, reason) => {
       if (!test(exports[name])) throw missingExport('stub main module', name, reason);
@@ -494,6 +521,7 @@ export class JankRuntime {
     this.exports = exports;
     this.exportTypes = stubInterface.exportTypes;
     this.sink = sink;
+    this.throws = throws;
     this.memory = need('memory', (m) => m instanceof WebAssembly.Memory, 'no exported memory');
     this.table = need(
       '__indirect_function_table',
