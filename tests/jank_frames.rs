@@ -1,8 +1,11 @@
 //! Runtime errors with a jank stack: a patch names its functions (the name
 //! section) and says which jank fn each runs and where it is written (the
 //! `jank.frames` section); a throw reports the jank fns it passed through,
-//! in the harness, in `jankwasm run` and in an nREPL error.
+//! with their source lines, in the harness, in `jankwasm run`, in an nREPL
+//! error and in a Chromium page's overlay.
 
+#[path = "common/browser.rs"]
+mod browser;
 mod serve_support;
 
 use jank_wasmtime_harness::{read_frame_table, Arg, HarnessError, JankFrame, Runtime};
@@ -30,12 +33,13 @@ fn patch(
         .unwrap_or_else(|failure| panic!("{}", failure.render(&source)))
 }
 
-fn frame(name: &str, file: &str, line: u32, column: u32) -> JankFrame {
+fn frame(name: &str, file: &str, line: u32, column: u32, source: &str) -> JankFrame {
     JankFrame {
         name: name.into(),
         file: file.into(),
         line,
         column,
+        source: source.into(),
     }
 }
 
@@ -54,8 +58,14 @@ fn a_patch_maps_each_function_to_the_jank_fn_it_runs() {
     assert_eq!(
         frames,
         [
-            frame("user/bad-div", "app.jank", 50, 1),
-            frame("user/twice", "app.jank", 51, 3)
+            frame(
+                "user/bad-div",
+                "app.jank",
+                50,
+                1,
+                "(defn bad-div [x] (/ x 0))"
+            ),
+            frame("user/twice", "app.jank", 51, 3, "(defn twice [x] (* 2 x))")
         ]
     );
     let names = wasmparser::Parser::new(0)
@@ -86,13 +96,26 @@ fn a_throw_reports_the_jank_fns_it_passed_through() {
     assert_eq!(
         thrown.frames,
         [
-            frame("user/bad-div", "app.jank", 50, 1),
-            frame("user/outer", "app.jank", 51, 1)
+            frame(
+                "user/bad-div",
+                "app.jank",
+                50,
+                1,
+                "(defn bad-div [x] (/ x 0))"
+            ),
+            frame(
+                "user/outer",
+                "app.jank",
+                51,
+                1,
+                "(defn outer [y] (inc (bad-div y)))"
+            )
         ]
     );
-    assert!(thrown
-        .to_string()
-        .ends_with(" []}\n  at user/bad-div (app.jank:50:1)\n  at user/outer (app.jank:51:1)"));
+    assert!(thrown.to_string().ends_with(
+        " []}\n  at user/bad-div (app.jank:50:1)\n     | (defn bad-div [x] (/ x 0))\n  \
+         at user/outer (app.jank:51:1)\n     | (defn outer [y] (inc (bad-div y)))"
+    ));
 
     // Caught inside jank, a throw leaves nothing behind for the next one.
     let caught = patch(
@@ -112,7 +135,16 @@ fn a_throw_reports_the_jank_fns_it_passed_through() {
     let Err(thrown) = &outcomes[1].result else {
         panic!("the second form throws")
     };
-    assert_eq!(thrown.frames, [frame("user/eval", "other.jank", 2, 1)]);
+    assert_eq!(
+        thrown.frames,
+        [frame(
+            "user/eval",
+            "other.jank",
+            2,
+            1,
+            "(throw (ex-info \"here\" {}))"
+        )]
+    );
 }
 
 #[test]
@@ -129,7 +161,10 @@ fn jankwasm_run_prints_the_jank_frames_of_an_uncaught_exception() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.ends_with(" []}\n  at user/bad-div (app.jank:1:1)\n  at user/eval (app.jank:3:1)\n"),
+        stderr.ends_with(
+            " []}\n  at user/bad-div (app.jank:1:1)\n     | (defn bad-div [x] (/ x 0))\n  \
+             at user/eval (app.jank:3:1)\n     | (bad-div 1)\n"
+        ),
         "{stderr}"
     );
 }
@@ -158,4 +193,67 @@ async fn an_nrepl_error_names_the_jank_fn_and_where_the_editor_defined_it() {
         "{err}"
     );
     server.shutdown().await;
+}
+
+#[test]
+fn the_page_overlay_shows_the_jank_frames_and_leaves_the_repl_box_in_view() {
+    let Some(browser) = browser::Browser::launch() else {
+        return;
+    };
+    let wait = serve_support::PATIENCE;
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("app.jank"),
+        include_str!("../src/serve/web/demo/app.jank"),
+    )
+    .unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(start(project.path()));
+    let page = browser.open(&serve_support::http(&server, "/"));
+    page.wait_for(
+        "document.getElementById('jank-badge')?.dataset.status === 'connected'",
+        wait,
+    );
+    let err = runtime.block_on(async {
+        let mut nrepl = Nrepl::connect(&server).await;
+        nrepl
+            .request(&[
+                ("op", s("eval")),
+                ("code", s("(defn bad-div [x] (/ x 0))")),
+                ("file", s("app.jank")),
+                ("line", jankwasm::serve::nrepl::bencode::Value::Int(50)),
+                ("column", jankwasm::serve::nrepl::bencode::Value::Int(1)),
+            ])
+            .await;
+        let called = nrepl
+            .request(&[("op", s("eval")), ("code", s("(bad-div 1)"))])
+            .await;
+        field(&called, "err").concat()
+    });
+    // Whoever answered first (this page or the headless runtime) names the frame.
+    assert!(
+        err.contains("\n  at user/bad-div (app.jank:50:1)\n     | (defn bad-div [x] (/ x 0))\n"),
+        "{err}"
+    );
+    let overlay = page.wait_for(
+        "(() => { const o = document.getElementById('jank-overlay'); \
+         return o && !o.hidden && o.textContent.includes('bad-div') && o.textContent; })()",
+        wait,
+    );
+    let overlay = overlay.as_str().expect("the overlay's text");
+    assert!(overlay.contains("Divide by zero"), "{overlay}");
+    assert!(
+        overlay.contains("at user/bad-div (app.jank:50:1)\n     | (defn bad-div [x] (/ x 0))"),
+        "{overlay}"
+    );
+    let overlaps = page.eval(
+        "(() => { const a = document.getElementById('jank-overlay').getBoundingClientRect(); \
+         const b = document.getElementById('jank-repl').getBoundingClientRect(); \
+         return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; })()",
+    );
+    assert_eq!(overlaps, serde_json::Value::Bool(false));
+    runtime.block_on(server.shutdown());
 }

@@ -17,11 +17,15 @@ pub struct Thrown {
 }
 
 impl Thrown {
-    /// The printed exception, then one `  at fn (file:line:col)` line per frame.
+    /// The printed exception, then per frame `  at fn (file:line:col)` and
+    /// the source line under it.
     pub fn with_frames(&self) -> String {
         let mut text = self.printed.clone();
         for frame in &self.frames {
             text.push_str(&format!("\n  at {frame}"));
+            if !frame.source.is_empty() {
+                text.push_str(&format!("\n     | {}", frame.source));
+            }
         }
         text
     }

@@ -16,6 +16,8 @@ pub struct JankFrame {
     pub file: String,
     pub line: u32,
     pub column: u32,
+    /// The text of that line, trimmed (empty when unknown).
+    pub source: String,
 }
 
 impl fmt::Display for JankFrame {
@@ -61,6 +63,7 @@ fn parse_line(line: &str) -> Option<(u32, JankFrame)> {
     let file = fields.next()?.to_string();
     let line = fields.next()?.parse().ok()?;
     let column = fields.next()?.parse().ok()?;
+    let source = fields.next().unwrap_or_default().to_string();
     Some((
         index,
         JankFrame {
@@ -68,6 +71,7 @@ fn parse_line(line: &str) -> Option<(u32, JankFrame)> {
             file,
             line,
             column,
+            source,
         },
     ))
 }

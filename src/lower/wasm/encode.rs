@@ -252,8 +252,9 @@ pub fn encode(
 }
 
 /// The custom section that maps a patch's functions to the jank fns they
-/// run: one line per function, `index\tname\tfile\tline\tcolumn`, where
-/// index is in the function index space (imports first). A host that
+/// run: one line per function, `index\tname\tfile\tline\tcolumn\tsource`,
+/// where index is in the function index space (imports first) and source is
+/// the text of that line, for error displays that have no source file. A host that
 /// catches a throw or a trap maps its wasm frames through it; the name
 /// section carries the same names for the browser's own stacks.
 pub const FRAMES_SECTION: &str = "jank.frames";
@@ -263,6 +264,7 @@ struct Frame {
     name: String,
     file: String,
     pos: Pos,
+    source_line: String,
 }
 
 /// The frames of the defined functions, by final function index; a function
@@ -281,6 +283,12 @@ fn frame_table(module: &ModuleBuilder<'_>, function_index: &[u32]) -> BTreeMap<u
                 name: name.clone(),
                 file: module.source.name.to_string(),
                 pos: *pos,
+                source_line: module
+                    .source
+                    .line_text(pos.line)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
             };
             frames.insert(index, (*defined, frame));
         }
@@ -298,11 +306,12 @@ fn frames_payload(frames: &BTreeMap<u32, Frame>) -> String {
         .iter()
         .map(|(index, frame)| {
             format!(
-                "{index}\t{}\t{}\t{}\t{}\n",
+                "{index}\t{}\t{}\t{}\t{}\t{}\n",
                 clean(&frame.name),
                 clean(&frame.file),
                 frame.pos.line,
-                frame.pos.col
+                frame.pos.col,
+                clean(&frame.source_line)
             )
         })
         .collect()
