@@ -257,3 +257,43 @@ fn the_page_overlay_shows_the_jank_frames_and_leaves_the_repl_box_in_view() {
     assert_eq!(overlaps, serde_json::Value::Bool(false));
     runtime.block_on(server.shutdown());
 }
+
+#[test]
+fn a_trap_reports_the_jank_fns_on_the_stack() {
+    let mut session = Session::new();
+    let mut runtime = Runtime::new().unwrap();
+    let defined = patch(
+        &mut session,
+        "deep.jank",
+        7,
+        "(defn deep [n] (inc (deep (inc n))))",
+        1,
+    );
+    runtime
+        .load_patch(&defined.bytes, &defined.symbols_export)
+        .unwrap();
+    let Err(trap @ HarnessError::Trap { .. }) = runtime.call_var("user", "deep", &[Arg::Int(0)])
+    else {
+        panic!("unbounded recursion exhausts the stack")
+    };
+    let HarnessError::Trap { frames, .. } = &trap else {
+        unreachable!()
+    };
+    assert!(frames.len() > 1, "recursion shows repeated frames: {trap}");
+    let deep = frame(
+        "user/deep",
+        "deep.jank",
+        7,
+        1,
+        "(defn deep [n] (inc (deep (inc n))))",
+    );
+    assert!(frames.iter().all(|f| *f == deep), "{frames:?}");
+    let shown = trap.to_string();
+    assert!(
+        shown.contains(&format!(
+            "\n  at user/deep (deep.jank:7:1) ({} times)\n     | (defn deep",
+            frames.len()
+        )),
+        "{shown}"
+    );
+}

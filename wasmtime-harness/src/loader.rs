@@ -395,6 +395,7 @@ impl Runtime {
                         trap_error(
                             "instantiating the patch (segments, start function)".into(),
                             e,
+                            &self.store.data().frame_tables,
                         )
                     } else {
                         link("(instantiation)", format!("{e:#}"))

@@ -293,7 +293,13 @@ fn host_write(store: &mut Store<HostState>) -> Func {
 
 /// Turns a wasmtime call failure into `HarnessError::Trap`, with the trap's
 /// own message first and the wasm backtrace beside it.
-pub(crate) fn trap_error(during: String, error: wasmtime::Error) -> HarnessError {
+/// A failed call as a `HarnessError`; a trap's jank frames are found in
+/// `tables`, the loaded patches' frame tables.
+pub(crate) fn trap_error(
+    during: String,
+    error: wasmtime::Error,
+    tables: &HashMap<String, FrameTable>,
+) -> HarnessError {
     if is_interrupted(&error) {
         return HarnessError::Interrupted { during };
     }
@@ -301,14 +307,14 @@ pub(crate) fn trap_error(during: String, error: wasmtime::Error) -> HarnessError
         Some(trap) => trap.to_string(),
         None => error.root_cause().to_string(),
     };
-    let backtrace = error
-        .downcast_ref::<WasmBacktrace>()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let wasm_backtrace = error.downcast_ref::<WasmBacktrace>();
     HarnessError::Trap {
         during,
         message,
-        backtrace,
+        backtrace: wasm_backtrace.map(ToString::to_string).unwrap_or_default(),
+        frames: wasm_backtrace
+            .map(|backtrace| jank_frames(backtrace, tables))
+            .unwrap_or_default(),
     }
 }
 
@@ -403,7 +409,11 @@ impl Runtime {
         }
         let instance = Instance::new(&mut store, &module, &imports).map_err(|e| {
             if e.downcast_ref::<wasmtime::Trap>().is_some() || is_interrupted(&e) {
-                trap_error("instantiating the stub (start function)".into(), e)
+                trap_error(
+                    "instantiating the stub (start function)".into(),
+                    e,
+                    &HashMap::new(),
+                )
             } else {
                 HarnessError::Link {
                     import: "(stub instantiation)".into(),
@@ -785,7 +795,7 @@ impl Runtime {
             self.restore_stack_pointer(saved)?;
         }
         match outcome {
-            Err(e) => Err(trap_error(during(), e)),
+            Err(e) => Err(trap_error(during(), e, &self.store.data().frame_tables)),
             Ok(_) if moved => Err(HarnessError::Protocol(format!(
                 "__stack_pointer was {:#x} before {} and {:#x} after it returned",
                 saved.i32().unwrap_or_default(),
