@@ -47,8 +47,12 @@ pub fn read_frame_table(wasm: &[u8]) -> FrameTable {
         let Ok(text) = std::str::from_utf8(section.data()) else {
             return table;
         };
-        for line in text.lines() {
-            if let Some((index, frame)) = parse_line(line) {
+        let mut lines = text.lines();
+        let Some(file) = lines.next().and_then(|first| first.strip_prefix("file\t")) else {
+            return table;
+        };
+        for line in lines {
+            if let Some((index, frame)) = parse_line(file, line) {
                 table.insert(index, frame);
             }
         }
@@ -56,11 +60,12 @@ pub fn read_frame_table(wasm: &[u8]) -> FrameTable {
     table
 }
 
-fn parse_line(line: &str) -> Option<(u32, JankFrame)> {
+/// `index\tname\tline\tcolumn\tsource`, a function of a patch from `file`.
+fn parse_line(file: &str, line: &str) -> Option<(u32, JankFrame)> {
     let mut fields = line.split('\t');
     let index = fields.next()?.parse().ok()?;
     let name = fields.next()?.to_string();
-    let file = fields.next()?.to_string();
+    let file = file.to_string();
     let line = fields.next()?.parse().ok()?;
     let column = fields.next()?.parse().ok()?;
     let source = fields.next().unwrap_or_default().to_string();

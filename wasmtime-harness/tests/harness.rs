@@ -247,7 +247,9 @@ fn a_value_whose_printing_throws_is_reported_as_thrown() {
     });
     rt.load_patch(&built.wasm, &built.symbols_export).unwrap();
     match rt.call_var("user", "make", &[]) {
-        Err(HarnessError::Thrown(Thrown { printed, .. })) => assert_eq!(printed, "\"cannot print\""),
+        Err(HarnessError::Thrown(Thrown { printed, .. })) => {
+            assert_eq!(printed, "\"cannot print\"")
+        }
         other => panic!("expected Thrown, got {other:?}"),
     }
     // The exception was taken: nothing is left pending for the next call.

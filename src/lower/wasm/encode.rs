@@ -233,7 +233,9 @@ pub fn encode(
     wasm.section(&names);
     wasm.section(&CustomSection {
         name: FRAMES_SECTION.into(),
-        data: frames_payload(&frames).into_bytes().into(),
+        data: frames_payload(&module.source.name, &frames)
+            .into_bytes()
+            .into(),
     });
     let bytes = wasm.finish();
     wasmparser::Validator::new()
@@ -252,9 +254,10 @@ pub fn encode(
 }
 
 /// The custom section that maps a patch's functions to the jank fns they
-/// run: one line per function, `index\tname\tfile\tline\tcolumn\tsource`,
-/// where index is in the function index space (imports first) and source is
-/// the text of that line, for error displays that have no source file. A host that
+/// run: a first line `file\t<source file>` (a patch comes from one file),
+/// then one line per function, `index\tname\tline\tcolumn\tsource`, where
+/// index is in the function index space (imports first) and source is the
+/// text of that line, for error displays that have no source file. A host that
 /// catches a throw or a trap maps its wasm frames through it; the name
 /// section carries the same names for the browser's own stacks.
 pub const FRAMES_SECTION: &str = "jank.frames";
@@ -262,7 +265,6 @@ pub const FRAMES_SECTION: &str = "jank.frames";
 /// One jank fn a defined function runs.
 struct Frame {
     name: String,
-    file: String,
     pos: Pos,
     source_line: String,
 }
@@ -281,7 +283,6 @@ fn frame_table(module: &ModuleBuilder<'_>, function_index: &[u32]) -> BTreeMap<u
         if !earlier {
             let frame = Frame {
                 name: name.clone(),
-                file: module.source.name.to_string(),
                 pos: *pos,
                 source_line: module
                     .source
@@ -299,22 +300,20 @@ fn frame_table(module: &ModuleBuilder<'_>, function_index: &[u32]) -> BTreeMap<u
         .collect()
 }
 
-fn frames_payload(frames: &BTreeMap<u32, Frame>) -> String {
+fn frames_payload(file: &str, frames: &BTreeMap<u32, Frame>) -> String {
     // Tabs and newlines would break the line format; no jank name or file has them.
     let clean = |text: &str| text.replace(['\t', '\n'], " ");
-    frames
-        .iter()
-        .map(|(index, frame)| {
-            format!(
-                "{index}\t{}\t{}\t{}\t{}\t{}\n",
-                clean(&frame.name),
-                clean(&frame.file),
-                frame.pos.line,
-                frame.pos.col,
-                clean(&frame.source_line)
-            )
-        })
-        .collect()
+    let mut payload = format!("file\t{}\n", clean(file));
+    for (index, frame) in frames {
+        payload.push_str(&format!(
+            "{index}\t{}\t{}\t{}\t{}\n",
+            clean(&frame.name),
+            frame.pos.line,
+            frame.pos.col,
+            clean(&frame.source_line)
+        ));
+    }
+    payload
 }
 
 /// The `dylink.0` payload: one exact MEM_INFO subsection.

@@ -466,8 +466,11 @@ class ThrowSites {
 function readFrameTable(module) {
   const table = new Map();
   for (const section of WebAssembly.Module.customSections(module, 'jank.frames')) {
-    for (const line of new TextDecoder().decode(section).split('\n')) {
-      const [index, name, file, lineNo, column, source = ''] = line.split('\t');
+    const [first, ...lines] = new TextDecoder().decode(section).split('\n');
+    if (!first.startsWith('file\t')) continue;
+    const file = first.slice('file\t'.length);
+    for (const line of lines) {
+      const [index, name, lineNo, column, source = ''] = line.split('\t');
       if (column === undefined) continue;
       table.set(Number(index), { name, file, line: Number(lineNo), column: Number(column), source });
     }
