@@ -159,6 +159,8 @@ fn emit(
 fn run(file: &Path) -> Result<(), String> {
     let source = read_source(file)?;
     let mut session = Session::new();
+    // An uncaught exception is printed with the jank fns it passed.
+    session.include_frames();
     let patch = session
         .compile(
             &source,

@@ -17,6 +17,8 @@ pub struct Session {
     gensyms: Gensyms,
     /// The nREPL session whose `*1 *2 *3 *e` compiled forms feed.
     repl_session: Option<String>,
+    /// Whether patches carry their frame table (`lower::wasm::Frames`).
+    frames: bool,
 }
 
 /// The session's namespaces at one moment (`Session::checkpoint`).
@@ -41,6 +43,12 @@ impl Session {
     /// session `session`'s `*1`/`*e` (None: they do not).
     pub fn set_repl_session(&mut self, session: Option<String>) {
         self.repl_session = session;
+    }
+
+    /// Makes the patches compiled from now on carry their frame table, so a
+    /// host can name the jank fns of a throw (the dev server, `jankwasm run`).
+    pub fn include_frames(&mut self) {
+        self.frames = true;
     }
 
     /// What `rollback` restores: the compile-time namespaces. Gensyms keep
@@ -91,7 +99,14 @@ impl Session {
         source: &SourceFile,
         options: &PatchOptions,
     ) -> Result<Patch, Failure> {
-        self.lower_with(source, |unit| lower::wasm::lower(unit, options, source))
+        let frames = if self.frames {
+            lower::wasm::Frames::Included
+        } else {
+            lower::wasm::Frames::Omitted
+        };
+        self.lower_with(source, |unit| {
+            lower::wasm::lower_with(unit, options, source, frames)
+        })
     }
 
     /// The same patch as C++ source, for emcc.

@@ -15,7 +15,8 @@ use jankwasm::source::SourceFile;
 use pretty_assertions::assert_eq;
 use serve_support::{field, s, start, Nrepl};
 
-/// `text` compiled as if it started at line `line` of `file`.
+/// `text` compiled, with its frame table, as if it started at line `line`
+/// of `file`.
 fn patch(
     session: &mut Session,
     file: &str,
@@ -33,6 +34,12 @@ fn patch(
         .unwrap_or_else(|failure| panic!("{}", failure.render(&source)))
 }
 
+fn framed_session() -> Session {
+    let mut session = Session::new();
+    session.include_frames();
+    session
+}
+
 fn frame(name: &str, file: &str, line: u32, column: u32, source: &str) -> JankFrame {
     JankFrame {
         name: name.into(),
@@ -45,7 +52,7 @@ fn frame(name: &str, file: &str, line: u32, column: u32, source: &str) -> JankFr
 
 #[test]
 fn a_patch_maps_each_function_to_the_jank_fn_it_runs() {
-    let mut session = Session::new();
+    let mut session = framed_session();
     let patch = patch(
         &mut session,
         "app.jank",
@@ -73,11 +80,25 @@ fn a_patch_maps_each_function_to_the_jank_fn_it_runs() {
         .filter_map(Result::ok)
         .any(|payload| matches!(payload, wasmparser::Payload::CustomSection(c) if c.name() == "name"));
     assert!(names, "the patch has a name section");
+
+    let plain = Session::new()
+        .compile(
+            &SourceFile::new("app.jank", "(defn twice [x] (* 2 x))"),
+            &PatchOptions {
+                patch_id: 2,
+                abi: Abi::Extended,
+            },
+        )
+        .unwrap_or_else(|failure| panic!("{failure:?}"));
+    assert!(
+        read_frame_table(&plain.bytes).is_empty(),
+        "only a session that asks for frames pays their bytes"
+    );
 }
 
 #[test]
 fn a_throw_reports_the_jank_fns_it_passed_through() {
-    let mut session = Session::new();
+    let mut session = framed_session();
     let mut runtime = Runtime::new().unwrap();
     let defined = patch(
         &mut session,
@@ -260,7 +281,7 @@ fn the_page_overlay_shows_the_jank_frames_and_leaves_the_repl_box_in_view() {
 
 #[test]
 fn a_trap_reports_the_jank_fns_on_the_stack() {
-    let mut session = Session::new();
+    let mut session = framed_session();
     let mut runtime = Runtime::new().unwrap();
     let defined = patch(
         &mut session,

@@ -113,9 +113,7 @@ fn ggg_patch_has_the_side_module_layout() {
             "start",
             "element",
             "code",
-            "data",
-            "custom:name",
-            "custom:jank.frames"
+            "data"
         ]
     );
     assert_eq!(

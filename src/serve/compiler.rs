@@ -154,8 +154,10 @@ impl CompilerHandle {
         std::thread::Builder::new()
             .name("jankwasm-compiler".into())
             .spawn(move || {
+                let mut session = Session::new();
+                session.include_frames();
                 Compiler {
-                    session: Session::new(),
+                    session,
                     hub,
                     ids,
                     files: HashMap::new(),

@@ -1,9 +1,9 @@
 //! Assembles the sections of a patch in the order the loader requires
-//! (`dylink.0` first), with the name and frame sections that map its
-//! functions back to jank fns, and validates the result.
+//! (`dylink.0` first), when asked with the name and frame sections that map
+//! its functions back to jank fns, and validates the result.
 
 use super::codegen::{FnCodegen, GlobalRef, Op};
-use super::{verify, ModuleBuilder};
+use super::{verify, Frames, ModuleBuilder};
 use crate::diag::Failure;
 use crate::source::Pos;
 use jank_runtime_abi::Helper;
@@ -22,6 +22,7 @@ pub fn encode(
     mut module: ModuleBuilder<'_>,
     getter: u32,
     export_name: &str,
+    with_frames: Frames,
 ) -> Result<Vec<u8>, Failure> {
     let relocs = module.data.relocs().to_vec();
     let start = FnCodegen::start(&mut module, &relocs);
@@ -230,13 +231,15 @@ pub fn encode(
     if !data_section.is_empty() {
         wasm.section(&data_section);
     }
-    wasm.section(&names);
-    wasm.section(&CustomSection {
-        name: FRAMES_SECTION.into(),
-        data: frames_payload(&module.source.name, &frames)
-            .into_bytes()
-            .into(),
-    });
+    if with_frames == Frames::Included {
+        wasm.section(&names);
+        wasm.section(&CustomSection {
+            name: FRAMES_SECTION.into(),
+            data: frames_payload(&module.source.name, &frames)
+                .into_bytes()
+                .into(),
+        });
+    }
     let bytes = wasm.finish();
     wasmparser::Validator::new()
         .validate_all(&bytes)

@@ -27,6 +27,25 @@ use wasm_encoder::Instruction as I;
 
 /// Lowers `unit` into a validated patch.
 pub fn lower(unit: &Unit, options: &PatchOptions, source: &SourceFile) -> Result<Patch, Failure> {
+    lower_with(unit, options, source, Frames::Omitted)
+}
+
+/// Whether a patch carries its frame table (a name section and the
+/// `jank.frames` section): what a host needs to name the jank fns of a
+/// throw, at about a fifth more bytes, so only for hosts that show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frames {
+    Included,
+    Omitted,
+}
+
+/// Lowers `unit` into a validated patch, with or without its frame table.
+pub fn lower_with(
+    unit: &Unit,
+    options: &PatchOptions,
+    source: &SourceFile,
+    frames: Frames,
+) -> Result<Patch, Failure> {
     let mut module = ModuleBuilder::new(source, &unit.locals, options.abi);
     let mut entries = Vec::new();
     let mut entry_words = Vec::new();
@@ -68,7 +87,7 @@ pub fn lower(unit: &Unit, options: &PatchOptions, source: &SourceFile) -> Result
     }
     let symbols_offset = module.data.words(&entry_words);
     let getter = module.symbols_getter(symbols_offset, entries.len() as u32);
-    let bytes = encode::encode(module, getter, &options.symbols_export())?;
+    let bytes = encode::encode(module, getter, &options.symbols_export(), frames)?;
     Ok(Patch {
         bytes,
         symbols_export: options.symbols_export(),
