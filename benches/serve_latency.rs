@@ -12,7 +12,10 @@
 //!   and includes the page's re-render, which runs before its ack goes out.
 //!
 //! Both also report the page's own patch load (compile, instantiate,
-//! registry) from its acknowledgements.
+//! registry) from its acknowledgements. With the Chromium page connected it
+//! then times the editors' tooling ops (`complete`, `completions`, `info`,
+//! `lookup`, `eldoc`, `ns-list`), request sent to answer, for the
+//! 50 ms goal.
 //! Run: `cargo bench --bench serve_latency` (EDITS=N to change the count).
 
 #[path = "../tests/common/browser.rs"]
@@ -165,6 +168,7 @@ async fn chromium_page(dir: &Path, browser: &browser::Browser, edits: usize) {
         (shown, loads)
     });
     assert_eq!(shown, format!("Edit {}: 7", WARMUP + edits - 1));
+    tooling_ops(&mut editor, edits).await;
     let page_loads = loads
         .as_array()
         .expect("load times")
@@ -179,6 +183,61 @@ async fn chromium_page(dir: &Path, browser: &browser::Browser, edits: usize) {
         page_loads,
     );
     server.shutdown().await;
+}
+
+/// Times each tooling op `rounds` times (after a warm-up) in the editor's
+/// session, the page still connected, and reports every op and all of them.
+async fn tooling_ops(editor: &mut Editor, rounds: usize) {
+    let requests: [(&str, &str, &str); 6] = [
+        ("complete", "symbol", "vi"),
+        ("completions", "prefix", "ma"),
+        ("info", "sym", "view"),
+        ("lookup", "sym", "handle"),
+        ("eldoc", "sym", "view"),
+        ("ns-list", "filter-regexps", ""),
+    ];
+    let mut all = Vec::new();
+    for (op, key, value) in requests {
+        let mut latencies = Vec::with_capacity(rounds);
+        for n in 0..WARMUP + rounds {
+            let sent = Instant::now();
+            let answers = editor
+                .nrepl
+                .request(&[
+                    ("op", s(op)),
+                    ("session", s(&editor.session)),
+                    ("ns", s("demo.app")),
+                    (key, s(value)),
+                ])
+                .await;
+            let answered = sent.elapsed();
+            assert!(
+                !serve_support::statuses(&answers[0]).contains(&"error".to_string()),
+                "{op}: {answers:?}"
+            );
+            if n >= WARMUP {
+                latencies.push(answered);
+            }
+        }
+        latencies.sort();
+        println!(
+            "serve_latency (tooling, Chromium page connected): {op}: median {}, p90 {}, max {}",
+            ms(percentile(&latencies, 0.5)),
+            ms(percentile(&latencies, 0.9)),
+            ms(latencies[latencies.len() - 1]),
+        );
+        all.extend(latencies);
+    }
+    all.sort();
+    println!(
+        "serve_latency (tooling, Chromium page connected): all {} requests: median {}, p90 {}, \
+         p99 {}, max {} (goal: under 50 ms)",
+        all.len(),
+        ms(percentile(&all, 0.5)),
+        ms(percentile(&all, 0.9)),
+        ms(percentile(&all, 0.99)),
+        ms(all[all.len() - 1]),
+    );
 }
 
 fn main() {

@@ -254,9 +254,14 @@ JANK_HELPER(ext, nothrow) int jank_equiv(jank_object_ref left, jank_object_ref r
  * A main module also exports `memory`, `__indirect_function_table` (growable,
  * no maximum), the mutable i32 global `__stack_pointer` (patches import it
  * for their argument arrays), and `malloc`, from which a loader reserves each
- * patch's mem_size bytes. The stub imports one function from the host:
+ * patch's mem_size bytes. The stub imports two functions from the host:
  *     (import "host" "write" (func (param i32 i32 i32)))   ;; fd, utf8, length
- * through which everything it prints goes (fd 1 stdout, fd 2 stderr).
+ * through which everything it prints goes (fd 1 stdout, fd 2 stderr), and
+ *     (import "host" "exception_thrown" (func (param i32)))   ;; the exception
+ * which it calls on every throw, while the frames that threw are still on
+ * the stack, so the host can record the jank fns they run (each patch's
+ * `jank.frames` custom section maps its functions to them). A rethrow of the
+ * same exception calls it again; the first call's stack is the deepest.
  * Lines marked JANK_HOST are exported by the stub; patches never import them.
  */
 #define JANK_HOST

@@ -295,6 +295,8 @@ fn test(paths: &SourcePathArgs, namespaces: &[String]) -> Result<(), String> {
 fn run(paths: &SourcePathArgs, file: &Path) -> Result<(), String> {
     let source = read_source(file)?;
     let mut session = session_for(file, &source, paths);
+    // An uncaught exception is printed with the jank fns it passed.
+    session.include_frames();
     run_program(&mut session, &source).map(drop)
 }
 
@@ -319,7 +321,7 @@ fn run_program(session: &mut Session, source: &SourceFile) -> Result<Vec<String>
         for outcome in outcomes {
             match outcome.result {
                 Ok(value) => values.push(value.printed),
-                Err(thrown) => return Err(format!("uncaught exception: {}", thrown.printed)),
+                Err(thrown) => return Err(thrown.to_string()),
             }
         }
     }

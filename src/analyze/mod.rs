@@ -19,7 +19,7 @@ use crate::expand::{self, Gensyms};
 use crate::read::{Form, FormKind, Name};
 use crate::source::{Pos, SourceFile};
 use ast::*;
-use namespaces::{Namespaces, ReloadHook, VarInfo, CORE_NS};
+use namespaces::{Namespaces, ReloadHook, VarInfo, CORE_NS, REPL_NS};
 
 /// Special forms: handled by the analyzer, never resolved as vars.
 pub const SPECIAL_FORMS: &[&str] = &[
@@ -106,6 +106,9 @@ pub struct Analyzer<'a> {
     fn_frames: Vec<FnFrame>,
     locals: LocalNames,
     next_loop: u32,
+    /// The nREPL session whose `*1 *2 *3 *e` this source's top-level values
+    /// feed (`jankwasm.repl/run`); None outside a REPL.
+    repl_session: Option<String>,
 }
 
 type Result<T> = std::result::Result<T, Diagnostic>;
@@ -130,6 +133,7 @@ impl<'a> Analyzer<'a> {
             fn_frames: Vec::new(),
             locals: LocalNames::default(),
             next_loop: 0,
+            repl_session: None,
         }
     }
 
@@ -142,6 +146,13 @@ impl<'a> Analyzer<'a> {
     /// This analyzer, running user macros through `expander`.
     pub fn with_expander(mut self, expander: &'a mut dyn MacroExpander) -> Self {
         self.expander = Some(expander);
+        self
+    }
+
+    /// Makes each top-level form's value (or what it throws) the session's
+    /// `*1` (or `*e`), as an nREPL session does.
+    pub fn recording_repl_results(mut self, session: Option<String>) -> Self {
+        self.repl_session = session;
         self
     }
 
@@ -199,10 +210,12 @@ impl<'a> Analyzer<'a> {
                     return Ok(());
                 }
                 if head.ns.is_none() && head.name == "def" {
-                    return self.top_level_def(&form, &items[1..], false);
+                    self.top_level_def(&form, &items[1..], false)?;
+                    return self.record_defined_var();
                 }
                 if self.namespaces.refers_to_core(head, "defonce") {
-                    return self.top_level_def(&form, &items[1..], true);
+                    self.top_level_def(&form, &items[1..], true)?;
+                    return self.record_defined_var();
                 }
                 if self.namespaces.refers_to_core(head, "defmacro") {
                     return self.top_level_defmacro(&form, &items[1..]);
@@ -221,6 +234,38 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+        let ctx = Ctx {
+            tail: false,
+            recur: None,
+            in_try_body: false,
+        };
+        let form = match &self.repl_session {
+            Some(session) => repl_run(session, form),
+            None => form,
+        };
+        let expr = self.analyze(&form, ctx)?;
+        self.forms.push(TopLevel::Eval {
+            ns: self.namespaces.current().to_string(),
+            expr,
+        });
+        Ok(())
+    }
+
+    /// In a REPL, a def's value, its var, becomes `*1` like any other value.
+    fn record_defined_var(&mut self) -> Result<()> {
+        let (Some(session), Some(TopLevel::Def { var, pos, .. })) =
+            (&self.repl_session, self.forms.last())
+        else {
+            return Ok(());
+        };
+        let the_var = Form::list(
+            vec![
+                Form::symbol(Name::bare("var"), *pos),
+                Form::symbol(Name::qualified(var.ns.clone(), var.name.clone()), *pos),
+            ],
+            *pos,
+        );
+        let form = repl_run(session, the_var);
         let ctx = Ctx {
             tail: false,
             recur: None,
@@ -319,7 +364,7 @@ impl<'a> Analyzer<'a> {
             ));
         };
         let mut info = VarInfo {
-            defined_at: Some((self.source.name.clone(), name_form.pos)),
+            defined_at: Some((self.source.name.clone(), form.pos)),
             ..VarInfo::default()
         };
         read_var_meta(name_form.meta.as_deref(), &mut info);
@@ -525,6 +570,28 @@ impl<'a> Analyzer<'a> {
                 pos,
             });
         }
+        if name.name == "*ns*"
+            && (name.ns.is_none()
+                || self.namespaces.resolve_ns(name.ns.as_deref().unwrap_or("")) == Some(CORE_NS))
+        {
+            // The namespace a form runs in is the one it was compiled in.
+            let current = Form::symbol(Name::bare(self.namespaces.current()), pos);
+            let the_ns = Form::list(
+                vec![
+                    Form::symbol(Name::qualified(CORE_NS, "the-ns"), pos),
+                    Form::list(vec![Form::symbol(Name::bare("quote"), pos), current], pos),
+                ],
+                pos,
+            );
+            return self.analyze(
+                &the_ns,
+                Ctx {
+                    tail: false,
+                    recur: None,
+                    in_try_body: false,
+                },
+            );
+        }
         if expand::is_core_macro(&name.name)
             && (name.ns.is_none()
                 || self.namespaces.resolve_ns(name.ns.as_deref().unwrap_or("")) == Some(CORE_NS))
@@ -636,6 +703,18 @@ impl<'a> Analyzer<'a> {
                     }
                     return self.analyze(&expanded, ctx);
                 }
+                if self.namespaces.refers_to_core(name, "resolve") {
+                    return self.resolve_form(form, args);
+                }
+                if name.name == "doc"
+                    && name
+                        .ns
+                        .as_deref()
+                        .and_then(|ns| self.namespaces.resolve_ns(ns))
+                        == Some(REPL_NS)
+                {
+                    return self.doc_form(form, args);
+                }
                 for special_macro in [
                     "defonce",
                     "ns",
@@ -727,6 +806,27 @@ impl<'a> Analyzer<'a> {
             pos: form.pos,
         })
     }
+}
+
+/// `(jankwasm.repl/run "session" (fn* [] form))`: the runtime keeps the
+/// session's REPL vars around the form's run.
+fn repl_run(session: &str, form: Form) -> Form {
+    let pos = form.pos;
+    Form::list(
+        vec![
+            Form::symbol(Name::qualified("jankwasm.repl", "run"), pos),
+            Form::new(FormKind::Str(session.to_string()), pos),
+            Form::list(
+                vec![
+                    Form::symbol(Name::bare("fn*"), pos),
+                    Form::new(FormKind::Vector(Vec::new()), pos),
+                    form,
+                ],
+                pos,
+            ),
+        ],
+        pos,
+    )
 }
 
 /// All items as constants, when every one is.

@@ -34,6 +34,10 @@ const JAVA_LANG_CLASSES: &[&str] = &[
     "Throwable",
 ];
 
+/// clojure.repl: its `doc` is a macro the analyzer expands from what it knows
+/// of a var, so the namespace exists without runtime vars.
+pub const REPL_NS: &str = "clojure.repl";
+
 /// What is known about a var at compile time.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VarInfo {
@@ -52,6 +56,9 @@ pub struct VarInfo {
     /// its own (see `metadata::var_meta_map`), given to the var where a
     /// patch takes the var itself (`#'x`).
     pub meta: Option<Form>,
+
+    /// Defined by the runtime itself (runtime-abi's var list), not a patch.
+    pub runtime: bool,
 }
 
 /// When a page calls a reload hook.
@@ -79,22 +86,32 @@ pub struct Completion {
     /// The namespace of the var it names; None for a namespace or alias.
     pub ns: Option<String>,
     pub kind: CompletionKind,
+    /// Printed argument vectors, when known.
+    pub arglists: Vec<String>,
+    pub doc: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompletionKind {
-    /// A var with arglists.
     Function,
+    Macro,
+    SpecialForm,
     Var,
     Namespace,
 }
 
 impl CompletionKind {
-    fn of(info: &VarInfo) -> Self {
-        if info.arglists.is_empty() {
-            CompletionKind::Var
-        } else {
+    /// A var's kind. The runtime binds a native fn to every var it defines
+    /// itself, except the earmuffed REPL vars (`*1`, `*e`); a var a patch
+    /// defined is a function when it was written with argument vectors.
+    fn of(name: &str, info: &VarInfo) -> Self {
+        let earmuffed = name.len() > 1 && name.starts_with('*');
+        if info.is_macro {
+            CompletionKind::Macro
+        } else if !info.arglists.is_empty() || (info.runtime && !earmuffed) {
             CompletionKind::Function
+        } else {
+            CompletionKind::Var
         }
     }
 }
@@ -129,7 +146,13 @@ thread_local! {
                 .entry(ns.to_string())
                 .or_default()
                 .vars
-                .insert(name.to_string(), VarInfo::default());
+                .insert(
+                    name.to_string(),
+                    VarInfo {
+                        runtime: true,
+                        ..VarInfo::default()
+                    },
+                );
         }
         namespaces.into_iter().map(|(name, ns)| (name, Rc::new(ns))).collect()
     };
@@ -142,9 +165,11 @@ impl Default for Namespaces {
 }
 
 impl Namespaces {
-    /// The runtime's namespaces (from runtime-abi's var list) and an empty `user`.
+    /// The runtime's namespaces (from runtime-abi's var list), clojure.repl
+    /// and an empty `user`.
     pub fn new() -> Self {
         let mut namespaces = RUNTIME_NAMESPACES.with(Clone::clone);
+        namespaces.entry(REPL_NS.to_string()).or_default();
         namespaces.entry("user".to_string()).or_default();
         Self {
             namespaces,
@@ -267,15 +292,18 @@ impl Namespaces {
             return Vec::new();
         };
         let mut found: BTreeMap<String, Completion> = BTreeMap::new();
-        let mut add = |text: String, ns: Option<&str>, kind: CompletionKind| {
-            if text.starts_with(prefix) {
-                found.entry(text.clone()).or_insert(Completion {
-                    text,
-                    ns: ns.map(str::to_string),
-                    kind,
-                });
-            }
-        };
+        let mut add =
+            |text: String, ns: Option<&str>, kind: CompletionKind, info: Option<&VarInfo>| {
+                if text.starts_with(prefix) {
+                    found.entry(text.clone()).or_insert(Completion {
+                        text,
+                        ns: ns.map(str::to_string),
+                        kind,
+                        arglists: info.map(|i| i.arglists.clone()).unwrap_or_default(),
+                        doc: info.and_then(|i| i.doc.clone()),
+                    });
+                }
+            };
         match prefix.split_once('/') {
             Some((qualifier, _)) if !qualifier.is_empty() => {
                 let target = self
@@ -287,7 +315,8 @@ impl Namespaces {
                             add(
                                 format!("{qualifier}/{name}"),
                                 Some(target),
-                                CompletionKind::of(info),
+                                CompletionKind::of(name, info),
+                                Some(info),
                             );
                         }
                     }
@@ -295,26 +324,44 @@ impl Namespaces {
             }
             _ => {
                 for (name, info) in &current.vars {
-                    add(name.clone(), Some(&self.current), CompletionKind::of(info));
+                    add(
+                        name.clone(),
+                        Some(&self.current),
+                        CompletionKind::of(name, info),
+                        Some(info),
+                    );
                 }
                 for (name, var) in &current.refers {
-                    let kind = self
-                        .var_info(var)
-                        .map_or(CompletionKind::Var, CompletionKind::of);
-                    add(name.clone(), Some(&var.ns), kind);
+                    let info = self.var_info(var);
+                    let kind =
+                        info.map_or(CompletionKind::Var, |info| CompletionKind::of(name, info));
+                    add(name.clone(), Some(&var.ns), kind, info);
+                }
+                for special in crate::analyze::SPECIAL_FORMS {
+                    add(special.to_string(), None, CompletionKind::SpecialForm, None);
+                }
+                for name in crate::expand::core_macro_names().chain(["ns", "defonce", "defmacro"]) {
+                    if !current.excluded_core.contains(name) {
+                        add(name.to_string(), Some(CORE_NS), CompletionKind::Macro, None);
+                    }
                 }
                 if let Some(core) = self.namespaces.get(CORE_NS) {
                     for (name, info) in &core.vars {
                         if !current.excluded_core.contains(name) && !info.private {
-                            add(name.clone(), Some(CORE_NS), CompletionKind::of(info));
+                            add(
+                                name.clone(),
+                                Some(CORE_NS),
+                                CompletionKind::of(name, info),
+                                Some(info),
+                            );
                         }
                     }
                 }
                 for alias in current.aliases.keys() {
-                    add(alias.clone(), None, CompletionKind::Namespace);
+                    add(alias.clone(), None, CompletionKind::Namespace, None);
                 }
                 for name in self.namespaces.keys() {
-                    add(name.clone(), None, CompletionKind::Namespace);
+                    add(name.clone(), None, CompletionKind::Namespace, None);
                 }
             }
         }

@@ -619,6 +619,71 @@ impl Analyzer<'_> {
         }
     }
 
+    /// `(resolve 'sym)`: names are resolved when compiling (the runtime has
+    /// no aliases or refers), so the symbol must be a constant; its var, or
+    /// nil when it names none.
+    pub(super) fn resolve_form(&mut self, form: &Form, args: &[Form]) -> Result<Expr> {
+        let name = match args {
+            [quoted] => quoted_form(quoted).and_then(Form::as_symbol),
+            _ => None,
+        };
+        let Some(name) = name else {
+            return Err(self.error(
+                form.pos,
+                "`resolve` takes one quoted symbol: jankwasm resolves names when it compiles",
+            ));
+        };
+        let kind = match self.namespaces.resolve_var(name) {
+            Some(var) => ExprKind::TheVar(var),
+            None => ExprKind::Const(Const::Nil),
+        };
+        Ok(Expr {
+            kind,
+            pos: form.pos,
+        })
+    }
+
+    /// `(clojure.repl/doc name)`: prints what the compiler knows of the var
+    /// as Clojure's `doc` does (nothing for a name that is no var).
+    pub(super) fn doc_form(&mut self, form: &Form, args: &[Form]) -> Result<Expr> {
+        let Some(name) = (match args {
+            [name] => name.as_symbol(),
+            _ => None,
+        }) else {
+            return Err(self.error(form.pos, "`clojure.repl/doc` takes one symbol"));
+        };
+        let Some(var) = self.namespaces.resolve_var(name) else {
+            return Ok(Expr {
+                kind: ExprKind::Const(Const::Nil),
+                pos: form.pos,
+            });
+        };
+        let mut text = format!("-------------------------\n{var}\n");
+        if let Some(info) = self.namespaces.var_info(&var) {
+            if !info.arglists.is_empty() {
+                text.push_str(&format!("({})\n", info.arglists.join(" ")));
+            }
+            if let Some(doc) = &info.doc {
+                text.push_str(&format!("  {doc}\n"));
+            }
+        }
+        let print = Form::list(
+            vec![
+                Form::symbol(Name::qualified("clojure.core", "print"), form.pos),
+                Form::new(FormKind::Str(text), form.pos),
+            ],
+            form.pos,
+        );
+        self.analyze(
+            &print,
+            Ctx {
+                tail: false,
+                recur: None,
+                in_try_body: false,
+            },
+        )
+    }
+
     fn refer_clojure(&mut self, clause: &Form, options: &[Form]) -> Result<()> {
         match options {
             [Form {

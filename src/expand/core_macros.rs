@@ -53,6 +53,11 @@ const MACROS: &[(&str, Expander)] = &[
     ("lazy-cat", lazy_cat),
 ];
 
+/// Every clojure.core macro the expander knows, by name.
+pub fn core_macro_names() -> impl Iterator<Item = &'static str> {
+    MACROS.iter().map(|(name, _)| *name)
+}
+
 pub fn is_core_macro(name: &str) -> bool {
     MACROS.iter().any(|(macro_name, _)| *macro_name == name)
 }

@@ -7,7 +7,7 @@ mod build;
 mod core_macros;
 mod destructure;
 
-pub use core_macros::{expand_core_macro, is_core_macro};
+pub use core_macros::{core_macro_names, expand_core_macro, is_core_macro};
 
 use crate::source::Pos;
 

@@ -49,11 +49,14 @@ pub fn plan(form: &TopLevel) -> Planned<'_> {
         TopLevel::Declare { var, .. } => Planned::Declare(var),
         TopLevel::Eval { ns, expr } => Planned::Entry(PlannedEntry {
             qualified_name: ns.clone(),
-            signature: "eval".to_string(),
+            signature: EVAL_SIGNATURE.to_string(),
             body: EntryBody::Thunk(expr),
         }),
     }
 }
+
+/// The registry signature of a form evaluated for its value.
+pub const EVAL_SIGNATURE: &str = "eval";
 
 /// A value a patch creates once, when it loads, and keeps.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,7 +3,7 @@
 //! compiles, patches, replays and diffs (for file watching) one top-level form
 //! at a time.
 
-use crate::read::{FormKind, Name, ReadEnv, Reader};
+use crate::read::{Form, FormKind, Name, ReadEnv, Reader};
 use crate::source::Pos;
 
 /// One top-level form with the whitespace and comments before it.
@@ -52,6 +52,33 @@ pub fn positioned(text: &str, start: Pos) -> String {
     out.extend(std::iter::repeat_n(' ', columns));
     out.push_str(text);
     out
+}
+
+/// Every keyword written in `text` (`:k`, `:ns/k`, `::k` resolved by `env`),
+/// as printed; nothing when it does not read.
+pub fn keywords(text: &str, env: &dyn ReadEnv) -> Vec<String> {
+    let mut reader = Reader::new(text);
+    let mut found = Vec::new();
+    let mut pending: Vec<Form> = Vec::new();
+    while let Ok(Some(form)) = reader.next_form(env) {
+        pending.push(form);
+        while let Some(form) = pending.pop() {
+            match form.kind {
+                FormKind::Keyword(name) => found.push(format!(":{name}")),
+                FormKind::List(items) | FormKind::Vector(items) | FormKind::Set(items) => {
+                    pending.extend(items)
+                }
+                FormKind::Map(entries) => {
+                    for (key, value) in entries {
+                        pending.push(key);
+                        pending.push(value);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    found
 }
 
 /// A read error while cutting: where and what.

@@ -264,7 +264,7 @@ fn report(
                     Err(thrown) => EntryResult {
                         name: outcome.qualified_name,
                         value: None,
-                        error: Some(thrown.printed),
+                        error: Some(thrown.with_frames()),
                     },
                 })
                 .collect(),

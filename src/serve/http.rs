@@ -228,6 +228,8 @@ async fn eval(
         ns: params.ns.unwrap_or_else(|| "user".to_string()),
         mode: CompileMode::Atomic,
         audience: Audience::Everyone,
+        repl_session: None,
+        ns_must_exist: false,
     };
     match state.evaluator.evaluate(request).await {
         Ok(outcome) => Json(answer(outcome)).into_response(),

@@ -260,6 +260,8 @@ async fn page_eval(
         ns: request.ns.unwrap_or_else(|| "user".into()),
         mode: CompileMode::Atomic,
         audience: page.map_or(Audience::Everyone, Audience::Page),
+        repl_session: None,
+        ns_must_exist: false,
     };
     let evaluated = match page {
         Some(page) => evaluator.evaluate_for_page(compile, page).await,

@@ -29,6 +29,10 @@ pub struct Session {
     source_paths: SourcePaths,
     /// Runs user macros; None: a user macro call is a compile error.
     macros: Option<MacroRunner>,
+    /// The nREPL session whose `*1 *2 *3 *e` compiled forms feed.
+    repl_session: Option<String>,
+    /// Whether patches carry their frame table (`lower::wasm::Frames`).
+    frames: bool,
 }
 
 /// One patch of a compiled program: a required namespace's file, or the
@@ -72,6 +76,27 @@ impl Session {
         self.namespaces.enter(ns);
     }
 
+    /// Makes the forms compiled from now on record their values as nREPL
+    /// session `session`'s `*1`/`*e` (None: they do not). Files loaded by
+    /// `require` never do.
+    pub fn set_repl_session(&mut self, session: Option<String>) {
+        self.repl_session = session;
+    }
+
+    /// Makes the patches compiled from now on carry their frame table, so a
+    /// host can name the jank fns of a throw (the dev server, `jankwasm run`).
+    pub fn include_frames(&mut self) {
+        self.frames = true;
+    }
+
+    fn frames(&self) -> lower::wasm::Frames {
+        if self.frames {
+            lower::wasm::Frames::Included
+        } else {
+            lower::wasm::Frames::Omitted
+        }
+    }
+
     /// What `rollback` restores: the compile-time namespaces. Gensyms keep
     /// counting across a rollback, so generated names never repeat.
     pub fn checkpoint(&self) -> Checkpoint {
@@ -94,6 +119,7 @@ impl Session {
             &mut self.gensyms,
             None,
             expander(&mut self.macros),
+            self.repl_session.clone(),
             source,
         );
         if result.is_err() {
@@ -112,7 +138,10 @@ impl Session {
         abi: Abi,
         next_id: &mut dyn FnMut() -> u64,
     ) -> Result<Vec<CompiledSource<Patch>>, Failure> {
-        self.program_with(source, abi, next_id, lower::wasm::lower)
+        let frames = self.frames();
+        self.program_with(source, abi, next_id, |unit, options, source| {
+            lower::wasm::lower_with(unit, options, source, frames)
+        })
     }
 
     /// [`Session::compile_program`] as C++ sources, for emcc.
@@ -153,6 +182,7 @@ impl Session {
             &mut self.gensyms,
             Some(&mut loader),
             expander(&mut self.macros),
+            self.repl_session.clone(),
             source,
         )?;
         let mut compiled = Vec::with_capacity(loader.loaded.len() + 1);
@@ -184,7 +214,10 @@ impl Session {
         source: &SourceFile,
         options: &PatchOptions,
     ) -> Result<Patch, Failure> {
-        self.lower_with(source, |unit| lower::wasm::lower(unit, options, source))
+        let frames = self.frames();
+        self.lower_with(source, |unit| {
+            lower::wasm::lower_with(unit, options, source, frames)
+        })
     }
 
     /// The same patch as C++ source, for emcc.
@@ -221,10 +254,12 @@ fn analyze_source(
     gensyms: &mut Gensyms,
     loader: Option<&mut dyn NamespaceLoader>,
     mut expander: Option<&mut dyn MacroExpander>,
+    repl_session: Option<String>,
     source: &SourceFile,
 ) -> Result<Unit, Diagnostic> {
     let mut reader = Reader::new(&source.text);
-    let mut analyzer = Analyzer::new(namespaces, source, gensyms);
+    let mut analyzer =
+        Analyzer::new(namespaces, source, gensyms).recording_repl_results(repl_session);
     if let Some(loader) = loader {
         analyzer = analyzer.with_loader(loader);
     }

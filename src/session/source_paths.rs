@@ -300,7 +300,8 @@ impl NamespaceLoader for FileLoader<'_> {
         let source = self.find(ns)?;
         namespaces.enter("user");
         self.loading.push(ns.to_string());
-        let analyzed = super::analyze_source(namespaces, gensyms, Some(self), expander, &source);
+        let analyzed =
+            super::analyze_source(namespaces, gensyms, Some(self), expander, None, &source);
         self.loading.pop();
         let unit = analyzed.map_err(|mut diagnostic| {
             diagnostic.origin.get_or_insert_with(|| source.clone());

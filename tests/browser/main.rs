@@ -7,6 +7,7 @@ mod browser;
 #[path = "../serve_support/mod.rs"]
 mod serve_support;
 
+mod jank_frames;
 mod serve_browser;
 mod todo_page;
 mod web_loader;

@@ -6,6 +6,7 @@
 mod serve_support;
 
 mod fuzz_bounded;
+mod serve_editors;
 mod serve_http;
 mod serve_nrepl;
 mod serve_soak;

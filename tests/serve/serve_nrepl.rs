@@ -46,6 +46,26 @@ async fn describe_clone_eval_and_namespaces() {
     }
 
     let session = clone_session(&mut nrepl).await;
+    // An `ns` field must name a namespace that exists, as in nREPL.
+    let missing = nrepl
+        .request(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("ns", s("demo.core")),
+            ("code", s("(+ 1 2)")),
+        ])
+        .await;
+    assert_eq!(
+        statuses(&missing[0]),
+        ["error", "namespace-not-found", "done"]
+    );
+    nrepl
+        .request(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("code", s("(ns demo.core) (in-ns 'user)")),
+        ])
+        .await;
     let responses = nrepl
         .request(&[
             ("op", s("eval")),
@@ -199,7 +219,10 @@ async fn errors_carry_file_line_column_and_eval_error() {
         .await;
     let err = field(&responses, "err").concat();
     assert!(
-        err.starts_with("/home/me/app/core.jank:21:5: error: "),
+        err.starts_with(
+            "Syntax error compiling at (/home/me/app/core.jank:21:5).\n\
+             /home/me/app/core.jank:21:5: error: "
+        ),
         "{err}"
     );
     assert!(err.contains("nope"), "{err}");
@@ -468,6 +491,7 @@ const CLIENT: &str = r#"
   (with-open [conn (nrepl/connect :host "127.0.0.1" :port port)]
     (let [session (nrepl/client-session (nrepl/client conn 60000))
           ev (fn [m] (prn (nrepl/combine-responses (nrepl/message session m))))]
+      (ev {:op "eval" :code "(ns demo.core)"})
       (ev {:op "eval" :ns "demo.core" :code "(defonce clicks (atom 5))"})
       (ev {:op "eval" :ns "demo.core" :code "(defn view [] (str \"clicks: \" @clicks))"})
       (ev {:op "eval" :ns "demo.core" :code "(println :printed) (view)"})
@@ -508,26 +532,26 @@ async fn the_debian_nrepl_client_evaluates_with_ns_and_the_page_follows() {
         String::from_utf8_lossy(&output.stderr)
     );
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 6, "{stdout}");
+    assert_eq!(lines.len(), 7, "{stdout}");
     assert!(
-        lines[1].contains(r##":value ["#'demo.core/view"]"##),
-        "{}",
-        lines[1]
-    );
-    assert!(
-        lines[2].contains(r#":value ["nil" "\"clicks: 5\""]"#),
+        lines[2].contains(r##":value ["#'demo.core/view"]"##),
         "{}",
         lines[2]
     );
-    assert!(lines[2].contains(r#":out ":printed\n""#), "{}", lines[2]);
-    assert!(lines[2].contains(r#":ns "demo.core""#), "{}", lines[2]);
     assert!(
-        lines[4].contains(r##":value ["#'elsewhere/where" ":elsewhere"]"##),
+        lines[3].contains(r#":value ["nil" "\"clicks: 5\""]"#),
         "{}",
-        lines[4]
+        lines[3]
     );
-    assert!(lines[5].contains("eval-error"), "{}", lines[5]);
-    assert!(lines[5].contains("no-such-fn"), "{}", lines[5]);
+    assert!(lines[3].contains(r#":out ":printed\n""#), "{}", lines[3]);
+    assert!(lines[3].contains(r#":ns "demo.core""#), "{}", lines[3]);
+    assert!(
+        lines[5].contains(r##":value ["#'elsewhere/where" ":elsewhere"]"##),
+        "{}",
+        lines[5]
+    );
+    assert!(lines[6].contains("eval-error"), "{}", lines[6]);
+    assert!(lines[6].contains("no-such-fn"), "{}", lines[6]);
 
     stop.send(()).unwrap();
     let mut page = page.await.unwrap();

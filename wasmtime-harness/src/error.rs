@@ -4,17 +4,46 @@
 
 use std::fmt;
 
+use crate::frames::JankFrame;
+
 /// A jank exception that escaped to the host, taken with
 /// `jank_exception_take` and printed with `jank_host_pr_str`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Thrown {
     /// pr-str of the thrown value.
     pub printed: String,
+    /// The jank fns it was thrown through, innermost first.
+    pub frames: Vec<JankFrame>,
+}
+
+impl Thrown {
+    /// The printed exception, then per frame `  at fn (file:line:col)` and
+    /// the source line under it.
+    pub fn with_frames(&self) -> String {
+        format!("{}{}", self.printed, frame_lines(&self.frames))
+    }
+}
+
+/// Per frame, `\n  at fn (file:line:col)` and the source line under it; a
+/// frame repeated by recursion is shown once, with its count.
+fn frame_lines(frames: &[JankFrame]) -> String {
+    let mut text = String::new();
+    for run in frames.chunk_by(|a, b| a == b) {
+        let frame = &run[0];
+        text.push_str(&format!("\n  at {frame}"));
+        if run.len() > 1 {
+            text.push_str(&format!(" ({} times)", run.len()));
+        }
+        if !frame.source.is_empty() {
+            text.push_str(&format!("\n     | {}", frame.source));
+        }
+    }
+    text
 }
 
 impl fmt::Display for Thrown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "uncaught exception: {}", self.printed)
+        write!(f, "uncaught exception: {}", self.with_frames())
     }
 }
 
@@ -101,11 +130,13 @@ pub enum HarnessError {
     },
     /// A wasm trap (unreachable, stack exhaustion, bad memory or table access)
     /// or a host function failing. The runtime stays usable.
-    #[error("wasm trap while {during}: {message}")]
+    #[error("wasm trap while {during}: {message}{}", frame_lines(.frames))]
     Trap {
         during: String,
         message: String,
         backtrace: String,
+        /// The jank fns on the stack at the trap, innermost first.
+        frames: Vec<JankFrame>,
     },
     /// An [`Interrupter`](crate::Interrupter) stopped the call. The runtime
     /// may be mid-update: replace it.

@@ -44,6 +44,7 @@ use wasmtime::{
 
 use crate::dylink::parse_dylink;
 use crate::error::{DylinkError, HarnessError};
+use crate::frames::read_frame_table;
 use crate::runtime::{is_interrupted, trap_error, EntryOutcome, PatchInfo, Runtime, Value};
 
 /// The pattern the loader fills a patch's reserved memory with.
@@ -244,6 +245,15 @@ impl Runtime {
         })?;
         let supplies = self.plan_imports(&module)?;
         self.check_exports(&module, symbols_export)?;
+        if let Some(name) = module.name() {
+            let table = read_frame_table(wasm);
+            if !table.is_empty() {
+                self.store
+                    .data_mut()
+                    .frame_tables
+                    .insert(name.to_string(), table);
+            }
+        }
 
         // Reserve memory, as `alignMemory(getMemory(mem_size + memAlign), memAlign)`.
         let memory_base = if dylink.mem_size > 0 {
@@ -385,6 +395,7 @@ impl Runtime {
                         trap_error(
                             "instantiating the patch (segments, start function)".into(),
                             e,
+                            &self.store.data().frame_tables,
                         )
                     } else {
                         link("(instantiation)", format!("{e:#}"))

@@ -17,6 +17,7 @@ use wasmtime::{
 
 use crate::dylink::DylinkInfo;
 use crate::error::{HarnessError, Thrown};
+use crate::frames::{jank_frames, FrameTable, JankFrame};
 
 /// An argument for `Runtime::call_var`, boxed by the stub's own helpers.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +93,11 @@ pub(crate) struct HostState {
     stdout: Vec<u8>,
     stderr: Vec<u8>,
     interrupt: Arc<AtomicBool>,
+    /// Each loaded patch's frame table, by its module name.
+    pub(crate) frame_tables: HashMap<String, FrameTable>,
+    /// The jank frames each exception in flight was thrown through, by its
+    /// address, until the host takes it.
+    throw_sites: HashMap<u32, Vec<JankFrame>>,
 }
 
 /// Stops the call an interruptible [`Runtime`] is running, from any thread:
@@ -240,6 +246,22 @@ fn stub_module(stub_wasm: &[u8], interruptible: bool) -> Result<Module, HarnessE
 
 /// The `host.write(fd, utf8, length)` import: appends to the captured stdout
 /// or stderr. Bad arguments trap, as a stub bug should.
+/// `host.exception_thrown(exception)`: records the jank frames on the stack
+/// while the throw is still there (a rethrow keeps the first record).
+fn host_exception_thrown(store: &mut Store<HostState>) -> Func {
+    Func::wrap(
+        store,
+        |mut caller: Caller<'_, HostState>, exception: i32| {
+            let backtrace = WasmBacktrace::capture(&caller);
+            let state = caller.data_mut();
+            if !state.throw_sites.contains_key(&(exception as u32)) {
+                let frames = jank_frames(&backtrace, &state.frame_tables);
+                state.throw_sites.insert(exception as u32, frames);
+            }
+        },
+    )
+}
+
 fn host_write(store: &mut Store<HostState>) -> Func {
     Func::wrap(
         store,
@@ -271,7 +293,13 @@ fn host_write(store: &mut Store<HostState>) -> Func {
 
 /// Turns a wasmtime call failure into `HarnessError::Trap`, with the trap's
 /// own message first and the wasm backtrace beside it.
-pub(crate) fn trap_error(during: String, error: wasmtime::Error) -> HarnessError {
+/// A failed call as a `HarnessError`; a trap's jank frames are found in
+/// `tables`, the loaded patches' frame tables.
+pub(crate) fn trap_error(
+    during: String,
+    error: wasmtime::Error,
+    tables: &HashMap<String, FrameTable>,
+) -> HarnessError {
     if is_interrupted(&error) {
         return HarnessError::Interrupted { during };
     }
@@ -279,14 +307,14 @@ pub(crate) fn trap_error(during: String, error: wasmtime::Error) -> HarnessError
         Some(trap) => trap.to_string(),
         None => error.root_cause().to_string(),
     };
-    let backtrace = error
-        .downcast_ref::<WasmBacktrace>()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let wasm_backtrace = error.downcast_ref::<WasmBacktrace>();
     HarnessError::Trap {
         during,
         message,
-        backtrace,
+        backtrace: wasm_backtrace.map(ToString::to_string).unwrap_or_default(),
+        frames: wasm_backtrace
+            .map(|backtrace| jank_frames(backtrace, tables))
+            .unwrap_or_default(),
     }
 }
 
@@ -354,23 +382,38 @@ impl Runtime {
                 {
                     imports.push(host_write(&mut store).into());
                 }
+                ("host", "exception_thrown", ExternType::Func(ty))
+                    if ty.params().map(|p| p.is_i32()).eq([true]) && ty.results().len() == 0 =>
+                {
+                    imports.push(host_exception_thrown(&mut store).into());
+                }
+                ("host", "exception_thrown", _) => {
+                    return Err(HarnessError::Link {
+                        import: qualified,
+                        reason: "must be (func (param i32)): the exception".into(),
+                    })
+                }
                 ("host", "write", _) => {
                     return Err(HarnessError::Link {
                         import: qualified,
                         reason: "must be (func (param i32 i32 i32)): fd, utf8, length".into(),
                     })
                 }
-                _ => {
-                    return Err(HarnessError::Link {
-                        import: qualified,
-                        reason: "the host provides only host.write to the stub".into(),
-                    })
-                }
+                _ => return Err(HarnessError::Link {
+                    import: qualified,
+                    reason:
+                        "the host provides only host.write and host.exception_thrown to the stub"
+                            .into(),
+                }),
             }
         }
         let instance = Instance::new(&mut store, &module, &imports).map_err(|e| {
             if e.downcast_ref::<wasmtime::Trap>().is_some() || is_interrupted(&e) {
-                trap_error("instantiating the stub (start function)".into(), e)
+                trap_error(
+                    "instantiating the stub (start function)".into(),
+                    e,
+                    &HashMap::new(),
+                )
             } else {
                 HarnessError::Link {
                     import: "(stub instantiation)".into(),
@@ -715,6 +758,10 @@ impl Runtime {
                 "NULL was returned (\"threw\") but no exception is pending".into(),
             ));
         }
+        let sites = &mut self.store.data_mut().throw_sites;
+        let frames = sites.remove(&(exception as u32)).unwrap_or_default();
+        // What is not taken now was caught inside jank.
+        sites.clear();
         let printed = match self.printed(exception)? {
             Some(text) => text,
             None => {
@@ -723,7 +770,7 @@ impl Runtime {
                 "<an exception whose printing threw>".into()
             }
         };
-        Ok(Thrown { printed })
+        Ok(Thrown { printed, frames })
     }
 
     fn box_arg(&mut self, arg: &Arg) -> Result<i32, HarnessError> {
@@ -777,7 +824,7 @@ impl Runtime {
             self.restore_stack_pointer(saved)?;
         }
         match outcome {
-            Err(e) => Err(trap_error(during(), e)),
+            Err(e) => Err(trap_error(during(), e, &self.store.data().frame_tables)),
             Ok(_) if moved => Err(HarnessError::Protocol(format!(
                 "__stack_pointer was {:#x} before {} and {:#x} after it returned",
                 saved.i32().unwrap_or_default(),

@@ -199,7 +199,8 @@ fn an_uncaught_exception_stops_the_rest_of_the_patch() {
                 qualified_name: "user/boom".into(),
                 signature: "def".into(),
                 result: Err(Thrown {
-                    printed: "\"boom\"".into()
+                    printed: "\"boom\"".into(),
+                    frames: Vec::new(),
                 }),
             }],
             "{stub}"
@@ -221,13 +222,13 @@ fn an_uncaught_exception_stops_the_rest_of_the_patch() {
 fn call_var_reports_exceptions_as_thrown() {
     let mut rt = fake_runtime();
     match rt.call_var("user", "nothing-here", &[Arg::Int(1)]) {
-        Err(HarnessError::Thrown(Thrown { printed })) => assert_eq!(printed, "\"unbound var\""),
+        Err(HarnessError::Thrown(Thrown { printed, .. })) => assert_eq!(printed, "\"unbound var\""),
         other => panic!("expected Thrown, got {other:?}"),
     }
     rt.load_patch(&ggg_patch(42, 48), "jank_patch_symbols_42")
         .unwrap();
     match rt.call_var("eita", "ggg", &[]) {
-        Err(HarnessError::Thrown(Thrown { printed })) => {
+        Err(HarnessError::Thrown(Thrown { printed, .. })) => {
             assert_eq!(printed, "\"wrong number of args\"")
         }
         other => panic!("expected Thrown, got {other:?}"),
@@ -246,7 +247,9 @@ fn a_value_whose_printing_throws_is_reported_as_thrown() {
     });
     rt.load_patch(&built.wasm, &built.symbols_export).unwrap();
     match rt.call_var("user", "make", &[]) {
-        Err(HarnessError::Thrown(Thrown { printed })) => assert_eq!(printed, "\"cannot print\""),
+        Err(HarnessError::Thrown(Thrown { printed, .. })) => {
+            assert_eq!(printed, "\"cannot print\"")
+        }
         other => panic!("expected Thrown, got {other:?}"),
     }
     // The exception was taken: nothing is left pending for the next call.

@@ -112,6 +112,7 @@ thread_local! {
 
 /// Makes `thrown` the pending exception (at the ABI boundary).
 pub fn set_pending(thrown: Thrown) {
+    crate::io::exception_thrown(thrown.0.addr());
     PENDING.with(|slot| slot.set(Some(thrown.0)));
 }
 

@@ -411,6 +411,7 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         | Object::Str(_)
         | Object::Keyword(_)
         | Object::Symbol(_)
+        | Object::Namespace(_)
         | Object::EmptyList
         | Object::Regex(_)
         | Object::Range(_) => {}

@@ -1,6 +1,8 @@
-//! Output: in wasm everything printed goes to the host's `write(fd, ptr, len)`
-//! import; on the host, tests capture it and other builds use std's streams.
-//! `with-out-str` captures stdout instead, innermost capture first.
+//! Output and the host's view of throws: in wasm everything printed goes to
+//! the host's `write(fd, ptr, len)` import (on the host, tests capture it and
+//! other builds use std's streams), and every throw calls its
+//! `exception_thrown(exception)` import. `with-out-str` captures stdout
+//! instead, innermost capture first.
 
 use std::cell::RefCell;
 
@@ -43,7 +45,21 @@ pub const STDOUT: i32 = 1;
 extern "C" {
     #[link_name = "write"]
     fn host_write(fd: i32, ptr: *const u8, len: i32);
+    #[link_name = "exception_thrown"]
+    fn host_exception_thrown(exception: usize);
 }
+
+/// Tells the host `exception` is being thrown while the frames that threw
+/// it are still on the stack, so it can record the jank frames it passes.
+#[cfg(target_arch = "wasm32")]
+pub fn exception_thrown(exception: usize) {
+    // SAFETY: the host only reads the stack; the value is an address it keys by.
+    crate::gc::host_callback(|| unsafe { host_exception_thrown(exception) })
+}
+
+/// Outside wasm there are no patch frames to record.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn exception_thrown(_exception: usize) {}
 
 /// Writes `text` to `fd` (1 stdout, 2 stderr) in one piece.
 #[cfg(target_arch = "wasm32")]

@@ -151,6 +151,9 @@ pub enum Object {
     Regex(Box<crate::regex::Pattern>),
     Matcher(Box<crate::regex::Matcher>),
     MultiFn(Box<crate::core::multi::MultiFn>),
+    /// A namespace, interned by name (`*ns*`, `the-ns`): only its name is
+    /// known at run time, the compiler owns what it holds.
+    Namespace(Box<str>),
 }
 
 // Objects stay small in wasm32: the big payloads are boxed, and a cell is
@@ -325,6 +328,7 @@ impl Object {
             Object::Regex(_) => "java.util.regex.Pattern",
             Object::Matcher(_) => "java.util.regex.Matcher",
             Object::MultiFn(_) => "clojure.lang.MultiFn",
+            Object::Namespace(_) => "clojure.lang.Namespace",
         }
     }
 

@@ -267,6 +267,12 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             let (class, hex) = (value.class_name(), identity_hex(value));
             write!(out, "#object[{class} 0x{hex} \"{class}@{hex}\"]").expect("writing to a String");
         }
+        Object::Namespace(name) => write!(
+            out,
+            "#object[clojure.lang.Namespace 0x{} \"{name}\"]",
+            identity_hex(value)
+        )
+        .expect("writing to a String"),
         _ => unreachable!("every seq kind prints as a list"),
     }
     Ok(())
@@ -312,6 +318,7 @@ pub fn str_of(value: Obj) -> R<String> {
         }
         Object::Fn(f) => format!("{}@{}", munge(&f.name()), identity_hex(value)),
         Object::Regex(pattern) => pattern.source.to_string(),
+        Object::Namespace(name) => name.to_string(),
         Object::Atom(_)
         | Object::Volatile(_)
         | Object::Reduced(_)

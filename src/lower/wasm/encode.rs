@@ -1,16 +1,18 @@
 //! Assembles the sections of a patch in the order the loader requires
-//! (`dylink.0` first) and validates the result.
+//! (`dylink.0` first), when asked with the name and frame sections that map
+//! its functions back to jank fns, and validates the result.
 
 use super::codegen::{FnCodegen, GlobalRef, Op};
-use super::{verify, ModuleBuilder};
+use super::{verify, Frames, ModuleBuilder};
 use crate::diag::Failure;
 use crate::source::Pos;
 use jank_runtime_abi::Helper;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use wasm_encoder::{
     CodeSection, ConstExpr, CustomSection, DataSection, ElementSection, Elements, Encode,
     EntityType, ExportKind, ExportSection, Function, FunctionSection, GlobalSection, GlobalType,
-    ImportSection, MemoryType, Module, RefType, StartSection, TableType, TypeSection, ValType,
+    ImportSection, MemoryType, Module, NameMap, NameSection, RefType, StartSection, TableType,
+    TypeSection, ValType,
 };
 
 /// `2^4 = 16`: the alignment the loader gives side-module memory anyway.
@@ -20,6 +22,7 @@ pub fn encode(
     mut module: ModuleBuilder<'_>,
     getter: u32,
     export_name: &str,
+    with_frames: Frames,
 ) -> Result<Vec<u8>, Failure> {
     let relocs = module.data.relocs().to_vec();
     let start = FnCodegen::start(&mut module, &relocs);
@@ -192,6 +195,15 @@ pub fn encode(
         );
     }
 
+    let frames = frame_table(&module, &function_index);
+    let mut names = NameSection::new();
+    names.module(export_name);
+    let mut function_names = NameMap::new();
+    for (index, frame) in &frames {
+        function_names.append(*index, &frame.name);
+    }
+    names.functions(&function_names);
+
     let mut data_section = DataSection::new();
     if !data.is_empty() {
         data_section.active(0, &ConstExpr::global_get(0), data.iter().copied());
@@ -219,6 +231,15 @@ pub fn encode(
     if !data_section.is_empty() {
         wasm.section(&data_section);
     }
+    if with_frames == Frames::Included {
+        wasm.section(&names);
+        wasm.section(&CustomSection {
+            name: FRAMES_SECTION.into(),
+            data: frames_payload(&module.source.name, &frames)
+                .into_bytes()
+                .into(),
+        });
+    }
     let bytes = wasm.finish();
     wasmparser::Validator::new()
         .validate_all(&bytes)
@@ -233,6 +254,69 @@ pub fn encode(
             .map_err(|message| module.internal(Pos::new(1, 1), message))?;
     }
     Ok(bytes)
+}
+
+/// The custom section that maps a patch's functions to the jank fns they
+/// run: a first line `file\t<source file>` (a patch comes from one file),
+/// then one line per function, `index\tname\tline\tcolumn\tsource`, where
+/// index is in the function index space (imports first) and source is the
+/// text of that line, for error displays that have no source file. A host that
+/// catches a throw or a trap maps its wasm frames through it; the name
+/// section carries the same names for the browser's own stacks.
+pub const FRAMES_SECTION: &str = "jank.frames";
+
+/// One jank fn a defined function runs.
+struct Frame {
+    name: String,
+    pos: Pos,
+    source_line: String,
+}
+
+/// The frames of the defined functions, by final function index; a function
+/// emitted once for several identical bodies keeps the first one's frame.
+fn frame_table(module: &ModuleBuilder<'_>, function_index: &[u32]) -> BTreeMap<u32, Frame> {
+    let mut frames = BTreeMap::new();
+    for (defined, (name, pos)) in &module.frames {
+        let Some(&index) = function_index.get(*defined as usize) else {
+            continue;
+        };
+        let earlier = frames
+            .get(&index)
+            .is_some_and(|(first, _): &(u32, Frame)| first < defined);
+        if !earlier {
+            let frame = Frame {
+                name: name.clone(),
+                pos: *pos,
+                source_line: module
+                    .source
+                    .line_text(pos.line)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+            };
+            frames.insert(index, (*defined, frame));
+        }
+    }
+    frames
+        .into_iter()
+        .map(|(index, (_, frame))| (index, frame))
+        .collect()
+}
+
+fn frames_payload(file: &str, frames: &BTreeMap<u32, Frame>) -> String {
+    // Tabs and newlines would break the line format; no jank name or file has them.
+    let clean = |text: &str| text.replace(['\t', '\n'], " ");
+    let mut payload = format!("file\t{}\n", clean(file));
+    for (index, frame) in frames {
+        payload.push_str(&format!(
+            "{index}\t{}\t{}\t{}\t{}\n",
+            clean(&frame.name),
+            frame.pos.line,
+            frame.pos.col,
+            clean(&frame.source_line)
+        ));
+    }
+    payload
 }
 
 /// The `dylink.0` payload: one exact MEM_INFO subsection.

@@ -14,7 +14,7 @@ mod data;
 mod encode;
 mod verify;
 
-use super::plan::{plan, EntryBody, Planned, PlannedEntry, Pool};
+use super::plan::{plan, EntryBody, Planned, PlannedEntry, Pool, EVAL_SIGNATURE};
 use super::{Abi, Entry, Patch, PatchOptions};
 use crate::analyze::ast::{FnExpr, LocalNames, TopLevel, Unit};
 use crate::diag::{Diagnostic, Failure, InternalError};
@@ -22,10 +22,30 @@ use crate::source::{Pos, SourceFile};
 use codegen::{CallingConvention, FnCodegen, FuncDef, GlobalRef, Op};
 use data::{DataBuilder, RelocTarget, Word};
 use jank_runtime_abi::JANK_SEED_REGISTRY_MAX_ARITY;
+use std::collections::HashMap;
 use wasm_encoder::Instruction as I;
 
 /// Lowers `unit` into a validated patch.
 pub fn lower(unit: &Unit, options: &PatchOptions, source: &SourceFile) -> Result<Patch, Failure> {
+    lower_with(unit, options, source, Frames::Omitted)
+}
+
+/// Whether a patch carries its frame table (a name section and the
+/// `jank.frames` section): what a host needs to name the jank fns of a
+/// throw, at about a fifth more bytes, so only for hosts that show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frames {
+    Included,
+    Omitted,
+}
+
+/// Lowers `unit` into a validated patch, with or without its frame table.
+pub fn lower_with(
+    unit: &Unit,
+    options: &PatchOptions,
+    source: &SourceFile,
+    frames: Frames,
+) -> Result<Patch, Failure> {
     let mut module = ModuleBuilder::new(source, &unit.locals, options.abi);
     let mut entries = Vec::new();
     let mut entry_words = Vec::new();
@@ -43,7 +63,10 @@ pub fn lower(unit: &Unit, options: &PatchOptions, source: &SourceFile) -> Result
         }
         let slot = match entry.body {
             EntryBody::PlainFn(function) => module.plain_fn(function)?,
-            EntryBody::Thunk(expr) => module.thunk(expr)?,
+            EntryBody::Thunk(expr) if entry.signature == EVAL_SIGNATURE => {
+                module.thunk(expr, &format!("{}/eval", entry.qualified_name))?
+            }
+            EntryBody::Thunk(expr) => module.thunk(expr, &entry.qualified_name)?,
         };
         let PlannedEntry {
             qualified_name,
@@ -64,7 +87,7 @@ pub fn lower(unit: &Unit, options: &PatchOptions, source: &SourceFile) -> Result
     }
     let symbols_offset = module.data.words(&entry_words);
     let getter = module.symbols_getter(symbols_offset, entries.len() as u32);
-    let bytes = encode::encode(module, getter, &options.symbols_export())?;
+    let bytes = encode::encode(module, getter, &options.symbols_export(), frames)?;
     Ok(Patch {
         id: options.patch_id,
         bytes,
@@ -114,6 +137,9 @@ pub(crate) struct ModuleBuilder<'u> {
     /// Table slot k holds defined function `table[k]`.
     table: Vec<u32>,
     pool: Pool,
+    /// The jank fn (name, where it is written) each defined function
+    /// implements, for the patch's frame table.
+    frames: HashMap<u32, (String, Pos)>,
 }
 
 impl<'u> ModuleBuilder<'u> {
@@ -126,6 +152,7 @@ impl<'u> ModuleBuilder<'u> {
             funcs: Vec::new(),
             table: Vec::new(),
             pool: Pool::default(),
+            frames: HashMap::new(),
         }
     }
 
@@ -151,12 +178,19 @@ impl<'u> ModuleBuilder<'u> {
     }
 
     /// A `() -> value` function computing `expr`, in the table.
-    fn thunk(&mut self, expr: &crate::analyze::ast::Expr) -> Result<u32, Failure> {
+    fn thunk(&mut self, expr: &crate::analyze::ast::Expr, name: &str) -> Result<u32, Failure> {
         let mut codegen = FnCodegen::new(self, 0);
         codegen.expr(expr)?;
         let func = codegen.finish();
         let index = self.add_func(func);
+        self.frames.insert(index, (name.to_string(), expr.pos));
         Ok(self.table_slot(index))
+    }
+
+    /// Records that defined function `index` runs jank fn `function`.
+    fn fn_frame(&mut self, index: u32, function: &FnExpr) {
+        self.frames
+            .insert(index, (function.name.clone(), function.pos));
     }
 
     /// A fn registered by a numeric signature: `void *f(void *p0..)`, no self, in the table.
@@ -168,6 +202,7 @@ impl<'u> ModuleBuilder<'u> {
             CallingConvention::Plain,
         )?;
         let index = self.add_func(func);
+        self.fn_frame(index, function);
         Ok(self.table_slot(index))
     }
 
@@ -180,6 +215,7 @@ impl<'u> ModuleBuilder<'u> {
             CallingConvention::CapturesFirst,
         )?;
         let index = self.add_func(func);
+        self.fn_frame(index, function);
         Ok(self.table_slot(index))
     }
 
@@ -189,6 +225,7 @@ impl<'u> ModuleBuilder<'u> {
         for arity in &function.arities {
             let func = FnCodegen::arity(self, function, arity, CallingConvention::WithSelf)?;
             let index = self.add_func(func);
+            self.fn_frame(index, function);
             let slot = self.table_slot(index);
             arity_words.extend([
                 Word::Value(arity.params.len() as u32),

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::diag::Diagnostic;
 use crate::lower::Patch;
-use crate::serve::forms;
+use crate::serve::forms::{self, Segment};
 use crate::source::{Pos, SourceFile};
 
 /// The registry signature of forms evaluated for effect.
@@ -35,13 +35,28 @@ impl Compiler {
         );
         let segments = forms::split(&request.text, request.origin)
             .map_err(|e| diagnostics(&Diagnostic::new(&whole, e.pos, e.message), &whole))?;
+        if request.ns_must_exist && !self.session.namespaces().exists(&request.ns) {
+            return Err(CompileError::NamespaceNotFound(request.ns));
+        }
         self.session.enter_ns(&request.ns);
+        self.session.set_repl_session(request.repl_session.clone());
+        let compiled = self.compile_segments(&request, &whole, &segments);
+        self.session.set_repl_session(None);
+        compiled
+    }
+
+    fn compile_segments(
+        &mut self,
+        request: &CompileRequest,
+        whole: &SourceFile,
+        segments: &[Segment<'_>],
+    ) -> Result<Compiled, CompileError> {
         let mut pending = Vec::with_capacity(segments.len());
         let mut errors = Vec::new();
         match request.mode {
             CompileMode::Atomic => {
                 let checkpoint = self.session.checkpoint();
-                for segment in &segments {
+                for segment in segments {
                     match self.compile_segment(&request.file, segment, &mut pending) {
                         Ok(SegmentOutput { patch, .. }) => pending.push(Pending {
                             pos: segment.form_pos,
@@ -52,13 +67,13 @@ impl Compiler {
                         }),
                         Err(error) => {
                             self.session.rollback(checkpoint);
-                            return Err(segment_error(error, &whole));
+                            return Err(segment_error(error, whole));
                         }
                     }
                 }
             }
             CompileMode::DefsOnly => {
-                for segment in &segments {
+                for segment in segments {
                     let checkpoint = self.session.checkpoint();
                     let patch = match self.compile_segment(&request.file, segment, &mut pending) {
                         Ok(output) => output.patch.filter(|(_, patch)| !has_effects(patch)),
@@ -66,7 +81,7 @@ impl Compiler {
                         Err(SegmentError::Failure(failure)) => {
                             self.session.rollback(checkpoint);
                             if segment.looks_like_def() {
-                                errors.push(failure_report(&failure, &whole));
+                                errors.push(failure_report(&failure, whole));
                             }
                             None
                         }

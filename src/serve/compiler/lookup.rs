@@ -9,6 +9,20 @@ use crate::read::Name;
 impl Compiler {
     pub(super) fn complete(&mut self, ns: &str, prefix: &str) -> Vec<Candidate> {
         self.enter_existing(ns);
+        if prefix.starts_with(':') {
+            return self
+                .keywords
+                .iter()
+                .filter(|keyword| keyword.starts_with(prefix))
+                .map(|keyword| Candidate {
+                    candidate: keyword.clone(),
+                    ns: None,
+                    kind: "keyword",
+                    arglists: Vec::new(),
+                    doc: None,
+                })
+                .collect();
+        }
         self.session
             .namespaces()
             .completions(prefix)
@@ -18,9 +32,13 @@ impl Compiler {
                 ns: completion.ns,
                 kind: match completion.kind {
                     CompletionKind::Function => "function",
+                    CompletionKind::Macro => "macro",
+                    CompletionKind::SpecialForm => "special-form",
                     CompletionKind::Var => "var",
                     CompletionKind::Namespace => "namespace",
                 },
+                arglists: completion.arglists,
+                doc: completion.doc,
             })
             .collect()
     }

@@ -21,10 +21,10 @@ mod lookup;
 mod queue;
 mod wire;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-use super::forms::Segment;
+use super::forms::{self, Segment};
 use super::hub::{Audience, Delivery, Hub};
 use super::patch_ids::{PatchIdError, PatchIds};
 use super::protocol::DiagnosticReport;
@@ -48,6 +48,11 @@ pub struct CompileRequest {
     pub mode: CompileMode,
     /// Who runs the forms that define nothing; definitions go to every page.
     pub audience: Audience,
+    /// The nREPL session whose `*1 *2 *3 *e` the forms' values become.
+    pub repl_session: Option<String>,
+    /// Refuse a namespace the compiler does not know instead of creating it
+    /// (an nREPL request naming its `ns`, which nREPL refuses the same way).
+    pub ns_must_exist: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +88,8 @@ pub enum CompileError {
     Diagnostics(Vec<DiagnosticReport>),
     #[error(transparent)]
     PatchIds(#[from] PatchIdError),
+    #[error("namespace not found: {0}")]
+    NamespaceNotFound(String),
     #[error("the compiler thread has stopped")]
     Stopped,
 }
@@ -92,8 +99,11 @@ pub enum CompileError {
 pub struct Candidate {
     pub candidate: String,
     pub ns: Option<String>,
-    /// `function`, `var` or `namespace`.
+    /// `function`, `macro`, `special-form`, `var`, `namespace` or `keyword`.
     pub kind: &'static str,
+    /// Printed argument vectors, when known.
+    pub arglists: Vec<String>,
+    pub doc: Option<String>,
 }
 
 /// What is known about a var, for lookup/info/eldoc.
@@ -121,6 +131,8 @@ struct Compiler {
     /// Counts compilations, so a form compiled in the same one as the
     /// macro it uses is known to be up to date.
     generation: u64,
+    /// Every keyword in the forms compiled so far, for completion.
+    keywords: BTreeSet<String>,
 }
 
 /// A top-level form compiled on its own.
@@ -147,6 +159,7 @@ impl Compiler {
         pending: &mut Vec<batch::Pending>,
     ) -> Result<SegmentOutput, SegmentError> {
         let source = SourceFile::new(file, segment.positioned_text());
+        let keywords = forms::keywords(&source.text, self.session.namespaces());
         let checkpoint = self.session.checkpoint();
         let ids = self.ids.clone();
         let mut exhausted = None;
@@ -165,6 +178,7 @@ impl Compiler {
             self.session.rollback(checkpoint);
             return Err(SegmentError::PatchIds(error));
         }
+        self.keywords.extend(keywords);
         let Some(own) = compiled.pop() else {
             return Ok(SegmentOutput {
                 patch: None,

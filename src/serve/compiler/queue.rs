@@ -1,7 +1,7 @@
 //! The job queue: the async side sends jobs to the compiler thread and awaits
 //! each answer on a oneshot channel. One thread, one job at a time.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
@@ -34,6 +34,7 @@ enum Job {
         symbol: String,
         reply: oneshot::Sender<Option<VarDoc>>,
     },
+    Namespaces(oneshot::Sender<Vec<String>>),
 }
 
 /// The async side's way into the compiler thread.
@@ -58,6 +59,7 @@ impl CompilerHandle {
                 let mut session =
                     Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()));
                 *session.source_paths_mut() = source_paths;
+                session.include_frames();
                 let compiler = Compiler {
                     session,
                     hub,
@@ -66,6 +68,7 @@ impl CompilerHandle {
                     file_texts: HashMap::new(),
                     redefined_macros: Vec::new(),
                     generation: 0,
+                    keywords: BTreeSet::new(),
                 };
                 run(compiler, receiver)
             })?;
@@ -104,6 +107,11 @@ impl CompilerHandle {
             .unwrap_or_default()
     }
 
+    /// Every namespace the compiler knows, sorted.
+    pub async fn namespaces(&self) -> Vec<String> {
+        self.ask(Job::Namespaces).await.unwrap_or_default()
+    }
+
     pub async fn lookup(&self, ns: String, symbol: String) -> Option<VarDoc> {
         self.ask(|reply| Job::Lookup { ns, symbol, reply })
             .await
@@ -140,6 +148,10 @@ fn run(mut compiler: Compiler, jobs: Receiver<Job>) {
             }
             Job::Lookup { ns, symbol, reply } => {
                 let _ = reply.send(compiler.lookup(&ns, &symbol));
+            }
+            Job::Namespaces(reply) => {
+                let names = compiler.session.namespaces().names().map(str::to_string);
+                let _ = reply.send(names.collect());
             }
         }
     }

@@ -1,6 +1,6 @@
 //! The nREPL server (bencode over TCP), enough for CIDER, Calva and Conjure:
 //! `clone close describe eval load-file interrupt ls-sessions completions
-//! lookup info eldoc`. Evaluations go through the same path as `POST /eval`
+//! complete lookup info eldoc ns-list`. Evaluations go through the same path as `POST /eval`
 //! (eval.rs): values come from a page or the headless runtime. Each session
 //! keeps its own namespace (the editor's `ns` field wins, an `ns` form
 //! changes it) and runs its evaluations one at a time; `interrupt` stops
@@ -44,6 +44,7 @@ const OPS: &[&str] = &[
     "load-file",
     "lookup",
     "ls-sessions",
+    "ns-list",
 ];
 
 /// What every connection shares.
@@ -361,6 +362,8 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &Outbox) {
                     ns: ns_of(&session),
                     mode: CompileMode::Atomic,
                     audience: Audience::Everyone,
+                    repl_session: session.as_ref().map(|s| s.id.clone()),
+                    ns_must_exist: message.str("ns").is_some_and(|ns| !ns.is_empty()),
                 };
                 start_eval(state, session, &message, reply, request, EvalKind::Eval);
             }
@@ -376,9 +379,11 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &Outbox) {
                         .unwrap_or_else(|| "<load-file>".into()),
                     text,
                     origin: Pos::new(1, 1),
-                    ns: "user".into(),
+                    ns: session.as_ref().map_or_else(|| "user".into(), |s| s.ns()),
                     mode: CompileMode::Atomic,
                     audience: Audience::Everyone,
+                    repl_session: session.as_ref().map(|s| s.id.clone()),
+                    ns_must_exist: false,
                 };
                 start_eval(state, session, &message, reply, request, EvalKind::LoadFile);
             }
@@ -392,6 +397,7 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &Outbox) {
                 .or_else(|| message.str("symbol"))
                 .unwrap_or_default();
             let ns = ns_of(&session);
+            let extra = extra_metadata(&message);
             let compiler = state.evaluator.compiler.clone();
             tokio::spawn(async move {
                 let candidates = compiler.complete(ns, prefix).await;
@@ -404,6 +410,12 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &Outbox) {
                         ];
                         if let Some(ns) = &c.ns {
                             entries.push(("ns", string(ns)));
+                        }
+                        if extra.arglists && !c.arglists.is_empty() {
+                            entries.push(("arglists", strings(&c.arglists)));
+                        }
+                        if let Some(doc) = c.doc.as_ref().filter(|_| extra.doc) {
+                            entries.push(("doc", string(doc)));
                         }
                         dict(entries)
                     })
@@ -427,12 +439,83 @@ fn handle(state: &Arc<NreplState>, message: Message, out: &Outbox) {
                 reply.send(lookup_response(&op, doc));
             });
         }
+        "ns-list" => {
+            let filters = match ns_filters(&message) {
+                Ok(filters) => filters,
+                Err(error) => {
+                    reply.send(
+                        Response::new()
+                            .str("err", format!("bad filter-regexps: {error}\n"))
+                            .status(&["error", "done"]),
+                    );
+                    return;
+                }
+            };
+            let compiler = state.evaluator.compiler.clone();
+            tokio::spawn(async move {
+                let names: Vec<String> = compiler
+                    .namespaces()
+                    .await
+                    .into_iter()
+                    .filter(|name| !filters.is_match(name))
+                    .collect();
+                reply.send(
+                    Response::new()
+                        .set("ns-list", strings(&names))
+                        .status(&["done"]),
+                );
+            });
+        }
         "" => reply.send(Response::new().status(&["error", "no-op", "done"])),
         _ => reply.send(
             Response::new()
                 .str("op", &op)
                 .status(&["error", "unknown-op", "done"]),
         ),
+    }
+}
+
+/// Which of a completion's extra keys (`extra-metadata`, Conjure's) to send.
+struct ExtraMetadata {
+    arglists: bool,
+    doc: bool,
+}
+
+fn extra_metadata(message: &Message) -> ExtraMetadata {
+    let wanted = |key: &str| match message.get("extra-metadata") {
+        Some(Value::List(items)) => items
+            .iter()
+            .any(|item| matches!(item, Value::Bytes(b) if b == key.as_bytes())),
+        _ => false,
+    };
+    ExtraMetadata {
+        arglists: wanted("arglists"),
+        doc: wanted("doc"),
+    }
+}
+
+/// `ns-list`'s `filter-regexps`: namespaces matching any are left out.
+fn ns_filters(message: &Message) -> Result<regex::RegexSet, regex::Error> {
+    let patterns: Vec<String> = match message.get("filter-regexps") {
+        Some(Value::List(items)) => items
+            .iter()
+            .filter_map(|item| match item {
+                Value::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    regex::RegexSet::new(patterns)
+}
+
+/// A definition's file as editors open it: a `file:` URL when it is on disk
+/// (Calva parses it as a URI; CIDER and Conjure accept the URL too), else
+/// the name as it was given (`<nrepl>`, the built-in demo).
+fn file_url(file: &str) -> String {
+    match std::fs::canonicalize(file) {
+        Ok(path) => format!("file:{}", path.display()),
+        Err(_) => file.to_string(),
     }
 }
 
@@ -513,7 +596,6 @@ fn start_eval(
             let _turn = session.turn.lock().await;
             let outcome = evaluator.evaluate(request).await;
             report(&reply, &session, outcome, kind);
-            reply.send(Response::new().status(&["done"]));
         }
     };
     tokio::spawn(async move {
@@ -522,6 +604,8 @@ fn start_eval(
     });
 }
 
+/// Sends what an evaluation produced, then `done` (namespace-not-found
+/// carries its `done`, as nREPL sends it).
 fn report(
     reply: &Replier,
     session: &Session,
@@ -530,17 +614,34 @@ fn report(
 ) {
     let outcome = match outcome {
         Ok(outcome) => outcome,
-        Err(error) => {
-            let class = match error {
-                CompileError::Diagnostics(_) => "class jankwasm.CompileError",
-                _ => "class jankwasm.ServerError",
-            };
-            let mut text = error.to_string();
-            if !text.ends_with('\n') {
-                text.push('\n');
-            }
+        Err(CompileError::NamespaceNotFound(ns)) => {
+            reply.send(
+                Response::new()
+                    .str("err", format!("namespace not found: {ns}\n"))
+                    .status(&["error", "namespace-not-found", "done"]),
+            );
+            return;
+        }
+        Err(CompileError::Diagnostics(diagnostics)) => {
+            // CIDER finds the place to highlight by this sentence, Clojure's.
+            let text: String = diagnostics
+                .iter()
+                .map(|d| {
+                    format!(
+                        "Syntax error compiling at ({}:{}:{}).\n{}",
+                        d.file, d.line, d.column, d.rendered
+                    )
+                })
+                .collect();
             reply.send(Response::new().str("err", text));
-            eval_error(reply, class);
+            eval_error(reply, "class jankwasm.CompileError");
+            reply.send(Response::new().status(&["done"]));
+            return;
+        }
+        Err(error) => {
+            reply.send(Response::new().str("err", format!("{error}\n")));
+            eval_error(reply, "class jankwasm.ServerError");
+            reply.send(Response::new().status(&["done"]));
             return;
         }
     };
@@ -576,12 +677,18 @@ fn report(
                     "class jank.Thrown"
                 };
                 eval_error(reply, class);
+                // load-file stops at the first error, as Clojure's `load`
+                // does: what the later forms did is not its answer.
+                if kind == EvalKind::LoadFile {
+                    break;
+                }
             }
         }
     }
     if kind == EvalKind::Eval {
         session.set_ns(&outcome.ns);
     }
+    reply.send(Response::new().status(&["done"]));
 }
 
 fn eval_error(reply: &Replier, class: &str) {
@@ -653,7 +760,7 @@ fn lookup_response(op: &str, doc: Option<VarDoc>) -> Response {
         info.push(("doc", string(text)));
     }
     if let Some(file) = &doc.file {
-        info.push(("file", string(file)));
+        info.push(("file", string(file_url(file))));
     }
     if let Some(line) = doc.line {
         info.push(("line", Value::Int(line.into())));

@@ -196,6 +196,8 @@ fn patch_pages(state: &Arc<ProxyState>, message: Message, to_client: &Outbox) {
         ns,
         mode: CompileMode::DefsOnly,
         audience: Audience::Everyone,
+        repl_session: None,
+        ns_must_exist: false,
     };
     tokio::spawn(async move {
         // Upstream reports syntax errors itself; only definitions jankwasm

@@ -217,8 +217,8 @@ const STYLE = `
   padding:3px 9px;border-radius:10px;color:#fff;background:#8a8a8a;box-shadow:0 1px 4px rgba(0,0,0,.3)}
 #jank-badge[data-status=connected]{background:#2e7d32}
 #jank-badge[data-status=disconnected]{background:#c62828}
-#jank-overlay{position:fixed;left:0;right:0;bottom:0;max-height:45vh;z-index:2147483647;background:rgba(30,0,0,.92);
-  color:#fff;font:14px/1.5 ui-monospace,monospace;padding:20px 32px;overflow:auto;box-shadow:0 -2px 12px rgba(0,0,0,.4)}
+#jank-overlay{position:fixed;left:0;right:0;top:0;max-height:45vh;z-index:2147483647;background:rgba(30,0,0,.92);
+  color:#fff;font:14px/1.5 ui-monospace,monospace;padding:20px 32px;overflow:auto;box-shadow:0 2px 12px rgba(0,0,0,.4)}
 #jank-overlay[hidden]{display:none}
 #jank-overlay h2{margin:0 0 12px;color:#ff8a80;font:600 18px system-ui,sans-serif}
 #jank-overlay pre{white-space:pre-wrap;margin:0}
@@ -232,8 +232,9 @@ const STYLE = `
 #jank-repl output[data-ok=false]{color:#b71c1c}
 `;
 
-// The badge and the error overlay: a panel along the bottom of the page, so
-// the app above it stays usable (it keeps running its last good definitions).
+// The badge and the error overlay: a panel along the top of the page, so
+// the app below it stays usable (it keeps running its last good definitions)
+// and the REPL box in the bottom left corner stays in view.
 export class PageUi {
   constructor(document) {
     this.document = document;
@@ -481,7 +482,10 @@ export class HotReloadClient {
     this.send(ack);
     // Hooks run around the patches after the one defining them.
     if (ack.ok) this.learnHooks(message.symbols);
+    // A form that threw: its exception with the jank frames it passed.
+    const thrown = (ack.results ?? []).filter((result) => result.error).map((result) => result.error);
     if (!ack.ok) this.ui?.showError('Load error', ack.error);
+    else if (thrown.length) this.ui?.showError('Runtime error', thrown.join('\n'));
     else if (renderError) this.ui?.showError('Runtime error', renderError);
     else if (hookErrors.length) this.ui?.showError('Reload hook error', hookErrors.join('\n'));
     else this.ui?.clearError();

@@ -438,6 +438,65 @@ class OutputSink {
 
 // The stub main module plus every patch loaded into it. Create with
 // `await JankRuntime.create(stubBytes)`.
+// Where each exception was thrown: the JavaScript stack text at the throw,
+// by exception address, until the exception reaches the host. A rethrow of
+// the same exception keeps the first (deepest) stack.
+class ThrowSites {
+  constructor() {
+    this.stacks = new Map();
+  }
+
+  record(exception, stack) {
+    if (!this.stacks.has(exception)) this.stacks.set(exception, stack || '');
+  }
+
+  take(exception) {
+    const stack = this.stacks.get(exception);
+    this.stacks.clear();
+    return stack;
+  }
+}
+
+// A patch's `jank.frames` section: which jank fn each of its functions runs
+// and where it is written, by function index (jankwasm's lower/wasm/encode.rs).
+function readFrameTable(module) {
+  const table = new Map();
+  for (const section of WebAssembly.Module.customSections(module, 'jank.frames')) {
+    const [first, ...lines] = new TextDecoder().decode(section).split('\n');
+    if (!first.startsWith('file\t')) continue;
+    const file = first.slice('file\t'.length);
+    for (const line of lines) {
+      const [index, name, lineNo, column, source = ''] = line.split('\t');
+      if (column === undefined) continue;
+      table.set(Number(index), { name, file, line: Number(lineNo), column: Number(column), source });
+    }
+  }
+  return table;
+}
+
+// The jank frames in a JavaScript stack text, innermost first: V8 names a
+// wasm frame `wasm://wasm/<module name>-<hash>:wasm-function[<index>]`, and
+// a patch's module name is its symbols export.
+function jankFrames(stack, tables) {
+  const frames = [];
+  for (const match of (stack ?? '').matchAll(/wasm:\/\/wasm\/(.+?)-[0-9a-f]+:wasm-function\[(\d+)\]/g)) {
+    const frame = tables.get(match[1])?.get(Number(match[2]));
+    if (frame) frames.push(frame);
+  }
+  return frames;
+}
+
+// An exception as the host reports it: printed, then per jank frame
+// `  at fn (file:line:col)` and its source line (as the wasmtime harness).
+export function withFrames({ printed, frames = [] }) {
+  let text = printed;
+  for (const frame of frames) {
+    text += `\n  at ${frame.name} (${frame.file}:${frame.line}:${frame.column})`;
+    if (frame.source) text += `\n     | ${frame.source}`;
+  }
+  return text;
+}
+
 export class JankRuntime {
   // `stub` is the stub's bytes (Uint8Array/ArrayBuffer), a Response, or a
   // URL to fetch. `onWrite(fd, text)` sees printed output as it is written.
@@ -452,21 +511,36 @@ export class JankRuntime {
     const module = await compile(bytes, 'stub main module');
     const stubInterface = readInterface(bytes, 'stub main module');
     const sink = new OutputSink(onWrite);
+    const throws = new ThrowSites();
     let memory = null;
+    const host = {
+      write(fd, ptr, length) {
+        const start = ptr >>> 0;
+        if (length < 0 || start + length > memory.buffer.byteLength) {
+          throw new Error(`host.write: ${length} bytes at 0x${start.toString(16)} are outside memory`);
+        }
+        sink.write(fd, new Uint8Array(memory.buffer, start, length));
+      },
+      exception_thrown(exception) {
+        // Deep enough for the jank frames under the runtime's own.
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 100;
+        try {
+          throws.record(exception >>> 0, new Error().stack);
+        } finally {
+          Error.stackTraceLimit = limit;
+        }
+      },
+    };
     const imports = {};
     for (const entry of WebAssembly.Module.imports(module)) {
-      if (entry.module !== 'host' || entry.name !== 'write') {
-        throw linkError(`${entry.module}.${entry.name}`, 'the host provides only host.write to the stub');
+      if (entry.module !== 'host' || !(entry.name in host)) {
+        throw linkError(
+          `${entry.module}.${entry.name}`,
+          'the host provides only host.write and host.exception_thrown to the stub',
+        );
       }
-      imports.host = {
-        write(fd, ptr, length) {
-          const start = ptr >>> 0;
-          if (length < 0 || start + length > memory.buffer.byteLength) {
-            throw new Error(`host.write: ${length} bytes at 0x${start.toString(16)} are outside memory`);
-          }
-          sink.write(fd, new Uint8Array(memory.buffer, start, length));
-        },
-      };
+      imports.host = host;
     }
     let instance;
     try {
@@ -478,10 +552,10 @@ export class JankRuntime {
       throw linkError('(stub instantiation)', error.message);
     }
     memory = instance.exports.memory;
-    return new JankRuntime(instance, stubInterface, sink);
+    return new JankRuntime(instance, stubInterface, sink, throws);
   }
 
-  constructor(instance, stubInterface, sink) {
+  constructor(instance, stubInterface, sink, throws) {
     const exports = instance.exports;
     const need = (name, test, reason) => {
       if (!test(exports[name])) throw missingExport('stub main module', name, reason);
@@ -490,6 +564,9 @@ export class JankRuntime {
     this.exports = exports;
     this.exportTypes = stubInterface.exportTypes;
     this.sink = sink;
+    this.throws = throws;
+    // Each loaded patch's frame table, by its module name.
+    this.frameTables = new Map();
     this.memory = need('memory', (m) => m instanceof WebAssembly.Memory, 'no exported memory');
     this.table = need(
       '__indirect_function_table',
@@ -571,6 +648,7 @@ export class JankRuntime {
     const module = await compile(wasm, 'patch');
     const supplies = this.planImports(patchInterface.imports);
     this.checkExports(patchInterface, symbolsExport);
+    this.frameTables.set(symbolsExport, readFrameTable(module));
 
     this.scratchReset();
     // Reserve memory, as alignMemory(getMemory(mem_size + memAlign), memAlign).
@@ -652,7 +730,7 @@ export class JankRuntime {
         () => `registering ${name} (${signature})`,
       );
       if (value === 0) {
-        outcomes.push({ name, signature, error: this.takeException().printed });
+        outcomes.push({ name, signature, error: withFrames(this.takeException()) });
         break;
       }
       // A def evaluates to its var, as in Clojure. Printing the bound value
@@ -861,7 +939,7 @@ export class JankRuntime {
     const lengthSlot = this.scratchAlloc(4);
     this.view().setUint32(lengthSlot, 0, true);
     const ptr = this.call(encode, [handle, lengthSlot], () => 'encoding with jank_host_encode') >>> 0;
-    if (ptr === 0) throw new JankThrown(this.takeException().printed);
+    if (ptr === 0) throw new JankThrown(withFrames(this.takeException()));
     return this.bytes(ptr, this.view().getUint32(lengthSlot, true), 'encoded value');
   }
 
@@ -881,7 +959,7 @@ export class JankRuntime {
 
   hostText(printer, handle, during) {
     const text = this.printed(printer, handle, during);
-    if (text === null) throw new JankThrown(this.takeException().printed);
+    if (text === null) throw new JankThrown(withFrames(this.takeException()));
     return text;
   }
 
@@ -902,7 +980,7 @@ export class JankRuntime {
 
   valueOrThrown(handle) {
     if (handle !== 0) return handle;
-    throw new JankThrown(this.takeException().printed);
+    throw new JankThrown(withFrames(this.takeException()));
   }
 
   // Takes the pending exception after something returned NULL, and prints it
@@ -913,10 +991,11 @@ export class JankRuntime {
     if (exception === 0) {
       throw new LoadError('protocol', 'ABI violation: NULL was returned ("threw") but no exception is pending');
     }
+    const frames = jankFrames(this.throws.take(exception), this.frameTables);
     const printed = this.printed(this.exports.jank_host_pr_str, exception, 'printing the exception');
-    if (printed !== null) return { printed };
+    if (printed !== null) return { printed, frames };
     this.call(take, [], () => 'taking the pending exception');
-    return { printed: '<an exception whose printing threw>' };
+    return { printed: '<an exception whose printing threw>', frames };
   }
 
   // Every call into wasm goes through here: a trap becomes a LoadError of

@@ -9,6 +9,7 @@ pub mod lazy;
 pub mod misc;
 pub mod multi;
 pub mod numbers;
+mod repl;
 pub mod seqs;
 mod sets;
 mod sorted;
@@ -59,4 +60,6 @@ pub fn install() {
     multi::install();
     dynamic::install();
     strings::install();
+    repl::install();
+    repl::install_stacktrace();
 }

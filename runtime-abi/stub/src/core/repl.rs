@@ -1,0 +1,145 @@
+//! What a REPL needs from the runtime: namespaces as values (`*ns*`,
+//! `create-ns`, `the-ns`, `ns-name`), `require` at run time, each nREPL
+//! session's `*1 *2 *3 *e`, which `jankwasm.repl/run` keeps in a var per
+//! session so the collector sees them as roots, and clojure.stacktrace.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use super::{core, def, text};
+use crate::coll::vector_obj;
+use crate::error::{class_cast, R};
+use crate::function::call;
+use crate::io;
+use crate::object::{alloc_permanent, nil, symbol, Obj, Object};
+use crate::print::{pr_str, str_of};
+use crate::var::{bind_root, deref, intern_raw, is_bound};
+
+thread_local! {
+    static NAMESPACES: RefCell<HashMap<Box<str>, Obj>> = RefCell::new(HashMap::new());
+}
+
+/// The REPL vars, in the order a session's saved vector holds them.
+const REPL_VARS: [&str; 4] = ["*1", "*2", "*3", "*e"];
+
+/// The namespace object named `name`, one per name.
+pub fn namespace(name: &str) -> Obj {
+    NAMESPACES.with(|namespaces| {
+        *namespaces
+            .borrow_mut()
+            .entry(name.into())
+            .or_insert_with(|| alloc_permanent(Object::Namespace(name.into())))
+    })
+}
+
+fn namespace_of(value: Obj) -> R {
+    match &*value {
+        Object::Namespace(_) => Ok(value),
+        Object::Symbol(n) if n.ns.is_none() => Ok(namespace(&n.name)),
+        _ => Err(class_cast(value, "clojure.lang.Symbol")),
+    }
+}
+
+pub(super) fn install() {
+    core("create-ns", 1, 1, |_, a| namespace_of(a[0]));
+    core("the-ns", 1, 1, |_, a| namespace_of(a[0]));
+    core("ns-name", 1, 1, |_, a| match &*namespace_of(a[0])? {
+        Object::Namespace(name) => Ok(symbol(None, name)),
+        _ => unreachable!("namespace_of returns namespaces"),
+    });
+    // Every namespace a form requires was compiled and pushed before the
+    // form (the compiler checks `require` when it reads it), so there is
+    // nothing left to load when the call runs.
+    core("require", 1, super::VARIADIC, |_, _| Ok(nil()));
+    for name in REPL_VARS {
+        bind_root(intern_raw("clojure.core", name), nil());
+    }
+    def("jankwasm.repl", "run", 2, 2, |_, a| run(text(&a[0])?, a[1]));
+}
+
+/// Runs `thunk` for nREPL session `session`: the REPL vars hold that
+/// session's values while it runs, and afterwards its value becomes `*1`
+/// (or what it threw `*e`), as nREPL's session middleware does.
+fn run(session: &str, thunk: Obj) -> R {
+    let saved = intern_raw("jankwasm.repl", session);
+    let mut values = if is_bound(saved) {
+        match &*deref(saved)? {
+            Object::Vector(v) => v.0.iter().copied().collect::<Vec<Obj>>(),
+            _ => vec![nil(); 4],
+        }
+    } else {
+        vec![nil(); 4]
+    };
+    values.resize(4, nil());
+    let set_repl_vars = |values: &[Obj]| {
+        for (name, value) in REPL_VARS.iter().zip(values) {
+            bind_root(intern_raw("clojure.core", name), *value);
+        }
+    };
+    set_repl_vars(&values);
+    let result = call(thunk, &[]);
+    match &result {
+        Ok(value) => {
+            values[2] = values[1];
+            values[1] = values[0];
+            values[0] = *value;
+        }
+        Err(thrown) => values[3] = thrown.0,
+    }
+    set_repl_vars(&values);
+    bind_root(saved, vector_obj(values));
+    result
+}
+
+/// clojure.stacktrace: what CIDER shows in its error buffer when the server
+/// has no cider-nrepl (`(clojure.stacktrace/print-cause-trace *e)`).
+pub(super) fn install_stacktrace() {
+    def("clojure.stacktrace", "root-cause", 1, 1, |_, a| {
+        let mut cause = a[0];
+        while let Object::Exception(e) = &*cause {
+            if e.cause.is_nil() {
+                break;
+            }
+            cause = e.cause;
+        }
+        Ok(cause)
+    });
+    def("clojure.stacktrace", "print-throwable", 1, 1, |_, a| {
+        io::write(io::STDOUT, &throwable_text(a[0])?);
+        Ok(nil())
+    });
+    def("clojure.stacktrace", "print-stack-trace", 1, 2, |_, a| {
+        io::write(io::STDOUT, &format!("{}\n", throwable_text(a[0])?));
+        Ok(nil())
+    });
+    def("clojure.stacktrace", "print-cause-trace", 1, 2, |_, a| {
+        let mut out = throwable_text(a[0])?;
+        out.push('\n');
+        let mut current = a[0];
+        while let Object::Exception(e) = &*current {
+            if e.cause.is_nil() {
+                break;
+            }
+            current = e.cause;
+            out.push_str("Caused by: ");
+            out.push_str(&throwable_text(current)?);
+            out.push('\n');
+        }
+        io::write(io::STDOUT, &out);
+        Ok(nil())
+    });
+}
+
+/// `class: message`, and the data map on the next line for an ex-info, as
+/// clojure.stacktrace/print-throwable writes it.
+fn throwable_text(value: Obj) -> R<String> {
+    let Object::Exception(e) = &*value else {
+        return Err(class_cast(value, "java.lang.Throwable"));
+    };
+    let mut out = format!("{}: {}", e.class, str_of(e.message)?);
+    if let Some(data) = e.data {
+        out.push('\n');
+        out.push_str(&pr_str(data)?);
+    }
+    Ok(out)
+}
