@@ -6,6 +6,7 @@
 
 use crate::analyze::ast::{Const, Expr, ExprKind, FnExpr, Intrinsic, LocalId, TopLevel, VarRef};
 use jank_runtime_abi::Helper;
+use std::collections::HashMap;
 
 /// How a top-level form reaches the registry.
 pub enum EntryBody<'u> {
@@ -80,18 +81,17 @@ pub enum Constant {
 pub struct Pool {
     pub constants: Vec<Constant>,
     pub vars: Vec<VarRef>,
+    /// Each value constant's index by its printed structure (see
+    /// `constant_key`), so a lookup costs one print, not one per constant.
+    value_index: HashMap<String, u32>,
 }
 
 impl Pool {
     /// The index of `constant`, registering its parts first.
     pub fn constant(&mut self, constant: &Const) -> u32 {
-        let wanted = Constant::Value(constant.clone());
-        if let Some(index) = self
-            .constants
-            .iter()
-            .position(|c| same_constant(c, &wanted))
-        {
-            return index as u32;
+        let key = constant_key(constant);
+        if let Some(index) = self.value_index.get(&key) {
+            return *index;
         }
         match constant {
             Const::List(items) | Const::Vector(items) | Const::Set(items) => {
@@ -107,8 +107,10 @@ impl Pool {
             }
             _ => {}
         }
-        self.constants.push(wanted);
-        (self.constants.len() - 1) as u32
+        self.constants.push(Constant::Value(constant.clone()));
+        let index = (self.constants.len() - 1) as u32;
+        self.value_index.insert(key, index);
+        index
     }
 
     /// Registers a made-once fn constant (`Constant::Fn` or `Constant::Wrapper`).
@@ -127,9 +129,10 @@ impl Pool {
     }
 }
 
-/// Constants compare by their printed structure, so `0.0`/`-0.0` and `1`/`1.0` stay distinct and NaN matches NaN.
-fn same_constant(a: &Constant, b: &Constant) -> bool {
-    format!("{a:?}") == format!("{b:?}")
+/// Constants are the same when their printed structure is, so `0.0`/`-0.0`
+/// and `1`/`1.0` stay distinct and NaN matches NaN.
+fn constant_key(constant: &Const) -> String {
+    format!("{constant:?}")
 }
 
 /// clojure.core vars the lowering itself calls.
@@ -205,4 +208,29 @@ pub fn letfn_back_patches(bindings: &[(LocalId, FnExpr)]) -> Vec<(usize, usize, 
         }
     }
     patches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_constants_share_an_index_and_parts_come_first() {
+        let mut pool = Pool::default();
+        let one = Const::Int(1);
+        let nested = Const::List(vec![one.clone(), Const::Vector(vec![one.clone()])]);
+        let index = pool.constant(&nested);
+        assert_eq!(pool.constant(&nested), index);
+        assert_eq!(
+            pool.constant(&one),
+            0,
+            "the innermost part was registered first"
+        );
+        assert_eq!(pool.constants.len(), 3, "1, [1] and (1 [1]), each once");
+        assert_ne!(pool.constant(&Const::Double(1.0)), 0, "1.0 is not 1");
+        assert_ne!(
+            pool.constant(&Const::Double(-0.0)),
+            pool.constant(&Const::Double(0.0))
+        );
+    }
 }

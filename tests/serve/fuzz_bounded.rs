@@ -481,3 +481,13 @@ fn a_patch_that_traps_the_printer_is_a_trap_error() {
     }
     assert!(fuzzing::check_patch(&bytes).is_ok());
 }
+
+/// Found by `source_compile` (a timeout): 22 quotes around a syntax-quote of
+/// 55 nested quotes. The constant pool compared every new constant with
+/// every registered one by printing both, cubic in the nesting; now one
+/// print per constant looks it up.
+#[test]
+fn deeply_nested_quoted_constants_compile() {
+    let bytes = std::fs::read(repo("fuzz/regressions/source-compile-deep-quotes.jank")).unwrap();
+    assert!(fuzzing::check_source_compiles(&bytes).is_ok());
+}
