@@ -113,15 +113,25 @@ impl Session {
     /// require a namespace the session does not know. On error the session
     /// is left as it was before the call.
     pub fn analyze(&mut self, source: &SourceFile) -> Result<Unit, Diagnostic> {
+        self.all_or_nothing(|session| {
+            analyze_source(
+                &mut session.namespaces,
+                &mut session.gensyms,
+                None,
+                expander(&mut session.macros),
+                session.repl_session.clone(),
+                source,
+            )
+        })
+    }
+
+    /// Runs `step`, restoring the namespaces as they were when it fails.
+    fn all_or_nothing<T, E>(
+        &mut self,
+        step: impl FnOnce(&mut Self) -> Result<T, E>,
+    ) -> Result<T, E> {
         let snapshot = self.namespaces.clone();
-        let result = analyze_source(
-            &mut self.namespaces,
-            &mut self.gensyms,
-            None,
-            expander(&mut self.macros),
-            self.repl_session.clone(),
-            source,
-        );
+        let result = step(self);
         if result.is_err() {
             self.namespaces = snapshot;
         }
@@ -139,8 +149,10 @@ impl Session {
         next_id: &mut dyn FnMut() -> u64,
     ) -> Result<Vec<CompiledSource<Patch>>, Failure> {
         let frames = self.frames();
-        self.program_with(source, abi, next_id, |unit, options, source| {
-            lower::wasm::lower_with(unit, options, source, frames)
+        self.all_or_nothing(|session| {
+            session.program_with(source, abi, next_id, |unit, options, source| {
+                lower::wasm::lower_with(unit, options, source, frames)
+            })
         })
     }
 
@@ -151,25 +163,12 @@ impl Session {
         abi: Abi,
         next_id: &mut dyn FnMut() -> u64,
     ) -> Result<Vec<CompiledSource<CppPatch>>, Failure> {
-        self.program_with(source, abi, next_id, lower::cpp::lower)
+        self.all_or_nothing(|session| session.program_with(source, abi, next_id, lower::cpp::lower))
     }
 
+    /// [`Session::compile_program`] with `lower` as the backend; the caller
+    /// restores the namespaces when it fails.
     fn program_with<P>(
-        &mut self,
-        source: &SourceFile,
-        abi: Abi,
-        next_id: &mut dyn FnMut() -> u64,
-        lower: impl Fn(&Unit, &PatchOptions, &SourceFile) -> Result<P, Failure>,
-    ) -> Result<Vec<CompiledSource<P>>, Failure> {
-        let snapshot = self.namespaces.clone();
-        let result = self.program_unchecked(source, abi, next_id, lower);
-        if result.is_err() {
-            self.namespaces = snapshot;
-        }
-        result
-    }
-
-    fn program_unchecked<P>(
         &mut self,
         source: &SourceFile,
         abi: Abi,
@@ -234,15 +233,12 @@ impl Session {
         source: &SourceFile,
         lower: impl FnOnce(&Unit) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
-        let snapshot = self.namespaces.clone();
-        let result = self
-            .analyze(source)
-            .map_err(Failure::from)
-            .and_then(|unit| lower(&unit));
-        if result.is_err() {
-            self.namespaces = snapshot;
-        }
-        result
+        self.all_or_nothing(|session| {
+            session
+                .analyze(source)
+                .map_err(Failure::from)
+                .and_then(|unit| lower(&unit))
+        })
     }
 }
 
