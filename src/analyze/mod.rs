@@ -570,6 +570,13 @@ impl<'a> Analyzer<'a> {
                 pos,
             });
         }
+        if self.namespaces.refers_to_core(name, "*file*") {
+            // The file a form was compiled from, as `load` binds it in Clojure.
+            return Ok(Expr {
+                kind: ExprKind::Const(Const::Str(self.source.name.to_string())),
+                pos,
+            });
+        }
         if name.name == "*ns*"
             && (name.ns.is_none()
                 || self.namespaces.resolve_ns(name.ns.as_deref().unwrap_or("")) == Some(CORE_NS))

@@ -12,6 +12,10 @@ use std::rc::Rc;
 
 pub const CORE_NS: &str = "clojure.core";
 
+/// clojure.core vars the analyzer answers itself, at compile time
+/// (`*file*`: the file being compiled).
+const COMPILE_TIME_CORE_VARS: &[&str] = &["*file*"];
+
 /// The java.lang classes Clojure imports into every namespace: syntax-quote
 /// writes them out as `java.lang.Exception`, as Clojure does.
 const JAVA_LANG_CLASSES: &[&str] = &[
@@ -408,7 +412,9 @@ impl ReadEnv for Namespaces {
                 let ns = self.resolve_ns(qualifier).unwrap_or(qualifier);
                 Name::qualified(ns, name.name.clone())
             }
-            None if crate::expand::is_core_macro(&name.name) => {
+            None if crate::expand::is_core_macro(&name.name)
+                || COMPILE_TIME_CORE_VARS.contains(&name.name.as_str()) =>
+            {
                 Name::qualified(CORE_NS, name.name.clone())
             }
             None if JAVA_LANG_CLASSES.contains(&name.name.as_str()) => {

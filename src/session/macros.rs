@@ -216,11 +216,37 @@ fn invocation(call: &MacroCall<'_>) -> Form {
         ]),
         pos,
     );
-    let mut items = vec![the_var, quote(call.form.clone()), quote(env)];
+    let mut items = vec![the_var, quote(with_position_meta(call.form)), quote(env)];
     if let FormKind::List(call_items) = &call.form.kind {
         items.extend(call_items.iter().skip(1).cloned().map(quote));
     }
     Form::new(FormKind::List(items), pos)
+}
+
+/// The call as `&form`, with the `:line` and `:column` metadata Clojure's
+/// reader gives every list it reads (added to metadata it already has).
+fn with_position_meta(form: &Form) -> Form {
+    let pos = form.pos;
+    let keyword = |name: &str| Form::new(FormKind::Keyword(Name::bare(name)), pos);
+    let mut entries = match form.meta.as_deref().map(|meta| &meta.kind) {
+        Some(FormKind::Map(entries)) => entries.clone(),
+        _ => Vec::new(),
+    };
+    for (key, value) in [("line", pos.line), ("column", pos.col)] {
+        let present = entries.iter().any(
+            |(k, _)| matches!(&k.kind, FormKind::Keyword(n) if n.ns.is_none() && n.name == key),
+        );
+        if !present {
+            entries.push((
+                keyword(key),
+                Form::new(FormKind::Int(i64::from(value)), pos),
+            ));
+        }
+    }
+    Form {
+        meta: Some(Box::new(Form::new(FormKind::Map(entries), pos))),
+        ..form.clone()
+    }
 }
 
 /// The printed expansion read back as one form.

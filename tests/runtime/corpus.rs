@@ -50,28 +50,30 @@ fn run_program(path: &Path) -> String {
         path.file_name().unwrap().to_string_lossy().to_string(),
         text,
     );
-    let patch = match macro_session().compile(
-        &source,
-        &PatchOptions {
-            patch_id: 1,
-            abi: Abi::Extended,
-        },
-    ) {
-        Ok(patch) => patch,
+    let mut next_id = 0;
+    let program = match macro_session().compile_program(&source, Abi::Extended, &mut || {
+        next_id += 1;
+        next_id
+    }) {
+        Ok(program) => program,
         Err(diagnostic) => return format!("COMPILE ERROR {diagnostic}"),
     };
     let mut runtime = Runtime::new().unwrap();
-    let outcome = runtime.load_patch(&patch.bytes, &patch.symbols_export);
-    let mut printed = runtime.take_output();
-    match outcome {
-        Ok(entries) => {
-            for entry in entries {
-                if let Err(thrown) = entry.result {
-                    printed.push_str(&format!("UNCAUGHT {}", thrown.printed));
+    let mut printed = String::new();
+    for compiled in program {
+        let patch = compiled.patch;
+        let outcome = runtime.load_patch(&patch.bytes, &patch.symbols_export);
+        printed.push_str(&runtime.take_output());
+        match outcome {
+            Ok(entries) => {
+                for entry in entries {
+                    if let Err(thrown) = entry.result {
+                        printed.push_str(&format!("UNCAUGHT {}", thrown.printed));
+                    }
                 }
             }
+            Err(error) => printed.push_str(&format!("HARNESS ERROR {error}")),
         }
-        Err(error) => printed.push_str(&format!("HARNESS ERROR {error}")),
     }
     printed
 }

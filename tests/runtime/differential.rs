@@ -7,7 +7,7 @@
 //! empties first.
 
 use jank_wasmtime_harness::Runtime;
-use jankwasm::lower::{Abi, PatchOptions};
+use jankwasm::lower::Abi;
 use jankwasm::macro_runtime::HarnessMacroRuntime;
 use jankwasm::session::Session;
 use jankwasm::source::SourceFile;
@@ -82,27 +82,28 @@ fn without_identities(text: &str) -> String {
 
 /// Loads a patch into a fresh runtime and describes everything observable:
 /// each registry entry's value or exception, then what the program printed.
-fn observe(wasm: &[u8], symbols_export: &str) -> String {
+fn observe(patches: &[(Vec<u8>, String)]) -> String {
     let mut runtime = match Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => return format!("HARNESS ERROR {error}"),
     };
-    let outcome = runtime.load_patch(wasm, symbols_export);
     let mut described = String::new();
-    match outcome {
-        Ok(entries) => {
-            for entry in entries {
-                let result = match entry.result {
-                    Ok(value) => value.printed,
-                    Err(thrown) => format!("THREW {}", thrown.printed),
-                };
-                described.push_str(&format!(
-                    "[{} {}] {result}\n",
-                    entry.signature, entry.qualified_name
-                ));
+    for (wasm, symbols_export) in patches {
+        match runtime.load_patch(wasm, symbols_export) {
+            Ok(entries) => {
+                for entry in entries {
+                    let result = match entry.result {
+                        Ok(value) => value.printed,
+                        Err(thrown) => format!("THREW {}", thrown.printed),
+                    };
+                    described.push_str(&format!(
+                        "[{} {}] {result}\n",
+                        entry.signature, entry.qualified_name
+                    ));
+                }
             }
+            Err(error) => described.push_str(&format!("LOAD ERROR {error}\n")),
         }
-        Err(error) => described.push_str(&format!("LOAD ERROR {error}\n")),
     }
     described.push_str("--- printed\n");
     described.push_str(&runtime.take_output());
@@ -136,39 +137,59 @@ fn compare(program: &Path, work: &Path) -> Option<String> {
         Err(error) => return Some(format!("{name}: reading it: {error}")),
     };
     let source = SourceFile::new(name.clone(), text);
-    let options = PatchOptions {
-        patch_id: 1,
-        abi: Abi::Extended,
-    };
     // Macros run in a compile-time runtime of the direct backend's for both
-    // paths, as `jankwasm emit --cpp` runs them.
+    // paths, as `jankwasm emit --cpp` runs them; a program that requires a
+    // namespace is a patch per file on both paths, loaded in order.
     let session = || Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()));
-    let direct = match session().compile(&source, &options) {
-        Ok(patch) => patch,
+    let ids = || {
+        let mut next = 0;
+        move || {
+            next += 1;
+            next
+        }
+    };
+    let direct = match session().compile_program(&source, Abi::Extended, &mut ids()) {
+        Ok(program) => program,
         Err(d) => return Some(format!("{name}: the direct backend rejects it: {d}")),
     };
-    let cpp = match session().compile_cpp(&source, &options) {
-        Ok(patch) => patch,
+    let cpp = match session().compile_program_cpp(&source, Abi::Extended, &mut ids()) {
+        Ok(program) => program,
         Err(d) => return Some(format!("{name}: the C++ path rejects it: {d}")),
     };
-    if direct.entries != cpp.entries {
+    if direct.len() != cpp.len() {
         return Some(format!(
-            "{name}: registry entries differ\n--- direct\n{:?}\n--- C++\n{:?}",
-            direct.entries, cpp.entries
+            "{name}: {} direct patches but {} C++ ones",
+            direct.len(),
+            cpp.len()
         ));
     }
-    let stem = name.trim_end_matches(".jank");
-    let cpp_path = work.join(format!("{stem}.cpp"));
-    let wasm_path = work.join(format!("{stem}.wasm"));
-    if let Err(error) = std::fs::write(&cpp_path, &cpp.source) {
-        return Some(format!("{name}: writing {}: {error}", cpp_path.display()));
+    let mut direct_patches = Vec::new();
+    let mut cpp_patches = Vec::new();
+    for (index, (direct, cpp)) in direct.iter().zip(&cpp).enumerate() {
+        if direct.patch.entries != cpp.patch.entries {
+            return Some(format!(
+                "{name}: registry entries differ\n--- direct\n{:?}\n--- C++\n{:?}",
+                direct.patch.entries, cpp.patch.entries
+            ));
+        }
+        let stem = format!("{}-{index}", name.trim_end_matches(".jank"));
+        let cpp_path = work.join(format!("{stem}.cpp"));
+        let wasm_path = work.join(format!("{stem}.wasm"));
+        if let Err(error) = std::fs::write(&cpp_path, &cpp.patch.source) {
+            return Some(format!("{name}: writing {}: {error}", cpp_path.display()));
+        }
+        match emcc(&cpp_path, &wasm_path) {
+            Ok(bytes) => cpp_patches.push((bytes, cpp.patch.symbols_export.clone())),
+            Err(error) => return Some(format!("{name}: {error}")),
+        }
+        direct_patches.push((
+            direct.patch.bytes.clone(),
+            direct.patch.symbols_export.clone(),
+        ));
     }
-    let emcc_wasm = match emcc(&cpp_path, &wasm_path) {
-        Ok(bytes) => bytes,
-        Err(error) => return Some(format!("{name}: {error}")),
-    };
-    let direct_seen = observe(&direct.bytes, &direct.symbols_export);
-    let cpp_seen = observe(&emcc_wasm, &cpp.symbols_export);
+    let cpp_path = work.join(format!("{}-*.cpp", name.trim_end_matches(".jank")));
+    let direct_seen = observe(&direct_patches);
+    let cpp_seen = observe(&cpp_patches);
     (direct_seen != cpp_seen).then(|| {
         format!(
             "{name}: the patches disagree\n=== direct\n{direct_seen}=== C++ via emcc ({})\n{cpp_seen}",

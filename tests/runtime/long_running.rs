@@ -5,7 +5,7 @@
 
 use crate::common;
 use jank_wasmtime_harness::{Arg, GcPolicy, Runtime};
-use jankwasm::lower::{Abi, PatchOptions};
+use jankwasm::lower::Abi;
 use jankwasm::macro_runtime::HarnessMacroRuntime;
 use jankwasm::session::Session;
 use jankwasm::source::SourceFile;
@@ -152,29 +152,30 @@ fn the_corpus_prints_the_same_with_a_collection_after_every_form() {
             continue;
         }
         let source = SourceFile::new(name.clone(), std::fs::read_to_string(path).unwrap());
-        let patch = Session::new()
+        let mut next_id = 0;
+        let program = Session::new()
             .with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()))
-            .compile(
-                &source,
-                &PatchOptions {
-                    patch_id: 1,
-                    abi: Abi::Extended,
-                },
-            )
+            .compile_program(&source, Abi::Extended, &mut || {
+                next_id += 1;
+                next_id
+            })
             .unwrap_or_else(|d| panic!("{name}: {d}"));
         let mut runtime = Runtime::new().unwrap();
         runtime.set_gc_policy(GcPolicy::EverySafePoint);
         let mut printed = String::new();
-        match runtime.load_patch(&patch.bytes, &patch.symbols_export) {
-            Ok(entries) => {
-                printed.push_str(&runtime.take_output());
-                for entry in entries {
-                    if let Err(thrown) = entry.result {
-                        printed.push_str(&format!("UNCAUGHT {}", thrown.printed));
+        for compiled in program {
+            let patch = compiled.patch;
+            match runtime.load_patch(&patch.bytes, &patch.symbols_export) {
+                Ok(entries) => {
+                    printed.push_str(&runtime.take_output());
+                    for entry in entries {
+                        if let Err(thrown) = entry.result {
+                            printed.push_str(&format!("UNCAUGHT {}", thrown.printed));
+                        }
                     }
                 }
+                Err(error) => printed.push_str(&format!("HARNESS ERROR {error}")),
             }
-            Err(error) => printed.push_str(&format!("HARNESS ERROR {error}")),
         }
         let expected = std::fs::read_to_string(path.with_extension("out")).unwrap_or_default();
         if printed != expected {

@@ -313,8 +313,8 @@ fn jankwasm_test_runs_clojure_test_and_fails_on_a_failure() {
     assert_eq!(
         String::from_utf8_lossy(&failing.stdout),
         "\nTesting app.core-test\n\
-         \nFAIL in (arithmetic)\nwith context\ntwo and two\nexpected: (= 5 (c/add 2 2))\n  actual: (not (= 5 4))\n\
-         \nFAIL in (throwing)\nexpected: (thrown? Exception (c/add 1 1))\n  actual: nil\n\
+         \nFAIL in (arithmetic) (core_test.jank:5)\nwith context\ntwo and two\nexpected: (= 5 (c/add 2 2))\n  actual: (not (= 5 4))\n\
+         \nFAIL in (throwing) (core_test.jank:8)\nexpected: (thrown? Exception (c/add 1 1))\n  actual: nil\n\
          \nERROR in (errors)\nUncaught exception, not in assertion.\nexpected: nil\n  actual: clojure.lang.ExceptionInfo: outside\n{:k 1}\n\
          \nRan 3 tests containing 7 assertions.\n2 failures, 1 errors.\n"
     );
