@@ -175,12 +175,17 @@ impl Analyzer<'_> {
     }
 
     fn apply_libspec(&mut self, spec: &Libspec<'_>, kind: RequireKind, reload: bool) -> Result<()> {
-        if let Some(loader) = self.loader.as_deref() {
+        // `[x :as-alias y]` only names x, as in Clojure: nothing loads.
+        let alias_only = !spec.options.is_empty()
+            && spec.options.chunks(2).all(|pair| {
+                matches!(&pair[0].kind, FormKind::Keyword(k) if k.ns.is_none() && k.name == "as-alias")
+            });
+        if let Some(loader) = self.loader.as_deref().filter(|_| !alias_only) {
             if let Some(chain) = loader.cycle_through(self.namespaces.current(), &spec.lib) {
                 return Err(self.error(spec.pos, LoadError::Cycle { chain }.to_string()));
             }
         }
-        if reload || !self.namespaces.exists(&spec.lib) {
+        if !alias_only && (reload || !self.namespaces.exists(&spec.lib)) {
             self.load_namespace(&spec.lib, spec.pos)?;
         }
         if spec.options.len() % 2 != 0 {

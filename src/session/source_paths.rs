@@ -68,7 +68,29 @@ pub fn ns_relative_path(ns: &str) -> String {
 /// Read leniently: a text that does not read declares nothing here, and its
 /// compilation reports why.
 pub fn declared_ns(text: &str) -> Option<String> {
-    namespace_forms(text).declared
+    let env = PlainEnv::new();
+    let mut reader = read::Reader::new(text);
+    while let Ok(Some(form)) = reader.next_form(&env) {
+        if let Some(name) = ns_form_name(&form) {
+            return name;
+        }
+    }
+    None
+}
+
+/// For an `ns` form, the namespace it names (None when it names none).
+fn ns_form_name(form: &Form) -> Option<Option<String>> {
+    let FormKind::List(items) = &form.kind else {
+        return None;
+    };
+    items.first().filter(|head| head.is_symbol("ns"))?;
+    Some(
+        items
+            .get(1)
+            .and_then(Form::as_symbol)
+            .filter(|name| name.ns.is_none())
+            .map(|name| name.name.clone()),
+    )
 }
 
 /// What a text's namespace forms say, read without compiling it.
