@@ -16,7 +16,8 @@
 (ns corpus.oracle
   (:require [clojure.java.io :as io]
             [clojure.set]
-            [clojure.string :as string]))
+            [clojure.string :as string]
+            [clojure.test]))
 
 (def timeout-ms 20000)
 
@@ -36,6 +37,9 @@
         task (future
                (binding [*ns* (fresh-user-ns)
                          *out* writer
+                         ;; clojure.test prints to *test-out*, which it bound
+                         ;; to the *out* of whoever loaded it first.
+                         clojure.test/*test-out* writer
                          *err* errors
                          *print-length* nil
                          *print-level* nil
