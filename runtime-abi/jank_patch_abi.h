@@ -196,6 +196,10 @@ JANK_HELPER(ext, nothrow) jank_object_ref jank_box_boolean(int value);
 JANK_HELPER(ext, throws) jank_object_ref jank_make_char(int32_t codepoint);
 /* A string from length bytes of UTF-8 (may contain NUL). */
 JANK_HELPER(ext, nothrow) jank_object_ref jank_make_string_n(const char *utf8, int32_t length);
+/* A regex pattern (java.util.regex syntax) from length bytes of UTF-8 source;
+ * throws on a pattern that does not compile. The same source may give the same
+ * pattern object. */
+JANK_HELPER(ext, throws) jank_object_ref jank_make_regex(const char *source, int32_t length);
 /* A list of the count values at elements. */
 JANK_HELPER(ext, throws) jank_object_ref jank_make_list(int count, void **elements);
 /* A map of count key/value pairs at elements (k0 v0 k1 v1 ...); insertion order kept up to 8 entries. */

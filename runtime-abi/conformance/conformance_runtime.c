@@ -1092,6 +1092,13 @@ EXT_EXPORT void *jank_make_string_n(const char *utf8, int32_t length)
   return string_of(utf8, length);
 }
 
+EXT_EXPORT void *jank_make_regex(const char *source, int32_t length)
+{
+  (void)source;
+  return throw_message("regex patterns are not part of the conformance runtime (%d bytes of source)",
+                       (int)length);
+}
+
 EXT_EXPORT void *jank_make_list(int count, void **elements)
 {
   return collection_of(LIST, count, (object **)elements);

@@ -38,6 +38,13 @@ pub enum Const {
     /// Key/value pairs in source order.
     Map(Vec<(Const, Const)>),
     Set(Vec<Const>),
+    /// A regex pattern from its java.util.regex source (checked to compile).
+    /// Each literal is its own pattern object, as in Clojure, where
+    /// `(= #"a" #"a")` is false: `literal` numbers the literals of a unit.
+    Regex {
+        source: String,
+        literal: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -106,6 +106,8 @@ pub struct Analyzer<'a> {
     fn_frames: Vec<FnFrame>,
     locals: LocalNames,
     next_loop: u32,
+    /// Regex literals analyzed so far (each gets its own constant).
+    regex_literals: std::cell::Cell<u32>,
     /// The nREPL session whose `*1 *2 *3 *e` this source's top-level values
     /// feed (`jankwasm.repl/run`); None outside a REPL.
     repl_session: Option<String>,
@@ -133,6 +135,7 @@ impl<'a> Analyzer<'a> {
             fn_frames: Vec::new(),
             locals: LocalNames::default(),
             next_loop: 0,
+            regex_literals: std::cell::Cell::new(0),
             repl_session: None,
         }
     }
@@ -411,21 +414,16 @@ impl<'a> Analyzer<'a> {
     /// `#"source"`: checked now (a bad pattern is a compile error here, not a
     /// throw at run time), then made by `re-pattern`, whose runtime keeps
     /// each source's compiled pattern.
-    fn regex_literal(&mut self, source: &str, pos: Pos, ctx: Ctx) -> Result<Expr> {
-        if let Err(message) = jank_runtime_abi::java_regex::compile(source) {
-            return Err(self.error(
+    /// The source of a regex literal, once it is known to compile: a bad
+    /// pattern is a compile error at the literal, not a throw when it loads.
+    fn checked_regex(&self, source: &str, pos: Pos) -> Result<String> {
+        match jank_runtime_abi::java_regex::compile(source) {
+            Ok(_) => Ok(source.to_string()),
+            Err(message) => Err(self.error(
                 pos,
                 format!("invalid regex literal #\"{source}\": {message}"),
-            ));
+            )),
         }
-        let call = Form::list(
-            vec![
-                Form::symbol(Name::qualified(CORE_NS, "re-pattern"), pos),
-                Form::new(FormKind::Str(source.to_string()), pos),
-            ],
-            pos,
-        );
-        self.analyze(&call, ctx)
     }
 
     /// Analyzes a form in expression position. Macro expansions nest as
@@ -440,9 +438,6 @@ impl<'a> Analyzer<'a> {
     fn analyze_here(&mut self, form: &Form, ctx: Ctx) -> Result<Expr> {
         if let Some(call) = metadata::literal_with_meta(form) {
             return self.analyze(&call, ctx);
-        }
-        if let FormKind::Regex(source) = &form.kind {
-            return self.regex_literal(source, form.pos, ctx);
         }
         let pos = form.pos;
         let kind = match &form.kind {
@@ -533,12 +528,10 @@ impl<'a> Analyzer<'a> {
                     format!("ratio literal `{n}/{d}` is not supported by jankwasm"),
                 ))
             }
-            FormKind::Regex(_) => {
-                return Err(self.error(
-                    form.pos,
-                    format!("regex literal {form} is not supported by jankwasm"),
-                ))
-            }
+            FormKind::Regex(source) => Const::Regex {
+                source: self.checked_regex(source, form.pos)?,
+                literal: self.regex_literals.replace(self.regex_literals.get() + 1),
+            },
         })
     }
 

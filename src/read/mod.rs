@@ -7,8 +7,9 @@
 //! only ever see plain data.
 //!
 //! Choices where Clojure leaves room or jank differs:
-//! - `#?` takes the first branch whose feature is `:jank` or `:default`, in
-//!   written order (Clojure's rule, with `:jank` as the platform feature).
+//! - `#?` takes the first branch whose feature is `:jankwasm` or `:default`,
+//!   in written order (Clojure's rule). Not `:jank`: jank's branches call
+//!   its C++ runtime, which a patch cannot reach (`parse::PLATFORM_FEATURE`).
 //! - `^[...]` is Clojure 1.12 param-tags: `{:param-tags [...]}`.
 //! - Stacked metadata merges like Clojure: on a conflicting key the outer
 //!   (leftmost) `^` wins.

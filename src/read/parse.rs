@@ -4,6 +4,12 @@
 
 use std::collections::BTreeMap;
 
+/// The one feature `#?` and `#?@` take besides `:default`. Not jank's
+/// `:jank`: a `:jank` branch in real code calls jank's C++ runtime
+/// (`cpp/...`, `#cpp`), which a wasm patch cannot reach, while the
+/// `:default` branch beside it is portable Clojure that jankwasm runs.
+pub const PLATFORM_FEATURE: &str = "jankwasm";
+
 use super::cursor::Cursor;
 use super::error::{CollectionKind, ReadError, ReadErrorKind};
 use super::form::{Form, FormKind, Name};
@@ -495,7 +501,7 @@ impl<'r, 'a> FormReader<'r, 'a> {
                 return error(feature.pos, ReadErrorKind::ReaderConditionalFeature);
             };
             let matches = feature_name.ns.is_none()
-                && (feature_name.name == "jank" || feature_name.name == "default");
+                && (feature_name.name == PLATFORM_FEATURE || feature_name.name == "default");
             if matches && chosen.is_none() {
                 chosen = Some(form);
             }

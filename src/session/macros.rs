@@ -1,6 +1,6 @@
 //! The session's side of user macros: a compile-time runtime (the same
-//! runtime pages run, in-process) that every analyzed definition is loaded
-//! into before a macro runs, and the expansion round trip. A macro call
+//! runtime pages run, in-process) that every analyzed top-level form is
+//! loaded into before a macro runs, and the expansion round trip. A macro call
 //! becomes a one-form patch `((var ns/m) '&form '&env 'arg...)`; its value
 //! comes back printed and is read as the expansion. Definitions are loaded
 //! lazily, at the first expansion after they were analyzed, so compiles
@@ -28,11 +28,15 @@ pub trait CompileTimeRuntime {
 /// One registry entry's outcome: `Ok(printed value)` or `Err(printed exception)`.
 pub type EntryResult = Result<String, String>;
 
-/// Definitions of one analyzed unit the runtime has not loaded yet.
+/// The top-level forms of one analyzed unit the runtime has not loaded yet.
+/// Every form is loaded, not only definitions, because Clojure evaluates
+/// each form as it compiles it: a `defmethod` or `swap!` at the top level
+/// may be what a later macro relies on (clojure.test's `assert-expr`).
 struct PendingDefinitions {
     source: SourceFile,
     locals: Rc<LocalNames>,
-    /// `Def`s and `Declare`s, each its var's newest pending definition.
+    /// In order; a `Def` or `Declare` only while it is its var's newest
+    /// pending definition.
     definitions: Vec<TopLevel>,
 }
 
@@ -125,22 +129,26 @@ impl MacroExpander for MacroRunner {
     }
 
     fn analyzed(&mut self, source: &SourceFile, unit: &Unit, given: usize) {
-        let definitions: Vec<TopLevel> = unit.forms[given.min(unit.forms.len())..]
-            .iter()
-            .filter(|form| defined_var(form).is_some())
-            .cloned()
-            .collect();
+        let definitions: Vec<TopLevel> = unit.forms[given.min(unit.forms.len())..].to_vec();
         if definitions.is_empty() {
             return;
         }
         let index = self.backlog.len();
         for var in definitions.iter().filter_map(defined_var) {
-            // A var defined twice in this unit keeps both: the later wins when loaded.
+            // A var defined twice in this unit keeps both: the later wins when
+            // loaded. An older unit that evaluates something keeps its
+            // definitions too, since what it evaluates may call them.
             let older = self.newest.insert(var.clone(), index);
             if let Some(older) = older.and_then(|older| self.backlog.get_mut(older)) {
-                older
+                if older
                     .definitions
-                    .retain(|form| defined_var(form) != Some(var));
+                    .iter()
+                    .all(|form| defined_var(form).is_some())
+                {
+                    older
+                        .definitions
+                        .retain(|form| defined_var(form) != Some(var));
+                }
             }
         }
         self.backlog.push(PendingDefinitions {

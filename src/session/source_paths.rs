@@ -16,6 +16,15 @@ use std::path::{Path, PathBuf};
 pub const BUILTIN_NAMESPACES: &[(&str, &str)] =
     &[("clojure.test", include_str!("../jank/clojure/test.jank"))];
 
+/// Dialect adapters jankwasm ships in place of a project's own file of that
+/// name: the file's jank branches call jank's C++ runtime (`cpp/...`), which
+/// a wasm patch cannot reach, so jankwasm's version of the same vars is
+/// loaded instead, from wherever the namespace is required.
+pub const ADAPTER_NAMESPACES: &[(&str, &str)] = &[(
+    "clojure.core-test.portability",
+    include_str!("../jank/clojure/core_test/portability.jank"),
+)];
+
 /// The extensions a namespace's file may have, in the order they are tried.
 pub const SOURCE_EXTENSIONS: [&str; 2] = ["jank", "cljc"];
 
@@ -275,6 +284,10 @@ impl FileLoader<'_> {
     /// The first file for `ns` on the source paths, else the namespace
     /// jankwasm ships under that name.
     fn find(&self, ns: &str) -> Result<SourceFile, LoadError> {
+        if let Some((_, text)) = ADAPTER_NAMESPACES.iter().find(|(name, _)| *name == ns) {
+            let name = format!("<jankwasm>/{}.jank", ns_relative_path(ns));
+            return Ok(SourceFile::new(name, *text));
+        }
         let candidates = self.paths.candidates(ns);
         if let Some(path) = candidates.iter().find(|path| path.is_file()) {
             let text = std::fs::read_to_string(path).map_err(|e| LoadError::Unreadable {

@@ -429,17 +429,19 @@ fn namespaced_maps() {
 
 #[test]
 fn reader_conditionals() {
-    assert_reads("#?(:clj 1 :jank 2 :default 3)", "2");
+    assert_reads("#?(:clj 1 :jankwasm 2 :default 3)", "2");
     assert_reads("#?(:clj 1 :default 3)", "3");
-    assert_reads("#?(:default 1 :jank 2)", "1");
+    assert_reads("#?(:jank (cpp/f) :default 3)", "3");
+    assert_reads("#?(:default 1 :jankwasm 2)", "1");
     assert_reads("#?(:clj 1)", "");
+    assert_reads("#?(:jank 1)", "");
     assert_reads("[1 #?(:clj 2) 3]", "[1 3]");
-    assert_reads("[1 #?@(:jank [2 3]) 4]", "[1 2 3 4]");
-    assert_reads("(f #?@(:clj [x] :jank (a b)))", "(f a b)");
-    assert_reads("{#?@(:jank [:a 1])}", "{:a 1}");
+    assert_reads("[1 #?@(:jankwasm [2 3]) 4]", "[1 2 3 4]");
+    assert_reads("(f #?@(:clj [x] :jankwasm (a b)))", "(f a b)");
+    assert_reads("{#?@(:jankwasm [:a 1])}", "{:a 1}");
     assert_reads("[#?@(:clj [1])]", "[]");
-    assert_reads("#?(:jank #?(:clj 1 :default 2))", "2");
-    assert_reads("'#?(:jank x)", "(quote x)");
+    assert_reads("#?(:jankwasm #?(:clj 1 :default 2))", "2");
+    assert_reads("'#?(:jankwasm x)", "(quote x)");
 }
 
 #[test]
@@ -522,12 +524,12 @@ fn syntax_quote_expansions_point_at_the_forms_they_rebuild() {
 
 #[test]
 fn sets_maps_and_reader_conditionals_positions() {
-    let forms = read("#{x}\n #:a{:b 1}\n  #?(:jank y)");
+    let forms = read("#{x}\n #:a{:b 1}\n  #?(:jankwasm y)");
     assert_eq!(forms[0].pos, Pos::new(1, 1));
     assert_eq!(forms[1].pos, Pos::new(2, 2));
     assert_eq!(
         forms[2].pos,
-        Pos::new(3, 12),
+        Pos::new(3, 16),
         "the chosen form keeps its own position"
     );
 }
@@ -814,11 +816,11 @@ fn anonymous_fn_errors() {
 #[test]
 fn reader_conditional_errors() {
     assert_error(
-        "#?@(:jank [1])",
+        "#?@(:jankwasm [1])",
         "1:1: `#?@` splicing is only allowed inside a collection",
     );
     assert_error(
-        "'#?@(:jank [1])",
+        "'#?@(:jankwasm [1])",
         "1:2: `#?@` splicing is only allowed inside a collection",
     );
     assert_error(
@@ -842,8 +844,8 @@ fn reader_conditional_errors() {
         "1:3: a reader conditional must be a list: `#?(...)`",
     );
     assert_error(
-        "[#?@(:jank 1)]",
-        "1:12: `#?@` must choose a list or vector to splice",
+        "[#?@(:jankwasm 1)]",
+        "1:16: `#?@` must choose a list or vector to splice",
     );
 }
 

@@ -75,7 +75,7 @@ fn libspecs_refer_rename_use_prefix_lists_and_dashed_names() {
         &[
             ("src/lib/my_math.jank", "(ns lib.my-math)\n(defn sq [x] (* x x))\n(defn cube [x] (* x x x))\n(defn- hidden [] 0)\n"),
             ("src/lib/text.jank", "(ns lib.text)\n(defn shout [s] (str s \"!\"))\n"),
-            ("src/lib/flags.cljc", "(ns lib.flags)\n(def platform #?(:clj :jvm :cljs :js :jank :jank))\n(def fallback #?(:clj 1 :default 2))\n"),
+            ("src/lib/flags.cljc", "(ns lib.flags)\n(def platform #?(:clj :jvm :cljs :js :jank :jank :jankwasm :wasm))\n(def fallback #?(:clj 1 :default 2))\n"),
             (
                 "src/app/main.jank",
                 "(ns app.main\n  (:require [lib my-math [text :refer [shout] :rename {shout yell}]])\n  (:use [lib.flags :only [platform]]))\n(require '[lib.my-math :refer :all])\n(use 'lib.flags)\n(println (lib.my-math/sq 3) (cube 2) (yell \"hi\") platform fallback)\n",
@@ -84,7 +84,7 @@ fn libspecs_refer_rename_use_prefix_lists_and_dashed_names() {
     );
     assert_eq!(
         run_ok(&dir, &["run", "src/app/main.jank"]),
-        "9 8 hi! :jank 2\n"
+        "9 8 hi! :wasm 2\n"
     );
 }
 

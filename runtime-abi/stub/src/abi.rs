@@ -242,6 +242,19 @@ pub unsafe extern "C" fn jank_make_string_n(utf8: *const u8, length: i32) -> Obj
 }
 
 /// # Safety
+/// `source` holds `length` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn jank_make_regex(source: *const u8, length: i32) -> Option<Obj> {
+    let length = usize::try_from(length).unwrap_or(0);
+    let source = if source.is_null() || length == 0 {
+        String::new()
+    } else {
+        String::from_utf8_lossy(std::slice::from_raw_parts(source, length)).into_owned()
+    };
+    boundary(crate::regex::pattern(&source))
+}
+
+/// # Safety
 /// `elements` holds `count` values.
 #[no_mangle]
 pub unsafe extern "C" fn jank_make_list(count: i32, elements: *const Option<Obj>) -> Option<Obj> {

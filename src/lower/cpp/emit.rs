@@ -739,6 +739,10 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
             Const::Double(d) => (Helper::BoxDouble, vec![format!("{d:?}")]),
             Const::Char(c) => (Helper::MakeChar, vec![(*c as u32).to_string()]),
             Const::Str(s) => (Helper::MakeStringN, vec![c_string(s), s.len().to_string()]),
+            Const::Regex { source, .. } => (
+                Helper::MakeRegex,
+                vec![c_string(source), source.len().to_string()],
+            ),
             Const::Keyword(name) | Const::Symbol(name) => (
                 if matches!(value, Const::Keyword(_)) {
                     Helper::MakeKeyword

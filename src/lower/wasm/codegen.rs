@@ -1012,6 +1012,14 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.push(I::I32Const(s.len() as i32));
                 self.helper(Helper::MakeStringN);
             }
+            Const::Regex { source, .. } => {
+                let offset = self.module.data.bytes_nul(source.as_bytes());
+                self.global(GlobalRef::MemoryBase);
+                self.push(I::I32Const(offset as i32));
+                self.push(I::I32Add);
+                self.push(I::I32Const(source.len() as i32));
+                self.helper(Helper::MakeRegex);
+            }
             Const::Keyword(name) | Const::Symbol(name) => {
                 self.data_string(name.ns.as_deref().unwrap_or(""));
                 self.data_string(&name.name);

@@ -221,6 +221,9 @@ fn vars_closures_and_callables() {
             pr(Some(jank_make_symbol(c"ns".as_ptr(), c"s".as_ptr()))),
             "ns/s"
         );
+        assert_eq!(pr(jank_make_regex(b"a+\\d".as_ptr(), 4)), "#\"a+\\d\"");
+        assert!(jank_make_regex(b"(a".as_ptr(), 2).is_none());
+        assert!(pr(Some(jank_exception_take())).contains("PatternSyntaxException"));
     }
     assert_eq!(jank_unbox_integer(Some(jank_box_integer(-5))), -5);
     assert_eq!(jank_unbox_integer(Some(jank_box_double(1.5))), 0);

@@ -249,6 +249,13 @@ impl FnCodegen<'_, '_> {
                 self.data_string(s);
                 self.helper(Helper::MakeString);
             }
+            Const::Regex { source, .. } => {
+                self.data_string(source);
+                self.helper(Helper::MakeString);
+                let argument = self.new_local();
+                self.set_local(argument);
+                self.seed_call_var(&core_var("re-pattern"), &[Operand::Local(argument)]);
+            }
             Const::List(items) => {
                 let elements = self.element_operands(items);
                 self.seed_build(&core_var("list"), &elements);
@@ -282,7 +289,7 @@ impl FnCodegen<'_, '_> {
 
 fn contains_nul_string(constant: &Const) -> bool {
     match constant {
-        Const::Str(s) => s.contains('\0'),
+        Const::Str(s) | Const::Regex { source: s, .. } => s.contains('\0'),
         Const::List(items) | Const::Vector(items) | Const::Set(items) => {
             items.iter().any(contains_nul_string)
         }
