@@ -102,9 +102,12 @@ fn binary(args: &[Obj], op: fn(Num, Num) -> R<Num>) -> R {
     Ok(boxed(op(num(args[0])?, num(args[1])?)?))
 }
 
+/// `max`/`min`: one argument is returned unchecked, as Clojure's `([x] x)`.
 fn extreme(args: &[Obj], pick_left: fn(Ordering) -> bool) -> R {
     let mut best = args[0];
-    num(best)?;
+    if args.len() > 1 {
+        num(best)?;
+    }
     for x in &args[1..] {
         let (b, y) = (num(best)?, num(*x)?);
         if b.to_f64().is_nan() {
