@@ -6,20 +6,29 @@
 use std::cmp::Ordering;
 
 use super::{core, text, VARIADIC};
-use crate::error::{arity, class_cast, illegal_argument, R};
+use crate::error::{arity, class_cast, illegal_argument, overflow, R};
 use crate::number::{self, boxed, integer_arg, long, num, to_long, Num, Overflow};
 use crate::object::{boolean, character, double, int, nil, Obj, Object};
 
+/// Two longs go straight to the overflow-checked i64 op, without unboxing
+/// into the tower (the common case of every loop counter).
+fn longs(a: Obj, b: Obj, op: fn(i64, i64) -> Option<i64>) -> Option<R> {
+    match (&*a, &*b) {
+        (Object::Int(x), Object::Int(y)) => Some(op(*x, *y).map(int).ok_or_else(overflow)),
+        _ => None,
+    }
+}
+
 pub fn add(a: Obj, b: Obj) -> R {
-    Ok(boxed(number::add(num(a)?, num(b)?)?))
+    longs(a, b, i64::checked_add).unwrap_or_else(|| Ok(boxed(number::add(num(a)?, num(b)?)?)))
 }
 
 pub fn subtract(a: Obj, b: Obj) -> R {
-    Ok(boxed(number::subtract(num(a)?, num(b)?)?))
+    longs(a, b, i64::checked_sub).unwrap_or_else(|| Ok(boxed(number::subtract(num(a)?, num(b)?)?)))
 }
 
 pub fn multiply(a: Obj, b: Obj) -> R {
-    Ok(boxed(number::multiply(num(a)?, num(b)?)?))
+    longs(a, b, i64::checked_mul).unwrap_or_else(|| Ok(boxed(number::multiply(num(a)?, num(b)?)?)))
 }
 
 pub fn divide(a: Obj, b: Obj) -> R {
@@ -27,11 +36,11 @@ pub fn divide(a: Obj, b: Obj) -> R {
 }
 
 pub fn inc(a: Obj) -> R {
-    Ok(boxed(number::add(num(a)?, Num::Int(1))?))
+    add(a, int(1))
 }
 
 pub fn dec(a: Obj) -> R {
-    Ok(boxed(number::subtract(num(a)?, Num::Int(1))?))
+    subtract(a, int(1))
 }
 
 /// A comparison of two numbers (false when a NaN is involved).
