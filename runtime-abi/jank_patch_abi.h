@@ -204,6 +204,17 @@ JANK_HELPER(ext, throws) jank_object_ref jank_make_regex(const char *source, int
 JANK_HELPER(ext, throws) jank_object_ref jank_make_list(int count, void **elements);
 /* A map of count key/value pairs at elements (k0 v0 k1 v1 ...); insertion order kept up to 8 entries. */
 JANK_HELPER(ext, throws) jank_object_ref jank_make_map(int pair_count, void **elements);
+/* A clojure.lang.BigInt (`12N`) from NUL-terminated decimal digits with an
+ * optional leading `-`; throws for anything else. jank's name and meaning. */
+JANK_HELPER(ext, throws) jank_object_ref jank_big_integer_create(const char *digits);
+/* A java.math.BigDecimal (`1.50M`) from NUL-terminated text in Java's
+ * `new BigDecimal(String)` syntax (`-1.50`, `1e3`); throws for anything else.
+ * jank's name and meaning. */
+JANK_HELPER(ext, throws) jank_object_ref jank_big_decimal_create(const char *digits);
+/* numerator/denominator (two integers, longs or BigInts) as Clojure's `/`
+ * makes it: a normalised ratio, or a BigInt when it is integral; throws
+ * "Divide by zero" for a zero denominator. jank's name and meaning. */
+JANK_HELPER(ext, throws) jank_object_ref jank_ratio_create(jank_object_ref numerator, jank_object_ref denominator);
 
 /* ---- ext: vars ------------------------------------------------------------ */
 

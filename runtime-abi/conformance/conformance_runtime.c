@@ -1114,6 +1114,25 @@ EXT_EXPORT void *jank_make_map(int pair_count, void **elements)
   return map;
 }
 
+/* The value model has no arbitrary-precision numbers: a literal that needs
+ * one throws rather than becoming a wrong value. */
+EXT_EXPORT void *jank_big_integer_create(const char *digits)
+{
+  return throw_message("BigInt %sN is not supported by the conformance runtime", digits);
+}
+
+EXT_EXPORT void *jank_big_decimal_create(const char *digits)
+{
+  return throw_message("BigDecimal %sM is not supported by the conformance runtime", digits);
+}
+
+EXT_EXPORT void *jank_ratio_create(void *numerator, void *denominator)
+{
+  (void)numerator;
+  (void)denominator;
+  return throw_message("ratios are not supported by the conformance runtime");
+}
+
 EXT_EXPORT void *jank_var_intern_c(const char *ns, const char *name)
 {
   return intern_var(ns, name);

@@ -107,7 +107,14 @@ fn every_name_jank_also_declares_has_janks_signature() {
     shared.sort();
     assert_eq!(
         shared,
-        ["jank_truthy", "jank_var_bind_root", "jank_var_intern_c"]
+        [
+            "jank_big_decimal_create",
+            "jank_big_integer_create",
+            "jank_ratio_create",
+            "jank_truthy",
+            "jank_var_bind_root",
+            "jank_var_intern_c"
+        ]
     );
 }
 

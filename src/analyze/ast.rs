@@ -29,6 +29,12 @@ pub enum Const {
     Bool(bool),
     Int(i64),
     Double(f64),
+    /// A BigInt literal (`12N`, or an integer too large for a long): its decimal digits.
+    BigInt(String),
+    /// A BigDecimal literal (`1.50M`): its text without the `M`.
+    BigDecimal(String),
+    /// A ratio literal in lowest terms, denominator > 1.
+    Ratio(i64, i64),
     Char(char),
     Str(String),
     Keyword(Name),

@@ -510,24 +510,9 @@ impl<'a> Analyzer<'a> {
                     .map(|(k, v)| Ok((self.constant(k)?, self.constant(v)?)))
                     .collect::<Result<_>>()?,
             ),
-            FormKind::BigInt(digits) => {
-                return Err(self.error(
-                    form.pos,
-                    format!("BigInt literal `{digits}N` is not supported by jankwasm"),
-                ))
-            }
-            FormKind::BigDecimal(digits) => {
-                return Err(self.error(
-                    form.pos,
-                    format!("BigDecimal literal `{digits}M` is not supported by jankwasm"),
-                ))
-            }
-            FormKind::Ratio(n, d) => {
-                return Err(self.error(
-                    form.pos,
-                    format!("ratio literal `{n}/{d}` is not supported by jankwasm"),
-                ))
-            }
+            FormKind::BigInt(digits) => Const::BigInt(digits.clone()),
+            FormKind::BigDecimal(digits) => Const::BigDecimal(digits.clone()),
+            FormKind::Ratio(n, d) => Const::Ratio(*n, *d),
             FormKind::Regex(source) => Const::Regex {
                 source: self.checked_regex(source, form.pos)?,
                 literal: self.regex_literals.replace(self.regex_literals.get() + 1),

@@ -59,6 +59,22 @@ fn the_hard_case_imports_only_seed_helpers() {
 }
 
 #[test]
+fn number_literals_are_built_by_clojure_core_in_the_seed() {
+    let mut helpers =
+        compile_seed("(defn f [] [12N 1/3 1.50M 123456789012345678901234567890])").unwrap();
+    helpers.sort();
+    assert_eq!(
+        helpers,
+        [
+            "jank_box_integer",
+            "jank_call_var",
+            "jank_make_string",
+            "jank_make_vector"
+        ]
+    );
+}
+
+#[test]
 fn closures_use_partial_over_a_wrapper() {
     let helpers = compile_seed("(defn adder [n] (fn [x] (+ x n)))").unwrap();
     assert!(

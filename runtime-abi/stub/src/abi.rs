@@ -7,16 +7,19 @@ use std::alloc::Layout;
 use std::cell::RefCell;
 use std::ffi::{c_char, c_void, CStr};
 
+use num_bigint::BigInt;
+
 use crate::coll::{map_obj, set_obj, vector_obj, Map, Set};
 use crate::core::numbers;
 use crate::encode::encode;
 use crate::equality::equiv;
 use crate::error::{
-    class_cast, error, from_null_return, illegal_argument, illegal_state, set_pending,
-    take_pending, R,
+    class_cast, error, from_null_return, illegal_argument, illegal_state, number_format,
+    set_pending, take_pending, R,
 };
 use crate::function::{call, patch_fn, wrapper_fn, FnDesc, Function, MAX_PARAMS};
 use crate::gc;
+use crate::number::{self, Num};
 use crate::object::{
     boolean, character, double, int, keyword, nil, string, symbol, truthy, Obj, Object,
 };
@@ -227,6 +230,55 @@ pub extern "C" fn jank_make_char(codepoint: i32) -> Option<Obj> {
             .and_then(char::from_u32)
             .map(character)
             .ok_or_else(|| illegal_argument(format!("Value out of range for char: {codepoint}"))),
+    )
+}
+
+/// A literal's number from its text, or a NumberFormatException naming it.
+fn parsed_number<T>(text: &str, parse: fn(&str) -> Option<T>, make: fn(T) -> Num) -> R {
+    parse(text)
+        .map(|value| number::boxed(make(value)))
+        .ok_or_else(|| number_format(format!("For input string: \"{text}\"")))
+}
+
+/// # Safety
+/// `digits` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn jank_big_integer_create(digits: *const c_char) -> Option<Obj> {
+    boundary(parsed_number(
+        &c_string(digits),
+        number::parse_bigint,
+        Num::BigInt,
+    ))
+}
+
+/// # Safety
+/// `digits` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn jank_big_decimal_create(digits: *const c_char) -> Option<Obj> {
+    boundary(parsed_number(
+        &c_string(digits),
+        number::parse_decimal,
+        Num::Decimal,
+    ))
+}
+
+#[no_mangle]
+pub extern "C" fn jank_ratio_create(
+    numerator: Option<Obj>,
+    denominator: Option<Obj>,
+) -> Option<Obj> {
+    let integer = |v: Option<Obj>| -> R<BigInt> {
+        let v = value(v)?;
+        match number::num(v)? {
+            Num::Int(i) => Ok(BigInt::from(i)),
+            Num::BigInt(b) => Ok(b),
+            _ => Err(class_cast(v, "java.math.BigInteger")),
+        }
+    };
+    boundary(
+        integer(numerator)
+            .and_then(|n| number::make_ratio(n, integer(denominator)?))
+            .map(number::boxed),
     )
 }
 

@@ -92,9 +92,11 @@ fn encode_at(out: &mut Vec<u8>, value: Obj, depth: usize) -> R<()> {
         Object::Nil => out.push(NIL),
         Object::Bool(false) => out.push(FALSE),
         Object::Bool(true) => out.push(TRUE),
-        Object::Int(i) | Object::BigInt(i) => number(out, *i as f64),
+        Object::Int(i) => number(out, *i as f64),
         Object::Double(d) => number(out, *d),
-        Object::Ratio(n, d) => number(out, *n as f64 / *d as f64),
+        Object::BigInt(_) | Object::BigInteger(_) | Object::Ratio(_) | Object::Decimal(_) => {
+            number(out, crate::number::num(value)?.to_f64())
+        }
         Object::Char(c) => text(out, CHAR, c.encode_utf8(&mut [0; 4]))?,
         Object::Str(s) => text(out, STRING, s)?,
         Object::Keyword(n) => text(out, KEYWORD, &n.qualified())?,

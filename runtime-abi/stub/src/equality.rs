@@ -7,6 +7,8 @@
 
 use std::cmp::Ordering;
 
+use num_traits::ToPrimitive;
+
 use crate::error::{class_cast, R};
 use crate::function::call;
 use crate::number::{self, num, to_long};
@@ -20,7 +22,7 @@ pub fn equiv(a: Obj, b: Obj) -> R<bool> {
     }
     Ok(match (&*a, &*b) {
         (Object::Nil, _) | (_, Object::Nil) => false,
-        (x, y) if x.is_number() && y.is_number() => number::equiv(num(a)?, num(b)?),
+        (x, y) if x.is_number() && y.is_number() => number::equiv(&num(a)?, &num(b)?),
         (Object::Bool(x), Object::Bool(y)) => x == y,
         (Object::Char(x), Object::Char(y)) => x == y,
         (Object::Str(x), Object::Str(y)) => x == y,
@@ -161,22 +163,6 @@ fn double_hash_code(value: f64) -> u32 {
     (bits ^ (bits >> 32)) as u32
 }
 
-/// Java's `BigInteger.hashCode` of an i64 value.
-fn big_integer_hash_code(value: i64) -> u32 {
-    let magnitude = value.unsigned_abs();
-    let (high, low) = ((magnitude >> 32) as u32, magnitude as u32);
-    let hash = if high == 0 {
-        low
-    } else {
-        high.wrapping_mul(31).wrapping_add(low)
-    };
-    if value < 0 {
-        hash.wrapping_neg()
-    } else {
-        hash
-    }
-}
-
 fn symbol_hash_code(ns: Option<&str>, name: &str) -> u32 {
     hash_combine(string_hash_code(name), ns.map_or(0, string_hash_code))
 }
@@ -194,10 +180,17 @@ fn identity_hash(value: Obj) -> u32 {
 pub fn hasheq(value: Obj) -> R<i32> {
     Ok(match &*value {
         Object::Nil => 0,
-        Object::Int(i) | Object::BigInt(i) => hash_long(*i),
+        Object::Int(i) => hash_long(*i),
+        Object::BigInt(b) | Object::BigInteger(b) => match b.to_i64() {
+            Some(i) => hash_long(i),
+            None => number::big_integer_hash_code(b),
+        },
+        Object::Decimal(d) => number::decimal_hash(d),
         Object::Double(d) if *d == 0.0 => 0,
         Object::Double(d) => double_hash_code(*d),
-        Object::Ratio(n, d) => big_integer_hash_code(*n) ^ big_integer_hash_code(*d),
+        Object::Ratio(r) => {
+            number::big_integer_hash_code(r.numer()) ^ number::big_integer_hash_code(r.denom())
+        }
         Object::Bool(b) => {
             if *b {
                 1231
@@ -243,7 +236,7 @@ pub fn java_hash_code(value: Obj) -> R<i32> {
     Ok(match &*value {
         Object::Nil => 0,
         Object::Int(i) => (*i ^ ((*i as u64) >> 32) as i64) as u32,
-        Object::BigInt(i) => big_integer_hash_code(*i),
+        Object::BigInt(b) | Object::BigInteger(b) => number::big_integer_hash_code(b),
         Object::Str(s) => string_hash_code(s),
         Object::Symbol(n) => symbol_hash_code(n.ns.as_deref(), &n.name),
         Object::Keyword(n) => symbol_hash_code(n.ns.as_deref(), &n.name).wrapping_add(0x9e37_79b9),
@@ -309,7 +302,7 @@ pub fn compare(a: Obj, b: Obj) -> R<i32> {
         (_, Object::Nil) => Ok(1),
         (x, y) if x.is_number() && y.is_number() => {
             let (p, q) = (num(a)?, num(b)?);
-            Ok(match number::compare(p, q) {
+            Ok(match number::compare(&p, &q) {
                 Some(o) => ordering(o),
                 None => ordering(p.to_f64().total_cmp(&q.to_f64())),
             })

@@ -59,6 +59,11 @@ pub fn divide_by_zero() -> Thrown {
     arithmetic("Divide by zero")
 }
 
+/// What Java's number parsers throw for text that is not a number.
+pub fn number_format(message: impl Into<Box<str>>) -> Thrown {
+    error("java.lang.NumberFormatException", message)
+}
+
 pub fn illegal_argument(message: impl Into<Box<str>>) -> Thrown {
     error("java.lang.IllegalArgumentException", message)
 }

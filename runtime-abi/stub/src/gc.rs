@@ -405,6 +405,8 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         | Object::Bool(_)
         | Object::Int(_)
         | Object::BigInt(_)
+        | Object::BigInteger(_)
+        | Object::Decimal(_)
         | Object::Double(_)
         | Object::Ratio(..)
         | Object::Char(_)

@@ -115,11 +115,15 @@ pub enum Object {
     Nil,
     Bool(bool),
     Int(i64),
-    /// A clojure.lang.BigInt within the i64 range, as integral ratio arithmetic makes (`1N`).
-    BigInt(i64),
+    /// A clojure.lang.BigInt (`1N`), any size.
+    BigInt(Box<num_bigint::BigInt>),
+    /// A java.math.BigInteger (`numerator`, `biginteger`): a BigInt printed without `N`.
+    BigInteger(Box<num_bigint::BigInt>),
     Double(f64),
     /// A normalised ratio: denominator > 1, no common factor.
-    Ratio(i64, i64),
+    Ratio(Box<num_rational::BigRational>),
+    /// A java.math.BigDecimal (`1.50M`): unscaled digits and a scale.
+    Decimal(Box<bigdecimal::BigDecimal>),
     Char(char),
     Str(Box<str>),
     Keyword(Named),
@@ -297,8 +301,10 @@ impl Object {
             Object::Bool(_) => "java.lang.Boolean",
             Object::Int(_) => "java.lang.Long",
             Object::BigInt(_) => "clojure.lang.BigInt",
+            Object::BigInteger(_) => "java.math.BigInteger",
             Object::Double(_) => "java.lang.Double",
-            Object::Ratio(..) => "clojure.lang.Ratio",
+            Object::Ratio(_) => "clojure.lang.Ratio",
+            Object::Decimal(_) => "java.math.BigDecimal",
             Object::Char(_) => "java.lang.Character",
             Object::Str(_) => "java.lang.String",
             Object::Keyword(_) => "clojure.lang.Keyword",
@@ -335,7 +341,12 @@ impl Object {
     pub fn is_number(&self) -> bool {
         matches!(
             self,
-            Object::Int(_) | Object::BigInt(_) | Object::Double(_) | Object::Ratio(..)
+            Object::Int(_)
+                | Object::BigInt(_)
+                | Object::BigInteger(_)
+                | Object::Double(_)
+                | Object::Ratio(_)
+                | Object::Decimal(_)
         )
     }
 

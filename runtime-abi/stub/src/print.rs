@@ -171,12 +171,18 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
         Object::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Object::Int(i) => write!(out, "{i}").expect("writing to a String"),
         Object::BigInt(i) => write!(out, "{i}N").expect("writing to a String"),
+        Object::BigInteger(i) => write!(out, "{i}").expect("writing to a String"),
+        Object::Decimal(d) => {
+            write!(out, "{}M", crate::number::decimal_text(d)).expect("writing to a String")
+        }
         Object::Double(d) if d.is_nan() => out.push_str("##NaN"),
         Object::Double(d) if d.is_infinite() => {
             out.push_str(if *d > 0.0 { "##Inf" } else { "##-Inf" })
         }
         Object::Double(d) => out.push_str(&java_double(*d)),
-        Object::Ratio(n, d) => write!(out, "{n}/{d}").expect("writing to a String"),
+        Object::Ratio(r) => {
+            write!(out, "{}/{}", r.numer(), r.denom()).expect("writing to a String")
+        }
         Object::Char(c) if readably => {
             out.push('\\');
             match char_name(*c) {
@@ -313,6 +319,7 @@ pub fn str_of(value: Obj) -> R<String> {
         Object::Char(c) => c.to_string(),
         Object::Double(d) => java_double(*d),
         Object::BigInt(i) => i.to_string(),
+        Object::Decimal(d) => crate::number::decimal_text(d),
         Object::Lazy(lazy) if !lazy.aseq => {
             format!("clojure.lang.LazySeq@{:x}", java_hash_code(value)? as u32)
         }

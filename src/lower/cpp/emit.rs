@@ -724,8 +724,14 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
         let (helper, args) = match value {
             Const::Nil => (Helper::NilValue, Vec::new()),
             Const::Bool(b) => (Helper::BoxBoolean, vec![i32::from(*b).to_string()]),
-            Const::Int(i) if *i == i64::MIN => (Helper::BoxInteger, vec!["INT64_MIN".to_string()]),
-            Const::Int(i) => (Helper::BoxInteger, vec![format!("INT64_C({i})")]),
+            Const::Int(i) => (Helper::BoxInteger, vec![int64_literal(*i)]),
+            Const::BigInt(digits) => (Helper::BigIntegerCreate, vec![c_string(digits)]),
+            Const::BigDecimal(digits) => (Helper::BigDecimalCreate, vec![c_string(digits)]),
+            Const::Ratio(numerator, denominator) => {
+                let parts = [*numerator, *denominator]
+                    .map(|part| self.helper(Helper::BoxInteger, &[int64_literal(part)]));
+                (Helper::RatioCreate, parts.to_vec())
+            }
             Const::Double(d) if d.is_nan() => {
                 (Helper::BoxDouble, vec!["__builtin_nan(\"\")".to_string()])
             }
@@ -784,6 +790,15 @@ fn helper_call(helper: Helper, args: &[String]) -> String {
         helper.c_declaration()
     );
     format!("{}({})", helper.name(), args.join(", "))
+}
+
+/// An int64_t literal (INT64_MIN has no literal of its own in C).
+fn int64_literal(value: i64) -> String {
+    if value == i64::MIN {
+        "INT64_MIN".to_string()
+    } else {
+        format!("INT64_C({value})")
+    }
 }
 
 /// A fn descriptor's address as `jank_make_fn` takes it.

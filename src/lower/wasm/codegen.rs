@@ -1000,6 +1000,21 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.push(I::F64Const((*d).into()));
                 self.helper(Helper::BoxDouble);
             }
+            Const::BigInt(digits) => {
+                self.data_string(digits);
+                self.helper(Helper::BigIntegerCreate);
+            }
+            Const::BigDecimal(digits) => {
+                self.data_string(digits);
+                self.helper(Helper::BigDecimalCreate);
+            }
+            Const::Ratio(numerator, denominator) => {
+                self.push(I::I64Const(*numerator));
+                self.helper(Helper::BoxInteger);
+                self.push(I::I64Const(*denominator));
+                self.helper(Helper::BoxInteger);
+                self.helper(Helper::RatioCreate);
+            }
             Const::Char(c) => {
                 self.push(I::I32Const(*c as i32));
                 self.helper(Helper::MakeChar);

@@ -422,7 +422,7 @@ fn cycle(all: Obj, current: Obj) -> Obj {
 fn numeric_range(start: Obj, end: Obj, step: Obj) -> Obj {
     lazy_aseq(&[start, end, step], |d, _| {
         let (start, end, step) = (num(d[0])?, num(d[1])?, num(d[2])?);
-        let order = number::compare(start, end);
+        let order = number::compare(&start, &end);
         let done = match step.signum() {
             1 => order != Some(std::cmp::Ordering::Less),
             -1 => order != Some(std::cmp::Ordering::Greater),

@@ -5,6 +5,7 @@
 pub mod colls;
 mod dynamic;
 mod fns;
+mod format;
 pub mod lazy;
 pub mod misc;
 pub mod multi;
@@ -60,6 +61,7 @@ pub fn install() {
     multi::install();
     dynamic::install();
     strings::install();
+    format::install();
     repl::install();
     repl::install_stacktrace();
 }

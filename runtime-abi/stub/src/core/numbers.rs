@@ -1,23 +1,34 @@
-//! clojure.core's numeric fns: arithmetic, comparison, predicates, coercions,
-//! bit operations and 1.11's parse-long/parse-double.
+//! clojure.core's numeric fns: arithmetic (the promoting `+' -' *' inc' dec'`
+//! too), comparison, predicates, coercions across the tower (`bigint`,
+//! `biginteger`, `bigdec`, `rationalize`), bit operations and 1.11's
+//! parse-long/parse-double.
 
 use std::cmp::Ordering;
 
 use super::{core, text, VARIADIC};
-use crate::error::{arity, class_cast, illegal_argument, R};
-use crate::number::{self, boxed, integer_arg, long, num, to_long, Num};
+use crate::error::{arity, class_cast, illegal_argument, overflow, R};
+use crate::number::{self, boxed, integer_arg, long, num, to_long, Num, Overflow};
 use crate::object::{boolean, character, double, int, nil, Obj, Object};
 
+/// Two longs go straight to the overflow-checked i64 op, without unboxing
+/// into the tower (the common case of every loop counter).
+fn longs(a: Obj, b: Obj, op: fn(i64, i64) -> Option<i64>) -> Option<R> {
+    match (&*a, &*b) {
+        (Object::Int(x), Object::Int(y)) => Some(op(*x, *y).map(int).ok_or_else(overflow)),
+        _ => None,
+    }
+}
+
 pub fn add(a: Obj, b: Obj) -> R {
-    Ok(boxed(number::add(num(a)?, num(b)?)?))
+    longs(a, b, i64::checked_add).unwrap_or_else(|| Ok(boxed(number::add(num(a)?, num(b)?)?)))
 }
 
 pub fn subtract(a: Obj, b: Obj) -> R {
-    Ok(boxed(number::subtract(num(a)?, num(b)?)?))
+    longs(a, b, i64::checked_sub).unwrap_or_else(|| Ok(boxed(number::subtract(num(a)?, num(b)?)?)))
 }
 
 pub fn multiply(a: Obj, b: Obj) -> R {
-    Ok(boxed(number::multiply(num(a)?, num(b)?)?))
+    longs(a, b, i64::checked_mul).unwrap_or_else(|| Ok(boxed(number::multiply(num(a)?, num(b)?)?)))
 }
 
 pub fn divide(a: Obj, b: Obj) -> R {
@@ -25,20 +36,23 @@ pub fn divide(a: Obj, b: Obj) -> R {
 }
 
 pub fn inc(a: Obj) -> R {
-    Ok(boxed(number::add(num(a)?, Num::Int(1))?))
+    add(a, int(1))
 }
 
 pub fn dec(a: Obj) -> R {
-    Ok(boxed(number::subtract(num(a)?, Num::Int(1))?))
+    subtract(a, int(1))
 }
 
 /// A comparison of two numbers (false when a NaN is involved).
 pub fn compare_with(a: Obj, b: Obj, test: fn(Ordering) -> bool) -> R<bool> {
-    Ok(number::compare(num(a)?, num(b)?).is_some_and(test))
+    if let (Object::Int(x), Object::Int(y)) = (&*a, &*b) {
+        return Ok(test(x.cmp(y)));
+    }
+    Ok(number::compare(&num(a)?, &num(b)?).is_some_and(test))
 }
 
 pub fn number_equal(a: Obj, b: Obj) -> R<bool> {
-    Ok(number::num_equal(num(a)?, num(b)?))
+    Ok(number::num_equal(&num(a)?, &num(b)?))
 }
 
 fn fold(args: &[Obj], identity: i64, op: fn(Obj, Obj) -> R) -> R {
@@ -65,27 +79,58 @@ fn chain(args: &[Obj], test: fn(Ordering) -> bool) -> R {
     Ok(boolean(true))
 }
 
+/// `+'` and friends: long overflow promotes to BigInt.
+fn promoting(args: &[Obj], identity: i64, op: fn(&Num, &Num, Overflow) -> R<Num>) -> R {
+    match args {
+        [] => Ok(int(identity)),
+        [x] => {
+            num(*x)?;
+            Ok(*x)
+        }
+        [x, rest @ ..] => {
+            let mut acc = num(*x)?;
+            for y in rest {
+                acc = op(&acc, &num(*y)?, Overflow::Promote)?;
+            }
+            Ok(boxed(acc))
+        }
+    }
+}
+
+/// `(bigint x)`/`(bigdec x)` of a string: Java's constructors' syntax.
+fn parsed<T>(value: Obj, parse: fn(&str) -> Option<T>) -> R<Option<T>> {
+    match &*value {
+        Object::Str(s) => parse(s)
+            .map(Some)
+            .ok_or_else(|| crate::error::number_format(format!("For input string: \"{s}\""))),
+        _ => Ok(None),
+    }
+}
+
 fn binary(args: &[Obj], op: fn(Num, Num) -> R<Num>) -> R {
     Ok(boxed(op(num(args[0])?, num(args[1])?)?))
 }
 
+/// `max`/`min`: one argument is returned unchecked, as Clojure's `([x] x)`.
 fn extreme(args: &[Obj], pick_left: fn(Ordering) -> bool) -> R {
     let mut best = args[0];
-    num(best)?;
+    if args.len() > 1 {
+        num(best)?;
+    }
     for x in &args[1..] {
         let (b, y) = (num(best)?, num(*x)?);
         if b.to_f64().is_nan() {
             continue;
         }
-        if y.to_f64().is_nan() || !number::compare(b, y).is_some_and(pick_left) {
+        if y.to_f64().is_nan() || !number::compare(&b, &y).is_some_and(pick_left) {
             best = *x;
         }
     }
     Ok(best)
 }
 
-fn predicate(args: &[Obj], test: fn(Num) -> bool) -> R {
-    Ok(boolean(test(num(args[0])?)))
+fn predicate(args: &[Obj], test: fn(&Num) -> bool) -> R {
+    Ok(boolean(test(&num(args[0])?)))
 }
 
 fn parse_long(text: &str) -> Option<i64> {
@@ -142,6 +187,49 @@ pub fn install() {
     });
     core("inc", 1, 1, |_, a| inc(a[0]));
     core("dec", 1, 1, |_, a| dec(a[0]));
+    core("+'", 0, VARIADIC, |_, a| promoting(a, 0, number::add_with));
+    core("*'", 0, VARIADIC, |_, a| {
+        promoting(a, 1, number::multiply_with)
+    });
+    core("-'", 1, VARIADIC, |_, a| match a {
+        [x] => Ok(boxed(number::negate_with(&num(*x)?, Overflow::Promote)?)),
+        _ => promoting(a, 0, number::subtract_with),
+    });
+    core("inc'", 1, 1, |_, a| {
+        promoting(&[a[0], int(1)], 0, number::add_with)
+    });
+    core("dec'", 1, 1, |_, a| {
+        promoting(&[a[0], int(1)], 0, number::subtract_with)
+    });
+    core("bigint", 1, 1, |_, a| {
+        let value = match parsed(a[0], number::parse_bigint)? {
+            Some(b) => b,
+            None if matches!(*a[0], Object::BigInt(_)) => return Ok(a[0]),
+            None => number::to_bigint(a[0])?,
+        };
+        Ok(boxed(Num::BigInt(value)))
+    });
+    core("biginteger", 1, 1, |_, a| {
+        let value = match parsed(a[0], number::parse_bigint)? {
+            Some(b) => b,
+            None => number::to_bigint(a[0])?,
+        };
+        Ok(number::boxed_big_integer(value))
+    });
+    core("bigdec", 1, 1, |_, a| {
+        let value = match parsed(a[0], number::parse_decimal)? {
+            Some(d) => d,
+            None if matches!(*a[0], Object::Decimal(_)) => return Ok(a[0]),
+            None => number::to_decimal(a[0])?,
+        };
+        Ok(boxed(Num::Decimal(value)))
+    });
+    core("rationalize", 1, 1, |_, a| {
+        Ok(boxed(number::rationalize(a[0])?))
+    });
+    core("decimal?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Decimal(_))))
+    });
     core("quot", 2, 2, |_, a| binary(a, number::quot));
     core("rem", 2, 2, |_, a| binary(a, number::rem));
     core("mod", 2, 2, |_, a| binary(a, number::modulo));
@@ -172,7 +260,10 @@ pub fn install() {
     });
     core("number?", 1, 1, |_, a| Ok(boolean(a[0].is_number())));
     core("integer?", 1, 1, |_, a| {
-        Ok(boolean(matches!(*a[0], Object::Int(_) | Object::BigInt(_))))
+        Ok(boolean(matches!(
+            *a[0],
+            Object::Int(_) | Object::BigInt(_) | Object::BigInteger(_)
+        )))
     });
     core("int?", 1, 1, |_, a| {
         Ok(boolean(matches!(*a[0], Object::Int(_))))
@@ -193,12 +284,16 @@ pub fn install() {
         Ok(boolean(matches!(*a[0], Object::Double(_))))
     });
     core("ratio?", 1, 1, |_, a| {
-        Ok(boolean(matches!(*a[0], Object::Ratio(..))))
+        Ok(boolean(matches!(*a[0], Object::Ratio(_))))
     });
     core("rational?", 1, 1, |_, a| {
         Ok(boolean(matches!(
             *a[0],
-            Object::Int(_) | Object::BigInt(_) | Object::Ratio(..)
+            Object::Int(_)
+                | Object::BigInt(_)
+                | Object::BigInteger(_)
+                | Object::Ratio(_)
+                | Object::Decimal(_)
         )))
     });
     core("NaN?", 1, 1, |_, a| {
@@ -207,12 +302,12 @@ pub fn install() {
     core("infinite?", 1, 1, |_, a| {
         Ok(boolean(num(a[0])?.to_f64().is_infinite()))
     });
-    core("numerator", 1, 1, |_, a| match *a[0] {
-        Object::Ratio(n, _) => Ok(int(n)),
+    core("numerator", 1, 1, |_, a| match &*a[0] {
+        Object::Ratio(r) => Ok(number::boxed_big_integer(r.numer().clone())),
         _ => Err(class_cast(a[0], "clojure.lang.Ratio")),
     });
-    core("denominator", 1, 1, |_, a| match *a[0] {
-        Object::Ratio(_, d) => Ok(int(d)),
+    core("denominator", 1, 1, |_, a| match &*a[0] {
+        Object::Ratio(r) => Ok(number::boxed_big_integer(r.denom().clone())),
         _ => Err(class_cast(a[0], "clojure.lang.Ratio")),
     });
     core("long", 1, 1, |_, a| Ok(int(to_long(a[0])?)));

@@ -95,7 +95,7 @@ fn extreme_key(k: Obj, xs: &[Obj], better: fn(std::cmp::Ordering) -> bool) -> R 
     let mut best_key = num(call(k, &[best])?)?;
     for x in &xs[1..] {
         let key = num(call(k, &[*x])?)?;
-        if crate::number::compare(key, best_key).is_some_and(better) {
+        if crate::number::compare(&key, &best_key).is_some_and(better) {
             best = *x;
             best_key = key;
         }

@@ -399,3 +399,27 @@ fn encoding_a_seq_that_throws_is_a_pending_exception() {
     let message = thrown();
     assert!(message.contains("no"), "{message}");
 }
+
+#[test]
+fn number_literals_big_integers_decimals_and_ratios() {
+    // SAFETY: NUL-terminated literals.
+    let (big, decimal, bad) = unsafe {
+        (
+            jank_big_integer_create(c"-123456789012345678901234567890".as_ptr()),
+            jank_big_decimal_create(c"1.50".as_ptr()),
+            jank_big_integer_create(c"12x".as_ptr()),
+        )
+    };
+    assert_eq!(pr(big), "-123456789012345678901234567890N");
+    assert_eq!(pr(decimal), "1.50M");
+    assert!(bad.is_none());
+    assert!(thrown().contains("For input string: \"12x\""));
+    let third = jank_ratio_create(Some(jank_box_integer(2)), Some(jank_box_integer(6)));
+    assert_eq!(pr(third), "1/3");
+    let whole = jank_ratio_create(Some(jank_box_integer(6)), Some(jank_box_integer(3)));
+    assert_eq!(pr(whole), "2N");
+    let huge = jank_ratio_create(big, Some(jank_box_integer(4)));
+    assert_eq!(pr(huge), "-61728394506172839450617283945/2");
+    assert!(jank_ratio_create(Some(jank_box_integer(1)), Some(jank_box_integer(0))).is_none());
+    assert_eq!(thrown(), "java.lang.ArithmeticException: Divide by zero");
+}

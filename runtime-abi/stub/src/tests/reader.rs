@@ -162,15 +162,14 @@ impl Reader<'_> {
                 && token[1..].starts_with(|c: char| c.is_ascii_digit()));
         if numeric {
             if let Some(digits) = token.strip_suffix('N') {
-                return Ok(crate::object::alloc(Object::BigInt(
+                return Ok(crate::object::alloc(Object::BigInt(Box::new(
                     digits.parse().expect("a BigInt literal"),
-                )));
+                ))));
             }
             if let Some((n, d)) = token.split_once('/') {
-                let ratio = crate::number::ratio(
-                    n.parse::<i128>().expect("numerator"),
-                    d.parse::<i128>().expect("denominator"),
-                    true,
+                let ratio = crate::number::make_ratio(
+                    n.parse().expect("numerator"),
+                    d.parse().expect("denominator"),
                 )?;
                 return Ok(crate::number::boxed(ratio));
             }

@@ -256,6 +256,27 @@ impl FnCodegen<'_, '_> {
                 self.set_local(argument);
                 self.seed_call_var(&core_var("re-pattern"), &[Operand::Local(argument)]);
             }
+            Const::BigInt(digits) | Const::BigDecimal(digits) => {
+                self.data_string(digits);
+                self.helper(Helper::MakeString);
+                let argument = self.new_local();
+                self.set_local(argument);
+                let constructor = match value {
+                    Const::BigInt(_) => "bigint",
+                    _ => "bigdec",
+                };
+                self.seed_call_var(&core_var(constructor), &[Operand::Local(argument)]);
+            }
+            Const::Ratio(numerator, denominator) => {
+                let parts = [*numerator, *denominator].map(|part| {
+                    self.push(I::I64Const(part));
+                    self.helper(Helper::BoxInteger);
+                    let local = self.new_local();
+                    self.set_local(local);
+                    Operand::Local(local)
+                });
+                self.seed_call_var(&core_var("/"), &parts);
+            }
             Const::List(items) => {
                 let elements = self.element_operands(items);
                 self.seed_build(&core_var("list"), &elements);
