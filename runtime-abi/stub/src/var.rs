@@ -123,6 +123,12 @@ pub fn is_bound(var: Obj) -> bool {
     as_var(&var).root.get().is_some()
 }
 
+/// Whether any var lives in namespace `ns`.
+pub fn namespace_has_vars(ns: &str) -> bool {
+    ensure_runtime();
+    VARS.with(|vars| vars.borrow().keys().any(|(var_ns, _)| &**var_ns == ns))
+}
+
 /// Every bound var as `ns/name`, sorted (what runtime_vars.txt lists).
 #[cfg(test)]
 pub fn bound_names() -> Vec<String> {

@@ -268,7 +268,7 @@ fn count_arg(n: Obj) -> R<usize> {
 
 /// `(partition n step pad coll)` (pad travels in the data as a 1-vector, false
 /// when absent); `all` makes it partition-all.
-fn partition(n: Obj, step: Obj, pad: Option<Obj>, coll: Obj, all: bool) -> Obj {
+pub(crate) fn partition(n: Obj, step: Obj, pad: Option<Obj>, coll: Obj, all: bool) -> Obj {
     let data = [
         n,
         step,
@@ -371,7 +371,7 @@ fn iterate_after(f: Obj, x: Obj) -> Obj {
     })
 }
 
-fn repeat(x: Obj, remaining: Option<i64>) -> Obj {
+pub(crate) fn repeat(x: Obj, remaining: Option<i64>) -> Obj {
     let data = [x, remaining.map_or_else(nil, int)];
     lazy_aseq(&data, |d, _| {
         let remaining = if d[1].is_nil() {
@@ -786,7 +786,7 @@ fn cat_rf(rf: Obj) -> Obj {
     })
 }
 
-fn partition_all_xf(n: Obj) -> Obj {
+pub(crate) fn partition_all_xf(n: Obj) -> Obj {
     transducer("clojure.core/partition-all", &[n], |p, a| {
         Ok(reducing(
             &with_rf(a[0], &[p[0], volatile(vector_obj([]))]),

@@ -390,12 +390,15 @@ fn install_references() {
             validator: Cell::new(validator),
         }))))
     });
-    core("deref", 1, 1, |_, a| match &*a[0] {
-        Object::Atom(atom) => Ok(atom.value.get()),
-        Object::Volatile(cell) => Ok(cell.get()),
-        Object::Var(_) => crate::var::deref(a[0]),
-        Object::Reduced(inner) => Ok(*inner),
-        Object::Delay(_) => force(a[0]),
+    core("deref", 1, 3, |_, a| match (&*a[0], a) {
+        (_, [_, _]) => Err(crate::error::arity(2, "clojure.core/deref")),
+        (_, [promise, _, timeout_val]) => super::handoff::deref_promise_or(*promise, *timeout_val),
+        (Object::Promise(_), _) => super::handoff::deref_promise(a[0]),
+        (Object::Atom(atom), _) => Ok(atom.value.get()),
+        (Object::Volatile(cell), _) => Ok(cell.get()),
+        (Object::Var(_), _) => crate::var::deref(a[0]),
+        (Object::Reduced(inner), _) => Ok(*inner),
+        (Object::Delay(_), _) => force(a[0]),
         _ => Err(class_cast(a[0], "clojure.lang.IDeref")),
     });
     core("reset!", 2, 2, |_, a| {

@@ -5,10 +5,12 @@
 pub mod colls;
 mod dynamic;
 mod fns;
+mod handoff;
 pub mod lazy;
 pub mod misc;
 pub mod multi;
 pub mod numbers;
+mod partitions;
 mod repl;
 pub mod seqs;
 mod sets;
@@ -62,4 +64,6 @@ pub fn install() {
     strings::install();
     repl::install();
     repl::install_stacktrace();
+    partitions::install();
+    handoff::install();
 }

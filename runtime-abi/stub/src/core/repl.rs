@@ -1,6 +1,6 @@
 //! What a REPL needs from the runtime: namespaces as values (`*ns*`,
 //! `create-ns`, `the-ns`, `ns-name`), `require` at run time, each nREPL
-//! session's `*1 *2 *3 *e`, which `jankwasm.repl/run` keeps in a var per
+//! session's `*1 *2 *3 *e`, `find-var` and `special-symbol?`, which `jankwasm.repl/run` keeps in a var per
 //! session so the collector sees them as roots, and clojure.stacktrace.
 
 use std::cell::RefCell;
@@ -8,15 +8,60 @@ use std::collections::HashMap;
 
 use super::{core, def, text};
 use crate::coll::vector_obj;
-use crate::error::{class_cast, R};
+use crate::error::{class_cast, illegal_argument, R};
 use crate::function::call;
 use crate::io;
-use crate::object::{alloc_permanent, nil, symbol, Obj, Object};
+use crate::object::{alloc_permanent, boolean, nil, symbol, Obj, Object};
 use crate::print::{pr_str, str_of};
 use crate::var::{bind_root, deref, intern_raw, is_bound};
 
 thread_local! {
     static NAMESPACES: RefCell<HashMap<Box<str>, Obj>> = RefCell::new(HashMap::new());
+}
+
+/// Clojure 1.11's special forms, as `special-symbol?` answers (Compiler.java's
+/// `specials`), whatever subset jankwasm compiles.
+const CLOJURE_SPECIAL_FORMS: &[(Option<&str>, &str)] = &[
+    (None, "def"),
+    (None, "loop*"),
+    (None, "recur"),
+    (None, "if"),
+    (None, "case*"),
+    (None, "let*"),
+    (None, "letfn*"),
+    (None, "do"),
+    (None, "fn*"),
+    (None, "quote"),
+    (None, "var"),
+    (Some("clojure.core"), "import*"),
+    (None, "."),
+    (None, "set!"),
+    (None, "deftype*"),
+    (None, "reify*"),
+    (None, "try"),
+    (None, "throw"),
+    (None, "monitor-enter"),
+    (None, "monitor-exit"),
+    (None, "catch"),
+    (None, "finally"),
+    (None, "new"),
+    (None, "&"),
+];
+
+/// `(find-var 'ns/name)`: the var, nil when the namespace has no such var
+/// (a namespace is known by a var in it or by `create-ns`/`the-ns`).
+fn find_var(name: Obj) -> R {
+    let Object::Symbol(n) = &*name else {
+        return Err(class_cast(name, "clojure.lang.Symbol"));
+    };
+    let Some(ns) = n.ns.as_deref() else {
+        return Err(illegal_argument("Symbol must be namespace-qualified"));
+    };
+    let known = NAMESPACES.with(|namespaces| namespaces.borrow().contains_key(ns));
+    if !known && !crate::var::namespace_has_vars(ns) {
+        return Err(illegal_argument(format!("No such namespace: {ns}")));
+    }
+    Ok(crate::var::find(ns, &n.name).unwrap_or_else(nil))
 }
 
 /// The REPL vars, in the order a session's saved vector holds them.
@@ -43,6 +88,15 @@ fn namespace_of(value: Obj) -> R {
 pub(super) fn install() {
     core("create-ns", 1, 1, |_, a| namespace_of(a[0]));
     core("the-ns", 1, 1, |_, a| namespace_of(a[0]));
+    core("find-var", 1, 1, |_, a| find_var(a[0]));
+    core("special-symbol?", 1, 1, |_, a| {
+        Ok(boolean(match &*a[0] {
+            Object::Symbol(n) => CLOJURE_SPECIAL_FORMS
+                .iter()
+                .any(|(ns, name)| n.ns.as_deref() == *ns && n.name.as_ref() == *name),
+            _ => false,
+        }))
+    });
     core("ns-name", 1, 1, |_, a| match &*namespace_of(a[0])? {
         Object::Namespace(name) => Ok(symbol(None, name)),
         _ => unreachable!("namespace_of returns namespaces"),
