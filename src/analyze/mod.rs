@@ -577,6 +577,28 @@ impl<'a> Analyzer<'a> {
                 pos,
             });
         }
+        if self.namespaces.refers_to_core(name, "resolve") {
+            // `resolve` as a value: a fn of the symbol, resolved with what
+            // is known here of the current namespace (see `resolve_form`).
+            let sym = Form::symbol(Name::bare("sym"), pos);
+            let resolve = Form::list(vec![Form::symbol(name.clone(), pos), sym.clone()], pos);
+            let fn_form = Form::list(
+                vec![
+                    Form::symbol(Name::bare("fn*"), pos),
+                    Form::new(FormKind::Vector(vec![sym]), pos),
+                    resolve,
+                ],
+                pos,
+            );
+            return self.analyze(
+                &fn_form,
+                Ctx {
+                    tail: false,
+                    recur: None,
+                    in_try_body: false,
+                },
+            );
+        }
         if name.name == "*ns*"
             && (name.ns.is_none()
                 || self.namespaces.resolve_ns(name.ns.as_deref().unwrap_or("")) == Some(CORE_NS))

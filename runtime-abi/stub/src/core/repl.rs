@@ -64,6 +64,46 @@ fn find_var(name: Obj) -> R {
     Ok(crate::var::find(ns, &n.name).unwrap_or_else(nil))
 }
 
+/// `(jank.runtime/resolve-in ns aliases refers excluded sym)`: `resolve` of
+/// a symbol known only at run time, with what the compiler knew of the
+/// namespace `ns` (aliases: alias -> namespace symbol; refers: name ->
+/// qualified symbol; excluded: clojure.core names hidden from it). The var,
+/// or nil; a name with a dot (a class) is nil too, as no classes are vars.
+fn resolve_in(args: &[Obj]) -> R {
+    let [ns, aliases, refers, excluded, name] = args else {
+        unreachable!("arity 5")
+    };
+    let Object::Symbol(n) = &**name else {
+        return Err(class_cast(*name, "clojure.lang.Symbol"));
+    };
+    let Object::Symbol(current) = &**ns else {
+        return Err(class_cast(*ns, "clojure.lang.Symbol"));
+    };
+    let found = |ns: &str, name: &str| crate::var::find(ns, name).unwrap_or_else(nil);
+    if let Some(qualifier) = n.ns.as_deref() {
+        let target = super::colls::get(*aliases, symbol(None, qualifier), nil())?;
+        let target = match &*target {
+            Object::Symbol(t) => t.name.to_string(),
+            _ => qualifier.to_string(),
+        };
+        return Ok(found(&target, &n.name));
+    }
+    if let Some(var) = crate::var::find(&current.name, &n.name) {
+        return Ok(var);
+    }
+    if let Object::Symbol(referred) = &*super::colls::get(*refers, *name, nil())? {
+        return Ok(found(referred.ns.as_deref().unwrap_or(""), &referred.name));
+    }
+    let mut hidden = n.name.contains('.');
+    for excluded_name in crate::seq::to_vec(*excluded)? {
+        hidden |= crate::equality::equiv(excluded_name, *name)?;
+    }
+    if hidden {
+        return Ok(nil());
+    }
+    Ok(found("clojure.core", &n.name))
+}
+
 /// The REPL vars, in the order a session's saved vector holds them.
 const REPL_VARS: [&str; 4] = ["*1", "*2", "*3", "*e"];
 
@@ -89,6 +129,7 @@ pub(super) fn install() {
     core("create-ns", 1, 1, |_, a| namespace_of(a[0]));
     core("the-ns", 1, 1, |_, a| namespace_of(a[0]));
     core("find-var", 1, 1, |_, a| find_var(a[0]));
+    def("jank.runtime", "resolve-in", 5, 5, |_, a| resolve_in(a));
     core("special-symbol?", 1, 1, |_, a| {
         Ok(boolean(match &*a[0] {
             Object::Symbol(n) => CLOJURE_SPECIAL_FORMS
