@@ -28,6 +28,7 @@ const MACROS: &[(&str, Expander)] = &[
     ("binding", binding),
     ("with-redefs", with_redefs),
     ("with-out-str", with_out_str),
+    ("with-in-str", with_in_str),
     ("defmethod", defmethod),
     ("comment", comment),
     ("case", case),
@@ -751,6 +752,20 @@ fn with_out_str(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, Exp
         vec![
             Form::symbol(Name::qualified("jank.runtime", "with-out-str-fn"), form.pos),
             thunk(args, form.pos),
+        ],
+        form.pos,
+    ))
+}
+
+/// `(with-in-str s body...)` → `(jank.runtime/with-in-str-fn s (fn* [] body...))`:
+/// `read-line` in the body reads the lines of `s`.
+fn with_in_str(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 1)?;
+    Ok(list(
+        vec![
+            Form::symbol(Name::qualified("jank.runtime", "with-in-str-fn"), form.pos),
+            args[0].clone(),
+            thunk(&args[1..], form.pos),
         ],
         form.pos,
     ))

@@ -129,6 +129,12 @@ pub fn namespace_has_vars(ns: &str) -> bool {
     VARS.with(|vars| vars.borrow().keys().any(|(var_ns, _)| &**var_ns == ns))
 }
 
+/// The namespace of every var, each once.
+pub fn namespaces_with_vars() -> std::collections::BTreeSet<Box<str>> {
+    ensure_runtime();
+    VARS.with(|vars| vars.borrow().keys().map(|(ns, _)| ns.clone()).collect())
+}
+
 /// Every bound var as `ns/name`, sorted (what runtime_vars.txt lists).
 #[cfg(test)]
 pub fn bound_names() -> Vec<String> {

@@ -6,6 +6,8 @@ pub mod colls;
 mod dynamic;
 mod fns;
 mod handoff;
+mod input;
+mod iteration;
 pub mod lazy;
 pub mod misc;
 pub mod multi;
@@ -66,4 +68,6 @@ pub fn install() {
     repl::install_stacktrace();
     partitions::install();
     handoff::install();
+    iteration::install();
+    input::install();
 }

@@ -48,6 +48,13 @@ const CLOJURE_SPECIAL_FORMS: &[(Option<&str>, &str)] = &[
     (None, "&"),
 ];
 
+/// Whether the runtime knows namespace `ns`: a var lives in it, or
+/// `create-ns`/`the-ns`/`*ns*` made it.
+fn known_namespace(ns: &str) -> bool {
+    NAMESPACES.with(|namespaces| namespaces.borrow().contains_key(ns))
+        || crate::var::namespace_has_vars(ns)
+}
+
 /// `(find-var 'ns/name)`: the var, nil when the namespace has no such var
 /// (a namespace is known by a var in it or by `create-ns`/`the-ns`).
 fn find_var(name: Obj) -> R {
@@ -57,8 +64,7 @@ fn find_var(name: Obj) -> R {
     let Some(ns) = n.ns.as_deref() else {
         return Err(illegal_argument("Symbol must be namespace-qualified"));
     };
-    let known = NAMESPACES.with(|namespaces| namespaces.borrow().contains_key(ns));
-    if !known && !crate::var::namespace_has_vars(ns) {
+    if !known_namespace(ns) {
         return Err(illegal_argument(format!("No such namespace: {ns}")));
     }
     Ok(crate::var::find(ns, &n.name).unwrap_or_else(nil))
@@ -129,6 +135,19 @@ pub(super) fn install() {
     core("create-ns", 1, 1, |_, a| namespace_of(a[0]));
     core("the-ns", 1, 1, |_, a| namespace_of(a[0]));
     core("find-var", 1, 1, |_, a| find_var(a[0]));
+    core("find-ns", 1, 1, |_, a| match &*a[0] {
+        Object::Symbol(n) if n.ns.is_none() && known_namespace(&n.name) => Ok(namespace(&n.name)),
+        Object::Symbol(_) => Ok(nil()),
+        _ => Err(class_cast(a[0], "clojure.lang.Symbol")),
+    });
+    // Sorted by name (Clojure's order is its map's).
+    core("all-ns", 0, 0, |_, _| {
+        let mut names = crate::var::namespaces_with_vars();
+        NAMESPACES.with(|namespaces| names.extend(namespaces.borrow().keys().cloned()));
+        Ok(crate::seq::seq_of(
+            names.iter().map(|name| namespace(name)).collect(),
+        ))
+    });
     def("jank.runtime", "resolve-in", 5, 5, |_, a| resolve_in(a));
     core("special-symbol?", 1, 1, |_, a| {
         Ok(boolean(match &*a[0] {

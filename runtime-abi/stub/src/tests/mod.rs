@@ -172,3 +172,18 @@ fn an_undelivered_promise_is_an_error_not_a_hang() {
         "!! java.lang.IllegalStateException: deref of a promise that was never delivered: it would block forever (a page runs one thread)"
     );
 }
+
+/// `read-line` reads the innermost `with-in-str` string line by line, and
+/// outside any is at end of input (a page has no stdin).
+#[test]
+fn read_line_reads_the_with_in_str_text() {
+    assert_eq!(
+        outcome("(jank.runtime/with-in-str-fn \"a\\r\\nb\\n\\nc\" (fn [] [(read-line) (read-line) (read-line) (read-line) (read-line)]))"),
+        "=> [\"a\" \"b\" \"\" \"c\" nil]"
+    );
+    assert_eq!(outcome("(read-line)"), "=> nil");
+    assert_eq!(
+        outcome("(jank.runtime/with-in-str-fn 42 (fn [] (read-line)))"),
+        "!! java.lang.IllegalArgumentException: Expected string, got java.lang.Long"
+    );
+}
