@@ -42,6 +42,9 @@ enum MacroRef {
 }
 
 /// Java interop and mutation forms jank has and jankwasm's backend cannot lower.
+/// clojure.core fns that compile code when they run: a page has no compiler.
+const RUN_TIME_COMPILER_FNS: &[&str] = &["eval", "load-string", "load-reader", "load", "compile"];
+
 const UNSUPPORTED_SPECIALS: &[&str] = &["new", ".", "set!", "monitor-enter", "monitor-exit", "&"];
 
 /// One local in scope.
@@ -637,6 +640,17 @@ impl<'a> Analyzer<'a> {
     }
 
     fn unresolved(&self, name: &Name, pos: Pos) -> Diagnostic {
+        if RUN_TIME_COMPILER_FNS.contains(&name.name.as_str())
+            && self.namespaces.refers_to_core(name, &name.name)
+        {
+            return self.error(
+                pos,
+                format!(
+                    "`{}` is not supported: it compiles code at run time, and a page has no compiler (jankwasm compiles every form before it is sent)",
+                    name.name
+                ),
+            );
+        }
         match &name.ns {
             Some(qualifier) if self.namespaces.resolve_ns(qualifier).is_none() => {
                 self.error(pos, format!("no such namespace: {qualifier} (in `{name}`)"))

@@ -29,6 +29,7 @@ const MACROS: &[(&str, Expander)] = &[
     ("with-redefs", with_redefs),
     ("with-out-str", with_out_str),
     ("with-in-str", with_in_str),
+    ("with-bindings", with_bindings),
     ("defmethod", defmethod),
     ("comment", comment),
     ("case", case),
@@ -764,6 +765,20 @@ fn with_in_str(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, Expa
     Ok(list(
         vec![
             Form::symbol(Name::qualified("jank.runtime", "with-in-str-fn"), form.pos),
+            args[0].clone(),
+            thunk(&args[1..], form.pos),
+        ],
+        form.pos,
+    ))
+}
+
+/// `(with-bindings {#'*v* value} body...)` →
+/// `(clojure.core/with-bindings* {#'*v* value} (fn* [] body...))`.
+fn with_bindings(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 1)?;
+    Ok(list(
+        vec![
+            core("with-bindings*", form.pos),
             args[0].clone(),
             thunk(&args[1..], form.pos),
         ],

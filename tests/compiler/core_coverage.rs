@@ -10,7 +10,7 @@ use jankwasm::source::SourceFile;
 use std::collections::BTreeMap;
 
 /// The coverage figure may only grow: raise it when vars are added.
-const RESOLVED_AT_LEAST: usize = 385;
+const RESOLVED_AT_LEAST: usize = 390;
 
 fn docs_file(name: &str) -> String {
     let path = format!("{}/docs/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -24,14 +24,17 @@ fn entries(text: &str) -> impl Iterator<Item = &str> {
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
 }
 
+/// Not resolved: an unknown name, or one refused by design (`eval`).
 fn unresolved(diagnostic: &Diagnostic) -> bool {
     diagnostic.message.starts_with("unable to resolve symbol:")
+        || diagnostic.message.contains("is not supported")
 }
 
 /// Whether the bare name means something in a fresh `user` namespace: as a
 /// value (`name`) or as the head of a call (`(name)`, which a macro or
-/// special form needs); any error other than an unresolved symbol (a macro
-/// used as a value, a call missing its arguments) still means it resolved.
+/// special form needs); any error other than an unresolved or refused
+/// symbol (a macro used as a value, a call missing its arguments) still
+/// means it resolved.
 fn resolves(name: &str) -> bool {
     [name.to_string(), format!("({name})")].iter().any(|text| {
         let source = SourceFile::new("coverage.jank", text.as_str());
