@@ -61,7 +61,7 @@ pub fn map_colls(f: Obj, colls: &[Obj]) -> Obj {
 }
 
 /// `(filter pred coll)`, or `remove` when `keep_when` is false.
-fn filter(pred: Obj, coll: Obj, keep_when: bool) -> Obj {
+pub(crate) fn filter(pred: Obj, coll: Obj, keep_when: bool) -> Obj {
     lazy(&[pred, coll, boolean(keep_when)], |d, _| {
         let mut coll = d[1];
         let keep_when = truthy(d[2]);
@@ -559,7 +559,7 @@ fn map_xf(f: Obj) -> Obj {
     })
 }
 
-fn filter_xf(pred: Obj, keep_when: bool) -> Obj {
+pub(crate) fn filter_xf(pred: Obj, keep_when: bool) -> Obj {
     transducer(
         "clojure.core/filter",
         &[pred, boolean(keep_when)],

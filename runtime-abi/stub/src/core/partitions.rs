@@ -1,9 +1,11 @@
 //! Cutting collections into vectors and counting part of them: Clojure
 //! 1.12's `partitionv`, `partitionv-all` and `splitv-at` (what jank's
-//! clojure.core has), `bounded-count` and the deprecated `replicate`.
+//! clojure.core has), `bounded-count`, the deprecated `replicate`, and
+//! `random-sample` (each item kept with probability `prob`, drawn from the
+//! runtime's fixed-seed `rand`).
 
 use super::core;
-use super::lazy::{drop, map_colls, partition, partition_all_xf, repeat, take};
+use super::lazy::{drop, filter, filter_xf, map_colls, partition, partition_all_xf, repeat, take};
 use crate::coll::vector_obj;
 use crate::error::R;
 use crate::number::to_long;
@@ -28,6 +30,15 @@ fn counted(coll: Obj) -> bool {
         Object::Range(r) => r.remaining.is_some(),
         _ => false,
     }
+}
+
+/// `(fn [_] (< (rand) prob))`, as Clojure's `random-sample` filters with.
+fn sample_pred(prob: Obj) -> Obj {
+    crate::function::native("clojure.core/random-sample", 1, 1, &[prob], |d, _| {
+        Ok(crate::object::boolean(
+            super::misc::random() < crate::number::num(d[0])?.to_f64(),
+        ))
+    })
 }
 
 pub(super) fn install() {
@@ -72,6 +83,11 @@ pub(super) fn install() {
             }
         }
         Ok(int(seen))
+    });
+    core("random-sample", 1, 2, |_, a| match *a {
+        [prob] => Ok(filter_xf(sample_pred(prob), true)),
+        [prob, coll] => Ok(filter(sample_pred(prob), coll, true)),
+        _ => unreachable!("arity 1..=2"),
     });
     core("replicate", 2, 2, |_, a| {
         Ok(repeat(a[1], Some(to_long(a[0])?)))
