@@ -42,6 +42,9 @@ enum MacroRef {
 }
 
 /// Java interop and mutation forms jank has and jankwasm's backend cannot lower.
+/// clojure.core fns that compile code when they run: a page has no compiler.
+const RUN_TIME_COMPILER_FNS: &[&str] = &["eval", "load-string", "load-reader", "load", "compile"];
+
 const UNSUPPORTED_SPECIALS: &[&str] = &["new", ".", "set!", "monitor-enter", "monitor-exit", "&"];
 
 /// One local in scope.
@@ -555,6 +558,28 @@ impl<'a> Analyzer<'a> {
                 pos,
             });
         }
+        if self.namespaces.refers_to_core(name, "resolve") {
+            // `resolve` as a value: a fn of the symbol, resolved with what
+            // is known here of the current namespace (see `resolve_form`).
+            let sym = Form::symbol(Name::bare("sym"), pos);
+            let resolve = Form::list(vec![Form::symbol(name.clone(), pos), sym.clone()], pos);
+            let fn_form = Form::list(
+                vec![
+                    Form::symbol(Name::bare("fn*"), pos),
+                    Form::new(FormKind::Vector(vec![sym]), pos),
+                    resolve,
+                ],
+                pos,
+            );
+            return self.analyze(
+                &fn_form,
+                Ctx {
+                    tail: false,
+                    recur: None,
+                    in_try_body: false,
+                },
+            );
+        }
         if name.name == "*ns*"
             && (name.ns.is_none()
                 || self.namespaces.resolve_ns(name.ns.as_deref().unwrap_or("")) == Some(CORE_NS))
@@ -593,6 +618,17 @@ impl<'a> Analyzer<'a> {
     }
 
     fn unresolved(&self, name: &Name, pos: Pos) -> Diagnostic {
+        if RUN_TIME_COMPILER_FNS.contains(&name.name.as_str())
+            && self.namespaces.refers_to_core(name, &name.name)
+        {
+            return self.error(
+                pos,
+                format!(
+                    "`{}` is not supported: it compiles code at run time, and a page has no compiler (jankwasm compiles every form before it is sent)",
+                    name.name
+                ),
+            );
+        }
         match &name.ns {
             Some(qualifier) if self.namespaces.resolve_ns(qualifier).is_none() => {
                 self.error(pos, format!("no such namespace: {qualifier} (in `{name}`)"))

@@ -628,10 +628,7 @@ impl Analyzer<'_> {
             _ => None,
         };
         let Some(name) = name else {
-            return Err(self.error(
-                form.pos,
-                "`resolve` takes one quoted symbol: jankwasm resolves names when it compiles",
-            ));
+            return self.resolve_at_run_time(form, args);
         };
         let kind = match self.namespaces.resolve_var(name) {
             Some(var) => ExprKind::TheVar(var),
@@ -641,6 +638,69 @@ impl Analyzer<'_> {
             kind,
             pos: form.pos,
         })
+    }
+
+    /// `(resolve sym)` of a symbol known only when it runs (a macro resolving
+    /// what it was given): the runtime looks the var up with what the
+    /// compiler knows of the current namespace now, its name, aliases,
+    /// refers and excluded clojure.core names, since the runtime has none of
+    /// them. `jank.runtime/resolve-in` answers the var or nil.
+    fn resolve_at_run_time(&mut self, form: &Form, args: &[Form]) -> Result<Expr> {
+        let [arg] = args else {
+            return Err(self.error(form.pos, "`resolve` takes one symbol"));
+        };
+        let pos = form.pos;
+        let symbol = |text: &str| Form::symbol(Name::bare(text), pos);
+        let quote = |quoted: Form| Form::list(vec![symbol("quote"), quoted], pos);
+        let current = self.namespaces.current().to_string();
+        let ns = self.namespaces.get(&current);
+        let mut aliases: Vec<(Form, Form)> = ns
+            .map(|ns| {
+                ns.aliases
+                    .iter()
+                    .map(|(alias, target)| (symbol(alias), symbol(target)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut refers: Vec<(Form, Form)> = ns
+            .map(|ns| {
+                ns.refers
+                    .iter()
+                    .map(|(name, var)| {
+                        (
+                            symbol(name),
+                            Form::symbol(Name::qualified(var.ns.clone(), var.name.clone()), pos),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut excluded: Vec<Form> = ns
+            .map(|ns| ns.excluded_core.iter().map(|name| symbol(name)).collect())
+            .unwrap_or_default();
+        // Hash order would make the same source compile to different patches.
+        aliases.sort_by_key(|(alias, _)| alias.to_string());
+        refers.sort_by_key(|(name, _)| name.to_string());
+        excluded.sort_by_key(Form::to_string);
+        let call = Form::list(
+            vec![
+                Form::symbol(Name::qualified("jank.runtime", "resolve-in"), pos),
+                quote(symbol(&current)),
+                quote(Form::new(FormKind::Map(aliases), pos)),
+                quote(Form::new(FormKind::Map(refers), pos)),
+                quote(Form::new(FormKind::Vector(excluded), pos)),
+                arg.clone(),
+            ],
+            pos,
+        );
+        self.analyze(
+            &call,
+            Ctx {
+                tail: false,
+                recur: None,
+                in_try_body: false,
+            },
+        )
     }
 
     /// `(clojure.repl/doc name)`: prints what the compiler knows of the var

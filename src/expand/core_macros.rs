@@ -28,6 +28,8 @@ const MACROS: &[(&str, Expander)] = &[
     ("binding", binding),
     ("with-redefs", with_redefs),
     ("with-out-str", with_out_str),
+    ("with-in-str", with_in_str),
+    ("with-bindings", with_bindings),
     ("defmethod", defmethod),
     ("comment", comment),
     ("case", case),
@@ -50,6 +52,7 @@ const MACROS: &[(&str, Expander)] = &[
     ("for", for_macro),
     ("assert", assert),
     ("lazy-seq", lazy_seq),
+    ("delay", delay),
     ("lazy-cat", lazy_cat),
 ];
 
@@ -283,17 +286,8 @@ fn fn_arity(
     let FormKind::Vector(items) = &params.kind else {
         return Err(ExpandError::new(params.pos, "expected a parameter vector"));
     };
-    if let [Form {
-        kind: FormKind::Map(_),
-        pos,
-        ..
-    }, _, ..] = body_forms
-    {
-        return Err(ExpandError::new(
-            *pos,
-            "`:pre`/`:post` condition maps are not supported",
-        ));
-    }
+    let body_forms = with_conditions(body_forms, gensyms)?;
+    let body_forms = body_forms.as_slice();
     let mut plain = Vec::with_capacity(items.len());
     let mut bindings = Vec::new();
     for param in items {
@@ -320,6 +314,56 @@ fn fn_arity(
     let mut plain_params = Form::new(FormKind::Vector(plain), params.pos);
     plain_params.meta = params.meta.clone();
     Ok(list(vec![plain_params, body_form], params.pos))
+}
+
+/// A fn body whose first form is a condition map followed by more forms
+/// (Clojure's `fn`): each `:pre` condition asserted before the body, each
+/// `:post` condition after it with the body's value as `%`, which is then
+/// returned. Any other body is returned as it is.
+fn with_conditions(body_forms: &[Form], gensyms: &mut Gensyms) -> Result<Vec<Form>, ExpandError> {
+    let [conditions @ Form {
+        kind: FormKind::Map(entries),
+        ..
+    }, rest @ ..] = body_forms
+    else {
+        return Ok(body_forms.to_vec());
+    };
+    if rest.is_empty() {
+        return Ok(body_forms.to_vec());
+    }
+    let pos = conditions.pos;
+    let mut pre = Vec::new();
+    let mut post = Vec::new();
+    for (key, value) in entries {
+        let target = match &key.kind {
+            FormKind::Keyword(k) if k.ns.is_none() && k.name == "pre" => &mut pre,
+            FormKind::Keyword(k) if k.ns.is_none() && k.name == "post" => &mut post,
+            _ => continue,
+        };
+        let (FormKind::Vector(items) | FormKind::List(items)) = &value.kind else {
+            return Err(ExpandError::new(
+                value.pos,
+                format!("{key} conditions must be a vector of expressions, got {value}"),
+            ));
+        };
+        for condition in items {
+            target.push(assert(condition, std::slice::from_ref(condition), gensyms)?);
+        }
+    }
+    let mut out = pre;
+    if post.is_empty() {
+        out.extend(rest.iter().cloned());
+    } else {
+        let result = sym("%", pos);
+        let mut checked = vec![
+            sym("let*", pos),
+            vector(vec![result.clone(), body(rest.to_vec(), pos)], pos),
+        ];
+        checked.extend(post);
+        checked.push(result);
+        out.push(list(checked, pos));
+    }
+    Ok(out)
 }
 
 fn binding_vector<'f>(form: &Form, args: &'f [Form]) -> Result<&'f [Form], ExpandError> {
@@ -709,6 +753,34 @@ fn with_out_str(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, Exp
         vec![
             Form::symbol(Name::qualified("jank.runtime", "with-out-str-fn"), form.pos),
             thunk(args, form.pos),
+        ],
+        form.pos,
+    ))
+}
+
+/// `(with-in-str s body...)` → `(jank.runtime/with-in-str-fn s (fn* [] body...))`:
+/// `read-line` in the body reads the lines of `s`.
+fn with_in_str(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 1)?;
+    Ok(list(
+        vec![
+            Form::symbol(Name::qualified("jank.runtime", "with-in-str-fn"), form.pos),
+            args[0].clone(),
+            thunk(&args[1..], form.pos),
+        ],
+        form.pos,
+    ))
+}
+
+/// `(with-bindings {#'*v* value} body...)` →
+/// `(clojure.core/with-bindings* {#'*v* value} (fn* [] body...))`.
+fn with_bindings(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 1)?;
+    Ok(list(
+        vec![
+            core("with-bindings*", form.pos),
+            args[0].clone(),
+            thunk(&args[1..], form.pos),
         ],
         form.pos,
     ))
@@ -1430,6 +1502,27 @@ fn lazy_seq_of(body_form: Form, pos: Pos) -> Form {
 
 fn lazy_seq(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
     Ok(lazy_seq_of(body(args.to_vec(), form.pos), form.pos))
+}
+
+/// `(delay body...)` → `(jank.runtime/delay (fn* [] body...))`: the body runs
+/// at the first `force`/`deref`, once.
+fn delay(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    let pos = form.pos;
+    let thunk = list(
+        vec![
+            sym("fn*", pos),
+            vector(vec![], pos),
+            body(args.to_vec(), pos),
+        ],
+        pos,
+    );
+    Ok(list(
+        vec![
+            Form::symbol(Name::qualified("jank.runtime", "delay"), pos),
+            thunk,
+        ],
+        pos,
+    ))
 }
 
 /// `(lazy-cat a b ...)`: each collection is evaluated only when the

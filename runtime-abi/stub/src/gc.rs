@@ -462,6 +462,7 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         Object::Volatile(cell) => visit(cell.get()),
         Object::Transient(cell) => cell.get().into_iter().for_each(&mut *visit),
         Object::Reduced(inner) => visit(*inner),
+        Object::Promise(cell) => cell.get().into_iter().for_each(&mut *visit),
         Object::Delay(state) => match &*state.try_borrow().map_err(|_| Refusal::InUse)? {
             DelayState::Pending(v) | DelayState::Done(v) | DelayState::Failed(v) => visit(*v),
         },

@@ -151,6 +151,8 @@ pub enum Object {
     Transient(Cell<Option<Obj>>),
     Reduced(Obj),
     Delay(RefCell<DelayState>),
+    /// A promise: None until `deliver` gives it its value, which never changes after.
+    Promise(Cell<Option<Obj>>),
     Exception(Box<Exception>),
     Regex(Box<crate::regex::Pattern>),
     Matcher(Box<crate::regex::Matcher>),
@@ -330,6 +332,7 @@ impl Object {
             Object::Transient(_) => "clojure.lang.ATransientCollection",
             Object::Reduced(_) => "clojure.lang.Reduced",
             Object::Delay(_) => "clojure.lang.Delay",
+            Object::Promise(_) => "clojure.core$promise$reify",
             Object::Exception(e) => e.class,
             Object::Regex(_) => "java.util.regex.Pattern",
             Object::Matcher(_) => "java.util.regex.Matcher",

@@ -253,6 +253,21 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             write(out, held, readably)?;
             out.push_str("}]");
         }
+        Object::Promise(cell) => {
+            let (status, held) = match cell.get() {
+                Some(v) => (":ready", v),
+                None => (":pending", nil()),
+            };
+            write!(
+                out,
+                "#object[{} 0x{} {{:status {status}, :val ",
+                value.class_name(),
+                identity_hex(value)
+            )
+            .expect("writing to a String");
+            write(out, held, readably)?;
+            out.push_str("}]");
+        }
         Object::Transient(_) => write!(
             out,
             "#object[{} 0x{}]",
@@ -332,7 +347,8 @@ pub fn str_of(value: Obj) -> R<String> {
         | Object::Transient(_)
         | Object::Matcher(_)
         | Object::MultiFn(_)
-        | Object::Delay(_) => {
+        | Object::Delay(_)
+        | Object::Promise(_) => {
             format!("{}@{}", value.class_name(), identity_hex(value))
         }
         Object::Exception(e) => {

@@ -72,16 +72,35 @@ fn as_var(var: &Obj) -> &Var {
 
 /// The var's innermost thread binding, else its root.
 pub fn current(var: Obj) -> Option<Obj> {
-    let bound = BINDINGS.with(|frames| {
-        let frames = frames.borrow();
-        frames.iter().rev().find_map(|frame| {
+    thread_binding(var).or_else(|| as_var(&var).root.get())
+}
+
+/// The var's innermost thread binding, if it has one.
+pub fn thread_binding(var: Obj) -> Option<Obj> {
+    BINDINGS.with(|frames| {
+        frames.borrow().iter().rev().find_map(|frame| {
             frame
                 .iter()
                 .find(|(bound_var, _)| bound_var.identical(var))
                 .map(|(_, value)| *value)
         })
+    })
+}
+
+/// Every var with a thread binding and its innermost value, outermost first.
+pub fn thread_bindings() -> Vec<(Obj, Obj)> {
+    let mut found: Vec<(Obj, Obj)> = Vec::new();
+    BINDINGS.with(|frames| {
+        for frame in frames.borrow().iter() {
+            for (var, value) in frame {
+                match found.iter_mut().find(|(seen, _)| seen.identical(*var)) {
+                    Some(entry) => entry.1 = *value,
+                    None => found.push((*var, *value)),
+                }
+            }
+        }
     });
-    bound.or_else(|| as_var(&var).root.get())
+    found
 }
 
 /// The var's value (its thread binding, else its root); throws when unbound.
@@ -121,6 +140,18 @@ pub fn bind_root(var: Obj, value: Obj) {
 
 pub fn is_bound(var: Obj) -> bool {
     as_var(&var).root.get().is_some()
+}
+
+/// Whether any var lives in namespace `ns`.
+pub fn namespace_has_vars(ns: &str) -> bool {
+    ensure_runtime();
+    VARS.with(|vars| vars.borrow().keys().any(|(var_ns, _)| &**var_ns == ns))
+}
+
+/// The namespace of every var, each once.
+pub fn namespaces_with_vars() -> std::collections::BTreeSet<Box<str>> {
+    ensure_runtime();
+    VARS.with(|vars| vars.borrow().keys().map(|(ns, _)| ns.clone()).collect())
 }
 
 /// Every bound var as `ns/name`, sorted (what runtime_vars.txt lists).

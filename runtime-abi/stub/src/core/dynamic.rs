@@ -1,12 +1,15 @@
 //! Dynamic scope: `push-thread-bindings`/`pop-thread-bindings` (what
 //! `binding` expands to; only a var whose metadata says `:dynamic` may be
 //! bound), `with-redefs-fn` (what `with-redefs` expands to: roots replaced
-//! for the call, restored after it even when it throws), `bound?`
+//! for the call, restored after it even when it throws), `bound?`,
+//! `thread-bound?`, `get-thread-bindings`, `with-bindings*` (what
+//! `with-bindings` expands to)
 //! and `jank.runtime/with-out-str-fn` (what `with-out-str`
 //! expands to).
 
 use super::colls::get;
 use super::{core, def, VARIADIC};
+use crate::coll::{map_obj, Map};
 use crate::error::{class_cast, illegal_state, R};
 use crate::function::call;
 use crate::object::{boolean, keyword, nil, string, truthy, Obj, Object};
@@ -88,6 +91,23 @@ pub fn install() {
         }
     });
     core("with-redefs-fn", 2, 2, |_, a| with_redefs_fn(a[0], a[1]));
+    core("thread-bound?", 0, VARIADIC, |_, a| {
+        for the_var in a {
+            if var::thread_binding(var_arg(*the_var)?).is_none() {
+                return Ok(boolean(false));
+            }
+        }
+        Ok(boolean(true))
+    });
+    core("get-thread-bindings", 0, 0, |_, _| {
+        Ok(map_obj(Map::from_pairs(var::thread_bindings(), false)?))
+    });
+    core("with-bindings*", 2, VARIADIC, |_, a| {
+        push_thread_bindings(a[0])?;
+        let result = call(a[1], &a[2..]);
+        var::pop_bindings();
+        result
+    });
     core("bound?", 1, VARIADIC, |_, a| {
         for the_var in a {
             if var::current(var_arg(*the_var)?).is_none() {

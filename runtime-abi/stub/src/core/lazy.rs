@@ -61,7 +61,7 @@ pub fn map_colls(f: Obj, colls: &[Obj]) -> Obj {
 }
 
 /// `(filter pred coll)`, or `remove` when `keep_when` is false.
-fn filter(pred: Obj, coll: Obj, keep_when: bool) -> Obj {
+pub(crate) fn filter(pred: Obj, coll: Obj, keep_when: bool) -> Obj {
     lazy(&[pred, coll, boolean(keep_when)], |d, _| {
         let mut coll = d[1];
         let keep_when = truthy(d[2]);
@@ -268,7 +268,7 @@ fn count_arg(n: Obj) -> R<usize> {
 
 /// `(partition n step pad coll)` (pad travels in the data as a 1-vector, false
 /// when absent); `all` makes it partition-all.
-fn partition(n: Obj, step: Obj, pad: Option<Obj>, coll: Obj, all: bool) -> Obj {
+pub(crate) fn partition(n: Obj, step: Obj, pad: Option<Obj>, coll: Obj, all: bool) -> Obj {
     let data = [
         n,
         step,
@@ -371,7 +371,7 @@ fn iterate_after(f: Obj, x: Obj) -> Obj {
     })
 }
 
-fn repeat(x: Obj, remaining: Option<i64>) -> Obj {
+pub(crate) fn repeat(x: Obj, remaining: Option<i64>) -> Obj {
     let data = [x, remaining.map_or_else(nil, int)];
     lazy_aseq(&data, |d, _| {
         let remaining = if d[1].is_nil() {
@@ -559,7 +559,7 @@ fn map_xf(f: Obj) -> Obj {
     })
 }
 
-fn filter_xf(pred: Obj, keep_when: bool) -> Obj {
+pub(crate) fn filter_xf(pred: Obj, keep_when: bool) -> Obj {
     transducer(
         "clojure.core/filter",
         &[pred, boolean(keep_when)],
@@ -786,7 +786,7 @@ fn cat_rf(rf: Obj) -> Obj {
     })
 }
 
-fn partition_all_xf(n: Obj) -> Obj {
+pub(crate) fn partition_all_xf(n: Obj) -> Obj {
     transducer("clojure.core/partition-all", &[n], |p, a| {
         Ok(reducing(
             &with_rf(a[0], &[p[0], volatile(vector_obj([]))]),

@@ -54,6 +54,42 @@ pub fn println(args: &[Obj]) -> R {
     Ok(nil())
 }
 
+/// `(Throwable->map e)`: `{:via [{:type :message :data?}...] :trace []
+/// :cause? :data?}`, as Clojure builds it, less what needs a JVM stack
+/// (`:at` in each `:via` entry; `:trace` is empty).
+fn throwable_map(value: Obj) -> R {
+    let Some(outer) = exception(&value) else {
+        return Err(class_cast(value, "java.lang.Throwable"));
+    };
+    let mut chain = vec![outer];
+    while let Some(cause) = exception(&chain[chain.len() - 1].cause) {
+        chain.push(cause);
+    }
+    let mut via = Vec::new();
+    for link in &chain {
+        let mut entry = vec![
+            (keyword(None, "type"), symbol(None, link.class)),
+            (keyword(None, "message"), link.message),
+        ];
+        if let Some(data) = link.data {
+            entry.push((keyword(None, "data"), data));
+        }
+        via.push(map_obj(Map::from_pairs(entry, true)?));
+    }
+    let root = chain[chain.len() - 1];
+    let mut pairs = vec![
+        (keyword(None, "via"), vector_obj(via)),
+        (keyword(None, "trace"), vector_obj([])),
+    ];
+    if !root.message.is_nil() {
+        pairs.push((keyword(None, "cause"), root.message));
+    }
+    if let Some(data) = root.data {
+        pairs.push((keyword(None, "data"), data));
+    }
+    Ok(map_obj(Map::from_pairs(pairs, true)?))
+}
+
 fn emit(args: &[Obj], readably: bool, newline: bool) -> R {
     let mut out = printed(args, readably)?;
     if newline {
@@ -390,12 +426,15 @@ fn install_references() {
             validator: Cell::new(validator),
         }))))
     });
-    core("deref", 1, 1, |_, a| match &*a[0] {
-        Object::Atom(atom) => Ok(atom.value.get()),
-        Object::Volatile(cell) => Ok(cell.get()),
-        Object::Var(_) => crate::var::deref(a[0]),
-        Object::Reduced(inner) => Ok(*inner),
-        Object::Delay(_) => force(a[0]),
+    core("deref", 1, 3, |_, a| match (&*a[0], a) {
+        (_, [_, _]) => Err(crate::error::arity(2, "clojure.core/deref")),
+        (_, [promise, _, timeout_val]) => super::handoff::deref_promise_or(*promise, *timeout_val),
+        (Object::Promise(_), _) => super::handoff::deref_promise(a[0]),
+        (Object::Atom(atom), _) => Ok(atom.value.get()),
+        (Object::Volatile(cell), _) => Ok(cell.get()),
+        (Object::Var(_), _) => crate::var::deref(a[0]),
+        (Object::Reduced(inner), _) => Ok(*inner),
+        (Object::Delay(_), _) => force(a[0]),
         _ => Err(class_cast(a[0], "clojure.lang.IDeref")),
     });
     core("reset!", 2, 2, |_, a| {
@@ -487,6 +526,7 @@ fn install_exceptions() {
         }
         Ok(ex_info(a[0], a[1], a.get(2).copied().unwrap_or_else(nil)))
     });
+    core("Throwable->map", 1, 1, |_, a| throwable_map(a[0]));
     core("ex-message", 1, 1, |_, a| {
         Ok(exception(&a[0]).map_or_else(nil, |e| e.message))
     });

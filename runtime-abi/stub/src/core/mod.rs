@@ -6,10 +6,14 @@ pub mod colls;
 mod dynamic;
 mod fns;
 mod format;
+mod handoff;
+mod input;
+mod iteration;
 pub mod lazy;
 pub mod misc;
 pub mod multi;
 pub mod numbers;
+mod partitions;
 mod repl;
 pub mod seqs;
 mod sets;
@@ -64,4 +68,8 @@ pub fn install() {
     format::install();
     repl::install();
     repl::install_stacktrace();
+    partitions::install();
+    handoff::install();
+    iteration::install();
+    input::install();
 }

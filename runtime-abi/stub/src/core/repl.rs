@@ -1,6 +1,6 @@
 //! What a REPL needs from the runtime: namespaces as values (`*ns*`,
 //! `create-ns`, `the-ns`, `ns-name`), `require` at run time, each nREPL
-//! session's `*1 *2 *3 *e`, which `jankwasm.repl/run` keeps in a var per
+//! session's `*1 *2 *3 *e`, `find-var` and `special-symbol?`, which `jankwasm.repl/run` keeps in a var per
 //! session so the collector sees them as roots, and clojure.stacktrace.
 
 use std::cell::RefCell;
@@ -8,15 +8,106 @@ use std::collections::HashMap;
 
 use super::{core, def, text};
 use crate::coll::vector_obj;
-use crate::error::{class_cast, R};
+use crate::error::{class_cast, illegal_argument, R};
 use crate::function::call;
 use crate::io;
-use crate::object::{alloc_permanent, nil, symbol, Obj, Object};
+use crate::object::{alloc_permanent, boolean, nil, symbol, Obj, Object};
 use crate::print::{pr_str, str_of};
 use crate::var::{bind_root, deref, intern_raw, is_bound};
 
 thread_local! {
     static NAMESPACES: RefCell<HashMap<Box<str>, Obj>> = RefCell::new(HashMap::new());
+}
+
+/// Clojure 1.11's special forms, as `special-symbol?` answers (Compiler.java's
+/// `specials`), whatever subset jankwasm compiles.
+const CLOJURE_SPECIAL_FORMS: &[(Option<&str>, &str)] = &[
+    (None, "def"),
+    (None, "loop*"),
+    (None, "recur"),
+    (None, "if"),
+    (None, "case*"),
+    (None, "let*"),
+    (None, "letfn*"),
+    (None, "do"),
+    (None, "fn*"),
+    (None, "quote"),
+    (None, "var"),
+    (Some("clojure.core"), "import*"),
+    (None, "."),
+    (None, "set!"),
+    (None, "deftype*"),
+    (None, "reify*"),
+    (None, "try"),
+    (None, "throw"),
+    (None, "monitor-enter"),
+    (None, "monitor-exit"),
+    (None, "catch"),
+    (None, "finally"),
+    (None, "new"),
+    (None, "&"),
+];
+
+/// Whether the runtime knows namespace `ns`: a var lives in it, or
+/// `create-ns`/`the-ns`/`*ns*` made it.
+fn known_namespace(ns: &str) -> bool {
+    NAMESPACES.with(|namespaces| namespaces.borrow().contains_key(ns))
+        || crate::var::namespace_has_vars(ns)
+}
+
+/// `(find-var 'ns/name)`: the var, nil when the namespace has no such var
+/// (a namespace is known by a var in it or by `create-ns`/`the-ns`).
+fn find_var(name: Obj) -> R {
+    let Object::Symbol(n) = &*name else {
+        return Err(class_cast(name, "clojure.lang.Symbol"));
+    };
+    let Some(ns) = n.ns.as_deref() else {
+        return Err(illegal_argument("Symbol must be namespace-qualified"));
+    };
+    if !known_namespace(ns) {
+        return Err(illegal_argument(format!("No such namespace: {ns}")));
+    }
+    Ok(crate::var::find(ns, &n.name).unwrap_or_else(nil))
+}
+
+/// `(jank.runtime/resolve-in ns aliases refers excluded sym)`: `resolve` of
+/// a symbol known only at run time, with what the compiler knew of the
+/// namespace `ns` (aliases: alias -> namespace symbol; refers: name ->
+/// qualified symbol; excluded: clojure.core names hidden from it). The var,
+/// or nil; a name with a dot (a class) is nil too, as no classes are vars.
+fn resolve_in(args: &[Obj]) -> R {
+    let [ns, aliases, refers, excluded, name] = args else {
+        unreachable!("arity 5")
+    };
+    let Object::Symbol(n) = &**name else {
+        return Err(class_cast(*name, "clojure.lang.Symbol"));
+    };
+    let Object::Symbol(current) = &**ns else {
+        return Err(class_cast(*ns, "clojure.lang.Symbol"));
+    };
+    let found = |ns: &str, name: &str| crate::var::find(ns, name).unwrap_or_else(nil);
+    if let Some(qualifier) = n.ns.as_deref() {
+        let target = super::colls::get(*aliases, symbol(None, qualifier), nil())?;
+        let target = match &*target {
+            Object::Symbol(t) => t.name.to_string(),
+            _ => qualifier.to_string(),
+        };
+        return Ok(found(&target, &n.name));
+    }
+    if let Some(var) = crate::var::find(&current.name, &n.name) {
+        return Ok(var);
+    }
+    if let Object::Symbol(referred) = &*super::colls::get(*refers, *name, nil())? {
+        return Ok(found(referred.ns.as_deref().unwrap_or(""), &referred.name));
+    }
+    let mut hidden = n.name.contains('.');
+    for excluded_name in crate::seq::to_vec(*excluded)? {
+        hidden |= crate::equality::equiv(excluded_name, *name)?;
+    }
+    if hidden {
+        return Ok(nil());
+    }
+    Ok(found("clojure.core", &n.name))
 }
 
 /// The REPL vars, in the order a session's saved vector holds them.
@@ -43,6 +134,29 @@ fn namespace_of(value: Obj) -> R {
 pub(super) fn install() {
     core("create-ns", 1, 1, |_, a| namespace_of(a[0]));
     core("the-ns", 1, 1, |_, a| namespace_of(a[0]));
+    core("find-var", 1, 1, |_, a| find_var(a[0]));
+    core("find-ns", 1, 1, |_, a| match &*a[0] {
+        Object::Symbol(n) if n.ns.is_none() && known_namespace(&n.name) => Ok(namespace(&n.name)),
+        Object::Symbol(_) => Ok(nil()),
+        _ => Err(class_cast(a[0], "clojure.lang.Symbol")),
+    });
+    // Sorted by name (Clojure's order is its map's).
+    core("all-ns", 0, 0, |_, _| {
+        let mut names = crate::var::namespaces_with_vars();
+        NAMESPACES.with(|namespaces| names.extend(namespaces.borrow().keys().cloned()));
+        Ok(crate::seq::seq_of(
+            names.iter().map(|name| namespace(name)).collect(),
+        ))
+    });
+    def("jank.runtime", "resolve-in", 5, 5, |_, a| resolve_in(a));
+    core("special-symbol?", 1, 1, |_, a| {
+        Ok(boolean(match &*a[0] {
+            Object::Symbol(n) => CLOJURE_SPECIAL_FORMS
+                .iter()
+                .any(|(ns, name)| n.ns.as_deref() == *ns && n.name.as_ref() == *name),
+            _ => false,
+        }))
+    });
     core("ns-name", 1, 1, |_, a| match &*namespace_of(a[0])? {
         Object::Namespace(name) => Ok(symbol(None, name)),
         _ => unreachable!("namespace_of returns namespaces"),

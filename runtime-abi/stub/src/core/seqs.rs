@@ -284,6 +284,7 @@ pub fn install() {
     core("realized?", 1, 1, |_, a| match &*a[0] {
         Object::Lazy(lazy) => Ok(boolean(lazy.is_realized())),
         Object::Delay(state) => Ok(boolean(!matches!(&*state.borrow(), DelayState::Pending(_)))),
+        Object::Promise(cell) => Ok(boolean(cell.get().is_some())),
         _ => Err(class_cast(a[0], "clojure.lang.IPending")),
     });
     core("max-key", 2, VARIADIC, |_, a| {

@@ -115,3 +115,75 @@ fn laziness_realizes_only_what_is_asked() {
     assert_eq!(outcome("(nth (iterate inc 0) 100000)"), "=> 100000");
     assert_eq!(outcome("(count (filter odd? (range 200000)))"), "=> 100000");
 }
+
+/// Clojure 1.12's vector partitions (the oracle runs 1.11, which lacks them):
+/// expectations from their definitions in 1.12's core.clj.
+#[test]
+fn vector_partitions_follow_clojure_1_12() {
+    assert_eq!(outcome("(partitionv 2 (range 5))"), "=> ([0 1] [2 3])");
+    assert_eq!(
+        outcome("(partitionv 3 1 [:a :b :c :d])"),
+        "=> ([:a :b :c] [:b :c :d])"
+    );
+    assert_eq!(
+        outcome("(partitionv 3 3 [:x] (range 5))"),
+        "=> ([0 1 2] [3 4 :x])"
+    );
+    assert_eq!(
+        outcome("(partitionv-all 2 (range 5))"),
+        "=> ([0 1] [2 3] [4])"
+    );
+    assert_eq!(
+        outcome("(partitionv-all 3 2 (range 6))"),
+        "=> ([0 1 2] [2 3 4] [4 5])"
+    );
+    assert_eq!(
+        outcome("(into [] (partitionv-all 2) (range 5))"),
+        "=> [[0 1] [2 3] [4]]"
+    );
+    assert_eq!(
+        outcome("(vector? (first (partitionv 2 (range 4))))"),
+        "=> true"
+    );
+    assert_eq!(outcome("(splitv-at 2 (list 1 2 3 4))"), "=> [[1 2] (3 4)]");
+    assert_eq!(outcome("(splitv-at 9 [1 2])"), "=> [[1 2] ()]");
+}
+
+/// `tap>` calls the taps at once, in the order they were added, each once;
+/// a tap that throws does not stop the others.
+#[test]
+fn taps_run_in_order_and_survive_a_throwing_tap() {
+    let source = "(let [log (atom [])
+                        a (fn [x] (swap! log conj [:a x]))
+                        bad (fn [x] (throw (ex-info \"tap failed\" {})))
+                        b (fn [x] (swap! log conj [:b x]))]
+                    (add-tap a) (add-tap bad) (add-tap b) (add-tap a)
+                    (tap> 1)
+                    (remove-tap a) (remove-tap bad)
+                    [(tap> 2) @log])";
+    assert_eq!(outcome(source), "=> [true [[:a 1] [:b 1] [:b 2]]]");
+}
+
+/// A promise nobody delivered cannot be waited for in a one-thread runtime.
+#[test]
+fn an_undelivered_promise_is_an_error_not_a_hang() {
+    assert_eq!(
+        outcome("@(promise)"),
+        "!! java.lang.IllegalStateException: deref of a promise that was never delivered: it would block forever (a page runs one thread)"
+    );
+}
+
+/// `read-line` reads the innermost `with-in-str` string line by line, and
+/// outside any is at end of input (a page has no stdin).
+#[test]
+fn read_line_reads_the_with_in_str_text() {
+    assert_eq!(
+        outcome("(jank.runtime/with-in-str-fn \"a\\r\\nb\\n\\nc\" (fn [] [(read-line) (read-line) (read-line) (read-line) (read-line)]))"),
+        "=> [\"a\" \"b\" \"\" \"c\" nil]"
+    );
+    assert_eq!(outcome("(read-line)"), "=> nil");
+    assert_eq!(
+        outcome("(jank.runtime/with-in-str-fn 42 (fn [] (read-line)))"),
+        "!! java.lang.IllegalArgumentException: Expected string, got java.lang.Long"
+    );
+}
