@@ -277,6 +277,12 @@ JANK_HELPER(ext, nothrow) int jank_equiv(jank_object_ref left, jank_object_ref r
  * the stack, so the host can record the jank fns they run (each patch's
  * `jank.frames` custom section maps its functions to them). A rethrow of the
  * same exception calls it again; the first call's stack is the deepest.
+ * Deep recursion: the stub throws java.lang.StackOverflowError (naming the fn)
+ * when fn calls nest past 12,000, so a host whose wasm stack holds that many
+ * simple levels (the harness gives wasm 6 MiB; its shadow stack is 8 MiB)
+ * never sees a plain recursion trap. A trap skips the stub's count of nested
+ * calls; the host's next jank_host_gc_safe_point or jank_host_gc_collect
+ * between calls resets it.
  * Lines marked JANK_HOST are exported by the stub; patches never import them.
  */
 #define JANK_HOST
@@ -360,6 +366,13 @@ JANK_HOST void *jank_host_retain(void *value);
 JANK_HOST void jank_host_release(void *value);
 /* The collector's figures, in a buffer valid until the next call. */
 JANK_HOST const jank_gc_stats *jank_host_gc_stats(void);
+/* Out of memory: an allocation the runtime could not satisfy (linear memory
+ * cannot grow) traps right after it. A host seeing a trap calls this: NULL
+ * when no allocation failed since the last call, else two uint32_t, the
+ * bytes requested and the bytes then in use, in a buffer valid until the
+ * next call; it allocates nothing. The host reports "out of memory: N bytes
+ * requested, M in use", and the next safe point frees what the call made. */
+JANK_HOST const uint32_t *jank_host_out_of_memory(void);
 
 #ifdef __cplusplus
 }

@@ -80,10 +80,40 @@ pub fn check_source(bytes: &[u8]) -> Result<(), Violation> {
     let Some(patch) = compile_checked(bytes)? else {
         return Ok(());
     };
-    let mut runtime = Runtime::new_interruptible().map_err(Violation::NoRuntime)?;
-    match load_within_budget(&mut runtime, &patch.bytes, &patch.symbols_export) {
+    // A program may recurse as deep as the wasm stack allows.
+    let (wasm, symbols_export) = (&patch.bytes, &patch.symbols_export);
+    jank_wasmtime_harness::on_host_stack(|| run_source_patch(wasm, symbols_export))
+        .map_err(Violation::from)
+}
+
+/// What a check that runs patch code found wrong; unlike [`Violation`] it can
+/// leave the thread the check ran on.
+enum RunViolation {
+    NoRuntime(HarnessError),
+    EmittedPatchRefused(HarnessError),
+    RuntimeBroken {
+        refusal: HarnessError,
+        after: String,
+    },
+}
+
+impl From<RunViolation> for Violation {
+    fn from(violation: RunViolation) -> Self {
+        match violation {
+            RunViolation::NoRuntime(e) => Violation::NoRuntime(e),
+            RunViolation::EmittedPatchRefused(e) => Violation::EmittedPatchRefused(e),
+            RunViolation::RuntimeBroken { refusal, after } => {
+                Violation::RuntimeBroken { refusal, after }
+            }
+        }
+    }
+}
+
+fn run_source_patch(wasm: &[u8], symbols_export: &str) -> Result<(), RunViolation> {
+    let mut runtime = Runtime::new_interruptible().map_err(RunViolation::NoRuntime)?;
+    match load_within_budget(&mut runtime, wasm, symbols_export) {
         Ok(_) | Err(HarnessError::Interrupted { .. } | HarnessError::Trap { .. }) => Ok(()),
-        Err(refusal) => Err(Violation::EmittedPatchRefused(refusal)),
+        Err(refusal) => Err(RunViolation::EmittedPatchRefused(refusal)),
     }
 }
 
@@ -142,7 +172,12 @@ fn check_position(text: &str, diagnostic: Diagnostic) -> Result<(), Violation> {
 /// left the shared memory in any state: a runtime that saw a trap or an
 /// interrupt is replaced, by contract.)
 pub fn check_patch(bytes: &[u8]) -> Result<(), Violation> {
-    let mut runtime = Runtime::new_interruptible().map_err(Violation::NoRuntime)?;
+    // A mutated patch may recurse as deep as the wasm stack allows.
+    jank_wasmtime_harness::on_host_stack(|| load_patch_bytes(bytes)).map_err(Violation::from)
+}
+
+fn load_patch_bytes(bytes: &[u8]) -> Result<(), RunViolation> {
+    let mut runtime = Runtime::new_interruptible().map_err(RunViolation::NoRuntime)?;
     let refusal = match load_within_budget(&mut runtime, bytes, SYMBOLS_EXPORT) {
         Ok(())
         | Err(
@@ -155,11 +190,11 @@ pub fn check_patch(bytes: &[u8]) -> Result<(), Violation> {
     };
     match runtime.call_var("clojure.core", "inc", &[Arg::Int(41)]) {
         Ok(value) if value.printed == "42" => Ok(()),
-        Ok(value) => Err(Violation::RuntimeBroken {
+        Ok(value) => Err(RunViolation::RuntimeBroken {
             refusal,
             after: format!("(inc 41) printed {}", value.printed),
         }),
-        Err(after) => Err(Violation::RuntimeBroken {
+        Err(after) => Err(RunViolation::RuntimeBroken {
             refusal,
             after: after.to_string(),
         }),

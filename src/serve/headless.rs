@@ -180,6 +180,8 @@ impl Headless {
         let worker_loading = Arc::clone(&loading);
         std::thread::Builder::new()
             .name("jankwasm-headless".into())
+            // Its runtime's wasm runs on this thread's stack.
+            .stack_size(jank_wasmtime_harness::HOST_STACK_BYTES)
             .spawn(move || {
                 // Compiling the stub takes a while: not on the caller's thread.
                 let mut worker = Worker {

@@ -214,7 +214,7 @@ fn direct_and_emcc_patches_agree_on_the_whole_corpus() {
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..EMCC_JOBS {
-            scope.spawn(|| loop {
+            let worker = || loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 let Some(program) = programs.get(index) else {
                     break;
@@ -225,7 +225,11 @@ fn direct_and_emcc_patches_agree_on_the_whole_corpus() {
                         .unwrap_or_else(|p| p.into_inner())
                         .push(failure);
                 }
-            });
+            };
+            std::thread::Builder::new()
+                .stack_size(jank_wasmtime_harness::HOST_STACK_BYTES)
+                .spawn_scoped(scope, worker)
+                .expect("spawning a differential worker");
         }
     });
     let mut failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());

@@ -146,44 +146,46 @@ fn the_corpus_prints_the_same_with_a_collection_after_every_form() {
     programs.sort();
     assert!(programs.len() >= 300, "{} programs", programs.len());
     let mut differ = Vec::new();
-    for path in &programs {
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if known.contains(&name) {
-            continue;
-        }
-        let source = SourceFile::new(name.clone(), std::fs::read_to_string(path).unwrap());
-        let mut next_id = 0;
-        let program = Session::new()
-            .with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()))
-            .compile_program(&source, Abi::Extended, &mut || {
-                next_id += 1;
-                next_id
-            })
-            .unwrap_or_else(|d| panic!("{name}: {d}"));
-        let mut runtime = Runtime::new().unwrap();
-        runtime.set_gc_policy(GcPolicy::EverySafePoint);
-        let mut printed = String::new();
-        for compiled in program {
-            let patch = compiled.patch;
-            match runtime.load_patch(&patch.bytes, &patch.symbols_export) {
-                Ok(entries) => {
-                    printed.push_str(&runtime.take_output());
-                    for entry in entries {
-                        if let Err(thrown) = entry.result {
-                            printed.push_str(&format!("UNCAUGHT {}", thrown.printed));
+    jank_wasmtime_harness::on_host_stack(|| {
+        for path in &programs {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if known.contains(&name) {
+                continue;
+            }
+            let source = SourceFile::new(name.clone(), std::fs::read_to_string(path).unwrap());
+            let mut next_id = 0;
+            let program = Session::new()
+                .with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()))
+                .compile_program(&source, Abi::Extended, &mut || {
+                    next_id += 1;
+                    next_id
+                })
+                .unwrap_or_else(|d| panic!("{name}: {d}"));
+            let mut runtime = Runtime::new().unwrap();
+            runtime.set_gc_policy(GcPolicy::EverySafePoint);
+            let mut printed = String::new();
+            for compiled in program {
+                let patch = compiled.patch;
+                match runtime.load_patch(&patch.bytes, &patch.symbols_export) {
+                    Ok(entries) => {
+                        printed.push_str(&runtime.take_output());
+                        for entry in entries {
+                            if let Err(thrown) = entry.result {
+                                printed.push_str(&format!("UNCAUGHT {}", thrown.printed));
+                            }
                         }
                     }
+                    Err(error) => printed.push_str(&format!("HARNESS ERROR {error}")),
                 }
-                Err(error) => printed.push_str(&format!("HARNESS ERROR {error}")),
+            }
+            let expected = std::fs::read_to_string(path.with_extension("out")).unwrap_or_default();
+            if printed != expected {
+                differ.push(format!(
+                    "{name}\n--- clojure\n{expected}--- collected\n{printed}"
+                ));
             }
         }
-        let expected = std::fs::read_to_string(path.with_extension("out")).unwrap_or_default();
-        if printed != expected {
-            differ.push(format!(
-                "{name}\n--- clojure\n{expected}--- collected\n{printed}"
-            ));
-        }
-    }
+    });
     assert!(
         differ.is_empty(),
         "{} programs differ with a collection after every form:\n{}",

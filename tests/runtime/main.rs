@@ -9,9 +9,11 @@ mod common;
 
 mod core_library;
 mod corpus;
+mod deep_stack;
 mod differential;
 mod harness_runs;
 mod long_running;
 mod module_structure;
+mod out_of_memory;
 mod projects;
 mod real_loader;

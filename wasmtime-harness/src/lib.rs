@@ -25,7 +25,10 @@ pub use dylink::{parse_dylink, DylinkInfo};
 pub use error::{DylinkError, HarnessError, Thrown};
 pub use frames::{read_frame_table, FrameTable, JankFrame, FRAMES_SECTION};
 pub use loader::UNINITIALIZED_BYTE;
-pub use runtime::{Arg, EntryOutcome, GcPolicy, GcStats, Interrupter, PatchInfo, Runtime, Value};
+pub use runtime::{
+    on_host_stack, Arg, EntryOutcome, GcPolicy, GcStats, Interrupter, PatchInfo, Runtime, Value,
+    HOST_STACK_BYTES, MAX_WASM_STACK,
+};
 
 /// The stub main module built from `runtime-abi/stub` for wasm32-unknown-unknown.
 pub const STUB_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/jank_stub.wasm"));

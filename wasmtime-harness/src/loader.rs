@@ -392,11 +392,12 @@ impl Runtime {
                 self.restore_stack_pointer(saved_sp)?;
                 return Err(
                     if e.downcast_ref::<wasmtime::Trap>().is_some() || is_interrupted(&e) {
-                        trap_error(
+                        let trap = trap_error(
                             "instantiating the patch (segments, start function)".into(),
                             e,
                             &self.store.data().frame_tables,
-                        )
+                        );
+                        self.out_of_memory_or(trap)
                     } else {
                         link("(instantiation)", format!("{e:#}"))
                     },

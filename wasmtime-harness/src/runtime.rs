@@ -12,7 +12,8 @@ use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use wasmtime::{
     Caller, Config, Engine, Extern, ExternType, Func, Global, Instance, Memory, Module, Mutability,
-    Store, Table, TypedFunc, UpdateDeadline, Val, WasmBacktrace, WasmParams, WasmResults,
+    Store, StoreLimits, StoreLimitsBuilder, Table, TypedFunc, UpdateDeadline, Val, WasmBacktrace,
+    WasmParams, WasmResults,
 };
 
 use crate::dylink::DylinkInfo;
@@ -98,6 +99,8 @@ pub(crate) struct HostState {
     /// The jank frames each exception in flight was thrown through, by its
     /// address, until the host takes it.
     throw_sites: HashMap<u32, Vec<JankFrame>>,
+    /// How far the stub's memory may grow (by default as far as wasm32 goes).
+    limits: StoreLimits,
 }
 
 /// Stops the call an interruptible [`Runtime`] is running, from any thread:
@@ -158,6 +161,9 @@ pub(crate) struct StubFuncs {
     /// The collector's entry points, when the main module has a collector
     /// the host drives.
     pub gc: Option<GcFuncs>,
+    /// `jank_host_out_of_memory`, when the main module reports failed
+    /// allocations.
+    pub out_of_memory: Option<TypedFunc<(), i32>>,
 }
 
 /// The collector's host entry points (all or none).
@@ -211,14 +217,49 @@ pub struct Runtime {
 fn engine(interruptible: bool) -> &'static Engine {
     static PLAIN: OnceLock<Engine> = OnceLock::new();
     static INTERRUPTIBLE: OnceLock<Engine> = OnceLock::new();
-    if !interruptible {
-        return PLAIN.get_or_init(Engine::default);
-    }
-    INTERRUPTIBLE.get_or_init(|| {
+    let cell = if interruptible {
+        &INTERRUPTIBLE
+    } else {
+        &PLAIN
+    };
+    cell.get_or_init(|| {
         let mut config = Config::new();
-        config.epoch_interruption(true);
-        Engine::new(&config)
-            .expect("wasmtime accepts a fixed configuration with epoch interruption")
+        config.epoch_interruption(interruptible);
+        config.max_wasm_stack(MAX_WASM_STACK);
+        // Validation wants it at least the wasm stack; no call here is async.
+        config.async_stack_size(HOST_STACK_BYTES);
+        Engine::new(&config).expect("wasmtime accepts a fixed configuration")
+    })
+}
+
+/// The native stack wasm may use: a plain non-tail recursion of 10,000 jank
+/// calls takes about 2.6 MB (patch frame, `jank_call` and the stub's
+/// dispatch, ~260 bytes a level), and the stub's own depth limit
+/// (`MAX_CALL_DEPTH` in runtime-abi/stub/src/function.rs) throws a catchable
+/// StackOverflowError before simple recursions get here. Wasm runs on the
+/// calling thread's stack, so that thread needs [`HOST_STACK_BYTES`].
+pub const MAX_WASM_STACK: usize = 6 << 20;
+
+/// The stack a thread calling into a [`Runtime`] needs: the wasm stack plus
+/// room for the host frames below and beside it (wasmtime's own, the
+/// caller's). Threads spawned to run a runtime ask for this much; a Rust
+/// main thread has 8 MiB.
+pub const HOST_STACK_BYTES: usize = MAX_WASM_STACK + (2 << 20);
+
+/// Runs `f` on a new thread with [`HOST_STACK_BYTES`] of stack, for callers
+/// whose own thread may have less (a test thread has 2 MiB); a panic in `f`
+/// is resumed on the caller's thread.
+pub fn on_host_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .stack_size(HOST_STACK_BYTES)
+            .spawn_scoped(scope, f)
+        {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(e) => panic!("cannot spawn a thread with a runtime's stack: {e}"),
+        }
     })
 }
 
@@ -252,12 +293,16 @@ fn host_exception_thrown(store: &mut Store<HostState>) -> Func {
     Func::wrap(
         store,
         |mut caller: Caller<'_, HostState>, exception: i32| {
+            // Checked before capturing: an exception unwinding through N
+            // nested calls is reported at each, and N backtraces of N frames
+            // took a minute at depth 12,000.
+            if caller.data().throw_sites.contains_key(&(exception as u32)) {
+                return;
+            }
             let backtrace = WasmBacktrace::capture(&caller);
             let state = caller.data_mut();
-            if !state.throw_sites.contains_key(&(exception as u32)) {
-                let frames = jank_frames(&backtrace, &state.frame_tables);
-                state.throw_sites.insert(exception as u32, frames);
-            }
+            let frames = jank_frames(&backtrace, &state.frame_tables);
+            state.throw_sites.insert(exception as u32, frames);
         },
     )
 }
@@ -303,18 +348,29 @@ pub(crate) fn trap_error(
     if is_interrupted(&error) {
         return HarnessError::Interrupted { during };
     }
+    let wasm_backtrace = error.downcast_ref::<WasmBacktrace>();
+    let frames = wasm_backtrace
+        .map(|backtrace| jank_frames(backtrace, tables))
+        .unwrap_or_default();
     let message = match error.downcast_ref::<wasmtime::Trap>() {
+        // A recursion the stub's depth limit did not stop (its levels pass
+        // through runtime frames): say so in jank's terms.
+        Some(wasmtime::Trap::StackOverflow) => format!(
+            "stack overflow{}: the {} MiB wasm stack is exhausted",
+            frames
+                .first()
+                .map(|frame| format!(" in {}", frame.name))
+                .unwrap_or_default(),
+            MAX_WASM_STACK >> 20
+        ),
         Some(trap) => trap.to_string(),
         None => error.root_cause().to_string(),
     };
-    let wasm_backtrace = error.downcast_ref::<WasmBacktrace>();
     HarnessError::Trap {
         during,
         message,
         backtrace: wasm_backtrace.map(ToString::to_string).unwrap_or_default(),
-        frames: wasm_backtrace
-            .map(|backtrace| jank_frames(backtrace, tables))
-            .unwrap_or_default(),
+        frames,
     }
 }
 
@@ -362,6 +418,7 @@ impl Runtime {
     fn build(stub_wasm: &[u8], interruptible: bool) -> Result<Self, HarnessError> {
         let module = stub_module(stub_wasm, interruptible)?;
         let mut store = Store::new(engine(interruptible), HostState::default());
+        store.limiter(|state| &mut state.limits);
         if interruptible {
             store.set_epoch_deadline(1);
             store.epoch_deadline_callback(|context| {
@@ -481,6 +538,11 @@ impl Runtime {
             } else {
                 None
             },
+            out_of_memory: instance
+                .get_export(&mut store, "jank_host_out_of_memory")
+                .is_some()
+                .then(|| typed(&mut store, &instance, "jank_host_out_of_memory"))
+                .transpose()?,
         };
         // Not called by the harness, but part of the host interface a loader
         // may rely on, so a stub without it is rejected here.
@@ -566,6 +628,13 @@ impl Runtime {
     /// How the runtime lets the collector run from now on.
     pub fn set_gc_policy(&mut self, policy: GcPolicy) {
         self.gc_policy = policy;
+    }
+
+    /// Caps the stub's linear memory at `bytes`: growing past it fails as a
+    /// full machine's would, and the call that needed it fails with "out of
+    /// memory" (for tests and for hosts that share a machine).
+    pub fn set_memory_limit(&mut self, bytes: usize) {
+        self.store.data_mut().limits = StoreLimitsBuilder::new().memory_size(bytes).build();
     }
 
     /// Whether the main module has a collector the host drives.
@@ -824,7 +893,9 @@ impl Runtime {
             self.restore_stack_pointer(saved)?;
         }
         match outcome {
-            Err(e) => Err(trap_error(during(), e, &self.store.data().frame_tables)),
+            Err(e) => {
+                Err(self.out_of_memory_or(trap_error(during(), e, &self.store.data().frame_tables)))
+            }
             Ok(_) if moved => Err(HarnessError::Protocol(format!(
                 "__stack_pointer was {:#x} before {} and {:#x} after it returned",
                 saved.i32().unwrap_or_default(),
@@ -832,6 +903,38 @@ impl Runtime {
                 now.i32().unwrap_or_default()
             ))),
             Ok(r) => Ok(r),
+        }
+    }
+
+    /// `error`, or, when it is the trap that follows an allocation the stub
+    /// could not satisfy, that trap saying "out of memory" (the header's
+    /// `jank_host_out_of_memory`).
+    pub(crate) fn out_of_memory_or(&mut self, error: HarnessError) -> HarnessError {
+        let HarnessError::Trap {
+            during,
+            message,
+            backtrace,
+            frames,
+        } = error
+        else {
+            return error;
+        };
+        let failure = self.funcs.out_of_memory.clone().and_then(|query| {
+            let at = query.call(&mut self.store, ()).ok()? as u32;
+            if at == 0 {
+                return None;
+            }
+            let requested = self.read_u32(at, "jank_host_out_of_memory").ok()?;
+            let in_use = self.read_u32(at + 4, "jank_host_out_of_memory").ok()?;
+            Some(format!(
+                "out of memory: {requested} bytes requested, {in_use} in use"
+            ))
+        });
+        HarnessError::Trap {
+            during,
+            message: failure.unwrap_or(message),
+            backtrace,
+            frames,
         }
     }
 

@@ -685,12 +685,22 @@ fn collection_count(outcome: Result<Option<u32>, gc::Refusal>) -> i32 {
 
 #[no_mangle]
 pub extern "C" fn jank_host_gc_collect() -> i32 {
+    forget_cut_calls();
     collection_count(gc::collect().map(Some))
 }
 
 #[no_mangle]
 pub extern "C" fn jank_host_gc_safe_point() -> i32 {
+    forget_cut_calls();
     collection_count(gc::safe_point())
+}
+
+/// The host asks for a collection only between its calls: when that is so,
+/// no fn call is live, whatever a trap left counted.
+fn forget_cut_calls() {
+    if gc::is_safe_point() {
+        crate::function::reset_call_depth();
+    }
 }
 
 #[no_mangle]
@@ -718,6 +728,25 @@ pub extern "C" fn jank_host_gc_stats() -> *const gc::GcStats {
     HOST_STATS.with(|slot| {
         slot.set(gc::stats());
         slot.as_ptr().cast_const()
+    })
+}
+
+thread_local! {
+    static HOST_ALLOCATION_FAILURE: std::cell::Cell<[u32; 2]> = const { std::cell::Cell::new([0; 2]) };
+}
+
+/// The allocation that failed since the last call, as [bytes requested,
+/// bytes in use] in a buffer valid until the next call; NULL when none did.
+/// Allocates nothing: the heap may be full.
+#[no_mangle]
+pub extern "C" fn jank_host_out_of_memory() -> *const u32 {
+    let Some((requested, in_use)) = gc::take_allocation_failure() else {
+        return std::ptr::null();
+    };
+    let saturate = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    HOST_ALLOCATION_FAILURE.with(|slot| {
+        slot.set([saturate(requested), saturate(in_use)]);
+        slot.as_ptr().cast::<u32>().cast_const()
     })
 }
 

@@ -124,9 +124,11 @@ impl Function {
                     return Err(arity(args.len(), &self.name()));
                 }
                 check_pointer(*fn_ptr)?;
-                // SAFETY: the registry made this wrapper from a patch's function
-                // of exactly `n` value parameters.
-                unsafe { call_wrapper(*fn_ptr, args) }.ok_or_else(from_null_return)
+                nested(self, || {
+                    // SAFETY: the registry made this wrapper from a patch's
+                    // function of exactly `n` value parameters.
+                    unsafe { call_wrapper(*fn_ptr, args) }.ok_or_else(from_null_return)
+                })
             }
             Function::Patch { desc, .. } => {
                 let arities = Function::arities(*desc);
@@ -144,10 +146,48 @@ impl Function {
                 };
                 let params = chosen.param_count as usize;
                 let rest = (chosen.variadic != 0).then(|| seq_of(args[params..].to_vec()));
-                call_arity(chosen, this, &args[..params], rest)
+                nested(self, || call_arity(chosen, this, &args[..params], rest))
             }
         }
     }
+}
+
+/// Patch fn calls nested deeper than this throw a StackOverflowError instead
+/// of exhausting the native stack: a plain non-tail recursion reaches 10,000
+/// as on the JVM, and the harness's wasm stack (`MAX_WASM_STACK`) holds this
+/// many simple levels. A recursion whose levels pass through more runtime
+/// frames (through `map`, `apply`, a lazy seq) may still exhaust the native
+/// stack first; the host reports that trap naming the jank fn.
+pub const MAX_CALL_DEPTH: u32 = 12_000;
+
+thread_local! {
+    /// Patch fn calls now on the stack. A trap skips the decrement, so a safe
+    /// point (where no call is live) resets it: `reset_call_depth`.
+    static CALL_DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Runs the call `f` of `function` one level deeper, or throws
+/// StackOverflowError naming `function` when that is past MAX_CALL_DEPTH.
+fn nested(function: &Function, f: impl FnOnce() -> R) -> R {
+    let depth = CALL_DEPTH.get();
+    if depth >= MAX_CALL_DEPTH {
+        return Err(error(
+            "java.lang.StackOverflowError",
+            format!(
+                "stack overflow: more than {MAX_CALL_DEPTH} nested calls, calling {}",
+                function.name()
+            ),
+        ));
+    }
+    CALL_DEPTH.set(depth + 1);
+    let result = f();
+    CALL_DEPTH.set(depth);
+    result
+}
+
+/// At a safe point no call is live: forget the levels a trap left counted.
+pub fn reset_call_depth() {
+    CALL_DEPTH.set(0);
 }
 
 fn check_pointer(fn_ptr: *const c_void) -> R<()> {

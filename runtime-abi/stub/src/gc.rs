@@ -45,7 +45,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 use crate::function::Function;
 use crate::object::{DelayState, Obj, Object};
@@ -160,20 +160,35 @@ pub(crate) fn register(object: Object) -> Obj {
     })));
     let value = Obj::from_cell(cell);
     let permanent = PERMANENT_DEPTH.with(Cell::get) > 0;
-    HEAP.with(|heap| {
+    let registered = HEAP.with(|heap| {
         let mut heap = heap.borrow_mut();
+        // Growing the registry is the largest allocation a full heap meets.
+        // It must not abort (a trap) while the heap is borrowed: that would
+        // stop every later collection.
         if permanent {
-            heap.permanent.push(value);
+            let grown = heap.permanent.try_reserve(1).is_ok();
+            if grown {
+                heap.permanent.push(value);
+            }
+            grown
         } else {
-            heap.objects.push(cell);
+            let grown = heap.objects.try_reserve(1).is_ok();
+            if grown {
+                heap.objects.push(cell);
+            }
+            grown
         }
     });
+    if !registered {
+        std::alloc::handle_alloc_error(Layout::new::<Obj>());
+    }
     value
 }
 
 /// Starts a permanent bracket: objects made until the matching
 /// [`permanent_end`] are never collected. Brackets nest.
 pub fn permanent_begin() {
+    refill_reserve();
     PERMANENT_DEPTH.with(|depth| depth.set(depth.get().saturating_add(1)));
 }
 
@@ -226,9 +241,15 @@ pub fn release(value: Obj) {
 /// Collects now: frees every collectable object no root reaches, and
 /// returns how many it freed.
 pub fn collect() -> Result<u32, Refusal> {
-    if PERMANENT_DEPTH.with(Cell::get) > 0 || HOST_CALLBACK_DEPTH.with(Cell::get) > 0 {
+    if !is_safe_point() {
         return Err(Refusal::NotASafePoint);
     }
+    let collected = collect_now();
+    refill_reserve();
+    collected
+}
+
+fn collect_now() -> Result<u32, Refusal> {
     HEAP.with(|heap| {
         let mut heap = heap.try_borrow_mut().map_err(|_| Refusal::InUse)?;
         let epoch = heap.next_epoch();
@@ -278,6 +299,12 @@ pub fn collect() -> Result<u32, Refusal> {
         heap.bytes_after_collection = heap_bytes();
         Ok(freed)
     })
+}
+
+/// Whether the host asks from a safe point: outside every permanent bracket
+/// and `host.write` callback, so no patch or runtime frame is live.
+pub fn is_safe_point() -> bool {
+    PERMANENT_DEPTH.with(Cell::get) == 0 && HOST_CALLBACK_DEPTH.with(Cell::get) == 0
 }
 
 /// Collects when the heap has grown by at least its size after the last
@@ -482,6 +509,52 @@ pub fn heap_bytes() -> usize {
 
 static HEAP_BYTES: AtomicUsize = AtomicUsize::new(0);
 
+/// The last allocation that failed, until the host takes it: the bytes it
+/// asked for (0: none) and the bytes then in use. Rust aborts (a trap) right
+/// after a failed allocation; this is how the host tells that trap apart.
+static FAILED_REQUEST: AtomicUsize = AtomicUsize::new(0);
+static FAILED_IN_USE: AtomicUsize = AtomicUsize::new(0);
+
+fn note_failure(requested: usize) {
+    FAILED_IN_USE.store(heap_bytes(), Ordering::Relaxed);
+    FAILED_REQUEST.store(requested.max(1), Ordering::Relaxed);
+    release_reserve();
+}
+
+/// Memory held back for the collector: the collection after an allocation
+/// failed runs in a full heap, and its mark stack needs room (a trap there
+/// would leave the heap borrowed and stop every later collection). A failed
+/// allocation gives it back; a permanent bracket or a collection takes it
+/// again. Not counted in `heap_bytes`.
+static RESERVE: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+const RESERVE_LAYOUT: Layout = Layout::new::<[u8; 1 << 20]>();
+
+fn release_reserve() {
+    let block = RESERVE.swap(std::ptr::null_mut(), Ordering::Relaxed);
+    if !block.is_null() {
+        // SAFETY: the block came from `System.alloc(RESERVE_LAYOUT)` and the
+        // swap made this its only owner.
+        unsafe { System.dealloc(block, RESERVE_LAYOUT) };
+    }
+}
+
+fn refill_reserve() {
+    if RESERVE.load(Ordering::Relaxed).is_null() {
+        // SAFETY: a non-zero-sized layout; a NULL result is kept as "none".
+        let block = unsafe { System.alloc(RESERVE_LAYOUT) };
+        RESERVE.store(block, Ordering::Relaxed);
+    }
+}
+
+/// (bytes requested, bytes in use) of the allocation that failed since the
+/// last call, if one did.
+pub fn take_allocation_failure() -> Option<(usize, usize)> {
+    match FAILED_REQUEST.swap(0, Ordering::Relaxed) {
+        0 => None,
+        requested => Some((requested, FAILED_IN_USE.load(Ordering::Relaxed))),
+    }
+}
+
 /// The system allocator (dlmalloc in wasm), counting the bytes in use.
 pub struct CountingAllocator;
 
@@ -489,7 +562,9 @@ pub struct CountingAllocator;
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let block = System.alloc(layout);
-        if !block.is_null() {
+        if block.is_null() {
+            note_failure(layout.size());
+        } else {
             HEAP_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
         }
         block
@@ -497,7 +572,9 @@ unsafe impl GlobalAlloc for CountingAllocator {
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let block = System.alloc_zeroed(layout);
-        if !block.is_null() {
+        if block.is_null() {
+            note_failure(layout.size());
+        } else {
             HEAP_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
         }
         block
@@ -510,7 +587,9 @@ unsafe impl GlobalAlloc for CountingAllocator {
 
     unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let moved = System.realloc(block, layout, new_size);
-        if !moved.is_null() {
+        if moved.is_null() {
+            note_failure(new_size);
+        } else {
             HEAP_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
             HEAP_BYTES.fetch_add(new_size, Ordering::Relaxed);
         }

@@ -55,6 +55,8 @@ impl CompilerHandle {
         let (jobs, receiver) = channel();
         std::thread::Builder::new()
             .name("jankwasm-compiler".into())
+            // Its runtime's wasm runs on this thread's stack.
+            .stack_size(jank_wasmtime_harness::HOST_STACK_BYTES)
             .spawn(move || {
                 let mut session =
                     Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()));

@@ -1009,6 +1009,8 @@ export class JankRuntime {
       result = fn(...args);
     } catch (error) {
       this.stackPointer.value = saved;
+      const outOfMemory = error instanceof LoadError ? null : this.outOfMemory();
+      if (outOfMemory) throw new LoadError('trap', `wasm trap while ${during()}: ${outOfMemory}`, error);
       throw trapError(during(), error);
     }
     const now = this.stackPointer.value;
@@ -1021,6 +1023,25 @@ export class JankRuntime {
       );
     }
     return result;
+  }
+
+  // After a trap: "out of memory: N bytes requested, M in use" when an
+  // allocation the stub could not satisfy caused it (the header's
+  // jank_host_out_of_memory, which allocates nothing), else null.
+  outOfMemory() {
+    const query = this.exports.jank_host_out_of_memory;
+    if (typeof query !== 'function') return null;
+    let at;
+    try {
+      at = query() >>> 0;
+    } catch {
+      return null;
+    }
+    if (at === 0) return null;
+    const view = this.view();
+    const requested = view.getUint32(at, true);
+    const inUse = view.getUint32(at + 4, true);
+    return `out of memory: ${requested} bytes requested, ${inUse} in use`;
   }
 
   // The stub's malloc; a NULL result is an error rather than address 0.
