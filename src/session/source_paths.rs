@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 
 /// Namespaces jankwasm ships, written in jank: loaded like files when no
 /// source path has them, under the name `<jankwasm>/<path>`.
-pub const BUILTIN_NAMESPACES: &[(&str, &str)] =
-    &[("clojure.test", include_str!("../jank/clojure/test.jank"))];
+pub const BUILTIN_NAMESPACES: &[(&str, &str)] = &[
+    ("clojure.test", include_str!("../jank/clojure/test.jank")),
+    ("jank.browser", include_str!("../jank/jank/browser.jank")),
+];
 
 /// The extensions a namespace's file may have, in the order they are tried.
 pub const SOURCE_EXTENSIONS: [&str; 2] = ["jank", "cljc"];

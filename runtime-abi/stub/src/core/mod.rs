@@ -5,6 +5,7 @@
 pub mod colls;
 mod dynamic;
 mod fns;
+mod host;
 pub mod lazy;
 pub mod misc;
 pub mod multi;
@@ -62,4 +63,5 @@ pub fn install() {
     strings::install();
     repl::install();
     repl::install_stacktrace();
+    host::install();
 }
