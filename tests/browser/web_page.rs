@@ -734,12 +734,14 @@ fn a_configured_app_runs_its_reload_hooks_and_a_saved_stylesheet_restyles_withou
     assert_eq!(page.text("h1"), "n = 2");
 }
 
-/// An app using jank.browser's effects from its `init`.
+/// An app using jank.browser's effects from its `init`; an event schedules
+/// a timer whose callback throws.
 const EFFECTS_APP: &str = r#"(ns demo.app (:require [jank.browser :as b]))
-(defonce state (atom {:ticks 0 :fetched nil :frame nil}))
-(defn view [{:keys [ticks fetched frame]}]
-  [:div [:p#ticks "ticks " ticks] [:p#fetched (str "fetched " fetched)] [:p#frame (str "frame " frame)]])
-(defn handle [_] nil)
+(defonce state (atom {:ticks 0 :fetched nil :failed nil :frame nil}))
+(defn view [{:keys [ticks fetched failed frame]}]
+  [:div [:p#ticks "ticks " ticks] [:p#fetched (str "fetched " fetched)]
+   [:p#failed (str "failed " failed)] [:p#frame (str "frame " frame)]])
+(defn handle [_] (b/set-timeout #(throw (ex-info "tick failed" {})) 0))
 (defn init []
   (b/set-title! "effects in jank")
   (b/local-storage-set! "greeting" "hello")
@@ -749,10 +751,10 @@ const EFFECTS_APP: &str = r#"(ns demo.app (:require [jank.browser :as b]))
     (b/clear-timeout never))
   (b/request-animation-frame (fn [t] (swap! state assoc :frame (number? t))))
   (b/fetch "/no-such-file.txt" (fn [r] (swap! state assoc :fetched (:status r))))
-  (b/set-timeout #(throw (ex-info "tick failed" {})) 50))"#;
+  (b/fetch "http://127.0.0.1:9/unreachable" (fn [r] (swap! state assoc :failed (:ok r)))))"#;
 
 #[test]
-fn jank_browser_effects_run_in_the_page_and_a_throwing_callback_is_shown_while_the_render_stays() {
+fn jank_browser_effects_run_in_the_page_and_failures_are_shown_while_the_render_stays() {
     let Some(browser) = Browser::launch() else {
         return;
     };
@@ -764,9 +766,21 @@ fn jank_browser_effects_run_in_the_page_and_a_throwing_callback_is_shown_while_t
         server.send(message);
         assert_eq!(server.ack()["ok"], true);
     }
+    // A response of any status is an answer; no response is a failure,
+    // given to the callback and shown in the HUD.
     page.wait_for(
         "document.querySelector('#fetched')?.textContent === 'fetched 404'",
         WAIT,
+    );
+    page.wait_for(
+        "document.querySelector('#failed')?.textContent === 'failed false'",
+        WAIT,
+    );
+    let overlay = page.wait_for(OVERLAY_TEXT, WAIT);
+    let overlay = overlay.as_str().unwrap();
+    assert!(
+        overlay.contains("Fetch failed") && overlay.contains("http://127.0.0.1:9/unreachable: "),
+        "{overlay}"
     );
     page.wait_for(
         "document.querySelector('#ticks')?.textContent === 'ticks 1'",
@@ -775,13 +789,15 @@ fn jank_browser_effects_run_in_the_page_and_a_throwing_callback_is_shown_while_t
     assert_eq!(page.text("#frame"), "frame true");
     assert_eq!(page.eval("document.title"), "effects in jank");
     assert_eq!(page.eval("localStorage.getItem('greeting')"), "hello");
-    let overlay = page.wait_for(OVERLAY_TEXT, WAIT);
-    let overlay = overlay.as_str().unwrap();
-    assert!(
-        overlay.contains("Effect callback error") && overlay.contains("tick failed"),
-        "{overlay}"
+
+    // A callback that throws is shown; the last render stays.
+    page.eval("jankClient.backend.app.dispatch(null)");
+    page.wait_for(
+        "document.getElementById('jank-overlay').textContent.includes('tick failed')",
+        WAIT,
     );
-    // The cleared timer never fired, and the last render stays.
+    assert!(page.text("#jank-overlay").contains("Effect callback error"));
+    // The cleared timer never fired.
     assert_eq!(
         page.eval(&after_frames(
             "document.querySelector('#ticks').textContent"

@@ -670,7 +670,7 @@ export async function start({ window = globalThis, log = console } = {}) {
       // state changes render at the next frame.
       const effects = new PageEffects({
         window,
-        onError: (error) => ui.showError('Effect callback error', errorMessage(error)),
+        onError: (error, title = 'Effect callback error') => ui.showError(title, errorMessage(error)),
         afterCallback: () => {
           renderer?.flushOutput();
           renderer?.schedule();

@@ -5,8 +5,10 @@
 // when it will no longer call it (a timer that fired or was cleared, a fetch
 // that answered, a replaced hash listener). Callbacks run from the browser's
 // event loop, never inside the import; one that throws is reported through
-// `onError` and the others go on. After each, `afterCallback` runs (the app
-// renderer schedules a render there: a callback may have changed the state).
+// `onError(error, title)` and the others go on, as is a fetch that gets no response (its
+// callback gets `{:ok false :error ...}` too). After each, `afterCallback`
+// runs (the app renderer schedules a render there: a callback may have
+// changed the state).
 
 import { JankFn } from './decode.js';
 
@@ -111,7 +113,11 @@ export class PageEffects {
         if (typeof url !== 'string' || !isFn(fn) || args.length !== 2) refuse();
         w.fetch(url).then(
           async (response) => this.call(fn, [response.status, await response.text(), null], true),
-          (error) => this.call(fn, [null, null, `${url}: ${error.message}`], true),
+          (error) => {
+            const message = `${url}: ${error.message}`;
+            this.onError(new Error(message), 'Fetch failed');
+            this.call(fn, [null, null, message], true);
+          },
         );
         return null;
       }
