@@ -283,6 +283,21 @@ JANK_HELPER(ext, nothrow) int jank_equiv(jank_object_ref left, jank_object_ref r
  * never sees a plain recursion trap. A trap skips the stub's count of nested
  * calls; the host's next jank_host_gc_safe_point or jank_host_gc_collect
  * between calls resets it.
+ *
+ * Effects (the `jank.browser` namespace, written over the native fn
+ * `jankwasm.host/effect`) reach the host through two more imports:
+ *     (import "host" "effect" (func (param i32 i32) (result i32)))  ;; request, length -> status
+ *     (import "host" "effect_reply" (func (param i32)))              ;; where to copy the reply
+ * The request is `[op & args]` in jank_host_encode's form, except that a fn
+ * is tag 13 and its u32 address. The status is the reply's byte length n
+ * (n >= 0: the reply is one nil, boolean, number or string in that form) or
+ * -(n + 1) for a refusal whose UTF-8 message is n bytes long; the stub then
+ * calls effect_reply with n bytes at the pointer for the host to fill. A host
+ * without a browser refuses every op, saying so. Each fn of an accepted
+ * request is retained once for the host (jank_host_retain), which releases it
+ * when it will no longer call it, so registered callbacks stay alive. The
+ * host calls them later, from its own event loop, with jank_call: never
+ * inside the import.
  * Lines marked JANK_HOST are exported by the stub; patches never import them.
  */
 #define JANK_HOST

@@ -38,6 +38,7 @@ pub const ASSETS: &[Asset] = &[
     web_file!("hiccup.js", "text/javascript; charset=utf-8"),
     web_file!("decode.js", "text/javascript; charset=utf-8"),
     web_file!("events.js", "text/javascript; charset=utf-8"),
+    web_file!("effects.js", "text/javascript; charset=utf-8"),
     Asset {
         path: "jank_stub.wasm",
         content_type: "application/wasm",
@@ -79,6 +80,7 @@ mod tests {
             "hiccup.js",
             "decode.js",
             "events.js",
+            "effects.js",
         ] {
             assert!(find(script).is_some(), "{script} is served");
         }

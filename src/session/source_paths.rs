@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 
 /// Namespaces jankwasm ships, written in jank: loaded like files when no
 /// source path has them, under the name `<jankwasm>/<path>`.
-pub const BUILTIN_NAMESPACES: &[(&str, &str)] =
-    &[("clojure.test", include_str!("../jank/clojure/test.jank"))];
+pub const BUILTIN_NAMESPACES: &[(&str, &str)] = &[
+    ("clojure.test", include_str!("../jank/clojure/test.jank")),
+    ("jank.browser", include_str!("../jank/jank/browser.jank")),
+];
 
 /// Dialect adapters jankwasm ships in place of a project's own file of that
 /// name: the file's jank branches call jank's C++ runtime (`cpp/...`), which

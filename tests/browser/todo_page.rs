@@ -1,9 +1,10 @@
 //! examples/todo, TodoMVC in jank, served by `jankwasm serve` and driven in
 //! headless Chromium with real clicks and keys: add, toggle, toggle all,
-//! filters, edit in place (double-click, Enter, Escape), delete, clear
+//! filters by location hash, edit in place (double-click, Enter, Escape), delete, clear
 //! completed and the count; typing keeps the focus; a `POST /eval` edit of
 //! the view while text is in the input keeps the text and the todos and runs
-//! the app's after-load hook; a saved stylesheet restyles without a reload.
+//! the app's after-load hook; a saved stylesheet restyles without a reload;
+//! the todos persist in localStorage into a new page.
 
 use crate::browser;
 use crate::serve_support;
@@ -118,8 +119,8 @@ fn todomvc_in_jank_works_keeps_focus_and_text_across_a_view_edit_and_restyles_li
         "Completed"
     );
     show("#/");
-    // The links' default (following the href) was prevented.
-    assert_eq!(page.eval("location.hash"), "");
+    // The filters follow the location hash (jank.browser's hash listener).
+    assert_eq!(page.eval("location.hash"), "#/");
     wait_for_labels(&page, &["milk", "bread", "eggs"]);
 
     // Toggle all: all done, then all active again.
@@ -216,6 +217,20 @@ fn todomvc_in_jank_works_keeps_focus_and_text_across_a_view_edit_and_restyles_li
     assert_eq!(
         page.eval("document.querySelector('.new-todo').value"),
         "draft"
+    );
+
+    // The todos persist in localStorage: a new page of the app, opened on
+    // the active filter, shows them, filtered by its hash.
+    let second = browser.open(&serve_support::http(&server, "/#/active"));
+    second.wait_for("document.querySelector('.new-todo') !== null", WAIT);
+    wait_for_labels(&second, &["rye bread"]);
+    assert_eq!(
+        second.eval("document.querySelector('.filters a.selected').textContent"),
+        "Active"
+    );
+    assert_eq!(
+        second.eval("localStorage.getItem('todos-jank')"),
+        "- rye bread"
     );
     runtime.block_on(server.shutdown());
 }

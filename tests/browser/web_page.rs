@@ -251,7 +251,10 @@ fn patch_for_abi(source: &str, id: u64, abi: &str) -> Value {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let bytes = std::fs::read(&output).expect("read the patch");
+    patch_message(&std::fs::read(&output).expect("read the patch"), id)
+}
+
+fn patch_message(bytes: &[u8], id: u64) -> Value {
     json!({
         "type": "patch",
         "id": id,
@@ -260,6 +263,43 @@ fn patch_for_abi(source: &str, id: u64, abi: &str) -> Value {
         "symbols": [],
         "timestamp": 0,
     })
+}
+
+/// The patches `jankwasm emit` makes of `source` and the namespaces it
+/// requires (written beside its output, named by id), ids from `first_id`,
+/// dependencies first.
+fn program(source: &str, first_id: u64) -> Vec<Value> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let input = dir.path().join("app.jank");
+    let output = dir.path().join("app.wasm");
+    std::fs::write(&input, source).expect("write the source");
+    let run = Command::new(env!("CARGO_BIN_EXE_jankwasm"))
+        .args(["emit", "--patch-id", &first_id.to_string(), "-o"])
+        .arg(&output)
+        .arg(&input)
+        .current_dir(dir.path())
+        .output()
+        .expect("run jankwasm emit");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut patches = Vec::new();
+    let mut id = first_id;
+    loop {
+        let dependency = dir.path().join(format!("jank_patch_symbols_{id}.wasm"));
+        let Ok(bytes) = std::fs::read(&dependency) else {
+            break;
+        };
+        patches.push(patch_message(&bytes, id));
+        id += 1;
+    }
+    patches.push(patch_message(
+        &std::fs::read(&output).expect("read the patch"),
+        id,
+    ));
+    patches
 }
 
 const H1: &str = "#app h1";
@@ -692,4 +732,83 @@ fn a_configured_app_runs_its_reload_hooks_and_a_saved_stylesheet_restyles_withou
         1
     );
     assert_eq!(page.text("h1"), "n = 2");
+}
+
+/// An app using jank.browser's effects from its `init`; an event schedules
+/// a timer whose callback throws.
+const EFFECTS_APP: &str = r#"(ns demo.app (:require [jank.browser :as b]))
+(defonce state (atom {:ticks 0 :fetched nil :failed nil :frame nil}))
+(defn view [{:keys [ticks fetched failed frame]}]
+  [:div [:p#ticks "ticks " ticks] [:p#fetched (str "fetched " fetched)]
+   [:p#failed (str "failed " failed)] [:p#frame (str "frame " frame)]])
+(defn handle [_] (b/set-timeout #(throw (ex-info "tick failed" {})) 0))
+(defn init []
+  (b/set-title! "effects in jank")
+  (b/local-storage-set! "greeting" "hello")
+  (b/log "init ran")
+  (b/set-timeout #(swap! state update :ticks inc) 5)
+  (let [never (b/set-timeout #(swap! state update :ticks + 100) 10)]
+    (b/clear-timeout never))
+  (b/request-animation-frame (fn [t] (swap! state assoc :frame (number? t))))
+  (b/fetch "/no-such-file.txt" (fn [r] (swap! state assoc :fetched (:status r))))
+  (b/fetch "http://127.0.0.1:9/unreachable" (fn [r] (swap! state assoc :failed (:ok r)))))"#;
+
+#[test]
+fn jank_browser_effects_run_in_the_page_and_failures_are_shown_while_the_render_stays() {
+    let Some(browser) = Browser::launch() else {
+        return;
+    };
+    let server = FakeServer::start();
+    let http = static_server(server.port, None);
+    let page = browser.open(&format!("http://127.0.0.1:{http}/"));
+    server.handshake();
+    for message in program(EFFECTS_APP, 1) {
+        server.send(message);
+        assert_eq!(server.ack()["ok"], true);
+    }
+    // A response of any status is an answer; no response is a failure,
+    // given to the callback and shown in the HUD.
+    page.wait_for(
+        "document.querySelector('#fetched')?.textContent === 'fetched 404'",
+        WAIT,
+    );
+    page.wait_for(
+        "document.querySelector('#failed')?.textContent === 'failed false'",
+        WAIT,
+    );
+    let overlay = page.wait_for(OVERLAY_TEXT, WAIT);
+    let overlay = overlay.as_str().unwrap();
+    assert!(
+        overlay.contains("Fetch failed") && overlay.contains("http://127.0.0.1:9/unreachable: "),
+        "{overlay}"
+    );
+    page.wait_for(
+        "document.querySelector('#ticks')?.textContent === 'ticks 1'",
+        WAIT,
+    );
+    assert_eq!(page.text("#frame"), "frame true");
+    assert_eq!(page.eval("document.title"), "effects in jank");
+    assert_eq!(page.eval("localStorage.getItem('greeting')"), "hello");
+
+    // A callback that throws is shown; the last render stays.
+    page.eval("jankClient.backend.app.dispatch(null)");
+    page.wait_for(
+        "document.getElementById('jank-overlay').textContent.includes('tick failed')",
+        WAIT,
+    );
+    assert!(page.text("#jank-overlay").contains("Effect callback error"));
+    // The cleared timer never fired.
+    assert_eq!(
+        page.eval(&after_frames(
+            "document.querySelector('#ticks').textContent"
+        )),
+        "ticks 1"
+    );
+    // Every fired, cleared or answered callback was let go.
+    assert_eq!(
+        page.eval(
+            "jankClient.backend.effects.timers.size + jankClient.backend.effects.frames.size"
+        ),
+        0
+    );
 }

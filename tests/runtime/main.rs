@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod browser_effects;
 mod core_library;
 mod corpus;
 mod deep_stack;

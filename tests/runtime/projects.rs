@@ -335,6 +335,6 @@ fn the_todo_example_tests_pass() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/todo");
     assert_eq!(
         run_ok(&example, &["test", "todo.model-test"]),
-        "\nTesting todo.model-test\n\nRan 4 tests containing 15 assertions.\n0 failures, 0 errors.\n"
+        "\nTesting todo.model-test\n\nRan 6 tests containing 23 assertions.\n0 failures, 0 errors.\n"
     );
 }

@@ -1,4 +1,5 @@
-//! nREPL: the ops over raw bencode, malformed input, interrupt, the Debian
+//! nREPL: the ops over raw bencode, malformed input, interrupt, a browser
+//! effect refused by the headless runtime, the Debian
 //! nREPL client (`libnrepl-clojure` from `clojure`) evaluating with `ns`,
 //! and `--upstream` relaying to Debian's nREPL server while patching pages.
 
@@ -248,6 +249,30 @@ async fn errors_carry_file_line_column_and_eval_error() {
         ])
         .await;
     assert_eq!(field(&loaded, "value"), [":ok"]);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_effect_with_no_page_open_is_a_clear_error_from_the_headless_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let mut nrepl = Nrepl::connect(&server).await;
+    let responses = nrepl
+        .request(&[
+            ("op", s("eval")),
+            (
+                "code",
+                s("(require '[jank.browser :as b])\n(b/set-timeout #(println :never) 10)"),
+            ),
+        ])
+        .await;
+    let err = field(&responses, "err").concat();
+    assert!(
+        err.contains("jank.browser's :set-timeout needs a browser page; this runtime is headless"),
+        "{err}"
+    );
+    assert!(err.contains(":effect :set-timeout"), "{err}");
+    assert!(responses.iter().any(|r| statuses(r) == ["eval-error"]));
     server.shutdown().await;
 }
 

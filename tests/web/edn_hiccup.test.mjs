@@ -1,13 +1,15 @@
-// Unit tests of src/serve/web/edn.js, hiccup.js and events.js (run by
-// tests/browser/web_loader.rs with `node --test`): the EDN the stub prints reads back
-// to the right data, hiccup data normalizes to the right element nodes, and
-// DOM events become the documented event map.
+// Unit tests of src/serve/web/edn.js, hiccup.js, events.js and effects.js
+// (run by tests/browser/web_loader.rs with `node --test`): the EDN the stub
+// prints reads back to the right data, hiccup data normalizes to the right
+// element nodes, DOM events become the documented event map, and effect
+// requests are read, answered, refused and their callbacks let go.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Char, List, Tagged, kw, readEdn, sym } from '../../src/serve/web/edn.js';
 import { HiccupError, elementsOf, textOf, toNodes } from '../../src/serve/web/hiccup.js';
-import { Opaque } from '../../src/serve/web/decode.js';
+import { JankFn, Opaque, decodeValue, encodeReply } from '../../src/serve/web/decode.js';
+import { PageEffects } from '../../src/serve/web/effects.js';
 import { eventData, handlerArgument } from '../../src/serve/web/events.js';
 
 test('scalars read back as JS values', () => {
@@ -135,4 +137,50 @@ test('a DOM event becomes the documented event map', () => {
   assert.deepEqual([...submit.get(kw('form-data'))], [[kw('title'), 'bread'], [kw('size'), 'big']]);
   assert.deepEqual(handlerArgument([kw('set-text')], keydown), [kw('set-text'), keydown]);
   assert.equal(handlerArgument(kw('increment'), keydown), kw('increment'));
+});
+
+test('an effect request holds fns as handles, and a reply is one scalar', () => {
+  // [:set-timeout <fn at 0x1234> 10] as the stub encodes it.
+  const request = Uint8Array.of(8, 3, 0, 0, 0, 5, 11, 0, 0, 0, ...new TextEncoder().encode('set-timeout'),
+    13, 0x34, 0x12, 0, 0, 3, ...new Uint8Array(Float64Array.of(10).buffer));
+  assert.deepEqual(decodeValue(request), [kw('set-timeout'), new JankFn(0x1234), 10]);
+  assert.deepEqual([...encodeReply(null)], [0]);
+  assert.deepEqual([...encodeReply(true)], [2]);
+  assert.deepEqual([...encodeReply('#/')], [4, 2, 0, 0, 0, 35, 47]);
+  assert.equal(decodeValue(encodeReply(7)), 7);
+  assert.throws(() => encodeReply({}), /nil, a boolean, a number or a string/);
+});
+
+test('the page carries out effects, refuses misuse and releases callbacks it drops', () => {
+  const released = [];
+  const timers = new Map();
+  const storage = new Map();
+  const window = {
+    setTimeout: (f) => { timers.set(timers.size + 1, f); return timers.size; },
+    clearTimeout: (id) => timers.delete(id),
+    localStorage: {
+      getItem: (k) => storage.get(k) ?? null,
+      setItem: (k, v) => storage.set(k, v),
+      removeItem: (k) => storage.delete(k),
+    },
+    document: { title: '' },
+    location: { hash: '#/active' },
+  };
+  const effects = new PageEffects({ window });
+  effects.attach({ release: (handle) => released.push(handle) });
+  const id = effects.carryOut([kw('set-timeout'), new JankFn(40), 5]);
+  assert.equal(effects.carryOut([kw('clear-timeout'), id]), null);
+  assert.deepEqual(released, [40]);
+  assert.equal(effects.carryOut([kw('clear-timeout'), null]), null);
+  effects.carryOut([kw('local-storage-set'), 'k', 'v']);
+  assert.equal(effects.carryOut([kw('local-storage-get'), 'k']), 'v');
+  assert.equal(effects.carryOut([kw('local-storage-get'), 'missing']), null);
+  effects.carryOut([kw('set-title'), 'hi']);
+  assert.equal(window.document.title, 'hi');
+  assert.equal(effects.carryOut([kw('location-hash')]), '#/active');
+  assert.throws(
+    () => effects.carryOut([kw('set-timeout'), 10, new JankFn(41)]),
+    /jank.browser: no effect set-timeout taking a number, a fn/,
+  );
+  assert.throws(() => effects.carryOut([kw('teleport')]), /no effect teleport taking no arguments/);
 });

@@ -11,16 +11,20 @@
 //! - `runtime.rs`: the store with the stub, calls into wasm, output capture,
 //!   the collector's safe points ([`GcPolicy`]), stopping a runaway call
 //!   ([`Interrupter`]).
+//! - `browser.rs`: the `host.effect` import `jank.browser` calls: refused
+//!   when headless, or carried out by a [`BrowserDouble`] in tests.
 //! - `frames.rs`: patches' frame tables and the jank frames of a throw.
 //! - `error.rs`: [`HarnessError`] and friends; their `kind()`/`code()` are
 //!   the page loader's `LoadError.kind`/`code` for the same failure.
 
+mod browser;
 mod dylink;
 mod error;
 mod frames;
 mod loader;
 mod runtime;
 
+pub use browser::{BrowserDouble, FetchResponse};
 pub use dylink::{parse_dylink, DylinkInfo};
 pub use error::{DylinkError, HarnessError, Thrown};
 pub use frames::{read_frame_table, FrameTable, JankFrame, FRAMES_SECTION};

@@ -16,6 +16,7 @@ use wasmtime::{
     WasmParams, WasmResults,
 };
 
+use crate::browser::{decode_request, headless_refusal, BrowserDouble, Pending};
 use crate::dylink::DylinkInfo;
 use crate::error::{HarnessError, Thrown};
 use crate::frames::{jank_frames, FrameTable, JankFrame};
@@ -101,6 +102,13 @@ pub(crate) struct HostState {
     throw_sites: HashMap<u32, Vec<JankFrame>>,
     /// How far the stub's memory may grow (by default as far as wasm32 goes).
     limits: StoreLimits,
+    /// The browser `jank.browser` effects reach; None: headless, refusing them.
+    browser: Option<BrowserDouble>,
+    /// The reply or refusal `host.effect_reply` hands the stub next.
+    effect_reply: Vec<u8>,
+    /// Callbacks the host let go of, released at the next safe point (the
+    /// stub cannot be called from inside its own import).
+    released: Vec<u32>,
 }
 
 /// Stops the call an interruptible [`Runtime`] is running, from any thread:
@@ -307,6 +315,78 @@ fn host_exception_thrown(store: &mut Store<HostState>) -> Func {
     )
 }
 
+/// `host.effect(request, length) -> status`: carries out a `jank.browser`
+/// effect on the browser double, or refuses it on a headless runtime; the
+/// reply waits for `host.effect_reply`.
+fn host_effect(store: &mut Store<HostState>) -> Func {
+    Func::wrap(
+        store,
+        |mut caller: Caller<'_, HostState>, ptr: i32, len: i32| -> wasmtime::Result<i32> {
+            let Some(Extern::Memory(memory)) = caller.get_export("memory") else {
+                return Err(wasmtime::Error::msg(
+                    "host.effect: the stub exports no memory",
+                ));
+            };
+            let (data, state) = memory.data_and_store_mut(&mut caller);
+            let start = ptr as u32 as usize;
+            let bytes = usize::try_from(len)
+                .ok()
+                .and_then(|len| data.get(start..start.checked_add(len)?))
+                .ok_or_else(|| {
+                    wasmtime::Error::msg(format!(
+                        "host.effect: {len} bytes at {start:#x} are outside memory"
+                    ))
+                })?;
+            let outcome = decode_request(bytes).and_then(|request| match &mut state.browser {
+                Some(browser) => browser.effect(&request, &mut state.released),
+                None => Err(headless_refusal(&request)),
+            });
+            let (reply, status) = match outcome {
+                Ok(reply) => {
+                    let bytes = reply.encode();
+                    let status = bytes.len() as i32;
+                    (bytes, status)
+                }
+                Err(message) => {
+                    let bytes = message.into_bytes();
+                    let status = -(bytes.len() as i32) - 1;
+                    (bytes, status)
+                }
+            };
+            state.effect_reply = reply;
+            Ok(status)
+        },
+    )
+}
+
+/// `host.effect_reply(into)`: copies the reply `host.effect` announced.
+fn host_effect_reply(store: &mut Store<HostState>) -> Func {
+    Func::wrap(
+        store,
+        |mut caller: Caller<'_, HostState>, ptr: i32| -> wasmtime::Result<()> {
+            let Some(Extern::Memory(memory)) = caller.get_export("memory") else {
+                return Err(wasmtime::Error::msg(
+                    "host.effect_reply: the stub exports no memory",
+                ));
+            };
+            let (data, state) = memory.data_and_store_mut(&mut caller);
+            let reply = std::mem::take(&mut state.effect_reply);
+            let start = ptr as u32 as usize;
+            let into = start
+                .checked_add(reply.len())
+                .and_then(|end| data.get_mut(start..end))
+                .ok_or_else(|| {
+                    wasmtime::Error::msg(format!(
+                        "host.effect_reply: {} bytes at {start:#x} are outside memory",
+                        reply.len()
+                    ))
+                })?;
+            into.copy_from_slice(&reply);
+            Ok(())
+        },
+    )
+}
+
 fn host_write(store: &mut Store<HostState>) -> Func {
     Func::wrap(
         store,
@@ -410,7 +490,7 @@ impl Runtime {
 
     /// A runtime around any module that plays the main module: it must export
     /// what `jank_patch_abi.h`'s host interface lists and may import only
-    /// `host.write`.
+    /// the `host` functions it describes.
     pub fn with_stub(stub_wasm: &[u8]) -> Result<Self, HarnessError> {
         Self::build(stub_wasm, false)
     }
@@ -444,6 +524,23 @@ impl Runtime {
                 {
                     imports.push(host_exception_thrown(&mut store).into());
                 }
+                ("host", "effect", ExternType::Func(ty))
+                    if ty.params().map(|p| p.is_i32()).eq([true, true])
+                        && ty.results().map(|r| r.is_i32()).eq([true]) =>
+                {
+                    imports.push(host_effect(&mut store).into());
+                }
+                ("host", "effect_reply", ExternType::Func(ty))
+                    if ty.params().map(|p| p.is_i32()).eq([true]) && ty.results().len() == 0 =>
+                {
+                    imports.push(host_effect_reply(&mut store).into());
+                }
+                ("host", "effect" | "effect_reply", _) => {
+                    return Err(HarnessError::Link {
+                        import: qualified,
+                        reason: "must be effect (func (param i32 i32) (result i32)) and effect_reply (func (param i32))".into(),
+                    })
+                }
                 ("host", "exception_thrown", _) => {
                     return Err(HarnessError::Link {
                         import: qualified,
@@ -459,7 +556,7 @@ impl Runtime {
                 _ => return Err(HarnessError::Link {
                     import: qualified,
                     reason:
-                        "the host provides only host.write and host.exception_thrown to the stub"
+                        "the host provides only host.write, host.exception_thrown, host.effect and host.effect_reply to the stub"
                             .into(),
                 }),
             }
@@ -606,6 +703,17 @@ impl Runtime {
             || format!("interning {ns}/{name}"),
         )?;
         let var = self.value_or_thrown(var)?;
+        self.call_then_print(var, args, || format!("calling {ns}/{name}"))
+    }
+
+    /// Calls `callee` (a var or a fn) with `args` boxed by the stub, and
+    /// prints the result; the scratch area must have been reset.
+    fn call_then_print(
+        &mut self,
+        callee: i32,
+        args: &[Arg],
+        during: impl Fn() -> String,
+    ) -> Result<Value, HarnessError> {
         let mut values = Vec::with_capacity(args.len());
         for arg in args {
             let value = self.box_arg(arg)?;
@@ -616,13 +724,75 @@ impl Runtime {
         let array = self.scratch_alloc(4 * values.len() as u32)?;
         let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
         self.write_bytes(array, &bytes)?;
-        let result = self.call(&self.funcs.call.clone(), (var, argc, array as i32), || {
-            format!("calling {ns}/{name}")
-        })?;
+        let result = self.call(
+            &self.funcs.call.clone(),
+            (callee, argc, array as i32),
+            during,
+        )?;
         let result = self.value_or_thrown(result)?;
         Ok(Value {
             printed: self.pr_str(result)?,
         })
+    }
+
+    /// Gives `jank.browser` this in-memory browser instead of refusing its
+    /// effects as a headless runtime does.
+    pub fn set_browser_double(&mut self, browser: BrowserDouble) {
+        self.store.data_mut().browser = Some(browser);
+    }
+
+    /// The browser double, when the runtime has one.
+    pub fn browser_double(&mut self) -> Option<&mut BrowserDouble> {
+        self.store.data_mut().browser.as_mut()
+    }
+
+    /// Runs the callbacks the browser double has pending (timers, animation
+    /// frames, fetch responses, hash changes), by due time then registration,
+    /// advancing its clock to each; callbacks they register wait for the
+    /// next call. Returns each callback's outcome, a throw included.
+    pub fn run_effects(&mut self) -> Result<Vec<Result<Value, HarnessError>>, HarnessError> {
+        let mut due: Vec<Pending> = match self.store.data_mut().browser.as_mut() {
+            Some(browser) => std::mem::take(&mut browser.pending),
+            None => return Ok(Vec::new()),
+        };
+        due.sort_by_key(|pending| (pending.due, pending.order));
+        let mut outcomes = Vec::with_capacity(due.len());
+        for pending in due {
+            if let Some(browser) = self.store.data_mut().browser.as_mut() {
+                browser.now = browser.now.max(pending.due);
+            }
+            self.scratch_reset();
+            let outcome = self.call_then_print(pending.callback as i32, &pending.args, || {
+                "running a jank.browser callback".into()
+            });
+            if pending.once {
+                self.store.data_mut().released.push(pending.callback);
+            }
+            match outcome {
+                Err(error) if !matches!(error, HarnessError::Thrown(_)) => return Err(error),
+                outcome => outcomes.push(outcome),
+            }
+            self.safe_point()?;
+        }
+        Ok(outcomes)
+    }
+
+    /// Releases the callbacks the host let go of (see `HostState::released`).
+    fn release_callbacks(&mut self) -> Result<(), HarnessError> {
+        let released = std::mem::take(&mut self.store.data_mut().released);
+        if released.is_empty() {
+            return Ok(());
+        }
+        let Some(Extern::Func(release)) = self.exports.get("jank_host_release").cloned() else {
+            return Err(missing("jank_host_release", "needed to release a callback"));
+        };
+        let release = release
+            .typed::<i32, ()>(&self.store)
+            .map_err(|e| missing("jank_host_release", &format!("{e:#}")))?;
+        for callback in released {
+            self.call(&release, callback as i32, || "releasing a callback".into())?;
+        }
+        Ok(())
     }
 
     /// How the runtime lets the collector run from now on.
@@ -686,6 +856,7 @@ impl Runtime {
     /// run as the policy says; a refusal (possible only after a trap cut a
     /// call short) leaves the garbage for a later safe point.
     pub(crate) fn safe_point(&mut self) -> Result<(), HarnessError> {
+        self.release_callbacks()?;
         let Some(gc) = self.funcs.gc.clone() else {
             return Ok(());
         };

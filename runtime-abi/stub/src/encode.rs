@@ -31,6 +31,8 @@ pub const LIST: u8 = 9;
 pub const MAP: u8 = 10;
 pub const SET: u8 = 11;
 pub const OPAQUE: u8 = 12;
+/// Only in an effect's request (core/host.rs): a fn, as its u32 address.
+pub const FN: u8 = 13;
 
 /// How deep collections may nest: deeper data is almost surely a cycle
 /// through a lazy seq, and would overflow the wasm stack.

@@ -4,9 +4,14 @@
 // fn of an event value: what an `:on-*` attribute says, with the event map
 // of events.js appended when that is a vector). The page names them (see
 // client.js: data-jank-app, data-jank-state, data-jank-view,
-// data-jank-handle). Patches rebind the vars; the host looks them up on each
-// render and event, so an edited view or handler takes effect on the next
-// render while the atom keeps its value.
+// data-jank-handle, data-jank-init). Patches rebind the vars; the host
+// looks them up on each render and event, so an edited view or handler
+// takes effect on the next render while the atom keeps its value. An
+// optional fourth var, `init` (a fn of no arguments), runs once in each
+// page, before the first render after it is defined: the place for what
+// only a page can do (jank.browser effects: reading localStorage and the
+// location hash, adding listeners), since the headless runtime also loads
+// the namespace.
 //
 // Data crosses from jank in the stub's compact encoding (decode.js), never
 // printed and re-read; event values cross back built by the header's
@@ -16,7 +21,7 @@ import { keyword } from './loader.js';
 import { Char, Keyword, List, Sym } from './edn.js';
 import { decodeValue } from './decode.js';
 
-export const DEFAULT_APP = { ns: 'demo.app', state: 'state', view: 'view', handler: 'handle' };
+export const DEFAULT_APP = { ns: 'demo.app', state: 'state', view: 'view', handler: 'handle', init: 'init' };
 
 export class AppHost {
   constructor(runtime, names = {}) {
@@ -25,6 +30,24 @@ export class AppHost {
     // The state value and view fn of the last render, retained so that their
     // addresses stay theirs: an unchanged pair means an unchanged page.
     this.rendered = null;
+    this.initialized = false;
+  }
+
+  // Runs the app's `init` fn the first time it is called with `init`
+  // defined (the server may send a file's forms in several patches, so the
+  // view can render before `init` exists); later calls do nothing. Throws
+  // JankThrown when it throws; it is not run again then either.
+  initialize() {
+    if (this.initialized) return;
+    const rt = this.runtime;
+    const initVar = this.varOf(this.names.init);
+    if (!rt.isBound(initVar)) return;
+    this.initialized = true;
+    try {
+      rt.invoke(rt.deref(initVar), []);
+    } finally {
+      rt.safePoint();
+    }
   }
 
   varOf(name) {

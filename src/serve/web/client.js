@@ -52,9 +52,10 @@
 //               registry entry. If the page has an element with
 //               data-jank-app, the app in it is rendered with hiccup.js:
 //               data-jank-app names the namespace (default demo.app), whose
-//               `state` atom, `view` fn and `handle` fn app-host.js uses;
-//               data-jank-state, data-jank-view and data-jank-handle name
-//               other vars of that namespace instead.
+//               `state` atom, `view` fn, `handle` fn and optional `init`
+//               fn app-host.js uses; data-jank-state, data-jank-view,
+//               data-jank-handle and data-jank-init name other vars of
+//               that namespace instead.
 //
 // Where the server is: ?ws=<url> in the page's address, else
 // <meta name="jank-ws-url" content="ws://...">, else
@@ -66,6 +67,7 @@
 
 import { JankRuntime, LoadError } from './loader.js';
 import { AppHost, DEFAULT_APP } from './app-host.js';
+import { PageEffects } from './effects.js';
 import { renderInto } from './hiccup.js';
 import { eventData, handlerArgument } from './events.js';
 
@@ -86,14 +88,20 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 
 // The demo host's back-end: the stub runtime, and the app it renders.
 export class StubBackend {
-  static async create(stubSource, { appNames, onWrite } = {}) {
-    const runtime = await JankRuntime.create(stubSource, { onWrite });
-    return new StubBackend(runtime, appNames);
+  static async create(stubSource, { appNames, onWrite, effects } = {}) {
+    const runtime = await JankRuntime.create(stubSource, {
+      onWrite,
+      ...(effects ? { effects: (request) => effects.carryOut(request) } : {}),
+    });
+    effects?.attach(runtime);
+    return new StubBackend(runtime, appNames, effects);
   }
 
-  constructor(runtime, appNames) {
+  constructor(runtime, appNames, effects = null) {
     this.kind = 'stub';
     this.runtime = runtime;
+    // The page's jank.browser effects (effects.js), for the console and tests.
+    this.effects = effects;
     this.app = appNames ? new AppHost(runtime, appNames) : null;
   }
 
@@ -585,6 +593,7 @@ export class AppRenderer {
   render({ force = true } = {}) {
     try {
       if (!this.app.ready()) return null;
+      this.app.initialize();
       const tree = this.app.view({ force });
       if (tree !== null) renderInto(this.element, tree, this.onEvent);
       return null;
@@ -633,6 +642,7 @@ export function appConfig(element) {
   if (element.dataset.jankState) names.state = element.dataset.jankState;
   if (element.dataset.jankView) names.view = element.dataset.jankView;
   if (element.dataset.jankHandle) names.handler = element.dataset.jankHandle;
+  if (element.dataset.jankInit) names.init = element.dataset.jankInit;
   return names;
 }
 
@@ -656,7 +666,17 @@ export async function start({ window = globalThis, log = console } = {}) {
       backend = new EmscriptenBackend(module);
     } else {
       const appNames = appElement ? appConfig(appElement) : undefined;
-      backend = await StubBackend.create(stubUrl(window.location, document, config), { appNames });
+      // jank.browser's effects; a callback's throw goes to the HUD, and its
+      // state changes render at the next frame.
+      const effects = new PageEffects({
+        window,
+        onError: (error, title = 'Effect callback error') => ui.showError(title, errorMessage(error)),
+        afterCallback: () => {
+          renderer?.flushOutput();
+          renderer?.schedule();
+        },
+      });
+      backend = await StubBackend.create(stubUrl(window.location, document, config), { appNames, effects });
       if (appElement) {
         renderer = new AppRenderer({ backend, element: appElement, ui, log, window });
         render = () => renderer.render();

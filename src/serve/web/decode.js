@@ -3,7 +3,9 @@
 // data edn.js reads from printed text: vectors are Arrays, seqs List, maps
 // Map, sets Set, keywords and symbols interned Keyword/Sym, characters Char,
 // numbers Numbers. Any other value (a fn, an atom) is an Opaque holding its
-// `str` text, which hiccup.js refuses to render.
+// `str` text, which hiccup.js refuses to render. An effect's request
+// (jankwasm.host/effect, see effects.js) also holds fns as a JankFn: the
+// value handle of a fn the stub retained for the host.
 
 import { Char, List, kw, sym } from './edn.js';
 
@@ -17,6 +19,12 @@ export class Opaque {
   }
 }
 
+export class JankFn {
+  constructor(handle) {
+    this.handle = handle;
+  }
+}
+
 export class DecodeError extends Error {
   constructor(message, offset) {
     super(`${message} at byte ${offset}`);
@@ -26,7 +34,7 @@ export class DecodeError extends Error {
 
 const TAG = {
   NIL: 0, FALSE: 1, TRUE: 2, NUMBER: 3, STRING: 4, KEYWORD: 5, SYMBOL: 6, CHAR: 7,
-  VECTOR: 8, LIST: 9, MAP: 10, SET: 11, OPAQUE: 12,
+  VECTOR: 8, LIST: 9, MAP: 10, SET: 11, OPAQUE: 12, FN: 13,
 };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -87,6 +95,7 @@ class Reader {
       case TAG.SYMBOL: return sym(this.text());
       case TAG.CHAR: return new Char(this.text());
       case TAG.OPAQUE: return new Opaque(this.text());
+      case TAG.FN: return new JankFn(this.u32());
       case TAG.VECTOR: return this.items();
       case TAG.LIST: return new List(this.items());
       case TAG.SET: return new Set(this.items());
@@ -110,6 +119,28 @@ class Reader {
     for (let i = 0; i < count; i++) items[i] = this.value();
     return items;
   }
+}
+
+// A reply to an effect, in the same form: nil, a boolean, a number or a
+// string (what the stub accepts back).
+export function encodeReply(value) {
+  if (value === null || value === undefined) return Uint8Array.of(TAG.NIL);
+  if (value === true || value === false) return Uint8Array.of(value ? TAG.TRUE : TAG.FALSE);
+  if (typeof value === 'number') {
+    const bytes = new Uint8Array(9);
+    bytes[0] = TAG.NUMBER;
+    new DataView(bytes.buffer).setFloat64(1, value, true);
+    return bytes;
+  }
+  if (typeof value === 'string') {
+    const utf8 = new TextEncoder().encode(value);
+    const bytes = new Uint8Array(5 + utf8.length);
+    bytes[0] = TAG.STRING;
+    new DataView(bytes.buffer).setUint32(1, utf8.length, true);
+    bytes.set(utf8, 5);
+    return bytes;
+  }
+  throw new TypeError(`an effect replies nil, a boolean, a number or a string, not ${typeof value}`);
 }
 
 // The JS data for the encoded bytes of one value.

@@ -25,7 +25,9 @@
 // `jank_host_encode`, for decode.js); exceptions are taken with
 // `jank_exception_take`. Everything the stub prints goes through its one
 // import, host.write(fd, utf8, length), and is collected per load or call.
-// An ES module with no dependencies.
+// An ES module; it needs only decode.js (an effect's request and reply).
+
+import { decodeValue, encodeReply } from './decode.js';
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 const SUBSECTION_MEM_INFO = 1;
@@ -497,10 +499,19 @@ export function withFrames({ printed, frames = [] }) {
   return text;
 }
 
+// The effects of a runtime with no browser: every one refused, naming it.
+function refuseEffect([op]) {
+  throw new Error(`jank.browser's ${op} needs a browser page; this runtime has none`);
+}
+
 export class JankRuntime {
   // `stub` is the stub's bytes (Uint8Array/ArrayBuffer), a Response, or a
   // URL to fetch. `onWrite(fd, text)` sees printed output as it is written.
-  static async create(stub, { onWrite } = {}) {
+  // `effects(request)` carries out a jank.browser effect (effects.js): the
+  // request is `[op, ...args]` as decode.js reads it (op a Keyword, fns as
+  // JankFn), and it returns nil, a boolean, a number or a string, or throws
+  // to refuse; without it every effect is refused (no browser here).
+  static async create(stub, { onWrite, effects = refuseEffect } = {}) {
     let bytes = stub;
     if (typeof stub === 'string' || stub instanceof URL) bytes = await fetch(stub);
     if (typeof Response !== 'undefined' && bytes instanceof Response) {
@@ -513,6 +524,7 @@ export class JankRuntime {
     const sink = new OutputSink(onWrite);
     const throws = new ThrowSites();
     let memory = null;
+    let pendingReply = new Uint8Array(0);
     const host = {
       write(fd, ptr, length) {
         const start = ptr >>> 0;
@@ -520,6 +532,24 @@ export class JankRuntime {
           throw new Error(`host.write: ${length} bytes at 0x${start.toString(16)} are outside memory`);
         }
         sink.write(fd, new Uint8Array(memory.buffer, start, length));
+      },
+      // jank_patch_abi.h: the reply, or a refusal's message, waits for
+      // effect_reply; callbacks run later, never inside this import.
+      effect(ptr, length) {
+        let status;
+        try {
+          const request = decodeValue(new Uint8Array(memory.buffer, ptr >>> 0, length).slice());
+          pendingReply = encodeReply(effects(request));
+          status = pendingReply.length;
+        } catch (error) {
+          pendingReply = new TextEncoder().encode(error instanceof Error ? error.message : String(error));
+          status = -pendingReply.length - 1;
+        }
+        return status;
+      },
+      effect_reply(ptr) {
+        new Uint8Array(memory.buffer, ptr >>> 0, pendingReply.length).set(pendingReply);
+        pendingReply = new Uint8Array(0);
       },
       exception_thrown(exception) {
         // Deep enough for the jank frames under the runtime's own.
@@ -537,7 +567,7 @@ export class JankRuntime {
       if (entry.module !== 'host' || !(entry.name in host)) {
         throw linkError(
           `${entry.module}.${entry.name}`,
-          'the host provides only host.write and host.exception_thrown to the stub',
+          'the host provides only host.write, host.exception_thrown, host.effect and host.effect_reply to the stub',
         );
       }
       imports.host = host;

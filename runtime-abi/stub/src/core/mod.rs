@@ -9,6 +9,7 @@ mod format;
 mod handoff;
 mod input;
 mod iteration;
+mod host;
 pub mod lazy;
 pub mod misc;
 pub mod multi;
@@ -72,4 +73,5 @@ pub fn install() {
     handoff::install();
     iteration::install();
     input::install();
+    host::install();
 }
