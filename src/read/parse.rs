@@ -71,6 +71,10 @@ pub(super) struct FormReader<'r, 'a> {
     anon_fn_params: Option<AnonFnParams>,
     depth: usize,
     syntax_quote_depth: usize,
+    /// Above zero while reading a reader-conditional branch that is not
+    /// chosen: as in Clojure, its tagged literals (another dialect's `#js`,
+    /// `#cpp`) are read over, not refused.
+    suppressed_depth: usize,
 }
 
 fn error<T>(pos: Pos, kind: ReadErrorKind) -> Result<T, ReadError> {
@@ -94,6 +98,7 @@ impl<'r, 'a> FormReader<'r, 'a> {
             anon_fn_params: None,
             depth: 0,
             syntax_quote_depth: 0,
+            suppressed_depth: 0,
         }
     }
 
@@ -373,11 +378,30 @@ impl<'r, 'a> FormReader<'r, 'a> {
             }
             c if c.is_alphabetic() => {
                 let tag = self.read_symbol_token();
-                return error(hash_pos, ReadErrorKind::TaggedLiteral(tag.to_string()));
+                if self.suppressed_depth == 0 {
+                    return error(hash_pos, ReadErrorKind::TaggedLiteral(tag.to_string()));
+                }
+                self.read_suppressed_tagged_value(hash_pos)?
             }
             c => return error(hash_pos, ReadErrorKind::UnknownDispatch(c)),
         };
         Ok(Read::Form(form))
+    }
+
+    /// `#tag value` in a branch no reader conditional chose: the value is
+    /// read (so the branch ends where Clojure ends it) and stands as nil.
+    fn read_suppressed_tagged_value(&mut self, hash_pos: Pos) -> Result<Form, ReadError> {
+        match self.read_step()? {
+            Step::Form(_) | Step::Splice { .. } => Ok(Form::new(FormKind::Nil, hash_pos)),
+            Step::Close { delimiter, pos } => error(
+                pos,
+                ReadErrorKind::MissingFormAfter {
+                    prefix: "#",
+                    found: delimiter,
+                },
+            ),
+            Step::End => error(hash_pos, ReadErrorKind::EofAfter("#")),
+        }
     }
 
     /// `#_`: reads the next form (or splice) and drops it.
@@ -490,21 +514,76 @@ impl<'r, 'a> FormReader<'r, 'a> {
             }
             Some(_) => return error(self.cursor.pos(), ReadErrorKind::ReaderConditionalNotList),
         }
-        let forms = self.read_items(hash_pos, CollectionKind::ReaderConditional)?;
-        if forms.len() % 2 != 0 {
-            return error(hash_pos, ReadErrorKind::ReaderConditionalOddForms);
-        }
         let mut chosen = None;
-        let mut forms = forms.into_iter();
-        while let (Some(feature), Some(form)) = (forms.next(), forms.next()) {
+        let mut forms = 0;
+        loop {
+            let feature = match self.read_step()? {
+                Step::Form(form) => form,
+                Step::Splice { forms: spliced, .. } => {
+                    forms += spliced.len();
+                    continue;
+                }
+                Step::Close { delimiter: ')', .. } => break,
+                Step::Close { delimiter, pos } => {
+                    return error(
+                        pos,
+                        ReadErrorKind::MismatchedDelimiter {
+                            found: delimiter,
+                            kind: CollectionKind::ReaderConditional,
+                            open: hash_pos,
+                        },
+                    )
+                }
+                Step::End => {
+                    return error(
+                        hash_pos,
+                        ReadErrorKind::Unterminated(CollectionKind::ReaderConditional),
+                    )
+                }
+            };
+            forms += 1;
             let FormKind::Keyword(feature_name) = &feature.kind else {
                 return error(feature.pos, ReadErrorKind::ReaderConditionalFeature);
             };
-            let matches = feature_name.ns.is_none()
+            let matches = chosen.is_none()
+                && feature_name.ns.is_none()
                 && (feature_name.name == PLATFORM_FEATURE || feature_name.name == "default");
-            if matches && chosen.is_none() {
-                chosen = Some(form);
+            if !matches {
+                self.suppressed_depth += 1;
             }
+            let step = self.read_step();
+            if !matches {
+                self.suppressed_depth -= 1;
+            }
+            match step? {
+                Step::Form(form) => {
+                    forms += 1;
+                    if matches {
+                        chosen = Some(form);
+                    }
+                }
+                Step::Splice { forms: spliced, .. } => forms += 1 + spliced.len(),
+                Step::Close { delimiter: ')', .. } => break,
+                Step::Close { delimiter, pos } => {
+                    return error(
+                        pos,
+                        ReadErrorKind::MismatchedDelimiter {
+                            found: delimiter,
+                            kind: CollectionKind::ReaderConditional,
+                            open: hash_pos,
+                        },
+                    )
+                }
+                Step::End => {
+                    return error(
+                        hash_pos,
+                        ReadErrorKind::Unterminated(CollectionKind::ReaderConditional),
+                    )
+                }
+            }
+        }
+        if forms % 2 != 0 {
+            return error(hash_pos, ReadErrorKind::ReaderConditionalOddForms);
         }
         Ok(match chosen {
             None => Read::Nothing,

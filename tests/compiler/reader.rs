@@ -442,6 +442,17 @@ fn reader_conditionals() {
     assert_reads("[#?@(:clj [1])]", "[]");
     assert_reads("#?(:jankwasm #?(:clj 1 :default 2))", "2");
     assert_reads("'#?(:jankwasm x)", "(quote x)");
+    // Branches not chosen may hold other dialects' tagged literals.
+    assert_reads("#?(:jank (#cpp (f x)) :cljs #js [1] :default 3)", "3");
+    assert_reads("[#?@(:cljs [#js {} #uuid \"x\"] :default [4 5])]", "[4 5]");
+    assert_error(
+        "#?(:jankwasm #js [1])",
+        "1:14: tagged literals are not supported: `#js`",
+    );
+    assert_error(
+        "#?(:cljs #js)",
+        "1:13: expected a form after `#`, found `)`",
+    );
 }
 
 #[test]
