@@ -2,6 +2,7 @@
 //! its exact wasm signature, generated from `jank_patch_abi.h` (the one source
 //! of truth) by this crate's build script.
 
+pub mod java_classes;
 pub mod java_regex;
 
 /// The header itself, for emitters that include it (the C++ path) and for tests.
@@ -68,6 +69,57 @@ impl Helper {
         matches!(self.origin(), Origin::Seed)
     }
 }
+
+/// The clojure.core macros the compiler expands itself (jankwasm's
+/// `expand::core_macros`). The runtime interns an unbound var for each, with
+/// `:macro true`, so that `resolve` at run time or while a macro expands
+/// finds them as Clojure's does (`(resolve 'and)` is `#'clojure.core/and`).
+pub const COMPILER_CORE_MACROS: &[&str] = &[
+    "defn",
+    "defn-",
+    "fn",
+    "let",
+    "loop",
+    "when",
+    "when-not",
+    "if-not",
+    "cond",
+    "and",
+    "or",
+    "->",
+    "->>",
+    "declare",
+    "defmulti",
+    "binding",
+    "with-redefs",
+    "with-out-str",
+    "with-in-str",
+    "with-bindings",
+    "defmethod",
+    "comment",
+    "case",
+    "letfn",
+    "if-let",
+    "when-let",
+    "if-some",
+    "when-some",
+    "when-first",
+    "condp",
+    "as->",
+    "some->",
+    "some->>",
+    "cond->",
+    "cond->>",
+    "doto",
+    "dotimes",
+    "while",
+    "doseq",
+    "for",
+    "assert",
+    "lazy-seq",
+    "delay",
+    "lazy-cat",
+];
 
 /// Every var the runtime defines before any patch loads, one `ns/name` a line
 /// (the stub's list; a jank runtime defines at least these).

@@ -614,6 +614,29 @@ impl<'a> Analyzer<'a> {
                 ),
             ));
         }
+        if let Some(class) = name
+            .ns
+            .is_none()
+            .then(|| jank_runtime_abi::java_classes::resolve(&name.name))
+            .flatten()
+        {
+            // A class is a value made by the runtime from its name.
+            let class_named = Form::list(
+                vec![
+                    Form::symbol(Name::qualified("jank.runtime", "class-named"), pos),
+                    Form::new(FormKind::Str(class.to_string()), pos),
+                ],
+                pos,
+            );
+            return self.analyze(
+                &class_named,
+                Ctx {
+                    tail: false,
+                    recur: None,
+                    in_try_body: false,
+                },
+            );
+        }
         Err(self.unresolved(name, pos))
     }
 

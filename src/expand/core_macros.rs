@@ -1592,4 +1592,12 @@ mod tests {
             "(let* [and__1 a] (if and__1 b and__1))"
         );
     }
+
+    #[test]
+    fn the_runtime_interns_a_var_for_every_compiler_macro() {
+        assert_eq!(
+            core_macro_names().collect::<Vec<_>>(),
+            jank_runtime_abi::COMPILER_CORE_MACROS
+        );
+    }
 }

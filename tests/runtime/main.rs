@@ -8,6 +8,7 @@
 mod common;
 
 mod browser_effects;
+mod clojure_test_suite;
 mod core_library;
 mod corpus;
 mod deep_stack;

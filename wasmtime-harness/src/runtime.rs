@@ -284,13 +284,70 @@ fn stub_module(stub_wasm: &[u8], interruptible: bool) -> Result<Module, HarnessE
     if let Some(module) = cache.get(&key) {
         return Ok(module.clone());
     }
-    let module =
-        Module::new(engine(interruptible), stub_wasm).map_err(|e| HarnessError::Compile {
-            what: "stub main module".into(),
-            message: format!("{e:#}"),
-        })?;
+    let engine = engine(interruptible);
+    let cached = compiled_stub_path(stub_wasm, interruptible);
+    let module = match cached
+        .as_deref()
+        .and_then(|path| load_compiled(engine, path))
+    {
+        Some(module) => module,
+        None => {
+            let module = Module::new(engine, stub_wasm).map_err(|e| HarnessError::Compile {
+                what: "stub main module".into(),
+                message: format!("{e:#}"),
+            })?;
+            if let Some(path) = &cached {
+                store_compiled(&module, path);
+            }
+            module
+        }
+    };
     cache.insert(key, module.clone());
     Ok(module)
+}
+
+/// Where the stub compiled for this engine is kept between processes:
+/// compiling its 1.8 MB with Cranelift takes seconds, and every `jankwasm`
+/// command and test binary starts a runtime. `$JANKWASM_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/jankwasm`, else `~/.cache/jankwasm`; None when none is set
+/// (then each process compiles it).
+fn compiled_stub_path(stub_wasm: &[u8], interruptible: bool) -> Option<std::path::PathBuf> {
+    use std::hash::{Hash, Hasher};
+    let dir = match std::env::var_os("JANKWASM_CACHE_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => match std::env::var_os("XDG_CACHE_HOME") {
+            Some(dir) => std::path::PathBuf::from(dir).join("jankwasm"),
+            None => std::path::PathBuf::from(std::env::var_os("HOME")?).join(".cache/jankwasm"),
+        },
+    };
+    let mut hasher = std::hash::DefaultHasher::new();
+    (stub_wasm, interruptible, env!("CARGO_PKG_VERSION")).hash(&mut hasher);
+    Some(dir.join(format!("stub-{:016x}.cwasm", hasher.finish())))
+}
+
+/// The compiled stub at `path`, if it is there and this engine accepts it
+/// (wasmtime refuses a file from another version or configuration).
+fn load_compiled(engine: &Engine, path: &std::path::Path) -> Option<Module> {
+    // SAFETY: the file is one `store_compiled` wrote into the user's own cache
+    // directory: native code as trusted as the binary that wrote it.
+    unsafe { Module::deserialize_file(engine, path) }.ok()
+}
+
+/// Keeps `module` at `path` for the next process. Best effort: a cache that
+/// cannot be written only costs the next process a compile. The file appears
+/// whole (written beside it, then renamed), so concurrent processes never
+/// read half of one.
+fn store_compiled(module: &Module, path: &std::path::Path) {
+    let (Some(dir), Ok(bytes)) = (path.parent(), module.serialize()) else {
+        return;
+    };
+    let partial = path.with_extension(format!("{}.partial", std::process::id()));
+    let stored = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&partial, bytes))
+        .and_then(|()| std::fs::rename(&partial, path));
+    if stored.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
 }
 
 /// The `host.write(fd, utf8, length)` import: appends to the captured stdout

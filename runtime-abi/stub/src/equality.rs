@@ -29,6 +29,7 @@ pub fn equiv(a: Obj, b: Obj) -> R<bool> {
         (Object::Keyword(x), Object::Keyword(y)) | (Object::Symbol(x), Object::Symbol(y)) => {
             x.ns == y.ns && x.name == y.name
         }
+        (Object::Class(x), Object::Class(y)) => x == y,
         (Object::Vector(x), Object::Vector(y)) => {
             if x.0.len() != y.0.len() {
                 return Ok(false);
@@ -202,6 +203,7 @@ pub fn hasheq(value: Obj) -> R<i32> {
         Object::Str(s) => hash_int(string_hash_code(s)),
         Object::Symbol(n) => symbol_hasheq(n.ns.as_deref(), &n.name),
         Object::Keyword(n) => symbol_hasheq(n.ns.as_deref(), &n.name).wrapping_add(0x9e37_79b9),
+        Object::Class(name) => hash_int(string_hash_code(name)),
         Object::Map(m) => {
             let mut hash = 0u32;
             for (k, v) in m.entries() {

@@ -443,6 +443,7 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         | Object::Namespace(_)
         | Object::EmptyList
         | Object::Regex(_)
+        | Object::Class(_)
         | Object::Range(_) => {}
         Object::MultiFn(multi) => {
             visit(multi.dispatch);

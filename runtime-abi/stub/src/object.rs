@@ -143,6 +143,9 @@ pub enum Object {
     StrSeq(Obj, usize),
     Range(Box<Range>),
     Lazy(Box<LazySeq>),
+    /// A JVM class, by its full name from `jank_runtime_abi::java_classes`:
+    /// what `class` returns and `instance?` tests against.
+    Class(&'static str),
     Fn(Box<Function>),
     Var(Var),
     Atom(Box<Atom>),
@@ -325,6 +328,7 @@ impl Object {
             Object::StrSeq(..) => "clojure.lang.StringSeq",
             Object::Range(_) => "clojure.lang.LongRange",
             Object::Lazy(_) => "clojure.lang.LazySeq",
+            Object::Class(_) => "java.lang.Class",
             Object::Fn(_) => "clojure.lang.AFunction",
             Object::Var(_) => "clojure.lang.Var",
             Object::Atom(_) => "clojure.lang.Atom",

@@ -277,6 +277,7 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
         .expect("writing to a String"),
         Object::Exception(e) => write_exception(out, e, readably)?,
         Object::Regex(pattern) => write_pattern(out, &pattern.source),
+        Object::Class(name) => out.push_str(name),
         Object::Matcher(_) => write!(
             out,
             "#object[{} 0x{}]",
@@ -340,6 +341,7 @@ pub fn str_of(value: Obj) -> R<String> {
         }
         Object::Fn(f) => format!("{}@{}", munge(&f.name()), identity_hex(value)),
         Object::Regex(pattern) => pattern.source.to_string(),
+        Object::Class(name) => format!("class {name}"),
         Object::Namespace(name) => name.to_string(),
         Object::Atom(_)
         | Object::Volatile(_)

@@ -2,14 +2,15 @@
 //! jank.runtime vars, bound when the var table is first used. Each submodule
 //! installs one family of fns; this module owns the definition helpers.
 
+mod classes;
 pub mod colls;
 mod dynamic;
 mod fns;
 mod format;
 mod handoff;
+mod host;
 mod input;
 mod iteration;
-mod host;
 pub mod lazy;
 pub mod misc;
 pub mod multi;
@@ -74,4 +75,34 @@ pub fn install() {
     iteration::install();
     input::install();
     host::install();
+    classes::install();
+    intern_compiler_macros();
+}
+
+/// An unbound var, marked as a macro, for each clojure.core macro the
+/// compiler expands, so `resolve` and `ns-publics` find it as on the JVM.
+fn intern_compiler_macros() {
+    for name in jank_runtime_abi::COMPILER_CORE_MACROS {
+        let var = intern_raw("clojure.core", name);
+        let meta = crate::coll::Map::from_pairs(
+            [
+                (
+                    crate::object::keyword(None, "macro"),
+                    crate::object::boolean(true),
+                ),
+                (
+                    crate::object::keyword(None, "name"),
+                    crate::object::symbol(None, name),
+                ),
+                (
+                    crate::object::keyword(None, "ns"),
+                    repl::namespace("clojure.core"),
+                ),
+            ],
+            true,
+        )
+        .map(crate::coll::map_obj)
+        .and_then(|meta| crate::meta::reset_meta(var, meta));
+        debug_assert!(meta.is_ok(), "a fresh var takes a map of keywords");
+    }
 }

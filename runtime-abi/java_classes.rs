@@ -1,0 +1,542 @@
+//! The JVM classes and interfaces jankwasm's values stand for, shared by the
+//! compiler (a class name such as `clojure.lang.LazySeq` or `Long` evaluates
+//! to the class) and the stub runtime (`class`, `type`, `instance?`). Clojure
+//! code tests values against these names; a name not listed here is not a
+//! class to jankwasm, and the compiler refuses it as interop.
+
+/// One class: its full name and every class and interface it extends or
+/// implements, transitively (`java.lang.Object` is implied for all).
+pub struct JavaClass {
+    pub name: &'static str,
+    pub supers: &'static [&'static str],
+}
+
+const NUMBER: &[&str] = &["java.lang.Number", "java.lang.Comparable"];
+const SEQ: &[&str] = &[
+    "clojure.lang.ASeq",
+    "clojure.lang.ISeq",
+    "clojure.lang.Seqable",
+    "clojure.lang.Sequential",
+    "clojure.lang.IPersistentCollection",
+    "clojure.lang.IObj",
+    "clojure.lang.IMeta",
+    "clojure.lang.IHashEq",
+    "java.util.List",
+    "java.util.Collection",
+    "java.lang.Iterable",
+];
+const LIST: &[&str] = &[
+    "clojure.lang.ASeq",
+    "clojure.lang.ISeq",
+    "clojure.lang.IPersistentList",
+    "clojure.lang.IPersistentStack",
+    "clojure.lang.Seqable",
+    "clojure.lang.Sequential",
+    "clojure.lang.IPersistentCollection",
+    "clojure.lang.Counted",
+    "clojure.lang.IObj",
+    "clojure.lang.IMeta",
+    "clojure.lang.IHashEq",
+    "java.util.List",
+    "java.util.Collection",
+    "java.lang.Iterable",
+];
+const MAP: &[&str] = &[
+    "clojure.lang.APersistentMap",
+    "clojure.lang.IPersistentMap",
+    "clojure.lang.Associative",
+    "clojure.lang.ILookup",
+    "clojure.lang.Counted",
+    "clojure.lang.IFn",
+    "clojure.lang.IPersistentCollection",
+    "clojure.lang.Seqable",
+    "clojure.lang.IObj",
+    "clojure.lang.IMeta",
+    "clojure.lang.IHashEq",
+    "clojure.lang.IEditableCollection",
+    "java.util.Map",
+    "java.lang.Iterable",
+];
+const SORTED_MAP: &[&str] = &[
+    "clojure.lang.APersistentMap",
+    "clojure.lang.IPersistentMap",
+    "clojure.lang.Associative",
+    "clojure.lang.ILookup",
+    "clojure.lang.Counted",
+    "clojure.lang.IFn",
+    "clojure.lang.IPersistentCollection",
+    "clojure.lang.Seqable",
+    "clojure.lang.IObj",
+    "clojure.lang.IMeta",
+    "clojure.lang.IHashEq",
+    "clojure.lang.Sorted",
+    "clojure.lang.Reversible",
+    "java.util.Map",
+    "java.lang.Iterable",
+];
+const SET: &[&str] = &[
+    "clojure.lang.APersistentSet",
+    "clojure.lang.IPersistentSet",
+    "clojure.lang.Counted",
+    "clojure.lang.IFn",
+    "clojure.lang.IPersistentCollection",
+    "clojure.lang.Seqable",
+    "clojure.lang.IObj",
+    "clojure.lang.IMeta",
+    "clojure.lang.IHashEq",
+    "clojure.lang.IEditableCollection",
+    "java.util.Set",
+    "java.util.Collection",
+    "java.lang.Iterable",
+];
+const SORTED_SET: &[&str] = &[
+    "clojure.lang.APersistentSet",
+    "clojure.lang.IPersistentSet",
+    "clojure.lang.Counted",
+    "clojure.lang.IFn",
+    "clojure.lang.IPersistentCollection",
+    "clojure.lang.Seqable",
+    "clojure.lang.IObj",
+    "clojure.lang.IMeta",
+    "clojure.lang.IHashEq",
+    "clojure.lang.Sorted",
+    "clojure.lang.Reversible",
+    "java.util.Set",
+    "java.util.Collection",
+    "java.lang.Iterable",
+];
+const FN: &[&str] = &[
+    "clojure.lang.AFn",
+    "clojure.lang.IFn",
+    "clojure.lang.Fn",
+    "clojure.lang.IObj",
+    "clojure.lang.IMeta",
+    "java.lang.Runnable",
+    "java.util.concurrent.Callable",
+];
+const RUNTIME_EXCEPTION: &[&str] = &[
+    "java.lang.RuntimeException",
+    "java.lang.Exception",
+    "java.lang.Throwable",
+];
+const ILLEGAL_ARGUMENT: &[&str] = &[
+    "java.lang.IllegalArgumentException",
+    "java.lang.RuntimeException",
+    "java.lang.Exception",
+    "java.lang.Throwable",
+];
+const INDEX_OUT_OF_BOUNDS: &[&str] = &[
+    "java.lang.IndexOutOfBoundsException",
+    "java.lang.RuntimeException",
+    "java.lang.Exception",
+    "java.lang.Throwable",
+];
+const ERROR: &[&str] = &["java.lang.Error", "java.lang.Throwable"];
+
+/// Every class jankwasm knows, values' classes first.
+pub const CLASSES: &[JavaClass] = &[
+    JavaClass {
+        name: "java.lang.Boolean",
+        supers: &["java.lang.Comparable"],
+    },
+    JavaClass {
+        name: "java.lang.Long",
+        supers: NUMBER,
+    },
+    JavaClass {
+        name: "java.lang.Double",
+        supers: NUMBER,
+    },
+    JavaClass {
+        name: "clojure.lang.BigInt",
+        supers: &["java.lang.Number"],
+    },
+    JavaClass {
+        name: "java.math.BigInteger",
+        supers: NUMBER,
+    },
+    JavaClass {
+        name: "clojure.lang.Ratio",
+        supers: NUMBER,
+    },
+    JavaClass {
+        name: "java.math.BigDecimal",
+        supers: NUMBER,
+    },
+    JavaClass {
+        name: "java.lang.Character",
+        supers: &["java.lang.Comparable"],
+    },
+    JavaClass {
+        name: "java.lang.String",
+        supers: &["java.lang.CharSequence", "java.lang.Comparable"],
+    },
+    JavaClass {
+        name: "clojure.lang.Keyword",
+        supers: &[
+            "clojure.lang.IFn",
+            "clojure.lang.Named",
+            "java.lang.Comparable",
+        ],
+    },
+    JavaClass {
+        name: "clojure.lang.Symbol",
+        supers: &[
+            "clojure.lang.AFn",
+            "clojure.lang.IFn",
+            "clojure.lang.Named",
+            "clojure.lang.IObj",
+            "clojure.lang.IMeta",
+            "java.lang.Comparable",
+        ],
+    },
+    JavaClass {
+        name: "clojure.lang.PersistentList$EmptyList",
+        supers: LIST,
+    },
+    JavaClass {
+        name: "clojure.lang.PersistentList",
+        supers: LIST,
+    },
+    JavaClass {
+        name: "clojure.lang.Cons",
+        supers: SEQ,
+    },
+    JavaClass {
+        name: "clojure.lang.PersistentVector",
+        supers: &[
+            "clojure.lang.APersistentVector",
+            "clojure.lang.IPersistentVector",
+            "clojure.lang.Associative",
+            "clojure.lang.ILookup",
+            "clojure.lang.Sequential",
+            "clojure.lang.IPersistentStack",
+            "clojure.lang.Reversible",
+            "clojure.lang.Indexed",
+            "clojure.lang.Counted",
+            "clojure.lang.IFn",
+            "clojure.lang.IPersistentCollection",
+            "clojure.lang.Seqable",
+            "clojure.lang.IObj",
+            "clojure.lang.IMeta",
+            "clojure.lang.IHashEq",
+            "clojure.lang.IEditableCollection",
+            "java.util.List",
+            "java.util.RandomAccess",
+            "java.util.Collection",
+            "java.lang.Iterable",
+            "java.lang.Comparable",
+        ],
+    },
+    JavaClass {
+        name: "clojure.lang.PersistentArrayMap",
+        supers: MAP,
+    },
+    JavaClass {
+        name: "clojure.lang.PersistentHashMap",
+        supers: MAP,
+    },
+    JavaClass {
+        name: "clojure.lang.PersistentTreeMap",
+        supers: SORTED_MAP,
+    },
+    JavaClass {
+        name: "clojure.lang.PersistentHashSet",
+        supers: SET,
+    },
+    JavaClass {
+        name: "clojure.lang.PersistentTreeSet",
+        supers: SORTED_SET,
+    },
+    JavaClass {
+        name: "clojure.lang.PersistentVector$ChunkedSeq",
+        supers: SEQ,
+    },
+    JavaClass {
+        name: "clojure.lang.ArraySeq",
+        supers: SEQ,
+    },
+    JavaClass {
+        name: "clojure.lang.StringSeq",
+        supers: SEQ,
+    },
+    JavaClass {
+        name: "clojure.lang.LongRange",
+        supers: SEQ,
+    },
+    JavaClass {
+        name: "clojure.lang.LazySeq",
+        supers: &[
+            "clojure.lang.ISeq",
+            "clojure.lang.Seqable",
+            "clojure.lang.Sequential",
+            "clojure.lang.IPersistentCollection",
+            "clojure.lang.IPending",
+            "clojure.lang.IObj",
+            "clojure.lang.IMeta",
+            "clojure.lang.IHashEq",
+            "java.util.List",
+            "java.util.Collection",
+            "java.lang.Iterable",
+        ],
+    },
+    JavaClass {
+        name: "clojure.lang.AFunction",
+        supers: FN,
+    },
+    JavaClass {
+        name: "clojure.lang.MultiFn",
+        supers: FN,
+    },
+    JavaClass {
+        name: "clojure.lang.Var",
+        supers: &[
+            "clojure.lang.ARef",
+            "clojure.lang.IRef",
+            "clojure.lang.IDeref",
+            "clojure.lang.IFn",
+            "clojure.lang.IMeta",
+        ],
+    },
+    JavaClass {
+        name: "clojure.lang.Atom",
+        supers: &[
+            "clojure.lang.ARef",
+            "clojure.lang.IAtom",
+            "clojure.lang.IRef",
+            "clojure.lang.IDeref",
+            "clojure.lang.IMeta",
+            "clojure.lang.IReference",
+        ],
+    },
+    JavaClass {
+        name: "clojure.lang.Volatile",
+        supers: &["clojure.lang.IDeref"],
+    },
+    JavaClass {
+        name: "clojure.lang.ATransientCollection",
+        supers: &["clojure.lang.ITransientCollection", "clojure.lang.Counted"],
+    },
+    JavaClass {
+        name: "clojure.lang.Reduced",
+        supers: &["clojure.lang.IDeref"],
+    },
+    JavaClass {
+        name: "clojure.lang.Delay",
+        supers: &["clojure.lang.IDeref", "clojure.lang.IPending"],
+    },
+    JavaClass {
+        name: "clojure.core$promise$reify",
+        supers: &[
+            "clojure.lang.IDeref",
+            "clojure.lang.IPending",
+            "clojure.lang.IFn",
+        ],
+    },
+    JavaClass {
+        name: "java.util.regex.Pattern",
+        supers: &[],
+    },
+    JavaClass {
+        name: "java.util.regex.Matcher",
+        supers: &[],
+    },
+    JavaClass {
+        name: "clojure.lang.Namespace",
+        supers: &["clojure.lang.IReference", "clojure.lang.IMeta"],
+    },
+    JavaClass {
+        name: "java.lang.Throwable",
+        supers: &[],
+    },
+    JavaClass {
+        name: "java.lang.Exception",
+        supers: &["java.lang.Throwable"],
+    },
+    JavaClass {
+        name: "java.lang.RuntimeException",
+        supers: &["java.lang.Exception", "java.lang.Throwable"],
+    },
+    JavaClass {
+        name: "clojure.lang.ExceptionInfo",
+        supers: &[
+            "clojure.lang.IExceptionInfo",
+            "java.lang.RuntimeException",
+            "java.lang.Exception",
+            "java.lang.Throwable",
+        ],
+    },
+    JavaClass {
+        name: "clojure.lang.ArityException",
+        supers: ILLEGAL_ARGUMENT,
+    },
+    JavaClass {
+        name: "java.lang.ArithmeticException",
+        supers: RUNTIME_EXCEPTION,
+    },
+    JavaClass {
+        name: "java.lang.ClassCastException",
+        supers: RUNTIME_EXCEPTION,
+    },
+    JavaClass {
+        name: "java.lang.IllegalArgumentException",
+        supers: RUNTIME_EXCEPTION,
+    },
+    JavaClass {
+        name: "java.lang.IllegalStateException",
+        supers: RUNTIME_EXCEPTION,
+    },
+    JavaClass {
+        name: "java.lang.IndexOutOfBoundsException",
+        supers: RUNTIME_EXCEPTION,
+    },
+    JavaClass {
+        name: "java.lang.StringIndexOutOfBoundsException",
+        supers: INDEX_OUT_OF_BOUNDS,
+    },
+    JavaClass {
+        name: "java.lang.NullPointerException",
+        supers: RUNTIME_EXCEPTION,
+    },
+    JavaClass {
+        name: "java.lang.UnsupportedOperationException",
+        supers: RUNTIME_EXCEPTION,
+    },
+    JavaClass {
+        name: "java.lang.NumberFormatException",
+        supers: ILLEGAL_ARGUMENT,
+    },
+    JavaClass {
+        name: "java.lang.Error",
+        supers: &["java.lang.Throwable"],
+    },
+    JavaClass {
+        name: "java.lang.AssertionError",
+        supers: ERROR,
+    },
+    JavaClass {
+        name: "java.lang.IllegalAccessError",
+        supers: &[
+            "java.lang.IncompatibleClassChangeError",
+            "java.lang.LinkageError",
+            "java.lang.Error",
+            "java.lang.Throwable",
+        ],
+    },
+    JavaClass {
+        name: "java.lang.StackOverflowError",
+        supers: &[
+            "java.lang.VirtualMachineError",
+            "java.lang.Error",
+            "java.lang.Throwable",
+        ],
+    },
+    JavaClass {
+        name: "java.lang.OutOfMemoryError",
+        supers: &[
+            "java.lang.VirtualMachineError",
+            "java.lang.Error",
+            "java.lang.Throwable",
+        ],
+    },
+    JavaClass {
+        name: "java.lang.Object",
+        supers: &[],
+    },
+    // Classes no jankwasm value has (its integers are Longs, as Clojure reads
+    // them): testing against them is false, as on the JVM for such values.
+    JavaClass {
+        name: "java.lang.Integer",
+        supers: NUMBER,
+    },
+    JavaClass {
+        name: "java.lang.Short",
+        supers: NUMBER,
+    },
+    JavaClass {
+        name: "java.lang.Byte",
+        supers: NUMBER,
+    },
+    JavaClass {
+        name: "java.lang.Float",
+        supers: NUMBER,
+    },
+    JavaClass {
+        name: "java.util.UUID",
+        supers: &["java.lang.Comparable"],
+    },
+    JavaClass {
+        name: "java.util.Date",
+        supers: &["java.lang.Comparable"],
+    },
+];
+
+/// The full name `written` stands for: itself when it names a known class or
+/// interface, or `java.lang.` + it for a short name Clojure imports by default
+/// (`String`, `Long`, `Exception`).
+pub fn resolve(written: &str) -> Option<&'static str> {
+    let known = |full: &str| -> Option<&'static str> {
+        CLASSES
+            .iter()
+            .map(|class| class.name)
+            .chain(
+                CLASSES
+                    .iter()
+                    .flat_map(|class| class.supers.iter().copied()),
+            )
+            .find(|name| *name == full)
+    };
+    if written.contains('.') {
+        known(written)
+    } else {
+        known(&format!("java.lang.{written}"))
+    }
+}
+
+/// Whether a value of class `actual` is an instance of `class`.
+pub fn is_instance(class: &str, actual: &str) -> bool {
+    class == actual
+        || class == "java.lang.Object"
+        || CLASSES
+            .iter()
+            .find(|known| known.name == actual)
+            .is_some_and(|known| known.supers.contains(&class))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_are_java_lang() {
+        assert_eq!(resolve("Long"), Some("java.lang.Long"));
+        assert_eq!(resolve("Throwable"), Some("java.lang.Throwable"));
+        assert_eq!(resolve("Comparable"), Some("java.lang.Comparable"));
+        assert_eq!(resolve("LazySeq"), None);
+        assert_eq!(resolve("clojure.lang.ISeq"), Some("clojure.lang.ISeq"));
+        assert_eq!(resolve("java.io.File"), None);
+        assert_eq!(
+            resolve("clojure.lang.IPending"),
+            Some("clojure.lang.IPending")
+        );
+    }
+
+    #[test]
+    fn instances_follow_the_hierarchy() {
+        assert!(is_instance("java.lang.Number", "java.lang.Long"));
+        assert!(is_instance("clojure.lang.IPending", "clojure.lang.LazySeq"));
+        assert!(is_instance(
+            "java.lang.Exception",
+            "clojure.lang.ExceptionInfo"
+        ));
+        assert!(!is_instance(
+            "java.lang.Exception",
+            "java.lang.StackOverflowError"
+        ));
+        assert!(is_instance("java.lang.Object", "clojure.lang.Keyword"));
+        assert!(!is_instance(
+            "java.util.Map",
+            "clojure.lang.PersistentVector"
+        ));
+    }
+}

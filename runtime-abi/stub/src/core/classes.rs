@@ -1,0 +1,56 @@
+//! Classes as values: `class`, `type` and `instance?` over the JVM classes
+//! jankwasm's values stand for (`jank_runtime_abi::java_classes`). The
+//! compiler turns a class name in code into a call of `jank.runtime/class-named`.
+
+use jank_runtime_abi::java_classes;
+
+use super::{core, def, text};
+use crate::error::{class_cast, illegal_argument};
+use crate::function::call;
+use crate::object::{alloc, boolean, keyword, nil, Obj, Object};
+
+/// The class of `value`, nil for nil.
+fn class_of(value: Obj) -> Obj {
+    match &*value {
+        Object::Nil => nil(),
+        object => class_value(object.class_name()),
+    }
+}
+
+/// The value standing for the class named `name`; equal to every other one
+/// for that name.
+fn class_value(name: &'static str) -> Obj {
+    alloc(Object::Class(name))
+}
+
+pub fn install() {
+    def("jank.runtime", "class-named", 1, 1, |_, a| {
+        let written = text(&a[0])?;
+        java_classes::resolve(written)
+            .map(class_value)
+            .ok_or_else(|| illegal_argument(format!("no such class: {written}")))
+    });
+    core("class", 1, 1, |_, a| Ok(class_of(a[0])));
+    core("type", 1, 1, |_, a| {
+        let meta = crate::meta::meta(a[0])?;
+        let tagged = if meta.is_nil() {
+            nil()
+        } else {
+            call(keyword(None, "type"), &[meta])?
+        };
+        Ok(if tagged.is_nil() {
+            class_of(a[0])
+        } else {
+            tagged
+        })
+    });
+    core("instance?", 2, 2, |_, a| {
+        let Object::Class(class) = &*a[0] else {
+            return Err(class_cast(a[0], "java.lang.Class"));
+        };
+        Ok(boolean(match &*a[1] {
+            Object::Nil => false,
+            object => java_classes::is_instance(class, object.class_name()),
+        }))
+    });
+}
