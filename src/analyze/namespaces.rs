@@ -5,7 +5,7 @@
 //! `::kw` and syntax-quoted symbols.
 
 use super::ast::VarRef;
-use crate::read::{Form, Name, ReadEnv};
+use crate::read::{Form, FormKind, Name, ReadEnv};
 use crate::source::Pos;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
@@ -179,6 +179,52 @@ impl Namespaces {
             namespaces,
             current: "user".to_string(),
         }
+    }
+
+    /// What the runtime needs to resolve a symbol as the current namespace
+    /// would, since it has no aliases or refers of its own: the quoted
+    /// namespace name, aliases (alias -> namespace), refers (name ->
+    /// qualified symbol) and excluded clojure.core names, the leading
+    /// arguments of `jank.runtime/resolve-in` and `expanding-in`.
+    pub fn resolution_context(&self, pos: Pos) -> [Form; 4] {
+        let symbol = |text: &str| Form::symbol(Name::bare(text), pos);
+        let quote = |quoted: Form| Form::list(vec![symbol("quote"), quoted], pos);
+        let current = self.current().to_string();
+        let ns = self.get(&current);
+        let mut aliases: Vec<(Form, Form)> = ns
+            .map(|ns| {
+                ns.aliases
+                    .iter()
+                    .map(|(alias, target)| (symbol(alias), symbol(target)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut refers: Vec<(Form, Form)> = ns
+            .map(|ns| {
+                ns.refers
+                    .iter()
+                    .map(|(name, var)| {
+                        (
+                            symbol(name),
+                            Form::symbol(Name::qualified(var.ns.clone(), var.name.clone()), pos),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut excluded: Vec<Form> = ns
+            .map(|ns| ns.excluded_core.iter().map(|name| symbol(name)).collect())
+            .unwrap_or_default();
+        // Hash order would make the same source compile to different patches.
+        aliases.sort_by_key(|(alias, _)| alias.to_string());
+        refers.sort_by_key(|(name, _)| name.to_string());
+        excluded.sort_by_key(Form::to_string);
+        [
+            quote(symbol(&current)),
+            quote(Form::new(FormKind::Map(aliases), pos)),
+            quote(Form::new(FormKind::Map(refers), pos)),
+            quote(Form::new(FormKind::Vector(excluded), pos)),
+        ]
     }
 
     pub fn current(&self) -> &str {

@@ -650,49 +650,13 @@ impl Analyzer<'_> {
             return Err(self.error(form.pos, "`resolve` takes one symbol"));
         };
         let pos = form.pos;
-        let symbol = |text: &str| Form::symbol(Name::bare(text), pos);
-        let quote = |quoted: Form| Form::list(vec![symbol("quote"), quoted], pos);
-        let current = self.namespaces.current().to_string();
-        let ns = self.namespaces.get(&current);
-        let mut aliases: Vec<(Form, Form)> = ns
-            .map(|ns| {
-                ns.aliases
-                    .iter()
-                    .map(|(alias, target)| (symbol(alias), symbol(target)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut refers: Vec<(Form, Form)> = ns
-            .map(|ns| {
-                ns.refers
-                    .iter()
-                    .map(|(name, var)| {
-                        (
-                            symbol(name),
-                            Form::symbol(Name::qualified(var.ns.clone(), var.name.clone()), pos),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut excluded: Vec<Form> = ns
-            .map(|ns| ns.excluded_core.iter().map(|name| symbol(name)).collect())
-            .unwrap_or_default();
-        // Hash order would make the same source compile to different patches.
-        aliases.sort_by_key(|(alias, _)| alias.to_string());
-        refers.sort_by_key(|(name, _)| name.to_string());
-        excluded.sort_by_key(Form::to_string);
-        let call = Form::list(
-            vec![
-                Form::symbol(Name::qualified("jank.runtime", "resolve-in"), pos),
-                quote(symbol(&current)),
-                quote(Form::new(FormKind::Map(aliases), pos)),
-                quote(Form::new(FormKind::Map(refers), pos)),
-                quote(Form::new(FormKind::Vector(excluded), pos)),
-                arg.clone(),
-            ],
+        let mut items = vec![Form::symbol(
+            Name::qualified("jank.runtime", "resolve-in"),
             pos,
-        );
+        )];
+        items.extend(self.namespaces.resolution_context(pos));
+        items.push(arg.clone());
+        let call = Form::list(items, pos);
         self.analyze(
             &call,
             Ctx {

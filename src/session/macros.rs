@@ -193,9 +193,11 @@ fn defined_var(form: &TopLevel) -> Option<&VarRef> {
     }
 }
 
-/// `((var ns/m) '&form '&env 'arg...)`: the macro's fn called with the
-/// whole form, the locals in scope (a map of their symbols to nil) and the
-/// unevaluated arguments.
+/// `(jank.runtime/expanding-in <context> (var ns/m) '&form '&env 'arg...)`:
+/// the macro's fn called with the whole form, the locals in scope (a map of
+/// their symbols to nil) and the unevaluated arguments, while `resolve`
+/// answers as the namespace being compiled would (Clojure's `*ns*` during
+/// expansion), not as the macro's own namespace.
 fn invocation(call: &MacroCall<'_>) -> Form {
     let pos = call.form.pos;
     let symbol = |ns: Option<&str>, name: &str| {
@@ -224,7 +226,9 @@ fn invocation(call: &MacroCall<'_>) -> Form {
         ]),
         pos,
     );
-    let mut items = vec![the_var, quote(with_position_meta(call.form)), quote(env)];
+    let mut items = vec![symbol(Some("jank.runtime"), "expanding-in")];
+    items.extend(call.namespaces.resolution_context(pos));
+    items.extend([the_var, quote(with_position_meta(call.form)), quote(env)]);
     if let FormKind::List(call_items) = &call.form.kind {
         items.extend(call_items.iter().skip(1).cloned().map(quote));
     }

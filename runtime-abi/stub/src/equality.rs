@@ -17,7 +17,9 @@ use crate::seq::SeqIter;
 
 /// `=`.
 pub fn equiv(a: Obj, b: Obj) -> R<bool> {
-    if a.identical(b) {
+    // `(= ##NaN ##NaN)` is false as on the JVM, though the two literals are
+    // one pooled value here.
+    if a.identical(b) && !matches!(*a, Object::Double(d) if d.is_nan()) {
         return Ok(true);
     }
     Ok(match (&*a, &*b) {

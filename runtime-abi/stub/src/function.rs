@@ -322,6 +322,11 @@ pub fn call(f: Obj, args: &[Obj]) -> R {
             [index] => nth(f, index, None),
             _ => Err(arity(args.len(), f.class_name())),
         },
+        // A transient is called as the collection it stands for.
+        Object::Transient(t) => match t.get() {
+            Some(inner) => call(inner, args),
+            None => Err(crate::core::colls::transient_used()),
+        },
         _ => Err(class_cast(f, "clojure.lang.IFn")),
     }
 }

@@ -68,6 +68,12 @@ pub fn nth(coll: Obj, index: Obj, default: Option<Obj>) -> R {
             .and_then(|i| v.0.get(i).copied())
             .map_or_else(missing, Ok),
         Object::Str(s) => char_at(s, i).map_or_else(missing, Ok),
+        Object::Transient(t) if matches!(t.get().as_deref(), Some(Object::Vector(_))) => {
+            match t.get() {
+                Some(inner) => nth(inner, index, default),
+                None => Err(transient_used()),
+            }
+        }
         Object::Map(_) | Object::Set(_) => Err(unsupported(format!(
             "nth not supported on this type: {}",
             coll.class_name().rsplit('.').next().unwrap_or("")
@@ -415,9 +421,9 @@ fn subvec(v: Obj, start: Obj, end: Option<Obj>) -> R {
     let Object::Vector(items) = &*v else {
         return Err(class_cast(v, "clojure.lang.IPersistentVector"));
     };
-    let start = to_long(start)?;
+    let start = i64::from(super::numbers::int_cast(start)?);
     let end = match end {
-        Some(e) => to_long(e)?,
+        Some(e) => i64::from(super::numbers::int_cast(e)?),
         None => items.0.len() as i64,
     };
     if start < 0 || end < start || end > items.0.len() as i64 {
@@ -468,7 +474,7 @@ fn update_in(m: Obj, keys: &[Obj], f: Obj, args: &[Obj]) -> R {
     }
 }
 
-fn transient_used() -> crate::error::Thrown {
+pub(crate) fn transient_used() -> crate::error::Thrown {
     error(
         "java.lang.IllegalAccessError",
         "Transient used after persistent! call",

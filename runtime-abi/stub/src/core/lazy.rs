@@ -959,7 +959,11 @@ pub fn install() {
         [n, f] => Ok(repeatedly(f, Some(to_long(n)?))),
         _ => unreachable!("arity 1..=2"),
     });
-    core("cycle", 1, 1, |_, a| Ok(cycle(a[0], a[0])));
+    // Clojure's Cycle takes `(seq coll)` at once: a bad coll throws here.
+    core("cycle", 1, 1, |_, a| match seq(a[0])? {
+        None => Ok(empty_list()),
+        Some(_) => Ok(cycle(a[0], a[0])),
+    });
     core("range", 0, 3, |_, a| range(a));
     core("reductions", 2, 3, |_, a| match *a {
         [f, coll] => Ok(lazy(&[f, coll], |d, _| match seq(d[1])? {

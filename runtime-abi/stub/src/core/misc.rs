@@ -412,19 +412,26 @@ fn install_references() {
         Ok(boolean(matches!(*a[0], Object::Delay(_))))
     });
     core("atom", 1, VARIADIC, |_, a| {
-        let mut validator = nil();
+        let (mut validator, mut meta) = (nil(), nil());
         for option in a[1..].chunks(2) {
+            let value = option.get(1).copied().unwrap_or_else(nil);
             if option[0].identical(keyword(None, "validator")) {
-                validator = option.get(1).copied().unwrap_or_else(nil);
+                validator = value;
+            } else if option[0].identical(keyword(None, "meta")) {
+                meta = value;
             }
         }
         validate(validator, a[0])?;
         let watches = map_obj(Map::Hash(HashTable::default()));
-        Ok(alloc(Object::Atom(Box::new(Atom {
+        let atom = alloc(Object::Atom(Box::new(Atom {
             value: Cell::new(a[0]),
             watches: Cell::new(watches),
             validator: Cell::new(validator),
-        }))))
+        })));
+        if !meta.is_nil() {
+            crate::meta::reset_meta(atom, meta)?;
+        }
+        Ok(atom)
     });
     core("deref", 1, 3, |_, a| match (&*a[0], a) {
         (_, [_, _]) => Err(crate::error::arity(2, "clojure.core/deref")),

@@ -66,11 +66,9 @@ fn fold(args: &[Obj], identity: i64, op: fn(Obj, Obj) -> R) -> R {
     }
 }
 
-/// `(< a b c)` and friends: every adjacent pair passes (arguments are checked to be numbers).
+/// `(< a b c)` and friends: every adjacent pair passes.
 fn chain(args: &[Obj], test: fn(Ordering) -> bool) -> R {
-    if let [x] = args {
-        num(*x)?;
-    }
+    // One argument is true whatever it is: Clojure's `([x] true)`.
     for pair in args.windows(2) {
         if !compare_with(pair[0], pair[1], test)? {
             return Ok(boolean(false));
@@ -156,6 +154,7 @@ fn parse_double(text: &str) -> Option<f64> {
     }
     let body = body.strip_suffix(['d', 'D', 'f', 'F']).unwrap_or(body);
     if body.is_empty()
+        || body.starts_with(['+', '-'])
         || !body
             .bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
@@ -164,6 +163,22 @@ fn parse_double(text: &str) -> Option<f64> {
     }
     let value: f64 = body.parse().ok()?;
     Some(if negative { -value } else { value })
+}
+
+/// Clojure's `RT.intCast`: a double must lie within int's range before it is
+/// truncated (NaN passes, as 0); other numbers must fit once they are longs.
+pub(crate) fn int_cast(value: Obj) -> R<i32> {
+    if let Object::Double(d) = *value {
+        if d < f64::from(i32::MIN) || d > f64::from(i32::MAX) {
+            return Err(illegal_argument(format!(
+                "Value out of range for int: {}",
+                crate::print::pr_str(value)?
+            )));
+        }
+        return Ok(d as i32);
+    }
+    let long = to_long(value)?;
+    i32::try_from(long).map_err(|_| illegal_argument(format!("Value out of range for int: {long}")))
 }
 
 fn bits(args: &[Obj], op: fn(i64, i64) -> i64) -> R {
@@ -311,13 +326,21 @@ pub fn install() {
         _ => Err(class_cast(a[0], "clojure.lang.Ratio")),
     });
     core("long", 1, 1, |_, a| Ok(int(to_long(a[0])?)));
-    core("int", 1, 1, |_, a| {
-        let value = to_long(a[0])?;
-        i32::try_from(value)
-            .map_err(|_| illegal_argument(format!("Value out of range for int: {value}")))?;
-        Ok(int(value))
-    });
+    core("int", 1, 1, |_, a| Ok(int(i64::from(int_cast(a[0])?))));
     core("double", 1, 1, |_, a| Ok(double(num(a[0])?.to_f64())));
+    // There is no 32-bit float value (as in jank): `float` checks Float's
+    // range as Clojure does and gives the double, which prints as the JVM
+    // prints the float for every value written with a float's precision.
+    core("float", 1, 1, |_, a| {
+        let value = num(a[0])?.to_f64();
+        if value.is_finite() && value.abs() > f64::from(f32::MAX) {
+            return Err(illegal_argument(format!(
+                "Value out of range for float: {}",
+                crate::print::pr_str(a[0])?
+            )));
+        }
+        Ok(double(value))
+    });
     core("num", 1, 1, |_, a| {
         num(a[0])?;
         Ok(a[0])
@@ -326,8 +349,10 @@ pub fn install() {
         Object::Char(_) => Ok(a[0]),
         _ => {
             let code = to_long(a[0])?;
+            // A Java char is 16 bits: larger code points are out of range.
             u32::try_from(code)
                 .ok()
+                .filter(|code| *code <= 0xFFFF)
                 .and_then(char::from_u32)
                 .map(character)
                 .ok_or_else(|| illegal_argument(format!("Value out of range for char: {code}")))

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use super::{core, def, text};
+use super::{core, def, text, VARIADIC};
 use crate::coll::vector_obj;
 use crate::error::{class_cast, illegal_argument, R};
 use crate::function::call;
@@ -17,6 +17,12 @@ use crate::var::{bind_root, deref, intern_raw, is_bound};
 
 thread_local! {
     static NAMESPACES: RefCell<HashMap<Box<str>, Obj>> = RefCell::new(HashMap::new());
+    /// The namespace each macro being expanded is expanded in (its
+    /// `resolve-in` context), innermost last: `resolve` inside a macro
+    /// answers as that namespace would, as Clojure's does under `*ns*`.
+    /// Each entry is arguments of a running `expanding-in` call, which keep
+    /// them alive.
+    static EXPANSION_CONTEXTS: RefCell<Vec<[Obj; 4]>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Clojure 1.11's special forms, as `special-symbol?` answers (Compiler.java's
@@ -78,6 +84,11 @@ fn find_var(name: Obj) -> R {
 fn resolve_in(args: &[Obj]) -> R {
     let [ns, aliases, refers, excluded, name] = args else {
         unreachable!("arity 5")
+    };
+    let expanding = EXPANSION_CONTEXTS.with(|contexts| contexts.borrow().last().copied());
+    let [ns, aliases, refers, excluded] = match &expanding {
+        Some([ns, aliases, refers, excluded]) => [ns, aliases, refers, excluded],
+        None => [ns, aliases, refers, excluded],
     };
     let Object::Symbol(n) = &**name else {
         return Err(class_cast(*name, "clojure.lang.Symbol"));
@@ -149,6 +160,14 @@ pub(super) fn install() {
         ))
     });
     def("jank.runtime", "resolve-in", 5, 5, |_, a| resolve_in(a));
+    // `(expanding-in ns aliases refers excluded macro-fn & args)`: how the
+    // compiler calls a macro (see `resolve-in` for the context).
+    def("jank.runtime", "expanding-in", 5, VARIADIC, |_, a| {
+        EXPANSION_CONTEXTS.with(|contexts| contexts.borrow_mut().push([a[0], a[1], a[2], a[3]]));
+        let expansion = call(a[4], &a[5..]);
+        EXPANSION_CONTEXTS.with(|contexts| contexts.borrow_mut().pop());
+        expansion
+    });
     core("special-symbol?", 1, 1, |_, a| {
         Ok(boolean(match &*a[0] {
             Object::Symbol(n) => CLOJURE_SPECIAL_FORMS
@@ -168,6 +187,8 @@ pub(super) fn install() {
     for name in REPL_VARS {
         bind_root(intern_raw("clojure.core", name), nil());
     }
+    // Assertions are always compiled in (`assert`, `:pre`/`:post`).
+    bind_root(intern_raw("clojure.core", "*assert*"), boolean(true));
     def("jankwasm.repl", "run", 2, 2, |_, a| run(text(&a[0])?, a[1]));
 }
 

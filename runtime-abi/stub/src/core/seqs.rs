@@ -140,7 +140,11 @@ pub fn install() {
         items.pop();
         Ok(seq_of(items))
     });
-    core("nthnext", 2, 2, |_, a| nth_next(a[0], to_long(a[1])?));
+    core("nthnext", 2, 2, |_, a| match seq(a[0])? {
+        // Clojure looks at the count only for a non-empty coll.
+        None => Ok(nil()),
+        Some(_) => nth_next(a[0], to_long(a[1])?),
+    });
     core("nthrest", 2, 2, |_, a| {
         let mut coll = a[0];
         for _ in 0..to_long(a[1])? {
@@ -322,6 +326,11 @@ pub fn install() {
         _ => unreachable!("arity 1..=2"),
     });
     core("shuffle", 1, 1, |_, a| {
+        // Clojure copies a java.util.Collection: not nil, a string or a map.
+        let collection = matches!(*a[0], Object::Vector(_) | Object::Set(_)) || a[0].is_seq();
+        if !collection {
+            return Err(crate::error::class_cast(a[0], "java.util.Collection"));
+        }
         let mut items = to_vec(a[0])?;
         for i in (1..items.len()).rev() {
             let j = (crate::core::misc::random() * (i + 1) as f64) as usize;

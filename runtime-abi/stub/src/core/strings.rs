@@ -14,6 +14,15 @@ use crate::regex::{all_matches, groups_value, regex_of, Groups};
 use crate::seq::SeqIter;
 use jank_runtime_abi::java_regex::JavaRegex;
 
+/// What clojure.string's fns taking a CharSequence make of `value`: its
+/// `toString` (Clojure calls it on whatever it is given), nil refused.
+fn char_sequence(value: Obj) -> R<String> {
+    if value.is_nil() {
+        return Err(crate::error::class_cast(value, "java.lang.CharSequence"));
+    }
+    str_of(value)
+}
+
 fn string_fn(name: &'static str, min: usize, max: usize, f: crate::function::NativeFn) {
     def("clojure.string", name, min, max, f);
 }
@@ -168,7 +177,11 @@ fn replace_matches(s: &str, regex: &JavaRegex, replacement: Obj, limit: usize) -
             Object::Str(template) => expand_replacement(&mut out, template, s, &groups, regex)?,
             _ => {
                 let value = call(replacement, &[groups_value(s, &groups)])?;
-                out.push_str(&str_of(value)?);
+                // Matcher.appendReplacement takes the fn's String, nothing else.
+                let Object::Str(text) = &*value else {
+                    return Err(crate::error::class_cast(value, "java.lang.String"));
+                };
+                out.push_str(text);
             }
         }
         copied = end;
@@ -227,13 +240,13 @@ fn install_basics() {
         Ok(strings(split(&normalized, "\n", 0)))
     });
     string_fn("upper-case", 1, 1, |_, a| {
-        Ok(string(text(&a[0])?.to_uppercase()))
+        Ok(string(char_sequence(a[0])?.to_uppercase()))
     });
     string_fn("lower-case", 1, 1, |_, a| {
-        Ok(string(text(&a[0])?.to_lowercase()))
+        Ok(string(char_sequence(a[0])?.to_lowercase()))
     });
     string_fn("capitalize", 1, 1, |_, a| {
-        let s = text(&a[0])?;
+        let s = &char_sequence(a[0])?;
         let mut chars = s.chars();
         Ok(string(match chars.next() {
             Some(first) => {
@@ -259,13 +272,13 @@ fn install_basics() {
         _ => Ok(boolean(text(&a[0])?.chars().all(is_java_whitespace))),
     });
     string_fn("starts-with?", 2, 2, |_, a| {
-        Ok(boolean(text(&a[0])?.starts_with(text(&a[1])?)))
+        Ok(boolean(char_sequence(a[0])?.starts_with(text(&a[1])?)))
     });
     string_fn("ends-with?", 2, 2, |_, a| {
-        Ok(boolean(text(&a[0])?.ends_with(text(&a[1])?)))
+        Ok(boolean(char_sequence(a[0])?.ends_with(text(&a[1])?)))
     });
     string_fn("includes?", 2, 2, |_, a| {
-        Ok(boolean(text(&a[0])?.contains(&literal(&a[1])?)))
+        Ok(boolean(char_sequence(a[0])?.contains(&literal(&a[1])?)))
     });
     string_fn("reverse", 1, 1, |_, a| {
         Ok(string(text(&a[0])?.chars().rev().collect::<String>()))
@@ -275,10 +288,20 @@ fn install_basics() {
 fn install_search() {
     string_fn("replace", 3, 3, |_, a| {
         if let Some(regex) = regex_of(&a[1]) {
-            return replace_matches(text(&a[0])?, &regex, a[2], usize::MAX);
+            return replace_matches(&char_sequence(a[0])?, &regex, a[2], usize::MAX);
+        }
+        // A char is replaced by a char and a string by a string, as in Clojure.
+        if matches!(
+            (&*a[1], &*a[2]),
+            (Object::Char(_), Object::Str(_)) | (Object::Str(_), Object::Char(_))
+        ) {
+            return Err(illegal_argument(format!(
+                "Invalid match arg: {}",
+                crate::print::pr_str(a[1])?
+            )));
         }
         let (from, to) = (literal(&a[1])?, literal(&a[2])?);
-        Ok(string(text(&a[0])?.replace(&from, &to)))
+        Ok(string(char_sequence(a[0])?.replace(&from, &to)))
     });
     string_fn("replace-first", 3, 3, |_, a| {
         if let Some(regex) = regex_of(&a[1]) {
