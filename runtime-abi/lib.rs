@@ -119,6 +119,8 @@ pub const COMPILER_CORE_MACROS: &[&str] = &[
     "lazy-seq",
     "delay",
     "lazy-cat",
+    "bound-fn",
+    "future",
 ];
 
 /// Every var the runtime defines before any patch loads, one `ns/name` a line

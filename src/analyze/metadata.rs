@@ -31,21 +31,64 @@ pub fn literal_with_meta(form: &Form) -> Option<Form> {
     ))
 }
 
-/// `(clojure.core/with-meta (quote form) (quote meta))` for a quoted form
-/// carrying metadata at its top; None otherwise. Metadata nested deeper in a
-/// quoted form is not kept.
+/// A quoted form that carries metadata anywhere inside (`'^:k x`,
+/// `'(def ^:dynamic *x* 1)`, what a macro is handed) rebuilt by calls, so
+/// every part keeps its metadata as Clojure's quote keeps it:
+/// `(clojure.core/with-meta (quote x) (quote {:k true}))`, and `list`,
+/// `vector`, `array-map`/`hash-map` and `hash-set` of the parts for the
+/// collections around them. None when no part has metadata: the plain quoted
+/// constant.
 pub fn quoted_with_meta(quoted: &Form) -> Option<Form> {
-    let meta = quoted.meta.as_deref()?.clone();
-    let pos = quoted.pos;
+    has_meta_inside(quoted).then(|| rebuilt_with_meta(quoted))
+}
+
+fn has_meta_inside(form: &Form) -> bool {
+    form.meta.is_some()
+        || match &form.kind {
+            FormKind::List(items) | FormKind::Vector(items) | FormKind::Set(items) => {
+                items.iter().any(has_meta_inside)
+            }
+            FormKind::Map(entries) => entries
+                .iter()
+                .any(|(key, value)| has_meta_inside(key) || has_meta_inside(value)),
+            _ => false,
+        }
+}
+
+fn rebuilt_with_meta(form: &Form) -> Form {
+    let pos = form.pos;
     let quote = |form: Form| Form::list(vec![Form::symbol(Name::bare("quote"), pos), form], pos);
-    Some(Form::list(
-        vec![
-            core("with-meta", pos),
-            quote(Form::new(quoted.kind.clone(), pos)),
-            quote(meta),
-        ],
-        pos,
-    ))
+    if !has_meta_inside(form) {
+        return quote(form.clone());
+    }
+    let call = |name: &str, parts: Vec<Form>| {
+        let mut items = vec![core(name, pos)];
+        items.extend(parts);
+        Form::list(items, pos)
+    };
+    let parts = |items: &[Form]| items.iter().map(rebuilt_with_meta).collect::<Vec<_>>();
+    let bare = match &form.kind {
+        FormKind::List(items) => call("list", parts(items)),
+        FormKind::Vector(items) => call("vector", parts(items)),
+        FormKind::Set(items) => call("hash-set", parts(items)),
+        FormKind::Map(entries) => call(
+            // Clojure reads a map of up to 8 entries as an array map.
+            if entries.len() <= 8 {
+                "array-map"
+            } else {
+                "hash-map"
+            },
+            entries
+                .iter()
+                .flat_map(|(key, value)| [rebuilt_with_meta(key), rebuilt_with_meta(value)])
+                .collect(),
+        ),
+        kind => quote(Form::new(kind.clone(), pos)),
+    };
+    match form.meta.as_deref() {
+        Some(meta) => Form::list(vec![core("with-meta", pos), bare, quote(meta.clone())], pos),
+        None => bare,
+    }
 }
 
 /// A var's metadata as a quoted map, for a def that carries metadata of its

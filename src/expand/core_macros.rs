@@ -54,6 +54,8 @@ const MACROS: &[(&str, Expander)] = &[
     ("lazy-seq", lazy_seq),
     ("delay", delay),
     ("lazy-cat", lazy_cat),
+    ("bound-fn", bound_fn),
+    ("future", future),
 ];
 
 /// Every clojure.core macro the expander knows, by name.
@@ -1519,6 +1521,41 @@ fn delay(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandErro
     Ok(list(
         vec![
             Form::symbol(Name::qualified("jank.runtime", "delay"), pos),
+            thunk,
+        ],
+        pos,
+    ))
+}
+
+/// `(bound-fn [params] body...)`: the fn, run with the thread bindings in
+/// force where it was made (`bound-fn*`).
+fn bound_fn(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    let pos = form.pos;
+    let mut the_fn = vec![Form::symbol(Name::qualified("clojure.core", "fn"), pos)];
+    the_fn.extend(args.iter().cloned());
+    Ok(list(
+        vec![
+            Form::symbol(Name::qualified("clojure.core", "bound-fn*"), pos),
+            list(the_fn, pos),
+        ],
+        pos,
+    ))
+}
+
+/// `(future body...)`: `future-call` of a fn of the body.
+fn future(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    let pos = form.pos;
+    let thunk = list(
+        vec![
+            sym("fn*", pos),
+            vector(vec![], pos),
+            body(args.to_vec(), pos),
+        ],
+        pos,
+    );
+    Ok(list(
+        vec![
+            Form::symbol(Name::qualified("clojure.core", "future-call"), pos),
             thunk,
         ],
         pos,

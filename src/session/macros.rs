@@ -263,6 +263,18 @@ fn with_position_meta(form: &Form) -> Form {
 
 /// The printed expansion read back as one form.
 fn read_expansion(printed: &str) -> Result<Form, String> {
+    // `expanding-in` answers the expansion's text (with its metadata), which
+    // the host printed as a string.
+    let text = match read::read_all(printed, &PlainEnv::new()).as_deref() {
+        Ok(
+            [Form {
+                kind: FormKind::Str(text),
+                ..
+            }],
+        ) => text.clone(),
+        _ => return Err(format!("it returned no expansion text: {printed}")),
+    };
+    let printed = text.as_str();
     let mut forms = read::read_all(printed, &PlainEnv::new())
         .map_err(|e| format!("it returned data that is not code ({e}): {printed}"))?;
     match (forms.pop(), forms.is_empty()) {

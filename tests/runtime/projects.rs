@@ -338,3 +338,32 @@ fn the_todo_example_tests_pass() {
         "\nTesting todo.model-test\n\nRan 6 tests containing 23 assertions.\n0 failures, 0 errors.\n"
     );
 }
+
+/// A macro's expansion keeps the metadata it gives symbols (`^:dynamic`),
+/// and `resolve` inside a macro answers for the namespace the call is
+/// compiled in (its aliases), not the macro's own, as under Clojure's `*ns*`.
+#[test]
+fn macros_keep_metadata_and_resolve_in_the_calling_namespace() {
+    let dir = project(
+        "macro-meta",
+        &[
+            (
+                "src/app/macros.jank",
+                "(ns app.macros)\n\
+                 (defmacro defdyn [n v] `(def ~(with-meta n {:dynamic true}) ~v))\n\
+                 (defmacro resolves? [sym] (some? (resolve sym)))\n",
+            ),
+            (
+                "src/app/core.jank",
+                "(ns app.core (:require [app.macros :refer [defdyn resolves?]] [clojure.string :as s]))\n\
+                 (defdyn *z* 1)\n\
+                 (defn show [] *z*)\n\
+                 (println (binding [*z* 2] (show)) (resolves? s/blank?) (resolves? and) (resolves? nope))\n",
+            ),
+        ],
+    );
+    assert_eq!(
+        run_ok(&dir, &["run", "src/app/core.jank"]),
+        "2 true true false\n"
+    );
+}

@@ -164,8 +164,40 @@ fn write_reference(out: &mut String, value: Obj, class: &str, held: Obj, readabl
     Ok(())
 }
 
+thread_local! {
+    /// Set while `pr_str_with_meta` prints: Clojure's `*print-meta*`.
+    static PRINT_META: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `pr-str` with `*print-meta*` on: symbols and collections print their
+/// metadata as `^{...}` before them, so code read back keeps it (how a
+/// macro's expansion returns to the compiler with its `^:dynamic`s).
+pub fn pr_str_with_meta(value: Obj) -> R<String> {
+    let was = PRINT_META.with(|flag| flag.replace(true));
+    let printed = pr_str(value);
+    PRINT_META.with(|flag| flag.set(was));
+    printed
+}
+
 /// Prints `value` as `pr` (readably) or `print` does.
 pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
+    let carries_meta = matches!(
+        &*value,
+        Object::Symbol(_)
+            | Object::List(_)
+            | Object::EmptyList
+            | Object::Vector(_)
+            | Object::Map(_)
+            | Object::Set(_)
+    );
+    if readably && carries_meta && PRINT_META.with(std::cell::Cell::get) {
+        let meta = crate::meta::meta(value)?;
+        if !meta.is_nil() {
+            out.push('^');
+            write(out, meta, true)?;
+            out.push(' ');
+        }
+    }
     match &*value {
         Object::Nil => out.push_str("nil"),
         Object::Bool(b) => out.push_str(if *b { "true" } else { "false" }),

@@ -378,6 +378,13 @@ fn empty(coll: Obj) -> Obj {
         Object::Vector(_) => vector_obj([]),
         Object::Map(m) => map_obj(m.emptied()),
         Object::Set(s) => set_obj(s.emptied()),
+        // A list's empty list keeps its metadata (a fresh one, since the
+        // shared empty list must not take it); other seqs' has none.
+        Object::List(_) | Object::EmptyList
+            if !crate::meta::meta(coll).is_ok_and(|m| m.is_nil()) =>
+        {
+            alloc(Object::EmptyList)
+        }
         o if o.is_seq() => return empty_list(),
         _ => return nil(),
     };

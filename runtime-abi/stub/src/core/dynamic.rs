@@ -2,7 +2,7 @@
 //! `binding` expands to; only a var whose metadata says `:dynamic` may be
 //! bound), `with-redefs-fn` (what `with-redefs` expands to: roots replaced
 //! for the call, restored after it even when it throws), `bound?`,
-//! `thread-bound?`, `get-thread-bindings`, `with-bindings*` (what
+//! `thread-bound?`, `get-thread-bindings`, `bound-fn*`, `with-bindings*` (what
 //! `with-bindings` expands to)
 //! and `jank.runtime/with-out-str-fn` (what `with-out-str`
 //! expands to).
@@ -12,8 +12,9 @@ use super::{core, def, VARIADIC};
 use crate::coll::{map_obj, Map};
 use crate::error::{class_cast, illegal_state, R};
 use crate::function::call;
-use crate::object::{boolean, keyword, nil, string, truthy, Obj, Object};
+use crate::object::{alloc, boolean, keyword, nil, string, truthy, DelayState, Obj, Object};
 use crate::var;
+use std::cell::RefCell;
 
 fn var_arg(value: Obj) -> R<Obj> {
     match &*value {
@@ -79,6 +80,23 @@ fn with_redefs_fn(map: Obj, thunk: Obj) -> R {
     result
 }
 
+/// `f`, run with the thread bindings in force now (`bound-fn*`).
+fn bound_fn(f: Obj) -> R {
+    let bindings = map_obj(Map::from_pairs(var::thread_bindings(), false)?);
+    Ok(crate::function::native(
+        "clojure.core/bound-fn*",
+        0,
+        VARIADIC,
+        &[bindings, f],
+        |captured, args| {
+            push_thread_bindings(captured[0])?;
+            let result = call(captured[1], args);
+            var::pop_bindings();
+            result
+        },
+    ))
+}
+
 pub fn install() {
     core("push-thread-bindings", 1, 1, |_, a| {
         push_thread_bindings(a[0])
@@ -107,6 +125,18 @@ pub fn install() {
         let result = call(a[1], &a[2..]);
         var::pop_bindings();
         result
+    });
+    core("bound-fn*", 1, 1, |_, a| bound_fn(a[0]));
+    // A page has one thread, so a future runs its body at once, with the
+    // caller's bindings conveyed as Clojure's future conveys them; deref
+    // gives its value, or throws what it threw, each time (a forced delay).
+    core("future-call", 1, 1, |_, a| {
+        let future = alloc(Object::Delay(RefCell::new(DelayState::Pending(bound_fn(
+            a[0],
+        )?))));
+        // What the body threw is kept for deref, not thrown here.
+        let _ = super::misc::force(future);
+        Ok(future)
     });
     core("bound?", 1, VARIADIC, |_, a| {
         for the_var in a {

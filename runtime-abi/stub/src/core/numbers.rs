@@ -172,7 +172,7 @@ pub(crate) fn int_cast(value: Obj) -> R<i32> {
         if d < f64::from(i32::MIN) || d > f64::from(i32::MAX) {
             return Err(illegal_argument(format!(
                 "Value out of range for int: {}",
-                crate::print::pr_str(value)?
+                crate::print::str_of(value)?
             )));
         }
         return Ok(d as i32);
@@ -329,17 +329,21 @@ pub fn install() {
     core("int", 1, 1, |_, a| Ok(int(i64::from(int_cast(a[0])?))));
     core("double", 1, 1, |_, a| Ok(double(num(a[0])?.to_f64())));
     // There is no 32-bit float value (as in jank): `float` checks Float's
-    // range as Clojure does and gives the double, which prints as the JVM
-    // prints the float for every value written with a float's precision.
+    // range as Clojure's RT.floatCast does (infinities too), rounds to a
+    // float, and gives the double of that float's shortest decimal, which
+    // prints as the JVM prints the float (`(float 0.1)` is 0.1).
     core("float", 1, 1, |_, a| {
         let value = num(a[0])?.to_f64();
-        if value.is_finite() && value.abs() > f64::from(f32::MAX) {
+        if value.abs() > f64::from(f32::MAX) {
             return Err(illegal_argument(format!(
                 "Value out of range for float: {}",
-                crate::print::pr_str(a[0])?
+                crate::print::str_of(a[0])?
             )));
         }
-        Ok(double(value))
+        let rounded = value as f32;
+        Ok(double(
+            rounded.to_string().parse().unwrap_or(f64::from(rounded)),
+        ))
     });
     core("num", 1, 1, |_, a| {
         num(a[0])?;

@@ -161,12 +161,16 @@ pub(super) fn install() {
     });
     def("jank.runtime", "resolve-in", 5, 5, |_, a| resolve_in(a));
     // `(expanding-in ns aliases refers excluded macro-fn & args)`: how the
-    // compiler calls a macro (see `resolve-in` for the context).
+    // compiler calls a macro (see `resolve-in` for the context); the
+    // expansion comes back as its printed text, metadata included.
     def("jank.runtime", "expanding-in", 5, VARIADIC, |_, a| {
         EXPANSION_CONTEXTS.with(|contexts| contexts.borrow_mut().push([a[0], a[1], a[2], a[3]]));
         let expansion = call(a[4], &a[5..]);
         EXPANSION_CONTEXTS.with(|contexts| contexts.borrow_mut().pop());
-        expansion
+        // Printed here, with its metadata, for the compiler to read back.
+        Ok(crate::object::string(crate::print::pr_str_with_meta(
+            expansion?,
+        )?))
     });
     core("special-symbol?", 1, 1, |_, a| {
         Ok(boolean(match &*a[0] {

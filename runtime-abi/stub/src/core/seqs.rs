@@ -8,7 +8,7 @@ use crate::coll::vector_obj;
 use crate::equality::compare_by;
 use crate::error::{class_cast, R};
 use crate::function::call;
-use crate::number::{num, to_long};
+use crate::number::to_long;
 use crate::object::{boolean, empty_list, int, nil, truthy, DelayState, Obj, Object};
 use crate::seq::{first, list_of, next, rest, seq, seq_of, to_vec, SeqIter};
 
@@ -90,14 +90,34 @@ fn sort_by(keyfn: Obj, comparator: Option<Obj>, coll: Obj) -> R {
 }
 
 /// `max-key`/`min-key`: the later value wins ties, as in Clojure.
-fn extreme_key(k: Obj, xs: &[Obj], better: fn(std::cmp::Ordering) -> bool) -> R {
-    let mut best = xs[0];
-    let mut best_key = num(call(k, &[best])?)?;
-    for x in &xs[1..] {
-        let key = num(call(k, &[*x])?)?;
-        if crate::number::compare(&key, &best_key).is_some_and(better) {
-            best = *x;
-            best_key = key;
+/// `min-key`/`max-key` exactly as Clojure's: one value is returned without
+/// calling `k`; the first two are compared strictly (`first` wins when
+/// `first_wins`), each later one replaces the best when `later_wins` (so a
+/// NaN key, unordered, keeps what it meets).
+fn extreme_key(
+    k: Obj,
+    xs: &[Obj],
+    first_wins: fn(std::cmp::Ordering) -> bool,
+    later_wins: fn(std::cmp::Ordering) -> bool,
+) -> R {
+    use crate::core::numbers::compare_with;
+    let [x, rest @ ..] = xs else {
+        unreachable!("arity 2 or more")
+    };
+    let Some((y, more)) = rest.split_first() else {
+        return Ok(*x);
+    };
+    let (kx, ky) = (call(k, &[*x])?, call(k, &[*y])?);
+    let (mut best, mut best_key) = if compare_with(kx, ky, first_wins)? {
+        (*x, kx)
+    } else {
+        (*y, ky)
+    };
+    for w in more {
+        let kw = call(k, &[*w])?;
+        if compare_with(kw, best_key, later_wins)? {
+            best = *w;
+            best_key = kw;
         }
     }
     Ok(best)
@@ -292,10 +312,20 @@ pub fn install() {
         _ => Err(class_cast(a[0], "clojure.lang.IPending")),
     });
     core("max-key", 2, VARIADIC, |_, a| {
-        extreme_key(a[0], &a[1..], |o| o != std::cmp::Ordering::Less)
+        extreme_key(
+            a[0],
+            &a[1..],
+            |o| o == std::cmp::Ordering::Greater,
+            |o| o != std::cmp::Ordering::Less,
+        )
     });
     core("min-key", 2, VARIADIC, |_, a| {
-        extreme_key(a[0], &a[1..], |o| o != std::cmp::Ordering::Greater)
+        extreme_key(
+            a[0],
+            &a[1..],
+            |o| o == std::cmp::Ordering::Less,
+            |o| o != std::cmp::Ordering::Greater,
+        )
     });
     core("take-last", 2, 2, |_, a| {
         let items = to_vec(a[1])?;
