@@ -1509,22 +1509,24 @@ fn lazy_seq(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandE
 /// `(delay body...)` → `(jank.runtime/delay (fn* [] body...))`: the body runs
 /// at the first `force`/`deref`, once.
 fn delay(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
-    let pos = form.pos;
+    Ok(call_with_thunk(
+        Name::qualified("jank.runtime", "delay"),
+        args,
+        form.pos,
+    ))
+}
+
+/// `(f (fn* [] body...))`: what `delay` and `future` expand to.
+fn call_with_thunk(f: Name, body_forms: &[Form], pos: Pos) -> Form {
     let thunk = list(
         vec![
             sym("fn*", pos),
             vector(vec![], pos),
-            body(args.to_vec(), pos),
+            body(body_forms.to_vec(), pos),
         ],
         pos,
     );
-    Ok(list(
-        vec![
-            Form::symbol(Name::qualified("jank.runtime", "delay"), pos),
-            thunk,
-        ],
-        pos,
-    ))
+    list(vec![Form::symbol(f, pos), thunk], pos)
 }
 
 /// `(bound-fn [params] body...)`: the fn, run with the thread bindings in
@@ -1544,21 +1546,10 @@ fn bound_fn(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandE
 
 /// `(future body...)`: `future-call` of a fn of the body.
 fn future(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
-    let pos = form.pos;
-    let thunk = list(
-        vec![
-            sym("fn*", pos),
-            vector(vec![], pos),
-            body(args.to_vec(), pos),
-        ],
-        pos,
-    );
-    Ok(list(
-        vec![
-            Form::symbol(Name::qualified("clojure.core", "future-call"), pos),
-            thunk,
-        ],
-        pos,
+    Ok(call_with_thunk(
+        Name::qualified("clojure.core", "future-call"),
+        args,
+        form.pos,
     ))
 }
 

@@ -516,70 +516,23 @@ impl<'r, 'a> FormReader<'r, 'a> {
         }
         let mut chosen = None;
         let mut forms = 0;
-        loop {
-            let feature = match self.read_step()? {
-                Step::Form(form) => form,
-                Step::Splice { forms: spliced, .. } => {
-                    forms += spliced.len();
-                    continue;
-                }
-                Step::Close { delimiter: ')', .. } => break,
-                Step::Close { delimiter, pos } => {
-                    return error(
-                        pos,
-                        ReadErrorKind::MismatchedDelimiter {
-                            found: delimiter,
-                            kind: CollectionKind::ReaderConditional,
-                            open: hash_pos,
-                        },
-                    )
-                }
-                Step::End => {
-                    return error(
-                        hash_pos,
-                        ReadErrorKind::Unterminated(CollectionKind::ReaderConditional),
-                    )
-                }
+        while let Some(mut items) = self.conditional_items(hash_pos, false)? {
+            forms += items.len();
+            let (Some(feature), true) = (items.pop(), items.is_empty()) else {
+                continue;
             };
-            forms += 1;
             let FormKind::Keyword(feature_name) = &feature.kind else {
                 return error(feature.pos, ReadErrorKind::ReaderConditionalFeature);
             };
             let matches = chosen.is_none()
                 && feature_name.ns.is_none()
                 && (feature_name.name == PLATFORM_FEATURE || feature_name.name == "default");
-            if !matches {
-                self.suppressed_depth += 1;
-            }
-            let step = self.read_step();
-            if !matches {
-                self.suppressed_depth -= 1;
-            }
-            match step? {
-                Step::Form(form) => {
-                    forms += 1;
-                    if matches {
-                        chosen = Some(form);
-                    }
-                }
-                Step::Splice { forms: spliced, .. } => forms += 1 + spliced.len(),
-                Step::Close { delimiter: ')', .. } => break,
-                Step::Close { delimiter, pos } => {
-                    return error(
-                        pos,
-                        ReadErrorKind::MismatchedDelimiter {
-                            found: delimiter,
-                            kind: CollectionKind::ReaderConditional,
-                            open: hash_pos,
-                        },
-                    )
-                }
-                Step::End => {
-                    return error(
-                        hash_pos,
-                        ReadErrorKind::Unterminated(CollectionKind::ReaderConditional),
-                    )
-                }
+            let Some(mut branch) = self.conditional_items(hash_pos, !matches)? else {
+                break;
+            };
+            forms += branch.len();
+            if matches && branch.len() == 1 {
+                chosen = branch.pop();
             }
         }
         if forms % 2 != 0 {
@@ -594,6 +547,36 @@ impl<'r, 'a> FormReader<'r, 'a> {
             }) => Read::Splice(items),
             Some(form) => return error(form.pos, ReadErrorKind::SpliceNotSequential),
         })
+    }
+
+    /// The forms of the next item of a reader conditional opened at
+    /// `hash_pos` (one, or what a `#?@` inside spliced), read over as an
+    /// unchosen branch when `suppressed`; None at its closing `)`.
+    fn conditional_items(
+        &mut self,
+        hash_pos: Pos,
+        suppressed: bool,
+    ) -> Result<Option<Vec<Form>>, ReadError> {
+        self.suppressed_depth += usize::from(suppressed);
+        let step = self.read_step();
+        self.suppressed_depth -= usize::from(suppressed);
+        match step? {
+            Step::Form(form) => Ok(Some(vec![form])),
+            Step::Splice { forms, .. } => Ok(Some(forms)),
+            Step::Close { delimiter: ')', .. } => Ok(None),
+            Step::Close { delimiter, pos } => error(
+                pos,
+                ReadErrorKind::MismatchedDelimiter {
+                    found: delimiter,
+                    kind: CollectionKind::ReaderConditional,
+                    open: hash_pos,
+                },
+            ),
+            Step::End => error(
+                hash_pos,
+                ReadErrorKind::Unterminated(CollectionKind::ReaderConditional),
+            ),
+        }
     }
 
     /// `#:ns{...}`, `#::{...}` and `#::alias{...}`: bare keys (keywords and
