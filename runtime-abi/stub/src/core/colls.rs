@@ -552,15 +552,24 @@ pub(crate) fn select_keys(m: Obj, keys: Obj) -> R {
     let mut result = Map::empty();
     for key in SeqIter::new(keys) {
         let key = key?;
-        if let Object::Map(m) = &*m {
-            if let Some((k, v)) = m.find(key)? {
-                result.insert(k, v)?;
+        // Clojure's RT.find: nil finds nothing, a map or vector its entry,
+        // anything else is cast to a java.util.Map and fails.
+        match &*m {
+            Object::Nil => {}
+            Object::Map(map) => {
+                if let Some((k, v)) = map.find(key)? {
+                    result.insert(k, v)?;
+                }
             }
-        } else if contains(m, key)? {
-            result.insert(key, get(m, key, nil())?)?;
+            Object::Vector(_) => {
+                if contains(m, key)? {
+                    result.insert(key, get(m, key, nil())?)?;
+                }
+            }
+            _ => return Err(class_cast(m, "java.util.Map")),
         }
     }
-    Ok(map_obj(result))
+    Ok(crate::meta::carry(m, map_obj(result)))
 }
 
 fn merge_into(acc: Obj, m: Obj) -> R {

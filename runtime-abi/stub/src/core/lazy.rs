@@ -696,7 +696,14 @@ fn take_nth_xf(n: Obj) -> Obj {
                     let i = to_long(index.get())? + 1;
                     index.set(int(i));
                     let n = to_long(d[1])?;
-                    if n != 0 && i % n == 0 {
+                    // Clojure's `(rem i n)`: a step of 0 divides by zero.
+                    if n == 0 {
+                        return Err(crate::error::error(
+                            "java.lang.ArithmeticException",
+                            "Divide by zero",
+                        ));
+                    }
+                    if i % n == 0 {
                         call(d[0], &[r, x])
                     } else {
                         Ok(r)
@@ -909,7 +916,13 @@ pub fn install() {
     transducer_or_seq!("interpose", sep, coll: interpose_xf(sep); interpose(sep, coll, false));
     core("mapcat", 1, VARIADIC, |_, a| match a {
         [f] => Ok(mapcat_xf(*f)),
-        [f, colls @ ..] => Ok(cat_seq(nil(), map_colls(*f, colls))),
+        [f, colls @ ..] => {
+            // Clojure's `(apply concat (apply map f colls))` takes the seq of
+            // the mapped colls at once: the first call of `f` happens here.
+            let mapped = map_colls(*f, colls);
+            seq(mapped)?;
+            Ok(cat_seq(nil(), mapped))
+        }
         [] => unreachable!("arity 1.."),
     });
     core("cat", 1, 1, |_, a| Ok(cat_rf(a[0])));

@@ -166,7 +166,8 @@ fn derive(h: Obj, tag: Obj, parent: Obj) -> R {
 /// parent links, as core.clj does.
 fn underive(h: Obj, tag: Obj, parent: Obj) -> R {
     let parent_map = get(h, kw("parents"), nil())?;
-    let tag_parents = get(parent_map, tag, nil())?;
+    // Clojure calls `(parentMap tag)`: a value without :parents throws.
+    let tag_parents = crate::function::call(parent_map, &[tag])?;
     if !contains(tag_parents, parent)? {
         return Ok(h);
     }
