@@ -51,6 +51,14 @@ pub enum Const {
         source: String,
         literal: u32,
     },
+    /// A non-empty collection written at one place in the source (a literal
+    /// or a quoted form): each place makes its own value, as on the JVM,
+    /// where `(identical? [1] [1])` is false and `(compare #{1} #{1})`
+    /// throws. `literal` numbers them within a unit, as for regexes.
+    Occurrence {
+        value: Box<Const>,
+        literal: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -110,7 +110,7 @@ pub struct Analyzer<'a> {
     locals: LocalNames,
     next_loop: u32,
     /// Regex literals analyzed so far (each gets its own constant).
-    regex_literals: std::cell::Cell<u32>,
+    literals: std::cell::Cell<u32>,
     /// The nREPL session whose `*1 *2 *3 *e` this source's top-level values
     /// feed (`jankwasm.repl/run`); None outside a REPL.
     repl_session: Option<String>,
@@ -138,7 +138,7 @@ impl<'a> Analyzer<'a> {
             fn_frames: Vec::new(),
             locals: LocalNames::default(),
             next_loop: 0,
-            regex_literals: std::cell::Cell::new(0),
+            literals: std::cell::Cell::new(0),
             repl_session: None,
         }
     }
@@ -450,14 +450,14 @@ impl<'a> Analyzer<'a> {
             FormKind::Vector(items) => {
                 let items = self.analyze_all(items, ctx)?;
                 match constant_items(&items) {
-                    Some(consts) => ExprKind::Const(Const::Vector(consts)),
+                    Some(consts) => ExprKind::Const(self.occurrence(Const::Vector(consts))),
                     None => ExprKind::Vector(items),
                 }
             }
             FormKind::Set(items) => {
                 let items = self.analyze_all(items, ctx)?;
                 match constant_items(&items) {
-                    Some(consts) => ExprKind::Const(Const::Set(consts)),
+                    Some(consts) => ExprKind::Const(self.occurrence(Const::Set(consts))),
                     None => ExprKind::Set(items),
                 }
             }
@@ -477,13 +477,36 @@ impl<'a> Analyzer<'a> {
                     })
                     .collect();
                 match consts {
-                    Some(consts) => ExprKind::Const(Const::Map(consts)),
+                    Some(consts) => ExprKind::Const(self.occurrence(Const::Map(consts))),
                     None => ExprKind::Map(pairs),
                 }
             }
             _ => ExprKind::Const(self.constant(form)?),
         };
         Ok(Expr { kind, pos })
+    }
+
+    /// The next number for a literal that must be its own value.
+    fn next_literal(&self) -> u32 {
+        self.literals.replace(self.literals.get() + 1)
+    }
+
+    /// `value` as the value of one place in the source: a non-empty
+    /// collection becomes its own `Const::Occurrence`; empty ones, like the
+    /// JVM's, are one shared value.
+    pub(super) fn occurrence(&self, value: Const) -> Const {
+        let empty = match &value {
+            Const::List(items) | Const::Vector(items) | Const::Set(items) => items.is_empty(),
+            Const::Map(entries) => entries.is_empty(),
+            _ => return value,
+        };
+        if empty {
+            return value;
+        }
+        Const::Occurrence {
+            value: Box::new(value),
+            literal: self.next_literal(),
+        }
     }
 
     fn analyze_all(&mut self, forms: &[Form], ctx: Ctx) -> Result<Vec<Expr>> {
@@ -518,7 +541,7 @@ impl<'a> Analyzer<'a> {
             FormKind::Ratio(n, d) => Const::Ratio(*n, *d),
             FormKind::Regex(source) => Const::Regex {
                 source: self.checked_regex(source, form.pos)?,
-                literal: self.regex_literals.replace(self.regex_literals.get() + 1),
+                literal: self.next_literal(),
             },
         })
     }

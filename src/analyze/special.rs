@@ -21,7 +21,10 @@ impl Analyzer<'_> {
             "quote" => match args {
                 [quoted] => match super::metadata::quoted_with_meta(quoted) {
                     Some(call) => return self.analyze(&call, ctx),
-                    None => ExprKind::Const(self.constant(quoted)?),
+                    None => {
+                        let value = self.constant(quoted)?;
+                        ExprKind::Const(self.occurrence(value))
+                    }
                 },
                 _ => return Err(self.error(pos, "`quote` takes exactly one form")),
             },

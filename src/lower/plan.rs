@@ -93,6 +93,16 @@ impl Pool {
         if let Some(index) = self.value_index.get(&key) {
             return *index;
         }
+        self.register_parts(constant);
+        self.constants.push(Constant::Value(constant.clone()));
+        let index = (self.constants.len() - 1) as u32;
+        self.value_index.insert(key, index);
+        index
+    }
+
+    /// Registers what `constant` is made of (an occurrence: the parts of
+    /// the collection it stands for, which it makes itself).
+    fn register_parts(&mut self, constant: &Const) {
         match constant {
             Const::List(items) | Const::Vector(items) | Const::Set(items) => {
                 for item in items {
@@ -105,12 +115,9 @@ impl Pool {
                     self.constant(value);
                 }
             }
+            Const::Occurrence { value, .. } => self.register_parts(value),
             _ => {}
         }
-        self.constants.push(Constant::Value(constant.clone()));
-        let index = (self.constants.len() - 1) as u32;
-        self.value_index.insert(key, index);
-        index
     }
 
     /// Registers a made-once fn constant (`Constant::Fn` or `Constant::Wrapper`).

@@ -722,6 +722,7 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
 
     fn create_value(&mut self, value: &Const) -> String {
         let (helper, args) = match value {
+            Const::Occurrence { value, .. } => return self.create_value(value),
             Const::Nil => (Helper::NilValue, Vec::new()),
             Const::Bool(b) => (Helper::BoxBoolean, vec![i32::from(*b).to_string()]),
             Const::Int(i) => (Helper::BoxInteger, vec![int64_literal(*i)]),

@@ -987,6 +987,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     fn create_value(&mut self, value: &Const) {
         match value {
+            Const::Occurrence { value, .. } => self.create_value(value),
             Const::Nil => self.helper(Helper::NilValue),
             Const::Bool(b) => {
                 self.push(I::I32Const(i32::from(*b)));

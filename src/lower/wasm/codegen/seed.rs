@@ -227,6 +227,7 @@ impl FnCodegen<'_, '_> {
     /// Seed ABI constants: what has no helper of its own is made by calling clojure.core.
     fn create_seed_value(&mut self, value: &Const) {
         match value {
+            Const::Occurrence { value, .. } => self.create_seed_value(value),
             Const::Bool(b) => {
                 if *b {
                     self.push(I::I64Const(1));
