@@ -146,6 +146,31 @@ pub(super) fn install() {
     core("create-ns", 1, 1, |_, a| namespace_of(a[0]));
     core("the-ns", 1, 1, |_, a| namespace_of(a[0]));
     core("find-var", 1, 1, |_, a| find_var(a[0]));
+    // `(intern ns name)` / `(intern ns name value)`: the var `name` of an
+    // existing namespace, made when missing, bound to `value` when given.
+    // The compiler knows only the vars it compiled, so code reaches an
+    // interned var through the var itself (`var-get`, `deref`).
+    core("intern", 2, 3, |_, a| {
+        let ns = match &*a[0] {
+            Object::Namespace(name) => name.to_string(),
+            Object::Symbol(n) if n.ns.is_none() && known_namespace(&n.name) => n.name.to_string(),
+            Object::Symbol(n) => {
+                return Err(crate::error::error(
+                    "java.lang.Exception",
+                    format!("No namespace: {} found", n.qualified()),
+                ))
+            }
+            _ => return Err(class_cast(a[0], "clojure.lang.Symbol")),
+        };
+        let Object::Symbol(name) = &*a[1] else {
+            return Err(class_cast(a[1], "clojure.lang.Symbol"));
+        };
+        let var = intern_raw(&ns, &name.name);
+        if let Some(value) = a.get(2) {
+            bind_root(var, *value);
+        }
+        Ok(var)
+    });
     core("find-ns", 1, 1, |_, a| match &*a[0] {
         Object::Symbol(n) if n.ns.is_none() && known_namespace(&n.name) => Ok(namespace(&n.name)),
         Object::Symbol(_) => Ok(nil()),
