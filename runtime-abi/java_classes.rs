@@ -125,6 +125,13 @@ const ILLEGAL_ARGUMENT: &[&str] = &[
     "java.lang.Exception",
     "java.lang.Throwable",
 ];
+const ILLEGAL_FORMAT: &[&str] = &[
+    "java.util.IllegalFormatException",
+    "java.lang.IllegalArgumentException",
+    "java.lang.RuntimeException",
+    "java.lang.Exception",
+    "java.lang.Throwable",
+];
 const INDEX_OUT_OF_BOUNDS: &[&str] = &[
     "java.lang.IndexOutOfBoundsException",
     "java.lang.RuntimeException",
@@ -407,6 +414,38 @@ pub const CLASSES: &[JavaClass] = &[
         supers: ILLEGAL_ARGUMENT,
     },
     JavaClass {
+        name: "java.util.regex.PatternSyntaxException",
+        supers: ILLEGAL_ARGUMENT,
+    },
+    JavaClass {
+        name: "java.util.IllegalFormatException",
+        supers: ILLEGAL_ARGUMENT,
+    },
+    JavaClass {
+        name: "java.util.FormatFlagsConversionMismatchException",
+        supers: ILLEGAL_FORMAT,
+    },
+    JavaClass {
+        name: "java.util.IllegalFormatConversionException",
+        supers: ILLEGAL_FORMAT,
+    },
+    JavaClass {
+        name: "java.util.IllegalFormatPrecisionException",
+        supers: ILLEGAL_FORMAT,
+    },
+    JavaClass {
+        name: "java.util.MissingFormatArgumentException",
+        supers: ILLEGAL_FORMAT,
+    },
+    JavaClass {
+        name: "java.util.MissingFormatWidthException",
+        supers: ILLEGAL_FORMAT,
+    },
+    JavaClass {
+        name: "java.util.UnknownFormatConversionException",
+        supers: ILLEGAL_FORMAT,
+    },
+    JavaClass {
         name: "java.lang.Error",
         supers: &["java.lang.Throwable"],
     },
@@ -537,6 +576,10 @@ mod tests {
         assert!(!is_instance(
             "java.util.Map",
             "clojure.lang.PersistentVector"
+        ));
+        assert!(is_instance(
+            "java.lang.RuntimeException",
+            "java.util.UnknownFormatConversionException"
         ));
     }
 }

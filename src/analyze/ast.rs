@@ -260,6 +260,9 @@ pub enum CatchClass {
     Any,
     /// `ExceptionInfo`: values made by `ex-info`.
     ExceptionInfo,
+    /// Another Throwable class the runtime knows (`RuntimeException`,
+    /// `ArithmeticException`, ...): what `instance?` of it accepts.
+    Class(&'static str),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -506,16 +506,23 @@ impl Analyzer<'_> {
             FormKind::Keyword(k) if k.ns.is_none() && k.name == "default" => Ok(CatchClass::Any),
             FormKind::Symbol(name) => match name.to_string().as_str() {
                 "Exception" | "Throwable" | "Object" | "java.lang.Exception" | "java.lang.Throwable"
-                | "java.lang.Object" | "RuntimeException" | "java.lang.RuntimeException" => Ok(CatchClass::Any),
+                | "java.lang.Object" => Ok(CatchClass::Any),
                 "ExceptionInfo" | "clojure.lang.ExceptionInfo" => Ok(CatchClass::ExceptionInfo),
                 // jank's own catch-all: every thrown value is an object_ref there.
                 "jank.runtime.object_ref" | "cpp/jank.runtime.object_ref" => Ok(CatchClass::Any),
-                other => Err(self.error(
-                    class.pos,
-                    format!(
-                        "catch class `{other}` is not supported: use :default, Exception, Throwable or ExceptionInfo"
-                    ),
-                )),
+                other => match jank_runtime_abi::java_classes::resolve(other) {
+                    Some(class)
+                        if jank_runtime_abi::java_classes::is_instance("java.lang.Throwable", class) =>
+                    {
+                        Ok(CatchClass::Class(class))
+                    }
+                    _ => Err(self.error(
+                        class.pos,
+                        format!(
+                            "catch class `{other}` is not a Throwable jankwasm knows: use :default, Exception, Throwable, ExceptionInfo or a class of runtime-abi/java_classes.rs"
+                        ),
+                    )),
+                },
             },
             _ => Err(self.error(class.pos, format!("expected a class name or :default after `catch`, got {class}"))),
         }

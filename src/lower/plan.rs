@@ -4,7 +4,9 @@
 //! map to helpers; what `case` throws without a match; how a `catch` of
 //! ExceptionInfo tests the thrown value; which closure slots `letfn` fills in.
 
-use crate::analyze::ast::{Const, Expr, ExprKind, FnExpr, Intrinsic, LocalId, TopLevel, VarRef};
+use crate::analyze::ast::{
+    CatchClass, Const, Expr, ExprKind, FnExpr, Intrinsic, LocalId, TopLevel, VarRef,
+};
 use jank_runtime_abi::Helper;
 use std::collections::HashMap;
 
@@ -196,10 +198,23 @@ pub fn no_matching_clause_fns() -> (VarRef, VarRef) {
     (core_var("str"), core_var("ex-info"))
 }
 
-/// A `(catch ExceptionInfo e ..)` takes the thrown value when calling this
-/// clojure.core fn on it does not return nil (ex-info made it).
-pub fn exception_info_test() -> VarRef {
-    core_var("ex-data")
+/// How a catch clause that takes only some thrown values tests one: call
+/// the var with the leading constant (if any) and the thrown value; the
+/// clause takes it when the answer is not nil (`ex-data` for ExceptionInfo,
+/// `jank.runtime/instance-or-nil` of the class's name for another class).
+/// None for a clause that takes everything.
+pub fn catch_test(class: CatchClass) -> Option<(VarRef, Option<Const>)> {
+    match class {
+        CatchClass::Any => None,
+        CatchClass::ExceptionInfo => Some((core_var("ex-data"), None)),
+        CatchClass::Class(name) => Some((
+            VarRef {
+                ns: "jank.runtime".into(),
+                name: "instance-or-nil".into(),
+            },
+            Some(Const::Str(name.to_string())),
+        )),
+    }
 }
 
 /// For `letfn`: each fn is made with nil in the slots of its siblings, then

@@ -475,9 +475,10 @@ async fn conjure_connects_and_uses_its_keys() {
     .await;
     assert_values_then_done(&kind, &["unknown"]);
 
-    // server.fnl:289: the preamble (res/client/clojure/preamble.cljc) needs
-    // `intern`, clojure.pprint/test/data and `defmethod`, which jankwasm does
-    // not have: it is refused whole with a compile error and `done`, and
+    // server.fnl:289: the preamble (res/client/clojure/preamble.cljc) starts
+    // by interning the initial namespace's name, which jankwasm runs as
+    // Clojure does; the rest of it needs clojure.pprint/test/data, which
+    // jankwasm does not have (refused with a compile error and `done`), and
     // Conjure marks the connection ready on `done` whatever the status.
     let preamble = conjure
         .request(&[
@@ -488,9 +489,14 @@ async fn conjure_connects_and_uses_its_keys() {
             ),
         ])
         .await;
-    assert!(field(&preamble, "err")
-        .concat()
-        .contains("unable to resolve symbol: intern"));
+    let values = field(&preamble, "value");
+    assert_eq!(values.len(), 2, "{preamble:?}");
+    assert!(
+        values[0].starts_with("#object[clojure.lang.Namespace ")
+            && values[0].ends_with(" \"conjure.internal\"]"),
+        "{preamble:?}"
+    );
+    assert_eq!(values[1], "#'conjure.internal/initial-ns");
     assert_eq!(statuses(preamble.last().unwrap()), ["done"]);
 
     // action.fnl:100: `(ns <buffer ns>)` once per buffer, then evals with

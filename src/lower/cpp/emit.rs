@@ -6,8 +6,8 @@
 use crate::analyze::ast::*;
 use crate::diag::{Failure, InternalError};
 use crate::lower::plan::{
-    exception_info_test, inline, letfn_back_patches, no_matching_clause_fns, Constant, Inline,
-    Pool, NO_MATCHING_CLAUSE,
+    catch_test, inline, letfn_back_patches, no_matching_clause_fns, Constant, Inline, Pool,
+    NO_MATCHING_CLAUSE,
 };
 use crate::source::{Pos, SourceFile};
 use jank_runtime_abi::Helper;
@@ -622,19 +622,24 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
         let thrown = self.helper(Helper::ExceptionTake, &[]);
         for catch in catches {
             let name = self.declare_local(catch.local);
-            if catch.class == CatchClass::ExceptionInfo {
-                let ex_data = self.var(&exception_info_test());
+            let test = catch_test(catch.class);
+            if let Some((test, leading)) = &test {
+                let test = self.var(test);
                 let nil = self.constant(&Const::Nil);
-                let data =
-                    self.with_array(Helper::Call, &[ex_data], 1, std::slice::from_ref(&thrown));
-                self.line(format!("if ({data} != {nil}) {{"));
+                let mut arguments = Vec::new();
+                if let Some(leading) = leading {
+                    arguments.push(self.constant(leading));
+                }
+                arguments.push(thrown.clone());
+                let answer = self.with_array(Helper::Call, &[test], arguments.len(), &arguments);
+                self.line(format!("if ({answer} != {nil}) {{"));
                 self.indent += 1;
             }
             self.line(format!("{name} = {thrown};"));
             let value = self.expr(&catch.body)?;
             self.line(format!("{result} = {value};"));
             self.line(format!("goto {normal};"));
-            if catch.class == CatchClass::ExceptionInfo {
+            if test.is_some() {
                 self.indent -= 1;
                 self.line("}".to_string());
             }

@@ -10,7 +10,7 @@ use super::ModuleBuilder;
 use crate::analyze::ast::*;
 use crate::diag::Failure;
 use crate::lower::plan::{
-    exception_info_test, letfn_back_patches, no_matching_clause_fns, Constant, NO_MATCHING_CLAUSE,
+    catch_test, letfn_back_patches, no_matching_clause_fns, Constant, NO_MATCHING_CLAUSE,
 };
 use crate::lower::Abi;
 use jank_runtime_abi::Helper;
@@ -830,13 +830,13 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             self.locals.insert(catch.local, local);
             self.push(I::LocalGet(thrown));
             self.push(I::LocalSet(local));
-            match catch.class {
-                CatchClass::Any => {
+            match catch_test(catch.class) {
+                None => {
                     self.expr(&catch.body)?;
                     self.br(normal);
                 }
-                CatchClass::ExceptionInfo => {
-                    self.is_exception_info(thrown);
+                Some(test) => {
+                    self.catch_takes(&test, thrown);
                     self.push(I::If(BlockType::Empty));
                     self.labels += 1;
                     self.expr(&catch.body)?;
@@ -871,13 +871,20 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         Ok(())
     }
 
-    /// Leaves 1 when `thrown` was made by ex-info (it has ex-data), else 0.
-    fn is_exception_info(&mut self, thrown: u32) {
-        let ex_data = exception_info_test();
-        let index = self.module.pool.var(&ex_data);
+    /// Leaves 1 when the catch clause tested by `test` (`plan::catch_test`)
+    /// takes `thrown`, else 0.
+    fn catch_takes(&mut self, (test, leading): &(VarRef, Option<Const>), thrown: u32) {
+        let index = self.module.pool.var(test);
         self.global(GlobalRef::Var(index));
-        self.push(I::I32Const(1));
-        self.array(&[Operand::Local(thrown)]);
+        let mut arguments = Vec::new();
+        if let Some(leading) = leading {
+            arguments.push(Operand::Global(GlobalRef::Constant(
+                self.module.pool.constant(leading),
+            )));
+        }
+        arguments.push(Operand::Local(thrown));
+        self.push(I::I32Const(arguments.len() as i32));
+        self.array(&arguments);
         self.helper(Helper::Call);
         self.constant(&Const::Nil);
         self.push(I::I32Ne);

@@ -1,6 +1,7 @@
 //! Classes as values: `class`, `type` and `instance?` over the JVM classes
 //! jankwasm's values stand for (`jank_runtime_abi::java_classes`). The
-//! compiler turns a class name in code into a call of `jank.runtime/class-named`.
+//! compiler turns a class name in code into a call of `jank.runtime/class-named`,
+//! and a `catch` of a class tests with `jank.runtime/instance-or-nil`.
 
 use jank_runtime_abi::java_classes;
 
@@ -29,6 +30,16 @@ pub fn install() {
         java_classes::resolve(written)
             .map(class_value)
             .ok_or_else(|| illegal_argument(format!("no such class: {written}")))
+    });
+    // How a `catch` of a class tests what was thrown: the value when it is
+    // an instance of the class named, else nil.
+    def("jank.runtime", "instance-or-nil", 2, 2, |_, a| {
+        let class = text(&a[0])?;
+        Ok(match &*a[1] {
+            Object::Nil => nil(),
+            object if java_classes::is_instance(class, object.class_name()) => a[1],
+            _ => nil(),
+        })
     });
     core("class", 1, 1, |_, a| Ok(class_of(a[0])));
     core("type", 1, 1, |_, a| {
