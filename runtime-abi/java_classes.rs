@@ -5,41 +5,40 @@
 //! class to jankwasm, and the compiler refuses it as interop.
 
 /// One class: its full name and every class and interface it extends or
-/// implements, transitively (`java.lang.Object` is implied for all).
+/// implements, transitively (`java.lang.Object` is implied for all), in
+/// groups that classes share.
 pub struct JavaClass {
     pub name: &'static str,
-    pub supers: &'static [&'static str],
+    pub supers: &'static [&'static [&'static str]],
+}
+
+impl JavaClass {
+    fn all_supers(&self) -> impl Iterator<Item = &'static str> {
+        self.supers.iter().flat_map(|group| group.iter().copied())
+    }
 }
 
 const NUMBER: &[&str] = &["java.lang.Number", "java.lang.Comparable"];
+/// What every persistent collection and seq is.
+const COLLECTION: &[&str] = &[
+    "clojure.lang.IPersistentCollection",
+    "clojure.lang.Seqable",
+    "clojure.lang.IObj",
+    "clojure.lang.IMeta",
+    "clojure.lang.IHashEq",
+    "java.lang.Iterable",
+];
 const SEQ: &[&str] = &[
     "clojure.lang.ASeq",
     "clojure.lang.ISeq",
-    "clojure.lang.Seqable",
     "clojure.lang.Sequential",
-    "clojure.lang.IPersistentCollection",
-    "clojure.lang.IObj",
-    "clojure.lang.IMeta",
-    "clojure.lang.IHashEq",
     "java.util.List",
     "java.util.Collection",
-    "java.lang.Iterable",
 ];
 const LIST: &[&str] = &[
-    "clojure.lang.ASeq",
-    "clojure.lang.ISeq",
     "clojure.lang.IPersistentList",
     "clojure.lang.IPersistentStack",
-    "clojure.lang.Seqable",
-    "clojure.lang.Sequential",
-    "clojure.lang.IPersistentCollection",
     "clojure.lang.Counted",
-    "clojure.lang.IObj",
-    "clojure.lang.IMeta",
-    "clojure.lang.IHashEq",
-    "java.util.List",
-    "java.util.Collection",
-    "java.lang.Iterable",
 ];
 const MAP: &[&str] = &[
     "clojure.lang.APersistentMap",
@@ -48,63 +47,18 @@ const MAP: &[&str] = &[
     "clojure.lang.ILookup",
     "clojure.lang.Counted",
     "clojure.lang.IFn",
-    "clojure.lang.IPersistentCollection",
-    "clojure.lang.Seqable",
-    "clojure.lang.IObj",
-    "clojure.lang.IMeta",
-    "clojure.lang.IHashEq",
-    "clojure.lang.IEditableCollection",
     "java.util.Map",
-    "java.lang.Iterable",
-];
-const SORTED_MAP: &[&str] = &[
-    "clojure.lang.APersistentMap",
-    "clojure.lang.IPersistentMap",
-    "clojure.lang.Associative",
-    "clojure.lang.ILookup",
-    "clojure.lang.Counted",
-    "clojure.lang.IFn",
-    "clojure.lang.IPersistentCollection",
-    "clojure.lang.Seqable",
-    "clojure.lang.IObj",
-    "clojure.lang.IMeta",
-    "clojure.lang.IHashEq",
-    "clojure.lang.Sorted",
-    "clojure.lang.Reversible",
-    "java.util.Map",
-    "java.lang.Iterable",
 ];
 const SET: &[&str] = &[
     "clojure.lang.APersistentSet",
     "clojure.lang.IPersistentSet",
     "clojure.lang.Counted",
     "clojure.lang.IFn",
-    "clojure.lang.IPersistentCollection",
-    "clojure.lang.Seqable",
-    "clojure.lang.IObj",
-    "clojure.lang.IMeta",
-    "clojure.lang.IHashEq",
-    "clojure.lang.IEditableCollection",
     "java.util.Set",
     "java.util.Collection",
-    "java.lang.Iterable",
 ];
-const SORTED_SET: &[&str] = &[
-    "clojure.lang.APersistentSet",
-    "clojure.lang.IPersistentSet",
-    "clojure.lang.Counted",
-    "clojure.lang.IFn",
-    "clojure.lang.IPersistentCollection",
-    "clojure.lang.Seqable",
-    "clojure.lang.IObj",
-    "clojure.lang.IMeta",
-    "clojure.lang.IHashEq",
-    "clojure.lang.Sorted",
-    "clojure.lang.Reversible",
-    "java.util.Set",
-    "java.util.Collection",
-    "java.lang.Iterable",
-];
+const EDITABLE: &[&str] = &["clojure.lang.IEditableCollection"];
+const SORTED: &[&str] = &["clojure.lang.Sorted", "clojure.lang.Reversible"];
 const FN: &[&str] = &[
     "clojure.lang.AFn",
     "clojure.lang.IFn",
@@ -114,104 +68,85 @@ const FN: &[&str] = &[
     "java.lang.Runnable",
     "java.util.concurrent.Callable",
 ];
-const RUNTIME_EXCEPTION: &[&str] = &[
-    "java.lang.RuntimeException",
-    "java.lang.Exception",
-    "java.lang.Throwable",
-];
-const ILLEGAL_ARGUMENT: &[&str] = &[
-    "java.lang.IllegalArgumentException",
-    "java.lang.RuntimeException",
-    "java.lang.Exception",
-    "java.lang.Throwable",
-];
-const ILLEGAL_FORMAT: &[&str] = &[
-    "java.util.IllegalFormatException",
-    "java.lang.IllegalArgumentException",
-    "java.lang.RuntimeException",
-    "java.lang.Exception",
-    "java.lang.Throwable",
-];
-const INDEX_OUT_OF_BOUNDS: &[&str] = &[
-    "java.lang.IndexOutOfBoundsException",
-    "java.lang.RuntimeException",
-    "java.lang.Exception",
-    "java.lang.Throwable",
-];
+const EXCEPTION: &[&str] = &["java.lang.Exception", "java.lang.Throwable"];
+const RUNTIME_EXCEPTION: &[&str] = &["java.lang.RuntimeException"];
+const ILLEGAL_ARGUMENT: &[&str] = &["java.lang.IllegalArgumentException"];
+const ILLEGAL_FORMAT: &[&str] = &["java.util.IllegalFormatException"];
 const ERROR: &[&str] = &["java.lang.Error", "java.lang.Throwable"];
+const VIRTUAL_MACHINE_ERROR: &[&str] = &["java.lang.VirtualMachineError"];
 
 /// Every class jankwasm knows, values' classes first.
 pub const CLASSES: &[JavaClass] = &[
     JavaClass {
         name: "java.lang.Boolean",
-        supers: &["java.lang.Comparable"],
+        supers: &[&["java.lang.Comparable"]],
     },
     JavaClass {
         name: "java.lang.Long",
-        supers: NUMBER,
+        supers: &[NUMBER],
     },
     JavaClass {
         name: "java.lang.Double",
-        supers: NUMBER,
+        supers: &[NUMBER],
     },
     JavaClass {
         name: "clojure.lang.BigInt",
-        supers: &["java.lang.Number"],
+        supers: &[&["java.lang.Number"]],
     },
     JavaClass {
         name: "java.math.BigInteger",
-        supers: NUMBER,
+        supers: &[NUMBER],
     },
     JavaClass {
         name: "clojure.lang.Ratio",
-        supers: NUMBER,
+        supers: &[NUMBER],
     },
     JavaClass {
         name: "java.math.BigDecimal",
-        supers: NUMBER,
+        supers: &[NUMBER],
     },
     JavaClass {
         name: "java.lang.Character",
-        supers: &["java.lang.Comparable"],
+        supers: &[&["java.lang.Comparable"]],
     },
     JavaClass {
         name: "java.lang.String",
-        supers: &["java.lang.CharSequence", "java.lang.Comparable"],
+        supers: &[&["java.lang.CharSequence", "java.lang.Comparable"]],
     },
     JavaClass {
         name: "clojure.lang.Keyword",
-        supers: &[
+        supers: &[&[
             "clojure.lang.IFn",
             "clojure.lang.Named",
             "java.lang.Comparable",
-        ],
+        ]],
     },
     JavaClass {
         name: "clojure.lang.Symbol",
-        supers: &[
+        supers: &[&[
             "clojure.lang.AFn",
             "clojure.lang.IFn",
             "clojure.lang.Named",
             "clojure.lang.IObj",
             "clojure.lang.IMeta",
             "java.lang.Comparable",
-        ],
+        ]],
     },
     JavaClass {
         name: "clojure.lang.PersistentList$EmptyList",
-        supers: LIST,
+        supers: &[COLLECTION, SEQ, LIST],
     },
     JavaClass {
         name: "clojure.lang.PersistentList",
-        supers: LIST,
+        supers: &[COLLECTION, SEQ, LIST],
     },
     JavaClass {
         name: "clojure.lang.Cons",
-        supers: SEQ,
+        supers: &[COLLECTION, SEQ],
     },
     JavaClass {
         name: "clojure.lang.PersistentVector",
-        supers: &[
+        supers: &[&[
             "clojure.lang.APersistentVector",
             "clojure.lang.IPersistentVector",
             "clojure.lang.Associative",
@@ -233,47 +168,47 @@ pub const CLASSES: &[JavaClass] = &[
             "java.util.Collection",
             "java.lang.Iterable",
             "java.lang.Comparable",
-        ],
+        ]],
     },
     JavaClass {
         name: "clojure.lang.PersistentArrayMap",
-        supers: MAP,
+        supers: &[COLLECTION, MAP, EDITABLE],
     },
     JavaClass {
         name: "clojure.lang.PersistentHashMap",
-        supers: MAP,
+        supers: &[COLLECTION, MAP, EDITABLE],
     },
     JavaClass {
         name: "clojure.lang.PersistentTreeMap",
-        supers: SORTED_MAP,
+        supers: &[COLLECTION, MAP, SORTED],
     },
     JavaClass {
         name: "clojure.lang.PersistentHashSet",
-        supers: SET,
+        supers: &[COLLECTION, SET, EDITABLE],
     },
     JavaClass {
         name: "clojure.lang.PersistentTreeSet",
-        supers: SORTED_SET,
+        supers: &[COLLECTION, SET, SORTED],
     },
     JavaClass {
         name: "clojure.lang.PersistentVector$ChunkedSeq",
-        supers: SEQ,
+        supers: &[COLLECTION, SEQ],
     },
     JavaClass {
         name: "clojure.lang.ArraySeq",
-        supers: SEQ,
+        supers: &[COLLECTION, SEQ],
     },
     JavaClass {
         name: "clojure.lang.StringSeq",
-        supers: SEQ,
+        supers: &[COLLECTION, SEQ],
     },
     JavaClass {
         name: "clojure.lang.LongRange",
-        supers: SEQ,
+        supers: &[COLLECTION, SEQ],
     },
     JavaClass {
         name: "clojure.lang.LazySeq",
-        supers: &[
+        supers: &[&[
             "clojure.lang.ISeq",
             "clojure.lang.Seqable",
             "clojure.lang.Sequential",
@@ -285,60 +220,60 @@ pub const CLASSES: &[JavaClass] = &[
             "java.util.List",
             "java.util.Collection",
             "java.lang.Iterable",
-        ],
+        ]],
     },
     JavaClass {
         name: "clojure.lang.AFunction",
-        supers: FN,
+        supers: &[FN],
     },
     JavaClass {
         name: "clojure.lang.MultiFn",
-        supers: FN,
+        supers: &[FN],
     },
     JavaClass {
         name: "clojure.lang.Var",
-        supers: &[
+        supers: &[&[
             "clojure.lang.ARef",
             "clojure.lang.IRef",
             "clojure.lang.IDeref",
             "clojure.lang.IFn",
             "clojure.lang.IMeta",
-        ],
+        ]],
     },
     JavaClass {
         name: "clojure.lang.Atom",
-        supers: &[
+        supers: &[&[
             "clojure.lang.ARef",
             "clojure.lang.IAtom",
             "clojure.lang.IRef",
             "clojure.lang.IDeref",
             "clojure.lang.IMeta",
             "clojure.lang.IReference",
-        ],
+        ]],
     },
     JavaClass {
         name: "clojure.lang.Volatile",
-        supers: &["clojure.lang.IDeref"],
+        supers: &[&["clojure.lang.IDeref"]],
     },
     JavaClass {
         name: "clojure.lang.ATransientCollection",
-        supers: &["clojure.lang.ITransientCollection", "clojure.lang.Counted"],
+        supers: &[&["clojure.lang.ITransientCollection", "clojure.lang.Counted"]],
     },
     JavaClass {
         name: "clojure.lang.Reduced",
-        supers: &["clojure.lang.IDeref"],
+        supers: &[&["clojure.lang.IDeref"]],
     },
     JavaClass {
         name: "clojure.lang.Delay",
-        supers: &["clojure.lang.IDeref", "clojure.lang.IPending"],
+        supers: &[&["clojure.lang.IDeref", "clojure.lang.IPending"]],
     },
     JavaClass {
         name: "clojure.core$promise$reify",
-        supers: &[
+        supers: &[&[
             "clojure.lang.IDeref",
             "clojure.lang.IPending",
             "clojure.lang.IFn",
-        ],
+        ]],
     },
     JavaClass {
         name: "java.util.regex.Pattern",
@@ -350,7 +285,7 @@ pub const CLASSES: &[JavaClass] = &[
     },
     JavaClass {
         name: "clojure.lang.Namespace",
-        supers: &["clojure.lang.IReference", "clojure.lang.IMeta"],
+        supers: &[&["clojure.lang.IReference", "clojure.lang.IMeta"]],
     },
     JavaClass {
         name: "java.lang.Throwable",
@@ -358,125 +293,150 @@ pub const CLASSES: &[JavaClass] = &[
     },
     JavaClass {
         name: "java.lang.Exception",
-        supers: &["java.lang.Throwable"],
+        supers: &[&["java.lang.Throwable"]],
     },
     JavaClass {
         name: "java.lang.RuntimeException",
-        supers: &["java.lang.Exception", "java.lang.Throwable"],
+        supers: &[EXCEPTION],
     },
     JavaClass {
         name: "clojure.lang.ExceptionInfo",
         supers: &[
-            "clojure.lang.IExceptionInfo",
-            "java.lang.RuntimeException",
-            "java.lang.Exception",
-            "java.lang.Throwable",
+            &["clojure.lang.IExceptionInfo"],
+            RUNTIME_EXCEPTION,
+            EXCEPTION,
         ],
     },
     JavaClass {
         name: "clojure.lang.ArityException",
-        supers: ILLEGAL_ARGUMENT,
+        supers: &[ILLEGAL_ARGUMENT, RUNTIME_EXCEPTION, EXCEPTION],
     },
     JavaClass {
         name: "java.lang.ArithmeticException",
-        supers: RUNTIME_EXCEPTION,
+        supers: &[RUNTIME_EXCEPTION, EXCEPTION],
     },
     JavaClass {
         name: "java.lang.ClassCastException",
-        supers: RUNTIME_EXCEPTION,
+        supers: &[RUNTIME_EXCEPTION, EXCEPTION],
     },
     JavaClass {
         name: "java.lang.IllegalArgumentException",
-        supers: RUNTIME_EXCEPTION,
+        supers: &[RUNTIME_EXCEPTION, EXCEPTION],
     },
     JavaClass {
         name: "java.lang.IllegalStateException",
-        supers: RUNTIME_EXCEPTION,
+        supers: &[RUNTIME_EXCEPTION, EXCEPTION],
     },
     JavaClass {
         name: "java.lang.IndexOutOfBoundsException",
-        supers: RUNTIME_EXCEPTION,
+        supers: &[RUNTIME_EXCEPTION, EXCEPTION],
     },
     JavaClass {
         name: "java.lang.StringIndexOutOfBoundsException",
-        supers: INDEX_OUT_OF_BOUNDS,
+        supers: &[
+            &["java.lang.IndexOutOfBoundsException"],
+            RUNTIME_EXCEPTION,
+            EXCEPTION,
+        ],
     },
     JavaClass {
         name: "java.lang.NullPointerException",
-        supers: RUNTIME_EXCEPTION,
+        supers: &[RUNTIME_EXCEPTION, EXCEPTION],
     },
     JavaClass {
         name: "java.lang.UnsupportedOperationException",
-        supers: RUNTIME_EXCEPTION,
+        supers: &[RUNTIME_EXCEPTION, EXCEPTION],
     },
     JavaClass {
         name: "java.lang.NumberFormatException",
-        supers: ILLEGAL_ARGUMENT,
+        supers: &[ILLEGAL_ARGUMENT, RUNTIME_EXCEPTION, EXCEPTION],
     },
     JavaClass {
         name: "java.util.regex.PatternSyntaxException",
-        supers: ILLEGAL_ARGUMENT,
+        supers: &[ILLEGAL_ARGUMENT, RUNTIME_EXCEPTION, EXCEPTION],
     },
     JavaClass {
         name: "java.util.IllegalFormatException",
-        supers: ILLEGAL_ARGUMENT,
+        supers: &[ILLEGAL_ARGUMENT, RUNTIME_EXCEPTION, EXCEPTION],
     },
     JavaClass {
         name: "java.util.FormatFlagsConversionMismatchException",
-        supers: ILLEGAL_FORMAT,
+        supers: &[
+            ILLEGAL_FORMAT,
+            ILLEGAL_ARGUMENT,
+            RUNTIME_EXCEPTION,
+            EXCEPTION,
+        ],
     },
     JavaClass {
         name: "java.util.IllegalFormatConversionException",
-        supers: ILLEGAL_FORMAT,
+        supers: &[
+            ILLEGAL_FORMAT,
+            ILLEGAL_ARGUMENT,
+            RUNTIME_EXCEPTION,
+            EXCEPTION,
+        ],
     },
     JavaClass {
         name: "java.util.IllegalFormatPrecisionException",
-        supers: ILLEGAL_FORMAT,
+        supers: &[
+            ILLEGAL_FORMAT,
+            ILLEGAL_ARGUMENT,
+            RUNTIME_EXCEPTION,
+            EXCEPTION,
+        ],
     },
     JavaClass {
         name: "java.util.MissingFormatArgumentException",
-        supers: ILLEGAL_FORMAT,
+        supers: &[
+            ILLEGAL_FORMAT,
+            ILLEGAL_ARGUMENT,
+            RUNTIME_EXCEPTION,
+            EXCEPTION,
+        ],
     },
     JavaClass {
         name: "java.util.MissingFormatWidthException",
-        supers: ILLEGAL_FORMAT,
+        supers: &[
+            ILLEGAL_FORMAT,
+            ILLEGAL_ARGUMENT,
+            RUNTIME_EXCEPTION,
+            EXCEPTION,
+        ],
     },
     JavaClass {
         name: "java.util.UnknownFormatConversionException",
-        supers: ILLEGAL_FORMAT,
+        supers: &[
+            ILLEGAL_FORMAT,
+            ILLEGAL_ARGUMENT,
+            RUNTIME_EXCEPTION,
+            EXCEPTION,
+        ],
     },
     JavaClass {
         name: "java.lang.Error",
-        supers: &["java.lang.Throwable"],
+        supers: &[&["java.lang.Throwable"]],
     },
     JavaClass {
         name: "java.lang.AssertionError",
-        supers: ERROR,
+        supers: &[ERROR],
     },
     JavaClass {
         name: "java.lang.IllegalAccessError",
-        supers: &[
+        supers: &[&[
             "java.lang.IncompatibleClassChangeError",
             "java.lang.LinkageError",
             "java.lang.Error",
             "java.lang.Throwable",
-        ],
+        ]],
     },
     JavaClass {
         name: "java.lang.StackOverflowError",
-        supers: &[
-            "java.lang.VirtualMachineError",
-            "java.lang.Error",
-            "java.lang.Throwable",
-        ],
+        supers: &[VIRTUAL_MACHINE_ERROR, ERROR],
     },
     JavaClass {
         name: "java.lang.OutOfMemoryError",
-        supers: &[
-            "java.lang.VirtualMachineError",
-            "java.lang.Error",
-            "java.lang.Throwable",
-        ],
+        supers: &[VIRTUAL_MACHINE_ERROR, ERROR],
     },
     JavaClass {
         name: "java.lang.Object",
@@ -486,27 +446,27 @@ pub const CLASSES: &[JavaClass] = &[
     // them): testing against them is false, as on the JVM for such values.
     JavaClass {
         name: "java.lang.Integer",
-        supers: NUMBER,
+        supers: &[NUMBER],
     },
     JavaClass {
         name: "java.lang.Short",
-        supers: NUMBER,
+        supers: &[NUMBER],
     },
     JavaClass {
         name: "java.lang.Byte",
-        supers: NUMBER,
+        supers: &[NUMBER],
     },
     JavaClass {
         name: "java.lang.Float",
-        supers: NUMBER,
+        supers: &[NUMBER],
     },
     JavaClass {
         name: "java.util.UUID",
-        supers: &["java.lang.Comparable"],
+        supers: &[&["java.lang.Comparable"]],
     },
     JavaClass {
         name: "java.util.Date",
-        supers: &["java.lang.Comparable"],
+        supers: &[&["java.lang.Comparable"]],
     },
 ];
 
@@ -518,11 +478,7 @@ pub fn resolve(written: &str) -> Option<&'static str> {
         CLASSES
             .iter()
             .map(|class| class.name)
-            .chain(
-                CLASSES
-                    .iter()
-                    .flat_map(|class| class.supers.iter().copied()),
-            )
+            .chain(CLASSES.iter().flat_map(JavaClass::all_supers))
             .find(|name| *name == full)
     };
     if written.contains('.') {
@@ -539,7 +495,7 @@ pub fn is_instance(class: &str, actual: &str) -> bool {
         || CLASSES
             .iter()
             .find(|known| known.name == actual)
-            .is_some_and(|known| known.supers.contains(&class))
+            .is_some_and(|known| known.all_supers().any(|name| name == class))
 }
 
 #[cfg(test)]

@@ -372,6 +372,29 @@ fn host_exception_thrown(store: &mut Store<HostState>) -> Func {
     )
 }
 
+/// The stub's memory, for the host import `import` that reads or writes it.
+fn stub_memory(caller: &mut Caller<'_, HostState>, import: &str) -> wasmtime::Result<Memory> {
+    match caller.get_export("memory") {
+        Some(Extern::Memory(memory)) => Ok(memory),
+        _ => Err(wasmtime::Error::msg(format!(
+            "{import}: the stub exports no memory"
+        ))),
+    }
+}
+
+/// The `len` bytes at `ptr` the stub handed the host import `import`.
+fn guest_bytes<'d>(data: &'d [u8], ptr: i32, len: i32, import: &str) -> wasmtime::Result<&'d [u8]> {
+    let start = ptr as u32 as usize;
+    usize::try_from(len)
+        .ok()
+        .and_then(|len| data.get(start..start.checked_add(len)?))
+        .ok_or_else(|| {
+            wasmtime::Error::msg(format!(
+                "{import}: {len} bytes at {start:#x} are outside memory"
+            ))
+        })
+}
+
 /// `host.effect(request, length) -> status`: carries out a `jank.browser`
 /// effect on the browser double, or refuses it on a headless runtime; the
 /// reply waits for `host.effect_reply`.
@@ -379,21 +402,9 @@ fn host_effect(store: &mut Store<HostState>) -> Func {
     Func::wrap(
         store,
         |mut caller: Caller<'_, HostState>, ptr: i32, len: i32| -> wasmtime::Result<i32> {
-            let Some(Extern::Memory(memory)) = caller.get_export("memory") else {
-                return Err(wasmtime::Error::msg(
-                    "host.effect: the stub exports no memory",
-                ));
-            };
+            let memory = stub_memory(&mut caller, "host.effect")?;
             let (data, state) = memory.data_and_store_mut(&mut caller);
-            let start = ptr as u32 as usize;
-            let bytes = usize::try_from(len)
-                .ok()
-                .and_then(|len| data.get(start..start.checked_add(len)?))
-                .ok_or_else(|| {
-                    wasmtime::Error::msg(format!(
-                        "host.effect: {len} bytes at {start:#x} are outside memory"
-                    ))
-                })?;
+            let bytes = guest_bytes(data, ptr, len, "host.effect")?;
             let outcome = decode_request(bytes).and_then(|request| match &mut state.browser {
                 Some(browser) => browser.effect(&request, &mut state.released),
                 None => Err(headless_refusal(&request)),
@@ -421,11 +432,7 @@ fn host_effect_reply(store: &mut Store<HostState>) -> Func {
     Func::wrap(
         store,
         |mut caller: Caller<'_, HostState>, ptr: i32| -> wasmtime::Result<()> {
-            let Some(Extern::Memory(memory)) = caller.get_export("memory") else {
-                return Err(wasmtime::Error::msg(
-                    "host.effect_reply: the stub exports no memory",
-                ));
-            };
+            let memory = stub_memory(&mut caller, "host.effect_reply")?;
             let (data, state) = memory.data_and_store_mut(&mut caller);
             let reply = std::mem::take(&mut state.effect_reply);
             let start = ptr as u32 as usize;
@@ -448,21 +455,9 @@ fn host_write(store: &mut Store<HostState>) -> Func {
     Func::wrap(
         store,
         |mut caller: Caller<'_, HostState>, fd: i32, ptr: i32, len: i32| -> wasmtime::Result<()> {
-            let Some(Extern::Memory(memory)) = caller.get_export("memory") else {
-                return Err(wasmtime::Error::msg(
-                    "host.write: the stub exports no memory",
-                ));
-            };
+            let memory = stub_memory(&mut caller, "host.write")?;
             let (data, state) = memory.data_and_store_mut(&mut caller);
-            let start = ptr as u32 as usize;
-            let bytes = usize::try_from(len)
-                .ok()
-                .and_then(|len| data.get(start..start.checked_add(len)?))
-                .ok_or_else(|| {
-                    wasmtime::Error::msg(format!(
-                        "host.write: {len} bytes at {start:#x} are outside memory"
-                    ))
-                })?;
+            let bytes = guest_bytes(data, ptr, len, "host.write")?;
             match fd {
                 1 => state.stdout.extend_from_slice(bytes),
                 2 => state.stderr.extend_from_slice(bytes),

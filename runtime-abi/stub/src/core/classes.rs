@@ -5,9 +5,9 @@
 
 use jank_runtime_abi::java_classes;
 
+use super::colls::get;
 use super::{core, def, text};
 use crate::error::{class_cast, illegal_argument};
-use crate::function::call;
 use crate::object::{alloc, boolean, keyword, nil, Obj, Object};
 
 /// The class of `value`, nil for nil.
@@ -43,12 +43,7 @@ pub fn install() {
     });
     core("class", 1, 1, |_, a| Ok(class_of(a[0])));
     core("type", 1, 1, |_, a| {
-        let meta = crate::meta::meta(a[0])?;
-        let tagged = if meta.is_nil() {
-            nil()
-        } else {
-            call(keyword(None, "type"), &[meta])?
-        };
+        let tagged = get(crate::meta::meta(a[0])?, keyword(None, "type"), nil())?;
         Ok(if tagged.is_nil() {
             class_of(a[0])
         } else {

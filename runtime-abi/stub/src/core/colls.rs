@@ -59,6 +59,12 @@ pub fn get(coll: Obj, key: Obj, default: Obj) -> R {
 
 /// `(nth coll index)` (throws out of bounds) or `(nth coll index default)`.
 pub fn nth(coll: Obj, index: Obj, default: Option<Obj>) -> R {
+    // A transient vector is read as the vector it stands for.
+    if let Object::Transient(t) = &*coll {
+        if let Some(vector) = t.get().filter(|inner| matches!(**inner, Object::Vector(_))) {
+            return nth(vector, index, default);
+        }
+    }
     let i = index_arg(index)?;
     let missing = || default.ok_or_else(index_out_of_bounds);
     match &*coll {
@@ -68,12 +74,6 @@ pub fn nth(coll: Obj, index: Obj, default: Option<Obj>) -> R {
             .and_then(|i| v.0.get(i).copied())
             .map_or_else(missing, Ok),
         Object::Str(s) => char_at(s, i).map_or_else(missing, Ok),
-        Object::Transient(t) if matches!(t.get().as_deref(), Some(Object::Vector(_))) => {
-            match t.get() {
-                Some(inner) => nth(inner, index, default),
-                None => Err(transient_used()),
-            }
-        }
         Object::Map(_) | Object::Set(_) => Err(unsupported(format!(
             "nth not supported on this type: {}",
             coll.class_name().rsplit('.').next().unwrap_or("")
