@@ -57,6 +57,7 @@ const SET: &[&str] = &[
     "java.util.Set",
     "java.util.Collection",
 ];
+const COUNTED: &[&str] = &["clojure.lang.Counted"];
 const EDITABLE: &[&str] = &["clojure.lang.IEditableCollection"];
 const SORTED: &[&str] = &["clojure.lang.Sorted", "clojure.lang.Reversible"];
 const FN: &[&str] = &[
@@ -192,19 +193,19 @@ pub const CLASSES: &[JavaClass] = &[
     },
     JavaClass {
         name: "clojure.lang.PersistentVector$ChunkedSeq",
-        supers: &[COLLECTION, SEQ],
+        supers: &[COLLECTION, SEQ, COUNTED],
     },
     JavaClass {
         name: "clojure.lang.ArraySeq",
-        supers: &[COLLECTION, SEQ],
+        supers: &[COLLECTION, SEQ, COUNTED],
     },
     JavaClass {
         name: "clojure.lang.StringSeq",
-        supers: &[COLLECTION, SEQ],
+        supers: &[COLLECTION, SEQ, COUNTED],
     },
     JavaClass {
         name: "clojure.lang.LongRange",
-        supers: &[COLLECTION, SEQ],
+        supers: &[COLLECTION, SEQ, COUNTED],
     },
     JavaClass {
         name: "clojure.lang.LazySeq",
