@@ -200,6 +200,9 @@ JANK_HELPER(ext, nothrow) jank_object_ref jank_make_string_n(const char *utf8, i
  * throws on a pattern that does not compile. The same source may give the same
  * pattern object. */
 JANK_HELPER(ext, throws) jank_object_ref jank_make_regex(const char *source, int32_t length);
+/* A java.util.UUID from its canonical text (8-4-4-4-12 hex digits, either
+ * case, NUL-terminated); throws IllegalArgumentException on other text. */
+JANK_HELPER(ext, throws) jank_object_ref jank_make_uuid(const char *text);
 /* A list of the count values at elements. */
 JANK_HELPER(ext, throws) jank_object_ref jank_make_list(int count, void **elements);
 /* A map of count key/value pairs at elements (k0 v0 k1 v1 ...); insertion order kept up to 8 entries. */
@@ -325,6 +328,10 @@ JANK_HOST const char *jank_host_str(void *value, int32_t *length);
  * as a view's hiccup without printing and re-reading it; valid until the next
  * call; NULL with a pending exception when realizing a seq threw. */
 JANK_HOST const uint8_t *jank_host_encode(void *value, int32_t *length);
+/* Seeds the generator behind rand, shuffle and random-uuid. A host calls it
+ * once after instantiating the stub, with 64 bits of entropy; without it
+ * every runtime draws the same sequence. */
+JANK_HOST void jank_host_seed_random(int64_t seed);
 #endif
 
 /* ---- host interface: garbage collection --------------------------------- */

@@ -57,6 +57,27 @@ const SET: &[&str] = &[
     "java.util.Set",
     "java.util.Collection",
 ];
+/// What both kinds of vector are (a MapEntry has no metadata and no transient).
+const VECTOR: &[&str] = &[
+    "clojure.lang.APersistentVector",
+    "clojure.lang.IPersistentVector",
+    "clojure.lang.Associative",
+    "clojure.lang.ILookup",
+    "clojure.lang.Sequential",
+    "clojure.lang.IPersistentStack",
+    "clojure.lang.Reversible",
+    "clojure.lang.Indexed",
+    "clojure.lang.Counted",
+    "clojure.lang.IFn",
+    "clojure.lang.IPersistentCollection",
+    "clojure.lang.Seqable",
+    "clojure.lang.IHashEq",
+    "java.util.List",
+    "java.util.RandomAccess",
+    "java.util.Collection",
+    "java.lang.Iterable",
+    "java.lang.Comparable",
+];
 const COUNTED: &[&str] = &["clojure.lang.Counted"];
 const EDITABLE: &[&str] = &["clojure.lang.IEditableCollection"];
 const SORTED: &[&str] = &["clojure.lang.Sorted", "clojure.lang.Reversible"];
@@ -147,29 +168,25 @@ pub const CLASSES: &[JavaClass] = &[
     },
     JavaClass {
         name: "clojure.lang.PersistentVector",
-        supers: &[&[
-            "clojure.lang.APersistentVector",
-            "clojure.lang.IPersistentVector",
-            "clojure.lang.Associative",
-            "clojure.lang.ILookup",
-            "clojure.lang.Sequential",
-            "clojure.lang.IPersistentStack",
-            "clojure.lang.Reversible",
-            "clojure.lang.Indexed",
-            "clojure.lang.Counted",
-            "clojure.lang.IFn",
-            "clojure.lang.IPersistentCollection",
-            "clojure.lang.Seqable",
-            "clojure.lang.IObj",
-            "clojure.lang.IMeta",
-            "clojure.lang.IHashEq",
-            "clojure.lang.IEditableCollection",
-            "java.util.List",
-            "java.util.RandomAccess",
-            "java.util.Collection",
-            "java.lang.Iterable",
-            "java.lang.Comparable",
-        ]],
+        supers: &[
+            VECTOR,
+            &[
+                "clojure.lang.IObj",
+                "clojure.lang.IMeta",
+                "clojure.lang.IEditableCollection",
+            ],
+        ],
+    },
+    JavaClass {
+        name: "clojure.lang.MapEntry",
+        supers: &[
+            VECTOR,
+            &[
+                "clojure.lang.AMapEntry",
+                "clojure.lang.IMapEntry",
+                "java.util.Map$Entry",
+            ],
+        ],
     },
     JavaClass {
         name: "clojure.lang.PersistentArrayMap",
@@ -489,6 +506,21 @@ pub fn resolve(written: &str) -> Option<&'static str> {
     }
 }
 
+/// The classes a value of class `actual` is an instance of, nearest first:
+/// itself, its supers in table order, then java.lang.Object (what protocol
+/// dispatch searches).
+pub fn lineage(actual: &'static str) -> impl Iterator<Item = &'static str> {
+    let supers = CLASSES
+        .iter()
+        .find(|known| known.name == actual)
+        .into_iter()
+        .flat_map(JavaClass::all_supers);
+    std::iter::once(actual)
+        .chain(supers)
+        .filter(|name| *name != "java.lang.Object")
+        .chain(std::iter::once("java.lang.Object"))
+}
+
 /// Whether a value of class `actual` is an instance of `class`.
 pub fn is_instance(class: &str, actual: &str) -> bool {
     class == actual
@@ -502,6 +534,18 @@ pub fn is_instance(class: &str, actual: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lineage_runs_from_the_class_to_object() {
+        let entry: Vec<_> = lineage("clojure.lang.MapEntry").collect();
+        assert_eq!(entry.first(), Some(&"clojure.lang.MapEntry"));
+        assert!(entry.contains(&"clojure.lang.IPersistentVector"));
+        assert_eq!(entry.last(), Some(&"java.lang.Object"));
+        assert_eq!(
+            lineage("java.lang.Object").collect::<Vec<_>>(),
+            ["java.lang.Object"]
+        );
+    }
 
     #[test]
     fn short_names_are_java_lang() {

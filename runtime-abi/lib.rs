@@ -4,6 +4,7 @@
 
 pub mod java_classes;
 pub mod java_regex;
+pub mod java_uuid;
 
 /// The header itself, for emitters that include it (the C++ path) and for tests.
 pub const HEADER: &str = include_str!("jank_patch_abi.h");
@@ -121,6 +122,9 @@ pub const COMPILER_CORE_MACROS: &[&str] = &[
     "lazy-cat",
     "bound-fn",
     "future",
+    "defprotocol",
+    "extend-type",
+    "extend-protocol",
 ];
 
 /// Every var the runtime defines before any patch loads, one `ns/name` a line

@@ -1099,6 +1099,11 @@ EXT_EXPORT void *jank_make_regex(const char *source, int32_t length)
                        (int)length);
 }
 
+EXT_EXPORT void *jank_make_uuid(const char *text)
+{
+  return throw_message("UUID %s is not supported by the conformance runtime", text);
+}
+
 EXT_EXPORT void *jank_make_list(int count, void **elements)
 {
   return collection_of(LIST, count, (object **)elements);

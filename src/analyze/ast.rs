@@ -44,6 +44,8 @@ pub enum Const {
     /// Key/value pairs in source order.
     Map(Vec<(Const, Const)>),
     Set(Vec<Const>),
+    /// A java.util.UUID (`#uuid "..."`).
+    Uuid(jank_runtime_abi::java_uuid::Uuid),
     /// A regex pattern from its java.util.regex source (checked to compile).
     /// Each literal is its own pattern object, as in Clojure, where
     /// `(= #"a" #"a")` is false: `literal` numbers the literals of a unit.

@@ -9,7 +9,7 @@
 use super::ast::{LocalNames, TopLevel, Unit, VarRef};
 use super::namespaces::Namespaces;
 use super::{Analyzer, Ctx, Expr, Result};
-use crate::expand::Gensyms;
+use crate::expand::{build, Gensyms};
 use crate::read::{Form, FormKind, Name};
 use crate::source::{Pos, SourceFile};
 use std::collections::HashMap;
@@ -163,11 +163,15 @@ impl Analyzer<'_> {
 
     /// `(macroexpand-1 'form)` and `(macroexpand 'form)`: expanded at
     /// compile time into a quoted constant, since a page has no compiler.
+    /// An expansion that fails becomes a throw where the call stands: in
+    /// Clojure `macroexpand` runs when the code runs, so a malformed form is
+    /// that call's exception, not an error in the code around it.
     pub(super) fn analyze_macroexpand(
         &mut self,
         name: &str,
         form: &Form,
         args: &[Form],
+        ctx: Ctx,
     ) -> Result<Expr> {
         let quoted = match args {
             [arg] => super::require::quoted_form(arg),
@@ -180,21 +184,45 @@ impl Analyzer<'_> {
             ));
         };
         let expanded = if name == "macroexpand" {
-            self.expand_fully(quoted)?
+            self.expand_fully(quoted)
         } else {
             match self.macro_call(quoted) {
-                None => quoted.clone(),
+                None => Ok(quoted.clone()),
                 Some(super::MacroRef::Core(core)) => {
                     crate::expand::expand_core_macro(&core, quoted, self.gensyms)
-                        .map_err(|e| self.error(e.pos, e.message))?
+                        .map_err(|e| self.error(e.pos, e.message))
                 }
-                Some(super::MacroRef::User(var)) => self.expand_user_macro(&var, quoted)?,
+                Some(super::MacroRef::User(var)) => self.expand_user_macro(&var, quoted),
             }
         };
-        Ok(Expr {
-            kind: super::ExprKind::Const(self.constant(&expanded)?),
-            pos: form.pos,
-        })
+        match expanded {
+            Ok(expanded) => Ok(Expr {
+                kind: super::ExprKind::Const(self.constant(&expanded)?),
+                pos: form.pos,
+            }),
+            Err(failure) => {
+                let message = format!(
+                    "Syntax error macroexpanding at ({}:{}:{}). {}",
+                    failure.file, failure.pos.line, failure.pos.col, failure.message
+                );
+                let pos = form.pos;
+                let throw = build::list(
+                    vec![
+                        build::sym("throw", pos),
+                        build::list(
+                            vec![
+                                build::core("ex-info", pos),
+                                Form::new(FormKind::Str(message), pos),
+                                build::list(vec![build::core("hash-map", pos)], pos),
+                            ],
+                            pos,
+                        ),
+                    ],
+                    pos,
+                );
+                self.analyze(&throw, ctx)
+            }
+        }
     }
 
     /// Analyzes what a user macro expanded into, with a limit on how many

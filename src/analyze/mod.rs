@@ -539,6 +539,7 @@ impl<'a> Analyzer<'a> {
             FormKind::BigInt(digits) => Const::BigInt(digits.clone()),
             FormKind::BigDecimal(digits) => Const::BigDecimal(digits.clone()),
             FormKind::Ratio(n, d) => Const::Ratio(*n, *d),
+            FormKind::Uuid(uuid) => Const::Uuid(*uuid),
             FormKind::Regex(source) => Const::Regex {
                 source: self.checked_regex(source, form.pos)?,
                 literal: self.next_literal(),
@@ -836,7 +837,7 @@ impl<'a> Analyzer<'a> {
                     pos: form.pos,
                 })
             }
-            "macroexpand-1" | "macroexpand" => self.analyze_macroexpand(name, form, args),
+            "macroexpand-1" | "macroexpand" => self.analyze_macroexpand(name, form, args, ctx),
             _ => Err(self.error(
                 form.pos,
                 format!("`{name}` is only allowed as a top-level form"),

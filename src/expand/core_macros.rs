@@ -56,6 +56,9 @@ const MACROS: &[(&str, Expander)] = &[
     ("lazy-cat", lazy_cat),
     ("bound-fn", bound_fn),
     ("future", future),
+    ("defprotocol", super::protocols::defprotocol),
+    ("extend-type", super::protocols::extend_type),
+    ("extend-protocol", super::protocols::extend_protocol),
 ];
 
 /// Every clojure.core macro the expander knows, by name.

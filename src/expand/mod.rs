@@ -3,9 +3,10 @@
 //! The analyzer decides when a head symbol names one of these macros (it
 //! knows about locals and namespaces); this module only rewrites forms.
 
-mod build;
+pub(crate) mod build;
 mod core_macros;
 mod destructure;
+mod protocols;
 
 pub use core_macros::{core_macro_names, expand_core_macro, is_core_macro};
 

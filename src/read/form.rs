@@ -58,6 +58,8 @@ pub enum FormKind {
     Char(char),
     Str(String),
     Regex(String),
+    /// `#uuid "..."`, checked to be canonical when read.
+    Uuid(jank_runtime_abi::java_uuid::Uuid),
     Keyword(Name),
     Symbol(Name),
     List(Vec<Form>),

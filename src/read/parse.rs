@@ -17,6 +17,7 @@ use super::number::parse_number;
 use super::token::{self, ends_symbol_token, is_macro, is_whitespace};
 use super::{syntax_quote, ReadEnv};
 use crate::source::Pos;
+use jank_runtime_abi::java_uuid::Uuid;
 
 /// Deeper nesting is an error rather than a stack overflow.
 pub const MAX_DEPTH: usize = 256;
@@ -378,14 +379,39 @@ impl<'r, 'a> FormReader<'r, 'a> {
             }
             c if c.is_alphabetic() => {
                 let tag = self.read_symbol_token();
-                if self.suppressed_depth == 0 {
+                if self.suppressed_depth > 0 {
+                    self.read_suppressed_tagged_value(hash_pos)?
+                } else if tag == "uuid" {
+                    self.read_uuid(hash_pos)?
+                } else {
                     return error(hash_pos, ReadErrorKind::TaggedLiteral(tag.to_string()));
                 }
-                self.read_suppressed_tagged_value(hash_pos)?
             }
             c => return error(hash_pos, ReadErrorKind::UnknownDispatch(c)),
         };
         Ok(Read::Form(form))
+    }
+
+    /// `#uuid "8-4-4-4-12 hex digits"`.
+    fn read_uuid(&mut self, hash_pos: Pos) -> Result<Form, ReadError> {
+        match self.read_step()? {
+            Step::Form(form) => match &form.kind {
+                FormKind::Str(text) => match Uuid::parse(text) {
+                    Some(uuid) => Ok(Form::new(FormKind::Uuid(uuid), hash_pos)),
+                    None => error(form.pos, ReadErrorKind::MalformedUuid(format!("{text:?}"))),
+                },
+                _ => error(form.pos, ReadErrorKind::MalformedUuid(format!("`{form}`"))),
+            },
+            Step::Splice { pos, .. } => error(pos, ReadErrorKind::MalformedUuid("a splice".into())),
+            Step::Close { delimiter, pos } => error(
+                pos,
+                ReadErrorKind::MissingFormAfter {
+                    prefix: "#uuid",
+                    found: delimiter,
+                },
+            ),
+            Step::End => error(hash_pos, ReadErrorKind::EofAfter("#uuid")),
+        }
     }
 
     /// `#tag value` in a branch no reader conditional chose: the value is

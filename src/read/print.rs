@@ -22,6 +22,7 @@ impl Display for Form {
             FormKind::Char(c) => write_char(f, *c),
             FormKind::Str(text) => write_string(f, text),
             FormKind::Regex(pattern) => write!(f, "#\"{pattern}\""),
+            FormKind::Uuid(uuid) => write!(f, "#uuid \"{}\"", uuid.text()),
             FormKind::Keyword(name) => write!(f, ":{name}"),
             FormKind::Symbol(name) => write!(f, "{name}"),
             FormKind::List(items) => write_seq(f, "(", items, ")"),

@@ -147,7 +147,7 @@ impl SyntaxQuoter<'_> {
                     .collect();
                 self.apply("hash-map", &flattened, pos, depth)?
             }
-            FormKind::Regex(_) => quote(Form::new(form.kind.clone(), pos), pos),
+            FormKind::Regex(_) | FormKind::Uuid(_) => quote(Form::new(form.kind.clone(), pos), pos),
             FormKind::Nil
             | FormKind::Bool(_)
             | FormKind::Int(_)

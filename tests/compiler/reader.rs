@@ -447,7 +447,7 @@ fn reader_conditionals() {
     assert_reads("[#?@(:cljs [#js {} #uuid \"x\"] :default [4 5])]", "[4 5]");
     assert_error(
         "#?(:jankwasm #js [1])",
-        "1:14: tagged literals are not supported: `#js`",
+        "1:14: tagged literals are not supported: `#js` (jankwasm reads `#uuid` only)",
     );
     assert_error(
         "#?(:cljs #js)",
@@ -668,21 +668,39 @@ fn unmatched_delimiters() {
 }
 
 #[test]
+fn uuid_literals_read_in_canonical_form() {
+    assert_reads(
+        "#uuid \"F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6\"",
+        "#uuid \"f81d4fae-7dec-11d0-a765-00a0c91e6bf6\"",
+    );
+    assert_reads(
+        "[#uuid \"00000000-0000-0000-0000-000000000000\" 1]",
+        "[#uuid \"00000000-0000-0000-0000-000000000000\" 1]",
+    );
+}
+
+#[test]
 fn dispatch_errors() {
     assert_error("#<foo>", "1:1: unknown dispatch macro `#<`");
     assert_error("(a #=(b))", "1:4: unknown dispatch macro `#=`");
     assert_error("# x", "1:1: unknown dispatch macro `# `");
     assert_error(
         "#inst \"2020-01-01\"",
-        "1:1: tagged literals are not supported: `#inst`",
+        "1:1: tagged literals are not supported: `#inst` (jankwasm reads `#uuid` only)",
     );
     assert_error(
         "#uuid \"0\"",
-        "1:1: tagged literals are not supported: `#uuid`",
+        "1:7: `#uuid` needs a string of 8-4-4-4-12 hex digits, found \"0\"",
     );
     assert_error(
+        "[#uuid :k]",
+        "1:8: `#uuid` needs a string of 8-4-4-4-12 hex digits, found `:k`",
+    );
+    assert_error("(#uuid)", "1:7: expected a form after `#uuid`, found `)`");
+    assert_error("#uuid", "1:1: end of input after `#uuid`: expected a form");
+    assert_error(
         "#foo/bar 1",
-        "1:1: tagged literals are not supported: `#foo/bar`",
+        "1:1: tagged literals are not supported: `#foo/bar` (jankwasm reads `#uuid` only)",
     );
     assert_error(
         "##foo",

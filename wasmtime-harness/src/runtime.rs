@@ -506,6 +506,19 @@ pub(crate) fn trap_error(
     }
 }
 
+/// 64 bits that differ between runtimes, for `jank_host_seed_random`:
+/// std's random per-process hash keys (advanced for each `RandomState`),
+/// mixed with the time.
+fn entropy() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    hasher.write_u128(now);
+    hasher.finish()
+}
+
 fn typed<P: WasmParams, R: WasmResults>(
     store: &mut Store<HostState>,
     instance: &Instance,
@@ -721,6 +734,16 @@ impl Runtime {
                 .typed::<(), ()>(&runtime.store)
                 .map_err(|e| missing("__wasm_call_ctors", &format!("{e:#}")))?;
             runtime.call(&ctors, (), || "running the stub's __wasm_call_ctors".into())?;
+        }
+        if runtime.exports.contains_key("jank_host_seed_random") {
+            let seed = typed::<i64, ()>(
+                &mut runtime.store,
+                &runtime.instances[0],
+                "jank_host_seed_random",
+            )?;
+            runtime.call(&seed, entropy() as i64, || {
+                "seeding the stub's random generator".into()
+            })?;
         }
         let base = runtime.malloc(SCRATCH_INITIAL, "the host's scratch area")?;
         runtime.scratch = Scratch {

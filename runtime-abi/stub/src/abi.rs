@@ -136,6 +136,18 @@ pub unsafe extern "C" fn jank_make_symbol(ns: *const c_char, name: *const c_char
 }
 
 /// # Safety
+/// `text` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn jank_make_uuid(text: *const c_char) -> Option<Obj> {
+    let text = c_string(text);
+    boundary(
+        jank_runtime_abi::java_uuid::Uuid::parse(&text)
+            .map(|uuid| crate::object::alloc(Object::Uuid(uuid)))
+            .ok_or_else(|| crate::error::illegal_argument(format!("Invalid UUID string: {text}"))),
+    )
+}
+
+/// # Safety
 /// `elements` holds `count` values.
 #[no_mangle]
 pub unsafe extern "C" fn jank_make_vector(count: i32, elements: *const Option<Obj>) -> Option<Obj> {
@@ -681,6 +693,11 @@ fn collection_count(outcome: Result<Option<u32>, gc::Refusal>) -> i32 {
         Ok(freed) => freed.map_or(0, |n| i32::try_from(n).unwrap_or(i32::MAX)),
         Err(_) => -1,
     }
+}
+
+#[no_mangle]
+pub extern "C" fn jank_host_seed_random(seed: i64) {
+    crate::core::misc::seed_random(seed as u64);
 }
 
 #[no_mangle]

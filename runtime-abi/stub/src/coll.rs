@@ -14,9 +14,19 @@ use crate::object::{alloc, Obj, Object};
 /// Array maps hold at most this many entries; one more makes a hash map.
 pub const ARRAY_MAP_LIMIT: usize = 8;
 
-/// A persistent vector.
+/// A persistent vector, and the JVM class it stands for.
 #[derive(Clone, Default)]
-pub struct Vector(pub imbl::Vector<Obj>);
+pub struct Vector(pub imbl::Vector<Obj>, pub VectorClass);
+
+/// Map entries print, compare and index as 2-vectors, but on the JVM only a
+/// clojure.lang.MapEntry answers `key`, `val` and `map-entry?`; anything
+/// built from one (`conj`, `assoc`, `pop`) is a PersistentVector again.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub enum VectorClass {
+    #[default]
+    Persistent,
+    MapEntry,
+}
 
 /// What a hash table stores: a map entry or a set element.
 pub trait Entry: Clone {
@@ -530,7 +540,10 @@ pub fn vector_obj(items: impl IntoIterator<Item = Obj>) -> Obj {
 }
 
 pub fn vector_from(items: imbl::Vector<Obj>) -> Obj {
-    alloc(Object::Vector(Box::new(Vector(items))))
+    alloc(Object::Vector(Box::new(Vector(
+        items,
+        VectorClass::Persistent,
+    ))))
 }
 
 pub fn map_obj(map: Map) -> Obj {
@@ -541,9 +554,12 @@ pub fn set_obj(set: Set) -> Obj {
     alloc(Object::Set(set))
 }
 
-/// A map entry, which Clojure prints and compares as a 2-vector.
+/// A map entry (see [`VectorClass`]).
 pub fn entry_obj(key: Obj, value: Obj) -> Obj {
-    vector_obj([key, value])
+    alloc(Object::Vector(Box::new(Vector(
+        imbl::vector![key, value],
+        VectorClass::MapEntry,
+    ))))
 }
 
 #[cfg(test)]

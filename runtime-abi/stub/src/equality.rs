@@ -32,6 +32,7 @@ pub fn equiv(a: Obj, b: Obj) -> R<bool> {
             x.ns == y.ns && x.name == y.name
         }
         (Object::Class(x), Object::Class(y)) => x == y,
+        (Object::Uuid(x), Object::Uuid(y)) => x == y,
         (Object::Vector(x), Object::Vector(y)) => {
             if x.0.len() != y.0.len() {
                 return Ok(false);
@@ -139,6 +140,31 @@ fn mix_coll_hash(hash: u32, count: u32) -> u32 {
     fmix(mix_h1(0, mix_k1(hash)), count)
 }
 
+/// Murmur3.mixCollHash (`mix-collection-hash`).
+pub fn mix_collection_hash(hash: i32, count: i32) -> i32 {
+    mix_coll_hash(hash as u32, count as u32) as i32
+}
+
+/// Murmur3.hashOrdered (`hash-ordered-coll`, and a sequential's `hash`).
+pub fn hash_ordered(items: impl IntoIterator<Item = R<Obj>>) -> R<i32> {
+    let (mut hash, mut count) = (1u32, 0u32);
+    for item in items {
+        hash = hash.wrapping_mul(31).wrapping_add(hasheq(item?)? as u32);
+        count = count.wrapping_add(1);
+    }
+    Ok(mix_coll_hash(hash, count) as i32)
+}
+
+/// Murmur3.hashUnordered (`hash-unordered-coll`, and a set's `hash`).
+pub fn hash_unordered(items: impl IntoIterator<Item = R<Obj>>) -> R<i32> {
+    let (mut hash, mut count) = (0u32, 0u32);
+    for item in items {
+        hash = hash.wrapping_add(hasheq(item?)? as u32);
+        count = count.wrapping_add(1);
+    }
+    Ok(mix_coll_hash(hash, count) as i32)
+}
+
 /// Java's `String.hashCode` (over UTF-16 code units).
 fn string_hash_code(text: &str) -> u32 {
     text.encode_utf16().fold(0u32, |h, unit| {
@@ -206,6 +232,8 @@ pub fn hasheq(value: Obj) -> R<i32> {
         Object::Symbol(n) => symbol_hasheq(n.ns.as_deref(), &n.name),
         Object::Keyword(n) => symbol_hasheq(n.ns.as_deref(), &n.name).wrapping_add(0x9e37_79b9),
         Object::Class(name) => hash_int(string_hash_code(name)),
+        // Util.hasheq of a plain Object: its hashCode, unmixed.
+        Object::Uuid(uuid) => uuid.hash_code() as u32,
         Object::Map(m) => {
             let mut hash = 0u32;
             for (k, v) in m.entries() {
@@ -216,21 +244,8 @@ pub fn hasheq(value: Obj) -> R<i32> {
             }
             mix_coll_hash(hash, m.len() as u32)
         }
-        Object::Set(s) => {
-            let mut hash = 0u32;
-            for item in s.items() {
-                hash = hash.wrapping_add(hasheq(item)? as u32);
-            }
-            mix_coll_hash(hash, s.len() as u32)
-        }
-        o if o.is_sequential() => {
-            let (mut hash, mut count) = (1u32, 0u32);
-            for item in SeqIter::new(value) {
-                hash = hash.wrapping_mul(31).wrapping_add(hasheq(item?)? as u32);
-                count += 1;
-            }
-            mix_coll_hash(hash, count)
-        }
+        Object::Set(s) => hash_unordered(s.items().into_iter().map(Ok))? as u32,
+        o if o.is_sequential() => hash_ordered(SeqIter::new(value))? as u32,
         _ => identity_hash(value),
     } as i32)
 }
@@ -315,6 +330,7 @@ pub fn compare(a: Obj, b: Obj) -> R<i32> {
         (Object::Str(x), Object::Str(y)) => Ok(compare_strings(x, y)),
         (Object::Char(x), Object::Char(y)) => Ok(*x as i32 - *y as i32),
         (Object::Bool(x), Object::Bool(y)) => Ok(ordering(x.cmp(y))),
+        (Object::Uuid(x), Object::Uuid(y)) => Ok(ordering(x.compare(*y))),
         (Object::Keyword(x), Object::Keyword(y)) | (Object::Symbol(x), Object::Symbol(y)) => {
             Ok(match (&x.ns, &y.ns) {
                 (None, Some(_)) => -1,

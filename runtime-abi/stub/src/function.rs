@@ -322,6 +322,15 @@ pub fn call(f: Obj, args: &[Obj]) -> R {
             [index] => nth(f, index, None),
             _ => Err(arity(args.len(), f.class_name())),
         },
+        // Calling a promise delivers it (once; later calls give nil).
+        Object::Promise(cell) => match *args {
+            [value] if cell.get().is_none() => {
+                cell.set(Some(value));
+                Ok(f)
+            }
+            [_] => Ok(nil()),
+            _ => Err(arity(args.len(), f.class_name())),
+        },
         // A transient is called as the collection it stands for.
         Object::Transient(t) => match t.get() {
             Some(inner) => call(inner, args),

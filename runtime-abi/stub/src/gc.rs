@@ -444,6 +444,7 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         | Object::EmptyList
         | Object::Regex(_)
         | Object::Class(_)
+        | Object::Uuid(_)
         | Object::Range(_) => {}
         Object::MultiFn(multi) => {
             visit(multi.dispatch);

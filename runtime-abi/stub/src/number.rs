@@ -524,7 +524,7 @@ pub fn integer_arg(value: Obj) -> R<i64> {
     }
 }
 
-fn low_bits(b: &BigInt) -> i64 {
+pub(crate) fn low_bits(b: &BigInt) -> i64 {
     let magnitude = b.iter_u64_digits().next().unwrap_or(0) as i64;
     if b.is_negative() {
         magnitude.wrapping_neg()
@@ -533,7 +533,7 @@ fn low_bits(b: &BigInt) -> i64 {
     }
 }
 
-fn out_of_range(value: Obj, kind: &str) -> R<crate::error::Thrown> {
+pub(crate) fn out_of_range(value: Obj, kind: &str) -> R<crate::error::Thrown> {
     Ok(illegal_argument(format!(
         "Value out of range for {kind}: {}",
         crate::print::str_of(value)?

@@ -160,6 +160,8 @@ pub enum Object {
     Regex(Box<crate::regex::Pattern>),
     Matcher(Box<crate::regex::Matcher>),
     MultiFn(Box<crate::core::multi::MultiFn>),
+    /// A java.util.UUID (`#uuid "..."`, `random-uuid`, `parse-uuid`).
+    Uuid(jank_runtime_abi::java_uuid::Uuid),
     /// A namespace, interned by name (`*ns*`, `the-ns`): only its name is
     /// known at run time, the compiler owns what it holds.
     Namespace(Box<str>),
@@ -259,6 +261,12 @@ pub fn keyword(ns: Option<&str>, name: &str) -> Obj {
     })
 }
 
+/// The keyword `:ns/name` if it is interned (`find-keyword`).
+pub fn find_keyword(ns: Option<&str>, name: &str) -> Option<Obj> {
+    let key: (Option<Box<str>>, Box<str>) = (ns.map(Into::into), name.into());
+    KEYWORDS.with(|table| table.borrow().get(&key).copied())
+}
+
 /// Drops the interned keywords `keep` rejects (the collector's weak table);
 /// fails when the table is in use.
 pub(crate) fn forget_keywords(keep: impl Fn(Obj) -> bool) -> Result<(), std::cell::BorrowMutError> {
@@ -317,7 +325,10 @@ impl Object {
             Object::EmptyList => "clojure.lang.PersistentList$EmptyList",
             Object::List(_) => "clojure.lang.PersistentList",
             Object::Cons(..) => "clojure.lang.Cons",
-            Object::Vector(_) => "clojure.lang.PersistentVector",
+            Object::Vector(v) => match v.1 {
+                crate::coll::VectorClass::Persistent => "clojure.lang.PersistentVector",
+                crate::coll::VectorClass::MapEntry => "clojure.lang.MapEntry",
+            },
             Object::Map(m) if m.is_array() => "clojure.lang.PersistentArrayMap",
             Object::Map(m) if m.is_sorted() => "clojure.lang.PersistentTreeMap",
             Object::Map(_) => "clojure.lang.PersistentHashMap",
@@ -329,6 +340,7 @@ impl Object {
             Object::Range(_) => "clojure.lang.LongRange",
             Object::Lazy(_) => "clojure.lang.LazySeq",
             Object::Class(_) => "java.lang.Class",
+            Object::Uuid(_) => "java.util.UUID",
             Object::Fn(_) => "clojure.lang.AFunction",
             Object::Var(_) => "clojure.lang.Var",
             Object::Atom(_) => "clojure.lang.Atom",
@@ -398,6 +410,7 @@ impl Object {
                 | Object::Map(_)
                 | Object::Set(_)
                 | Object::Vector(_)
+                | Object::Promise(_)
         )
     }
 }

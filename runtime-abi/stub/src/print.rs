@@ -310,6 +310,10 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
         Object::Exception(e) => write_exception(out, e, readably)?,
         Object::Regex(pattern) => write_pattern(out, &pattern.source),
         Object::Class(name) => out.push_str(name),
+        // print-method prints a UUID's tag for `print` too; only `str` drops it.
+        Object::Uuid(uuid) => {
+            write!(out, "#uuid \"{}\"", uuid.text()).expect("writing to a String")
+        }
         Object::Matcher(_) => write!(
             out,
             "#object[{} 0x{}]",
@@ -374,6 +378,7 @@ pub fn str_of(value: Obj) -> R<String> {
         Object::Fn(f) => format!("{}@{}", munge(&f.name()), identity_hex(value)),
         Object::Regex(pattern) => pattern.source.to_string(),
         Object::Class(name) => format!("class {name}"),
+        Object::Uuid(uuid) => uuid.text(),
         Object::Namespace(name) => name.to_string(),
         Object::Atom(_)
         | Object::Volatile(_)

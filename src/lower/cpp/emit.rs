@@ -733,6 +733,7 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
             Const::Int(i) => (Helper::BoxInteger, vec![int64_literal(*i)]),
             Const::BigInt(digits) => (Helper::BigIntegerCreate, vec![c_string(digits)]),
             Const::BigDecimal(digits) => (Helper::BigDecimalCreate, vec![c_string(digits)]),
+            Const::Uuid(uuid) => (Helper::MakeUuid, vec![c_string(&uuid.text())]),
             Const::Ratio(numerator, denominator) => {
                 let parts = [*numerator, *denominator]
                     .map(|part| self.helper(Helper::BoxInteger, &[int64_literal(part)]));

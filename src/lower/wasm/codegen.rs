@@ -1016,6 +1016,10 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.data_string(digits);
                 self.helper(Helper::BigDecimalCreate);
             }
+            Const::Uuid(uuid) => {
+                self.data_string(&uuid.text());
+                self.helper(Helper::MakeUuid);
+            }
             Const::Ratio(numerator, denominator) => {
                 self.push(I::I64Const(*numerator));
                 self.helper(Helper::BoxInteger);

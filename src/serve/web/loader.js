@@ -638,6 +638,12 @@ export class JankRuntime {
     if (typeof exports.__wasm_call_ctors === 'function') {
       this.call(exports.__wasm_call_ctors, [], () => "running the stub's __wasm_call_ctors");
     }
+    // Without a seed every page would draw the same rand and random-uuid values.
+    if (typeof exports.jank_host_seed_random === 'function') {
+      const seed = new BigInt64Array(1);
+      globalThis.crypto.getRandomValues(seed);
+      this.call(exports.jank_host_seed_random, [seed[0]], () => "seeding the stub's random generator");
+    }
     const base = this.malloc(SCRATCH_INITIAL, "the host's scratch area");
     this.scratch = { base, size: SCRATCH_INITIAL, used: 0 };
   }

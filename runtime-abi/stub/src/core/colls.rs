@@ -6,7 +6,7 @@
 use std::cell::Cell;
 
 use super::{arg_or, core, VARIADIC};
-use crate::coll::{entry_obj, map_obj, set_obj, vector_from, vector_obj, Map, Set};
+use crate::coll::{entry_obj, map_obj, set_obj, vector_from, vector_obj, Map, Set, VectorClass};
 use crate::error::{
     class_cast, error, illegal_argument, illegal_state, index_out_of_bounds, unsupported, R,
 };
@@ -288,7 +288,7 @@ fn map_arg(coll: Obj) -> R<Option<Map>> {
 /// `(key e)`/`(val e)` of a map entry.
 fn entry_part(entry: Obj, index: usize) -> R {
     match &*entry {
-        Object::Vector(v) if v.0.len() == 2 => Ok(v.0[index]),
+        Object::Vector(v) if v.1 == VectorClass::MapEntry => Ok(v.0[index]),
         _ => Err(class_cast(entry, "java.util.Map$Entry")),
     }
 }
@@ -375,6 +375,8 @@ fn into_keeping_no_meta(to: Obj, from: Obj) -> R {
 /// The empty collection of coll's kind.
 fn empty(coll: Obj) -> Obj {
     let emptied = match &*coll {
+        // clojure.lang.MapEntry's empty is null.
+        Object::Vector(v) if v.1 == VectorClass::MapEntry => return nil(),
         Object::Vector(_) => vector_obj([]),
         Object::Map(m) => map_obj(m.emptied()),
         Object::Set(s) => set_obj(s.emptied()),
@@ -649,7 +651,7 @@ pub fn install() {
     core("val", 1, 1, |_, a| entry_part(a[0], 1));
     core("map-entry?", 1, 1, |_, a| {
         Ok(boolean(
-            matches!(&*a[0], Object::Vector(v) if v.0.len() == 2),
+            matches!(&*a[0], Object::Vector(v) if v.1 == VectorClass::MapEntry),
         ))
     });
     core("merge", 0, VARIADIC, |_, a| {

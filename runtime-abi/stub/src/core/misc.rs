@@ -1,37 +1,56 @@
 //! clojure.core's remaining fns: type predicates, `not`, strings and names
 //! (`str`, `subs`, `name`, `keyword`, `symbol`, `gensym`), printing (`pr`,
 //! `println`, `pr-str`, ...), atoms and volatiles, exceptions (`ex-info` and
-//! friends), and a deterministic random source for `rand` and `shuffle`.
+//! friends), `alter-var-root`, collection hashes, UUIDs, and the random
+//! source behind `rand`, `shuffle` and `random-uuid` (seeded by the host).
 
 use std::cell::{Cell, RefCell};
 
 use super::{core, def, text, VARIADIC};
 use crate::coll::vector_obj;
 use crate::coll::{map_obj, HashTable, Map};
+use crate::equality::{hash_ordered, hash_unordered, mix_collection_hash};
 use crate::error::{class_cast, error, ex_info, illegal_argument, illegal_state, Exception, R};
 use crate::function::call;
 use crate::io;
+use crate::number::long;
 use crate::object::{
-    alloc, boolean, keyword, nil, split_qualified, string, symbol, truthy, Atom, DelayState, Obj,
-    Object,
+    alloc, boolean, find_keyword, int, keyword, nil, split_qualified, string, symbol, truthy, Atom,
+    DelayState, Obj, Object,
 };
 use crate::print::{str_of, write};
+use crate::seq::SeqIter;
+use jank_runtime_abi::java_uuid::Uuid;
 
 thread_local! {
     static RANDOM_STATE: Cell<u64> = const { Cell::new(0x2545_f491_4f6c_dd1d) };
     static GENSYM_COUNTER: Cell<u64> = const { Cell::new(1000) };
 }
 
-/// A uniform double in [0, 1) from a fixed-seed xorshift generator.
-pub fn random() -> f64 {
+/// Seeds the generator behind `rand`, `shuffle` and `random-uuid`
+/// (`jank_host_seed_random`). Zero would stop xorshift, so it keeps the
+/// fixed seed a runtime starts with.
+pub fn seed_random(seed: u64) {
+    if seed != 0 {
+        RANDOM_STATE.with(|state| state.set(seed));
+    }
+}
+
+/// 64 uniform bits from the xorshift generator.
+fn random_bits() -> u64 {
     RANDOM_STATE.with(|state| {
         let mut x = state.get();
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
         state.set(x);
-        (x >> 11) as f64 / (1u64 << 53) as f64
+        x
     })
+}
+
+/// A uniform double in [0, 1).
+pub fn random() -> f64 {
+    (random_bits() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// The values printed as `pr`/`print` do, separated by spaces.
@@ -171,6 +190,65 @@ fn substring(s: &str, start: i64, end: Option<i64>) -> R {
             .take((end_index - start) as usize)
             .collect::<String>(),
     ))
+}
+
+fn install_hashes() {
+    // Both take a java.lang.Iterable: nil is a NullPointerException.
+    core("hash-ordered-coll", 1, 1, |_, a| {
+        if a[0].is_nil() {
+            return Err(class_cast(a[0], "java.lang.Iterable"));
+        }
+        Ok(int(i64::from(hash_ordered(SeqIter::new(a[0]))?)))
+    });
+    core("hash-unordered-coll", 1, 1, |_, a| {
+        if a[0].is_nil() {
+            return Err(class_cast(a[0], "java.lang.Iterable"));
+        }
+        Ok(int(i64::from(hash_unordered(SeqIter::new(a[0]))?)))
+    });
+    core("mix-collection-hash", 2, 2, |_, a| {
+        let (hash, count) = (long(a[0])?, long(a[1])?);
+        Ok(int(i64::from(mix_collection_hash(
+            hash as i32,
+            count as i32,
+        ))))
+    });
+    core("find-keyword", 1, 2, |_, a| {
+        let found = match a {
+            [ns, name] => find_keyword(Some(text(ns)?), text(name)?),
+            [k] => match &**k {
+                Object::Keyword(_) => Some(*k),
+                Object::Symbol(n) => find_keyword(n.ns.as_deref(), &n.name),
+                Object::Str(s) => {
+                    let (ns, name) = split_qualified(s);
+                    find_keyword(ns, name)
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        Ok(found.unwrap_or_else(nil))
+    });
+    // No jankwasm value is a java.util.Date or other Inst.
+    core("inst?", 1, 1, |_, _| Ok(boolean(false)));
+}
+
+fn install_uuids() {
+    core("uuid?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Uuid(_))))
+    });
+    core("parse-uuid", 1, 1, |_, a| match &*a[0] {
+        Object::Str(text) => {
+            Ok(Uuid::parse(text).map_or_else(nil, |uuid| alloc(Object::Uuid(uuid))))
+        }
+        _ => Err(class_cast(a[0], "java.lang.String")),
+    });
+    core("random-uuid", 0, 0, |_, _| {
+        Ok(alloc(Object::Uuid(Uuid::random(
+            random_bits(),
+            random_bits(),
+        ))))
+    });
 }
 
 fn install_predicates() {
@@ -402,6 +480,23 @@ pub fn force(value: Obj) -> R {
 }
 
 fn install_references() {
+    // `(alter-var-root v f & args)`: the root becomes `(apply f root args)`.
+    core("alter-var-root", 2, VARIADIC, |_, a| {
+        let Object::Var(var) = &*a[0] else {
+            return Err(class_cast(a[0], "clojure.lang.Var"));
+        };
+        let Some(root) = var.root.get() else {
+            return Err(illegal_state(format!(
+                "Var {} is unbound, so alter-var-root has no value to pass",
+                var.qualified()
+            )));
+        };
+        let mut args = vec![root];
+        args.extend_from_slice(&a[2..]);
+        let altered = call(a[1], &args)?;
+        crate::var::bind_root(a[0], altered);
+        Ok(altered)
+    });
     def("jank.runtime", "delay", 1, 1, |_, a| {
         Ok(alloc(Object::Delay(RefCell::new(DelayState::Pending(
             a[0],
@@ -547,6 +642,8 @@ fn install_exceptions() {
 
 pub fn install() {
     install_predicates();
+    install_uuids();
+    install_hashes();
     install_names();
     install_printing();
     install_references();

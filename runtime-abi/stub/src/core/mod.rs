@@ -16,11 +16,13 @@ pub mod misc;
 pub mod multi;
 pub mod numbers;
 mod partitions;
+mod protocols;
 mod repl;
 pub mod seqs;
 mod sets;
 mod sorted;
 mod strings;
+mod unchecked;
 
 use crate::error::{illegal_argument, R};
 use crate::function::{native, NativeFn};
@@ -65,6 +67,7 @@ pub fn install() {
     crate::meta::install();
     crate::regex::install();
     multi::install();
+    protocols::install();
     dynamic::install();
     strings::install();
     format::install();
@@ -75,6 +78,7 @@ pub fn install() {
     iteration::install();
     input::install();
     host::install();
+    unchecked::install();
     classes::install();
     intern_compiler_macros();
 }

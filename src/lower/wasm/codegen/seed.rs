@@ -268,6 +268,13 @@ impl FnCodegen<'_, '_> {
                 };
                 self.seed_call_var(&core_var(constructor), &[Operand::Local(argument)]);
             }
+            Const::Uuid(uuid) => {
+                self.data_string(&uuid.text());
+                self.helper(Helper::MakeString);
+                let argument = self.new_local();
+                self.set_local(argument);
+                self.seed_call_var(&core_var("parse-uuid"), &[Operand::Local(argument)]);
+            }
             Const::Ratio(numerator, denominator) => {
                 let parts = [*numerator, *denominator].map(|part| {
                     self.push(I::I64Const(part));

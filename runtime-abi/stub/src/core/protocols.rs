@@ -1,0 +1,144 @@
+//! Protocols at run time. The compiler expands `defprotocol` into a var whose
+//! root is a protocol map, `{:var #'P, :sigs {...}, :impls {class {:m fn}}}`
+//! as in Clojure, made by `jank.runtime/define-protocol`, and into method
+//! fns that ask `jank.runtime/protocol-method` for the fn registered for the
+//! class of their first argument. `extend` (and so `extend-type` and
+//! `extend-protocol`) replaces a class's method map in the var's root, so a
+//! protocol fn finds implementations added after it was made, and a
+//! re-evaluated `defprotocol` keeps them.
+//!
+//! Lookup order: the value's own class, then its superclasses and interfaces
+//! in `jank_runtime_abi::java_classes` order, then java.lang.Object; nil
+//! has only the nil entry.
+
+use jank_runtime_abi::java_classes;
+
+use super::colls::{assoc, get};
+use super::{core, def, VARIADIC};
+use crate::error::{illegal_argument, R};
+use crate::object::{alloc, boolean, keyword, nil, Obj, Object};
+use crate::seq::seq_of;
+use crate::var::{bind_root, current};
+
+fn key(name: &str) -> Obj {
+    keyword(None, name)
+}
+
+/// The protocol map a protocol value or its var stands for, or an error
+/// naming what was given instead.
+fn protocol_map(value: Obj) -> R {
+    let protocol = match &*value {
+        Object::Var(_) => current(value).unwrap_or_else(nil),
+        _ => value,
+    };
+    match &*protocol {
+        Object::Map(m) if m.get(key("sigs"))?.is_some() && m.get(key("var"))?.is_some() => {
+            Ok(protocol)
+        }
+        _ => Err(illegal_argument(format!(
+            "{} is not a protocol",
+            crate::print::pr_str(value)?
+        ))),
+    }
+}
+
+/// The method map registered for `value`'s class or the nearest of its
+/// supers, or nil.
+fn implementations_for(protocol: Obj, value: Obj) -> R {
+    let impls = get(protocol, key("impls"), nil())?;
+    let Object::Map(impls) = &*impls else {
+        return Ok(nil());
+    };
+    let class = match &*value {
+        Object::Nil => return Ok(impls.get(nil())?.unwrap_or_else(nil)),
+        object => object.class_name(),
+    };
+    for name in java_classes::lineage(class) {
+        if let Some(methods) = impls.get(alloc(Object::Class(name)))? {
+            return Ok(methods);
+        }
+    }
+    Ok(nil())
+}
+
+pub(super) fn install() {
+    // (define-protocol (var P) sigs): P's new root, keeping the
+    // implementations of the protocol it replaces.
+    def("jank.runtime", "define-protocol", 2, 2, |_, a| {
+        let previous = current(a[0])
+            .filter(|root| protocol_map(*root).is_ok())
+            .map_or_else(|| Ok(nil()), |root| get(root, key("impls"), nil()))?;
+        let impls = if previous.is_nil() {
+            crate::coll::map_obj(crate::coll::Map::empty())
+        } else {
+            previous
+        };
+        let protocol = crate::coll::map_obj(crate::coll::Map::empty());
+        let protocol = assoc(protocol, key("var"), a[0])?;
+        let protocol = assoc(protocol, key("sigs"), a[1])?;
+        assoc(protocol, key("impls"), impls)
+    });
+    // (protocol-method (var P) :method value): the fn implementing :method
+    // for value's class.
+    def("jank.runtime", "protocol-method", 3, 3, |_, a| {
+        let protocol = protocol_map(a[0])?;
+        let methods = implementations_for(protocol, a[2])?;
+        let method = get(methods, a[1], nil())?;
+        if method.is_nil() {
+            let class = match &*a[2] {
+                Object::Nil => "nil",
+                object => object.class_name(),
+            };
+            return Err(illegal_argument(format!(
+                "No implementation of method: {} of protocol: {} found for class: {class}",
+                crate::print::pr_str(a[1])?,
+                crate::print::pr_str(get(protocol, key("var"), nil())?)?
+            )));
+        }
+        Ok(method)
+    });
+    core("extend", 1, VARIADIC, |_, a| {
+        let (target, pairs) = (a[0], &a[1..]);
+        if !matches!(&*target, Object::Nil | Object::Class(_)) {
+            return Err(illegal_argument(format!(
+                "extend takes a class or nil to extend, got {}",
+                crate::print::pr_str(target)?
+            )));
+        }
+        if pairs.len() % 2 != 0 {
+            return Err(illegal_argument(
+                "extend takes protocol and method map pairs",
+            ));
+        }
+        for pair in pairs.chunks(2) {
+            let var = get(protocol_map(pair[0])?, key("var"), nil())?;
+            let protocol = protocol_map(var)?;
+            let impls = assoc(get(protocol, key("impls"), nil())?, target, pair[1])?;
+            bind_root(var, assoc(protocol, key("impls"), impls)?);
+        }
+        Ok(nil())
+    });
+    core("satisfies?", 2, 2, |_, a| {
+        let protocol = protocol_map(a[0])?;
+        Ok(boolean(!implementations_for(protocol, a[1])?.is_nil()))
+    });
+    core("extends?", 2, 2, |_, a| {
+        let impls = get(protocol_map(a[0])?, key("impls"), nil())?;
+        let Object::Map(impls) = &*impls else {
+            return Ok(boolean(false));
+        };
+        Ok(boolean(impls.get(a[1])?.is_some()))
+    });
+    core("extenders", 1, 1, |_, a| {
+        let impls = get(protocol_map(a[0])?, key("impls"), nil())?;
+        let Object::Map(impls) = &*impls else {
+            return Ok(nil());
+        };
+        let classes: Vec<Obj> = impls.entries().into_iter().map(|(k, _)| k).collect();
+        Ok(if classes.is_empty() {
+            nil()
+        } else {
+            seq_of(classes)
+        })
+    });
+}
