@@ -289,7 +289,8 @@ async fn cider_connects_evaluates_and_shows_an_error_buffer() {
     .await;
     assert_eq!(
         field(&trace, "out").concat(),
-        "clojure.lang.ExceptionInfo: no greeting\n{:who nil}\n"
+        "clojure.lang.ExceptionInfo: no greeting\n{:who nil}\n \
+         at user$fn.invoke (<nrepl>:1)\n    user$eval.invoke (<nrepl>:1)\n"
     );
     let data = replay(
         &mut cider,

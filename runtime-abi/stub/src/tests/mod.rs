@@ -101,6 +101,85 @@ fn exceptions_print_like_clojure_without_stack_frames() {
     ));
 }
 
+/// An exception whose first throw passed two jank fns (as a host reports
+/// them): `Throwable->map`, its printed form and clojure.stacktrace show
+/// them as Clojure 1.11 shows a fn's JVM frames.
+#[test]
+fn exceptions_carry_the_jank_frames_of_their_first_throw() {
+    let inner = eval_source(r#"(ex-info "inner" {:b 2})"#)
+        .ok()
+        .expect("evaluates");
+    let outer = eval_source(r#"(ex-info "outer" {:a 1})"#)
+        .ok()
+        .expect("evaluates");
+    for (exception, frames) in [
+        (
+            inner,
+            "app.core/bad-div\tapp.jank\t50\t3\nuser/fn--12\t<nrepl>\t2\t1\n",
+        ),
+        (outer, "user/eval\t<nrepl>\t7\t1\n"),
+    ] {
+        let Object::Exception(e) = &*exception else {
+            panic!("an exception")
+        };
+        e.trace
+            .set(crate::error::parse_trace(frames))
+            .expect("not thrown before");
+    }
+    let call = |ns: &str, name: &str, args: &[Obj]| {
+        let var = crate::var::find(ns, name).expect("the var");
+        crate::function::call(var, args).ok().expect("calls")
+    };
+    let map = call("clojure.core", "Throwable->map", &[inner]);
+    let trace = call(
+        "clojure.core",
+        "get",
+        &[map, crate::object::keyword(None, "trace")],
+    );
+    assert_eq!(
+        pr_str(trace).ok().expect("prints"),
+        r#"[[app.core$bad_div invoke "app.jank" 50] [user$fn__12 invoke "<nrepl>" 2]]"#
+    );
+    let caused = crate::error::ex_info(
+        crate::object::string("outer"),
+        eval_source("{:a 1}").ok().expect("evaluates"),
+        inner,
+    );
+    let Object::Exception(e) = &*caused else {
+        panic!("an exception")
+    };
+    e.trace
+        .set(crate::error::parse_trace("user/eval\t<nrepl>\t7\t1\n"))
+        .expect("not thrown before");
+    let printed = pr_str(caused).ok().expect("prints");
+    assert_eq!(
+        printed,
+        "#error {\n :cause \"inner\"\n :data {:b 2}\n :via\n [{:type clojure.lang.ExceptionInfo\n   :message \"outer\"\n   :data {:a 1}\n   :at [user$eval invoke \"<nrepl>\" 7]}\n  {:type clojure.lang.ExceptionInfo\n   :message \"inner\"\n   :data {:b 2}\n   :at [app.core$bad_div invoke \"app.jank\" 50]}]\n :trace\n [[app.core$bad_div invoke \"app.jank\" 50]\n  [user$fn__12 invoke \"<nrepl>\" 2]]}"
+    );
+    take_output();
+    call("clojure.stacktrace", "print-cause-trace", &[caused]);
+    assert_eq!(
+        take_output(),
+        "clojure.lang.ExceptionInfo: outer\n{:a 1}\n at user$eval.invoke (<nrepl>:7)\n\
+         Caused by: clojure.lang.ExceptionInfo: inner\n{:b 2}\n at app.core$bad_div.invoke (app.jank:50)\n    user/fn (<nrepl>:2)\n"
+    );
+    call(
+        "clojure.stacktrace",
+        "print-stack-trace",
+        &[inner, crate::object::int(1)],
+    );
+    assert_eq!(
+        take_output(),
+        "clojure.lang.ExceptionInfo: inner\n{:b 2}\n at app.core$bad_div.invoke (app.jank:50)\n"
+    );
+    let never_thrown = eval_source(r#"(ex-info "x" {})"#).ok().expect("evaluates");
+    call("clojure.stacktrace", "print-stack-trace", &[never_thrown]);
+    assert_eq!(
+        take_output(),
+        "clojure.lang.ExceptionInfo: x\n{}\n at [empty stack trace]\n"
+    );
+}
+
 #[test]
 fn laziness_realizes_only_what_is_asked() {
     let source = "(let [log (atom []) s (map (fn [x] (swap! log conj x) x) (iterate inc 0))] (nth s 3) @log)";
