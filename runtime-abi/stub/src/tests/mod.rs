@@ -180,6 +180,47 @@ fn exceptions_carry_the_jank_frames_of_their_first_throw() {
     );
 }
 
+/// clojure.pprint/write's layouts, each as Clojure 1.11 printed it with
+/// `(binding [*print-right-margin* margin] (pprint value))`.
+#[test]
+fn pprint_lays_data_out_as_clojure_does() {
+    let cases: &[(i64, &str, &str)] = &[
+        (10, "[1 2 3 4]", "[1 2 3 4]"),
+        (9, "[1 2 3 4]", "[1 2 3 4]"),
+        (8, "[1 2 3 4]", "[1\n 2\n 3\n 4]"),
+        (20, "{:a 1 :bb [1 2 3] :c \"hello\"}", "{:a 1,\n :bb [1 2 3],\n :c \"hello\"}"),
+        (
+            20,
+            "{:a 1 :bb [1 2 3 4 5 6 7 8 9 10 11 12] :c \"hello\"}",
+            "{:a 1,\n :bb\n [1\n  2\n  3\n  4\n  5\n  6\n  7\n  8\n  9\n  10\n  11\n  12],\n :c \"hello\"}",
+        ),
+        (12, "{:alpha {:beta [1 2 3] :gamma 4}}", "{:alpha\n {:beta\n  [1 2 3],\n  :gamma 4}}"),
+        (15, "'(1 2 3 4 5 6 7 8 9 10 11 12)", "(1\n 2\n 3\n 4\n 5\n 6\n 7\n 8\n 9\n 10\n 11\n 12)"),
+        (30, "[[1 2 3] [4 5 6] [7 8 9 10 11 12 13]]", "[[1 2 3]\n [4 5 6]\n [7 8 9 10 11 12 13]]"),
+        (
+            72,
+            "{:a (range 30) :b {:c (range 20)}}",
+            "{:a\n (0\n  1\n  2\n  3\n  4\n  5\n  6\n  7\n  8\n  9\n  10\n  11\n  12\n  13\n  14\n  15\n  16\n  17\n  18\n  19\n  20\n  21\n  22\n  23\n  24\n  25\n  26\n  27\n  28\n  29),\n :b {:c (0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19)}}",
+        ),
+        (72, "nil", "nil"),
+        (72, "\"str\"", "\"str\""),
+        (4, "[1 2 3]", "[1\n 2\n 3]"),
+    ];
+    let write = crate::var::find("clojure.pprint", "write").expect("clojure.pprint/write");
+    for (margin, source, expected) in cases {
+        let value = eval_source(source).ok().expect("evaluates");
+        let args = [
+            value,
+            crate::object::keyword(None, "stream"),
+            crate::object::nil(),
+            crate::object::keyword(None, "right-margin"),
+            crate::object::int(*margin),
+        ];
+        let laid_out = crate::function::call(write, &args).ok().expect("writes");
+        assert_eq!(text_of(laid_out), *expected, "{source} at margin {margin}");
+    }
+}
+
 #[test]
 fn laziness_realizes_only_what_is_asked() {
     let source = "(let [log (atom []) s (map (fn [x] (swap! log conj x) x) (iterate inc 0))] (nth s 3) @log)";
