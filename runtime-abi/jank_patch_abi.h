@@ -272,14 +272,23 @@ JANK_HELPER(ext, nothrow) int jank_equiv(jank_object_ref left, jank_object_ref r
  * A main module also exports `memory`, `__indirect_function_table` (growable,
  * no maximum), the mutable i32 global `__stack_pointer` (patches import it
  * for their argument arrays), and `malloc`, from which a loader reserves each
- * patch's mem_size bytes. The stub imports two functions from the host:
+ * patch's mem_size bytes. The stub imports these functions from the host:
  *     (import "host" "write" (func (param i32 i32 i32)))   ;; fd, utf8, length
  * through which everything it prints goes (fd 1 stdout, fd 2 stderr), and
- *     (import "host" "exception_thrown" (func (param i32)))   ;; the exception
- * which it calls on every throw, while the frames that threw are still on
- * the stack, so the host can record the jank fns they run (each patch's
- * `jank.frames` custom section maps its functions to them). A rethrow of the
- * same exception calls it again; the first call's stack is the deepest.
+ *     (import "host" "exception_thrown" (func (param i32) (result i32)))  ;; the exception -> n
+ *     (import "host" "exception_frames" (func (param i32)))                ;; where to copy them
+ * The stub calls exception_thrown on every throw, while the frames that
+ * threw are still on the stack, so the host can record the jank fns they run
+ * (each patch's `jank.frames` custom section maps its functions to them). A
+ * rethrow of the same exception calls it again; the first call's stack is
+ * the deepest. The host answers the byte length n of those frames as text,
+ * one `ns/name\tfile\tline\tcolumn\n` line per jank frame, innermost
+ * first, at most 1024 of them (the JVM's default depth), or 0 when it has
+ * nothing new (a rethrow it recorded); for n > 0 the stub calls
+ * exception_frames with n bytes for the host to fill, and keeps the frames
+ * as the trace of the exception object's first throw (`*e`'s, what
+ * Throwable->map and clojure.stacktrace show), so a host that never answers
+ * more than 0 leaves every trace empty.
  * Deep recursion: the stub throws java.lang.StackOverflowError (naming the fn)
  * when fn calls nest past 12,000, so a host whose wasm stack holds that many
  * simple levels (the harness gives wasm 6 MiB; its shadow stack is 8 MiB)

@@ -35,12 +35,29 @@ pub struct MacroCall<'c> {
     pub gensyms: &'c mut Gensyms,
 }
 
+/// A form evaluated at compile time, in the runtime macros run in, after
+/// this unit's forms before it (`(in-ns expr)`, whether a var was interned
+/// at run time).
+pub struct CompileTimeEval<'c> {
+    pub form: &'c Form,
+    /// As `MacroCall::unloaded`.
+    pub unloaded: &'c [TopLevel],
+    pub local_names: &'c LocalNames,
+    pub source: &'c SourceFile,
+    pub namespaces: &'c mut Namespaces,
+    pub gensyms: &'c mut Gensyms,
+}
+
 /// Runs user macros for the analyzer.
 pub trait MacroExpander {
     /// The expansion of `call`, or why there is none (the macro threw, was
     /// called with the wrong number of arguments, returned something that
     /// is not code).
     fn expand(&mut self, call: MacroCall<'_>) -> std::result::Result<Form, String>;
+
+    /// The value of `eval.form`, read back as a form, or why there is none
+    /// (it threw, its value does not print as data).
+    fn evaluate(&mut self, eval: CompileTimeEval<'_>) -> std::result::Result<Form, String>;
 
     /// `unit` (from `source`) is analyzed in full; its forms from `given`
     /// on were never handed to `expand` and must be loaded before the next
@@ -159,6 +176,92 @@ impl Analyzer<'_> {
             self.error(form.pos, format!("macro {var} failed to expand: {message}"))
         })?;
         Ok(reposition(expansion, form))
+    }
+
+    /// `form`'s value at compile time (see `CompileTimeEval`); `what` says
+    /// what needs it, for the error when there is no compile-time runtime.
+    pub(super) fn evaluate_at_compile_time(&mut self, form: &Form, what: &str) -> Result<Form> {
+        let Some(expander) = self.expander.as_deref_mut() else {
+            return Err(self.error(
+                form.pos,
+                format!("{what} needs a compile-time runtime to evaluate `{form}` in, and this compilation has none"),
+            ));
+        };
+        let eval = CompileTimeEval {
+            form,
+            unloaded: &self.forms[self.forms_given_to_expander..],
+            local_names: &self.locals,
+            source: self.source,
+            namespaces: self.namespaces,
+            gensyms: self.gensyms,
+        };
+        let value = expander.evaluate(eval);
+        self.forms_given_to_expander = self.forms.len();
+        value.map_err(|message| {
+            self.error(form.pos, format!("{what}: evaluating `{form}` {message}"))
+        })
+    }
+
+    /// The var `name` names when no definition the compiler saw made it but
+    /// an earlier form may have interned it at run time (`intern`, which
+    /// this session has called): asked of the compile-time runtime, which
+    /// has run those forms, and then known like a declared var.
+    pub(super) fn interned_at_run_time(&mut self, name: &Name, pos: Pos) -> Result<Option<VarRef>> {
+        if !self.namespaces.interns_at_run_time() || self.expander.is_none() {
+            return Ok(None);
+        }
+        let ns = match &name.ns {
+            Some(qualifier) => match self.namespaces.resolve_ns(qualifier) {
+                Some(ns) => ns.to_string(),
+                None => qualifier.clone(),
+            },
+            None => self.namespaces.current().to_string(),
+        };
+        let symbol = |ns: Option<&str>, text: &str| {
+            Form::symbol(
+                match ns {
+                    Some(ns) => Name::qualified(ns, text),
+                    None => Name::bare(text),
+                },
+                pos,
+            )
+        };
+        let quoted = Form::list(
+            vec![symbol(None, "quote"), symbol(Some(&ns), &name.name)],
+            pos,
+        );
+        // find-var throws for a namespace the runtime does not know.
+        let probe = Form::list(
+            vec![
+                symbol(None, "try"),
+                Form::list(
+                    vec![
+                        symbol(Some("clojure.core"), "some?"),
+                        Form::list(vec![symbol(Some("clojure.core"), "find-var"), quoted], pos),
+                    ],
+                    pos,
+                ),
+                Form::list(
+                    vec![
+                        symbol(None, "catch"),
+                        symbol(None, "Exception"),
+                        symbol(None, "_"),
+                        Form::new(FormKind::Bool(false), pos),
+                    ],
+                    pos,
+                ),
+            ],
+            pos,
+        );
+        let found = self.evaluate_at_compile_time(&probe, &format!("resolving `{name}`"))?;
+        if !matches!(found.kind, FormKind::Bool(true)) {
+            return Ok(None);
+        }
+        Ok(Some(self.namespaces.define_in(
+            &ns,
+            &name.name,
+            Default::default(),
+        )))
     }
 
     /// `(macroexpand-1 'form)` and `(macroexpand 'form)`: expanded at

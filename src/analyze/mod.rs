@@ -11,7 +11,7 @@ pub mod namespaces;
 mod require;
 mod special;
 
-pub use macros::{MacroCall, MacroExpander, MAX_MACRO_NESTING};
+pub use macros::{CompileTimeEval, MacroCall, MacroExpander, MAX_MACRO_NESTING};
 pub use require::{LoadError, NamespaceLoader};
 
 use crate::diag::Diagnostic;
@@ -570,6 +570,9 @@ impl<'a> Analyzer<'a> {
             if var.ns == CORE_NS && expand::is_core_macro(&var.name) {
                 return Err(self.error(pos, format!("can't take the value of a macro: #'{var}")));
             }
+            if var.ns == CORE_NS && var.name == "intern" {
+                self.namespaces.note_intern();
+            }
             return Ok(Expr {
                 kind: ExprKind::VarValue(var),
                 pos,
@@ -660,6 +663,12 @@ impl<'a> Analyzer<'a> {
                     in_try_body: false,
                 },
             );
+        }
+        if let Some(var) = self.interned_at_run_time(name, pos)? {
+            return Ok(Expr {
+                kind: ExprKind::VarValue(var),
+                pos,
+            });
         }
         Err(self.unresolved(name, pos))
     }

@@ -138,6 +138,9 @@ pub struct Namespace {
 pub struct Namespaces {
     namespaces: BTreeMap<String, Rc<Namespace>>,
     current: String,
+    /// Whether code compiled so far refers to `clojure.core/intern`, the one
+    /// way a var comes to exist without a definition the compiler sees.
+    interns: bool,
 }
 
 thread_local! {
@@ -178,6 +181,7 @@ impl Namespaces {
         Self {
             namespaces,
             current: "user".to_string(),
+            interns: false,
         }
     }
 
@@ -267,6 +271,27 @@ impl Namespaces {
             ns: current,
             name: name.to_string(),
         }
+    }
+
+    /// Records a var of namespace `ns` (creating it when new) and returns it.
+    pub fn define_in(&mut self, ns: &str, name: &str, info: VarInfo) -> VarRef {
+        Rc::make_mut(self.namespaces.entry(ns.to_string()).or_default())
+            .vars
+            .insert(name.to_string(), info);
+        VarRef {
+            ns: ns.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    /// Notes that compiled code refers to `clojure.core/intern`.
+    pub fn note_intern(&mut self) {
+        self.interns = true;
+    }
+
+    /// Whether compiled code may have interned vars at run time.
+    pub fn interns_at_run_time(&self) -> bool {
+        self.interns
     }
 
     /// Marks the var `name` of the current namespace as a macro (`defmacro`).

@@ -616,17 +616,46 @@ impl Analyzer<'_> {
         Ok(())
     }
 
+    /// `(in-ns 'ns)`, or `(in-ns expr)` with expr evaluated at compile time
+    /// (the namespace decides how the forms after it compile, before they
+    /// run), in the runtime macros run in, after the forms before it.
     pub(super) fn in_ns_form(&mut self, form: &Form, args: &[Form]) -> Result<()> {
-        match args {
-            [quoted] => match quoted_form(quoted).and_then(Form::as_symbol) {
-                Some(name) if name.ns.is_none() => {
-                    self.namespaces.enter(&name.name);
-                    Ok(())
+        let [arg] = args else {
+            return Err(self.error(form.pos, "`in-ns` takes one symbol"));
+        };
+        let name = match quoted_form(arg).and_then(Form::as_symbol) {
+            Some(name) => name.clone(),
+            None => {
+                // Analyzed first, so a var it names is known (or refused)
+                // as anywhere else.
+                self.analyze(
+                    arg,
+                    Ctx {
+                        tail: false,
+                        recur: None,
+                        in_try_body: false,
+                    },
+                )?;
+                let value = self.evaluate_at_compile_time(arg, "`in-ns`")?;
+                match value.as_symbol() {
+                    Some(name) => name.clone(),
+                    None => {
+                        return Err(self.error(
+                            arg.pos,
+                            format!("`in-ns` requires a symbol; `{arg}` is {value}"),
+                        ))
+                    }
                 }
-                _ => Err(self.error(quoted.pos, "`in-ns` requires a quoted namespace symbol")),
-            },
-            _ => Err(self.error(form.pos, "`in-ns` takes one quoted symbol")),
+            }
+        };
+        if name.ns.is_some() {
+            return Err(self.error(
+                arg.pos,
+                format!("`in-ns` requires an unqualified symbol, not {name}"),
+            ));
         }
+        self.namespaces.enter(&name.name);
+        Ok(())
     }
 
     /// `(resolve 'sym)`: names are resolved when compiling (the runtime has

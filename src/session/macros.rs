@@ -8,7 +8,7 @@
 
 use super::lower_failure_text;
 use crate::analyze::ast::{LocalNames, TopLevel, Unit, VarRef};
-use crate::analyze::{Analyzer, MacroCall, MacroExpander};
+use crate::analyze::{Analyzer, CompileTimeEval, MacroCall, MacroExpander};
 use crate::lower::{self, Abi, PatchOptions};
 use crate::read::{self, Form, FormKind, Name, PlainEnv};
 use crate::source::{Pos, SourceFile};
@@ -126,6 +126,32 @@ impl MacroExpander for MacroRunner {
             None => return Err("it returned nothing".into()),
         };
         read_expansion(&printed)
+    }
+
+    fn evaluate(&mut self, eval: CompileTimeEval<'_>) -> Result<Form, String> {
+        self.catch_up()?;
+        if !eval.unloaded.is_empty() {
+            let unit = Unit {
+                forms: eval.unloaded.to_vec(),
+                locals: eval.local_names.clone(),
+                macros_used: Vec::new(),
+            };
+            self.load_unit(&unit, eval.source)?;
+        }
+        let mut analyzer = Analyzer::new(eval.namespaces, eval.source, eval.gensyms);
+        analyzer
+            .analyze_top_level(eval.form)
+            .map_err(|d| format!("does not compile: {}", d.message))?;
+        let (unit, _) = analyzer.finish();
+        let printed = match self.load_unit(&unit, eval.source)?.into_iter().last() {
+            Some(Ok(printed)) => printed,
+            Some(Err(thrown)) => return Err(format!("threw {}", thrown_summary(&thrown))),
+            None => return Err("gave no value".into()),
+        };
+        match read::read_all(&printed, &PlainEnv::new()) {
+            Ok(mut forms) if forms.len() == 1 => Ok(forms.remove(0)),
+            _ => Err(format!("gave {printed}, which does not read back as data")),
+        }
     }
 
     fn analyzed(&mut self, source: &SourceFile, unit: &Unit, given: usize) {

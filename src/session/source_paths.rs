@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 /// Namespaces jankwasm ships, written in jank: loaded like files when no
 /// source path has them, under the name `<jankwasm>/<path>`.
 pub const BUILTIN_NAMESPACES: &[(&str, &str)] = &[
+    ("clojure.data", include_str!("../jank/clojure/data.jank")),
     ("clojure.test", include_str!("../jank/clojure/test.jank")),
     ("jank.browser", include_str!("../jank/jank/browser.jank")),
 ];

@@ -132,8 +132,12 @@ fn a_throw_reports_the_jank_fns_it_passed_through() {
             )
         ]
     );
+    // The exception carries the same frames as its trace, as Clojure's
+    // StackTraceElement->vec gives a fn's: class, method, file, line.
     assert!(thrown.to_string().ends_with(
-        " []}\n  at user/bad-div (app.jank:50:1)\n     | (defn bad-div [x] (/ x 0))\n  \
+        ":at [user$bad_div invoke \"app.jank\" 50]}]\n :trace\n \
+         [[user$bad_div invoke \"app.jank\" 50]\n  [user$outer invoke \"app.jank\" 51]]}\n  \
+         at user/bad-div (app.jank:50:1)\n     | (defn bad-div [x] (/ x 0))\n  \
          at user/outer (app.jank:51:1)\n     | (defn outer [y] (inc (bad-div y)))"
     ));
 
@@ -182,7 +186,8 @@ fn jankwasm_run_prints_the_jank_frames_of_an_uncaught_exception() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.ends_with(
-            " []}\n  at user/bad-div (app.jank:1:1)\n     | (defn bad-div [x] (/ x 0))\n  \
+            " :trace\n [[user$bad_div invoke \"app.jank\" 1]\n  [user$eval invoke \"app.jank\" 3]]}\n  \
+             at user/bad-div (app.jank:1:1)\n     | (defn bad-div [x] (/ x 0))\n  \
              at user/eval (app.jank:3:1)\n     | (bad-div 1)\n"
         ),
         "{stderr}"
@@ -194,23 +199,71 @@ async fn an_nrepl_error_names_the_jank_fn_and_where_the_editor_defined_it() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path()).await;
     let mut nrepl = Nrepl::connect(&server).await;
+    let session = nrepl.request(&[("op", s("clone"))]).await[0]
+        .str("new-session")
+        .expect("a session");
     let defined = nrepl
         .request(&[
             ("op", s("eval")),
+            ("session", s(&session)),
             ("code", s("(defn bad-div [x] (/ x 0))")),
             ("file", s("app.jank")),
             ("line", jankwasm::serve::nrepl::bencode::Value::Int(50)),
             ("column", jankwasm::serve::nrepl::bencode::Value::Int(1)),
         ])
         .await;
-    assert_eq!(field(&defined, "value"), ["#'user/bad-div"]);
+    assert_eq!(field(&defined, "value"), ["#'user/bad-div"], "{defined:?}");
     let called = nrepl
-        .request(&[("op", s("eval")), ("code", s("(bad-div 1)"))])
+        .request(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("code", s("(bad-div 1)")),
+        ])
         .await;
     let err = field(&called, "err").concat();
     assert!(
         err.contains("\n  at user/bad-div (app.jank:50:1)\n"),
         "{err}"
+    );
+
+    // `*e` is that exception, its frames in its data as Clojure's are, and
+    // CIDER's error buffer prints them in Clojure's format.
+    async fn eval(nrepl: &mut Nrepl, session: &str, code: &str) -> (Vec<String>, String) {
+        let answer = nrepl
+            .request(&[
+                ("op", s("eval")),
+                ("session", s(session)),
+                ("code", s(code)),
+            ])
+            .await;
+        (field(&answer, "value"), field(&answer, "out").concat())
+    }
+    let (trace, _) = eval(&mut nrepl, &session, "(:trace (Throwable->map *e))").await;
+    assert_eq!(
+        trace,
+        [
+            r#"[[user$bad_div invoke "app.jank" 50] [user$fn invoke "<nrepl>" 1] [user$eval invoke "<nrepl>" 1]]"#
+        ]
+    );
+    let (at, _) = eval(
+        &mut nrepl,
+        &session,
+        "(-> *e Throwable->map :via first :at)",
+    )
+    .await;
+    assert_eq!(at, [r#"[user$bad_div invoke "app.jank" 50]"#]);
+    let (_, printed) = eval(
+        &mut nrepl,
+        &session,
+        "(require 'clojure.stacktrace) (clojure.stacktrace/print-cause-trace *e)",
+    )
+    .await;
+    assert_eq!(
+        printed,
+        "java.lang.ArithmeticException: Divide by zero\n \
+         at user$bad_div.invoke (app.jank:50)\n    \
+         user$fn.invoke (<nrepl>:1)\n    \
+         user$eval.invoke (<nrepl>:1)\n"
     );
     server.shutdown().await;
 }
@@ -275,6 +328,15 @@ fn the_page_overlay_shows_the_jank_frames_and_leaves_the_repl_box_in_view() {
          return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; })()",
     );
     assert_eq!(overlaps, serde_json::Value::Bool(false));
+    // In the page itself (loader.js hands the stub the frames of a throw).
+    let caught = page.eval(
+        "jankClient.eval('(try (user/bad-div 1) (catch Exception e (first (:trace (Throwable->map e)))))', 'demo.app')",
+    );
+    assert_eq!(
+        caught["value"],
+        serde_json::Value::String(r#"[user$bad_div invoke "app.jank" 50]"#.into()),
+        "{caught}"
+    );
     runtime.block_on(server.shutdown());
 }
 

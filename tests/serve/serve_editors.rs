@@ -289,7 +289,8 @@ async fn cider_connects_evaluates_and_shows_an_error_buffer() {
     .await;
     assert_eq!(
         field(&trace, "out").concat(),
-        "clojure.lang.ExceptionInfo: no greeting\n{:who nil}\n"
+        "clojure.lang.ExceptionInfo: no greeting\n{:who nil}\n \
+         at user$fn.invoke (<nrepl>:1)\n    user$eval.invoke (<nrepl>:1)\n"
     );
     let data = replay(
         &mut cider,
@@ -343,7 +344,7 @@ async fn cider_connects_evaluates_and_shows_an_error_buffer() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn calva_connects_completes_and_lists_namespaces() {
-    let (_dir, server) = serve_app().await;
+    let (dir, server) = serve_app().await;
     let mut calva = server.connect().await;
 
     // src/nrepl/index.ts:187: `*ns*` with no session, before anything else.
@@ -435,6 +436,62 @@ async fn calva_connects_completes_and_lists_namespaces() {
     for ns in ["app.core", "clojure.core", "user"] {
         assert!(names.iter().any(|n| n == ns), "{names:?}");
     }
+
+    // evaluate.ts:118-121: an eval from the editor sends the form's VS Code
+    // position (0-based line and character) plus one, so a form at line 8,
+    // character 2 of app.jank comes as line 9, column 3, and what it defines
+    // and throws is placed there (definition.ts:29 then reads `column` back
+    // as 0-based: the cursor lands one character into the form, as it does
+    // with cider-nrepl's 1-based columns).
+    let file = dir.path().join("app.jank").display().to_string();
+    let (vscode_line, vscode_character) = (8, 2);
+    let defined = replay(
+        &mut calva,
+        &[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("ns", s("app.core")),
+            (
+                "code",
+                s("(defn halve\n  [x]\n  (let [f (fn divide [y] (/ y 0))]\n    (f x)))"),
+            ),
+            ("file", s(&file)),
+            ("line", Value::Int(vscode_line + 1)),
+            ("column", Value::Int(vscode_character + 1)),
+        ],
+    )
+    .await;
+    assert_values_then_done(&defined, &["#'app.core/halve"]);
+    let info = replay(
+        &mut calva,
+        &[
+            ("op", s("info")),
+            ("ns", s("app.core")),
+            ("symbol", s("halve")),
+            ("session", s(&session)),
+        ],
+    )
+    .await;
+    let info = only_message(&info);
+    assert_eq!((info.int("line"), info.int("column")), (Some(9), Some(3)));
+    let thrown = calva
+        .request(&[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("ns", s("app.core")),
+            ("code", s("(halve 1)")),
+        ])
+        .await;
+    let err = field(&thrown, "err").concat();
+    // The inner fn is on the form's third line, where columns are the
+    // line's own: `(fn` is its 11th character.
+    assert!(
+        err.contains(&format!(
+            "\n  at app.core/divide ({file}:11:11)\n     | (let [f (fn divide [y] (/ y 0))]\n  \
+             at app.core/halve ({file}:9:3)\n"
+        )),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -475,29 +532,72 @@ async fn conjure_connects_and_uses_its_keys() {
     .await;
     assert_values_then_done(&kind, &["unknown"]);
 
-    // server.fnl:289: the preamble (res/client/clojure/preamble.cljc) starts
-    // by interning the initial namespace's name, which jankwasm runs as
-    // Clojure does; the rest of it needs clojure.pprint/test/data, which
-    // jankwasm does not have (refused with a compile error and `done`), and
-    // Conjure marks the connection ready on `done` whatever the status.
-    let preamble = conjure
-        .request(&[
-            ("op", s("eval")),
-            (
-                "code",
-                s("(create-ns 'conjure.internal)\n(intern 'conjure.internal 'initial-ns (symbol (str *ns*)))"),
-            ),
-        ])
-        .await;
+    // server.fnl:289: the preamble, res/client/clojure/preamble.cljc at
+    // Conjure 2ddd752 (tests/serve/conjure_preamble.cljc) with the template
+    // values server.fnl substitutes, at their defaults (init.fnl:79, :89),
+    // sent without a session. It interns its initial namespace's name, makes
+    // conjure.internal (clojure.pprint, clojure.test, clojure.data,
+    // clojure.string), shims cider.nrepl.pprint/pprint, queues taps, prints
+    // test failures with a diff, and goes back with `(in-ns initial-ns)`.
+    let preamble_code = include_str!("conjure_preamble.cljc")
+        .replace(":conjure.template/queue-size", "16")
+        .replace(":conjure.template/pretty-print-test-failures?", "true");
+    let preamble = replay(
+        &mut conjure,
+        &[("op", s("eval")), ("code", s(&preamble_code))],
+    )
+    .await;
     let values = field(&preamble, "value");
-    assert_eq!(values.len(), 2, "{preamble:?}");
-    assert!(
-        values[0].starts_with("#object[clojure.lang.Namespace ")
-            && values[0].ends_with(" \"conjure.internal\"]"),
+    assert_eq!(
+        values[1..10],
+        [
+            "#'conjure.internal/initial-ns",
+            "nil",
+            "#'cider.nrepl.pprint/pprint",
+            "#'conjure.internal/bounded-conj",
+            "#'conjure.internal/tap-queue-size",
+            "#'conjure.internal/tap-queue!",
+            "#'conjure.internal/enqueue-tap!",
+            "nil",
+            "#'conjure.internal/dump-tap-queue!",
+        ],
         "{preamble:?}"
     );
-    assert_eq!(values[1], "#'conjure.internal/initial-ns");
+    assert!(
+        values[0].ends_with(" \"conjure.internal\"]")
+            && values[10].starts_with("#object[clojure.lang.MultiFn "),
+        "{preamble:?}"
+    );
+    assert_eq!(values.len(), 12, "{preamble:?}");
+    assert_eq!(
+        field(&preamble, "ns").last().map(String::as_str),
+        Some("user")
+    );
     assert_eq!(statuses(preamble.last().unwrap()), ["done"]);
+    // What it set up works: the namespace it went back to, its tap queue.
+    let back = replay(
+        &mut conjure,
+        &[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            (
+                "code",
+                s("[(str *ns*) conjure.internal/initial-ns (tap> :tapped)]"),
+            ),
+        ],
+    )
+    .await;
+    assert_values_then_done(&back, &["[\"user\" user true]"]);
+    let tapped = replay(
+        &mut conjure,
+        &[
+            ("op", s("eval")),
+            ("session", s(&session)),
+            ("code", s("(conjure.internal/dump-tap-queue!)")),
+        ],
+    )
+    .await;
+    assert_values_then_done(&tapped, &["(:tapped)"]);
 
     // action.fnl:100: `(ns <buffer ns>)` once per buffer, then evals with
     // file/line/column and the buffer's ns (server.fnl:140).

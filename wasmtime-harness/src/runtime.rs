@@ -100,6 +100,9 @@ pub(crate) struct HostState {
     /// The jank frames each exception in flight was thrown through, by its
     /// address, until the host takes it.
     throw_sites: HashMap<u32, Vec<JankFrame>>,
+    /// The frames of the last new throw, as `host.exception_frames` hands
+    /// them to the stub.
+    thrown_frames: Vec<u8>,
     /// How far the stub's memory may grow (by default as far as wasm32 goes).
     limits: StoreLimits,
     /// The browser `jank.browser` effects reach; None: headless, refusing them.
@@ -350,26 +353,79 @@ fn store_compiled(module: &Module, path: &std::path::Path) {
     }
 }
 
-/// The `host.write(fd, utf8, length)` import: appends to the captured stdout
-/// or stderr. Bad arguments trap, as a stub bug should.
-/// `host.exception_thrown(exception)`: records the jank frames on the stack
-/// while the throw is still there (a rethrow keeps the first record).
+/// The most frames a throw hands the stub for its exception's trace,
+/// innermost first: the JVM's default stack trace depth.
+pub const MAX_TRACE_FRAMES: usize = 1024;
+
+/// `host.exception_thrown(exception) -> length`: records the jank frames on
+/// the stack while the throw is still there (a rethrow keeps the first
+/// record) and answers the byte length of those frames as the stub's trace
+/// text, which `host.exception_frames` then copies (0: nothing new).
 fn host_exception_thrown(store: &mut Store<HostState>) -> Func {
     Func::wrap(
         store,
-        |mut caller: Caller<'_, HostState>, exception: i32| {
+        |mut caller: Caller<'_, HostState>, exception: i32| -> i32 {
             // Checked before capturing: an exception unwinding through N
             // nested calls is reported at each, and N backtraces of N frames
             // took a minute at depth 12,000.
             if caller.data().throw_sites.contains_key(&(exception as u32)) {
-                return;
+                return 0;
             }
             let backtrace = WasmBacktrace::capture(&caller);
             let state = caller.data_mut();
             let frames = jank_frames(&backtrace, &state.frame_tables);
+            state.thrown_frames = trace_text(&frames[..frames.len().min(MAX_TRACE_FRAMES)]);
             state.throw_sites.insert(exception as u32, frames);
+            i32::try_from(state.thrown_frames.len()).unwrap_or(0)
         },
     )
+}
+
+/// `host.exception_frames(into)`: copies the frames `host.exception_thrown`
+/// announced.
+fn host_exception_frames(store: &mut Store<HostState>) -> Func {
+    Func::wrap(
+        store,
+        |mut caller: Caller<'_, HostState>, ptr: i32| -> wasmtime::Result<()> {
+            let memory = stub_memory(&mut caller, "host.exception_frames")?;
+            let (data, state) = memory.data_and_store_mut(&mut caller);
+            let frames = std::mem::take(&mut state.thrown_frames);
+            copy_into(data, ptr, &frames, "host.exception_frames")
+        },
+    )
+}
+
+/// The stub's trace text of `frames`: `name\tfile\tline\tcolumn` a line
+/// (jank_patch_abi.h).
+fn trace_text(frames: &[JankFrame]) -> Vec<u8> {
+    let mut text = String::new();
+    for frame in frames {
+        let clean = |field: &str| field.replace(['\t', '\n'], " ");
+        text.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            clean(&frame.name),
+            clean(&frame.file),
+            frame.line,
+            frame.column
+        ));
+    }
+    text.into_bytes()
+}
+
+/// Copies `bytes` into stub memory at `ptr`, for the host import `import`.
+fn copy_into(data: &mut [u8], ptr: i32, bytes: &[u8], import: &str) -> wasmtime::Result<()> {
+    let start = ptr as u32 as usize;
+    let into = start
+        .checked_add(bytes.len())
+        .and_then(|end| data.get_mut(start..end))
+        .ok_or_else(|| {
+            wasmtime::Error::msg(format!(
+                "{import}: {} bytes at {start:#x} are outside memory",
+                bytes.len()
+            ))
+        })?;
+    into.copy_from_slice(bytes);
+    Ok(())
 }
 
 /// The stub's memory, for the host import `import` that reads or writes it.
@@ -435,18 +491,7 @@ fn host_effect_reply(store: &mut Store<HostState>) -> Func {
             let memory = stub_memory(&mut caller, "host.effect_reply")?;
             let (data, state) = memory.data_and_store_mut(&mut caller);
             let reply = std::mem::take(&mut state.effect_reply);
-            let start = ptr as u32 as usize;
-            let into = start
-                .checked_add(reply.len())
-                .and_then(|end| data.get_mut(start..end))
-                .ok_or_else(|| {
-                    wasmtime::Error::msg(format!(
-                        "host.effect_reply: {} bytes at {start:#x} are outside memory",
-                        reply.len()
-                    ))
-                })?;
-            into.copy_from_slice(&reply);
-            Ok(())
+            copy_into(data, ptr, &reply, "host.effect_reply")
         },
     )
 }
@@ -585,9 +630,15 @@ impl Runtime {
                     imports.push(host_write(&mut store).into());
                 }
                 ("host", "exception_thrown", ExternType::Func(ty))
-                    if ty.params().map(|p| p.is_i32()).eq([true]) && ty.results().len() == 0 =>
+                    if ty.params().map(|p| p.is_i32()).eq([true])
+                        && ty.results().map(|r| r.is_i32()).eq([true]) =>
                 {
                     imports.push(host_exception_thrown(&mut store).into());
+                }
+                ("host", "exception_frames", ExternType::Func(ty))
+                    if ty.params().map(|p| p.is_i32()).eq([true]) && ty.results().len() == 0 =>
+                {
+                    imports.push(host_exception_frames(&mut store).into());
                 }
                 ("host", "effect", ExternType::Func(ty))
                     if ty.params().map(|p| p.is_i32()).eq([true, true])
@@ -606,10 +657,10 @@ impl Runtime {
                         reason: "must be effect (func (param i32 i32) (result i32)) and effect_reply (func (param i32))".into(),
                     })
                 }
-                ("host", "exception_thrown", _) => {
+                ("host", "exception_thrown" | "exception_frames", _) => {
                     return Err(HarnessError::Link {
                         import: qualified,
-                        reason: "must be (func (param i32)): the exception".into(),
+                        reason: "must be exception_thrown (func (param i32) (result i32)) and exception_frames (func (param i32))".into(),
                     })
                 }
                 ("host", "write", _) => {
@@ -621,7 +672,7 @@ impl Runtime {
                 _ => return Err(HarnessError::Link {
                     import: qualified,
                     reason:
-                        "the host provides only host.write, host.exception_thrown, host.effect and host.effect_reply to the stub"
+                        "the host provides only host.write, host.exception_thrown, host.exception_frames, host.effect and host.effect_reply to the stub"
                             .into(),
                 }),
             }

@@ -2,7 +2,7 @@
 //! exception objects runtime errors and `ex-info` make, and the ABI's pending
 //! exception slot (a throw across the ABI is the slot plus a NULL return).
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 
 use crate::object::{alloc, nil, string, Obj, Object};
 
@@ -22,6 +22,68 @@ pub struct Exception {
     pub data: Option<Obj>,
     /// The cause, or nil.
     pub cause: Obj,
+    /// The jank frames of its first throw, innermost first, as the host
+    /// reported them while they were on the stack (unset until thrown, and
+    /// empty when the host knows no jank frames).
+    pub trace: OnceCell<Box<[TraceFrame]>>,
+}
+
+/// One jank fn a throw passed through: what a JVM StackTraceElement says of
+/// a Clojure fn, plus the column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceFrame {
+    /// `ns/name`, as the patch's `jank.frames` section names the fn.
+    pub name: Box<str>,
+    pub file: Box<str>,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Exception {
+    /// The jank frames of its first throw (none before it was thrown).
+    pub fn frames(&self) -> &[TraceFrame] {
+        self.trace.get().map_or(&[], |frames| frames)
+    }
+}
+
+impl TraceFrame {
+    /// The frame as Clojure's `StackTraceElement->vec` gives a fn's JVM
+    /// frame, `[user$bad_div invoke "app.jank" 50]`: the fn's class, its
+    /// method, the file and the line (Clojure's frames have no column).
+    pub fn element(&self) -> Obj {
+        crate::coll::vector_obj([
+            crate::object::symbol(None, &self.class()),
+            crate::object::symbol(None, "invoke"),
+            string(&*self.file),
+            crate::object::int(i64::from(self.line)),
+        ])
+    }
+
+    /// The class Clojure compiles the fn into (`user$bad_div`).
+    pub fn class(&self) -> String {
+        crate::print::munge(&self.name)
+    }
+}
+
+/// Reads the frames a host hands over (jank_patch_abi.h, `exception_frames`):
+/// one `name\tfile\tline\tcolumn` line per frame; a line that does not
+/// parse is left out.
+pub fn parse_trace(text: &str) -> Box<[TraceFrame]> {
+    text.lines()
+        .filter_map(|line| {
+            let mut fields = line.split('\t');
+            let name = fields.next()?.into();
+            let file = fields.next()?.into();
+            let line = fields.next()?.parse().ok()?;
+            let column = fields.next()?.parse().ok()?;
+            Some(TraceFrame {
+                name,
+                file,
+                line,
+                column,
+            })
+        })
+        .collect()
 }
 
 pub const EX_INFO: &str = "clojure.lang.ExceptionInfo";
@@ -33,6 +95,7 @@ pub fn ex_info(message: Obj, data: Obj, cause: Obj) -> Obj {
         message,
         data: Some(data),
         cause,
+        trace: OnceCell::new(),
     })))
 }
 
@@ -43,6 +106,7 @@ pub fn error(class: &'static str, message: impl Into<Box<str>>) -> Thrown {
         message: string(message),
         data: None,
         cause: nil(),
+        trace: OnceCell::new(),
     }))))
 }
 
@@ -83,6 +147,7 @@ pub fn index_out_of_bounds() -> Thrown {
         message: nil(),
         data: None,
         cause: nil(),
+        trace: OnceCell::new(),
     }))))
 }
 
@@ -117,7 +182,7 @@ thread_local! {
 
 /// Makes `thrown` the pending exception (at the ABI boundary).
 pub fn set_pending(thrown: Thrown) {
-    crate::io::exception_thrown(thrown.0.addr());
+    crate::io::exception_thrown(thrown.0);
     PENDING.with(|slot| slot.set(Some(thrown.0)));
 }
 

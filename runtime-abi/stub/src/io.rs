@@ -1,7 +1,8 @@
 //! Output and the host's view of throws: in wasm everything printed goes to
 //! the host's `write(fd, ptr, len)` import (on the host, tests capture it and
 //! other builds use std's streams), and every throw calls its
-//! `exception_thrown(exception)` import. `with-out-str` captures stdout
+//! `exception_thrown(exception)` import, whose frames become the trace of
+//! the exception's first throw. `with-out-str` captures stdout
 //! instead, innermost capture first.
 
 use std::cell::RefCell;
@@ -46,20 +47,37 @@ extern "C" {
     #[link_name = "write"]
     fn host_write(fd: i32, ptr: *const u8, len: i32);
     #[link_name = "exception_thrown"]
-    fn host_exception_thrown(exception: usize);
+    fn host_exception_thrown(exception: usize) -> i32;
+    #[link_name = "exception_frames"]
+    fn host_exception_frames(into: *mut u8);
 }
 
 /// Tells the host `exception` is being thrown while the frames that threw
-/// it are still on the stack, so it can record the jank frames it passes.
+/// it are still on the stack, so it can record the jank frames it passes;
+/// the first throw of an exception object keeps them as its trace.
 #[cfg(target_arch = "wasm32")]
-pub fn exception_thrown(exception: usize) {
+pub fn exception_thrown(exception: crate::object::Obj) {
     // SAFETY: the host only reads the stack; the value is an address it keys by.
-    crate::gc::host_callback(|| unsafe { host_exception_thrown(exception) })
+    let length = crate::gc::host_callback(|| unsafe { host_exception_thrown(exception.addr()) });
+    let crate::object::Object::Exception(e) = &*exception else {
+        return;
+    };
+    if e.trace.get().is_some() {
+        return;
+    }
+    let mut frames = vec![0u8; usize::try_from(length).unwrap_or(0)];
+    if !frames.is_empty() {
+        // SAFETY: the host writes exactly the `length` bytes it announced.
+        crate::gc::host_callback(|| unsafe { host_exception_frames(frames.as_mut_ptr()) });
+    }
+    let _ = e
+        .trace
+        .set(crate::error::parse_trace(&String::from_utf8_lossy(&frames)));
 }
 
 /// Outside wasm there are no patch frames to record.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn exception_thrown(_exception: usize) {}
+pub fn exception_thrown(_exception: crate::object::Obj) {}
 
 /// Writes `text` to `fd` (1 stdout, 2 stderr) in one piece.
 #[cfg(target_arch = "wasm32")]

@@ -87,7 +87,7 @@ fn write_escaped(out: &mut String, text: &str) {
 }
 
 /// A fn's class name as Clojure munges it: `user/my-fn?` is `user$my_fn_QMARK_`.
-fn munge(name: &str) -> String {
+pub fn munge(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars() {
         match c {
@@ -121,8 +121,9 @@ fn write_items(out: &mut String, items: impl Iterator<Item = R<Obj>>, readably: 
     Ok(())
 }
 
-/// Clojure's print-throwable without stack frames: the root cause's message
-/// and data, then every exception of the cause chain under `:via`.
+/// Clojure's print-throwable: the root cause's message and data, every
+/// exception of the cause chain under `:via` (with `:at`, its innermost
+/// frame), then the root cause's frames under `:trace`.
 fn write_exception(out: &mut String, e: &Exception, readably: bool) -> R<()> {
     let mut chain = vec![e];
     while let Object::Exception(cause) = &*chain[chain.len() - 1].cause {
@@ -146,9 +147,20 @@ fn write_exception(out: &mut String, e: &Exception, readably: bool) -> R<()> {
             out.push_str("\n   :data ");
             write(out, data, readably)?;
         }
+        if let Some(at) = link.frames().first() {
+            out.push_str("\n   :at ");
+            write(out, at.element(), readably)?;
+        }
         out.push('}');
     }
-    out.push_str("]\n :trace\n []}");
+    out.push_str("]\n :trace\n [");
+    for (i, frame) in root.frames().iter().enumerate() {
+        if i > 0 {
+            out.push_str("\n  ");
+        }
+        write(out, frame.element(), readably)?;
+    }
+    out.push_str("]}");
     Ok(())
 }
 

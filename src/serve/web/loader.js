@@ -448,8 +448,12 @@ class ThrowSites {
     this.stacks = new Map();
   }
 
+  // False for a rethrow of an exception recorded already (the first
+  // throw's stack is the deepest).
   record(exception, stack) {
-    if (!this.stacks.has(exception)) this.stacks.set(exception, stack || '');
+    if (this.stacks.has(exception)) return false;
+    this.stacks.set(exception, stack || '');
+    return true;
   }
 
   take(exception) {
@@ -488,6 +492,20 @@ function jankFrames(stack, tables) {
   return frames;
 }
 
+// The most frames a throw hands the stub for its exception's trace,
+// innermost first (the JVM's default depth; the harness's MAX_TRACE_FRAMES).
+const MAX_TRACE_FRAMES = 1024;
+
+// The stub's trace text of jank frames: `name\tfile\tline\tcolumn` a line
+// (jank_patch_abi.h, host.exception_frames).
+function traceText(frames) {
+  const clean = (text) => String(text).replace(/[\t\n]/g, ' ');
+  return frames
+    .slice(0, MAX_TRACE_FRAMES)
+    .map((f) => `${clean(f.name)}\t${clean(f.file)}\t${f.line}\t${f.column}\n`)
+    .join('');
+}
+
 // An exception as the host reports it: printed, then per jank frame
 // `  at fn (file:line:col)` and its source line (as the wasmtime harness).
 export function withFrames({ printed, frames = [] }) {
@@ -523,8 +541,11 @@ export class JankRuntime {
     const stubInterface = readInterface(bytes, 'stub main module');
     const sink = new OutputSink(onWrite);
     const throws = new ThrowSites();
+    // Each loaded patch's frame table, by its module name.
+    const frameTables = new Map();
     let memory = null;
     let pendingReply = new Uint8Array(0);
+    let thrownFrames = new Uint8Array(0);
     const host = {
       write(fd, ptr, length) {
         const start = ptr >>> 0;
@@ -551,15 +572,26 @@ export class JankRuntime {
         new Uint8Array(memory.buffer, ptr >>> 0, pendingReply.length).set(pendingReply);
         pendingReply = new Uint8Array(0);
       },
+      // jank_patch_abi.h: records the jank frames while the throw is on the
+      // stack and answers their length as the exception's trace, which
+      // exception_frames copies (0 for a rethrow).
       exception_thrown(exception) {
         // Deep enough for the jank frames under the runtime's own.
         const limit = Error.stackTraceLimit;
         Error.stackTraceLimit = 100;
+        let stack;
         try {
-          throws.record(exception >>> 0, new Error().stack);
+          stack = new Error().stack;
         } finally {
           Error.stackTraceLimit = limit;
         }
+        if (!throws.record(exception >>> 0, stack)) return 0;
+        thrownFrames = new TextEncoder().encode(traceText(jankFrames(stack, frameTables)));
+        return thrownFrames.length;
+      },
+      exception_frames(ptr) {
+        new Uint8Array(memory.buffer, ptr >>> 0, thrownFrames.length).set(thrownFrames);
+        thrownFrames = new Uint8Array(0);
       },
     };
     const imports = {};
@@ -567,7 +599,7 @@ export class JankRuntime {
       if (entry.module !== 'host' || !(entry.name in host)) {
         throw linkError(
           `${entry.module}.${entry.name}`,
-          'the host provides only host.write, host.exception_thrown, host.effect and host.effect_reply to the stub',
+          'the host provides only host.write, host.exception_thrown, host.exception_frames, host.effect and host.effect_reply to the stub',
         );
       }
       imports.host = host;
@@ -582,10 +614,10 @@ export class JankRuntime {
       throw linkError('(stub instantiation)', error.message);
     }
     memory = instance.exports.memory;
-    return new JankRuntime(instance, stubInterface, sink, throws);
+    return new JankRuntime(instance, stubInterface, sink, throws, frameTables);
   }
 
-  constructor(instance, stubInterface, sink, throws) {
+  constructor(instance, stubInterface, sink, throws, frameTables) {
     const exports = instance.exports;
     const need = (name, test, reason) => {
       if (!test(exports[name])) throw missingExport('stub main module', name, reason);
@@ -595,8 +627,9 @@ export class JankRuntime {
     this.exportTypes = stubInterface.exportTypes;
     this.sink = sink;
     this.throws = throws;
-    // Each loaded patch's frame table, by its module name.
-    this.frameTables = new Map();
+    // Each loaded patch's frame table, by its module name (shared with the
+    // host's exception_thrown).
+    this.frameTables = frameTables;
     this.memory = need('memory', (m) => m instanceof WebAssembly.Memory, 'no exported memory');
     this.table = need(
       '__indirect_function_table',

@@ -73,9 +73,10 @@ pub fn println(args: &[Obj]) -> R {
     Ok(nil())
 }
 
-/// `(Throwable->map e)`: `{:via [{:type :message :data?}...] :trace []
-/// :cause? :data?}`, as Clojure builds it, less what needs a JVM stack
-/// (`:at` in each `:via` entry; `:trace` is empty).
+/// `(Throwable->map e)`: `{:via [{:type :message :data? :at?}...] :trace
+/// [...] :cause? :data?}`, as Clojure builds it, the stack being the jank
+/// frames of each exception's first throw (`:at` its innermost, `:trace`
+/// the root cause's, each as `[class method file line]`).
 fn throwable_map(value: Obj) -> R {
     let Some(outer) = exception(&value) else {
         return Err(class_cast(value, "java.lang.Throwable"));
@@ -93,12 +94,16 @@ fn throwable_map(value: Obj) -> R {
         if let Some(data) = link.data {
             entry.push((keyword(None, "data"), data));
         }
+        if let Some(at) = link.frames().first() {
+            entry.push((keyword(None, "at"), at.element()));
+        }
         via.push(map_obj(Map::from_pairs(entry, true)?));
     }
     let root = chain[chain.len() - 1];
+    let trace = root.frames().iter().map(|frame| frame.element());
     let mut pairs = vec![
         (keyword(None, "via"), vector_obj(via)),
-        (keyword(None, "trace"), vector_obj([])),
+        (keyword(None, "trace"), vector_obj(trace)),
     ];
     if !root.message.is_nil() {
         pairs.push((keyword(None, "cause"), root.message));

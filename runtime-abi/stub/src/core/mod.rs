@@ -16,6 +16,7 @@ pub mod misc;
 pub mod multi;
 pub mod numbers;
 mod partitions;
+mod pprint;
 mod protocols;
 mod repl;
 pub mod seqs;
@@ -74,6 +75,7 @@ pub fn install() {
     repl::install();
     repl::install_stacktrace();
     partitions::install();
+    pprint::install();
     handoff::install();
     iteration::install();
     input::install();

@@ -255,30 +255,31 @@ fn run(session: &str, thunk: Obj) -> R {
     result
 }
 
-/// clojure.stacktrace: what CIDER shows in its error buffer when the server
-/// has no cider-nrepl (`(clojure.stacktrace/print-cause-trace *e)`).
+/// clojure.stacktrace, as Clojure 1.11 writes it: what CIDER shows in its
+/// error buffer when the server has no cider-nrepl
+/// (`(clojure.stacktrace/print-cause-trace *e)`). The stack of an exception
+/// is the jank frames of its first throw, each a `[class method file line]`
+/// vector as `Throwable->map`'s `:trace` holds them (no StackTraceElement
+/// objects here), which `print-trace-element` also takes.
 pub(super) fn install_stacktrace() {
     def("clojure.stacktrace", "root-cause", 1, 1, |_, a| {
-        let mut cause = a[0];
-        while let Object::Exception(e) = &*cause {
-            if e.cause.is_nil() {
-                break;
-            }
-            cause = e.cause;
-        }
-        Ok(cause)
+        root_cause(a[0])
+    });
+    def("clojure.stacktrace", "print-trace-element", 1, 1, |_, a| {
+        io::write(io::STDOUT, &trace_element_text(a[0])?);
+        Ok(nil())
     });
     def("clojure.stacktrace", "print-throwable", 1, 1, |_, a| {
         io::write(io::STDOUT, &throwable_text(a[0])?);
         Ok(nil())
     });
     def("clojure.stacktrace", "print-stack-trace", 1, 2, |_, a| {
-        io::write(io::STDOUT, &format!("{}\n", throwable_text(a[0])?));
+        io::write(io::STDOUT, &stack_trace_text(a[0], limit(a.get(1))?)?);
         Ok(nil())
     });
     def("clojure.stacktrace", "print-cause-trace", 1, 2, |_, a| {
-        let mut out = throwable_text(a[0])?;
-        out.push('\n');
+        let limit = limit(a.get(1))?;
+        let mut out = stack_trace_text(a[0], limit)?;
         let mut current = a[0];
         while let Object::Exception(e) = &*current {
             if e.cause.is_nil() {
@@ -286,21 +287,128 @@ pub(super) fn install_stacktrace() {
             }
             current = e.cause;
             out.push_str("Caused by: ");
-            out.push_str(&throwable_text(current)?);
-            out.push('\n');
+            out.push_str(&stack_trace_text(current, limit)?);
         }
         io::write(io::STDOUT, &out);
         Ok(nil())
     });
+    // `(e)`: the root cause of `*e`, eight frames of it.
+    def("clojure.stacktrace", "e", 0, 0, |_, _| {
+        let last = deref(intern_raw("clojure.core", "*e"))?;
+        io::write(io::STDOUT, &stack_trace_text(root_cause(last)?, Some(8))?);
+        Ok(nil())
+    });
+}
+
+fn root_cause(value: Obj) -> R {
+    let mut cause = value;
+    while let Object::Exception(e) = &*cause {
+        if e.cause.is_nil() {
+            break;
+        }
+        cause = e.cause;
+    }
+    Ok(cause)
+}
+
+/// print-stack-trace's `n`: nil for every frame, else at most that many.
+fn limit(n: Option<&Obj>) -> R<Option<usize>> {
+    match n {
+        Some(n) if !n.is_nil() => Ok(Some(usize::try_from(crate::number::long(*n)?).unwrap_or(0))),
+        _ => Ok(None),
+    }
+}
+
+/// print-stack-trace's text: the throwable, ` at ` its innermost frame (or
+/// `[empty stack trace]`), then each further frame indented, up to `limit`.
+fn stack_trace_text(value: Obj, limit: Option<usize>) -> R<String> {
+    let Object::Exception(e) = &*value else {
+        return Err(class_cast(value, "java.lang.Throwable"));
+    };
+    let mut out = throwable_text(value)?;
+    out.push_str("\n at ");
+    let frames = e.frames();
+    match frames.first() {
+        Some(first) => out.push_str(&frame_text(
+            &first.class(),
+            "invoke",
+            &first.file,
+            first.line,
+        )),
+        None => out.push_str("[empty stack trace]"),
+    }
+    out.push('\n');
+    let rest = frames.iter().skip(1);
+    let shown = limit.map_or(usize::MAX, |n| n.saturating_sub(1));
+    for frame in rest.take(shown) {
+        out.push_str("    ");
+        out.push_str(&frame_text(
+            &frame.class(),
+            "invoke",
+            &frame.file,
+            frame.line,
+        ));
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// print-trace-element of a `[class method file line]` vector.
+fn trace_element_text(element: Obj) -> R<String> {
+    let items = crate::seq::to_vec(element)?;
+    let [class, method, file, line] = items.as_slice() else {
+        return Err(illegal_argument(
+            "a trace element is a [class method file line] vector",
+        ));
+    };
+    let file = if file.is_nil() {
+        String::new()
+    } else {
+        str_of(*file)?
+    };
+    Ok(frame_text(
+        &str_of(*class)?,
+        &str_of(*method)?,
+        &file,
+        u32::try_from(crate::number::long(*line)?).unwrap_or(0),
+    ))
+}
+
+/// One frame as print-trace-element prints it: an anonymous fn's class
+/// (`ns$name__123`) called through `invoke` as `ns/name`, any other as
+/// `class.method`, then ` (file:line)`.
+fn frame_text(class: &str, method: &str, file: &str, line: u32) -> String {
+    let anonymous = class.split_once('$').and_then(|(ns, rest)| {
+        let (name, digits) = rest.rsplit_once("__")?;
+        let word =
+            |text: &str| !text.is_empty() && text.chars().all(|c| c.is_alphanumeric() || c == '_');
+        let ns_ok = !ns.is_empty()
+            && ns
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        (ns_ok && word(name) && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+            .then(|| format!("{ns}/{name}"))
+    });
+    let shown = match anonymous {
+        Some(fn_name) if method == "invoke" => fn_name,
+        _ => format!("{class}.{method}"),
+    };
+    format!("{shown} ({file}:{line})")
 }
 
 /// `class: message`, and the data map on the next line for an ex-info, as
-/// clojure.stacktrace/print-throwable writes it.
+/// clojure.stacktrace/print-throwable writes it (printf's `%s` of a nil
+/// message is `null`).
 fn throwable_text(value: Obj) -> R<String> {
     let Object::Exception(e) = &*value else {
         return Err(class_cast(value, "java.lang.Throwable"));
     };
-    let mut out = format!("{}: {}", e.class, str_of(e.message)?);
+    let message = if e.message.is_nil() {
+        "null".to_string()
+    } else {
+        str_of(e.message)?
+    };
+    let mut out = format!("{}: {message}", e.class);
     if let Some(data) = e.data {
         out.push('\n');
         out.push_str(&pr_str(data)?);

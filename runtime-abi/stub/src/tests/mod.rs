@@ -101,6 +101,126 @@ fn exceptions_print_like_clojure_without_stack_frames() {
     ));
 }
 
+/// An exception whose first throw passed two jank fns (as a host reports
+/// them): `Throwable->map`, its printed form and clojure.stacktrace show
+/// them as Clojure 1.11 shows a fn's JVM frames.
+#[test]
+fn exceptions_carry_the_jank_frames_of_their_first_throw() {
+    let inner = eval_source(r#"(ex-info "inner" {:b 2})"#)
+        .ok()
+        .expect("evaluates");
+    let outer = eval_source(r#"(ex-info "outer" {:a 1})"#)
+        .ok()
+        .expect("evaluates");
+    for (exception, frames) in [
+        (
+            inner,
+            "app.core/bad-div\tapp.jank\t50\t3\nuser/fn--12\t<nrepl>\t2\t1\n",
+        ),
+        (outer, "user/eval\t<nrepl>\t7\t1\n"),
+    ] {
+        let Object::Exception(e) = &*exception else {
+            panic!("an exception")
+        };
+        e.trace
+            .set(crate::error::parse_trace(frames))
+            .expect("not thrown before");
+    }
+    let call = |ns: &str, name: &str, args: &[Obj]| {
+        let var = crate::var::find(ns, name).expect("the var");
+        crate::function::call(var, args).ok().expect("calls")
+    };
+    let map = call("clojure.core", "Throwable->map", &[inner]);
+    let trace = call(
+        "clojure.core",
+        "get",
+        &[map, crate::object::keyword(None, "trace")],
+    );
+    assert_eq!(
+        pr_str(trace).ok().expect("prints"),
+        r#"[[app.core$bad_div invoke "app.jank" 50] [user$fn__12 invoke "<nrepl>" 2]]"#
+    );
+    let caused = crate::error::ex_info(
+        crate::object::string("outer"),
+        eval_source("{:a 1}").ok().expect("evaluates"),
+        inner,
+    );
+    let Object::Exception(e) = &*caused else {
+        panic!("an exception")
+    };
+    e.trace
+        .set(crate::error::parse_trace("user/eval\t<nrepl>\t7\t1\n"))
+        .expect("not thrown before");
+    let printed = pr_str(caused).ok().expect("prints");
+    assert_eq!(
+        printed,
+        "#error {\n :cause \"inner\"\n :data {:b 2}\n :via\n [{:type clojure.lang.ExceptionInfo\n   :message \"outer\"\n   :data {:a 1}\n   :at [user$eval invoke \"<nrepl>\" 7]}\n  {:type clojure.lang.ExceptionInfo\n   :message \"inner\"\n   :data {:b 2}\n   :at [app.core$bad_div invoke \"app.jank\" 50]}]\n :trace\n [[app.core$bad_div invoke \"app.jank\" 50]\n  [user$fn__12 invoke \"<nrepl>\" 2]]}"
+    );
+    take_output();
+    call("clojure.stacktrace", "print-cause-trace", &[caused]);
+    assert_eq!(
+        take_output(),
+        "clojure.lang.ExceptionInfo: outer\n{:a 1}\n at user$eval.invoke (<nrepl>:7)\n\
+         Caused by: clojure.lang.ExceptionInfo: inner\n{:b 2}\n at app.core$bad_div.invoke (app.jank:50)\n    user/fn (<nrepl>:2)\n"
+    );
+    call(
+        "clojure.stacktrace",
+        "print-stack-trace",
+        &[inner, crate::object::int(1)],
+    );
+    assert_eq!(
+        take_output(),
+        "clojure.lang.ExceptionInfo: inner\n{:b 2}\n at app.core$bad_div.invoke (app.jank:50)\n"
+    );
+    let never_thrown = eval_source(r#"(ex-info "x" {})"#).ok().expect("evaluates");
+    call("clojure.stacktrace", "print-stack-trace", &[never_thrown]);
+    assert_eq!(
+        take_output(),
+        "clojure.lang.ExceptionInfo: x\n{}\n at [empty stack trace]\n"
+    );
+}
+
+/// clojure.pprint/write's layouts, each as Clojure 1.11 printed it with
+/// `(binding [*print-right-margin* margin] (pprint value))`.
+#[test]
+fn pprint_lays_data_out_as_clojure_does() {
+    let cases: &[(i64, &str, &str)] = &[
+        (10, "[1 2 3 4]", "[1 2 3 4]"),
+        (9, "[1 2 3 4]", "[1 2 3 4]"),
+        (8, "[1 2 3 4]", "[1\n 2\n 3\n 4]"),
+        (20, "{:a 1 :bb [1 2 3] :c \"hello\"}", "{:a 1,\n :bb [1 2 3],\n :c \"hello\"}"),
+        (
+            20,
+            "{:a 1 :bb [1 2 3 4 5 6 7 8 9 10 11 12] :c \"hello\"}",
+            "{:a 1,\n :bb\n [1\n  2\n  3\n  4\n  5\n  6\n  7\n  8\n  9\n  10\n  11\n  12],\n :c \"hello\"}",
+        ),
+        (12, "{:alpha {:beta [1 2 3] :gamma 4}}", "{:alpha\n {:beta\n  [1 2 3],\n  :gamma 4}}"),
+        (15, "'(1 2 3 4 5 6 7 8 9 10 11 12)", "(1\n 2\n 3\n 4\n 5\n 6\n 7\n 8\n 9\n 10\n 11\n 12)"),
+        (30, "[[1 2 3] [4 5 6] [7 8 9 10 11 12 13]]", "[[1 2 3]\n [4 5 6]\n [7 8 9 10 11 12 13]]"),
+        (
+            72,
+            "{:a (range 30) :b {:c (range 20)}}",
+            "{:a\n (0\n  1\n  2\n  3\n  4\n  5\n  6\n  7\n  8\n  9\n  10\n  11\n  12\n  13\n  14\n  15\n  16\n  17\n  18\n  19\n  20\n  21\n  22\n  23\n  24\n  25\n  26\n  27\n  28\n  29),\n :b {:c (0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19)}}",
+        ),
+        (72, "nil", "nil"),
+        (72, "\"str\"", "\"str\""),
+        (4, "[1 2 3]", "[1\n 2\n 3]"),
+    ];
+    let write = crate::var::find("clojure.pprint", "write").expect("clojure.pprint/write");
+    for (margin, source, expected) in cases {
+        let value = eval_source(source).ok().expect("evaluates");
+        let args = [
+            value,
+            crate::object::keyword(None, "stream"),
+            crate::object::nil(),
+            crate::object::keyword(None, "right-margin"),
+            crate::object::int(*margin),
+        ];
+        let laid_out = crate::function::call(write, &args).ok().expect("writes");
+        assert_eq!(text_of(laid_out), *expected, "{source} at margin {margin}");
+    }
+}
+
 #[test]
 fn laziness_realizes_only_what_is_asked() {
     let source = "(let [log (atom []) s (map (fn [x] (swap! log conj x) x) (iterate inc 0))] (nth s 3) @log)";
