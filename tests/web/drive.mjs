@@ -52,7 +52,7 @@ function withoutTiming(ack) {
 }
 
 function rendered() {
-  const nodes = toNodes(app.view());
+  const nodes = toNodes(decodeValue(app.view()));
   return { nodes, text: textOf(nodes), buttons: elementsOf(nodes).filter((n) => n.tag === 'button') };
 }
 

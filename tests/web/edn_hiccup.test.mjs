@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Char, List, Tagged, kw, readEdn, sym } from '../../src/serve/web/edn.js';
 import { HiccupError, elementsOf, textOf, toNodes } from '../../src/serve/web/hiccup.js';
-import { JankFn, Opaque, decodeValue, encodeReply } from '../../src/serve/web/decode.js';
+import { ELEMENT_KEY, JankFn, Opaque, decodeValue, encodeReply } from '../../src/serve/web/decode.js';
 import { PageEffects } from '../../src/serve/web/effects.js';
 import { eventData, handlerArgument } from '../../src/serve/web/events.js';
 
@@ -105,6 +105,23 @@ test('keys and event modifiers are read from the attributes', () => {
   });
   assert.throws(() => toNodes(readEdn('[:a {:on-click.later :x}]')), /invalid event attribute :on-click.later on :a/);
   assert.throws(() => toNodes([kw('p'), new Opaque('clojure.lang.Atom@1f')]), /cannot render clojure.lang.Atom@1f/);
+});
+
+test('a key in an element vector\'s metadata is its key, over a :key attribute', () => {
+  const text = (tag, s) => [tag, ...new Uint8Array(Uint32Array.of(s.length).buffer), ...new TextEncoder().encode(s)];
+  const number = (n) => [3, ...new Uint8Array(Float64Array.of(n).buffer)];
+  // [^{:key 7} [:li {:key 1} "a"] ^{:key nil} [:li {:key 2}]] as the stub encodes it.
+  const bytes = Uint8Array.of(8, 2, 0, 0, 0,
+    14, ...number(7), 8, 3, 0, 0, 0, ...text(5, 'li'), 10, 1, 0, 0, 0, ...text(5, 'key'), ...number(1), ...text(4, 'a'),
+    14, 0, 8, 2, 0, 0, 0, ...text(5, 'li'), 10, 1, 0, 0, 0, ...text(5, 'key'), ...number(2));
+  const value = decodeValue(bytes);
+  assert.equal(value[0][ELEMENT_KEY], 7);
+  assert.equal(value[1][ELEMENT_KEY], null);
+  assert.equal(value.length, 2);
+  const [first, second] = toNodes([kw('<>'), ...value]);
+  assert.equal(first.key, '7');
+  assert.equal(second.key, null);
+  assert.throws(() => decodeValue(Uint8Array.of(14, 0, 0)), /a key without its vector at byte 2/);
 });
 
 test('a DOM event becomes the documented event map', () => {

@@ -9,12 +9,19 @@
 //!   that much UTF-8 (keywords and symbols `ns/name` without the colon;
 //!   `OPAQUE` is any other value, as `str` prints it: a fn, an atom, a var);
 //! - `VECTOR`, `LIST` (every seq), `SET`: a u32 count, then the items;
-//! - `MAP`: a u32 entry count, then key and value of each entry.
+//! - `MAP`: a u32 entry count, then key and value of each entry;
+//! - `KEYED`: a vector whose metadata has `:key` (reagent's `^{:key k}` on a
+//!   hiccup element): the key, then the vector.
+//!
+//! A value's encoding depends on nothing before it, so equal bytes at any
+//! offset are an equal value: the page compares a render's bytes with the
+//! last render's to skip what did not change.
 //!
 //! Realizing a lazy seq may throw; encoding then fails with that exception.
 
+use crate::coll::Map;
 use crate::error::{illegal_argument, R};
-use crate::object::{Obj, Object};
+use crate::object::{Named, Obj, Object};
 use crate::print::str_of;
 use crate::seq::SeqIter;
 
@@ -33,6 +40,7 @@ pub const SET: u8 = 11;
 pub const OPAQUE: u8 = 12;
 /// Only in an effect's request (core/host.rs): a fn, as its u32 address.
 pub const FN: u8 = 13;
+pub const KEYED: u8 = 14;
 
 /// How deep collections may nest: deeper data is almost surely a cycle
 /// through a lazy seq, and would overflow the wasm stack.
@@ -54,6 +62,22 @@ fn text(out: &mut Vec<u8>, tag: u8, text: &str) -> R<()> {
     out.push(tag);
     length(out, text.len())?;
     out.extend_from_slice(text.as_bytes());
+    Ok(())
+}
+
+/// A keyword or symbol as `ns/name`, written without building that string
+/// (a view names a tag keyword per element).
+fn named(out: &mut Vec<u8>, tag: u8, named: &Named) -> R<()> {
+    out.push(tag);
+    match &named.ns {
+        Some(ns) => {
+            length(out, ns.len() + 1 + named.name.len())?;
+            out.extend_from_slice(ns.as_bytes());
+            out.push(b'/');
+        }
+        None => length(out, named.name.len())?,
+    }
+    out.extend_from_slice(named.name.as_bytes());
     Ok(())
 }
 
@@ -101,14 +125,28 @@ fn encode_at(out: &mut Vec<u8>, value: Obj, depth: usize) -> R<()> {
         }
         Object::Char(c) => text(out, CHAR, c.encode_utf8(&mut [0; 4]))?,
         Object::Str(s) => text(out, STRING, s)?,
-        Object::Keyword(n) => text(out, KEYWORD, &n.qualified())?,
-        Object::Symbol(n) => text(out, SYMBOL, &n.qualified())?,
-        Object::Vector(v) => sequence(out, VECTOR, v.0.iter().map(|x| Ok(*x)), depth)?,
+        Object::Keyword(n) => named(out, KEYWORD, n)?,
+        Object::Symbol(n) => named(out, SYMBOL, n)?,
+        Object::Vector(v) => {
+            if let Some(key) = crate::meta::key_of(value)? {
+                out.push(KEYED);
+                encode_at(out, key, depth + 1)?;
+            }
+            sequence(out, VECTOR, v.0.iter().map(|x| Ok(*x)), depth)?
+        }
         Object::Map(m) => {
-            let entries = m.entries();
             out.push(MAP);
-            length(out, entries.len())?;
-            for (k, v) in entries {
+            length(out, m.len())?;
+            // An array map (an element's attributes) is read in place.
+            let copied;
+            let entries = match m {
+                Map::Array(entries) => entries,
+                _ => {
+                    copied = m.entries();
+                    &copied
+                }
+            };
+            for &(k, v) in entries {
                 encode_at(out, k, depth + 1)?;
                 encode_at(out, v, depth + 1)?;
             }

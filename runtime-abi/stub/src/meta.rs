@@ -10,7 +10,8 @@
 //! its object is freed (before the address can be reused).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 
 use crate::coll::{map_obj, Map};
 use crate::error::{class_cast, R};
@@ -19,11 +20,13 @@ use crate::object::{alloc, keyword, nil, symbol, Obj, Object};
 use crate::seq::seq;
 
 thread_local! {
-    /// Object address to (the object, its metadata map).
-    static META: RefCell<HashMap<usize, (Obj, Obj)>> = RefCell::new(HashMap::new());
+    /// Object address to (the object, its metadata map). Looked up for
+    /// every vector a view encodes (its `^{:key k}`): addresses hash well
+    /// with Fx, several times cheaper than SipHash here.
+    static META: RefCell<FxHashMap<usize, (Obj, Obj)>> = RefCell::new(FxHashMap::default());
     /// Var address to the map its def last gave it (`init-var-meta!`),
     /// traced with the var (vars are permanent).
-    static DEF_META: RefCell<HashMap<usize, Obj>> = RefCell::new(HashMap::new());
+    static DEF_META: RefCell<FxHashMap<usize, Obj>> = RefCell::new(FxHashMap::default());
 }
 
 /// The metadata stored for `value`, nil when none.
@@ -43,6 +46,16 @@ fn store(value: Obj, meta: Obj) {
             table.insert(value.addr(), (value, meta));
         }
     });
+}
+
+/// The `:key` of `value`'s metadata (reagent's `^{:key k}` on a hiccup
+/// element), when it has metadata with one.
+pub fn key_of(value: Obj) -> R<Option<Obj>> {
+    let meta = META.with(|table| table.borrow().get(&value.addr()).map(|entry| entry.1));
+    match meta.as_deref() {
+        Some(Object::Map(map)) => map.get(keyword(None, "key")),
+        _ => Ok(None),
+    }
 }
 
 fn has_entry(value: Obj) -> bool {

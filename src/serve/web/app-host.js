@@ -19,7 +19,6 @@
 
 import { keyword } from './loader.js';
 import { Char, Keyword, List, Sym } from './edn.js';
-import { decodeValue } from './decode.js';
 
 export const DEFAULT_APP = { ns: 'demo.app', state: 'state', view: 'view', handler: 'handle', init: 'init' };
 
@@ -69,23 +68,24 @@ export class AppHost {
       : rt.box(null);
   }
 
-  // The hiccup data `(view @state)` returns, or null when neither the state's
-  // value nor the view fn changed since the last call and `force` is unset.
-  // Throws JankThrown when the view throws.
+  // The hiccup data `(view @state)` returns, in the stub's encoding (a copy:
+  // hiccup.js's renderEncoded, or decode.js's decodeValue, reads it), or
+  // null when neither the state's value nor the view fn changed since the
+  // last call and `force` is unset. Throws JankThrown when the view throws.
   view({ force = true } = {}) {
     const rt = this.runtime;
     const state = this.stateValue();
     const viewFn = rt.deref(this.varOf(this.names.view));
     const unchanged = this.rendered && this.rendered.state === state && this.rendered.view === viewFn;
     if (unchanged && !force) return null;
-    let tree;
+    let bytes;
     try {
-      tree = decodeValue(rt.encoded(rt.invoke(viewFn, [state])));
+      bytes = rt.encoded(rt.invoke(viewFn, [state])).slice();
     } finally {
       this.remember(state, viewFn);
       rt.safePoint();
     }
-    return tree;
+    return bytes;
   }
 
   remember(state, viewFn) {

@@ -68,7 +68,7 @@
 import { JankRuntime, LoadError } from './loader.js';
 import { AppHost, DEFAULT_APP } from './app-host.js';
 import { PageEffects } from './effects.js';
-import { renderInto } from './hiccup.js';
+import { renderEncoded } from './hiccup.js';
 import { eventData, handlerArgument } from './events.js';
 
 export const CLIENT_NAME = 'jank-wasm-browser';
@@ -594,8 +594,8 @@ export class AppRenderer {
     try {
       if (!this.app.ready()) return null;
       this.app.initialize();
-      const tree = this.app.view({ force });
-      if (tree !== null) renderInto(this.element, tree, this.onEvent);
+      const view = this.app.view({ force });
+      if (view !== null) renderEncoded(this.element, view, this.onEvent);
       return null;
     } catch (error) {
       return errorMessage(error);

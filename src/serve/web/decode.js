@@ -2,10 +2,12 @@
 // `jank_host_encode` writes (runtime-abi/stub/src/encode.rs) into the same JS
 // data edn.js reads from printed text: vectors are Arrays, seqs List, maps
 // Map, sets Set, keywords and symbols interned Keyword/Sym, characters Char,
-// numbers Numbers. Any other value (a fn, an atom) is an Opaque holding its
-// `str` text, which hiccup.js refuses to render. An effect's request
-// (jankwasm.host/effect, see effects.js) also holds fns as a JankFn: the
-// value handle of a fn the stub retained for the host.
+// numbers Numbers. A vector whose metadata has `:key` (reagent's
+// `^{:key k}`) holds that key under ELEMENT_KEY. Any other value (a fn, an
+// atom) is an Opaque holding its `str` text, which hiccup.js refuses to
+// render. An effect's request (jankwasm.host/effect, see effects.js) also
+// holds fns as a JankFn: the value handle of a fn the stub retained for the
+// host.
 
 import { Char, List, kw, sym } from './edn.js';
 
@@ -32,17 +34,22 @@ export class DecodeError extends Error {
   }
 }
 
-const TAG = {
+export const TAG = {
   NIL: 0, FALSE: 1, TRUE: 2, NUMBER: 3, STRING: 4, KEYWORD: 5, SYMBOL: 6, CHAR: 7,
-  VECTOR: 8, LIST: 9, MAP: 10, SET: 11, OPAQUE: 12, FN: 13,
+  VECTOR: 8, LIST: 9, MAP: 10, SET: 11, OPAQUE: 12, FN: 13, KEYED: 14,
 };
+
+// Where a decoded vector holds the `:key` of its metadata.
+export const ELEMENT_KEY = Symbol('jank-element-key');
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 // Short ASCII text (tags, classes, most cell text) is read byte by byte:
 // cheaper than a TextDecoder call per string.
 const SHORT_TEXT = 64;
 
-class Reader {
+// Reads values one at a time from `offset` on (hiccup.js reads a view's
+// elements with it, skipping what did not change).
+export class Reader {
   constructor(bytes) {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -97,6 +104,14 @@ class Reader {
       case TAG.OPAQUE: return new Opaque(this.text());
       case TAG.FN: return new JankFn(this.u32());
       case TAG.VECTOR: return this.items();
+      case TAG.KEYED: {
+        const key = this.value();
+        this.need(1);
+        if (this.bytes[this.offset] !== TAG.VECTOR) throw new DecodeError('a key without its vector', this.offset);
+        const vector = this.value();
+        vector[ELEMENT_KEY] = key;
+        return vector;
+      }
       case TAG.LIST: return new List(this.items());
       case TAG.SET: return new Set(this.items());
       case TAG.MAP: {

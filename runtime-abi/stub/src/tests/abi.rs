@@ -388,6 +388,37 @@ fn values_encode_to_the_compact_form_the_page_reads() {
 }
 
 #[test]
+fn a_vector_with_a_key_in_its_metadata_encodes_the_key_first() {
+    let value = super::reader::eval_source(
+        "[(with-meta [:li] {:key 7 :x 1}) (with-meta [:b] {:doc \"d\"}) (with-meta [:i] {:key nil})]",
+    )
+    .ok()
+    .expect("the source evaluates");
+    let mut length = 0;
+    // SAFETY: length is writable; the bytes stay valid until the next call.
+    let bytes = unsafe {
+        let bytes = jank_host_encode(Some(value), &mut length);
+        assert!(!bytes.is_null(), "encoding threw");
+        std::slice::from_raw_parts(bytes, length as usize).to_vec()
+    };
+    let element = |tag: &str| {
+        let mut out = vec![8, 1, 0, 0, 0, 5];
+        out.extend((tag.len() as u32).to_le_bytes());
+        out.extend(tag.as_bytes());
+        out
+    };
+    let mut expected = vec![8, 3, 0, 0, 0];
+    expected.push(14);
+    expected.push(3);
+    expected.extend(7.0f64.to_le_bytes());
+    expected.extend(element("li"));
+    expected.extend(element("b"));
+    expected.extend([14, 0]);
+    expected.extend(element("i"));
+    assert_eq!(bytes, expected);
+}
+
+#[test]
 fn encoding_a_seq_that_throws_is_a_pending_exception() {
     let value = super::reader::eval_source("(map (fn [x] (throw (ex-info \"no\" {}))) [1])")
         .ok()
