@@ -257,7 +257,10 @@ impl<'a> Analyzer<'a> {
         Ok(())
     }
 
-    /// In a REPL, a def's value, its var, becomes `*1` like any other value.
+    /// In a REPL, a def's value, its var, becomes `*1` like any other value:
+    /// `(jankwasm.repl/record "<session>" (var ns/x))`, which cannot throw, so
+    /// it needs no thunk run under `jankwasm.repl/run` (a function less to
+    /// compile and call in every page, for every def an editor sends).
     fn record_defined_var(&mut self) -> Result<()> {
         let (Some(session), Some(TopLevel::Def { var, pos, .. })) =
             (&self.repl_session, self.forms.last())
@@ -271,7 +274,14 @@ impl<'a> Analyzer<'a> {
             ],
             *pos,
         );
-        let form = repl_run(session, the_var);
+        let form = Form::list(
+            vec![
+                Form::symbol(Name::qualified("jankwasm.repl", "record"), *pos),
+                Form::new(FormKind::Str(session.to_string()), *pos),
+                the_var,
+            ],
+            *pos,
+        );
         let ctx = Ctx {
             tail: false,
             recur: None,

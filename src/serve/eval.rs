@@ -237,7 +237,11 @@ async fn await_answer(
     preferred: Option<PageId>,
     timeout: Duration,
 ) -> Answer {
-    let deadline = Instant::now() + timeout;
+    // The time to answer runs from the send, and, for the headless runtime,
+    // from when it began running the patch: while it is still starting or
+    // running the patches before this one, nothing has timed out yet.
+    let mut deadline = Instant::now() + timeout;
+    let mut headless_started = !delivery.headless;
     let mut waiting: HashSet<PageId> = delivery.pages.iter().copied().collect();
     let mut headless = None;
     let mut stand_in = None;
@@ -248,7 +252,12 @@ async fn await_answer(
     };
     loop {
         let awaits_preferred = preferred.is_some_and(|p| waiting.contains(&p));
-        match timeout_at(deadline, delivery.acks.recv()).await {
+        let next = if headless_started {
+            timeout_at(deadline, delivery.acks.recv()).await
+        } else {
+            Ok(delivery.acks.recv().await)
+        };
+        match next {
             Ok(Some(AckEvent::Page(page, ack))) if waiting.contains(&page) => {
                 if !awaits_preferred || preferred == Some(page) {
                     return page_answer(page, ack);
@@ -264,6 +273,11 @@ async fn await_answer(
                     }
                 }
             }
+            Ok(Some(AckEvent::HeadlessStarted)) => {
+                headless_started = true;
+                deadline = deadline.max(Instant::now() + timeout);
+            }
+            Ok(Some(AckEvent::HeadlessGone)) => headless_started = true,
             Ok(Some(AckEvent::Headless(ack))) => headless = Some(ack),
             Ok(None) | Err(_) => {
                 if let Some((page, ack)) = stand_in.take() {

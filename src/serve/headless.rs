@@ -6,8 +6,10 @@
 //! A load nobody waits for any more (interrupted by the editor, timed out,
 //! its request gone) can be stopped; one still queued is skipped, unless it
 //! defines something, since the pages run every definition and the headless
-//! runtime must hold the same vars (on a loaded machine an evaluation can
-//! give up while the runtime is still starting). After a stopped, trapping or
+//! runtime must hold the same vars. An evaluation's time runs from when this
+//! runtime begins its patch (`AckEvent::HeadlessStarted`), so one sent while
+//! the runtime is still starting (compiling the stub takes seconds on a
+//! loaded machine) or busy with earlier patches does not give up meanwhile. After a stopped, trapping or
 //! out-of-memory load the runtime is replaced by a fresh one into which the
 //! definitions loaded so far are replayed, so a runaway loop costs the
 //! headless runtime its `defonce` state, never the server its answers.
@@ -27,6 +29,17 @@ use super::warn;
 struct Job {
     patch: Arc<PatchRecord>,
     reply: UnboundedSender<AckEvent>,
+    answered: bool,
+}
+
+/// A job dropped unanswered (the runtime thread is gone) says so, so its
+/// evaluation stops waiting for a run that will not come.
+impl Drop for Job {
+    fn drop(&mut self) {
+        if !self.answered {
+            let _ = self.reply.send(AckEvent::HeadlessGone);
+        }
+    }
 }
 
 /// Where the runtime thread is in its queue, so a patch can be stopped
@@ -189,10 +202,13 @@ impl Headless {
                     definitions: ReplayLog::default(),
                     loading: worker_loading,
                 };
-                for job in receiver {
+                for mut job in receiver {
+                    // The evaluation's time runs from here.
+                    let _ = job.reply.send(AckEvent::HeadlessStarted);
                     let ack = worker.load(&job.patch);
                     // The evaluation may have its answer from a page already.
                     let _ = job.reply.send(AckEvent::Headless(ack));
+                    job.answered = true;
                 }
             })
             .map(|_| ())
@@ -203,10 +219,21 @@ impl Headless {
         }
     }
 
-    /// Queues `patch`; its report goes to `reply`.
-    pub fn load(&self, patch: Arc<PatchRecord>, reply: UnboundedSender<AckEvent>) {
-        // If the thread is gone, evaluations time out with a clear message.
-        let _ = lock(&self.jobs).send(Job { patch, reply });
+    /// Queues `patch`; its report goes to `reply`. False when the runtime
+    /// thread is gone (evaluations then time out with a clear message).
+    pub fn load(&self, patch: Arc<PatchRecord>, reply: UnboundedSender<AckEvent>) -> bool {
+        let job = Job {
+            patch,
+            reply,
+            answered: false,
+        };
+        match lock(&self.jobs).send(job) {
+            Ok(()) => true,
+            Err(std::sync::mpsc::SendError(mut job)) => {
+                job.answered = true;
+                false
+            }
+        }
     }
 
     /// Stops patch `id` if it is loading now, or skips it when its turn comes

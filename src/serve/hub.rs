@@ -42,6 +42,12 @@ pub enum ReplayKey {
 pub enum AckEvent {
     Page(PageId, PatchAck),
     PageGone(PageId),
+    /// The headless runtime began running the patch: it may have been
+    /// starting (compiling the stub takes seconds on a loaded machine) or
+    /// busy with the patches before it until then.
+    HeadlessStarted,
+    /// The headless runtime's thread is gone: the patch will not run there.
+    HeadlessGone,
     Headless(PatchAck),
 }
 
@@ -51,6 +57,8 @@ pub struct Delivery {
     pub id: u64,
     pub symbols: Vec<SymbolInfo>,
     pub pages: Vec<PageId>,
+    /// Whether the headless runtime took the patch (its thread is there).
+    pub headless: bool,
     pub acks: UnboundedReceiver<AckEvent>,
 }
 
@@ -96,7 +104,7 @@ impl Hub {
             let patch = Arc::new(patch);
             let (sender, acks) = unbounded_channel();
             state.waiters.insert(patch.id, sender.clone());
-            self.headless.load(patch.clone(), sender);
+            let headless = self.headless.load(patch.clone(), sender);
             let only = match audience {
                 Audience::Page(page) if patch.replay_keys.is_empty() => Some(page),
                 _ => None,
@@ -117,6 +125,7 @@ impl Hub {
                 id: patch.id,
                 symbols: patch.symbols.clone(),
                 pages,
+                headless,
                 acks,
             });
         }

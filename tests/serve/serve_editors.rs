@@ -27,10 +27,17 @@ struct ServeProcess {
 
 impl ServeProcess {
     fn start(dir: &Path) -> Self {
+        Self::start_with(dir, &[], &[])
+    }
+
+    /// With more arguments and environment.
+    fn start_with(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_jankwasm"))
             .arg("serve")
             .arg(dir)
             .args(["--http-port", "0", "--ws-port", "0", "--nrepl-port", "0"])
+            .args(args)
+            .envs(env.iter().copied())
             .current_dir(dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -1024,4 +1031,40 @@ mod checklist {
         let listed = replay(&mut nrepl, &[("op", s("ls-sessions"))]).await;
         assert!(!list(only_message(&listed), "sessions").contains(&session));
     }
+}
+
+/// A fresh server's headless runtime first compiles the stub (seconds; more
+/// on a loaded machine, with no compiled copy cached): an editor's first
+/// eval waits for it, and its time to answer runs from when the runtime
+/// begins the patch, so it is answered even with a timeout far below the
+/// compile.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_eval_waits_for_the_headless_runtime_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty_cache = tempfile::tempdir().unwrap();
+    let server = ServeProcess::start_with(
+        dir.path(),
+        &["--eval-timeout", "0.2"],
+        &[("JANKWASM_CACHE_DIR", empty_cache.path())],
+    );
+    let mut editor = server.connect().await;
+    let id = editor
+        .send(&[("op", s("eval")), ("code", s("(+ 1 2)"))])
+        .await;
+    // Compiling the stub took 28 s here at load average 15: the answer is
+    // awaited for as long as that may take, never timed.
+    let mut answer = Vec::new();
+    while answer
+        .last()
+        .is_none_or(|reply| !statuses(reply).contains(&"done".to_string()))
+    {
+        let reply = editor
+            .recv_or_closed_within(Duration::from_secs(600))
+            .await
+            .expect("the server answers");
+        if reply.str("id").as_deref() == Some(id.as_str()) {
+            answer.push(reply);
+        }
+    }
+    assert_values_then_done(&answer, &["3"]);
 }

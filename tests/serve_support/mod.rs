@@ -335,12 +335,17 @@ impl Nrepl {
 
     /// The next message, or None once the server has closed the connection.
     pub async fn recv_or_closed(&mut self) -> Option<Message> {
+        self.recv_or_closed_within(PATIENCE).await
+    }
+
+    /// As `recv_or_closed`, waiting up to `patience` for each read.
+    pub async fn recv_or_closed_within(&mut self, patience: Duration) -> Option<Message> {
         let mut chunk = [0u8; 8192];
         loop {
             if let Some(message) = self.received.pop_front() {
                 return Some(message);
             }
-            let count = tokio::time::timeout(PATIENCE, self.stream.read(&mut chunk))
+            let count = tokio::time::timeout(patience, self.stream.read(&mut chunk))
                 .await
                 .expect("an nREPL answer in time");
             let count = match count {

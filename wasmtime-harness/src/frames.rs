@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 /// The custom section a patch carries its frame table in.
 pub const FRAMES_SECTION: &str = "jank.frames";
@@ -33,28 +34,76 @@ impl fmt::Display for JankFrame {
 /// A patch's functions by index in its function index space.
 pub type FrameTable = HashMap<u32, JankFrame>;
 
+/// A loaded patch's `jank.frames` section, read into a [`FrameTable`] the
+/// first time a throw or a trap passes through the patch: most patches never
+/// see one, and loading is what an edit waits for.
+#[derive(Debug)]
+pub struct LazyFrameTable {
+    section: Box<[u8]>,
+    table: OnceLock<FrameTable>,
+}
+
+impl LazyFrameTable {
+    /// The frame table of patch `wasm`, None when it has no frames section.
+    pub fn of(wasm: &[u8]) -> Option<Self> {
+        Some(Self {
+            section: frames_section(wasm)?.into(),
+            table: OnceLock::new(),
+        })
+    }
+
+    pub fn get(&self, index: u32) -> Option<&JankFrame> {
+        self.table
+            .get_or_init(|| parse_table(&self.section))
+            .get(&index)
+    }
+}
+
+/// The payload of `wasm`'s `jank.frames` section. Sections are walked, not
+/// parsed: the code section is skipped whole.
+fn frames_section(wasm: &[u8]) -> Option<&[u8]> {
+    let mut parser = wasmparser::Parser::new(0);
+    let mut rest = wasm;
+    loop {
+        let (consumed, payload) = match parser.parse(rest, true).ok()? {
+            wasmparser::Chunk::Parsed { consumed, payload } => (consumed, payload),
+            wasmparser::Chunk::NeedMoreData(_) => return None,
+        };
+        match payload {
+            wasmparser::Payload::CustomSection(section) if section.name() == FRAMES_SECTION => {
+                return Some(section.data());
+            }
+            wasmparser::Payload::CodeSectionStart { size, .. } => {
+                parser.skip_section();
+                rest = rest.get(consumed + size as usize..)?;
+                continue;
+            }
+            wasmparser::Payload::End(_) => return None,
+            _ => {}
+        }
+        rest = rest.get(consumed..)?;
+    }
+}
+
 /// The frame table of patch `wasm`; empty when it has none (a patch from
 /// another compiler) or a line does not parse.
 pub fn read_frame_table(wasm: &[u8]) -> FrameTable {
+    frames_section(wasm).map(parse_table).unwrap_or_default()
+}
+
+/// A `jank.frames` payload: `file\t<file>`, then one line per function.
+fn parse_table(section: &[u8]) -> FrameTable {
     let mut table = FrameTable::new();
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        let Ok(wasmparser::Payload::CustomSection(section)) = payload else {
-            continue;
-        };
-        if section.name() != FRAMES_SECTION {
-            continue;
-        }
-        let Ok(text) = std::str::from_utf8(section.data()) else {
-            return table;
-        };
-        let mut lines = text.lines();
-        let Some(file) = lines.next().and_then(|first| first.strip_prefix("file\t")) else {
-            return table;
-        };
-        for line in lines {
-            if let Some((index, frame)) = parse_line(file, line) {
-                table.insert(index, frame);
-            }
+    let Ok(text) = std::str::from_utf8(section) else {
+        return table;
+    };
+    let mut lines = text.lines();
+    let Some(file) = lines.next().and_then(|first| first.strip_prefix("file\t")) else {
+        return table;
+    };
+    for line in lines {
+        if let Some((index, frame)) = parse_line(file, line) {
+            table.insert(index, frame);
         }
     }
     table
@@ -85,14 +134,14 @@ fn parse_line(file: &str, line: &str) -> Option<(u32, JankFrame)> {
 /// patches (found by module name in `tables`), not the runtime's own.
 pub fn jank_frames(
     backtrace: &wasmtime::WasmBacktrace,
-    tables: &HashMap<String, FrameTable>,
+    tables: &HashMap<String, LazyFrameTable>,
 ) -> Vec<JankFrame> {
     backtrace
         .frames()
         .iter()
         .filter_map(|frame| {
             let table = tables.get(frame.module().name()?)?;
-            table.get(&frame.func_index()).cloned()
+            table.get(frame.func_index()).cloned()
         })
         .collect()
 }

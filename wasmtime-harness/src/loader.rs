@@ -44,7 +44,7 @@ use wasmtime::{
 
 use crate::dylink::parse_dylink;
 use crate::error::{DylinkError, HarnessError};
-use crate::frames::read_frame_table;
+use crate::frames::LazyFrameTable;
 use crate::runtime::{is_interrupted, trap_error, EntryOutcome, PatchInfo, Runtime, Value};
 
 /// The pattern the loader fills a patch's reserved memory with.
@@ -245,14 +245,11 @@ impl Runtime {
         })?;
         let supplies = self.plan_imports(&module)?;
         self.check_exports(&module, symbols_export)?;
-        if let Some(name) = module.name() {
-            let table = read_frame_table(wasm);
-            if !table.is_empty() {
-                self.store
-                    .data_mut()
-                    .frame_tables
-                    .insert(name.to_string(), table);
-            }
+        if let Some((name, table)) = module.name().zip(LazyFrameTable::of(wasm)) {
+            self.store
+                .data_mut()
+                .frame_tables
+                .insert(name.to_string(), table);
         }
 
         // Reserve memory, as `alignMemory(getMemory(mem_size + memAlign), memAlign)`.

@@ -19,7 +19,7 @@ use wasmtime::{
 use crate::browser::{decode_request, headless_refusal, BrowserDouble, Pending};
 use crate::dylink::DylinkInfo;
 use crate::error::{HarnessError, Thrown};
-use crate::frames::{jank_frames, FrameTable, JankFrame};
+use crate::frames::{jank_frames, JankFrame, LazyFrameTable};
 
 /// An argument for `Runtime::call_var`, boxed by the stub's own helpers.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,7 +96,7 @@ pub(crate) struct HostState {
     stderr: Vec<u8>,
     interrupt: Arc<AtomicBool>,
     /// Each loaded patch's frame table, by its module name.
-    pub(crate) frame_tables: HashMap<String, FrameTable>,
+    pub(crate) frame_tables: HashMap<String, LazyFrameTable>,
     /// The jank frames each exception in flight was thrown through, by its
     /// address, until the host takes it.
     throw_sites: HashMap<u32, Vec<JankFrame>>,
@@ -520,7 +520,7 @@ fn host_write(store: &mut Store<HostState>) -> Func {
 pub(crate) fn trap_error(
     during: String,
     error: wasmtime::Error,
-    tables: &HashMap<String, FrameTable>,
+    tables: &HashMap<String, LazyFrameTable>,
 ) -> HarnessError {
     if is_interrupted(&error) {
         return HarnessError::Interrupted { during };

@@ -465,9 +465,22 @@ class ThrowSites {
 
 // A patch's `jank.frames` section: which jank fn each of its functions runs
 // and where it is written, by function index (jankwasm's lower/wasm/encode.rs).
-function readFrameTable(module) {
+// Read into a table the first time a throw passes through the patch: most
+// patches never see one, and loading is what an edit waits for.
+function lazyFrameTable(module) {
+  const sections = WebAssembly.Module.customSections(module, 'jank.frames');
+  let table = null;
+  return {
+    get(index) {
+      table ??= readFrameTable(sections);
+      return table.get(index);
+    },
+  };
+}
+
+function readFrameTable(sections) {
   const table = new Map();
-  for (const section of WebAssembly.Module.customSections(module, 'jank.frames')) {
+  for (const section of sections) {
     const [first, ...lines] = new TextDecoder().decode(section).split('\n');
     if (!first.startsWith('file\t')) continue;
     const file = first.slice('file\t'.length);
@@ -717,7 +730,7 @@ export class JankRuntime {
     const module = await compile(wasm, 'patch');
     const supplies = this.planImports(patchInterface.imports);
     this.checkExports(patchInterface, symbolsExport);
-    this.frameTables.set(symbolsExport, readFrameTable(module));
+    this.frameTables.set(symbolsExport, lazyFrameTable(module));
 
     this.scratchReset();
     // Reserve memory, as alignMemory(getMemory(mem_size + memAlign), memAlign).

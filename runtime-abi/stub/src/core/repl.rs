@@ -219,40 +219,69 @@ pub(super) fn install() {
     // Assertions are always compiled in (`assert`, `:pre`/`:post`).
     bind_root(intern_raw("clojure.core", "*assert*"), boolean(true));
     def("jankwasm.repl", "run", 2, 2, |_, a| run(text(&a[0])?, a[1]));
+    // `(record session value)`: what `run` does after a thunk that
+    // returned `value` (a def's var, whose making cannot throw).
+    def("jankwasm.repl", "record", 2, 2, |_, a| {
+        record(text(&a[0])?, Ok(a[1]))?;
+        Ok(a[1])
+    });
 }
 
 /// Runs `thunk` for nREPL session `session`: the REPL vars hold that
 /// session's values while it runs, and afterwards its value becomes `*1`
 /// (or what it threw `*e`), as nREPL's session middleware does.
 fn run(session: &str, thunk: Obj) -> R {
+    let (_, values) = session_values(session)?;
+    set_repl_vars(&values);
+    let result = call(thunk, &[]);
+    record(
+        session,
+        result
+            .as_ref()
+            .map(|value| *value)
+            .map_err(|thrown| thrown.0),
+    )?;
+    result
+}
+
+/// The var keeping session `session`'s `*1 *2 *3 *e` (a root of the
+/// collector), and those values.
+fn session_values(session: &str) -> R<(Obj, Vec<Obj>)> {
     let saved = intern_raw("jankwasm.repl", session);
     let mut values = if is_bound(saved) {
         match &*deref(saved)? {
             Object::Vector(v) => v.0.iter().copied().collect::<Vec<Obj>>(),
-            _ => vec![nil(); 4],
+            _ => Vec::new(),
         }
     } else {
-        vec![nil(); 4]
+        Vec::new()
     };
     values.resize(4, nil());
-    let set_repl_vars = |values: &[Obj]| {
-        for (name, value) in REPL_VARS.iter().zip(values) {
-            bind_root(intern_raw("clojure.core", name), *value);
-        }
-    };
-    set_repl_vars(&values);
-    let result = call(thunk, &[]);
-    match &result {
+    Ok((saved, values))
+}
+
+fn set_repl_vars(values: &[Obj]) {
+    for (name, value) in REPL_VARS.iter().zip(values) {
+        bind_root(intern_raw("clojure.core", name), *value);
+    }
+}
+
+/// Makes `outcome` session `session`'s latest: a value becomes `*1` (the
+/// others move down), an exception `*e`; the REPL vars then hold that
+/// session's values.
+fn record(session: &str, outcome: Result<Obj, Obj>) -> R<()> {
+    let (saved, mut values) = session_values(session)?;
+    match outcome {
         Ok(value) => {
             values[2] = values[1];
             values[1] = values[0];
-            values[0] = *value;
+            values[0] = value;
         }
-        Err(thrown) => values[3] = thrown.0,
+        Err(thrown) => values[3] = thrown,
     }
     set_repl_vars(&values);
     bind_root(saved, vector_obj(values));
-    result
+    Ok(())
 }
 
 /// clojure.stacktrace, as Clojure 1.11 writes it: what CIDER shows in its
