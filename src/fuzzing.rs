@@ -115,7 +115,12 @@ impl From<RunViolation> for Violation {
 fn run_source_patch(wasm: &[u8], symbols_export: &str) -> Result<(), RunViolation> {
     let mut runtime = Runtime::new_for_checks().map_err(RunViolation::NoRuntime)?;
     match load_within_budget(&mut runtime, wasm, symbols_export) {
-        Ok(_) | Err(HarnessError::Interrupted { .. } | HarnessError::Trap { .. }) => Ok(()),
+        // Thrown: a form's value threw as it was printed (a lazy seq
+        // realized by the printer), as it does in Clojure's REPL.
+        Ok(_)
+        | Err(
+            HarnessError::Interrupted { .. } | HarnessError::Trap { .. } | HarnessError::Thrown(_),
+        ) => Ok(()),
         Err(refusal) => Err(RunViolation::EmittedPatchRefused(refusal)),
     }
 }
