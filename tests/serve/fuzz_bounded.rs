@@ -503,3 +503,13 @@ fn deeply_nested_quoted_constants_compile() {
     let bytes = std::fs::read(repo("fuzz/regressions/source-compile-deep-quotes.jank")).unwrap();
     assert!(fuzzing::check_source_compiles(&bytes).is_ok());
 }
+
+/// Found by `source` after 623,387 cases: a top-level `(concat [] "cd" *)`
+/// is a lazy seq that throws when the registry prints it, as Clojure's REPL
+/// does. The check took the uncaught exception for the harness refusing
+/// the patch; a form that throws is the program's business.
+#[test]
+fn a_value_that_throws_as_it_is_printed_is_the_programs_exception() {
+    let bytes = std::fs::read(repo("fuzz/regressions/source-throws-while-printing.jank")).unwrap();
+    assert!(fuzzing::check_source(&bytes).is_ok());
+}

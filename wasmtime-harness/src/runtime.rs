@@ -121,6 +121,7 @@ pub(crate) struct HostState {
 #[derive(Clone)]
 pub struct Interrupter {
     requested: Arc<AtomicBool>,
+    engine: Engine,
 }
 
 impl Interrupter {
@@ -128,7 +129,7 @@ impl Interrupter {
         self.requested.store(true, Ordering::SeqCst);
         // Every interruptible store's deadline is the next epoch: each
         // running call checks its own flag, and the others go on.
-        engine(true).increment_epoch();
+        self.engine.increment_epoch();
     }
 
     /// Withdraws a request the running call did not reach (it had ended).
@@ -217,28 +218,47 @@ pub struct Runtime {
     pub(crate) instances: Vec<Instance>,
     pub(crate) patches: Vec<PatchInfo>,
     gc_policy: GcPolicy,
-    interruptible: bool,
+    kind: EngineKind,
 }
 
-/// Two engines per process, each shared by its runtimes. The interruptible
-/// one compiles epoch checks into function entries and loop back-edges,
-/// which is how an [`Interrupter`] reaches a loop; they cost time (a reduce
-/// over a million numbers took ~45% longer), so only runtimes that must be
-/// stoppable pay for them.
-fn engine(interruptible: bool) -> &'static Engine {
-    static PLAIN: OnceLock<Engine> = OnceLock::new();
-    static INTERRUPTIBLE: OnceLock<Engine> = OnceLock::new();
-    let cell = if interruptible {
-        &INTERRUPTIBLE
-    } else {
-        &PLAIN
-    };
-    cell.get_or_init(|| {
+/// The engines a runtime can run on, one of each per process, shared by its
+/// runtimes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum EngineKind {
+    /// Cranelift, no interruption checks: the fastest code.
+    Plain,
+    /// Cranelift with epoch checks in function entries and loop back-edges,
+    /// which is how an [`Interrupter`] reaches a loop; they cost time (a
+    /// reduce over a million numbers took ~45% longer), so only runtimes
+    /// that must be stoppable pay for them.
+    Interruptible,
+    /// Epoch checks as `Interruptible`, for many short-lived runtimes that
+    /// each load one small patch ([`Runtime::new_for_checks`]): Winch, the
+    /// baseline compiler, compiles in one pass (its code is slower, which a
+    /// check that runs each patch once feels less than the compile), on the
+    /// calling thread (handing a few functions to worker threads cost more
+    /// than compiling them).
+    Checking,
+}
+
+impl EngineKind {
+    fn interruptible(self) -> bool {
+        self != EngineKind::Plain
+    }
+}
+
+fn engine(kind: EngineKind) -> &'static Engine {
+    static ENGINES: [OnceLock<Engine>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    ENGINES[kind as usize].get_or_init(|| {
         let mut config = Config::new();
-        config.epoch_interruption(interruptible);
+        config.epoch_interruption(kind.interruptible());
         config.max_wasm_stack(MAX_WASM_STACK);
         // Validation wants it at least the wasm stack; no call here is async.
         config.async_stack_size(HOST_STACK_BYTES);
+        if kind == EngineKind::Checking {
+            config.strategy(wasmtime::Strategy::Winch);
+            config.parallel_compilation(false);
+        }
         Engine::new(&config).expect("wasmtime accepts a fixed configuration")
     })
 }
@@ -276,19 +296,36 @@ pub fn on_host_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 
 /// Compiled stubs by engine and bytes, so creating many runtimes (one per
 /// test) compiles each stub once per process and engine.
-fn stub_module(stub_wasm: &[u8], interruptible: bool) -> Result<Module, HarnessError> {
-    type Cache = HashMap<(bool, Vec<u8>), Module>;
+fn stub_module(stub_wasm: &[u8], kind: EngineKind) -> Result<Module, HarnessError> {
+    // The embedded stub, which nearly every runtime uses, is told by its
+    // address: hashing and comparing its 1.8 MB took a quarter of a fuzzing
+    // case that starts a runtime.
+    if std::ptr::eq(stub_wasm, crate::STUB_WASM) {
+        static EMBEDDED: [OnceLock<Module>; 3] =
+            [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        let cell = &EMBEDDED[kind as usize];
+        if let Some(module) = cell.get() {
+            return Ok(module.clone());
+        }
+        let module = any_stub_module(stub_wasm, kind)?;
+        return Ok(cell.get_or_init(|| module).clone());
+    }
+    any_stub_module(stub_wasm, kind)
+}
+
+fn any_stub_module(stub_wasm: &[u8], kind: EngineKind) -> Result<Module, HarnessError> {
+    type Cache = HashMap<(EngineKind, Vec<u8>), Module>;
     static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(|| Mutex::new(HashMap::new()));
     // A panic while holding the lock cannot leave the map inconsistent.
     let mut cache = CACHE
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let key = (interruptible, stub_wasm.to_vec());
+    let key = (kind, stub_wasm.to_vec());
     if let Some(module) = cache.get(&key) {
         return Ok(module.clone());
     }
-    let engine = engine(interruptible);
-    let cached = compiled_stub_path(stub_wasm, interruptible);
+    let engine = engine(kind);
+    let cached = compiled_stub_path(stub_wasm, kind);
     let module = match cached
         .as_deref()
         .and_then(|path| load_compiled(engine, path))
@@ -314,7 +351,7 @@ fn stub_module(stub_wasm: &[u8], interruptible: bool) -> Result<Module, HarnessE
 /// command and test binary starts a runtime. `$JANKWASM_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/jankwasm`, else `~/.cache/jankwasm`; None when none is set
 /// (then each process compiles it).
-fn compiled_stub_path(stub_wasm: &[u8], interruptible: bool) -> Option<std::path::PathBuf> {
+fn compiled_stub_path(stub_wasm: &[u8], kind: EngineKind) -> Option<std::path::PathBuf> {
     use std::hash::{Hash, Hasher};
     let dir = match std::env::var_os("JANKWASM_CACHE_DIR") {
         Some(dir) => std::path::PathBuf::from(dir),
@@ -324,7 +361,7 @@ fn compiled_stub_path(stub_wasm: &[u8], interruptible: bool) -> Option<std::path
         },
     };
     let mut hasher = std::hash::DefaultHasher::new();
-    (stub_wasm, interruptible, env!("CARGO_PKG_VERSION")).hash(&mut hasher);
+    (stub_wasm, kind, env!("CARGO_PKG_VERSION")).hash(&mut hasher);
     Some(dir.join(format!("stub-{:016x}.cwasm", hasher.finish())))
 }
 
@@ -595,21 +632,31 @@ impl Runtime {
     /// Like [`Runtime::new`], but its calls can be stopped through
     /// [`Runtime::interrupter`], at some cost in speed.
     pub fn new_interruptible() -> Result<Self, HarnessError> {
-        Self::build(crate::STUB_WASM, true)
+        Self::build(crate::STUB_WASM, EngineKind::Interruptible)
+    }
+
+    /// Like [`Runtime::new_interruptible`], for checking many patches one
+    /// fresh runtime each (the fuzz targets): the stub and patches are
+    /// compiled by Winch, wasmtime's baseline compiler, which compiles faster
+    /// than Cranelift and makes slower code (the `source` fuzz target ran
+    /// 1.6 times as many cases a second); loading and linking are the same
+    /// as in every other runtime.
+    pub fn new_for_checks() -> Result<Self, HarnessError> {
+        Self::build(crate::STUB_WASM, EngineKind::Checking)
     }
 
     /// A runtime around any module that plays the main module: it must export
     /// what `jank_patch_abi.h`'s host interface lists and may import only
     /// the `host` functions it describes.
     pub fn with_stub(stub_wasm: &[u8]) -> Result<Self, HarnessError> {
-        Self::build(stub_wasm, false)
+        Self::build(stub_wasm, EngineKind::Plain)
     }
 
-    fn build(stub_wasm: &[u8], interruptible: bool) -> Result<Self, HarnessError> {
-        let module = stub_module(stub_wasm, interruptible)?;
-        let mut store = Store::new(engine(interruptible), HostState::default());
+    fn build(stub_wasm: &[u8], kind: EngineKind) -> Result<Self, HarnessError> {
+        let module = stub_module(stub_wasm, kind)?;
+        let mut store = Store::new(engine(kind), HostState::default());
         store.limiter(|state| &mut state.limits);
-        if interruptible {
+        if kind.interruptible() {
             store.set_epoch_deadline(1);
             store.epoch_deadline_callback(|context| {
                 if context.data().interrupt.swap(false, Ordering::SeqCst) {
@@ -776,7 +823,7 @@ impl Runtime {
             instances: vec![instance],
             patches: Vec::new(),
             gc_policy: GcPolicy::default(),
-            interruptible,
+            kind,
         };
         // As an Emscripten main module does at startup (a Rust cdylib usually
         // has none).
@@ -1016,16 +1063,18 @@ impl Runtime {
     }
 
     /// A handle that stops this runtime's running call from another thread;
-    /// None unless it was made with [`Runtime::new_interruptible`].
+    /// None unless it was made with [`Runtime::new_interruptible`] or
+    /// [`Runtime::new_for_checks`].
     pub fn interrupter(&self) -> Option<Interrupter> {
-        self.interruptible.then(|| Interrupter {
+        self.kind.interruptible().then(|| Interrupter {
             requested: Arc::clone(&self.store.data().interrupt),
+            engine: self.store.engine().clone(),
         })
     }
 
     /// [`Runtime::load_patch`], interrupted once it has run for `budget`
-    /// (on a runtime made with [`Runtime::new_interruptible`]; others run
-    /// without a limit).
+    /// (on a runtime made with [`Runtime::new_interruptible`] or
+    /// [`Runtime::new_for_checks`]; others run without a limit).
     pub fn load_patch_within(
         &mut self,
         wasm: &[u8],
