@@ -6,9 +6,10 @@ mod common;
 use common::*;
 use jank_wasmtime_harness::{Arg, GcPolicy, HarnessError, Runtime, STUB_WASM};
 
-/// `JANK_HOST ret name(params);` lines of the header, as (name, param
-/// count, has a result): every type there is a pointer or an i32.
-fn host_declarations() -> Vec<(String, usize, bool)> {
+/// `JANK_HOST ret name(params);` lines of the header, as (name, whether
+/// each parameter is 64-bit, has a result): every type there is a pointer,
+/// an i32 or an `int64_t`.
+fn host_declarations() -> Vec<(String, Vec<bool>, bool)> {
     jank_runtime_abi::HEADER
         .lines()
         .filter_map(|line| line.strip_prefix("JANK_HOST "))
@@ -16,13 +17,16 @@ fn host_declarations() -> Vec<(String, usize, bool)> {
             let (head, params) = decl.split_once('(').expect("a declaration");
             let name = head.rsplit([' ', '*']).next().expect("a name").to_string();
             let params = params.trim_end_matches(");");
-            let count = if params.trim() == "void" {
-                0
+            let wide = if params.trim() == "void" {
+                Vec::new()
             } else {
-                params.split(',').count()
+                params
+                    .split(',')
+                    .map(|p| p.trim_start().starts_with("int64_t"))
+                    .collect()
             };
             let returns = !head.trim_start().starts_with("void ") || head.contains('*');
-            (name, count, returns)
+            (name, wide, returns)
         })
         .collect()
 }
@@ -40,6 +44,7 @@ fn the_real_stub_exports_the_headers_host_interface() {
         "jank_host_permanent_begin",
         "jank_host_retain",
         "jank_host_gc_stats",
+        "jank_host_seed_random",
     ] {
         assert!(names.contains(&expected), "{expected} in {names:?}");
     }
@@ -48,7 +53,8 @@ fn the_real_stub_exports_the_headers_host_interface() {
             panic!("the stub does not export {name}");
         };
         assert!(
-            ty.params().len() == params && ty.params().all(|p| p.is_i32()),
+            ty.params().map(|p| p.is_i64()).eq(params.iter().copied())
+                && ty.params().all(|p| p.is_i32() || p.is_i64()),
             "{name}: {ty:?}"
         );
         assert_eq!(ty.results().len(), usize::from(returns), "{name}: {ty:?}");
