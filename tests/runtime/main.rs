@@ -9,6 +9,7 @@ mod common;
 
 mod browser_effects;
 mod clojure_test_suite;
+mod collection_in_calls;
 mod core_library;
 mod corpus;
 mod deep_stack;

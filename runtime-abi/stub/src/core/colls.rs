@@ -5,12 +5,13 @@
 
 use std::cell::Cell;
 
-use super::{arg_or, core, VARIADIC};
+use super::{arg_or, core, core_collecting, VARIADIC};
 use crate::coll::{entry_obj, map_obj, set_obj, vector_from, vector_obj, Map, Set, VectorClass};
 use crate::error::{
     class_cast, error, illegal_argument, illegal_state, index_out_of_bounds, unsupported, R,
 };
 use crate::function::{apply, call};
+use crate::gc::{RootFrame, RootedSeq};
 use crate::number::to_long;
 use crate::object::{
     alloc, boolean, character, empty_list, int, nil, truthy, ListNode, Obj, Object,
@@ -118,8 +119,9 @@ pub fn count(coll: Obj) -> R<usize> {
             None => return Err(transient_used()),
         },
         o if o.is_seq() => {
+            let roots = RootFrame::new(&[nil()]);
             let mut n = 0;
-            for item in SeqIter::new(coll) {
+            for item in RootedSeq::new(coll, &roots, 0) {
                 item?;
                 n += 1;
             }
@@ -608,7 +610,7 @@ pub fn install() {
     });
     core("get", 2, 3, |_, a| get(a[0], a[1], arg_or(a, 2, nil())));
     core("nth", 2, 3, |_, a| nth(a[0], a[1], a.get(2).copied()));
-    core("count", 1, 1, |_, a| Ok(int(count(a[0])? as i64)));
+    core_collecting("count", 1, 1, |_, a| Ok(int(count(a[0])? as i64)));
     core("conj", 0, VARIADIC, |_, a| match a {
         [] => Ok(vector_obj([])),
         [coll, items @ ..] => items.iter().try_fold(*coll, |acc, x| conj(acc, *x)),
