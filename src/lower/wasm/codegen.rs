@@ -14,10 +14,11 @@ use crate::lower::plan::{
 };
 use crate::lower::Abi;
 use jank_runtime_abi::{Helper, JANK_FRAME_ROOTS_MAGIC};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use wasm_encoder::{BlockType, Instruction as I, MemArg, ValType};
 
 mod extended;
+mod last_use;
 mod seed;
 
 /// How the constructs that need particular helpers are lowered with one
@@ -155,6 +156,9 @@ pub struct FnCodegen<'m, 'u> {
     roots_local: Option<u32>,
     /// Each mirrored local's slot in the root area.
     root_slots: HashMap<u32, u32>,
+    /// The reads of a local after which the body never reads it again
+    /// (`last_use`): a call argument that is one clears the local's slot.
+    last_reads: HashSet<*const Expr>,
 }
 
 type Result<T> = std::result::Result<T, Failure>;
@@ -180,6 +184,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             roots_in_frame: helpers.roots_in_frame(),
             roots_local: None,
             root_slots: HashMap::new(),
+            last_reads: HashSet::new(),
         };
         codegen.open(BlockType::Result(ValType::I32), false);
         codegen.open(BlockType::Empty, false);
@@ -239,7 +244,14 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             label: loop_label,
             locals: recur_locals,
         });
-        codegen.expr(&arity.body)?;
+        let params: Vec<LocalId> = leading
+            .iter()
+            .flatten()
+            .chain(&arity.params)
+            .chain(&arity.rest)
+            .copied()
+            .collect();
+        codegen.body(&params, &arity.body)?;
         codegen.return_checked_tail();
         if codegen.branches_to(loop_label) {
             codegen.close();
@@ -247,6 +259,38 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             codegen.unwrap_innermost(loop_start);
         }
         Ok(codegen.finish())
+    }
+
+    /// Lowers a fn body whose parameters are `params`.
+    pub fn body(&mut self, params: &[LocalId], body: &Expr) -> Result<()> {
+        if self.roots_in_frame {
+            self.last_reads = last_use::last_reads(params, body);
+        }
+        self.expr(body)
+    }
+
+    /// Clears the root slots of the call arguments in `args` that are their
+    /// local's last read: the call owns those values now (`jank_call` takes
+    /// over its argument array), and nothing in this fn reads them again.
+    fn release_last_reads(&mut self, args: &[Expr]) {
+        let Some(roots) = self.roots_local else {
+            return;
+        };
+        for arg in args {
+            let ExprKind::Local(id) = &arg.kind else {
+                continue;
+            };
+            if !self.last_reads.contains(&(arg as *const Expr)) {
+                continue;
+            }
+            let Some(slot) = self.locals.get(id).and_then(|l| self.root_slots.get(l)) else {
+                continue;
+            };
+            let offset = 4 * u64::from(*slot);
+            self.push(I::LocalGet(roots));
+            self.push(I::I32Const(0));
+            self.push(I::I32Store(mem_arg(offset)));
+        }
     }
 
     /// The start function: relocations, var handles, constants.
@@ -638,9 +682,9 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     /// Evaluates each of `exprs` onto the stack, in order. A value that
     /// would wait there while a later expression may collect goes through a
     /// mirrored local instead.
-    fn stacked(&mut self, exprs: &[Expr]) -> Result<()> {
-        for (index, expr) in exprs.iter().enumerate() {
-            if self.roots_in_frame && exprs[index + 1..].iter().any(may_collect) {
+    fn stacked(&mut self, exprs: &[&Expr]) -> Result<()> {
+        for (index, expr) in exprs.iter().copied().enumerate() {
+            if self.roots_in_frame && exprs[index + 1..].iter().copied().any(may_collect) {
                 let operand = self.operand(expr)?;
                 self.push_operand(operand);
             } else {
@@ -899,7 +943,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                     continue;
                 }
             }
-            values.push(arg.clone());
+            values.push(arg);
             assigned.push(*local);
         }
         self.stacked(&values)?;

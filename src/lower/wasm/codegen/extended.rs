@@ -76,6 +76,7 @@ impl HelperSet for Extended {
         }
         codegen.push(I::I32Const(args.len() as i32));
         codegen.array_of(args)?;
+        codegen.release_last_reads(args);
         codegen.helper(Helper::Call);
         Ok(())
     }
@@ -86,7 +87,7 @@ impl HelperSet for Extended {
         op: Intrinsic,
         args: &[Expr],
     ) -> Result<()> {
-        codegen.stacked(args)?;
+        codegen.stacked(&args.iter().collect::<Vec<_>>())?;
         match inline(op) {
             Inline::Helper(helper) => codegen.helper(helper),
             Inline::Equiv => {
