@@ -24,7 +24,7 @@ use namespaces::{Namespaces, ReloadHook, VarInfo, CORE_NS, REPL_NS};
 /// Special forms: handled by the analyzer, never resolved as vars.
 pub const SPECIAL_FORMS: &[&str] = &[
     "def", "fn*", "let*", "loop*", "letfn*", "recur", "if", "do", "quote", "var", "throw", "try",
-    "case*",
+    "case*", "set!",
 ];
 
 /// Below this much free stack, analysis continues on a new segment of
@@ -45,7 +45,7 @@ enum MacroRef {
 /// clojure.core fns that compile code when they run: a page has no compiler.
 const RUN_TIME_COMPILER_FNS: &[&str] = &["eval", "load-string", "load-reader", "load", "compile"];
 
-const UNSUPPORTED_SPECIALS: &[&str] = &["new", ".", "set!", "monitor-enter", "monitor-exit", "&"];
+const UNSUPPORTED_SPECIALS: &[&str] = &["new", ".", "monitor-enter", "monitor-exit", "&"];
 
 /// One local in scope.
 #[derive(Debug, Clone)]

@@ -2,6 +2,7 @@
 //! compile time (`require` and `use` are in `require`).
 
 use super::ast::*;
+use super::namespaces::CORE_NS;
 use super::require::{quoted_form, RequireKind};
 use super::{Analyzer, Ctx, FnFrame, RecurPoint, Result};
 use crate::read::{Form, FormKind, Name};
@@ -63,6 +64,7 @@ impl Analyzer<'_> {
                 _ => return Err(self.error(pos, "`throw` takes exactly one value")),
             },
             "try" => self.analyze_try(args, ctx, pos)?,
+            "set!" => return self.analyze_set(form, args, ctx),
             "case*" => self.analyze_case(form, args, ctx)?,
             other => {
                 return Err(self.error(
@@ -704,6 +706,55 @@ impl Analyzer<'_> {
                 in_try_body: false,
             },
         )
+    }
+
+    /// `(set! var-name value)`: sets the var's innermost thread binding, as
+    /// `(var-set (var var-name) value)` does (a var without one throws when
+    /// it runs, as in Clojure). Locals are immutable, and a host field or
+    /// property target is interop, which jankwasm has none of.
+    fn analyze_set(&mut self, form: &Form, args: &[Form], ctx: Ctx) -> Result<Expr> {
+        let [target, value] = args else {
+            return Err(self.error(
+                form.pos,
+                "malformed assignment, expecting (set! target val)",
+            ));
+        };
+        let Some(name) = target.as_symbol() else {
+            return Err(self.error(
+                target.pos,
+                format!("`set!` of {target} is not supported by jankwasm: only a var can be set"),
+            ));
+        };
+        if name.ns.is_none() && self.is_local(&name.name) {
+            return Err(self.error(
+                target.pos,
+                format!("cannot assign to non-mutable: {}", name.name),
+            ));
+        }
+        let Some(var) = self.namespaces.resolve_var(name) else {
+            return Err(self.unresolved(name, target.pos));
+        };
+        let var_set = Name::qualified(CORE_NS, "var-set");
+        let Some(var_set) = self.namespaces.resolve_var(&var_set) else {
+            return Err(self.unresolved(&var_set, form.pos));
+        };
+        let value = self.analyze(value, ctx.non_tail())?;
+        Ok(Expr {
+            kind: ExprKind::Call {
+                callee: Box::new(Expr {
+                    kind: ExprKind::VarValue(var_set),
+                    pos: form.pos,
+                }),
+                args: vec![
+                    Expr {
+                        kind: ExprKind::TheVar(var),
+                        pos: target.pos,
+                    },
+                    value,
+                ],
+            },
+            pos: form.pos,
+        })
     }
 
     /// `(clojure.repl/doc name)`: prints what the compiler knows of the var

@@ -191,6 +191,25 @@ pub fn pr_str_with_meta(value: Obj) -> R<String> {
     printed
 }
 
+/// The namespace every key of a map shares, when each is a keyword or
+/// symbol with a namespace: Clojure prints such a map as `#:ns{:k v}`
+/// (`*print-namespace-maps*`, which clojure.main and the REPL bind to true
+/// around everything they run).
+fn lifted_namespace(entries: &[(Obj, Obj)]) -> Option<&str> {
+    let mut shared: Option<&str> = None;
+    for (key, _) in entries {
+        let (Object::Keyword(name) | Object::Symbol(name)) = &**key else {
+            return None;
+        };
+        let ns = name.ns.as_deref()?;
+        match shared {
+            Some(seen) if seen != ns => return None,
+            _ => shared = Some(ns),
+        }
+    }
+    shared
+}
+
 /// Prints `value` as `pr` (readably) or `print` does.
 pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
     let carries_meta = matches!(
@@ -248,14 +267,24 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             out.push(']');
         }
         Object::Map(m) => {
+            let entries = m.entries();
+            let lifted = lifted_namespace(&entries);
+            if let Some(ns) = lifted {
+                write!(out, "#:{ns}").expect("writing to a String");
+            }
             out.push('{');
-            for (i, (k, v)) in m.entries().into_iter().enumerate() {
+            for (i, (k, v)) in entries.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write(out, k, readably)?;
+                match (&**k, lifted) {
+                    (Object::Keyword(key), Some(_)) => write!(out, ":{}", key.name),
+                    (Object::Symbol(key), Some(_)) => write!(out, "{}", key.name),
+                    _ => Ok(write(out, *k, readably)?),
+                }
+                .expect("writing to a String");
                 out.push(' ');
-                write(out, v, readably)?;
+                write(out, *v, readably)?;
             }
             out.push('}');
         }

@@ -20,7 +20,7 @@ fn class_of(value: Obj) -> Obj {
 
 /// The value standing for the class named `name`; equal to every other one
 /// for that name.
-fn class_value(name: &'static str) -> Obj {
+pub(crate) fn class_value(name: &'static str) -> Obj {
     alloc(Object::Class(name))
 }
 
