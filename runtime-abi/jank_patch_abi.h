@@ -120,8 +120,9 @@
  * slot as a reference only when it holds the address of one of its objects
  * (a slot not yet assigned in this call holds a stale word). Argument
  * arrays are not roots: a value that must survive the evaluation of a later
- * argument waits in a slot until the array is filled, and jank_call owns
- * the array it is given.
+ * argument waits in a slot until the array is filled, and the callee keeps
+ * what it needs of its arguments itself (so a seq passed to `count` is not
+ * kept by its caller).
  * Every other helper, and the registry's "def"/"eval" entries' callers, may
  * rely on nothing being collected while they run. A host that loads a patch
  * without the section (emcc's output of the C++ lowering, a seed-ABI patch)
@@ -267,9 +268,7 @@ JANK_HELPER(ext, nothrow) int jank_var_is_bound(jank_object_ref var);
 JANK_HELPER(ext, throws) jank_object_ref jank_make_fn(const jank_fn_desc *desc, int32_t env_count, void **env);
 /* The fn object's captured values: a writable array of the env_count slots it was made with. */
 JANK_HELPER(ext, nothrow) void **jank_closure_env(jank_object_ref fn);
-/* Calls any callable (fn, var, keyword, map, set, vector) with argc arguments.
- * The call owns the array: it may overwrite it (the stub clears it, so the
- * caller's frame stops keeping the arguments alive; see Collection). */
+/* Calls any callable (fn, var, keyword, map, set, vector) with argc arguments. */
 JANK_HELPER(ext, throws) jank_object_ref jank_call(jank_object_ref callable, int argc, void **args);
 /* A safe point inside a call, where the runtime may collect (see
  * Collection); a patch calls it at every loop back-edge. */

@@ -416,14 +416,8 @@ pub unsafe extern "C" fn jank_call(
     argc: i32,
     args: *const Option<Obj>,
 ) -> Option<Obj> {
-    let values = values(argc, args);
-    // The call owns its argument array (a header fact): cleared, the caller's
-    // frame no longer keeps the arguments alive, so a seq walked by the
-    // callee can be collected behind it.
-    if let (Ok(count), false) = (usize::try_from(argc), args.is_null()) {
-        std::ptr::write_bytes(args.cast_mut(), 0, count);
-    }
-    boundary((|| call(value(callable)?, &values?))())
+    let args = values(argc, args);
+    boundary((|| call(value(callable)?, &args?))())
 }
 
 /// A safe point inside a call: patches call it at every loop back-edge.

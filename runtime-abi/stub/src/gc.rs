@@ -25,7 +25,8 @@
 //!   keeps an object when it holds a registered object's address (a slot
 //!   not yet assigned holds a stale word, which at worst keeps garbage a
 //!   little longer). Argument arrays are not roots, so a seq passed to
-//!   `count` is not kept by its caller;
+//!   `count` is not kept by its caller, and a local passed at its last read
+//!   has its slot cleared first;
 //! - runtime frames that hold values across the jank code they run (a lazy
 //!   seq being realized, `swap!`, `sort` with a comparator, every helper but
 //!   `jank_call`) run [`inhibited`]: no in-call collection happens while one
