@@ -624,6 +624,14 @@ fn typed<P: WasmParams, R: WasmResults>(
         })
 }
 
+/// `JANKWASM_GC_STRESS` set to anything but `0` or nothing: every runtime
+/// starts in [`GcPolicy::Stress`], so whole programs (`jankwasm run`, the dev
+/// server's headless pages and its macro runtime, their test suites) can be
+/// run with the collector hunting for missed references.
+fn stress_from_environment() -> bool {
+    std::env::var_os("JANKWASM_GC_STRESS").is_some_and(|value| !value.is_empty() && value != "0")
+}
+
 fn missing(name: &str, reason: &str) -> HarnessError {
     HarnessError::MissingExport {
         module: "stub main module".into(),
@@ -866,6 +874,9 @@ impl Runtime {
             size: SCRATCH_INITIAL,
             used: 0,
         };
+        if stress_from_environment() {
+            runtime.set_gc_policy(GcPolicy::Stress)?;
+        }
         Ok(runtime)
     }
 
