@@ -403,12 +403,23 @@ impl<'a> Analyzer<'a> {
             }, _] => Some(doc.as_str()),
             _ => None,
         };
+        // A def gives its var new metadata, as in Clojure: a plain def of a
+        // var that had a metadata map takes the plain map, so `#'x` drops
+        // the old `:doc` and the like.
+        let had_meta = self
+            .namespaces
+            .var_info(&VarRef {
+                ns: self.namespaces.current().to_string(),
+                name: name.name.clone(),
+            })
+            .is_some_and(|previous| previous.meta.is_some());
         info.meta = metadata::var_meta_map(
             name_form,
             self.namespaces.current(),
             docstring,
             &self.source.name,
             form.pos,
+            had_meta,
         );
         Ok((self.namespaces.define(&name.name, info), init))
     }
