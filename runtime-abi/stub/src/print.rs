@@ -200,6 +200,7 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             | Object::EmptyList
             | Object::Vector(_)
             | Object::Map(_)
+            | Object::Record(_)
             | Object::Set(_)
     );
     if readably && carries_meta && PRINT_META.with(std::cell::Cell::get) {
@@ -258,6 +259,23 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
                 write(out, v, readably)?;
             }
             out.push('}');
+        }
+        Object::Record(r) => {
+            write!(out, "#{}{{", r.class.name).expect("writing to a String");
+            for (i, (k, v)) in r.entries().into_iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write(out, k, readably)?;
+                out.push(' ');
+                write(out, v, readably)?;
+            }
+            out.push('}');
+        }
+        Object::Instance(instance) => {
+            let class = instance.class.name;
+            let hex = identity_hex(value);
+            write!(out, "#object[{class} 0x{hex} \"{class}@{hex}\"]").expect("writing to a String");
         }
         Object::Set(s) => {
             out.push_str("#{");
