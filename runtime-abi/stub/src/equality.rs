@@ -271,6 +271,15 @@ fn map_hasheq(entries: Vec<(Obj, Obj)>) -> R<u32> {
     Ok(mix_coll_hash(hash, count))
 }
 
+/// APersistentMap.mapHash: the sum of each entry's key and value hashCodes xored.
+fn map_hash_code(entries: Vec<(Obj, Obj)>) -> R<u32> {
+    let mut hash = 0u32;
+    for (k, v) in entries {
+        hash = hash.wrapping_add((java_hash_code(k)? ^ java_hash_code(v)?) as u32);
+    }
+    Ok(hash)
+}
+
 /// Java's `hashCode` of the value, as `Object.toString` of a LazySeq shows it.
 pub fn java_hash_code(value: Obj) -> R<i32> {
     Ok(match &*value {
@@ -280,13 +289,9 @@ pub fn java_hash_code(value: Obj) -> R<i32> {
         Object::Str(s) => string_hash_code(s),
         Object::Symbol(n) => symbol_hash_code(n.ns.as_deref(), &n.name),
         Object::Keyword(n) => symbol_hash_code(n.ns.as_deref(), &n.name).wrapping_add(0x9e37_79b9),
-        Object::Map(m) => {
-            let mut hash = 0u32;
-            for (k, v) in m.entries() {
-                hash = hash.wrapping_add((java_hash_code(k)? ^ java_hash_code(v)?) as u32);
-            }
-            hash
-        }
+        Object::Map(m) => map_hash_code(m.entries())?,
+        // defrecord's hashCode is APersistentMap.mapHash, as a map's.
+        Object::Record(r) => map_hash_code(r.entries())?,
         Object::Set(s) => {
             let mut hash = 0u32;
             for item in s.items() {

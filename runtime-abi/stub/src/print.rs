@@ -406,6 +406,8 @@ pub fn str_of(value: Obj) -> R<String> {
             format!("clojure.lang.LazySeq@{:x}", java_hash_code(value)? as u32)
         }
         Object::Fn(f) => format!("{}@{}", munge(&f.name()), identity_hex(value)),
+        // A record's toString is Object's, over its map hashCode.
+        Object::Record(r) => format!("{}@{:x}", r.class.name, java_hash_code(value)? as u32),
         Object::Regex(pattern) => pattern.source.to_string(),
         Object::Class(name) => format!("class {name}"),
         Object::Uuid(uuid) => uuid.text(),
@@ -417,7 +419,8 @@ pub fn str_of(value: Obj) -> R<String> {
         | Object::Matcher(_)
         | Object::MultiFn(_)
         | Object::Delay(_)
-        | Object::Promise(_) => {
+        | Object::Promise(_)
+        | Object::Instance(_) => {
             format!("{}@{}", value.class_name(), identity_hex(value))
         }
         Object::Exception(e) => {

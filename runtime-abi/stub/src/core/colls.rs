@@ -180,6 +180,12 @@ fn conj_keeping_no_meta(coll: Obj, x: Obj) -> R {
             Ok(map_obj(map))
         }
         Object::Record(r) => {
+            // defrecord's cons takes a vector's first two items, whatever
+            // its length.
+            if let Object::Vector(_) = &*x {
+                let (k, v) = (nth(x, int(0), None)?, nth(x, int(1), None)?);
+                return Ok(record_obj(r.assoc(k, v)?));
+            }
             let mut record = (**r).clone();
             each_entry(x, |k, v| {
                 record = record.assoc(k, v)?;
