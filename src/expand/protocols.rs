@@ -502,8 +502,9 @@ fn inline_groups(
 }
 
 /// `(name [this args*] body*)` → `(name [p0 p1*] (let [field (instance-field
-/// p0 i)* this p0 args p1*] body*))`: fields the body names, then the
-/// parameters (which shadow them, as in Clojure).
+/// p0 i)* this p0] (let [args p1*] body*)))`: fields the body names, then the
+/// parameters (which shadow them, as in Clojure); `loop` for the inner `let`
+/// when the body recurs.
 fn with_fields(
     method: &Form,
     fields: &[String],
@@ -553,16 +554,27 @@ fn with_fields(
             ));
         }
     }
-    for (param, value) in params.iter().zip(&fresh) {
-        bindings.push(param.clone());
-        bindings.push(value.clone());
+    bindings.push(params[0].clone());
+    bindings.push(fresh[0].clone());
+    // The other parameters: a loop when the body recurs, since a method's
+    // `recur` passes them without the instance, as in Clojure.
+    let mut rest = Vec::new();
+    for (param, value) in params[1..].iter().zip(&fresh[1..]) {
+        rest.push(param.clone());
+        rest.push(value.clone());
     }
-    let mut let_form = vec![core("let", pos), vector(bindings, pos)];
-    let_form.extend(body.iter().cloned());
-    Ok(list(
-        vec![name.clone(), vector(fresh, pos), list(let_form, pos)],
+    let head = if body.iter().any(|form| mentions(form, "recur")) {
+        "loop"
+    } else {
+        "let"
+    };
+    let mut inner = vec![core(head, pos), vector(rest, pos)];
+    inner.extend(body.iter().cloned());
+    let outer = list(
+        vec![core("let", pos), vector(bindings, pos), list(inner, pos)],
         pos,
-    ))
+    );
+    Ok(list(vec![name.clone(), vector(fresh, pos), outer], pos))
 }
 
 /// Whether `form` contains the bare symbol `name` anywhere.
