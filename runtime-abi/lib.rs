@@ -125,6 +125,9 @@ pub const COMPILER_CORE_MACROS: &[&str] = &[
     "defprotocol",
     "extend-type",
     "extend-protocol",
+    "defrecord",
+    "deftype",
+    "reify",
 ];
 
 /// Every var the runtime defines before any patch loads, one `ns/name` a line

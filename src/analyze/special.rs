@@ -602,6 +602,7 @@ impl Analyzer<'_> {
                             self.require_specs(&specs, RequireKind::Use)?;
                         }
                         "refer-clojure" => self.refer_clojure(clause, &items[1..])?,
+                        "import" => self.import_classes(&items[1..])?,
                         _ => {
                             return Err(self.error(
                                 clause.pos,
@@ -796,6 +797,74 @@ impl Analyzer<'_> {
                 in_try_body: false,
             },
         )
+    }
+
+    /// `(:import [my_app.model Point] my_app.model.Line)`: the classes a
+    /// `defrecord` or `deftype` of an already loaded namespace defined,
+    /// referred by their short names (each class is held by a var of that
+    /// name). Java classes cannot be imported: jankwasm has none but its
+    /// values' own, which need no import.
+    fn import_classes(&mut self, specs: &[Form]) -> Result<()> {
+        let mut classes: Vec<(String, String, Pos)> = Vec::new();
+        for spec in specs {
+            match &spec.kind {
+                FormKind::Symbol(name) if name.ns.is_none() => {
+                    let Some((package, class)) = name.name.rsplit_once('.') else {
+                        return Err(self.error(
+                            spec.pos,
+                            format!("`:import` takes a full class name, got {spec}"),
+                        ));
+                    };
+                    classes.push((package.to_string(), class.to_string(), spec.pos));
+                }
+                FormKind::List(items) | FormKind::Vector(items) => {
+                    let Some((Some(package), names)) = items
+                        .split_first()
+                        .map(|(head, names)| (head.as_symbol().filter(|n| n.ns.is_none()), names))
+                    else {
+                        return Err(self.error(
+                            spec.pos,
+                            format!("`:import` takes (package Class+), got {spec}"),
+                        ));
+                    };
+                    for name in names {
+                        let Some(class) = name.as_symbol().filter(|n| n.ns.is_none()) else {
+                            return Err(self.error(
+                                name.pos,
+                                format!("`:import` takes class names, got {name}"),
+                            ));
+                        };
+                        classes.push((package.name.clone(), class.name.clone(), name.pos));
+                    }
+                }
+                _ => {
+                    return Err(
+                        self.error(spec.pos, format!("`:import` takes class names, got {spec}"))
+                    )
+                }
+            }
+        }
+        for (package, class, pos) in classes {
+            let var = [package.clone(), package.replace('_', "-")]
+                .into_iter()
+                .find(|ns| {
+                    self.namespaces
+                        .get(ns)
+                        .is_some_and(|namespace| namespace.vars.contains_key(&class))
+                })
+                .map(|ns| VarRef {
+                    ns,
+                    name: class.clone(),
+                });
+            let Some(var) = var else {
+                return Err(self.error(
+                    pos,
+                    format!("cannot import {package}.{class}: jankwasm imports only the classes defrecord and deftype define, from a namespace required before the import"),
+                ));
+            };
+            self.namespaces.current_mut().refers.insert(class, var);
+        }
+        Ok(())
     }
 
     fn refer_clojure(&mut self, clause: &Form, options: &[Form]) -> Result<()> {

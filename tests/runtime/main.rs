@@ -15,6 +15,7 @@ mod corpus;
 mod deep_stack;
 mod differential;
 mod harness_runs;
+mod jank_test_suite;
 mod long_running;
 mod module_structure;
 mod out_of_memory;

@@ -722,6 +722,11 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
             map.for_each_comparator(&mut *visit);
         }
         Object::Set(set) => set.for_each_reference(&mut *visit),
+        Object::Record(record) => record.for_each_reference(&mut *visit),
+        Object::Instance(instance) => {
+            instance.values.iter().for_each(|value| visit(*value));
+            visit(instance.impls);
+        }
         Object::VecSeq(coll, _) | Object::StrSeq(coll, _) => visit(*coll),
         Object::ArraySeq(items, _) => items.iter().for_each(|item| visit(*item)),
         Object::Lazy(lazy) => lazy.trace(visit).map_err(|_| Refusal::InUse)?,

@@ -219,6 +219,7 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             | Object::EmptyList
             | Object::Vector(_)
             | Object::Map(_)
+            | Object::Record(_)
             | Object::Set(_)
     );
     if readably && carries_meta && PRINT_META.with(std::cell::Cell::get) {
@@ -287,6 +288,23 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
                 write(out, *v, readably)?;
             }
             out.push('}');
+        }
+        Object::Record(r) => {
+            write!(out, "#{}{{", r.class.name).expect("writing to a String");
+            for (i, (k, v)) in r.entries().into_iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write(out, k, readably)?;
+                out.push(' ');
+                write(out, v, readably)?;
+            }
+            out.push('}');
+        }
+        Object::Instance(instance) => {
+            let class = instance.class.name;
+            let hex = identity_hex(value);
+            write!(out, "#object[{class} 0x{hex} \"{class}@{hex}\"]").expect("writing to a String");
         }
         Object::Set(s) => {
             out.push_str("#{");
@@ -417,6 +435,8 @@ pub fn str_of(value: Obj) -> R<String> {
             format!("clojure.lang.LazySeq@{:x}", java_hash_code(value)? as u32)
         }
         Object::Fn(f) => format!("{}@{}", munge(&f.name()), identity_hex(value)),
+        // A record's toString is Object's, over its map hashCode.
+        Object::Record(r) => format!("{}@{:x}", r.class.name, java_hash_code(value)? as u32),
         Object::Regex(pattern) => pattern.source.to_string(),
         Object::Class(name) => format!("class {name}"),
         Object::Uuid(uuid) => uuid.text(),
@@ -428,7 +448,8 @@ pub fn str_of(value: Obj) -> R<String> {
         | Object::Matcher(_)
         | Object::MultiFn(_)
         | Object::Delay(_)
-        | Object::Promise(_) => {
+        | Object::Promise(_)
+        | Object::Instance(_) => {
             format!("{}@{}", value.class_name(), identity_hex(value))
         }
         Object::Exception(e) => {

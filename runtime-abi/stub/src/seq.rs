@@ -188,6 +188,14 @@ pub fn seq(x: Obj) -> R<Option<Obj>> {
         Object::Lazy(lazy) => lazy.seq()?,
         Object::Vector(v) if v.0.is_empty() => None,
         Object::Vector(_) => Some(alloc(Object::VecSeq(x, 0))),
+        Object::Record(r) => {
+            let entries: Vec<Obj> = r
+                .entries()
+                .into_iter()
+                .map(|(k, v)| crate::coll::entry_obj(k, v))
+                .collect();
+            Some(seq_of(entries)).filter(|s| !s.is_nil())
+        }
         Object::Map(m) => {
             let entries: Vec<Obj> = m
                 .entries()

@@ -18,6 +18,7 @@ pub mod numbers;
 mod partitions;
 mod pprint;
 mod protocols;
+mod records;
 mod repl;
 pub mod seqs;
 mod sets;
@@ -79,6 +80,7 @@ pub fn install() {
     crate::regex::install();
     multi::install();
     protocols::install();
+    records::install();
     dynamic::install();
     strings::install();
     format::install();
