@@ -60,19 +60,26 @@ unsafe fn c_string(text: *const c_char) -> String {
     CStr::from_ptr(text).to_string_lossy().into_owned()
 }
 
+/// The `count` values at `elements`, read in place: every call passes its
+/// arguments this way, and copying them cost an allocation per call.
+///
 /// # Safety
-/// `elements` holds `count` values (or count <= 0).
-unsafe fn values(count: i32, elements: *const Option<Obj>) -> R<Vec<Obj>> {
+/// `elements` holds `count` values (or count <= 0), which stay there for
+/// `'a` (a patch's argument array lives in its frame until the call returns).
+unsafe fn values<'a>(count: i32, elements: *const Option<Obj>) -> R<&'a [Obj]> {
     let Ok(count) = usize::try_from(count) else {
-        return Ok(Vec::new());
+        return Ok(&[]);
     };
     if count == 0 || elements.is_null() {
-        return Ok(Vec::new());
+        return Ok(&[]);
     }
-    std::slice::from_raw_parts(elements, count)
-        .iter()
-        .map(|v| value(*v))
-        .collect()
+    let items = std::slice::from_raw_parts(elements, count);
+    if let Some(missing) = items.iter().find(|v| v.is_none()) {
+        value(*missing)?;
+    }
+    // SAFETY: `Option<Obj>` has `Obj`'s layout (the NonNull niche), and no
+    // item is None.
+    Ok(std::slice::from_raw_parts(elements.cast::<Obj>(), count))
 }
 
 fn ns_part(ns: &str) -> Option<&str> {
@@ -151,14 +158,17 @@ pub unsafe extern "C" fn jank_make_uuid(text: *const c_char) -> Option<Obj> {
 /// `elements` holds `count` values.
 #[no_mangle]
 pub unsafe extern "C" fn jank_make_vector(count: i32, elements: *const Option<Obj>) -> Option<Obj> {
-    boundary(values(count, elements).map(vector_obj))
+    boundary(values(count, elements).map(|items| vector_obj(items.iter().copied())))
 }
 
 /// # Safety
 /// `elements` holds `count` values.
 #[no_mangle]
 pub unsafe extern "C" fn jank_make_set(count: i32, elements: *const Option<Obj>) -> Option<Obj> {
-    boundary(values(count, elements).and_then(|items| Ok(set_obj(Set::from_items(items)?))))
+    boundary(
+        values(count, elements)
+            .and_then(|items| Ok(set_obj(Set::from_items(items.iter().copied())?))),
+    )
 }
 
 fn no_such_var(ns: &str, name: &str) -> crate::error::Thrown {
@@ -182,7 +192,7 @@ pub unsafe extern "C" fn jank_call_var(
     boundary((|| {
         call(
             var::find(&ns, &name).ok_or_else(|| no_such_var(&ns, &name))?,
-            &args?,
+            args?,
         )
     })())
 }
@@ -203,7 +213,7 @@ pub unsafe extern "C" fn jank_deref_var(ns: *const c_char, name: *const c_char) 
 /// `args` holds `argc` values.
 #[no_mangle]
 pub unsafe extern "C" fn jank_println(argc: i32, args: *const Option<Obj>) -> Option<Obj> {
-    boundary(values(argc, args).and_then(|args| crate::core::misc::println(&args)))
+    boundary(values(argc, args).and_then(crate::core::misc::println))
 }
 
 #[no_mangle]
@@ -322,7 +332,7 @@ pub unsafe extern "C" fn jank_make_regex(source: *const u8, length: i32) -> Opti
 /// `elements` holds `count` values.
 #[no_mangle]
 pub unsafe extern "C" fn jank_make_list(count: i32, elements: *const Option<Obj>) -> Option<Obj> {
-    boundary(values(count, elements).map(|items| list_of(&items)))
+    boundary(values(count, elements).map(list_of))
 }
 
 /// # Safety
@@ -392,7 +402,7 @@ pub unsafe extern "C" fn jank_make_fn(
         if desc.is_null() {
             return Err(illegal_argument("jank_make_fn without a descriptor"));
         }
-        Ok(patch_fn(desc, &values(env_count, env)?))
+        Ok(patch_fn(desc, values(env_count, env)?))
     })())
 }
 
@@ -416,7 +426,7 @@ pub unsafe extern "C" fn jank_call(
     args: *const Option<Obj>,
 ) -> Option<Obj> {
     let args = values(argc, args);
-    boundary((|| call(value(callable)?, &args?))())
+    boundary((|| call(value(callable)?, args?))())
 }
 
 // ---- ext: exceptions ----

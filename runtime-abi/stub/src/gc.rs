@@ -476,6 +476,10 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         Object::Set(set) => set.for_each_reference(&mut *visit),
         Object::VecSeq(coll, _) | Object::StrSeq(coll, _) => visit(*coll),
         Object::ArraySeq(items, _) => items.iter().for_each(|item| visit(*item)),
+        Object::Chunked(items, _, more) => {
+            items.iter().for_each(|item| visit(*item));
+            visit(*more);
+        }
         Object::Lazy(lazy) => lazy.trace(visit).map_err(|_| Refusal::InUse)?,
         Object::Fn(function) => match &**function {
             Function::Native { data, .. } => data.iter().for_each(|item| visit(*item)),

@@ -141,6 +141,10 @@ pub enum Object {
     ArraySeq(Rc<[Obj]>, usize),
     /// A seq over a string object's chars from a byte offset (always < its length).
     StrSeq(Obj, usize),
+    /// Clojure's ChunkedCons: a chunk's values from an index (always < its
+    /// length), then the seqable `more` (nil for none). What `map`,
+    /// `filter` and `keep` make of a chunked seq ([`crate::seq::chunk_of`]).
+    Chunked(Rc<[Obj]>, usize, Obj),
     Range(Box<Range>),
     Lazy(Box<LazySeq>),
     /// A JVM class, by its full name from `jank_runtime_abi::java_classes`:
@@ -337,6 +341,7 @@ impl Object {
             Object::VecSeq(..) => "clojure.lang.PersistentVector$ChunkedSeq",
             Object::ArraySeq(..) => "clojure.lang.ArraySeq",
             Object::StrSeq(..) => "clojure.lang.StringSeq",
+            Object::Chunked(..) => "clojure.lang.ChunkedCons",
             Object::Range(_) => "clojure.lang.LongRange",
             Object::Lazy(_) => "clojure.lang.LazySeq",
             Object::Class(_) => "java.lang.Class",
@@ -379,6 +384,7 @@ impl Object {
                 | Object::VecSeq(..)
                 | Object::ArraySeq(..)
                 | Object::StrSeq(..)
+                | Object::Chunked(..)
                 | Object::Range(_)
                 | Object::Lazy(_)
         )

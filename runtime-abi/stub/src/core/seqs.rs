@@ -6,11 +6,11 @@
 use super::{core, VARIADIC};
 use crate::coll::vector_obj;
 use crate::equality::compare_by;
-use crate::error::{class_cast, R};
+use crate::error::{class_cast, overflow, R};
 use crate::function::call;
 use crate::number::to_long;
 use crate::object::{boolean, empty_list, int, nil, truthy, DelayState, Obj, Object};
-use crate::seq::{first, list_of, next, rest, seq, seq_of, to_vec, SeqIter};
+use crate::seq::{first, list_of, next, rest, seq, seq_of, to_vec, SeqIter, Walked};
 
 /// `(reduce f coll)` / `(reduce f init coll)`, stopping at a `reduced` value.
 pub fn reduce(f: Obj, init: Option<Obj>, coll: Obj) -> R {
@@ -22,6 +22,9 @@ pub fn reduce(f: Obj, init: Option<Obj>, coll: Obj) -> R {
             Some(x) => x?,
         },
     };
+    if let Some(op) = crate::core::numbers::long_op(f) {
+        return reduce_longs(f, op, acc, items);
+    }
     for x in items {
         acc = call(f, &[acc, x?])?;
         if let Object::Reduced(inner) = &*acc {
@@ -29,6 +32,35 @@ pub fn reduce(f: Obj, init: Option<Obj>, coll: Obj) -> R {
         }
     }
     Ok(acc)
+}
+
+/// The rest of `reduce` when `f` is clojure.core's `+` or `*` (`op` on two
+/// longs, None on overflow): while the running value and each item are
+/// longs, the value stays unboxed, as `f` would compute it; anything else is
+/// passed to `f`. Neither fn ever returns a `reduced` value.
+fn reduce_longs(f: Obj, op: fn(i64, i64) -> Option<i64>, acc: Obj, mut items: SeqIter) -> R {
+    let mut boxed_total = acc;
+    loop {
+        let Object::Int(mut total) = *boxed_total else {
+            let Some(x) = items.next() else {
+                return Ok(boxed_total);
+            };
+            boxed_total = call(f, &[boxed_total, x?])?;
+            continue;
+        };
+        loop {
+            match items.next_unboxed() {
+                None => return Ok(int(total)),
+                Some(item) => match item? {
+                    Walked::Long(x) => total = op(total, x).ok_or_else(overflow)?,
+                    Walked::Value(x) => {
+                        boxed_total = call(f, &[int(total), x])?;
+                        break;
+                    }
+                },
+            }
+        }
+    }
 }
 
 /// A stable merge sort by a comparator that may throw.
