@@ -390,6 +390,14 @@ pub extern "C" fn jank_var_is_bound(var: Option<Obj>) -> i32 {
 
 // ---- ext: fns and calls ----
 
+#[no_mangle]
+pub extern "C" fn jank_var_direct_calls(var: Option<Obj>) -> *const var::DirectCalls {
+    match var {
+        Some(var) => var::direct_calls(var),
+        None => var::direct_calls(nil()),
+    }
+}
+
 /// # Safety
 /// `desc` is a `jank_fn_desc` in never-freed memory; `env` holds `env_count` values.
 #[no_mangle]
@@ -518,6 +526,11 @@ pub extern "C" fn jank_number_equal(left: Option<Obj>, right: Option<Obj>) -> Op
     boundary((|| {
         Ok(boolean(numbers::number_equal(value(left)?, value(right)?)?))
     })())
+}
+
+#[no_mangle]
+pub extern "C" fn jank_small_ints() -> *const c_void {
+    crate::object::small_int_zero().cast()
 }
 
 #[no_mangle]
