@@ -274,6 +274,33 @@ JANK_HELPER(ext, throws) jank_object_ref jank_call(jank_object_ref callable, int
  * Collection); a patch calls it at every loop back-edge. */
 JANK_HELPER(ext, nothrow) void jank_gc_poll(void);
 
+/* Fn calls nested deeper than this throw java.lang.StackOverflowError. */
+#define JANK_MAX_CALL_DEPTH 12000
+
+/* How a patch may call a var's fn through the function table instead of
+ * through jank_call: a record the runtime keeps current, so a call that reads
+ * it after the var's root or thread bindings changed sees the new value.
+ * When with_self[N] is not NULL, the var's value is fn, a fn whose fixed
+ * arity of N parameters is the table entry `void *f(void *self, p0..pN-1)`,
+ * called with fn as self; when plain[N] is not NULL, fn is a seed-style fn of
+ * arity N, `void *f(p0..pN-1)`; at most one of them is set, neither when fn
+ * is NULL. Calling that entry does what jank_call(var, N, args) does,
+ * provided the caller counts the call: it calls jank_call instead when
+ * *depth >= JANK_MAX_CALL_DEPTH (which throws the StackOverflowError), and
+ * otherwise adds 1 to *depth before the call and puts the old count back
+ * after it, whether it returned or threw (NULL, the exception pending). */
+typedef struct jank_direct_calls
+{
+  uint32_t *depth;    /* fn calls now nested, shared by every record */
+  jank_object_ref fn; /* the var's value, or NULL: call with jank_call */
+  void *with_self[JANK_MAX_PARAMS + 1];
+  void *plain[JANK_MAX_PARAMS + 1];
+} jank_direct_calls;
+
+/* The var's direct-call record, which lives as long as the var; never NULL
+ * (a record whose fn stays NULL for anything but a var). */
+JANK_HELPER(ext, nothrow) const jank_direct_calls *jank_var_direct_calls(jank_object_ref var);
+
 /* ---- ext: exceptions ------------------------------------------------------ */
 
 /* Makes value the pending exception and returns; the caller then unwinds
@@ -300,6 +327,18 @@ JANK_HELPER(ext, throws) jank_object_ref jank_greater_equal(jank_object_ref left
 JANK_HELPER(ext, throws) jank_object_ref jank_number_equal(jank_object_ref left, jank_object_ref right);
 /* clojure.core/= : 1 when equal, else 0. Never throws. */
 JANK_HELPER(ext, nothrow) int jank_equiv(jank_object_ref left, jank_object_ref right);
+
+/* Small integers. A runtime may keep one box for each integer from
+ * -JANK_SMALL_INT_LIMIT to JANK_SMALL_INT_LIMIT - 1, in one array in value
+ * order, JANK_SMALL_INT_STRIDE bytes apart, and make every boxed integer of
+ * that range one of them (like Java's Long cache). Then jank_small_ints
+ * returns the box of 0, and a patch may compare two such boxes by address
+ * and take a sum or difference that stays in the range by address arithmetic
+ * (the box of n is at that address + n * JANK_SMALL_INT_STRIDE), which is
+ * what the helpers above would answer. NULL: the runtime keeps no such array. */
+#define JANK_SMALL_INT_LIMIT 128
+#define JANK_SMALL_INT_STRIDE 32
+JANK_HELPER(ext, nothrow) const void *jank_small_ints(void);
 
 /* ---- host interface: what a loader (not a patch) uses ------------------- */
 /*

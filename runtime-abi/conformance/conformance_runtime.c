@@ -1191,6 +1191,17 @@ EXT_EXPORT void jank_gc_poll(void)
 {
 }
 
+/* This runtime offers no direct calls: every record is empty, so patches
+ * call through jank_call. */
+static uint32_t call_depth;
+static const jank_direct_calls no_direct_calls = {&call_depth, NULL, {NULL}, {NULL}};
+
+EXT_EXPORT const jank_direct_calls *jank_var_direct_calls(void *var)
+{
+  (void)var;
+  return &no_direct_calls;
+}
+
 EXT_EXPORT void jank_exception_set(void *value)
 {
   pending_exception = value;
@@ -1290,6 +1301,12 @@ EXT_EXPORT void *jank_number_equal(void *left, void *right)
 EXT_EXPORT int jank_equiv(void *left, void *right)
 {
   return equiv(left, right);
+}
+
+/* Integers are boxed anew each time here: no shared array. */
+EXT_EXPORT const void *jank_small_ints(void)
+{
+  return NULL;
 }
 
 /* ---- clojure.core: what the conformance programs and the seed lowering call ---------- */

@@ -264,6 +264,12 @@ fn engine(kind: EngineKind) -> &'static Engine {
         config.max_wasm_stack(MAX_WASM_STACK);
         // Validation wants it at least the wasm stack; no call here is async.
         config.async_stack_size(HOST_STACK_BYTES);
+        // For profiling with `perf record` (README, issue 11, "Throughput"): wasmtime
+        // writes /tmp/perf-PID.map, which names the stub's and patches'
+        // compiled functions in `perf report`.
+        if std::env::var_os("JANKWASM_PERF_MAP").is_some() {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         if kind == EngineKind::Checking {
             config.strategy(wasmtime::Strategy::Winch);
             config.parallel_compilation(false);

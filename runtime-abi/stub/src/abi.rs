@@ -69,19 +69,26 @@ unsafe fn c_string(text: *const c_char) -> String {
     CStr::from_ptr(text).to_string_lossy().into_owned()
 }
 
+/// The `count` values at `elements`, read in place: every call passes its
+/// arguments this way, and copying them cost an allocation per call.
+///
 /// # Safety
-/// `elements` holds `count` values (or count <= 0).
-unsafe fn values(count: i32, elements: *const Option<Obj>) -> R<Vec<Obj>> {
+/// `elements` holds `count` values (or count <= 0), which stay there for
+/// `'a` (a patch's argument array lives in its frame until the call returns).
+unsafe fn values<'a>(count: i32, elements: *const Option<Obj>) -> R<&'a [Obj]> {
     let Ok(count) = usize::try_from(count) else {
-        return Ok(Vec::new());
+        return Ok(&[]);
     };
     if count == 0 || elements.is_null() {
-        return Ok(Vec::new());
+        return Ok(&[]);
     }
-    std::slice::from_raw_parts(elements, count)
-        .iter()
-        .map(|v| value(*v))
-        .collect()
+    let items = std::slice::from_raw_parts(elements, count);
+    if let Some(missing) = items.iter().find(|v| v.is_none()) {
+        value(*missing)?;
+    }
+    // SAFETY: `Option<Obj>` has `Obj`'s layout (the NonNull niche), and no
+    // item is None.
+    Ok(std::slice::from_raw_parts(elements.cast::<Obj>(), count))
 }
 
 fn ns_part(ns: &str) -> Option<&str> {
@@ -160,14 +167,17 @@ pub unsafe extern "C" fn jank_make_uuid(text: *const c_char) -> Option<Obj> {
 /// `elements` holds `count` values.
 #[no_mangle]
 pub unsafe extern "C" fn jank_make_vector(count: i32, elements: *const Option<Obj>) -> Option<Obj> {
-    guarded(|| values(count, elements).map(vector_obj))
+    guarded(|| values(count, elements).map(|items| vector_obj(items.iter().copied())))
 }
 
 /// # Safety
 /// `elements` holds `count` values.
 #[no_mangle]
 pub unsafe extern "C" fn jank_make_set(count: i32, elements: *const Option<Obj>) -> Option<Obj> {
-    guarded(|| values(count, elements).and_then(|items| Ok(set_obj(Set::from_items(items)?))))
+    guarded(|| {
+        values(count, elements)
+            .and_then(|items| Ok(set_obj(Set::from_items(items.iter().copied())?)))
+    })
 }
 
 fn no_such_var(ns: &str, name: &str) -> crate::error::Thrown {
@@ -191,7 +201,7 @@ pub unsafe extern "C" fn jank_call_var(
     guarded(|| {
         call(
             var::find(&ns, &name).ok_or_else(|| no_such_var(&ns, &name))?,
-            &args?,
+            args?,
         )
     })
 }
@@ -212,7 +222,7 @@ pub unsafe extern "C" fn jank_deref_var(ns: *const c_char, name: *const c_char) 
 /// `args` holds `argc` values.
 #[no_mangle]
 pub unsafe extern "C" fn jank_println(argc: i32, args: *const Option<Obj>) -> Option<Obj> {
-    guarded(|| values(argc, args).and_then(|args| crate::core::misc::println(&args)))
+    guarded(|| values(argc, args).and_then(crate::core::misc::println))
 }
 
 #[no_mangle]
@@ -323,7 +333,7 @@ pub unsafe extern "C" fn jank_make_regex(source: *const u8, length: i32) -> Opti
 /// `elements` holds `count` values.
 #[no_mangle]
 pub unsafe extern "C" fn jank_make_list(count: i32, elements: *const Option<Obj>) -> Option<Obj> {
-    guarded(|| values(count, elements).map(|items| list_of(&items)))
+    guarded(|| values(count, elements).map(list_of))
 }
 
 /// # Safety
@@ -381,6 +391,14 @@ pub extern "C" fn jank_var_is_bound(var: Option<Obj>) -> i32 {
 
 // ---- ext: fns and calls ----
 
+#[no_mangle]
+pub extern "C" fn jank_var_direct_calls(var: Option<Obj>) -> *const var::DirectCalls {
+    match var {
+        Some(var) => var::direct_calls(var),
+        None => var::direct_calls(nil()),
+    }
+}
+
 /// # Safety
 /// `desc` is a `jank_fn_desc` in never-freed memory; `env` holds `env_count` values.
 #[no_mangle]
@@ -393,7 +411,7 @@ pub unsafe extern "C" fn jank_make_fn(
         if desc.is_null() {
             return Err(illegal_argument("jank_make_fn without a descriptor"));
         }
-        Ok(patch_fn(desc, &values(env_count, env)?))
+        Ok(patch_fn(desc, values(env_count, env)?))
     })
 }
 
@@ -417,7 +435,7 @@ pub unsafe extern "C" fn jank_call(
     args: *const Option<Obj>,
 ) -> Option<Obj> {
     let args = values(argc, args);
-    boundary((|| call(value(callable)?, &args?))())
+    boundary((|| call(value(callable)?, args?))())
 }
 
 /// A safe point inside a call: patches call it at every loop back-edge.
@@ -513,6 +531,11 @@ pub extern "C" fn jank_greater_equal(left: Option<Obj>, right: Option<Obj>) -> O
 #[no_mangle]
 pub extern "C" fn jank_number_equal(left: Option<Obj>, right: Option<Obj>) -> Option<Obj> {
     guarded(|| Ok(boolean(numbers::number_equal(value(left)?, value(right)?)?)))
+}
+
+#[no_mangle]
+pub extern "C" fn jank_small_ints() -> *const c_void {
+    crate::object::small_int_zero().cast()
 }
 
 #[no_mangle]

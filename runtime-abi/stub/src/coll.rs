@@ -57,8 +57,35 @@ impl Entry for Obj {
 /// Entries bucketed by hash, ordered like Clojure's hash trie.
 #[derive(Clone)]
 pub struct HashTable<E: Entry> {
-    buckets: OrdMap<u64, Vec<E>>,
+    buckets: OrdMap<u64, Bucket<E>>,
     count: usize,
+}
+
+/// The entries of one hash slot, in insertion order. Nearly every slot has
+/// one, kept inline: every change copies the B-tree nodes on its path, and
+/// copying a node then copies its entries instead of allocating a vector for
+/// each (which made map updates allocate a dozen vectors each).
+#[derive(Clone)]
+enum Bucket<E> {
+    One(E),
+    Colliding(std::rc::Rc<[E]>),
+}
+
+impl<E: Entry> Bucket<E> {
+    fn entries(&self) -> &[E] {
+        match self {
+            Bucket::One(entry) => std::slice::from_ref(entry),
+            Bucket::Colliding(entries) => entries,
+        }
+    }
+
+    fn of(mut entries: Vec<E>) -> Option<Bucket<E>> {
+        match entries.len() {
+            0 => None,
+            1 => entries.pop().map(Bucket::One),
+            _ => Some(Bucket::Colliding(entries.into())),
+        }
+    }
 }
 
 /// Same key: identical, or `=`.
@@ -99,7 +126,7 @@ impl<E: Entry> HashTable<E> {
         let Some(bucket) = self.buckets.get(&slot(key)?) else {
             return Ok(None);
         };
-        for entry in bucket {
+        for entry in bucket.entries() {
             if same_key(entry.key(), key)? {
                 return Ok(Some(entry));
             }
@@ -110,17 +137,25 @@ impl<E: Entry> HashTable<E> {
     /// Adds `entry`, or updates the entry of an equal key in place.
     pub fn insert(&mut self, entry: E) -> R<()> {
         let slot = slot(entry.key())?;
-        let mut bucket = self.buckets.get(&slot).cloned().unwrap_or_default();
-        for existing in bucket.iter_mut() {
+        let mut entries = match self.buckets.get(&slot) {
+            Some(bucket) => bucket.entries().to_vec(),
+            None => Vec::new(),
+        };
+        let mut updated = false;
+        for existing in entries.iter_mut() {
             if same_key(existing.key(), entry.key())? {
-                existing.update(entry);
-                self.buckets.insert(slot, bucket);
-                return Ok(());
+                existing.update(entry.clone());
+                updated = true;
+                break;
             }
         }
-        bucket.push(entry);
-        self.buckets.insert(slot, bucket);
-        self.count += 1;
+        if !updated {
+            entries.push(entry);
+            self.count += 1;
+        }
+        if let Some(bucket) = Bucket::of(entries) {
+            self.buckets.insert(slot, bucket);
+        }
         Ok(())
     }
 
@@ -130,9 +165,9 @@ impl<E: Entry> HashTable<E> {
         let Some(bucket) = self.buckets.get(&slot) else {
             return Ok(false);
         };
-        let mut kept = Vec::with_capacity(bucket.len());
+        let mut kept = Vec::with_capacity(bucket.entries().len());
         let mut found = false;
-        for entry in bucket {
+        for entry in bucket.entries() {
             if !found && same_key(entry.key(), key)? {
                 found = true;
             } else {
@@ -140,18 +175,17 @@ impl<E: Entry> HashTable<E> {
             }
         }
         if found {
-            if kept.is_empty() {
-                self.buckets.remove(&slot);
-            } else {
-                self.buckets.insert(slot, kept);
-            }
+            match Bucket::of(kept) {
+                Some(bucket) => self.buckets.insert(slot, bucket),
+                None => self.buckets.remove(&slot),
+            };
             self.count -= 1;
         }
         Ok(found)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &E> + '_ {
-        self.buckets.values().flatten()
+        self.buckets.values().flat_map(Bucket::entries)
     }
 }
 

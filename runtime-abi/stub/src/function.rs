@@ -113,7 +113,7 @@ impl Function {
         }
     }
 
-    fn arities(desc: *const FnDesc) -> &'static [ArityDesc] {
+    pub(crate) fn arities(desc: *const FnDesc) -> &'static [ArityDesc] {
         // SAFETY: the desc lies in never-freed patch memory with arity_count
         // arities right after its header.
         unsafe {
@@ -185,7 +185,7 @@ impl Function {
 /// many simple levels. A recursion whose levels pass through more runtime
 /// frames (through `map`, `apply`, a lazy seq) may still exhaust the native
 /// stack first; the host reports that trap naming the jank fn.
-pub const MAX_CALL_DEPTH: u32 = 12_000;
+pub const MAX_CALL_DEPTH: u32 = jank_runtime_abi::JANK_MAX_CALL_DEPTH as u32;
 
 thread_local! {
     /// Patch fn calls now on the stack. A trap skips the decrement, so a safe
@@ -215,6 +215,13 @@ fn nested(function: &Function, f: impl FnOnce() -> R) -> R {
 /// At a safe point no call is live: forget the levels a trap left counted.
 pub fn reset_call_depth() {
     CALL_DEPTH.set(0);
+}
+
+/// The count of nested calls, which patches calling a var's fn directly
+/// keep too (`jank_direct_calls.depth`). Its address never changes: wasm32
+/// has one thread.
+pub fn call_depth() -> *const Cell<u32> {
+    CALL_DEPTH.with(|depth| depth as *const Cell<u32>)
 }
 
 fn check_pointer(fn_ptr: *const c_void) -> R<()> {

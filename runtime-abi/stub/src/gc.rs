@@ -253,6 +253,15 @@ impl<'f> RootedSeq<'f> {
     }
 }
 
+impl RootedSeq<'_> {
+    /// A safe point, then the next value as `SeqIter::next_unboxed` gives it.
+    pub fn next_unboxed(&mut self) -> Option<crate::error::R<crate::seq::Walked>> {
+        self.frame.set(self.slot, self.items.anchor());
+        poll();
+        inhibited(|| self.items.next_unboxed())
+    }
+}
+
 impl Iterator for RootedSeq<'_> {
     type Item = crate::error::R<Obj>;
 
@@ -729,6 +738,10 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         }
         Object::VecSeq(coll, _) | Object::StrSeq(coll, _) => visit(*coll),
         Object::ArraySeq(items, _) => items.iter().for_each(|item| visit(*item)),
+        Object::Chunked(items, _, more) => {
+            items.iter().for_each(|item| visit(*item));
+            visit(*more);
+        }
         Object::Lazy(lazy) => lazy.trace(visit).map_err(|_| Refusal::InUse)?,
         Object::Fn(function) => match &**function {
             Function::Native { data, .. } => data.iter().for_each(|item| visit(*item)),

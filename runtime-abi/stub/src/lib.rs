@@ -19,7 +19,7 @@
 //! (`src/tests/clojure_cases.txt`).
 //!
 //! Not there (yet): regex patterns, metadata, sorted collections, BigInts
-//! beyond the i64 range, chunked seqs, dynamic vars and `format`. Macros
+//! beyond the i64 range, dynamic vars and `format`. Macros
 //! reach the runtime through `jank.runtime/lazy-seq` and `jank.runtime/delay`
 //! (each takes a 0-arity fn).
 //! Objects are freed by a mark-sweep collector that the host runs at safe

@@ -109,6 +109,7 @@ fn copy(value: Obj) -> R {
         Object::VecSeq(items, index) => Object::VecSeq(*items, *index),
         Object::ArraySeq(items, index) => Object::ArraySeq(items.clone(), *index),
         Object::StrSeq(text, index) => Object::StrSeq(*text, *index),
+        Object::Chunked(items, index, more) => Object::Chunked(items.clone(), *index, *more),
         Object::Range(range) => Object::Range(Box::new(crate::seq::Range {
             start: range.start,
             step: range.step,

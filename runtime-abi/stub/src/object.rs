@@ -141,6 +141,10 @@ pub enum Object {
     ArraySeq(Rc<[Obj]>, usize),
     /// A seq over a string object's chars from a byte offset (always < its length).
     StrSeq(Obj, usize),
+    /// Clojure's ChunkedCons: a chunk's values from an index (always < its
+    /// length), then the seqable `more` (nil for none). What `map`,
+    /// `filter` and `keep` make of a chunked seq ([`crate::seq::chunk_of`]).
+    Chunked(Rc<[Obj]>, usize, Obj),
     Range(Box<Range>),
     Lazy(Box<LazySeq>),
     /// A JVM class, by its full name from `jank_runtime_abi::java_classes`:
@@ -216,14 +220,51 @@ pub fn empty_list() -> Obj {
     singleton(&EMPTY_LIST)
 }
 
-thread_local! {
-    /// -128..=127, shared like Java's Long cache (so `(identical? 1 1)` holds).
-    static SMALL_INTS: Vec<Obj> = (-128..128).map(|i| alloc_permanent(Object::Int(i))).collect();
+/// The boxed integers that are shared like Java's Long cache (so
+/// `(identical? 1 1)` holds): -SMALL_INT_LIMIT..SMALL_INT_LIMIT.
+const SMALL_INT_LIMIT: i64 = jank_runtime_abi::JANK_SMALL_INT_LIMIT as i64;
+
+/// One shared boxed integer, padded to jank_patch_abi.h's stride.
+#[repr(C, align(32))]
+struct SmallInt(GcBox);
+
+#[cfg(target_arch = "wasm32")]
+const _: () = assert!(std::mem::size_of::<SmallInt>() == jank_runtime_abi::JANK_SMALL_INT_STRIDE);
+
+/// The shared boxed integers in value order, one array, so patches can
+/// compare and add them by address (jank_patch_abi.h, "Small integers").
+struct SmallInts([SmallInt; 2 * SMALL_INT_LIMIT as usize]);
+
+// SAFETY: only `Object::Int`s are stored, which have no interior mutability,
+// and their mark is IMMORTAL, which the collector never writes.
+unsafe impl Sync for SmallInts {}
+
+static SMALL_INTS: SmallInts = SmallInts(small_ints());
+
+const fn small_ints() -> [SmallInt; 2 * SMALL_INT_LIMIT as usize] {
+    let mut boxes =
+        [const { std::mem::MaybeUninit::<SmallInt>::uninit() }; 2 * SMALL_INT_LIMIT as usize];
+    let mut i = 0;
+    while i < boxes.len() {
+        boxes[i] = std::mem::MaybeUninit::new(SmallInt(GcBox::immortal(Object::Int(
+            i as i64 - SMALL_INT_LIMIT,
+        ))));
+        i += 1;
+    }
+    // SAFETY: every element was initialized above; MaybeUninit<T> has T's layout.
+    unsafe { std::mem::transmute(boxes) }
+}
+
+/// The box of 0 among the shared boxed integers (`jank_small_ints`).
+pub fn small_int_zero() -> *const GcBox {
+    &SMALL_INTS.0[SMALL_INT_LIMIT as usize].0
 }
 
 pub fn int(value: i64) -> Obj {
-    if (-128..128).contains(&value) {
-        return SMALL_INTS.with(|cache| cache[(value + 128) as usize]);
+    if (-SMALL_INT_LIMIT..SMALL_INT_LIMIT).contains(&value) {
+        return Obj(NonNull::from(
+            &SMALL_INTS.0[(value + SMALL_INT_LIMIT) as usize].0,
+        ));
     }
     alloc(Object::Int(value))
 }
@@ -341,6 +382,7 @@ impl Object {
             Object::VecSeq(..) => "clojure.lang.PersistentVector$ChunkedSeq",
             Object::ArraySeq(..) => "clojure.lang.ArraySeq",
             Object::StrSeq(..) => "clojure.lang.StringSeq",
+            Object::Chunked(..) => "clojure.lang.ChunkedCons",
             Object::Range(_) => "clojure.lang.LongRange",
             Object::Lazy(_) => "clojure.lang.LazySeq",
             Object::Class(_) => "java.lang.Class",
@@ -385,6 +427,7 @@ impl Object {
                 | Object::VecSeq(..)
                 | Object::ArraySeq(..)
                 | Object::StrSeq(..)
+                | Object::Chunked(..)
                 | Object::Range(_)
                 | Object::Lazy(_)
         )

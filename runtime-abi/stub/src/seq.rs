@@ -1,7 +1,9 @@
 //! The seq abstraction: `seq`/`first`/`rest`/`next` over every seqable kind,
 //! lazy seqs (realized once, by a jank fn or a native thunk), long ranges
-//! (finite and infinite), and [`SeqIter`], which walks any seqable without
-//! realizing more than it yields.
+//! (finite and infinite), chunks (Clojure's chunked seqs: finite long
+//! ranges, vector seqs and chunked conses hand over 32 values at a time, see
+//! [`chunk_of`]), and [`SeqIter`], which walks any seqable without realizing
+//! more than it yields.
 
 use std::cell::{BorrowError, RefCell};
 use std::rc::Rc;
@@ -143,6 +145,78 @@ pub fn long_range(start: i64, end: Option<i64>, step: i64) -> Obj {
     })))
 }
 
+/// The most values one chunk holds, as Clojure's (a vector's leaf, a
+/// LongRange's chunk).
+pub const CHUNK_SIZE: usize = 32;
+
+/// Clojure's `chunk-first` and `chunk-rest` of a chunked seq `s` (a seq
+/// returned by [`seq`]): the values of its first chunk and the seqable after
+/// them. None when `s` is not chunked: Clojure chunks finite long ranges,
+/// vectors' seqs (at the 32-value boundaries of the vector's leaves) and
+/// chunked conses, and so does this runtime.
+pub fn chunk_of(s: Obj) -> Option<(Rc<[Obj]>, Obj)> {
+    match &*s {
+        Object::Range(r) => {
+            let remaining = r.remaining?;
+            let size = remaining.min(CHUNK_SIZE as u64);
+            let (start, step) = (r.start, r.step);
+            let items = (0..size as i64)
+                .map(|i| int(start.wrapping_add(step.wrapping_mul(i))))
+                .collect();
+            let rest = if remaining > size {
+                alloc(Object::Range(Box::new(Range {
+                    start: start.wrapping_add(step.wrapping_mul(size as i64)),
+                    step,
+                    remaining: Some(remaining - size),
+                })))
+            } else {
+                empty_list()
+            };
+            Some((items, rest))
+        }
+        Object::VecSeq(v, i) => {
+            let Object::Vector(vector) = &**v else {
+                unreachable!("a VecSeq is over a vector")
+            };
+            let end = ((i / CHUNK_SIZE + 1) * CHUNK_SIZE).min(vector.0.len());
+            let items = (*i..end).map(|index| vector.0[index]).collect();
+            let rest = if end < vector.0.len() {
+                alloc(Object::VecSeq(*v, end))
+            } else {
+                empty_list()
+            };
+            Some((items, rest))
+        }
+        Object::Chunked(items, i, more) => {
+            let chunk = if *i == 0 {
+                items.clone()
+            } else {
+                items[*i..].into()
+            };
+            Some((chunk, chunked_more(*more)))
+        }
+        _ => None,
+    }
+}
+
+/// Clojure's `chunk-cons`: the values of `chunk` then the seqable `more`;
+/// just `more` when the chunk is empty.
+pub fn chunk_cons(chunk: Vec<Obj>, more: Obj) -> Obj {
+    if chunk.is_empty() {
+        return more;
+    }
+    alloc(Object::Chunked(chunk.into(), 0, more))
+}
+
+/// What follows a chunked cons's last value: its `more`, or () for none.
+fn chunked_more(more: Obj) -> Obj {
+    if more.is_nil() {
+        empty_list()
+    } else {
+        more
+    }
+}
+
 /// A list of `items`.
 pub fn list_of(items: &[Obj]) -> Obj {
     let mut list = empty_list();
@@ -184,6 +258,7 @@ pub fn seq(x: Obj) -> R<Option<Obj>> {
         | Object::VecSeq(..)
         | Object::ArraySeq(..)
         | Object::StrSeq(..)
+        | Object::Chunked(..)
         | Object::Range(_) => Some(x),
         Object::Lazy(lazy) => lazy.seq()?,
         Object::Vector(v) if v.0.is_empty() => None,
@@ -235,6 +310,7 @@ pub fn seq_first(s: Obj) -> Obj {
                 .and_then(|t| t[*i..].chars().next())
                 .expect("a StrSeq is before the end of a string"),
         ),
+        Object::Chunked(items, i, _) => items[*i],
         Object::Range(r) => int(r.start),
         _ => unreachable!("seq_first of a non-seq"),
     }
@@ -262,6 +338,10 @@ pub fn seq_more(s: Obj) -> Obj {
                 empty_list()
             }
         }
+        Object::Chunked(items, i, more) if i + 1 < items.len() => {
+            alloc(Object::Chunked(items.clone(), i + 1, *more))
+        }
+        Object::Chunked(_, _, more) => chunked_more(*more),
         Object::Range(r) => match r.remaining {
             Some(1) => empty_list(),
             remaining => alloc(Object::Range(Box::new(Range {
@@ -299,6 +379,9 @@ enum IterState {
     Vector(Obj, usize),
     /// A snapshot's items from an index, and the seq they came from.
     Array(Rc<[Obj]>, usize, Obj),
+    /// A chunk's items from an index, the seqable after the chunk, and the
+    /// chunked seq they came from.
+    Chunk(Rc<[Obj]>, usize, Obj, Obj),
     /// A long range's next value, step and remaining count (None: endless).
     Range(i64, i64, Option<u64>),
     Done,
@@ -322,7 +405,8 @@ impl SeqIter {
         match &self.state {
             IterState::Pending(coll)
             | IterState::Vector(coll, _)
-            | IterState::Array(_, _, coll) => *coll,
+            | IterState::Array(_, _, coll)
+            | IterState::Chunk(_, _, _, coll) => *coll,
             IterState::Range(..) | IterState::Done => nil(),
         }
     }
@@ -338,6 +422,10 @@ impl SeqIter {
             IterState::Array(items, i, _) if *i < items.len() => {
                 alloc(Object::ArraySeq(items.clone(), *i))
             }
+            IterState::Chunk(items, i, more, _) if *i < items.len() => {
+                alloc(Object::Chunked(items.clone(), *i, *more))
+            }
+            IterState::Chunk(_, _, more, _) => *more,
             IterState::Range(start, step, remaining) if *remaining != Some(0) => {
                 alloc(Object::Range(Box::new(Range {
                     start: *start,
@@ -347,6 +435,34 @@ impl SeqIter {
             }
             _ => nil(),
         }
+    }
+}
+
+/// A value [`SeqIter::next_unboxed`] walked to: a long range's values come
+/// unboxed.
+pub enum Walked {
+    Long(i64),
+    Value(Obj),
+}
+
+impl SeqIter {
+    /// The next value as [`Iterator::next`] gives it, except that a long
+    /// range's value is not boxed: for loops that keep longs unboxed.
+    pub fn next_unboxed(&mut self) -> Option<R<Walked>> {
+        if let IterState::Range(start, step, remaining) = &mut self.state {
+            if *remaining == Some(0) {
+                self.state = IterState::Done;
+                return None;
+            }
+            let value = *start;
+            *start = start.wrapping_add(*step);
+            *remaining = remaining.map(|n| n - 1);
+            return Some(Ok(Walked::Long(value)));
+        }
+        Some(self.next()?.map(|value| match *value {
+            Object::Int(i) => Walked::Long(i),
+            _ => Walked::Value(value),
+        }))
     }
 }
 
@@ -376,6 +492,14 @@ impl Iterator for SeqIter {
                     *i += 1;
                     return Some(Ok(item));
                 }
+                IterState::Chunk(items, i, more, _) => {
+                    let Some(item) = items.get(*i).copied() else {
+                        self.state = IterState::Pending(*more);
+                        continue;
+                    };
+                    *i += 1;
+                    return Some(Ok(item));
+                }
                 IterState::Range(start, step, remaining) => {
                     if *remaining == Some(0) {
                         self.state = IterState::Done;
@@ -397,12 +521,17 @@ impl Iterator for SeqIter {
                         Object::Range(r) => {
                             self.state = IterState::Range(r.start, r.step, r.remaining)
                         }
+                        Object::Chunked(items, i, more) => {
+                            self.state = IterState::Chunk(items.clone(), *i, *more, coll)
+                        }
                         _ => match seq(coll) {
                             Err(e) => {
                                 self.state = IterState::Done;
                                 return Some(Err(e));
                             }
                             Ok(None) => self.state = IterState::Done,
+                            // A realized lazy seq's seq walks as itself.
+                            Ok(Some(s)) if walks_in_place(s) => self.state = IterState::Pending(s),
                             Ok(Some(s)) => {
                                 self.state = IterState::Pending(seq_more(s));
                                 return Some(Ok(seq_first(s)));
@@ -413,6 +542,14 @@ impl Iterator for SeqIter {
             }
         }
     }
+}
+
+/// Whether [`SeqIter`] walks the seq `s` by index, without a node per value.
+fn walks_in_place(s: Obj) -> bool {
+    matches!(
+        &*s,
+        Object::VecSeq(..) | Object::ArraySeq(..) | Object::Range(_) | Object::Chunked(..)
+    )
 }
 
 /// Every value of a seqable (realizing it all).

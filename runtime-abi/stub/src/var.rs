@@ -3,12 +3,14 @@
 //! clojure.string and jank.runtime vars (wasm32-unknown-unknown has no
 //! constructors, so every entry point that reaches a var goes through here).
 //! Vars are never removed, so they are permanent objects: the collector's
-//! roots.
+//! roots. A var that patches call directly has a [`DirectCalls`] record,
+//! kept current through every change of its root or thread bindings.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use crate::error::{illegal_state, R};
+use crate::function::{Function, MAX_PARAMS};
 use crate::object::{alloc_permanent, Obj, Object, Var};
 
 /// Every var by (namespace, name).
@@ -17,7 +19,66 @@ type VarTable = HashMap<(Box<str>, Box<str>), Obj>;
 /// One `binding` form's vars and values.
 type Frame = Vec<(Obj, Obj)>;
 
+/// `jank_direct_calls` (jank_patch_abi.h): how a patch calls the var's fn
+/// through the function table instead of through `jank_call`. Every field
+/// is NULL (0) unless the var's value is a patch fn and the var has no
+/// thread binding.
+#[repr(C)]
+pub struct DirectCalls {
+    /// The count of nested fn calls ([`crate::function::call_depth`]).
+    depth: *const Cell<u32>,
+    /// The var's value.
+    function: Cell<Option<Obj>>,
+    /// Fixed arity N of a fn made by `jank_make_fn`: `f(self, p0..pN-1)`.
+    with_self: [Cell<usize>; MAX_PARAMS + 1],
+    /// Fixed arity N of a seed-style fn: `f(p0..pN-1)`.
+    plain: [Cell<usize>; MAX_PARAMS + 1],
+}
+
+impl DirectCalls {
+    /// Points every call at `jank_call`.
+    fn clear(&self) {
+        self.function.set(None);
+        for slot in self.with_self.iter().chain(&self.plain) {
+            slot.set(0);
+        }
+    }
+
+    /// Describes `value`, the var's value now.
+    fn describe(&self, value: Obj) {
+        self.clear();
+        let Object::Fn(function) = &*value else {
+            return;
+        };
+        match &**function {
+            Function::Patch { desc, .. } => {
+                for arity in Function::arities(*desc) {
+                    let slot = usize::try_from(arity.param_count)
+                        .ok()
+                        .and_then(|n| self.with_self.get(n));
+                    if let (0, Some(slot)) = (arity.variadic, slot) {
+                        // The first arity of a count is the one `call` takes.
+                        if slot.get() == 0 {
+                            slot.set(arity.fn_ptr as usize);
+                        }
+                    }
+                }
+            }
+            Function::Wrapper { fn_ptr, arity, .. } => {
+                if let Some(slot) = self.plain.get(*arity) {
+                    slot.set(*fn_ptr as usize);
+                }
+            }
+            Function::Native { .. } => return,
+        }
+        self.function.set(Some(value));
+    }
+}
+
 thread_local! {
+    /// The direct-call record of each var patches asked for, by the var's address.
+    static DIRECT_CALLS: RefCell<HashMap<usize, &'static DirectCalls>> =
+        RefCell::new(HashMap::new());
     static VARS: RefCell<VarTable> = RefCell::new(HashMap::new());
     /// Thread bindings of dynamic vars, innermost frame last.
     static BINDINGS: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
@@ -134,12 +195,64 @@ pub fn deref(var: Obj) -> R {
 /// `push-thread-bindings`: binds each var of `frame` (all dynamic) until the
 /// matching pop.
 pub fn push_bindings(frame: Frame) {
+    let bound: Vec<Obj> = frame.iter().map(|(var, _)| *var).collect();
     BINDINGS.with(|frames| frames.borrow_mut().push(frame));
+    bound.into_iter().for_each(refresh_direct_calls);
 }
 
 /// `pop-thread-bindings`: false when no frame was pushed.
 pub fn pop_bindings() -> bool {
-    BINDINGS.with(|frames| frames.borrow_mut().pop().is_some())
+    let popped = BINDINGS.with(|frames| frames.borrow_mut().pop());
+    match popped {
+        Some(frame) => {
+            frame
+                .into_iter()
+                .for_each(|(var, _)| refresh_direct_calls(var));
+            true
+        }
+        None => false,
+    }
+}
+
+/// A record that sends every call to `jank_call`.
+fn empty_direct_calls() -> &'static DirectCalls {
+    Box::leak(Box::new(DirectCalls {
+        depth: crate::function::call_depth(),
+        function: Cell::new(None),
+        with_self: Default::default(),
+        plain: Default::default(),
+    }))
+}
+
+/// The direct-call record of `var` (`jank_var_direct_calls`), made on the
+/// first request; it lives as long as the var, for ever. Anything but a var
+/// gets a record that is always empty.
+pub fn direct_calls(var: Obj) -> &'static DirectCalls {
+    thread_local! {
+        static NOT_A_VAR: &'static DirectCalls = empty_direct_calls();
+    }
+    if !matches!(*var, Object::Var(_)) {
+        return NOT_A_VAR.with(|record| *record);
+    }
+    if let Some(record) = DIRECT_CALLS.with(|table| table.borrow().get(&var.addr()).copied()) {
+        return record;
+    }
+    let record = empty_direct_calls();
+    DIRECT_CALLS.with(|table| table.borrow_mut().insert(var.addr(), record));
+    refresh_direct_calls(var);
+    record
+}
+
+/// Brings `var`'s direct-call record, if it has one, up to date: after any
+/// change of its root or of its thread bindings, before the next call.
+fn refresh_direct_calls(var: Obj) {
+    let Some(record) = DIRECT_CALLS.with(|table| table.borrow().get(&var.addr()).copied()) else {
+        return;
+    };
+    match as_var(&var).root.get() {
+        Some(root) if thread_binding(var).is_none() => record.describe(root),
+        _ => record.clear(),
+    }
 }
 
 /// Calls `visit` with every bound var's value (collector roots: a trap can
@@ -158,6 +271,7 @@ pub fn for_each_binding(mut visit: impl FnMut(Obj)) -> Result<(), std::cell::Bor
 
 pub fn bind_root(var: Obj, value: Obj) {
     as_var(&var).root.set(Some(value));
+    refresh_direct_calls(var);
 }
 
 pub fn is_bound(var: Obj) -> bool {

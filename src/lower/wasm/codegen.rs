@@ -67,6 +67,12 @@ pub enum GlobalRef {
     StackPointer,
     Constant(u32),
     Var(u32),
+    /// The `jank_direct_calls` record of a var the patch calls, k-th of them.
+    DirectCalls(u32),
+    /// The address of the shared box of -JANK_SMALL_INT_LIMIT.
+    SmallIntLow,
+    /// The bytes of the shared small integers, 0 when there are none.
+    SmallIntSpan,
 }
 
 /// One instruction, with calls and globals still symbolic.
@@ -77,6 +83,12 @@ pub enum Op {
     Helper(Helper),
     Global(GlobalRef),
     GlobalSet(GlobalRef),
+    /// Call defined function k (an index among the module's defined
+    /// functions, always one defined before the caller).
+    Call(u32),
+    /// `call_indirect` through the table of a function of this many i32
+    /// parameters and an i32 result.
+    CallIndirect(u32),
 }
 
 /// A defined function: `params` i32 parameters, `results` (0 or 1) i32 result, `locals` extra i32 locals.
@@ -159,6 +171,10 @@ pub struct FnCodegen<'m, 'u> {
     /// The reads of a local after which the body never reads it again
     /// (`last_use`): a call argument that is one clears the local's slot.
     last_reads: HashSet<*const Expr>,
+    /// Whether calls and arithmetic take the patch's fast paths (direct
+    /// calls, small integers): in fn bodies and loops, not in the rest of
+    /// the registry's thunks, which runs once.
+    fast_paths: bool,
 }
 
 type Result<T> = std::result::Result<T, Failure>;
@@ -185,6 +201,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             roots_local: None,
             root_slots: HashMap::new(),
             last_reads: HashSet::new(),
+            fast_paths: false,
         };
         codegen.open(BlockType::Result(ValType::I32), false);
         codegen.open(BlockType::Empty, false);
@@ -208,6 +225,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         let param_count =
             leading.len() as u32 + arity.params.len() as u32 + u32::from(arity.rest.is_some());
         let mut codegen = FnCodegen::new(module, param_count);
+        codegen.fast_paths = true;
         for (index, local) in leading.iter().enumerate() {
             if let Some(local) = local {
                 codegen.locals.insert(*local, index as u32);
@@ -318,6 +336,26 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             codegen
                 .ops
                 .push(Op::GlobalSet(GlobalRef::Var(index as u32)));
+        }
+        if codegen.module.uses_small_ints() {
+            let zero = codegen.new_local();
+            codegen.helper(Helper::SmallInts);
+            codegen.push(I::LocalTee(zero));
+            codegen.push(I::I32Const(super::SMALL_INT_BELOW_ZERO));
+            codegen.push(I::I32Sub);
+            codegen.ops.push(Op::GlobalSet(GlobalRef::SmallIntLow));
+            codegen.push(I::I32Const(2 * super::SMALL_INT_BELOW_ZERO));
+            codegen.push(I::I32Const(0));
+            codegen.push(I::LocalGet(zero));
+            codegen.push(I::Select);
+            codegen.ops.push(Op::GlobalSet(GlobalRef::SmallIntSpan));
+        }
+        for (record, var) in codegen.module.direct_calls.clone().into_iter().enumerate() {
+            codegen.global(GlobalRef::Var(var));
+            codegen.helper(Helper::VarDirectCalls);
+            codegen
+                .ops
+                .push(Op::GlobalSet(GlobalRef::DirectCalls(record as u32)));
         }
         for index in 0..codegen.module.pool.constants.len() {
             let constant = codegen.module.pool.constants[index].clone();
@@ -433,10 +471,12 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     /// go (each is `local.get roots; local.get x; i32.store`).
     fn root_area(&mut self) -> Option<(u32, u32)> {
         let roots = self.roots_local?;
-        let collects = self
-            .ops
-            .iter()
-            .any(|op| matches!(op, Op::Helper(Helper::Call | Helper::GcPoll)));
+        let collects = self.ops.iter().any(|op| {
+            matches!(
+                op,
+                Op::Helper(Helper::Call | Helper::GcPoll) | Op::Call(_) | Op::CallIndirect(_)
+            )
+        });
         if collects {
             return Some((roots, self.frame_size.next_multiple_of(4)));
         }
@@ -553,6 +593,24 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.ops.push(Op::Helper(helper));
         if helper.may_throw() {
             self.check_thrown();
+        }
+    }
+
+    /// Calls `helper`, or the patch's function that answers as it does
+    /// without a call into the runtime when the operands are shared small
+    /// integers, when it has one.
+    fn small_int_or_helper(&mut self, helper: Helper) {
+        if !self.fast_paths {
+            return self.helper(helper);
+        }
+        match self.module.small_int_op(helper) {
+            Some(function) => {
+                self.ops.push(Op::Call(function));
+                if helper.may_throw() {
+                    self.check_thrown();
+                }
+            }
+            None => self.helper(helper),
         }
     }
 
@@ -851,7 +909,9 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                     label: self.labels - 1,
                     locals: loop_locals,
                 });
+                let outer = std::mem::replace(&mut self.fast_paths, true);
                 self.expr(body)?;
+                self.fast_paths = outer;
                 self.recur.pop();
                 self.close();
             }

@@ -117,6 +117,8 @@ pub fn encode(
     let first_defined = helpers.len() as u32;
     let first_own_global = if uses_stack { 3 } else { 2 };
     let constants = module.pool.constants.len() as u32;
+    let vars = module.pool.vars.len() as u32;
+    let direct_calls = module.direct_calls.len() as u32;
     let global_index = |global: GlobalRef| -> u32 {
         match global {
             GlobalRef::MemoryBase => 0,
@@ -124,6 +126,9 @@ pub fn encode(
             GlobalRef::StackPointer => 2,
             GlobalRef::Constant(k) => first_own_global + k,
             GlobalRef::Var(k) => first_own_global + constants + k,
+            GlobalRef::DirectCalls(k) => first_own_global + constants + vars + k,
+            GlobalRef::SmallIntLow => first_own_global + constants + vars + direct_calls,
+            GlobalRef::SmallIntSpan => first_own_global + constants + vars + direct_calls + 1,
         }
     };
 
@@ -148,6 +153,18 @@ pub fn encode(
                 Op::GlobalSet(g) => {
                     body.instruction(&wasm_encoder::Instruction::GlobalSet(global_index(*g)))
                 }
+                Op::Call(callee) => body.instruction(&wasm_encoder::Instruction::Call(
+                    function_index[*callee as usize],
+                )),
+                Op::CallIndirect(params) => {
+                    body.instruction(&wasm_encoder::Instruction::CallIndirect {
+                        type_index: type_of(
+                            vec![ValType::I32; *params as usize],
+                            vec![ValType::I32],
+                        ),
+                        table_index: 0,
+                    })
+                }
             };
         }
         let next = emitted.len() as u32;
@@ -171,7 +188,8 @@ pub fn encode(
         mutable: true,
         shared: false,
     };
-    for _ in 0..(constants + module.pool.vars.len() as u32) {
+    let small_int_globals = if module.uses_small_ints() { 2 } else { 0 };
+    for _ in 0..(constants + vars + direct_calls + small_int_globals) {
         globals.global(mutable_i32, &ConstExpr::i32_const(0));
     }
 

@@ -16,12 +16,16 @@ mod verify;
 
 use super::plan::{plan, EntryBody, Planned, PlannedEntry, Pool, EVAL_SIGNATURE};
 use super::{Abi, Entry, Patch, PatchOptions};
+use crate::analyze::ast::Const;
 use crate::analyze::ast::{FnExpr, LocalNames, TopLevel, Unit};
 use crate::diag::{Diagnostic, Failure, InternalError};
 use crate::source::{Pos, SourceFile};
 use codegen::{CallingConvention, FnCodegen, FuncDef, GlobalRef, Op};
 use data::{DataBuilder, RelocTarget, Word};
-use jank_runtime_abi::JANK_SEED_REGISTRY_MAX_ARITY;
+use jank_runtime_abi::{
+    Helper, JANK_MAX_CALL_DEPTH, JANK_MAX_PARAMS, JANK_SEED_REGISTRY_MAX_ARITY,
+    JANK_SMALL_INT_LIMIT, JANK_SMALL_INT_STRIDE,
+};
 use std::collections::HashMap;
 use wasm_encoder::Instruction as I;
 
@@ -96,6 +100,196 @@ pub fn lower_with(
     })
 }
 
+/// `jank_direct_calls`'s layout in wasm32: `depth`, `fn`, then the
+/// `with_self` and `plain` arrays of `JANK_MAX_PARAMS + 1` entries.
+const DEPTH_FIELD: u64 = 0;
+const FN_FIELD: u64 = 4;
+const WITH_SELF_FIELD: u64 = 8;
+const PLAIN_FIELD: u64 = WITH_SELF_FIELD + 4 * (JANK_MAX_PARAMS as u64 + 1);
+
+/// The body of [`ModuleBuilder::direct_caller`]. No argument leaves the
+/// caller's array (its frame holds them for the whole call) and nothing is
+/// allocated between reading the record and the call.
+fn direct_caller_body(argc: u32) -> FuncDef {
+    use wasm_encoder::BlockType;
+    let (record, var, args) = (0, 1, 2);
+    let (entry, depth_cell, depth, result) = (3, 4, 5, 6);
+    let mut ops = vec![
+        Op::I(I::LocalGet(record)),
+        Op::I(I::I32Load(codegen::mem_arg(DEPTH_FIELD))),
+        Op::I(I::LocalTee(depth_cell)),
+        Op::I(I::I32Load(codegen::mem_arg(0))),
+        Op::I(I::LocalTee(depth)),
+        Op::I(I::I32Const(JANK_MAX_CALL_DEPTH as i32)),
+        Op::I(I::I32LtU),
+        Op::I(I::If(BlockType::Empty)),
+    ];
+    for (field, with_self) in [(WITH_SELF_FIELD, true), (PLAIN_FIELD, false)] {
+        ops.extend([
+            Op::I(I::LocalGet(record)),
+            Op::I(I::I32Load(codegen::mem_arg(field + 4 * u64::from(argc)))),
+            Op::I(I::LocalTee(entry)),
+            Op::I(I::If(BlockType::Empty)),
+            Op::I(I::LocalGet(depth_cell)),
+            Op::I(I::LocalGet(depth)),
+            Op::I(I::I32Const(1)),
+            Op::I(I::I32Add),
+            Op::I(I::I32Store(codegen::mem_arg(0))),
+        ]);
+        if with_self {
+            ops.push(Op::I(I::LocalGet(record)));
+            ops.push(Op::I(I::I32Load(codegen::mem_arg(FN_FIELD))));
+        }
+        for arg in 0..argc {
+            ops.push(Op::I(I::LocalGet(args)));
+            ops.push(Op::I(I::I32Load(codegen::mem_arg(4 * u64::from(arg)))));
+        }
+        ops.extend([
+            Op::I(I::LocalGet(entry)),
+            Op::CallIndirect(argc + u32::from(with_self)),
+            Op::I(I::LocalSet(result)),
+            Op::I(I::LocalGet(depth_cell)),
+            Op::I(I::LocalGet(depth)),
+            Op::I(I::I32Store(codegen::mem_arg(0))),
+            Op::I(I::LocalGet(result)),
+            Op::I(I::Return),
+            Op::I(I::End),
+        ]);
+    }
+    ops.extend([
+        Op::I(I::End),
+        Op::I(I::LocalGet(var)),
+        Op::I(I::I32Const(argc as i32)),
+        Op::I(I::LocalGet(args)),
+        Op::Helper(Helper::Call),
+        Op::I(I::End),
+    ]);
+    FuncDef {
+        params: 3,
+        results: 1,
+        locals: 4,
+        ops,
+    }
+}
+
+/// The bytes between the box of -JANK_SMALL_INT_LIMIT and the box of 0.
+const SMALL_INT_BELOW_ZERO: i32 = (JANK_SMALL_INT_LIMIT * JANK_SMALL_INT_STRIDE) as i32;
+
+/// How a small-integer fast path computes its answer from the addresses of
+/// its operands, which are both shared small integers.
+enum SmallIntAnswer {
+    /// A box at `a + b + offset` (or `a + offset` for one operand) when that
+    /// is a small integer too; `negate_b` subtracts `b` instead.
+    Address { offset: i32, negate_b: bool },
+    /// true or false by an address comparison.
+    Boolean(I<'static>),
+    /// 1 or 0 by an address comparison (`jank_equiv`'s int).
+    Flag(I<'static>),
+}
+
+/// The body of [`ModuleBuilder::small_int_op`]: `$lo` is the address of the
+/// box of -JANK_SMALL_INT_LIMIT and `$span` the bytes of the array (0 when
+/// the runtime has none), so `x - $lo <u $span` tests "x is a shared small
+/// integer"; for two operands, `(a - $lo) | (b - $lo) <u $span` tests both
+/// ($span is a power of two).
+fn small_int_body(helper: Helper, mut boolean: impl FnMut(bool) -> GlobalRef) -> Option<FuncDef> {
+    use wasm_encoder::BlockType;
+    let stride = JANK_SMALL_INT_STRIDE as i32;
+    let answer = match helper {
+        Helper::Add => SmallIntAnswer::Address {
+            offset: -SMALL_INT_BELOW_ZERO,
+            negate_b: false,
+        },
+        Helper::Subtract => SmallIntAnswer::Address {
+            offset: SMALL_INT_BELOW_ZERO,
+            negate_b: true,
+        },
+        Helper::Inc => SmallIntAnswer::Address {
+            offset: stride,
+            negate_b: false,
+        },
+        Helper::Dec => SmallIntAnswer::Address {
+            offset: -stride,
+            negate_b: false,
+        },
+        Helper::Less => SmallIntAnswer::Boolean(I::I32LtU),
+        Helper::LessEqual => SmallIntAnswer::Boolean(I::I32LeU),
+        Helper::Greater => SmallIntAnswer::Boolean(I::I32GtU),
+        Helper::GreaterEqual => SmallIntAnswer::Boolean(I::I32GeU),
+        Helper::NumberEqual => SmallIntAnswer::Boolean(I::I32Eq),
+        Helper::Equiv => SmallIntAnswer::Flag(I::I32Eq),
+        _ => return None,
+    };
+    let operands = helper.params().len() as u32;
+    let (a, b, result) = (0, 1, operands);
+    let lo = Op::Global(GlobalRef::SmallIntLow);
+    let span = Op::Global(GlobalRef::SmallIntSpan);
+    let mut ops = vec![Op::I(I::LocalGet(a)), lo.clone(), Op::I(I::I32Sub)];
+    if operands == 2 {
+        ops.extend([
+            Op::I(I::LocalGet(b)),
+            lo.clone(),
+            Op::I(I::I32Sub),
+            Op::I(I::I32Or),
+        ]);
+    }
+    ops.extend([
+        span.clone(),
+        Op::I(I::I32LtU),
+        Op::I(I::If(BlockType::Empty)),
+    ]);
+    match answer {
+        SmallIntAnswer::Address { offset, negate_b } => {
+            ops.push(Op::I(I::LocalGet(a)));
+            if operands == 2 {
+                ops.push(Op::I(I::LocalGet(b)));
+                ops.push(Op::I(if negate_b { I::I32Sub } else { I::I32Add }));
+                ops.push(lo.clone());
+                ops.push(Op::I(if negate_b { I::I32Add } else { I::I32Sub }));
+            }
+            ops.extend([
+                Op::I(I::I32Const(offset)),
+                Op::I(I::I32Add),
+                Op::I(I::LocalTee(result)),
+                lo,
+                Op::I(I::I32Sub),
+                span,
+                Op::I(I::I32LtU),
+                Op::I(I::If(BlockType::Empty)),
+                Op::I(I::LocalGet(result)),
+                Op::I(I::Return),
+                Op::I(I::End),
+            ]);
+        }
+        SmallIntAnswer::Boolean(compare) => ops.extend([
+            Op::Global(boolean(true)),
+            Op::Global(boolean(false)),
+            Op::I(I::LocalGet(a)),
+            Op::I(I::LocalGet(b)),
+            Op::I(compare),
+            Op::I(I::Select),
+            Op::I(I::Return),
+        ]),
+        SmallIntAnswer::Flag(compare) => ops.extend([
+            Op::I(I::LocalGet(a)),
+            Op::I(I::LocalGet(b)),
+            Op::I(compare),
+            Op::I(I::Return),
+        ]),
+    }
+    ops.push(Op::I(I::End));
+    for operand in 0..operands {
+        ops.push(Op::I(I::LocalGet(operand)));
+    }
+    ops.extend([Op::Helper(helper), Op::I(I::End)]);
+    Some(FuncDef {
+        params: operands,
+        results: 1,
+        locals: 1,
+        ops,
+    })
+}
+
 /// The seed registry parses the signature as an arity (0–4) and wraps a bare fn pointer: nothing else.
 fn seed_registry_accepts(
     entry: &PlannedEntry<'_>,
@@ -140,6 +334,14 @@ pub(crate) struct ModuleBuilder<'u> {
     /// The jank fn (name, where it is written) each defined function
     /// implements, for the patch's frame table.
     frames: HashMap<u32, (String, Pos)>,
+    /// The var (its pool index) of each direct-call record global.
+    direct_calls: Vec<u32>,
+    /// The defined function that calls a var with N arguments through its
+    /// record, by N.
+    direct_callers: HashMap<u32, u32>,
+    /// The defined function that computes a helper's answer for small
+    /// integers by address, by the helper.
+    small_int_ops: HashMap<Helper, u32>,
 }
 
 impl<'u> ModuleBuilder<'u> {
@@ -153,7 +355,56 @@ impl<'u> ModuleBuilder<'u> {
             table: Vec::new(),
             pool: Pool::default(),
             frames: HashMap::new(),
+            direct_calls: Vec::new(),
+            direct_callers: HashMap::new(),
+            small_int_ops: HashMap::new(),
         }
+    }
+
+    /// Whether the patch uses the shared small integers (its start function
+    /// then asks for them).
+    fn uses_small_ints(&self) -> bool {
+        !self.small_int_ops.is_empty()
+    }
+
+    /// The defined function of `helper`'s parameters that answers as the
+    /// helper does, by address when its operands are shared small integers
+    /// (jank_patch_abi.h, "Small integers") and through the helper otherwise;
+    /// None for a helper without such a path.
+    fn small_int_op(&mut self, helper: Helper) -> Option<u32> {
+        if let Some(index) = self.small_int_ops.get(&helper) {
+            return Some(*index);
+        }
+        let func = small_int_body(helper, |value| {
+            GlobalRef::Constant(self.pool.constant(&Const::Bool(value)))
+        })?;
+        let index = self.add_func(func);
+        self.small_int_ops.insert(helper, index);
+        Some(index)
+    }
+
+    /// The direct-call record global of the var with pool index `var`.
+    fn direct_calls_record(&mut self, var: u32) -> u32 {
+        let at = self.direct_calls.iter().position(|v| *v == var);
+        at.unwrap_or_else(|| {
+            self.direct_calls.push(var);
+            self.direct_calls.len() - 1
+        }) as u32
+    }
+
+    /// The defined function `(record, var, args) -> value` that calls a var
+    /// with `argc` arguments (at `args`): straight to the arity its
+    /// `jank_direct_calls` record names, counting the call in the record's
+    /// depth, or through `jank_call` when the record names none or the
+    /// calls nest too deep (jank_patch_abi.h has the rules).
+    fn direct_caller(&mut self, argc: u32) -> u32 {
+        if let Some(index) = self.direct_callers.get(&argc) {
+            return *index;
+        }
+        let func = direct_caller_body(argc);
+        let index = self.add_func(func);
+        self.direct_callers.insert(argc, index);
+        index
     }
 
     fn error(&self, pos: Pos, message: impl Into<String>) -> Diagnostic {

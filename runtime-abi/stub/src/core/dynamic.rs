@@ -73,8 +73,8 @@ fn with_redefs_fn(map: Obj, thunk: Obj) -> R {
     }
     let result = call(thunk, &[]);
     for (the_var, root) in saved {
-        if let (Object::Var(v), Some(root)) = (&*the_var, root) {
-            v.root.set(Some(root));
+        if let (Object::Var(_), Some(root)) = (&*the_var, root) {
+            var::bind_root(the_var, root);
         }
     }
     result

@@ -13,7 +13,8 @@ use crate::function::{call, native};
 use crate::number::{self, num, to_long, Num};
 use crate::object::{alloc, boolean, empty_list, int, nil, truthy, Obj, Object};
 use crate::seq::{
-    lazy, lazy_aseq, lazy_fn, list_of, long_range, seq, seq_first, seq_more, SeqIter,
+    chunk_cons, chunk_of, lazy, lazy_aseq, lazy_fn, list_of, long_range, seq, seq_first, seq_more,
+    SeqIter,
 };
 
 /// A seq of `x` then the seq `rest`.
@@ -29,12 +30,19 @@ fn dec(n: Obj) -> R {
     Ok(number::boxed(number::subtract(num(n)?, Num::Int(1))?))
 }
 
-/// `(map f coll)`.
+/// `(map f coll)`: a chunk at a time over a chunked seq, as Clojure's.
 fn map1(f: Obj, coll: Obj) -> Obj {
     lazy(&[f, coll], |d, _| {
         let Some(s) = seq(d[1])? else {
             return Ok(nil());
         };
+        if let Some((chunk, rest)) = chunk_of(s) {
+            let mut mapped = Vec::with_capacity(chunk.len());
+            for x in chunk.iter() {
+                mapped.push(call(d[0], &[*x])?);
+            }
+            return Ok(chunk_cons(mapped, map1(d[0], rest)));
+        }
         Ok(link(call(d[0], &[seq_first(s)])?, map1(d[0], seq_more(s))))
     })
 }
@@ -60,7 +68,8 @@ pub fn map_colls(f: Obj, colls: &[Obj]) -> Obj {
     })
 }
 
-/// `(filter pred coll)`, or `remove` when `keep_when` is false.
+/// `(filter pred coll)`, or `remove` when `keep_when` is false; a chunk at
+/// a time over a chunked seq, as Clojure's.
 pub(crate) fn filter(pred: Obj, coll: Obj, keep_when: bool) -> Obj {
     lazy(&[pred, coll, boolean(keep_when)], |d, _| {
         let mut coll = d[1];
@@ -69,6 +78,15 @@ pub(crate) fn filter(pred: Obj, coll: Obj, keep_when: bool) -> Obj {
             let Some(s) = seq(coll)? else {
                 return Ok(nil());
             };
+            if let Some((chunk, rest)) = chunk_of(s) {
+                let mut kept = Vec::with_capacity(chunk.len());
+                for x in chunk.iter() {
+                    if truthy(call(d[0], &[*x])?) == keep_when {
+                        kept.push(*x);
+                    }
+                }
+                return Ok(chunk_cons(kept, filter(d[0], rest, keep_when)));
+            }
             let x = seq_first(s);
             if truthy(call(d[0], &[x])?) == keep_when {
                 return Ok(link(x, filter(d[0], seq_more(s), keep_when)));
@@ -78,7 +96,8 @@ pub(crate) fn filter(pred: Obj, coll: Obj, keep_when: bool) -> Obj {
     })
 }
 
-/// `(keep f coll)` / `(keep-indexed f coll)` (`index` is nil for keep).
+/// `(keep f coll)` / `(keep-indexed f coll)` (`index` is nil for keep); a
+/// chunk at a time over a chunked seq, as Clojure's.
 fn keep(f: Obj, coll: Obj, index: Obj) -> Obj {
     lazy(&[f, coll, index], |d, _| {
         let (mut coll, mut index) = (d[1], d[2]);
@@ -86,6 +105,22 @@ fn keep(f: Obj, coll: Obj, index: Obj) -> Obj {
             let Some(s) = seq(coll)? else {
                 return Ok(nil());
             };
+            if let Some((chunk, rest)) = chunk_of(s) {
+                let mut kept = Vec::with_capacity(chunk.len());
+                for x in chunk.iter() {
+                    let value = if index.is_nil() {
+                        call(d[0], &[*x])?
+                    } else {
+                        let value = call(d[0], &[index, *x])?;
+                        index = crate::core::numbers::inc(index)?;
+                        value
+                    };
+                    if !value.is_nil() {
+                        kept.push(value);
+                    }
+                }
+                return Ok(chunk_cons(kept, keep(d[0], rest, index)));
+            }
             let value = if index.is_nil() {
                 call(d[0], &[seq_first(s)])?
             } else {
@@ -105,12 +140,24 @@ fn keep(f: Obj, coll: Obj, index: Obj) -> Obj {
     })
 }
 
+/// `(map-indexed f coll)` from `index`; a chunk at a time over a chunked
+/// seq, as Clojure's.
 fn map_indexed(f: Obj, coll: Obj, index: i64) -> Obj {
     lazy(&[f, coll, int(index)], |d, _| {
         let Some(s) = seq(d[1])? else {
             return Ok(nil());
         };
         let i = to_long(d[2])?;
+        if let Some((chunk, rest)) = chunk_of(s) {
+            let mut mapped = Vec::with_capacity(chunk.len());
+            for (offset, x) in chunk.iter().enumerate() {
+                mapped.push(call(d[0], &[int(i + offset as i64), *x])?);
+            }
+            return Ok(chunk_cons(
+                mapped,
+                map_indexed(d[0], rest, i + chunk.len() as i64),
+            ));
+        }
         Ok(link(
             call(d[0], &[d[2], seq_first(s)])?,
             map_indexed(d[0], seq_more(s), i + 1),

@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 
 use super::{core, text, VARIADIC};
 use crate::error::{arity, class_cast, illegal_argument, overflow, R};
+use crate::function::Function;
 use crate::number::{self, boxed, integer_arg, long, num, to_long, Num, Overflow};
 use crate::object::{boolean, character, double, int, nil, Obj, Object};
 
@@ -54,6 +55,22 @@ pub fn compare_with(a: Obj, b: Obj, test: fn(Ordering) -> bool) -> R<bool> {
 pub fn number_equal(a: Obj, b: Obj) -> R<bool> {
     Ok(number::num_equal(&num(a)?, &num(b)?))
 }
+
+/// The long operation of clojure.core's `+` or `*` when `f` is that fn
+/// (its native, not a fn that calls it): what `reduce` computes unboxed.
+pub fn long_op(f: Obj) -> Option<fn(i64, i64) -> Option<i64>> {
+    let Object::Fn(function) = &*f else {
+        return None;
+    };
+    match **function {
+        Function::Native { name: PLUS, .. } => Some(i64::checked_add),
+        Function::Native { name: TIMES, .. } => Some(i64::checked_mul),
+        _ => None,
+    }
+}
+
+const PLUS: &str = "clojure.core/+";
+const TIMES: &str = "clojure.core/*";
 
 fn fold(args: &[Obj], identity: i64, op: fn(Obj, Obj) -> R) -> R {
     match args {

@@ -6,12 +6,12 @@
 use super::{core, core_collecting, VARIADIC};
 use crate::coll::vector_obj;
 use crate::equality::compare_by;
-use crate::error::{class_cast, R};
+use crate::error::{class_cast, overflow, R};
 use crate::function::call;
 use crate::gc::{inhibited, poll, RootFrame, RootedSeq};
 use crate::number::to_long;
 use crate::object::{boolean, empty_list, int, nil, truthy, DelayState, Obj, Object};
-use crate::seq::{first, list_of, next, rest, seq, seq_of, to_vec, SeqIter};
+use crate::seq::{first, list_of, next, rest, seq, seq_of, to_vec, SeqIter, Walked};
 
 /// `(reduce f coll)` / `(reduce f init coll)`, stopping at a `reduced` value.
 /// It may collect as it goes: `f`, the accumulator and the rest are rooted.
@@ -25,6 +25,9 @@ pub fn reduce(f: Obj, init: Option<Obj>, coll: Obj) -> R {
             Some(x) => x?,
         },
     };
+    if let Some(op) = crate::core::numbers::long_op(f) {
+        return reduce_longs(f, op, acc, items, &roots);
+    }
     loop {
         roots.set(1, acc);
         let Some(x) = items.next() else {
@@ -53,6 +56,42 @@ fn force(limit: Option<i64>, coll: Obj, keep: Obj) -> R<()> {
         s = inhibited(|| next(current))?;
     }
     Ok(())
+}
+
+/// The rest of `reduce` when `f` is clojure.core's `+` or `*` (`op` on two
+/// longs, None on overflow): while the running value and each item are
+/// longs, the value stays unboxed, as `f` would compute it; anything else is
+/// passed to `f`. Neither fn ever returns a `reduced` value.
+fn reduce_longs(
+    f: Obj,
+    op: fn(i64, i64) -> Option<i64>,
+    acc: Obj,
+    mut items: RootedSeq,
+    roots: &RootFrame,
+) -> R {
+    let mut boxed_total = acc;
+    loop {
+        let Object::Int(mut total) = *boxed_total else {
+            roots.set(1, boxed_total);
+            let Some(x) = items.next() else {
+                return Ok(boxed_total);
+            };
+            boxed_total = call(f, &[boxed_total, x?])?;
+            continue;
+        };
+        loop {
+            match items.next_unboxed() {
+                None => return Ok(int(total)),
+                Some(item) => match item? {
+                    Walked::Long(x) => total = op(total, x).ok_or_else(overflow)?,
+                    Walked::Value(x) => {
+                        boxed_total = call(f, &[int(total), x])?;
+                        break;
+                    }
+                },
+            }
+        }
+    }
 }
 
 /// A stable merge sort by a comparator that may throw.

@@ -454,3 +454,96 @@ fn number_literals_big_integers_decimals_and_ratios() {
     assert!(jank_ratio_create(Some(jank_box_integer(1)), Some(jank_box_integer(0))).is_none());
     assert_eq!(thrown(), "java.lang.ArithmeticException: Divide by zero");
 }
+
+/// A var's `jank_direct_calls` record as a patch reads it: `depth`, `fn`,
+/// then `with_self` and `plain`, each `JANK_MAX_PARAMS + 1` words.
+fn direct_calls(var: Obj) -> Vec<usize> {
+    let words = 2 + 2 * (crate::function::MAX_PARAMS + 1);
+    let record = jank_var_direct_calls(Some(var)).cast::<usize>();
+    // SAFETY: the record is that many pointer-sized words and lives for ever.
+    unsafe { std::slice::from_raw_parts(record, words) }.to_vec()
+}
+
+/// The entries a record names: (with self, arity) pairs with their pointers.
+fn direct_entries(record: &[usize]) -> Vec<(bool, usize, usize)> {
+    let count = crate::function::MAX_PARAMS + 1;
+    let mut entries = Vec::new();
+    for arity in 0..count {
+        if record[2 + arity] != 0 {
+            entries.push((true, arity, record[2 + arity]));
+        }
+        if record[2 + count + arity] != 0 {
+            entries.push((false, arity, record[2 + count + arity]));
+        }
+    }
+    entries
+}
+
+#[test]
+fn a_var_s_direct_call_record_follows_its_root_and_its_bindings() {
+    // SAFETY: NUL-terminated literals.
+    let var = unsafe { jank_var_intern_c(c"user".as_ptr(), c"direct".as_ptr()) };
+    let record = direct_calls(var);
+    assert_eq!(record[0], crate::function::call_depth() as usize);
+    assert_eq!(record[1], 0, "unbound: no fn");
+    assert!(direct_entries(&record).is_empty());
+
+    let closure = make_fn(
+        c"user/direct",
+        adds_captured as *const c_void,
+        &[Some(jank_box_integer(40))],
+    );
+    jank_var_bind_root(Some(var), Some(closure));
+    let record = direct_calls(var);
+    assert_eq!(record[1], closure.addr());
+    assert_eq!(
+        direct_entries(&record),
+        [(true, 1, adds_captured as *const c_void as usize)]
+    );
+
+    let wrapper = jank_make_fn_wrapper(twice as *const c_void, 1).expect("made");
+    jank_var_bind_root(Some(var), Some(wrapper));
+    let record = direct_calls(var);
+    assert_eq!(record[1], wrapper.addr());
+    assert_eq!(
+        direct_entries(&record),
+        [(false, 1, twice as *const c_void as usize)]
+    );
+
+    crate::var::push_bindings(vec![(var, closure)]);
+    let bound = direct_calls(var);
+    assert_eq!(
+        (bound[1], direct_entries(&bound)),
+        (0, vec![]),
+        "thread-bound: jank_call"
+    );
+    assert!(crate::var::pop_bindings());
+    assert_eq!(direct_calls(var)[1], wrapper.addr(), "the binding popped");
+
+    // SAFETY: NUL-terminated literals.
+    let inc = unsafe { jank_deref_var(c"clojure.core".as_ptr(), c"inc".as_ptr()) };
+    jank_var_bind_root(Some(var), inc);
+    let record = direct_calls(var);
+    assert_eq!(
+        (record[1], direct_entries(&record)),
+        (0, vec![]),
+        "a native: jank_call"
+    );
+
+    let not_a_var = direct_calls(jank_box_integer(1));
+    assert_eq!((not_a_var[1], direct_entries(&not_a_var)), (0, vec![]));
+}
+
+#[test]
+fn small_integers_lie_in_one_array_in_value_order() {
+    let zero = jank_small_ints() as usize;
+    assert_eq!(zero, jank_box_integer(0).addr());
+    let stride = jank_box_integer(1).addr() - zero;
+    for value in -128..128i64 {
+        assert_eq!(
+            jank_box_integer(value).addr() as i64,
+            zero as i64 + value * stride as i64,
+            "{value}"
+        );
+    }
+}

@@ -1,12 +1,23 @@
 //! The full helper set of jank_patch_abi.h (`--abi extended`, the default):
-//! vars through their handles, calls through `jank_call`, Clojure's inlined
+//! vars through their handles, calls through `jank_call` (a var a patch
+//! defines through its direct-call record first), Clojure's inlined
 //! arithmetic and comparisons as helpers, fns as `jank_make_fn` descriptors.
 
-use super::{FnCodegen, GlobalRef, HelperSet, Operand, Result};
+use super::{FnCodegen, GlobalRef, HelperSet, Op, Operand, Result};
 use crate::analyze::ast::*;
 use crate::lower::plan::{inline, Constant, Inline};
-use jank_runtime_abi::Helper;
+use jank_runtime_abi::{Helper, JANK_MAX_PARAMS as MAX_PARAMS};
+use std::collections::HashSet;
+use std::sync::LazyLock;
 use wasm_encoder::Instruction as I;
+
+/// Whether the runtime defines `var` (runtime_vars.txt): a native, which a
+/// direct call could never reach.
+fn is_runtime_var(var: &VarRef) -> bool {
+    static RUNTIME_VARS: LazyLock<HashSet<(&str, &str)>> =
+        LazyLock::new(|| jank_runtime_abi::runtime_vars().collect());
+    RUNTIME_VARS.contains(&(var.ns.as_str(), var.name.as_str()))
+}
 
 pub(super) struct Extended;
 
@@ -61,6 +72,22 @@ impl HelperSet for Extended {
 
     fn call(&self, codegen: &mut FnCodegen<'_, '_>, callee: &Expr, args: &[Expr]) -> Result<()> {
         match &callee.kind {
+            // A var whose value a patch defines: straight to its arity when
+            // the var's direct-call record allows (runtime natives never do).
+            ExprKind::VarValue(var)
+                if codegen.fast_paths && args.len() <= MAX_PARAMS && !is_runtime_var(var) =>
+            {
+                let index = codegen.module.pool.var(var);
+                let record = codegen.module.direct_calls_record(index);
+                let caller = codegen.module.direct_caller(args.len() as u32);
+                codegen.global(GlobalRef::DirectCalls(record));
+                codegen.global(GlobalRef::Var(index));
+                codegen.array_of(args)?;
+                codegen.release_last_reads(args);
+                codegen.ops.push(Op::Call(caller));
+                codegen.check_thrown();
+                return Ok(());
+            }
             // A var is callable itself: one helper call instead of a deref and a call.
             ExprKind::VarValue(var) => {
                 let index = codegen.module.pool.var(var);
@@ -89,9 +116,9 @@ impl HelperSet for Extended {
     ) -> Result<()> {
         codegen.stacked(&args.iter().collect::<Vec<_>>())?;
         match inline(op) {
-            Inline::Helper(helper) => codegen.helper(helper),
+            Inline::Helper(helper) => codegen.small_int_or_helper(helper),
             Inline::Equiv => {
-                codegen.helper(Helper::Equiv);
+                codegen.small_int_or_helper(Helper::Equiv);
                 codegen.boolean();
             }
             Inline::Identical => {
