@@ -148,7 +148,8 @@ thread_local! {
     /// thread and shared by every session on it.
     static RUNTIME_NAMESPACES: BTreeMap<String, Rc<Namespace>> = {
         let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
-        for (ns, name) in jank_runtime_abi::runtime_vars() {
+        let unbound = jank_runtime_abi::UNBOUND_CORE_VARS.iter().map(|name| (CORE_NS, *name));
+        for (ns, name) in jank_runtime_abi::runtime_vars().chain(unbound) {
             namespaces
                 .entry(ns.to_string())
                 .or_default()

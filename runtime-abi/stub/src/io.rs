@@ -12,9 +12,25 @@ thread_local! {
     static OUT_CAPTURES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Writes `text` to `fd` (1 stdout, 2 stderr), or to the innermost
-/// `with-out-str` capture for stdout.
+thread_local! {
+    /// `clojure.core/*out*`, interned once.
+    static OUT_VAR: crate::object::Obj = crate::var::intern("clojure.core", "*out*");
+}
+
+/// Where output goes now: standard error while `*out*` is bound to `*err*`
+/// (`(binding [*out* *err*] ...)`), else standard output.
+fn out_fd() -> i32 {
+    let out = OUT_VAR.with(|var| crate::var::current(*var));
+    match out.as_deref() {
+        Some(crate::object::Object::Stream(crate::object::Stream::Err)) => STDERR,
+        _ => STDOUT,
+    }
+}
+
+/// Writes `text` to `fd` (1 stdout, i.e. `*out*`, 2 stderr), or to the
+/// innermost `with-out-str` capture for stdout.
 pub fn write(fd: i32, text: &str) {
+    let fd = if fd == STDOUT { out_fd() } else { fd };
     if fd == STDOUT {
         let captured = OUT_CAPTURES.with(|captures| match captures.borrow_mut().last_mut() {
             Some(capture) => {
@@ -40,6 +56,7 @@ pub fn capture_out<T>(body: impl FnOnce() -> T) -> (T, String) {
 }
 
 pub const STDOUT: i32 = 1;
+pub const STDERR: i32 = 2;
 
 #[cfg(target_arch = "wasm32")]
 #[link(wasm_import_module = "host")]

@@ -9,7 +9,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use crate::error::{illegal_state, R};
-use crate::object::{alloc_permanent, Obj, Object, Var};
+pub use crate::object::Var;
+use crate::object::{alloc_permanent, Obj, Object};
 
 /// Every var by (namespace, name).
 type VarTable = HashMap<(Box<str>, Box<str>), Obj>;
@@ -113,6 +114,26 @@ pub fn deref(var: Obj) -> R {
 /// matching pop.
 pub fn push_bindings(frame: Frame) {
     BINDINGS.with(|frames| frames.borrow_mut().push(frame));
+}
+
+/// `var-set`: replaces the var's innermost thread binding; false when it
+/// has none.
+pub fn set_binding(var: Obj, value: Obj) -> bool {
+    BINDINGS.with(|frames| {
+        let mut frames = frames.borrow_mut();
+        let bound = frames.iter_mut().rev().find_map(|frame| {
+            frame
+                .iter_mut()
+                .find(|(bound_var, _)| bound_var.identical(var))
+        });
+        match bound {
+            Some(binding) => {
+                binding.1 = value;
+                true
+            }
+            None => false,
+        }
+    })
 }
 
 /// `pop-thread-bindings`: false when no frame was pushed.

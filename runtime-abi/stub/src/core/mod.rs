@@ -12,6 +12,7 @@ mod host;
 mod input;
 mod iteration;
 pub mod lazy;
+mod literals;
 pub mod misc;
 pub mod multi;
 pub mod numbers;
@@ -82,7 +83,11 @@ pub fn install() {
     host::install();
     unchecked::install();
     classes::install();
+    literals::install();
     intern_compiler_macros();
+    for name in jank_runtime_abi::UNBOUND_CORE_VARS {
+        intern_raw("clojure.core", name);
+    }
 }
 
 /// An unbound var, marked as a macro, for each clojure.core macro the
