@@ -506,6 +506,10 @@ pub const CLASSES: &[JavaClass] = &[
         ]],
     },
     JavaClass {
+        name: "clojure.lang.PersistentStructMap$Def",
+        supers: &[],
+    },
+    JavaClass {
         name: "clojure.lang.TaggedLiteral",
         supers: &[&["clojure.lang.ILookup"]],
     },

@@ -217,26 +217,42 @@ impl<'a> Analyzer<'a> {
                 }
                 if head.ns.is_none() && head.name == "def" {
                     self.top_level_def(&form, &items[1..], false)?;
+                    self.note_private_def()?;
                     return self.record_defined_var();
                 }
                 if self.namespaces.refers_to_core(head, "defonce") {
                     self.top_level_def(&form, &items[1..], true)?;
+                    self.note_private_def()?;
                     return self.record_defined_var();
                 }
                 if self.namespaces.refers_to_core(head, "defmacro") {
                     return self.top_level_defmacro(&form, &items[1..]);
                 }
                 if self.namespaces.refers_to_core(head, "ns") {
-                    return self.ns_form(&form, &items[1..]);
+                    self.ns_form(&form, &items[1..])?;
+                    return self.note_namespace(form.pos);
                 }
                 if self.namespaces.refers_to_core(head, "in-ns") {
                     return self.in_ns_form(&form, &items[1..]);
                 }
                 if self.namespaces.refers_to_core(head, "require") {
-                    return self.require_form(&form, &items[1..], require::RequireKind::Require);
+                    self.require_form(&form, &items[1..], require::RequireKind::Require)?;
+                    return self.note_namespace(form.pos);
                 }
                 if self.namespaces.refers_to_core(head, "use") {
-                    return self.require_form(&form, &items[1..], require::RequireKind::Use);
+                    self.require_form(&form, &items[1..], require::RequireKind::Use)?;
+                    return self.note_namespace(form.pos);
+                }
+                for op in ["alias", "refer", "refer-clojure"] {
+                    if self.namespaces.refers_to_core(head, op) {
+                        self.namespace_op(op, &form, &items[1..])?;
+                        return self.note_namespace(form.pos);
+                    }
+                }
+                for change in ["ns-unmap", "ns-unalias", "remove-ns"] {
+                    if self.namespaces.refers_to_core(head, change) {
+                        self.namespace_change(change, &items[1..]);
+                    }
                 }
             }
         }
@@ -255,6 +271,52 @@ impl<'a> Analyzer<'a> {
             expr,
         });
         Ok(())
+    }
+
+    /// Tells the runtime what it cannot know of the current namespace (see
+    /// `Namespaces::note_form`), as a form of its own evaluated where the
+    /// change happened; nothing when there is nothing to tell.
+    fn note_namespace(&mut self, pos: Pos) -> Result<()> {
+        let at = self.forms.len();
+        self.note_namespace_at(at, pos)
+    }
+
+    /// The note of `note_namespace`, as top-level form number `at`.
+    fn note_namespace_at(&mut self, at: usize, pos: Pos) -> Result<()> {
+        let Some(note) = self.namespaces.note_form(pos) else {
+            return Ok(());
+        };
+        let ctx = Ctx {
+            tail: false,
+            recur: None,
+            in_try_body: false,
+        };
+        let expr = self.analyze(&note, ctx)?;
+        self.forms.insert(
+            at,
+            TopLevel::Eval {
+                ns: self.namespaces.current().to_string(),
+                expr,
+            },
+        );
+        Ok(())
+    }
+
+    /// After a def: the runtime learns of a private var (`ns-publics`), just
+    /// before the def, so the def stays the form's value (a REPL's `*1`).
+    fn note_private_def(&mut self) -> Result<()> {
+        let private_def = match self.forms.last() {
+            Some(TopLevel::Def { var, pos, .. } | TopLevel::Declare { var, pos }) => self
+                .namespaces
+                .var_info(var)
+                .is_some_and(|info| info.private)
+                .then_some(*pos),
+            _ => None,
+        };
+        match private_def {
+            Some(pos) => self.note_namespace_at(self.forms.len() - 1, pos),
+            None => Ok(()),
+        }
     }
 
     /// In a REPL, a def's value, its var, becomes `*1` like any other value:
@@ -808,6 +870,9 @@ impl<'a> Analyzer<'a> {
                     "in-ns",
                     "require",
                     "use",
+                    "alias",
+                    "refer",
+                    "refer-clojure",
                     "defmacro",
                     "macroexpand-1",
                     "macroexpand",

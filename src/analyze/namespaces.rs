@@ -7,7 +7,7 @@
 use super::ast::VarRef;
 use crate::read::{Form, FormKind, Name, ReadEnv};
 use crate::source::Pos;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
 pub const CORE_NS: &str = "clojure.core";
@@ -128,6 +128,8 @@ pub struct Namespace {
     pub vars: BTreeMap<String, VarInfo>,
     /// clojure.core names hidden by `(:refer-clojure :exclude [...])`.
     pub excluded_core: HashSet<String>,
+    /// The libs it required (`loaded-libs`).
+    pub required: BTreeSet<String>,
 }
 
 /// Every namespace the compiler knows, and the current one. Namespaces are
@@ -232,6 +234,39 @@ impl Namespaces {
         ]
     }
 
+    /// `(jank.runtime/note-ns! 'ns 'aliases 'refers 'excluded 'privates
+    /// 'libs)`: what the runtime cannot know of the current namespace, for
+    /// its reflection fns (`ns-publics`, `ns-aliases`, ...); None when there
+    /// is nothing to tell (no alias, refer, exclusion, private var or lib).
+    pub fn note_form(&self, pos: Pos) -> Option<Form> {
+        let ns = self.get(self.current())?;
+        if ns.aliases.is_empty()
+            && ns.refers.is_empty()
+            && ns.excluded_core.is_empty()
+            && ns.required.is_empty()
+            && !ns.vars.values().any(|info| info.private)
+        {
+            return None;
+        }
+        let symbol = |text: &str| Form::symbol(Name::bare(text), pos);
+        let quote = |quoted: Form| Form::list(vec![symbol("quote"), quoted], pos);
+        let privates = ns
+            .vars
+            .iter()
+            .filter(|(_, info)| info.private)
+            .map(|(name, _)| symbol(name))
+            .collect();
+        let libs = ns.required.iter().map(|lib| symbol(lib)).collect();
+        let mut items = vec![Form::symbol(
+            Name::qualified("jank.runtime", "note-ns!"),
+            pos,
+        )];
+        items.extend(self.resolution_context(pos));
+        items.push(quote(Form::new(FormKind::Vector(privates), pos)));
+        items.push(quote(Form::new(FormKind::Vector(libs), pos)));
+        Some(Form::list(items, pos))
+    }
+
     pub fn current(&self) -> &str {
         &self.current
     }
@@ -282,6 +317,33 @@ impl Namespaces {
         VarRef {
             ns: ns.to_string(),
             name: name.to_string(),
+        }
+    }
+
+    /// `(ns-unmap ns name)`: `name` no longer means the var it mapped to in
+    /// `ns` (its own, one it referred, or clojure.core's).
+    pub fn unmap(&mut self, ns: &str, name: &str) {
+        let Some(namespace) = self.namespaces.get_mut(ns) else {
+            return;
+        };
+        let namespace = Rc::make_mut(namespace);
+        if namespace.vars.remove(name).is_none() && namespace.refers.remove(name).is_none() {
+            namespace.excluded_core.insert(name.to_string());
+        }
+    }
+
+    /// `(ns-unalias ns alias)`.
+    pub fn unalias(&mut self, ns: &str, alias: &str) {
+        if let Some(namespace) = self.namespaces.get_mut(ns) {
+            Rc::make_mut(namespace).aliases.remove(alias);
+        }
+    }
+
+    /// `(remove-ns ns)`: forgets the namespace (not clojure.core, nor the
+    /// current one, which the forms after it compile in).
+    pub fn remove(&mut self, ns: &str) {
+        if ns != CORE_NS && ns != self.current {
+            self.namespaces.remove(ns);
         }
     }
 

@@ -24,6 +24,7 @@ const MACROS: &[(&str, Expander)] = &[
     ("->", thread_first),
     ("->>", thread_last),
     ("declare", declare),
+    ("defstruct", defstruct),
     ("defmulti", defmulti),
     ("binding", binding),
     ("with-redefs", with_redefs),
@@ -32,6 +33,7 @@ const MACROS: &[(&str, Expander)] = &[
     ("with-bindings", with_bindings),
     ("with-local-vars", with_local_vars),
     ("with-open", with_open),
+    ("time", time),
     ("defmethod", defmethod),
     ("comment", comment),
     ("case", case),
@@ -601,6 +603,25 @@ fn declare(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandEr
     Ok(list(defs, form.pos))
 }
 
+/// `(defstruct name & keys)` → `(def name (create-struct keys...))`.
+fn defstruct(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    let Some((name, keys)) = args.split_first() else {
+        return Err(ExpandError::new(form.pos, "`defstruct` requires a name"));
+    };
+    if !is_simple(name) {
+        return Err(ExpandError::new(
+            name.pos,
+            format!("`defstruct` requires a symbol name, got {name}"),
+        ));
+    }
+    let mut create = vec![core("create-struct", form.pos)];
+    create.extend(keys.iter().cloned());
+    Ok(list(
+        vec![sym("def", form.pos), name.clone(), list(create, form.pos)],
+        form.pos,
+    ))
+}
+
 /// `(defmulti name doc? attr-map? dispatch-fn & options)` →
 /// `(def name (jank.runtime/defmulti* (var name) "name" dispatch-fn options..))`;
 /// the runtime hands back the multimethod the var already holds, so a
@@ -892,6 +913,61 @@ fn with_open(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, Expand
         );
     }
     Ok(expansion)
+}
+
+/// `(time expr)`: evaluates expr, prints the time it took as Clojure does,
+/// `(prn (str "Elapsed time: " (/ (double (- now start)) 1000000.0) " msecs"))`,
+/// and returns its value.
+fn time(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    let [expr] = args else {
+        return Err(ExpandError::new(form.pos, "`time` takes one expression"));
+    };
+    let pos = form.pos;
+    let (start, ret) = (
+        sym(&gensyms.fresh("start"), pos),
+        sym(&gensyms.fresh("ret"), pos),
+    );
+    let now = || {
+        list(
+            vec![Form::symbol(
+                Name::qualified("jank.runtime", "nano-time"),
+                pos,
+            )],
+            pos,
+        )
+    };
+    let elapsed = list(
+        vec![
+            core("/", pos),
+            list(
+                vec![
+                    core("double", pos),
+                    list(vec![core("-", pos), now(), start.clone()], pos),
+                ],
+                pos,
+            ),
+            Form::new(FormKind::Double(1_000_000.0), pos),
+        ],
+        pos,
+    );
+    let message = list(
+        vec![
+            core("str", pos),
+            Form::new(FormKind::Str("Elapsed time: ".to_string()), pos),
+            elapsed,
+            Form::new(FormKind::Str(" msecs".to_string()), pos),
+        ],
+        pos,
+    );
+    Ok(list(
+        vec![
+            sym("let*", pos),
+            vector(vec![start, now(), ret.clone(), expr.clone()], pos),
+            list(vec![core("prn", pos), message], pos),
+            ret,
+        ],
+        pos,
+    ))
 }
 
 /// `(with-bindings {#'*v* value} body...)` →

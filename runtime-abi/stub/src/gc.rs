@@ -452,6 +452,7 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
             visit(*form);
         }
         Object::ReaderConditional(form, _) => visit(*form),
+        Object::StructDef(keys) => keys.iter().for_each(|key| visit(*key)),
         Object::MultiFn(multi) => {
             visit(multi.dispatch);
             visit(multi.default);

@@ -172,6 +172,9 @@ pub enum Object {
     /// A clojure.lang.ReaderConditional (`reader-conditional`): its form and
     /// whether it splices (`#?@`).
     ReaderConditional(Obj, bool),
+    /// A structmap's basis (`create-struct`): its keys, in order. The
+    /// structmaps it makes are maps (`core::structs`).
+    StructDef(Box<[Obj]>),
 }
 
 /// The streams a page has: output and error output go to the host's
@@ -375,6 +378,7 @@ impl Object {
             Object::Stream(Stream::In) => "clojure.lang.LineNumberingPushbackReader",
             Object::TaggedLiteral(..) => "clojure.lang.TaggedLiteral",
             Object::ReaderConditional(..) => "clojure.lang.ReaderConditional",
+            Object::StructDef(_) => "clojure.lang.PersistentStructMap$Def",
         }
     }
 

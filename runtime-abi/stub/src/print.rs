@@ -356,7 +356,7 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             identity_hex(value)
         )
         .expect("writing to a String"),
-        Object::Stream(_) => {
+        Object::Stream(_) | Object::StructDef(_) => {
             let (class, hex) = (value.class_name(), identity_hex(value));
             write!(out, "#object[{class} 0x{hex} \"{class}@{hex}\"]").expect("writing to a String");
         }
@@ -455,6 +455,7 @@ pub fn str_of(value: Obj) -> R<String> {
             format!("{}@{:x}", value.class_name(), java_hash_code(value)? as u32)
         }
         Object::Stream(_)
+        | Object::StructDef(_)
         | Object::Atom(_)
         | Object::Volatile(_)
         | Object::Reduced(_)

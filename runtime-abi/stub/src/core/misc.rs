@@ -239,6 +239,10 @@ fn install_hashes() {
             "No implementation of method: :inst-ms* of protocol: #'clojure.core/Inst found for class: {class}"
         )))
     });
+    // What `time` reads: System/nanoTime, on the host's monotonic clock.
+    def("jank.runtime", "nano-time", 0, 0, |_, _| {
+        Ok(int(io::nano_time()))
+    });
     // The Clojure release whose semantics jankwasm follows (its oracle).
     core("clojure-version", 0, 0, |_, _| Ok(string("1.11.1")));
     // `(test v)`: calls the fn under `:test` in v's metadata.

@@ -15,6 +15,7 @@ pub mod lazy;
 mod literals;
 pub mod misc;
 pub mod multi;
+mod namespaces;
 pub mod numbers;
 mod partitions;
 mod pprint;
@@ -24,6 +25,7 @@ pub mod seqs;
 mod sets;
 mod sorted;
 mod strings;
+mod structs;
 mod unchecked;
 
 use crate::error::{illegal_argument, R};
@@ -84,6 +86,8 @@ pub fn install() {
     unchecked::install();
     classes::install();
     literals::install();
+    namespaces::install();
+    structs::install();
     intern_compiler_macros();
     for name in jank_runtime_abi::UNBOUND_CORE_VARS {
         intern_raw("clojure.core", name);
