@@ -510,6 +510,14 @@ pub const CLASSES: &[JavaClass] = &[
         supers: &[],
     },
     JavaClass {
+        name: "clojure.lang.LispReader$ReaderException",
+        supers: &[
+            RUNTIME_EXCEPTION,
+            &["clojure.lang.IExceptionInfo"],
+            EXCEPTION,
+        ],
+    },
+    JavaClass {
         name: "clojure.lang.TaggedLiteral",
         supers: &[&["clojure.lang.ILookup"]],
     },

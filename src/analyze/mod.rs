@@ -118,6 +118,24 @@ pub struct Analyzer<'a> {
 
 type Result<T> = std::result::Result<T, Diagnostic>;
 
+/// clojure.core fns that read what only the compiler knows of namespaces
+/// (aliases, refers, private vars, required libs): a reference to one is
+/// preceded by `jank.runtime/note-ns!` calls telling the runtime.
+const NAMESPACE_READERS: &[&str] = &[
+    "ns-interns",
+    "ns-publics",
+    "ns-refers",
+    "ns-map",
+    "ns-aliases",
+    "ns-resolve",
+    "ns-unmap",
+    "requiring-resolve",
+    "loaded-libs",
+    "read-string",
+    "read",
+    "read+string",
+];
+
 impl<'a> Analyzer<'a> {
     pub fn new(
         namespaces: &'a mut Namespaces,
@@ -217,36 +235,30 @@ impl<'a> Analyzer<'a> {
                 }
                 if head.ns.is_none() && head.name == "def" {
                     self.top_level_def(&form, &items[1..], false)?;
-                    self.note_private_def()?;
                     return self.record_defined_var();
                 }
                 if self.namespaces.refers_to_core(head, "defonce") {
                     self.top_level_def(&form, &items[1..], true)?;
-                    self.note_private_def()?;
                     return self.record_defined_var();
                 }
                 if self.namespaces.refers_to_core(head, "defmacro") {
                     return self.top_level_defmacro(&form, &items[1..]);
                 }
                 if self.namespaces.refers_to_core(head, "ns") {
-                    self.ns_form(&form, &items[1..])?;
-                    return self.note_namespace(form.pos);
+                    return self.ns_form(&form, &items[1..]);
                 }
                 if self.namespaces.refers_to_core(head, "in-ns") {
                     return self.in_ns_form(&form, &items[1..]);
                 }
                 if self.namespaces.refers_to_core(head, "require") {
-                    self.require_form(&form, &items[1..], require::RequireKind::Require)?;
-                    return self.note_namespace(form.pos);
+                    return self.require_form(&form, &items[1..], require::RequireKind::Require);
                 }
                 if self.namespaces.refers_to_core(head, "use") {
-                    self.require_form(&form, &items[1..], require::RequireKind::Use)?;
-                    return self.note_namespace(form.pos);
+                    return self.require_form(&form, &items[1..], require::RequireKind::Use);
                 }
                 for op in ["alias", "refer", "refer-clojure"] {
                     if self.namespaces.refers_to_core(head, op) {
-                        self.namespace_op(op, &form, &items[1..])?;
-                        return self.note_namespace(form.pos);
+                        return self.namespace_op(op, &form, &items[1..]);
                     }
                 }
                 for change in ["ns-unmap", "ns-unalias", "remove-ns"] {
@@ -273,50 +285,31 @@ impl<'a> Analyzer<'a> {
         Ok(())
     }
 
-    /// Tells the runtime what it cannot know of the current namespace (see
-    /// `Namespaces::note_form`), as a form of its own evaluated where the
-    /// change happened; nothing when there is nothing to tell.
-    fn note_namespace(&mut self, pos: Pos) -> Result<()> {
-        let at = self.forms.len();
-        self.note_namespace_at(at, pos)
-    }
-
-    /// The note of `note_namespace`, as top-level form number `at`.
-    fn note_namespace_at(&mut self, at: usize, pos: Pos) -> Result<()> {
-        let Some(note) = self.namespaces.note_form(pos) else {
-            return Ok(());
-        };
+    /// `value` (a namespace reflection fn) after telling the runtime what it
+    /// cannot know of the namespaces compiled so far (see
+    /// `Namespaces::note_forms`), so only code that reflects pays for it.
+    fn with_namespace_notes(&mut self, value: Expr, pos: Pos) -> Result<Expr> {
         let ctx = Ctx {
             tail: false,
             recur: None,
             in_try_body: false,
         };
-        let expr = self.analyze(&note, ctx)?;
-        self.forms.insert(
-            at,
-            TopLevel::Eval {
-                ns: self.namespaces.current().to_string(),
-                expr,
-            },
-        );
-        Ok(())
-    }
-
-    /// After a def: the runtime learns of a private var (`ns-publics`), just
-    /// before the def, so the def stays the form's value (a REPL's `*1`).
-    fn note_private_def(&mut self) -> Result<()> {
-        let private_def = match self.forms.last() {
-            Some(TopLevel::Def { var, pos, .. } | TopLevel::Declare { var, pos }) => self
-                .namespaces
-                .var_info(var)
-                .is_some_and(|info| info.private)
-                .then_some(*pos),
-            _ => None,
-        };
-        match private_def {
-            Some(pos) => self.note_namespace_at(self.forms.len() - 1, pos),
-            None => Ok(()),
+        let statements = self
+            .namespaces
+            .note_forms(pos)
+            .iter()
+            .map(|note| self.analyze(note, ctx))
+            .collect::<Result<Vec<_>>>()?;
+        if statements.is_empty() {
+            return Ok(value);
         }
+        Ok(Expr {
+            kind: ExprKind::Do {
+                statements,
+                ret: Box::new(value),
+            },
+            pos,
+        })
     }
 
     /// In a REPL, a def's value, its var, becomes `*1` like any other value:
@@ -645,10 +638,14 @@ impl<'a> Analyzer<'a> {
             if var.ns == CORE_NS && var.name == "intern" {
                 self.namespaces.note_intern();
             }
-            return Ok(Expr {
-                kind: ExprKind::VarValue(var),
+            let value = Expr {
+                kind: ExprKind::VarValue(var.clone()),
                 pos,
-            });
+            };
+            if var.ns == CORE_NS && NAMESPACE_READERS.contains(&var.name.as_str()) {
+                return self.with_namespace_notes(value, pos);
+            }
+            return Ok(value);
         }
         if self.namespaces.refers_to_core(name, "*file*") {
             // The file a form was compiled from, as `load` binds it in Clojure.

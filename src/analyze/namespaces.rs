@@ -194,10 +194,14 @@ impl Namespaces {
     /// qualified symbol) and excluded clojure.core names, the leading
     /// arguments of `jank.runtime/resolve-in` and `expanding-in`.
     pub fn resolution_context(&self, pos: Pos) -> [Form; 4] {
+        self.resolution_context_of(self.current(), pos)
+    }
+
+    /// `resolution_context` of namespace `current`.
+    fn resolution_context_of(&self, current: &str, pos: Pos) -> [Form; 4] {
         let symbol = |text: &str| Form::symbol(Name::bare(text), pos);
         let quote = |quoted: Form| Form::list(vec![symbol("quote"), quoted], pos);
-        let current = self.current().to_string();
-        let ns = self.get(&current);
+        let ns = self.get(current);
         let mut aliases: Vec<(Form, Form)> = ns
             .map(|ns| {
                 ns.aliases
@@ -227,7 +231,7 @@ impl Namespaces {
         refers.sort_by_key(|(name, _)| name.to_string());
         excluded.sort_by_key(Form::to_string);
         [
-            quote(symbol(&current)),
+            quote(symbol(current)),
             quote(Form::new(FormKind::Map(aliases), pos)),
             quote(Form::new(FormKind::Map(refers), pos)),
             quote(Form::new(FormKind::Vector(excluded), pos)),
@@ -235,36 +239,39 @@ impl Namespaces {
     }
 
     /// `(jank.runtime/note-ns! 'ns 'aliases 'refers 'excluded 'privates
-    /// 'libs)`: what the runtime cannot know of the current namespace, for
-    /// its reflection fns (`ns-publics`, `ns-aliases`, ...); None when there
-    /// is nothing to tell (no alias, refer, exclusion, private var or lib).
-    pub fn note_form(&self, pos: Pos) -> Option<Form> {
-        let ns = self.get(self.current())?;
-        if ns.aliases.is_empty()
-            && ns.refers.is_empty()
-            && ns.excluded_core.is_empty()
-            && ns.required.is_empty()
-            && !ns.vars.values().any(|info| info.private)
-        {
-            return None;
-        }
+    /// 'libs)` for each namespace with something the runtime cannot know
+    /// (an alias, refer, exclusion, private var or required lib), for its
+    /// reflection fns (`ns-publics`, `ns-aliases`, ...).
+    pub fn note_forms(&self, pos: Pos) -> Vec<Form> {
         let symbol = |text: &str| Form::symbol(Name::bare(text), pos);
         let quote = |quoted: Form| Form::list(vec![symbol("quote"), quoted], pos);
-        let privates = ns
-            .vars
-            .iter()
-            .filter(|(_, info)| info.private)
-            .map(|(name, _)| symbol(name))
-            .collect();
-        let libs = ns.required.iter().map(|lib| symbol(lib)).collect();
-        let mut items = vec![Form::symbol(
-            Name::qualified("jank.runtime", "note-ns!"),
-            pos,
-        )];
-        items.extend(self.resolution_context(pos));
-        items.push(quote(Form::new(FormKind::Vector(privates), pos)));
-        items.push(quote(Form::new(FormKind::Vector(libs), pos)));
-        Some(Form::list(items, pos))
+        let mut notes = Vec::new();
+        for (name, ns) in &self.namespaces {
+            let privates: Vec<Form> = ns
+                .vars
+                .iter()
+                .filter(|(_, info)| info.private)
+                .map(|(name, _)| symbol(name))
+                .collect();
+            if ns.aliases.is_empty()
+                && ns.refers.is_empty()
+                && ns.excluded_core.is_empty()
+                && ns.required.is_empty()
+                && privates.is_empty()
+            {
+                continue;
+            }
+            let libs = ns.required.iter().map(|lib| symbol(lib)).collect();
+            let mut items = vec![Form::symbol(
+                Name::qualified("jank.runtime", "note-ns!"),
+                pos,
+            )];
+            items.extend(self.resolution_context_of(name, pos));
+            items.push(quote(Form::new(FormKind::Vector(privates), pos)));
+            items.push(quote(Form::new(FormKind::Vector(libs), pos)));
+            notes.push(Form::list(items, pos));
+        }
+        notes
     }
 
     pub fn current(&self) -> &str {

@@ -369,7 +369,8 @@ impl Analyzer<'_> {
     /// Top-level `(alias 'a 'ns)`, `(refer 'ns filters...)` and
     /// `(refer-clojure filters...)`: they change how the forms after them
     /// resolve names, so they take effect at compile time, with quoted
-    /// arguments; the runtime learns the result from the namespace's note.
+    /// arguments, like `require`; code that reflects on namespaces tells the
+    /// runtime (`Namespaces::note_forms`).
     pub(super) fn namespace_op(&mut self, what: &str, form: &Form, args: &[Form]) -> Result<()> {
         match what {
             "alias" => {

@@ -20,6 +20,7 @@ pub mod numbers;
 mod partitions;
 mod pprint;
 mod protocols;
+mod reader;
 mod repl;
 pub mod seqs;
 mod sets;
@@ -88,6 +89,7 @@ pub fn install() {
     literals::install();
     namespaces::install();
     structs::install();
+    reader::install();
     intern_compiler_macros();
     for name in jank_runtime_abi::UNBOUND_CORE_VARS {
         intern_raw("clojure.core", name);

@@ -92,6 +92,13 @@ fn with_facts<T>(ns: &str, read: impl FnOnce(&Facts) -> T) -> T {
     })
 }
 
+/// The namespace `alias` stands for in namespace `ns` (`::alias/k`).
+pub(super) fn alias_target(ns: &str, alias: &str) -> Option<String> {
+    with_facts(ns, |facts| {
+        facts.aliases.get(alias).map(|target| target.to_string())
+    })
+}
+
 /// The name of the namespace `value` (a namespace or a symbol naming a
 /// known one), as `the-ns` finds it.
 fn ns_name(value: Obj) -> R<Box<str>> {
