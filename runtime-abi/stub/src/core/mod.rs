@@ -4,6 +4,7 @@
 
 mod classes;
 pub mod colls;
+mod destructuring;
 mod dynamic;
 mod fns;
 mod format;
@@ -90,6 +91,7 @@ pub fn install() {
     namespaces::install();
     structs::install();
     reader::install();
+    destructuring::install();
     intern_compiler_macros();
     for name in jank_runtime_abi::UNBOUND_CORE_VARS {
         intern_raw("clojure.core", name);
