@@ -35,7 +35,7 @@ fn run(policy: GcPolicy, frames: u64) -> Result<(), Box<dyn std::error::Error>> 
         },
     )?;
     let mut runtime = Runtime::new()?;
-    runtime.set_gc_policy(policy);
+    runtime.set_gc_policy(policy)?;
     runtime.load_patch(&patch.bytes, &patch.symbols_export)?;
     println!("\n{policy:?}: {frames} frames");
     println!(

@@ -103,6 +103,32 @@
  *   wrappers, clojure.core fns).
  * - Integer overflow in + - * inc dec throws, as Clojure's
  *   ArithmeticException, with the message "long overflow".
+ *
+ * Collection inside calls
+ * -----------------------
+ * A runtime with a tracing collector may collect inside a call, at
+ * jank_gc_poll and inside jank_call (a long `reduce`, `count` or `dorun`
+ * collects as it walks). wasm locals are invisible to it, so a patch whose
+ * module has the custom section `jank.frame_roots` (contents: the byte 1)
+ * promises that every object reference it uses after a call of jank_call or
+ * jank_gc_poll is, during that call, in a root area of its shadow-stack
+ * frame: consecutive i32 words
+ *     JANK_FRAME_ROOTS_MAGIC, n, slot 0, ..., slot n-1
+ * written by the function's prologue (n <= JANK_FRAME_ROOTS_MAX_SLOTS). The
+ * runtime finds root areas by scanning the live part of the shadow stack
+ * for the magic word (odd, so never an object's address), and treats a
+ * slot as a reference only when it holds the address of one of its objects
+ * (a slot not yet assigned in this call holds a stale word). Argument
+ * arrays are not roots: a value that must survive the evaluation of a later
+ * argument waits in a slot until the array is filled, and the callee keeps
+ * what it needs of its arguments itself (so a seq passed to `count` is not
+ * kept by its caller).
+ * Every other helper, and the registry's "def"/"eval" entries' callers, may
+ * rely on nothing being collected while they run. A host that loads a patch
+ * without the section (emcc's output of the C++ lowering, a seed-ABI patch)
+ * calls jank_host_gc_in_calls(0), and the runtime then collects only
+ * between calls. jank's own runtime (bdwgc under Emscripten) needs the same
+ * promise for the same reason: wasm locals are invisible to any collector.
  */
 #ifndef JANK_PATCH_ABI_H
 #define JANK_PATCH_ABI_H
@@ -128,6 +154,11 @@ typedef char jank_bool;
 #define JANK_SEED_REGISTRY_MAX_ARITY 4
 #define JANK_SEED_CALL_VAR_MAX_ARGS 5
 #define JANK_SEED_WRAPPER_MAX_ARITY 3
+
+/* The first word of a patch frame's root area, and the most slots one
+ * has (see "Collection inside calls"); 0x6A616E6B, "jank" in ASCII. */
+#define JANK_FRAME_ROOTS_MAGIC 1784770155
+#define JANK_FRAME_ROOTS_MAX_SLOTS 65536
 
 typedef struct patch_symbol
 {
@@ -239,6 +270,9 @@ JANK_HELPER(ext, throws) jank_object_ref jank_make_fn(const jank_fn_desc *desc, 
 JANK_HELPER(ext, nothrow) void **jank_closure_env(jank_object_ref fn);
 /* Calls any callable (fn, var, keyword, map, set, vector) with argc arguments. */
 JANK_HELPER(ext, throws) jank_object_ref jank_call(jank_object_ref callable, int argc, void **args);
+/* A safe point inside a call, where the runtime may collect (see
+ * Collection); a patch calls it at every loop back-edge. */
+JANK_HELPER(ext, nothrow) void jank_gc_poll(void);
 
 /* ---- ext: exceptions ------------------------------------------------------ */
 
@@ -362,7 +396,10 @@ JANK_HOST void jank_host_seed_random(int64_t seed);
  * Roots: vars, permanent objects, the pending exception and retained values,
  * and everything they reach. A value the host got back (from jank_call, a
  * box helper, a registry entry) is otherwise valid only until the next safe
- * point: print it, or retain it, before that.
+ * point: print it, or retain it, before that. Since a call into jank may
+ * collect (see "Collection inside calls"), that includes the host's next
+ * jank_call or registry entry: a value the host keeps across one must be
+ * retained, or be one of that call's arguments.
  *
  * A patch keeps its constants and var handles in its own wasm globals, which
  * the collector cannot see, so the host brackets everything that runs while a
@@ -399,6 +436,15 @@ JANK_HOST void *jank_host_retain(void *value);
 JANK_HOST void jank_host_release(void *value);
 /* The collector's figures, in a buffer valid until the next call. */
 JANK_HOST const jank_gc_stats *jank_host_gc_stats(void);
+/* Stress mode on (non-zero) or off: every safe point, between calls or
+ * inside one, collects, and a collected object becomes the symbol
+ * jankwasm.gc/collected-object instead of being freed, so a reference the
+ * collector missed shows in the program's output. For tests. */
+JANK_HOST void jank_host_gc_stress(int32_t on);
+/* Whether the runtime may collect inside calls (non-zero, the default) or
+ * only between them. A host turns it off for good once it loads a patch
+ * without the `jank.frame_roots` section. */
+JANK_HOST void jank_host_gc_in_calls(int32_t on);
 /* Out of memory: an allocation the runtime could not satisfy (linear memory
  * cannot grow) traps right after it. A host seeing a trap calls this: NULL
  * when no allocation failed since the last call, else two uint32_t, the

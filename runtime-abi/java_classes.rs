@@ -536,6 +536,28 @@ const WRITER: &[&str] = &[
     "java.lang.AutoCloseable",
 ];
 
+/// What a record (`defrecord`) is besides its own class.
+pub const RECORD_SUPERS: &[&str] = &[
+    "clojure.lang.IRecord",
+    "clojure.lang.IPersistentMap",
+    "clojure.lang.Associative",
+    "clojure.lang.ILookup",
+    "clojure.lang.Counted",
+    "clojure.lang.IPersistentCollection",
+    "clojure.lang.Seqable",
+    "clojure.lang.IObj",
+    "clojure.lang.IMeta",
+    "clojure.lang.IHashEq",
+    "java.util.Map",
+    "java.lang.Iterable",
+];
+
+/// What a type (`deftype`) is besides its own class.
+pub const TYPE_SUPERS: &[&str] = &["clojure.lang.IType"];
+
+/// What a `reify` is besides its own class.
+pub const REIFY_SUPERS: &[&str] = &["clojure.lang.IObj", "clojure.lang.IMeta"];
+
 /// The full name `written` stands for: itself when it names a known class or
 /// interface, or `java.lang.` + it for a short name Clojure imports by default
 /// (`String`, `Long`, `Exception`).
@@ -545,6 +567,7 @@ pub fn resolve(written: &str) -> Option<&'static str> {
             .iter()
             .map(|class| class.name)
             .chain(CLASSES.iter().flat_map(JavaClass::all_supers))
+            .chain(RECORD_SUPERS.iter().chain(TYPE_SUPERS).copied())
             .find(|name| *name == full)
     };
     if written.contains('.') {

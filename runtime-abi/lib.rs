@@ -129,6 +129,9 @@ pub const COMPILER_CORE_MACROS: &[&str] = &[
     "defprotocol",
     "extend-type",
     "extend-protocol",
+    "defrecord",
+    "deftype",
+    "reify",
 ];
 
 /// clojure.core vars that exist unbound, as on the JVM: `unquote` and

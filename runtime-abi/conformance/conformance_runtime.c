@@ -1186,6 +1186,11 @@ EXT_EXPORT void *jank_call(void *callable, int argc, void **args)
   return call(callable, argc, (object **)args);
 }
 
+/* This runtime never frees, so a safe point has nothing to do. */
+EXT_EXPORT void jank_gc_poll(void)
+{
+}
+
 EXT_EXPORT void jank_exception_set(void *value)
 {
   pending_exception = value;

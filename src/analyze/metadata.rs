@@ -15,12 +15,15 @@ fn keyword(name: &str, pos: Pos) -> Form {
 }
 
 /// `(clojure.core/with-meta form meta)` for a collection literal carrying
-/// metadata (its metadata map is evaluated, as in Clojure); None otherwise.
+/// metadata (its metadata map is evaluated, as in Clojure), the empty list
+/// `()` included; None otherwise.
 pub fn literal_with_meta(form: &Form) -> Option<Form> {
-    if !matches!(
-        form.kind,
-        FormKind::Vector(_) | FormKind::Map(_) | FormKind::Set(_)
-    ) {
+    let literal = match &form.kind {
+        FormKind::Vector(_) | FormKind::Map(_) | FormKind::Set(_) => true,
+        FormKind::List(items) => items.is_empty(),
+        _ => false,
+    };
+    if !literal {
         return None;
     }
     let meta = form.meta.as_deref()?.clone();
@@ -97,14 +100,16 @@ fn rebuilt_with_meta(form: &Form) -> Form {
 /// with `:name`, `:ns`, `:file`, `:line` and `:column` as Clojure records
 /// them. It reaches the var only where a patch takes the var itself (`#'x`),
 /// the one way to ask a var for its metadata, so a def costs nothing more.
-/// None for a plain def: its `#'x` stays as small as before, and its var
-/// answers only `:name` and `:ns`.
+/// None for a plain def unless `replacing` (the var had a metadata map,
+/// which the def must replace): its `#'x` stays as small as before, and its
+/// var answers only `:name` and `:ns`.
 pub fn var_meta_map(
     name: &Form,
     ns: &str,
     doc: Option<&str>,
     file: &str,
     def_pos: Pos,
+    replacing: bool,
 ) -> Option<Form> {
     let pos = name.pos;
     let mut map: Vec<(Form, Form)> = match name.meta.as_deref().map(|meta| &meta.kind) {
@@ -115,7 +120,7 @@ pub fn var_meta_map(
         _ => Vec::new(),
     };
     let is_arglists = |key: &Form| matches!(&key.kind, FormKind::Keyword(k) if k.ns.is_none() && k.name == "arglists");
-    if doc.is_none() && map.iter().all(|(key, _)| is_arglists(key)) {
+    if !replacing && doc.is_none() && map.iter().all(|(key, _)| is_arglists(key)) {
         return None;
     }
     let text = |text: &str| Form::new(FormKind::Str(text.to_string()), pos);

@@ -24,7 +24,7 @@ use namespaces::{Namespaces, ReloadHook, VarInfo, CORE_NS, REPL_NS};
 /// Special forms: handled by the analyzer, never resolved as vars.
 pub const SPECIAL_FORMS: &[&str] = &[
     "def", "fn*", "let*", "loop*", "letfn*", "recur", "if", "do", "quote", "var", "throw", "try",
-    "case*",
+    "case*", "set!",
 ];
 
 /// Below this much free stack, analysis continues on a new segment of
@@ -45,7 +45,7 @@ enum MacroRef {
 /// clojure.core fns that compile code when they run: a page has no compiler.
 const RUN_TIME_COMPILER_FNS: &[&str] = &["eval", "load-string", "load-reader", "load", "compile"];
 
-const UNSUPPORTED_SPECIALS: &[&str] = &["new", ".", "set!", "monitor-enter", "monitor-exit", "&"];
+const UNSUPPORTED_SPECIALS: &[&str] = &["new", ".", "monitor-enter", "monitor-exit", "&"];
 
 /// One local in scope.
 #[derive(Debug, Clone)]
@@ -458,12 +458,23 @@ impl<'a> Analyzer<'a> {
             }, _] => Some(doc.as_str()),
             _ => None,
         };
+        // A def gives its var new metadata, as in Clojure: a plain def of a
+        // var that had a metadata map takes the plain map, so `#'x` drops
+        // the old `:doc` and the like.
+        let had_meta = self
+            .namespaces
+            .var_info(&VarRef {
+                ns: self.namespaces.current().to_string(),
+                name: name.name.clone(),
+            })
+            .is_some_and(|previous| previous.meta.is_some());
         info.meta = metadata::var_meta_map(
             name_form,
             self.namespaces.current(),
             docstring,
             &self.source.name,
             form.pos,
+            had_meta,
         );
         Ok((self.namespaces.define(&name.name, info), init))
     }
@@ -739,7 +750,58 @@ impl<'a> Analyzer<'a> {
                 pos,
             });
         }
+        if let Some(var) = self.defined_class_var(name) {
+            return Ok(Expr {
+                kind: ExprKind::VarValue(var),
+                pos,
+            });
+        }
         Err(self.unresolved(name, pos))
+    }
+
+    /// The var holding the class a `defrecord` or `deftype` defined, for
+    /// its full name (`my_app.core.Point` is `my-app.core/Point`): a dotted
+    /// name whose last part is capitalized.
+    fn defined_class_var(&self, name: &Name) -> Option<VarRef> {
+        if name.ns.is_some() {
+            return None;
+        }
+        let (ns, class) = name.name.rsplit_once('.')?;
+        if ns.is_empty() || !class.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return None;
+        }
+        [ns.to_string(), ns.replace('_', "-")]
+            .into_iter()
+            .find_map(|ns| self.namespaces.resolve_var(&Name::qualified(&ns, class)))
+    }
+
+    /// `(T. args*)` and `(new T args*)` where `T` names a var (the class of a
+    /// `defrecord` or `deftype`): `(jank.runtime/new-instance T args*)`.
+    /// Other constructors stay Java interop, refused.
+    fn constructor_call(&self, head: &Name, form: &Form, args: &[Form]) -> Option<Form> {
+        let (class, args) = if head.name == "new" {
+            let (class, args) = args.split_first()?;
+            (class.clone(), args)
+        } else {
+            let stem = head
+                .name
+                .strip_suffix('.')
+                .filter(|stem| !stem.is_empty() && !stem.starts_with('.'))?;
+            (Form::symbol(Name::bare(stem), form.pos), args)
+        };
+        let class_name = class.as_symbol()?;
+        if class_name.ns.is_none() && self.is_local(&class_name.name) {
+            return None;
+        }
+        self.namespaces
+            .resolve_var(class_name)
+            .or_else(|| self.defined_class_var(class_name))?;
+        let mut call = vec![
+            Form::symbol(Name::qualified("jank.runtime", "new-instance"), form.pos),
+            class,
+        ];
+        call.extend(args.iter().cloned());
+        Some(Form::list(call, form.pos))
     }
 
     fn unresolved(&self, name: &Name, pos: Pos) -> Diagnostic {
@@ -819,6 +881,9 @@ impl<'a> Analyzer<'a> {
         if let Some(name) = head.as_symbol() {
             let local = name.ns.is_none() && self.is_local(&name.name);
             if !local && name.ns.is_none() {
+                if let Some(construct) = self.constructor_call(name, form, args) {
+                    return self.analyze(&construct, ctx);
+                }
                 if SPECIAL_FORMS.contains(&name.name.as_str()) {
                     return self.analyze_special(&name.name, form, args, ctx);
                 }

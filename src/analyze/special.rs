@@ -2,6 +2,7 @@
 //! compile time (`require` and `use` are in `require`).
 
 use super::ast::*;
+use super::namespaces::CORE_NS;
 use super::require::{quoted_form, RequireKind};
 use super::{Analyzer, Ctx, FnFrame, RecurPoint, Result};
 use crate::read::{Form, FormKind, Name};
@@ -63,6 +64,7 @@ impl Analyzer<'_> {
                 _ => return Err(self.error(pos, "`throw` takes exactly one value")),
             },
             "try" => self.analyze_try(args, ctx, pos)?,
+            "set!" => return self.analyze_set(form, args, ctx),
             "case*" => self.analyze_case(form, args, ctx)?,
             other => {
                 return Err(self.error(
@@ -600,6 +602,7 @@ impl Analyzer<'_> {
                             self.require_specs(&specs, RequireKind::Use)?;
                         }
                         "refer-clojure" => self.refer_clojure(clause, &items[1..])?,
+                        "import" => self.import_classes(&items[1..])?,
                         _ => {
                             return Err(self.error(
                                 clause.pos,
@@ -706,6 +709,55 @@ impl Analyzer<'_> {
         )
     }
 
+    /// `(set! var-name value)`: sets the var's innermost thread binding, as
+    /// `(var-set (var var-name) value)` does (a var without one throws when
+    /// it runs, as in Clojure). Locals are immutable, and a host field or
+    /// property target is interop, which jankwasm has none of.
+    fn analyze_set(&mut self, form: &Form, args: &[Form], ctx: Ctx) -> Result<Expr> {
+        let [target, value] = args else {
+            return Err(self.error(
+                form.pos,
+                "malformed assignment, expecting (set! target val)",
+            ));
+        };
+        let Some(name) = target.as_symbol() else {
+            return Err(self.error(
+                target.pos,
+                format!("`set!` of {target} is not supported by jankwasm: only a var can be set"),
+            ));
+        };
+        if name.ns.is_none() && self.is_local(&name.name) {
+            return Err(self.error(
+                target.pos,
+                format!("cannot assign to non-mutable: {}", name.name),
+            ));
+        }
+        let Some(var) = self.namespaces.resolve_var(name) else {
+            return Err(self.unresolved(name, target.pos));
+        };
+        let var_set = Name::qualified(CORE_NS, "var-set");
+        let Some(var_set) = self.namespaces.resolve_var(&var_set) else {
+            return Err(self.unresolved(&var_set, form.pos));
+        };
+        let value = self.analyze(value, ctx.non_tail())?;
+        Ok(Expr {
+            kind: ExprKind::Call {
+                callee: Box::new(Expr {
+                    kind: ExprKind::VarValue(var_set),
+                    pos: form.pos,
+                }),
+                args: vec![
+                    Expr {
+                        kind: ExprKind::TheVar(var),
+                        pos: target.pos,
+                    },
+                    value,
+                ],
+            },
+            pos: form.pos,
+        })
+    }
+
     /// `(clojure.repl/doc name)`: prints what the compiler knows of the var
     /// as Clojure's `doc` does (nothing for a name that is no var).
     pub(super) fn doc_form(&mut self, form: &Form, args: &[Form]) -> Result<Expr> {
@@ -745,6 +797,74 @@ impl Analyzer<'_> {
                 in_try_body: false,
             },
         )
+    }
+
+    /// `(:import [my_app.model Point] my_app.model.Line)`: the classes a
+    /// `defrecord` or `deftype` of an already loaded namespace defined,
+    /// referred by their short names (each class is held by a var of that
+    /// name). Java classes cannot be imported: jankwasm has none but its
+    /// values' own, which need no import.
+    fn import_classes(&mut self, specs: &[Form]) -> Result<()> {
+        let mut classes: Vec<(String, String, Pos)> = Vec::new();
+        for spec in specs {
+            match &spec.kind {
+                FormKind::Symbol(name) if name.ns.is_none() => {
+                    let Some((package, class)) = name.name.rsplit_once('.') else {
+                        return Err(self.error(
+                            spec.pos,
+                            format!("`:import` takes a full class name, got {spec}"),
+                        ));
+                    };
+                    classes.push((package.to_string(), class.to_string(), spec.pos));
+                }
+                FormKind::List(items) | FormKind::Vector(items) => {
+                    let Some((Some(package), names)) = items
+                        .split_first()
+                        .map(|(head, names)| (head.as_symbol().filter(|n| n.ns.is_none()), names))
+                    else {
+                        return Err(self.error(
+                            spec.pos,
+                            format!("`:import` takes (package Class+), got {spec}"),
+                        ));
+                    };
+                    for name in names {
+                        let Some(class) = name.as_symbol().filter(|n| n.ns.is_none()) else {
+                            return Err(self.error(
+                                name.pos,
+                                format!("`:import` takes class names, got {name}"),
+                            ));
+                        };
+                        classes.push((package.name.clone(), class.name.clone(), name.pos));
+                    }
+                }
+                _ => {
+                    return Err(
+                        self.error(spec.pos, format!("`:import` takes class names, got {spec}"))
+                    )
+                }
+            }
+        }
+        for (package, class, pos) in classes {
+            let var = [package.clone(), package.replace('_', "-")]
+                .into_iter()
+                .find(|ns| {
+                    self.namespaces
+                        .get(ns)
+                        .is_some_and(|namespace| namespace.vars.contains_key(&class))
+                })
+                .map(|ns| VarRef {
+                    ns,
+                    name: class.clone(),
+                });
+            let Some(var) = var else {
+                return Err(self.error(
+                    pos,
+                    format!("cannot import {package}.{class}: jankwasm imports only the classes defrecord and deftype define, from a namespace required before the import"),
+                ));
+            };
+            self.namespaces.current_mut().refers.insert(class, var);
+        }
+        Ok(())
     }
 
     fn refer_clojure(&mut self, clause: &Form, options: &[Form]) -> Result<()> {

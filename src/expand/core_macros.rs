@@ -63,6 +63,9 @@ const MACROS: &[(&str, Expander)] = &[
     ("defprotocol", super::protocols::defprotocol),
     ("extend-type", super::protocols::extend_type),
     ("extend-protocol", super::protocols::extend_protocol),
+    ("defrecord", super::protocols::defrecord),
+    ("deftype", super::protocols::deftype),
+    ("reify", super::protocols::reify),
 ];
 
 /// Every clojure.core macro the expander knows, by name.

@@ -2,10 +2,17 @@
 //! as Clojure defines them over `extend`. A protocol is a var holding a map
 //! (`:var`, `:sigs`, `:impls`); each method is a fn that asks
 //! `jank.runtime/protocol-method` for the implementation registered for the
-//! class of its first argument. Records, types and `reify` are not part of
-//! this: their names stay unresolved, a compile error.
+//! class of its first argument.
+//!
+//! `defrecord` and `deftype` define a class at run time
+//! (`jank.runtime/define-class`) held by a var of the type's name, with
+//! `->T` (and `map->R`) constructors, and `extend` it with their inline
+//! methods, whose bodies see the fields as locals
+//! (`jank.runtime/instance-field`). `reify` makes an instance carrying its own
+//! method maps (`jank.runtime/reify`). Implementing a Java interface or
+//! `Object` inline is a compile error: jankwasm has no classes to extend.
 
-use super::build::{core, keyword, list, sym, vector};
+use super::build::{core, int, keyword, list, quote, sym, vector};
 use super::{ExpandError, Gensyms};
 use crate::read::{Form, FormKind, Name};
 
@@ -303,4 +310,283 @@ fn method_map(bodies: &[Form], pos: crate::source::Pos) -> Result<Form, ExpandEr
         })
         .collect();
     Ok(Form::new(FormKind::Map(entries), pos))
+}
+
+/// `(defrecord R [fields*] P (method [this args*] body)* ...)`.
+pub fn defrecord(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    define_type(form, args, gensyms, "defrecord")
+}
+
+/// `(deftype T [fields*] P (method [this args*] body)* ...)`.
+pub fn deftype(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    define_type(form, args, gensyms, "deftype")
+}
+
+/// `(do (def T (define-class :kind *ns* 'T '[fields])) (defn ->T ...)
+/// (defn map->T ...) (extend T P {...})* T)`.
+fn define_type(
+    form: &Form,
+    args: &[Form],
+    gensyms: &mut Gensyms,
+    what: &str,
+) -> Result<Form, ExpandError> {
+    let pos = form.pos;
+    let Some((name, rest)) = args.split_first() else {
+        return Err(ExpandError::new(pos, format!("`{what}` requires a name")));
+    };
+    let type_name = match &name.kind {
+        FormKind::Symbol(Name { ns: None, name }) if !name.contains('.') => name.clone(),
+        _ => {
+            return Err(ExpandError::new(
+                name.pos,
+                format!("`{what}` requires an unqualified name without dots, got {name}"),
+            ))
+        }
+    };
+    let Some((fields_form, specs)) = rest.split_first() else {
+        return Err(ExpandError::new(
+            pos,
+            format!("`{what}` requires a vector of fields after its name"),
+        ));
+    };
+    let FormKind::Vector(field_forms) = &fields_form.kind else {
+        return Err(ExpandError::new(
+            fields_form.pos,
+            format!("`{what}` requires a vector of fields, got {fields_form}"),
+        ));
+    };
+    let mut fields = Vec::new();
+    for field in field_forms {
+        match &field.kind {
+            FormKind::Symbol(Name { ns: None, name }) if name != "&" => {
+                if fields.contains(name) {
+                    return Err(ExpandError::new(
+                        field.pos,
+                        format!("`{what}` {type_name}: duplicate field {name}"),
+                    ));
+                }
+                fields.push(name.clone());
+            }
+            _ => {
+                return Err(ExpandError::new(
+                    field.pos,
+                    format!(
+                        "`{what}` {type_name}: a field must be an unqualified symbol, got {field}"
+                    ),
+                ))
+            }
+        }
+    }
+    let kind = if what == "defrecord" {
+        "record"
+    } else {
+        "type"
+    };
+    let class = sym(&type_name, name.pos);
+    let field_syms: Vec<Form> = fields.iter().map(|f| sym(f, fields_form.pos)).collect();
+    let define = list(
+        vec![
+            Form::symbol(Name::qualified("jank.runtime", "define-class"), pos),
+            keyword(kind, pos),
+            core("*ns*", pos),
+            quote(sym(&type_name, name.pos)),
+            quote(vector(field_syms, fields_form.pos)),
+        ],
+        pos,
+    );
+    let mut expansion = vec![
+        sym("do", pos),
+        list(
+            vec![sym("def", pos), sym(&type_name, name.pos), define],
+            pos,
+        ),
+    ];
+    let params: Vec<Form> = fields
+        .iter()
+        .map(|_| sym(&gensyms.fresh("field"), pos))
+        .collect();
+    let mut construct = vec![
+        Form::symbol(Name::qualified("jank.runtime", "new-instance"), pos),
+        class.clone(),
+    ];
+    construct.extend(params.iter().cloned());
+    expansion.push(list(
+        vec![
+            core("defn", pos),
+            sym(&format!("->{type_name}"), name.pos),
+            vector(params, pos),
+            list(construct, pos),
+        ],
+        pos,
+    ));
+    if kind == "record" {
+        let map = sym(&gensyms.fresh("m"), pos);
+        expansion.push(list(
+            vec![
+                core("defn", pos),
+                sym(&format!("map->{type_name}"), name.pos),
+                vector(vec![map.clone()], pos),
+                list(
+                    vec![
+                        Form::symbol(Name::qualified("jank.runtime", "map->record"), pos),
+                        class.clone(),
+                        map,
+                    ],
+                    pos,
+                ),
+            ],
+            pos,
+        ));
+    }
+    let mut extend = vec![core("extend", pos), class.clone()];
+    for (protocol, methods) in inline_groups(specs, what, &fields, gensyms)? {
+        extend.push(protocol);
+        extend.push(methods);
+    }
+    if extend.len() > 2 {
+        expansion.push(list(extend, pos));
+    }
+    expansion.push(class);
+    Ok(list(expansion, pos))
+}
+
+/// `(reify P (method [this args*] body)* ...)` →
+/// `(jank.runtime/reify *ns* 'reify__N P {:method (fn ...)} ...)`.
+pub fn reify(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    let pos = form.pos;
+    let mut call = vec![
+        Form::symbol(Name::qualified("jank.runtime", "reify"), pos),
+        core("*ns*", pos),
+        quote(sym(&gensyms.fresh("reify"), pos)),
+    ];
+    for (protocol, methods) in inline_groups(args, "reify", &[], gensyms)? {
+        call.push(protocol);
+        call.push(methods);
+    }
+    Ok(list(call, pos))
+}
+
+/// The protocols implemented inline and their method maps, each method's
+/// body seeing `fields` as locals.
+fn inline_groups(
+    specs: &[Form],
+    what: &str,
+    fields: &[String],
+    gensyms: &mut Gensyms,
+) -> Result<Vec<(Form, Form)>, ExpandError> {
+    let mut groups = Vec::new();
+    for (protocol, methods) in grouped(specs, &format!("`{what}` expects a protocol name"))? {
+        if let Some(class) = protocol
+            .as_symbol()
+            .filter(|n| n.ns.is_none())
+            .and_then(|n| jank_runtime_abi::java_classes::resolve(&n.name))
+        {
+            return Err(ExpandError::new(
+                protocol.pos,
+                format!("`{what}` cannot implement the Java class or interface {class}: jankwasm implements protocols only"),
+            ));
+        }
+        if !matches!(protocol.kind, FormKind::Symbol(_)) {
+            return Err(ExpandError::new(
+                protocol.pos,
+                format!("`{what}` expects a protocol name, got {protocol}"),
+            ));
+        }
+        let methods = methods
+            .iter()
+            .map(|method| with_fields(method, fields, gensyms))
+            .collect::<Result<Vec<_>, _>>()?;
+        groups.push((protocol.clone(), method_map(&methods, protocol.pos)?));
+    }
+    Ok(groups)
+}
+
+/// `(name [this args*] body*)` → `(name [p0 p1*] (let [field (instance-field
+/// p0 i)* this p0] (let [args p1*] body*)))`: fields the body names, then the
+/// parameters (which shadow them, as in Clojure); `loop` for the inner `let`
+/// when the body recurs.
+fn with_fields(
+    method: &Form,
+    fields: &[String],
+    gensyms: &mut Gensyms,
+) -> Result<Form, ExpandError> {
+    let FormKind::List(items) = &method.kind else {
+        return Err(ExpandError::new(
+            method.pos,
+            format!("expected a method like (name [this args*] body), got {method}"),
+        ));
+    };
+    let (Some(name), Some(params)) = (items.first(), items.get(1)) else {
+        return Err(ExpandError::new(
+            method.pos,
+            format!("a method needs a name and a parameter vector, got {method}"),
+        ));
+    };
+    let FormKind::Vector(params) = &params.kind else {
+        return Err(ExpandError::new(
+            params.pos,
+            format!("method {name} needs one parameter vector (write each arity as its own method), got {params}"),
+        ));
+    };
+    if params.is_empty() {
+        return Err(ExpandError::new(
+            method.pos,
+            format!("method {name} needs at least one parameter (the instance)"),
+        ));
+    }
+    let pos = method.pos;
+    let body = &items[2..];
+    let fresh: Vec<Form> = params
+        .iter()
+        .map(|p| sym(&gensyms.fresh("p"), p.pos))
+        .collect();
+    let mut bindings = Vec::new();
+    for (index, field) in fields.iter().enumerate() {
+        if body.iter().any(|form| mentions(form, field)) {
+            bindings.push(sym(field, pos));
+            bindings.push(list(
+                vec![
+                    Form::symbol(Name::qualified("jank.runtime", "instance-field"), pos),
+                    fresh[0].clone(),
+                    int(index as i64, pos),
+                ],
+                pos,
+            ));
+        }
+    }
+    bindings.push(params[0].clone());
+    bindings.push(fresh[0].clone());
+    // The other parameters: a loop when the body recurs, since a method's
+    // `recur` passes them without the instance, as in Clojure.
+    let mut rest = Vec::new();
+    for (param, value) in params[1..].iter().zip(&fresh[1..]) {
+        rest.push(param.clone());
+        rest.push(value.clone());
+    }
+    let head = if body.iter().any(|form| mentions(form, "recur")) {
+        "loop"
+    } else {
+        "let"
+    };
+    let mut inner = vec![core(head, pos), vector(rest, pos)];
+    inner.extend(body.iter().cloned());
+    let outer = list(
+        vec![core("let", pos), vector(bindings, pos), list(inner, pos)],
+        pos,
+    );
+    Ok(list(vec![name.clone(), vector(fresh, pos), outer], pos))
+}
+
+/// Whether `form` contains the bare symbol `name` anywhere.
+fn mentions(form: &Form, name: &str) -> bool {
+    match &form.kind {
+        FormKind::Symbol(n) => n.ns.is_none() && n.name == name,
+        FormKind::List(items) | FormKind::Vector(items) | FormKind::Set(items) => {
+            items.iter().any(|item| mentions(item, name))
+        }
+        FormKind::Map(entries) => entries
+            .iter()
+            .any(|(k, v)| mentions(k, name) || mentions(v, name)),
+        _ => false,
+    }
 }

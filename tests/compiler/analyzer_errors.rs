@@ -77,8 +77,12 @@ fn unsupported_constructs_are_errors_not_nil() {
         "1:13: Java/C++ interop (`.toUpperCase`) is not supported by jankwasm"
     );
     assert_eq!(
-        rejection("(set! x 1)"),
-        "1:1: special form `set!` is not supported by jankwasm"
+        rejection("(let [x 1] (set! x 2))"),
+        "1:18: cannot assign to non-mutable: x"
+    );
+    assert_eq!(
+        rejection("(monitor-enter x)"),
+        "1:1: special form `monitor-enter` is not supported by jankwasm"
     );
 }
 

@@ -45,7 +45,8 @@
                          *print-level* nil
                          *print-meta* false
                          *print-dup* false
-                         *print-namespace-maps* false]
+                         ;; as clojure.main binds it around a script and the REPL
+                         *print-namespace-maps* true]
                  (try
                    (load-file path)
                    nil

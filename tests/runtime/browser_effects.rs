@@ -81,7 +81,7 @@ fn a_callback_stays_alive_across_collections_while_registered_and_is_released_af
     (b/set-timeout (fn [] (note message)) 5)
     nil))"
     ));
-    runtime.set_gc_policy(GcPolicy::EverySafePoint);
+    runtime.set_gc_policy(GcPolicy::EverySafePoint).unwrap();
     let retained_before = runtime.gc_stats().unwrap().unwrap().retained;
     printed(&mut runtime, "start");
     runtime.collect_garbage().unwrap();

@@ -113,7 +113,7 @@ fn frames_keep_memory_flat_and_state_right_across_a_reload() {
 #[test]
 fn without_a_collector_the_same_frames_grow_without_bound() {
     let mut runtime = Runtime::new().unwrap();
-    runtime.set_gc_policy(GcPolicy::Off);
+    runtime.set_gc_policy(GcPolicy::Off).unwrap();
     let mut session = Session::new();
     load(&mut runtime, &mut session, FRAME, 1);
     let heap = run_frames(&mut runtime, 0..3000);
@@ -162,7 +162,7 @@ fn the_corpus_prints_the_same_with_a_collection_after_every_form() {
                 })
                 .unwrap_or_else(|d| panic!("{name}: {d}"));
             let mut runtime = Runtime::new().unwrap();
-            runtime.set_gc_policy(GcPolicy::EverySafePoint);
+            runtime.set_gc_policy(GcPolicy::EverySafePoint).unwrap();
             let mut printed = String::new();
             for compiled in program {
                 let patch = compiled.patch;

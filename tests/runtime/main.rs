@@ -9,11 +9,13 @@ mod common;
 
 mod browser_effects;
 mod clojure_test_suite;
+mod collection_in_calls;
 mod core_library;
 mod corpus;
 mod deep_stack;
 mod differential;
 mod harness_runs;
+mod jank_test_suite;
 mod long_running;
 mod module_structure;
 mod out_of_memory;

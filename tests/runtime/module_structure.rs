@@ -109,7 +109,8 @@ fn ggg_patch_has_the_side_module_layout() {
             "start",
             "element",
             "code",
-            "data"
+            "data",
+            "custom:jank.frame_roots"
         ]
     );
     assert_eq!(

@@ -264,6 +264,44 @@ fn macros_are_shared_across_namespaces_through_refer_and_aliases() {
 }
 
 #[test]
+fn records_of_another_namespace_are_imported_by_their_class_names() {
+    let dir = project(
+        "records",
+        &[
+            (
+                "src/my_app/model.jank",
+                "(ns my-app.model)\n\
+                 (defprotocol Area (area [s]))\n\
+                 (defrecord Rect [w h] Area (area [_] (* w h)))\n\
+                 (deftype Unit [] Area (area [_] 1))\n",
+            ),
+            (
+                "src/my_app/core.jank",
+                "(ns my-app.core\n\
+                 \x20 (:require [my-app.model :as m])\n\
+                 \x20 (:import [my_app.model Rect] my_app.model.Unit))\n\
+                 (def r (Rect. 2 3))\n\
+                 (prn r (m/map->Rect {:w 1 :h 1}) (instance? Rect r) (= Rect (class r)))\n\
+                 (println (m/area r) (m/area (Unit.)) (instance? my_app.model.Unit (m/->Unit)))\n",
+            ),
+            (
+                "src/my_app/bad.jank",
+                "(ns my-app.bad (:import [java.util Date]))\n",
+            ),
+        ],
+    );
+    assert_eq!(
+        run_ok(&dir, &["run", "src/my_app/core.jank"]),
+        "#my_app.model.Rect{:w 2, :h 3} #my_app.model.Rect{:w 1, :h 1} true true\n6 1 true\n"
+    );
+    let refused = run_err(&dir, &["run", "src/my_app/bad.jank"]);
+    assert!(
+        refused.contains("bad.jank:1:36: error: cannot import java.util.Date"),
+        "{refused}"
+    );
+}
+
+#[test]
 fn what_definitions_print_while_macros_are_prepared_is_printed_once() {
     let dir = project(
         "macro-effects",

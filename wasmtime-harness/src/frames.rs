@@ -59,9 +59,24 @@ impl LazyFrameTable {
     }
 }
 
-/// The payload of `wasm`'s `jank.frames` section. Sections are walked, not
-/// parsed: the code section is skipped whole.
+/// The custom section by which a patch promises to keep its live object
+/// references in its shadow-stack frame across calls (jank_patch_abi.h,
+/// "Collection inside calls").
+pub const FRAME_ROOTS_SECTION: &str = "jank.frame_roots";
+
+/// Whether `wasm` promises to keep its roots in its frames.
+pub fn keeps_roots_in_frames(wasm: &[u8]) -> bool {
+    custom_section(wasm, FRAME_ROOTS_SECTION) == Some(&[1][..])
+}
+
+/// The payload of `wasm`'s `jank.frames` section.
 fn frames_section(wasm: &[u8]) -> Option<&[u8]> {
+    custom_section(wasm, FRAMES_SECTION)
+}
+
+/// The payload of `wasm`'s custom section `name`. Sections are walked, not
+/// parsed: the code section is skipped whole.
+fn custom_section<'w>(wasm: &'w [u8], name: &str) -> Option<&'w [u8]> {
     let mut parser = wasmparser::Parser::new(0);
     let mut rest = wasm;
     loop {
@@ -70,7 +85,7 @@ fn frames_section(wasm: &[u8]) -> Option<&[u8]> {
             wasmparser::Chunk::NeedMoreData(_) => return None,
         };
         match payload {
-            wasmparser::Payload::CustomSection(section) if section.name() == FRAMES_SECTION => {
+            wasmparser::Payload::CustomSection(section) if section.name() == name => {
                 return Some(section.data());
             }
             wasmparser::Payload::CodeSectionStart { size, .. } => {

@@ -27,7 +27,10 @@ mod runtime;
 pub use browser::{BrowserDouble, FetchResponse};
 pub use dylink::{parse_dylink, DylinkInfo};
 pub use error::{DylinkError, HarnessError, Thrown};
-pub use frames::{read_frame_table, FrameTable, JankFrame, FRAMES_SECTION};
+pub use frames::{
+    keeps_roots_in_frames, read_frame_table, FrameTable, JankFrame, FRAMES_SECTION,
+    FRAME_ROOTS_SECTION,
+};
 pub use loader::UNINITIALIZED_BYTE;
 pub use runtime::{
     on_host_stack, Arg, EntryOutcome, GcPolicy, GcStats, Interrupter, PatchInfo, Runtime, Value,

@@ -44,7 +44,7 @@ use wasmtime::{
 
 use crate::dylink::parse_dylink;
 use crate::error::{DylinkError, HarnessError};
-use crate::frames::LazyFrameTable;
+use crate::frames::{keeps_roots_in_frames, LazyFrameTable};
 use crate::runtime::{is_interrupted, trap_error, EntryOutcome, PatchInfo, Runtime, Value};
 
 /// The pattern the loader fills a patch's reserved memory with.
@@ -245,6 +245,9 @@ impl Runtime {
         })?;
         let supplies = self.plan_imports(&module)?;
         self.check_exports(&module, symbols_export)?;
+        if !keeps_roots_in_frames(wasm) {
+            self.note_unrooted_patch()?;
+        }
         if let Some((name, table)) = module.name().zip(LazyFrameTable::of(wasm)) {
             self.store
                 .data_mut()

@@ -73,6 +73,10 @@ pub enum GcPolicy {
     EverySafePoint,
     /// Never collect (to measure what the collector saves).
     Off,
+    /// Stress mode (`jank_host_gc_stress`): collect at every safe point,
+    /// inside calls too, and poison collected objects instead of freeing
+    /// them, so a reference the collector missed shows in the output.
+    Stress,
 }
 
 /// The collector's figures (`jank_gc_stats` in jank_patch_abi.h).
@@ -186,6 +190,9 @@ pub(crate) struct GcFuncs {
     pub collect: TypedFunc<(), i32>,
     pub safe_point: TypedFunc<(), i32>,
     pub stats: TypedFunc<(), i32>,
+    /// `jank_host_gc_stress` and `jank_host_gc_in_calls`, when the collector
+    /// can collect inside calls.
+    pub in_calls: Option<(TypedFunc<i32, ()>, TypedFunc<i32, ()>)>,
 }
 
 /// A bump area in stub memory for the strings and arrays the host passes in.
@@ -218,6 +225,8 @@ pub struct Runtime {
     pub(crate) instances: Vec<Instance>,
     pub(crate) patches: Vec<PatchInfo>,
     gc_policy: GcPolicy,
+    /// Whether a patch without the `jank.frame_roots` section was loaded.
+    unrooted_patch_loaded: bool,
     kind: EngineKind,
 }
 
@@ -623,6 +632,14 @@ fn typed<P: WasmParams, R: WasmResults>(
         })
 }
 
+/// `JANKWASM_GC_STRESS` set to anything but `0` or nothing: every runtime
+/// starts in [`GcPolicy::Stress`], so whole programs (`jankwasm run`, the dev
+/// server's headless pages and its macro runtime, their test suites) can be
+/// run with the collector hunting for missed references.
+fn stress_from_environment() -> bool {
+    std::env::var_os("JANKWASM_GC_STRESS").is_some_and(|value| !value.is_empty() && value != "0")
+}
+
 fn missing(name: &str, reason: &str) -> HarnessError {
     HarnessError::MissingExport {
         module: "stub main module".into(),
@@ -814,6 +831,13 @@ impl Runtime {
                     collect: typed(&mut store, &instance, "jank_host_gc_collect")?,
                     safe_point: typed(&mut store, &instance, "jank_host_gc_safe_point")?,
                     stats: typed(&mut store, &instance, "jank_host_gc_stats")?,
+                    in_calls: match instance.get_export(&mut store, "jank_host_gc_in_calls") {
+                        Some(_) => Some((
+                            typed(&mut store, &instance, "jank_host_gc_stress")?,
+                            typed(&mut store, &instance, "jank_host_gc_in_calls")?,
+                        )),
+                        None => None,
+                    },
                 })
             } else {
                 None
@@ -843,6 +867,7 @@ impl Runtime {
             instances: vec![instance],
             patches: Vec::new(),
             gc_policy: GcPolicy::default(),
+            unrooted_patch_loaded: false,
             kind,
         };
         // As an Emscripten main module does at startup (a Rust cdylib usually
@@ -869,6 +894,9 @@ impl Runtime {
             size: SCRATCH_INITIAL,
             used: 0,
         };
+        if stress_from_environment() {
+            runtime.set_gc_policy(GcPolicy::Stress)?;
+        }
         Ok(runtime)
     }
 
@@ -989,8 +1017,37 @@ impl Runtime {
     }
 
     /// How the runtime lets the collector run from now on.
-    pub fn set_gc_policy(&mut self, policy: GcPolicy) {
+    pub fn set_gc_policy(&mut self, policy: GcPolicy) -> Result<(), HarnessError> {
         self.gc_policy = policy;
+        self.configure_collector()
+    }
+
+    /// Tells the stub the policy's stress mode, and whether it may collect
+    /// inside calls: not with the collector off, and never again once a patch
+    /// without the `jank.frame_roots` section is loaded.
+    fn configure_collector(&mut self) -> Result<(), HarnessError> {
+        let Some((stress, in_calls)) = self.funcs.gc.as_ref().and_then(|gc| gc.in_calls.clone())
+        else {
+            return Ok(());
+        };
+        let stressed = self.gc_policy == GcPolicy::Stress;
+        self.call(&stress, i32::from(stressed), || {
+            "setting the collector's stress mode".into()
+        })?;
+        let inside = self.gc_policy != GcPolicy::Off && !self.unrooted_patch_loaded;
+        self.call(&in_calls, i32::from(inside), || {
+            "setting whether the collector runs inside calls".into()
+        })
+    }
+
+    /// A patch that keeps object references in wasm locals was loaded: the
+    /// collector may no longer run inside calls.
+    pub(crate) fn note_unrooted_patch(&mut self) -> Result<(), HarnessError> {
+        if self.unrooted_patch_loaded {
+            return Ok(());
+        }
+        self.unrooted_patch_loaded = true;
+        self.configure_collector()
     }
 
     /// Caps the stub's linear memory at `bytes`: growing past it fails as a
@@ -1055,7 +1112,7 @@ impl Runtime {
         };
         let entry = match self.gc_policy {
             GcPolicy::Paced => gc.safe_point,
-            GcPolicy::EverySafePoint => gc.collect,
+            GcPolicy::EverySafePoint | GcPolicy::Stress => gc.collect,
             GcPolicy::Off => return Ok(()),
         };
         self.call(&entry, (), || "collecting garbage at a safe point".into())?;

@@ -93,7 +93,7 @@ fn constant_patch(id: u32) -> BuiltPatch {
 #[test]
 fn constants_made_while_a_patch_loads_survive_collections() {
     let mut rt = real_runtime();
-    rt.set_gc_policy(GcPolicy::EverySafePoint);
+    rt.set_gc_policy(GcPolicy::EverySafePoint).unwrap();
     let before = rt.gc_stats().unwrap().expect("a collector");
     let built = constant_patch(21);
     let outcomes = rt.load_patch(&built.wasm, &built.symbols_export).unwrap();
@@ -160,7 +160,7 @@ fn values_die_after_call_var_and_the_heap_stays_flat() {
 #[test]
 fn without_collection_the_same_calls_keep_growing() {
     let mut rt = real_runtime();
-    rt.set_gc_policy(GcPolicy::Off);
+    rt.set_gc_policy(GcPolicy::Off).unwrap();
     rt.call_var(
         "clojure.core",
         "repeat",
@@ -199,7 +199,7 @@ fn a_main_module_without_a_collector_still_loads_and_calls() {
     assert!(!rt.has_collector());
     assert_eq!(rt.collect_garbage().unwrap(), None);
     assert_eq!(rt.gc_stats().unwrap(), None);
-    rt.set_gc_policy(GcPolicy::EverySafePoint);
+    rt.set_gc_policy(GcPolicy::EverySafePoint).unwrap();
     let outcomes = rt
         .load_patch(&ggg_patch(5, 48), "jank_patch_symbols_5")
         .unwrap();

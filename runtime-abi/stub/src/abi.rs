@@ -35,6 +35,15 @@ pub struct PatchSymbol {
     pub fn_ptr: *const c_void,
 }
 
+/// The boundary of a helper whose Rust frames hold values across the jank
+/// code they may run (realizing a lazy seq, hashing one, printing): no
+/// collection runs inside it (`gc::inhibited`).
+fn guarded(f: impl FnOnce() -> R) -> Option<Obj> {
+    boundary(gc::inhibited(f))
+}
+
+/// The boundary of a helper that holds nothing across the jank code it runs
+/// (`jank_call`, a registry entry), so collections inside stay possible.
 /// The ABI's form of a result: the value, or NULL with the exception pending.
 fn boundary(result: R) -> Option<Obj> {
     match result {
@@ -96,7 +105,7 @@ pub extern "C" fn jank_unbox_integer(value: Option<Obj>) -> i64 {
 
 #[no_mangle]
 pub extern "C" fn jank_add_integers(left: Option<Obj>, right: Option<Obj>) -> Option<Obj> {
-    boundary((|| numbers::add(value(left)?, value(right)?))())
+    guarded(|| numbers::add(value(left)?, value(right)?))
 }
 
 #[no_mangle]
@@ -140,25 +149,25 @@ pub unsafe extern "C" fn jank_make_symbol(ns: *const c_char, name: *const c_char
 #[no_mangle]
 pub unsafe extern "C" fn jank_make_uuid(text: *const c_char) -> Option<Obj> {
     let text = c_string(text);
-    boundary(
+    guarded(|| {
         jank_runtime_abi::java_uuid::Uuid::parse(&text)
             .map(|uuid| crate::object::alloc(Object::Uuid(uuid)))
-            .ok_or_else(|| crate::error::illegal_argument(format!("Invalid UUID string: {text}"))),
-    )
+            .ok_or_else(|| crate::error::illegal_argument(format!("Invalid UUID string: {text}")))
+    })
 }
 
 /// # Safety
 /// `elements` holds `count` values.
 #[no_mangle]
 pub unsafe extern "C" fn jank_make_vector(count: i32, elements: *const Option<Obj>) -> Option<Obj> {
-    boundary(values(count, elements).map(vector_obj))
+    guarded(|| values(count, elements).map(vector_obj))
 }
 
 /// # Safety
 /// `elements` holds `count` values.
 #[no_mangle]
 pub unsafe extern "C" fn jank_make_set(count: i32, elements: *const Option<Obj>) -> Option<Obj> {
-    boundary(values(count, elements).and_then(|items| Ok(set_obj(Set::from_items(items)?))))
+    guarded(|| values(count, elements).and_then(|items| Ok(set_obj(Set::from_items(items)?))))
 }
 
 fn no_such_var(ns: &str, name: &str) -> crate::error::Thrown {
@@ -179,12 +188,12 @@ pub unsafe extern "C" fn jank_call_var(
 ) -> Option<Obj> {
     let (ns, name) = (c_string(ns), c_string(name));
     let args = values(argc, args);
-    boundary((|| {
+    guarded(|| {
         call(
             var::find(&ns, &name).ok_or_else(|| no_such_var(&ns, &name))?,
             &args?,
         )
-    })())
+    })
 }
 
 /// # Safety
@@ -192,18 +201,18 @@ pub unsafe extern "C" fn jank_call_var(
 #[no_mangle]
 pub unsafe extern "C" fn jank_deref_var(ns: *const c_char, name: *const c_char) -> Option<Obj> {
     let (ns, name) = (c_string(ns), c_string(name));
-    boundary(
+    guarded(|| {
         var::find(&ns, &name)
             .ok_or_else(|| no_such_var(&ns, &name))
-            .and_then(var::deref),
-    )
+            .and_then(var::deref)
+    })
 }
 
 /// # Safety
 /// `args` holds `argc` values.
 #[no_mangle]
 pub unsafe extern "C" fn jank_println(argc: i32, args: *const Option<Obj>) -> Option<Obj> {
-    boundary(values(argc, args).and_then(|args| crate::core::misc::println(&args)))
+    guarded(|| values(argc, args).and_then(|args| crate::core::misc::println(&args)))
 }
 
 #[no_mangle]
@@ -218,13 +227,13 @@ pub extern "C" fn jank_truthy(value: Option<Obj>) -> i32 {
 
 #[no_mangle]
 pub extern "C" fn jank_make_fn_wrapper(fn_ptr: *const c_void, arity: i32) -> Option<Obj> {
-    boundary((|| {
+    guarded(|| {
         wrapper_fn(
             "fn",
             fn_ptr,
             usize::try_from(arity).map_err(|_| illegal_argument("negative fn wrapper arity"))?,
         )
-    })())
+    })
 }
 
 // ---- ext: values ----
@@ -236,13 +245,13 @@ pub extern "C" fn jank_box_boolean(value: i32) -> Obj {
 
 #[no_mangle]
 pub extern "C" fn jank_make_char(codepoint: i32) -> Option<Obj> {
-    boundary(
+    guarded(|| {
         u32::try_from(codepoint)
             .ok()
             .and_then(char::from_u32)
             .map(character)
-            .ok_or_else(|| illegal_argument(format!("Value out of range for char: {codepoint}"))),
-    )
+            .ok_or_else(|| illegal_argument(format!("Value out of range for char: {codepoint}")))
+    })
 }
 
 /// A literal's number from its text, or a NumberFormatException naming it.
@@ -256,22 +265,14 @@ fn parsed_number<T>(text: &str, parse: fn(&str) -> Option<T>, make: fn(T) -> Num
 /// `digits` is NULL or NUL-terminated.
 #[no_mangle]
 pub unsafe extern "C" fn jank_big_integer_create(digits: *const c_char) -> Option<Obj> {
-    boundary(parsed_number(
-        &c_string(digits),
-        number::parse_bigint,
-        Num::BigInt,
-    ))
+    guarded(|| parsed_number(&c_string(digits), number::parse_bigint, Num::BigInt))
 }
 
 /// # Safety
 /// `digits` is NULL or NUL-terminated.
 #[no_mangle]
 pub unsafe extern "C" fn jank_big_decimal_create(digits: *const c_char) -> Option<Obj> {
-    boundary(parsed_number(
-        &c_string(digits),
-        number::parse_decimal,
-        Num::Decimal,
-    ))
+    guarded(|| parsed_number(&c_string(digits), number::parse_decimal, Num::Decimal))
 }
 
 #[no_mangle]
@@ -287,11 +288,11 @@ pub extern "C" fn jank_ratio_create(
             _ => Err(class_cast(v, "java.math.BigInteger")),
         }
     };
-    boundary(
+    guarded(|| {
         integer(numerator)
             .and_then(|n| number::make_ratio(n, integer(denominator)?))
-            .map(number::boxed),
-    )
+            .map(number::boxed)
+    })
 }
 
 /// # Safety
@@ -315,14 +316,14 @@ pub unsafe extern "C" fn jank_make_regex(source: *const u8, length: i32) -> Opti
     } else {
         String::from_utf8_lossy(std::slice::from_raw_parts(source, length)).into_owned()
     };
-    boundary(crate::regex::pattern(&source))
+    guarded(|| crate::regex::pattern(&source))
 }
 
 /// # Safety
 /// `elements` holds `count` values.
 #[no_mangle]
 pub unsafe extern "C" fn jank_make_list(count: i32, elements: *const Option<Obj>) -> Option<Obj> {
-    boundary(values(count, elements).map(|items| list_of(&items)))
+    guarded(|| values(count, elements).map(|items| list_of(&items)))
 }
 
 /// # Safety
@@ -333,13 +334,13 @@ pub unsafe extern "C" fn jank_make_map(
     elements: *const Option<Obj>,
 ) -> Option<Obj> {
     let items = values(pair_count.saturating_mul(2), elements);
-    boundary((|| {
+    guarded(|| {
         let items = items?;
         Ok(map_obj(Map::from_pairs(
             items.chunks_exact(2).map(|p| (p[0], p[1])),
             true,
         )?))
-    })())
+    })
 }
 
 // ---- ext: vars ----
@@ -361,16 +362,16 @@ pub unsafe extern "C" fn jank_var_intern_c(ns: *const c_char, name: *const c_cha
 
 #[no_mangle]
 pub extern "C" fn jank_var_deref(var: Option<Obj>) -> Option<Obj> {
-    boundary(var_arg(var).and_then(var::deref))
+    guarded(|| var_arg(var).and_then(var::deref))
 }
 
 #[no_mangle]
 pub extern "C" fn jank_var_bind_root(var: Option<Obj>, root: Option<Obj>) -> Option<Obj> {
-    boundary((|| {
+    guarded(|| {
         let (var, root) = (var_arg(var)?, value(root)?);
         var::bind_root(var, root);
         Ok(var)
-    })())
+    })
 }
 
 #[no_mangle]
@@ -388,12 +389,12 @@ pub unsafe extern "C" fn jank_make_fn(
     env_count: i32,
     env: *const Option<Obj>,
 ) -> Option<Obj> {
-    boundary((|| {
+    guarded(|| {
         if desc.is_null() {
             return Err(illegal_argument("jank_make_fn without a descriptor"));
         }
         Ok(patch_fn(desc, &values(env_count, env)?))
-    })())
+    })
 }
 
 #[no_mangle]
@@ -419,6 +420,12 @@ pub unsafe extern "C" fn jank_call(
     boundary((|| call(value(callable)?, &args?))())
 }
 
+/// A safe point inside a call: patches call it at every loop back-edge.
+#[no_mangle]
+pub extern "C" fn jank_gc_poll() {
+    gc::poll();
+}
+
 // ---- ext: exceptions ----
 
 /// Not jank's `jank_throw`, which unwinds: this records the exception and
@@ -436,7 +443,7 @@ pub extern "C" fn jank_exception_take() -> Obj {
 // ---- ext: inlined clojure.core ----
 
 fn binary(left: Option<Obj>, right: Option<Obj>, op: fn(Obj, Obj) -> R) -> Option<Obj> {
-    boundary((|| op(value(left)?, value(right)?))())
+    guarded(|| op(value(left)?, value(right)?))
 }
 
 fn comparison(
@@ -444,13 +451,13 @@ fn comparison(
     right: Option<Obj>,
     test: fn(std::cmp::Ordering) -> bool,
 ) -> Option<Obj> {
-    boundary((|| {
+    guarded(|| {
         Ok(boolean(numbers::compare_with(
             value(left)?,
             value(right)?,
             test,
         )?))
-    })())
+    })
 }
 
 #[no_mangle]
@@ -475,12 +482,12 @@ pub extern "C" fn jank_divide(left: Option<Obj>, right: Option<Obj>) -> Option<O
 
 #[no_mangle]
 pub extern "C" fn jank_inc(operand: Option<Obj>) -> Option<Obj> {
-    boundary(value(operand).and_then(numbers::inc))
+    guarded(|| value(operand).and_then(numbers::inc))
 }
 
 #[no_mangle]
 pub extern "C" fn jank_dec(operand: Option<Obj>) -> Option<Obj> {
-    boundary(value(operand).and_then(numbers::dec))
+    guarded(|| value(operand).and_then(numbers::dec))
 }
 
 #[no_mangle]
@@ -505,15 +512,13 @@ pub extern "C" fn jank_greater_equal(left: Option<Obj>, right: Option<Obj>) -> O
 
 #[no_mangle]
 pub extern "C" fn jank_number_equal(left: Option<Obj>, right: Option<Obj>) -> Option<Obj> {
-    boundary((|| {
-        Ok(boolean(numbers::number_equal(value(left)?, value(right)?)?))
-    })())
+    guarded(|| Ok(boolean(numbers::number_equal(value(left)?, value(right)?)?)))
 }
 
 #[no_mangle]
 pub extern "C" fn jank_equiv(left: Option<Obj>, right: Option<Obj>) -> i32 {
     match (left, right) {
-        (Some(l), Some(r)) => i32::from(equiv(l, r).unwrap_or(false)),
+        (Some(l), Some(r)) => i32::from(gc::inhibited(|| equiv(l, r)).unwrap_or(false)),
         _ => 0,
     }
 }
@@ -616,7 +621,7 @@ unsafe fn host_out(
     let (pointer, len) = buffer.with(|buffer| {
         let mut buffer = buffer.borrow_mut();
         buffer.clear();
-        match fill(&mut buffer) {
+        match gc::inhibited(|| fill(&mut buffer)) {
             Ok(()) => (
                 buffer.as_ptr(),
                 i32::try_from(buffer.len()).unwrap_or(i32::MAX),
@@ -717,7 +722,23 @@ pub extern "C" fn jank_host_gc_safe_point() -> i32 {
 fn forget_cut_calls() {
     if gc::is_safe_point() {
         crate::function::reset_call_depth();
+        gc::forget_cut_frames();
     }
+}
+
+/// Stress mode on (non-zero) or off: every safe point collects, and
+/// collected objects are poisoned instead of freed (`crate::gc`).
+#[no_mangle]
+pub extern "C" fn jank_host_gc_stress(on: i32) {
+    gc::set_stress(on != 0);
+}
+
+/// Whether collections may happen inside calls (non-zero, the default) or
+/// only between them: off once a patch without the `jank.frame_roots` custom
+/// section is loaded, since its frames keep values in wasm locals.
+#[no_mangle]
+pub extern "C" fn jank_host_gc_in_calls(on: i32) {
+    gc::set_in_calls(on != 0);
 }
 
 #[no_mangle]

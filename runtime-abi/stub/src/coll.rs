@@ -550,6 +550,10 @@ pub fn map_obj(map: Map) -> Obj {
     alloc(Object::Map(map))
 }
 
+pub fn record_obj(record: crate::record::Record) -> Obj {
+    alloc(Object::Record(Box::new(record)))
+}
+
 pub fn set_obj(set: Set) -> Obj {
     alloc(Object::Set(set))
 }

@@ -72,6 +72,20 @@ pub fn equiv(a: Obj, b: Obj) -> R<bool> {
             }
             true
         }
+        // A record equals a record of its class with equal entries, never a
+        // plain map (it is not a MapEquivalence).
+        (Object::Record(x), Object::Record(y)) => {
+            if x.class.name != y.class.name || x.len() != y.len() {
+                return Ok(false);
+            }
+            for (k, v) in x.entries() {
+                match y.find(k)? {
+                    Some((_, w)) if equiv(v, w)? => {}
+                    _ => return Ok(false),
+                }
+            }
+            true
+        }
         (Object::Set(x), Object::Set(y)) => {
             if x.len() != y.len() {
                 return Ok(false);
@@ -248,20 +262,36 @@ pub fn hasheq(value: Obj) -> R<i32> {
         Object::ReaderConditional(form, splicing) => (java_hash_code(*form)? as u32)
             .wrapping_mul(31)
             .wrapping_add(u32::from(*splicing)),
-        Object::Map(m) => {
-            let mut hash = 0u32;
-            for (k, v) in m.entries() {
-                let entry = 31u32
-                    .wrapping_mul(31u32.wrapping_add(hasheq(k)? as u32))
-                    .wrapping_add(hasheq(v)? as u32);
-                hash = hash.wrapping_add(mix_coll_hash(entry, 2));
-            }
-            mix_coll_hash(hash, m.len() as u32)
-        }
+        Object::Map(m) => map_hasheq(m.entries())?,
+        // defrecord's hasheq: the hash of its class name's symbol, xor the
+        // map hash of its entries.
+        Object::Record(r) => symbol_hasheq(None, r.class.name) ^ map_hasheq(r.entries())?,
         Object::Set(s) => hash_unordered(s.items().into_iter().map(Ok))? as u32,
         o if o.is_sequential() => hash_ordered(SeqIter::new(value))? as u32,
         _ => identity_hash(value),
     } as i32)
+}
+
+/// APersistentMap.mapHasheq: the unordered hash of the entries as 2-vectors.
+fn map_hasheq(entries: Vec<(Obj, Obj)>) -> R<u32> {
+    let count = entries.len() as u32;
+    let mut hash = 0u32;
+    for (k, v) in entries {
+        let entry = 31u32
+            .wrapping_mul(31u32.wrapping_add(hasheq(k)? as u32))
+            .wrapping_add(hasheq(v)? as u32);
+        hash = hash.wrapping_add(mix_coll_hash(entry, 2));
+    }
+    Ok(mix_coll_hash(hash, count))
+}
+
+/// APersistentMap.mapHash: the sum of each entry's key and value hashCodes xored.
+fn map_hash_code(entries: Vec<(Obj, Obj)>) -> R<u32> {
+    let mut hash = 0u32;
+    for (k, v) in entries {
+        hash = hash.wrapping_add((java_hash_code(k)? ^ java_hash_code(v)?) as u32);
+    }
+    Ok(hash)
 }
 
 /// Java's `hashCode` of the value, as `Object.toString` of a LazySeq shows it.
@@ -273,13 +303,9 @@ pub fn java_hash_code(value: Obj) -> R<i32> {
         Object::Str(s) => string_hash_code(s),
         Object::Symbol(n) => symbol_hash_code(n.ns.as_deref(), &n.name),
         Object::Keyword(n) => symbol_hash_code(n.ns.as_deref(), &n.name).wrapping_add(0x9e37_79b9),
-        Object::Map(m) => {
-            let mut hash = 0u32;
-            for (k, v) in m.entries() {
-                hash = hash.wrapping_add((java_hash_code(k)? ^ java_hash_code(v)?) as u32);
-            }
-            hash
-        }
+        Object::Map(m) => map_hash_code(m.entries())?,
+        // defrecord's hashCode is APersistentMap.mapHash, as a map's.
+        Object::Record(r) => map_hash_code(r.entries())?,
         Object::Set(s) => {
             let mut hash = 0u32;
             for item in s.items() {

@@ -47,6 +47,10 @@ pub enum Function {
         max: usize,
         f: NativeFn,
         data: Rc<[Obj]>,
+        /// Whether `f` may collect while it runs: it keeps every value it
+        /// holds across jank code in a `gc::RootFrame`. Every other native
+        /// runs `gc::inhibited`.
+        collects: bool,
     },
     /// A fn compiled into a patch, with its closure environment.
     Patch {
@@ -72,6 +76,20 @@ pub fn native(name: &'static str, min: usize, max: usize, data: &[Obj], f: Nativ
         max,
         f,
         data: data.into(),
+        collects: false,
+    })))
+}
+
+/// A native fn, closing over nothing, that roots its own state and so may
+/// collect while it runs (see `Function::Native::collects`).
+pub fn collecting_native(name: &'static str, min: usize, max: usize, f: NativeFn) -> Obj {
+    alloc(Object::Fn(Box::new(Function::Native {
+        name,
+        min,
+        max,
+        f,
+        data: Rc::new([]),
+        collects: true,
     })))
 }
 
@@ -110,12 +128,21 @@ impl Function {
     fn invoke(&self, this: Obj, args: &[Obj]) -> R {
         match self {
             Function::Native {
-                min, max, f, data, ..
+                min,
+                max,
+                f,
+                data,
+                collects,
+                ..
             } => {
                 if args.len() < *min || args.len() > *max {
                     return Err(arity(args.len(), &self.name()));
                 }
-                f(data, args)
+                if *collects {
+                    f(data, args)
+                } else {
+                    crate::gc::inhibited(|| f(data, args))
+                }
             }
             Function::Wrapper {
                 fn_ptr, arity: n, ..
@@ -300,7 +327,8 @@ pub fn wrapper_fn(name: &str, fn_ptr: *const c_void, arity: usize) -> R {
 pub fn call(f: Obj, args: &[Obj]) -> R {
     match &*f {
         Object::Fn(function) => function.invoke(f, args),
-        Object::MultiFn(_) => crate::core::multi::invoke(f, args),
+        // Dispatch holds the arguments across the dispatch fn's call.
+        Object::MultiFn(_) => crate::gc::inhibited(|| crate::core::multi::invoke(f, args)),
         Object::Var(var) => match crate::var::current(f) {
             Some(root) => call(root, args),
             None => Err(illegal_state(format!(

@@ -9,24 +9,58 @@
 //! fn that reaches the atom). So objects are registered when made and freed
 //! only by tracing from roots.
 //!
-//! When it runs: only when the host asks (`jank_host_gc_collect`, or
-//! `jank_host_gc_safe_point`, which collects once the heap has grown enough),
-//! and only at a safe point: between host-initiated calls, when no patch
-//! frame and no runtime frame is live, so no value sits in a wasm local, on
-//! the shadow stack or in a Rust local. The runtime never collects on its own.
+//! When it runs, at two kinds of safe point:
+//! - between host-initiated calls, when the host asks (`jank_host_gc_collect`,
+//!   or `jank_host_gc_safe_point`, which collects once the heap has grown
+//!   enough): no patch or runtime frame is live;
+//! - inside a call ([`poll`]), so a long computation does not keep all its
+//!   garbage until it returns: at a patch's loop back-edge (`jank_gc_poll`)
+//!   and at each step of the runtime's own seq-walking loops (`count`,
+//!   `reduce`, `dorun`, ...: [`RootedSeq`]).
+//!
+//! Inside a call every live reference must be found, in three kinds of frame:
+//! - patch frames keep every object they still use after a call in a root
+//!   area of their shadow-stack frame (locals are mirrored there when
+//!   assigned). The collector finds root areas by their magic word; a slot
+//!   keeps an object when it holds a registered object's address (a slot
+//!   not yet assigned holds a stale word, which at worst keeps garbage a
+//!   little longer). Argument arrays are not roots, so a seq passed to
+//!   `count` is not kept by its caller, and a local passed at its last read
+//!   has its slot cleared first;
+//! - runtime frames that hold values across the jank code they run (a lazy
+//!   seq being realized, `swap!`, `sort` with a comparator, every helper but
+//!   `jank_call`) run [`inhibited`]: no in-call collection happens while one
+//!   is on the stack;
+//! - the few loops that do collect keep their state in a [`RootFrame`].
+//!
+//! A patch that does not keep its roots in its frame (one made by emcc from
+//! the C++ lowering, or for the seed helper set) lacks the `jank.frame_roots`
+//! custom section; a host loading one turns collection inside calls off
+//! (`jank_host_gc_in_calls`), and from then on collections happen only
+//! between calls.
+//!
 //! A request inside a `host.write` callback (the one way the host regains
 //! control while the runtime runs) or inside a permanent bracket is refused,
 //! and so is one that finds an object's state borrowed (a trap left it so):
-//! a leak is always preferred to a use-after-free.
+//! a leak is always preferred to a use-after-free. A trap skips the ends of
+//! inhibited sections and root frames; the next safe point between calls,
+//! where neither can be live, forgets them.
 //!
-//! Roots at a safe point:
+//! Stress mode (`jank_host_gc_stress`) collects at every safe point of
+//! either kind and, instead of freeing an object, turns it into the symbol
+//! `jankwasm.gc/collected-object` (its memory is kept), so a value the
+//! collector missed shows up in the program's output instead of corrupting
+//! memory later.
+//!
+//! Roots at a safe point between calls:
 //! - permanent objects: everything made between `jank_host_permanent_begin`
 //!   and `_end` (the host brackets a patch's instantiation and constructors,
 //!   since a patch keeps its constants and var handles in wasm globals the
 //!   collector cannot see), every var (vars are never removed), the native
 //!   library installed with the var table, and the small-integer cache;
 //! - the pending exception;
-//! - values the host retained with `jank_host_retain`.
+//! - values the host retained with `jank_host_retain`;
+//! - inside a call, also the root frames and the shadow stack.
 //!
 //! Everything reachable from a root is kept: var roots, atom values, watches
 //! and validators, closure environments, lazy seqs' thunks and realized
@@ -46,6 +80,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+use rustc_hash::FxHashSet;
 
 use crate::function::Function;
 use crate::object::{DelayState, Obj, Object};
@@ -149,6 +185,119 @@ thread_local! {
     static HOST_CALLBACK_DEPTH: Cell<u32> = const { Cell::new(0) };
     /// Values the host retained, by address, with their retain counts.
     static RETAINED: RefCell<HashMap<usize, (Obj, u32)>> = RefCell::new(HashMap::new());
+    /// Open [`inhibited`] sections.
+    static INHIBITED: Cell<u32> = const { Cell::new(0) };
+    /// The slots of the open [`RootFrame`]s, innermost last.
+    static ROOT_SLOTS: RefCell<Vec<Obj>> = const { RefCell::new(Vec::new()) };
+    /// Whether [`poll`] may collect (the host turns it off once it loaded a
+    /// patch that does not keep its roots in its frame).
+    static IN_CALL: Cell<bool> = const { Cell::new(true) };
+    /// Stress mode: collect at every safe point, poison instead of freeing.
+    static STRESS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, whose Rust frames hold values the collector cannot see across
+/// the jank code `f` may run: no collection happens inside it.
+pub fn inhibited<T>(f: impl FnOnce() -> T) -> T {
+    INHIBITED.with(|depth| depth.set(depth.get().saturating_add(1)));
+    let result = f();
+    INHIBITED.with(|depth| depth.set(depth.get().saturating_sub(1)));
+    result
+}
+
+/// Slots on the runtime's root stack for the state of a loop that collects
+/// ([`poll`]) while it runs; they are popped when the frame is dropped.
+pub struct RootFrame {
+    base: usize,
+}
+
+impl RootFrame {
+    /// A frame of `values.len()` slots holding `values`.
+    pub fn new(values: &[Obj]) -> RootFrame {
+        ROOT_SLOTS.with(|slots| {
+            let mut slots = slots.borrow_mut();
+            let base = slots.len();
+            slots.extend_from_slice(values);
+            RootFrame { base }
+        })
+    }
+
+    /// Sets slot `index` of this frame.
+    pub fn set(&self, index: usize, value: Obj) {
+        ROOT_SLOTS.with(|slots| slots.borrow_mut()[self.base + index] = value);
+    }
+}
+
+impl Drop for RootFrame {
+    fn drop(&mut self) {
+        ROOT_SLOTS.with(|slots| slots.borrow_mut().truncate(self.base));
+    }
+}
+
+/// A seq walked by a loop that collects as it goes: the unwalked rest is
+/// rooted in slot `slot` of the loop's frame, and everything walked is
+/// garbage once the loop's own state lets go of it.
+pub struct RootedSeq<'f> {
+    items: crate::seq::SeqIter,
+    frame: &'f RootFrame,
+    slot: usize,
+}
+
+impl<'f> RootedSeq<'f> {
+    pub fn new(coll: Obj, frame: &'f RootFrame, slot: usize) -> RootedSeq<'f> {
+        RootedSeq {
+            items: crate::seq::SeqIter::new(coll),
+            frame,
+            slot,
+        }
+    }
+}
+
+impl Iterator for RootedSeq<'_> {
+    type Item = crate::error::R<Obj>;
+
+    /// A safe point, then the next value (realized with collection inhibited:
+    /// a lazy seq's realization holds it in Rust frames).
+    fn next(&mut self) -> Option<Self::Item> {
+        self.frame.set(self.slot, self.items.anchor());
+        poll();
+        inhibited(|| self.items.next())
+    }
+}
+
+/// A safe point inside a call: collects when the heap has grown enough (or
+/// always, in stress mode), unless a frame on the stack holds values the
+/// collector cannot see.
+pub fn poll() {
+    let allowed = IN_CALL.with(Cell::get)
+        && INHIBITED.with(Cell::get) == 0
+        && is_safe_point()
+        && cfg!(target_arch = "wasm32");
+    if allowed && (STRESS.with(Cell::get) || grown_enough().unwrap_or(false)) {
+        // A refusal (a borrowed table) only delays the collection.
+        let _ = collect_now(Scan::CallInProgress);
+    }
+}
+
+/// Whether collections may happen inside calls.
+pub fn set_in_calls(on: bool) {
+    IN_CALL.with(|enabled| enabled.set(on));
+}
+
+/// Stress mode on or off.
+pub fn set_stress(on: bool) {
+    STRESS.with(|stress| stress.set(on));
+}
+
+/// Between calls no inhibited section or root frame can be open: forgets
+/// those a trap cut short.
+pub fn forget_cut_frames() {
+    INHIBITED.with(|depth| depth.set(0));
+    ROOT_SLOTS.with(|slots| {
+        if let Ok(mut slots) = slots.try_borrow_mut() {
+            slots.clear();
+        }
+    });
 }
 
 /// Registers a new object: permanent inside a permanent bracket, else
@@ -244,12 +393,29 @@ pub fn collect() -> Result<u32, Refusal> {
     if !is_safe_point() {
         return Err(Refusal::NotASafePoint);
     }
-    let collected = collect_now();
+    collect_now(Scan::BetweenCalls)
+}
+
+/// Where a collection looks for roots besides the runtime's own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    /// No frame is live.
+    BetweenCalls,
+    /// Frames are live: the root frames and the shadow stack too.
+    CallInProgress,
+}
+
+fn collect_now(scan: Scan) -> Result<u32, Refusal> {
+    let collected = mark_and_sweep(scan);
     refill_reserve();
     collected
 }
 
-fn collect_now() -> Result<u32, Refusal> {
+fn mark_and_sweep(scan: Scan) -> Result<u32, Refusal> {
+    let stack_words = match scan {
+        Scan::BetweenCalls => FxHashSet::default(),
+        Scan::CallInProgress => shadow_stack_words(),
+    };
     HEAP.with(|heap| {
         let mut heap = heap.try_borrow_mut().map_err(|_| Refusal::InUse)?;
         let epoch = heap.next_epoch();
@@ -259,6 +425,18 @@ fn collect_now() -> Result<u32, Refusal> {
         };
         for root in &heap.permanent {
             marker.mark(*root);
+        }
+        if scan == Scan::CallInProgress {
+            for cell in &heap.objects {
+                if stack_words.contains(&(cell.as_ptr() as usize)) {
+                    marker.mark(Obj::from_cell(*cell));
+                }
+            }
+            ROOT_SLOTS.with(|slots| {
+                let slots = slots.try_borrow().map_err(|_| Refusal::InUse)?;
+                slots.iter().for_each(|root| marker.mark(*root));
+                Ok(())
+            })?;
         }
         if let Some(pending) = crate::error::pending() {
             marker.mark(pending);
@@ -277,6 +455,7 @@ fn collect_now() -> Result<u32, Refusal> {
         crate::meta::forget(|value| is_marked(value, epoch)).map_err(|_| Refusal::InUse)?;
 
         let before = heap.objects.len();
+        let stress = STRESS.with(Cell::get);
         heap.objects.retain(|cell| {
             // SAFETY: every registered cell stays allocated until this sweep
             // frees it, and nothing refers to an unmarked object.
@@ -284,7 +463,7 @@ fn collect_now() -> Result<u32, Refusal> {
             if !live {
                 // SAFETY: unmarked means unreachable from every root, and at a
                 // safe point nothing else holds the pointer.
-                unsafe { free(*cell) };
+                unsafe { free(*cell, stress) };
             }
             live
         });
@@ -311,12 +490,61 @@ pub fn is_safe_point() -> bool {
 /// collection (and by [`MIN_GROWTH_BYTES`]) since then; Ok(None) when it
 /// did not need to.
 pub fn safe_point() -> Result<Option<u32>, Refusal> {
-    let floor = HEAP.with(|heap| heap.try_borrow().map(|h| h.bytes_after_collection));
-    let floor = floor.map_err(|_| Refusal::InUse)?;
-    if heap_bytes().saturating_sub(floor) < floor.max(MIN_GROWTH_BYTES) {
+    if !STRESS.with(Cell::get) && !grown_enough()? {
         return Ok(None);
     }
     collect().map(Some)
+}
+
+/// Whether the heap has grown by at least its size after the last
+/// collection, and by [`MIN_GROWTH_BYTES`], since then.
+fn grown_enough() -> Result<bool, Refusal> {
+    let floor = HEAP.with(|heap| heap.try_borrow().map(|h| h.bytes_after_collection));
+    let floor = floor.map_err(|_| Refusal::InUse)?;
+    Ok(heap_bytes().saturating_sub(floor) >= floor.max(MIN_GROWTH_BYTES))
+}
+
+/// The words in the root areas of the patch frames on the live part of the
+/// shadow stack that could be an object's address (objects are 8-byte
+/// aligned). A root area is `MAGIC, n, slot 0 .. slot n-1` (jank_patch_abi.h,
+/// "Collection inside calls"); everything else on the stack, the runtime's
+/// own spilled locals included, is not a root.
+#[cfg(target_arch = "wasm32")]
+fn shadow_stack_words() -> FxHashSet<usize> {
+    use jank_runtime_abi::{JANK_FRAME_ROOTS_MAGIC, JANK_FRAME_ROOTS_MAX_SLOTS};
+    extern "C" {
+        /// The shadow stack's top (it grows down), defined by wasm-ld.
+        static __stack_high: u8;
+    }
+    let deepest = 0u32;
+    let low = std::hint::black_box(&deepest) as *const u32 as usize;
+    let high = std::ptr::addr_of!(__stack_high) as usize;
+    // SAFETY: [low, high) is the live shadow stack, readable memory.
+    let read = |at: usize| unsafe { (at as *const u32).read() } as usize;
+    let mut words = FxHashSet::default();
+    let mut at = low.next_multiple_of(4);
+    while at + 8 <= high {
+        if read(at) == JANK_FRAME_ROOTS_MAGIC {
+            let slots = read(at + 4);
+            let end = at + 8 + 4 * slots;
+            if slots <= JANK_FRAME_ROOTS_MAX_SLOTS && end <= high {
+                for slot in (at + 8..end).step_by(4) {
+                    let word = read(slot);
+                    if word != 0 && word % 8 == 0 {
+                        words.insert(word);
+                    }
+                }
+            }
+        }
+        at += 4;
+    }
+    words
+}
+
+/// Native test builds have no shadow stack; [`poll`] never collects there.
+#[cfg(not(target_arch = "wasm32"))]
+fn shadow_stack_words() -> FxHashSet<usize> {
+    FxHashSet::default()
 }
 
 /// The collector's figures now.
@@ -371,8 +599,28 @@ fn is_marked(value: Obj, epoch: u32) -> bool {
 /// `cell` came from [`register`], is not permanent, and nothing reachable
 /// refers to it.
 #[cfg(not(test))]
-unsafe fn free(cell: NonNull<GcBox>) {
-    drop(Box::from_raw(cell.as_ptr()));
+unsafe fn free(cell: NonNull<GcBox>, stress: bool) {
+    if stress {
+        poison(cell);
+    } else {
+        drop(Box::from_raw(cell.as_ptr()));
+    }
+}
+
+/// Stress mode's free: the object becomes a symbol naming what happened and
+/// its memory is never reused, so a missed root is visible, not corrupting.
+///
+/// # Safety
+/// As [`free`].
+#[cfg(not(test))]
+unsafe fn poison(cell: NonNull<GcBox>) {
+    let collected = Object::Symbol(crate::object::Named {
+        ns: Some("jankwasm.gc".into()),
+        name: "collected-object".into(),
+    });
+    let contents = std::ptr::replace(std::ptr::addr_of_mut!((*cell.as_ptr()).object), collected);
+    drop(contents);
+    (*cell.as_ptr()).mark.set(IMMORTAL);
 }
 
 /// Test builds drop the object's contents but keep the cell as a tombstone,
@@ -381,7 +629,7 @@ unsafe fn free(cell: NonNull<GcBox>) {
 /// # Safety
 /// As in the wasm build: nothing reachable refers to `cell`.
 #[cfg(test)]
-unsafe fn free(cell: NonNull<GcBox>) {
+unsafe fn free(cell: NonNull<GcBox>, _stress: bool) {
     let contents = std::ptr::replace(std::ptr::addr_of_mut!((*cell.as_ptr()).object), Object::Nil);
     drop(contents);
     (*cell.as_ptr()).mark.set(TOMBSTONE);
@@ -481,6 +729,11 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
             map.for_each_comparator(&mut *visit);
         }
         Object::Set(set) => set.for_each_reference(&mut *visit),
+        Object::Record(record) => record.for_each_reference(&mut *visit),
+        Object::Instance(instance) => {
+            instance.values.iter().for_each(|value| visit(*value));
+            visit(instance.impls);
+        }
         Object::VecSeq(coll, _) | Object::StrSeq(coll, _) => visit(*coll),
         Object::ArraySeq(items, _) => items.iter().for_each(|item| visit(*item)),
         Object::Lazy(lazy) => lazy.trace(visit).map_err(|_| Refusal::InUse)?,

@@ -89,6 +89,11 @@ fn copy(value: Obj) -> R {
     Ok(alloc(match &*value {
         Object::Vector(items) => Object::Vector(items.clone()),
         Object::Map(map) => Object::Map(map.clone()),
+        Object::Record(record) => Object::Record(record.clone()),
+        // A reify is an IObj; a deftype is not.
+        Object::Instance(instance) if instance.class.kind == crate::record::Kind::Reify => {
+            Object::Instance(instance.clone())
+        }
         Object::Set(set) => Object::Set(set.clone()),
         Object::EmptyList => Object::EmptyList,
         Object::List(node) => Object::List(crate::object::ListNode {
@@ -173,7 +178,12 @@ fn alter_meta(value: Obj, f: Obj, args: &[Obj]) -> R {
 pub fn carry(from: Obj, result: Obj) -> Obj {
     let is_collection = matches!(
         *from,
-        Object::Vector(_) | Object::Map(_) | Object::Set(_) | Object::List(_) | Object::EmptyList
+        Object::Vector(_)
+            | Object::Map(_)
+            | Object::Record(_)
+            | Object::Set(_)
+            | Object::List(_)
+            | Object::EmptyList
     );
     if is_collection && !result.identical(from) {
         let meta = stored(from);

@@ -162,6 +162,10 @@ pub enum Object {
     MultiFn(Box<crate::core::multi::MultiFn>),
     /// A java.util.UUID (`#uuid "..."`, `random-uuid`, `parse-uuid`).
     Uuid(jank_runtime_abi::java_uuid::Uuid),
+    /// A record (`defrecord`): a map of its class.
+    Record(Box<crate::record::Record>),
+    /// An instance of a `deftype` or a `reify`.
+    Instance(Box<crate::record::Instance>),
     /// A namespace, interned by name (`*ns*`, `the-ns`): only its name is
     /// known at run time, the compiler owns what it holds.
     Namespace(Box<str>),
@@ -379,6 +383,8 @@ impl Object {
             Object::TaggedLiteral(..) => "clojure.lang.TaggedLiteral",
             Object::ReaderConditional(..) => "clojure.lang.ReaderConditional",
             Object::StructDef(_) => "clojure.lang.PersistentStructMap$Def",
+            Object::Record(record) => record.class.name,
+            Object::Instance(instance) => instance.class.name,
         }
     }
 
@@ -419,7 +425,12 @@ impl Object {
         self.is_seq()
             || matches!(
                 self,
-                Object::Nil | Object::Str(_) | Object::Vector(_) | Object::Map(_) | Object::Set(_)
+                Object::Nil
+                    | Object::Str(_)
+                    | Object::Vector(_)
+                    | Object::Map(_)
+                    | Object::Set(_)
+                    | Object::Record(_)
             )
     }
 

@@ -191,6 +191,25 @@ pub fn pr_str_with_meta(value: Obj) -> R<String> {
     printed
 }
 
+/// The namespace every key of a map shares, when each is a keyword or
+/// symbol with a namespace: Clojure prints such a map as `#:ns{:k v}`
+/// (`*print-namespace-maps*`, which clojure.main and the REPL bind to true
+/// around everything they run).
+fn lifted_namespace(entries: &[(Obj, Obj)]) -> Option<&str> {
+    let mut shared: Option<&str> = None;
+    for (key, _) in entries {
+        let (Object::Keyword(name) | Object::Symbol(name)) = &**key else {
+            return None;
+        };
+        let ns = name.ns.as_deref()?;
+        match shared {
+            Some(seen) if seen != ns => return None,
+            _ => shared = Some(ns),
+        }
+    }
+    shared
+}
+
 /// Prints `value` as `pr` (readably) or `print` does.
 pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
     let carries_meta = matches!(
@@ -200,6 +219,7 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             | Object::EmptyList
             | Object::Vector(_)
             | Object::Map(_)
+            | Object::Record(_)
             | Object::Set(_)
     );
     if readably && carries_meta && PRINT_META.with(std::cell::Cell::get) {
@@ -259,8 +279,30 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             out.push(']');
         }
         Object::Map(m) => {
+            let entries = m.entries();
+            let lifted = lifted_namespace(&entries);
+            if let Some(ns) = lifted {
+                write!(out, "#:{ns}").expect("writing to a String");
+            }
             out.push('{');
-            for (i, (k, v)) in m.entries().into_iter().enumerate() {
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                match (&**k, lifted) {
+                    (Object::Keyword(key), Some(_)) => write!(out, ":{}", key.name),
+                    (Object::Symbol(key), Some(_)) => write!(out, "{}", key.name),
+                    _ => Ok(write(out, *k, readably)?),
+                }
+                .expect("writing to a String");
+                out.push(' ');
+                write(out, *v, readably)?;
+            }
+            out.push('}');
+        }
+        Object::Record(r) => {
+            write!(out, "#{}{{", r.class.name).expect("writing to a String");
+            for (i, (k, v)) in r.entries().into_iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
@@ -269,6 +311,11 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
                 write(out, v, readably)?;
             }
             out.push('}');
+        }
+        Object::Instance(instance) => {
+            let class = instance.class.name;
+            let hex = identity_hex(value);
+            write!(out, "#object[{class} 0x{hex} \"{class}@{hex}\"]").expect("writing to a String");
         }
         Object::Set(s) => {
             out.push_str("#{");
@@ -446,6 +493,8 @@ pub fn str_of(value: Obj) -> R<String> {
             format!("clojure.lang.LazySeq@{:x}", java_hash_code(value)? as u32)
         }
         Object::Fn(f) => format!("{}@{}", munge(&f.name()), identity_hex(value)),
+        // A record's toString is Object's, over its map hashCode.
+        Object::Record(r) => format!("{}@{:x}", r.class.name, java_hash_code(value)? as u32),
         Object::Regex(pattern) => pattern.source.to_string(),
         Object::Class(name) => format!("class {name}"),
         Object::Uuid(uuid) => uuid.text(),
@@ -463,7 +512,8 @@ pub fn str_of(value: Obj) -> R<String> {
         | Object::Matcher(_)
         | Object::MultiFn(_)
         | Object::Delay(_)
-        | Object::Promise(_) => {
+        | Object::Promise(_)
+        | Object::Instance(_) => {
             format!("{}@{}", value.class_name(), identity_hex(value))
         }
         Object::Exception(e) => {

@@ -188,6 +188,14 @@ pub fn seq(x: Obj) -> R<Option<Obj>> {
         Object::Lazy(lazy) => lazy.seq()?,
         Object::Vector(v) if v.0.is_empty() => None,
         Object::Vector(_) => Some(alloc(Object::VecSeq(x, 0))),
+        Object::Record(r) => {
+            let entries: Vec<Obj> = r
+                .entries()
+                .into_iter()
+                .map(|(k, v)| crate::coll::entry_obj(k, v))
+                .collect();
+            Some(seq_of(entries)).filter(|s| !s.is_nil())
+        }
         Object::Map(m) => {
             let entries: Vec<Obj> = m
                 .entries()
@@ -289,8 +297,8 @@ enum IterState {
     Pending(Obj),
     /// A vector's items from an index.
     Vector(Obj, usize),
-    /// A snapshot's items from an index.
-    Array(Rc<[Obj]>, usize),
+    /// A snapshot's items from an index, and the seq they came from.
+    Array(Rc<[Obj]>, usize, Obj),
     /// A long range's next value, step and remaining count (None: endless).
     Range(i64, i64, Option<u64>),
     Done,
@@ -308,6 +316,17 @@ impl SeqIter {
         }
     }
 
+    /// The object that keeps the unwalked rest alive (nil when none does):
+    /// what a loop that collects as it walks roots.
+    pub fn anchor(&self) -> Obj {
+        match &self.state {
+            IterState::Pending(coll)
+            | IterState::Vector(coll, _)
+            | IterState::Array(_, _, coll) => *coll,
+            IterState::Range(..) | IterState::Done => nil(),
+        }
+    }
+
     /// The unwalked rest, as a seqable (nil when done).
     pub fn remainder(&self) -> Obj {
         match &self.state {
@@ -316,7 +335,7 @@ impl SeqIter {
                 Object::Vector(items) if *i < items.0.len() => alloc(Object::VecSeq(*v, *i)),
                 _ => nil(),
             },
-            IterState::Array(items, i) if *i < items.len() => {
+            IterState::Array(items, i, _) if *i < items.len() => {
                 alloc(Object::ArraySeq(items.clone(), *i))
             }
             IterState::Range(start, step, remaining) if *remaining != Some(0) => {
@@ -349,7 +368,7 @@ impl Iterator for SeqIter {
                     *i += 1;
                     return Some(Ok(*item));
                 }
-                IterState::Array(items, i) => {
+                IterState::Array(items, i, _) => {
                     let Some(item) = items.get(*i).copied() else {
                         self.state = IterState::Done;
                         return None;
@@ -373,7 +392,7 @@ impl Iterator for SeqIter {
                         Object::Vector(_) => self.state = IterState::Vector(coll, 0),
                         Object::VecSeq(v, i) => self.state = IterState::Vector(*v, *i),
                         Object::ArraySeq(items, i) => {
-                            self.state = IterState::Array(items.clone(), *i)
+                            self.state = IterState::Array(items.clone(), *i, coll)
                         }
                         Object::Range(r) => {
                             self.state = IterState::Range(r.start, r.step, r.remaining)

@@ -99,6 +99,28 @@ pub fn thread_binding(var: Obj) -> Option<Obj> {
     })
 }
 
+/// `(var-set var value)`, `set!` of a var: changes the var's innermost
+/// thread binding; a var without one throws, as Clojure's Var.set does.
+pub fn set_thread_binding(var: Obj, value: Obj) -> R {
+    let set = BINDINGS.with(|frames| {
+        let mut frames = frames.borrow_mut();
+        let binding = frames.iter_mut().rev().find_map(|frame| {
+            frame
+                .iter_mut()
+                .find(|(bound_var, _)| bound_var.identical(var))
+        });
+        binding.map(|binding| binding.1 = value).is_some()
+    });
+    if set {
+        Ok(value)
+    } else {
+        Err(illegal_state(format!(
+            "Can't change/establish root binding of: {} with set",
+            as_var(&var).name
+        )))
+    }
+}
+
 /// Every var with a thread binding and its innermost value, outermost first.
 pub fn thread_bindings() -> Vec<(Obj, Obj)> {
     let mut found: Vec<(Obj, Obj)> = Vec::new();

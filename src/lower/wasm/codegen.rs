@@ -13,11 +13,12 @@ use crate::lower::plan::{
     catch_test, letfn_back_patches, no_matching_clause_fns, Constant, NO_MATCHING_CLAUSE,
 };
 use crate::lower::Abi;
-use jank_runtime_abi::Helper;
-use std::collections::HashMap;
+use jank_runtime_abi::{Helper, JANK_FRAME_ROOTS_MAGIC};
+use std::collections::{HashMap, HashSet};
 use wasm_encoder::{BlockType, Instruction as I, MemArg, ValType};
 
 mod extended;
+mod last_use;
 mod seed;
 
 /// How the constructs that need particular helpers are lowered with one
@@ -44,6 +45,9 @@ trait HelperSet {
     fn truthy(&self, codegen: &mut FnCodegen<'_, '_>);
     /// Leaves 1 when local `value` equals `constant` (a `case` test), else 0.
     fn equals_constant(&self, codegen: &mut FnCodegen<'_, '_>, value: u32, constant: &Const);
+    /// Whether patches keep their live references in their frames and poll
+    /// at loop back-edges (jank_patch_abi.h, "Collection inside calls").
+    fn roots_in_frame(&self) -> bool;
     /// Code that makes a constant value (run by the start function).
     fn create_value(&self, codegen: &mut FnCodegen<'_, '_>, value: &Const);
 }
@@ -124,6 +128,12 @@ struct RecurFrame {
 }
 
 /// Generates one function.
+///
+/// With a helper set whose patches keep their roots in their frames, every
+/// object local is mirrored into a slot of the frame's root area when it is
+/// assigned, and no object waits on the wasm operand stack across anything
+/// that may collect ([`may_collect`]): the runtime's collector scans the
+/// shadow stack, never wasm locals.
 pub struct FnCodegen<'m, 'u> {
     module: &'m mut ModuleBuilder<'u>,
     helpers: &'static dyn HelperSet,
@@ -141,6 +151,14 @@ pub struct FnCodegen<'m, 'u> {
     frame_top: u32,
     frame_local: Option<u32>,
     scratch: Option<u32>,
+    roots_in_frame: bool,
+    /// The address of the frame's root area (set by the prologue).
+    roots_local: Option<u32>,
+    /// Each mirrored local's slot in the root area.
+    root_slots: HashMap<u32, u32>,
+    /// The reads of a local after which the body never reads it again
+    /// (`last_use`): a call argument that is one clears the local's slot.
+    last_reads: HashSet<*const Expr>,
 }
 
 type Result<T> = std::result::Result<T, Failure>;
@@ -148,8 +166,9 @@ type Result<T> = std::result::Result<T, Failure>;
 impl<'m, 'u> FnCodegen<'m, 'u> {
     /// Starts a function of `params` i32 parameters whose body leaves one value.
     pub fn new(module: &'m mut ModuleBuilder<'u>, params: u32) -> Self {
+        let helpers = helper_set(module.abi);
         let mut codegen = Self {
-            helpers: helper_set(module.abi),
+            helpers,
             module,
             params,
             next_local: params,
@@ -162,6 +181,10 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             frame_top: 0,
             frame_local: None,
             scratch: None,
+            roots_in_frame: helpers.roots_in_frame(),
+            roots_local: None,
+            root_slots: HashMap::new(),
+            last_reads: HashSet::new(),
         };
         codegen.open(BlockType::Result(ValType::I32), false);
         codegen.open(BlockType::Empty, false);
@@ -196,6 +219,10 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             codegen.locals.insert(*param, wasm_local);
             recur_locals.push(wasm_local);
         }
+        // Captured values need no slots: `self` keeps its environment alive.
+        for param in 0..param_count {
+            codegen.mirror(param);
+        }
         if convention == CallingConvention::WithSelf && !function.captures.is_empty() {
             let env = codegen.new_local();
             codegen.push(I::LocalGet(0));
@@ -217,7 +244,14 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             label: loop_label,
             locals: recur_locals,
         });
-        codegen.expr(&arity.body)?;
+        let params: Vec<LocalId> = leading
+            .iter()
+            .flatten()
+            .chain(&arity.params)
+            .chain(&arity.rest)
+            .copied()
+            .collect();
+        codegen.body(&params, &arity.body)?;
         codegen.return_checked_tail();
         if codegen.branches_to(loop_label) {
             codegen.close();
@@ -225,6 +259,38 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             codegen.unwrap_innermost(loop_start);
         }
         Ok(codegen.finish())
+    }
+
+    /// Lowers a fn body whose parameters are `params`.
+    pub fn body(&mut self, params: &[LocalId], body: &Expr) -> Result<()> {
+        if self.roots_in_frame {
+            self.last_reads = last_use::last_reads(params, body);
+        }
+        self.expr(body)
+    }
+
+    /// Clears the root slots of the call arguments in `args` that are their
+    /// local's last read: the call owns those values now (`jank_call` takes
+    /// over its argument array), and nothing in this fn reads them again.
+    fn release_last_reads(&mut self, args: &[Expr]) {
+        let Some(roots) = self.roots_local else {
+            return;
+        };
+        for arg in args {
+            let ExprKind::Local(id) = &arg.kind else {
+                continue;
+            };
+            if !self.last_reads.contains(&(arg as *const Expr)) {
+                continue;
+            }
+            let Some(slot) = self.locals.get(id).and_then(|l| self.root_slots.get(l)) else {
+                continue;
+            };
+            let offset = 4 * u64::from(*slot);
+            self.push(I::LocalGet(roots));
+            self.push(I::I32Const(0));
+            self.push(I::I32Store(mem_arg(offset)));
+        }
     }
 
     /// The start function: relocations, var handles, constants.
@@ -282,7 +348,33 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             // Nothing unwinds to the exit: the result and throw blocks around the body go.
             self.ops.drain(..2);
         }
+        let root_area = self.root_area();
         let mut ops = Vec::new();
+        if let Some((roots, offset)) = root_area {
+            // The header the runtime finds root areas by; a wasm function
+            // has fewer locals (50,000 in wasmtime and V8) than the most
+            // slots a header may declare.
+            let frame = self.frame();
+            let slots = self.root_slots.len() as u32;
+            self.frame_size = offset + 8 + 4 * slots;
+            let header = |value: u32, at: u32| {
+                [
+                    Op::I(I::LocalGet(frame)),
+                    Op::I(I::I32Const(value as i32)),
+                    Op::I(I::I32Store(mem_arg(u64::from(at)))),
+                ]
+            };
+            let mut prologue = Vec::with_capacity(10);
+            prologue.extend(header(JANK_FRAME_ROOTS_MAGIC as u32, offset));
+            prologue.extend(header(slots, offset + 4));
+            prologue.extend([
+                Op::I(I::LocalGet(frame)),
+                Op::I(I::I32Const((offset + 8) as i32)),
+                Op::I(I::I32Add),
+                Op::I(I::LocalSet(roots)),
+            ]);
+            self.ops.splice(0..0, prologue);
+        }
         if let (Some(frame), true) = (self.frame_local, self.frame_size > 0) {
             let size = self.frame_size.next_multiple_of(16) as i32;
             ops.push(Op::Global(GlobalRef::StackPointer));
@@ -313,6 +405,55 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     fn push(&mut self, instruction: I<'static>) {
         self.ops.push(Op::I(instruction));
+    }
+
+    /// Stores object local `local` in its slot of the frame's root area.
+    fn mirror(&mut self, local: u32) {
+        if !self.roots_in_frame {
+            return;
+        }
+        let roots = match self.roots_local {
+            Some(roots) => roots,
+            None => {
+                let roots = self.new_local();
+                self.roots_local = Some(roots);
+                roots
+            }
+        };
+        let next = self.root_slots.len() as u32;
+        let slot = *self.root_slots.entry(local).or_insert(next);
+        self.push(I::LocalGet(roots));
+        self.push(I::LocalGet(local));
+        self.push(I::I32Store(mem_arg(4 * u64::from(slot))));
+    }
+
+    /// The root area's address local and its offset in the frame, above the
+    /// argument arrays; None when the function needs none because nothing in
+    /// it can collect (no call, no loop), in which case the mirroring stores
+    /// go (each is `local.get roots; local.get x; i32.store`).
+    fn root_area(&mut self) -> Option<(u32, u32)> {
+        let roots = self.roots_local?;
+        let collects = self
+            .ops
+            .iter()
+            .any(|op| matches!(op, Op::Helper(Helper::Call | Helper::GcPoll)));
+        if collects {
+            return Some((roots, self.frame_size.next_multiple_of(4)));
+        }
+        let mut kept = Vec::with_capacity(self.ops.len());
+        let mut skip = 0;
+        for op in self.ops.drain(..) {
+            if skip > 0 {
+                skip -= 1;
+            } else if matches!(op, Op::I(I::LocalGet(local)) if local == roots) {
+                skip = 2;
+            } else {
+                kept.push(op);
+            }
+        }
+        self.ops = kept;
+        self.root_slots.clear();
+        None
     }
 
     /// When the value on the stack flows straight out of the function, a
@@ -494,17 +635,31 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 
     /// Evaluates `exprs` straight into frame slots and pushes the array's
     /// address. A throw while filling leaves through a branch, which drops the
-    /// values pending on the stack.
+    /// values pending on the stack. Argument arrays are not roots: a value
+    /// that a later expression's collection must not free goes through a
+    /// mirrored local first.
     fn array_of(&mut self, exprs: &[Expr]) -> Result<()> {
         if exprs.is_empty() {
             self.push(I::I32Const(0));
             return Ok(());
         }
+        let last_collecting = exprs.iter().rposition(may_collect);
+        let waiting: Vec<Option<Operand>> = exprs
+            .iter()
+            .enumerate()
+            .map(|(index, expr)| match last_collecting {
+                Some(last) if self.roots_in_frame && index < last => self.operand(expr).map(Some),
+                _ => Ok(None),
+            })
+            .collect::<Result<_>>()?;
         let frame = self.frame();
         let base = self.reserve_slots(exprs.len());
         for (index, expr) in exprs.iter().enumerate() {
             self.push(I::LocalGet(frame));
-            self.expr(expr)?;
+            match waiting[index] {
+                Some(operand) => self.push_operand(operand),
+                None => self.expr(expr)?,
+            }
             self.push(I::I32Store(mem_arg(u64::from(base) + 4 * index as u64)));
         }
         self.frame_top = base;
@@ -518,9 +673,25 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         if let Some(at) = self.checked_result_tail() {
             self.ops.pop();
             self.ops[at] = Op::I(I::LocalTee(local));
-            return;
+        } else {
+            self.push(I::LocalSet(local));
         }
-        self.push(I::LocalSet(local));
+        self.mirror(local);
+    }
+
+    /// Evaluates each of `exprs` onto the stack, in order. A value that
+    /// would wait there while a later expression may collect goes through a
+    /// mirrored local instead.
+    fn stacked(&mut self, exprs: &[&Expr]) -> Result<()> {
+        for (index, expr) in exprs.iter().copied().enumerate() {
+            if self.roots_in_frame && exprs[index + 1..].iter().copied().any(may_collect) {
+                let operand = self.operand(expr)?;
+                self.push_operand(operand);
+            } else {
+                self.expr(expr)?;
+            }
+        }
+        Ok(())
     }
 
     /// Discards the value on the stack: a checked helper result keeps only
@@ -765,17 +936,25 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         };
         let (label, locals) = (frame.label, frame.locals.clone());
         let mut assigned = Vec::with_capacity(locals.len());
+        let mut values = Vec::with_capacity(locals.len());
         for (local, arg) in locals.iter().zip(args) {
             if let ExprKind::Local(id) = &arg.kind {
                 if self.locals.get(id) == Some(local) {
                     continue;
                 }
             }
-            self.expr(arg)?;
+            values.push(arg);
             assigned.push(*local);
         }
+        self.stacked(&values)?;
         for local in assigned.iter().rev() {
             self.push(I::LocalSet(*local));
+        }
+        for local in &assigned {
+            self.mirror(*local);
+        }
+        if self.roots_in_frame {
+            self.helper(Helper::GcPoll);
         }
         self.br(label);
         Ok(())
@@ -793,6 +972,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             self.make_fn(function)?;
             let local = self.locals[id];
             self.push(I::LocalSet(local));
+            self.mirror(local);
         }
         for (fn_index, slot, sibling_index) in letfn_back_patches(bindings) {
             self.push(I::LocalGet(self.locals[&bindings[fn_index].0]));
@@ -825,11 +1005,13 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         let thrown = self.new_local();
         self.helper(Helper::ExceptionTake);
         self.push(I::LocalSet(thrown));
+        self.mirror(thrown);
         for catch in catches {
             let local = self.new_local();
             self.locals.insert(catch.local, local);
             self.push(I::LocalGet(thrown));
             self.push(I::LocalSet(local));
+            self.mirror(local);
             match catch_test(catch.class) {
                 None => {
                     self.expr(&catch.body)?;
@@ -853,6 +1035,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             let pending = self.new_local();
             self.helper(Helper::ExceptionTake);
             self.push(I::LocalSet(pending));
+            self.mirror(pending);
             self.expr(finally)?;
             self.drop_value();
             self.push(I::LocalGet(pending));
@@ -863,6 +1046,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         if let Some(finally) = finally {
             let value = self.new_local();
             self.push(I::LocalSet(value));
+            self.mirror(value);
             self.expr(finally)?;
             self.drop_value();
             self.push(I::LocalGet(value));
@@ -894,6 +1078,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.expr(test)?;
         let value = self.new_local();
         self.push(I::LocalSet(value));
+        self.mirror(value);
         for clause in clauses {
             for (index, constant) in clause.tests.iter().enumerate() {
                 let helpers = self.helpers;
@@ -1069,6 +1254,48 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 let elements = self.entry_operands(entries);
                 self.collection(Helper::MakeMap, entries.len(), &elements);
             }
+        }
+    }
+}
+
+/// Whether evaluating `expr` may run a collection: it calls something
+/// (`jank_call`) or loops (every back-edge polls). Helpers never collect, and
+/// a fn expression only makes a fn.
+fn may_collect(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Call { .. } | ExprKind::Loop { .. } | ExprKind::Recur { .. } => true,
+        ExprKind::Const(_)
+        | ExprKind::Local(_)
+        | ExprKind::VarValue(_)
+        | ExprKind::TheVar(_)
+        | ExprKind::Fn(_) => false,
+        ExprKind::Vector(items) | ExprKind::Set(items) => items.iter().any(may_collect),
+        ExprKind::Map(entries) => entries
+            .iter()
+            .any(|(key, value)| may_collect(key) || may_collect(value)),
+        ExprKind::Def { init, .. } => init.as_deref().is_some_and(may_collect),
+        ExprKind::Intrinsic { args, .. } => args.iter().any(may_collect),
+        ExprKind::If {
+            test,
+            then,
+            otherwise,
+        } => may_collect(test) || may_collect(then) || may_collect(otherwise),
+        ExprKind::Do { statements, ret } => statements.iter().any(may_collect) || may_collect(ret),
+        ExprKind::Let { bindings, body } => {
+            bindings.iter().any(|(_, init)| may_collect(init)) || may_collect(body)
+        }
+        ExprKind::LetFn { body, .. } => may_collect(body),
+        ExprKind::Throw(value) => may_collect(value),
+        // A catch test calls clojure.core.
+        ExprKind::Try { .. } => true,
+        ExprKind::Case {
+            test,
+            clauses,
+            default,
+        } => {
+            may_collect(test)
+                || clauses.iter().any(|clause| may_collect(&clause.body))
+                || default.as_deref().is_some_and(may_collect)
         }
     }
 }

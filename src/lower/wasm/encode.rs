@@ -5,6 +5,7 @@
 use super::codegen::{FnCodegen, GlobalRef, Op};
 use super::{verify, Frames, ModuleBuilder};
 use crate::diag::Failure;
+use crate::lower::Abi;
 use crate::source::Pos;
 use jank_runtime_abi::Helper;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -231,6 +232,12 @@ pub fn encode(
     if !data_section.is_empty() {
         wasm.section(&data_section);
     }
+    if module.abi == Abi::Extended {
+        wasm.section(&CustomSection {
+            name: FRAME_ROOTS_SECTION.into(),
+            data: [1u8][..].into(),
+        });
+    }
     if with_frames == Frames::Included {
         wasm.section(&names);
         wasm.section(&CustomSection {
@@ -255,6 +262,12 @@ pub fn encode(
     }
     Ok(bytes)
 }
+
+/// The custom section by which a patch promises to keep its live object
+/// references in its shadow-stack frame across calls (jank_patch_abi.h,
+/// "Collection inside calls"); a host loading a patch without it tells the
+/// runtime to collect only between calls.
+pub const FRAME_ROOTS_SECTION: &str = "jank.frame_roots";
 
 /// The custom section that maps a patch's functions to the jank fns they
 /// run: a first line `file\t<source file>` (a patch comes from one file),

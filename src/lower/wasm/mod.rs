@@ -180,7 +180,7 @@ impl<'u> ModuleBuilder<'u> {
     /// A `() -> value` function computing `expr`, in the table.
     fn thunk(&mut self, expr: &crate::analyze::ast::Expr, name: &str) -> Result<u32, Failure> {
         let mut codegen = FnCodegen::new(self, 0);
-        codegen.expr(expr)?;
+        codegen.body(&[], expr)?;
         let func = codegen.finish();
         let index = self.add_func(func);
         self.frames.insert(index, (name.to_string(), expr.pos));

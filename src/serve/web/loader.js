@@ -463,6 +463,13 @@ class ThrowSites {
   }
 }
 
+// Whether a patch promises to keep its live references in its frames' root
+// areas (a `jank.frame_roots` section holding the byte 1).
+function keepsRootsInFrames(module) {
+  const sections = WebAssembly.Module.customSections(module, 'jank.frame_roots');
+  return sections.length === 1 && new Uint8Array(sections[0]).join() === '1';
+}
+
 // A patch's `jank.frames` section: which jank fn each of its functions runs
 // and where it is written, by function index (jankwasm's lower/wasm/encode.rs).
 // Read into a table the first time a throw passes through the patch: most
@@ -758,6 +765,13 @@ export class JankRuntime {
       } catch (error) {
         throw new LoadError('alloc', `cannot reserve ${growth} table slots: ${error.message}`, error);
       }
+    }
+
+    // jank_patch_abi.h, "Collection inside calls": a patch without the
+    // `jank.frame_roots` section keeps values in wasm locals, so from now on
+    // the stub collects only between calls.
+    if (!keepsRootsInFrames(module)) {
+      this.callOptional('jank_host_gc_in_calls', 'turning collection inside calls off', [0]);
     }
 
     const env = {};

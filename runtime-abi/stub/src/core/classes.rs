@@ -20,7 +20,7 @@ fn class_of(value: Obj) -> Obj {
 
 /// The value standing for the class named `name`; equal to every other one
 /// for that name.
-fn class_value(name: &'static str) -> Obj {
+pub(crate) fn class_value(name: &'static str) -> Obj {
     alloc(Object::Class(name))
 }
 
@@ -37,7 +37,7 @@ pub fn install() {
         let class = text(&a[0])?;
         Ok(match &*a[1] {
             Object::Nil => nil(),
-            object if java_classes::is_instance(class, object.class_name()) => a[1],
+            object if crate::record::is_instance(class, object.class_name()) => a[1],
             _ => nil(),
         })
     });
@@ -56,7 +56,7 @@ pub fn install() {
         };
         Ok(boolean(match &*a[1] {
             Object::Nil => false,
-            object => java_classes::is_instance(class, object.class_name()),
+            object => crate::record::is_instance(class, object.class_name()),
         }))
     });
 }

@@ -5,12 +5,15 @@
 
 use std::cell::Cell;
 
-use super::{arg_or, core, VARIADIC};
-use crate::coll::{entry_obj, map_obj, set_obj, vector_from, vector_obj, Map, Set, VectorClass};
+use super::{arg_or, core, core_collecting, VARIADIC};
+use crate::coll::{
+    entry_obj, map_obj, record_obj, set_obj, vector_from, vector_obj, Map, Set, VectorClass,
+};
 use crate::error::{
     class_cast, error, illegal_argument, illegal_state, index_out_of_bounds, unsupported, R,
 };
 use crate::function::{apply, call};
+use crate::gc::{RootFrame, RootedSeq};
 use crate::number::to_long;
 use crate::object::{
     alloc, boolean, character, empty_list, int, nil, truthy, ListNode, Obj, Object,
@@ -37,6 +40,7 @@ fn char_at(text: &str, index: i64) -> Option<Obj> {
 pub fn get(coll: Obj, key: Obj, default: Obj) -> R {
     Ok(match &*coll {
         Object::Map(m) => m.get(key)?.unwrap_or(default),
+        Object::Record(r) => r.get(key)?.unwrap_or(default),
         Object::Set(s) => s.get(key)?.unwrap_or(default),
         Object::Vector(v) => match *key {
             Object::Int(i) => usize::try_from(i)
@@ -113,6 +117,7 @@ pub fn count(coll: Obj) -> R<usize> {
         Object::Str(s) => s.chars().count(),
         Object::Vector(v) => v.0.len(),
         Object::Map(m) => m.len(),
+        Object::Record(r) => r.len(),
         Object::Set(s) => s.len(),
         Object::List(node) => node.count,
         Object::ArraySeq(items, i) => items.len() - i,
@@ -130,8 +135,9 @@ pub fn count(coll: Obj) -> R<usize> {
             None => return Err(transient_used()),
         },
         o if o.is_seq() => {
+            let roots = RootFrame::new(&[nil()]);
             let mut n = 0;
-            for item in SeqIter::new(coll) {
+            for item in RootedSeq::new(coll, &roots, 0) {
                 item?;
                 n += 1;
             }
@@ -149,14 +155,19 @@ pub fn count(coll: Obj) -> R<usize> {
 /// Conjoins onto a map in place: an entry (a 2-vector), a map or a seq of
 /// entries; nil adds nothing.
 fn conj_entry(map: &mut Map, x: Obj) -> R<()> {
+    each_entry(x, |k, v| map.insert(k, v))
+}
+
+/// Calls `insert` with each key and value `x` conjoins onto a map.
+fn each_entry(x: Obj, mut insert: impl FnMut(Obj, Obj) -> R<()>) -> R<()> {
     match &*x {
         Object::Nil => Ok(()),
-        Object::Vector(pair) if pair.0.len() == 2 => map.insert(pair.0[0], pair.0[1]),
+        Object::Vector(pair) if pair.0.len() == 2 => insert(pair.0[0], pair.0[1]),
         Object::Vector(_) => Err(illegal_argument("Vector arg to map conj must be a pair")),
         _ => {
             for entry in SeqIter::new(x) {
                 let entry = entry?;
-                map.insert(nth(entry, int(0), None)?, nth(entry, int(1), None)?)?;
+                insert(nth(entry, int(0), None)?, nth(entry, int(1), None)?)?;
             }
             Ok(())
         }
@@ -182,6 +193,20 @@ fn conj_keeping_no_meta(coll: Obj, x: Obj) -> R {
             conj_entry(&mut map, x)?;
             Ok(map_obj(map))
         }
+        Object::Record(r) => {
+            // defrecord's cons takes a vector's first two items, whatever
+            // its length.
+            if let Object::Vector(_) = &*x {
+                let (k, v) = (nth(x, int(0), None)?, nth(x, int(1), None)?);
+                return Ok(record_obj(r.assoc(k, v)?));
+            }
+            let mut record = (**r).clone();
+            each_entry(x, |k, v| {
+                record = record.assoc(k, v)?;
+                Ok(())
+            })?;
+            Ok(record_obj(record))
+        }
         Object::Set(s) => Ok(set_obj(s.conj(x)?)),
         Object::EmptyList => Ok(list_of(&[x])),
         Object::List(node) => Ok(alloc(Object::List(ListNode {
@@ -204,6 +229,7 @@ fn assoc_keeping_no_meta(coll: Obj, key: Obj, value: Obj) -> R {
     match &*coll {
         Object::Nil => Ok(map_obj(Map::empty().assoc(key, value)?)),
         Object::Map(m) => Ok(map_obj(m.assoc(key, value)?)),
+        Object::Record(r) => Ok(record_obj(r.assoc(key, value)?)),
         Object::Vector(v) => {
             let Object::Int(i) = *key else {
                 return Err(illegal_argument("Key must be integer"));
@@ -231,6 +257,10 @@ fn dissoc_keeping_no_meta(coll: Obj, key: Obj) -> R {
     match &*coll {
         Object::Nil => Ok(coll),
         Object::Map(m) => Ok(map_obj(m.dissoc(key)?)),
+        Object::Record(r) => Ok(match r.without(key)? {
+            Ok(record) => record_obj(record),
+            Err(map) => map_obj(map),
+        }),
         _ => Err(class_cast(coll, "clojure.lang.IPersistentMap")),
     }
 }
@@ -253,6 +283,7 @@ pub fn contains(coll: Obj, key: Obj) -> R<bool> {
     Ok(match &*coll {
         Object::Nil => false,
         Object::Map(m) => m.find(key)?.is_some(),
+        Object::Record(r) => r.find(key)?.is_some(),
         Object::Set(s) => s.contains(key)?,
         Object::Vector(v) => {
             matches!(*key, Object::Int(i) if usize::try_from(i).is_ok_and(|i| i < v.0.len()))
@@ -276,6 +307,7 @@ pub fn contains(coll: Obj, key: Obj) -> R<bool> {
 pub(crate) fn find(coll: Obj, key: Obj) -> R {
     Ok(match &*coll {
         Object::Map(m) => m.find(key)?.map_or_else(nil, |(k, v)| entry_obj(k, v)),
+        Object::Record(r) => r.find(key)?.map_or_else(nil, |(k, v)| entry_obj(k, v)),
         Object::Vector(v) => match *key {
             Object::Int(i) => usize::try_from(i)
                 .ok()
@@ -293,6 +325,7 @@ fn map_arg(coll: Obj) -> R<Option<Map>> {
     match &*coll {
         Object::Nil => Ok(None),
         Object::Map(m) => Ok(Some(m.clone())),
+        Object::Record(r) => Ok(Some(Map::from_pairs(r.entries(), true)?)),
         _ => Err(class_cast(coll, "java.util.Map")),
     }
 }
@@ -385,10 +418,14 @@ fn into_keeping_no_meta(to: Obj, from: Obj) -> R {
 }
 
 /// The empty collection of coll's kind.
-fn empty(coll: Obj) -> Obj {
+fn empty(coll: Obj) -> R {
     let emptied = match &*coll {
+        // A record has no empty one of its class.
+        Object::Record(r) => {
+            return Err(unsupported(format!("Can't create empty: {}", r.class.name)))
+        }
         // clojure.lang.MapEntry's empty is null.
-        Object::Vector(v) if v.1 == VectorClass::MapEntry => return nil(),
+        Object::Vector(v) if v.1 == VectorClass::MapEntry => return Ok(nil()),
         Object::Vector(_) => vector_obj([]),
         Object::Map(m) => map_obj(m.emptied()),
         Object::Set(s) => set_obj(s.emptied()),
@@ -399,10 +436,10 @@ fn empty(coll: Obj) -> Obj {
         {
             alloc(Object::EmptyList)
         }
-        o if o.is_seq() => return empty_list(),
-        _ => return nil(),
+        o if o.is_seq() => return Ok(empty_list()),
+        _ => return Ok(nil()),
     };
-    crate::meta::carry(coll, emptied)
+    Ok(crate::meta::carry(coll, emptied))
 }
 
 fn peek(coll: Obj) -> R {
@@ -544,6 +581,7 @@ fn reduce_kv(f: Obj, init: Obj, coll: Obj) -> R {
     let entries: Vec<(Obj, Obj)> = match &*coll {
         Object::Nil => Vec::new(),
         Object::Map(m) => m.entries(),
+        Object::Record(r) => r.entries(),
         Object::Vector(v) => {
             v.0.iter()
                 .enumerate()
@@ -572,6 +610,11 @@ pub(crate) fn select_keys(m: Obj, keys: Obj) -> R {
             Object::Nil => {}
             Object::Map(map) => {
                 if let Some((k, v)) = map.find(key)? {
+                    result.insert(k, v)?;
+                }
+            }
+            Object::Record(record) => {
+                if let Some((k, v)) = record.find(key)? {
                     result.insert(k, v)?;
                 }
             }
@@ -649,7 +692,7 @@ pub fn install() {
     });
     core("get", 2, 3, |_, a| get(a[0], a[1], arg_or(a, 2, nil())));
     core("nth", 2, 3, |_, a| nth(a[0], a[1], a.get(2).copied()));
-    core("count", 1, 1, |_, a| Ok(int(count(a[0])? as i64)));
+    core_collecting("count", 1, 1, |_, a| Ok(int(count(a[0])? as i64)));
     core("conj", 0, VARIADIC, |_, a| match a {
         [] => Ok(vector_obj([])),
         [coll, items @ ..] => items.iter().try_fold(*coll, |acc, x| conj(acc, *x)),
@@ -674,6 +717,7 @@ pub fn install() {
     core("find", 2, 2, |_, a| find(a[0], a[1]));
     core("keys", 1, 1, |_, a| match &*a[0] {
         Object::Map(m) => Ok(seq_of(m.entries().into_iter().map(|(k, _)| k).collect())),
+        Object::Record(r) => Ok(seq_of(r.entries().into_iter().map(|(k, _)| k).collect())),
         _ => Ok(seq_of(
             SeqIter::new(a[0])
                 .map(|e| entry_part(e?, 0))
@@ -682,6 +726,7 @@ pub fn install() {
     });
     core("vals", 1, 1, |_, a| match &*a[0] {
         Object::Map(m) => Ok(seq_of(m.entries().into_iter().map(|(_, v)| v).collect())),
+        Object::Record(r) => Ok(seq_of(r.entries().into_iter().map(|(_, v)| v).collect())),
         _ => Ok(seq_of(
             SeqIter::new(a[0])
                 .map(|e| entry_part(e?, 1))
@@ -738,7 +783,7 @@ pub fn install() {
         [to, xform, from] => crate::core::lazy::transduce_into(*to, *xform, *from),
         _ => unreachable!("arity 0..=3"),
     });
-    core("empty", 1, 1, |_, a| Ok(empty(a[0])));
+    core("empty", 1, 1, |_, a| empty(a[0]));
     core("not-empty", 1, 1, |_, a| {
         Ok(if seq(a[0])?.is_some() { a[0] } else { nil() })
     });

@@ -112,6 +112,10 @@ pub fn install() {
         }
     });
     core("with-redefs-fn", 2, 2, |_, a| with_redefs_fn(a[0], a[1]));
+    core("var-set", 2, 2, |_, a| match &*a[0] {
+        Object::Var(_) => var::set_thread_binding(a[0], a[1]),
+        _ => Err(class_cast(a[0], "clojure.lang.Var")),
+    });
     core("thread-bound?", 0, VARIADIC, |_, a| {
         for the_var in a {
             if var::thread_binding(var_arg(*the_var)?).is_none() {

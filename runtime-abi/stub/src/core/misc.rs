@@ -332,7 +332,7 @@ fn install_predicates() {
     });
     core("ifn?", 1, 1, |_, a| Ok(boolean(a[0].is_ifn())));
     core("map?", 1, 1, |_, a| {
-        Ok(boolean(matches!(*a[0], Object::Map(_))))
+        Ok(boolean(matches!(*a[0], Object::Map(_) | Object::Record(_))))
     });
     core("vector?", 1, 1, |_, a| {
         Ok(boolean(matches!(*a[0], Object::Vector(_))))
@@ -349,14 +349,21 @@ fn install_predicates() {
     core("seq?", 1, 1, |_, a| Ok(boolean(a[0].is_seq())));
     core("coll?", 1, 1, |_, a| {
         Ok(boolean(
-            a[0].is_seq() || matches!(*a[0], Object::Vector(_) | Object::Map(_) | Object::Set(_)),
+            a[0].is_seq()
+                || matches!(
+                    *a[0],
+                    Object::Vector(_) | Object::Map(_) | Object::Record(_) | Object::Set(_)
+                ),
         ))
     });
     core("sequential?", 1, 1, |_, a| {
         Ok(boolean(a[0].is_sequential()))
     });
     core("associative?", 1, 1, |_, a| {
-        Ok(boolean(matches!(*a[0], Object::Map(_) | Object::Vector(_))))
+        Ok(boolean(matches!(
+            *a[0],
+            Object::Map(_) | Object::Record(_) | Object::Vector(_)
+        )))
     });
     core("indexed?", 1, 1, |_, a| {
         Ok(boolean(matches!(*a[0], Object::Vector(_))))
@@ -366,6 +373,7 @@ fn install_predicates() {
             *a[0],
             Object::Vector(_)
                 | Object::Map(_)
+                | Object::Record(_)
                 | Object::Set(_)
                 | Object::List(_)
                 | Object::EmptyList

@@ -22,6 +22,7 @@ mod partitions;
 mod pprint;
 mod protocols;
 mod reader;
+mod records;
 mod repl;
 pub mod seqs;
 mod sets;
@@ -31,7 +32,7 @@ mod structs;
 mod unchecked;
 
 use crate::error::{illegal_argument, R};
-use crate::function::{native, NativeFn};
+use crate::function::{collecting_native, native, NativeFn};
 use crate::object::Obj;
 use crate::var::{bind_root, intern_raw};
 
@@ -41,6 +42,16 @@ pub use crate::function::VARIADIC;
 pub(crate) fn def(ns: &'static str, name: &'static str, min: usize, max: usize, f: NativeFn) {
     let qualified: &'static str = Box::leak(format!("{ns}/{name}").into_boxed_str());
     bind_root(intern_raw(ns, name), native(qualified, min, max, &[], f));
+}
+
+/// clojure.core/`name` as a native that may collect while it runs
+/// (`function::collecting_native`).
+pub(crate) fn core_collecting(name: &'static str, min: usize, max: usize, f: NativeFn) {
+    let qualified: &'static str = Box::leak(format!("clojure.core/{name}").into_boxed_str());
+    bind_root(
+        intern_raw("clojure.core", name),
+        collecting_native(qualified, min, max, f),
+    );
 }
 
 /// clojure.core/`name`.
@@ -74,6 +85,7 @@ pub fn install() {
     crate::regex::install();
     multi::install();
     protocols::install();
+    records::install();
     dynamic::install();
     strings::install();
     format::install();

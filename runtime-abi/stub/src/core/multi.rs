@@ -19,6 +19,7 @@ use crate::object::{alloc, boolean, keyword, nil, Obj, Object};
 use crate::print::{pr_str, str_of};
 use crate::seq::{to_vec, SeqIter};
 use crate::var;
+use jank_runtime_abi::java_classes;
 
 /// A multimethod: its dispatch fn, default dispatch value, hierarchy (a
 /// reference to deref at each call), and its method and preference tables.
@@ -66,6 +67,21 @@ fn lookup(h: Obj, part: &str, tag: Obj) -> R {
 fn isa(h: Obj, child: Obj, parent: Obj) -> R<bool> {
     if equiv(child, parent)? || contains(lookup(h, "ancestors", child)?, parent)? {
         return Ok(true);
+    }
+    // A class is a child of its supers, and of what the hierarchy derives
+    // from any of them.
+    if let Object::Class(class) = &*child {
+        if let Object::Class(super_class) = &*parent {
+            if java_classes::is_instance(super_class, class) {
+                return Ok(true);
+            }
+        }
+        for super_name in java_classes::lineage(class).skip(1) {
+            let ancestors = lookup(h, "ancestors", super::classes::class_value(super_name))?;
+            if contains(ancestors, parent)? {
+                return Ok(true);
+            }
+        }
     }
     if let (Object::Vector(c), Object::Vector(p)) = (&*child, &*parent) {
         if c.0.len() == p.0.len() {
@@ -306,7 +322,7 @@ pub fn invoke(multi: Obj, args: &[Obj]) -> R {
         None => Err(illegal_argument(format!(
             "No method in multimethod '{}' for dispatch value: {}",
             m.name,
-            pr_str(value)?
+            str_of(value)?
         ))),
     }
 }

@@ -7,11 +7,10 @@
 //! protocol fn finds implementations added after it was made, and a
 //! re-evaluated `defprotocol` keeps them.
 //!
-//! Lookup order: the value's own class, then its superclasses and interfaces
-//! in `jank_runtime_abi::java_classes` order, then java.lang.Object; nil
-//! has only the nil entry.
-
-use jank_runtime_abi::java_classes;
+//! Lookup order: a reify's own methods, the value's own class, then its
+//! superclasses and interfaces in `jank_runtime_abi::java_classes` order (a
+//! record's, type's or reify's in `crate::record`'s), then java.lang.Object;
+//! nil has only the nil entry.
 
 use super::colls::{assoc, get};
 use super::{core, def, VARIADIC};
@@ -43,8 +42,14 @@ fn protocol_map(value: Obj) -> R {
 }
 
 /// The method map registered for `value`'s class or the nearest of its
-/// supers, or nil.
+/// supers, or nil; a reify's own implementations come first.
 fn implementations_for(protocol: Obj, value: Obj) -> R {
+    if let Object::Instance(instance) = &*value {
+        let own = get(instance.impls, get(protocol, key("var"), nil())?, nil())?;
+        if !own.is_nil() {
+            return Ok(own);
+        }
+    }
     let impls = get(protocol, key("impls"), nil())?;
     let Object::Map(impls) = &*impls else {
         return Ok(nil());
@@ -53,7 +58,7 @@ fn implementations_for(protocol: Obj, value: Obj) -> R {
         Object::Nil => return Ok(impls.get(nil())?.unwrap_or_else(nil)),
         object => object.class_name(),
     };
-    for name in java_classes::lineage(class) {
+    for name in crate::record::lineage(class) {
         if let Some(methods) = impls.get(alloc(Object::Class(name)))? {
             return Ok(methods);
         }

@@ -3,18 +3,21 @@
 //! with Clojure comparator semantics), `reverse`, `mapv`/`filterv`, and
 //! forcing (`doall`, `dorun`, `run!`).
 
-use super::{core, VARIADIC};
+use super::{core, core_collecting, VARIADIC};
 use crate::coll::vector_obj;
 use crate::equality::compare_by;
 use crate::error::{class_cast, R};
 use crate::function::call;
+use crate::gc::{inhibited, poll, RootFrame, RootedSeq};
 use crate::number::to_long;
 use crate::object::{boolean, empty_list, int, nil, truthy, DelayState, Obj, Object};
 use crate::seq::{first, list_of, next, rest, seq, seq_of, to_vec, SeqIter};
 
 /// `(reduce f coll)` / `(reduce f init coll)`, stopping at a `reduced` value.
+/// It may collect as it goes: `f`, the accumulator and the rest are rooted.
 pub fn reduce(f: Obj, init: Option<Obj>, coll: Obj) -> R {
-    let mut items = SeqIter::new(coll);
+    let roots = RootFrame::new(&[f, nil(), nil()]);
+    let mut items = RootedSeq::new(coll, &roots, 2);
     let mut acc = match init {
         Some(init) => init,
         None => match items.next() {
@@ -22,13 +25,34 @@ pub fn reduce(f: Obj, init: Option<Obj>, coll: Obj) -> R {
             Some(x) => x?,
         },
     };
-    for x in items {
+    loop {
+        roots.set(1, acc);
+        let Some(x) = items.next() else {
+            return Ok(acc);
+        };
         acc = call(f, &[acc, x?])?;
         if let Object::Reduced(inner) = &*acc {
             return Ok(*inner);
         }
     }
-    Ok(acc)
+}
+
+/// Realizes the first `limit` steps of `coll` (all without a limit), `keep`
+/// rooted, collecting as it goes.
+fn force(limit: Option<i64>, coll: Obj, keep: Obj) -> R<()> {
+    let roots = RootFrame::new(&[keep, nil()]);
+    let mut s = inhibited(|| seq(coll))?;
+    let mut taken = 0;
+    while let Some(current) = s {
+        if limit.is_some_and(|n| taken >= n) {
+            break;
+        }
+        taken += 1;
+        roots.set(1, current);
+        poll();
+        s = inhibited(|| next(current))?;
+    }
+    Ok(())
 }
 
 /// A stable merge sort by a comparator that may throw.
@@ -148,12 +172,17 @@ pub fn install() {
     core("nnext", 1, 1, |_, a| {
         Ok(next(rest(a[0])?)?.unwrap_or_else(nil))
     });
-    core("last", 1, 1, |_, a| {
+    core_collecting("last", 1, 1, |_, a| {
+        let roots = RootFrame::new(&[nil(), nil()]);
         let mut last = nil();
-        for x in SeqIter::new(a[0]) {
-            last = x?;
+        let mut items = RootedSeq::new(a[0], &roots, 0);
+        loop {
+            roots.set(1, last);
+            match items.next() {
+                Some(x) => last = x?,
+                None => return Ok(last),
+            }
         }
-        Ok(last)
     });
     core("butlast", 1, 1, |_, a| {
         let mut items = to_vec(a[0])?;
@@ -176,7 +205,7 @@ pub fn install() {
         Ok(coll)
     });
     core("cons", 2, 2, |_, a| crate::seq::cons(a[0], a[1]));
-    core("reduce", 2, 3, |_, a| match a {
+    core_collecting("reduce", 2, 3, |_, a| match a {
         [f, coll] => reduce(*f, None, *coll),
         [f, init, coll] => reduce(*f, Some(*init), *coll),
         _ => unreachable!("arity 2..=3"),
@@ -196,8 +225,9 @@ pub fn install() {
         [keyfn, comparator, coll] => sort_by(*keyfn, Some(*comparator), *coll),
         _ => unreachable!("arity 2..=3"),
     });
-    core("some", 2, 2, |_, a| {
-        for x in SeqIter::new(a[1]) {
+    core_collecting("some", 2, 2, |_, a| {
+        let roots = RootFrame::new(&[a[0], nil()]);
+        for x in RootedSeq::new(a[1], &roots, 1) {
             let result = call(a[0], &[x?])?;
             if truthy(result) {
                 return Ok(result);
@@ -205,24 +235,27 @@ pub fn install() {
         }
         Ok(nil())
     });
-    core("every?", 2, 2, |_, a| {
-        for x in SeqIter::new(a[1]) {
+    core_collecting("every?", 2, 2, |_, a| {
+        let roots = RootFrame::new(&[a[0], nil()]);
+        for x in RootedSeq::new(a[1], &roots, 1) {
             if !truthy(call(a[0], &[x?])?) {
                 return Ok(boolean(false));
             }
         }
         Ok(boolean(true))
     });
-    core("not-every?", 2, 2, |_, a| {
-        for x in SeqIter::new(a[1]) {
+    core_collecting("not-every?", 2, 2, |_, a| {
+        let roots = RootFrame::new(&[a[0], nil()]);
+        for x in RootedSeq::new(a[1], &roots, 1) {
             if !truthy(call(a[0], &[x?])?) {
                 return Ok(boolean(true));
             }
         }
         Ok(boolean(false))
     });
-    core("not-any?", 2, 2, |_, a| {
-        for x in SeqIter::new(a[1]) {
+    core_collecting("not-any?", 2, 2, |_, a| {
+        let roots = RootFrame::new(&[a[0], nil()]);
+        for x in RootedSeq::new(a[1], &roots, 1) {
             if truthy(call(a[0], &[x?])?) {
                 return Ok(boolean(false));
             }
@@ -261,43 +294,29 @@ pub fn install() {
         }
         Ok(vector_obj(kept))
     });
-    core("dorun", 1, 2, |_, a| {
+    core_collecting("dorun", 1, 2, |_, a| {
         let (limit, coll) = match a {
             [coll] => (None, *coll),
             [n, coll] => (Some(to_long(*n)?), *coll),
             _ => unreachable!("arity 1..=2"),
         };
-        let mut s = seq(coll)?;
-        let mut taken = 0;
-        while let Some(current) = s {
-            if limit.is_some_and(|n| taken >= n) {
-                break;
-            }
-            taken += 1;
-            s = next(current)?;
-        }
+        force(limit, coll, nil())?;
         Ok(nil())
     });
-    core("doall", 1, 2, |_, a| {
+    core_collecting("doall", 1, 2, |_, a| {
         let coll = a[a.len() - 1];
-        let mut s = seq(coll)?;
         let limit = if a.len() == 2 {
             Some(to_long(a[0])?)
         } else {
             None
         };
-        let mut taken = 0;
-        while let Some(current) = s {
-            if limit.is_some_and(|n| taken >= n) {
-                break;
-            }
-            taken += 1;
-            s = next(current)?;
-        }
+        // The head stays rooted: doall returns it, realized.
+        force(limit, coll, coll)?;
         Ok(coll)
     });
-    core("run!", 2, 2, |_, a| {
-        for x in SeqIter::new(a[1]) {
+    core_collecting("run!", 2, 2, |_, a| {
+        let roots = RootFrame::new(&[a[0], nil()]);
+        for x in RootedSeq::new(a[1], &roots, 1) {
             let result = call(a[0], &[x?])?;
             if let Object::Reduced(_) = &*result {
                 break;

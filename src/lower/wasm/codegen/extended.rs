@@ -66,11 +66,17 @@ impl HelperSet for Extended {
                 let index = codegen.module.pool.var(var);
                 codegen.global(GlobalRef::Var(index));
             }
-            // The fn position is evaluated first and waits on the stack.
+            // The fn position is evaluated first and waits on the stack, or
+            // in a mirrored local when evaluating an argument may collect.
+            _ if codegen.roots_in_frame && args.iter().any(super::may_collect) => {
+                let callee = codegen.operand(callee)?;
+                codegen.push_operand(callee);
+            }
             _ => codegen.expr(callee)?,
         }
         codegen.push(I::I32Const(args.len() as i32));
         codegen.array_of(args)?;
+        codegen.release_last_reads(args);
         codegen.helper(Helper::Call);
         Ok(())
     }
@@ -81,9 +87,7 @@ impl HelperSet for Extended {
         op: Intrinsic,
         args: &[Expr],
     ) -> Result<()> {
-        for arg in args {
-            codegen.expr(arg)?;
-        }
+        codegen.stacked(&args.iter().collect::<Vec<_>>())?;
         match inline(op) {
             Inline::Helper(helper) => codegen.helper(helper),
             Inline::Equiv => {
@@ -128,5 +132,9 @@ impl HelperSet for Extended {
 
     fn create_value(&self, codegen: &mut FnCodegen<'_, '_>, value: &Const) {
         codegen.create_value(value);
+    }
+
+    fn roots_in_frame(&self) -> bool {
+        true
     }
 }

@@ -80,6 +80,11 @@ impl HelperSet for Seed {
     fn create_value(&self, codegen: &mut FnCodegen<'_, '_>, value: &Const) {
         codegen.create_seed_value(value);
     }
+
+    /// jank's seed runtime collects only between calls.
+    fn roots_in_frame(&self) -> bool {
+        false
+    }
 }
 
 impl FnCodegen<'_, '_> {

@@ -1,0 +1,170 @@
+//! The run-time half of `defrecord`, `deftype` and `reify` (the compiler
+//! expands them into calls of these; `crate::record` holds the classes and
+//! values): defining a class, constructing (`->R`, `(R. ...)`, `map->R`),
+//! reading a field inside a method, and making a reify. `record?` is here.
+
+use super::colls::get;
+use super::{core, def, VARIADIC};
+use crate::coll::{map_obj, Map};
+use crate::error::{class_cast, illegal_argument, R};
+use crate::object::{alloc, boolean, keyword, nil, Obj, Object};
+use crate::record::{self, DefinedClass, Instance, Kind, Record};
+use crate::seq::SeqIter;
+use std::rc::Rc;
+
+/// A namespace's name from `*ns*` (a namespace) or a symbol.
+fn namespace_name(value: Obj) -> R<String> {
+    match &*value {
+        Object::Namespace(name) => Ok(name.to_string()),
+        Object::Symbol(named) => Ok(named.qualified()),
+        _ => Err(class_cast(value, "clojure.lang.Namespace")),
+    }
+}
+
+fn symbol_name(value: Obj) -> R<String> {
+    match &*value {
+        Object::Symbol(named) if named.ns.is_none() => Ok(named.name.to_string()),
+        _ => Err(illegal_argument(format!(
+            "expected an unqualified symbol, got {}",
+            crate::print::pr_str(value)?
+        ))),
+    }
+}
+
+/// The full name of the class `name` defined in the namespace `ns`, as
+/// Clojure's namespace-munge makes it (`my-app.core` → `my_app.core.Point`).
+fn class_name(ns: &str, name: &str) -> String {
+    format!("{}.{name}", ns.replace('-', "_"))
+}
+
+/// The defined class a class value stands for.
+fn defined_class(class: Obj) -> R<Rc<DefinedClass>> {
+    let Object::Class(name) = &*class else {
+        return Err(class_cast(class, "java.lang.Class"));
+    };
+    record::defined(name)
+        .ok_or_else(|| illegal_argument(format!("No matching ctor found for class {name}")))
+}
+
+fn construct(class: Rc<DefinedClass>, values: &[Obj]) -> R {
+    if values.len() != class.fields.len() {
+        return Err(illegal_argument(format!(
+            "No matching ctor found for class {} ({} arguments, {} fields)",
+            class.name,
+            values.len(),
+            class.fields.len()
+        )));
+    }
+    let values: Box<[Obj]> = values.into();
+    Ok(match class.kind {
+        Kind::Record => alloc(Object::Record(Box::new(Record {
+            class,
+            values,
+            ext: Map::empty(),
+        }))),
+        Kind::Type | Kind::Reify => alloc(Object::Instance(Box::new(Instance {
+            class,
+            values,
+            impls: nil(),
+        }))),
+    })
+}
+
+pub(super) fn install() {
+    // (define-class :record|:type ns 'Name '[fields]): the class value.
+    def("jank.runtime", "define-class", 4, 4, |_, a| {
+        let kind = match &*a[0] {
+            Object::Keyword(k) if &*k.name == "record" => Kind::Record,
+            Object::Keyword(k) if &*k.name == "type" => Kind::Type,
+            _ => return Err(illegal_argument("define-class takes :record or :type")),
+        };
+        let name = class_name(&namespace_name(a[1])?, &symbol_name(a[2])?);
+        let fields = SeqIter::new(a[3])
+            .map(|field| symbol_name(field?).map(String::into_boxed_str))
+            .collect::<R<Vec<_>>>()?;
+        let class = record::define(&name, kind, fields);
+        Ok(alloc(Object::Class(class.name)))
+    });
+    // (new-instance class & field-values): `(R. a b)`, `->R`.
+    def("jank.runtime", "new-instance", 1, VARIADIC, |_, a| {
+        construct(defined_class(a[0])?, &a[1..])
+    });
+    // (map->record class m): the fields from m's keys (nil when missing),
+    // its other keys kept.
+    def("jank.runtime", "map->record", 2, 2, |_, a| {
+        let class = defined_class(a[0])?;
+        if class.kind != Kind::Record {
+            return Err(illegal_argument(format!("{} is not a record", class.name)));
+        }
+        let mut values = Vec::with_capacity(class.fields.len());
+        let mut ext = match &*a[1] {
+            Object::Map(m) => m.clone(),
+            Object::Record(r) => Map::from_pairs(r.entries(), true)?,
+            Object::Nil => Map::empty(),
+            _ => return Err(class_cast(a[1], "java.util.Map")),
+        };
+        for field in class.fields.iter() {
+            let key = keyword(None, field);
+            values.push(ext.get(key)?.unwrap_or_else(nil));
+            ext = ext.dissoc(key)?;
+        }
+        Ok(alloc(Object::Record(Box::new(Record {
+            class,
+            values: values.into_boxed_slice(),
+            ext,
+        }))))
+    });
+    // (instance-field this index): a field inside the class's own methods.
+    def("jank.runtime", "instance-field", 2, 2, |_, a| {
+        let values = match &*a[0] {
+            Object::Record(r) => &r.values,
+            Object::Instance(i) => &i.values,
+            _ => return Err(class_cast(a[0], "clojure.lang.IType")),
+        };
+        let Object::Int(index) = *a[1] else {
+            return Err(class_cast(a[1], "java.lang.Long"));
+        };
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| values.get(i).copied())
+            .ok_or_else(|| illegal_argument(format!("no field {index}")))
+    });
+    // (reify ns 'site P1 {:m fn} P2 {...}): an instance of the reify class
+    // named for its site, carrying its own method maps by protocol var.
+    def("jank.runtime", "reify", 2, VARIADIC, |_, a| {
+        let name = format!(
+            "{}${}",
+            namespace_name(a[0])?.replace('-', "_"),
+            symbol_name(a[1])?
+        );
+        let class = match record::defined(&name) {
+            Some(class) => class,
+            None => record::define(&name, Kind::Reify, Vec::new()),
+        };
+        let pairs = &a[2..];
+        if pairs.len() % 2 != 0 {
+            return Err(illegal_argument(
+                "reify takes protocol and method map pairs",
+            ));
+        }
+        let mut impls = Map::empty();
+        for pair in pairs.chunks(2) {
+            let var = get(pair[0], keyword(None, "var"), nil())?;
+            if !matches!(*var, Object::Var(_)) {
+                return Err(illegal_argument(format!(
+                    "{} is not a protocol",
+                    crate::print::pr_str(pair[0])?
+                )));
+            }
+            impls.insert(var, pair[1])?;
+        }
+        Ok(alloc(Object::Instance(Box::new(Instance {
+            class,
+            values: Box::new([]),
+            impls: map_obj(impls),
+        }))))
+    });
+    core("record?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Record(_))))
+    });
+}

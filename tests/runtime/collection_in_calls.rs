@@ -1,0 +1,97 @@
+//! Collection inside one long call (issue 11): a lazy pipeline walked by
+//! `count`, a `reduce` and a `loop` of map updates keep their heap small
+//! while they run, because the stub collects at `jank_gc_poll` and inside its
+//! own seq-walking loops; a patch without the `jank.frame_roots` section
+//! turns that off (its frames keep values in wasm locals).
+
+use crate::common;
+use jank_wasmtime_harness::{GcStats, Runtime, FRAME_ROOTS_SECTION};
+use pretty_assertions::assert_eq;
+
+/// Far below what these programs allocate in all (hundreds of MiB), far
+/// above what they keep live at any moment.
+const SMALL_HEAP: u32 = 32 << 20;
+
+/// Loads `text` as one patch and returns each top-level value, printed,
+/// with the collector's figures after the load.
+fn run(runtime: &mut Runtime, wasm: &[u8], export: &str) -> (Vec<String>, GcStats) {
+    let values = runtime
+        .load_patch(wasm, export)
+        .unwrap()
+        .into_iter()
+        .map(|outcome| match outcome.result {
+            Ok(value) => value.printed,
+            Err(thrown) => panic!("{} threw {}", outcome.qualified_name, thrown.printed),
+        })
+        .collect();
+    (values, runtime.gc_stats().unwrap().expect("a collector"))
+}
+
+/// A patch's bytes without its `jank.frame_roots` section, the last one:
+/// id 0, its size, the name's length and the name, then the byte 1.
+fn without_frame_roots(wasm: &[u8]) -> Vec<u8> {
+    let name = FRAME_ROOTS_SECTION.as_bytes();
+    let mut section = vec![0, (name.len() + 2) as u8, name.len() as u8];
+    section.extend_from_slice(name);
+    section.push(1);
+    assert!(
+        wasm.ends_with(&section),
+        "the patch ends with its frame_roots section"
+    );
+    wasm[..wasm.len() - section.len()].to_vec()
+}
+
+/// The last two pass a seq on from a local at its last read: the local's
+/// slot is cleared, as the JVM clears locals, so the walk is not retained.
+const PIPELINE: &str = "(count (filter even? (map inc (range 1000000))))
+(reduce + (map inc (range 1000000)))
+(count (loop [m {} i 0]
+         (if (< i 100000) (recur (update m (rem i 1000) (fnil inc 0)) (inc i)) m)))
+(let [s (map inc (range 1000000))] (count s))
+(defn walk [xs] (reduce + xs))
+(walk (map inc (range 1000000)))";
+
+#[test]
+fn long_calls_collect_as_they_go() {
+    let patch = common::compile(PIPELINE, 1).unwrap();
+    let mut runtime = Runtime::new().unwrap();
+    let (values, stats) = run(&mut runtime, &patch.bytes, &patch.symbols_export);
+    assert_eq!(
+        values,
+        [
+            "500000",
+            "500000500000",
+            "1000",
+            "1000000",
+            "#'user/walk",
+            "500000500000"
+        ]
+    );
+    assert!(
+        stats.collections > 10,
+        "collections inside the calls: {stats:?}"
+    );
+    assert!(
+        runtime.memory_bytes() < u64::from(SMALL_HEAP),
+        "linear memory grew to {} bytes: {stats:?}",
+        runtime.memory_bytes()
+    );
+}
+
+#[test]
+fn a_patch_without_frame_roots_is_collected_only_between_calls() {
+    let patch = common::compile("(count (filter even? (map inc (range 300000))))", 1).unwrap();
+    let stripped = without_frame_roots(&patch.bytes);
+    assert!(!jank_wasmtime_harness::keeps_roots_in_frames(&stripped));
+    let mut runtime = Runtime::new().unwrap();
+    let (values, stats) = run(&mut runtime, &stripped, &patch.symbols_export);
+    assert_eq!(values, ["150000"]);
+    // One collection at most: the safe point after the entry.
+    assert!(stats.collections <= 1, "{stats:?}");
+
+    // The runtime stays that way for every later patch, rooted or not.
+    let rooted = common::compile("(count (filter even? (map inc (range 300000))))", 2).unwrap();
+    let (values, after) = run(&mut runtime, &rooted.bytes, &rooted.symbols_export);
+    assert_eq!(values, ["150000"]);
+    assert!(after.collections <= stats.collections + 1, "{after:?}");
+}
