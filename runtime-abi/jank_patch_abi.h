@@ -347,7 +347,9 @@ JANK_HELPER(ext, nothrow) const void *jank_small_ints(void);
  * for their argument arrays), and `malloc`, from which a loader reserves each
  * patch's mem_size bytes. The stub imports these functions from the host:
  *     (import "host" "write" (func (param i32 i32 i32)))   ;; fd, utf8, length
- * through which everything it prints goes (fd 1 stdout, fd 2 stderr), and
+ * through which everything it prints goes (fd 1 stdout, fd 2 stderr),
+ *     (import "host" "now" (func (result f64)))             ;; milliseconds
+ * a monotonic clock (performance.now() on a page), which `time` reads, and
  *     (import "host" "exception_thrown" (func (param i32) (result i32)))  ;; the exception -> n
  *     (import "host" "exception_frames" (func (param i32)))                ;; where to copy them
  * The stub calls exception_thrown on every throw, while the frames that

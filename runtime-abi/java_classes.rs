@@ -486,6 +486,54 @@ pub const CLASSES: &[JavaClass] = &[
         name: "java.util.Date",
         supers: &[&["java.lang.Comparable"]],
     },
+    JavaClass {
+        name: "java.io.OutputStreamWriter",
+        supers: &[WRITER],
+    },
+    JavaClass {
+        name: "java.io.PrintWriter",
+        supers: &[WRITER],
+    },
+    JavaClass {
+        name: "clojure.lang.LineNumberingPushbackReader",
+        supers: &[&[
+            "java.io.PushbackReader",
+            "java.io.FilterReader",
+            "java.io.Reader",
+            "java.lang.Readable",
+            "java.io.Closeable",
+            "java.lang.AutoCloseable",
+        ]],
+    },
+    JavaClass {
+        name: "clojure.lang.PersistentStructMap$Def",
+        supers: &[],
+    },
+    JavaClass {
+        name: "clojure.lang.LispReader$ReaderException",
+        supers: &[
+            RUNTIME_EXCEPTION,
+            &["clojure.lang.IExceptionInfo"],
+            EXCEPTION,
+        ],
+    },
+    JavaClass {
+        name: "clojure.lang.TaggedLiteral",
+        supers: &[&["clojure.lang.ILookup"]],
+    },
+    JavaClass {
+        name: "clojure.lang.ReaderConditional",
+        supers: &[&["clojure.lang.ILookup"]],
+    },
+];
+
+/// What `*out*` and `*err*` are.
+const WRITER: &[&str] = &[
+    "java.io.Writer",
+    "java.lang.Appendable",
+    "java.io.Closeable",
+    "java.io.Flushable",
+    "java.lang.AutoCloseable",
 ];
 
 /// What a record (`defrecord`) is besides its own class.

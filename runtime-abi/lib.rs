@@ -90,12 +90,16 @@ pub const COMPILER_CORE_MACROS: &[&str] = &[
     "->",
     "->>",
     "declare",
+    "defstruct",
     "defmulti",
     "binding",
     "with-redefs",
     "with-out-str",
     "with-in-str",
     "with-bindings",
+    "with-local-vars",
+    "with-open",
+    "time",
     "defmethod",
     "comment",
     "case",
@@ -129,6 +133,13 @@ pub const COMPILER_CORE_MACROS: &[&str] = &[
     "deftype",
     "reify",
 ];
+
+/// clojure.core vars that exist unbound, as on the JVM: `unquote` and
+/// `unquote-splicing`, what the reader makes of `~x` and `~@x`, which only
+/// syntax-quote gives a meaning. The compiler knows them and the runtime
+/// interns them unbound, so a call throws Clojure's "Attempting to call
+/// unbound fn: #'clojure.core/unquote".
+pub const UNBOUND_CORE_VARS: &[&str] = &["unquote", "unquote-splicing"];
 
 /// Every var the runtime defines before any patch loads, one `ns/name` a line
 /// (the stub's list; a jank runtime defines at least these).

@@ -316,6 +316,8 @@ fn run_program(session: &mut Session, source: &SourceFile) -> Result<Vec<String>
     for CompiledSource { patch, .. } in program {
         let loaded = runtime.load_patch(&patch.bytes, &patch.symbols_export);
         print!("{}", runtime.take_output());
+        // What it printed to `*err*`.
+        eprint!("{}", runtime.take_stderr());
         let outcomes = loaded.map_err(|e| format!("error: {e}"))?;
         values.clear();
         for outcome in outcomes {

@@ -118,6 +118,24 @@ pub struct Analyzer<'a> {
 
 type Result<T> = std::result::Result<T, Diagnostic>;
 
+/// clojure.core fns that read what only the compiler knows of namespaces
+/// (aliases, refers, private vars, required libs): a reference to one is
+/// preceded by `jank.runtime/note-ns!` calls telling the runtime.
+const NAMESPACE_READERS: &[&str] = &[
+    "ns-interns",
+    "ns-publics",
+    "ns-refers",
+    "ns-map",
+    "ns-aliases",
+    "ns-resolve",
+    "ns-unmap",
+    "requiring-resolve",
+    "loaded-libs",
+    "read-string",
+    "read",
+    "read+string",
+];
+
 impl<'a> Analyzer<'a> {
     pub fn new(
         namespaces: &'a mut Namespaces,
@@ -238,6 +256,16 @@ impl<'a> Analyzer<'a> {
                 if self.namespaces.refers_to_core(head, "use") {
                     return self.require_form(&form, &items[1..], require::RequireKind::Use);
                 }
+                for op in ["alias", "refer", "refer-clojure"] {
+                    if self.namespaces.refers_to_core(head, op) {
+                        return self.namespace_op(op, &form, &items[1..]);
+                    }
+                }
+                for change in ["ns-unmap", "ns-unalias", "remove-ns"] {
+                    if self.namespaces.refers_to_core(head, change) {
+                        self.namespace_change(change, &items[1..]);
+                    }
+                }
             }
         }
         let ctx = Ctx {
@@ -255,6 +283,33 @@ impl<'a> Analyzer<'a> {
             expr,
         });
         Ok(())
+    }
+
+    /// `value` (a namespace reflection fn) after telling the runtime what it
+    /// cannot know of the namespaces compiled so far (see
+    /// `Namespaces::note_forms`), so only code that reflects pays for it.
+    fn with_namespace_notes(&mut self, value: Expr, pos: Pos) -> Result<Expr> {
+        let ctx = Ctx {
+            tail: false,
+            recur: None,
+            in_try_body: false,
+        };
+        let statements = self
+            .namespaces
+            .note_forms(pos)
+            .iter()
+            .map(|note| self.analyze(note, ctx))
+            .collect::<Result<Vec<_>>>()?;
+        if statements.is_empty() {
+            return Ok(value);
+        }
+        Ok(Expr {
+            kind: ExprKind::Do {
+                statements,
+                ret: Box::new(value),
+            },
+            pos,
+        })
     }
 
     /// In a REPL, a def's value, its var, becomes `*1` like any other value:
@@ -594,10 +649,14 @@ impl<'a> Analyzer<'a> {
             if var.ns == CORE_NS && var.name == "intern" {
                 self.namespaces.note_intern();
             }
-            return Ok(Expr {
-                kind: ExprKind::VarValue(var),
+            let value = Expr {
+                kind: ExprKind::VarValue(var.clone()),
                 pos,
-            });
+            };
+            if var.ns == CORE_NS && NAMESPACE_READERS.contains(&var.name.as_str()) {
+                return self.with_namespace_notes(value, pos);
+            }
+            return Ok(value);
         }
         if self.namespaces.refers_to_core(name, "*file*") {
             // The file a form was compiled from, as `load` binds it in Clojure.
@@ -873,6 +932,9 @@ impl<'a> Analyzer<'a> {
                     "in-ns",
                     "require",
                     "use",
+                    "alias",
+                    "refer",
+                    "refer-clojure",
                     "defmacro",
                     "macroexpand-1",
                     "macroexpand",

@@ -7,7 +7,7 @@
 use super::ast::VarRef;
 use crate::read::{Form, FormKind, Name, ReadEnv};
 use crate::source::Pos;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
 pub const CORE_NS: &str = "clojure.core";
@@ -128,6 +128,8 @@ pub struct Namespace {
     pub vars: BTreeMap<String, VarInfo>,
     /// clojure.core names hidden by `(:refer-clojure :exclude [...])`.
     pub excluded_core: HashSet<String>,
+    /// The libs it required (`loaded-libs`).
+    pub required: BTreeSet<String>,
 }
 
 /// Every namespace the compiler knows, and the current one. Namespaces are
@@ -148,7 +150,8 @@ thread_local! {
     /// thread and shared by every session on it.
     static RUNTIME_NAMESPACES: BTreeMap<String, Rc<Namespace>> = {
         let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
-        for (ns, name) in jank_runtime_abi::runtime_vars() {
+        let unbound = jank_runtime_abi::UNBOUND_CORE_VARS.iter().map(|name| (CORE_NS, *name));
+        for (ns, name) in jank_runtime_abi::runtime_vars().chain(unbound) {
             namespaces
                 .entry(ns.to_string())
                 .or_default()
@@ -191,10 +194,14 @@ impl Namespaces {
     /// qualified symbol) and excluded clojure.core names, the leading
     /// arguments of `jank.runtime/resolve-in` and `expanding-in`.
     pub fn resolution_context(&self, pos: Pos) -> [Form; 4] {
+        self.resolution_context_of(self.current(), pos)
+    }
+
+    /// `resolution_context` of namespace `current`.
+    fn resolution_context_of(&self, current: &str, pos: Pos) -> [Form; 4] {
         let symbol = |text: &str| Form::symbol(Name::bare(text), pos);
         let quote = |quoted: Form| Form::list(vec![symbol("quote"), quoted], pos);
-        let current = self.current().to_string();
-        let ns = self.get(&current);
+        let ns = self.get(current);
         let mut aliases: Vec<(Form, Form)> = ns
             .map(|ns| {
                 ns.aliases
@@ -224,11 +231,47 @@ impl Namespaces {
         refers.sort_by_key(|(name, _)| name.to_string());
         excluded.sort_by_key(Form::to_string);
         [
-            quote(symbol(&current)),
+            quote(symbol(current)),
             quote(Form::new(FormKind::Map(aliases), pos)),
             quote(Form::new(FormKind::Map(refers), pos)),
             quote(Form::new(FormKind::Vector(excluded), pos)),
         ]
+    }
+
+    /// `(jank.runtime/note-ns! 'ns 'aliases 'refers 'excluded 'privates
+    /// 'libs)` for each namespace with something the runtime cannot know
+    /// (an alias, refer, exclusion, private var or required lib), for its
+    /// reflection fns (`ns-publics`, `ns-aliases`, ...).
+    pub fn note_forms(&self, pos: Pos) -> Vec<Form> {
+        let symbol = |text: &str| Form::symbol(Name::bare(text), pos);
+        let quote = |quoted: Form| Form::list(vec![symbol("quote"), quoted], pos);
+        let mut notes = Vec::new();
+        for (name, ns) in &self.namespaces {
+            let privates: Vec<Form> = ns
+                .vars
+                .iter()
+                .filter(|(_, info)| info.private)
+                .map(|(name, _)| symbol(name))
+                .collect();
+            if ns.aliases.is_empty()
+                && ns.refers.is_empty()
+                && ns.excluded_core.is_empty()
+                && ns.required.is_empty()
+                && privates.is_empty()
+            {
+                continue;
+            }
+            let libs = ns.required.iter().map(|lib| symbol(lib)).collect();
+            let mut items = vec![Form::symbol(
+                Name::qualified("jank.runtime", "note-ns!"),
+                pos,
+            )];
+            items.extend(self.resolution_context_of(name, pos));
+            items.push(quote(Form::new(FormKind::Vector(privates), pos)));
+            items.push(quote(Form::new(FormKind::Vector(libs), pos)));
+            notes.push(Form::list(items, pos));
+        }
+        notes
     }
 
     pub fn current(&self) -> &str {
@@ -281,6 +324,33 @@ impl Namespaces {
         VarRef {
             ns: ns.to_string(),
             name: name.to_string(),
+        }
+    }
+
+    /// `(ns-unmap ns name)`: `name` no longer means the var it mapped to in
+    /// `ns` (its own, one it referred, or clojure.core's).
+    pub fn unmap(&mut self, ns: &str, name: &str) {
+        let Some(namespace) = self.namespaces.get_mut(ns) else {
+            return;
+        };
+        let namespace = Rc::make_mut(namespace);
+        if namespace.vars.remove(name).is_none() && namespace.refers.remove(name).is_none() {
+            namespace.excluded_core.insert(name.to_string());
+        }
+    }
+
+    /// `(ns-unalias ns alias)`.
+    pub fn unalias(&mut self, ns: &str, alias: &str) {
+        if let Some(namespace) = self.namespaces.get_mut(ns) {
+            Rc::make_mut(namespace).aliases.remove(alias);
+        }
+    }
+
+    /// `(remove-ns ns)`: forgets the namespace (not clojure.core, nor the
+    /// current one, which the forms after it compile in).
+    pub fn remove(&mut self, ns: &str) {
+        if ns != CORE_NS && ns != self.current {
+            self.namespaces.remove(ns);
         }
     }
 

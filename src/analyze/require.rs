@@ -188,6 +188,12 @@ impl Analyzer<'_> {
         if !alias_only && (reload || !self.namespaces.exists(&spec.lib)) {
             self.load_namespace(&spec.lib, spec.pos)?;
         }
+        if !alias_only {
+            self.namespaces
+                .current_mut()
+                .required
+                .insert(spec.lib.clone());
+        }
         if spec.options.len() % 2 != 0 {
             return Err(self.error(spec.pos, "libspec options must come in keyword/value pairs"));
         }
@@ -334,5 +340,169 @@ pub(super) fn quoted_form(form: &Form) -> Option<&Form> {
     match &form.kind {
         FormKind::List(items) if items.len() == 2 && items[0].is_symbol("quote") => Some(&items[1]),
         _ => None,
+    }
+}
+
+impl Analyzer<'_> {
+    /// A quoted symbol argument of `what`.
+    fn quoted_symbol(&self, what: &str, arg: &Form) -> Result<crate::read::Name> {
+        quoted_form(arg)
+            .and_then(Form::as_symbol)
+            .filter(|name| name.ns.is_none())
+            .cloned()
+            .ok_or_else(|| {
+                self.error(
+                    arg.pos,
+                    format!("`{what}` takes quoted unqualified symbols, got {arg}"),
+                )
+            })
+    }
+
+    fn existing_namespace(&self, name: &crate::read::Name, pos: Pos) -> Result<String> {
+        if self.namespaces.exists(&name.name) {
+            Ok(name.name.clone())
+        } else {
+            Err(self.error(pos, format!("No namespace: {} found", name.name)))
+        }
+    }
+
+    /// Top-level `(alias 'a 'ns)`, `(refer 'ns filters...)` and
+    /// `(refer-clojure filters...)`: they change how the forms after them
+    /// resolve names, so they take effect at compile time, with quoted
+    /// arguments, like `require`; code that reflects on namespaces tells the
+    /// runtime (`Namespaces::note_forms`).
+    pub(super) fn namespace_op(&mut self, what: &str, form: &Form, args: &[Form]) -> Result<()> {
+        match what {
+            "alias" => {
+                let [alias, target] = args else {
+                    return Err(self.error(form.pos, "`alias` takes an alias and a namespace"));
+                };
+                let alias = self.quoted_symbol(what, alias)?;
+                let target = self.quoted_symbol(what, target)?;
+                let target = self.existing_namespace(&target, args[1].pos)?;
+                self.namespaces
+                    .current_mut()
+                    .aliases
+                    .insert(alias.name, target);
+            }
+            "refer" => {
+                let Some((lib, filters)) = args.split_first() else {
+                    return Err(self.error(form.pos, "`refer` takes a namespace and filters"));
+                };
+                let lib_name = self.quoted_symbol(what, lib)?;
+                let lib_name = self.existing_namespace(&lib_name, lib.pos)?;
+                let options = self.unquoted_filters(what, filters)?;
+                let spec = Libspec {
+                    lib: lib_name,
+                    pos: lib.pos,
+                    options: &options,
+                };
+                self.apply_libspec(&spec, RequireKind::Use, false)?;
+            }
+            _ => self.refer_clojure_again(form, args)?,
+        }
+        Ok(())
+    }
+
+    /// `(refer-clojure filters...)` in a namespace that refers clojure.core
+    /// already: as on the JVM it only maps names again, so a name unmapped
+    /// before comes back unless `:exclude` names it (or `:only` leaves it
+    /// out); nothing already mapped goes away.
+    fn refer_clojure_again(&mut self, form: &Form, args: &[Form]) -> Result<()> {
+        let options = self.unquoted_filters("refer-clojure", args)?;
+        let filter = |key: &str| {
+            options
+                .chunks(2)
+                .find_map(|pair| match (&pair[0].kind, pair.get(1)) {
+                    (FormKind::Keyword(k), Some(value)) if k.ns.is_none() && k.name == key => {
+                        Some(value)
+                    }
+                    _ => None,
+                })
+        };
+        let names = |value: &Form| -> Result<Vec<String>> {
+            match &value.kind {
+                FormKind::Vector(items) | FormKind::List(items) => Ok(self
+                    .symbol_names(items, "refer-clojure")?
+                    .into_iter()
+                    .map(|(name, _)| name)
+                    .collect()),
+                _ => Err(self.error(
+                    value.pos,
+                    format!("`refer-clojure` filters take a vector of symbols, got {value}"),
+                )),
+            }
+        };
+        let excluded = filter("exclude").map(names).transpose()?;
+        let only = filter("only").map(names).transpose()?;
+        if options.len() % 2 != 0 || (!options.is_empty() && excluded.is_none() && only.is_none()) {
+            return Err(self.error(
+                form.pos,
+                "`refer-clojure` takes `:exclude` or `:only` and a quoted vector of symbols",
+            ));
+        }
+        let current = &mut self.namespaces.current_mut().excluded_core;
+        match (only, excluded) {
+            (Some(only), _) => current.retain(|name| !only.contains(name)),
+            (None, excluded) => {
+                let excluded = excluded.unwrap_or_default();
+                current.retain(|name| excluded.contains(name));
+            }
+        }
+        Ok(())
+    }
+
+    /// `:keyword 'value` filters, the values unquoted.
+    fn unquoted_filters(&self, what: &str, filters: &[Form]) -> Result<Vec<Form>> {
+        filters
+            .iter()
+            .map(|filter| match &filter.kind {
+                FormKind::Keyword(_) => Ok(filter.clone()),
+                _ => quoted_form(filter).cloned().ok_or_else(|| {
+                    self.error(
+                        filter.pos,
+                        format!("`{what}` takes keywords and quoted values, got {filter}"),
+                    )
+                }),
+            })
+            .collect()
+    }
+
+    /// Top-level `(ns-unmap 'ns 'name)`, `(ns-unalias 'ns 'alias)` and
+    /// `(remove-ns 'ns)` with quoted arguments (or `*ns*`): the forms after
+    /// them compile without the mapping; the call itself still runs, for
+    /// the runtime's side.
+    pub(super) fn namespace_change(&mut self, what: &str, args: &[Form]) {
+        let ns_of = |form: &Form| match quoted_form(form).and_then(Form::as_symbol) {
+            Some(name) if name.ns.is_none() => Some(name.name.clone()),
+            _ => form
+                .as_symbol()
+                .filter(|name| name.ns.is_none() && name.name == "*ns*")
+                .map(|_| self.namespaces.current().to_string()),
+        };
+        let name_of = |form: &Form| {
+            quoted_form(form)
+                .and_then(Form::as_symbol)
+                .filter(|name| name.ns.is_none())
+                .map(|name| name.name.clone())
+        };
+        match (what, args) {
+            ("ns-unmap", [ns, name]) => {
+                if let (Some(ns), Some(name)) = (ns_of(ns), name_of(name)) {
+                    self.namespaces.unmap(&ns, &name);
+                }
+            }
+            ("ns-unalias", [ns, alias]) => {
+                if let (Some(ns), Some(alias)) = (ns_of(ns), name_of(alias)) {
+                    self.namespaces.unalias(&ns, &alias);
+                }
+            }
+            ("remove-ns", [ns]) => {
+                if let Some(ns) = name_of(ns) {
+                    self.namespaces.remove(&ns);
+                }
+            }
+            _ => {}
+        }
     }
 }

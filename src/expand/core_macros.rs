@@ -24,12 +24,16 @@ const MACROS: &[(&str, Expander)] = &[
     ("->", thread_first),
     ("->>", thread_last),
     ("declare", declare),
+    ("defstruct", defstruct),
     ("defmulti", defmulti),
     ("binding", binding),
     ("with-redefs", with_redefs),
     ("with-out-str", with_out_str),
     ("with-in-str", with_in_str),
     ("with-bindings", with_bindings),
+    ("with-local-vars", with_local_vars),
+    ("with-open", with_open),
+    ("time", time),
     ("defmethod", defmethod),
     ("comment", comment),
     ("case", case),
@@ -602,6 +606,25 @@ fn declare(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandEr
     Ok(list(defs, form.pos))
 }
 
+/// `(defstruct name & keys)` → `(def name (create-struct keys...))`.
+fn defstruct(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    let Some((name, keys)) = args.split_first() else {
+        return Err(ExpandError::new(form.pos, "`defstruct` requires a name"));
+    };
+    if !is_simple(name) {
+        return Err(ExpandError::new(
+            name.pos,
+            format!("`defstruct` requires a symbol name, got {name}"),
+        ));
+    }
+    let mut create = vec![core("create-struct", form.pos)];
+    create.extend(keys.iter().cloned());
+    Ok(list(
+        vec![sym("def", form.pos), name.clone(), list(create, form.pos)],
+        form.pos,
+    ))
+}
+
 /// `(defmulti name doc? attr-map? dispatch-fn & options)` →
 /// `(def name (jank.runtime/defmulti* (var name) "name" dispatch-fn options..))`;
 /// the runtime hands back the multimethod the var already holds, so a
@@ -777,6 +800,176 @@ fn with_in_str(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, Expa
             thunk(&args[1..], form.pos),
         ],
         form.pos,
+    ))
+}
+
+/// The `[name init ...]` vector of `with-local-vars`/`with-open`: its
+/// pairs, each name a plain symbol.
+fn symbol_pairs<'a>(form: &Form, args: &'a [Form]) -> Result<&'a [Form], ExpandError> {
+    let Some(Form {
+        kind: FormKind::Vector(pairs),
+        pos: vector_pos,
+        ..
+    }) = args.first()
+    else {
+        return Err(ExpandError::new(
+            form.pos,
+            format!("`{}` requires a vector for its binding", macro_name(form)),
+        ));
+    };
+    if pairs.len() % 2 != 0 {
+        return Err(ExpandError::new(
+            *vector_pos,
+            format!(
+                "`{}` requires an even number of forms in binding vector",
+                macro_name(form)
+            ),
+        ));
+    }
+    for name in pairs.iter().step_by(2) {
+        if !is_simple(name) {
+            return Err(ExpandError::new(
+                name.pos,
+                format!(
+                    "`{}` only allows symbols in bindings, got {name}",
+                    macro_name(form)
+                ),
+            ));
+        }
+    }
+    Ok(pairs)
+}
+
+/// `(with-local-vars [x init ...] body...)` →
+/// `(let* [x (jank.runtime/local-var) ...] (push-thread-bindings (hash-map x init ...))
+/// (try body... (finally (pop-thread-bindings))))`: each name is an unnamed
+/// var bound to its init (which may use the vars) while the body runs.
+fn with_local_vars(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    let pos = form.pos;
+    let pairs = symbol_pairs(form, args)?;
+    let mut names = Vec::new();
+    let mut bindings = vec![core("hash-map", pos)];
+    for pair in pairs.chunks_exact(2) {
+        names.push(pair[0].clone());
+        names.push(list(
+            vec![Form::symbol(
+                Name::qualified("jank.runtime", "local-var"),
+                pos,
+            )],
+            pos,
+        ));
+        bindings.push(pair[0].clone());
+        bindings.push(pair[1].clone());
+    }
+    let mut attempt = vec![sym("try", pos)];
+    attempt.extend(args[1..].iter().cloned());
+    attempt.push(list(
+        vec![
+            sym("finally", pos),
+            list(vec![core("pop-thread-bindings", pos)], pos),
+        ],
+        pos,
+    ));
+    Ok(list(
+        vec![
+            sym("let*", pos),
+            vector(names, pos),
+            list(
+                vec![core("push-thread-bindings", pos), list(bindings, pos)],
+                pos,
+            ),
+            list(attempt, pos),
+        ],
+        pos,
+    ))
+}
+
+/// `(with-open [x init ...] body...)` →
+/// `(let* [x init] (try (with-open [...] body...) (finally (jank.runtime/close x))))`:
+/// each value is closed, the last opened first, however the body ends.
+fn with_open(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    let pos = form.pos;
+    let pairs = symbol_pairs(form, args)?;
+    let mut expansion = body(args[1..].to_vec(), pos);
+    for pair in pairs.chunks_exact(2).rev() {
+        let close = list(
+            vec![
+                Form::symbol(Name::qualified("jank.runtime", "close"), pos),
+                pair[0].clone(),
+            ],
+            pos,
+        );
+        expansion = list(
+            vec![
+                sym("let*", pos),
+                vector(vec![pair[0].clone(), pair[1].clone()], pos),
+                list(
+                    vec![
+                        sym("try", pos),
+                        expansion,
+                        list(vec![sym("finally", pos), close], pos),
+                    ],
+                    pos,
+                ),
+            ],
+            pos,
+        );
+    }
+    Ok(expansion)
+}
+
+/// `(time expr)`: evaluates expr, prints the time it took as Clojure does,
+/// `(prn (str "Elapsed time: " (/ (double (- now start)) 1000000.0) " msecs"))`,
+/// and returns its value.
+fn time(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    let [expr] = args else {
+        return Err(ExpandError::new(form.pos, "`time` takes one expression"));
+    };
+    let pos = form.pos;
+    let (start, ret) = (
+        sym(&gensyms.fresh("start"), pos),
+        sym(&gensyms.fresh("ret"), pos),
+    );
+    let now = || {
+        list(
+            vec![Form::symbol(
+                Name::qualified("jank.runtime", "nano-time"),
+                pos,
+            )],
+            pos,
+        )
+    };
+    let elapsed = list(
+        vec![
+            core("/", pos),
+            list(
+                vec![
+                    core("double", pos),
+                    list(vec![core("-", pos), now(), start.clone()], pos),
+                ],
+                pos,
+            ),
+            Form::new(FormKind::Double(1_000_000.0), pos),
+        ],
+        pos,
+    );
+    let message = list(
+        vec![
+            core("str", pos),
+            Form::new(FormKind::Str("Elapsed time: ".to_string()), pos),
+            elapsed,
+            Form::new(FormKind::Str(" msecs".to_string()), pos),
+        ],
+        pos,
+    );
+    Ok(list(
+        vec![
+            sym("let*", pos),
+            vector(vec![start, now(), ret.clone(), expr.clone()], pos),
+            list(vec![core("prn", pos), message], pos),
+            ret,
+        ],
+        pos,
     ))
 }
 

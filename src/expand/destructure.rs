@@ -155,14 +155,15 @@ fn bind_map(
     let whole = sym(&gensyms.fresh("map"), pos);
     out.push(whole.clone());
     out.push(init);
-    // A seq bound to a map pattern is read as keyword arguments, as Clojure does.
+    // A seq bound to a map pattern is read as keyword arguments, as Clojure
+    // 1.11 does: a lone map is itself, a trailing map is merged in.
     out.push(whole.clone());
     out.push(list(
         vec![
             sym("if", pos),
             list(vec![core("seq?", pos), whole.clone()], pos),
             list(
-                vec![core("apply", pos), core("hash-map", pos), whole.clone()],
+                vec![core("seq-to-map-for-destructuring", pos), whole.clone()],
                 pos,
             ),
             whole.clone(),

@@ -565,6 +565,14 @@ fn host_write(store: &mut Store<HostState>) -> Func {
     )
 }
 
+/// `host.now`: milliseconds on a monotonic clock, since the stub was made.
+fn host_now(store: &mut Store<HostState>) -> Func {
+    let start = std::time::Instant::now();
+    Func::wrap(store, move || -> f64 {
+        start.elapsed().as_secs_f64() * 1000.0
+    })
+}
+
 /// Turns a wasmtime call failure into `HarnessError::Trap`, with the trap's
 /// own message first and the wasm backtrace beside it.
 /// A failed call as a `HarnessError`; a trap's jank frames are found in
@@ -710,6 +718,18 @@ impl Runtime {
                 {
                     imports.push(host_exception_frames(&mut store).into());
                 }
+                ("host", "now", ExternType::Func(ty))
+                    if ty.params().len() == 0
+                        && ty.results().map(|r| r.is_f64()).eq([true]) =>
+                {
+                    imports.push(host_now(&mut store).into());
+                }
+                ("host", "now", _) => {
+                    return Err(HarnessError::Link {
+                        import: qualified,
+                        reason: "must be (func (result f64)): milliseconds".into(),
+                    })
+                }
                 ("host", "effect", ExternType::Func(ty))
                     if ty.params().map(|p| p.is_i32()).eq([true, true])
                         && ty.results().map(|r| r.is_i32()).eq([true]) =>
@@ -742,7 +762,7 @@ impl Runtime {
                 _ => return Err(HarnessError::Link {
                     import: qualified,
                     reason:
-                        "the host provides only host.write, host.exception_thrown, host.exception_frames, host.effect and host.effect_reply to the stub"
+                        "the host provides only host.write, host.now, host.exception_thrown, host.exception_frames, host.effect and host.effect_reply to the stub"
                             .into(),
                 }),
             }

@@ -33,6 +33,12 @@ pub fn equiv(a: Obj, b: Obj) -> R<bool> {
         }
         (Object::Class(x), Object::Class(y)) => x == y,
         (Object::Uuid(x), Object::Uuid(y)) => x == y,
+        (Object::TaggedLiteral(tag, form), Object::TaggedLiteral(other_tag, other_form)) => {
+            equiv(*tag, *other_tag)? && equiv(*form, *other_form)?
+        }
+        (Object::ReaderConditional(form, splicing), Object::ReaderConditional(other, same)) => {
+            splicing == same && equiv(*form, *other)?
+        }
         (Object::Vector(x), Object::Vector(y)) => {
             if x.0.len() != y.0.len() {
                 return Ok(false);
@@ -248,6 +254,14 @@ pub fn hasheq(value: Obj) -> R<i32> {
         Object::Class(name) => hash_int(string_hash_code(name)),
         // Util.hasheq of a plain Object: its hashCode, unmixed.
         Object::Uuid(uuid) => uuid.hash_code() as u32,
+        // Neither is IHashEq: their hashCode, as TaggedLiteral and
+        // ReaderConditional compute it.
+        Object::TaggedLiteral(tag, form) => (java_hash_code(*tag)? as u32)
+            .wrapping_mul(31)
+            .wrapping_add(java_hash_code(*form)? as u32),
+        Object::ReaderConditional(form, splicing) => (java_hash_code(*form)? as u32)
+            .wrapping_mul(31)
+            .wrapping_add(u32::from(*splicing)),
         Object::Map(m) => map_hasheq(m.entries())?,
         // defrecord's hasheq: the hash of its class name's symbol, xor the
         // map hash of its entries.

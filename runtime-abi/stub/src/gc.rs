@@ -702,7 +702,14 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         | Object::Regex(_)
         | Object::Class(_)
         | Object::Uuid(_)
+        | Object::Stream(_)
         | Object::Range(_) => {}
+        Object::TaggedLiteral(tag, form) => {
+            visit(*tag);
+            visit(*form);
+        }
+        Object::ReaderConditional(form, _) => visit(*form),
+        Object::StructDef(keys) => keys.iter().for_each(|key| visit(*key)),
         Object::MultiFn(multi) => {
             visit(multi.dispatch);
             visit(multi.default);

@@ -2,7 +2,7 @@
 //! the host's `write(fd, ptr, len)` import (on the host, tests capture it and
 //! other builds use std's streams), and every throw calls its
 //! `exception_thrown(exception)` import, whose frames become the trace of
-//! the exception's first throw. `with-out-str` captures stdout
+//! the exception's first throw; its `now()` import is the clock. `with-out-str` captures stdout
 //! instead, innermost capture first.
 
 use std::cell::RefCell;
@@ -12,9 +12,25 @@ thread_local! {
     static OUT_CAPTURES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Writes `text` to `fd` (1 stdout, 2 stderr), or to the innermost
-/// `with-out-str` capture for stdout.
+thread_local! {
+    /// `clojure.core/*out*`, interned once.
+    static OUT_VAR: crate::object::Obj = crate::var::intern("clojure.core", "*out*");
+}
+
+/// Where output goes now: standard error while `*out*` is bound to `*err*`
+/// (`(binding [*out* *err*] ...)`), else standard output.
+fn out_fd() -> i32 {
+    let out = OUT_VAR.with(|var| crate::var::current(*var));
+    match out.as_deref() {
+        Some(crate::object::Object::Stream(crate::object::Stream::Err)) => STDERR,
+        _ => STDOUT,
+    }
+}
+
+/// Writes `text` to `fd` (1 stdout, i.e. `*out*`, 2 stderr), or to the
+/// innermost `with-out-str` capture for stdout.
 pub fn write(fd: i32, text: &str) {
+    let fd = if fd == STDOUT { out_fd() } else { fd };
     if fd == STDOUT {
         let captured = OUT_CAPTURES.with(|captures| match captures.borrow_mut().last_mut() {
             Some(capture) => {
@@ -40,6 +56,7 @@ pub fn capture_out<T>(body: impl FnOnce() -> T) -> (T, String) {
 }
 
 pub const STDOUT: i32 = 1;
+pub const STDERR: i32 = 2;
 
 #[cfg(target_arch = "wasm32")]
 #[link(wasm_import_module = "host")]
@@ -50,6 +67,25 @@ extern "C" {
     fn host_exception_thrown(exception: usize) -> i32;
     #[link_name = "exception_frames"]
     fn host_exception_frames(into: *mut u8);
+    #[link_name = "now"]
+    fn host_now() -> f64;
+}
+
+/// The host's monotonic clock in nanoseconds (`time`'s System/nanoTime).
+#[cfg(target_arch = "wasm32")]
+pub fn nano_time() -> i64 {
+    // SAFETY: the host only answers a number; it reads no memory.
+    let millis = unsafe { host_now() };
+    (millis * 1_000_000.0) as i64
+}
+
+/// Outside wasm: the process's monotonic clock.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn nano_time() -> i64 {
+    thread_local! {
+        static START: std::time::Instant = std::time::Instant::now();
+    }
+    START.with(|start| i64::try_from(start.elapsed().as_nanos()).unwrap_or(i64::MAX))
 }
 
 /// Tells the host `exception` is being thrown while the frames that threw

@@ -173,6 +173,25 @@ pub enum Object {
     /// A namespace, interned by name (`*ns*`, `the-ns`): only its name is
     /// known at run time, the compiler owns what it holds.
     Namespace(Box<str>),
+    /// One of the page's streams, the roots of `*out*`, `*err*` and `*in*`.
+    Stream(Stream),
+    /// A clojure.lang.TaggedLiteral (`tagged-literal`): its tag and form.
+    TaggedLiteral(Obj, Obj),
+    /// A clojure.lang.ReaderConditional (`reader-conditional`): its form and
+    /// whether it splices (`#?@`).
+    ReaderConditional(Obj, bool),
+    /// A structmap's basis (`create-struct`): its keys, in order. The
+    /// structmaps it makes are maps (`core::structs`).
+    StructDef(Box<[Obj]>),
+}
+
+/// The streams a page has: output and error output go to the host's
+/// `write`, input is what `with-in-str` gives (`core::input`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Out,
+    Err,
+    In,
 }
 
 // Objects stay small in wasm32: the big payloads are boxed, and a cell is
@@ -400,6 +419,12 @@ impl Object {
             Object::Matcher(_) => "java.util.regex.Matcher",
             Object::MultiFn(_) => "clojure.lang.MultiFn",
             Object::Namespace(_) => "clojure.lang.Namespace",
+            Object::Stream(Stream::Out) => "java.io.OutputStreamWriter",
+            Object::Stream(Stream::Err) => "java.io.PrintWriter",
+            Object::Stream(Stream::In) => "clojure.lang.LineNumberingPushbackReader",
+            Object::TaggedLiteral(..) => "clojure.lang.TaggedLiteral",
+            Object::ReaderConditional(..) => "clojure.lang.ReaderConditional",
+            Object::StructDef(_) => "clojure.lang.PersistentStructMap$Def",
             Object::Record(record) => record.class.name,
             Object::Instance(instance) => instance.class.name,
         }

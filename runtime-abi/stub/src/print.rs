@@ -223,11 +223,22 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             | Object::Set(_)
     );
     if readably && carries_meta && PRINT_META.with(std::cell::Cell::get) {
-        let meta = crate::meta::meta(value)?;
-        if !meta.is_nil() {
-            out.push('^');
-            write(out, meta, true)?;
-            out.push(' ');
+        // As print-meta: nothing for an empty map, `^Tag` for one holding only `:tag`.
+        if let Object::Map(m) = &*crate::meta::meta(value)? {
+            let tag = crate::object::keyword(None, "tag");
+            match m.len() {
+                0 => {}
+                1 if m.get(tag)?.is_some() => {
+                    out.push('^');
+                    write(out, m.get(tag)?.unwrap_or_else(nil), true)?;
+                    out.push(' ');
+                }
+                _ => {
+                    out.push('^');
+                    write(out, crate::meta::meta(value)?, true)?;
+                    out.push(' ');
+                }
+            }
         }
     }
     match &*value {
@@ -316,6 +327,8 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             write_items(out, SeqIter::new(value), readably)?;
             out.push(')');
         }
+        // A local var (`with-local-vars`) has no namespace or name.
+        Object::Var(var) if var.ns.is_empty() => out.push_str("#<Var: --unnamed-->"),
         Object::Var(var) => write!(out, "#'{}", var.qualified()).expect("writing to a String"),
         Object::Fn(f) => {
             let class = munge(&f.name());
@@ -390,6 +403,20 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             identity_hex(value)
         )
         .expect("writing to a String"),
+        Object::Stream(_) | Object::StructDef(_) => {
+            let (class, hex) = (value.class_name(), identity_hex(value));
+            write!(out, "#object[{class} 0x{hex} \"{class}@{hex}\"]").expect("writing to a String");
+        }
+        Object::TaggedLiteral(tag, form) => {
+            out.push('#');
+            write(out, *tag, readably)?;
+            out.push(' ');
+            write(out, *form, readably)?;
+        }
+        Object::ReaderConditional(form, splicing) => {
+            out.push_str(if *splicing { "#?@" } else { "#?" });
+            write(out, *form, readably)?;
+        }
         _ => unreachable!("every seq kind prints as a list"),
     }
     Ok(())
@@ -415,11 +442,42 @@ fn write_pattern(out: &mut String, source: &str) {
     out.push('"');
 }
 
+thread_local! {
+    /// `*print-readably*` and `*print-meta*`, interned once.
+    static PRINT_VARS: [Obj; 2] = [
+        crate::var::intern("clojure.core", "*print-readably*"),
+        crate::var::intern("clojure.core", "*print-meta*"),
+    ];
+}
+
+/// Prints `values` separated by spaces as `pr` (`readably`) or `print` does
+/// under the current `*print-readably*` and `*print-meta*`: `pr` prints as
+/// `print` when `*print-readably*` is false, and shows metadata when
+/// `*print-meta*` is true as well.
+pub fn print_values(values: &[Obj], readably: bool) -> R<String> {
+    let [readably_var, meta_var] = PRINT_VARS.with(|vars| *vars);
+    let bound_true = |var| crate::var::current(var).is_some_and(crate::object::truthy);
+    let readably = readably && bound_true(readably_var);
+    let with_meta = readably && bound_true(meta_var);
+    let was = PRINT_META.with(|flag| flag.replace(flag.get() || with_meta));
+    let mut out = String::new();
+    let mut printed = Ok(());
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        printed = write(&mut out, *value, readably);
+        if printed.is_err() {
+            break;
+        }
+    }
+    PRINT_META.with(|flag| flag.set(was));
+    printed.map(|()| out)
+}
+
 /// `pr-str` of one value.
 pub fn pr_str(value: Obj) -> R<String> {
-    let mut out = String::new();
-    write(&mut out, value, true)?;
-    Ok(out)
+    print_values(&[value], true)
 }
 
 /// `str` of one value: Java's `toString`.
@@ -441,7 +499,13 @@ pub fn str_of(value: Obj) -> R<String> {
         Object::Class(name) => format!("class {name}"),
         Object::Uuid(uuid) => uuid.text(),
         Object::Namespace(name) => name.to_string(),
-        Object::Atom(_)
+        // Neither overrides Object.toString, which shows the hashCode.
+        Object::TaggedLiteral(..) | Object::ReaderConditional(..) => {
+            format!("{}@{:x}", value.class_name(), java_hash_code(value)? as u32)
+        }
+        Object::Stream(_)
+        | Object::StructDef(_)
+        | Object::Atom(_)
         | Object::Volatile(_)
         | Object::Reduced(_)
         | Object::Transient(_)

@@ -2,16 +2,19 @@
 //! use of the table installing the native clojure.core, clojure.set,
 //! clojure.string and jank.runtime vars (wasm32-unknown-unknown has no
 //! constructors, so every entry point that reaches a var goes through here).
-//! Vars are never removed, so they are permanent objects: the collector's
-//! roots. A var that patches call directly has a [`DirectCalls`] record,
-//! kept current through every change of its root or thread bindings.
+//! Vars are permanent objects, the collector's roots: `ns-unmap` hides
+//! them and `remove-ns` takes them out of the table, never out of the heap,
+//! as code compiled before may hold them. A var that patches call directly
+//! has a [`DirectCalls`] record, kept current through every change of its
+//! root or thread bindings.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::{illegal_state, R};
 use crate::function::{Function, MAX_PARAMS};
-use crate::object::{alloc_permanent, Obj, Object, Var};
+pub use crate::object::Var;
+use crate::object::{alloc_permanent, Obj, Object};
 
 /// Every var by (namespace, name).
 type VarTable = HashMap<(Box<str>, Box<str>), Obj>;
@@ -83,6 +86,10 @@ thread_local! {
     /// Thread bindings of dynamic vars, innermost frame last.
     static BINDINGS: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
     static INSTALLED: Cell<bool> = const { Cell::new(false) };
+    /// Vars `ns-unmap` took away from their namespace until interned again
+    /// (a def): the var object stays in the table, so code loaded with it and
+    /// a later def share it.
+    static UNMAPPED: RefCell<HashSet<(Box<str>, Box<str>)>> = RefCell::new(HashSet::new());
 }
 
 fn ensure_runtime() {
@@ -94,6 +101,12 @@ fn ensure_runtime() {
 
 /// The var `ns/name`, created unbound when missing, without installing the runtime.
 pub(crate) fn intern_raw(ns: &str, name: &str) -> Obj {
+    UNMAPPED.with(|unmapped| {
+        let mut unmapped = unmapped.borrow_mut();
+        if !unmapped.is_empty() {
+            unmapped.remove(&(Box::<str>::from(ns), Box::<str>::from(name)));
+        }
+    });
     VARS.with(|vars| {
         *vars
             .borrow_mut()
@@ -114,14 +127,14 @@ pub fn intern(ns: &str, name: &str) -> Obj {
     intern_raw(ns, name)
 }
 
-/// The var `ns/name` if it exists.
+/// The var `ns/name` if it exists (and `ns-unmap` did not take it away).
 pub fn find(ns: &str, name: &str) -> Option<Obj> {
     ensure_runtime();
-    VARS.with(|vars| {
-        vars.borrow()
-            .get(&(Box::<str>::from(ns), Box::<str>::from(name)))
-            .copied()
-    })
+    let key = (Box::<str>::from(ns), Box::<str>::from(name));
+    if UNMAPPED.with(|unmapped| unmapped.borrow().contains(&key)) {
+        return None;
+    }
+    VARS.with(|vars| vars.borrow().get(&key).copied())
 }
 
 fn as_var(var: &Obj) -> &Var {
@@ -146,28 +159,6 @@ pub fn thread_binding(var: Obj) -> Option<Obj> {
                 .map(|(_, value)| *value)
         })
     })
-}
-
-/// `(var-set var value)`, `set!` of a var: changes the var's innermost
-/// thread binding; a var without one throws, as Clojure's Var.set does.
-pub fn set_thread_binding(var: Obj, value: Obj) -> R {
-    let set = BINDINGS.with(|frames| {
-        let mut frames = frames.borrow_mut();
-        let binding = frames.iter_mut().rev().find_map(|frame| {
-            frame
-                .iter_mut()
-                .find(|(bound_var, _)| bound_var.identical(var))
-        });
-        binding.map(|binding| binding.1 = value).is_some()
-    });
-    if set {
-        Ok(value)
-    } else {
-        Err(illegal_state(format!(
-            "Can't change/establish root binding of: {} with set",
-            as_var(&var).name
-        )))
-    }
 }
 
 /// Every var with a thread binding and its innermost value, outermost first.
@@ -198,6 +189,26 @@ pub fn push_bindings(frame: Frame) {
     let bound: Vec<Obj> = frame.iter().map(|(var, _)| *var).collect();
     BINDINGS.with(|frames| frames.borrow_mut().push(frame));
     bound.into_iter().for_each(refresh_direct_calls);
+}
+
+/// `var-set`: replaces the var's innermost thread binding; false when it
+/// has none.
+pub fn set_binding(var: Obj, value: Obj) -> bool {
+    BINDINGS.with(|frames| {
+        let mut frames = frames.borrow_mut();
+        let bound = frames.iter_mut().rev().find_map(|frame| {
+            frame
+                .iter_mut()
+                .find(|(bound_var, _)| bound_var.identical(var))
+        });
+        match bound {
+            Some(binding) => {
+                binding.1 = value;
+                true
+            }
+            None => false,
+        }
+    })
 }
 
 /// `pop-thread-bindings`: false when no frame was pushed.
@@ -288,6 +299,36 @@ pub fn namespace_has_vars(ns: &str) -> bool {
 pub fn namespaces_with_vars() -> std::collections::BTreeSet<Box<str>> {
     ensure_runtime();
     VARS.with(|vars| vars.borrow().keys().map(|(ns, _)| ns.clone()).collect())
+}
+
+/// `ns-unmap`: takes `ns/name` away from its namespace until it is
+/// interned again; false when there was no such var.
+pub fn unmap(ns: &str, name: &str) -> bool {
+    if find(ns, name).is_none() {
+        return false;
+    }
+    UNMAPPED.with(|unmapped| unmapped.borrow_mut().insert((ns.into(), name.into())));
+    true
+}
+
+/// `remove-ns`: takes every var of `ns` out of the table.
+pub fn remove_namespace(ns: &str) {
+    ensure_runtime();
+    VARS.with(|vars| vars.borrow_mut().retain(|(var_ns, _), _| &**var_ns != ns));
+    UNMAPPED.with(|unmapped| unmapped.borrow_mut().retain(|(var_ns, _)| &**var_ns != ns));
+}
+
+/// The vars of namespace `ns` (but those `ns-unmap` took away), by name.
+pub fn vars_in(ns: &str) -> std::collections::BTreeMap<Box<str>, Obj> {
+    ensure_runtime();
+    let unmapped = UNMAPPED.with(|unmapped| unmapped.borrow().clone());
+    VARS.with(|vars| {
+        vars.borrow()
+            .iter()
+            .filter(|(key, _)| &*key.0 == ns && !unmapped.contains(*key))
+            .map(|((_, name), var)| (name.clone(), *var))
+            .collect()
+    })
 }
 
 /// Every bound var as `ns/name`, sorted (what runtime_vars.txt lists).

@@ -574,6 +574,10 @@ export class JankRuntime {
         }
         sink.write(fd, new Uint8Array(memory.buffer, start, length));
       },
+      // jank_patch_abi.h: the clock `time` reads, in milliseconds.
+      now() {
+        return performance.now();
+      },
       // jank_patch_abi.h: the reply, or a refusal's message, waits for
       // effect_reply; callbacks run later, never inside this import.
       effect(ptr, length) {
@@ -619,7 +623,7 @@ export class JankRuntime {
       if (entry.module !== 'host' || !(entry.name in host)) {
         throw linkError(
           `${entry.module}.${entry.name}`,
-          'the host provides only host.write, host.exception_thrown, host.exception_frames, host.effect and host.effect_reply to the stub',
+          'the host provides only host.write, host.now, host.exception_thrown, host.exception_frames, host.effect and host.effect_reply to the stub',
         );
       }
       imports.host = host;

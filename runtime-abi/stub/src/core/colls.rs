@@ -57,6 +57,18 @@ pub fn get(coll: Obj, key: Obj, default: Obj) -> R {
             Some(inner) => get(inner, key, default)?,
             None => return Err(transient_used()),
         },
+        Object::TaggedLiteral(tag, form) => match &*key {
+            Object::Keyword(k) if k.ns.is_none() && &*k.name == "tag" => *tag,
+            Object::Keyword(k) if k.ns.is_none() && &*k.name == "form" => *form,
+            _ => default,
+        },
+        Object::ReaderConditional(form, splicing) => match &*key {
+            Object::Keyword(k) if k.ns.is_none() && &*k.name == "form" => *form,
+            Object::Keyword(k) if k.ns.is_none() && &*k.name == "splicing?" => {
+                crate::object::boolean(*splicing)
+            }
+            _ => default,
+        },
         _ => default,
     })
 }
@@ -624,7 +636,36 @@ fn merge_into(acc: Obj, m: Obj) -> R {
     conj(acc, m)
 }
 
+/// `(seq-to-map-for-destructuring s)`: what a map destructuring of rest
+/// args (`& {:keys [a]}`) binds: its only element when it has one, `{}`
+/// when empty, else the map of its key/value pairs as if by assoc, a
+/// trailing map's entries last (Clojure 1.11's `(f :a 1 {:b 2})`).
+fn seq_to_map_for_destructuring(s: Obj) -> R {
+    let mut items = crate::seq::to_vec(s)?;
+    match items.len() {
+        0 => return Ok(map_obj(Map::empty())),
+        1 => return Ok(items[0]),
+        n if n % 2 == 1 => {
+            let trailing = items.pop().unwrap_or_else(nil);
+            let entries = conj(map_obj(Map::empty()), trailing)?;
+            if let Object::Map(m) = &*entries {
+                for (key, value) in m.entries() {
+                    items.extend([key, value]);
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(map_obj(Map::from_pairs(
+        items.chunks_exact(2).map(|pair| (pair[0], pair[1])),
+        true,
+    )?))
+}
+
 pub fn install() {
+    core("seq-to-map-for-destructuring", 1, 1, |_, a| {
+        seq_to_map_for_destructuring(a[0])
+    });
     core("vector", 0, VARIADIC, |_, a| {
         Ok(vector_obj(a.iter().copied()))
     });

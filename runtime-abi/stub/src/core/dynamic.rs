@@ -5,14 +5,17 @@
 //! `thread-bound?`, `get-thread-bindings`, `bound-fn*`, `with-bindings*` (what
 //! `with-bindings` expands to)
 //! and `jank.runtime/with-out-str-fn` (what `with-out-str`
-//! expands to).
+//! expands to), local vars (`with-local-vars`, `var-set`) and the standard
+//! dynamic vars (`*out*`, `*err*`, `*in*`, `*print-readably*`, ...).
 
 use super::colls::get;
 use super::{core, def, VARIADIC};
 use crate::coll::{map_obj, Map};
 use crate::error::{class_cast, illegal_state, R};
 use crate::function::call;
-use crate::object::{alloc, boolean, keyword, nil, string, truthy, DelayState, Obj, Object};
+use crate::object::{
+    alloc, boolean, keyword, nil, string, truthy, DelayState, Obj, Object, Stream,
+};
 use crate::var;
 use std::cell::RefCell;
 
@@ -109,10 +112,6 @@ pub fn install() {
         }
     });
     core("with-redefs-fn", 2, 2, |_, a| with_redefs_fn(a[0], a[1]));
-    core("var-set", 2, 2, |_, a| match &*a[0] {
-        Object::Var(_) => var::set_thread_binding(a[0], a[1]),
-        _ => Err(class_cast(a[0], "clojure.lang.Var")),
-    });
     core("thread-bound?", 0, VARIADIC, |_, a| {
         for the_var in a {
             if var::thread_binding(var_arg(*the_var)?).is_none() {
@@ -150,8 +149,105 @@ pub fn install() {
         }
         Ok(boolean(true))
     });
+    // `*out*` is the page's output while the body runs, even inside
+    // `(binding [*out* *err*] ...)`, as Clojure binds it to the string's writer.
     def("jank.runtime", "with-out-str-fn", 1, 1, |_, a| {
+        let out = var::intern("clojure.core", "*out*");
+        var::push_bindings(vec![(out, standard_stream(Stream::Out))]);
         let (result, printed) = crate::io::capture_out(|| call(a[0], &[]));
+        var::pop_bindings();
         result.map(|_| string(printed))
     });
+    core("var-set", 2, 2, |_, a| var_set(a[0], a[1]));
+    // `(.close x)` as `with-open` calls it: the page's streams are the only
+    // closeable values, and stay open (the host owns them); anything else
+    // has no close method, as on the JVM.
+    def("jank.runtime", "close", 1, 1, |_, a| match &*a[0] {
+        Object::Stream(_) => Ok(nil()),
+        Object::Nil => Err(crate::error::error(
+            "java.lang.NullPointerException",
+            "Cannot invoke \"Object.getClass()\" because \"target\" is null",
+        )),
+        object => Err(crate::error::illegal_argument(format!(
+            "No matching field found: close for class {}",
+            object.class_name()
+        ))),
+    });
+    def("jank.runtime", "local-var", 0, 0, |_, _| local_var());
+    install_standard_vars();
+}
+
+/// `(var-set v value)`: sets `v`'s innermost thread binding, as Var.set
+/// does; a var without one cannot be set.
+fn var_set(the_var: Obj, value: Obj) -> R {
+    let Object::Var(v) = &*var_arg(the_var)? else {
+        unreachable!("var_arg returns vars")
+    };
+    if var::set_binding(the_var, value) {
+        return Ok(value);
+    }
+    let name = if v.ns.is_empty() {
+        "--unnamed--".to_string()
+    } else {
+        v.name.to_string()
+    };
+    Err(illegal_state(format!(
+        "Can't change/establish root binding of: {name} with set"
+    )))
+}
+
+/// An unnamed dynamic var for `with-local-vars` (Clojure's `Var/create`):
+/// no namespace, no root, printed `#<Var: --unnamed-->`.
+fn local_var() -> R {
+    let made = alloc(Object::Var(var::Var {
+        ns: "".into(),
+        name: "".into(),
+        root: std::cell::Cell::new(None),
+    }));
+    crate::meta::reset_meta(made, dynamic_meta()?)?;
+    Ok(made)
+}
+
+fn dynamic_meta() -> R {
+    Ok(map_obj(Map::from_pairs(
+        vec![(keyword(None, "dynamic"), boolean(true))],
+        true,
+    )?))
+}
+
+thread_local! {
+    /// The roots of `*out*`, `*err*` and `*in*`.
+    static STREAMS: [Obj; 3] = [Stream::Out, Stream::Err, Stream::In]
+        .map(|stream| crate::object::alloc_permanent(Object::Stream(stream)));
+}
+
+fn standard_stream(stream: Stream) -> Obj {
+    STREAMS.with(|streams| streams[stream as usize])
+}
+
+/// clojure.core's standard dynamic vars with their JVM roots. `*out*` and
+/// `*err*` are the page's output and error output (binding `*out*` to
+/// `*err*` sends printing there), `*in*` its input (`read-line`); the
+/// printing and reading flags are read by `pr` and `read-string`.
+fn install_standard_vars() {
+    let roots = [
+        ("*out*", standard_stream(Stream::Out)),
+        ("*err*", standard_stream(Stream::Err)),
+        ("*in*", standard_stream(Stream::In)),
+        ("*flush-on-newline*", boolean(true)),
+        ("*print-meta*", boolean(false)),
+        ("*print-readably*", boolean(true)),
+        ("*read-eval*", boolean(true)),
+        ("*unchecked-math*", boolean(false)),
+        ("*data-readers*", map_obj(Map::empty())),
+        ("*default-data-reader-fn*", nil()),
+        ("*repl*", boolean(false)),
+    ];
+    for (name, root) in roots {
+        let the_var = var::intern_raw("clojure.core", name);
+        var::bind_root(the_var, root);
+        // Neither step can throw: a one-key array map, metadata on a var.
+        let marked = dynamic_meta().and_then(|meta| crate::meta::reset_meta(the_var, meta));
+        debug_assert!(marked.is_ok(), "marking clojure.core/{name} dynamic");
+    }
 }

@@ -1,6 +1,6 @@
 //! clojure.core's higher-order fns: `identity`, `constantly`, `comp`,
 //! `partial`, `complement`, `juxt`, `apply`, `fnil`, `some-fn`,
-//! `every-pred`, `memoize` and `trampoline`.
+//! `every-pred`, `memoize`, `trampoline` and `preserving-reduced`.
 
 use std::cell::Cell;
 
@@ -16,6 +16,23 @@ fn joined(head: &[Obj], tail: &[Obj]) -> Vec<Obj> {
 }
 
 pub fn install() {
+    // A reducing fn whose reduced result stays reduced once more, so the
+    // reduce that called it stops too (`cat`'s inner reduce).
+    core("preserving-reduced", 1, 1, |_, a| {
+        Ok(native(
+            "clojure.core/preserving-reduced/fn",
+            2,
+            2,
+            &[a[0]],
+            |d, a| {
+                let ret = call(d[0], a)?;
+                Ok(match *ret {
+                    Object::Reduced(_) => alloc(Object::Reduced(ret)),
+                    _ => ret,
+                })
+            },
+        ))
+    });
     core("identity", 1, 1, |_, a| Ok(a[0]));
     core("constantly", 1, 1, |_, a| {
         Ok(native(

@@ -1,10 +1,12 @@
 //! Standard input as a page has it: none, except the strings `with-in-str`
-//! gives its body. `read-line` reads from the innermost one; outside any, it
-//! is at end of input and answers nil, as Clojure's does on an empty stdin.
+//! gives its body. `read-line` (and `read`) read from the innermost one;
+//! outside any, it is at end of input and `read-line` answers nil, as
+//! Clojure's does on an empty stdin.
 
 use std::cell::RefCell;
 
 use super::{def, text};
+use crate::error::R;
 use crate::function::call;
 use crate::object::{nil, string};
 
@@ -33,6 +35,31 @@ fn read_line() -> Option<String> {
         *at += end + terminator;
         Some(line)
     })
+}
+
+/// Runs `read` on what is left of the innermost input (nothing outside any
+/// `with-in-str`) and the line it starts on, which answers a value and how
+/// many bytes it consumed.
+pub(super) fn with_rest<T>(read: impl FnOnce(&str, usize) -> R<(T, usize)>) -> R<T> {
+    let (rest, line) = INPUTS.with(|inputs| {
+        inputs
+            .borrow()
+            .last()
+            .map(|(input, at)| {
+                (
+                    input[*at..].to_string(),
+                    1 + input[..*at].matches('\n').count(),
+                )
+            })
+            .unwrap_or((String::new(), 1))
+    });
+    let (value, used) = read(&rest, line)?;
+    INPUTS.with(|inputs| {
+        if let Some((_, at)) = inputs.borrow_mut().last_mut() {
+            *at += used;
+        }
+    });
+    Ok(value)
 }
 
 pub(super) fn install() {

@@ -18,7 +18,7 @@ use crate::object::{
     alloc, boolean, find_keyword, int, keyword, nil, split_qualified, string, symbol, truthy, Atom,
     DelayState, Obj, Object,
 };
-use crate::print::{str_of, write};
+use crate::print::str_of;
 use crate::seq::SeqIter;
 use jank_runtime_abi::java_uuid::Uuid;
 
@@ -55,14 +55,7 @@ pub fn random() -> f64 {
 
 /// The values printed as `pr`/`print` do, separated by spaces.
 fn printed(args: &[Obj], readably: bool) -> R<String> {
-    let mut out = String::new();
-    for (i, value) in args.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        write(&mut out, *value, readably)?;
-    }
-    Ok(out)
+    crate::print::print_values(args, readably)
 }
 
 /// `println` of `args`: what the seed's jank_println does.
@@ -234,8 +227,33 @@ fn install_hashes() {
         };
         Ok(found.unwrap_or_else(nil))
     });
-    // No jankwasm value is a java.util.Date or other Inst.
+    // No jankwasm value is a java.util.Date or other Inst, so `inst-ms`
+    // finds no implementation of Inst's method for any value.
     core("inst?", 1, 1, |_, _| Ok(boolean(false)));
+    core("inst-ms", 1, 1, |_, a| {
+        let class = match &*a[0] {
+            Object::Nil => "nil",
+            object => object.class_name(),
+        };
+        Err(illegal_argument(format!(
+            "No implementation of method: :inst-ms* of protocol: #'clojure.core/Inst found for class: {class}"
+        )))
+    });
+    // What `time` reads: System/nanoTime, on the host's monotonic clock.
+    def("jank.runtime", "nano-time", 0, 0, |_, _| {
+        Ok(int(io::nano_time()))
+    });
+    // The Clojure release whose semantics jankwasm follows (its oracle).
+    core("clojure-version", 0, 0, |_, _| Ok(string("1.11.1")));
+    // `(test v)`: calls the fn under `:test` in v's metadata.
+    core("test", 1, 1, |_, a| {
+        let test = super::colls::get(crate::meta::meta(a[0])?, keyword(None, "test"), nil())?;
+        if !truthy(test) {
+            return Ok(keyword(None, "no-test"));
+        }
+        call(test, &[])?;
+        Ok(keyword(None, "ok"))
+    });
 }
 
 fn install_uuids() {
@@ -642,6 +660,8 @@ fn install_exceptions() {
         Ok(ex_info(a[0], a[1], a.get(2).copied().unwrap_or_else(nil)))
     });
     core("Throwable->map", 1, 1, |_, a| throwable_map(a[0]));
+    // jank's name for Throwable->map.
+    core("ex-map", 1, 1, |_, a| throwable_map(a[0]));
     core("ex-message", 1, 1, |_, a| {
         Ok(exception(&a[0]).map_or_else(nil, |e| e.message))
     });

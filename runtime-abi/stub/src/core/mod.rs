@@ -4,6 +4,7 @@
 
 mod classes;
 pub mod colls;
+mod destructuring;
 mod dynamic;
 mod fns;
 mod format;
@@ -12,18 +13,22 @@ mod host;
 mod input;
 mod iteration;
 pub mod lazy;
+mod literals;
 pub mod misc;
 pub mod multi;
+mod namespaces;
 pub mod numbers;
 mod partitions;
 mod pprint;
 mod protocols;
+mod reader;
 mod records;
 mod repl;
 pub mod seqs;
 mod sets;
 mod sorted;
 mod strings;
+mod structs;
 mod unchecked;
 
 use crate::error::{illegal_argument, R};
@@ -94,7 +99,15 @@ pub fn install() {
     host::install();
     unchecked::install();
     classes::install();
+    literals::install();
+    namespaces::install();
+    structs::install();
+    reader::install();
+    destructuring::install();
     intern_compiler_macros();
+    for name in jank_runtime_abi::UNBOUND_CORE_VARS {
+        intern_raw("clojure.core", name);
+    }
 }
 
 /// An unbound var, marked as a macro, for each clojure.core macro the

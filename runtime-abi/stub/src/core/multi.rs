@@ -1,7 +1,7 @@
 //! Hierarchies and multimethods, following clojure/core.clj and
 //! clojure.lang.MultiFn: `make-hierarchy`, `derive`, `underive`, `isa?`,
 //! `parents`, `ancestors`, `descendants` over `{:parents :ancestors
-//! :descendants}` maps (the global one in `jank.runtime/global-hierarchy`),
+//! :descendants}` maps (the global one in `clojure.core/global-hierarchy`),
 //! and multimethods: `defmulti`'s `jank.runtime/defmulti*` (a re-evaluated
 //! defmulti keeps its methods), `defmethod`'s `jank.runtime/add-method`,
 //! `get-method`, `methods`, `remove-method`, `remove-all-methods`,
@@ -51,7 +51,7 @@ fn make_hierarchy() -> R {
 }
 
 fn global_hierarchy_var() -> Obj {
-    var::intern("jank.runtime", "global-hierarchy")
+    var::intern("clojure.core", "global-hierarchy")
 }
 
 fn global_hierarchy() -> R {

@@ -54,10 +54,12 @@ const CLOJURE_SPECIAL_FORMS: &[(Option<&str>, &str)] = &[
     (None, "&"),
 ];
 
-/// Whether the runtime knows namespace `ns`: a var lives in it, or
-/// `create-ns`/`the-ns`/`*ns*` made it.
-fn known_namespace(ns: &str) -> bool {
-    NAMESPACES.with(|namespaces| namespaces.borrow().contains_key(ns))
+/// Whether the runtime knows namespace `ns`: `user`, one a var lives in,
+/// or one `create-ns`/`the-ns`/`*ns*` made.
+pub(super) fn known_namespace(ns: &str) -> bool {
+    // `user` exists from the start, as on the JVM.
+    ns == "user"
+        || NAMESPACES.with(|namespaces| namespaces.borrow().contains_key(ns))
         || crate::var::namespace_has_vars(ns)
 }
 
@@ -132,6 +134,11 @@ pub fn namespace(name: &str) -> Obj {
             .entry(name.into())
             .or_insert_with(|| alloc_permanent(Object::Namespace(name.into())))
     })
+}
+
+/// `remove-ns`: the namespace object named `name` is made anew if it comes back.
+pub(super) fn forget_namespace(name: &str) {
+    NAMESPACES.with(|namespaces| namespaces.borrow_mut().remove(name));
 }
 
 fn namespace_of(value: Obj) -> R {
