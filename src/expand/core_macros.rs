@@ -696,26 +696,7 @@ fn defmulti(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandE
 /// The `[var value ...]` pairs of `binding`/`with-redefs` as
 /// `(hash-map (var name) value ...)`.
 fn var_map(form: &Form, args: &[Form]) -> Result<Form, ExpandError> {
-    let Some(Form {
-        kind: FormKind::Vector(pairs),
-        pos: vector_pos,
-        ..
-    }) = args.first()
-    else {
-        return Err(ExpandError::new(
-            form.pos,
-            format!("`{}` requires a vector of bindings", macro_name(form)),
-        ));
-    };
-    if pairs.len() % 2 != 0 {
-        return Err(ExpandError::new(
-            *vector_pos,
-            format!(
-                "`{}` requires an even number of forms in its binding vector",
-                macro_name(form)
-            ),
-        ));
-    }
+    let pairs = binding_vector(form, args)?;
     let mut map = vec![core("hash-map", form.pos)];
     for pair in pairs.chunks_exact(2) {
         if !is_simple(&pair[0]) && pair[0].as_symbol().is_none() {
@@ -806,26 +787,7 @@ fn with_in_str(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, Expa
 /// The `[name init ...]` vector of `with-local-vars`/`with-open`: its
 /// pairs, each name a plain symbol.
 fn symbol_pairs<'a>(form: &Form, args: &'a [Form]) -> Result<&'a [Form], ExpandError> {
-    let Some(Form {
-        kind: FormKind::Vector(pairs),
-        pos: vector_pos,
-        ..
-    }) = args.first()
-    else {
-        return Err(ExpandError::new(
-            form.pos,
-            format!("`{}` requires a vector for its binding", macro_name(form)),
-        ));
-    };
-    if pairs.len() % 2 != 0 {
-        return Err(ExpandError::new(
-            *vector_pos,
-            format!(
-                "`{}` requires an even number of forms in binding vector",
-                macro_name(form)
-            ),
-        ));
-    }
+    let pairs = binding_vector(form, args)?;
     for name in pairs.iter().step_by(2) {
         if !is_simple(name) {
             return Err(ExpandError::new(
