@@ -726,8 +726,15 @@ fn thunk(body: &[Form], pos: Pos) -> Form {
 fn binding(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
     let pos = form.pos;
     let bindings = var_map(form, args)?;
+    Ok(bound_body(Vec::new(), bindings, &args[1..], pos))
+}
+
+/// `(let* [names] (push-thread-bindings bindings) (try body... (finally
+/// (pop-thread-bindings))))`: `body` runs with `bindings` pushed, and they
+/// are popped however it ends.
+fn bound_body(names: Vec<Form>, bindings: Form, body: &[Form], pos: Pos) -> Form {
     let mut attempt = vec![sym("try", pos)];
-    attempt.extend(args[1..].iter().cloned());
+    attempt.extend(body.iter().cloned());
     attempt.push(list(
         vec![
             sym("finally", pos),
@@ -735,15 +742,15 @@ fn binding(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandEr
         ],
         pos,
     ));
-    Ok(list(
+    list(
         vec![
             sym("let*", pos),
-            vector(Vec::new(), pos),
+            vector(names, pos),
             list(vec![core("push-thread-bindings", pos), bindings], pos),
             list(attempt, pos),
         ],
         pos,
-    ))
+    )
 }
 
 /// `(with-redefs [v value ...] body)` → `(with-redefs-fn (hash-map (var v) value ...) (fn [] body))`.
@@ -823,27 +830,7 @@ fn with_local_vars(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, 
         bindings.push(pair[0].clone());
         bindings.push(pair[1].clone());
     }
-    let mut attempt = vec![sym("try", pos)];
-    attempt.extend(args[1..].iter().cloned());
-    attempt.push(list(
-        vec![
-            sym("finally", pos),
-            list(vec![core("pop-thread-bindings", pos)], pos),
-        ],
-        pos,
-    ));
-    Ok(list(
-        vec![
-            sym("let*", pos),
-            vector(names, pos),
-            list(
-                vec![core("push-thread-bindings", pos), list(bindings, pos)],
-                pos,
-            ),
-            list(attempt, pos),
-        ],
-        pos,
-    ))
+    Ok(bound_body(names, list(bindings, pos), &args[1..], pos))
 }
 
 /// `(with-open [x init ...] body...)` →
