@@ -122,7 +122,12 @@
  * arrays are not roots: a value that must survive the evaluation of a later
  * argument waits in a slot until the array is filled, and the callee keeps
  * what it needs of its arguments itself (so a seq passed to `count` is not
- * kept by its caller).
+ * kept by its caller). The magic word and n may be written by one 64-bit
+ * store. A call of jank_call whose callable is a quiet var is no safe point
+ * for this promise: quiet vars are the runtime vars that runtime_vars.txt
+ * lists without ` collects` (their natives never collect), and the runtime
+ * runs such a call with collection inhibited whatever the var holds by then
+ * (it may have been redefined or bound to a fn that loops).
  * Every other helper, and the registry's "def"/"eval" entries' callers, may
  * rely on nothing being collected while they run. A host that loads a patch
  * without the section (emcc's output of the C++ lowering, a seed-ABI patch)

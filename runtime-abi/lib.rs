@@ -142,17 +142,44 @@ pub const COMPILER_CORE_MACROS: &[&str] = &[
 pub const UNBOUND_CORE_VARS: &[&str] = &["unquote", "unquote-splicing"];
 
 /// Every var the runtime defines before any patch loads, one `ns/name` a line
-/// (the stub's list; a jank runtime defines at least these).
+/// (the stub's list; a jank runtime defines at least these), followed by
+/// ` collects` when a call through the var may run a collection. A call
+/// through any other of these vars never collects, whatever the var holds by
+/// then: the runtime inhibits collection for it (jank_patch_abi.h,
+/// "Collection inside calls").
 pub const RUNTIME_VARS: &str = include_str!("runtime_vars.txt");
 
-/// `RUNTIME_VARS` as (namespace, name) pairs. The split is at the first `/`
-/// so that `clojure.core//` names the var `/`.
-pub fn runtime_vars() -> impl Iterator<Item = (&'static str, &'static str)> {
+/// The marker of a runtime var a call through which may collect.
+const COLLECTS: &str = " collects";
+
+/// `RUNTIME_VARS` as (namespace, name, whether a call through it may
+/// collect). The split is at the first `/` so that `clojure.core//` names
+/// the var `/`.
+fn runtime_var_lines() -> impl Iterator<Item = (&'static str, &'static str, bool)> {
     RUNTIME_VARS
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .filter_map(|line| line.split_once('/'))
+        .filter_map(|line| {
+            let (qualified, collects) = match line.strip_suffix(COLLECTS) {
+                Some(qualified) => (qualified, true),
+                None => (line, false),
+            };
+            let (ns, name) = qualified.split_once('/')?;
+            Some((ns, name, collects))
+        })
+}
+
+/// `RUNTIME_VARS` as (namespace, name) pairs.
+pub fn runtime_vars() -> impl Iterator<Item = (&'static str, &'static str)> {
+    runtime_var_lines().map(|(ns, name, _)| (ns, name))
+}
+
+/// The runtime vars a call through which never collects.
+pub fn quiet_runtime_vars() -> impl Iterator<Item = (&'static str, &'static str)> {
+    runtime_var_lines()
+        .filter(|(_, _, collects)| !collects)
+        .map(|(ns, name, _)| (ns, name))
 }
 
 #[cfg(test)]

@@ -435,7 +435,15 @@ pub unsafe extern "C" fn jank_call(
     args: *const Option<Obj>,
 ) -> Option<Obj> {
     let args = values(argc, args);
-    boundary((|| call(value(callable)?, args?))())
+    boundary((|| {
+        let callable = value(callable)?;
+        let args = args?;
+        if crate::var::call_must_not_collect(callable) {
+            gc::inhibited(|| call(callable, args))
+        } else {
+            call(callable, args)
+        }
+    })())
 }
 
 /// A safe point inside a call: patches call it at every loop back-edge.

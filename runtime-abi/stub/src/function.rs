@@ -80,6 +80,16 @@ pub fn native(name: &'static str, min: usize, max: usize, data: &[Obj], f: Nativ
     })))
 }
 
+/// Whether calling `value` may collect: anything but a native that runs
+/// inhibited (a patch fn, a collecting native, a multimethod whose methods
+/// are patch fns, any other callable).
+pub fn may_collect(value: Obj) -> bool {
+    !matches!(
+        &*value,
+        Object::Fn(function) if matches!(**function, Function::Native { collects: false, .. })
+    )
+}
+
 /// A native fn, closing over nothing, that roots its own state and so may
 /// collect while it runs (see `Function::Native::collects`).
 pub fn collecting_native(name: &'static str, min: usize, max: usize, f: NativeFn) -> Obj {

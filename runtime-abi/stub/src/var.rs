@@ -12,7 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 use crate::error::{illegal_state, R};
-use crate::function::{Function, MAX_PARAMS};
+use crate::function::{may_collect, Function, MAX_PARAMS};
 pub use crate::object::Var;
 use crate::object::{alloc_permanent, Obj, Object};
 
@@ -86,6 +86,8 @@ thread_local! {
     /// Thread bindings of dynamic vars, innermost frame last.
     static BINDINGS: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
     static INSTALLED: Cell<bool> = const { Cell::new(false) };
+    /// The addresses of the quiet vars (`is_quiet`), sorted.
+    static QUIET: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
     /// Vars `ns-unmap` took away from their namespace until interned again
     /// (a def): the var object stays in the table, so code loaded with it and
     /// a later def share it.
@@ -96,7 +98,38 @@ fn ensure_runtime() {
     if !INSTALLED.with(|installed| installed.replace(true)) {
         // The native library lives as long as its vars.
         crate::gc::permanently(crate::core::install);
+        let mut quiet: Vec<usize> = VARS.with(|vars| {
+            vars.borrow()
+                .values()
+                .filter(|var| {
+                    as_var(var)
+                        .root
+                        .get()
+                        .is_some_and(|root| !may_collect(root))
+                })
+                .map(|var| var.addr())
+                .collect()
+        });
+        quiet.sort_unstable();
+        QUIET.with(|cell| *cell.borrow_mut() = quiet);
     }
+}
+
+/// Whether `var` is quiet: a runtime var whose root was a native that never
+/// collects when the runtime started (runtime_vars.txt lists it without
+/// `collects`). Patches keep no roots across their calls through it.
+fn is_quiet(var: Obj) -> bool {
+    QUIET.with(|quiet| quiet.borrow().binary_search(&var.addr()).is_ok())
+}
+
+/// Whether a call of `callable` from a patch must run with collection
+/// inhibited: a quiet var that now holds something that may collect (it was
+/// redefined, or is bound). A quiet var holding its native needs nothing
+/// more: that native runs inhibited anyway.
+pub fn call_must_not_collect(callable: Obj) -> bool {
+    matches!(&*callable, Object::Var(_))
+        && current(callable).is_some_and(may_collect)
+        && is_quiet(callable)
 }
 
 /// The var `ns/name`, created unbound when missing, without installing the runtime.
@@ -331,7 +364,9 @@ pub fn vars_in(ns: &str) -> std::collections::BTreeMap<Box<str>, Obj> {
     })
 }
 
-/// Every bound var as `ns/name`, sorted (what runtime_vars.txt lists).
+/// Every bound var as `ns/name`, followed by ` collects` when a call
+/// through it may collect (not `is_quiet`), sorted (what runtime_vars.txt
+/// lists).
 #[cfg(test)]
 pub fn bound_names() -> Vec<String> {
     ensure_runtime();
@@ -339,7 +374,10 @@ pub fn bound_names() -> Vec<String> {
         vars.borrow()
             .values()
             .filter(|v| is_bound(**v))
-            .map(|v| as_var(v).qualified())
+            .map(|v| {
+                let marker = if is_quiet(*v) { "" } else { " collects" };
+                format!("{}{marker}", as_var(v).qualified())
+            })
             .collect()
     });
     names.sort();

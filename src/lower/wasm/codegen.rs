@@ -19,6 +19,7 @@ use wasm_encoder::{BlockType, Instruction as I, MemArg, ValType};
 
 mod extended;
 mod last_use;
+mod root_slots;
 mod seed;
 
 /// How the constructs that need particular helpers are lowered with one
@@ -81,6 +82,9 @@ pub enum Op {
     I(I<'static>),
     /// Call the imported helper.
     Helper(Helper),
+    /// `jank_call` through a quiet var (`jank_runtime_abi::quiet_runtime_vars`):
+    /// not a safe point, so no local needs a root slot across it.
+    QuietCall,
     Global(GlobalRef),
     GlobalSet(GlobalRef),
     /// Call defined function k (an index among the module's defined
@@ -89,6 +93,21 @@ pub enum Op {
     /// `call_indirect` through the table of a function of this many i32
     /// parameters and an i32 result.
     CallIndirect(u32),
+    /// No code: the value of this local is still in use here, waiting on the
+    /// stack or in an argument array for the op that consumes it. Read by
+    /// the root slot analysis, gone once a function is finished.
+    Live(u32),
+}
+
+impl Op {
+    /// The helper this op calls, if it calls one.
+    pub fn helper(&self) -> Option<Helper> {
+        match self {
+            Op::Helper(helper) => Some(*helper),
+            Op::QuietCall => Some(Helper::Call),
+            _ => None,
+        }
+    }
 }
 
 /// A defined function: `params` i32 parameters, `results` (0 or 1) i32 result, `locals` extra i32 locals.
@@ -164,10 +183,15 @@ pub struct FnCodegen<'m, 'u> {
     frame_local: Option<u32>,
     scratch: Option<u32>,
     roots_in_frame: bool,
-    /// The address of the frame's root area (set by the prologue).
+    /// A local that only marks root slot stores: each is `local.get roots;
+    /// value; i32.store offset=4*slot` until `root_area` places the area in
+    /// the frame and makes the stores relative to the frame itself.
     roots_local: Option<u32>,
     /// Each mirrored local's slot in the root area.
     root_slots: HashMap<u32, u32>,
+    /// Mirrored locals whose slot stays whatever their reads: the fn object
+    /// whose environment holds the captured values the body reads.
+    pinned_roots: Vec<u32>,
     /// The reads of a local after which the body never reads it again
     /// (`last_use`): a call argument that is one clears the local's slot.
     last_reads: HashSet<*const Expr>,
@@ -200,6 +224,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             roots_in_frame: helpers.roots_in_frame(),
             roots_local: None,
             root_slots: HashMap::new(),
+            pinned_roots: Vec::new(),
             last_reads: HashSet::new(),
             fast_paths: false,
         };
@@ -242,6 +267,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             codegen.mirror(param);
         }
         if convention == CallingConvention::WithSelf && !function.captures.is_empty() {
+            codegen.pinned_roots.push(0);
             let env = codegen.new_local();
             codegen.push(I::LocalGet(0));
             codegen.helper(Helper::ClosureEnv);
@@ -387,32 +413,26 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             self.ops.drain(..2);
         }
         let root_area = self.root_area();
-        let mut ops = Vec::new();
-        if let Some((roots, offset)) = root_area {
-            // The header the runtime finds root areas by; a wasm function
-            // has fewer locals (50,000 in wasmtime and V8) than the most
-            // slots a header may declare.
+        self.ops.retain(|op| !matches!(op, Op::Live(_)));
+        if let Some(area) = root_area {
+            // The header the runtime finds root areas by, the magic word then
+            // the slot count, in one store; a wasm function has fewer locals
+            // (50,000 in wasmtime and V8) than the most slots a header may
+            // declare.
             let frame = self.frame();
             let slots = self.root_slots.len() as u32;
-            self.frame_size = offset + 8 + 4 * slots;
-            let header = |value: u32, at: u32| {
+            self.frame_size = area + 8 + 4 * slots;
+            let header = u64::from(JANK_FRAME_ROOTS_MAGIC as u32) | u64::from(slots) << 32;
+            self.ops.splice(
+                0..0,
                 [
                     Op::I(I::LocalGet(frame)),
-                    Op::I(I::I32Const(value as i32)),
-                    Op::I(I::I32Store(mem_arg(u64::from(at)))),
-                ]
-            };
-            let mut prologue = Vec::with_capacity(10);
-            prologue.extend(header(JANK_FRAME_ROOTS_MAGIC as u32, offset));
-            prologue.extend(header(slots, offset + 4));
-            prologue.extend([
-                Op::I(I::LocalGet(frame)),
-                Op::I(I::I32Const((offset + 8) as i32)),
-                Op::I(I::I32Add),
-                Op::I(I::LocalSet(roots)),
-            ]);
-            self.ops.splice(0..0, prologue);
+                    Op::I(I::I64Const(header as i64)),
+                    Op::I(I::I64Store(mem_arg(u64::from(area)))),
+                ],
+            );
         }
+        let mut ops = Vec::new();
         if let (Some(frame), true) = (self.frame_local, self.frame_size > 0) {
             let size = self.frame_size.next_multiple_of(16) as i32;
             ops.push(Op::Global(GlobalRef::StackPointer));
@@ -421,22 +441,20 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             ops.push(Op::I(I::LocalTee(frame)));
             ops.push(Op::GlobalSet(GlobalRef::StackPointer));
             ops.append(&mut self.ops);
-            let result = self.next_local;
-            self.next_local += 1;
-            ops.push(Op::I(I::LocalSet(result)));
+            // The result stays on the operand stack under the frame's release.
             ops.push(Op::I(I::LocalGet(frame)));
             ops.push(Op::I(I::I32Const(size)));
             ops.push(Op::I(I::I32Add));
             ops.push(Op::GlobalSet(GlobalRef::StackPointer));
-            ops.push(Op::I(I::LocalGet(result)));
         } else {
             ops = self.ops;
         }
         ops.push(Op::I(I::End));
+        let locals = compact_locals(self.params, &mut ops);
         FuncDef {
             params: self.params,
             results: 1,
-            locals: self.next_local - self.params,
+            locals,
             ops,
         }
     }
@@ -465,35 +483,72 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.push(I::I32Store(mem_arg(4 * u64::from(slot))));
     }
 
-    /// The root area's address local and its offset in the frame, above the
-    /// argument arrays; None when the function needs none because nothing in
-    /// it can collect (no call, no loop), in which case the mirroring stores
-    /// go (each is `local.get roots; local.get x; i32.store`).
-    fn root_area(&mut self) -> Option<(u32, u32)> {
+    /// The root area's offset in the frame, above the argument arrays; None
+    /// when no local needs a slot (`root_slots`). The slot stores of locals
+    /// that need none go (each is `local.get roots; local.get x | i32.const
+    /// 0; i32.store`); those that stay are numbered again from 0 and store
+    /// through the frame address.
+    fn root_area(&mut self) -> Option<u32> {
         let roots = self.roots_local?;
-        let collects = self.ops.iter().any(|op| {
-            matches!(
-                op,
-                Op::Helper(Helper::Call | Helper::GcPoll) | Op::Call(_) | Op::CallIndirect(_)
-            )
-        });
-        if collects {
-            return Some((roots, self.frame_size.next_multiple_of(4)));
-        }
-        let mut kept = Vec::with_capacity(self.ops.len());
-        let mut skip = 0;
-        for op in self.ops.drain(..) {
-            if skip > 0 {
-                skip -= 1;
-            } else if matches!(op, Op::I(I::LocalGet(local)) if local == roots) {
-                skip = 2;
-            } else {
-                kept.push(op);
+        let module = &*self.module;
+        let needed = root_slots::needed(
+            &self.ops,
+            roots,
+            &self.root_slots,
+            self.params,
+            &self.pinned_roots,
+            |op| match op {
+                Op::Helper(helper) => matches!(helper, Helper::Call | Helper::GcPoll),
+                Op::QuietCall => false,
+                Op::Call(function) => module.call_may_collect(*function),
+                Op::CallIndirect(_) => true,
+                _ => false,
+            },
+        );
+        let mut kept_slots: Vec<(u32, u32)> = self
+            .root_slots
+            .iter()
+            .filter(|(local, _)| needed.contains(local))
+            .map(|(local, slot)| (*slot, *local))
+            .collect();
+        kept_slots.sort_unstable();
+        let renumbered: HashMap<u32, u32> = kept_slots
+            .iter()
+            .enumerate()
+            .map(|(index, (slot, _))| (*slot, index as u32))
+            .collect();
+        let area = self.frame_size.next_multiple_of(4);
+        let frame = (!kept_slots.is_empty()).then(|| self.frame());
+        let ops = std::mem::take(&mut self.ops);
+        let mut kept = Vec::with_capacity(ops.len());
+        let mut at = 0;
+        while at < ops.len() {
+            match &ops[at..] {
+                [Op::I(I::LocalGet(local)), value, Op::I(I::I32Store(store)), ..]
+                    if *local == roots =>
+                {
+                    let slot = renumbered.get(&((store.offset / 4) as u32));
+                    if let (Some(slot), Some(frame)) = (slot, frame) {
+                        let offset = u64::from(area + 8 + 4 * slot);
+                        kept.push(Op::I(I::LocalGet(frame)));
+                        kept.push(value.clone());
+                        kept.push(Op::I(I::I32Store(mem_arg(offset))));
+                    }
+                    at += 3;
+                }
+                _ => {
+                    kept.push(ops[at].clone());
+                    at += 1;
+                }
             }
         }
         self.ops = kept;
-        self.root_slots.clear();
-        None
+        self.root_slots = kept_slots
+            .iter()
+            .enumerate()
+            .map(|(index, (_, local))| (*local, index as u32))
+            .collect();
+        frame.map(|_| area)
     }
 
     /// When the value on the stack flows straight out of the function, a
@@ -706,7 +761,9 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             .iter()
             .enumerate()
             .map(|(index, expr)| match last_collecting {
-                Some(last) if self.roots_in_frame && index < last => self.operand(expr).map(Some),
+                Some(last) if self.roots_in_frame && index < last => {
+                    self.waiting_operand(expr).map(Some)
+                }
                 _ => Ok(None),
             })
             .collect::<Result<_>>()?;
@@ -722,6 +779,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         }
         self.frame_top = base;
         self.push_slots_address(frame, base);
+        self.still_live(waiting.into_iter().flatten());
         Ok(())
     }
 
@@ -741,14 +799,17 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     /// would wait there while a later expression may collect goes through a
     /// mirrored local instead.
     fn stacked(&mut self, exprs: &[&Expr]) -> Result<()> {
+        let mut waiting = Vec::new();
         for (index, expr) in exprs.iter().copied().enumerate() {
             if self.roots_in_frame && exprs[index + 1..].iter().copied().any(may_collect) {
-                let operand = self.operand(expr)?;
+                let operand = self.waiting_operand(expr)?;
                 self.push_operand(operand);
+                waiting.push(operand);
             } else {
                 self.expr(expr)?;
             }
         }
+        self.still_live(waiting);
         Ok(())
     }
 
@@ -779,6 +840,22 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 Some(self.ops.len() - 4)
             }
             _ => None,
+        }
+    }
+
+    /// An operand whose value waits, on the stack or in an argument array
+    /// (neither of which is a root), while later expressions may collect;
+    /// the caller marks where the wait ends with [`Self::still_live`].
+    fn waiting_operand(&mut self, expr: &Expr) -> Result<Operand> {
+        self.operand(expr)
+    }
+
+    /// Marks that the locals among `operands` are in use up to here.
+    fn still_live(&mut self, operands: impl IntoIterator<Item = Operand>) {
+        for operand in operands {
+            if let Operand::Local(local) = operand {
+                self.ops.push(Op::Live(local));
+            }
         }
     }
 
@@ -1318,12 +1395,39 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     }
 }
 
+/// Renumbers the locals `ops` use after the `params` parameters densely, in
+/// order of first use, dropping those never used (the root area's marker
+/// local, scratch locals a peephole made redundant); returns their count.
+/// Every declared local is a slot of the engine's frame (V8's baseline
+/// compiler spills each one), so unused ones cost stack depth in recursion.
+fn compact_locals(params: u32, ops: &mut [Op]) -> u32 {
+    let mut renumbered: HashMap<u32, u32> = HashMap::new();
+    for op in ops.iter_mut() {
+        if let Op::I(I::LocalGet(local) | I::LocalSet(local) | I::LocalTee(local)) = op {
+            if *local >= params {
+                let next = params + renumbered.len() as u32;
+                *local = *renumbered.entry(*local).or_insert(next);
+            }
+        }
+    }
+    renumbered.len() as u32
+}
+
+/// Whether `callee` is a quiet var, a call through which never collects
+/// (`jank_runtime_abi::quiet_runtime_vars`).
+fn is_quiet_callee(callee: &Expr) -> bool {
+    static QUIET: std::sync::LazyLock<HashSet<(&str, &str)>> =
+        std::sync::LazyLock::new(|| jank_runtime_abi::quiet_runtime_vars().collect());
+    matches!(&callee.kind, ExprKind::VarValue(var) if QUIET.contains(&(var.ns.as_str(), var.name.as_str())))
+}
+
 /// Whether evaluating `expr` may run a collection: it calls something
-/// (`jank_call`) or loops (every back-edge polls). Helpers never collect, and
-/// a fn expression only makes a fn.
+/// (`jank_call`) other than a quiet var, or loops (every back-edge polls).
+/// Helpers never collect, and a fn expression only makes a fn.
 fn may_collect(expr: &Expr) -> bool {
     match &expr.kind {
-        ExprKind::Call { .. } | ExprKind::Loop { .. } | ExprKind::Recur { .. } => true,
+        ExprKind::Call { callee, args } => !is_quiet_callee(callee) || args.iter().any(may_collect),
+        ExprKind::Loop { .. } | ExprKind::Recur { .. } => true,
         ExprKind::Const(_)
         | ExprKind::Local(_)
         | ExprKind::VarValue(_)

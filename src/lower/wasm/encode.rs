@@ -38,10 +38,7 @@ pub fn encode(
         .funcs
         .iter()
         .flat_map(|f| f.ops.iter())
-        .filter_map(|op| match op {
-            Op::Helper(helper) => Some(*helper),
-            _ => None,
-        })
+        .filter_map(Op::helper)
         .collect::<BTreeSet<Helper>>()
         .into_iter()
         .collect();
@@ -144,9 +141,13 @@ pub fn encode(
         for op in &func.ops {
             match op {
                 Op::I(instruction) => body.instruction(instruction),
+                Op::Live(_) => continue,
                 Op::Helper(helper) => {
                     body.instruction(&wasm_encoder::Instruction::Call(helper_index[helper]))
                 }
+                Op::QuietCall => body.instruction(&wasm_encoder::Instruction::Call(
+                    helper_index[&Helper::Call],
+                )),
                 Op::Global(g) => {
                     body.instruction(&wasm_encoder::Instruction::GlobalGet(global_index(*g)))
                 }

@@ -113,7 +113,7 @@ const PLAIN_FIELD: u64 = WITH_SELF_FIELD + 4 * (JANK_MAX_PARAMS as u64 + 1);
 fn direct_caller_body(argc: u32) -> FuncDef {
     use wasm_encoder::BlockType;
     let (record, var, args) = (0, 1, 2);
-    let (entry, depth_cell, depth, result) = (3, 4, 5, 6);
+    let (entry, depth_cell, depth) = (3, 4, 5);
     let mut ops = vec![
         Op::I(I::LocalGet(record)),
         Op::I(I::I32Load(codegen::mem_arg(DEPTH_FIELD))),
@@ -144,14 +144,13 @@ fn direct_caller_body(argc: u32) -> FuncDef {
             ops.push(Op::I(I::LocalGet(args)));
             ops.push(Op::I(I::I32Load(codegen::mem_arg(4 * u64::from(arg)))));
         }
+        // The callee's result stays on the stack under the depth's restore.
         ops.extend([
             Op::I(I::LocalGet(entry)),
             Op::CallIndirect(argc + u32::from(with_self)),
-            Op::I(I::LocalSet(result)),
             Op::I(I::LocalGet(depth_cell)),
             Op::I(I::LocalGet(depth)),
             Op::I(I::I32Store(codegen::mem_arg(0))),
-            Op::I(I::LocalGet(result)),
             Op::I(I::Return),
             Op::I(I::End),
         ]);
@@ -167,7 +166,7 @@ fn direct_caller_body(argc: u32) -> FuncDef {
     FuncDef {
         params: 3,
         results: 1,
-        locals: 4,
+        locals: 3,
         ops,
     }
 }
@@ -381,6 +380,12 @@ impl<'u> ModuleBuilder<'u> {
         let index = self.add_func(func);
         self.small_int_ops.insert(helper, index);
         Some(index)
+    }
+
+    /// Whether a call of defined function `function` may run a collection:
+    /// every one but the small-integer paths, which fall back to helpers.
+    fn call_may_collect(&self, function: u32) -> bool {
+        !self.small_int_ops.values().any(|index| *index == function)
     }
 
     /// The direct-call record global of the var with pool index `var`.

@@ -18,7 +18,7 @@ pub const ENABLED: bool = cfg!(debug_assertions);
 pub fn functions(funcs: &[FuncDef], abi: Abi) -> Result<(), String> {
     for (index, func) in funcs.iter().enumerate() {
         for (at, op) in func.ops.iter().enumerate() {
-            let Op::Helper(helper) = op else {
+            let Some(helper) = op.helper() else {
                 continue;
             };
             if abi == Abi::Seed && !helper.is_seed() {
@@ -55,7 +55,7 @@ fn is_null_checked(rest: &[Op]) -> bool {
 
 /// The value leaves the function as its result: only block ends, the exit
 /// sequence (`br` to the result block, the unreachable NULL), and the frame
-/// epilogue that sets the result aside and reads it back follow it.
+/// epilogue that releases the frame under it follow it.
 fn is_returned(rest: &[Op]) -> bool {
     let mut at = skip_ends(rest, 0);
     if matches!(rest.get(at), Some(Op::I(I::Br(_)))) {
@@ -68,13 +68,10 @@ fn is_returned(rest: &[Op]) -> bool {
         at = skip_ends(rest, at + 4);
     }
     if let Some(
-        [Op::I(I::LocalSet(result)), Op::I(I::LocalGet(_)), Op::I(I::I32Const(_)), Op::I(I::I32Add), Op::GlobalSet(GlobalRef::StackPointer), Op::I(I::LocalGet(read))],
-    ) = rest.get(at..at + 6)
+        [Op::I(I::LocalGet(_)), Op::I(I::I32Const(_)), Op::I(I::I32Add), Op::GlobalSet(GlobalRef::StackPointer)],
+    ) = rest.get(at..at + 4)
     {
-        if result != read {
-            return false;
-        }
-        at += 6;
+        at += 4;
     }
     at + 1 == rest.len() && matches!(rest[at], Op::I(I::End))
 }
@@ -206,12 +203,10 @@ mod tests {
         ];
         let returned_through_the_frame = [
             Op::I(I::End),
-            Op::I(I::LocalSet(2)),
             Op::I(I::LocalGet(1)),
             Op::I(I::I32Const(16)),
             Op::I(I::I32Add),
             Op::GlobalSet(GlobalRef::StackPointer),
-            Op::I(I::LocalGet(2)),
             Op::I(I::End),
         ];
         let returned_past_the_exit = [
@@ -246,11 +241,11 @@ mod tests {
             Err("function 1, instruction 2: the result of `jank_make_list`, which may throw, is not NULL-checked".to_string())
         );
         let returned_but_replaced = [
-            Op::I(I::LocalSet(2)),
             Op::I(I::LocalGet(1)),
             Op::I(I::I32Const(16)),
             Op::I(I::I32Add),
             Op::GlobalSet(GlobalRef::StackPointer),
+            Op::I(I::Drop),
             Op::I(I::LocalGet(1)),
             Op::I(I::End),
         ];

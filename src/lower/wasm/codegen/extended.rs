@@ -96,15 +96,26 @@ impl HelperSet for Extended {
             // The fn position is evaluated first and waits on the stack, or
             // in a mirrored local when evaluating an argument may collect.
             _ if codegen.roots_in_frame && args.iter().any(super::may_collect) => {
-                let callee = codegen.operand(callee)?;
+                let callee = codegen.waiting_operand(callee)?;
                 codegen.push_operand(callee);
+                codegen.push(I::I32Const(args.len() as i32));
+                codegen.array_of(args)?;
+                codegen.still_live([callee]);
+                codegen.release_last_reads(args);
+                codegen.helper(Helper::Call);
+                return Ok(());
             }
             _ => codegen.expr(callee)?,
         }
         codegen.push(I::I32Const(args.len() as i32));
         codegen.array_of(args)?;
         codegen.release_last_reads(args);
-        codegen.helper(Helper::Call);
+        if super::is_quiet_callee(callee) {
+            codegen.ops.push(Op::QuietCall);
+            codegen.check_thrown();
+        } else {
+            codegen.helper(Helper::Call);
+        }
         Ok(())
     }
 

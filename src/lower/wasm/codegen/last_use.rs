@@ -64,25 +64,38 @@ impl Walk {
         }
     }
 
+    /// Operands evaluated in order and used together (a call's fn and
+    /// arguments, an intrinsic's or recur's arguments, a collection's
+    /// items). A local read for an operand that waits while a later one may
+    /// collect is read again once all are evaluated, as no node: its value
+    /// is on the stack or in an argument array until then, so its slot must
+    /// not be cleared by a later operand's read.
+    fn operands<'e>(&mut self, operands: impl IntoIterator<Item = &'e Expr>) {
+        let operands: Vec<&Expr> = operands.into_iter().collect();
+        let last_collecting = operands.iter().rposition(|expr| super::may_collect(expr));
+        self.exprs(operands.iter().copied());
+        for expr in &operands[..last_collecting.unwrap_or(0)] {
+            if let ExprKind::Local(local) = &expr.kind {
+                self.read(*local, None);
+            }
+        }
+    }
+
     fn expr(&mut self, expr: &Expr) {
         match &expr.kind {
             ExprKind::Local(local) => self.read(*local, Some(expr as *const Expr)),
             ExprKind::Const(_) | ExprKind::VarValue(_) | ExprKind::TheVar(_) => {}
-            ExprKind::Vector(items) | ExprKind::Set(items) => self.exprs(items),
+            ExprKind::Vector(items) | ExprKind::Set(items) => self.operands(items),
             ExprKind::Map(entries) => {
-                for (key, value) in entries {
-                    self.expr(key);
-                    self.expr(value);
-                }
+                self.operands(entries.iter().flat_map(|(key, value)| [key, value]))
             }
             ExprKind::Def { init, .. } => self.exprs(init.as_deref()),
             // Making a fn reads what it captures; its body runs elsewhere.
             ExprKind::Fn(function) => self.captures(function),
             ExprKind::Call { callee, args } => {
-                self.expr(callee);
-                self.exprs(args);
+                self.operands(std::iter::once(&**callee).chain(args))
             }
-            ExprKind::Intrinsic { args, .. } => self.exprs(args),
+            ExprKind::Intrinsic { args, .. } => self.operands(args),
             ExprKind::If {
                 test,
                 then,
@@ -110,7 +123,7 @@ impl Walk {
                 self.expr(body);
                 self.depth -= 1;
             }
-            ExprKind::Recur { args, .. } => self.exprs(args),
+            ExprKind::Recur { args, .. } => self.operands(args),
             ExprKind::LetFn { bindings, body } => {
                 for (local, _) in bindings {
                     self.bind(*local);
