@@ -882,6 +882,28 @@ fn encoded_renders_skip_unchanged_elements_and_match_a_fresh_render_with_metadat
     );
     assert_eq!(page.eval(RANDOM_EDITS), Value::Null);
 
+    // A change of one item's text writes that one text node in place and
+    // nothing else: no element made, moved or re-attributed.
+    let mutations = page.eval(
+        "(() => {
+           const items = window.listItems.map((item) => [...item]);
+           const at = items.findIndex(([id], i) => id % 2 === 1 && i >= 2);
+           if (at < 0) throw new Error('no odd item past the first two');
+           items[at][1] = 'changed';
+           const observer = new MutationObserver(() => {});
+           observer.observe(jankClient.renderer.element,
+             { subtree: true, childList: true, attributes: true, characterData: true });
+           jankClient.renderer.app.dispatch([document.querySelector('#app h2').textContent, items]);
+           const error = jankClient.renderer.render({ force: false });
+           if (error) throw new Error(error);
+           const records = observer.takeRecords();
+           observer.disconnect();
+           window.listItems = items;
+           return records.map((r) => [r.type, r.target.nodeType, r.target.data]);
+         })()",
+    );
+    assert_eq!(mutations, json!([["characterData", 3, "changed"]]));
+
     // Items keyed by metadata move with their elements: marks set on the
     // elements follow the items through a reversal.
     let reversed = page.eval(
