@@ -634,7 +634,11 @@ export class AppRenderer {
     this.collectionPending = true;
     this.window.setTimeout(() => {
       this.collectionPending = false;
-      this.backend.runtime.safePoint();
+      try {
+        this.backend.runtime.safePoint();
+      } catch (error) {
+        this.ui.showError('Runtime error', errorMessage(error));
+      }
     }, 0);
   }
 
