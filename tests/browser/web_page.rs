@@ -882,6 +882,28 @@ fn encoded_renders_skip_unchanged_elements_and_match_a_fresh_render_with_metadat
     );
     assert_eq!(page.eval(RANDOM_EDITS), Value::Null);
 
+    // A change of one item's text writes that one text node in place and
+    // nothing else: no element made, moved or re-attributed.
+    let mutations = page.eval(
+        "(() => {
+           const items = window.listItems.map((item) => [...item]);
+           const at = items.findIndex(([id], i) => id % 2 === 1 && i >= 2);
+           if (at < 0) throw new Error('no odd item past the first two');
+           items[at][1] = 'changed';
+           const observer = new MutationObserver(() => {});
+           observer.observe(jankClient.renderer.element,
+             { subtree: true, childList: true, attributes: true, characterData: true });
+           jankClient.renderer.app.dispatch([document.querySelector('#app h2').textContent, items]);
+           const error = jankClient.renderer.render({ force: false });
+           if (error) throw new Error(error);
+           const records = observer.takeRecords();
+           observer.disconnect();
+           window.listItems = items;
+           return records.map((r) => [r.type, r.target.nodeType, r.target.data]);
+         })()",
+    );
+    assert_eq!(mutations, json!([["characterData", 3, "changed"]]));
+
     // Items keyed by metadata move with their elements: marks set on the
     // elements follow the items through a reversal.
     let reversed = page.eval(
@@ -916,4 +938,59 @@ fn encoded_renders_skip_unchanged_elements_and_match_a_fresh_render_with_metadat
     );
     assert_eq!(page.text("#app h2"), "again");
     assert_eq!(page.eval("document.querySelector('#box').checked"), true);
+}
+
+/// A table large enough that its view's garbage is worth a collection.
+const TABLE_APP: &str = r#"(ns demo.app)
+(defonce state (atom (vec (range 5000))))
+(defn row [i value] [:tr {:key i} [:td i] [:td.value value]])
+(defn view [cells] [:table [:tbody (map-indexed row cells)]])
+(defn handle [i] (swap! state update i + 1000))"#;
+
+/// Renders three times; after each render and after the next task, the
+/// collector's count of collections and of objects (jank_host_gc_stats).
+const RENDER_THEN_A_TASK: &str = r#"(async () => {
+  const renderer = jankClient.renderer;
+  const rt = renderer.app.runtime;
+  const stats = () => {
+    const at = rt.exports.jank_host_gc_stats() >>> 0;
+    const view = new DataView(rt.memory.buffer);
+    return [view.getUint32(at, true), view.getUint32(at + 4, true)];
+  };
+  const seen = [];
+  for (let i = 0; i < 3; i++) {
+    const error = renderer.render({ force: true });
+    if (error) throw new Error(error);
+    const rendered = stats();
+    await new Promise((done) => setTimeout(done, 0));
+    seen.push([rendered, stats()]);
+  }
+  return seen;
+})()"#;
+
+#[test]
+fn a_render_leaves_its_garbage_to_a_collection_in_a_task_after_it() {
+    let Some(browser) = Browser::launch() else {
+        return;
+    };
+    let server = FakeServer::start();
+    let http = static_server(server.port, None);
+    let page = browser.open(&format!("http://127.0.0.1:{http}/"));
+    server.handshake();
+    server.send(patch(TABLE_APP, 1));
+    assert_eq!(server.ack()["ok"], true);
+    page.wait_for("document.querySelectorAll('#app tr').length === 5000", WAIT);
+    let seen = page.eval(RENDER_THEN_A_TASK);
+    let seen = seen.as_array().expect("three renders");
+    assert_eq!(seen.len(), 3);
+    for pair in seen {
+        let count = |at: usize, field: usize| pair[at][field].as_u64().expect("a count");
+        // The render itself collected nothing: its view's objects are all
+        // still there. The task after it collected them.
+        assert_eq!(count(1, 0), count(0, 0) + 1, "one collection after {pair}");
+        assert!(
+            count(1, 1) * 2 < count(0, 1),
+            "most objects freed after {pair}"
+        );
+    }
 }

@@ -51,16 +51,18 @@ pub fn encode(out: &mut Vec<u8>, value: Obj) -> R<()> {
     encode_at(out, value, 0)
 }
 
-fn length(out: &mut Vec<u8>, length: usize) -> R<()> {
-    let length =
-        u32::try_from(length).map_err(|_| illegal_argument("a value too large to encode"))?;
-    out.extend_from_slice(&length.to_le_bytes());
+/// A tag and a u32 (a length or a count) in one write: a view of thousands
+/// of elements writes one per value.
+fn tagged(out: &mut Vec<u8>, tag: u8, length: usize) -> R<()> {
+    let [a, b, c, d] = u32::try_from(length)
+        .map_err(|_| illegal_argument("a value too large to encode"))?
+        .to_le_bytes();
+    out.extend_from_slice(&[tag, a, b, c, d]);
     Ok(())
 }
 
 fn text(out: &mut Vec<u8>, tag: u8, text: &str) -> R<()> {
-    out.push(tag);
-    length(out, text.len())?;
+    tagged(out, tag, text.len())?;
     out.extend_from_slice(text.as_bytes());
     Ok(())
 }
@@ -68,22 +70,21 @@ fn text(out: &mut Vec<u8>, tag: u8, text: &str) -> R<()> {
 /// A keyword or symbol as `ns/name`, written without building that string
 /// (a view names a tag keyword per element).
 fn named(out: &mut Vec<u8>, tag: u8, named: &Named) -> R<()> {
-    out.push(tag);
     match &named.ns {
         Some(ns) => {
-            length(out, ns.len() + 1 + named.name.len())?;
+            tagged(out, tag, ns.len() + 1 + named.name.len())?;
             out.extend_from_slice(ns.as_bytes());
             out.push(b'/');
         }
-        None => length(out, named.name.len())?,
+        None => tagged(out, tag, named.name.len())?,
     }
     out.extend_from_slice(named.name.as_bytes());
     Ok(())
 }
 
 fn number(out: &mut Vec<u8>, value: f64) {
-    out.push(NUMBER);
-    out.extend_from_slice(&value.to_le_bytes());
+    let [a, b, c, d, e, f, g, h] = value.to_le_bytes();
+    out.extend_from_slice(&[NUMBER, a, b, c, d, e, f, g, h]);
 }
 
 /// Writes `tag`, a count placeholder and the items; the count is patched
@@ -132,11 +133,17 @@ fn encode_at(out: &mut Vec<u8>, value: Obj, depth: usize) -> R<()> {
                 out.push(KEYED);
                 encode_at(out, key, depth + 1)?;
             }
-            sequence(out, VECTOR, v.0.iter().map(|x| Ok(*x)), depth)?
+            // Leaf by leaf: plain slices, where the vector's own iterator
+            // looks each item up through its tree.
+            tagged(out, VECTOR, v.0.len())?;
+            for leaf in v.0.leaves() {
+                for &item in leaf {
+                    encode_at(out, item, depth + 1)?;
+                }
+            }
         }
         Object::Map(m) => {
-            out.push(MAP);
-            length(out, m.len())?;
+            tagged(out, MAP, m.len())?;
             // An array map (an element's attributes) is read in place.
             let copied;
             let entries = match m {

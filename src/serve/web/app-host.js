@@ -72,20 +72,24 @@ export class AppHost {
   // hiccup.js's renderEncoded, or decode.js's decodeValue, reads it), or
   // null when neither the state's value nor the view fn changed since the
   // last call and `force` is unset. Throws JankThrown when the view throws.
-  view({ force = true } = {}) {
+  // `into(length)` gives the Uint8Array the bytes are copied into (a new
+  // one unless the caller reuses its own). It reaches no safe point: the
+  // view's garbage waits for the caller's (AppRenderer collects once the
+  // frame is drawn) or the next call's.
+  view({ force = true, into = (length) => new Uint8Array(length) } = {}) {
     const rt = this.runtime;
     const state = this.stateValue();
     const viewFn = rt.deref(this.varOf(this.names.view));
     const unchanged = this.rendered && this.rendered.state === state && this.rendered.view === viewFn;
     if (unchanged && !force) return null;
-    let bytes;
     try {
-      bytes = rt.encoded(rt.invoke(viewFn, [state])).slice();
+      const encoded = rt.encoded(rt.invoke(viewFn, [state]));
+      const bytes = into(encoded.length);
+      bytes.set(encoded);
+      return bytes;
     } finally {
       this.remember(state, viewFn);
-      rt.safePoint();
     }
-    return bytes;
   }
 
   remember(state, viewFn) {

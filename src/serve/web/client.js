@@ -68,7 +68,7 @@
 import { JankRuntime, LoadError } from './loader.js';
 import { AppHost, DEFAULT_APP } from './app-host.js';
 import { PageEffects } from './effects.js';
-import { renderEncoded } from './hiccup.js';
+import { renderEncoded, renderedBytes } from './hiccup.js';
 import { eventData, handlerArgument } from './events.js';
 
 export const CLIENT_NAME = 'jank-wasm-browser';
@@ -586,7 +586,24 @@ export class AppRenderer {
     this.log = log;
     this.window = window;
     this.frameRequested = false;
+    this.collectionPending = false;
+    // The two buffers views are copied into, in turn (see viewBuffer).
+    this.buffers = [null, null];
     this.onEvent = (handler, domEvent) => this.handleEvent(handler, domEvent);
+  }
+
+  // A Uint8Array of `length` bytes to copy a view into: of the renderer's
+  // two buffers, the one the element's last render does not hold (that
+  // render's bytes are what this one is compared with). Reusing them
+  // spares the browser a fresh allocation of the whole page's encoding
+  // (half a megabyte for 5,000 table rows) on every render.
+  viewBuffer(length) {
+    const held = renderedBytes(this.element)?.buffer;
+    const slot = this.buffers[0] !== null && this.buffers[0] === held ? 1 : 0;
+    if (this.buffers[slot] === null || this.buffers[slot].byteLength < length) {
+      this.buffers[slot] = new ArrayBuffer(length + (length >>> 2));
+    }
+    return new Uint8Array(this.buffers[slot], 0, length);
   }
 
   // Renders now; returns an error text for the HUD, or null.
@@ -594,14 +611,35 @@ export class AppRenderer {
     try {
       if (!this.app.ready()) return null;
       this.app.initialize();
-      const view = this.app.view({ force });
-      if (view !== null) renderEncoded(this.element, view, this.onEvent);
+      const view = this.app.view({ force, into: (length) => this.viewBuffer(length) });
+      if (view !== null) {
+        this.collectLater();
+        renderEncoded(this.element, view, this.onEvent);
+      }
       return null;
     } catch (error) {
+      this.collectLater();
       return errorMessage(error);
     } finally {
       this.flushOutput();
     }
+  }
+
+  // Collects the view's garbage (the hiccup of a whole page) in a task of
+  // its own, which runs once the frame showing the render is drawn: the
+  // collection is no part of the time from a change to its paint. A safe
+  // point reached sooner (an event's) collects it instead.
+  collectLater() {
+    if (this.collectionPending) return;
+    this.collectionPending = true;
+    this.window.setTimeout(() => {
+      this.collectionPending = false;
+      try {
+        this.backend.runtime.safePoint();
+      } catch (error) {
+        this.ui.showError('Runtime error', errorMessage(error));
+      }
+    }, 0);
   }
 
   // Asks for a render at the next animation frame (a hidden page gets no

@@ -321,6 +321,12 @@ function patchChildren(parent, nodes, context, namespace) {
   let tables = null;
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i];
+    // Most of a large render: an element kept where it is.
+    if (tables === null && cursor !== null && node.kept === cursor) {
+      placed(cursor[RENDERED], node, context);
+      cursor = cursor.nextSibling;
+      continue;
+    }
     let match = null;
     if (tables === null && linesUp(cursor, node)) {
       match = cursor;
@@ -435,12 +441,20 @@ function commonSuffix(a, b) {
 
 // Whether the `length` bytes at `at` in this render equal those at `oldAt`
 // in the last one: at once when both lie in the part the two renders share
-// at their start or their end, else byte by byte.
+// at their start or their end, or span the first or last byte where the
+// renders differ (an ancestor of the change: a table's body, half a
+// megabyte); else byte by byte.
 function sameBytes(context, at, oldAt, length) {
   const { bytes, previous } = context;
   if (at + length > bytes.length) return false;
-  if (at === oldAt && at + length <= context.prefix) return true;
-  if (at - oldAt === context.delta && at >= bytes.length - context.suffix) return true;
+  if (at === oldAt) {
+    if (at + length <= context.prefix) return true;
+    if (context.firstDifference >= at && context.firstDifference < at + length) return false;
+  }
+  if (at - oldAt === context.delta) {
+    if (at >= bytes.length - context.suffix) return true;
+    if (context.lastDifference >= at && context.lastDifference < at + length) return false;
+  }
   const old = previous.bytes;
   for (let i = 0; i < length; i++) {
     if (bytes[at + i] !== old[oldAt + i]) return false;
@@ -532,6 +546,13 @@ function unkept(node, context) {
   return out[0];
 }
 
+// The bytes of the last render of the stub's encoding into `container`
+// (null when its last render was of data, or none): renderEncoded reads
+// them again on the next render, so they must stay as they are until then.
+export function renderedBytes(container) {
+  return container[LAST_RENDER]?.bytes ?? null;
+}
+
 // renderInto for the stub's encoding of a view (`bytes`, a copy the
 // renderer keeps until the next render): reads only what differs from the
 // last render and patches only that. Throws HiccupError, with the DOM
@@ -548,7 +569,17 @@ export function renderEncoded(container, bytes, onEvent) {
     prefix: previous ? commonPrefix(previous.bytes, bytes) : 0,
     suffix: previous ? commonSuffix(previous.bytes, bytes) : 0,
     delta: previous ? bytes.length - previous.bytes.length : 0,
+    // Where (in this render) the first and the last differing bytes of the
+    // two renders are, -1 when there is no such byte (one render's bytes
+    // start or end the other's).
+    firstDifference: -1,
+    lastDifference: -1,
   };
+  if (previous) {
+    const shorter = Math.min(bytes.length, previous.bytes.length);
+    if (context.prefix < shorter) context.firstDifference = context.prefix;
+    if (context.suffix < shorter) context.lastDifference = bytes.length - 1 - context.suffix;
+  }
   const reader = new Reader(bytes);
   const nodes = [];
   readChild(reader, nodes, container.firstChild, context);
