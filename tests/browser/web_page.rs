@@ -15,7 +15,7 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
 use base64::Engine as _;
-use browser::Browser;
+use browser::{Browser, Page};
 use jank_wasmtime_harness::STUB_WASM;
 use pretty_assertions::assert_eq;
 use serde_json::{json, Value};
@@ -302,6 +302,18 @@ fn program(source: &str, first_id: u64) -> Vec<Value> {
     patches
 }
 
+/// The demo page, opened against a fake dev server that has sent it `app`
+/// as patch 1 and seen it load.
+fn page_running(browser: &Browser, app: &str) -> (FakeServer, Page) {
+    let server = FakeServer::start();
+    let http = static_server(server.port, None);
+    let page = browser.open(&format!("http://127.0.0.1:{http}/"));
+    server.handshake();
+    server.send(patch(app, 1));
+    assert_eq!(server.ack()["ok"], true);
+    (server, page)
+}
+
 const H1: &str = "#app h1";
 const PLUS: &str = "#app .buttons button:nth-child(2)";
 const BADGE_CONNECTED: &str =
@@ -556,12 +568,7 @@ fn renders_patch_the_dom_in_place_so_focus_caret_and_typed_text_survive_events_a
     let Some(browser) = Browser::launch() else {
         return;
     };
-    let server = FakeServer::start();
-    let http = static_server(server.port, None);
-    let page = browser.open(&format!("http://127.0.0.1:{http}/"));
-    server.handshake();
-    server.send(patch(FORM_APP, 1));
-    assert_eq!(server.ack()["ok"], true);
+    let (server, page) = page_running(&browser, FORM_APP);
     page.wait_for("document.querySelector('#new') !== null", WAIT);
     let renders = || page.eval(&after_frames(RENDERS));
     // Marks on DOM nodes: a node that is rebuilt loses its mark.
@@ -870,12 +877,7 @@ fn encoded_renders_skip_unchanged_elements_and_match_a_fresh_render_with_metadat
     let Some(browser) = Browser::launch() else {
         return;
     };
-    let server = FakeServer::start();
-    let http = static_server(server.port, None);
-    let page = browser.open(&format!("http://127.0.0.1:{http}/"));
-    server.handshake();
-    server.send(patch(LIST_APP, 1));
-    assert_eq!(server.ack()["ok"], true);
+    let (_server, page) = page_running(&browser, LIST_APP);
     page.wait_for(
         "document.querySelector('#app h2')?.textContent === 'title'",
         WAIT,
@@ -973,12 +975,7 @@ fn a_render_leaves_its_garbage_to_a_collection_in_a_task_after_it() {
     let Some(browser) = Browser::launch() else {
         return;
     };
-    let server = FakeServer::start();
-    let http = static_server(server.port, None);
-    let page = browser.open(&format!("http://127.0.0.1:{http}/"));
-    server.handshake();
-    server.send(patch(TABLE_APP, 1));
-    assert_eq!(server.ack()["ok"], true);
+    let (_server, page) = page_running(&browser, TABLE_APP);
     page.wait_for("document.querySelectorAll('#app tr').length === 5000", WAIT);
     let seen = page.eval(RENDER_THEN_A_TASK);
     let seen = seen.as_array().expect("three renders");

@@ -19,8 +19,11 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-/// Long enough for a loaded machine; every wait is bounded by it.
-pub const PATIENCE: Duration = Duration::from_secs(30);
+/// Only a hang detector, so far beyond any answer's time: a first eval
+/// starts a runtime (wasmtime compiling the stub, in a debug build), which
+/// took over 30 s once with the browser suite's pages and servers starting
+/// at once on a loaded two-core machine. Every wait is bounded by it.
+pub const PATIENCE: Duration = Duration::from_secs(120);
 
 pub async fn start(dir: &Path) -> Server {
     jankwasm::serve::start(ServeArgs::on_free_ports(Some(dir.to_path_buf())))
