@@ -260,6 +260,13 @@ impl RootedSeq<'_> {
     }
 }
 
+impl RootedSeq<'_> {
+    /// As `SeqIter::skip_held`: no safe point, since nothing is realized.
+    pub fn skip_held(&mut self) -> usize {
+        self.items.skip_held()
+    }
+}
+
 impl Iterator for RootedSeq<'_> {
     type Item = crate::error::R<Obj>;
 

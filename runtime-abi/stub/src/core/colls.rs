@@ -136,10 +136,11 @@ pub fn count(coll: Obj) -> R<usize> {
         },
         o if o.is_seq() => {
             let roots = RootFrame::new(&[nil()]);
-            let mut n = 0;
-            for item in RootedSeq::new(coll, &roots, 0) {
+            let mut items = RootedSeq::new(coll, &roots, 0);
+            let mut n: usize = 0;
+            while let Some(item) = items.next() {
                 item?;
-                n += 1;
+                n = n.saturating_add(1).saturating_add(items.skip_held());
             }
             n
         }
