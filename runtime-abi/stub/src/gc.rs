@@ -224,6 +224,18 @@ impl RootFrame {
     pub fn set(&self, index: usize, value: Obj) {
         ROOT_SLOTS.with(|slots| slots.borrow_mut()[self.base + index] = value);
     }
+
+    /// Adds a slot holding `value`, for state that grows as the loop runs
+    /// (the values a `mapv` has made). Only the innermost open frame may
+    /// grow: a frame opened after it would pop the new slot with its own.
+    pub fn push(&self, value: Obj) {
+        ROOT_SLOTS.with(|slots| slots.borrow_mut().push(value));
+    }
+
+    /// Drops the slots past the first `len` (those `push` added).
+    pub fn truncate(&self, len: usize) {
+        ROOT_SLOTS.with(|slots| slots.borrow_mut().truncate(self.base + len));
+    }
 }
 
 impl Drop for RootFrame {
