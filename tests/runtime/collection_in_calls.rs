@@ -5,7 +5,7 @@
 //! turns that off (its frames keep values in wasm locals).
 
 use crate::common;
-use jank_wasmtime_harness::{GcStats, Runtime, FRAME_ROOTS_SECTION};
+use jank_wasmtime_harness::{GcPolicy, GcStats, Runtime, FRAME_ROOTS_SECTION};
 use pretty_assertions::assert_eq;
 
 /// Far below what these programs allocate in all (hundreds of MiB), far
@@ -94,4 +94,63 @@ fn a_patch_without_frame_roots_is_collected_only_between_calls() {
     let (values, after) = run(&mut runtime, &rooted.bytes, &rooted.symbols_export);
     assert_eq!(values, ["150000"]);
     assert!(after.collections <= stats.collections + 1, "{after:?}");
+}
+
+/// `mapv` and `into` collect while they run, with their fn, their walk and
+/// what they have made so far rooted: the garbage of a `count` inside
+/// `mapv`'s fn and of the items `into` walks past goes while they run (they
+/// ran with collection inhibited before, and grew the heap to hundreds of
+/// MiB), and what they made reads back intact.
+#[test]
+fn mapv_and_into_collect_with_their_state_rooted() {
+    let source =
+        "(def made (mapv (fn [n] (str \"n\" (count (map inc (range n))))) (repeat 40 100000)))
+(count (filter #(= \"n100000\" %) made))
+(sort (into #{} (map (fn [x] (str \"s\" (rem x 10))) (range 3000000))))
+(count (into [] (map (fn [x] (str x)) (range 200000))))";
+    let patch = common::compile(source, 1).unwrap();
+    let mut runtime = Runtime::new().unwrap();
+    let (values, stats) = run(&mut runtime, &patch.bytes, &patch.symbols_export);
+    assert_eq!(
+        values,
+        [
+            "#'user/made",
+            "40",
+            "(\"s0\" \"s1\" \"s2\" \"s3\" \"s4\" \"s5\" \"s6\" \"s7\" \"s8\" \"s9\")",
+            "200000"
+        ]
+    );
+    assert!(
+        runtime.memory_bytes() < u64::from(SMALL_HEAP),
+        "linear memory grew to {} bytes: {stats:?}",
+        runtime.memory_bytes()
+    );
+}
+
+/// The same state under stress collection (every safe point collects,
+/// collected objects are poisoned): a value `mapv` or `into` made or holds
+/// and failed to root would print as `jankwasm.gc/collected-object`.
+#[test]
+fn mapv_and_into_keep_what_they_made_under_stress_collection() {
+    let source = "(mapv (fn [n] (str \"n\" (count (map inc (range n))))) [3 40 70])
+(into [(str \"a\" 1)] (map (fn [x] (str \"v\" x)) (range 3)))
+(into (sorted-set) (map (fn [x] (str \"s\" (rem x 3))) (range 2000)))
+(into {} (map (fn [x] [(str \"k\" (rem x 2)) (str \"v\" x)]) (range 2000)))
+(into () (map (fn [x] (str \"l\" x)) (range 3)))
+(into [] (map (fn [x] (str x))) (range 3))";
+    let patch = common::compile(source, 1).unwrap();
+    let mut runtime = Runtime::new().unwrap();
+    runtime.set_gc_policy(GcPolicy::Stress).unwrap();
+    let (values, _) = run(&mut runtime, &patch.bytes, &patch.symbols_export);
+    assert_eq!(
+        values,
+        [
+            "[\"n3\" \"n40\" \"n70\"]",
+            "[\"a1\" \"v0\" \"v1\" \"v2\"]",
+            "#{\"s0\" \"s1\" \"s2\"}",
+            "{\"k0\" \"v1998\", \"k1\" \"v1999\"}",
+            "(\"l2\" \"l1\" \"l0\")",
+            "[\"0\" \"1\" \"2\"]"
+        ]
+    );
 }

@@ -340,6 +340,44 @@ pub fn wrapper_fn(name: &str, fn_ptr: *const c_void, arity: usize) -> R {
     }))))
 }
 
+/// A callable resolved once for many calls of `argc` arguments (a chunk's
+/// worth, in `map` and `filter`): a native fn that accepts them and does not
+/// collect is called straight, skipping [`call`]'s dispatch and arity check
+/// at every value; anything else goes through [`call`].
+pub enum Callee<'f> {
+    Native(NativeFn, &'f [Obj]),
+    Any(Obj),
+}
+
+impl<'f> Callee<'f> {
+    pub fn of(f: &'f Obj, argc: usize) -> Callee<'f> {
+        if let Object::Fn(function) = &**f {
+            if let Function::Native {
+                min,
+                max,
+                f: native,
+                data,
+                collects: false,
+                ..
+            } = &**function
+            {
+                if (*min..=*max).contains(&argc) {
+                    return Callee::Native(*native, data);
+                }
+            }
+        }
+        Callee::Any(*f)
+    }
+
+    /// As `call(f, args)`.
+    pub fn call(&self, args: &[Obj]) -> R {
+        match self {
+            Callee::Native(native, data) => crate::gc::inhibited(|| native(data, args)),
+            Callee::Any(f) => call(*f, args),
+        }
+    }
+}
+
 /// Calls any callable with `args`.
 pub fn call(f: Obj, args: &[Obj]) -> R {
     match &*f {

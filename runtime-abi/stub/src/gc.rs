@@ -7,7 +7,8 @@
 //! their own globals, none of which could maintain counts), and the object
 //! graph has cycles (`letfn` closures capture each other, an atom can hold a
 //! fn that reaches the atom). So objects are registered when made and freed
-//! only by tracing from roots.
+//! only by tracing from roots. Collectable objects live in blocks of cells
+//! ([`cells`]), which are also the registry the sweep walks.
 //!
 //! When it runs, at two kinds of safe point:
 //! - between host-initiated calls, when the host asks (`jank_host_gc_collect`,
@@ -81,8 +82,6 @@ use std::collections::HashMap;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
-use rustc_hash::FxHashSet;
-
 use crate::function::Function;
 use crate::object::{DelayState, Obj, Object};
 
@@ -91,16 +90,16 @@ pub(crate) const IMMORTAL: u32 = u32::MAX;
 /// The mark of a freed object kept as a tombstone (test builds).
 #[cfg(test)]
 pub(crate) const TOMBSTONE: u32 = u32::MAX - 1;
-/// Marks count up to here before they start again from 1.
-const LAST_EPOCH: u32 = u32::MAX - 2;
+/// Marks count up to here before they start again from 1 (above it:
+/// [`cells::FREE`], then the test builds' tombstone, then [`IMMORTAL`]).
+const LAST_EPOCH: u32 = u32::MAX - 3;
+
+mod cells;
 
 /// Heap growth since the last collection below which
 /// `jank_host_gc_safe_point` does not collect (it also waits for the heap to
 /// double, so collection work stays proportional to allocation).
 pub const MIN_GROWTH_BYTES: usize = 1 << 20;
-
-/// Registry entries kept in reserve when a sweep shrinks the registry.
-const REGISTRY_SLACK: usize = 4096;
 
 /// A heap cell: the collector's mark, then the object.
 #[repr(C)]
@@ -154,10 +153,8 @@ pub struct GcStats {
     pub heap_bytes: u32,
 }
 
-/// Every object the collector knows.
+/// What the collector knows besides the cells.
 struct Heap {
-    /// Collectable objects.
-    objects: Vec<NonNull<GcBox>>,
     /// Objects that live for ever; roots of every collection.
     permanent: Vec<Obj>,
     /// The mark of the latest collection.
@@ -171,7 +168,6 @@ struct Heap {
 thread_local! {
     static HEAP: RefCell<Heap> = const {
         RefCell::new(Heap {
-            objects: Vec::new(),
             permanent: Vec::new(),
             epoch: 0,
             collections: 0,
@@ -179,6 +175,8 @@ thread_local! {
             bytes_after_collection: 0,
         })
     };
+    /// Collectable objects (in [`cells`]), garbage not yet swept included.
+    static OBJECTS: Cell<usize> = const { Cell::new(0) };
     /// Open permanent brackets.
     static PERMANENT_DEPTH: Cell<u32> = const { Cell::new(0) };
     /// Open `host.write` calls.
@@ -226,6 +224,18 @@ impl RootFrame {
     pub fn set(&self, index: usize, value: Obj) {
         ROOT_SLOTS.with(|slots| slots.borrow_mut()[self.base + index] = value);
     }
+
+    /// Adds a slot holding `value`, for state that grows as the loop runs
+    /// (the values a `mapv` has made). Only the innermost open frame may
+    /// grow: a frame opened after it would pop the new slot with its own.
+    pub fn push(&self, value: Obj) {
+        ROOT_SLOTS.with(|slots| slots.borrow_mut().push(value));
+    }
+
+    /// Drops the slots past the first `len` (those `push` added).
+    pub fn truncate(&self, len: usize) {
+        ROOT_SLOTS.with(|slots| slots.borrow_mut().truncate(self.base + len));
+    }
 }
 
 impl Drop for RootFrame {
@@ -259,6 +269,13 @@ impl RootedSeq<'_> {
         self.frame.set(self.slot, self.items.anchor());
         poll();
         inhibited(|| self.items.next_unboxed())
+    }
+}
+
+impl RootedSeq<'_> {
+    /// As `SeqIter::skip_held`: no safe point, since nothing is realized.
+    pub fn skip_held(&mut self) -> usize {
+        self.items.skip_held()
     }
 }
 
@@ -312,35 +329,60 @@ pub fn forget_cut_frames() {
 /// Registers a new object: permanent inside a permanent bracket, else
 /// collectable.
 pub(crate) fn register(object: Object) -> Obj {
-    let cell = NonNull::from(Box::leak(Box::new(GcBox {
+    register_with(|| object)
+}
+
+/// [`register`] of the object `make` returns, inlined where numbers are
+/// boxed, so the object is written straight into its cell: a whole `GcBox`
+/// built on the stack first and then copied was read back with loads that
+/// straddle the stores that built it, and waiting for those stores was half
+/// of the time of every allocation.
+#[inline(always)]
+pub(crate) fn register_with(make: impl FnOnce() -> Object) -> Obj {
+    if PERMANENT_DEPTH.with(Cell::get) > 0 {
+        return register_permanent(make());
+    }
+    let cell = cells::take();
+    // SAFETY: a taken cell is allocated and holds no object.
+    unsafe {
+        std::ptr::addr_of_mut!((*cell.as_ptr()).mark).write(Cell::new(0));
+        std::ptr::addr_of_mut!((*cell.as_ptr()).object).write(make());
+    }
+    OBJECTS.with(|objects| objects.set(objects.get() + 1));
+    Obj::from_cell(cell)
+}
+
+/// A permanent object has a box of its own, outside the cells the sweep walks.
+#[cold]
+fn register_permanent(object: Object) -> Obj {
+    let value = Obj::from_cell(NonNull::from(Box::leak(Box::new(GcBox {
         mark: Cell::new(0),
         object,
-    })));
-    let value = Obj::from_cell(cell);
-    let permanent = PERMANENT_DEPTH.with(Cell::get) > 0;
+    }))));
     let registered = HEAP.with(|heap| {
         let mut heap = heap.borrow_mut();
-        // Growing the registry is the largest allocation a full heap meets.
-        // It must not abort (a trap) while the heap is borrowed: that would
-        // stop every later collection.
-        if permanent {
-            let grown = heap.permanent.try_reserve(1).is_ok();
-            if grown {
-                heap.permanent.push(value);
-            }
-            grown
-        } else {
-            let grown = heap.objects.try_reserve(1).is_ok();
-            if grown {
-                heap.objects.push(cell);
-            }
-            grown
+        // Growing the list must not abort (a trap) while the heap is
+        // borrowed: that would stop every later collection.
+        let grown = heap.permanent.try_reserve(1).is_ok();
+        if grown {
+            heap.permanent.push(value);
         }
+        grown
     });
     if !registered {
         std::alloc::handle_alloc_error(Layout::new::<Obj>());
     }
     value
+}
+
+/// Whether a cell with this mark holds an object (its contents may be
+/// read): not a free cell, nor a test build's tombstone.
+fn holds_object(mark: u32) -> bool {
+    #[cfg(test)]
+    if mark == TOMBSTONE {
+        return false;
+    }
+    mark != cells::FREE
 }
 
 /// Starts a permanent bracket: objects made until the matching
@@ -422,7 +464,7 @@ fn collect_now(scan: Scan) -> Result<u32, Refusal> {
 
 fn mark_and_sweep(scan: Scan) -> Result<u32, Refusal> {
     let stack_words = match scan {
-        Scan::BetweenCalls => FxHashSet::default(),
+        Scan::BetweenCalls => Vec::new(),
         Scan::CallInProgress => shadow_stack_words(),
     };
     HEAP.with(|heap| {
@@ -436,9 +478,9 @@ fn mark_and_sweep(scan: Scan) -> Result<u32, Refusal> {
             marker.mark(*root);
         }
         if scan == Scan::CallInProgress {
-            for cell in &heap.objects {
-                if stack_words.contains(&(cell.as_ptr() as usize)) {
-                    marker.mark(Obj::from_cell(*cell));
+            for word in stack_words {
+                if let Some(cell) = cells::object_at(word) {
+                    marker.mark(Obj::from_cell(cell));
                 }
             }
             ROOT_SLOTS.with(|slots| {
@@ -463,25 +505,22 @@ fn mark_and_sweep(scan: Scan) -> Result<u32, Refusal> {
             .map_err(|_| Refusal::InUse)?;
         crate::meta::forget(|value| is_marked(value, epoch)).map_err(|_| Refusal::InUse)?;
 
-        let before = heap.objects.len();
         let stress = STRESS.with(Cell::get);
-        heap.objects.retain(|cell| {
-            // SAFETY: every registered cell stays allocated until this sweep
-            // frees it, and nothing refers to an unmarked object.
-            let live = unsafe { cell.as_ref() }.mark.get() == epoch;
-            if !live {
-                // SAFETY: unmarked means unreachable from every root, and at a
-                // safe point nothing else holds the pointer.
-                unsafe { free(*cell, stress) };
+        // The next collection comes after this much growth.
+        let reserve = heap.bytes_after_collection.max(MIN_GROWTH_BYTES);
+        let freed = cells::sweep(reserve, |cell| {
+            // SAFETY: the cell holds an object.
+            let mark = unsafe { cell.as_ref() }.mark.get();
+            // A poisoned object (stress mode) is immortal.
+            if mark == epoch || mark == IMMORTAL {
+                return cells::Swept::Kept;
             }
-            live
-        });
-        // After a burst of garbage, give the registry's room back too.
-        let kept = heap.objects.len();
-        if heap.objects.capacity() > 4 * kept.max(REGISTRY_SLACK) {
-            heap.objects.shrink_to(2 * kept.max(REGISTRY_SLACK));
-        }
-        let freed = (before - kept) as u32;
+            // SAFETY: unmarked means unreachable from every root, and at a
+            // safe point nothing else holds the pointer.
+            unsafe { free(cell, stress) }
+        })?;
+        OBJECTS.with(|objects| objects.set(objects.get().saturating_sub(freed)));
+        let freed = u32::try_from(freed).unwrap_or(u32::MAX);
         heap.collections = heap.collections.wrapping_add(1);
         heap.freed_last = freed;
         heap.bytes_after_collection = heap_bytes();
@@ -519,7 +558,7 @@ fn grown_enough() -> Result<bool, Refusal> {
 /// "Collection inside calls"); everything else on the stack, the runtime's
 /// own spilled locals included, is not a root.
 #[cfg(target_arch = "wasm32")]
-fn shadow_stack_words() -> FxHashSet<usize> {
+fn shadow_stack_words() -> Vec<usize> {
     use jank_runtime_abi::{JANK_FRAME_ROOTS_MAGIC, JANK_FRAME_ROOTS_MAX_SLOTS};
     extern "C" {
         /// The shadow stack's top (it grows down), defined by wasm-ld.
@@ -530,7 +569,7 @@ fn shadow_stack_words() -> FxHashSet<usize> {
     let high = std::ptr::addr_of!(__stack_high) as usize;
     // SAFETY: [low, high) is the live shadow stack, readable memory.
     let read = |at: usize| unsafe { (at as *const u32).read() } as usize;
-    let mut words = FxHashSet::default();
+    let mut words = Vec::new();
     let mut at = low.next_multiple_of(4);
     while at + 8 <= high {
         if read(at) == JANK_FRAME_ROOTS_MAGIC {
@@ -540,7 +579,7 @@ fn shadow_stack_words() -> FxHashSet<usize> {
                 for slot in (at + 8..end).step_by(4) {
                     let word = read(slot);
                     if word != 0 && word % 8 == 0 {
-                        words.insert(word);
+                        words.push(word);
                     }
                 }
             }
@@ -552,21 +591,17 @@ fn shadow_stack_words() -> FxHashSet<usize> {
 
 /// Native test builds have no shadow stack; [`poll`] never collects there.
 #[cfg(not(target_arch = "wasm32"))]
-fn shadow_stack_words() -> FxHashSet<usize> {
-    FxHashSet::default()
+fn shadow_stack_words() -> Vec<usize> {
+    Vec::new()
 }
 
 /// The collector's figures now.
 pub fn stats() -> GcStats {
     let saturate = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-    let (objects, permanent_objects, collections, freed_last) = HEAP.with(|heap| {
-        heap.try_borrow().map_or((0, 0, 0, 0), |h| {
-            (
-                h.objects.len(),
-                h.permanent.len(),
-                h.collections,
-                h.freed_last,
-            )
+    let objects = OBJECTS.with(Cell::get);
+    let (permanent_objects, collections, freed_last) = HEAP.with(|heap| {
+        heap.try_borrow().map_or((0, 0, 0), |h| {
+            (h.permanent.len(), h.collections, h.freed_last)
         })
     });
     GcStats {
@@ -583,10 +618,11 @@ impl Heap {
     /// A fresh mark; when marks run out, every object's mark restarts at 0.
     fn next_epoch(&mut self) -> u32 {
         if self.epoch >= LAST_EPOCH {
-            for cell in &self.objects {
-                // SAFETY: registered cells stay allocated until swept.
-                unsafe { cell.as_ref() }.mark.set(0);
-            }
+            cells::for_each_object(|cell| {
+                if cell.mark.get() != IMMORTAL {
+                    cell.mark.set(0);
+                }
+            });
             for value in &self.permanent {
                 value.cell().mark.set(0);
             }
@@ -608,11 +644,21 @@ fn is_marked(value: Obj, epoch: u32) -> bool {
 /// `cell` came from [`register`], is not permanent, and nothing reachable
 /// refers to it.
 #[cfg(not(test))]
-unsafe fn free(cell: NonNull<GcBox>, stress: bool) {
+unsafe fn free(cell: NonNull<GcBox>, stress: bool) -> cells::Swept {
     if stress {
         poison(cell);
+        cells::Swept::Retired
     } else {
-        drop(Box::from_raw(cell.as_ptr()));
+        let object = std::ptr::addr_of_mut!((*cell.as_ptr()).object);
+        // Most garbage is numbers and seq nodes, which own nothing: this
+        // test is cheaper than the call into the enum's drop.
+        if !matches!(
+            *object,
+            Object::Int(_) | Object::Double(_) | Object::Cons(..) | Object::List(_)
+        ) {
+            std::ptr::drop_in_place(object);
+        }
+        cells::Swept::Freed
     }
 }
 
@@ -638,10 +684,11 @@ unsafe fn poison(cell: NonNull<GcBox>) {
 /// # Safety
 /// As in the wasm build: nothing reachable refers to `cell`.
 #[cfg(test)]
-unsafe fn free(cell: NonNull<GcBox>, _stress: bool) {
+unsafe fn free(cell: NonNull<GcBox>, _stress: bool) -> cells::Swept {
     let contents = std::ptr::replace(std::ptr::addr_of_mut!((*cell.as_ptr()).object), Object::Nil);
     drop(contents);
     (*cell.as_ptr()).mark.set(TOMBSTONE);
+    cells::Swept::Retired
 }
 
 /// The mark phase's state: the collection's mark and the objects marked but

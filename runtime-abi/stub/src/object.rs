@@ -285,11 +285,11 @@ pub fn int(value: i64) -> Obj {
             &SMALL_INTS.0[(value + SMALL_INT_LIMIT) as usize].0,
         ));
     }
-    alloc(Object::Int(value))
+    gc::register_with(|| Object::Int(value))
 }
 
 pub fn double(value: f64) -> Obj {
-    alloc(Object::Double(value))
+    gc::register_with(|| Object::Double(value))
 }
 
 pub fn string(value: impl Into<Box<str>>) -> Obj {

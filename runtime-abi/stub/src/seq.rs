@@ -438,6 +438,36 @@ impl SeqIter {
     }
 }
 
+impl SeqIter {
+    /// Walks past the values the iterator holds already (the rest of a
+    /// chunk, a vector, a snapshot or a long range), realizing nothing, and
+    /// returns how many there were: `count` takes a chunk at a time.
+    pub fn skip_held(&mut self) -> usize {
+        match &mut self.state {
+            IterState::Vector(v, i) => {
+                let Object::Vector(items) = &**v else {
+                    unreachable!("IterState::Vector holds a vector")
+                };
+                let skipped = items.0.len().saturating_sub(*i);
+                *i += skipped;
+                skipped
+            }
+            IterState::Array(items, i, _) | IterState::Chunk(items, i, _, _) => {
+                let skipped = items.len().saturating_sub(*i);
+                *i += skipped;
+                skipped
+            }
+            IterState::Range(start, step, Some(remaining)) => {
+                let skipped = usize::try_from(*remaining).unwrap_or(usize::MAX);
+                *start = start.wrapping_add(step.wrapping_mul(skipped as i64));
+                *remaining -= skipped as u64;
+                skipped
+            }
+            IterState::Range(_, _, None) | IterState::Pending(_) | IterState::Done => 0,
+        }
+    }
+}
+
 /// A value [`SeqIter::next_unboxed`] walked to: a long range's values come
 /// unboxed.
 pub enum Walked {

@@ -13,7 +13,7 @@ use crate::error::{
     class_cast, error, illegal_argument, illegal_state, index_out_of_bounds, unsupported, R,
 };
 use crate::function::{apply, call};
-use crate::gc::{RootFrame, RootedSeq};
+use crate::gc::{inhibited, RootFrame, RootedSeq};
 use crate::number::to_long;
 use crate::object::{
     alloc, boolean, character, empty_list, int, nil, truthy, ListNode, Obj, Object,
@@ -136,10 +136,11 @@ pub fn count(coll: Obj) -> R<usize> {
         },
         o if o.is_seq() => {
             let roots = RootFrame::new(&[nil()]);
-            let mut n = 0;
-            for item in RootedSeq::new(coll, &roots, 0) {
+            let mut items = RootedSeq::new(coll, &roots, 0);
+            let mut n: usize = 0;
+            while let Some(item) = items.next() {
                 item?;
-                n += 1;
+                n = n.saturating_add(1).saturating_add(items.skip_held());
             }
             n
         }
@@ -378,39 +379,77 @@ fn array_map(pairs: Vec<(Obj, Obj)>) -> R {
 }
 
 /// `(into to from)`, building vectors, maps and sets in place.
+/// `(into to from)`, collecting as it walks `from`: `to`, the walk and
+/// what has been added are rooted.
 pub fn into(to: Obj, from: Obj) -> R {
-    let result = into_keeping_no_meta(to, from)?;
+    let roots = RootFrame::new(&[to, nil(), to]);
+    let result = into_keeping_no_meta(to, from, &roots)?;
     Ok(crate::meta::carry(to, result))
 }
 
-fn into_keeping_no_meta(to: Obj, from: Obj) -> R {
+/// Items [`Added`] roots one by one before it roots the collection they
+/// went into instead.
+const SNAPSHOT_ITEMS: usize = 1024;
+
+/// What an `into` has added to its copy of a persistent collection, rooted:
+/// each item in a pushed slot of the frame (slots 0 to 2 are `into`'s),
+/// until every [`SNAPSHOT_ITEMS`] the collection so far takes their place
+/// in slot 2, so items a set or map drops are not kept to the end.
+struct Added<'f> {
+    roots: &'f RootFrame,
+    pushed: usize,
+}
+
+impl Added<'_> {
+    /// Roots `item`, about to be added to the collection `so_far` makes.
+    fn add(&mut self, item: R, so_far: impl FnOnce() -> Obj) -> R {
+        let item = item?;
+        if self.pushed == SNAPSHOT_ITEMS {
+            self.roots.set(2, so_far());
+            self.roots.truncate(3);
+            self.pushed = 0;
+        }
+        self.roots.push(item);
+        self.pushed += 1;
+        Ok(item)
+    }
+}
+
+/// Slot 1 of `roots` walks `from`; slot 2 holds the accumulator.
+fn into_keeping_no_meta(to: Obj, from: Obj, roots: &RootFrame) -> R {
+    let walk = || RootedSeq::new(from, roots, 1);
+    let mut added = Added { roots, pushed: 0 };
     match &*to {
         Object::Vector(v) => {
             let mut items = v.0.clone();
-            for item in SeqIter::new(from) {
-                items.push_back(item?);
+            for item in walk() {
+                let item = added.add(item, || vector_from(items.clone()))?;
+                items.push_back(item);
             }
             Ok(vector_from(items))
         }
         Object::Map(m) => {
             let mut map = m.clone();
-            for item in SeqIter::new(from) {
-                conj_entry(&mut map, item?)?;
+            for item in walk() {
+                let item = added.add(item, || map_obj(map.clone()))?;
+                conj_entry(&mut map, item)?;
             }
             Ok(map_obj(map))
         }
         Object::Set(s) => {
             let mut set = s.clone();
-            for item in SeqIter::new(from) {
-                set.insert(item?)?;
+            for item in walk() {
+                let item = added.add(item, || set_obj(set.clone()))?;
+                set.insert(item)?;
             }
             Ok(set_obj(set))
         }
         Object::Transient(_) => Err(class_cast(to, "clojure.lang.IPersistentCollection")),
         _ => {
             let mut acc = to;
-            for item in SeqIter::new(from) {
+            for item in walk() {
                 acc = conj(acc, item?)?;
+                roots.set(2, acc);
             }
             Ok(acc)
         }
@@ -776,11 +815,11 @@ pub fn install() {
         }
         Ok(map_obj(result))
     });
-    core("into", 0, 3, |_, a| match a {
+    core_collecting("into", 0, 3, |_, a| match a {
         [] => Ok(vector_obj([])),
         [to] => Ok(*to),
         [to, from] => into(*to, *from),
-        [to, xform, from] => crate::core::lazy::transduce_into(*to, *xform, *from),
+        [to, xform, from] => inhibited(|| crate::core::lazy::transduce_into(*to, *xform, *from)),
         _ => unreachable!("arity 0..=3"),
     });
     core("empty", 1, 1, |_, a| empty(a[0]));

@@ -9,7 +9,7 @@ use super::{core, def, VARIADIC};
 use crate::coll::{set_obj, vector_obj, Set};
 use crate::equality::equiv;
 use crate::error::R;
-use crate::function::{call, native};
+use crate::function::{call, native, Callee};
 use crate::number::{self, num, to_long, Num};
 use crate::object::{alloc, boolean, empty_list, int, nil, truthy, Obj, Object};
 use crate::seq::{
@@ -37,9 +37,10 @@ fn map1(f: Obj, coll: Obj) -> Obj {
             return Ok(nil());
         };
         if let Some((chunk, rest)) = chunk_of(s) {
+            let f = Callee::of(&d[0], 1);
             let mut mapped = Vec::with_capacity(chunk.len());
             for x in chunk.iter() {
-                mapped.push(call(d[0], &[*x])?);
+                mapped.push(f.call(&[*x])?);
             }
             return Ok(chunk_cons(mapped, map1(d[0], rest)));
         }
@@ -79,9 +80,10 @@ pub(crate) fn filter(pred: Obj, coll: Obj, keep_when: bool) -> Obj {
                 return Ok(nil());
             };
             if let Some((chunk, rest)) = chunk_of(s) {
+                let pred = Callee::of(&d[0], 1);
                 let mut kept = Vec::with_capacity(chunk.len());
                 for x in chunk.iter() {
-                    if truthy(call(d[0], &[*x])?) == keep_when {
+                    if truthy(pred.call(&[*x])?) == keep_when {
                         kept.push(*x);
                     }
                 }

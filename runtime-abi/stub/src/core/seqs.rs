@@ -312,16 +312,24 @@ pub fn install() {
         Ok(boolean(true))
     });
     core("empty?", 1, 1, |_, a| Ok(boolean(seq(a[0])?.is_none())));
-    core("mapv", 2, VARIADIC, |_, a| match a {
-        [f, coll] => Ok(vector_obj(
-            SeqIter::new(*coll)
-                .map(|x| call(*f, &[x?]))
-                .collect::<R<Vec<_>>>()?,
-        )),
-        _ => Ok(vector_obj(to_vec(crate::core::lazy::map_colls(
-            a[0],
-            &a[1..],
-        ))?)),
+    core_collecting("mapv", 2, VARIADIC, |_, a| match a {
+        [f, coll] => {
+            // The fn, the walk, then each value made so far.
+            let roots = RootFrame::new(&[*f, nil()]);
+            let mut mapped = Vec::new();
+            for x in RootedSeq::new(*coll, &roots, 1) {
+                let y = call(*f, &[x?])?;
+                roots.push(y);
+                mapped.push(y);
+            }
+            Ok(vector_obj(mapped))
+        }
+        _ => inhibited(|| {
+            Ok(vector_obj(to_vec(crate::core::lazy::map_colls(
+                a[0],
+                &a[1..],
+            ))?))
+        }),
     });
     core("filterv", 2, 2, |_, a| {
         let mut kept = Vec::new();
