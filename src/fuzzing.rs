@@ -12,10 +12,12 @@
 //! that it reaches the server's crate-private parts (`serve::ws::interpret`,
 //! `serve::nrepl::position`).
 
-use std::sync::{Mutex, OnceLock};
+use std::cell::RefCell;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::{mpsc, Mutex, OnceLock};
 use std::time::Duration;
 
-use jank_wasmtime_harness::{Arg, HarnessError, Runtime};
+use jank_wasmtime_harness::{Arg, HarnessError, Runtime, HOST_STACK_BYTES};
 
 use crate::diag::{Diagnostic, Failure, InternalError};
 use crate::lower::{Abi, Patch, PatchOptions};
@@ -83,10 +85,77 @@ pub fn check_source(bytes: &[u8]) -> Result<(), Violation> {
     let Some(patch) = compile_checked(bytes)? else {
         return Ok(());
     };
-    // A program may recurse as deep as the wasm stack allows.
-    let (wasm, symbols_export) = (&patch.bytes, &patch.symbols_export);
-    jank_wasmtime_harness::on_host_stack(|| run_source_patch(wasm, symbols_export))
-        .map_err(Violation::from)
+    let Patch {
+        bytes: wasm,
+        symbols_export,
+        ..
+    } = patch;
+    on_check_thread(Box::new(move || run_source_patch(&wasm, &symbols_export)))
+}
+
+/// A check that runs patch code, as the check thread takes it.
+type CheckJob = Box<dyn FnOnce() -> Result<(), RunViolation> + Send>;
+
+/// A calling thread's check thread: a thread of its own with a runtime's
+/// stack ([`HOST_STACK_BYTES`]: a patch may recurse as deep as the wasm
+/// stack allows), kept for the calling thread's life rather than started
+/// per case as `on_host_stack` does, which costs a thread and a freshly
+/// faulted-in stack every case.
+struct CheckThread {
+    jobs: mpsc::Sender<CheckJob>,
+    outcomes: mpsc::Receiver<std::thread::Result<Result<(), RunViolation>>>,
+}
+
+thread_local! {
+    static CHECK_THREAD: RefCell<Option<CheckThread>> = const { RefCell::new(None) };
+}
+
+impl CheckThread {
+    fn spawn() -> Result<Self, Violation> {
+        let (jobs, pending) = mpsc::channel::<CheckJob>();
+        let (done, outcomes) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("fuzz-check".into())
+            .stack_size(HOST_STACK_BYTES)
+            .spawn(move || {
+                for job in pending {
+                    if done.send(catch_unwind(AssertUnwindSafe(job))).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Violation::Setup(format!("cannot start a check thread: {e}")))?;
+        Ok(CheckThread { jobs, outcomes })
+    }
+}
+
+/// Runs `job` on the calling thread's [`CheckThread`]; a panic in it is
+/// resumed here, as `on_host_stack` does.
+fn on_check_thread(job: CheckJob) -> Result<(), Violation> {
+    CHECK_THREAD.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        let thread = match slot.take() {
+            Some(thread) => thread,
+            None => CheckThread::spawn()?,
+        };
+        let outcome = thread
+            .jobs
+            .send(job)
+            .ok()
+            .and_then(|()| thread.outcomes.recv().ok());
+        match outcome {
+            Some(Ok(result)) => {
+                *slot = Some(thread);
+                result.map_err(Violation::from)
+            }
+            Some(Err(panic)) => {
+                *slot = Some(thread);
+                drop(slot);
+                resume_unwind(panic)
+            }
+            None => Err(Violation::Setup("the check thread stopped".into())),
+        }
+    })
 }
 
 /// What a check that runs patch code found wrong; unlike [`Violation`] it can
@@ -180,8 +249,8 @@ fn check_position(text: &str, diagnostic: Diagnostic) -> Result<(), Violation> {
 /// left the shared memory in any state: a runtime that saw a trap or an
 /// interrupt is replaced, by contract.)
 pub fn check_patch(bytes: &[u8]) -> Result<(), Violation> {
-    // A mutated patch may recurse as deep as the wasm stack allows.
-    jank_wasmtime_harness::on_host_stack(|| load_patch_bytes(bytes)).map_err(Violation::from)
+    let bytes = bytes.to_vec();
+    on_check_thread(Box::new(move || load_patch_bytes(&bytes)))
 }
 
 fn load_patch_bytes(bytes: &[u8]) -> Result<(), RunViolation> {
