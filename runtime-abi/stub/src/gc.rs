@@ -270,9 +270,7 @@ impl RootedSeq<'_> {
         poll();
         inhibited(|| self.items.next_unboxed())
     }
-}
 
-impl RootedSeq<'_> {
     /// As `SeqIter::skip_held`: no safe point, since nothing is realized.
     pub fn skip_held(&mut self) -> usize {
         self.items.skip_held()

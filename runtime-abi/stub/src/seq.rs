@@ -436,9 +436,7 @@ impl SeqIter {
             _ => nil(),
         }
     }
-}
 
-impl SeqIter {
     /// Walks past the values the iterator holds already (the rest of a
     /// chunk, a vector, a snapshot or a long range), realizing nothing, and
     /// returns how many there were: `count` takes a chunk at a time.

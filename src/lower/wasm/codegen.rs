@@ -761,9 +761,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             .iter()
             .enumerate()
             .map(|(index, expr)| match last_collecting {
-                Some(last) if self.roots_in_frame && index < last => {
-                    self.waiting_operand(expr).map(Some)
-                }
+                Some(last) if self.roots_in_frame && index < last => self.operand(expr).map(Some),
                 _ => Ok(None),
             })
             .collect::<Result<_>>()?;
@@ -802,7 +800,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         let mut waiting = Vec::new();
         for (index, expr) in exprs.iter().copied().enumerate() {
             if self.roots_in_frame && exprs[index + 1..].iter().copied().any(may_collect) {
-                let operand = self.waiting_operand(expr)?;
+                let operand = self.operand(expr)?;
                 self.push_operand(operand);
                 waiting.push(operand);
             } else {
@@ -843,14 +841,9 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         }
     }
 
-    /// An operand whose value waits, on the stack or in an argument array
-    /// (neither of which is a root), while later expressions may collect;
-    /// the caller marks where the wait ends with [`Self::still_live`].
-    fn waiting_operand(&mut self, expr: &Expr) -> Result<Operand> {
-        self.operand(expr)
-    }
-
-    /// Marks that the locals among `operands` are in use up to here.
+    /// Marks that the locals among `operands` are in use up to here: their
+    /// values waited, on the stack or in an argument array (neither of which
+    /// is a root), while later expressions may have collected.
     fn still_live(&mut self, operands: impl IntoIterator<Item = Operand>) {
         for operand in operands {
             if let Operand::Local(local) = operand {

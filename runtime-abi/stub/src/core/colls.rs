@@ -378,9 +378,9 @@ fn array_map(pairs: Vec<(Obj, Obj)>) -> R {
     Ok(map_obj(Map::Array(entries)))
 }
 
-/// `(into to from)`, building vectors, maps and sets in place.
-/// `(into to from)`, collecting as it walks `from`: `to`, the walk and
-/// what has been added are rooted.
+/// `(into to from)`, building vectors, maps and sets in place and
+/// collecting as it walks `from`: `to`, the walk and what has been added are
+/// rooted.
 pub fn into(to: Obj, from: Obj) -> R {
     let roots = RootFrame::new(&[to, nil(), to]);
     let result = into_keeping_no_meta(to, from, &roots)?;

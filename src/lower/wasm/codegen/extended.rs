@@ -71,12 +71,10 @@ impl HelperSet for Extended {
     }
 
     fn call(&self, codegen: &mut FnCodegen<'_, '_>, callee: &Expr, args: &[Expr]) -> Result<()> {
-        match &callee.kind {
-            // A var whose value a patch defines: straight to its arity when
-            // the var's direct-call record allows (runtime natives never do).
-            ExprKind::VarValue(var)
-                if codegen.fast_paths && args.len() <= MAX_PARAMS && !is_runtime_var(var) =>
-            {
+        // A var whose value a patch defines: straight to its arity when the
+        // var's direct-call record allows (runtime natives never do).
+        if let ExprKind::VarValue(var) = &callee.kind {
+            if codegen.fast_paths && args.len() <= MAX_PARAMS && !is_runtime_var(var) {
                 let index = codegen.module.pool.var(var);
                 let record = codegen.module.direct_calls_record(index);
                 let caller = codegen.module.direct_caller(args.len() as u32);
@@ -88,27 +86,29 @@ impl HelperSet for Extended {
                 codegen.check_thrown();
                 return Ok(());
             }
+        }
+        let waiting_callee = match &callee.kind {
             // A var is callable itself: one helper call instead of a deref and a call.
             ExprKind::VarValue(var) => {
                 let index = codegen.module.pool.var(var);
                 codegen.global(GlobalRef::Var(index));
+                None
             }
             // The fn position is evaluated first and waits on the stack, or
             // in a mirrored local when evaluating an argument may collect.
             _ if codegen.roots_in_frame && args.iter().any(super::may_collect) => {
-                let callee = codegen.waiting_operand(callee)?;
+                let callee = codegen.operand(callee)?;
                 codegen.push_operand(callee);
-                codegen.push(I::I32Const(args.len() as i32));
-                codegen.array_of(args)?;
-                codegen.still_live([callee]);
-                codegen.release_last_reads(args);
-                codegen.helper(Helper::Call);
-                return Ok(());
+                Some(callee)
             }
-            _ => codegen.expr(callee)?,
-        }
+            _ => {
+                codegen.expr(callee)?;
+                None
+            }
+        };
         codegen.push(I::I32Const(args.len() as i32));
         codegen.array_of(args)?;
+        codegen.still_live(waiting_callee);
         codegen.release_last_reads(args);
         if super::is_quiet_callee(callee) {
             codegen.ops.push(Op::QuietCall);
