@@ -12,6 +12,10 @@ use jankwasm::session::Session;
 use jankwasm::source::SourceFile;
 use std::hint::black_box;
 
+/// The `jankwasm` executable's allocator (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const GGG: &str = include_str!("../examples/eita.jank");
 
 fn emit_ggg(c: &mut Criterion) {

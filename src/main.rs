@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "jankwasm",
@@ -54,6 +57,10 @@ enum Command {
         /// Write the C++ emission of the same patch here instead (for emcc -fPIC -sSIDE_MODULE=1).
         #[arg(long, value_name = "OUT.cpp")]
         cpp: Option<PathBuf>,
+        /// Include the patch's frame table (`jank.frames`, as the dev server's
+        /// patches have it), so a host names the jank fns of a throw or a trap.
+        #[arg(long)]
+        frames: bool,
         #[command(flatten)]
         paths: SourcePathArgs,
         file: PathBuf,
@@ -136,6 +143,7 @@ fn main() -> ExitCode {
             output,
             abi,
             cpp,
+            frames,
             paths,
             file,
         } => {
@@ -145,7 +153,7 @@ fn main() -> ExitCode {
                     output.unwrap_or_else(|| PathBuf::from(format!("patch_{patch_id}.wasm"))),
                 ),
             };
-            emit(patch_id, ns, abi, target, &paths, &file)
+            emit(patch_id, ns, abi, frames, target, &paths, &file)
         }
         #[cfg(feature = "harness")]
         Command::Run { paths, file } => run(&paths, &file),
@@ -175,6 +183,7 @@ fn emit(
     patch_id: u64,
     ns: Option<String>,
     abi: AbiArg,
+    frames: bool,
     target: EmitTarget,
     paths: &SourcePathArgs,
     file: &Path,
@@ -184,6 +193,9 @@ fn emit(
     let mut session = session_for(file, &source, paths);
     if let Some(ns) = ns {
         session.enter_ns(&ns);
+    }
+    if frames {
+        session.include_frames();
     }
     let abi = match abi {
         AbiArg::Extended => Abi::Extended,

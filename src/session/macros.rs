@@ -45,8 +45,11 @@ pub struct MacroRunner {
     runtime: Box<dyn CompileTimeRuntime>,
     /// Per analyzed unit, in analysis order, the definitions not loaded yet.
     backlog: Vec<PendingDefinitions>,
-    /// Which backlog entry holds each var's newest pending definition.
-    newest: HashMap<VarRef, usize>,
+    /// Which backlog entry holds each var's newest pending definition, and
+    /// each evaluated form's newest pending copy.
+    newest: HashMap<PendingKey, usize>,
+    /// Backlog entries left with nothing to load.
+    superseded: usize,
     /// Patch ids of the compile-time runtime's own (they never reach a page).
     next_id: u64,
 }
@@ -66,6 +69,7 @@ impl MacroRunner {
             runtime,
             backlog: Vec::new(),
             newest: HashMap::new(),
+            superseded: 0,
             next_id: 1,
         }
     }
@@ -87,6 +91,7 @@ impl MacroRunner {
     /// too); only a runtime that cannot go on is an error.
     fn catch_up(&mut self) -> Result<(), String> {
         self.newest.clear();
+        self.superseded = 0;
         for pending in std::mem::take(&mut self.backlog) {
             if pending.definitions.is_empty() {
                 continue;
@@ -160,21 +165,37 @@ impl MacroExpander for MacroRunner {
             return;
         }
         let index = self.backlog.len();
+        // Evaluations first, so that an older unit they empty of evaluations
+        // then gives up its redefined definitions too. The same form from the
+        // same place of the same file (a file sent again) is evaluated once,
+        // at its newest place in the order: the compile-time runtime never
+        // shows its output, and a macro depending on a top-level side effect
+        // having run N times is not worth a backlog that grows with every
+        // save.
+        for form in definitions
+            .iter()
+            .filter(|form| defined_var(form).is_none())
+        {
+            let key = PendingKey::of(source, form);
+            if let Some(older) = self.newest.insert(key, index) {
+                self.retain_in(older, |other| other != form);
+            }
+        }
         for var in definitions.iter().filter_map(defined_var) {
             // A var defined twice in this unit keeps both: the later wins when
             // loaded. An older unit that evaluates something keeps its
             // definitions too, since what it evaluates may call them.
-            let older = self.newest.insert(var.clone(), index);
-            if let Some(older) = older.and_then(|older| self.backlog.get_mut(older)) {
-                if older
+            let Some(older) = self.newest.insert(PendingKey::Var(var.clone()), index) else {
+                continue;
+            };
+            let only_definitions = self.backlog.get(older).is_some_and(|older| {
+                older
                     .definitions
                     .iter()
                     .all(|form| defined_var(form).is_some())
-                {
-                    older
-                        .definitions
-                        .retain(|form| defined_var(form) != Some(var));
-                }
+            });
+            if only_definitions {
+                self.retain_in(older, |form| defined_var(form) != Some(var));
             }
         }
         self.backlog.push(PendingDefinitions {
@@ -182,12 +203,7 @@ impl MacroExpander for MacroRunner {
             locals: Rc::new(unit.locals.clone()),
             definitions,
         });
-        let superseded = self
-            .backlog
-            .iter()
-            .filter(|pending| pending.definitions.is_empty())
-            .count();
-        if superseded > MAX_SUPERSEDED {
+        if self.superseded > MAX_SUPERSEDED {
             self.compact();
         }
     }
@@ -197,15 +213,51 @@ impl MacroExpander for MacroRunner {
 /// there are this many (then the backlog is compacted).
 const MAX_SUPERSEDED: usize = 64;
 
+/// What a later pending form supersedes: a var's definition, or an
+/// evaluated form from the same place of the same file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum PendingKey {
+    Var(VarRef),
+    Eval { file: Rc<str>, pos: Pos },
+}
+
+impl PendingKey {
+    /// The key of `form`.
+    fn of(source: &SourceFile, form: &TopLevel) -> Self {
+        match form {
+            TopLevel::Def { var, .. } | TopLevel::Declare { var, .. } => Self::Var(var.clone()),
+            TopLevel::Eval { expr, .. } => Self::Eval {
+                file: Rc::clone(&source.name),
+                pos: expr.pos,
+            },
+        }
+    }
+}
+
 impl MacroRunner {
+    /// Keeps the forms of backlog entry `index` that `keep` accepts,
+    /// counting the entry as superseded when that empties it.
+    fn retain_in(&mut self, index: usize, keep: impl FnMut(&TopLevel) -> bool) {
+        let Some(pending) = self.backlog.get_mut(index) else {
+            return;
+        };
+        let was_empty = pending.definitions.is_empty();
+        pending.definitions.retain(keep);
+        if !was_empty && pending.definitions.is_empty() {
+            self.superseded += 1;
+        }
+    }
+
     /// Drops the backlog entries with nothing left to load.
     fn compact(&mut self) {
         self.backlog
             .retain(|pending| !pending.definitions.is_empty());
+        self.superseded = 0;
         self.newest.clear();
         for (index, pending) in self.backlog.iter().enumerate() {
-            for var in pending.definitions.iter().filter_map(defined_var) {
-                self.newest.insert(var.clone(), index);
+            for form in &pending.definitions {
+                self.newest
+                    .insert(PendingKey::of(&pending.source, form), index);
             }
         }
     }
@@ -355,4 +407,55 @@ fn thrown_summary(printed: &str) -> String {
         summary.push_str(&data.to_string());
     }
     summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::Session;
+    use std::cell::Cell;
+
+    /// Counts the patches it loads; every entry "prints" `"1"`, the text of
+    /// the expansion `1` as `expanding-in` answers it.
+    struct CountingRuntime(Rc<Cell<usize>>);
+
+    impl CompileTimeRuntime for CountingRuntime {
+        fn load(&mut self, _bytes: &[u8], _export: &str) -> Result<Vec<EntryResult>, String> {
+            self.0.set(self.0.get() + 1);
+            Ok(vec![Ok("\"1\"".into())])
+        }
+    }
+
+    fn compile(session: &mut Session, name: &str, text: &str) {
+        let options = PatchOptions {
+            patch_id: 1,
+            abi: Abi::Extended,
+        };
+        if let Err(failure) = session.compile(&SourceFile::new(name, text), &options) {
+            panic!("{text}: {failure:?}");
+        }
+    }
+
+    #[test]
+    fn a_file_sent_again_and_again_is_loaded_once_before_the_next_macro() {
+        let loads = Rc::new(Cell::new(0));
+        let mut session =
+            Session::new().with_compile_time_runtime(Box::new(CountingRuntime(loads.clone())));
+        compile(&mut session, "m.jank", "(defmacro one [] 1)");
+        let app =
+            "(defn f [x] (inc x))\n(println (f 1))\n(def counter (atom 0))\n(swap! counter inc)";
+        for _ in 0..200 {
+            compile(&mut session, "app.jank", app);
+        }
+        // An edited form at the same place is a new evaluation: both run.
+        compile(&mut session, "app.jank", &app.replace("(f 1)", "(f 2)"));
+        assert_eq!(loads.get(), 0, "no macro called yet");
+        compile(&mut session, "use.jank", "(one)");
+        // The macro's unit, the app's newest unit (with the one old
+        // evaluation that differs from it), and the call.
+        assert_eq!(loads.get(), 4);
+        // Pending now: only the unit of the call itself.
+        let runner = session.macros.as_ref().expect("a macro runner");
+        assert_eq!(runner.backlog.len(), 1, "{runner:?}");
+    }
 }

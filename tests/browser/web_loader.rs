@@ -53,7 +53,7 @@ impl Workspace {
         let output = self.dir.path().join(format!("patch_{id}.wasm"));
         std::fs::write(&input, source).expect("write the source");
         let run = Command::new(env!("CARGO_BIN_EXE_jankwasm"))
-            .args(["emit", "--patch-id", &id.to_string(), "-o"])
+            .args(["emit", "--frames", "--patch-id", &id.to_string(), "-o"])
             .arg(&output)
             .arg(&input)
             .output()
@@ -705,7 +705,10 @@ fn a_call_that_overflows_the_stack_is_a_trap_and_the_runtime_stays_usable() {
         assert_eq!(trapped["loadError"]["kind"], "trap", "{trapped}");
         let message = trapped["loadError"]["message"].as_str().unwrap();
         assert!(
-            message.starts_with("wasm trap while calling a jank fn: "),
+            message.starts_with(
+                "wasm trap while calling a jank fn: StackOverflowError: \
+                 the engine's call stack ran out in user/down ("
+            ),
             "{message}"
         );
     }

@@ -241,7 +241,15 @@ fn patch_for_abi(source: &str, id: u64, abi: &str) -> Value {
     let output = dir.path().join("patch.wasm");
     std::fs::write(&input, source).expect("write the source");
     let run = Command::new(env!("CARGO_BIN_EXE_jankwasm"))
-        .args(["emit", "--abi", abi, "--patch-id", &id.to_string(), "-o"])
+        .args([
+            "emit",
+            "--frames",
+            "--abi",
+            abi,
+            "--patch-id",
+            &id.to_string(),
+            "-o",
+        ])
         .arg(&output)
         .arg(&input)
         .output()
@@ -990,4 +998,45 @@ fn a_render_leaves_its_garbage_to_a_collection_in_a_task_after_it() {
             "most objects freed after {pair}"
         );
     }
+}
+
+#[test]
+/// One wasm frame a level (a recursion's direct call is inlined), so V8's
+/// default stack holds 10,000 of them.
+fn a_plain_recursion_ten_thousand_deep_runs_in_the_page() {
+    let Some(browser) = Browser::launch() else {
+        return;
+    };
+    let source = "(ns deep.app)\n\
+                  (defn deep [n] (if (zero? n) 0 (inc (deep (dec n)))))\n\
+                  (deep 10000)";
+    let (server, page) = page_running(&browser, "(ns deep.app)");
+    server.send(patch(source, 2));
+    let ack = server.ack();
+    assert_eq!(ack["ok"], true, "{ack}");
+    assert_eq!(
+        ack["results"][1],
+        json!({"name": "deep.app", "value": "10000"})
+    );
+    // Deeper than the engine's stack holds: a trap that names the jank fn,
+    // and the page goes on.
+    server.send(patch("(ns deep.app) (declare deep) (deep 100000)", 3));
+    let ack = server.ack();
+    assert_eq!(ack["ok"], false, "{ack}");
+    let error = ack["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with(
+            "wasm trap while registering deep.app (eval): StackOverflowError: \
+             the engine's call stack ran out in deep.app/deep ("
+        ) && error.contains("app.jank:2:1)"),
+        "{error}"
+    );
+    server.send(patch("(ns deep.app) (declare deep) (deep 100)", 4));
+    let ack = server.ack();
+    assert_eq!(
+        ack["results"],
+        json!([{"name": "deep.app", "value": "100"}]),
+        "{ack}"
+    );
+    drop(page);
 }

@@ -199,6 +199,12 @@ pub struct FnCodegen<'m, 'u> {
     /// calls, small integers): in fn bodies and loops, not in the rest of
     /// the registry's thunks, which runs once.
     fast_paths: bool,
+    /// `ns/name` of the fn this arity belongs to: a direct call of the var
+    /// of that name (a recursion) is inlined, so each level of it takes one
+    /// wasm frame, not two.
+    fn_name: Option<String>,
+    /// The scratch locals of inlined direct calls (`DirectCallInputs`).
+    direct_call_scratch: Option<[u32; 3]>,
 }
 
 type Result<T> = std::result::Result<T, Failure>;
@@ -227,6 +233,8 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             pinned_roots: Vec::new(),
             last_reads: HashSet::new(),
             fast_paths: false,
+            fn_name: None,
+            direct_call_scratch: None,
         };
         codegen.open(BlockType::Result(ValType::I32), false);
         codegen.open(BlockType::Empty, false);
@@ -251,6 +259,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             leading.len() as u32 + arity.params.len() as u32 + u32::from(arity.rest.is_some());
         let mut codegen = FnCodegen::new(module, param_count);
         codegen.fast_paths = true;
+        codegen.fn_name = Some(function.name.clone());
         for (index, local) in leading.iter().enumerate() {
             if let Some(local) = local {
                 codegen.locals.insert(*local, index as u32);
@@ -756,6 +765,14 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             self.push(I::I32Const(0));
             return Ok(());
         }
+        let (frame, base) = self.fill_slots(exprs)?;
+        self.push_slots_address(frame, base);
+        Ok(())
+    }
+
+    /// Evaluates `exprs` (at least one) straight into frame slots, as
+    /// [`FnCodegen::array_of`] does; the frame local and the array's offset.
+    fn fill_slots(&mut self, exprs: &[Expr]) -> Result<(u32, u32)> {
         let last_collecting = exprs.iter().rposition(may_collect);
         let waiting: Vec<Option<Operand>> = exprs
             .iter()
@@ -776,9 +793,28 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             self.push(I::I32Store(mem_arg(u64::from(base) + 4 * index as u64)));
         }
         self.frame_top = base;
-        self.push_slots_address(frame, base);
         self.still_live(waiting.into_iter().flatten());
-        Ok(())
+        Ok((frame, base))
+    }
+
+    /// Whether a call of `var` calls the fn being lowered (its name is the var's).
+    fn calls_itself(&self, var: &VarRef) -> bool {
+        self.fn_name.as_deref().is_some_and(|name| {
+            name.strip_prefix(var.ns.as_str())
+                .and_then(|rest| rest.strip_prefix('/'))
+                == Some(var.name.as_str())
+        })
+    }
+
+    fn direct_call_scratch(&mut self) -> [u32; 3] {
+        match self.direct_call_scratch {
+            Some(scratch) => scratch,
+            None => {
+                let scratch = [self.new_local(), self.new_local(), self.new_local()];
+                self.direct_call_scratch = Some(scratch);
+                scratch
+            }
+        }
     }
 
     /// Stores the value on the stack in `local`. A helper result just

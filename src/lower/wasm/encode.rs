@@ -267,7 +267,7 @@ pub fn encode(
         });
     }
     let bytes = wasm.finish();
-    wasmparser::Validator::new()
+    wasmparser::Validator::new_with_features(PATCH_FEATURES)
         .validate_all(&bytes)
         .map_err(|e| {
             module.internal(
@@ -281,6 +281,14 @@ pub fn encode(
     }
     Ok(bytes)
 }
+
+/// The wasm features a patch may use: the MVP plus the imported mutable
+/// `__stack_pointer` (what Emscripten 3.1.6's MAIN_MODULE and every engine
+/// the pages run on accept). Validating against exactly these both keeps
+/// the compiler from emitting a newer instruction by accident and skips the
+/// checks of every proposal a patch never uses.
+const PATCH_FEATURES: wasmparser::WasmFeatures =
+    wasmparser::WasmFeatures::WASM1.union(wasmparser::WasmFeatures::MUTABLE_GLOBAL);
 
 /// The custom section by which a patch promises to keep its live object
 /// references in its shadow-stack frame across calls (jank_patch_abi.h,

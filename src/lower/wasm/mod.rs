@@ -107,15 +107,33 @@ const FN_FIELD: u64 = 4;
 const WITH_SELF_FIELD: u64 = 8;
 const PLAIN_FIELD: u64 = WITH_SELF_FIELD + 4 * (JANK_MAX_PARAMS as u64 + 1);
 
-/// The body of [`ModuleBuilder::direct_caller`]. No argument leaves the
-/// caller's array (its frame holds them for the whole call) and nothing is
-/// allocated between reading the record and the call.
-fn direct_caller_body(argc: u32) -> FuncDef {
-    use wasm_encoder::BlockType;
-    let (record, var, args) = (0, 1, 2);
-    let (entry, depth_cell, depth) = (3, 4, 5);
+/// Where a direct call finds its inputs: the direct caller's parameters, or,
+/// inlined into a patch fn, the var's globals and the fn's frame.
+pub(super) struct DirectCallInputs {
+    /// Pushes the address of the var's `jank_direct_calls` record.
+    pub record: Op,
+    /// Pushes the var.
+    pub var: Op,
+    /// The local holding the arguments' array, and the array's offset from it.
+    pub args: (u32, u32),
+    /// Scratch locals: the arity's table index, the depth's address, the depth.
+    pub scratch: [u32; 3],
+}
+
+/// A direct call with `argc` arguments as one block that leaves the
+/// callee's result (NULL when it threw): straight to the arity the var's
+/// record names, counting the call in the record's depth, or through
+/// `jank_call` when the record names none or the calls nest too deep
+/// (jank_patch_abi.h has the rules). No argument leaves its array (the
+/// caller's frame holds them for the whole call) and nothing is allocated
+/// between reading the record and the call.
+pub(super) fn direct_call_ops(inputs: &DirectCallInputs, argc: u32) -> Vec<Op> {
+    use wasm_encoder::{BlockType, ValType};
+    let [entry, depth_cell, depth] = inputs.scratch;
+    let (args, base) = inputs.args;
     let mut ops = vec![
-        Op::I(I::LocalGet(record)),
+        Op::I(I::Block(BlockType::Result(ValType::I32))),
+        inputs.record.clone(),
         Op::I(I::I32Load(codegen::mem_arg(DEPTH_FIELD))),
         Op::I(I::LocalTee(depth_cell)),
         Op::I(I::I32Load(codegen::mem_arg(0))),
@@ -126,7 +144,7 @@ fn direct_caller_body(argc: u32) -> FuncDef {
     ];
     for (field, with_self) in [(WITH_SELF_FIELD, true), (PLAIN_FIELD, false)] {
         ops.extend([
-            Op::I(I::LocalGet(record)),
+            inputs.record.clone(),
             Op::I(I::I32Load(codegen::mem_arg(field + 4 * u64::from(argc)))),
             Op::I(I::LocalTee(entry)),
             Op::I(I::If(BlockType::Empty)),
@@ -137,12 +155,14 @@ fn direct_caller_body(argc: u32) -> FuncDef {
             Op::I(I::I32Store(codegen::mem_arg(0))),
         ]);
         if with_self {
-            ops.push(Op::I(I::LocalGet(record)));
+            ops.push(inputs.record.clone());
             ops.push(Op::I(I::I32Load(codegen::mem_arg(FN_FIELD))));
         }
         for arg in 0..argc {
             ops.push(Op::I(I::LocalGet(args)));
-            ops.push(Op::I(I::I32Load(codegen::mem_arg(4 * u64::from(arg)))));
+            ops.push(Op::I(I::I32Load(codegen::mem_arg(
+                u64::from(base) + 4 * u64::from(arg),
+            ))));
         }
         // The callee's result stays on the stack under the depth's restore.
         ops.extend([
@@ -151,18 +171,35 @@ fn direct_caller_body(argc: u32) -> FuncDef {
             Op::I(I::LocalGet(depth_cell)),
             Op::I(I::LocalGet(depth)),
             Op::I(I::I32Store(codegen::mem_arg(0))),
-            Op::I(I::Return),
+            Op::I(I::Br(2)),
             Op::I(I::End),
         ]);
     }
     ops.extend([
         Op::I(I::End),
-        Op::I(I::LocalGet(var)),
+        inputs.var.clone(),
         Op::I(I::I32Const(argc as i32)),
-        Op::I(I::LocalGet(args)),
-        Op::Helper(Helper::Call),
-        Op::I(I::End),
     ]);
+    ops.push(Op::I(I::LocalGet(args)));
+    if base > 0 {
+        ops.push(Op::I(I::I32Const(base as i32)));
+        ops.push(Op::I(I::I32Add));
+    }
+    ops.extend([Op::Helper(Helper::Call), Op::I(I::End)]);
+    ops
+}
+
+/// The body of [`ModuleBuilder::direct_caller`].
+fn direct_caller_body(argc: u32) -> FuncDef {
+    let (record, var, args) = (0, 1, 2);
+    let inputs = DirectCallInputs {
+        record: Op::I(I::LocalGet(record)),
+        var: Op::I(I::LocalGet(var)),
+        args: (args, 0),
+        scratch: [3, 4, 5],
+    };
+    let mut ops = direct_call_ops(&inputs, argc);
+    ops.push(Op::I(I::End));
     FuncDef {
         params: 3,
         results: 1,
@@ -397,11 +434,8 @@ impl<'u> ModuleBuilder<'u> {
         }) as u32
     }
 
-    /// The defined function `(record, var, args) -> value` that calls a var
-    /// with `argc` arguments (at `args`): straight to the arity its
-    /// `jank_direct_calls` record names, counting the call in the record's
-    /// depth, or through `jank_call` when the record names none or the
-    /// calls nest too deep (jank_patch_abi.h has the rules).
+    /// The defined function `(record, var, args) -> value` that makes a
+    /// direct call with `argc` arguments (at `args`): [`direct_call_ops`].
     fn direct_caller(&mut self, argc: u32) -> u32 {
         if let Some(index) = self.direct_callers.get(&argc) {
             return *index;

@@ -40,10 +40,15 @@ pub fn functions(funcs: &[FuncDef], abi: Abi) -> Result<(), String> {
 }
 
 /// `[local.tee x] i32.eqz br_if`: the check `FnCodegen::helper` emits, with
-/// or without the value kept.
+/// or without the value kept, after the value leaves the blocks it is the
+/// result of (an inlined direct call's `jank_call`).
 fn is_null_checked(rest: &[Op]) -> bool {
+    let after_blocks = rest
+        .iter()
+        .position(|op| !matches!(op, Op::I(I::End)))
+        .map_or(rest, |at| &rest[at..]);
     matches!(
-        rest,
+        after_blocks,
         [
             Op::I(I::LocalTee(_)),
             Op::I(I::I32Eqz),

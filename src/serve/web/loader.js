@@ -803,7 +803,7 @@ export class JankRuntime {
       }
       // A trap, or the engine's stack overflow (a RangeError in V8).
       if (error instanceof LoadError) throw error;
-      throw trapError('instantiating the patch (segments, start function)', error);
+      throw trapError('instantiating the patch (segments, start function)', error, this.frameTables);
     } finally {
       this.callOptional('jank_host_permanent_end', 'closing the permanent bracket');
     }
@@ -1111,7 +1111,7 @@ export class JankRuntime {
       this.stackPointer.value = saved;
       const outOfMemory = error instanceof LoadError ? null : this.outOfMemory();
       if (outOfMemory) throw new LoadError('trap', `wasm trap while ${during()}: ${outOfMemory}`, error);
-      throw trapError(during(), error);
+      throw trapError(during(), error, this.frameTables);
     }
     const now = this.stackPointer.value;
     if (now !== saved) {
@@ -1220,8 +1220,17 @@ export class JankRuntime {
 }
 
 // A wasm call failure as a LoadError: the engine's own message, and for
-// anything that is not a trap (a host function throwing) the same kind.
-function trapError(during, error) {
+// anything that is not a trap (a host function throwing) the same kind. The
+// engine's stack can run out before the runtime's call-depth limit throws a
+// catchable StackOverflowError (a fn with a large frame, V8's ~1 MB stack):
+// that one names the innermost jank fn of the stack the engine kept.
+function trapError(during, error, frameTables = new Map()) {
   if (error instanceof LoadError) return error;
-  return new LoadError('trap', `wasm trap while ${during}: ${error.message}`, error);
+  let message = error.message;
+  if (error instanceof RangeError) {
+    const [innermost] = jankFrames(error.stack, frameTables);
+    const where = innermost ? ` in ${innermost.name} (${innermost.file}:${innermost.line}:${innermost.column})` : '';
+    message = `StackOverflowError: the engine's call stack ran out${where} (${message})`;
+  }
+  return new LoadError('trap', `wasm trap while ${during}: ${message}`, error);
 }

@@ -6,6 +6,7 @@
 use super::{FnCodegen, GlobalRef, HelperSet, Op, Operand, Result};
 use crate::analyze::ast::*;
 use crate::lower::plan::{inline, Constant, Inline};
+use crate::lower::wasm::{direct_call_ops, DirectCallInputs};
 use jank_runtime_abi::{Helper, JANK_MAX_PARAMS as MAX_PARAMS};
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -77,6 +78,21 @@ impl HelperSet for Extended {
             if codegen.fast_paths && args.len() <= MAX_PARAMS && !is_runtime_var(var) {
                 let index = codegen.module.pool.var(var);
                 let record = codegen.module.direct_calls_record(index);
+                if codegen.calls_itself(var) && !args.is_empty() {
+                    let args_at = codegen.fill_slots(args)?;
+                    codegen.release_last_reads(args);
+                    let inputs = DirectCallInputs {
+                        record: Op::Global(GlobalRef::DirectCalls(record)),
+                        var: Op::Global(GlobalRef::Var(index)),
+                        args: args_at,
+                        scratch: codegen.direct_call_scratch(),
+                    };
+                    codegen
+                        .ops
+                        .extend(direct_call_ops(&inputs, args.len() as u32));
+                    codegen.check_thrown();
+                    return Ok(());
+                }
                 let caller = codegen.module.direct_caller(args.len() as u32);
                 codegen.global(GlobalRef::DirectCalls(record));
                 codegen.global(GlobalRef::Var(index));
