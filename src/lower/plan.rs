@@ -8,7 +8,7 @@ use crate::analyze::ast::{
     CatchClass, Const, Expr, ExprKind, FnExpr, Intrinsic, LocalId, TopLevel, VarRef,
 };
 use jank_runtime_abi::Helper;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// How a top-level form reaches the registry.
 pub enum EntryBody<'u> {
@@ -85,7 +85,7 @@ pub struct Pool {
     pub vars: Vec<VarRef>,
     /// Each value constant's index by its printed structure (see
     /// `constant_key`), so a lookup costs one print, not one per constant.
-    value_index: HashMap<String, u32>,
+    value_index: FxHashMap<String, u32>,
 }
 
 impl Pool {

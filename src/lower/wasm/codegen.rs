@@ -14,7 +14,7 @@ use crate::lower::plan::{
 };
 use crate::lower::Abi;
 use jank_runtime_abi::{Helper, JANK_FRAME_ROOTS_MAGIC};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use wasm_encoder::{BlockType, Instruction as I, MemArg, ValType};
 
 mod extended;
@@ -170,7 +170,7 @@ pub struct FnCodegen<'m, 'u> {
     helpers: &'static dyn HelperSet,
     params: u32,
     next_local: u32,
-    locals: HashMap<LocalId, u32>,
+    locals: FxHashMap<LocalId, u32>,
     ops: Vec<Op>,
     /// Open blocks/loops; a label's absolute index is its position here.
     labels: usize,
@@ -188,13 +188,13 @@ pub struct FnCodegen<'m, 'u> {
     /// the frame and makes the stores relative to the frame itself.
     roots_local: Option<u32>,
     /// Each mirrored local's slot in the root area.
-    root_slots: HashMap<u32, u32>,
+    root_slots: FxHashMap<u32, u32>,
     /// Mirrored locals whose slot stays whatever their reads: the fn object
     /// whose environment holds the captured values the body reads.
     pinned_roots: Vec<u32>,
     /// The reads of a local after which the body never reads it again
     /// (`last_use`): a call argument that is one clears the local's slot.
-    last_reads: HashSet<*const Expr>,
+    last_reads: FxHashSet<*const Expr>,
     /// Whether calls and arithmetic take the patch's fast paths (direct
     /// calls, small integers): in fn bodies and loops, not in the rest of
     /// the registry's thunks, which runs once.
@@ -218,7 +218,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             module,
             params,
             next_local: params,
-            locals: HashMap::new(),
+            locals: FxHashMap::default(),
             ops: Vec::new(),
             labels: 0,
             throw_label: FUNCTION_THROW_LABEL,
@@ -229,9 +229,9 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             scratch: None,
             roots_in_frame: helpers.roots_in_frame(),
             roots_local: None,
-            root_slots: HashMap::new(),
+            root_slots: FxHashMap::default(),
             pinned_roots: Vec::new(),
-            last_reads: HashSet::new(),
+            last_reads: FxHashSet::default(),
             fast_paths: false,
             fn_name: None,
             direct_call_scratch: None,
@@ -521,7 +521,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             .map(|(local, slot)| (*slot, *local))
             .collect();
         kept_slots.sort_unstable();
-        let renumbered: HashMap<u32, u32> = kept_slots
+        let renumbered: FxHashMap<u32, u32> = kept_slots
             .iter()
             .enumerate()
             .map(|(index, (slot, _))| (*slot, index as u32))
@@ -1430,7 +1430,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
 /// Every declared local is a slot of the engine's frame (V8's baseline
 /// compiler spills each one), so unused ones cost stack depth in recursion.
 fn compact_locals(params: u32, ops: &mut [Op]) -> u32 {
-    let mut renumbered: HashMap<u32, u32> = HashMap::new();
+    let mut renumbered: FxHashMap<u32, u32> = FxHashMap::default();
     for op in ops.iter_mut() {
         if let Op::I(I::LocalGet(local) | I::LocalSet(local) | I::LocalTee(local)) = op {
             if *local >= params {
@@ -1445,7 +1445,7 @@ fn compact_locals(params: u32, ops: &mut [Op]) -> u32 {
 /// Whether `callee` is a quiet var, a call through which never collects
 /// (`jank_runtime_abi::quiet_runtime_vars`).
 fn is_quiet_callee(callee: &Expr) -> bool {
-    static QUIET: std::sync::LazyLock<HashSet<(&str, &str)>> =
+    static QUIET: std::sync::LazyLock<FxHashSet<(&str, &str)>> =
         std::sync::LazyLock::new(|| jank_runtime_abi::quiet_runtime_vars().collect());
     matches!(&callee.kind, ExprKind::VarValue(var) if QUIET.contains(&(var.ns.as_str(), var.name.as_str())))
 }

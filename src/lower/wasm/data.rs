@@ -2,7 +2,7 @@
 //! patch_symbol array, placed at `__memory_base`, with the pointer slots that
 //! must be relocated at load time.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// What a pointer slot in the data segment must hold after relocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,7 +16,7 @@ pub enum RelocTarget {
 #[derive(Debug, Default)]
 pub struct DataBuilder {
     bytes: Vec<u8>,
-    strings: HashMap<Vec<u8>, u32>,
+    strings: FxHashMap<Vec<u8>, u32>,
     relocs: Vec<(u32, RelocTarget)>,
 }
 

@@ -8,7 +8,8 @@ use crate::diag::Failure;
 use crate::lower::Abi;
 use crate::source::Pos;
 use jank_runtime_abi::Helper;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use wasm_encoder::{
     CodeSection, ConstExpr, CustomSection, DataSection, ElementSection, Elements, Encode,
     EntityType, ExportKind, ExportSection, Function, FunctionSection, GlobalSection, GlobalType,
@@ -49,17 +50,7 @@ pub fn encode(
         )
     });
 
-    let mut types = TypeSection::new();
-    let mut type_indices: HashMap<(Vec<ValType>, Vec<ValType>), u32> = HashMap::new();
-    let mut type_of = |params: Vec<ValType>, results: Vec<ValType>| -> u32 {
-        let next = type_indices.len() as u32;
-        *type_indices
-            .entry((params.clone(), results.clone()))
-            .or_insert_with(|| {
-                types.ty().function(params, results);
-                next
-            })
-    };
+    let mut types = Types::default();
 
     let mut imports = ImportSection::new();
     imports.import(
@@ -103,14 +94,14 @@ pub fn encode(
         );
     }
     for helper in &helpers {
-        let ty = type_of(wasm_types(helper.params()), wasm_types(helper.results()));
+        let ty = types.of(wasm_types(helper.params()), wasm_types(helper.results()));
         imports.import("env", helper.name(), EntityType::Function(ty));
     }
-    let helper_index: HashMap<Helper, u32> = helpers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (*h, i as u32))
-        .collect();
+    // By `Helper as usize`: a lookup for every helper call the patch makes.
+    let mut helper_index = vec![u32::MAX; Helper::ALL.len()];
+    for (index, helper) in helpers.iter().enumerate() {
+        helper_index[*helper as usize] = index as u32;
+    }
     let first_defined = helpers.len() as u32;
     let first_own_global = if uses_stack { 3 } else { 2 };
     let constants = module.pool.constants.len() as u32;
@@ -134,7 +125,7 @@ pub fn encode(
     // Identical functions (a top-level form written twice, the same fn in
     // two places) are emitted once; `function_index[f]` is where defined
     // function `f` ended up.
-    let mut emitted: HashMap<(u32, u32, Vec<u8>), u32> = HashMap::new();
+    let mut emitted: FxHashMap<(u32, u32, Vec<u8>), u32> = FxHashMap::default();
     let mut function_index = Vec::with_capacity(module.funcs.len());
     for func in &module.funcs {
         let mut body = Function::new([(func.locals, ValType::I32)]);
@@ -142,11 +133,11 @@ pub fn encode(
             match op {
                 Op::I(instruction) => body.instruction(instruction),
                 Op::Live(_) => continue,
-                Op::Helper(helper) => {
-                    body.instruction(&wasm_encoder::Instruction::Call(helper_index[helper]))
-                }
+                Op::Helper(helper) => body.instruction(&wasm_encoder::Instruction::Call(
+                    helper_index[*helper as usize],
+                )),
                 Op::QuietCall => body.instruction(&wasm_encoder::Instruction::Call(
-                    helper_index[&Helper::Call],
+                    helper_index[Helper::Call as usize],
                 )),
                 Op::Global(g) => {
                     body.instruction(&wasm_encoder::Instruction::GlobalGet(global_index(*g)))
@@ -159,10 +150,7 @@ pub fn encode(
                 )),
                 Op::CallIndirect(params) => {
                     body.instruction(&wasm_encoder::Instruction::CallIndirect {
-                        type_index: type_of(
-                            vec![ValType::I32; *params as usize],
-                            vec![ValType::I32],
-                        ),
+                        type_index: types.of_i32s(*params, 1),
                         table_index: 0,
                     })
                 }
@@ -173,10 +161,7 @@ pub fn encode(
         let index = *emitted
             .entry(key)
             .or_insert_with_key(|(params, results, raw)| {
-                functions.function(type_of(
-                    vec![ValType::I32; *params as usize],
-                    vec![ValType::I32; *results as usize],
-                ));
+                functions.function(types.of_i32s(*params, *results));
                 code.raw(raw);
                 next
             });
@@ -234,7 +219,7 @@ pub fn encode(
         name: "dylink.0".into(),
         data: dylink(data.len() as u32, table_funcs.len() as u32).into(),
     });
-    wasm.section(&types);
+    wasm.section(&types.section);
     wasm.section(&imports);
     wasm.section(&functions);
     if !globals.is_empty() {
@@ -280,6 +265,44 @@ pub fn encode(
             .map_err(|message| module.internal(Pos::new(1, 1), message))?;
     }
     Ok(bytes)
+}
+
+/// The type section being built, each function type once.
+#[derive(Default)]
+struct Types {
+    section: TypeSection,
+    indices: FxHashMap<(Vec<ValType>, Vec<ValType>), u32>,
+    /// The types of the patch's own functions and indirect calls, which
+    /// take and return only i32s, by (params, results).
+    i32s: FxHashMap<(u32, u32), u32>,
+}
+
+impl Types {
+    fn of(&mut self, params: Vec<ValType>, results: Vec<ValType>) -> u32 {
+        let next = self.indices.len() as u32;
+        let section = &mut self.section;
+        *self
+            .indices
+            .entry((params, results))
+            .or_insert_with_key(|(params, results)| {
+                section
+                    .ty()
+                    .function(params.iter().copied(), results.iter().copied());
+                next
+            })
+    }
+
+    fn of_i32s(&mut self, params: u32, results: u32) -> u32 {
+        if let Some(index) = self.i32s.get(&(params, results)) {
+            return *index;
+        }
+        let index = self.of(
+            vec![ValType::I32; params as usize],
+            vec![ValType::I32; results as usize],
+        );
+        self.i32s.insert((params, results), index);
+        index
+    }
 }
 
 /// The wasm features a patch may use: the MVP plus the imported mutable

@@ -26,7 +26,7 @@ use jank_runtime_abi::{
     Helper, JANK_MAX_CALL_DEPTH, JANK_MAX_PARAMS, JANK_SEED_REGISTRY_MAX_ARITY,
     JANK_SMALL_INT_LIMIT, JANK_SMALL_INT_STRIDE,
 };
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use wasm_encoder::Instruction as I;
 
 /// Lowers `unit` into a validated patch.
@@ -369,15 +369,15 @@ pub(crate) struct ModuleBuilder<'u> {
     pool: Pool,
     /// The jank fn (name, where it is written) each defined function
     /// implements, for the patch's frame table.
-    frames: HashMap<u32, (String, Pos)>,
+    frames: FxHashMap<u32, (String, Pos)>,
     /// The var (its pool index) of each direct-call record global.
     direct_calls: Vec<u32>,
     /// The defined function that calls a var with N arguments through its
     /// record, by N.
-    direct_callers: HashMap<u32, u32>,
+    direct_callers: FxHashMap<u32, u32>,
     /// The defined function that computes a helper's answer for small
     /// integers by address, by the helper.
-    small_int_ops: HashMap<Helper, u32>,
+    small_int_ops: FxHashMap<Helper, u32>,
 }
 
 impl<'u> ModuleBuilder<'u> {
@@ -390,10 +390,10 @@ impl<'u> ModuleBuilder<'u> {
             funcs: Vec::new(),
             table: Vec::new(),
             pool: Pool::default(),
-            frames: HashMap::new(),
+            frames: FxHashMap::default(),
             direct_calls: Vec::new(),
-            direct_callers: HashMap::new(),
-            small_int_ops: HashMap::new(),
+            direct_callers: FxHashMap::default(),
+            small_int_ops: FxHashMap::default(),
         }
     }
 

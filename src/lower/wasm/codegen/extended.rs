@@ -8,14 +8,14 @@ use crate::analyze::ast::*;
 use crate::lower::plan::{inline, Constant, Inline};
 use crate::lower::wasm::{direct_call_ops, DirectCallInputs};
 use jank_runtime_abi::{Helper, JANK_MAX_PARAMS as MAX_PARAMS};
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::sync::LazyLock;
 use wasm_encoder::Instruction as I;
 
 /// Whether the runtime defines `var` (runtime_vars.txt): a native, which a
 /// direct call could never reach.
 fn is_runtime_var(var: &VarRef) -> bool {
-    static RUNTIME_VARS: LazyLock<HashSet<(&str, &str)>> =
+    static RUNTIME_VARS: LazyLock<FxHashSet<(&str, &str)>> =
         LazyLock::new(|| jank_runtime_abi::runtime_vars().collect());
     RUNTIME_VARS.contains(&(var.ns.as_str(), var.name.as_str()))
 }

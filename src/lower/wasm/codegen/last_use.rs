@@ -11,11 +11,11 @@
 //! restart) is re-assigned before the next iteration reads it.
 
 use crate::analyze::ast::*;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The `ExprKind::Local` nodes of `body` (by address) that are their local's
 /// last read; `params` are bound at the start of `body`, which may loop.
-pub fn last_reads(params: &[LocalId], body: &Expr) -> HashSet<*const Expr> {
+pub fn last_reads(params: &[LocalId], body: &Expr) -> FxHashSet<*const Expr> {
     let mut walk = Walk {
         depth: 1,
         ..Walk::default()
@@ -44,8 +44,8 @@ struct Read {
 struct Walk {
     depth: u32,
     /// The loop depth each local is bound at.
-    bound: HashMap<LocalId, u32>,
-    last: HashMap<LocalId, Read>,
+    bound: FxHashMap<LocalId, u32>,
+    last: FxHashMap<LocalId, Read>,
 }
 
 impl Walk {

@@ -11,7 +11,7 @@
 //! the loop's start.
 
 use super::Op;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use wasm_encoder::Instruction as I;
 
 /// Where a mirrored local is assigned and read, in op positions.
@@ -38,12 +38,12 @@ impl Span {
 pub fn needed(
     ops: &[Op],
     roots: u32,
-    slots: &HashMap<u32, u32>,
+    slots: &FxHashMap<u32, u32>,
     params: u32,
     pinned: &[u32],
     collects: impl Fn(&Op) -> bool,
-) -> HashSet<u32> {
-    let mut spans: HashMap<u32, Span> = HashMap::new();
+) -> FxHashSet<u32> {
+    let mut spans: FxHashMap<u32, Span> = FxHashMap::default();
     for param in (0..params).filter(|param| slots.contains_key(param)) {
         spans.entry(param).or_default().widen(0, 0);
     }
