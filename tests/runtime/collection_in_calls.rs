@@ -154,3 +154,48 @@ fn mapv_and_into_keep_what_they_made_under_stress_collection() {
         ]
     );
 }
+
+/// `transduce`, `into` with a transducer, `mapv` over several collections
+/// and `with-out-str` collect while they run too (each ran with collection
+/// inhibited before: the first two grew the heap past 1 GiB at five million
+/// items), with their fns, walks and state rooted.
+#[test]
+fn transducers_multi_coll_mapv_and_with_out_str_collect() {
+    let source = "(transduce (map inc) + 0 (range 2000000))
+(transduce (comp (map inc) (filter even?) (map str)) (completing (fn [n s] (+ n (count s)))) 0 (range 1000000))
+(count (into [] (comp (map (fn [x] (str \"i\" x))) (filter #(= 2 (count %)))) (range 2000000)))
+(count (mapv (fn [a b] (str a (count (map inc (range b))))) (range 40) (repeat 40 100000)))
+(count (with-out-str (dotimes [i 300000] (print (str i)))))";
+    let patch = common::compile(source, 1).unwrap();
+    let mut runtime = Runtime::new().unwrap();
+    let (values, stats) = run(&mut runtime, &patch.bytes, &patch.symbols_export);
+    assert_eq!(values, ["2000001000000", "2944451", "10", "40", "1688890"]);
+    assert!(
+        runtime.memory_bytes() < u64::from(SMALL_HEAP),
+        "linear memory grew to {} bytes: {stats:?}",
+        runtime.memory_bytes()
+    );
+}
+
+/// The same under stress collection: a value one of them made or holds and
+/// failed to root would print as `jankwasm.gc/collected-object`.
+#[test]
+fn transducers_multi_coll_mapv_and_with_out_str_keep_their_state_under_stress() {
+    let source = "(transduce (comp (map (fn [x] (str \"t\" x))) (partition-all 2) (map vec)) conj [(str \"a\")] (range 5))
+(into [(str \"b\")] (comp (map (fn [x] (str \"u\" x))) (distinct) (take 3)) [1 1 2 3 4])
+(mapv (fn [a b c] (str a b c)) (map str (range 3)) [(str \"x\") (str \"y\") (str \"z\")] (list (str \"p\") (str \"q\") (str \"r\") (str \"s\")))
+(with-out-str (doseq [s (map (fn [x] (str \"w\" x)) (range 3))] (print s)))";
+    let patch = common::compile(source, 1).unwrap();
+    let mut runtime = Runtime::new().unwrap();
+    runtime.set_gc_policy(GcPolicy::Stress).unwrap();
+    let (values, _) = run(&mut runtime, &patch.bytes, &patch.symbols_export);
+    assert_eq!(
+        values,
+        [
+            "[\"a\" [\"t0\" \"t1\"] [\"t2\" \"t3\"] [\"t4\"]]",
+            "[\"b\" \"u1\" \"u2\" \"u3\"]",
+            "[\"0xp\" \"1yq\" \"2zr\"]",
+            "\"w0w1w2\""
+        ]
+    );
+}

@@ -13,7 +13,7 @@ use crate::error::{
     class_cast, error, illegal_argument, illegal_state, index_out_of_bounds, unsupported, R,
 };
 use crate::function::{apply, call};
-use crate::gc::{inhibited, RootFrame, RootedSeq};
+use crate::gc::{RootFrame, RootedSeq};
 use crate::number::to_long;
 use crate::object::{
     alloc, boolean, character, empty_list, int, nil, truthy, ListNode, Obj, Object,
@@ -819,7 +819,7 @@ pub fn install() {
         [] => Ok(vector_obj([])),
         [to] => Ok(*to),
         [to, from] => into(*to, *from),
-        [to, xform, from] => inhibited(|| crate::core::lazy::transduce_into(*to, *xform, *from)),
+        [to, xform, from] => crate::core::lazy::transduce_into(*to, *xform, *from),
         _ => unreachable!("arity 0..=3"),
     });
     core("empty", 1, 1, |_, a| empty(a[0]));

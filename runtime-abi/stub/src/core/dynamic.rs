@@ -9,10 +9,11 @@
 //! dynamic vars (`*out*`, `*err*`, `*in*`, `*print-readably*`, ...).
 
 use super::colls::get;
-use super::{core, def, VARIADIC};
+use super::{core, def, def_collecting, VARIADIC};
 use crate::coll::{map_obj, Map};
 use crate::error::{class_cast, illegal_state, R};
 use crate::function::call;
+use crate::gc::RootFrame;
 use crate::object::{
     alloc, boolean, keyword, nil, string, truthy, DelayState, Obj, Object, Stream,
 };
@@ -151,7 +152,9 @@ pub fn install() {
     });
     // `*out*` is the page's output while the body runs, even inside
     // `(binding [*out* *err*] ...)`, as Clojure binds it to the string's writer.
-    def("jank.runtime", "with-out-str-fn", 1, 1, |_, a| {
+    // The body may run long: it collects, with the body's fn rooted.
+    def_collecting("jank.runtime", "with-out-str-fn", 1, 1, |_, a| {
+        let _body = RootFrame::new(&[a[0]]);
         let out = var::intern("clojure.core", "*out*");
         var::push_bindings(vec![(out, standard_stream(Stream::Out))]);
         let (result, printed) = crate::io::capture_out(|| call(a[0], &[]));

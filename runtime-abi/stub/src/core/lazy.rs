@@ -5,11 +5,12 @@
 
 use std::cell::Cell;
 
-use super::{core, def, VARIADIC};
+use super::{core, core_collecting, def, VARIADIC};
 use crate::coll::{set_obj, vector_obj, Set};
 use crate::equality::equiv;
 use crate::error::R;
 use crate::function::{call, native, Callee};
+use crate::gc::RootFrame;
 use crate::number::{self, num, to_long, Num};
 use crate::object::{alloc, boolean, empty_list, int, nil, truthy, Obj, Object};
 use crate::seq::{
@@ -889,8 +890,13 @@ fn mapcat_xf(f: Obj) -> Obj {
 }
 
 /// `(transduce xform f init coll)`.
+/// `(transduce xform f init coll)`: collects while it runs (the calls to
+/// `xform` and `f` may run jank code), so its arguments and the reducing fn
+/// `xform` makes are rooted until `reduce` roots its own state.
 fn transduce(xform: Obj, f: Obj, init: Option<Obj>, coll: Obj) -> R {
+    let roots = RootFrame::new(&[xform, f, coll, init.unwrap_or_else(nil), nil()]);
     let rf = call(xform, &[f])?;
+    roots.set(4, rf);
     let init = match init {
         Some(init) => init,
         None => call(f, &[])?,
@@ -1046,7 +1052,7 @@ pub fn install() {
     });
     core("tree-seq", 3, 3, |_, a| Ok(tree_seq(a[0], a[1], a[2])));
     core("flatten", 1, 1, |_, a| flatten(a[0]));
-    core("transduce", 3, 4, |_, a| match *a {
+    core_collecting("transduce", 3, 4, |_, a| match *a {
         [xform, f, coll] => transduce(xform, f, None, coll),
         [xform, f, init, coll] => transduce(xform, f, Some(init), coll),
         _ => unreachable!("arity 3..=4"),

@@ -44,14 +44,25 @@ pub(crate) fn def(ns: &'static str, name: &'static str, min: usize, max: usize, 
     bind_root(intern_raw(ns, name), native(qualified, min, max, &[], f));
 }
 
-/// clojure.core/`name` as a native that may collect while it runs
+/// Binds the var `ns/name` to a native that may collect while it runs
 /// (`function::collecting_native`).
-pub(crate) fn core_collecting(name: &'static str, min: usize, max: usize, f: NativeFn) {
-    let qualified: &'static str = Box::leak(format!("clojure.core/{name}").into_boxed_str());
+pub(crate) fn def_collecting(
+    ns: &'static str,
+    name: &'static str,
+    min: usize,
+    max: usize,
+    f: NativeFn,
+) {
+    let qualified: &'static str = Box::leak(format!("{ns}/{name}").into_boxed_str());
     bind_root(
-        intern_raw("clojure.core", name),
+        intern_raw(ns, name),
         collecting_native(qualified, min, max, f),
     );
+}
+
+/// clojure.core/`name` as a native that may collect while it runs.
+pub(crate) fn core_collecting(name: &'static str, min: usize, max: usize, f: NativeFn) {
+    def_collecting("clojure.core", name, min, max, f);
 }
 
 /// clojure.core/`name`.

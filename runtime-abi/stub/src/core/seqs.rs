@@ -324,12 +324,36 @@ pub fn install() {
             }
             Ok(vector_obj(mapped))
         }
-        _ => inhibited(|| {
-            Ok(vector_obj(to_vec(crate::core::lazy::map_colls(
-                a[0],
-                &a[1..],
-            ))?))
-        }),
+        [f, colls @ ..] => {
+            // The fn, each walk (its collection until it first steps), each
+            // walk's current item, then each value made so far: an item
+            // stays rooted while the next walk steps.
+            let mut slots = vec![*f];
+            slots.extend_from_slice(colls);
+            slots.resize(1 + 2 * colls.len(), nil());
+            let roots = RootFrame::new(&slots);
+            let mut walks: Vec<RootedSeq> = (0..colls.len())
+                .map(|i| RootedSeq::new(colls[i], &roots, 1 + i))
+                .collect();
+            let item_slot = 1 + colls.len();
+            let mut mapped = Vec::new();
+            let mut items = Vec::with_capacity(colls.len());
+            loop {
+                items.clear();
+                for (i, walk) in walks.iter_mut().enumerate() {
+                    let Some(item) = walk.next() else {
+                        return Ok(vector_obj(mapped));
+                    };
+                    let item = item?;
+                    roots.set(item_slot + i, item);
+                    items.push(item);
+                }
+                let y = call(*f, &items)?;
+                roots.push(y);
+                mapped.push(y);
+            }
+        }
+        [] => unreachable!("arity 2.."),
     });
     core("filterv", 2, 2, |_, a| {
         let mut kept = Vec::new();
