@@ -158,6 +158,9 @@ pub fn core_var(name: &str) -> VarRef {
 pub enum Inline {
     /// A helper of the same arguments returns the value.
     Helper(Helper),
+    /// A helper of the same arguments returns true or false (the header's
+    /// comparisons), so a branch can test the answer against true alone.
+    Comparison(Helper),
     /// `jank_equiv`'s 0 or 1, boxed as false or true.
     Equiv,
     /// The two values are the same object.
@@ -176,11 +179,11 @@ pub fn inline(op: Intrinsic) -> Inline {
         Intrinsic::Divide => Inline::Helper(Helper::Divide),
         Intrinsic::Inc => Inline::Helper(Helper::Inc),
         Intrinsic::Dec => Inline::Helper(Helper::Dec),
-        Intrinsic::Less => Inline::Helper(Helper::Less),
-        Intrinsic::LessEqual => Inline::Helper(Helper::LessEqual),
-        Intrinsic::Greater => Inline::Helper(Helper::Greater),
-        Intrinsic::GreaterEqual => Inline::Helper(Helper::GreaterEqual),
-        Intrinsic::NumberEqual => Inline::Helper(Helper::NumberEqual),
+        Intrinsic::Less => Inline::Comparison(Helper::Less),
+        Intrinsic::LessEqual => Inline::Comparison(Helper::LessEqual),
+        Intrinsic::Greater => Inline::Comparison(Helper::Greater),
+        Intrinsic::GreaterEqual => Inline::Comparison(Helper::GreaterEqual),
+        Intrinsic::NumberEqual => Inline::Comparison(Helper::NumberEqual),
         Intrinsic::Equiv => Inline::Equiv,
         Intrinsic::Identical => Inline::Identical,
         Intrinsic::IsNil => Inline::IsNil,

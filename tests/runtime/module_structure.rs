@@ -178,3 +178,88 @@ fn a_patch_without_helpers_or_arrays_imports_only_the_basics() {
         ]
     );
 }
+
+/// The loads the start function makes, as wasmparser names them: the
+/// relocation loop reads its slot list with `i32.load16_u` (a list of u16
+/// word indices) or, past 256 KiB of data, with `I32Load` entries of u32.
+fn start_function_loads(bytes: &[u8]) -> Vec<String> {
+    let mut start = None;
+    let mut imported_funcs = 0;
+    let mut defined = 0;
+    let mut loads = Vec::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload.unwrap() {
+            Payload::ImportSection(imports) => {
+                for import in imports.into_imports() {
+                    if matches!(import.unwrap().ty, TypeRef::Func(_)) {
+                        imported_funcs += 1;
+                    }
+                }
+            }
+            Payload::StartSection { func, .. } => start = Some(func),
+            Payload::CodeSectionEntry(body) => {
+                if Some(imported_funcs + defined) == start {
+                    for op in body.get_operators_reader().unwrap() {
+                        let name = format!("{:?}", op.unwrap());
+                        if name.starts_with("I32Load") {
+                            loads.push(name.split(' ').next().unwrap_or("").to_string());
+                        }
+                    }
+                }
+                defined += 1;
+            }
+            _ => {}
+        }
+    }
+    loads
+}
+
+/// A patch's pointer slots (symbol entries, fn descriptors) hold their
+/// unrelocated offsets, and the start function adds the bases: with a store
+/// each when there are a few, with a loop over a list of u16 slot indices
+/// when there are more, and over u32 indices when the data passes 256 KiB
+/// (here, a fn's 300,000-character name does).
+/// Each way, every fn and name reaches the runtime intact.
+#[test]
+fn pointer_slots_are_relocated_by_stores_or_by_a_loop_over_their_list() {
+    let defs: String = (0..8)
+        .map(|i| format!("(defn f{i} [x] (+ x {i}))\n"))
+        .collect();
+    let long_name = "f".repeat(300_000);
+    let cases = [
+        ("(defn f [x] (inc x))\n(f 41)".to_string(), 0, "42"),
+        (format!("{defs}(f7 35)"), 2, "42"),
+        (
+            format!("(defn {long_name} [x] (* 2 x))\n{defs}({long_name} (f7 14))"),
+            2,
+            "42",
+        ),
+    ];
+    for (index, (source, loops, answer)) in cases.iter().enumerate() {
+        let patch = common::compile(source, 1).unwrap();
+        let loads = start_function_loads(&patch.bytes);
+        let narrow = loads.iter().filter(|l| l.starts_with("I32Load16U")).count();
+        let wide = loads.iter().filter(|l| *l == "I32Load").count();
+        let (expected_narrow, expected_wide) = match index {
+            2 => (0, 2 * loops),
+            _ => (*loops, *loops),
+        };
+        assert_eq!(
+            (narrow, wide),
+            (expected_narrow, expected_wide),
+            "case {index}: {loads:?}"
+        );
+        let mut runtime = jank_wasmtime_harness::Runtime::new().unwrap();
+        let outcomes = runtime
+            .load_patch(&patch.bytes, &patch.symbols_export)
+            .unwrap();
+        let last = outcomes.last().expect("a value");
+        assert_eq!(
+            last.result.as_ref().map(|v| v.printed.as_str()).ok(),
+            Some(*answer),
+            "case {index}"
+        );
+        let names: Vec<&str> = outcomes.iter().map(|o| o.qualified_name.as_str()).collect();
+        assert!(names.iter().all(|n| n.starts_with("user")), "{names:?}");
+    }
+}

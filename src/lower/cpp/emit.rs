@@ -585,7 +585,7 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
     fn intrinsic(&mut self, op: Intrinsic, args: &[Expr]) -> Result<String> {
         let values = self.values(args)?;
         Ok(match inline(op) {
-            Inline::Helper(helper) => self.helper(helper, &values),
+            Inline::Helper(helper) | Inline::Comparison(helper) => self.helper(helper, &values),
             Inline::Equiv => self.boolean(&helper_call(Helper::Equiv, &values)),
             Inline::Identical => self.boolean(&format!("{} == {}", values[0], values[1])),
             Inline::IsNil => {

@@ -6,6 +6,7 @@
 //! What depends on the helper set (`--abi`) is a `HelperSet`, in
 //! `codegen/extended.rs` and `codegen/seed.rs`; the rest is shared here.
 
+use super::data::RelocTarget;
 use super::ModuleBuilder;
 use crate::analyze::ast::*;
 use crate::diag::Failure;
@@ -42,6 +43,17 @@ trait HelperSet {
         op: Intrinsic,
         args: &[Expr],
     ) -> Result<()>;
+    /// Leaves 1 when intrinsic `op` of `args` would answer a truthy value,
+    /// else 0, and says true; or emits nothing and says false, when this
+    /// set has no cheaper way than boxing the answer and testing it.
+    fn intrinsic_condition(
+        &self,
+        _codegen: &mut FnCodegen<'_, '_>,
+        _op: Intrinsic,
+        _args: &[Expr],
+    ) -> Result<bool> {
+        Ok(false)
+    }
     /// Leaves 1 when the value on the stack is neither nil nor false, else 0.
     fn truthy(&self, codegen: &mut FnCodegen<'_, '_>);
     /// Leaves 1 when local `value` equals `constant` (a `case` test), else 0.
@@ -347,22 +359,20 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     }
 
     /// The start function: relocations, var handles, constants.
-    pub fn start(
-        module: &'m mut ModuleBuilder<'u>,
-        relocs: &[(u32, super::data::RelocTarget)],
-    ) -> FuncDef {
+    pub fn start(module: &'m mut ModuleBuilder<'u>, relocs: &[(u32, RelocTarget)]) -> FuncDef {
         let mut codegen = FnCodegen::new(module, 0);
-        for (slot, target) in relocs {
-            codegen.ops.push(Op::Global(GlobalRef::MemoryBase));
-            let (base, offset) = match target {
-                super::data::RelocTarget::Data(offset) => (GlobalRef::MemoryBase, *offset),
-                super::data::RelocTarget::Table(slot) => (GlobalRef::TableBase, *slot),
-            };
-            codegen.ops.push(Op::Global(base));
-            codegen.push(I::I32Const(offset as i32));
-            codegen.push(I::I32Add);
-            codegen.push(I::I32Store(mem_arg(u64::from(*slot))));
-        }
+        let slots_of = |table: bool| -> Vec<(u32, u32)> {
+            relocs
+                .iter()
+                .filter_map(|(slot, target)| match target {
+                    RelocTarget::Data(offset) if !table => Some((*slot, *offset)),
+                    RelocTarget::Table(index) if table => Some((*slot, *index)),
+                    _ => None,
+                })
+                .collect()
+        };
+        codegen.relocate(&slots_of(false), GlobalRef::MemoryBase);
+        codegen.relocate(&slots_of(true), GlobalRef::TableBase);
         for index in 0..codegen.module.pool.vars.len() {
             let var = codegen.module.pool.vars[index].clone();
             codegen.data_string(&var.ns);
@@ -975,8 +985,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 then,
                 otherwise,
             } => {
-                self.expr(test)?;
-                self.truthy();
+                self.condition(test)?;
                 self.push(I::If(BlockType::Result(ValType::I32)));
                 self.labels += 1;
                 self.expr(then)?;
@@ -992,12 +1001,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 self.expr(ret)?;
             }
             ExprKind::Let { bindings, body } => {
-                for (id, init) in bindings {
-                    self.expr(init)?;
-                    let local = self.new_local();
-                    self.set_local(local);
-                    self.locals.insert(*id, local);
-                }
+                self.let_bindings(bindings)?;
                 self.expr(body)?;
             }
             ExprKind::Loop { id, bindings, body } => {
@@ -1086,6 +1090,120 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
     fn call(&mut self, callee: &Expr, args: &[Expr]) -> Result<()> {
         let helpers = self.helpers;
         helpers.call(self, callee, args)
+    }
+
+    /// Sets each of the data segment's pointer `slots`, given as (slot,
+    /// unrelocated value, which the slot also holds), to `base` + the value:
+    /// one store each for a few, else a loop that adds `base` to the slots
+    /// listed in the data segment, which costs about as much code as five
+    /// stores, and two bytes a slot.
+    fn relocate(&mut self, slots: &[(u32, u32)], base: GlobalRef) {
+        const LOOP_FROM: usize = 6;
+        if slots.len() < LOOP_FROM {
+            for (slot, value) in slots {
+                self.global(GlobalRef::MemoryBase);
+                self.global(base);
+                self.push(I::I32Const(*value as i32));
+                self.push(I::I32Add);
+                self.push(I::I32Store(mem_arg(u64::from(*slot))));
+            }
+            return;
+        }
+        let offsets: Vec<u32> = slots.iter().map(|(slot, _)| *slot).collect();
+        let list = self.module.data.slot_list(&offsets);
+        let (cursor, slot) = (self.new_local(), self.new_local());
+        let entry = MemArg {
+            align: list.entry_bytes.trailing_zeros(),
+            ..mem_arg(0)
+        };
+        self.global(GlobalRef::MemoryBase);
+        self.push(I::I32Const(list.start as i32));
+        self.push(I::I32Add);
+        self.push(I::LocalSet(cursor));
+        self.push(I::Loop(BlockType::Empty));
+        self.global(GlobalRef::MemoryBase);
+        self.push(I::LocalGet(cursor));
+        self.push(if list.entry_bytes == 2 {
+            I::I32Load16U(entry)
+        } else {
+            I::I32Load(entry)
+        });
+        self.push(I::I32Const(2));
+        self.push(I::I32Shl);
+        self.push(I::I32Add);
+        self.push(I::LocalTee(slot));
+        self.push(I::LocalGet(slot));
+        self.push(I::I32Load(mem_arg(0)));
+        self.global(base);
+        self.push(I::I32Add);
+        self.push(I::I32Store(mem_arg(0)));
+        self.push(I::LocalGet(cursor));
+        self.push(I::I32Const(list.entry_bytes as i32));
+        self.push(I::I32Add);
+        self.push(I::LocalTee(cursor));
+        self.global(GlobalRef::MemoryBase);
+        self.push(I::I32Const(list.end as i32));
+        self.push(I::I32Add);
+        self.push(I::I32LtU);
+        self.push(I::BrIf(0));
+        self.push(I::End);
+    }
+
+    /// Binds each of a `let`'s locals in turn.
+    fn let_bindings(&mut self, bindings: &[(LocalId, Expr)]) -> Result<()> {
+        for (id, init) in bindings {
+            self.expr(init)?;
+            let local = self.new_local();
+            self.set_local(local);
+            self.locals.insert(*id, local);
+        }
+        Ok(())
+    }
+
+    /// Lowers a branch's `test`, leaving 1 when its value is truthy, else 0.
+    /// An intrinsic that answers a boolean branches on the answer without
+    /// boxing it (when the helper set can), and so do the `if`, `let` and
+    /// `do` that `and`, `or` and `when` expand to, branch by branch.
+    fn condition(&mut self, test: &Expr) -> Result<()> {
+        self.helpers.admit(self, test)?;
+        match &test.kind {
+            ExprKind::Intrinsic { op, args } => {
+                let helpers = self.helpers;
+                if !helpers.intrinsic_condition(self, *op, args)? {
+                    self.intrinsic(*op, args)?;
+                    self.truthy();
+                }
+            }
+            ExprKind::If {
+                test,
+                then,
+                otherwise,
+            } => {
+                self.condition(test)?;
+                self.push(I::If(BlockType::Result(ValType::I32)));
+                self.labels += 1;
+                self.condition(then)?;
+                self.push(I::Else);
+                self.condition(otherwise)?;
+                self.close();
+            }
+            ExprKind::Let { bindings, body } => {
+                self.let_bindings(bindings)?;
+                self.condition(body)?;
+            }
+            ExprKind::Do { statements, ret } => {
+                for statement in statements {
+                    self.expr(statement)?;
+                    self.drop_value();
+                }
+                self.condition(ret)?;
+            }
+            _ => {
+                self.expr(test)?;
+                self.truthy();
+            }
+        }
+        Ok(())
     }
 
     fn intrinsic(&mut self, op: Intrinsic, args: &[Expr]) -> Result<()> {

@@ -54,16 +54,43 @@ impl DataBuilder {
                 Word::Value(value) => self.bytes.extend_from_slice(&value.to_le_bytes()),
                 Word::Pointer(target) => {
                     self.relocs.push((offset, *target));
-                    self.bytes.extend_from_slice(&0u32.to_le_bytes());
+                    let unrelocated = match target {
+                        RelocTarget::Data(offset) => offset,
+                        RelocTarget::Table(slot) => slot,
+                    };
+                    self.bytes.extend_from_slice(&unrelocated.to_le_bytes());
                 }
             }
         }
         start
     }
 
-    /// Pointer slots and what each must hold after relocation.
+    /// Pointer slots and what each must hold after relocation. Each slot
+    /// holds its target's offset (or table slot) before it, so relocating
+    /// it is adding the base.
     pub fn relocs(&self) -> &[(u32, RelocTarget)] {
         &self.relocs
+    }
+
+    /// Appends the word indices (offset / 4) of `slots`, as u16s when every
+    /// one fits, else as u32s, for the start function to walk.
+    pub fn slot_list(&mut self, slots: &[u32]) -> SlotList {
+        let narrow = slots.iter().all(|slot| slot / 4 <= u32::from(u16::MAX));
+        self.align(4);
+        let start = self.bytes.len() as u32;
+        for slot in slots {
+            let index = slot / 4;
+            if narrow {
+                self.bytes.extend_from_slice(&(index as u16).to_le_bytes());
+            } else {
+                self.bytes.extend_from_slice(&index.to_le_bytes());
+            }
+        }
+        SlotList {
+            start,
+            end: self.bytes.len() as u32,
+            entry_bytes: if narrow { 2 } else { 4 },
+        }
     }
 
     /// The finished bytes, padded so the segment covers all of `mem_size` (the loader does not zero memory).
@@ -71,6 +98,15 @@ impl DataBuilder {
         self.align(16);
         self.bytes
     }
+}
+
+/// A list of pointer slots in the data segment: entries of `entry_bytes`
+/// (2 or 4) from offset `start` to `end`, each a slot's offset / 4.
+#[derive(Debug, Clone, Copy)]
+pub struct SlotList {
+    pub start: u32,
+    pub end: u32,
+    pub entry_bytes: u32,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -143,7 +143,9 @@ impl HelperSet for Extended {
     ) -> Result<()> {
         codegen.stacked(&args.iter().collect::<Vec<_>>())?;
         match inline(op) {
-            Inline::Helper(helper) => codegen.small_int_or_helper(helper),
+            Inline::Helper(helper) | Inline::Comparison(helper) => {
+                codegen.small_int_or_helper(helper)
+            }
             Inline::Equiv => {
                 codegen.small_int_or_helper(Helper::Equiv);
                 codegen.boolean();
@@ -164,6 +166,47 @@ impl HelperSet for Extended {
             }
         }
         Ok(())
+    }
+
+    /// The answer as an i32: the comparisons' helpers and small-integer
+    /// paths return exactly true or false, compared with the true constant;
+    /// the rest compute an i32 before boxing it.
+    fn intrinsic_condition(
+        &self,
+        codegen: &mut FnCodegen<'_, '_>,
+        op: Intrinsic,
+        args: &[Expr],
+    ) -> Result<bool> {
+        let stacked =
+            |codegen: &mut FnCodegen<'_, '_>| codegen.stacked(&args.iter().collect::<Vec<_>>());
+        match (inline(op), args) {
+            (Inline::Helper(_), _) => return Ok(false),
+            (Inline::Not, [arg]) => {
+                codegen.condition(arg)?;
+                codegen.push(I::I32Eqz);
+            }
+            (Inline::Not, _) => return Ok(false),
+            (Inline::Comparison(helper), _) => {
+                stacked(codegen)?;
+                codegen.small_int_or_helper(helper);
+                codegen.constant(&Const::Bool(true));
+                codegen.push(I::I32Eq);
+            }
+            (Inline::Equiv, _) => {
+                stacked(codegen)?;
+                codegen.small_int_or_helper(Helper::Equiv);
+            }
+            (Inline::Identical, _) => {
+                stacked(codegen)?;
+                codegen.push(I::I32Eq);
+            }
+            (Inline::IsNil, _) => {
+                stacked(codegen)?;
+                codegen.constant(&Const::Nil);
+                codegen.push(I::I32Eq);
+            }
+        }
+        Ok(true)
     }
 
     /// Compares with nil and false, which are constants: no helper call.
