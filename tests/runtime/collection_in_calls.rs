@@ -27,6 +27,15 @@ fn run(runtime: &mut Runtime, wasm: &[u8], export: &str) -> (Vec<String>, GcStat
     (values, runtime.gc_stats().unwrap().expect("a collector"))
 }
 
+/// Linear memory stayed far below what the program allocated in all.
+fn assert_small_heap(runtime: &Runtime, stats: &GcStats) {
+    assert!(
+        runtime.memory_bytes() < u64::from(SMALL_HEAP),
+        "linear memory grew to {} bytes: {stats:?}",
+        runtime.memory_bytes()
+    );
+}
+
 /// A patch's bytes without its `jank.frame_roots` section, the last one:
 /// id 0, its size, the name's length and the name, then the byte 1.
 fn without_frame_roots(wasm: &[u8]) -> Vec<u8> {
@@ -71,11 +80,7 @@ fn long_calls_collect_as_they_go() {
         stats.collections > 10,
         "collections inside the calls: {stats:?}"
     );
-    assert!(
-        runtime.memory_bytes() < u64::from(SMALL_HEAP),
-        "linear memory grew to {} bytes: {stats:?}",
-        runtime.memory_bytes()
-    );
+    assert_small_heap(&runtime, &stats);
 }
 
 #[test]
@@ -120,11 +125,7 @@ fn mapv_and_into_collect_with_their_state_rooted() {
             "200000"
         ]
     );
-    assert!(
-        runtime.memory_bytes() < u64::from(SMALL_HEAP),
-        "linear memory grew to {} bytes: {stats:?}",
-        runtime.memory_bytes()
-    );
+    assert_small_heap(&runtime, &stats);
 }
 
 /// The same state under stress collection (every safe point collects,
@@ -170,11 +171,7 @@ fn transducers_multi_coll_mapv_and_with_out_str_collect() {
     let mut runtime = Runtime::new().unwrap();
     let (values, stats) = run(&mut runtime, &patch.bytes, &patch.symbols_export);
     assert_eq!(values, ["2000001000000", "2944451", "10", "40", "1688890"]);
-    assert!(
-        runtime.memory_bytes() < u64::from(SMALL_HEAP),
-        "linear memory grew to {} bytes: {stats:?}",
-        runtime.memory_bytes()
-    );
+    assert_small_heap(&runtime, &stats);
 }
 
 /// The same under stress collection: a value one of them made or holds and

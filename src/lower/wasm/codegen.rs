@@ -984,22 +984,8 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 test,
                 then,
                 otherwise,
-            } => {
-                self.condition(test)?;
-                self.push(I::If(BlockType::Result(ValType::I32)));
-                self.labels += 1;
-                self.expr(then)?;
-                self.push(I::Else);
-                self.expr(otherwise)?;
-                self.close();
-            }
-            ExprKind::Do { statements, ret } => {
-                for statement in statements {
-                    self.expr(statement)?;
-                    self.drop_value();
-                }
-                self.expr(ret)?;
-            }
+            } => self.if_else(test, then, otherwise, Self::expr)?,
+            ExprKind::Do { statements, ret } => self.do_then(statements, ret, Self::expr)?,
             ExprKind::Let { bindings, body } => {
                 self.let_bindings(bindings)?;
                 self.expr(body)?;
@@ -1149,6 +1135,39 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         self.push(I::End);
     }
 
+    /// An `if` whose branches `branch` lowers (to a value, or to a condition).
+    fn if_else(
+        &mut self,
+        test: &Expr,
+        then: &Expr,
+        otherwise: &Expr,
+        branch: fn(&mut Self, &Expr) -> Result<()>,
+    ) -> Result<()> {
+        self.condition(test)?;
+        self.push(I::If(BlockType::Result(ValType::I32)));
+        self.labels += 1;
+        branch(self, then)?;
+        self.push(I::Else);
+        branch(self, otherwise)?;
+        self.close();
+        Ok(())
+    }
+
+    /// A `do`'s statements, their values dropped, then its last form as
+    /// `last` lowers it.
+    fn do_then(
+        &mut self,
+        statements: &[Expr],
+        ret: &Expr,
+        last: fn(&mut Self, &Expr) -> Result<()>,
+    ) -> Result<()> {
+        for statement in statements {
+            self.expr(statement)?;
+            self.drop_value();
+        }
+        last(self, ret)
+    }
+
     /// Binds each of a `let`'s locals in turn.
     fn let_bindings(&mut self, bindings: &[(LocalId, Expr)]) -> Result<()> {
         for (id, init) in bindings {
@@ -1178,26 +1197,12 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                 test,
                 then,
                 otherwise,
-            } => {
-                self.condition(test)?;
-                self.push(I::If(BlockType::Result(ValType::I32)));
-                self.labels += 1;
-                self.condition(then)?;
-                self.push(I::Else);
-                self.condition(otherwise)?;
-                self.close();
-            }
+            } => self.if_else(test, then, otherwise, Self::condition)?,
             ExprKind::Let { bindings, body } => {
                 self.let_bindings(bindings)?;
                 self.condition(body)?;
             }
-            ExprKind::Do { statements, ret } => {
-                for statement in statements {
-                    self.expr(statement)?;
-                    self.drop_value();
-                }
-                self.condition(ret)?;
-            }
+            ExprKind::Do { statements, ret } => self.do_then(statements, ret, Self::condition)?,
             _ => {
                 self.expr(test)?;
                 self.truthy();
