@@ -27,6 +27,19 @@ fn run(runtime: &mut Runtime, wasm: &[u8], export: &str) -> (Vec<String>, GcStat
     (values, runtime.gc_stats().unwrap().expect("a collector"))
 }
 
+/// Compiles `source` as one patch and loads it into a new runtime (under
+/// stress collection when `stress`): each top-level value, printed, the
+/// collector's figures, and the runtime.
+fn run_source(source: &str, stress: bool) -> (Vec<String>, GcStats, Runtime) {
+    let patch = common::compile(source, 1).unwrap();
+    let mut runtime = Runtime::new().unwrap();
+    if stress {
+        runtime.set_gc_policy(GcPolicy::Stress).unwrap();
+    }
+    let (values, stats) = run(&mut runtime, &patch.bytes, &patch.symbols_export);
+    (values, stats, runtime)
+}
+
 /// Linear memory stayed far below what the program allocated in all.
 fn assert_small_heap(runtime: &Runtime, stats: &GcStats) {
     assert!(
@@ -113,9 +126,7 @@ fn mapv_and_into_collect_with_their_state_rooted() {
 (count (filter #(= \"n100000\" %) made))
 (sort (into #{} (map (fn [x] (str \"s\" (rem x 10))) (range 3000000))))
 (count (into [] (map (fn [x] (str x)) (range 200000))))";
-    let patch = common::compile(source, 1).unwrap();
-    let mut runtime = Runtime::new().unwrap();
-    let (values, stats) = run(&mut runtime, &patch.bytes, &patch.symbols_export);
+    let (values, stats, runtime) = run_source(source, false);
     assert_eq!(
         values,
         [
@@ -139,10 +150,7 @@ fn mapv_and_into_keep_what_they_made_under_stress_collection() {
 (into {} (map (fn [x] [(str \"k\" (rem x 2)) (str \"v\" x)]) (range 2000)))
 (into () (map (fn [x] (str \"l\" x)) (range 3)))
 (into [] (map (fn [x] (str x))) (range 3))";
-    let patch = common::compile(source, 1).unwrap();
-    let mut runtime = Runtime::new().unwrap();
-    runtime.set_gc_policy(GcPolicy::Stress).unwrap();
-    let (values, _) = run(&mut runtime, &patch.bytes, &patch.symbols_export);
+    let (values, _, _) = run_source(source, true);
     assert_eq!(
         values,
         [
@@ -167,9 +175,7 @@ fn transducers_multi_coll_mapv_and_with_out_str_collect() {
 (count (into [] (comp (map (fn [x] (str \"i\" x))) (filter #(= 2 (count %)))) (range 2000000)))
 (count (mapv (fn [a b] (str a (count (map inc (range b))))) (range 40) (repeat 40 100000)))
 (count (with-out-str (dotimes [i 300000] (print (str i)))))";
-    let patch = common::compile(source, 1).unwrap();
-    let mut runtime = Runtime::new().unwrap();
-    let (values, stats) = run(&mut runtime, &patch.bytes, &patch.symbols_export);
+    let (values, stats, runtime) = run_source(source, false);
     assert_eq!(values, ["2000001000000", "2944451", "10", "40", "1688890"]);
     assert_small_heap(&runtime, &stats);
 }
@@ -182,10 +188,7 @@ fn transducers_multi_coll_mapv_and_with_out_str_keep_their_state_under_stress() 
 (into [(str \"b\")] (comp (map (fn [x] (str \"u\" x))) (distinct) (take 3)) [1 1 2 3 4])
 (mapv (fn [a b c] (str a b c)) (map str (range 3)) [(str \"x\") (str \"y\") (str \"z\")] (list (str \"p\") (str \"q\") (str \"r\") (str \"s\")))
 (with-out-str (doseq [s (map (fn [x] (str \"w\" x)) (range 3))] (print s)))";
-    let patch = common::compile(source, 1).unwrap();
-    let mut runtime = Runtime::new().unwrap();
-    runtime.set_gc_policy(GcPolicy::Stress).unwrap();
-    let (values, _) = run(&mut runtime, &patch.bytes, &patch.symbols_export);
+    let (values, _, _) = run_source(source, true);
     assert_eq!(
         values,
         [

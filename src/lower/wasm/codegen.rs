@@ -364,11 +364,8 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         let slots_of = |table: bool| -> Vec<(u32, u32)> {
             relocs
                 .iter()
-                .filter_map(|(slot, target)| match target {
-                    RelocTarget::Data(offset) if !table => Some((*slot, *offset)),
-                    RelocTarget::Table(index) if table => Some((*slot, *index)),
-                    _ => None,
-                })
+                .filter(|(_, target)| matches!(target, RelocTarget::Table(_)) == table)
+                .map(|(slot, target)| (*slot, target.unrelocated()))
                 .collect()
         };
         codegen.relocate(&slots_of(false), GlobalRef::MemoryBase);

@@ -13,6 +13,17 @@ pub enum RelocTarget {
     Table(u32),
 }
 
+impl RelocTarget {
+    /// What the slot holds before relocation, and what relocating it adds
+    /// its base to.
+    pub fn unrelocated(self) -> u32 {
+        match self {
+            RelocTarget::Data(offset) => offset,
+            RelocTarget::Table(slot) => slot,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct DataBuilder {
     bytes: Vec<u8>,
@@ -54,11 +65,8 @@ impl DataBuilder {
                 Word::Value(value) => self.bytes.extend_from_slice(&value.to_le_bytes()),
                 Word::Pointer(target) => {
                     self.relocs.push((offset, *target));
-                    let unrelocated = match target {
-                        RelocTarget::Data(offset) => offset,
-                        RelocTarget::Table(slot) => slot,
-                    };
-                    self.bytes.extend_from_slice(&unrelocated.to_le_bytes());
+                    self.bytes
+                        .extend_from_slice(&target.unrelocated().to_le_bytes());
                 }
             }
         }

@@ -889,7 +889,6 @@ fn mapcat_xf(f: Obj) -> Obj {
     })
 }
 
-/// `(transduce xform f init coll)`.
 /// `(transduce xform f init coll)`: collects while it runs (the calls to
 /// `xform` and `f` may run jank code), so its arguments and the reducing fn
 /// `xform` makes are rooted until `reduce` roots its own state.
