@@ -245,8 +245,10 @@ impl Drop for RootFrame {
 }
 
 /// A seq walked by a loop that collects as it goes: the unwalked rest is
-/// rooted in slot `slot` of the loop's frame, and everything walked is
-/// garbage once the loop's own state lets go of it.
+/// rooted in slot `slot` of the loop's frame from the start and again after
+/// every step (a step may move the walk into objects the old rest does not
+/// reach, such as a map's fresh entries), and everything walked is garbage
+/// once the loop's own state lets go of it.
 pub struct RootedSeq<'f> {
     items: crate::seq::SeqIter,
     frame: &'f RootFrame,
@@ -255,6 +257,7 @@ pub struct RootedSeq<'f> {
 
 impl<'f> RootedSeq<'f> {
     pub fn new(coll: Obj, frame: &'f RootFrame, slot: usize) -> RootedSeq<'f> {
+        frame.set(slot, coll);
         RootedSeq {
             items: crate::seq::SeqIter::new(coll),
             frame,
@@ -266,9 +269,10 @@ impl<'f> RootedSeq<'f> {
 impl RootedSeq<'_> {
     /// A safe point, then the next value as `SeqIter::next_unboxed` gives it.
     pub fn next_unboxed(&mut self) -> Option<crate::error::R<crate::seq::Walked>> {
-        self.frame.set(self.slot, self.items.anchor());
         poll();
-        inhibited(|| self.items.next_unboxed())
+        let step = inhibited(|| self.items.next_unboxed());
+        self.frame.set(self.slot, self.items.anchor());
+        step
     }
 
     /// As `SeqIter::skip_held`: no safe point, since nothing is realized.
@@ -281,11 +285,12 @@ impl Iterator for RootedSeq<'_> {
     type Item = crate::error::R<Obj>;
 
     /// A safe point, then the next value (realized with collection inhibited:
-    /// a lazy seq's realization holds it in Rust frames).
+    /// a lazy seq's realization holds it in Rust frames), the rest rooted.
     fn next(&mut self) -> Option<Self::Item> {
-        self.frame.set(self.slot, self.items.anchor());
         poll();
-        inhibited(|| self.items.next())
+        let step = inhibited(|| self.items.next());
+        self.frame.set(self.slot, self.items.anchor());
+        step
     }
 }
 

@@ -325,12 +325,10 @@ pub fn install() {
             Ok(vector_obj(mapped))
         }
         [f, colls @ ..] => {
-            // The fn, each walk (its collection until it first steps), each
-            // walk's current item, then each value made so far: an item
-            // stays rooted while the next walk steps.
-            let mut slots = vec![*f];
-            slots.extend_from_slice(colls);
-            slots.resize(1 + 2 * colls.len(), nil());
+            // The fn, each walk, each walk's current item, then each value
+            // made so far: an item stays rooted while the next walk steps.
+            let mut slots = vec![nil(); 1 + 2 * colls.len()];
+            slots[0] = *f;
             let roots = RootFrame::new(&slots);
             let mut walks: Vec<RootedSeq> = (0..colls.len())
                 .map(|i| RootedSeq::new(colls[i], &roots, 1 + i))
