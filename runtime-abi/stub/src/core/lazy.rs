@@ -562,6 +562,12 @@ fn reducing(data: &[Obj], step: crate::function::NativeFn) -> Obj {
     native("clojure.core/rf", 0, 2, data, step)
 }
 
+/// As [`reducing`], for the transducers whose step takes several inputs at
+/// once (`(sequence (map f) c1 c2)` steps with one item of each coll).
+fn reducing_multi(data: &[Obj], step: crate::function::NativeFn) -> Obj {
+    native("clojure.core/rf", 0, VARIADIC, data, step)
+}
+
 /// The init and completion arities every transducer's reducing fn shares.
 fn rf_arities(d: &[Obj], a: &[Obj], step: impl FnOnce(Obj, Obj) -> R) -> R {
     match *a {
@@ -603,8 +609,11 @@ fn with_rf(rf: Obj, rest: &[Obj]) -> Vec<Obj> {
 
 fn map_xf(f: Obj) -> Obj {
     transducer("clojure.core/map", &[f], |p, a| {
-        Ok(reducing(&with_rf(a[0], p), |d, a| {
-            rf_arities(d, a, |r, x| call(d[0], &[r, call(d[1], &[x])?]))
+        Ok(reducing_multi(&with_rf(a[0], p), |d, a| match a {
+            [result, inputs @ ..] if inputs.len() > 1 => {
+                call(d[0], &[*result, call(d[1], inputs)?])
+            }
+            _ => rf_arities(d, a, |r, x| call(d[0], &[r, call(d[1], &[x])?])),
         }))
     })
 }
@@ -883,10 +892,218 @@ pub(crate) fn partition_all_xf(n: Obj) -> Obj {
 fn mapcat_xf(f: Obj) -> Obj {
     transducer("clojure.core/mapcat", &[f], |p, a| {
         let inner = cat_rf(a[0]);
-        Ok(reducing(&[inner, p[0]], |d, a| {
-            rf_arities(d, a, |r, x| call(d[0], &[r, call(d[1], &[x])?]))
+        Ok(reducing_multi(&[inner, p[0]], |d, a| match a {
+            [result, inputs @ ..] if inputs.len() > 1 => {
+                call(d[0], &[*result, call(d[1], inputs)?])
+            }
+            _ => rf_arities(d, a, |r, x| call(d[0], &[r, call(d[1], &[x])?])),
         }))
     })
+}
+
+/// `(partition-by f)`: runs of inputs with equal `(f input)`, each flushed
+/// as a vector when the next run starts and at completion.
+fn partition_by_xf(f: Obj) -> Obj {
+    transducer("clojure.core/partition-by", &[f], |p, a| {
+        let state = [volatile(vector_obj([])), volatile(nil())];
+        Ok(reducing(
+            &with_rf(a[0], &[p[0], state[0], state[1]]),
+            |d, a| {
+                let (buffer, previous) = (volatile_cell(&d[2]), volatile_cell(&d[3]));
+                match *a {
+                    [] => call(d[0], &[]),
+                    [result] => {
+                        let pending = buffer.replace(vector_obj([]));
+                        let result = if crate::core::colls::count(pending)? > 0 {
+                            unreduced(call(d[0], &[result, pending])?)
+                        } else {
+                            result
+                        };
+                        call(d[0], &[result])
+                    }
+                    [result, input] => {
+                        let key = call(d[1], &[input])?;
+                        // The previous key is held in a 1-vector: none before the first input.
+                        let same_run = match &*previous.replace(vector_obj([key])) {
+                            Object::Vector(v) => equiv(v.0[0], key)?,
+                            _ => true,
+                        };
+                        if same_run {
+                            buffer.set(crate::core::colls::conj(buffer.get(), input)?);
+                            return Ok(result);
+                        }
+                        let run = buffer.replace(vector_obj([]));
+                        let stepped = call(d[0], &[result, run])?;
+                        if !matches!(&*stepped, Object::Reduced(_)) {
+                            buffer.set(vector_obj([input]));
+                        }
+                        Ok(stepped)
+                    }
+                    _ => unreachable!("reducing fns take 0..=2 arguments"),
+                }
+            },
+        ))
+    })
+}
+
+/// `(halt-when pred retf)`: an input matching `pred` ends the reduction,
+/// whose result is then `(retf (rf result) input)`, or the input without
+/// `retf`, carried out of the completion under `:clojure.core/halt`.
+fn halt_when_xf(pred: Obj, retf: Obj) -> Obj {
+    transducer("clojure.core/halt-when", &[pred, retf], |p, a| {
+        Ok(reducing(&with_rf(a[0], p), |d, a| {
+            let halt = crate::object::keyword(Some("clojure.core"), "halt");
+            match *a {
+                [] => call(d[0], &[]),
+                [result] => match &*result {
+                    Object::Map(m) => match m.find(halt)? {
+                        Some((_, value)) => Ok(value),
+                        None => call(d[0], &[result]),
+                    },
+                    _ => call(d[0], &[result]),
+                },
+                [result, input] => {
+                    if !truthy(call(d[1], &[input])?) {
+                        return call(d[0], &[result, input]);
+                    }
+                    let value = if truthy(d[2]) {
+                        call(d[2], &[call(d[0], &[result])?, input])?
+                    } else {
+                        input
+                    };
+                    let halted = crate::coll::Map::from_pairs([(halt, value)], true)?;
+                    Ok(reduced(crate::coll::map_obj(halted)))
+                }
+                _ => unreachable!("reducing fns take 0..=2 arguments"),
+            }
+        }))
+    })
+}
+
+fn unreduced(value: Obj) -> Obj {
+    match &*value {
+        Object::Reduced(inner) => *inner,
+        _ => value,
+    }
+}
+
+/// How many outputs a step of [`transformer_seq`] gathers, as the chunks
+/// of Clojure's `chunkIteratorSeq` over a TransformerIterator.
+const TRANSFORMED_CHUNK: usize = 32;
+
+/// The reducing fn at the bottom of a [`transformer_seq`]: each output is
+/// appended to `buffer` (a volatile vector) and the result is ignored.
+fn buffering_rf(buffer: Obj) -> Obj {
+    native(
+        "clojure.core/sequence/rf",
+        0,
+        2,
+        &[buffer],
+        |d, a| match *a {
+            [] | [_] => Ok(nil()),
+            [_, output] => {
+                let buffer = volatile_cell(&d[0]);
+                buffer.set(crate::core::colls::conj(buffer.get(), output)?);
+                Ok(nil())
+            }
+            _ => unreachable!("arity 0..=2"),
+        },
+    )
+}
+
+/// `(sequence xform coll)`, `(sequence xform c1 c2 ...)` and `eduction`: the
+/// outputs of `xforms` (applied right to left, as `comp` does) over the
+/// items of `colls` (tuples of one item of each when there are several,
+/// stepped as several inputs), as Clojure's `chunkIteratorSeq` over a
+/// TransformerIterator walks them: the first output is computed at once,
+/// then each realization takes a chunk of up to 32 and computes the output
+/// after it. The completion step runs once, when the source ends or a step
+/// is reduced.
+pub fn transformer_seq(xforms: &[Obj], colls: &[Obj]) -> R {
+    outputs_from(&transformer(xforms, colls)?)
+}
+
+/// An eduction: as [`transformer_seq`], with nothing computed until it is walked.
+fn eduction(xforms: &[Obj], coll: Obj) -> R {
+    let state = transformer(xforms, &[coll])?;
+    Ok(lazy(&state, |d, _| {
+        Ok(seq(outputs_from(d)?)?.unwrap_or_else(nil))
+    }))
+}
+
+/// The state a [`transformer_seq`] walks: `[rf, source, buffer, multi, done]`,
+/// where the buffer is a volatile vector of the outputs not yet taken and
+/// `done` a volatile that is true once the completion step has run.
+fn transformer(xforms: &[Obj], colls: &[Obj]) -> R<[Obj; 5]> {
+    let buffer = volatile(vector_obj([]));
+    let mut rf = buffering_rf(buffer);
+    for xform in xforms.iter().rev() {
+        rf = call(*xform, &[rf])?;
+    }
+    let (source, multi) = match colls {
+        [coll] => (*coll, false),
+        _ => {
+            let tuple = native("clojure.core/sequence/tuple", 0, VARIADIC, &[], |_, a| {
+                Ok(vector_obj(a.iter().copied()))
+            });
+            (map_colls(tuple, colls), true)
+        }
+    };
+    Ok([
+        rf,
+        volatile(source),
+        buffer,
+        boolean(multi),
+        volatile(boolean(false)),
+    ])
+}
+
+/// Steps the source until the buffer holds `wanted` outputs or the
+/// transformation has completed.
+fn pump(state: &[Obj], wanted: usize) -> R<()> {
+    let (rf, source, buffer, multi, done) = (
+        state[0],
+        volatile_cell(&state[1]),
+        volatile_cell(&state[2]),
+        truthy(state[3]),
+        volatile_cell(&state[4]),
+    );
+    while !truthy(done.get()) && crate::core::colls::count(buffer.get())? < wanted {
+        let Some(s) = seq(source.get())? else {
+            done.set(boolean(true));
+            call(rf, &[nil()])?;
+            break;
+        };
+        source.set(seq_more(s));
+        let stepped = if multi {
+            let mut inputs = vec![nil()];
+            inputs.extend(crate::seq::to_vec(seq_first(s))?);
+            call(rf, &inputs)?
+        } else {
+            call(rf, &[nil(), seq_first(s)])?
+        };
+        if let Object::Reduced(_) = &*stepped {
+            done.set(boolean(true));
+            call(rf, &[nil()])?;
+        }
+    }
+    Ok(())
+}
+
+/// nil when no output is left, else a lazy seq of the outputs from here.
+fn outputs_from(state: &[Obj]) -> R {
+    pump(state, 1)?;
+    if crate::core::colls::count(volatile_cell(&state[2]).get())? == 0 {
+        return Ok(nil());
+    }
+    Ok(lazy(state, |d, _| {
+        pump(d, TRANSFORMED_CHUNK)?;
+        let buffer = volatile_cell(&d[2]);
+        let mut outputs = crate::seq::to_vec(buffer.get())?;
+        let left = outputs.split_off(outputs.len().min(TRANSFORMED_CHUNK));
+        buffer.set(vector_obj(left));
+        Ok(chunk_cons(outputs, outputs_from(d)?))
+    }))
 }
 
 /// `(transduce xform f init coll)`: collects while it runs (the calls to
@@ -1010,7 +1227,16 @@ pub fn install() {
         [n, step, coll] => Ok(partition(n, step, None, coll, true)),
         _ => unreachable!("arity 1..=3"),
     });
-    core("partition-by", 2, 2, |_, a| Ok(partition_by(a[0], a[1])));
+    transducer_or_seq!("partition-by", f, coll: partition_by_xf(f); partition_by(f, coll));
+    core("halt-when", 1, 2, |_, a| {
+        Ok(halt_when_xf(a[0], a.get(1).copied().unwrap_or_else(nil)))
+    });
+    // An Eduction is a seq of its outputs here, realized (once) when first
+    // walked; Clojure's runs the transformation again on each walk.
+    core("eduction", 1, VARIADIC, |_, a| {
+        let (coll, xforms) = a.split_last().expect("arity 1..");
+        eduction(xforms, *coll)
+    });
     core("iterate", 2, 2, |_, a| {
         Ok(lazy_aseq(&[a[0], a[1]], |d, _| {
             Ok(link(d[1], iterate_after(d[0], d[1])))

@@ -434,14 +434,20 @@ pub fn install() {
             crate::core::lazy::drop_while(a[0], a[1]),
         ]))
     });
-    core("sequence", 1, 2, |_, a| match a {
+    // With a transducer, the first output is computed at once, as Clojure's
+    // `chunkIteratorSeq` does.
+    core("sequence", 1, VARIADIC, |_, a| match a {
         [coll] if coll.is_seq() => Ok(*coll),
         [coll] => Ok(seq(*coll)?.unwrap_or_else(empty_list)),
-        [xform, coll] => {
-            let items = crate::core::lazy::transduce_into(vector_obj([]), *xform, *coll)?;
-            Ok(seq(items)?.unwrap_or_else(empty_list))
+        [xform, colls @ ..] => {
+            let outputs = crate::core::lazy::transformer_seq(&[*xform], colls)?;
+            Ok(if outputs.is_nil() {
+                empty_list()
+            } else {
+                outputs
+            })
         }
-        _ => unreachable!("arity 1..=2"),
+        [] => unreachable!("arity 1.."),
     });
     core("shuffle", 1, 1, |_, a| {
         // Clojure copies a java.util.Collection: not nil, a string or a map.
