@@ -29,6 +29,7 @@ const MACROS: &[(&str, Expander)] = &[
     ("binding", binding),
     ("with-redefs", with_redefs),
     ("with-out-str", with_out_str),
+    ("with-precision", with_precision),
     ("with-in-str", with_in_str),
     ("with-bindings", with_bindings),
     ("with-local-vars", with_local_vars),
@@ -775,6 +776,65 @@ fn with_out_str(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, Exp
         ],
         form.pos,
     ))
+}
+
+/// java.math.RoundingMode's constants, which `with-precision`'s
+/// `:rounding` names.
+const ROUNDING_MODES: [&str; 8] = [
+    "UP",
+    "DOWN",
+    "CEILING",
+    "FLOOR",
+    "HALF_UP",
+    "HALF_DOWN",
+    "HALF_EVEN",
+    "UNNECESSARY",
+];
+
+/// `(with-precision n :rounding MODE body...)` → `(binding [*math-context*
+/// (jank.runtime/math-context n :MODE)] body...)`, MODE HALF_UP when not given:
+/// BigDecimal arithmetic in the body rounds to n significant digits.
+fn with_precision(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 1)?;
+    let pos = form.pos;
+    let rounding_given = matches!(args.get(1).map(|f| &f.kind), Some(FormKind::Keyword(k)) if k.ns.is_none() && k.name == "rounding");
+    let (mode, body) = if rounding_given {
+        let mode = args.get(2).ok_or_else(|| {
+            ExpandError::new(pos, "`with-precision`'s :rounding needs a rounding mode")
+        })?;
+        let name = mode
+            .as_symbol()
+            .filter(|name| name.ns.is_none() && ROUNDING_MODES.contains(&name.name.as_str()))
+            .ok_or_else(|| {
+                ExpandError::new(
+                    mode.pos,
+                    format!(
+                        "`with-precision`'s :rounding takes a rounding mode ({}), got {mode}",
+                        ROUNDING_MODES.join(" ")
+                    ),
+                )
+            })?;
+        (keyword(&name.name, mode.pos), &args[3..])
+    } else {
+        (keyword("HALF_UP", pos), &args[1..])
+    };
+    let context = list(
+        vec![
+            Form::symbol(Name::qualified("jank.runtime", "math-context"), pos),
+            args[0].clone(),
+            mode,
+        ],
+        pos,
+    );
+    let bindings = list(
+        vec![
+            core("hash-map", pos),
+            list(vec![sym("var", pos), core("*math-context*", pos)], pos),
+            context,
+        ],
+        pos,
+    );
+    Ok(bound_body(Vec::new(), bindings, body, pos))
 }
 
 /// `(with-in-str s body...)` → `(jank.runtime/with-in-str-fn s (fn* [] body...))`:

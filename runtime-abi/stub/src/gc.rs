@@ -753,6 +753,7 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         | Object::Class(_)
         | Object::Uuid(_)
         | Object::Stream(_)
+        | Object::MathContext(_)
         | Object::Range(_) => {}
         Object::TaggedLiteral(tag, form) => {
             visit(*tag);

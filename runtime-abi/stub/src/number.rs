@@ -93,7 +93,10 @@ impl Num {
         match self {
             Num::Int(i) => Ok(BigDecimal::from(*i)),
             Num::BigInt(b) => Ok(BigDecimal::new(b.clone(), 0)),
-            Num::Ratio(r) => exact_decimal(r, 0),
+            Num::Ratio(r) => match math_context() {
+                Some(context) => context.round(r, 0),
+                None => exact_decimal(r, 0),
+            },
             Num::Decimal(d) => Ok(d.clone()),
             Num::Double(d) => Err(class_cast_number(*d)),
         }
@@ -251,6 +254,152 @@ fn exact_decimal(value: &BigRational, preferred: i64) -> R<BigDecimal> {
     Ok(BigDecimal::new(unscaled, scale))
 }
 
+/// java.math.RoundingMode: how a BigDecimal result drops digits.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Rounding {
+    Up,
+    Down,
+    Ceiling,
+    Floor,
+    HalfUp,
+    HalfDown,
+    HalfEven,
+    /// Any dropped digit is an ArithmeticException.
+    Unnecessary,
+}
+
+impl Rounding {
+    const NAMES: [(&'static str, Rounding); 8] = [
+        ("UP", Rounding::Up),
+        ("DOWN", Rounding::Down),
+        ("CEILING", Rounding::Ceiling),
+        ("FLOOR", Rounding::Floor),
+        ("HALF_UP", Rounding::HalfUp),
+        ("HALF_DOWN", Rounding::HalfDown),
+        ("HALF_EVEN", Rounding::HalfEven),
+        ("UNNECESSARY", Rounding::Unnecessary),
+    ];
+
+    pub fn named(name: &str) -> Option<Rounding> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, r)| *r)
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, r)| *r == self)
+            .map_or("HALF_UP", |(n, _)| n)
+    }
+
+    /// `value` rounded to an integer.
+    fn integer(self, value: &BigRational) -> R<BigInt> {
+        let (truncated, remainder) = value.numer().div_rem(value.denom());
+        if remainder.is_zero() {
+            return Ok(truncated);
+        }
+        let away = &truncated + value.numer().signum();
+        let positive = value.numer().is_positive();
+        let half = (remainder.abs() * 2u8).cmp(value.denom());
+        let rounded_away = match self {
+            Rounding::Up => true,
+            Rounding::Down => false,
+            Rounding::Ceiling => positive,
+            Rounding::Floor => !positive,
+            Rounding::HalfUp => half != Ordering::Less,
+            Rounding::HalfDown => half == Ordering::Greater,
+            Rounding::HalfEven => match half {
+                Ordering::Equal => truncated.is_odd(),
+                other => other == Ordering::Greater,
+            },
+            Rounding::Unnecessary => return Err(arithmetic("Rounding necessary")),
+        };
+        Ok(if rounded_away { away } else { truncated })
+    }
+}
+
+/// java.math.MathContext, the value of `*math-context*` (`with-precision`):
+/// BigDecimal arithmetic rounds its results to `precision` significant
+/// digits (0: unlimited, as without one).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct MathContext {
+    pub precision: u64,
+    pub rounding: Rounding,
+}
+
+impl MathContext {
+    /// Java's `MathContext.toString`.
+    pub fn text(&self) -> String {
+        format!(
+            "precision={} roundingMode={}",
+            self.precision,
+            self.rounding.name()
+        )
+    }
+
+    /// `value` as Java's BigDecimal arithmetic gives it under this context:
+    /// rounded to `precision` digits and, when that is exact, at the scale
+    /// closest to `preferred` that keeps it exact.
+    fn round(&self, value: &BigRational, preferred: i64) -> R<BigDecimal> {
+        if value.is_zero() {
+            return Ok(BigDecimal::new(BigInt::zero(), preferred));
+        }
+        let ten = BigInt::from(10);
+        let magnitude = value.abs();
+        // The exponent of the leading digit: 10^exponent <= |value| < 10^(exponent+1).
+        let digits = |n: &BigInt| n.to_string().trim_start_matches('-').len() as i64;
+        let mut exponent = digits(magnitude.numer()) - digits(magnitude.denom());
+        if BigRational::from_integer(ten.clone()).pow(exponent as i32) > magnitude {
+            exponent -= 1;
+        }
+        let precision = i64::try_from(self.precision).unwrap_or(i64::MAX);
+        let mut scale = precision - 1 - exponent;
+        let scaled = value * BigRational::from_integer(ten.clone()).pow(scale as i32);
+        let mut unscaled = self.rounding.integer(&scaled)?;
+        let exact = scaled.is_integer();
+        if unscaled.abs() == ten.pow(self.precision as u32) {
+            unscaled /= &ten;
+            scale -= 1;
+        }
+        if exact {
+            while scale > preferred && (&unscaled % &ten).is_zero() {
+                unscaled /= &ten;
+                scale -= 1;
+            }
+        }
+        Ok(BigDecimal::new(unscaled, scale))
+    }
+}
+
+thread_local! {
+    static MATH_CONTEXT_VAR: Obj = crate::var::intern("clojure.core", "*math-context*");
+}
+
+/// The current `*math-context*`, when it limits the precision.
+fn math_context() -> Option<MathContext> {
+    let bound = MATH_CONTEXT_VAR.with(|var| crate::var::current(*var))?;
+    match &*bound {
+        Object::MathContext(context) if context.precision > 0 => Some(**context),
+        _ => None,
+    }
+}
+
+/// A BigDecimal result of `+`, `-` or `*` under the current `*math-context*`.
+fn in_context(exact: BigDecimal) -> R<BigDecimal> {
+    match math_context() {
+        Some(context) => {
+            let preferred = exact.fractional_digit_count();
+            let value = Num::Decimal(exact)
+                .fraction()
+                .unwrap_or_else(BigRational::zero);
+            context.round(&value, preferred)
+        }
+        None => Ok(exact),
+    }
+}
+
 /// Whether a long operation that overflows promotes to BigInt (`+'`) or throws (`+`).
 #[derive(Clone, Copy, PartialEq)]
 pub enum Overflow {
@@ -312,7 +461,7 @@ fn arithmetic_op(a: &Num, b: &Num, op: &Op, mode: Overflow) -> R<Num> {
             let (x, y) = fractions(a, b);
             normalised((op.fraction)(x, y))
         }
-        Kind::Decimal => Num::Decimal((op.decimal)(a.decimal()?, b.decimal()?)),
+        Kind::Decimal => Num::Decimal(in_context((op.decimal)(a.decimal()?, b.decimal()?))?),
         Kind::Double => Num::Double((op.double)(a.to_f64(), b.to_f64())),
     })
 }
@@ -341,7 +490,7 @@ pub fn negate_with(a: &Num, mode: Overflow) -> R<Num> {
         },
         Num::BigInt(x) => Num::BigInt(-x),
         Num::Ratio(r) => Num::Ratio(-r),
-        Num::Decimal(d) => Num::Decimal(-d),
+        Num::Decimal(d) => Num::Decimal(in_context(-d)?),
         Num::Double(d) => Num::Double(-d),
     })
 }
@@ -389,7 +538,10 @@ pub fn divide(a: Num, b: Num) -> R<Num> {
             let (x, y) = (a.decimal()?, b.decimal()?);
             let preferred = x.fractional_digit_count() - y.fractional_digit_count();
             let (x, y) = fractions(&Num::Decimal(x), &Num::Decimal(y));
-            Num::Decimal(exact_decimal(&(x / y), preferred)?)
+            Num::Decimal(match math_context() {
+                Some(context) => context.round(&(x / y), preferred)?,
+                None => exact_decimal(&(x / y), preferred)?,
+            })
         }
         Kind::Double => Num::Double(a.to_f64() / b.to_f64()),
     })
@@ -407,6 +559,56 @@ fn integral_decimal(mut integer: BigInt, preferred: i64) -> BigDecimal {
         scale -= 1;
     }
     BigDecimal::new(integer, scale)
+}
+
+/// `BigDecimal.divideToIntegralValue`, under the `*math-context*` when one
+/// limits the precision: an integer quotient with more digits than that is
+/// an ArithmeticException.
+fn decimal_quotient(x: &BigDecimal, y: &BigDecimal) -> R<BigDecimal> {
+    let preferred = x.fractional_digit_count() - y.fractional_digit_count();
+    let (fx, fy) = fractions(&Num::Decimal(x.clone()), &Num::Decimal(y.clone()));
+    if fy.is_zero() {
+        return Err(divide_by_zero());
+    }
+    let context = match math_context() {
+        Some(context) if fx.abs() >= fy.abs() => context,
+        _ => {
+            return Ok(integral_decimal(
+                (&fx / &fy).trunc().to_integer(),
+                preferred,
+            ))
+        }
+    };
+    let truncating = MathContext {
+        precision: context.precision,
+        rounding: Rounding::Down,
+    };
+    let ten = BigInt::from(10);
+    let (mut unscaled, mut scale) = truncating
+        .round(&(&fx / &fy), preferred)?
+        .into_bigint_and_exponent();
+    if scale < 0 {
+        let product = BigDecimal::new(unscaled.clone(), scale) * y;
+        if (x - product).abs() >= y.abs() {
+            return Err(arithmetic("Division impossible"));
+        }
+    } else if scale > 0 {
+        unscaled /= ten.pow(scale as u32);
+        scale = 0;
+    }
+    let digits = unscaled.abs().to_string().len() as u64;
+    if preferred > scale && context.precision > digits {
+        let zeros = (context.precision - digits).min((preferred - scale) as u64);
+        return Ok(BigDecimal::new(
+            unscaled * ten.pow(zeros as u32),
+            scale + zeros as i64,
+        ));
+    }
+    while scale > preferred && !unscaled.is_zero() && (&unscaled % &ten).is_zero() {
+        unscaled /= &ten;
+        scale -= 1;
+    }
+    Ok(BigDecimal::new(unscaled, scale))
 }
 
 fn double_quotient(a: f64, b: f64) -> R<f64> {
@@ -430,14 +632,7 @@ pub fn quot(a: Num, b: Num) -> R<Num> {
         (Num::Int(x), Num::Int(y)) if *y != 0 => Ok(Num::Int(x.wrapping_div(*y))),
         _ => match a.kind().max(b.kind()) {
             Kind::Double => double_quotient(a.to_f64(), b.to_f64()).map(Num::Double),
-            Kind::Decimal => {
-                let preferred =
-                    a.decimal()?.fractional_digit_count() - b.decimal()?.fractional_digit_count();
-                Ok(Num::Decimal(integral_decimal(
-                    exact_quotient(&a, &b)?,
-                    preferred,
-                )))
-            }
+            Kind::Decimal => decimal_quotient(&a.decimal()?, &b.decimal()?).map(Num::Decimal),
             _ => exact_quotient(&a, &b).map(Num::BigInt),
         },
     }
@@ -450,6 +645,12 @@ pub fn rem(a: Num, b: Num) -> R<Num> {
             Kind::Double => {
                 let (x, y) = (a.to_f64(), b.to_f64());
                 Ok(Num::Double(x - double_quotient(x, y)? * y))
+            }
+            // Exact, whatever the `*math-context*`: only the quotient obeys it.
+            Kind::Decimal => {
+                let (x, y) = (a.decimal()?, b.decimal()?);
+                let quotient = decimal_quotient(&x, &y)?;
+                Ok(Num::Decimal(&x - quotient * y))
             }
             _ => {
                 let q = Num::BigInt(exact_quotient(&a, &b)?);
@@ -499,15 +700,16 @@ pub fn equiv(a: &Num, b: &Num) -> bool {
     category(a) == category(b) && num_equal(a, b)
 }
 
-/// `abs` (1.11): Long/MIN_VALUE stays itself, like Math/abs.
-pub fn abs(a: Num) -> Num {
-    match a {
+/// `abs` (1.11): Long/MIN_VALUE stays itself, like Math/abs; a BigDecimal
+/// is rounded to the `*math-context*`.
+pub fn abs(a: Num) -> R<Num> {
+    Ok(match a {
         Num::Int(i) => Num::Int(i.wrapping_abs()),
         Num::BigInt(b) => Num::BigInt(b.abs()),
         Num::Ratio(r) => Num::Ratio(r.abs()),
-        Num::Decimal(d) => Num::Decimal(d.abs()),
+        Num::Decimal(d) => Num::Decimal(in_context(d.abs())?),
         Num::Double(d) => Num::Double(d.abs()),
-    }
+    })
 }
 
 /// The long an integer-valued argument holds, for even?/odd? and friends

@@ -183,6 +183,8 @@ pub enum Object {
     /// A structmap's basis (`create-struct`): its keys, in order. The
     /// structmaps it makes are maps (`core::structs`).
     StructDef(Box<[Obj]>),
+    /// A java.math.MathContext (`with-precision`'s `*math-context*`).
+    MathContext(Box<crate::number::MathContext>),
 }
 
 /// The streams a page has: output and error output go to the host's
@@ -425,6 +427,7 @@ impl Object {
             Object::TaggedLiteral(..) => "clojure.lang.TaggedLiteral",
             Object::ReaderConditional(..) => "clojure.lang.ReaderConditional",
             Object::StructDef(_) => "clojure.lang.PersistentStructMap$Def",
+            Object::MathContext(_) => "java.math.MathContext",
             Object::Record(record) => record.class.name,
             Object::Instance(instance) => instance.class.name,
         }

@@ -407,6 +407,13 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             let (class, hex) = (value.class_name(), identity_hex(value));
             write!(out, "#object[{class} 0x{hex} \"{class}@{hex}\"]").expect("writing to a String");
         }
+        Object::MathContext(context) => write!(
+            out,
+            "#object[java.math.MathContext 0x{} \"{}\"]",
+            identity_hex(value),
+            context.text()
+        )
+        .expect("writing to a String"),
         Object::TaggedLiteral(tag, form) => {
             out.push('#');
             write(out, *tag, readably)?;
@@ -499,6 +506,7 @@ pub fn str_of(value: Obj) -> R<String> {
         Object::Class(name) => format!("class {name}"),
         Object::Uuid(uuid) => uuid.text(),
         Object::Namespace(name) => name.to_string(),
+        Object::MathContext(context) => context.text(),
         // Neither overrides Object.toString, which shows the hashCode.
         Object::TaggedLiteral(..) | Object::ReaderConditional(..) => {
             format!("{}@{:x}", value.class_name(), java_hash_code(value)? as u32)

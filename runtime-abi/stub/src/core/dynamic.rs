@@ -245,6 +245,7 @@ fn install_standard_vars() {
         ("*data-readers*", map_obj(Map::empty())),
         ("*default-data-reader-fn*", nil()),
         ("*repl*", boolean(false)),
+        ("*math-context*", nil()),
     ];
     for (name, root) in roots {
         let the_var = var::intern_raw("clojure.core", name);

@@ -207,6 +207,22 @@ fn bits(args: &[Obj], op: fn(i64, i64) -> i64) -> R {
 }
 
 pub fn install() {
+    // `(jank.runtime/math-context precision :MODE)`: what `with-precision` binds.
+    super::def("jank.runtime", "math-context", 2, 2, |_, a| {
+        let precision = to_long(a[0])?;
+        let precision = u64::try_from(precision).map_err(|_| illegal_argument("Digits < 0"))?;
+        let rounding = match &*a[1] {
+            Object::Keyword(name) => number::Rounding::named(&name.name),
+            _ => None,
+        }
+        .ok_or_else(|| class_cast(a[1], "java.math.RoundingMode"))?;
+        Ok(crate::object::alloc(Object::MathContext(Box::new(
+            number::MathContext {
+                precision,
+                rounding,
+            },
+        ))))
+    });
     core("+", 0, VARIADIC, |_, a| fold(a, 0, add));
     core("*", 0, VARIADIC, |_, a| fold(a, 1, multiply));
     core("-", 1, VARIADIC, |_, a| match a {
@@ -271,7 +287,7 @@ pub fn install() {
     core("min", 1, VARIADIC, |_, a| {
         extreme(a, |o| o == Ordering::Less)
     });
-    core("abs", 1, 1, |_, a| Ok(boxed(number::abs(num(a[0])?))));
+    core("abs", 1, 1, |_, a| Ok(boxed(number::abs(num(a[0])?)?)));
     core("<", 1, VARIADIC, |_, a| chain(a, |o| o == Ordering::Less));
     core(">", 1, VARIADIC, |_, a| {
         chain(a, |o| o == Ordering::Greater)
