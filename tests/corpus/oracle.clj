@@ -45,6 +45,10 @@
                          *print-level* nil
                          *print-meta* false
                          *print-dup* false
+                         ;; bound by clojure.main around a script (`set!` works), which
+                         ;; gets no arguments
+                         *math-context* nil
+                         *command-line-args* nil
                          ;; as clojure.main binds it around a script and the REPL
                          *print-namespace-maps* true]
                  (try

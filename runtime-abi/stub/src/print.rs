@@ -111,12 +111,104 @@ fn identity_hex(value: Obj) -> String {
     format!("{:x}", value.addr() as u32)
 }
 
-fn write_items(out: &mut String, items: impl Iterator<Item = R<Obj>>, readably: bool) -> R<()> {
+/// `*print-length*` and `*print-level*` as the outermost collection being
+/// printed found them, and how many collections deep the printer is.
+#[derive(Clone, Copy, Default)]
+struct PrintLimits {
+    length: Option<usize>,
+    level: Option<i64>,
+    depth: i64,
+}
+
+thread_local! {
+    static LIMITS: std::cell::Cell<PrintLimits> = std::cell::Cell::new(PrintLimits::default());
+    /// `*print-length*` and `*print-level*`, interned once.
+    static LIMIT_VARS: [Obj; 2] = [
+        crate::var::intern("clojure.core", "*print-length*"),
+        crate::var::intern("clojure.core", "*print-level*"),
+    ];
+    static NAMESPACE_MAPS_VAR: Obj = crate::var::intern("clojure.core", "*print-namespace-maps*");
+}
+
+/// Restores the printer's depth when a collection has been printed.
+struct Nested(PrintLimits);
+
+impl Drop for Nested {
+    fn drop(&mut self) {
+        LIMITS.with(|limits| limits.set(self.0));
+    }
+}
+
+/// Enters a collection: `None` when it is deeper than `*print-level*` and
+/// prints as `#`, else the guard that leaves it and how many of its items
+/// `*print-length*` lets print. Code printed for the compiler
+/// (`pr_str_with_meta`) is never cut short.
+fn enter_collection() -> Option<(Nested, Option<usize>)> {
+    let outer = LIMITS.with(std::cell::Cell::get);
+    let mut limits = outer;
+    if outer.depth == 0 && !FOR_COMPILER.with(std::cell::Cell::get) {
+        let [length_var, level_var] = LIMIT_VARS.with(|vars| *vars);
+        let long = |var| match crate::var::current(var).as_deref() {
+            Some(Object::Int(n)) => Some(*n),
+            _ => None,
+        };
+        // A negative length never counts down to zero: everything prints.
+        limits.length = long(length_var).and_then(|n| usize::try_from(n).ok());
+        limits.level = long(level_var);
+    }
+    if limits.level.is_some_and(|level| limits.depth >= level) {
+        return None;
+    }
+    limits.depth += 1;
+    LIMITS.with(|cell| cell.set(limits));
+    Some((Nested(outer), limits.length))
+}
+
+/// Prints `items` apart by `separator`, `...` in place of those past `length`.
+fn write_items(
+    out: &mut String,
+    items: impl Iterator<Item = R<Obj>>,
+    readably: bool,
+    length: Option<usize>,
+) -> R<()> {
     for (i, item) in items.enumerate() {
         if i > 0 {
             out.push(' ');
         }
+        if length == Some(i) {
+            out.push_str("...");
+            break;
+        }
         write(out, item?, readably)?;
+    }
+    Ok(())
+}
+
+/// A map's or record's entries as `k v, k v`, `...` in place of those past `length`.
+fn write_entries(
+    out: &mut String,
+    entries: impl Iterator<Item = (Obj, Obj)>,
+    readably: bool,
+    length: Option<usize>,
+    lifted: bool,
+) -> R<()> {
+    for (i, (k, v)) in entries.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        if length == Some(i) {
+            out.push_str("...");
+            break;
+        }
+        match (&*k, lifted) {
+            (Object::Keyword(key), true) => {
+                write!(out, ":{}", key.name).expect("writing to a String")
+            }
+            (Object::Symbol(key), true) => out.push_str(&key.name),
+            _ => write(out, k, readably)?,
+        }
+        out.push(' ');
+        write(out, v, readably)?;
     }
     Ok(())
 }
@@ -179,6 +271,9 @@ fn write_reference(out: &mut String, value: Obj, class: &str, held: Obj, readabl
 thread_local! {
     /// Set while `pr_str_with_meta` prints: Clojure's `*print-meta*`.
     static PRINT_META: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Set while `pr_str_with_meta` prints code for the compiler, which
+    /// `*print-length*` and `*print-level*` must not cut short.
+    static FOR_COMPILER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// `pr-str` with `*print-meta*` on: symbols and collections print their
@@ -186,8 +281,10 @@ thread_local! {
 /// macro's expansion returns to the compiler with its `^:dynamic`s).
 pub fn pr_str_with_meta(value: Obj) -> R<String> {
     let was = PRINT_META.with(|flag| flag.replace(true));
+    let was_for_compiler = FOR_COMPILER.with(|flag| flag.replace(true));
     let printed = pr_str(value);
     PRINT_META.with(|flag| flag.set(was));
+    FOR_COMPILER.with(|flag| flag.set(was_for_compiler));
     printed
 }
 
@@ -241,6 +338,21 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             }
         }
     }
+    let collection = matches!(
+        &*value,
+        Object::Vector(_) | Object::Map(_) | Object::Record(_) | Object::Set(_)
+    ) || value.is_seq();
+    let (_nested, length) = if collection {
+        match enter_collection() {
+            Some(entered) => (Some(entered.0), entered.1),
+            None => {
+                out.push('#');
+                return Ok(());
+            }
+        }
+    } else {
+        (None, None)
+    };
     match &*value {
         Object::Nil => out.push_str("nil"),
         Object::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -275,41 +387,27 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
         Object::Symbol(n) => out.push_str(&n.qualified()),
         Object::Vector(v) => {
             out.push('[');
-            write_items(out, v.0.iter().map(|x| Ok(*x)), readably)?;
+            write_items(out, v.0.iter().map(|x| Ok(*x)), readably, length)?;
             out.push(']');
         }
         Object::Map(m) => {
             let entries = m.entries();
-            let lifted = lifted_namespace(&entries);
+            let lifted = NAMESPACE_MAPS_VAR
+                .with(|var| crate::var::current(*var))
+                .is_some_and(crate::object::truthy)
+                .then(|| lifted_namespace(&entries))
+                .flatten();
             if let Some(ns) = lifted {
                 write!(out, "#:{ns}").expect("writing to a String");
             }
             out.push('{');
-            for (i, (k, v)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                match (&**k, lifted) {
-                    (Object::Keyword(key), Some(_)) => write!(out, ":{}", key.name),
-                    (Object::Symbol(key), Some(_)) => write!(out, "{}", key.name),
-                    _ => Ok(write(out, *k, readably)?),
-                }
-                .expect("writing to a String");
-                out.push(' ');
-                write(out, *v, readably)?;
-            }
+            let lifted = lifted.is_some();
+            write_entries(out, entries.into_iter(), readably, length, lifted)?;
             out.push('}');
         }
         Object::Record(r) => {
             write!(out, "#{}{{", r.class.name).expect("writing to a String");
-            for (i, (k, v)) in r.entries().into_iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write(out, k, readably)?;
-                out.push(' ');
-                write(out, v, readably)?;
-            }
+            write_entries(out, r.entries().into_iter(), readably, length, false)?;
             out.push('}');
         }
         Object::Instance(instance) => {
@@ -319,12 +417,12 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
         }
         Object::Set(s) => {
             out.push_str("#{");
-            write_items(out, s.items().into_iter().map(Ok), readably)?;
+            write_items(out, s.items().into_iter().map(Ok), readably, length)?;
             out.push('}');
         }
         o if o.is_seq() => {
             out.push('(');
-            write_items(out, SeqIter::new(value), readably)?;
+            write_items(out, SeqIter::new(value), readably, length)?;
             out.push(')');
         }
         // A local var (`with-local-vars`) has no namespace or name.

@@ -85,6 +85,9 @@ thread_local! {
     static VARS: RefCell<VarTable> = RefCell::new(HashMap::new());
     /// Thread bindings of dynamic vars, innermost frame last.
     static BINDINGS: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+    /// How many of the outermost frames are the session's
+    /// (`push_session_bindings`), which no `pop-thread-bindings` removes.
+    static SESSION_FRAMES: Cell<usize> = const { Cell::new(0) };
     static INSTALLED: Cell<bool> = const { Cell::new(false) };
     /// The addresses of the quiet vars (`is_quiet`), sorted.
     static QUIET: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
@@ -244,9 +247,24 @@ pub fn set_binding(var: Obj, value: Obj) -> bool {
     })
 }
 
+/// Binds the vars of `frame` for the whole session, under every frame
+/// `push_bindings` pushes, as clojure.main binds its vars around a script.
+pub fn push_session_bindings(frame: Frame) {
+    push_bindings(frame);
+    SESSION_FRAMES.with(|count| count.set(count.get() + 1));
+}
+
 /// `pop-thread-bindings`: false when no frame was pushed.
 pub fn pop_bindings() -> bool {
-    let popped = BINDINGS.with(|frames| frames.borrow_mut().pop());
+    let session = SESSION_FRAMES.with(Cell::get);
+    let popped = BINDINGS.with(|frames| {
+        let mut frames = frames.borrow_mut();
+        if frames.len() > session {
+            frames.pop()
+        } else {
+            None
+        }
+    });
     match popped {
         Some(frame) => {
             frame

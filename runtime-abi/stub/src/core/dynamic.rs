@@ -15,7 +15,7 @@ use crate::error::{class_cast, illegal_state, R};
 use crate::function::call;
 use crate::gc::RootFrame;
 use crate::object::{
-    alloc, boolean, keyword, nil, string, truthy, DelayState, Obj, Object, Stream,
+    alloc, boolean, int, keyword, nil, string, truthy, DelayState, Obj, Object, Stream,
 };
 use crate::var;
 use std::cell::RefCell;
@@ -228,6 +228,38 @@ fn standard_stream(stream: Stream) -> Obj {
     STREAMS.with(|streams| streams[stream as usize])
 }
 
+/// The vars clojure.main binds (its `with-bindings`) around a script or a
+/// REPL session, which is why `(set! *print-length* 10)` or `(set!
+/// *warn-on-reflection* true)` works at the top of a file: the runtime
+/// keeps them bound in a frame under every other, with their roots as
+/// values (`*print-namespace-maps*` true).
+const CLOJURE_MAIN_BINDINGS: [&str; 10] = [
+    "*math-context*",
+    "*print-meta*",
+    "*print-length*",
+    "*print-level*",
+    "*print-namespace-maps*",
+    "*data-readers*",
+    "*default-data-reader-fn*",
+    "*command-line-args*",
+    "*unchecked-math*",
+    "*warn-on-reflection*",
+];
+
+/// `{:major 1, :minor 11, :incremental 1, :qualifier nil}`: the Clojure
+/// whose semantics the runtime follows (`clojure-version` says "1.11.1").
+fn clojure_version() -> Obj {
+    let keyword = |name| keyword(None, name);
+    let parts = [
+        (keyword("major"), int(1)),
+        (keyword("minor"), int(11)),
+        (keyword("incremental"), int(1)),
+        (keyword("qualifier"), nil()),
+    ];
+    // Four distinct keywords: building the array map cannot fail.
+    map_obj(Map::from_pairs(parts, true).unwrap_or_else(|_| Map::empty()))
+}
+
 /// clojure.core's standard dynamic vars with their JVM roots. `*out*` and
 /// `*err*` are the page's output and error output (binding `*out*` to
 /// `*err*` sends printing there), `*in*` its input (`read-line`); the
@@ -246,6 +278,12 @@ fn install_standard_vars() {
         ("*default-data-reader-fn*", nil()),
         ("*repl*", boolean(false)),
         ("*math-context*", nil()),
+        ("*print-length*", nil()),
+        ("*print-level*", nil()),
+        ("*print-namespace-maps*", boolean(false)),
+        ("*command-line-args*", nil()),
+        ("*warn-on-reflection*", boolean(false)),
+        ("*clojure-version*", clojure_version()),
     ];
     for (name, root) in roots {
         let the_var = var::intern_raw("clojure.core", name);
@@ -254,4 +292,15 @@ fn install_standard_vars() {
         let marked = dynamic_meta().and_then(|meta| crate::meta::reset_meta(the_var, meta));
         debug_assert!(marked.is_ok(), "marking clojure.core/{name} dynamic");
     }
+    let namespace_maps = var::intern_raw("clojure.core", "*print-namespace-maps*");
+    let session = CLOJURE_MAIN_BINDINGS.map(|name| {
+        let the_var = var::intern_raw("clojure.core", name);
+        let value = if the_var.identical(namespace_maps) {
+            boolean(true)
+        } else {
+            var::current(the_var).unwrap_or_else(nil)
+        };
+        (the_var, value)
+    });
+    var::push_session_bindings(session.to_vec());
 }
