@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 /// source path has them, under the name `<jankwasm>/<path>`.
 pub const BUILTIN_NAMESPACES: &[(&str, &str)] = &[
     ("clojure.data", include_str!("../jank/clojure/data.jank")),
+    ("clojure.edn", include_str!("../jank/clojure/edn.jank")),
     ("clojure.test", include_str!("../jank/clojure/test.jank")),
+    ("clojure.walk", include_str!("../jank/clojure/walk.jank")),
     ("jank.browser", include_str!("../jank/jank/browser.jank")),
 ];
 

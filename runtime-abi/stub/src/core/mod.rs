@@ -14,6 +14,7 @@ mod input;
 mod iteration;
 pub mod lazy;
 mod literals;
+mod math;
 pub mod misc;
 pub mod multi;
 mod namespaces;
@@ -85,6 +86,7 @@ pub(crate) fn text(value: &Obj) -> R<&str> {
 /// Installs every native var.
 pub fn install() {
     numbers::install();
+    math::install();
     colls::install();
     seqs::install();
     lazy::install();
