@@ -5,6 +5,7 @@
 //! macro calls and never looks at how the AST is lowered.
 
 pub mod ast;
+mod java_statics;
 mod macros;
 mod metadata;
 pub mod namespaces;
@@ -19,6 +20,7 @@ use crate::expand::{self, Gensyms};
 use crate::read::{Form, FormKind, Name};
 use crate::source::{Pos, SourceFile};
 use ast::*;
+use java_statics::StaticMember;
 use namespaces::{Namespaces, ReloadHook, VarInfo, CORE_NS, REPL_NS};
 
 /// Special forms: handled by the analyzer, never resolved as vars.
@@ -756,6 +758,24 @@ impl<'a> Analyzer<'a> {
                 pos,
             });
         }
+        if let Some(member) = name
+            .ns
+            .as_deref()
+            .and_then(|class| java_statics::static_member(class, &name.name))
+        {
+            let form = match member {
+                StaticMember::Literal(kind) => Form::new(kind, pos),
+                StaticMember::Var(var) => Form::symbol(var, pos),
+            };
+            return self.analyze(
+                &form,
+                Ctx {
+                    tail: false,
+                    recur: None,
+                    in_try_body: false,
+                },
+            );
+        }
         Err(self.unresolved(name, pos))
     }
 
@@ -817,6 +837,16 @@ impl<'a> Analyzer<'a> {
             );
         }
         match &name.ns {
+            Some(qualifier)
+                if self.namespaces.resolve_ns(qualifier).is_none()
+                    && (qualifier.starts_with(|c: char| c.is_ascii_uppercase())
+                        || qualifier.starts_with("java.")) =>
+            {
+                self.error(
+                    pos,
+                    format!("Java interop (`{name}`) is not supported by jankwasm: of the static members, only Long's, Integer's and Double's constants and parse methods and java.lang.Math's with a clojure.math counterpart are"),
+                )
+            }
             Some(qualifier) if self.namespaces.resolve_ns(qualifier).is_none() => {
                 self.error(pos, format!("no such namespace: {qualifier} (in `{name}`)"))
             }

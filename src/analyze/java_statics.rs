@@ -1,0 +1,90 @@
+//! The static members of java.lang classes that portable Clojure code uses
+//! and that have an exact jankwasm counterpart: constants (`Long/MAX_VALUE`,
+//! `Math/PI`) become literals, methods (`Math/sqrt`, `Long/parseLong`)
+//! become the clojure.math, clojure.core or runtime fn computing what the
+//! Java method computes. Any other static member stays interop, refused.
+
+use crate::read::{FormKind, Name};
+
+/// What `Class/member` stands for.
+pub enum StaticMember {
+    Literal(FormKind),
+    Var(Name),
+}
+
+const MATH_METHODS: &[(&str, &str, &str)] = &[
+    ("abs", "clojure.core", "abs"),
+    ("max", "clojure.core", "max"),
+    ("min", "clojure.core", "min"),
+    ("sqrt", "clojure.math", "sqrt"),
+    ("cbrt", "clojure.math", "cbrt"),
+    ("pow", "clojure.math", "pow"),
+    ("exp", "clojure.math", "exp"),
+    ("expm1", "clojure.math", "expm1"),
+    ("log", "clojure.math", "log"),
+    ("log10", "clojure.math", "log10"),
+    ("log1p", "clojure.math", "log1p"),
+    ("sin", "clojure.math", "sin"),
+    ("cos", "clojure.math", "cos"),
+    ("tan", "clojure.math", "tan"),
+    ("asin", "clojure.math", "asin"),
+    ("acos", "clojure.math", "acos"),
+    ("atan", "clojure.math", "atan"),
+    ("atan2", "clojure.math", "atan2"),
+    ("sinh", "clojure.math", "sinh"),
+    ("cosh", "clojure.math", "cosh"),
+    ("tanh", "clojure.math", "tanh"),
+    ("hypot", "clojure.math", "hypot"),
+    ("floor", "clojure.math", "floor"),
+    ("ceil", "clojure.math", "ceil"),
+    ("rint", "clojure.math", "rint"),
+    ("round", "clojure.math", "round"),
+    ("signum", "clojure.math", "signum"),
+    ("random", "clojure.math", "random"),
+    ("toRadians", "clojure.math", "to-radians"),
+    ("toDegrees", "clojure.math", "to-degrees"),
+    ("floorDiv", "clojure.math", "floor-div"),
+    ("floorMod", "clojure.math", "floor-mod"),
+    ("addExact", "clojure.math", "add-exact"),
+    ("subtractExact", "clojure.math", "subtract-exact"),
+    ("multiplyExact", "clojure.math", "multiply-exact"),
+    ("incrementExact", "clojure.math", "increment-exact"),
+    ("decrementExact", "clojure.math", "decrement-exact"),
+    ("negateExact", "clojure.math", "negate-exact"),
+    ("ulp", "clojure.math", "ulp"),
+    ("nextUp", "clojure.math", "next-up"),
+    ("nextDown", "clojure.math", "next-down"),
+    ("nextAfter", "clojure.math", "next-after"),
+    ("copySign", "clojure.math", "copy-sign"),
+    ("getExponent", "clojure.math", "get-exponent"),
+    ("scalb", "clojure.math", "scalb"),
+    ("IEEEremainder", "clojure.math", "IEEE-remainder"),
+];
+
+/// `class/member`, for a class named bare (`Math`) or in full (`java.lang.Math`).
+pub fn static_member(class: &str, member: &str) -> Option<StaticMember> {
+    let class = class.strip_prefix("java.lang.").unwrap_or(class);
+    let literal = |kind| Some(StaticMember::Literal(kind));
+    let var = |ns: &str, name: &str| Some(StaticMember::Var(Name::qualified(ns, name)));
+    match (class, member) {
+        ("Long", "MAX_VALUE") => literal(FormKind::Int(i64::MAX)),
+        ("Long", "MIN_VALUE") => literal(FormKind::Int(i64::MIN)),
+        ("Integer", "MAX_VALUE") => literal(FormKind::Int(i32::MAX.into())),
+        ("Integer", "MIN_VALUE") => literal(FormKind::Int(i32::MIN.into())),
+        ("Double", "MAX_VALUE") => literal(FormKind::Double(f64::MAX)),
+        ("Double", "MIN_VALUE") => literal(FormKind::Double(f64::from_bits(1))),
+        ("Double", "POSITIVE_INFINITY") => literal(FormKind::Double(f64::INFINITY)),
+        ("Double", "NEGATIVE_INFINITY") => literal(FormKind::Double(f64::NEG_INFINITY)),
+        ("Double", "NaN") => literal(FormKind::Double(f64::NAN)),
+        ("Math", "PI") => literal(FormKind::Double(std::f64::consts::PI)),
+        ("Math", "E") => literal(FormKind::Double(std::f64::consts::E)),
+        ("Long", "parseLong") => var("jank.runtime", "java-parse-long"),
+        ("Integer", "parseInt") => var("jank.runtime", "java-parse-int"),
+        ("Double", "parseDouble") => var("jank.runtime", "java-parse-double"),
+        ("Math", method) => MATH_METHODS
+            .iter()
+            .find(|(name, _, _)| *name == method)
+            .and_then(|(_, ns, name)| var(ns, name)),
+        _ => None,
+    }
+}
