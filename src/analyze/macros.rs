@@ -18,6 +18,9 @@ use std::collections::HashMap;
 /// than this, a macro is taken to expand into a call of itself.
 pub const MAX_MACRO_NESTING: usize = 200;
 
+/// The stack a call into the compile-time runtime may use.
+const EXPANDER_STACK: usize = 4 * 1024 * 1024;
+
 /// One call of a user macro, with what a compile-time runtime needs to run it.
 pub struct MacroCall<'c> {
     pub macro_var: &'c VarRef,
@@ -170,7 +173,12 @@ impl Analyzer<'_> {
             namespaces: self.namespaces,
             gensyms: self.gensyms,
         };
-        let expanded = expander.expand(call);
+        // The compile-time runtime compiles and runs wasm (cranelift's own
+        // recursion is deep) from wherever the analysis is, which a macro
+        // expanding into itself puts hundreds of levels down: it gets a
+        // fresh stack segment when less than EXPANDER_STACK is left.
+        let expanded =
+            stacker::maybe_grow(EXPANDER_STACK, 4 * EXPANDER_STACK, || expander.expand(call));
         self.forms_given_to_expander = self.forms.len();
         let expansion = expanded.map_err(|message| {
             self.error(form.pos, format!("macro {var} failed to expand: {message}"))

@@ -5,7 +5,7 @@
 //! macro calls and never looks at how the AST is lowered.
 
 pub mod ast;
-mod java_statics;
+mod java_members;
 mod macros;
 mod metadata;
 pub mod namespaces;
@@ -20,7 +20,7 @@ use crate::expand::{self, Gensyms};
 use crate::read::{Form, FormKind, Name};
 use crate::source::{Pos, SourceFile};
 use ast::*;
-use java_statics::StaticMember;
+use java_members::StaticMember;
 use namespaces::{Namespaces, ReloadHook, VarInfo, CORE_NS, REPL_NS};
 
 /// Special forms: handled by the analyzer, never resolved as vars.
@@ -761,7 +761,7 @@ impl<'a> Analyzer<'a> {
         if let Some(member) = name
             .ns
             .as_deref()
-            .and_then(|class| java_statics::static_member(class, &name.name))
+            .and_then(|class| java_members::static_member(class, &name.name))
         {
             let form = match member {
                 StaticMember::Literal(kind) => Form::new(kind, pos),
@@ -925,6 +925,16 @@ impl<'a> Analyzer<'a> {
                         form.pos,
                         format!("special form `{}` is not supported by jankwasm", name.name),
                     ));
+                }
+                if let Some(method) = name
+                    .name
+                    .strip_prefix('.')
+                    .filter(|_| !args.is_empty())
+                    .and_then(|method| java_members::instance_method(method, args.len() - 1))
+                {
+                    let mut call = vec![Form::symbol(method, head.pos)];
+                    call.extend(args.iter().cloned());
+                    return self.analyze(&Form::list(call, form.pos), ctx);
                 }
                 if name.name.starts_with('.') && name.name.len() > 1 {
                     return Err(self.error(

@@ -670,10 +670,10 @@ async fn upstream_answers_and_definitions_reach_the_pages() {
         .request(&[
             ("op", s("eval")),
             ("session", s(&session)),
-            ("code", s("(.toUpperCase \"abc\")")),
+            ("code", s("(.indexOf \"abc\" \"c\")")),
         ])
         .await;
-    assert_eq!(field(&responses, "value"), ["\"ABC\""]);
+    assert_eq!(field(&responses, "value"), ["2"]);
     // Forms evaluated for effect ran upstream and are not pushed.
     nrepl
         .request(&[

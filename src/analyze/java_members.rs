@@ -1,8 +1,10 @@
-//! The static members of java.lang classes that portable Clojure code uses
-//! and that have an exact jankwasm counterpart: constants (`Long/MAX_VALUE`,
-//! `Math/PI`) become literals, methods (`Math/sqrt`, `Long/parseLong`)
-//! become the clojure.math, clojure.core or runtime fn computing what the
-//! Java method computes. Any other static member stays interop, refused.
+//! The members of java.lang classes that portable Clojure code uses and
+//! that have an exact jankwasm counterpart: static constants
+//! (`Long/MAX_VALUE`, `Math/PI`) become literals, static methods
+//! (`Math/sqrt`, `Long/parseLong`) and a few instance methods of
+//! Throwable and String (`(.getMessage e)`, `(.toUpperCase s)`) become the
+//! clojure.math, clojure.core, clojure.string or runtime fn computing what
+//! the Java method computes. Any other member stays interop, refused.
 
 use crate::read::{FormKind, Name};
 
@@ -87,4 +89,29 @@ pub fn static_member(class: &str, member: &str) -> Option<StaticMember> {
             .and_then(|(_, ns, name)| var(ns, name)),
         _ => None,
     }
+}
+
+/// Instance methods: name, how many arguments after the target, and the fn
+/// called with the target and those arguments.
+const INSTANCE_METHODS: &[(&str, usize, &str, &str)] = &[
+    ("getMessage", 0, "clojure.core", "ex-message"),
+    ("getCause", 0, "clojure.core", "ex-cause"),
+    ("toString", 0, "clojure.core", "str"),
+    ("toUpperCase", 0, "clojure.string", "upper-case"),
+    ("toLowerCase", 0, "clojure.string", "lower-case"),
+    ("length", 0, "clojure.core", "count"),
+    ("charAt", 1, "clojure.core", "nth"),
+    ("substring", 1, "clojure.core", "subs"),
+    ("substring", 2, "clojure.core", "subs"),
+    ("startsWith", 1, "clojure.string", "starts-with?"),
+    ("endsWith", 1, "clojure.string", "ends-with?"),
+];
+
+/// The fn standing for `(.method target args...)` with `arguments` arguments
+/// after the target.
+pub fn instance_method(method: &str, arguments: usize) -> Option<Name> {
+    INSTANCE_METHODS
+        .iter()
+        .find(|(name, count, _, _)| *name == method && *count == arguments)
+        .map(|(_, _, ns, name)| Name::qualified(*ns, *name))
 }
