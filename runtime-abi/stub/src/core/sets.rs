@@ -1,14 +1,14 @@
 //! clojure.set: union, intersection, difference, select, project, rename,
-//! rename-keys, index, map-invert, subset? and superset?, following
+//! rename-keys, index, map-invert, join, subset? and superset?, following
 //! clojure/set.clj so results (and their printed order) match.
 
-use super::colls::{assoc, conj, contains, count, disj, dissoc, get, select_keys};
+use super::colls::{assoc, conj, contains, count, disj, dissoc, get, nth, select_keys};
 use super::{def, VARIADIC};
-use crate::coll::{map_obj, set_obj, Map, Set};
+use crate::coll::{map_obj, set_obj, vector_obj, Map, Set};
 use crate::error::R;
 use crate::function::call;
-use crate::object::{boolean, nil, truthy, Obj, Object};
-use crate::seq::{to_vec, SeqIter};
+use crate::object::{boolean, int, nil, truthy, Obj, Object};
+use crate::seq::{seq, seq_first, to_vec, SeqIter};
 
 fn set_fn(name: &'static str, min: usize, max: usize, f: crate::function::NativeFn) {
     def("clojure.set", name, min, max, f);
@@ -78,6 +78,74 @@ fn rename_keys(map: Obj, kmap: Obj) -> R {
     })
 }
 
+/// The rows of `rows` grouped by their values at the keys `ks`.
+fn index(rows: Obj, ks: Obj) -> R {
+    fold(map_obj(Map::empty()), rows, |m, x| {
+        let key = select_keys(x, ks)?;
+        let group = conj(get(m, key, set_obj(Set::empty()))?, x)?;
+        assoc(m, key, group)
+    })
+}
+
+fn map_invert(map: Obj) -> R {
+    let mut result = Map::empty();
+    if let Object::Map(m) = &*map {
+        for (k, v) in m.entries() {
+            result.insert(v, k)?;
+        }
+    }
+    Ok(map_obj(result))
+}
+
+/// The keys (`part` 0) or values (1) of a map's entries, as a vector.
+fn entry_parts(map: Obj, part: i64) -> R {
+    let parts = to_vec(map)?
+        .into_iter()
+        .map(|entry| nth(entry, int(part), None))
+        .collect::<R<Vec<_>>>()?;
+    Ok(vector_obj(parts))
+}
+
+/// `(join xrel yrel)` on the keys the first rows share, or `(join xrel yrel
+/// km)` on the keys of xrel's rows that km maps to keys of yrel's: every
+/// pair of matching rows merged, indexing the smaller relation.
+fn join(xrel: Obj, yrel: Obj, key_map: Option<Obj>) -> R {
+    let empty = set_obj(Set::empty());
+    let smaller_first = count(xrel)? <= count(yrel)?;
+    let (r, s) = if smaller_first {
+        (xrel, yrel)
+    } else {
+        (yrel, xrel)
+    };
+    let (index_keys, lookup_keys, rename) = match key_map {
+        Some(km) => {
+            let k = if smaller_first { map_invert(km)? } else { km };
+            (entry_parts(k, 1)?, entry_parts(k, 0)?, Some(k))
+        }
+        None => {
+            let (Some(x), Some(y)) = (seq(xrel)?, seq(yrel)?) else {
+                return Ok(empty);
+            };
+            let keys_of = |row| {
+                Ok::<_, crate::error::Thrown>(set_obj(Set::from_items(to_vec(entry_parts(
+                    row, 0,
+                )?)?)?))
+            };
+            let shared = intersection(keys_of(seq_first(x))?, keys_of(seq_first(y))?)?;
+            (shared, shared, None)
+        }
+    };
+    let idx = index(r, index_keys)?;
+    fold(empty, s, |joined, row| {
+        let mut key = select_keys(row, lookup_keys)?;
+        if let Some(k) = rename {
+            key = rename_keys(key, k)?;
+        }
+        let found = get(idx, key, nil())?;
+        fold(joined, found, |acc, partner| conj(acc, conj(partner, row)?))
+    })
+}
+
 fn set_of(items: Vec<Obj>) -> R {
     Ok(set_obj(Set::from_items(items)?))
 }
@@ -135,23 +203,9 @@ pub fn install() {
             .collect::<R<Vec<_>>>()?;
         set_of(rows)
     });
-    set_fn("index", 2, 2, |_, a| {
-        let ks = a[1];
-        fold(map_obj(Map::empty()), a[0], |m, x| {
-            let key = select_keys(x, ks)?;
-            let group = conj(get(m, key, set_obj(Set::empty()))?, x)?;
-            assoc(m, key, group)
-        })
-    });
-    set_fn("map-invert", 1, 1, |_, a| {
-        let mut result = Map::empty();
-        if let Object::Map(m) = &*a[0] {
-            for (k, v) in m.entries() {
-                result.insert(v, k)?;
-            }
-        }
-        Ok(map_obj(result))
-    });
+    set_fn("index", 2, 2, |_, a| index(a[0], a[1]));
+    set_fn("map-invert", 1, 1, |_, a| map_invert(a[0]));
+    set_fn("join", 2, 3, |_, a| join(a[0], a[1], a.get(2).copied()));
     set_fn("subset?", 2, 2, |_, a| {
         if count(a[0])? > count(a[1])? {
             return Ok(boolean(false));

@@ -264,6 +264,17 @@ fn install_basics() {
     string_fn("trimr", 1, 1, |_, a| {
         Ok(string(text(&a[0])?.trim_end_matches(is_java_whitespace)))
     });
+    // Matcher/quoteReplacement: `\` and `$` escaped, for a literal replacement.
+    string_fn("re-quote-replacement", 1, 1, |_, a| {
+        let mut quoted = String::new();
+        for c in text(&a[0])?.chars() {
+            if matches!(c, '\\' | '$') {
+                quoted.push('\\');
+            }
+            quoted.push(c);
+        }
+        Ok(string(quoted.as_str()))
+    });
     string_fn("trim-newline", 1, 1, |_, a| {
         Ok(string(text(&a[0])?.trim_end_matches(['\n', '\r'])))
     });
