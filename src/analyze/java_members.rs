@@ -8,6 +8,19 @@
 
 use crate::read::{FormKind, Name};
 
+/// The full name of the Throwable class `name` names, when its
+/// constructor is `(Class. message?)`/`(Class. message? cause)`: any Java
+/// Throwable jankwasm knows but ExceptionInfo (made by `ex-info`).
+pub fn throwable_class(name: &Name) -> Option<&'static str> {
+    if name.ns.is_some() {
+        return None;
+    }
+    jank_runtime_abi::java_classes::resolve(&name.name).filter(|class| {
+        *class != "clojure.lang.ExceptionInfo"
+            && jank_runtime_abi::java_classes::is_instance("java.lang.Throwable", class)
+    })
+}
+
 /// What `Class/member` stands for.
 pub enum StaticMember {
     Literal(FormKind),

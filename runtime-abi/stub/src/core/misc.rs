@@ -659,6 +659,40 @@ fn install_exceptions() {
         }
         Ok(ex_info(a[0], a[1], a.get(2).copied().unwrap_or_else(nil)))
     });
+    // `(Exception. msg cause)` and the other Throwable constructors, which
+    // the analyzer calls with the class's full name.
+    def("jank.runtime", "new-throwable", 1, 3, |_, a| {
+        let class = text(&a[0])?;
+        let class = jank_runtime_abi::java_classes::resolve(class)
+            .filter(|c| jank_runtime_abi::java_classes::is_instance("java.lang.Throwable", c))
+            .ok_or_else(|| illegal_argument(format!("{class} is not a Throwable class")))?;
+        let no_ctor = || illegal_argument(format!("No matching ctor found for class {class}"));
+        // Throwable(cause) takes the cause's toString as its message.
+        let (message, cause) = match a[1..] {
+            [] => (nil(), nil()),
+            [only] => match &*only {
+                Object::Exception(_) => (string(str_of(only)?), only),
+                Object::Str(_) | Object::Nil => (only, nil()),
+                _ => return Err(no_ctor()),
+            },
+            [message, cause] => {
+                let message_ok = matches!(&*message, Object::Str(_) | Object::Nil);
+                let cause_ok = matches!(&*cause, Object::Exception(_) | Object::Nil);
+                if !(message_ok && cause_ok) {
+                    return Err(no_ctor());
+                }
+                (message, cause)
+            }
+            _ => unreachable!("arity 1..=3"),
+        };
+        Ok(alloc(Object::Exception(Box::new(Exception {
+            class,
+            message,
+            data: None,
+            cause,
+            trace: std::cell::OnceCell::new(),
+        }))))
+    });
     core("Throwable->map", 1, 1, |_, a| throwable_map(a[0]));
     // jank's name for Throwable->map.
     core("ex-map", 1, 1, |_, a| throwable_map(a[0]));
