@@ -3,6 +3,7 @@
 //! of truth) by this crate's build script.
 
 pub mod java_classes;
+pub mod java_instant;
 pub mod java_regex;
 pub mod java_uuid;
 
@@ -95,6 +96,7 @@ pub const COMPILER_CORE_MACROS: &[&str] = &[
     "binding",
     "with-redefs",
     "with-out-str",
+    "with-precision",
     "with-in-str",
     "with-bindings",
     "with-local-vars",

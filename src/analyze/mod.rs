@@ -523,6 +523,17 @@ impl<'a> Analyzer<'a> {
         let pos = form.pos;
         let kind = match &form.kind {
             FormKind::Symbol(name) => return self.analyze_symbol(name, pos),
+            FormKind::Inst(ms) => {
+                // A Date is made at run time from its milliseconds.
+                let make = Form::list(
+                    vec![
+                        Form::symbol(Name::qualified("jank.runtime", "instant"), pos),
+                        Form::new(FormKind::Int(*ms), pos),
+                    ],
+                    pos,
+                );
+                return self.analyze(&make, ctx);
+            }
             FormKind::List(items) if items.is_empty() => ExprKind::Const(Const::List(Vec::new())),
             FormKind::List(_) => return self.analyze_list(form, ctx),
             FormKind::Vector(items) => {
@@ -618,6 +629,12 @@ impl<'a> Analyzer<'a> {
             FormKind::BigDecimal(digits) => Const::BigDecimal(digits.clone()),
             FormKind::Ratio(n, d) => Const::Ratio(*n, *d),
             FormKind::Uuid(uuid) => Const::Uuid(*uuid),
+            FormKind::Inst(_) => {
+                return Err(self.error(
+                    form.pos,
+                    "a `#inst` inside quoted data is not supported: write it where it is evaluated",
+                ))
+            }
             FormKind::Regex(source) => Const::Regex {
                 source: self.checked_regex(source, form.pos)?,
                 literal: self.next_literal(),

@@ -79,8 +79,10 @@ pub enum ReadErrorKind {
     MissingFormAfter { prefix: &'static str, found: char },
     #[error("unknown dispatch macro `#{0}`")]
     UnknownDispatch(char),
-    #[error("tagged literals are not supported: `#{0}` (jankwasm reads `#uuid` only)")]
+    #[error("tagged literals are not supported: `#{0}` (jankwasm reads `#uuid` and `#inst` only)")]
     TaggedLiteral(String),
+    #[error("`#inst` needs an RFC 3339 timestamp string: {0}")]
+    MalformedInst(String),
     #[error("`#uuid` needs a string of 8-4-4-4-12 hex digits, found {0}")]
     MalformedUuid(String),
     #[error("unknown symbolic value `##{0}`: expected ##Inf, ##-Inf or ##NaN")]

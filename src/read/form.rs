@@ -60,6 +60,8 @@ pub enum FormKind {
     Regex(String),
     /// `#uuid "..."`, checked to be canonical when read.
     Uuid(jank_runtime_abi::java_uuid::Uuid),
+    /// `#inst "..."`: a java.util.Date, as milliseconds since the epoch.
+    Inst(i64),
     Keyword(Name),
     Symbol(Name),
     List(Vec<Form>),

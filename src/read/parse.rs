@@ -383,6 +383,8 @@ impl<'r, 'a> FormReader<'r, 'a> {
                     self.read_suppressed_tagged_value(hash_pos)?
                 } else if tag == "uuid" {
                     self.read_uuid(hash_pos)?
+                } else if tag == "inst" {
+                    self.read_inst(hash_pos)?
                 } else {
                     return error(hash_pos, ReadErrorKind::TaggedLiteral(tag.to_string()));
                 }
@@ -411,6 +413,33 @@ impl<'r, 'a> FormReader<'r, 'a> {
                 },
             ),
             Step::End => error(hash_pos, ReadErrorKind::EofAfter("#uuid")),
+        }
+    }
+
+    /// `#inst "yyyy-MM-ddTHH:mm:ss.fff+hh:mm"`, everything after the year optional.
+    fn read_inst(&mut self, hash_pos: Pos) -> Result<Form, ReadError> {
+        match self.read_step()? {
+            Step::Form(form) => match &form.kind {
+                FormKind::Str(text) => match jank_runtime_abi::java_instant::parse(text) {
+                    Ok(ms) => Ok(Form::new(FormKind::Inst(ms), hash_pos)),
+                    Err(e) => error(form.pos, ReadErrorKind::MalformedInst(e.to_string())),
+                },
+                _ => error(
+                    form.pos,
+                    ReadErrorKind::MalformedInst(format!("found `{form}`")),
+                ),
+            },
+            Step::Splice { pos, .. } => {
+                error(pos, ReadErrorKind::MalformedInst("found a splice".into()))
+            }
+            Step::Close { delimiter, pos } => error(
+                pos,
+                ReadErrorKind::MissingFormAfter {
+                    prefix: "#inst",
+                    found: delimiter,
+                },
+            ),
+            Step::End => error(hash_pos, ReadErrorKind::EofAfter("#inst")),
         }
     }
 

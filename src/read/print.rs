@@ -23,6 +23,9 @@ impl Display for Form {
             FormKind::Str(text) => write_string(f, text),
             FormKind::Regex(pattern) => write!(f, "#\"{pattern}\""),
             FormKind::Uuid(uuid) => write!(f, "#uuid \"{}\"", uuid.text()),
+            FormKind::Inst(ms) => {
+                write!(f, "#inst \"{}\"", jank_runtime_abi::java_instant::text(*ms))
+            }
             FormKind::Keyword(name) => write!(f, ":{name}"),
             FormKind::Symbol(name) => write!(f, "{name}"),
             FormKind::List(items) => write_seq(f, "(", items, ")"),

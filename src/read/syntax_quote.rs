@@ -157,6 +157,7 @@ impl SyntaxQuoter<'_> {
             | FormKind::Ratio(..)
             | FormKind::Char(_)
             | FormKind::Str(_)
+            | FormKind::Inst(_)
             | FormKind::Keyword(_) => Form::new(form.kind.clone(), pos),
         };
         match &form.meta {

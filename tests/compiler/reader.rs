@@ -447,7 +447,7 @@ fn reader_conditionals() {
     assert_reads("[#?@(:cljs [#js {} #uuid \"x\"] :default [4 5])]", "[4 5]");
     assert_error(
         "#?(:jankwasm #js [1])",
-        "1:14: tagged literals are not supported: `#js` (jankwasm reads `#uuid` only)",
+        "1:14: tagged literals are not supported: `#js` (jankwasm reads `#uuid` and `#inst` only)",
     );
     assert_error(
         "#?(:cljs #js)",
@@ -685,9 +685,18 @@ fn dispatch_errors() {
     assert_error("(a #=(b))", "1:4: unknown dispatch macro `#=`");
     assert_error("# x", "1:1: unknown dispatch macro `# `");
     assert_error(
-        "#inst \"2020-01-01\"",
-        "1:1: tagged literals are not supported: `#inst` (jankwasm reads `#uuid` only)",
+        "#inst \"2020-02-30\"",
+        "1:7: `#inst` needs an RFC 3339 timestamp string: failed: (<= 1 days (days-in-month months leap-year?))",
     );
+    assert_error(
+        "[#inst 2020]",
+        "1:8: `#inst` needs an RFC 3339 timestamp string: found `2020`",
+    );
+    assert_error(
+        "#inst \"2020-01-01 10:00\"",
+        "1:7: `#inst` needs an RFC 3339 timestamp string: Unrecognized date/time syntax: 2020-01-01 10:00",
+    );
+    assert_error("(#inst)", "1:7: expected a form after `#inst`, found `)`");
     assert_error(
         "#uuid \"0\"",
         "1:7: `#uuid` needs a string of 8-4-4-4-12 hex digits, found \"0\"",
@@ -700,7 +709,7 @@ fn dispatch_errors() {
     assert_error("#uuid", "1:1: end of input after `#uuid`: expected a form");
     assert_error(
         "#foo/bar 1",
-        "1:1: tagged literals are not supported: `#foo/bar` (jankwasm reads `#uuid` only)",
+        "1:1: tagged literals are not supported: `#foo/bar` (jankwasm reads `#uuid` and `#inst` only)",
     );
     assert_error(
         "##foo",

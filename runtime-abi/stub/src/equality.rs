@@ -33,6 +33,7 @@ pub fn equiv(a: Obj, b: Obj) -> R<bool> {
         }
         (Object::Class(x), Object::Class(y)) => x == y,
         (Object::Uuid(x), Object::Uuid(y)) => x == y,
+        (Object::Inst(x), Object::Inst(y)) => x == y,
         (Object::TaggedLiteral(tag, form), Object::TaggedLiteral(other_tag, other_form)) => {
             equiv(*tag, *other_tag)? && equiv(*form, *other_form)?
         }
@@ -254,6 +255,7 @@ pub fn hasheq(value: Obj) -> R<i32> {
         Object::Class(name) => hash_int(string_hash_code(name)),
         // Util.hasheq of a plain Object: its hashCode, unmixed.
         Object::Uuid(uuid) => uuid.hash_code() as u32,
+        Object::Inst(ms) => jank_runtime_abi::java_instant::hash(*ms) as u32,
         // Neither is IHashEq: their hashCode, as TaggedLiteral and
         // ReaderConditional compute it.
         Object::TaggedLiteral(tag, form) => (java_hash_code(*tag)? as u32)
@@ -371,6 +373,7 @@ pub fn compare(a: Obj, b: Obj) -> R<i32> {
         (Object::Char(x), Object::Char(y)) => Ok(*x as i32 - *y as i32),
         (Object::Bool(x), Object::Bool(y)) => Ok(ordering(x.cmp(y))),
         (Object::Uuid(x), Object::Uuid(y)) => Ok(ordering(x.compare(*y))),
+        (Object::Inst(x), Object::Inst(y)) => Ok(ordering(x.cmp(y))),
         (Object::Keyword(x), Object::Keyword(y)) | (Object::Symbol(x), Object::Symbol(y)) => {
             Ok(match (&x.ns, &y.ns) {
                 (None, Some(_)) => -1,

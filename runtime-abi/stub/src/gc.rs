@@ -752,6 +752,7 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         | Object::Regex(_)
         | Object::Class(_)
         | Object::Uuid(_)
+        | Object::Inst(_)
         | Object::Stream(_)
         | Object::MathContext(_)
         | Object::Range(_) => {}

@@ -164,6 +164,8 @@ pub enum Object {
     Regex(Box<crate::regex::Pattern>),
     Matcher(Box<crate::regex::Matcher>),
     MultiFn(Box<crate::core::multi::MultiFn>),
+    /// A java.util.Date (`#inst "..."`): milliseconds since the epoch.
+    Inst(i64),
     /// A java.util.UUID (`#uuid "..."`, `random-uuid`, `parse-uuid`).
     Uuid(jank_runtime_abi::java_uuid::Uuid),
     /// A record (`defrecord`): a map of its class.
@@ -408,6 +410,7 @@ impl Object {
             Object::Lazy(_) => "clojure.lang.LazySeq",
             Object::Class(_) => "java.lang.Class",
             Object::Uuid(_) => "java.util.UUID",
+            Object::Inst(_) => "java.util.Date",
             Object::Fn(_) => "clojure.lang.AFunction",
             Object::Var(_) => "clojure.lang.Var",
             Object::Atom(_) => "clojure.lang.Atom",

@@ -480,6 +480,12 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
         Object::Exception(e) => write_exception(out, e, readably)?,
         Object::Regex(pattern) => write_pattern(out, &pattern.source),
         Object::Class(name) => out.push_str(name),
+        Object::Inst(ms) => write!(
+            out,
+            "#inst \"{}\"",
+            jank_runtime_abi::java_instant::text(*ms)
+        )
+        .expect("writing to a String"),
         // print-method prints a UUID's tag for `print` too; only `str` drops it.
         Object::Uuid(uuid) => {
             write!(out, "#uuid \"{}\"", uuid.text()).expect("writing to a String")
@@ -603,6 +609,7 @@ pub fn str_of(value: Obj) -> R<String> {
         Object::Regex(pattern) => pattern.source.to_string(),
         Object::Class(name) => format!("class {name}"),
         Object::Uuid(uuid) => uuid.text(),
+        Object::Inst(ms) => jank_runtime_abi::java_instant::date_string(*ms),
         Object::Namespace(name) => name.to_string(),
         Object::MathContext(context) => context.text(),
         // Neither overrides Object.toString, which shows the hashCode.

@@ -227,10 +227,18 @@ fn install_hashes() {
         };
         Ok(found.unwrap_or_else(nil))
     });
-    // No jankwasm value is a java.util.Date or other Inst, so `inst-ms`
-    // finds no implementation of Inst's method for any value.
-    core("inst?", 1, 1, |_, _| Ok(boolean(false)));
+    // A java.util.Date (`#inst`) is the one Inst.
+    core("inst?", 1, 1, |_, a| {
+        Ok(boolean(matches!(*a[0], Object::Inst(_))))
+    });
+    // `#inst "..."` in code: the reader has checked the text.
+    def("jank.runtime", "instant", 1, 1, |_, a| {
+        Ok(alloc(Object::Inst(crate::number::to_long(a[0])?)))
+    });
     core("inst-ms", 1, 1, |_, a| {
+        if let Object::Inst(ms) = *a[0] {
+            return Ok(int(ms));
+        }
         let class = match &*a[0] {
             Object::Nil => "nil",
             object => object.class_name(),

@@ -500,7 +500,7 @@ impl Reader<'_> {
         }
     }
 
-    /// `#tag form`: `*data-readers*`'s fn for it, `#uuid`, else
+    /// `#tag form`: `*data-readers*`'s fn for it, `#inst`, `#uuid`, else
     /// `*default-data-reader-fn*`.
     fn tagged(&mut self, name: &str, tag: Obj, form: Obj) -> R {
         let dynamic = |var: &str| {
@@ -511,6 +511,16 @@ impl Reader<'_> {
         let reader = super::colls::get(dynamic("*data-readers*"), tag, nil())?;
         if !reader.is_nil() {
             return call(reader, &[form]);
+        }
+        if name == "inst" {
+            let Object::Str(text) = &*form else {
+                return Err(reader_error(
+                    "Instance literal expects a string for its timestamp.",
+                ));
+            };
+            return jank_runtime_abi::java_instant::parse(text)
+                .map(|ms| alloc(Object::Inst(ms)))
+                .map_err(|e| crate::error::error("java.lang.RuntimeException", e.to_string()));
         }
         if name == "uuid" {
             let Object::Str(text) = &*form else {
