@@ -37,7 +37,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// The count measured when it was last raised; the test fails below it.
-const PASSING_AT_LEAST: usize = 290;
+/// (290 was measured on the branch that brought this test, before `unquote`
+/// became the JVM's unbound var: jank's two `throw-no-quote` files expect
+/// `~x` outside a syntax-quote to be refused, as jank's parser does.)
+const PASSING_AT_LEAST: usize = 289;
 
 /// The portable file count at jank 489760dc9: another count means another
 /// checkout, whose figure is not comparable.
