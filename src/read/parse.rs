@@ -394,52 +394,49 @@ impl<'r, 'a> FormReader<'r, 'a> {
         Ok(Read::Form(form))
     }
 
-    /// `#uuid "8-4-4-4-12 hex digits"`.
-    fn read_uuid(&mut self, hash_pos: Pos) -> Result<Form, ReadError> {
+    /// The string literal after a `#uuid` or `#inst` tag (`prefix`) and its
+    /// position; anything else standing there is `malformed`, given the
+    /// form in backquotes or "a splice".
+    fn read_tag_string(
+        &mut self,
+        hash_pos: Pos,
+        prefix: &'static str,
+        malformed: fn(String) -> ReadErrorKind,
+    ) -> Result<(String, Pos), ReadError> {
         match self.read_step()? {
-            Step::Form(form) => match &form.kind {
-                FormKind::Str(text) => match Uuid::parse(text) {
-                    Some(uuid) => Ok(Form::new(FormKind::Uuid(uuid), hash_pos)),
-                    None => error(form.pos, ReadErrorKind::MalformedUuid(format!("{text:?}"))),
-                },
-                _ => error(form.pos, ReadErrorKind::MalformedUuid(format!("`{form}`"))),
+            Step::Form(form) => match form.kind {
+                FormKind::Str(text) => Ok((text, form.pos)),
+                _ => error(form.pos, malformed(format!("`{form}`"))),
             },
-            Step::Splice { pos, .. } => error(pos, ReadErrorKind::MalformedUuid("a splice".into())),
+            Step::Splice { pos, .. } => error(pos, malformed("a splice".into())),
             Step::Close { delimiter, pos } => error(
                 pos,
                 ReadErrorKind::MissingFormAfter {
-                    prefix: "#uuid",
+                    prefix,
                     found: delimiter,
                 },
             ),
-            Step::End => error(hash_pos, ReadErrorKind::EofAfter("#uuid")),
+            Step::End => error(hash_pos, ReadErrorKind::EofAfter(prefix)),
+        }
+    }
+
+    /// `#uuid "8-4-4-4-12 hex digits"`.
+    fn read_uuid(&mut self, hash_pos: Pos) -> Result<Form, ReadError> {
+        let (text, pos) = self.read_tag_string(hash_pos, "#uuid", ReadErrorKind::MalformedUuid)?;
+        match Uuid::parse(&text) {
+            Some(uuid) => Ok(Form::new(FormKind::Uuid(uuid), hash_pos)),
+            None => error(pos, ReadErrorKind::MalformedUuid(format!("{text:?}"))),
         }
     }
 
     /// `#inst "yyyy-MM-ddTHH:mm:ss.fff+hh:mm"`, everything after the year optional.
     fn read_inst(&mut self, hash_pos: Pos) -> Result<Form, ReadError> {
-        match self.read_step()? {
-            Step::Form(form) => match &form.kind {
-                FormKind::Str(text) => match jank_runtime_abi::java_instant::parse(text) {
-                    Ok(ms) => Ok(Form::new(FormKind::Inst(ms), hash_pos)),
-                    Err(e) => error(form.pos, ReadErrorKind::MalformedInst(e.to_string())),
-                },
-                _ => error(
-                    form.pos,
-                    ReadErrorKind::MalformedInst(format!("found `{form}`")),
-                ),
-            },
-            Step::Splice { pos, .. } => {
-                error(pos, ReadErrorKind::MalformedInst("found a splice".into()))
-            }
-            Step::Close { delimiter, pos } => error(
-                pos,
-                ReadErrorKind::MissingFormAfter {
-                    prefix: "#inst",
-                    found: delimiter,
-                },
-            ),
-            Step::End => error(hash_pos, ReadErrorKind::EofAfter("#inst")),
+        let (text, pos) = self.read_tag_string(hash_pos, "#inst", |what| {
+            ReadErrorKind::MalformedInst(format!("found {what}"))
+        })?;
+        match jank_runtime_abi::java_instant::parse(&text) {
+            Ok(ms) => Ok(Form::new(FormKind::Inst(ms), hash_pos)),
+            Err(e) => error(pos, ReadErrorKind::MalformedInst(e.to_string())),
         }
     }
 

@@ -860,19 +860,7 @@ pub(crate) fn partition_all_xf(n: Obj) -> Obj {
                 let buffer = volatile_cell(&d[2]);
                 match *a {
                     [] => call(d[0], &[]),
-                    [result] => {
-                        let pending = buffer.replace(vector_obj([]));
-                        let result = if crate::core::colls::count(pending)? > 0 {
-                            let flushed = call(d[0], &[result, pending])?;
-                            match &*flushed {
-                                Object::Reduced(inner) => *inner,
-                                _ => flushed,
-                            }
-                        } else {
-                            result
-                        };
-                        call(d[0], &[result])
-                    }
+                    [result] => complete_with_pending(d[0], buffer, result),
                     [result, input] => {
                         let filled = crate::core::colls::conj(buffer.get(), input)?;
                         if crate::core::colls::count(filled)? < count_arg(d[1])? {
@@ -912,15 +900,7 @@ fn partition_by_xf(f: Obj) -> Obj {
                 let (buffer, previous) = (volatile_cell(&d[2]), volatile_cell(&d[3]));
                 match *a {
                     [] => call(d[0], &[]),
-                    [result] => {
-                        let pending = buffer.replace(vector_obj([]));
-                        let result = if crate::core::colls::count(pending)? > 0 {
-                            unreduced(call(d[0], &[result, pending])?)
-                        } else {
-                            result
-                        };
-                        call(d[0], &[result])
-                    }
+                    [result] => complete_with_pending(d[0], buffer, result),
                     [result, input] => {
                         let key = call(d[1], &[input])?;
                         // The previous key is held in a 1-vector: none before the first input.
@@ -978,6 +958,19 @@ fn halt_when_xf(pred: Obj, retf: Obj) -> Obj {
             }
         }))
     })
+}
+
+/// The completion step of a partitioning transducer: the partition still
+/// in `buffer`, if any, goes to `rf` (its reduced result unwrapped), then
+/// `rf` completes.
+fn complete_with_pending(rf: Obj, buffer: &Cell<Obj>, result: Obj) -> R {
+    let pending = buffer.replace(vector_obj([]));
+    let result = if crate::core::colls::count(pending)? > 0 {
+        unreduced(call(rf, &[result, pending])?)
+    } else {
+        result
+    };
+    call(rf, &[result])
 }
 
 fn unreduced(value: Obj) -> Obj {
