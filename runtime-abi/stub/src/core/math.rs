@@ -204,7 +204,7 @@ pub fn install() {
         }
         // Long.MIN_VALUE / -1 wraps, as in Java.
         let quotient = x.wrapping_div(y);
-        let floored = if (x % y != 0) && ((x < 0) != (y < 0)) {
+        let floored = if x.wrapping_rem(y) != 0 && ((x < 0) != (y < 0)) {
             quotient - 1
         } else {
             quotient
