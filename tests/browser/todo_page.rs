@@ -84,6 +84,9 @@ fn todomvc_in_jank_works_keeps_focus_and_text_across_a_view_edit_and_restyles_li
     for title in ["milk", "bread", "eggs"] {
         page.type_text(title);
         page.press("Enter");
+        // As a user would, the next title is typed once the input has emptied
+        // (the page's render after Enter clears it).
+        page.wait_for("document.querySelector('.new-todo').value === ''", WAIT);
     }
     wait_for_labels(&page, &["milk", "bread", "eggs"]);
     assert_eq!(page.eval(FOCUSED_CLASS), "new-todo");
