@@ -432,6 +432,14 @@ pub const CLASSES: &[JavaClass] = &[
         ],
     },
     JavaClass {
+        name: "java.io.IOException",
+        supers: &[EXCEPTION],
+    },
+    JavaClass {
+        name: "java.io.FileNotFoundException",
+        supers: &[&["java.io.IOException"], EXCEPTION],
+    },
+    JavaClass {
         name: "java.lang.Error",
         supers: &[&["java.lang.Throwable"]],
     },
@@ -653,5 +661,48 @@ mod tests {
             "java.lang.RuntimeException",
             "java.util.UnknownFormatConversionException"
         ));
+        assert!(is_instance(
+            "java.lang.Exception",
+            "java.io.FileNotFoundException"
+        ));
+    }
+
+    /// Every exception class the stub runtime throws is in the table: a
+    /// `catch` tests the thrown class against it, and a class missing there
+    /// would escape `(catch Exception e ...)`.
+    #[test]
+    fn every_class_the_stub_throws_is_known() {
+        fn sources(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir)
+                .expect("the stub's sources")
+                .flatten()
+            {
+                let path = entry.path();
+                if path.is_dir() {
+                    sources(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    found.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stub/src"),
+            &mut files,
+        );
+        assert!(files.len() > 10, "the stub's sources: {files:?}");
+        let mut unknown = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("a source file");
+            for quoted in text.split('"').skip(1).step_by(2) {
+                let is_class_name = quoted.contains('.')
+                    && !quoted.contains(' ')
+                    && (quoted.ends_with("Exception") || quoted.ends_with("Error"));
+                if is_class_name && !CLASSES.iter().any(|c| c.name == quoted) {
+                    unknown.push(format!("{}: {quoted}", file.display()));
+                }
+            }
+        }
+        assert_eq!(unknown, Vec::<String>::new());
     }
 }

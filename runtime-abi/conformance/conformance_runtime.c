@@ -1534,6 +1534,24 @@ static object *core_ex_message(int argc, object **args)
   return args[0]->kind == ERROR ? args[0]->as.error.message : &nil_object;
 }
 
+/* jank.runtime/instance-or-nil, how a patch's `catch` of a class tests what was thrown. This
+ * runtime's errors are RuntimeExceptions (ex-info's are ExceptionInfos); any other thrown value
+ * stands for the ClassCastException the JVM throws in its place. */
+static object *runtime_instance_or_nil(int argc, object **args)
+{
+  if (argc != 2 || args[0]->kind != STRING)
+  {
+    return arity_error(argc, "jank.runtime/instance-or-nil");
+  }
+  const char *class = args[0]->as.string.bytes;
+  object *thrown = args[1];
+  int is_error = thrown->kind == ERROR;
+  int caught = !strcmp(class, "java.lang.Exception") || !strcmp(class, "java.lang.RuntimeException")
+               || (is_error && thrown->as.error.data && !strcmp(class, "clojure.lang.ExceptionInfo"))
+               || (!is_error && !strcmp(class, "java.lang.ClassCastException"));
+  return caught && thrown->kind != NIL ? thrown : &nil_object;
+}
+
 static object *core_get(int argc, object **args)
 {
   if (argc < 2 || argc > 3)
@@ -1678,6 +1696,7 @@ __attribute__((constructor)) static void define_clojure_core(void)
     define_native("clojure.core", core_functions[i].name, core_functions[i].fn);
   }
   define_native("clojure.set", "union", set_union);
+  define_native("jank.runtime", "instance-or-nil", runtime_instance_or_nil);
 }
 
 /* ---- the loader ------------------------------------------------------------------------ */

@@ -507,8 +507,9 @@ impl Analyzer<'_> {
         match &class.kind {
             FormKind::Keyword(k) if k.ns.is_none() && k.name == "default" => Ok(CatchClass::Any),
             FormKind::Symbol(name) => match name.to_string().as_str() {
-                "Exception" | "Throwable" | "Object" | "java.lang.Exception" | "java.lang.Throwable"
-                | "java.lang.Object" => Ok(CatchClass::Any),
+                "Throwable" | "Object" | "java.lang.Throwable" | "java.lang.Object" => {
+                    Ok(CatchClass::Any)
+                }
                 "ExceptionInfo" | "clojure.lang.ExceptionInfo" => Ok(CatchClass::ExceptionInfo),
                 // jank's own catch-all: every thrown value is an object_ref there.
                 "jank.runtime.object_ref" | "cpp/jank.runtime.object_ref" => Ok(CatchClass::Any),

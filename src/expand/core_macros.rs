@@ -1242,7 +1242,7 @@ fn condp(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, Expa
     ))
 }
 
-/// `(throw (ex-info (str "No matching clause: " value) {}))`, as Clojure's condp and case report it.
+/// Clojure's condp and case throw IllegalArgumentException "No matching clause: value".
 fn no_matching_clause(value: &Form, pos: Pos) -> Form {
     let message = list(
         vec![
@@ -1252,16 +1252,17 @@ fn no_matching_clause(value: &Form, pos: Pos) -> Form {
         ],
         pos,
     );
-    throw_ex_info(message, pos)
+    throw_new("java.lang.IllegalArgumentException", message, pos)
 }
 
-/// `(throw (ex-info message {}))`: how expansions report a failure at run time.
-fn throw_ex_info(message: Form, pos: Pos) -> Form {
+/// `(throw (jank.runtime/new-throwable class message))`: an expansion throws
+/// the exception of the class Clojure's own macro throws.
+fn throw_new(class: &str, message: Form, pos: Pos) -> Form {
     let error = list(
         vec![
-            core("ex-info", pos),
+            Form::symbol(Name::qualified("jank.runtime", "new-throwable"), pos),
+            Form::new(FormKind::Str(class.into()), pos),
             message,
-            Form::new(FormKind::Map(Vec::new()), pos),
         ],
         pos,
     );
@@ -1769,7 +1770,7 @@ fn lazy_cat(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandE
     Ok(list(call, form.pos))
 }
 
-/// `(assert x message?)`: throws "Assert failed: ..." when x is falsy.
+/// `(assert x message?)`: throws AssertionError "Assert failed: ..." when x is falsy.
 fn assert(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
     if !(1..=2).contains(&args.len()) {
         return Err(ExpandError::new(
@@ -1804,7 +1805,7 @@ fn assert(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandErr
             sym("if", pos),
             args[0].clone(),
             nil(pos),
-            throw_ex_info(message, pos),
+            throw_new("java.lang.AssertionError", message, pos),
         ],
         pos,
     ))

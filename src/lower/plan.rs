@@ -192,13 +192,23 @@ pub fn inline(op: Intrinsic) -> Inline {
 }
 
 /// A `case` without a matching clause or default throws
-/// `(ex-info (str NO_MATCHING_CLAUSE value) {})`, as Clojure's
-/// IllegalArgumentException says it.
+/// `(jank.runtime/new-throwable NO_MATCHING_CLAUSE_CLASS (str NO_MATCHING_CLAUSE value))`:
+/// Clojure's IllegalArgumentException "No matching clause: value".
 pub const NO_MATCHING_CLAUSE: &str = "No matching clause: ";
 
-/// The clojure.core fns that build the no-matching-clause exception: `str`, then `ex-info`.
+/// The class of the no-matching-clause exception.
+pub const NO_MATCHING_CLAUSE_CLASS: &str = "java.lang.IllegalArgumentException";
+
+/// The fns that build the no-matching-clause exception: `str`, then
+/// `jank.runtime/new-throwable` (called with the class's name and the message).
 pub fn no_matching_clause_fns() -> (VarRef, VarRef) {
-    (core_var("str"), core_var("ex-info"))
+    (
+        core_var("str"),
+        VarRef {
+            ns: "jank.runtime".into(),
+            name: "new-throwable".into(),
+        },
+    )
 }
 
 /// How a catch clause that takes only some thrown values tests one: call

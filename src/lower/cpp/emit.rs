@@ -7,7 +7,7 @@ use crate::analyze::ast::*;
 use crate::diag::{Failure, InternalError};
 use crate::lower::plan::{
     catch_test, inline, letfn_back_patches, no_matching_clause_fns, Constant, Inline, Pool,
-    NO_MATCHING_CLAUSE,
+    NO_MATCHING_CLAUSE, NO_MATCHING_CLAUSE_CLASS,
 };
 use crate::source::{Pos, SourceFile};
 use jank_runtime_abi::Helper;
@@ -691,14 +691,14 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                 self.line(format!("{result} = {body};"));
             }
             None => {
-                let (str_fn, ex_info_fn) = no_matching_clause_fns();
+                let (str_fn, new_throwable_fn) = no_matching_clause_fns();
                 let prefix = self.constant(&Const::Str(NO_MATCHING_CLAUSE.to_string()));
                 let str_var = self.var(&str_fn);
                 let message =
                     self.with_array(Helper::Call, &[str_var], 2, &[prefix, value.clone()]);
-                let empty = self.constant(&Const::Map(Vec::new()));
-                let ex_info = self.var(&ex_info_fn);
-                let error = self.with_array(Helper::Call, &[ex_info], 2, &[message, empty]);
+                let class = self.constant(&Const::Str(NO_MATCHING_CLAUSE_CLASS.to_string()));
+                let new_throwable = self.var(&new_throwable_fn);
+                let error = self.with_array(Helper::Call, &[new_throwable], 2, &[class, message]);
                 let label = self.throw_label.clone();
                 self.helper_statement(Helper::ExceptionSet, &[error]);
                 self.line(format!("goto {label};"));

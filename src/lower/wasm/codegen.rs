@@ -12,6 +12,7 @@ use crate::analyze::ast::*;
 use crate::diag::Failure;
 use crate::lower::plan::{
     catch_test, letfn_back_patches, no_matching_clause_fns, Constant, NO_MATCHING_CLAUSE,
+    NO_MATCHING_CLAUSE_CLASS,
 };
 use crate::lower::Abi;
 use jank_runtime_abi::{Helper, JANK_FRAME_ROOTS_MAGIC};
@@ -1394,7 +1395,7 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
                     Operand::Local(value),
                 ]);
                 self.helper(Helper::Call);
-                self.ex_info_throw();
+                self.throw_no_matching_clause();
             }
         }
         for _ in clauses {
@@ -1403,18 +1404,21 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
         Ok(())
     }
 
-    /// Throws `(ex-info message {})` with the message on the stack.
-    fn ex_info_throw(&mut self) {
+    /// Throws the no-matching-clause exception with the message on the stack.
+    fn throw_no_matching_clause(&mut self) {
         let message = self.new_local();
         self.set_local(message);
-        let empty = self.module.pool.constant(&Const::Map(Vec::new()));
-        let (_, ex_info) = no_matching_clause_fns();
-        let index = self.module.pool.var(&ex_info);
+        let class = self
+            .module
+            .pool
+            .constant(&Const::Str(NO_MATCHING_CLAUSE_CLASS.to_string()));
+        let (_, new_throwable) = no_matching_clause_fns();
+        let index = self.module.pool.var(&new_throwable);
         self.global(GlobalRef::Var(index));
         self.push(I::I32Const(2));
         self.array(&[
+            Operand::Global(GlobalRef::Constant(class)),
             Operand::Local(message),
-            Operand::Global(GlobalRef::Constant(empty)),
         ]);
         self.helper(Helper::Call);
         self.helper(Helper::ExceptionSet);

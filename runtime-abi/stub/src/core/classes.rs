@@ -32,13 +32,20 @@ pub fn install() {
             .ok_or_else(|| illegal_argument(format!("no such class: {written}")))
     });
     // How a `catch` of a class tests what was thrown: the value when it is
-    // an instance of the class named, else nil.
+    // an instance of the class named, else nil. A thrown value that is not a
+    // Throwable stands for the ClassCastException the JVM throws in its place,
+    // so `(catch Exception e ...)` takes it and `(catch Error e ...)` does not.
     def("jank.runtime", "instance-or-nil", 2, 2, |_, a| {
         let class = text(&a[0])?;
-        Ok(match &*a[1] {
-            Object::Nil => nil(),
-            object if crate::record::is_instance(class, object.class_name()) => a[1],
-            _ => nil(),
+        let thrown_as = match &*a[1] {
+            Object::Nil => return Ok(nil()),
+            object @ Object::Exception(_) => object.class_name(),
+            _ => "java.lang.ClassCastException",
+        };
+        Ok(if crate::record::is_instance(class, thrown_as) {
+            a[1]
+        } else {
+            nil()
         })
     });
     core("class", 1, 1, |_, a| Ok(class_of(a[0])));
