@@ -270,6 +270,16 @@ pub const CLASSES: &[JavaClass] = &[
         ]],
     },
     JavaClass {
+        name: "clojure.lang.Ref",
+        supers: &[&[
+            "clojure.lang.ARef",
+            "clojure.lang.IRef",
+            "clojure.lang.IDeref",
+            "clojure.lang.IMeta",
+            "clojure.lang.IReference",
+        ]],
+    },
+    JavaClass {
         name: "clojure.lang.Volatile",
         supers: &[&["clojure.lang.IDeref"]],
     },

@@ -30,6 +30,9 @@ const MACROS: &[(&str, Expander)] = &[
     ("with-redefs", with_redefs),
     ("with-out-str", with_out_str),
     ("with-precision", with_precision),
+    ("dosync", dosync),
+    ("sync", sync),
+    ("io!", io),
     ("with-in-str", with_in_str),
     ("with-bindings", with_bindings),
     ("with-local-vars", with_local_vars),
@@ -1723,6 +1726,44 @@ fn delay(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandErro
         args,
         form.pos,
     ))
+}
+
+/// `(dosync body...)` → `(jank.runtime/run-in-transaction (fn* [] body...))`.
+fn dosync(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    Ok(call_with_thunk(
+        Name::qualified("jank.runtime", "run-in-transaction"),
+        args,
+        form.pos,
+    ))
+}
+
+/// `(sync flags body...)`: `dosync` with flags, which Clojure ignores.
+fn sync(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 1)?;
+    dosync(form, &args[1..], gensyms)
+}
+
+/// `(io! message? body...)` → `(do (jank.runtime/check-io message) body...)`:
+/// the check throws IllegalStateException inside a transaction.
+fn io(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    let pos = form.pos;
+    let (message, body) = match args.split_first() {
+        Some((first, rest)) if matches!(first.kind, FormKind::Str(_)) => (first.clone(), rest),
+        _ => (
+            Form::new(FormKind::Str("I/O in transaction".into()), pos),
+            args,
+        ),
+    };
+    let check = list(
+        vec![
+            Form::symbol(Name::qualified("jank.runtime", "check-io"), pos),
+            message,
+        ],
+        pos,
+    );
+    let mut items = vec![sym("do", pos), check];
+    items.extend(body.iter().cloned());
+    Ok(list(items, pos))
 }
 
 /// `(f (fn* [] body...))`: what `delay` and `future` expand to.

@@ -10,7 +10,7 @@ use jankwasm::source::SourceFile;
 use std::collections::BTreeMap;
 
 /// The coverage figure may only grow: raise it when vars are added.
-const RESOLVED_AT_LEAST: usize = 494;
+const RESOLVED_AT_LEAST: usize = 506;
 
 fn docs_file(name: &str) -> String {
     let path = format!("{}/docs/{name}", env!("CARGO_MANIFEST_DIR"));

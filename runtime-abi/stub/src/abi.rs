@@ -754,6 +754,7 @@ fn forget_cut_calls() {
     if gc::is_safe_point() {
         crate::function::reset_call_depth();
         gc::forget_cut_frames();
+        crate::core::refs::forget_cut_transaction();
     }
 }
 

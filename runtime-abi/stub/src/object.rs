@@ -94,12 +94,21 @@ impl Var {
     }
 }
 
-/// An atom: its value, its watches (a hash map of key to fn) and its
-/// validator (nil or a fn).
+/// An atom or a ref: its value, its watches (a hash map of key to fn) and
+/// its validator (nil or a fn). A ref changes only inside a transaction
+/// (`core::refs`).
 pub struct Atom {
     pub value: Cell<Obj>,
     pub watches: Cell<Obj>,
     pub validator: Cell<Obj>,
+    pub kind: ReferenceKind,
+}
+
+/// Which reference type an [`Atom`] is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ReferenceKind {
+    Atom,
+    Ref,
 }
 
 /// A delay: its thunk until forced, then its value, or what the thunk threw
@@ -413,7 +422,10 @@ impl Object {
             Object::Inst(_) => "java.util.Date",
             Object::Fn(_) => "clojure.lang.AFunction",
             Object::Var(_) => "clojure.lang.Var",
-            Object::Atom(_) => "clojure.lang.Atom",
+            Object::Atom(atom) => match atom.kind {
+                ReferenceKind::Atom => "clojure.lang.Atom",
+                ReferenceKind::Ref => "clojure.lang.Ref",
+            },
             Object::Volatile(_) => "clojure.lang.Volatile",
             Object::Transient(_) => "clojure.lang.ATransientCollection",
             Object::Reduced(_) => "clojure.lang.Reduced",

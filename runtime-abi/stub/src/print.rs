@@ -256,6 +256,19 @@ fn write_exception(out: &mut String, e: &Exception, readably: bool) -> R<()> {
     Ok(())
 }
 
+/// `#object[class 0xhex to-string]`, as Clojure's print-method of an
+/// Object: the object's toString is printed as a string is, so `pr` quotes
+/// it and `print` does not.
+fn write_object(out: &mut String, class: &str, hex: &str, to_string: &str, readably: bool) {
+    write!(out, "#object[{class} 0x{hex} ").expect("writing to a String");
+    if readably {
+        write_escaped(out, to_string);
+    } else {
+        out.push_str(to_string);
+    }
+    out.push(']');
+}
+
 fn write_reference(out: &mut String, value: Obj, class: &str, held: Obj, readably: bool) -> R<()> {
     write!(
         out,
@@ -413,7 +426,7 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
         Object::Instance(instance) => {
             let class = instance.class.name;
             let hex = identity_hex(value);
-            write!(out, "#object[{class} 0x{hex} \"{class}@{hex}\"]").expect("writing to a String");
+            write_object(out, class, &hex, &format!("{class}@{hex}"), readably);
         }
         Object::Set(s) => {
             out.push_str("#{");
@@ -431,7 +444,7 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
         Object::Fn(f) => {
             let class = munge(&f.name());
             let hex = identity_hex(value);
-            write!(out, "#object[{class} 0x{hex} \"{class}@{hex}\"]").expect("writing to a String");
+            write_object(out, &class, &hex, &format!("{class}@{hex}"), readably);
         }
         Object::Atom(atom) => {
             write_reference(out, value, value.class_name(), atom.value.get(), readably)?
@@ -499,25 +512,26 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
         .expect("writing to a String"),
         Object::MultiFn(_) => {
             let (class, hex) = (value.class_name(), identity_hex(value));
-            write!(out, "#object[{class} 0x{hex} \"{class}@{hex}\"]").expect("writing to a String");
+            write_object(out, class, &hex, &format!("{class}@{hex}"), readably);
         }
-        Object::Namespace(name) => write!(
+        Object::Namespace(name) => write_object(
             out,
-            "#object[clojure.lang.Namespace 0x{} \"{name}\"]",
-            identity_hex(value)
-        )
-        .expect("writing to a String"),
+            "clojure.lang.Namespace",
+            &identity_hex(value),
+            name,
+            readably,
+        ),
         Object::Stream(_) | Object::StructDef(_) => {
             let (class, hex) = (value.class_name(), identity_hex(value));
-            write!(out, "#object[{class} 0x{hex} \"{class}@{hex}\"]").expect("writing to a String");
+            write_object(out, class, &hex, &format!("{class}@{hex}"), readably);
         }
-        Object::MathContext(context) => write!(
+        Object::MathContext(context) => write_object(
             out,
-            "#object[java.math.MathContext 0x{} \"{}\"]",
-            identity_hex(value),
-            context.text()
-        )
-        .expect("writing to a String"),
+            "java.math.MathContext",
+            &identity_hex(value),
+            &context.text(),
+            readably,
+        ),
         Object::TaggedLiteral(tag, form) => {
             out.push('#');
             write(out, *tag, readably)?;

@@ -16,7 +16,7 @@ use crate::io;
 use crate::number::long;
 use crate::object::{
     alloc, boolean, find_keyword, int, keyword, nil, split_qualified, string, symbol, truthy, Atom,
-    DelayState, Obj, Object,
+    DelayState, Obj, Object, ReferenceKind,
 };
 use crate::print::str_of;
 use crate::seq::SeqIter;
@@ -131,19 +131,64 @@ fn exception(value: &Obj) -> Option<&Exception> {
     }
 }
 
+/// An atom, for the fns of clojure.lang.IAtom (a ref is not one).
 fn atom_state(value: &Obj) -> R<&Atom> {
     match &**value {
-        Object::Atom(atom) => Ok(atom),
+        Object::Atom(atom) if atom.kind == ReferenceKind::Atom => Ok(atom),
         _ => Err(class_cast(*value, "clojure.lang.IAtom")),
     }
 }
 
+/// An atom or a ref, for the fns of clojure.lang.IRef (watches, validators).
+pub(super) fn reference_state(value: &Obj) -> R<&Atom> {
+    match &**value {
+        Object::Atom(atom) => Ok(atom),
+        _ => Err(class_cast(*value, "clojure.lang.IRef")),
+    }
+}
+
 /// Checks `value` against the atom's validator (Clojure's "Invalid reference state").
-fn validate(validator: Obj, value: Obj) -> R<()> {
+pub(super) fn validate(validator: Obj, value: Obj) -> R<()> {
     if validator.is_nil() || truthy(call(validator, &[value])?) {
         return Ok(());
     }
     Err(illegal_state("Invalid reference state"))
+}
+
+/// Calls the watches of `reference` (an atom or a ref) with a change.
+pub(super) fn notify_watches(reference: Obj, old: Obj, new: Obj) -> R<()> {
+    if let Object::Map(watches) = &*reference_state(&reference)?.watches.get() {
+        for (key, watch) in watches.entries() {
+            call(watch, &[key, reference, old, new])?;
+        }
+    }
+    Ok(())
+}
+
+/// A new atom or ref holding `value`, with the `:validator` and `:meta`
+/// of `options` (key-value pairs); the value is validated.
+pub(super) fn new_reference(value: Obj, options: &[Obj], kind: ReferenceKind) -> R {
+    let (mut validator, mut meta) = (nil(), nil());
+    for option in options.chunks(2) {
+        let given = option.get(1).copied().unwrap_or_else(nil);
+        if option[0].identical(keyword(None, "validator")) {
+            validator = given;
+        } else if option[0].identical(keyword(None, "meta")) {
+            meta = given;
+        }
+    }
+    validate(validator, value)?;
+    let watches = map_obj(Map::Hash(HashTable::default()));
+    let reference = alloc(Object::Atom(Box::new(Atom {
+        value: Cell::new(value),
+        watches: Cell::new(watches),
+        validator: Cell::new(validator),
+        kind,
+    })));
+    if !meta.is_nil() {
+        crate::meta::reset_meta(reference, meta)?;
+    }
+    Ok(reference)
 }
 
 /// Sets an atom after validating, then calls its watches; returns the old value.
@@ -151,11 +196,7 @@ fn set_atom(atom: Obj, new: Obj) -> R {
     let state = atom_state(&atom)?;
     validate(state.validator.get(), new)?;
     let old = state.value.replace(new);
-    if let Object::Map(watches) = &*state.watches.get() {
-        for (key, watch) in watches.entries() {
-            call(watch, &[key, atom, old, new])?;
-        }
-    }
+    notify_watches(atom, old, new)?;
     Ok(old)
 }
 
@@ -546,26 +587,7 @@ fn install_references() {
         Ok(boolean(matches!(*a[0], Object::Delay(_))))
     });
     core("atom", 1, VARIADIC, |_, a| {
-        let (mut validator, mut meta) = (nil(), nil());
-        for option in a[1..].chunks(2) {
-            let value = option.get(1).copied().unwrap_or_else(nil);
-            if option[0].identical(keyword(None, "validator")) {
-                validator = value;
-            } else if option[0].identical(keyword(None, "meta")) {
-                meta = value;
-            }
-        }
-        validate(validator, a[0])?;
-        let watches = map_obj(Map::Hash(HashTable::default()));
-        let atom = alloc(Object::Atom(Box::new(Atom {
-            value: Cell::new(a[0]),
-            watches: Cell::new(watches),
-            validator: Cell::new(validator),
-        })));
-        if !meta.is_nil() {
-            crate::meta::reset_meta(atom, meta)?;
-        }
-        Ok(atom)
+        new_reference(a[0], &a[1..], ReferenceKind::Atom)
     });
     core("deref", 1, 3, |_, a| match (&*a[0], a) {
         (_, [_, _]) => Err(crate::error::arity(2, "clojure.core/deref")),
@@ -604,27 +626,27 @@ fn install_references() {
         Ok(boolean(true))
     });
     core("add-watch", 3, 3, |_, a| {
-        let state = atom_state(&a[0])?;
+        let state = reference_state(&a[0])?;
         state
             .watches
             .set(crate::core::colls::assoc(state.watches.get(), a[1], a[2])?);
         Ok(a[0])
     });
     core("remove-watch", 2, 2, |_, a| {
-        let state = atom_state(&a[0])?;
+        let state = reference_state(&a[0])?;
         state
             .watches
             .set(crate::core::colls::dissoc(state.watches.get(), a[1])?);
         Ok(a[0])
     });
     core("set-validator!", 2, 2, |_, a| {
-        let state = atom_state(&a[0])?;
+        let state = reference_state(&a[0])?;
         validate(a[1], state.value.get())?;
         state.validator.set(a[1]);
         Ok(nil())
     });
     core("get-validator", 1, 1, |_, a| {
-        Ok(atom_state(&a[0])?.validator.get())
+        Ok(reference_state(&a[0])?.validator.get())
     });
     core("volatile!", 1, 1, |_, a| {
         Ok(alloc(Object::Volatile(Cell::new(a[0]))))

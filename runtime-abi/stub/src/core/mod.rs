@@ -24,6 +24,7 @@ mod pprint;
 mod protocols;
 mod reader;
 mod records;
+pub mod refs;
 mod repl;
 pub mod seqs;
 mod sets;
@@ -93,6 +94,7 @@ pub fn install() {
     fns::install();
     misc::install();
     sets::install();
+    refs::install();
     sorted::install();
     crate::meta::install();
     crate::regex::install();
