@@ -576,6 +576,58 @@ pub const TYPE_SUPERS: &[&str] = &["clojure.lang.IType"];
 /// What a `reify` is besides its own class.
 pub const REIFY_SUPERS: &[&str] = &["clojure.lang.IObj", "clojure.lang.IMeta"];
 
+/// A Java interface (or `Object`) whose methods a `deftype`, `defrecord` or
+/// `reify` may implement inline: the runtime keeps them as a protocol,
+/// `jank.runtime.host/<protocol>`, and consults it where Clojure calls the
+/// method (`str` and printing for toString, `deref`, `get` and keyword
+/// lookup for valAt, `count`, calling the value for invoke).
+pub struct HostInterface {
+    pub class: &'static str,
+    pub protocol: &'static str,
+    /// The methods the runtime calls; implementing another is a compile
+    /// error, never a method silently left uncalled.
+    pub methods: &'static [&'static str],
+}
+
+/// The namespace of the host interfaces' protocols.
+pub const HOST_INTERFACE_NS: &str = "jank.runtime.host";
+
+pub const HOST_INTERFACES: &[HostInterface] = &[
+    HostInterface {
+        class: "java.lang.Object",
+        protocol: "Object",
+        methods: &["toString"],
+    },
+    HostInterface {
+        class: "clojure.lang.IDeref",
+        protocol: "IDeref",
+        methods: &["deref"],
+    },
+    HostInterface {
+        class: "clojure.lang.ILookup",
+        protocol: "ILookup",
+        methods: &["valAt"],
+    },
+    HostInterface {
+        class: "clojure.lang.Counted",
+        protocol: "Counted",
+        methods: &["count"],
+    },
+    HostInterface {
+        class: "clojure.lang.IFn",
+        protocol: "IFn",
+        methods: &["invoke"],
+    },
+];
+
+/// The host interface the class `written` names, if it is one.
+pub fn host_interface(written: &str) -> Option<&'static HostInterface> {
+    let class = resolve(written)?;
+    HOST_INTERFACES
+        .iter()
+        .find(|interface| interface.class == class)
+}
+
 /// The full name `written` stands for: itself when it names a known class or
 /// interface, or `java.lang.` + it for a short name Clojure imports by default
 /// (`String`, `Long`, `Exception`).

@@ -9,8 +9,10 @@
 //! `->T` (and `map->R`) constructors, and `extend` it with their inline
 //! methods, whose bodies see the fields as locals
 //! (`jank.runtime/instance-field`). `reify` makes an instance carrying its own
-//! method maps (`jank.runtime/reify`). Implementing a Java interface or
-//! `Object` inline is a compile error: jankwasm has no classes to extend.
+//! method maps (`jank.runtime/reify`). The methods of a few host interfaces
+//! (`java_classes::HOST_INTERFACES`: Object's toString, IDeref's deref, ...)
+//! are implemented as protocols the runtime consults; any other Java
+//! interface or method is a compile error.
 
 use super::build::{core, int, keyword, list, quote, sym, vector};
 use super::{ExpandError, Gensyms};
@@ -475,17 +477,30 @@ fn inline_groups(
     gensyms: &mut Gensyms,
 ) -> Result<Vec<(Form, Form)>, ExpandError> {
     let mut groups = Vec::new();
-    for (protocol, methods) in grouped(specs, &format!("`{what}` expects a protocol name"))? {
-        if let Some(class) = protocol
-            .as_symbol()
-            .filter(|n| n.ns.is_none())
-            .and_then(|n| jank_runtime_abi::java_classes::resolve(&n.name))
+    for (written_protocol, methods) in grouped(specs, &format!("`{what}` expects a protocol name"))?
+    {
+        let written = written_protocol.as_symbol().filter(|n| n.ns.is_none());
+        let protocol = if let Some(interface) =
+            written.and_then(|n| jank_runtime_abi::java_classes::host_interface(&n.name))
+        {
+            host_methods_only(interface, methods, what)?;
+            Form::symbol(
+                Name::qualified(
+                    jank_runtime_abi::java_classes::HOST_INTERFACE_NS,
+                    interface.protocol,
+                ),
+                written_protocol.pos,
+            )
+        } else if let Some(class) =
+            written.and_then(|n| jank_runtime_abi::java_classes::resolve(&n.name))
         {
             return Err(ExpandError::new(
-                protocol.pos,
-                format!("`{what}` cannot implement the Java class or interface {class}: jankwasm implements protocols only"),
+                written_protocol.pos,
+                format!("`{what}` cannot implement the Java class or interface {class}: jankwasm implements protocols and, of the host's interfaces, only {}", host_interfaces_text()),
             ));
-        }
+        } else {
+            written_protocol.clone()
+        };
         if !matches!(protocol.kind, FormKind::Symbol(_)) {
             return Err(ExpandError::new(
                 protocol.pos,
@@ -499,6 +514,52 @@ fn inline_groups(
         groups.push((protocol.clone(), method_map(&methods, protocol.pos)?));
     }
     Ok(groups)
+}
+
+/// The host interfaces' methods the runtime calls, for error messages:
+/// "toString (java.lang.Object), ... and invoke (clojure.lang.IFn)".
+fn host_interfaces_text() -> String {
+    let listed: Vec<String> = jank_runtime_abi::java_classes::HOST_INTERFACES
+        .iter()
+        .flat_map(|interface| {
+            interface
+                .methods
+                .iter()
+                .map(|method| format!("{method} ({})", interface.class))
+        })
+        .collect();
+    match listed.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// Refuses a method of a host interface the runtime never calls: it would
+/// be defined and silently ignored.
+fn host_methods_only(
+    interface: &jank_runtime_abi::java_classes::HostInterface,
+    methods: &[Form],
+    what: &str,
+) -> Result<(), ExpandError> {
+    for method in methods {
+        let name = match &method.kind {
+            FormKind::List(items) => items.first().and_then(Form::as_symbol),
+            _ => None,
+        };
+        if let Some(name) = name.filter(|n| !interface.methods.contains(&n.name.as_str())) {
+            return Err(ExpandError::new(
+                method.pos,
+                format!(
+                    "`{what}` cannot implement {} of {}: of the host's interfaces' methods, jankwasm's runtime calls only {}",
+                    name.name,
+                    interface.class,
+                    host_interfaces_text()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `(name [this args*] body*)` → `(name [p0 p1*] (let [field (instance-field

@@ -419,6 +419,16 @@ pub fn call(f: Obj, args: &[Obj]) -> R {
             Some(inner) => call(inner, args),
             None => Err(crate::core::colls::transient_used()),
         },
+        // A deftype or reify that implements IFn's invoke.
+        Object::Instance(_) => match crate::core::protocols::host_method(f, "IFn", "invoke")? {
+            Some(invoke) => {
+                let mut with_self = Vec::with_capacity(args.len() + 1);
+                with_self.push(f);
+                with_self.extend_from_slice(args);
+                call(invoke, &with_self)
+            }
+            None => Err(class_cast(f, "clojure.lang.IFn")),
+        },
         _ => Err(class_cast(f, "clojure.lang.IFn")),
     }
 }

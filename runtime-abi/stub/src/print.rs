@@ -256,6 +256,19 @@ fn write_exception(out: &mut String, e: &Exception, readably: bool) -> R<()> {
     Ok(())
 }
 
+/// What the `toString` a `deftype`, `defrecord` or `reify` implemented
+/// (`Object (toString [this] ...)`) returns for `value`, if it has one.
+fn own_to_string(value: Obj) -> R<Option<String>> {
+    let Some(method) = crate::core::protocols::host_method(value, "Object", "toString")? else {
+        return Ok(None);
+    };
+    let returned = crate::function::call(method, &[value])?;
+    match &*returned {
+        Object::Str(s) => Ok(Some(s.to_string())),
+        _ => Err(crate::error::class_cast(returned, "java.lang.String")),
+    }
+}
+
 /// `#object[class 0xhex to-string]`, as Clojure's print-method of an
 /// Object: the object's toString is printed as a string is, so `pr` quotes
 /// it and `print` does not.
@@ -426,7 +439,11 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
         Object::Instance(instance) => {
             let class = instance.class.name;
             let hex = identity_hex(value);
-            write_object(out, class, &hex, &format!("{class}@{hex}"), readably);
+            let to_string = match own_to_string(value)? {
+                Some(to_string) => to_string,
+                None => format!("{class}@{hex}"),
+            };
+            write_object(out, class, &hex, &to_string, readably);
         }
         Object::Set(s) => {
             out.push_str("#{");
@@ -607,6 +624,9 @@ pub fn pr_str(value: Obj) -> R<String> {
 
 /// `str` of one value: Java's `toString`.
 pub fn str_of(value: Obj) -> R<String> {
+    if let Some(to_string) = own_to_string(value)? {
+        return Ok(to_string);
+    }
     Ok(match &*value {
         Object::Nil => String::new(),
         Object::Str(s) => s.to_string(),

@@ -69,6 +69,16 @@ pub fn get(coll: Obj, key: Obj, default: Obj) -> R {
             }
             _ => default,
         },
+        // A deftype or reify that implements ILookup's valAt: `(get x k)`
+        // calls its one-key arity, as Clojure's does, and a default its
+        // other.
+        Object::Instance(_) => {
+            match crate::core::protocols::host_method(coll, "ILookup", "valAt")? {
+                Some(val_at) if default.is_nil() => call(val_at, &[coll, key])?,
+                Some(val_at) => call(val_at, &[coll, key, default])?,
+                None => default,
+            }
+        }
         _ => default,
     })
 }
@@ -110,6 +120,13 @@ pub fn nth(coll: Obj, index: Obj, default: Option<Obj>) -> R {
     }
 }
 
+fn count_unsupported(coll: Obj) -> crate::error::Thrown {
+    unsupported(format!(
+        "count not supported on this type: {}",
+        coll.class_name().rsplit('.').next().unwrap_or("")
+    ))
+}
+
 /// `(count coll)`.
 pub fn count(coll: Obj) -> R<usize> {
     Ok(match &*coll {
@@ -144,12 +161,14 @@ pub fn count(coll: Obj) -> R<usize> {
             }
             n
         }
-        _ => {
-            return Err(unsupported(format!(
-                "count not supported on this type: {}",
-                coll.class_name().rsplit('.').next().unwrap_or("")
-            )))
-        }
+        // A deftype or reify that implements Counted's count.
+        Object::Instance(_) => match crate::core::protocols::host_method(coll, "Counted", "count")?
+        {
+            Some(method) => usize::try_from(to_long(call(method, &[coll])?)?)
+                .map_err(|_| illegal_argument("count returned a negative number"))?,
+            None => return Err(count_unsupported(coll)),
+        },
+        _ => return Err(count_unsupported(coll)),
     })
 }
 

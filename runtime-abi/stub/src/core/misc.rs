@@ -598,6 +598,11 @@ fn install_references() {
         (Object::Var(_), _) => crate::var::deref(a[0]),
         (Object::Reduced(inner), _) => Ok(*inner),
         (Object::Delay(_), _) => force(a[0]),
+        // A deftype or reify that implements IDeref's deref.
+        (Object::Instance(_), _) => match super::protocols::host_method(a[0], "IDeref", "deref")? {
+            Some(deref) => call(deref, &[a[0]]),
+            None => Err(class_cast(a[0], "clojure.lang.IDeref")),
+        },
         _ => Err(class_cast(a[0], "clojure.lang.IDeref")),
     });
     core("reset!", 2, 2, |_, a| {

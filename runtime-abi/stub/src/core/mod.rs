@@ -21,7 +21,7 @@ mod namespaces;
 pub mod numbers;
 mod partitions;
 mod pprint;
-mod protocols;
+pub mod protocols;
 mod reader;
 mod records;
 pub mod refs;

@@ -18,6 +18,7 @@ use crate::error::{illegal_argument, R};
 use crate::object::{alloc, boolean, keyword, nil, Obj, Object};
 use crate::seq::seq_of;
 use crate::var::{bind_root, current};
+use jank_runtime_abi::java_classes;
 
 fn key(name: &str) -> Obj {
     keyword(None, name)
@@ -66,7 +67,46 @@ fn implementations_for(protocol: Obj, value: Obj) -> R {
     Ok(nil())
 }
 
+/// The fn a `deftype`, `defrecord` or `reify` gave `value` for `method` of
+/// a host interface (`jank_runtime_abi::java_classes::HOST_INTERFACES`), if
+/// it gave one. Only instances of those can have one.
+pub fn host_method(value: Obj, protocol: &str, method: &str) -> R<Option<Obj>> {
+    if !matches!(&*value, Object::Instance(_) | Object::Record(_)) {
+        return Ok(None);
+    }
+    let var = crate::var::intern_raw(java_classes::HOST_INTERFACE_NS, protocol);
+    let Some(protocol) = current(var) else {
+        return Ok(None);
+    };
+    let methods = implementations_for(protocol, value)?;
+    let found = get(methods, key(method), nil())?;
+    Ok((!found.is_nil()).then_some(found))
+}
+
+/// Binds each host interface's protocol (`jank.runtime.host/Object`, ...),
+/// as `defprotocol` would.
+fn define_host_interfaces() -> R<()> {
+    for interface in java_classes::HOST_INTERFACES {
+        let var = crate::var::intern_raw(java_classes::HOST_INTERFACE_NS, interface.protocol);
+        let mut sigs = crate::coll::map_obj(crate::coll::Map::empty());
+        for method in interface.methods {
+            let sig = crate::coll::map_obj(crate::coll::Map::empty());
+            let sig = assoc(sig, key("name"), crate::object::symbol(None, method))?;
+            sigs = assoc(sigs, key(method), sig)?;
+        }
+        let protocol = crate::coll::map_obj(crate::coll::Map::empty());
+        let protocol = assoc(protocol, key("var"), var)?;
+        let protocol = assoc(protocol, key("sigs"), sigs)?;
+        let impls = crate::coll::map_obj(crate::coll::Map::empty());
+        bind_root(var, assoc(protocol, key("impls"), impls)?);
+    }
+    Ok(())
+}
+
 pub(super) fn install() {
+    if define_host_interfaces().is_err() {
+        unreachable!("building the host interfaces' protocol maps cannot throw");
+    }
     // (define-protocol (var P) sigs): P's new root, keeping the
     // implementations of the protocol it replaces.
     def("jank.runtime", "define-protocol", 2, 2, |_, a| {
