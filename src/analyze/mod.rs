@@ -953,6 +953,19 @@ impl<'a> Analyzer<'a> {
                         format!("special form `{}` is not supported by jankwasm", name.name),
                     ));
                 }
+                // `(.-field x)`: a record's or type's field, by name.
+                if let Some(field) = name
+                    .name
+                    .strip_prefix(".-")
+                    .filter(|field| !field.is_empty() && args.len() == 1)
+                {
+                    let call = vec![
+                        Form::symbol(Name::qualified("jank.runtime", "field-named"), head.pos),
+                        args[0].clone(),
+                        Form::new(FormKind::Str(field.into()), head.pos),
+                    ];
+                    return self.analyze(&Form::list(call, form.pos), ctx);
+                }
                 if let Some(method) = name
                     .name
                     .strip_prefix('.')

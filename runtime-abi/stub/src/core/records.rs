@@ -114,6 +114,25 @@ pub(super) fn install() {
             ext,
         }))))
     });
+    // (field-named x "name"): `(.-name x)`, a record's or type's field.
+    def("jank.runtime", "field-named", 2, 2, |_, a| {
+        let name = super::text(&a[1])?;
+        let no_field = |class: &str| {
+            illegal_argument(format!("No matching field found: {name} for class {class}"))
+        };
+        let (class, values) = match &*a[0] {
+            Object::Record(r) => (&r.class, &r.values),
+            Object::Instance(i) => (&i.class, &i.values),
+            Object::Nil => return Err(no_field("nil")),
+            other => return Err(no_field(other.class_name())),
+        };
+        class
+            .fields
+            .iter()
+            .position(|field| **field == *name)
+            .and_then(|index| values.get(index).copied())
+            .ok_or_else(|| no_field(class.name))
+    });
     // (instance-field this index): a field inside the class's own methods.
     def("jank.runtime", "instance-field", 2, 2, |_, a| {
         let values = match &*a[0] {
