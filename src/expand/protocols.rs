@@ -483,6 +483,17 @@ fn inline_groups(
         let protocol = if let Some(interface) =
             written.and_then(|n| jank_runtime_abi::java_classes::host_interface(&n.name))
         {
+            // A record is a map: get, count and calls answer as one, so
+            // only its toString can be its own.
+            if what == "defrecord" && interface.protocol != "Object" {
+                return Err(ExpandError::new(
+                    written_protocol.pos,
+                    format!(
+                        "`defrecord` cannot implement {}: a record answers it as the map it is",
+                        interface.class
+                    ),
+                ));
+            }
             host_methods_only(interface, methods, what)?;
             Form::symbol(
                 Name::qualified(

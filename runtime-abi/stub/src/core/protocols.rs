@@ -94,13 +94,18 @@ fn define_host_interfaces() -> R<()> {
             let sig = assoc(sig, key("name"), crate::object::symbol(None, method))?;
             sigs = assoc(sigs, key(method), sig)?;
         }
-        let protocol = crate::coll::map_obj(crate::coll::Map::empty());
-        let protocol = assoc(protocol, key("var"), var)?;
-        let protocol = assoc(protocol, key("sigs"), sigs)?;
         let impls = crate::coll::map_obj(crate::coll::Map::empty());
-        bind_root(var, assoc(protocol, key("impls"), impls)?);
+        bind_root(var, new_protocol(var, sigs, impls)?);
     }
     Ok(())
+}
+
+/// Clojure's protocol map, `{:var var, :sigs sigs, :impls impls}`.
+fn new_protocol(var: Obj, sigs: Obj, impls: Obj) -> R {
+    let protocol = crate::coll::map_obj(crate::coll::Map::empty());
+    let protocol = assoc(protocol, key("var"), var)?;
+    let protocol = assoc(protocol, key("sigs"), sigs)?;
+    assoc(protocol, key("impls"), impls)
 }
 
 pub(super) fn install() {
@@ -118,10 +123,7 @@ pub(super) fn install() {
         } else {
             previous
         };
-        let protocol = crate::coll::map_obj(crate::coll::Map::empty());
-        let protocol = assoc(protocol, key("var"), a[0])?;
-        let protocol = assoc(protocol, key("sigs"), a[1])?;
-        assoc(protocol, key("impls"), impls)
+        new_protocol(a[0], a[1], impls)
     });
     // (protocol-method (var P) :method value): the fn implementing :method
     // for value's class.
