@@ -388,6 +388,16 @@ fn holds_object(mark: u32) -> bool {
     mark != cells::FREE
 }
 
+/// Whether a cell with this mark stays as it is for good: stress mode's
+/// poisoned objects (never freed, never marked) and test builds' tombstones.
+fn is_settled(mark: u32) -> bool {
+    #[cfg(test)]
+    if mark == TOMBSTONE {
+        return true;
+    }
+    mark == IMMORTAL
+}
+
 /// Starts a permanent bracket: objects made until the matching
 /// [`permanent_end`] are never collected. Brackets nest.
 pub fn permanent_begin() {

@@ -215,7 +215,7 @@ pub(super) fn sweep(
             let (mut garbage, mut freed) = (0, 0);
             let (mut head, mut tail): (*mut GcBox, *mut GcBox) = (ptr::null_mut(), ptr::null_mut());
             blocks.retain(|block| {
-                let mut free_cells = 0;
+                let (mut free_cells, mut settled_cells) = (0, 0);
                 for cell in cells(*block) {
                     let mark = mark_of(cell);
                     let free = mark == FREE
@@ -235,6 +235,16 @@ pub(super) fn sweep(
                                 }
                             });
                     free_cells += usize::from(free);
+                    settled_cells += usize::from(super::is_settled(mark_of(cell)));
+                }
+                if settled_cells == BLOCK_CELLS {
+                    // Every cell is retired for good: no sweep, mark or
+                    // object lookup has anything to do there again, and
+                    // leaving the block out keeps stress mode's sweeps
+                    // proportional to the live heap, not to all it ever
+                    // allocated. Its memory stays taken, as a retired cell's
+                    // always does.
+                    return false;
                 }
                 if free_cells == BLOCK_CELLS {
                     if empty.len() < kept_empty_blocks && empty.try_reserve(1).is_ok() {
