@@ -16,11 +16,23 @@ pub const MACRO_BUDGET: Duration = Duration::from_secs(10);
 #[derive(Default)]
 pub struct HarnessMacroRuntime {
     runtime: Option<Runtime>,
+    keeps_compiled_patches: bool,
 }
 
 impl HarnessMacroRuntime {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// One whose runtime keeps the patches it compiles on disk for the next
+    /// process ([`Runtime::keep_compiled_patches`]): for command-line
+    /// compiles, which load the same library namespaces form by form in
+    /// every run.
+    pub fn keeping_compiled_patches() -> Self {
+        Self {
+            runtime: None,
+            keeps_compiled_patches: true,
+        }
     }
 }
 
@@ -28,10 +40,14 @@ impl CompileTimeRuntime for HarnessMacroRuntime {
     fn load(&mut self, bytes: &[u8], symbols_export: &str) -> Result<Vec<EntryResult>, String> {
         let runtime = match &mut self.runtime {
             Some(runtime) => runtime,
-            empty => empty.insert(
-                Runtime::new_interruptible()
-                    .map_err(|e| format!("cannot start the compile-time runtime: {e}"))?,
-            ),
+            empty => {
+                let mut runtime = Runtime::new_interruptible()
+                    .map_err(|e| format!("cannot start the compile-time runtime: {e}"))?;
+                if self.keeps_compiled_patches {
+                    runtime.keep_compiled_patches();
+                }
+                empty.insert(runtime)
+            }
         };
         let loaded = runtime.load_patch_within(bytes, symbols_export, MACRO_BUDGET);
         // What definitions print while they load at compile time is not

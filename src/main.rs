@@ -111,7 +111,8 @@ fn session_for(file: &Path, source: &SourceFile, paths: &SourcePathArgs) -> Sess
 
 #[cfg(feature = "harness")]
 fn macro_session() -> Session {
-    Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()))
+    Session::new()
+        .with_compile_time_runtime(Box::new(HarnessMacroRuntime::keeping_compiled_patches()))
 }
 
 /// Without the harness there is no runtime to run user macros in: calling
@@ -324,6 +325,7 @@ fn run_program(session: &mut Session, source: &SourceFile) -> Result<Vec<String>
         })
         .map_err(|failure| failure.render(source))?;
     let mut runtime = jank_wasmtime_harness::Runtime::new().map_err(|e| format!("error: {e}"))?;
+    runtime.keep_compiled_patches();
     let mut values = Vec::new();
     for CompiledSource { patch, .. } in program {
         let loaded = runtime.load_patch(&patch.bytes, &patch.symbols_export);

@@ -161,3 +161,48 @@ fn run_reports_an_uncaught_exception_and_fails() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("boom"), "{stderr}");
 }
+
+// `jankwasm run` loads the patch under wasmtime: feature `harness`.
+#[cfg(feature = "harness")]
+#[test]
+fn run_keeps_compiled_patches_for_the_next_run_and_prints_the_same() {
+    let dir = scratch("patch-cache");
+    let cache = dir.join("cache");
+    std::fs::write(
+        dir.join("m.jank"),
+        "(defmacro twice [x] `(* 2 ~x))\n(defn f [n] (twice (inc n)))\n(println (f 20) (twice 4))\n",
+    )
+    .unwrap();
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_jankwasm"))
+            .args(["run", "m.jank"])
+            .current_dir(&dir)
+            .env("JANKWASM_CACHE_DIR", &cache)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let kept = || {
+        let mut files: Vec<(PathBuf, std::time::SystemTime)> =
+            std::fs::read_dir(cache.join("patches"))
+                .unwrap()
+                .map(|entry| {
+                    let entry = entry.unwrap();
+                    (entry.path(), entry.metadata().unwrap().modified().unwrap())
+                })
+                .collect();
+        files.sort();
+        files
+    };
+    assert_eq!(run(), "42 8\n");
+    // The compile-time runtime's form patches and the program's patch.
+    let first = kept();
+    assert!(first.len() >= 3, "{first:?}");
+    assert_eq!(run(), "42 8\n");
+    assert_eq!(kept(), first, "the second run wrote no patch again");
+}

@@ -11,6 +11,8 @@
 //! - `runtime.rs`: the store with the stub, calls into wasm, output capture,
 //!   the collector's safe points ([`GcPolicy`]), stopping a runaway call
 //!   ([`Interrupter`]).
+//! - `compile_cache.rs`: compiled stubs and patches kept on disk between
+//!   processes.
 //! - `browser.rs`: the `host.effect` import `jank.browser` calls: refused
 //!   when headless, or carried out by a [`BrowserDouble`] in tests.
 //! - `frames.rs`: patches' frame tables and the jank frames of a throw.
@@ -18,6 +20,7 @@
 //!   the page loader's `LoadError.kind`/`code` for the same failure.
 
 mod browser;
+mod compile_cache;
 mod dylink;
 mod error;
 mod frames;

@@ -239,10 +239,12 @@ impl Runtime {
             mem_p2align: dylink.mem_p2align,
         })?;
         check_imports(wasm)?;
-        let module = Module::new(self.store.engine(), wasm).map_err(|e| HarnessError::Compile {
-            what: "patch".into(),
-            message: format!("{e:#}"),
-        })?;
+        let module = self
+            .compile_patch(wasm)
+            .map_err(|e| HarnessError::Compile {
+                what: "patch".into(),
+                message: format!("{e:#}"),
+            })?;
         let supplies = self.plan_imports(&module)?;
         self.check_exports(&module, symbols_export)?;
         if !keeps_roots_in_frames(wasm) {

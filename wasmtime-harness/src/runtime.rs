@@ -228,6 +228,9 @@ pub struct Runtime {
     /// Whether a patch without the `jank.frame_roots` section was loaded.
     unrooted_patch_loaded: bool,
     kind: EngineKind,
+    /// Where compiled patches are kept for the next process
+    /// ([`Runtime::keep_compiled_patches`]), if anywhere.
+    patch_cache: Option<std::path::PathBuf>,
 }
 
 /// The engines a runtime can run on, one of each per process, shared by its
@@ -339,70 +342,14 @@ fn any_stub_module(stub_wasm: &[u8], kind: EngineKind) -> Result<Module, Harness
     if let Some(module) = cache.get(&key) {
         return Ok(module.clone());
     }
-    let engine = engine(kind);
-    let cached = compiled_stub_path(stub_wasm, kind);
-    let module = match cached
-        .as_deref()
-        .and_then(|path| load_compiled(engine, path))
-    {
-        Some(module) => module,
-        None => {
-            let module = Module::new(engine, stub_wasm).map_err(|e| HarnessError::Compile {
-                what: "stub main module".into(),
-                message: format!("{e:#}"),
-            })?;
-            if let Some(path) = &cached {
-                store_compiled(&module, path);
-            }
-            module
+    let module = crate::compile_cache::stub(engine(kind), stub_wasm, kind).map_err(|e| {
+        HarnessError::Compile {
+            what: "stub main module".into(),
+            message: format!("{e:#}"),
         }
-    };
+    })?;
     cache.insert(key, module.clone());
     Ok(module)
-}
-
-/// Where the stub compiled for this engine is kept between processes:
-/// compiling its 1.8 MB with Cranelift takes seconds, and every `jankwasm`
-/// command and test binary starts a runtime. `$JANKWASM_CACHE_DIR`, else
-/// `$XDG_CACHE_HOME/jankwasm`, else `~/.cache/jankwasm`; None when none is set
-/// (then each process compiles it).
-fn compiled_stub_path(stub_wasm: &[u8], kind: EngineKind) -> Option<std::path::PathBuf> {
-    use std::hash::{Hash, Hasher};
-    let dir = match std::env::var_os("JANKWASM_CACHE_DIR") {
-        Some(dir) => std::path::PathBuf::from(dir),
-        None => match std::env::var_os("XDG_CACHE_HOME") {
-            Some(dir) => std::path::PathBuf::from(dir).join("jankwasm"),
-            None => std::path::PathBuf::from(std::env::var_os("HOME")?).join(".cache/jankwasm"),
-        },
-    };
-    let mut hasher = std::hash::DefaultHasher::new();
-    (stub_wasm, kind, env!("CARGO_PKG_VERSION")).hash(&mut hasher);
-    Some(dir.join(format!("stub-{:016x}.cwasm", hasher.finish())))
-}
-
-/// The compiled stub at `path`, if it is there and this engine accepts it
-/// (wasmtime refuses a file from another version or configuration).
-fn load_compiled(engine: &Engine, path: &std::path::Path) -> Option<Module> {
-    // SAFETY: the file is one `store_compiled` wrote into the user's own cache
-    // directory: native code as trusted as the binary that wrote it.
-    unsafe { Module::deserialize_file(engine, path) }.ok()
-}
-
-/// Keeps `module` at `path` for the next process. Best effort: a cache that
-/// cannot be written only costs the next process a compile. The file appears
-/// whole (written beside it, then renamed), so concurrent processes never
-/// read half of one.
-fn store_compiled(module: &Module, path: &std::path::Path) {
-    let (Some(dir), Ok(bytes)) = (path.parent(), module.serialize()) else {
-        return;
-    };
-    let partial = path.with_extension(format!("{}.partial", std::process::id()));
-    let stored = std::fs::create_dir_all(dir)
-        .and_then(|()| std::fs::write(&partial, bytes))
-        .and_then(|()| std::fs::rename(&partial, path));
-    if stored.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
 }
 
 /// The most frames a throw hands the stub for its exception's trace,
@@ -875,6 +822,7 @@ impl Runtime {
             gc_policy: GcPolicy::default(),
             unrooted_patch_loaded: false,
             kind,
+            patch_cache: None,
         };
         // As an Emscripten main module does at startup (a Rust cdylib usually
         // has none).
@@ -904,6 +852,29 @@ impl Runtime {
             runtime.set_gc_policy(GcPolicy::Stress)?;
         }
         Ok(runtime)
+    }
+
+    /// Keeps each patch this runtime compiles on disk, and takes a patch
+    /// compiled by an earlier process from there (`compile_cache.rs`): for
+    /// command-line runs, which load the same library patches every time.
+    /// A long-lived runtime fed fresh edits (the dev server's) gains nothing
+    /// from it and would only fill the directory.
+    /// Nothing is kept when the environment names no cache directory.
+    pub fn keep_compiled_patches(&mut self) {
+        self.patch_cache = crate::compile_cache::cache_dir().map(|dir| dir.join("patches"));
+    }
+
+    /// As [`Runtime::keep_compiled_patches`], in `dir`.
+    pub fn keep_compiled_patches_in(&mut self, dir: impl Into<std::path::PathBuf>) {
+        self.patch_cache = Some(dir.into());
+    }
+
+    /// The patch `wasm` compiled for this runtime's engine.
+    pub(crate) fn compile_patch(&self, wasm: &[u8]) -> wasmtime::Result<Module> {
+        match &self.patch_cache {
+            Some(dir) => crate::compile_cache::patch(self.store.engine(), wasm, self.kind, dir),
+            None => Module::new(self.store.engine(), wasm),
+        }
     }
 
     /// Calls `name` in namespace `ns` (through `jank_var_intern_c` and
