@@ -1,6 +1,7 @@
 //! The differential test: every program of tests/corpus/ok lowered both
 //! ways — directly to wasm, and to C++ compiled by Emscripten's emcc
-//! (`-O2 -fPIC -sSIDE_MODULE=1 -sWASM_BIGINT`) — and loaded into the wasmtime
+//! (`-O2 -fPIC -sSIDE_MODULE=1 -sWASM_BIGINT`, emcc's driver run by
+//! `emcc_forkserver.py`) — and loaded into the wasmtime
 //! harness against the same stub. The two patches must bind and evaluate the
 //! same values and print the same output. Nothing is cached between runs:
 //! every C++ file is emitted and compiled afresh in a directory this test
@@ -110,27 +111,76 @@ fn observe(patches: &[(Vec<u8>, String)]) -> String {
     without_identities(&described)
 }
 
-/// Compiles one C++ patch with emcc; the wasm bytes or emcc's complaint.
-fn emcc(cpp: &Path, wasm: &Path) -> Result<Vec<u8>, String> {
-    let output = Command::new("emcc")
-        .args(["-O2", "-fPIC", "-sSIDE_MODULE=1", "-sWASM_BIGINT", "-I"])
-        .arg(manifest_dir().join("runtime-abi"))
-        .arg(cpp)
-        .arg("-o")
-        .arg(wasm)
-        .output()
-        .map_err(|e| format!("running emcc: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "emcc failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
+/// Emscripten's emcc driver, run for each patch by a forkserver
+/// (`emcc_forkserver.py`) that imports it once: `emcc ARGS` exactly, without
+/// Python's start-up and imports for every patch, which were two thirds of a
+/// small patch's compile.
+struct Emcc {
+    server: std::process::Child,
+    jobs: std::process::ChildStdin,
+    statuses: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Emcc {
+    fn start() -> Emcc {
+        let mut server = Command::new("python3")
+            .arg(manifest_dir().join("tests/runtime/emcc_forkserver.py"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("starting the emcc forkserver (python3)");
+        let jobs = server.stdin.take().expect("piped stdin");
+        let statuses = std::io::BufReader::new(server.stdout.take().expect("piped stdout"));
+        Emcc {
+            server,
+            jobs,
+            statuses,
+        }
     }
-    std::fs::read(wasm).map_err(|e| format!("reading {}: {e}", wasm.display()))
+
+    /// Compiles one C++ patch; the wasm bytes or emcc's complaint.
+    fn compile(&mut self, cpp: &Path, wasm: &Path) -> Result<Vec<u8>, String> {
+        use std::io::{BufRead, Write};
+        let log = wasm.with_extension("log");
+        let path = |p: &Path| p.to_string_lossy().into_owned();
+        let args = [
+            "-O2".to_string(),
+            "-fPIC".into(),
+            "-sSIDE_MODULE=1".into(),
+            "-sWASM_BIGINT".into(),
+            "-I".into(),
+            path(&manifest_dir().join("runtime-abi")),
+            path(cpp),
+            "-o".into(),
+            path(wasm),
+        ];
+        // The log path, then the arguments: NUL-separated, one line.
+        let job = std::iter::once(path(&log)).chain(args).collect::<Vec<_>>();
+        writeln!(self.jobs, "{}", job.join("\0"))
+            .map_err(|e| format!("sending emcc a job: {e}"))?;
+        let mut status = String::new();
+        self.statuses
+            .read_line(&mut status)
+            .map_err(|e| format!("reading emcc's status: {e}"))?;
+        let output = std::fs::read_to_string(&log).unwrap_or_default();
+        match status.trim() {
+            "0" => std::fs::read(wasm).map_err(|e| format!("reading {}: {e}", wasm.display())),
+            "" => Err(format!("the emcc forkserver stopped:\n{output}")),
+            code => Err(format!("emcc failed (status {code}):\n{output}")),
+        }
+    }
+}
+
+impl Drop for Emcc {
+    fn drop(&mut self) {
+        // Between compiles no job is running: stopping it loses nothing.
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
 }
 
 /// The verdict on one program, or None when both paths agree.
-fn compare(program: &Path, work: &Path) -> Option<String> {
+fn compare(program: &Path, work: &Path, emcc: &mut Emcc) -> Option<String> {
     let name = program.file_name()?.to_string_lossy().to_string();
     let text = match std::fs::read_to_string(program) {
         Ok(text) => text,
@@ -178,7 +228,7 @@ fn compare(program: &Path, work: &Path) -> Option<String> {
         if let Err(error) = std::fs::write(&cpp_path, &cpp.patch.source) {
             return Some(format!("{name}: writing {}: {error}", cpp_path.display()));
         }
-        match emcc(&cpp_path, &wasm_path) {
+        match emcc.compile(&cpp_path, &wasm_path) {
             Ok(bytes) => cpp_patches.push((bytes, cpp.patch.symbols_export.clone())),
             Err(error) => return Some(format!("{name}: {error}")),
         }
@@ -214,16 +264,19 @@ fn direct_and_emcc_patches_agree_on_the_whole_corpus() {
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..EMCC_JOBS {
-            let worker = || loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(program) = programs.get(index) else {
-                    break;
-                };
-                if let Some(failure) = compare(program, &work) {
-                    failures
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push(failure);
+            let worker = || {
+                let mut emcc = Emcc::start();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(program) = programs.get(index) else {
+                        break;
+                    };
+                    if let Some(failure) = compare(program, &work, &mut emcc) {
+                        failures
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(failure);
+                    }
                 }
             };
             std::thread::Builder::new()
@@ -253,5 +306,49 @@ fn identity_hashes_are_the_only_thing_normalised() {
     assert_eq!(
         without_identities("#object[user$f 0x1f40 \"user$f@1f40\"] 0x 0xZ a@b"),
         "#object[user$f 0x? \"user$f@?\"] 0x 0xZ a@?"
+    );
+}
+
+#[test]
+fn the_forkserver_builds_what_emcc_builds_and_reports_its_errors() {
+    if !emcc_available() {
+        return;
+    }
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential-forkserver");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    let source = SourceFile::new("f.jank", "(defn f [x] (str x 1)) (f 2)");
+    let options = jankwasm::lower::PatchOptions {
+        patch_id: 7,
+        abi: Abi::Extended,
+    };
+    let cpp = Session::new().compile_cpp(&source, &options).unwrap();
+    let cpp_path = work.join("f.cpp");
+    std::fs::write(&cpp_path, &cpp.source).unwrap();
+    let mut emcc = Emcc::start();
+    let served = emcc.compile(&cpp_path, &work.join("served.wasm")).unwrap();
+    let direct = Command::new("emcc")
+        .args(["-O2", "-fPIC", "-sSIDE_MODULE=1", "-sWASM_BIGINT", "-I"])
+        .arg(manifest_dir().join("runtime-abi"))
+        .arg(&cpp_path)
+        .arg("-o")
+        .arg(work.join("direct.wasm"))
+        .status()
+        .unwrap();
+    assert!(direct.success());
+    assert!(served == std::fs::read(work.join("direct.wasm")).unwrap());
+
+    std::fs::write(work.join("bad.cpp"), "int f( {").unwrap();
+    let error = emcc
+        .compile(&work.join("bad.cpp"), &work.join("bad.wasm"))
+        .unwrap_err();
+    assert!(
+        error.starts_with("emcc failed (status 1):") && error.contains("bad.cpp:1:"),
+        "{error}"
+    );
+    // The forkserver goes on after a failed job.
+    assert_eq!(
+        emcc.compile(&cpp_path, &work.join("again.wasm")).unwrap(),
+        served
     );
 }
