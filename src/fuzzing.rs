@@ -78,7 +78,7 @@ pub enum Violation {
 /// expanded, analyzed and lowered. A rejection must be a diagnostic inside
 /// the text; a patch must validate and load into a fresh runtime (its forms
 /// may throw, trap or be interrupted: that is the program's business). The
-/// runtime is one made for checks ([`Runtime::new_for_checks`]): Winch
+/// runtime is a baseline one ([`Runtime::new_baseline`]): Winch
 /// compiles the patch faster than Cranelift; the loader and the stub are
 /// the same.
 pub fn check_source(bytes: &[u8]) -> Result<(), Violation> {
@@ -182,7 +182,7 @@ impl From<RunViolation> for Violation {
 }
 
 fn run_source_patch(wasm: &[u8], symbols_export: &str) -> Result<(), RunViolation> {
-    let mut runtime = Runtime::new_for_checks().map_err(RunViolation::NoRuntime)?;
+    let mut runtime = Runtime::new_baseline().map_err(RunViolation::NoRuntime)?;
     match load_within_budget(&mut runtime, wasm, symbols_export) {
         // Thrown: a form's value threw as it was printed (a lazy seq
         // realized by the printer), as it does in Clojure's REPL.
@@ -254,7 +254,7 @@ pub fn check_patch(bytes: &[u8]) -> Result<(), Violation> {
 }
 
 fn load_patch_bytes(bytes: &[u8]) -> Result<(), RunViolation> {
-    let mut runtime = Runtime::new_for_checks().map_err(RunViolation::NoRuntime)?;
+    let mut runtime = Runtime::new_baseline().map_err(RunViolation::NoRuntime)?;
     let refusal = match load_within_budget(&mut runtime, bytes, SYMBOLS_EXPORT) {
         Ok(())
         | Err(

@@ -1,6 +1,9 @@
 //! The compile-time runtime user macros run in: the stub runtime pages run,
 //! in-process under wasmtime (the harness), so a macro computes exactly what
-//! it would in a page. A macro body that runs too long is interrupted.
+//! it would in a page. A macro body that runs too long is interrupted. Each
+//! macro call is a small patch run once, so the runtime is a baseline one
+//! (Winch compiles in a fraction of Cranelift's time; the code it makes is
+//! slower, which expanding a macro hardly feels).
 
 use std::time::Duration;
 
@@ -41,7 +44,7 @@ impl CompileTimeRuntime for HarnessMacroRuntime {
         let runtime = match &mut self.runtime {
             Some(runtime) => runtime,
             empty => {
-                let mut runtime = Runtime::new_interruptible()
+                let mut runtime = Runtime::new_baseline()
                     .map_err(|e| format!("cannot start the compile-time runtime: {e}"))?;
                 if self.keeps_compiled_patches {
                     runtime.keep_compiled_patches();

@@ -206,11 +206,11 @@ fn an_interrupter_stops_a_runaway_loop_and_leaves_other_runtimes_running() {
 }
 
 #[test]
-fn a_runtime_for_checks_runs_patches_as_cranelift_does_and_can_be_interrupted() {
+fn a_baseline_runtime_runs_patches_as_cranelift_does_and_can_be_interrupted() {
     let source = r#"(defn spin [] (loop [n 0] (recur (inc n))))
 (defn fact [n] (if (zero? n) 1 (* n (fact (dec n)))))
 [(fact 20) (mapv inc [1 2]) (try (throw (ex-info "no" {})) (catch Exception e (ex-message e)))]"#;
-    let mut checking = Runtime::new_for_checks().unwrap();
+    let mut checking = Runtime::new_baseline().unwrap();
     let values = load(&mut checking, &mut Session::new(), source, 1);
     let mut reference = Runtime::new().unwrap();
     assert_eq!(values, load(&mut reference, &mut Session::new(), source, 1));
@@ -220,7 +220,7 @@ fn a_runtime_for_checks_runs_patches_as_cranelift_does_and_can_be_interrupted() 
     );
 
     // Asked before the call: its first epoch check stops it.
-    let interrupter = checking.interrupter().expect("a runtime for checks");
+    let interrupter = checking.interrupter().expect("a baseline runtime");
     interrupter.interrupt();
     match checking.call_var("user", "spin", &[]) {
         Err(jank_wasmtime_harness::HarnessError::Interrupted { during }) => {

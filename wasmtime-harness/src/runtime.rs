@@ -244,13 +244,13 @@ enum EngineKind {
     /// reduce over a million numbers took ~45% longer), so only runtimes
     /// that must be stoppable pay for them.
     Interruptible,
-    /// Epoch checks as `Interruptible`, for many short-lived runtimes that
-    /// each load one small patch ([`Runtime::new_for_checks`]): Winch, the
-    /// baseline compiler, compiles in one pass (its code is slower, which a
-    /// check that runs each patch once feels less than the compile), on the
-    /// calling thread (handing a few functions to worker threads cost more
-    /// than compiling them).
-    Checking,
+    /// Epoch checks as `Interruptible`, for runtimes that load many small
+    /// patches and run each briefly ([`Runtime::new_baseline`]): Winch, the
+    /// baseline compiler, compiles in one pass (its code is slower, which
+    /// code run once feels less than the compile), on the calling thread
+    /// (handing a few functions to worker threads cost more than compiling
+    /// them).
+    Baseline,
 }
 
 impl EngineKind {
@@ -273,7 +273,7 @@ fn engine(kind: EngineKind) -> &'static Engine {
         if std::env::var_os("JANKWASM_PERF_MAP").is_some() {
             config.profiler(wasmtime::ProfilingStrategy::PerfMap);
         }
-        if kind == EngineKind::Checking {
+        if kind == EngineKind::Baseline {
             config.strategy(wasmtime::Strategy::Winch);
             config.parallel_compilation(false);
         }
@@ -613,14 +613,15 @@ impl Runtime {
         Self::build(crate::STUB_WASM, EngineKind::Interruptible)
     }
 
-    /// Like [`Runtime::new_interruptible`], for checking many patches one
-    /// fresh runtime each (the fuzz targets): the stub and patches are
-    /// compiled by Winch, wasmtime's baseline compiler, which compiles faster
-    /// than Cranelift and makes slower code (the `source` fuzz target ran
-    /// 1.6 times as many cases a second); loading and linking are the same
-    /// as in every other runtime.
-    pub fn new_for_checks() -> Result<Self, HarnessError> {
-        Self::build(crate::STUB_WASM, EngineKind::Checking)
+    /// Like [`Runtime::new_interruptible`], for loading many small patches
+    /// and running each briefly: the fuzz targets' checks (a fresh runtime
+    /// per case) and the compiler's compile-time runtime (a patch per macro
+    /// call). The stub and patches are compiled by Winch, wasmtime's
+    /// baseline compiler, which compiles faster than Cranelift and makes
+    /// slower code (the `source` fuzz target ran 1.6 times as many cases a
+    /// second); loading and linking are the same as in every other runtime.
+    pub fn new_baseline() -> Result<Self, HarnessError> {
+        Self::build(crate::STUB_WASM, EngineKind::Baseline)
     }
 
     /// A runtime around any module that plays the main module: it must export
@@ -1118,7 +1119,7 @@ impl Runtime {
 
     /// A handle that stops this runtime's running call from another thread;
     /// None unless it was made with [`Runtime::new_interruptible`] or
-    /// [`Runtime::new_for_checks`].
+    /// [`Runtime::new_baseline`].
     pub fn interrupter(&self) -> Option<Interrupter> {
         self.kind.interruptible().then(|| Interrupter {
             requested: Arc::clone(&self.store.data().interrupt),
@@ -1128,7 +1129,7 @@ impl Runtime {
 
     /// [`Runtime::load_patch`], interrupted once it has run for `budget`
     /// (on a runtime made with [`Runtime::new_interruptible`] or
-    /// [`Runtime::new_for_checks`]; others run without a limit).
+    /// [`Runtime::new_baseline`]; others run without a limit).
     pub fn load_patch_within(
         &mut self,
         wasm: &[u8],
