@@ -421,6 +421,13 @@ JANK_HOST const uint8_t *jank_host_encode(void *value, int32_t *length);
  * once after instantiating the stub, with 64 bits of entropy; without it
  * every runtime draws the same sequence. */
 JANK_HOST void jank_host_seed_random(int64_t seed);
+/* Lowers the limit of nested fn calls past which a call throws
+ * java.lang.StackOverflowError from JANK_MAX_CALL_DEPTH to limit (clamped to
+ * 1..JANK_MAX_CALL_DEPTH), for a host whose stack holds fewer levels (a
+ * browser's); answers the limit in force. Only between calls. Patches still
+ * compare with JANK_MAX_CALL_DEPTH: the runtime starts the count of
+ * jank_direct_calls.depth at JANK_MAX_CALL_DEPTH - limit instead of 0. */
+JANK_HOST int32_t jank_host_set_max_call_depth(int32_t limit);
 #endif
 
 /* ---- host interface: garbage collection --------------------------------- */

@@ -682,7 +682,10 @@ fn the_js_loader_refuses_defective_patches_as_the_harness_does() {
 fn a_call_that_overflows_the_stack_is_a_trap_and_the_runtime_stays_usable() {
     let Some(node) = node() else { return };
     let ws = Workspace::new();
-    let source = "(defn down [n] (+ 1 (down (inc n)))) (defn ok [x] (* x 3))";
+    // Levels larger than a plain recursion's (locals live across the call),
+    // so the engine's stack runs out before the loader's call-depth limit.
+    let source = "(defn down [n] (let [a (str n) b [a]] (+ (count a) (down (inc n)) (count b)))) \
+                  (defn ok [x] (* x 3))";
     let file = ws.emit(source, 1);
     let results = drive(
         node,

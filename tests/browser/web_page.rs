@@ -1001,41 +1001,61 @@ fn a_render_leaves_its_garbage_to_a_collection_in_a_task_after_it() {
 }
 
 #[test]
-/// One wasm frame a level (a recursion's direct call is inlined), so V8's
-/// default stack holds 10,000 of them.
-fn a_plain_recursion_ten_thousand_deep_runs_in_the_page() {
+/// One wasm frame a level (a recursion's direct call is inlined): V8's
+/// default stack holds 10,000 of them, and the loader's limit of 10,500
+/// nested calls makes a deeper one a StackOverflowError the program can
+/// catch. A recursion with larger levels (more locals live across the
+/// call) exhausts the engine's stack first: a trap naming the fn, and the
+/// page goes on.
+fn a_plain_recursion_ten_thousand_deep_runs_in_the_page_and_deeper_is_catchable() {
     let Some(browser) = Browser::launch() else {
         return;
     };
     let source = "(ns deep.app)\n\
                   (defn deep [n] (if (zero? n) 0 (inc (deep (dec n)))))\n\
-                  (deep 10000)";
+                  (defn wide [n] (let [a (str n) b (str a) c [a b]] (if (zero? n) 0 (+ (count a) (wide (dec n)) (count b) (count c)))))\n\
+                  (deep 10000)\n\
+                  (try (deep 100000) (catch StackOverflowError e (ex-message e)))";
     let (server, page) = page_running(&browser, "(ns deep.app)");
     server.send(patch(source, 2));
     let ack = server.ack();
     assert_eq!(ack["ok"], true, "{ack}");
+    let results = ack["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 4, "{ack}");
+    assert_eq!(results[2], json!({"name": "deep.app", "value": "10000"}));
     assert_eq!(
-        ack["results"][1],
-        json!({"name": "deep.app", "value": "10000"})
+        results[3],
+        json!({"name": "deep.app", "value": "\"stack overflow: more than 10500 nested calls, calling deep.app/deep\""})
     );
-    // Deeper than the engine's stack holds: a trap that names the jank fn,
-    // and the page goes on.
+    // Uncaught, it is the program's exception, not a trap.
     server.send(patch("(ns deep.app) (declare deep) (deep 100000)", 3));
+    let ack = server.ack();
+    assert_eq!(ack["ok"], false, "{ack}");
+    let error = ack["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("deep.app: uncaught exception: ")
+            && error.contains("java.lang.StackOverflowError")
+            && error.contains("more than 10500 nested calls, calling deep.app/deep"),
+        "{error}"
+    );
+    // Larger levels: the engine's stack runs out first.
+    server.send(patch("(ns deep.app) (declare wide) (wide 100000)", 4));
     let ack = server.ack();
     assert_eq!(ack["ok"], false, "{ack}");
     let error = ack["error"].as_str().unwrap_or_default();
     assert!(
         error.starts_with(
             "wasm trap while registering deep.app (eval): StackOverflowError: \
-             the engine's call stack ran out in deep.app/deep ("
-        ) && error.contains("app.jank:2:1)"),
+             the engine's call stack ran out in deep.app/wide ("
+        ) && error.contains("app.jank:3:1)"),
         "{error}"
     );
-    server.send(patch("(ns deep.app) (declare deep) (deep 100)", 4));
+    // The calls the trap cut short no longer count: the full depth is back.
+    server.send(patch("(ns deep.app) (declare deep) (deep 10000)", 5));
     let ack = server.ack();
     assert_eq!(
         ack["results"],
-        json!([{"name": "deep.app", "value": "100"}]),
+        json!([{"name": "deep.app", "value": "10000"}]),
         "{ack}"
     );
     drop(page);

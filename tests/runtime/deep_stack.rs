@@ -75,3 +75,38 @@ fn exhausting_the_wasm_stack_is_a_trap_naming_the_fn_and_the_runtime_survives() 
         assert_eq!(value.unwrap().printed, "10000");
     });
 }
+
+#[test]
+fn a_host_with_a_smaller_stack_lowers_the_limit_for_direct_and_generic_calls() {
+    on_host_stack(|| {
+        let mut runtime = runtime();
+        assert_eq!(runtime.set_max_call_depth(500).unwrap(), 500);
+        let value = runtime.call_var("user", "deep", &[Arg::Int(400)]);
+        assert_eq!(value.unwrap().printed, "400");
+        let caught = runtime.call_var("user", "guarded", &[Arg::Int(600)]);
+        assert_eq!(
+            caught.unwrap().printed,
+            "\"stack overflow: more than 500 nested calls, calling user/deep\""
+        );
+        // `deep` calls itself through its var's direct-call record,
+        // `deep-map` through `map`'s generic call.
+        for f in ["deep", "deep-map"] {
+            match runtime.call_var("user", f, &[Arg::Int(600)]) {
+                Err(HarnessError::Thrown(thrown)) => {
+                    assert!(
+                        thrown.printed.contains("more than 500 nested calls"),
+                        "{}",
+                        thrown.printed
+                    );
+                    assert_eq!(thrown.frames[0].name, format!("user/{f}"));
+                }
+                other => panic!("expected a StackOverflowError from {f}, got {other:?}"),
+            }
+        }
+        // Out of range asks are clamped; the full depth comes back.
+        assert_eq!(runtime.set_max_call_depth(0).unwrap(), 1);
+        assert_eq!(runtime.set_max_call_depth(1 << 30).unwrap(), 12_000);
+        let value = runtime.call_var("user", "deep", &[Arg::Int(10_000)]);
+        assert_eq!(value.unwrap().printed, "10000");
+    });
+}

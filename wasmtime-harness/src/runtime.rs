@@ -994,6 +994,20 @@ impl Runtime {
         Ok(())
     }
 
+    /// Lowers the runtime's limit of nested fn calls
+    /// (`jank_host_set_max_call_depth`), as a host with a smaller stack than
+    /// the harness's does; the limit in force. Between calls only.
+    pub fn set_max_call_depth(&mut self, limit: u32) -> Result<u32, HarnessError> {
+        let set = typed::<i32, i32>(
+            &mut self.store,
+            &self.instances[0],
+            "jank_host_set_max_call_depth",
+        )?;
+        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+        let in_force = self.call(&set, limit, || "setting the call-depth limit".into())?;
+        Ok(u32::try_from(in_force).unwrap_or(0))
+    }
+
     /// How the runtime lets the collector run from now on.
     pub fn set_gc_policy(&mut self, policy: GcPolicy) -> Result<(), HarnessError> {
         self.gc_policy = policy;

@@ -628,6 +628,10 @@ pub unsafe extern "C" fn jank_hot_reload_register(entry: *const PatchSymbol) -> 
     if entry.is_null() {
         return boundary(Err(illegal_argument("NULL registry entry")));
     }
+    // A host registers entries from the top, never from inside a call: the
+    // calls an earlier entry's trap cut short (a stack overflow in the
+    // engine, say) no longer count towards this one's depth.
+    forget_cut_calls();
     let entry = &*entry;
     let (name, signature) = (c_string(entry.qualified_name), c_string(entry.signature));
     boundary(register(&name, &signature, entry.fn_ptr))
@@ -734,6 +738,13 @@ fn collection_count(outcome: Result<Option<u32>, gc::Refusal>) -> i32 {
 #[no_mangle]
 pub extern "C" fn jank_host_seed_random(seed: i64) {
     crate::core::misc::seed_random(seed as u64);
+}
+
+/// Lowers the limit of nested fn calls (see the header); between calls only.
+#[no_mangle]
+pub extern "C" fn jank_host_set_max_call_depth(limit: i32) -> i32 {
+    let limit = u32::try_from(limit).unwrap_or(1);
+    crate::function::set_max_call_depth(limit) as i32
 }
 
 #[no_mangle]

@@ -194,24 +194,36 @@ impl Function {
 /// as on the JVM, and the harness's wasm stack (`MAX_WASM_STACK`) holds this
 /// many simple levels. A recursion whose levels pass through more runtime
 /// frames (through `map`, `apply`, a lazy seq) may still exhaust the native
-/// stack first; the host reports that trap naming the jank fn.
+/// stack first; the host reports that trap naming the jank fn. A host with a
+/// smaller stack lowers the limit (`set_max_call_depth`).
 pub const MAX_CALL_DEPTH: u32 = jank_runtime_abi::JANK_MAX_CALL_DEPTH as u32;
 
 thread_local! {
-    /// Patch fn calls now on the stack. A trap skips the decrement, so a safe
-    /// point (where no call is live) resets it: `reset_call_depth`.
+    /// Patch fn calls now on the stack, counted from `CALL_DEPTH_FLOOR`. A
+    /// trap skips the decrement, so a safe point (where no call is live)
+    /// puts it back: `reset_call_depth`.
     static CALL_DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// Where the count starts: MAX_CALL_DEPTH less the host's limit.
+    /// Patches compare the count with JANK_MAX_CALL_DEPTH itself, so a
+    /// higher start is how a lower limit reaches them too.
+    static CALL_DEPTH_FLOOR: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The most nested patch fn calls before a StackOverflowError.
+fn max_call_depth() -> u32 {
+    MAX_CALL_DEPTH - CALL_DEPTH_FLOOR.get()
 }
 
 /// Runs the call `f` of `function` one level deeper, or throws
-/// StackOverflowError naming `function` when that is past MAX_CALL_DEPTH.
+/// StackOverflowError naming `function` when that is past the limit.
 fn nested(function: &Function, f: impl FnOnce() -> R) -> R {
     let depth = CALL_DEPTH.get();
     if depth >= MAX_CALL_DEPTH {
         return Err(error(
             "java.lang.StackOverflowError",
             format!(
-                "stack overflow: more than {MAX_CALL_DEPTH} nested calls, calling {}",
+                "stack overflow: more than {} nested calls, calling {}",
+                max_call_depth(),
                 function.name()
             ),
         ));
@@ -224,7 +236,16 @@ fn nested(function: &Function, f: impl FnOnce() -> R) -> R {
 
 /// At a safe point no call is live: forget the levels a trap left counted.
 pub fn reset_call_depth() {
-    CALL_DEPTH.set(0);
+    CALL_DEPTH.set(CALL_DEPTH_FLOOR.get());
+}
+
+/// Sets the most nested patch fn calls (at most MAX_CALL_DEPTH, at least 1)
+/// and answers the limit now in force. Only between calls: it restarts the
+/// count.
+pub fn set_max_call_depth(limit: u32) -> u32 {
+    CALL_DEPTH_FLOOR.set(MAX_CALL_DEPTH - limit.clamp(1, MAX_CALL_DEPTH));
+    reset_call_depth();
+    max_call_depth()
 }
 
 /// The count of nested calls, which patches calling a var's fn directly

@@ -49,6 +49,17 @@ export const UNINITIALIZED_BYTE = 0xa5;
 // Bytes per patch_symbol: three wasm32 pointers.
 const PATCH_SYMBOL_SIZE = 12;
 const SCRATCH_INITIAL = 4096;
+// Nested jank fn calls past which a call throws a catchable
+// StackOverflowError (jank_host_set_max_call_depth), below the runtime's own
+// 12,000: V8's ~1 MB stack held 11,200 levels of a plain non-tail recursion
+// in Chromium, not yet tiered up, and not 11,600 (README, "Deep recursion").
+// The rest is left for the JS frames an event
+// handler calls from and for fns with larger frames; a recursion whose
+// levels are larger still (through `map`, say) exhausts the engine's stack
+// first, which is a trap naming the jank fn.
+const PAGE_MAX_CALL_DEPTH = 10500;
+// Frames an engine error keeps for finding the jank fns of a throw or trap.
+const TRAP_TRACE_FRAMES = 100;
 // Longest C string read back (names and signatures are short; anything longer
 // is a missing NUL).
 const MAX_C_STRING = 1 << 20;
@@ -602,7 +613,7 @@ export class JankRuntime {
       exception_thrown(exception) {
         // Deep enough for the jank frames under the runtime's own.
         const limit = Error.stackTraceLimit;
-        Error.stackTraceLimit = 100;
+        Error.stackTraceLimit = TRAP_TRACE_FRAMES;
         let stack;
         try {
           stack = new Error().stack;
@@ -701,6 +712,7 @@ export class JankRuntime {
       globalThis.crypto.getRandomValues(seed);
       this.call(exports.jank_host_seed_random, [seed[0]], () => "seeding the stub's random generator");
     }
+    this.callOptional('jank_host_set_max_call_depth', 'setting the call-depth limit', [PAGE_MAX_CALL_DEPTH]);
     const base = this.malloc(SCRATCH_INITIAL, "the host's scratch area");
     this.scratch = { base, size: SCRATCH_INITIAL, used: 0 };
   }
@@ -931,7 +943,15 @@ export class JankRuntime {
   // (see `box`) and returns the result printed by pr-str. Throws JankThrown
   // when the call throws.
   callVar(ns, name, args = []) {
-    const printed = this.prStr(this.invoke(this.intern(ns, name), args.map((arg) => this.box(arg))));
+    let printed;
+    try {
+      printed = this.prStr(this.invoke(this.intern(ns, name), args.map((arg) => this.box(arg))));
+    } catch (error) {
+      // After a throw or a trap too, nothing of the call is live: the safe
+      // point also forgets the calls a trap cut short.
+      this.safePoint();
+      throw error;
+    }
     this.safePoint();
     return printed;
   }
@@ -1104,15 +1124,21 @@ export class JankRuntime {
   // returns with the stack pointer moved is an ABI violation.
   call(fn, args, during) {
     const saved = this.stackPointer.value;
+    // The engine's own RangeError at a stack overflow keeps this many
+    // frames: enough to reach the jank fn under the runtime's frames.
+    const traceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = TRAP_TRACE_FRAMES;
     let result;
     try {
       result = fn(...args);
     } catch (error) {
+      Error.stackTraceLimit = traceLimit;
       this.stackPointer.value = saved;
       const outOfMemory = error instanceof LoadError ? null : this.outOfMemory();
       if (outOfMemory) throw new LoadError('trap', `wasm trap while ${during()}: ${outOfMemory}`, error);
       throw trapError(during(), error, this.frameTables);
     }
+    Error.stackTraceLimit = traceLimit;
     const now = this.stackPointer.value;
     if (now !== saved) {
       this.stackPointer.value = saved;
