@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::ffi::{c_char, c_void, CStr};
 use std::rc::Rc;
 
-use crate::core::colls::{get, nth};
+use crate::core::colls::{get, lookup, nth};
 use crate::error::{arity, class_cast, error, from_null_return, illegal_state, R};
 use crate::object::{alloc, nil, Obj, Object};
 use crate::print::pr_str;
@@ -413,8 +413,8 @@ pub fn call(f: Obj, args: &[Obj]) -> R {
             ))),
         },
         Object::Keyword(_) | Object::Symbol(_) => match *args {
-            [coll] => get(coll, f, nil()),
-            [coll, default] => get(coll, f, default),
+            [coll] => lookup(coll, f, None),
+            [coll, not_found] => lookup(coll, f, Some(not_found)),
             _ => Err(arity(args.len(), &pr_str(f)?)),
         },
         Object::Map(_) | Object::Set(_) => match *args {

@@ -36,7 +36,24 @@ fn char_at(text: &str, index: i64) -> Option<Obj> {
         .map(character)
 }
 
-/// `(get coll key default)`.
+/// `(get coll key)` (`not_found` None) or `(get coll key not-found)`: a
+/// deftype or reify implementing ILookup has the arity of its `valAt` that
+/// Clojure calls, the one-key one for the first, the other for the second
+/// (even when not-found is nil).
+pub fn lookup(coll: Obj, key: Obj, not_found: Option<Obj>) -> R {
+    match (&*coll, not_found) {
+        (Object::Instance(_), Some(not_found)) => {
+            match crate::core::protocols::host_method(coll, "ILookup", "valAt")? {
+                Some(val_at) => call(val_at, &[coll, key, not_found]),
+                None => Ok(not_found),
+            }
+        }
+        (_, not_found) => get(coll, key, not_found.unwrap_or_else(nil)),
+    }
+}
+
+/// `(get coll key default)`; for the runtime's own lookups, where a nil
+/// default is `(get coll key)` (see [`lookup`]).
 pub fn get(coll: Obj, key: Obj, default: Obj) -> R {
     Ok(match &*coll {
         Object::Map(m) => m.get(key)?.unwrap_or(default),
@@ -69,16 +86,14 @@ pub fn get(coll: Obj, key: Obj, default: Obj) -> R {
             }
             _ => default,
         },
-        // A deftype or reify that implements ILookup's valAt: `(get x k)`
-        // calls its one-key arity, as Clojure's does, and a default its
-        // other.
-        Object::Instance(_) => {
+        // A deftype or reify that implements ILookup's valAt.
+        Object::Instance(_) if default.is_nil() => {
             match crate::core::protocols::host_method(coll, "ILookup", "valAt")? {
-                Some(val_at) if default.is_nil() => call(val_at, &[coll, key])?,
-                Some(val_at) => call(val_at, &[coll, key, default])?,
+                Some(val_at) => call(val_at, &[coll, key])?,
                 None => default,
             }
         }
+        Object::Instance(_) => return lookup(coll, key, Some(default)),
         _ => default,
     })
 }
@@ -748,7 +763,7 @@ pub fn install() {
         Object::Set(_) => Ok(a[0]),
         _ => Ok(set_obj(Set::from_items(to_vec(a[0])?)?)),
     });
-    core("get", 2, 3, |_, a| get(a[0], a[1], arg_or(a, 2, nil())));
+    core("get", 2, 3, |_, a| lookup(a[0], a[1], a.get(2).copied()));
     core("nth", 2, 3, |_, a| nth(a[0], a[1], a.get(2).copied()));
     core_collecting("count", 1, 1, |_, a| Ok(int(count(a[0])? as i64)));
     core("conj", 0, VARIADIC, |_, a| match a {
