@@ -596,7 +596,7 @@ pub const HOST_INTERFACES: &[HostInterface] = &[
     HostInterface {
         class: "java.lang.Object",
         protocol: "Object",
-        methods: &["toString"],
+        methods: &["toString", "equals", "hashCode"],
     },
     HostInterface {
         class: "clojure.lang.IDeref",

@@ -495,6 +495,9 @@ fn inline_groups(
                 ));
             }
             host_methods_only(interface, methods, what)?;
+            if what == "defrecord" {
+                record_keeps_its_equality(methods)?;
+            }
             Form::symbol(
                 Name::qualified(
                     jank_runtime_abi::java_classes::HOST_INTERFACE_NS,
@@ -544,6 +547,29 @@ fn host_interfaces_text() -> String {
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
         None => String::new(),
     }
+}
+
+/// Refuses `equals` and `hashCode` in a defrecord, as Clojure does: a
+/// record's equality and hash are those of its class and entries.
+fn record_keeps_its_equality(methods: &[Form]) -> Result<(), ExpandError> {
+    for method in methods {
+        let name = match &method.kind {
+            FormKind::List(items) => items.first().and_then(Form::as_symbol),
+            _ => None,
+        };
+        if let Some(name) =
+            name.filter(|n| n.ns.is_none() && matches!(&*n.name, "equals" | "hashCode"))
+        {
+            return Err(ExpandError::new(
+                method.pos,
+                format!(
+                    "`defrecord` cannot implement {} of java.lang.Object: a record's equality and hash are its class's and entries'",
+                    name.name
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a method of a host interface the runtime never calls: it would

@@ -23,6 +23,11 @@ pub fn equiv(a: Obj, b: Obj) -> R<bool> {
         return Ok(true);
     }
     Ok(match (&*a, &*b) {
+        // A deftype's own `equals` (Util.equiv: the left value's equals).
+        (Object::Instance(_), _) => match host_object_method(a, "equals")? {
+            Some(equals) => truthy(call(equals, &[a, b])?),
+            None => false,
+        },
         (Object::Nil, _) | (_, Object::Nil) => false,
         (x, y) if x.is_number() && y.is_number() => number::equiv(&num(a)?, &num(b)?),
         (Object::Bool(x), Object::Bool(y)) => x == y,
@@ -226,9 +231,25 @@ fn identity_hash(value: Obj) -> u32 {
     hash_int(value.addr() as u32)
 }
 
+/// The fn a deftype or reify gave `value` for Object's `method`, if any.
+fn host_object_method(value: Obj, method: &str) -> R<Option<Obj>> {
+    crate::core::protocols::host_method(value, "Object", method)
+}
+
+/// A deftype's own `hashCode`, as Java's int, or its identity hash.
+fn instance_hash(value: Obj) -> R<i32> {
+    match host_object_method(value, "hashCode")? {
+        // Its int return value, as the compiled method's RT.intCast.
+        Some(hash_code) => crate::core::numbers::int_cast(call(hash_code, &[value])?),
+        None => Ok(identity_hash(value) as i32),
+    }
+}
+
 /// `hash`: clojure.lang.Util.hasheq.
 pub fn hasheq(value: Obj) -> R<i32> {
     Ok(match &*value {
+        // Not IHashEq: its hashCode.
+        Object::Instance(_) => instance_hash(value)? as u32,
         Object::Nil => 0,
         Object::Int(i) => hash_long(*i),
         Object::BigInt(b) | Object::BigInteger(b) => match b.to_i64() {
