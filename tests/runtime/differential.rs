@@ -248,15 +248,21 @@ fn compare(program: &Path, work: &Path, emcc: &mut Emcc) -> Option<String> {
     })
 }
 
+/// A directory for a test's C++ and wasm files, emptied first: a file left
+/// by an earlier run must never stand in for this one's.
+fn empty_work_dir(name: &str) -> PathBuf {
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    work
+}
+
 #[test]
 fn direct_and_emcc_patches_agree_on_the_whole_corpus() {
     if !emcc_available() {
         return;
     }
-    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential");
-    // Start empty: a C++ file or wasm left by an earlier run must never stand in for this one's.
-    let _ = std::fs::remove_dir_all(&work);
-    std::fs::create_dir_all(&work).unwrap();
+    let work = empty_work_dir("differential");
 
     let programs = corpus_programs();
     assert!(!programs.is_empty(), "no corpus programs found");
@@ -314,9 +320,7 @@ fn the_forkserver_builds_what_emcc_builds_and_reports_its_errors() {
     if !emcc_available() {
         return;
     }
-    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential-forkserver");
-    let _ = std::fs::remove_dir_all(&work);
-    std::fs::create_dir_all(&work).unwrap();
+    let work = empty_work_dir("differential-forkserver");
     let source = SourceFile::new("f.jank", "(defn f [x] (str x 1)) (f 2)");
     let options = jankwasm::lower::PatchOptions {
         patch_id: 7,
