@@ -549,16 +549,20 @@ fn host_interfaces_text() -> String {
     }
 }
 
+/// The name an inline method `(name [params] body...)` is written with.
+fn method_name(method: &Form) -> Option<&Name> {
+    match &method.kind {
+        FormKind::List(items) => items.first().and_then(Form::as_symbol),
+        _ => None,
+    }
+}
+
 /// Refuses `equals` and `hashCode` in a defrecord, as Clojure does: a
 /// record's equality and hash are those of its class and entries.
 fn record_keeps_its_equality(methods: &[Form]) -> Result<(), ExpandError> {
     for method in methods {
-        let name = match &method.kind {
-            FormKind::List(items) => items.first().and_then(Form::as_symbol),
-            _ => None,
-        };
-        if let Some(name) =
-            name.filter(|n| n.ns.is_none() && matches!(&*n.name, "equals" | "hashCode"))
+        if let Some(name) = method_name(method)
+            .filter(|n| n.ns.is_none() && matches!(&*n.name, "equals" | "hashCode"))
         {
             return Err(ExpandError::new(
                 method.pos,
@@ -580,11 +584,9 @@ fn host_methods_only(
     what: &str,
 ) -> Result<(), ExpandError> {
     for method in methods {
-        let name = match &method.kind {
-            FormKind::List(items) => items.first().and_then(Form::as_symbol),
-            _ => None,
-        };
-        if let Some(name) = name.filter(|n| !interface.methods.contains(&n.name.as_str())) {
+        if let Some(name) =
+            method_name(method).filter(|n| !interface.methods.contains(&n.name.as_str()))
+        {
             return Err(ExpandError::new(
                 method.pos,
                 format!(

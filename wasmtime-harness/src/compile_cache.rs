@@ -32,9 +32,9 @@ pub(crate) fn cache_dir() -> Option<PathBuf> {
 }
 
 /// A hash of `wasm` compiled for `engine_key`, by this version of jankwasm.
-fn key(wasm: &[u8], engine_key: impl Hash, seed: u8) -> u64 {
+fn key(wasm: &[u8], engine_key: impl Hash) -> u64 {
     let mut hasher = std::hash::DefaultHasher::new();
-    (seed, wasm, engine_key, env!("CARGO_PKG_VERSION")).hash(&mut hasher);
+    (wasm, engine_key, env!("CARGO_PKG_VERSION")).hash(&mut hasher);
     hasher.finish()
 }
 
@@ -46,12 +46,8 @@ pub(crate) fn stub(
     stub_wasm: &[u8],
     engine_key: impl Hash,
 ) -> wasmtime::Result<Module> {
-    let path = cache_dir().map(|dir| {
-        dir.join(format!(
-            "stub-{:016x}.cwasm",
-            key(stub_wasm, &engine_key, 0)
-        ))
-    });
+    let path =
+        cache_dir().map(|dir| dir.join(format!("stub-{:016x}.cwasm", key(stub_wasm, &engine_key))));
     // SAFETY: a file `store` wrote into the user's own cache directory.
     if let Some(module) = path
         .as_deref()
@@ -76,12 +72,7 @@ pub(crate) fn patch(
     engine_key: impl Hash,
     dir: &Path,
 ) -> wasmtime::Result<Module> {
-    let name = format!(
-        "{:016x}{:016x}.cwasm",
-        key(wasm, &engine_key, 1),
-        key(wasm, &engine_key, 2)
-    );
-    let path = dir.join(name);
+    let path = dir.join(format!("{:016x}.cwasm", key(wasm, &engine_key)));
     if let Some(module) = cached_patch(engine, wasm, &path) {
         return Ok(module);
     }

@@ -865,11 +865,6 @@ impl Runtime {
         self.patch_cache = crate::compile_cache::cache_dir().map(|dir| dir.join("patches"));
     }
 
-    /// As [`Runtime::keep_compiled_patches`], in `dir`.
-    pub fn keep_compiled_patches_in(&mut self, dir: impl Into<std::path::PathBuf>) {
-        self.patch_cache = Some(dir.into());
-    }
-
     /// The patch `wasm` compiled for this runtime's engine.
     pub(crate) fn compile_patch(&self, wasm: &[u8]) -> wasmtime::Result<Module> {
         match &self.patch_cache {

@@ -53,10 +53,10 @@ const SCRATCH_INITIAL = 4096;
 // StackOverflowError (jank_host_set_max_call_depth), below the runtime's own
 // 12,000: V8's ~1 MB stack held 11,200 levels of a plain non-tail recursion
 // in Chromium, not yet tiered up, and not 11,600 (README, "Deep recursion").
-// The rest is left for the JS frames an event
-// handler calls from and for fns with larger frames; a recursion whose
-// levels are larger still (through `map`, say) exhausts the engine's stack
-// first, which is a trap naming the jank fn.
+// The rest is left for the JS frames an event handler calls from and for fns
+// with larger frames; a recursion whose levels are larger still (through
+// `map`, say) exhausts the engine's stack first, which is a trap naming the
+// jank fn.
 const PAGE_MAX_CALL_DEPTH = 10500;
 // Frames an engine error keeps for finding the jank fns of a throw or trap.
 const TRAP_TRACE_FRAMES = 100;
@@ -943,17 +943,13 @@ export class JankRuntime {
   // (see `box`) and returns the result printed by pr-str. Throws JankThrown
   // when the call throws.
   callVar(ns, name, args = []) {
-    let printed;
     try {
-      printed = this.prStr(this.invoke(this.intern(ns, name), args.map((arg) => this.box(arg))));
-    } catch (error) {
-      // After a throw or a trap too, nothing of the call is live: the safe
-      // point also forgets the calls a trap cut short.
+      return this.prStr(this.invoke(this.intern(ns, name), args.map((arg) => this.box(arg))));
+    } finally {
+      // After a throw or a trap too nothing of the call is live, and the
+      // safe point also forgets the calls a trap cut short.
       this.safePoint();
-      throw error;
     }
-    this.safePoint();
-    return printed;
   }
 
   // A safe point of the stub's collector (jank_patch_abi.h, JANK_HOST): no

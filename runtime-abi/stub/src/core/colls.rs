@@ -41,14 +41,14 @@ fn char_at(text: &str, index: i64) -> Option<Obj> {
 /// Clojure calls, the one-key one for the first, the other for the second
 /// (even when not-found is nil).
 pub fn lookup(coll: Obj, key: Obj, not_found: Option<Obj>) -> R {
-    match (&*coll, not_found) {
-        (Object::Instance(_), Some(not_found)) => {
-            match crate::core::protocols::host_method(coll, "ILookup", "valAt")? {
-                Some(val_at) => call(val_at, &[coll, key, not_found]),
-                None => Ok(not_found),
-            }
-        }
-        (_, not_found) => get(coll, key, not_found.unwrap_or_else(nil)),
+    if !matches!(*coll, Object::Instance(_)) {
+        return get(coll, key, not_found.unwrap_or_else(nil));
+    }
+    let val_at = crate::core::protocols::host_method(coll, "ILookup", "valAt")?;
+    match (val_at, not_found) {
+        (Some(val_at), None) => call(val_at, &[coll, key]),
+        (Some(val_at), Some(not_found)) => call(val_at, &[coll, key, not_found]),
+        (None, not_found) => Ok(not_found.unwrap_or_else(nil)),
     }
 }
 
@@ -87,13 +87,7 @@ pub fn get(coll: Obj, key: Obj, default: Obj) -> R {
             _ => default,
         },
         // A deftype or reify that implements ILookup's valAt.
-        Object::Instance(_) if default.is_nil() => {
-            match crate::core::protocols::host_method(coll, "ILookup", "valAt")? {
-                Some(val_at) => call(val_at, &[coll, key])?,
-                None => default,
-            }
-        }
-        Object::Instance(_) => return lookup(coll, key, Some(default)),
+        Object::Instance(_) => return lookup(coll, key, (!default.is_nil()).then_some(default)),
         _ => default,
     })
 }
