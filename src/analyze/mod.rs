@@ -815,8 +815,8 @@ impl<'a> Analyzer<'a> {
     /// `(T. args*)` and `(new T args*)` where `T` names a var (the class of a
     /// `defrecord` or `deftype`): `(jank.runtime/new-instance T args*)`; where
     /// `T` is a Throwable class (`Exception`, `IllegalArgumentException`):
-    /// `(jank.runtime/new-throwable "java.lang.Exception" args*)`. Other
-    /// constructors stay Java interop, refused.
+    /// `(jank.runtime/new-throwable "java.lang.Exception" args*)`; `(Object.)`:
+    /// `(jank.runtime/new-object)`. Other constructors stay Java interop, refused.
     fn constructor_call(&self, head: &Name, form: &Form, args: &[Form]) -> Option<Form> {
         let (class, args) = if head.name == "new" {
             let (class, args) = args.split_first()?;
@@ -831,6 +831,16 @@ impl<'a> Analyzer<'a> {
         let class_name = class.as_symbol()?;
         if class_name.ns.is_none() && self.is_local(&class_name.name) {
             return None;
+        }
+        if class_name.ns.is_none()
+            && jank_runtime_abi::java_classes::resolve(&class_name.name) == Some("java.lang.Object")
+        {
+            let mut call = vec![Form::symbol(
+                Name::qualified("jank.runtime", "new-object"),
+                form.pos,
+            )];
+            call.extend(args.iter().cloned());
+            return Some(Form::list(call, form.pos));
         }
         if let Some(throwable) = java_members::throwable_class(class_name) {
             let mut call = vec![

@@ -765,6 +765,7 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         | Object::Inst(_)
         | Object::Stream(_)
         | Object::MathContext(_)
+        | Object::Plain
         | Object::Range(_) => {}
         Object::TaggedLiteral(tag, form) => {
             visit(*tag);

@@ -196,6 +196,9 @@ pub enum Object {
     StructDef(Box<[Obj]>),
     /// A java.math.MathContext (`with-precision`'s `*math-context*`).
     MathContext(Box<crate::number::MathContext>),
+    /// A plain java.lang.Object (`(Object.)`): only its identity, which code
+    /// uses as a sentinel no other value equals.
+    Plain,
 }
 
 /// The streams a page has: output and error output go to the host's
@@ -443,6 +446,7 @@ impl Object {
             Object::ReaderConditional(..) => "clojure.lang.ReaderConditional",
             Object::StructDef(_) => "clojure.lang.PersistentStructMap$Def",
             Object::MathContext(_) => "java.math.MathContext",
+            Object::Plain => "java.lang.Object",
             Object::Record(record) => record.class.name,
             Object::Instance(instance) => instance.class.name,
         }

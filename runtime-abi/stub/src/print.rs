@@ -538,7 +538,7 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             name,
             readably,
         ),
-        Object::Stream(_) | Object::StructDef(_) => {
+        Object::Stream(_) | Object::StructDef(_) | Object::Plain => {
             let (class, hex) = (value.class_name(), identity_hex(value));
             write_object(out, class, &hex, &format!("{class}@{hex}"), readably);
         }
@@ -660,6 +660,7 @@ pub fn str_of(value: Obj) -> R<String> {
         | Object::MultiFn(_)
         | Object::Delay(_)
         | Object::Promise(_)
+        | Object::Plain
         | Object::Instance(_) => {
             format!("{}@{}", value.class_name(), identity_hex(value))
         }

@@ -560,7 +560,7 @@ fn subvec(v: Obj, start: Obj, end: Option<Obj>) -> R {
 
 fn get_in(m: Obj, keys: Obj, default: Option<Obj>) -> R {
     let mut current = m;
-    let sentinel = alloc(Object::Volatile(Cell::new(nil())));
+    let sentinel = alloc(Object::Plain);
     for key in SeqIter::new(keys) {
         let key = key?;
         match default {

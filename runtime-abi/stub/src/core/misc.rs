@@ -694,6 +694,10 @@ fn install_exceptions() {
         }
         Ok(ex_info(a[0], a[1], a.get(2).copied().unwrap_or_else(nil)))
     });
+    // `(Object.)`: a value equal only to itself.
+    def("jank.runtime", "new-object", 0, 0, |_, _| {
+        Ok(crate::object::alloc(Object::Plain))
+    });
     // `(Exception. msg cause)` and the other Throwable constructors, which
     // the analyzer calls with the class's full name.
     def("jank.runtime", "new-throwable", 1, 3, |_, a| {
