@@ -946,6 +946,16 @@ impl<'a> Analyzer<'a> {
         let head = &items[0];
         let args = &items[1..];
         if let Some(name) = head.as_symbol() {
+            // `(Long/MAX_VALUE)`: a static field read in call position, as
+            // Clojure reads `(Class/FIELD)`.
+            if let Some(StaticMember::Literal(kind)) = name
+                .ns
+                .as_deref()
+                .filter(|class| args.is_empty() && self.namespaces.resolve_ns(class).is_none())
+                .and_then(|class| java_members::static_member(class, &name.name))
+            {
+                return self.analyze(&Form::new(kind, form.pos), ctx);
+            }
             let local = name.ns.is_none() && self.is_local(&name.name);
             if !local && name.ns.is_none() {
                 if let Some(construct) = self.constructor_call(name, form, args) {

@@ -383,11 +383,9 @@ pub fn compare(a: Obj, b: Obj) -> R<i32> {
         (Object::Nil, _) => Ok(-1),
         (_, Object::Nil) => Ok(1),
         (x, y) if x.is_number() && y.is_number() => {
-            let (p, q) = (num(a)?, num(b)?);
-            Ok(match number::compare(&p, &q) {
-                Some(o) => ordering(o),
-                None => ordering(p.to_f64().total_cmp(&q.to_f64())),
-            })
+            // Numbers.compare: neither less than the other is 0, so NaN
+            // compares equal to every number.
+            Ok(number::compare(&num(a)?, &num(b)?).map_or(0, ordering))
         }
         (x, _) if x.is_number() => Err(class_cast(b, "java.lang.Number")),
         (Object::Str(x), Object::Str(y)) => Ok(compare_strings(x, y)),

@@ -436,7 +436,12 @@ const MULTIPLY: Op = Op {
     long: i64::checked_mul,
     integer: |x, y| x * y,
     fraction: |x, y| x * y,
-    decimal: |x, y| x * y,
+    // BigDecimal.multiply's scale is the sum of both scales, even when one
+    // factor is 1 (bigdecimal's `*` returns the other factor then).
+    decimal: |x, y| {
+        let ((x, x_scale), (y, y_scale)) = (x.into_bigint_and_scale(), y.into_bigint_and_scale());
+        BigDecimal::new(x * y, x_scale + y_scale)
+    },
     double: |x, y| x * y,
 };
 
@@ -611,11 +616,22 @@ fn decimal_quotient(x: &BigDecimal, y: &BigDecimal) -> R<BigDecimal> {
     Ok(BigDecimal::new(unscaled, scale))
 }
 
+/// Numbers.quotient on doubles: the quotient through a long when it fits
+/// (so `(quot -0.0 5)` is 0.0), else through a BigInteger, which an
+/// infinite or NaN quotient cannot become.
 fn double_quotient(a: f64, b: f64) -> R<f64> {
     if b == 0.0 {
         return Err(divide_by_zero());
     }
-    Ok((a / b).trunc())
+    let quotient = a / b;
+    let limit = (1u64 << 63) as f64;
+    if (-limit..=limit).contains(&quotient) {
+        Ok(quotient as i64 as f64)
+    } else if quotient.is_finite() {
+        Ok(quotient.trunc())
+    } else {
+        Err(crate::error::number_format("Infinite or NaN"))
+    }
 }
 
 /// The truncated quotient of two exact numbers, as an integer.
@@ -743,8 +759,10 @@ pub(crate) fn out_of_range(value: Obj, kind: &str) -> R<crate::error::Thrown> {
 }
 
 fn double_to_long(value: Obj, d: f64) -> R<i64> {
+    // RT.longCast compares in doubles, where Long/MAX_VALUE is 2^63: that
+    // and NaN pass, and Java's cast saturates them (as `as` does).
     let limit = (1u64 << 63) as f64;
-    if !(-limit..limit).contains(&d) {
+    if d < -limit || d > limit {
         return Err(out_of_range(value, "long")?);
     }
     Ok(d as i64)

@@ -456,7 +456,10 @@ fn install_names() {
             Some(e) => Some(crate::number::to_long(*e)?),
             None => None,
         };
-        substring(text(&a[0])?, crate::number::to_long(a[1])?, end)
+        let s = a[0]
+            .as_str()
+            .ok_or_else(|| class_cast(a[0], "java.lang.String"))?;
+        substring(s, crate::number::to_long(a[1])?, end)
     });
     core("name", 1, 1, |_, a| match &*a[0] {
         Object::Str(_) => Ok(a[0]),

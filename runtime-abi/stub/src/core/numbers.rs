@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use super::{core, text, VARIADIC};
 use crate::error::{arity, class_cast, illegal_argument, overflow, R};
 use crate::function::Function;
-use crate::number::{self, boxed, integer_arg, long, num, to_long, Num, Overflow};
+use crate::number::{self, boxed, integer_arg, num, to_long, Num, Overflow};
 use crate::object::{boolean, character, double, int, nil, Obj, Object};
 
 /// Two longs go straight to the overflow-checked i64 op, without unboxing
@@ -203,10 +203,22 @@ pub(crate) fn int_cast(value: Obj) -> R<i32> {
     i32::try_from(long).map_err(|_| illegal_argument(format!("Value out of range for int: {long}")))
 }
 
+/// Numbers.bitOpsCast: only a long takes part in a bit operation.
+fn bit_operand(value: Obj) -> R<i64> {
+    match *value {
+        Object::Int(i) => Ok(i),
+        Object::Nil => Err(class_cast(value, "java.lang.Long")),
+        _ => Err(illegal_argument(format!(
+            "bit operation not supported for: class {}",
+            value.class_name()
+        ))),
+    }
+}
+
 fn bits(args: &[Obj], op: fn(i64, i64) -> i64) -> R {
-    let mut acc = long(args[0])?;
+    let mut acc = bit_operand(args[0])?;
     for x in &args[1..] {
-        acc = op(acc, long(*x)?);
+        acc = op(acc, bit_operand(*x)?);
     }
     Ok(int(acc))
 }
@@ -404,7 +416,7 @@ pub fn install() {
     core("bit-or", 2, VARIADIC, |_, a| bits(a, |x, y| x | y));
     core("bit-xor", 2, VARIADIC, |_, a| bits(a, |x, y| x ^ y));
     core("bit-and-not", 2, VARIADIC, |_, a| bits(a, |x, y| x & !y));
-    core("bit-not", 1, 1, |_, a| Ok(int(!long(a[0])?)));
+    core("bit-not", 1, 1, |_, a| Ok(int(!bit_operand(a[0])?)));
     core("bit-shift-left", 2, 2, |_, a| {
         bits(a, |x, n| x.wrapping_shl((n & 63) as u32))
     });
@@ -415,7 +427,7 @@ pub fn install() {
         bits(a, |x, n| ((x as u64) >> (n & 63)) as i64)
     });
     core("bit-test", 2, 2, |_, a| {
-        Ok(boolean((long(a[0])? >> (long(a[1])? & 63)) & 1 == 1))
+        Ok(boolean((bit_operand(a[0])? >> (bit_operand(a[1])? & 63)) & 1 == 1))
     });
     core("bit-set", 2, 2, |_, a| bits(a, |x, n| x | (1 << (n & 63))));
     core("bit-clear", 2, 2, |_, a| {

@@ -3,7 +3,7 @@
 //! tests, replace and replace-first (strings, chars, or a pattern with a
 //! Java replacement string or a fn of the match), reverse, index-of, escape.
 
-use super::{def, text};
+use super::def;
 use crate::coll::vector_obj;
 use crate::error::{illegal_argument, R};
 use crate::function::call;
@@ -21,6 +21,14 @@ fn char_sequence(value: Obj) -> R<String> {
         return Err(crate::error::class_cast(value, "java.lang.CharSequence"));
     }
     str_of(value)
+}
+
+/// A clojure.string fn's string argument (hinted `^CharSequence`): nil is
+/// a NullPointerException, another value a ClassCastException.
+fn string_arg(value: &Obj) -> R<&str> {
+    value
+        .as_str()
+        .ok_or_else(|| crate::error::class_cast(*value, "java.lang.CharSequence"))
 }
 
 fn string_fn(name: &'static str, min: usize, max: usize, f: crate::function::NativeFn) {
@@ -231,12 +239,12 @@ fn install_basics() {
             None => 0,
         };
         if let Some(regex) = regex_of(&a[1]) {
-            return Ok(strings(split_by_pattern(text(&a[0])?, &regex, limit)?));
+            return Ok(strings(split_by_pattern(string_arg(&a[0])?, &regex, limit)?));
         }
-        Ok(strings(split(text(&a[0])?, &literal(&a[1])?, limit)))
+        Ok(strings(split(string_arg(&a[0])?, &literal(&a[1])?, limit)))
     });
     string_fn("split-lines", 1, 1, |_, a| {
-        let normalized = text(&a[0])?.replace("\r\n", "\n");
+        let normalized = string_arg(&a[0])?.replace("\r\n", "\n");
         Ok(strings(split(&normalized, "\n", 0)))
     });
     string_fn("upper-case", 1, 1, |_, a| {
@@ -256,18 +264,18 @@ fn install_basics() {
         }))
     });
     string_fn("trim", 1, 1, |_, a| {
-        Ok(string(text(&a[0])?.trim_matches(is_java_whitespace)))
+        Ok(string(string_arg(&a[0])?.trim_matches(is_java_whitespace)))
     });
     string_fn("triml", 1, 1, |_, a| {
-        Ok(string(text(&a[0])?.trim_start_matches(is_java_whitespace)))
+        Ok(string(string_arg(&a[0])?.trim_start_matches(is_java_whitespace)))
     });
     string_fn("trimr", 1, 1, |_, a| {
-        Ok(string(text(&a[0])?.trim_end_matches(is_java_whitespace)))
+        Ok(string(string_arg(&a[0])?.trim_end_matches(is_java_whitespace)))
     });
     // Matcher/quoteReplacement: `\` and `$` escaped, for a literal replacement.
     string_fn("re-quote-replacement", 1, 1, |_, a| {
         let mut quoted = String::new();
-        for c in text(&a[0])?.chars() {
+        for c in string_arg(&a[0])?.chars() {
             if matches!(c, '\\' | '$') {
                 quoted.push('\\');
             }
@@ -276,23 +284,23 @@ fn install_basics() {
         Ok(string(quoted.as_str()))
     });
     string_fn("trim-newline", 1, 1, |_, a| {
-        Ok(string(text(&a[0])?.trim_end_matches(['\n', '\r'])))
+        Ok(string(string_arg(&a[0])?.trim_end_matches(['\n', '\r'])))
     });
     string_fn("blank?", 1, 1, |_, a| match &*a[0] {
         Object::Nil => Ok(boolean(true)),
-        _ => Ok(boolean(text(&a[0])?.chars().all(is_java_whitespace))),
+        _ => Ok(boolean(string_arg(&a[0])?.chars().all(is_java_whitespace))),
     });
     string_fn("starts-with?", 2, 2, |_, a| {
-        Ok(boolean(char_sequence(a[0])?.starts_with(text(&a[1])?)))
+        Ok(boolean(char_sequence(a[0])?.starts_with(string_arg(&a[1])?)))
     });
     string_fn("ends-with?", 2, 2, |_, a| {
-        Ok(boolean(char_sequence(a[0])?.ends_with(text(&a[1])?)))
+        Ok(boolean(char_sequence(a[0])?.ends_with(string_arg(&a[1])?)))
     });
     string_fn("includes?", 2, 2, |_, a| {
         Ok(boolean(char_sequence(a[0])?.contains(&literal(&a[1])?)))
     });
     string_fn("reverse", 1, 1, |_, a| {
-        Ok(string(text(&a[0])?.chars().rev().collect::<String>()))
+        Ok(string(string_arg(&a[0])?.chars().rev().collect::<String>()))
     });
 }
 
@@ -316,13 +324,13 @@ fn install_search() {
     });
     string_fn("replace-first", 3, 3, |_, a| {
         if let Some(regex) = regex_of(&a[1]) {
-            return replace_matches(text(&a[0])?, &regex, a[2], 1);
+            return replace_matches(string_arg(&a[0])?, &regex, a[2], 1);
         }
         let (from, to) = (literal(&a[1])?, literal(&a[2])?);
-        Ok(string(text(&a[0])?.replacen(&from, &to, 1)))
+        Ok(string(string_arg(&a[0])?.replacen(&from, &to, 1)))
     });
     string_fn("index-of", 2, 3, |_, a| {
-        let s = text(&a[0])?;
+        let s = string_arg(&a[0])?;
         let start = match a.get(2) {
             Some(from) => byte_offset(s, to_long(*from)?),
             None => 0,
@@ -332,7 +340,7 @@ fn install_search() {
             .map_or_else(nil, |i| char_index(s, start + i)))
     });
     string_fn("last-index-of", 2, 3, |_, a| {
-        let s = text(&a[0])?;
+        let s = string_arg(&a[0])?;
         let needle = literal(&a[1])?;
         let end = match a.get(2) {
             Some(from) => (byte_offset(s, to_long(*from)?) + needle.len()).min(s.len()),
@@ -348,7 +356,7 @@ fn install_search() {
     });
     string_fn("escape", 2, 2, |_, a| {
         let mut out = String::new();
-        for c in text(&a[0])?.chars() {
+        for c in string_arg(&a[0])?.chars() {
             let replacement = call(a[1], &[crate::object::character(c)])?;
             if replacement.is_nil() {
                 out.push(c);
