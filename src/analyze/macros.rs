@@ -143,6 +143,7 @@ impl Analyzer<'_> {
                 ))
             }
         }
+        defn[1] = macro_var_name(&args[0]);
         let defn = Form {
             kind: FormKind::List(defn),
             ..form.clone()
@@ -420,4 +421,18 @@ fn place_all(items: Vec<Form>, pos: Pos, known: &HashMap<String, Pos>) -> Vec<Fo
         .into_iter()
         .map(|item| place(item, pos, known))
         .collect()
+}
+
+/// A defmacro's name carrying `:macro true`, as setMacro marks the var.
+fn macro_var_name(name: &Form) -> Form {
+    let pos = name.pos;
+    let mut meta = match name.meta.as_deref().map(|meta| &meta.kind) {
+        Some(FormKind::Map(own)) => own.clone(),
+        _ => Vec::new(),
+    };
+    meta.push((build::keyword("macro", pos), Form::new(FormKind::Bool(true), pos)));
+    Form {
+        meta: Some(Box::new(Form::new(FormKind::Map(meta), pos))),
+        ..name.clone()
+    }
 }

@@ -95,8 +95,8 @@ fn rebuilt_with_meta(form: &Form) -> Form {
 }
 
 /// A var's metadata as a quoted map, for a def that carries metadata of its
-/// own (a docstring, or `^meta`/an attr-map beyond the `:arglists` every
-/// `defn` adds): that metadata (values as written, `(quote x)` read as `x`)
+/// own (a docstring, `^meta`/an attr-map, the `:arglists` every `defn`
+/// adds): that metadata (values as written, `(quote x)` read as `x`)
 /// with `:name`, `:ns`, `:file`, `:line` and `:column` as Clojure records
 /// them. It reaches the var only where a patch takes the var itself (`#'x`),
 /// the one way to ask a var for its metadata, so a def costs nothing more.
@@ -119,8 +119,7 @@ pub fn var_meta_map(
             .collect(),
         _ => Vec::new(),
     };
-    let is_arglists = |key: &Form| matches!(&key.kind, FormKind::Keyword(k) if k.ns.is_none() && k.name == "arglists");
-    if !replacing && doc.is_none() && map.iter().all(|(key, _)| is_arglists(key)) {
+    if !replacing && doc.is_none() && map.is_empty() {
         return None;
     }
     let text = |text: &str| Form::new(FormKind::Str(text.to_string()), pos);

@@ -158,6 +158,9 @@ fn define_fn(
             meta.extend(entries.iter().cloned());
         }
     }
+    // Clojure's defn conjoins the computed :arglists onto the name's
+    // metadata and the docstring and attr-map onto those.
+    let arglists_at = meta.len();
     if let Some((
         doc @ Form {
             kind: FormKind::Str(_),
@@ -213,7 +216,7 @@ fn define_fn(
             FormKind::List(items)
                 if matches!(items.first().map(|f| &f.kind), Some(FormKind::Vector(_))) =>
             {
-                arglists.push(items[0].clone());
+                arglists.push(without_implicit_macro_params(&items[0]));
             }
             _ => {
                 return Err(ExpandError::new(
@@ -229,7 +232,10 @@ fn define_fn(
             Form::new(FormKind::Bool(true), pos),
         ));
     }
-    meta.push((keyword("arglists", pos), quote(list(arglists, pos))));
+    meta.insert(
+        arglists_at,
+        (keyword("arglists", pos), quote(list(arglists, pos))),
+    );
     let mut named = name.clone();
     named.meta = Some(Box::new(Form::new(FormKind::Map(dedupe_meta(meta)), pos)));
     let mut fn_form = vec![core("fn", pos)];
@@ -239,6 +245,19 @@ fn define_fn(
 }
 
 /// Later metadata entries win, as in Clojure's `merge`.
+/// A parameter vector as an arglist: a macro's leading `&form &env` left
+/// out, as defn's `sigs` leaves them out.
+fn without_implicit_macro_params(params: &Form) -> Form {
+    match &params.kind {
+        FormKind::Vector(items)
+            if items.len() >= 2 && items[0].is_symbol("&form") && items[1].is_symbol("&env") =>
+        {
+            Form::new(FormKind::Vector(items[2..].to_vec()), params.pos)
+        }
+        _ => params.clone(),
+    }
+}
+
 fn dedupe_meta(entries: Vec<(Form, Form)>) -> Vec<(Form, Form)> {
     let mut out: Vec<(Form, Form)> = Vec::new();
     for (key, value) in entries {

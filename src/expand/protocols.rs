@@ -179,6 +179,14 @@ fn method_fn(
     if let Some(doc) = &method.doc {
         defn.push(doc.clone());
     }
+    // The var's :arglists are the signature's, not the fresh names'.
+    defn.push(Form::new(
+        FormKind::Map(vec![(
+            keyword("arglists", pos),
+            quote(list(method.arglists.clone(), pos)),
+        )]),
+        pos,
+    ));
     for arglist in &method.arglists {
         let FormKind::Vector(params) = &arglist.kind else {
             continue;

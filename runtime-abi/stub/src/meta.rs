@@ -69,7 +69,7 @@ pub fn meta(value: Obj) -> R {
         Object::Var(var) if !has_entry(value) => {
             let mut map = Map::empty();
             map.insert(keyword(None, "name"), symbol(None, &var.name))?;
-            map.insert(keyword(None, "ns"), symbol(None, &var.ns))?;
+            map.insert(keyword(None, "ns"), crate::core::repl::namespace(&var.ns))?;
             Ok(map_obj(map))
         }
         _ => Ok(stored(value)),
@@ -144,6 +144,15 @@ pub fn with_meta(value: Obj, meta: Obj) -> R {
     Ok(copied)
 }
 
+/// `value` without metadata: itself when it has none, else a copy.
+pub fn without_meta(value: Obj) -> R {
+    if stored(value).is_nil() {
+        Ok(value)
+    } else {
+        with_meta(value, nil())
+    }
+}
+
 /// `(vary-meta value f & args)`.
 fn vary_meta(value: Obj, f: Obj, args: &[Obj]) -> R {
     let current = meta(value)?;
@@ -207,9 +216,25 @@ fn init_var_meta(var: Obj, def_meta: Obj) -> R {
     };
     if !unchanged {
         DEF_META.with(|table| table.borrow_mut().insert(target.addr(), def_meta));
-        reset_meta(target, def_meta)?;
+        reset_meta(target, with_namespace_object(def_meta)?)?;
     }
     Ok(target)
+}
+
+/// A def's compiled metadata map, whose `:ns` is the namespace's name, with
+/// the namespace object there instead, as a var's `:ns` is on the JVM.
+fn with_namespace_object(def_meta: Obj) -> R {
+    let Object::Map(map) = &*def_meta else {
+        return Ok(def_meta);
+    };
+    let ns_key = keyword(None, "ns");
+    match map.get(ns_key)?.as_deref() {
+        Some(Object::Symbol(name)) if name.ns.is_none() => {
+            let namespace = crate::core::repl::namespace(&name.name);
+            crate::core::colls::assoc(def_meta, ns_key, namespace)
+        }
+        _ => Ok(def_meta),
+    }
 }
 
 /// Calls `visit` with the metadata of `value`, which the collector keeps as

@@ -25,7 +25,7 @@ pub mod protocols;
 mod reader;
 mod records;
 pub mod refs;
-mod repl;
+pub(crate) mod repl;
 pub mod seqs;
 mod sets;
 mod sorted;
