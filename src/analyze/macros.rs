@@ -430,7 +430,10 @@ fn macro_var_name(name: &Form) -> Form {
         Some(FormKind::Map(own)) => own.clone(),
         _ => Vec::new(),
     };
-    meta.push((build::keyword("macro", pos), Form::new(FormKind::Bool(true), pos)));
+    meta.push((
+        build::keyword("macro", pos),
+        Form::new(FormKind::Bool(true), pos),
+    ));
     Form {
         meta: Some(Box::new(Form::new(FormKind::Map(meta), pos))),
         ..name.clone()

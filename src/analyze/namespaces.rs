@@ -561,6 +561,13 @@ impl ReadEnv for Namespaces {
             None if JAVA_LANG_CLASSES.contains(&name.name.as_str()) => {
                 Name::bare(format!("java.lang.{}", name.name))
             }
+            // Any other java.lang class jankwasm knows (`IndexOutOfBoundsException`).
+            None if !name.name.contains('.') => {
+                match jank_runtime_abi::java_classes::resolve(&name.name) {
+                    Some(class) => Name::bare(class),
+                    None => Name::qualified(self.current.clone(), name.name.clone()),
+                }
+            }
             None => Name::qualified(self.current.clone(), name.name.clone()),
         }
     }

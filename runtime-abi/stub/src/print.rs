@@ -184,6 +184,57 @@ fn write_items(
     Ok(())
 }
 
+/// A seq's items as [`write_items`] writes them; when printing to a stream,
+/// what is printed so far is written out before a lazy step is realized,
+/// so output the realizing code prints lands where Clojure's does.
+fn write_seq_items(out: &mut String, value: Obj, readably: bool, length: Option<usize>) -> R<()> {
+    let mut items = SeqIter::new(value);
+    let mut pull = |out: &mut String| {
+        if items.may_realize() {
+            flush_streamed(out);
+        }
+        items.next().transpose()
+    };
+    let Some(mut current) = pull(out)? else {
+        return Ok(());
+    };
+    // Under *print-length*, print-sequential destructures `[x & xs]`, so
+    // each step realizes the item after the one it prints.
+    let mut remaining = length;
+    loop {
+        let following = if remaining.is_some() {
+            Some(pull(out)?)
+        } else {
+            None
+        };
+        if remaining == Some(0) {
+            out.push_str("...");
+            return Ok(());
+        }
+        write(out, current, readably)?;
+        let next = match following {
+            Some(next) => next,
+            None => pull(out)?,
+        };
+        let Some(next) = next else {
+            return Ok(());
+        };
+        out.push(' ');
+        current = next;
+        remaining = remaining.map(|n| n - 1);
+    }
+}
+
+/// Writes out and empties `out` when printing streams to an output.
+fn flush_streamed(out: &mut String) {
+    if let Some(fd) = STREAMED_TO.with(std::cell::Cell::get) {
+        if !out.is_empty() {
+            crate::io::write(fd, out);
+            out.clear();
+        }
+    }
+}
+
 /// A map's or record's entries as `k v, k v`, `...` in place of those past `length`.
 fn write_entries(
     out: &mut String,
@@ -295,6 +346,9 @@ fn write_reference(out: &mut String, value: Obj, class: &str, held: Obj, readabl
 }
 
 thread_local! {
+    /// The output `pr` and friends print to while they print (None for
+    /// `pr-str`, which builds a string).
+    static STREAMED_TO: std::cell::Cell<Option<i32>> = const { std::cell::Cell::new(None) };
     /// Set while `pr_str_with_meta` prints: Clojure's `*print-meta*`.
     static PRINT_META: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Set while `pr_str_with_meta` prints code for the compiler, which
@@ -452,7 +506,7 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
         }
         o if o.is_seq() => {
             out.push('(');
-            write_items(out, SeqIter::new(value), readably, length)?;
+            write_seq_items(out, value, readably, length)?;
             out.push(')');
         }
         // A local var (`with-local-vars`) has no namespace or name.
@@ -597,6 +651,32 @@ thread_local! {
 /// `print` when `*print-readably*` is false, and shows metadata when
 /// `*print-meta*` is true as well.
 pub fn print_values(values: &[Obj], readably: bool) -> R<String> {
+    // A string built inside a streamed print (a toString calling pr-str) is
+    // not part of the stream.
+    let was = STREAMED_TO.with(|streamed| streamed.replace(None));
+    let (out, printed) = print_values_partly(values, readably);
+    STREAMED_TO.with(|streamed| streamed.set(was));
+    printed.map(|()| out)
+}
+
+/// `pr`/`prn`/`print`/`println` to `fd`: the values as [`print_values`]
+/// prints them (and a newline), written out as they go where realizing a
+/// lazy seq may print too, and as far as they got when printing throws.
+pub fn print_to(fd: i32, values: &[Obj], readably: bool, newline: bool) -> R<()> {
+    let was = STREAMED_TO.with(|streamed| streamed.replace(Some(fd)));
+    let (mut out, printed) = print_values_partly(values, readably);
+    STREAMED_TO.with(|streamed| streamed.set(was));
+    if printed.is_ok() && newline {
+        out.push('\n');
+    }
+    if !out.is_empty() {
+        crate::io::write(fd, &out);
+    }
+    printed
+}
+
+/// What printing `values` wrote before it ended, and how it ended.
+fn print_values_partly(values: &[Obj], readably: bool) -> (String, R<()>) {
     let [readably_var, meta_var] = PRINT_VARS.with(|vars| *vars);
     let bound_true = |var| crate::var::current(var).is_some_and(crate::object::truthy);
     let readably = readably && bound_true(readably_var);
@@ -614,7 +694,7 @@ pub fn print_values(values: &[Obj], readably: bool) -> R<String> {
         }
     }
     PRINT_META.with(|flag| flag.set(was));
-    printed.map(|()| out)
+    (out, printed)
 }
 
 /// `pr-str` of one value.

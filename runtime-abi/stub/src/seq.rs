@@ -437,6 +437,19 @@ impl SeqIter {
         }
     }
 
+    /// Whether the next step may realize a lazy seq, which runs code that
+    /// can print (what a streamed `prn` writes out before it).
+    pub fn may_realize(&self) -> bool {
+        let unrealized = |coll: &Obj| matches!(&**coll, Object::Lazy(lazy) if !lazy.is_realized());
+        match &self.state {
+            IterState::Pending(coll) => unrealized(coll),
+            IterState::Chunk(items, i, more, _) => *i >= items.len() && unrealized(more),
+            IterState::Vector(..) | IterState::Array(..) | IterState::Range(..) | IterState::Done => {
+                false
+            }
+        }
+    }
+
     /// Walks past the values the iterator holds already (the rest of a
     /// chunk, a vector, a snapshot or a long range), realizing nothing, and
     /// returns how many there were: `count` takes a chunk at a time.

@@ -369,8 +369,12 @@ fn entry_part(entry: Obj, index: usize) -> R {
 
 /// `(vec coll)`.
 pub fn vec(coll: Obj) -> R {
-    if let Object::Vector(_) = &*coll {
-        return Ok(coll);
+    // `(with-meta v nil)` of a vector: a map entry becomes a plain vector.
+    if let Object::Vector(v) = &*coll {
+        return match v.1 {
+            crate::coll::VectorClass::Persistent => crate::meta::without_meta(coll),
+            crate::coll::VectorClass::MapEntry => Ok(vector_obj(v.0.iter().copied())),
+        };
     }
     if !coll.is_seqable() {
         let class = coll.class_name();
@@ -626,9 +630,10 @@ fn transient(coll: Obj) -> R {
         Object::Set(s) if s.is_sorted() => {
             Err(class_cast(coll, "clojure.lang.IEditableCollection"))
         }
-        Object::Vector(_) | Object::Map(_) | Object::Set(_) => {
-            Ok(alloc(Object::Transient(Cell::new(Some(coll)))))
-        }
+        // What persistent! returns has no metadata, as in Clojure.
+        Object::Vector(_) | Object::Map(_) | Object::Set(_) => Ok(alloc(Object::Transient(
+            Cell::new(Some(crate::meta::without_meta(coll)?)),
+        ))),
         _ => Err(class_cast(coll, "clojure.lang.IEditableCollection")),
     }
 }
@@ -754,7 +759,7 @@ pub fn install() {
         Ok(set_obj(Set::from_items(a.iter().copied())?))
     });
     core("set", 1, 1, |_, a| match &*a[0] {
-        Object::Set(_) => Ok(a[0]),
+        Object::Set(_) => crate::meta::without_meta(a[0]),
         _ => Ok(set_obj(Set::from_items(to_vec(a[0])?)?)),
     });
     core("get", 2, 3, |_, a| lookup(a[0], a[1], a.get(2).copied()));
@@ -868,6 +873,8 @@ pub fn install() {
     core("update-in", 3, VARIADIC, |_, a| {
         update_in(a[0], &to_vec(a[1])?, a[2], &a[3..])
     });
+    // Both keep the map's metadata; update-vals edits a hash or array map in
+    // place and builds anything else (a sorted map, a record) anew from {}.
     core("update-keys", 2, 2, |_, a| {
         let mut result = Map::empty();
         if let Some(m) = map_arg(a[0])? {
@@ -875,17 +882,18 @@ pub fn install() {
                 result.insert(call(a[1], &[k])?, v)?;
             }
         }
-        Ok(map_obj(result))
+        Ok(crate::meta::carry(a[0], map_obj(result)))
     });
     core("update-vals", 2, 2, |_, a| {
         let Some(m) = map_arg(a[0])? else {
             return Ok(map_obj(Map::empty()));
         };
-        let mut result = m.clone();
+        let editable = matches!(&*a[0], Object::Map(_)) && !m.is_sorted();
+        let mut result = if editable { m.clone() } else { Map::empty() };
         for (k, v) in m.entries() {
             result.insert(k, call(a[1], &[v])?)?;
         }
-        Ok(map_obj(result))
+        Ok(crate::meta::carry(a[0], map_obj(result)))
     });
     core("frequencies", 1, 1, |_, a| {
         map_from_fold(a[0], |acc, x| {

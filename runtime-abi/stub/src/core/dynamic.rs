@@ -155,10 +155,7 @@ pub fn install() {
     // The body may run long: it collects, with the body's fn rooted.
     def_collecting("jank.runtime", "with-out-str-fn", 1, 1, |_, a| {
         let _body = RootFrame::new(&[a[0]]);
-        let out = var::intern("clojure.core", "*out*");
-        var::push_bindings(vec![(out, standard_stream(Stream::Out))]);
-        let (result, printed) = crate::io::capture_out(|| call(a[0], &[]));
-        var::pop_bindings();
+        let (result, printed) = with_out_str(|| call(a[0], &[]));
         result.map(|_| string(printed))
     });
     core("var-set", 2, 2, |_, a| var_set(a[0], a[1]));
@@ -224,6 +221,16 @@ thread_local! {
         .map(|stream| crate::object::alloc_permanent(Object::Stream(stream)));
 }
 
+/// Runs `body` as `with-out-str` does: `*out*` bound to a string's
+/// writer, which is the page's output here, captured.
+pub(crate) fn with_out_str<T>(body: impl FnOnce() -> T) -> (T, String) {
+    let out = var::intern("clojure.core", "*out*");
+    var::push_bindings(vec![(out, standard_stream(Stream::Out))]);
+    let captured = crate::io::capture_out(body);
+    var::pop_bindings();
+    captured
+}
+
 fn standard_stream(stream: Stream) -> Obj {
     STREAMS.with(|streams| streams[stream as usize])
 }
@@ -284,6 +291,8 @@ fn install_standard_vars() {
         ("*command-line-args*", nil()),
         ("*warn-on-reflection*", boolean(false)),
         ("*clojure-version*", clojure_version()),
+        // Assertions are always compiled in (`assert`, `:pre`/`:post`).
+        ("*assert*", boolean(true)),
     ];
     for (name, root) in roots {
         let the_var = var::intern_raw("clojure.core", name);

@@ -113,14 +113,15 @@ pub fn install() {
     });
     core("some-fn", 1, VARIADIC, |_, a| {
         Ok(native("clojure.core/some-fn/fn", 0, VARIADIC, a, |d, a| {
+            // `or` over the first three arguments returns its last value
+            // when none is truthy; `some` over the rest returns nil.
             let mut last = nil();
-            for x in a {
-                for p in d {
-                    last = call(*p, &[*x])?;
-                    if truthy(last) {
-                        return Ok(last);
-                    }
+            for (pass, p, x) in predicate_calls(d, a) {
+                let value = call(p, &[x])?;
+                if truthy(value) {
+                    return Ok(value);
                 }
+                last = if pass == Pass::Rest { nil() } else { value };
             }
             Ok(last)
         }))
@@ -132,11 +133,9 @@ pub fn install() {
             VARIADIC,
             a,
             |d, a| {
-                for x in a {
-                    for p in d {
-                        if !truthy(call(*p, &[*x])?) {
-                            return Ok(boolean(false));
-                        }
+                for (_, p, x) in predicate_calls(d, a) {
+                    if !truthy(call(p, &[x])?) {
+                        return Ok(boolean(false));
                     }
                 }
                 Ok(boolean(true))
@@ -177,4 +176,38 @@ pub fn install() {
         }
         Ok(value)
     });
+}
+
+/// Which arguments of a `some-fn`/`every-pred` call a predicate call is on.
+#[derive(Clone, Copy, PartialEq)]
+enum Pass {
+    FirstThree,
+    Rest,
+}
+
+/// The (predicate, argument) calls of `some-fn` and `every-pred`, in the
+/// order Clojure's make them: every predicate over the first three
+/// arguments, then, over the rest, each argument through every predicate
+/// (up to three predicates) or each predicate through every argument.
+fn predicate_calls<'a>(
+    preds: &'a [Obj],
+    args: &'a [Obj],
+) -> impl Iterator<Item = (Pass, Obj, Obj)> + 'a {
+    let (first, rest) = args.split_at(args.len().min(3));
+    let first_pass = preds
+        .iter()
+        .flat_map(move |p| first.iter().map(move |x| (Pass::FirstThree, *p, *x)));
+    let rest_pass: Box<dyn Iterator<Item = (Pass, Obj, Obj)>> = if preds.len() <= 3 {
+        Box::new(
+            rest.iter()
+                .flat_map(move |x| preds.iter().map(move |p| (Pass::Rest, *p, *x))),
+        )
+    } else {
+        Box::new(
+            preds
+                .iter()
+                .flat_map(move |p| rest.iter().map(move |x| (Pass::Rest, *p, *x))),
+        )
+    };
+    first_pass.chain(rest_pass)
 }

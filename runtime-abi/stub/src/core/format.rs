@@ -1,6 +1,7 @@
 //! `format` and `printf`: java.util.Formatter's common directives
 //! (`%[index$][flags][width][.precision]conversion` with conversions
-//! `s S d o x X e E f c C b B n %` and flags `- 0 + space , ( #`), taking
+//! `s S d o x X e E f g G h H c C b B n %`, flags `- 0 + space , ( #` and
+//! the relative index `<`), taking
 //! the argument types Java takes (`%d` a long or BigInteger, not a
 //! clojure.lang.BigInt; `%f` a double or BigDecimal) and throwing Java's
 //! exceptions with Java's messages for what it refuses. Floating-point
@@ -23,6 +24,8 @@ struct Spec {
     /// The directive as written, for error messages.
     written: String,
     index: Option<usize>,
+    /// `%<s`: the argument the previous directive took.
+    relative: bool,
     flags: String,
     width: Option<usize>,
     precision: Option<usize>,
@@ -59,9 +62,14 @@ fn parse_spec(chars: &[char], at: &mut usize) -> R<Spec> {
         width_text.clear();
     }
     let mut flags = String::new();
+    let mut relative = false;
     if width_text.is_empty() {
-        while let Some(c) = chars.get(*at).filter(|c| "-0+ ,(#".contains(**c)) {
-            flags.push(*c);
+        while let Some(c) = chars.get(*at).filter(|c| "-0+ ,(#<".contains(**c)) {
+            if *c == '<' {
+                relative = true;
+            } else {
+                flags.push(*c);
+            }
             *at += 1;
         }
         width_text = digits(at);
@@ -99,6 +107,7 @@ fn parse_spec(chars: &[char], at: &mut usize) -> R<Spec> {
     Ok(Spec {
         written,
         index,
+        relative,
         flags,
         width: width_text.parse().ok().filter(|w| *w > 0),
         precision,
@@ -111,6 +120,7 @@ pub fn format(template: &str, args: &[Obj]) -> R<String> {
     let chars: Vec<char> = template.chars().collect();
     let mut out = String::new();
     let (mut at, mut next) = (0, 0);
+    let mut previous = None;
     while at < chars.len() {
         if chars[at] != '%' {
             out.push(chars[at]);
@@ -124,12 +134,14 @@ pub fn format(template: &str, args: &[Obj]) -> R<String> {
             '%' => out.push_str(&pad(&spec, "%".to_string())),
             _ => {
                 let position = match spec.index {
+                    _ if spec.relative => previous,
                     Some(i) => i.checked_sub(1),
                     None => {
                         next += 1;
                         Some(next - 1)
                     }
                 };
+                previous = position;
                 let Some(&value) = position.and_then(|p| args.get(p)) else {
                     return Err(format_error(
                         "java.util.MissingFormatArgumentException",
@@ -202,12 +214,29 @@ fn convert(spec: &Spec, value: Obj) -> R<String> {
                 _ => return Err(conversion_mismatch(spec.conversion, value)),
             }
         }
+        // Integer.toHexString of the argument's hashCode.
+        'h' => {
+            check_flags(spec, "-")?;
+            let shown = if value.is_nil() {
+                "null".to_string()
+            } else {
+                format!("{:x}", crate::equality::java_hash_code(value)? as u32)
+            };
+            match spec.precision {
+                Some(p) => shown.chars().take(p).collect(),
+                None => shown,
+            }
+        }
         'd' | 'o' | 'x' if !upper || spec.conversion == 'X' => {
             no_precision(spec)?;
             return integer(spec, value);
         }
         'e' | 'f' if spec.conversion != 'F' => {
             check_flags(spec, "-0+ ,(#")?;
+            return floating(spec, value);
+        }
+        'g' => {
+            check_flags(spec, "-0+ ,(")?;
             return floating(spec, value);
         }
         _ => {
@@ -338,12 +367,31 @@ fn floating(spec: &Spec, value: Obj) -> R<String> {
         || matches!(*value, Object::Double(d) if d == 0.0 && d.is_sign_negative());
     let magnitude = decimal.abs();
     let precision = spec.precision.unwrap_or(6) as i64;
-    let digits = if spec.conversion == 'f' {
-        plain(&magnitude.with_scale_round(precision, RoundingMode::HalfUp))
-    } else {
-        scientific(&magnitude, precision, spec.conversion == 'E')
+    let digits = match spec.conversion {
+        'f' => plain(&magnitude.with_scale_round(precision, RoundingMode::HalfUp)),
+        'g' | 'G' => general(&magnitude, precision, spec.conversion == 'G'),
+        _ => scientific(&magnitude, precision, spec.conversion == 'E'),
     };
     Ok(signed(spec, negative, digits))
+}
+
+/// `%g`: `precision` significant digits (6 by default, at least 1), in
+/// plain digits when the rounded value is from 10^-4 up to 10^precision,
+/// else in scientific notation.
+fn general(value: &BigDecimal, precision: i64, upper: bool) -> String {
+    let precision = precision.max(1);
+    if value.is_zero() {
+        return plain(&value.with_scale_round(precision - 1, RoundingMode::HalfUp));
+    }
+    let significant = std::num::NonZeroU64::new(precision as u64).unwrap_or(std::num::NonZeroU64::MIN);
+    let rounded = value.with_precision_round(significant, RoundingMode::HalfUp);
+    let (unscaled, scale) = rounded.as_bigint_and_exponent();
+    let exponent = unscaled.to_string().len() as i64 - 1 - scale;
+    if (-4..precision).contains(&exponent) {
+        plain(&rounded.with_scale_round(precision - 1 - exponent, RoundingMode::HalfUp))
+    } else {
+        scientific(value, precision - 1, upper)
+    }
 }
 
 /// A double's shortest round-trip digits as a decimal (Java's Formatter

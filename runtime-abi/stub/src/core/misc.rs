@@ -53,17 +53,18 @@ pub fn random() -> f64 {
     (random_bits() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// The values printed as `pr`/`print` do, separated by spaces.
-fn printed(args: &[Obj], readably: bool) -> R<String> {
-    crate::print::print_values(args, readably)
+/// `pr-str` and friends: what `pr` or `print` would print, with what
+/// realizing a lazy seq prints meanwhile in its place, as they print to a
+/// StringWriter bound to `*out*`.
+fn printed(args: &[Obj], readably: bool, newline: bool) -> R<String> {
+    let (printed, text) =
+        super::dynamic::with_out_str(|| crate::print::print_to(io::STDOUT, args, readably, newline));
+    printed.map(|()| text)
 }
 
 /// `println` of `args`: what the seed's jank_println does.
 pub fn println(args: &[Obj]) -> R {
-    let mut out = printed(args, false)?;
-    out.push('\n');
-    io::write(io::STDOUT, &out);
-    Ok(nil())
+    emit(args, false, true)
 }
 
 /// `(Throwable->map e)`: `{:via [{:type :message :data? :at?}...] :trace
@@ -108,11 +109,7 @@ fn throwable_map(value: Obj) -> R {
 }
 
 fn emit(args: &[Obj], readably: bool, newline: bool) -> R {
-    let mut out = printed(args, readably)?;
-    if newline {
-        out.push('\n');
-    }
-    io::write(io::STDOUT, &out);
+    crate::print::print_to(io::STDOUT, args, readably, newline)?;
     Ok(nil())
 }
 
@@ -532,15 +529,13 @@ fn install_printing() {
     core("println", 0, VARIADIC, |_, a| println(a));
     core("newline", 0, 0, |_, _| emit(&[], false, true));
     core("flush", 0, 0, |_, _| Ok(nil()));
-    core("pr-str", 0, VARIADIC, |_, a| Ok(string(printed(a, true)?)));
-    core("prn-str", 0, VARIADIC, |_, a| {
-        Ok(string(printed(a, true)? + "\n"))
-    });
+    core("pr-str", 0, VARIADIC, |_, a| Ok(string(printed(a, true, false)?)));
+    core("prn-str", 0, VARIADIC, |_, a| Ok(string(printed(a, true, true)?)));
     core("print-str", 0, VARIADIC, |_, a| {
-        Ok(string(printed(a, false)?))
+        Ok(string(printed(a, false, false)?))
     });
     core("println-str", 0, VARIADIC, |_, a| {
-        Ok(string(printed(a, false)? + "\n"))
+        Ok(string(printed(a, false, true)?))
     });
 }
 

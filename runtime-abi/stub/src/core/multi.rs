@@ -5,7 +5,8 @@
 //! and multimethods: `defmulti`'s `jank.runtime/defmulti*` (a re-evaluated
 //! defmulti keeps its methods), `defmethod`'s `jank.runtime/add-method`,
 //! `get-method`, `methods`, `remove-method`, `remove-all-methods`,
-//! `prefer-method` and `prefers`. Classes play no part: jank values have none.
+//! `prefer-method` and `prefers`. A class is a child of its supers
+//! (`isa?`, `parents`, `ancestors`, `supers`, `class?`).
 
 use std::cell::Cell;
 
@@ -19,7 +20,6 @@ use crate::object::{alloc, boolean, keyword, nil, Obj, Object};
 use crate::print::{pr_str, str_of};
 use crate::seq::{to_vec, SeqIter};
 use crate::var;
-use jank_runtime_abi::java_classes;
 
 /// A multimethod: its dispatch fn, default dispatch value, hierarchy (a
 /// reference to deref at each call), and its method and preference tables.
@@ -72,11 +72,11 @@ fn isa(h: Obj, child: Obj, parent: Obj) -> R<bool> {
     // from any of them.
     if let Object::Class(class) = &*child {
         if let Object::Class(super_class) = &*parent {
-            if java_classes::is_instance(super_class, class) {
+            if crate::record::is_instance(super_class, class) {
                 return Ok(true);
             }
         }
-        for super_name in java_classes::lineage(class).skip(1) {
+        for super_name in crate::record::lineage(class).into_iter().skip(1) {
             let ancestors = lookup(h, "ancestors", super::classes::class_value(super_name))?;
             if contains(ancestors, parent)? {
                 return Ok(true);
@@ -136,7 +136,7 @@ fn derive(h: Obj, tag: Obj, parent: Obj) -> R {
     if equiv(tag, parent)? {
         return Err(assertion("(not= tag parent)"));
     }
-    if !is_named(tag) {
+    if !is_class_or_named(tag) {
         return Err(assertion(
             "(or (class? tag) (instance? clojure.lang.Named tag))",
         ));
@@ -209,6 +209,42 @@ fn is_named(value: Obj) -> bool {
     matches!(&*value, Object::Keyword(_) | Object::Symbol(_))
 }
 
+/// What derive takes as a child: a class, or a Named tag.
+fn is_class_or_named(value: Obj) -> bool {
+    matches!(&*value, Object::Class(_)) || is_named(value)
+}
+
+/// A class's supers, as `supers` gives them (nil for none). The class
+/// tables list every super, not which are direct, so `parents` of a class
+/// gives them all too.
+fn class_supers(value: Obj) -> Option<Vec<Obj>> {
+    let Object::Class(class) = &*value else {
+        return None;
+    };
+    let supers: Vec<Obj> = crate::record::lineage(class)
+        .into_iter()
+        .skip(1)
+        .map(super::classes::class_value)
+        .collect();
+    Some(supers)
+}
+
+/// `(parents h tag)`/`(ancestors h tag)`: the hierarchy's, and for a class
+/// its supers too (and, for ancestors, what the hierarchy derives them from).
+fn parents_or_ancestors(h: Obj, tag: Obj, part: &str) -> R {
+    let derived = lookup(h, part, tag)?;
+    let Some(supers) = class_supers(tag) else {
+        return not_empty(derived);
+    };
+    let mut result = conj_all(set_obj(Set::empty()), supers.iter().copied())?;
+    if part == "ancestors" {
+        for each in &supers {
+            result = conj_all(result, to_vec(lookup(h, part, *each)?)?)?;
+        }
+    }
+    not_empty(conj_all(result, to_vec(derived)?)?)
+}
+
 fn is_qualified(value: Obj) -> bool {
     matches!(&*value, Object::Keyword(n) | Object::Symbol(n) if n.ns.is_some())
 }
@@ -218,7 +254,7 @@ fn derive_global(tag: Obj, parent: Obj) -> R {
     if !is_qualified(parent) {
         return Err(assertion("(namespace parent)"));
     }
-    if !is_qualified(tag) {
+    if !is_qualified(tag) && !matches!(&*tag, Object::Class(_)) {
         return Err(assertion(
             "(or (class? tag) (and (instance? clojure.lang.Named tag) (namespace tag)))",
         ));
@@ -416,15 +452,29 @@ pub fn install() {
     });
     core("parents", 1, 2, |_, a| {
         let (h, tag) = hierarchy_and_tag(a)?;
-        not_empty(lookup(h, "parents", tag)?)
+        parents_or_ancestors(h, tag, "parents")
     });
     core("ancestors", 1, 2, |_, a| {
         let (h, tag) = hierarchy_and_tag(a)?;
-        not_empty(lookup(h, "ancestors", tag)?)
+        parents_or_ancestors(h, tag, "ancestors")
     });
     core("descendants", 1, 2, |_, a| {
         let (h, tag) = hierarchy_and_tag(a)?;
+        if matches!(&*tag, Object::Class(_)) {
+            return Err(error(
+                "java.lang.UnsupportedOperationException",
+                "Can't get descendants of classes",
+            ));
+        }
         not_empty(lookup(h, "descendants", tag)?)
+    });
+    core("supers", 1, 1, |_, a| match class_supers(a[0]) {
+        Some(supers) if !supers.is_empty() => Ok(set_obj(Set::from_items(supers)?)),
+        Some(_) => Ok(nil()),
+        None => Err(crate::error::class_cast(a[0], "java.lang.Class")),
+    });
+    core("class?", 1, 1, |_, a| {
+        Ok(boolean(matches!(&*a[0], Object::Class(_))))
     });
     def("jank.runtime", "defmulti*", 3, VARIADIC, |_, a| {
         defmulti(a[0], a[1], a[2], &a[3..])

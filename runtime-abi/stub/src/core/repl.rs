@@ -223,8 +223,6 @@ pub(super) fn install() {
     for name in REPL_VARS {
         bind_root(intern_raw("clojure.core", name), nil());
     }
-    // Assertions are always compiled in (`assert`, `:pre`/`:post`).
-    bind_root(intern_raw("clojure.core", "*assert*"), boolean(true));
     def("jankwasm.repl", "run", 2, 2, |_, a| run(text(&a[0])?, a[1]));
     // `(record session value)`: what `run` does after a thunk that
     // returned `value` (a def's var, whose making cannot throw).

@@ -126,11 +126,22 @@ fn comparing(comparator: Option<Obj>) -> impl FnMut(Obj, Obj) -> R<i32> {
 /// `(sort coll)`: a seq, or () when empty.
 fn sort(comparator: Option<Obj>, coll: Obj) -> R {
     let sorted = merge_sort(to_vec(coll)?, &mut comparing(comparator))?;
-    Ok(if sorted.is_empty() {
-        empty_list()
+    with_meta_of(coll, sorted)
+}
+
+/// A sorted seq of `items`, carrying `coll`'s metadata as Clojure's `sort`
+/// gives its seq (`()` when empty).
+fn with_meta_of(coll: Obj, items: Vec<Obj>) -> R {
+    if items.is_empty() {
+        return Ok(empty_list());
+    }
+    let sorted = seq_of(items);
+    let meta = crate::meta::meta(coll)?;
+    if meta.is_nil() {
+        Ok(sorted)
     } else {
-        seq_of(sorted)
-    })
+        crate::meta::with_meta(sorted, meta)
+    }
 }
 
 fn sort_by(keyfn: Obj, comparator: Option<Obj>, coll: Obj) -> R {
@@ -145,11 +156,7 @@ fn sort_by(keyfn: Obj, comparator: Option<Obj>, coll: Obj) -> R {
         _ => unreachable!("sort_by pairs are vectors"),
     };
     let sorted = merge_sort(keyed, &mut |a, b| by_key(key_of(a).0, key_of(b).0))?;
-    Ok(if sorted.is_empty() {
-        empty_list()
-    } else {
-        seq_of(sorted.into_iter().map(|p| key_of(p).1).collect())
-    })
+    with_meta_of(coll, sorted.into_iter().map(|p| key_of(p).1).collect())
 }
 
 /// `max-key`/`min-key`: the later value wins ties, as in Clojure.

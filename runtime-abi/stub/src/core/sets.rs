@@ -146,6 +146,26 @@ fn join(xrel: Obj, yrel: Obj, key_map: Option<Obj>) -> R {
     })
 }
 
+/// clojure.set's bubble-max-key: the set with the greatest `key` (the
+/// last of equals, as max-key picks) first, then the others in order.
+fn bubbled_max(sets: &[Obj], key: impl Fn(Obj) -> R<i64>) -> R<Vec<Obj>> {
+    let mut largest = 0;
+    let mut largest_key = key(sets[0])?;
+    for (i, set) in sets.iter().enumerate().skip(1) {
+        let k = key(*set)?;
+        if k >= largest_key {
+            (largest, largest_key) = (i, k);
+        }
+    }
+    let mut ordered = vec![sets[largest]];
+    ordered.extend(
+        sets.iter()
+            .filter(|set| !set.identical(sets[largest]))
+            .copied(),
+    );
+    Ok(ordered)
+}
+
 fn set_of(items: Vec<Obj>) -> R {
     Ok(set_obj(Set::from_items(items)?))
 }
@@ -153,27 +173,24 @@ fn set_of(items: Vec<Obj>) -> R {
 pub fn install() {
     set_fn("union", 0, VARIADIC, |_, a| match a {
         [] => Ok(set_obj(Set::empty())),
-        [first, rest @ ..] => rest.iter().try_fold(*first, |acc, s| union(acc, *s)),
+        [only] => Ok(*only),
+        [s1, s2] => union(*s1, *s2),
+        // The largest set (the last of equals) takes in the others, in order.
+        _ => {
+            let sets = bubbled_max(a, |s| Ok(count(s)? as i64))?;
+            sets[1..].iter().try_fold(sets[0], |acc, s| fold(acc, *s, conj))
+        }
     });
-    set_fn("intersection", 1, VARIADIC, |_, a| {
-        if a.len() <= 2 {
-            return if a.len() == 1 {
-                Ok(a[0])
-            } else {
-                intersection(a[0], a[1])
-            };
+    set_fn("intersection", 1, VARIADIC, |_, a| match a {
+        [only] => Ok(*only),
+        [s1, s2] => intersection(*s1, *s2),
+        // The smallest set (the last of equals) is narrowed by the others.
+        _ => {
+            let sets = bubbled_max(a, |s| Ok(-(count(s)? as i64)))?;
+            sets[1..]
+                .iter()
+                .try_fold(sets[0], |acc, s| intersection(acc, *s))
         }
-        let mut sets = a.to_vec();
-        let mut counts = Vec::with_capacity(sets.len());
-        for s in &sets {
-            counts.push(count(*s)?);
-        }
-        let mut order: Vec<usize> = (0..sets.len()).collect();
-        order.sort_by_key(|i| counts[*i]);
-        sets = order.into_iter().map(|i| a[i]).collect();
-        sets[1..]
-            .iter()
-            .try_fold(sets[0], |acc, s| intersection(acc, *s))
     });
     set_fn("difference", 1, VARIADIC, |_, a| {
         a[1..].iter().try_fold(a[0], |acc, s| difference(acc, *s))
@@ -193,7 +210,7 @@ pub fn install() {
             .into_iter()
             .map(|row| select_keys(row, a[1]))
             .collect::<R<Vec<_>>>()?;
-        set_of(rows)
+        Ok(crate::meta::carry(a[0], set_of(rows)?))
     });
     set_fn("rename-keys", 2, 2, |_, a| rename_keys(a[0], a[1]));
     set_fn("rename", 2, 2, |_, a| {
@@ -201,7 +218,7 @@ pub fn install() {
             .into_iter()
             .map(|row| rename_keys(row, a[1]))
             .collect::<R<Vec<_>>>()?;
-        set_of(rows)
+        Ok(crate::meta::carry(a[0], set_of(rows)?))
     });
     set_fn("index", 2, 2, |_, a| index(a[0], a[1]));
     set_fn("map-invert", 1, 1, |_, a| map_invert(a[0]));

@@ -371,6 +371,41 @@ fn install_search() {
 pub fn install() {
     install_basics();
     install_search();
+    install_char_tables();
+}
+
+/// clojure.core's `char-escape-string` and `char-name-string`: maps from a
+/// char to how `pr` writes it inside a string and as a char literal.
+fn install_char_tables() {
+    let table = |entries: &[(char, &str)]| {
+        let pairs = entries
+            .iter()
+            .map(|(c, text)| (crate::object::character(*c), string(*text)));
+        // Distinct char keys: building the map cannot fail.
+        crate::coll::map_obj(
+            crate::coll::Map::from_pairs(pairs, false).unwrap_or_else(|_| crate::coll::Map::empty()),
+        )
+    };
+    let escapes = table(&[
+        ('\n', "\\n"),
+        ('\t', "\\t"),
+        ('\r', "\\r"),
+        ('"', "\\\""),
+        ('\\', "\\\\"),
+        ('\u{c}', "\\f"),
+        ('\u{8}', "\\b"),
+    ]);
+    let names = table(&[
+        ('\n', "newline"),
+        ('\t', "tab"),
+        (' ', "space"),
+        ('\u{8}', "backspace"),
+        ('\u{c}', "formfeed"),
+        ('\r', "return"),
+    ]);
+    for (name, value) in [("char-escape-string", escapes), ("char-name-string", names)] {
+        crate::var::bind_root(crate::var::intern_raw("clojure.core", name), value);
+    }
 }
 
 #[cfg(test)]
