@@ -5,12 +5,12 @@
 //! java.util.regex features rewritten to keep Java's meaning: `\d \w \s`
 //! and their negations are ASCII, as in Java without UNICODE_CHARACTER_CLASS
 //! (fancy-regex's are Unicode; `\b` is Unicode-aware in both); `\h` is
-//! Java's horizontal whitespace; `\Q...\E` quotes; `\Z` is the end of input
-//! before a final line terminator.
+//! Java's horizontal whitespace; `\Q...\E` quotes; `\Z`, and `$` without
+//! MULTILINE, also match before a line terminator that ends the input.
 //! What still differs from java.util.regex: POSIX and java classes
-//! (`\p{Alpha}`, `\p{javaLowerCase}`) and `\G` are refused; `$` without
-//! MULTILINE matches only at the very end (Java also before a final `\n`);
-//! `.` excludes only `\n` (Java also `\r` and other line terminators); `(?i)`
+//! (`\p{Alpha}`, `\p{javaLowerCase}`) and `\G` are refused; `(?U)` makes
+//! `\d \w \s` Unicode from where it is written to the end of the pattern
+//! (Java: to the end of its group); `.` excludes only `\n` (Java also `\r` and other line terminators); `(?i)`
 //! folds Unicode case (Java folds ASCII only unless UNICODE_CASE, `(?u)`);
 //! match positions count UTF-8 bytes internally (the results are strings,
 //! so this shows nowhere).
@@ -45,11 +45,18 @@ fn shorthand(escape: char) -> Option<(&'static str, bool)> {
     })
 }
 
+/// Java's line terminators, one of which may end the input after what `$`
+/// and `\Z` match.
+const BEFORE_FINAL_TERMINATOR: &str = "(?=(?:\\r\\n|[\\n\\r\\x{85}\\x{2028}\\x{2029}])\\z)";
+
 /// Rewrites Java syntax into fancy-regex syntax of the same meaning.
 pub fn translate(java: &str) -> String {
     let mut out = String::with_capacity(java.len() + 8);
     let mut chars = java.chars().peekable();
     let mut class_depth = 0usize;
+    // `(?U)`, Java's UNICODE_CHARACTER_CLASS: `\d \w \s` stay Unicode from
+    // there on (fancy-regex's `U` would swap greediness instead).
+    let mut unicode_classes = false;
     while let Some(c) = chars.next() {
         match c {
             '\\' => {
@@ -57,13 +64,13 @@ pub fn translate(java: &str) -> String {
                     out.push('\\');
                     break;
                 };
-                if let Some((set, negated)) = shorthand(escape) {
+                if let Some((set, negated)) = shorthand(escape).filter(|_| !unicode_classes) {
                     let caret = if negated { "^" } else { "" };
                     out.push_str(&format!("[{caret}{set}]"));
                     continue;
                 }
                 match escape {
-                    'Z' => out.push_str("(?=\\n?\\z)"),
+                    'Z' => out.push_str(&format!("(?:\\z|{BEFORE_FINAL_TERMINATOR})")),
                     'Q' => {
                         let mut quoted = String::new();
                         while let Some(q) = chars.next() {
@@ -97,6 +104,32 @@ pub fn translate(java: &str) -> String {
             ']' if class_depth > 0 => {
                 class_depth -= 1;
                 out.push(']');
+            }
+            '$' if class_depth == 0 => out.push_str(&format!("(?:$|{BEFORE_FINAL_TERMINATOR})")),
+            '(' if class_depth == 0 && chars.peek() == Some(&'?') => {
+                out.push('(');
+                let mut lookahead = chars.clone();
+                lookahead.next();
+                let flags: String = lookahead
+                    .clone()
+                    .take_while(|f| f.is_ascii_alphabetic() || *f == '-')
+                    .collect();
+                let end = lookahead.nth(flags.len());
+                if flags.is_empty() || !matches!(end, Some(')' | ':')) {
+                    continue;
+                }
+                let (on, _) = flags.split_once('-').unwrap_or((&flags, ""));
+                unicode_classes |= on.contains('U');
+                let kept: String = flags.chars().filter(|f| *f != 'U').collect();
+                // Past the `?` and the flags; a group of no flags left goes.
+                chars.nth(flags.len());
+                if kept.is_empty() && end == Some(')') {
+                    out.pop();
+                    chars.next();
+                } else {
+                    out.push('?');
+                    out.push_str(&kept);
+                }
             }
             other => out.push(other),
         }
@@ -155,6 +188,14 @@ mod tests {
         assert_eq!(finds(r"(?<=a)b", "cbab"), Some("b".to_string()));
         assert_eq!(finds(r"[]a]+", "x]a]"), Some("]a]".to_string()));
         assert_eq!(finds(r"end\Z", "the end\n"), Some("end".to_string()));
+        assert_eq!(finds(r"c$", "abc\n"), Some("c".to_string()));
+        assert_eq!(finds(r"c$", "abc\r\n"), Some("c".to_string()));
+        assert_eq!(finds(r"c$", "abc\nd"), None);
+        assert_eq!(finds(r"(?m)c$", "abc\nd"), Some("c".to_string()));
+        assert_eq!(finds(r"[$]", "a$"), Some("$".to_string()));
+        assert_eq!(finds(r"(?U)a+", "aaa"), Some("aaa".to_string()));
+        assert_eq!(finds(r"(?U)\w+", "été ok"), Some("été".to_string()));
+        assert_eq!(finds(r"(?i)A(?-i)b", "aB ab"), Some("ab".to_string()));
     }
 
     #[test]

@@ -444,9 +444,10 @@ impl SeqIter {
         match &self.state {
             IterState::Pending(coll) => unrealized(coll),
             IterState::Chunk(items, i, more, _) => *i >= items.len() && unrealized(more),
-            IterState::Vector(..) | IterState::Array(..) | IterState::Range(..) | IterState::Done => {
-                false
-            }
+            IterState::Vector(..)
+            | IterState::Array(..)
+            | IterState::Range(..)
+            | IterState::Done => false,
         }
     }
 

@@ -383,7 +383,8 @@ fn general(value: &BigDecimal, precision: i64, upper: bool) -> String {
     if value.is_zero() {
         return plain(&value.with_scale_round(precision - 1, RoundingMode::HalfUp));
     }
-    let significant = std::num::NonZeroU64::new(precision as u64).unwrap_or(std::num::NonZeroU64::MIN);
+    let significant =
+        std::num::NonZeroU64::new(precision as u64).unwrap_or(std::num::NonZeroU64::MIN);
     let rounded = value.with_precision_round(significant, RoundingMode::HalfUp);
     let (unscaled, scale) = rounded.as_bigint_and_exponent();
     let exponent = unscaled.to_string().len() as i64 - 1 - scale;

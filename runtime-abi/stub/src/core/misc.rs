@@ -57,8 +57,9 @@ pub fn random() -> f64 {
 /// realizing a lazy seq prints meanwhile in its place, as they print to a
 /// StringWriter bound to `*out*`.
 fn printed(args: &[Obj], readably: bool, newline: bool) -> R<String> {
-    let (printed, text) =
-        super::dynamic::with_out_str(|| crate::print::print_to(io::STDOUT, args, readably, newline));
+    let (printed, text) = super::dynamic::with_out_str(|| {
+        crate::print::print_to(io::STDOUT, args, readably, newline)
+    });
     printed.map(|()| text)
 }
 
@@ -529,8 +530,12 @@ fn install_printing() {
     core("println", 0, VARIADIC, |_, a| println(a));
     core("newline", 0, 0, |_, _| emit(&[], false, true));
     core("flush", 0, 0, |_, _| Ok(nil()));
-    core("pr-str", 0, VARIADIC, |_, a| Ok(string(printed(a, true, false)?)));
-    core("prn-str", 0, VARIADIC, |_, a| Ok(string(printed(a, true, true)?)));
+    core("pr-str", 0, VARIADIC, |_, a| {
+        Ok(string(printed(a, true, false)?))
+    });
+    core("prn-str", 0, VARIADIC, |_, a| {
+        Ok(string(printed(a, true, true)?))
+    });
     core("print-str", 0, VARIADIC, |_, a| {
         Ok(string(printed(a, false, false)?))
     });

@@ -427,7 +427,9 @@ pub fn install() {
         bits(a, |x, n| ((x as u64) >> (n & 63)) as i64)
     });
     core("bit-test", 2, 2, |_, a| {
-        Ok(boolean((bit_operand(a[0])? >> (bit_operand(a[1])? & 63)) & 1 == 1))
+        Ok(boolean(
+            (bit_operand(a[0])? >> (bit_operand(a[1])? & 63)) & 1 == 1,
+        ))
     });
     core("bit-set", 2, 2, |_, a| bits(a, |x, n| x | (1 << (n & 63))));
     core("bit-clear", 2, 2, |_, a| {

@@ -178,7 +178,9 @@ pub fn install() {
         // The largest set (the last of equals) takes in the others, in order.
         _ => {
             let sets = bubbled_max(a, |s| Ok(count(s)? as i64))?;
-            sets[1..].iter().try_fold(sets[0], |acc, s| fold(acc, *s, conj))
+            sets[1..]
+                .iter()
+                .try_fold(sets[0], |acc, s| fold(acc, *s, conj))
         }
     });
     set_fn("intersection", 1, VARIADIC, |_, a| match a {

@@ -239,7 +239,11 @@ fn install_basics() {
             None => 0,
         };
         if let Some(regex) = regex_of(&a[1]) {
-            return Ok(strings(split_by_pattern(string_arg(&a[0])?, &regex, limit)?));
+            return Ok(strings(split_by_pattern(
+                string_arg(&a[0])?,
+                &regex,
+                limit,
+            )?));
         }
         Ok(strings(split(string_arg(&a[0])?, &literal(&a[1])?, limit)))
     });
@@ -267,10 +271,14 @@ fn install_basics() {
         Ok(string(string_arg(&a[0])?.trim_matches(is_java_whitespace)))
     });
     string_fn("triml", 1, 1, |_, a| {
-        Ok(string(string_arg(&a[0])?.trim_start_matches(is_java_whitespace)))
+        Ok(string(
+            string_arg(&a[0])?.trim_start_matches(is_java_whitespace),
+        ))
     });
     string_fn("trimr", 1, 1, |_, a| {
-        Ok(string(string_arg(&a[0])?.trim_end_matches(is_java_whitespace)))
+        Ok(string(
+            string_arg(&a[0])?.trim_end_matches(is_java_whitespace),
+        ))
     });
     // Matcher/quoteReplacement: `\` and `$` escaped, for a literal replacement.
     string_fn("re-quote-replacement", 1, 1, |_, a| {
@@ -291,7 +299,9 @@ fn install_basics() {
         _ => Ok(boolean(string_arg(&a[0])?.chars().all(is_java_whitespace))),
     });
     string_fn("starts-with?", 2, 2, |_, a| {
-        Ok(boolean(char_sequence(a[0])?.starts_with(string_arg(&a[1])?)))
+        Ok(boolean(
+            char_sequence(a[0])?.starts_with(string_arg(&a[1])?),
+        ))
     });
     string_fn("ends-with?", 2, 2, |_, a| {
         Ok(boolean(char_sequence(a[0])?.ends_with(string_arg(&a[1])?)))
@@ -383,7 +393,8 @@ fn install_char_tables() {
             .map(|(c, text)| (crate::object::character(*c), string(*text)));
         // Distinct char keys: building the map cannot fail.
         crate::coll::map_obj(
-            crate::coll::Map::from_pairs(pairs, false).unwrap_or_else(|_| crate::coll::Map::empty()),
+            crate::coll::Map::from_pairs(pairs, false)
+                .unwrap_or_else(|_| crate::coll::Map::empty()),
         )
     };
     let escapes = table(&[
