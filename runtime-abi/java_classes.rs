@@ -225,6 +225,23 @@ pub const CLASSES: &[JavaClass] = &[
         supers: &[COLLECTION, SEQ, COUNTED],
     },
     JavaClass {
+        name: "clojure.lang.PersistentQueue",
+        supers: &[
+            COLLECTION,
+            &[
+                "clojure.lang.IPersistentList",
+                "clojure.lang.IPersistentStack",
+                "clojure.lang.Sequential",
+                "clojure.lang.Counted",
+                "java.util.Collection",
+            ],
+        ],
+    },
+    JavaClass {
+        name: "clojure.lang.PersistentQueue$Seq",
+        supers: &[COLLECTION, SEQ],
+    },
+    JavaClass {
         name: "clojure.lang.LazySeq",
         supers: &[&[
             "clojure.lang.ISeq",

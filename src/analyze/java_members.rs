@@ -4,7 +4,9 @@
 //! (`Math/sqrt`, `Long/parseLong`) and a few instance methods of
 //! Throwable and String (`(.getMessage e)`, `(.toUpperCase s)`) become the
 //! clojure.math, clojure.core, clojure.string or runtime fn computing what
-//! the Java method computes. Any other member stays interop, refused.
+//! the Java method computes. A static field holding a runtime value
+//! (`clojure.lang.PersistentQueue/EMPTY`) becomes the runtime var holding
+//! it. Any other member stays interop, refused.
 
 use crate::read::{FormKind, Name};
 
@@ -23,7 +25,11 @@ pub fn throwable_class(name: &Name) -> Option<&'static str> {
 
 /// What `Class/member` stands for.
 pub enum StaticMember {
+    /// A constant field: its value.
     Literal(FormKind),
+    /// A field whose value the runtime makes: the var holding it.
+    Field(Name),
+    /// A method: the fn computing what it computes.
     Var(Name),
 }
 
@@ -76,12 +82,18 @@ const MATH_METHODS: &[(&str, &str, &str)] = &[
     ("IEEEremainder", "clojure.math", "IEEE-remainder"),
 ];
 
-/// `class/member`, for a class named bare (`Math`) or in full (`java.lang.Math`).
+/// `class/member`, for a class named bare (`Math`) or in full
+/// (`java.lang.Math`); a class outside java.lang only in full, as Clojure
+/// imports no other.
 pub fn static_member(class: &str, member: &str) -> Option<StaticMember> {
     let class = class.strip_prefix("java.lang.").unwrap_or(class);
     let literal = |kind| Some(StaticMember::Literal(kind));
     let var = |ns: &str, name: &str| Some(StaticMember::Var(Name::qualified(ns, name)));
     match (class, member) {
+        ("clojure.lang.PersistentQueue", "EMPTY") => Some(StaticMember::Field(Name::qualified(
+            "jank.runtime",
+            "empty-queue",
+        ))),
         ("Long", "MAX_VALUE") => literal(FormKind::Int(i64::MAX)),
         ("Long", "MIN_VALUE") => literal(FormKind::Int(i64::MIN)),
         ("Integer", "MAX_VALUE") => literal(FormKind::Int(i32::MAX.into())),

@@ -782,7 +782,7 @@ impl<'a> Analyzer<'a> {
         {
             let form = match member {
                 StaticMember::Literal(kind) => Form::new(kind, pos),
-                StaticMember::Var(var) => Form::symbol(var, pos),
+                StaticMember::Field(var) | StaticMember::Var(var) => Form::symbol(var, pos),
             };
             return self.analyze(
                 &form,
@@ -877,11 +877,12 @@ impl<'a> Analyzer<'a> {
             Some(qualifier)
                 if self.namespaces.resolve_ns(qualifier).is_none()
                     && (qualifier.starts_with(|c: char| c.is_ascii_uppercase())
-                        || qualifier.starts_with("java.")) =>
+                        || qualifier.starts_with("java.")
+                        || jank_runtime_abi::java_classes::resolve(qualifier).is_some()) =>
             {
                 self.error(
                     pos,
-                    format!("Java interop (`{name}`) is not supported by jankwasm: of the static members, only Long's, Integer's and Double's constants and parse methods and java.lang.Math's with a clojure.math counterpart are"),
+                    format!("Java interop (`{name}`) is not supported by jankwasm: of the static members, only Long's, Integer's and Double's constants and parse methods, java.lang.Math's with a clojure.math counterpart and clojure.lang.PersistentQueue/EMPTY are"),
                 )
             }
             Some(qualifier) if self.namespaces.resolve_ns(qualifier).is_none() => {
@@ -948,13 +949,19 @@ impl<'a> Analyzer<'a> {
         if let Some(name) = head.as_symbol() {
             // `(Long/MAX_VALUE)`: a static field read in call position, as
             // Clojure reads `(Class/FIELD)`.
-            if let Some(StaticMember::Literal(kind)) = name
+            let field = name
                 .ns
                 .as_deref()
                 .filter(|class| args.is_empty() && self.namespaces.resolve_ns(class).is_none())
-                .and_then(|class| java_members::static_member(class, &name.name))
-            {
-                return self.analyze(&Form::new(kind, form.pos), ctx);
+                .and_then(|class| java_members::static_member(class, &name.name));
+            match field {
+                Some(StaticMember::Literal(kind)) => {
+                    return self.analyze(&Form::new(kind, form.pos), ctx)
+                }
+                Some(StaticMember::Field(var)) => {
+                    return self.analyze(&Form::symbol(var, form.pos), ctx)
+                }
+                Some(StaticMember::Var(_)) | None => {}
             }
             let local = name.ns.is_none() && self.is_local(&name.name);
             if !local && name.ns.is_none() {

@@ -807,6 +807,14 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
             visit(instance.impls);
         }
         Object::VecSeq(coll, _) | Object::StrSeq(coll, _) => visit(*coll),
+        Object::Queue(queue) => {
+            visit(queue.front);
+            visit(queue.rear);
+        }
+        Object::QueueSeq(front, rear) => {
+            visit(*front);
+            visit(*rear);
+        }
         Object::ArraySeq(items, _) => items.iter().for_each(|item| visit(*item)),
         Object::Chunked(items, _, more) => {
             items.iter().for_each(|item| visit(*item));

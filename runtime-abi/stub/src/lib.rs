@@ -42,6 +42,7 @@ pub mod meta;
 pub mod number;
 pub mod object;
 pub mod print;
+pub mod queue;
 pub mod record;
 pub mod regex;
 pub mod seq;

@@ -110,6 +110,8 @@ fn copy(value: Obj) -> R {
         Object::ArraySeq(items, index) => Object::ArraySeq(items.clone(), *index),
         Object::StrSeq(text, index) => Object::StrSeq(*text, *index),
         Object::Chunked(items, index, more) => Object::Chunked(items.clone(), *index, *more),
+        Object::Queue(queue) => crate::queue::copy(queue),
+        Object::QueueSeq(front, rear) => Object::QueueSeq(*front, *rear),
         Object::Range(range) => Object::Range(Box::new(crate::seq::Range {
             start: range.start,
             step: range.step,
@@ -194,6 +196,7 @@ pub fn carry(from: Obj, result: Obj) -> Obj {
             | Object::Set(_)
             | Object::List(_)
             | Object::EmptyList
+            | Object::Queue(_)
     );
     if is_collection && !result.identical(from) {
         let meta = stored(from);

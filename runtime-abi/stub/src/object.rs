@@ -80,6 +80,18 @@ pub struct ListNode {
     pub count: usize,
 }
 
+/// A clojure.lang.PersistentQueue, built as Clojure's: `front` is a seq (a
+/// one-value list, or a seq over a vector that was the rear) holding the
+/// first values, nil only when the queue is empty; `rear` is the vector the
+/// later values were conjoined onto, nil when there are none. `conj` adds to
+/// `rear`; `pop` steps `front` and, once it runs out, takes `rear`'s seq as
+/// the new front: both amortized O(1).
+pub struct Queue {
+    pub count: usize,
+    pub front: Obj,
+    pub rear: Obj,
+}
+
 /// A var: a named, rebindable root value.
 pub struct Var {
     pub ns: Box<str>,
@@ -156,6 +168,11 @@ pub enum Object {
     Chunked(Rc<[Obj]>, usize, Obj),
     Range(Box<Range>),
     Lazy(Box<LazySeq>),
+    Queue(Queue),
+    /// clojure.lang.PersistentQueue$Seq, a queue's seq: the values of the
+    /// seq `front` (a queue's front), then those of the seq `rear` (a
+    /// vector's seq), nil when there are none.
+    QueueSeq(Obj, Obj),
     /// A JVM class, by its full name from `jank_runtime_abi::java_classes`:
     /// what `class` returns and `instance?` tests against.
     Class(&'static str),
@@ -420,6 +437,8 @@ impl Object {
             Object::Chunked(..) => "clojure.lang.ChunkedCons",
             Object::Range(_) => "clojure.lang.LongRange",
             Object::Lazy(_) => "clojure.lang.LazySeq",
+            Object::Queue(_) => "clojure.lang.PersistentQueue",
+            Object::QueueSeq(..) => "clojure.lang.PersistentQueue$Seq",
             Object::Class(_) => "java.lang.Class",
             Object::Uuid(_) => "java.util.UUID",
             Object::Inst(_) => "java.util.Date",
@@ -477,12 +496,13 @@ impl Object {
                 | Object::Chunked(..)
                 | Object::Range(_)
                 | Object::Lazy(_)
+                | Object::QueueSeq(..)
         )
     }
 
-    /// Sequential: vectors, lists and seqs.
+    /// Sequential: vectors, lists, queues and seqs.
     pub fn is_sequential(&self) -> bool {
-        matches!(self, Object::Vector(_)) || self.is_seq()
+        matches!(self, Object::Vector(_) | Object::Queue(_)) || self.is_seq()
     }
 
     /// What `seq` accepts: nil, strings, collections and seqs.
@@ -496,6 +516,7 @@ impl Object {
                     | Object::Map(_)
                     | Object::Set(_)
                     | Object::Record(_)
+                    | Object::Queue(_)
             )
     }
 

@@ -581,6 +581,14 @@ pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
             identity_hex(value)
         )
         .expect("writing to a String"),
+        // No print-method of its own: Object's, over its toString.
+        Object::Queue(_) => write_object(
+            out,
+            value.class_name(),
+            &identity_hex(value),
+            &str_of(value)?,
+            readably,
+        ),
         Object::MultiFn(_) => {
             let (class, hex) = (value.class_name(), identity_hex(value));
             write_object(out, class, &hex, &format!("{class}@{hex}"), readably);
@@ -718,8 +726,10 @@ pub fn str_of(value: Obj) -> R<String> {
             format!("clojure.lang.LazySeq@{:x}", java_hash_code(value)? as u32)
         }
         Object::Fn(f) => format!("{}@{}", munge(&f.name()), identity_hex(value)),
-        // A record's toString is Object's, over its map hashCode.
+        // A record's toString is Object's, over its map hashCode, and so
+        // is a queue's, over its list hashCode.
         Object::Record(r) => format!("{}@{:x}", r.class.name, java_hash_code(value)? as u32),
+        Object::Queue(_) => format!("{}@{:x}", value.class_name(), java_hash_code(value)? as u32),
         Object::Regex(pattern) => pattern.source.to_string(),
         Object::Class(name) => format!("class {name}"),
         Object::Uuid(uuid) => uuid.text(),

@@ -259,8 +259,10 @@ pub fn seq(x: Obj) -> R<Option<Obj>> {
         | Object::ArraySeq(..)
         | Object::StrSeq(..)
         | Object::Chunked(..)
-        | Object::Range(_) => Some(x),
+        | Object::Range(_)
+        | Object::QueueSeq(..) => Some(x),
         Object::Lazy(lazy) => lazy.seq()?,
+        Object::Queue(queue) => crate::queue::queue_seq(queue)?,
         Object::Vector(v) if v.0.is_empty() => None,
         Object::Vector(_) => Some(alloc(Object::VecSeq(x, 0))),
         Object::Record(r) => {
@@ -312,6 +314,7 @@ pub fn seq_first(s: Obj) -> Obj {
         ),
         Object::Chunked(items, i, _) => items[*i],
         Object::Range(r) => int(r.start),
+        Object::QueueSeq(front, _) => seq_first(*front),
         _ => unreachable!("seq_first of a non-seq"),
     }
 }
@@ -350,6 +353,7 @@ pub fn seq_more(s: Obj) -> Obj {
                 remaining: remaining.map(|n| n - 1),
             }))),
         },
+        Object::QueueSeq(front, rear) => crate::queue::seq_rest(*front, *rear),
         _ => empty_list(),
     }
 }
@@ -565,6 +569,11 @@ impl Iterator for SeqIter {
                         }
                         Object::Chunked(items, i, more) => {
                             self.state = IterState::Chunk(items.clone(), *i, *more, coll)
+                        }
+                        // A queue's seq whose front is all that is left walks
+                        // as that front (a vector's seq walks in place).
+                        Object::QueueSeq(front, rear) if rear.is_nil() => {
+                            self.state = IterState::Pending(*front)
                         }
                         _ => match seq(coll) {
                             Err(e) => {

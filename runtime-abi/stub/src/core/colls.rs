@@ -113,7 +113,8 @@ pub fn nth(coll: Obj, index: Obj, default: Option<Obj>) -> R {
             "nth not supported on this type: {}",
             coll.class_name().rsplit('.').next().unwrap_or("")
         ))),
-        o if o.is_seq() => {
+        // RT.nthFrom walks any Sequential, a queue included.
+        o if o.is_seq() || matches!(o, Object::Queue(_)) => {
             if i < 0 {
                 return missing();
             }
@@ -147,6 +148,7 @@ pub fn count(coll: Obj) -> R<usize> {
         Object::Set(s) => s.len(),
         Object::List(node) => node.count,
         Object::ArraySeq(items, i) => items.len() - i,
+        Object::Queue(queue) => queue.count,
         Object::Range(r) => match r.remaining {
             Some(n) => n as usize,
             None => {
@@ -238,6 +240,7 @@ fn conj_keeping_no_meta(coll: Obj, x: Obj) -> R {
         }
         Object::Set(s) => Ok(set_obj(s.conj(x)?)),
         Object::EmptyList => Ok(list_of(&[x])),
+        Object::Queue(queue) => Ok(crate::queue::conj(queue, x)),
         Object::List(node) => Ok(alloc(Object::List(ListNode {
             first: x,
             rest: coll,
@@ -500,6 +503,12 @@ fn empty(coll: Obj) -> R {
         Object::Vector(_) => vector_obj([]),
         Object::Map(m) => map_obj(m.emptied()),
         Object::Set(s) => set_obj(s.emptied()),
+        // PersistentQueue.empty: EMPTY with the queue's metadata (a fresh
+        // one then, since the shared EMPTY must not take it).
+        Object::Queue(_) if crate::meta::meta(coll).is_ok_and(|m| m.is_nil()) => {
+            return Ok(crate::queue::empty_queue())
+        }
+        Object::Queue(_) => crate::queue::fresh_empty(),
         // A list's empty list keeps its metadata (a fresh one, since the
         // shared empty list must not take it); other seqs' has none.
         Object::List(_) | Object::EmptyList
@@ -518,6 +527,7 @@ fn peek(coll: Obj) -> R {
         Object::Nil | Object::EmptyList => Ok(nil()),
         Object::Vector(v) => Ok(v.0.last().copied().unwrap_or_else(nil)),
         Object::List(node) => Ok(node.first),
+        Object::Queue(queue) => Ok(crate::queue::peek(queue)),
         _ => Err(class_cast(coll, "clojure.lang.IPersistentStack")),
     }
 }
@@ -526,7 +536,7 @@ fn pop(coll: Obj) -> R {
     let result = pop_keeping_no_meta(coll)?;
     // A list's pop is its rest, a value of its own that keeps its own metadata.
     Ok(match &*coll {
-        Object::Vector(_) => crate::meta::carry(coll, result),
+        Object::Vector(_) | Object::Queue(_) => crate::meta::carry(coll, result),
         _ => result,
     })
 }
@@ -536,6 +546,7 @@ fn pop_keeping_no_meta(coll: Obj) -> R {
         Object::Nil => Ok(nil()),
         Object::EmptyList => Err(illegal_state("Can't pop empty list")),
         Object::List(node) => Ok(node.rest),
+        Object::Queue(queue) => crate::queue::pop(coll, queue),
         Object::Vector(v) if v.0.is_empty() => Err(illegal_state("Can't pop empty vector")),
         Object::Vector(v) => {
             let mut items = v.0.clone();

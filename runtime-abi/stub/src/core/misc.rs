@@ -387,10 +387,11 @@ fn install_predicates() {
     core("set?", 1, 1, |_, a| {
         Ok(boolean(matches!(*a[0], Object::Set(_))))
     });
+    // IPersistentList: lists and queues.
     core("list?", 1, 1, |_, a| {
         Ok(boolean(matches!(
             *a[0],
-            Object::List(_) | Object::EmptyList
+            Object::List(_) | Object::EmptyList | Object::Queue(_)
         )))
     });
     core("seq?", 1, 1, |_, a| Ok(boolean(a[0].is_seq())));
@@ -399,7 +400,11 @@ fn install_predicates() {
             a[0].is_seq()
                 || matches!(
                     *a[0],
-                    Object::Vector(_) | Object::Map(_) | Object::Record(_) | Object::Set(_)
+                    Object::Vector(_)
+                        | Object::Map(_)
+                        | Object::Record(_)
+                        | Object::Set(_)
+                        | Object::Queue(_)
                 ),
         ))
     });
@@ -427,6 +432,7 @@ fn install_predicates() {
                 | Object::ArraySeq(..)
                 | Object::VecSeq(..)
                 | Object::Range(_)
+                | Object::Queue(_)
         )))
     });
     core("seqable?", 1, 1, |_, a| Ok(boolean(a[0].is_seqable())));

@@ -119,6 +119,7 @@ pub fn install() {
     structs::install();
     reader::install();
     destructuring::install();
+    crate::queue::install();
     intern_compiler_macros();
     for name in jank_runtime_abi::UNBOUND_CORE_VARS {
         intern_raw("clojure.core", name);

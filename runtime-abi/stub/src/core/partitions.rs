@@ -26,7 +26,8 @@ fn counted(coll: Obj) -> bool {
         | Object::List(_)
         | Object::EmptyList
         | Object::ArraySeq(..)
-        | Object::VecSeq(..) => true,
+        | Object::VecSeq(..)
+        | Object::Queue(_) => true,
         Object::Range(r) => r.remaining.is_some(),
         _ => false,
     }

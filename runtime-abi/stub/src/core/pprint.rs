@@ -110,6 +110,12 @@ fn doc(value: Obj) -> R<Doc> {
             let items = s.items().into_iter().map(doc).collect::<R<_>>()?;
             block("#{", items, " ", true, "}", false)
         }
+        // pprint-pqueue.
+        Object::Queue(_) => {
+            let items = crate::seq::to_vec(value)?;
+            let items = items.into_iter().map(doc).collect::<R<_>>()?;
+            block("<-(", items, " ", false, ")-<", false)
+        }
         o if o.is_seq() => {
             let items = crate::seq::to_vec(value)?;
             if let Some(reader_macro) = reader_macro(&items)? {

@@ -458,7 +458,8 @@ pub fn install() {
     });
     core("shuffle", 1, 1, |_, a| {
         // Clojure copies a java.util.Collection: not nil, a string or a map.
-        let collection = matches!(*a[0], Object::Vector(_) | Object::Set(_)) || a[0].is_seq();
+        let collection =
+            matches!(*a[0], Object::Vector(_) | Object::Set(_) | Object::Queue(_)) || a[0].is_seq();
         if !collection {
             return Err(crate::error::class_cast(a[0], "java.util.Collection"));
         }
