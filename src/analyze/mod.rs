@@ -782,7 +782,8 @@ impl<'a> Analyzer<'a> {
         {
             let form = match member {
                 StaticMember::Literal(kind) => Form::new(kind, pos),
-                StaticMember::Field(var) | StaticMember::Var(var) => Form::symbol(var, pos),
+                StaticMember::Field(var) => Form::symbol(var, pos),
+                StaticMember::Method(method) => Form::symbol(method.function, pos),
             };
             return self.analyze(
                 &form,
@@ -882,7 +883,7 @@ impl<'a> Analyzer<'a> {
             {
                 self.error(
                     pos,
-                    format!("Java interop (`{name}`) is not supported by jankwasm: of the static members, only Long's, Integer's and Double's constants and parse methods, java.lang.Math's with a clojure.math counterpart and clojure.lang.PersistentQueue/EMPTY are"),
+                    format!("Java interop (`{name}`) is not supported by jankwasm: of the static members, only Long's, Integer's and Double's constants, a few number and text methods of Long, Integer, Double, Boolean and String, Character's tests and case mappings, java.lang.Math's with a clojure.math counterpart and clojure.lang.PersistentQueue/EMPTY are"),
                 )
             }
             Some(qualifier) if self.namespaces.resolve_ns(qualifier).is_none() => {
@@ -947,21 +948,26 @@ impl<'a> Analyzer<'a> {
         let head = &items[0];
         let args = &items[1..];
         if let Some(name) = head.as_symbol() {
-            // `(Long/MAX_VALUE)`: a static field read in call position, as
-            // Clojure reads `(Class/FIELD)`.
-            let field = name
+            match name
                 .ns
                 .as_deref()
-                .filter(|class| args.is_empty() && self.namespaces.resolve_ns(class).is_none())
-                .and_then(|class| java_members::static_member(class, &name.name));
-            match field {
-                Some(StaticMember::Literal(kind)) => {
-                    return self.analyze(&Form::new(kind, form.pos), ctx)
+                .filter(|class| self.namespaces.resolve_ns(class).is_none())
+                .and_then(|class| java_members::static_member(class, &name.name))
+            {
+                // `(Long/MAX_VALUE)`: a static field read in call position, as
+                // Clojure reads `(Class/FIELD)`.
+                Some(StaticMember::Literal(kind)) if args.is_empty() => {
+                    return self.analyze(&Form::new(kind, form.pos), ctx);
                 }
-                Some(StaticMember::Field(var)) => {
-                    return self.analyze(&Form::symbol(var, form.pos), ctx)
+                Some(StaticMember::Field(var)) if args.is_empty() => {
+                    return self.analyze(&Form::symbol(var, form.pos), ctx);
                 }
-                Some(StaticMember::Var(_)) | None => {}
+                Some(StaticMember::Method(method)) => {
+                    if let Some(message) = method.arity_error(&name.to_string(), args.len()) {
+                        return Err(self.error(form.pos, message));
+                    }
+                }
+                _ => {}
             }
             let local = name.ns.is_none() && self.is_local(&name.name);
             if !local && name.ns.is_none() {
@@ -997,9 +1003,12 @@ impl<'a> Analyzer<'a> {
                     .name
                     .strip_prefix('.')
                     .filter(|_| !args.is_empty())
-                    .and_then(|method| java_members::instance_method(method, args.len() - 1))
+                    .and_then(java_members::instance_method)
                 {
-                    let mut call = vec![Form::symbol(method, head.pos)];
+                    if let Some(message) = method.arity_error(&name.name, args.len() - 1) {
+                        return Err(self.error(form.pos, message));
+                    }
+                    let mut call = vec![Form::symbol(method.function, head.pos)];
                     call.extend(args.iter().cloned());
                     return self.analyze(&Form::list(call, form.pos), ctx);
                 }

@@ -87,6 +87,22 @@ fn unsupported_constructs_are_errors_not_nil() {
 }
 
 #[test]
+fn java_members_at_an_arity_java_lacks_are_errors_naming_them() {
+    assert_eq!(
+        rejection("(Math/max 1 2 3)"),
+        "1:1: Java interop (`Math/max` with 3 arguments) is not supported by jankwasm: `Math/max` takes 2 arguments"
+    );
+    assert_eq!(
+        rejection("(defn f [s] (.charAt s))"),
+        "1:13: Java interop (`.charAt` with 0 arguments) is not supported by jankwasm: `.charAt` takes 1 argument after its target"
+    );
+    assert_eq!(
+        rejection("(java.lang.Long/parseLong \"1\" 2 3)"),
+        "1:1: Java interop (`java.lang.Long/parseLong` with 3 arguments) is not supported by jankwasm: `java.lang.Long/parseLong` takes 1 or 2 arguments"
+    );
+}
+
+#[test]
 fn reader_errors_carry_positions() {
     let message = rejection("(defn f [x]\n  #(#(+ % 1)))");
     assert!(message.starts_with("2:5: "), "{message}");

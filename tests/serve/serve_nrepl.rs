@@ -670,10 +670,10 @@ async fn upstream_answers_and_definitions_reach_the_pages() {
         .request(&[
             ("op", s("eval")),
             ("session", s(&session)),
-            ("code", s("(.indexOf \"abc\" \"c\")")),
+            ("code", s("(.codePointAt \"abc\" 2)")),
         ])
         .await;
-    assert_eq!(field(&responses, "value"), ["2"]);
+    assert_eq!(field(&responses, "value"), ["99"]);
     // Forms evaluated for effect ran upstream and are not pushed.
     nrepl
         .request(&[

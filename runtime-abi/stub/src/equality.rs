@@ -323,6 +323,15 @@ pub fn java_hash_code(value: Obj) -> R<i32> {
         Object::Nil => 0,
         Object::Int(i) => (*i ^ ((*i as u64) >> 32) as i64) as u32,
         Object::BigInt(b) | Object::BigInteger(b) => number::big_integer_hash_code(b),
+        // Double.hashCode, -0.0's too (hasheq makes it 0).
+        Object::Double(d) => double_hash_code(*d),
+        // BigDecimal.hashCode: 31 * the unscaled value's + the scale, unstripped.
+        Object::Decimal(d) => {
+            let (unscaled, scale) = d.as_bigint_and_exponent();
+            number::big_integer_hash_code(&unscaled)
+                .wrapping_mul(31)
+                .wrapping_add(scale as u32)
+        }
         Object::Str(s) => string_hash_code(s),
         Object::Symbol(n) => symbol_hash_code(n.ns.as_deref(), &n.name),
         Object::Keyword(n) => symbol_hash_code(n.ns.as_deref(), &n.name).wrapping_add(0x9e37_79b9),

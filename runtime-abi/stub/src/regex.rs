@@ -51,24 +51,26 @@ fn syntax_error(source: &str, message: &str) -> crate::error::Thrown {
     )
 }
 
+/// The compiled regex of a Java pattern source, from the cache when it was
+/// compiled before; a PatternSyntaxException when it is not a pattern.
+pub fn compiled(source: &str) -> R<Rc<JavaRegex>> {
+    if let Some(regex) = COMPILED.with(|cache| cache.borrow().get(source).cloned()) {
+        return Ok(regex);
+    }
+    let compiled = Rc::new(compile(source).map_err(|e| syntax_error(source, &e))?);
+    COMPILED.with(|cache| {
+        cache
+            .borrow_mut()
+            .insert(source.into(), Rc::clone(&compiled))
+    });
+    Ok(compiled)
+}
+
 /// `(re-pattern source)` for a string source.
 pub fn pattern(source: &str) -> R {
-    let cached = COMPILED.with(|cache| cache.borrow().get(source).cloned());
-    let regex = match cached {
-        Some(regex) => regex,
-        None => {
-            let compiled = Rc::new(compile(source).map_err(|e| syntax_error(source, &e))?);
-            COMPILED.with(|cache| {
-                cache
-                    .borrow_mut()
-                    .insert(source.into(), Rc::clone(&compiled))
-            });
-            compiled
-        }
-    };
     Ok(alloc(Object::Regex(Box::new(Pattern {
         source: source.into(),
-        regex,
+        regex: compiled(source)?,
     }))))
 }
 

@@ -212,7 +212,7 @@ fn updated(f: Obj, old: Obj, args: &[Obj]) -> R {
     call(f, &all)
 }
 
-fn substring(s: &str, start: i64, end: Option<i64>) -> R {
+pub(crate) fn substring(s: &str, start: i64, end: Option<i64>) -> R {
     let length = s.chars().count() as i64;
     let end_index = end.unwrap_or(length);
     if start < 0 || end_index > length || start > end_index {

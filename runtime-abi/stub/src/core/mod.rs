@@ -12,6 +12,7 @@ mod handoff;
 mod host;
 mod input;
 mod iteration;
+mod java;
 pub mod lazy;
 mod literals;
 mod math;
@@ -29,7 +30,7 @@ pub(crate) mod repl;
 pub mod seqs;
 mod sets;
 mod sorted;
-mod strings;
+pub(crate) mod strings;
 mod structs;
 mod unchecked;
 
@@ -103,6 +104,7 @@ pub fn install() {
     records::install();
     dynamic::install();
     strings::install();
+    java::install();
     format::install();
     repl::install();
     repl::install_stacktrace();

@@ -156,14 +156,10 @@ fn parse_long(text: &str) -> Option<i64> {
     text.strip_prefix('+').unwrap_or(text).parse().ok()
 }
 
-/// Java's NumberFormatException for a string that is not a number.
-fn for_input_string(s: &str) -> crate::error::Thrown {
-    crate::error::number_format(format!("For input string: \"{s}\""))
-}
-
-/// Java's Double.parseDouble on the forms Clojure programs use.
-fn parse_double(text: &str) -> Option<f64> {
-    let t = text.trim();
+/// Java's Double.parseDouble on the forms Clojure programs use (after
+/// Java's `trim`, which strips every char up to the space).
+pub(crate) fn parse_double(text: &str) -> Option<f64> {
+    let t = text.trim_matches(|c| c <= ' ');
     let body = t.strip_prefix(['+', '-']).unwrap_or(t);
     let negative = t.starts_with('-');
     let special = match body {
@@ -438,29 +434,6 @@ pub fn install() {
     core("bit-flip", 2, 2, |_, a| bits(a, |x, n| x ^ (1 << (n & 63))));
     core("parse-long", 1, 1, |_, a| {
         Ok(parse_long(text(&a[0])?).map_or_else(nil, int))
-    });
-    // Long/parseLong, Integer/parseInt and Double/parseDouble, which the
-    // analyzer calls for those static methods: a NumberFormatException
-    // where parse-long and parse-double give nil.
-    super::def("jank.runtime", "java-parse-long", 1, 1, |_, a| {
-        let s = text(&a[0])?;
-        parse_long(s).map(int).ok_or_else(|| for_input_string(s))
-    });
-    super::def("jank.runtime", "java-parse-int", 1, 1, |_, a| {
-        let s = text(&a[0])?;
-        parse_long(s)
-            .filter(|n| i32::try_from(*n).is_ok())
-            .map(int)
-            .ok_or_else(|| for_input_string(s))
-    });
-    super::def("jank.runtime", "java-parse-double", 1, 1, |_, a| {
-        let s = text(&a[0])?;
-        if s.trim().is_empty() {
-            return Err(crate::error::number_format("empty String"));
-        }
-        parse_double(s)
-            .map(double)
-            .ok_or_else(|| for_input_string(s))
     });
     core("parse-double", 1, 1, |_, a| {
         Ok(parse_double(text(&a[0])?).map_or_else(nil, double))

@@ -35,9 +35,11 @@ fn string_fn(name: &'static str, min: usize, max: usize, f: crate::function::Nat
     def("clojure.string", name, min, max, f);
 }
 
-/// Java's `Character.isWhitespace`.
-fn is_java_whitespace(c: char) -> bool {
-    (c.is_whitespace() && !matches!(c, '\u{a0}' | '\u{2007}' | '\u{202f}'))
+/// Java's `Character.isWhitespace`: the space, line and paragraph
+/// separators but the no-break spaces, and the controls \t \n \x0B \f \r
+/// \x1C-\x1F (not U+0085, which Rust's White_Space has).
+pub(crate) fn is_java_whitespace(c: char) -> bool {
+    (c.is_whitespace() && !matches!(c, '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{85}'))
         || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
@@ -81,7 +83,7 @@ fn split(s: &str, separator: &str, limit: i64) -> Vec<String> {
 
 /// Java's `Pattern.split(input, limit)`: a zero-width match at the start
 /// makes no leading empty string; no match at all gives the input.
-fn split_by_pattern(s: &str, regex: &JavaRegex, limit: i64) -> R<Vec<String>> {
+pub(crate) fn split_by_pattern(s: &str, regex: &JavaRegex, limit: i64) -> R<Vec<String>> {
     let mut parts = Vec::new();
     let mut index = 0;
     let limited = limit > 0;

@@ -1,0 +1,119 @@
+//! The java.lang members the analyzer maps to runtime fns
+//! (`src/analyze/java_members.rs`): String's instance methods (`string`),
+//! Character's statics (`character`), Long's, Integer's, Double's, Boolean's
+//! and String's number and text statics (`number`), and Object's `toString`,
+//! `equals`, `hashCode` and Comparable's `compareTo` (`object`). Each is a
+//! `jank.runtime/java-...` native computing what the Java member computes,
+//! with the exceptions Clojure's compiler and reflector throw for the
+//! arguments it is given.
+//!
+//! Strings are Rust `str`s: an index or a length counts chars (code points),
+//! as jankwasm's `count` and `subs` do, where Java counts UTF-16 units; the
+//! two agree on every string without chars beyond U+FFFF. `hashCode` and
+//! `compareTo` use UTF-16 units, as Java does.
+
+mod character;
+mod number;
+mod object;
+mod string;
+
+use crate::error::{class_cast, error, illegal_argument, Thrown, R};
+use crate::number::to_long;
+use crate::object::{Obj, Object};
+
+/// `jank.runtime/<name>`.
+fn def(name: &'static str, min: usize, max: usize, f: crate::function::NativeFn) {
+    super::def("jank.runtime", name, min, max, f);
+}
+
+/// The NullPointerException of a method called on nil.
+fn null_target(member: &str) -> Thrown {
+    error(
+        "java.lang.NullPointerException",
+        format!("Cannot invoke {member} on nil"),
+    )
+}
+
+/// What Clojure's reflector throws when no method of `class` named `method`
+/// takes `args` arguments of the kinds given (a no-argument call looks for
+/// a field too). `class` is None for a static method.
+fn no_matching_method(method: &str, args: usize, class: Option<&str>) -> Thrown {
+    let for_class = class.map_or(String::new(), |class| format!(" for class {class}"));
+    if args == 0 {
+        return illegal_argument(format!("No matching field found: {method}{for_class}"));
+    }
+    illegal_argument(format!(
+        "No matching method {method} found taking {args} args{for_class}"
+    ))
+}
+
+/// The string `target` of `(.method target ...)` with `args` arguments: nil
+/// is a NullPointerException, a value of another class has no such method.
+fn string_target<'a>(target: &'a Obj, method: &str, args: usize) -> R<&'a str> {
+    match &**target {
+        Object::Str(s) => Ok(s),
+        Object::Nil => Err(null_target(&format!("String.{method}"))),
+        _ => Err(no_matching_method(method, args, Some(target.class_name()))),
+    }
+}
+
+/// A `String` parameter of the only method of its arity: nil is a
+/// NullPointerException, another value a ClassCastException.
+fn string_param(value: &Obj) -> R<&str> {
+    value
+        .as_str()
+        .ok_or_else(|| class_cast(*value, "java.lang.String"))
+}
+
+/// An int from a long, as the compiler's conversion to an `int` parameter
+/// checks it.
+fn int_from_long(value: i64) -> R<i32> {
+    i32::try_from(value).map_err(|_| crate::error::arithmetic("integer overflow"))
+}
+
+/// An `int` parameter of the only method of its arity, which takes any
+/// number: doubles and ratios are truncated, then the value must fit in an
+/// int; nil is a NullPointerException, another value a ClassCastException.
+fn int_param(value: Obj) -> R<i32> {
+    match *value {
+        Object::Double(d) if d.is_nan() => Ok(0),
+        Object::Double(d) => {
+            if d.trunc() < f64::from(i32::MIN) || d.trunc() > f64::from(i32::MAX) {
+                return Err(crate::error::arithmetic("integer overflow"));
+            }
+            Ok(d as i32)
+        }
+        _ => int_from_long(long_param(value)?),
+    }
+}
+
+/// A `long` parameter of the only method of its arity: any number, as
+/// `(long x)` takes it; nil is a NullPointerException, a char or another
+/// value a ClassCastException.
+fn long_param(value: Obj) -> R<i64> {
+    if !value.is_number() {
+        return Err(class_cast(value, "java.lang.Number"));
+    }
+    to_long(value)
+}
+
+/// A `double` parameter of the only method of its arity: any number.
+fn double_param(value: Obj) -> R<f64> {
+    Ok(crate::number::num(value)?.to_f64())
+}
+
+/// An `int` parameter of a method with overloads of the same arity, which
+/// the reflector matches only with a long (or int): None for another value.
+fn overloaded_int(value: Obj) -> Option<R<i32>> {
+    match *value {
+        Object::Int(i) => Some(int_from_long(i)),
+        _ => None,
+    }
+}
+
+pub fn install() {
+    string::install();
+    character::install();
+    number::install();
+    object::install();
+}
