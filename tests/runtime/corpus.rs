@@ -193,8 +193,9 @@ fn rejected_programs_fail_at_the_right_position() {
     );
 }
 
-#[test]
-fn jvm_oracle_agrees_with_the_golden_outputs() {
+/// Runs the JVM oracle with `mode` over the corpus directory `dir`; None
+/// (skipped) where Clojure is not installed, outside CI.
+fn jvm_oracle(mode: &str, dir: &str) -> Option<std::process::Output> {
     let clojure = Path::new("/usr/bin/clojure");
     if !clojure.exists() {
         assert!(
@@ -202,17 +203,40 @@ fn jvm_oracle_agrees_with_the_golden_outputs() {
             "CI must have Clojure (.ci/run installs it)"
         );
         eprintln!("skipping: Clojure is not installed (.ci/run installs it)");
-        return;
+        return None;
     }
     let output = std::process::Command::new(clojure)
         .arg(corpus_dir("oracle.clj"))
-        .arg("--check")
-        .arg(corpus_dir("ok"))
+        .arg(mode)
+        .arg(corpus_dir(dir))
         .output()
         .unwrap();
+    Some(output)
+}
+
+#[test]
+fn jvm_oracle_agrees_with_the_golden_outputs() {
+    let Some(output) = jvm_oracle("--check", "ok") else {
+        return;
+    };
     assert!(
         output.status.success(),
         "the JVM disagrees with the .out files:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A rejected program is invalid Clojure too, unless its name says
+/// jankwasm rejects it by design (then the JVM must load it).
+#[test]
+fn jvm_oracle_agrees_with_the_rejections() {
+    let Some(output) = jvm_oracle("--rejected", "rejected") else {
+        return;
+    };
+    assert!(
+        output.status.success(),
+        "the JVM disagrees with the rejected programs:\n{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
