@@ -743,7 +743,7 @@ impl<'a> Analyzer<'a> {
         if let Some(class) = name
             .ns
             .is_none()
-            .then(|| jank_runtime_abi::java_classes::resolve(&name.name))
+            .then(|| self.namespaces.resolve_class(&name.name))
             .flatten()
         {
             // A class is a value made by the runtime from its name.
@@ -778,7 +778,7 @@ impl<'a> Analyzer<'a> {
         if let Some(member) = name
             .ns
             .as_deref()
-            .and_then(|class| java_members::static_member(class, &name.name))
+            .and_then(|class| self.static_member(class, &name.name))
         {
             let form = match member {
                 StaticMember::Literal(kind) => Form::new(kind, pos),
@@ -795,6 +795,13 @@ impl<'a> Analyzer<'a> {
             );
         }
         Err(self.unresolved(name, pos))
+    }
+
+    /// What `class/member` stands for, the class written as Java code in
+    /// this namespace may write it (imported, in java.lang, or in full).
+    fn static_member(&self, class: &str, member: &str) -> Option<StaticMember> {
+        let class = self.namespaces.imported_class(class).unwrap_or(class);
+        java_members::static_member(class, member)
     }
 
     /// The var holding the class a `defrecord` or `deftype` defined, for
@@ -952,7 +959,7 @@ impl<'a> Analyzer<'a> {
                 .ns
                 .as_deref()
                 .filter(|class| self.namespaces.resolve_ns(class).is_none())
-                .and_then(|class| java_members::static_member(class, &name.name))
+                .and_then(|class| self.static_member(class, &name.name))
             {
                 // `(Long/MAX_VALUE)`: a static field read in call position, as
                 // Clojure reads `(Class/FIELD)`.

@@ -130,6 +130,9 @@ pub struct Namespace {
     pub excluded_core: HashSet<String>,
     /// The libs it required (`loaded-libs`).
     pub required: BTreeSet<String>,
+    /// JVM classes jankwasm knows that `:import` named, by short name
+    /// (`PersistentQueue` for clojure.lang.PersistentQueue).
+    pub imported_classes: HashMap<String, &'static str>,
 }
 
 /// Every namespace the compiler knows, and the current one. Namespaces are
@@ -290,6 +293,21 @@ impl Namespaces {
 
     pub fn get(&self, ns: &str) -> Option<&Namespace> {
         self.namespaces.get(ns).map(|ns| &**ns)
+    }
+
+    /// The full name of the JVM class `written` names in the current
+    /// namespace: an imported class by its short name, a java.lang class
+    /// by its own, any known class in full.
+    pub fn resolve_class(&self, written: &str) -> Option<&'static str> {
+        self.imported_class(written)
+            .or_else(|| jank_runtime_abi::java_classes::resolve(written))
+    }
+
+    /// The full name of the class the current namespace imported as `short`.
+    pub fn imported_class(&self, short: &str) -> Option<&'static str> {
+        self.namespaces
+            .get(&self.current)
+            .and_then(|namespace| namespace.imported_classes.get(short).copied())
     }
 
     pub fn current_mut(&mut self) -> &mut Namespace {
@@ -562,12 +580,10 @@ impl ReadEnv for Namespaces {
                 Name::bare(format!("java.lang.{}", name.name))
             }
             // Any other java.lang class jankwasm knows (`IndexOutOfBoundsException`).
-            None if !name.name.contains('.') => {
-                match jank_runtime_abi::java_classes::resolve(&name.name) {
-                    Some(class) => Name::bare(class),
-                    None => Name::qualified(self.current.clone(), name.name.clone()),
-                }
-            }
+            None if !name.name.contains('.') => match self.resolve_class(&name.name) {
+                Some(class) => Name::bare(class),
+                None => Name::qualified(self.current.clone(), name.name.clone()),
+            },
             None => Name::qualified(self.current.clone(), name.name.clone()),
         }
     }

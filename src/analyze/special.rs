@@ -513,7 +513,7 @@ impl Analyzer<'_> {
                 "ExceptionInfo" | "clojure.lang.ExceptionInfo" => Ok(CatchClass::ExceptionInfo),
                 // jank's own catch-all: every thrown value is an object_ref there.
                 "jank.runtime.object_ref" | "cpp/jank.runtime.object_ref" => Ok(CatchClass::Any),
-                other => match jank_runtime_abi::java_classes::resolve(other) {
+                other => match self.namespaces.resolve_class(other) {
                     Some(class)
                         if jank_runtime_abi::java_classes::is_instance("java.lang.Throwable", class) =>
                     {
@@ -858,9 +858,17 @@ impl Analyzer<'_> {
                     name: class.clone(),
                 });
             let Some(var) = var else {
+                let full = format!("{package}.{class}");
+                if let Some(known) = jank_runtime_abi::java_classes::resolve(&full) {
+                    self.namespaces
+                        .current_mut()
+                        .imported_classes
+                        .insert(class, known);
+                    continue;
+                }
                 return Err(self.error(
                     pos,
-                    format!("cannot import {package}.{class}: jankwasm imports only the classes defrecord and deftype define, from a namespace required before the import"),
+                    format!("cannot import {full}: jankwasm imports only the JVM classes it knows (runtime-abi/java_classes.rs) and the classes defrecord and deftype define, from a namespace required before the import"),
                 ));
             };
             self.namespaces.current_mut().refers.insert(class, var);

@@ -387,8 +387,30 @@ fn lifted_namespace(entries: &[(Obj, Obj)]) -> Option<&str> {
     shared
 }
 
-/// Prints `value` as `pr` (readably) or `print` does.
+/// Prints `value` as `pr` (readably) or `print` does: with the
+/// print-method a `defmethod` gave it, if any, writing to `*out*` (captured
+/// into `out`), else as the runtime prints values.
 pub fn write(out: &mut String, value: Obj, readably: bool) -> R<()> {
+    if !FOR_COMPILER.with(std::cell::Cell::get) {
+        if let Some(method) = crate::core::multi::user_print_method(value)? {
+            // `print` binds *print-readably* false, which the method and
+            // the print-method calls it makes for nested values see.
+            let readably_var = crate::var::intern("clojure.core", "*print-readably*");
+            crate::var::push_bindings(vec![(readably_var, crate::object::boolean(readably))]);
+            let (called, printed) = crate::core::dynamic::with_out_str(|| {
+                let writer = crate::var::deref(crate::var::intern("clojure.core", "*out*"))?;
+                crate::function::call(method, &[value, writer])
+            });
+            crate::var::pop_bindings();
+            called?;
+            out.push_str(&printed);
+            return Ok(());
+        }
+    }
+    write_builtin(out, value, readably)
+}
+
+fn write_builtin(out: &mut String, value: Obj, readably: bool) -> R<()> {
     let carries_meta = matches!(
         &*value,
         Object::Symbol(_)

@@ -5,7 +5,7 @@
 mod classes;
 pub mod colls;
 mod destructuring;
-mod dynamic;
+pub(crate) mod dynamic;
 mod fns;
 mod format;
 mod handoff;

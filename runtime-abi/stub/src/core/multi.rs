@@ -425,7 +425,87 @@ fn update_methods(multi: Obj, change: impl FnOnce(Obj) -> R) -> R {
     Ok(multi)
 }
 
+/// clojure.core/print-method's dispatch value for `value`: a keyword
+/// `:type` in its metadata, else its class.
+fn print_dispatch(value: Obj) -> R {
+    let tagged = get(crate::meta::meta(value)?, kw("type"), nil())?;
+    if matches!(&*tagged, Object::Keyword(_)) {
+        return Ok(tagged);
+    }
+    Ok(match &*value {
+        Object::Nil => nil(),
+        object => super::classes::class_value(object.class_name()),
+    })
+}
+
+thread_local! {
+    /// clojure.core/print-method's var, which the printer consults for
+    /// every value it prints (vars are permanent).
+    static PRINT_METHOD_VAR: Cell<Option<Obj>> = const { Cell::new(None) };
+}
+
+fn print_method_var() -> Obj {
+    PRINT_METHOD_VAR.with(|cached| {
+        cached.get().unwrap_or_else(|| {
+            let the_var = var::intern("clojure.core", "print-method");
+            cached.set(Some(the_var));
+            the_var
+        })
+    })
+}
+
+/// `clojure.core/print-method`, a multimethod as in Clojure: its :default
+/// method prints as the runtime's printer does (to `*out*`, the only writer
+/// a page has), and a `defmethod` for a type, class or `:type` tag is what
+/// `pr`, `print` and `str` of a collection print that value with.
+fn install_print_method() {
+    let dispatch =
+        crate::function::native("clojure.core/print-method/dispatch", 2, 2, &[], |_, a| {
+            print_dispatch(a[0])
+        });
+    let default_method =
+        crate::function::native("clojure.core/print-method/default", 2, 2, &[], |_, a| {
+            let readably = var::current(var::intern("clojure.core", "*print-readably*"))
+                .is_some_and(crate::object::truthy);
+            let text = crate::print::print_values(&[a[0]], readably)?;
+            super::java::write_to_writer(a[1], &text)?;
+            Ok(nil())
+        });
+    let methods =
+        assoc(empty_hash_map(), kw("default"), default_method).unwrap_or_else(|_| empty_hash_map());
+    let print_method = crate::object::alloc_permanent(Object::MultiFn(Box::new(MultiFn {
+        name: "clojure.core/print-method".into(),
+        dispatch,
+        default: kw("default"),
+        hierarchy: global_hierarchy_var(),
+        methods: Cell::new(methods),
+        prefers: Cell::new(empty_hash_map()),
+    })));
+    var::bind_root(print_method_var(), print_method);
+}
+
+/// The print-method a `defmethod` gave `value`'s dispatch value, if any
+/// (None when only the :default method applies, which is the printer's own
+/// printing).
+pub fn user_print_method(value: Obj) -> R<Option<Obj>> {
+    let multi = var::deref(print_method_var())?;
+    let Object::MultiFn(m) = &*multi else {
+        return Ok(None);
+    };
+    let table = m.methods.get();
+    let Object::Map(methods) = &*table else {
+        return Ok(None);
+    };
+    let default = methods.get(kw("default"))?;
+    if methods.len() <= usize::from(default.is_some()) {
+        return Ok(None);
+    }
+    let found = find_method(m, print_dispatch(value)?)?;
+    Ok(found.filter(|method| default.is_none_or(|default| !method.identical(default))))
+}
+
 pub fn install() {
+    install_print_method();
     var::bind_root(
         global_hierarchy_var(),
         make_hierarchy().unwrap_or_else(|_| nil()),

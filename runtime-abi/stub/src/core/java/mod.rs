@@ -1,8 +1,9 @@
 //! The java.lang members the analyzer maps to runtime fns
 //! (`src/analyze/java_members.rs`): String's instance methods (`string`),
 //! Character's statics (`character`), Long's, Integer's, Double's, Boolean's
-//! and String's number and text statics (`number`), and Object's `toString`,
-//! `equals`, `hashCode` and Comparable's `compareTo` (`object`). Each is a
+//! and String's number and text statics (`number`), Object's `toString`,
+//! `equals`, `hashCode` and Comparable's `compareTo` (`object`), and
+//! java.io.Writer's `write`, `append` and `flush` on the page's streams. Each is a
 //! `jank.runtime/java-...` native computing what the Java member computes,
 //! with the exceptions Clojure's compiler and reflector throw for the
 //! arguments it is given.
@@ -20,6 +21,17 @@ mod string;
 use crate::error::{class_cast, error, illegal_argument, Thrown, R};
 use crate::number::to_long;
 use crate::object::{Obj, Object};
+
+/// Writes `text` to `writer`, one of the page's output streams (`*out*`,
+/// `*err*`): what `(.write w s)` and print-method's :default do.
+pub(crate) fn write_to_writer(writer: Obj, text: &str) -> R<()> {
+    match &*writer {
+        Object::Stream(crate::object::Stream::Out) => crate::io::write(crate::io::STDOUT, text),
+        Object::Stream(crate::object::Stream::Err) => crate::io::write(crate::io::STDERR, text),
+        _ => return Err(class_cast(writer, "java.io.Writer")),
+    }
+    Ok(())
+}
 
 /// `jank.runtime/<name>`.
 fn def(name: &'static str, min: usize, max: usize, f: crate::function::NativeFn) {
@@ -111,7 +123,44 @@ fn overloaded_int(value: Obj) -> Option<R<i32>> {
     }
 }
 
+/// What `(.write w x)` and `(.append w x)` write: a string, or a char (or
+/// an int code point, for write).
+fn writer_text(value: Obj, code_points: bool) -> R<String> {
+    match &*value {
+        Object::Str(text) => Ok(text.to_string()),
+        Object::Char(c) => Ok(c.to_string()),
+        Object::Int(code) if code_points => u32::try_from(*code)
+            .ok()
+            .and_then(char::from_u32)
+            .map(String::from)
+            .ok_or_else(|| illegal_argument(format!("Not a char code point: {code}"))),
+        _ => Err(no_matching_method(
+            if code_points { "write" } else { "append" },
+            1,
+            Some("java.io.Writer"),
+        )),
+    }
+}
+
+/// java.io.Writer's `write`, `append` and `flush` on the page's streams
+/// (what a print-method is handed).
+fn install_writer() {
+    def("java-writer-write", 2, 2, |_, a| {
+        write_to_writer(a[0], &writer_text(a[1], true)?)?;
+        Ok(crate::object::nil())
+    });
+    def("java-writer-append", 2, 2, |_, a| {
+        write_to_writer(a[0], &writer_text(a[1], false)?)?;
+        Ok(a[0])
+    });
+    def("java-writer-flush", 1, 1, |_, a| {
+        write_to_writer(a[0], "")?;
+        Ok(crate::object::nil())
+    });
+}
+
 pub fn install() {
+    install_writer();
     string::install();
     character::install();
     number::install();
