@@ -1472,10 +1472,15 @@ fn dotimes(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, Ex
         ],
         pos,
     );
+    // Clojure's dotimes takes `(long n)`: `(dotimes [i 2.5] ...)` runs twice.
+    let limit_value = match count.kind {
+        FormKind::Int(_) => count.clone(),
+        _ => list(vec![core("long", pos), count.clone()], pos),
+    };
     Ok(list(
         vec![
             sym("let*", pos),
-            vector(vec![limit, count.clone()], pos),
+            vector(vec![limit, limit_value], pos),
             looped,
         ],
         pos,
@@ -1673,6 +1678,9 @@ fn for_step(
         return Ok(body_form.clone());
     };
     let pos = binding.pattern.pos;
+    if more.is_empty() {
+        return for_innermost(binding, body_form, gensyms);
+    }
     let step = sym(&gensyms.fresh("step"), pos);
     let s = sym(&gensyms.fresh("s"), pos);
     let rest_call = list(
@@ -1718,6 +1726,41 @@ fn for_step(
             vector(vec![step.clone(), step_fn], pos),
             list(vec![step, binding.coll.clone()], pos),
         ],
+        pos,
+    ))
+}
+
+/// The innermost binding of a `for`: `(jank.runtime/for-items (fn* [item]
+/// (let [pattern item] body-with-modifiers)) coll)`, where a `:when` that
+/// fails returns `jank.runtime/for-skip` and a `:while` that fails
+/// `jank.runtime/for-stop`; the runtime walks `coll` a chunk at a time when
+/// it is chunked, as Clojure's `for` does.
+fn for_innermost(
+    binding: &SeqBinding,
+    body_form: &Form,
+    gensyms: &mut Gensyms,
+) -> Result<Form, ExpandError> {
+    let pos = binding.pattern.pos;
+    let runtime = |name: &str| Form::symbol(Name::qualified("jank.runtime", name), pos);
+    let item = sym(&gensyms.fresh("item"), pos);
+    let guarded = with_modifiers(
+        &binding.modifiers,
+        body_form.clone(),
+        &runtime("for-skip"),
+        &runtime("for-stop"),
+        gensyms,
+    )?;
+    let bound = let_macro(
+        &list(vec![], pos),
+        &[
+            vector(vec![binding.pattern.clone(), item.clone()], pos),
+            guarded,
+        ],
+        gensyms,
+    )?;
+    let step = list(vec![sym("fn*", pos), vector(vec![item], pos), bound], pos);
+    Ok(list(
+        vec![runtime("for-items"), step, binding.coll.clone()],
         pos,
     ))
 }

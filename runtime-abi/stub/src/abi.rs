@@ -458,7 +458,12 @@ pub extern "C" fn jank_gc_poll() {
 /// returns, and the patch unwinds by returning NULL itself.
 #[no_mangle]
 pub extern "C" fn jank_exception_set(thrown: Option<Obj>) {
-    set_pending(crate::error::Thrown(thrown.unwrap_or_else(nil)));
+    // `(throw nil)` throws a NullPointerException, as on the JVM.
+    let thrown = match thrown {
+        Some(value) if !value.is_nil() => crate::error::Thrown(value),
+        _ => crate::error::error("java.lang.NullPointerException", "Cannot throw nil"),
+    };
+    set_pending(thrown);
 }
 
 #[no_mangle]

@@ -417,9 +417,15 @@ pub fn call(f: Obj, args: &[Obj]) -> R {
             [coll, not_found] => lookup(coll, f, Some(not_found)),
             _ => Err(arity(args.len(), &pr_str(f)?)),
         },
-        Object::Map(_) | Object::Set(_) => match *args {
+        Object::Map(_) => match *args {
             [key] => get(f, key, nil()),
             [key, default] => get(f, key, default),
+            _ => Err(arity(args.len(), f.class_name())),
+        },
+        // A set is a fn of one argument only (APersistentSet has no
+        // not-found arity).
+        Object::Set(_) => match *args {
+            [key] => get(f, key, nil()),
             _ => Err(arity(args.len(), f.class_name())),
         },
         Object::Vector(_) => match *args {
@@ -496,6 +502,23 @@ pub fn apply(f: Obj, fixed: &[Obj], rest: Obj) -> R {
                 &args[..params],
                 Some(seq(tail)?.unwrap_or_else(nil)),
             );
+        }
+    }
+    // Clojure's concat takes its colls as a lazy rest seq, so `(apply
+    // concat (map f (range)))` is lazy in them too.
+    if let Object::Fn(function) = &*target {
+        if matches!(
+            &**function,
+            Function::Native {
+                name: "clojure.core/concat",
+                ..
+            }
+        ) {
+            let mut colls = seq(rest)?.unwrap_or_else(nil);
+            for coll in fixed.iter().rev() {
+                colls = cons(*coll, colls)?;
+            }
+            return Ok(crate::core::lazy::concat_lazily(colls));
         }
     }
     let mut args = fixed.to_vec();

@@ -198,25 +198,17 @@ fn write_seq_items(out: &mut String, value: Obj, readably: bool, length: Option<
     let Some(mut current) = pull(out)? else {
         return Ok(());
     };
-    // Under *print-length*, print-sequential destructures `[x & xs]`, so
-    // each step realizes the item after the one it prints.
+    // print-sequential destructures `[x & xs]`, so each step realizes the
+    // item after the one it prints, before printing it.
     let mut remaining = length;
     loop {
-        let following = if remaining.is_some() {
-            Some(pull(out)?)
-        } else {
-            None
-        };
+        let following = pull(out)?;
         if remaining == Some(0) {
             out.push_str("...");
             return Ok(());
         }
         write(out, current, readably)?;
-        let next = match following {
-            Some(next) => next,
-            None => pull(out)?,
-        };
-        let Some(next) = next else {
+        let Some(next) = following else {
             return Ok(());
         };
         out.push(' ');
@@ -422,12 +414,16 @@ fn write_builtin(out: &mut String, value: Obj, readably: bool) -> R<()> {
             | Object::Set(_)
     );
     if readably && carries_meta && PRINT_META.with(std::cell::Cell::get) {
-        // As print-meta: nothing for an empty map, `^Tag` for one holding only `:tag`.
+        // As print-meta: nothing for an empty map, `^Tag` for one holding
+        // only `:tag` (for the compiler only a symbol tag, which reads back
+        // as written: `^:x` would read as `{:x true}`).
         if let Object::Map(m) = &*crate::meta::meta(value)? {
             let tag = crate::object::keyword(None, "tag");
+            let for_compiler = FOR_COMPILER.with(std::cell::Cell::get);
+            let shorthand = |tag: Obj| !for_compiler || matches!(*tag, Object::Symbol(_));
             match m.len() {
                 0 => {}
-                1 if m.get(tag)?.is_some() => {
+                1 if m.get(tag)?.is_some_and(shorthand) => {
                     out.push('^');
                     write(out, m.get(tag)?.unwrap_or_else(nil), true)?;
                     out.push(' ');

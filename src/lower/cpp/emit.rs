@@ -431,7 +431,8 @@ impl<'m, 'u> FnEmitter<'m, 'u> {
                         if *once {
                             let is_bound =
                                 helper_call(Helper::VarIsBound, std::slice::from_ref(&handle));
-                            self.line(format!("if ({is_bound}) {result} = {handle}; else {{"));
+                            let nil = self.constant(&Const::Nil);
+                            self.line(format!("if ({is_bound}) {result} = {nil}; else {{"));
                             self.indent += 1;
                         }
                         let value = self.expr(init)?;

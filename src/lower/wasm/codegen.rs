@@ -1048,12 +1048,14 @@ impl<'m, 'u> FnCodegen<'m, 'u> {
             self.global(GlobalRef::Var(index));
             return Ok(());
         };
+        // A defonce of a bound var is nil, as Clojure's `(when-not
+        // (.hasRoot v) (def ...))`.
         if once {
             self.global(GlobalRef::Var(index));
             self.helper(Helper::VarIsBound);
             self.push(I::If(BlockType::Result(ValType::I32)));
             self.labels += 1;
-            self.global(GlobalRef::Var(index));
+            self.constant(&Const::Nil);
             self.push(I::Else);
         }
         self.global(GlobalRef::Var(index));

@@ -49,6 +49,68 @@ fn map1(f: Obj, coll: Obj) -> Obj {
     })
 }
 
+thread_local! {
+    /// What the step fn of `for`'s innermost binding returns for an item a
+    /// `:when` drops (0) and for one a `:while` stops at (1): objects no
+    /// body can return.
+    static FOR_MARKERS: [Obj; 2] = [
+        crate::object::alloc_permanent(Object::Plain),
+        crate::object::alloc_permanent(Object::Plain),
+    ];
+}
+
+/// What a `for` body's step returned for an item.
+enum ForStep {
+    Value(Obj),
+    Skip,
+    Stop,
+}
+
+fn for_step(f: &Callee, x: Obj) -> R<ForStep> {
+    let value = f.call(&[x])?;
+    let [skip, stop] = FOR_MARKERS.with(|markers| *markers);
+    Ok(if value.identical(skip) {
+        ForStep::Skip
+    } else if value.identical(stop) {
+        ForStep::Stop
+    } else {
+        ForStep::Value(value)
+    })
+}
+
+/// `(jank.runtime/for-items step coll)`: the innermost binding of a `for`,
+/// whose expansion folds the body and the binding's `:let`, `:when` and
+/// `:while` into `step`. A chunk at a time over a chunked seq (a `:while`
+/// ending the chunk and the seq), one item at a time otherwise, as
+/// Clojure's `for` does.
+fn for_items(step: Obj, coll: Obj) -> Obj {
+    lazy(&[step, coll], |d, _| {
+        let f = Callee::of(&d[0], 1);
+        let mut coll = d[1];
+        loop {
+            let Some(s) = seq(coll)? else {
+                return Ok(nil());
+            };
+            if let Some((chunk, rest)) = chunk_of(s) {
+                let mut produced = Vec::with_capacity(chunk.len());
+                for x in chunk.iter() {
+                    match for_step(&f, *x)? {
+                        ForStep::Value(value) => produced.push(value),
+                        ForStep::Skip => {}
+                        ForStep::Stop => return Ok(chunk_cons(produced, nil())),
+                    }
+                }
+                return Ok(chunk_cons(produced, for_items(d[0], rest)));
+            }
+            match for_step(&f, seq_first(s))? {
+                ForStep::Value(value) => return Ok(link(value, for_items(d[0], seq_more(s)))),
+                ForStep::Skip => coll = seq_more(s),
+                ForStep::Stop => return Ok(nil()),
+            }
+        }
+    })
+}
+
 /// `(map f c1 c2 ...)`: stops at the shortest coll.
 pub fn map_colls(f: Obj, colls: &[Obj]) -> Obj {
     if let [coll] = colls {
@@ -257,6 +319,12 @@ fn cat_seq(current: Obj, colls: Obj) -> Obj {
 /// `(concat c1 c2 ...)`.
 pub fn concat(colls: &[Obj]) -> Obj {
     cat_seq(nil(), list_of(colls))
+}
+
+/// `concat` of the colls a seq holds, walking that seq only as far as the
+/// result is walked (`(apply concat colls)`).
+pub fn concat_lazily(colls: Obj) -> Obj {
+    cat_seq(nil(), colls)
 }
 
 fn interleave(colls: &[Obj]) -> Obj {
@@ -1152,6 +1220,15 @@ macro_rules! transducer_or_seq {
 
 pub fn install() {
     def("jank.runtime", "lazy-seq", 1, 1, |_, a| Ok(lazy_fn(a[0])));
+    def("jank.runtime", "for-items", 2, 2, |_, a| {
+        Ok(for_items(a[0], a[1]))
+    });
+    for (name, marker) in ["for-skip", "for-stop"]
+        .into_iter()
+        .zip(FOR_MARKERS.with(|m| *m))
+    {
+        crate::var::bind_root(crate::var::intern_raw("jank.runtime", name), marker);
+    }
     core("map", 1, VARIADIC, |_, a| match a {
         [f] => Ok(map_xf(*f)),
         [f, colls @ ..] => Ok(map_colls(*f, colls)),
