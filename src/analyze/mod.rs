@@ -5,6 +5,7 @@
 //! macro calls and never looks at how the AST is lowered.
 
 pub mod ast;
+mod fields;
 mod java_members;
 mod macros;
 mod metadata;
@@ -49,19 +50,30 @@ const RUN_TIME_COMPILER_FNS: &[&str] = &["eval", "load-string", "load-reader", "
 
 const UNSUPPORTED_SPECIALS: &[&str] = &["new", ".", "monitor-enter", "monitor-exit", "&"];
 
-/// One local in scope.
+/// One name in scope.
 #[derive(Debug, Clone)]
 struct ScopeEntry {
     name: String,
-    id: LocalId,
+    binding: Binding,
     /// The fn nesting depth the local was bound at (0 = top level).
     fn_depth: usize,
 }
 
-/// The fn being analyzed: the locals of outer fns it captures.
+/// What a name in scope stands for.
+#[derive(Debug, Clone)]
+enum Binding {
+    Local(LocalId),
+    /// A deftype's mutable field inside its methods (`fields`).
+    MutableField(fields::MutableField),
+}
+
+/// The fn being analyzed: the locals of outer fns it captures, and the
+/// locals holding the values of the mutable fields it (or a fn inside it)
+/// reads, bound where it is made (`fields`).
 #[derive(Debug, Default)]
 struct FnFrame {
     captures: Vec<LocalId>,
+    field_values: Vec<fields::CapturedField>,
 }
 
 /// Where a `recur` may jump, and with how many values.
@@ -81,6 +93,15 @@ struct Ctx {
 }
 
 impl Ctx {
+    /// A position that is neither a tail nor inside a `try` body.
+    fn expression() -> Self {
+        Self {
+            tail: false,
+            recur: None,
+            in_try_body: false,
+        }
+    }
+
     fn non_tail(self) -> Self {
         Self {
             tail: false,
@@ -110,6 +131,11 @@ pub struct Analyzer<'a> {
     scope: Vec<ScopeEntry>,
     fn_frames: Vec<FnFrame>,
     locals: LocalNames,
+    /// The deftype and defrecord method bodies being analyzed, innermost last.
+    type_methods: Vec<fields::TypeMethod>,
+    /// The locals holding a deftype's or defrecord's immutable fields in its
+    /// methods, for the message refusing their `set!`.
+    immutable_field_locals: std::collections::HashSet<LocalId>,
     next_loop: u32,
     /// Regex literals analyzed so far (each gets its own constant).
     literals: std::cell::Cell<u32>,
@@ -157,6 +183,8 @@ impl<'a> Analyzer<'a> {
             scope: Vec::new(),
             fn_frames: Vec::new(),
             locals: LocalNames::default(),
+            type_methods: Vec::new(),
+            immutable_field_locals: std::collections::HashSet::new(),
             next_loop: 0,
             literals: std::cell::Cell::new(0),
             repl_session: None,
@@ -648,11 +676,15 @@ impl<'a> Analyzer<'a> {
 
     fn analyze_symbol(&mut self, name: &Name, pos: Pos) -> Result<Expr> {
         if name.ns.is_none() {
-            if let Some(id) = self.resolve_local(&name.name) {
-                return Ok(Expr {
-                    kind: ExprKind::Local(id),
-                    pos,
-                });
+            match self.resolve_local(&name.name) {
+                Some(Binding::Local(id)) => {
+                    return Ok(Expr {
+                        kind: ExprKind::Local(id),
+                        pos,
+                    })
+                }
+                Some(Binding::MutableField(field)) => return self.mutable_field_value(&field, pos),
+                None => {}
             }
         }
         if name.ns.is_none() && SPECIAL_FORMS.contains(&name.name.as_str()) {
@@ -908,26 +940,35 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// The local `name` refers to, recording captures for every fn it crosses.
-    fn resolve_local(&mut self, name: &str) -> Option<LocalId> {
+    /// What the local `name` refers to, recording captures for every fn a
+    /// local crosses (`fields` does it for the value of a mutable field).
+    fn resolve_local(&mut self, name: &str) -> Option<Binding> {
         let entry = self
             .scope
             .iter()
             .rev()
             .find(|entry| entry.name == name)?
             .clone();
+        if let Binding::Local(id) = entry.binding {
+            self.capture(id, entry.fn_depth);
+        }
+        Some(entry.binding)
+    }
+
+    /// Records that the local `id`, bound at fn depth `bound_at`, is read at
+    /// the current depth: every fn in between captures it.
+    fn capture(&mut self, id: LocalId, bound_at: usize) {
         let depth = self.fn_frames.len();
         for frame in self
             .fn_frames
             .iter_mut()
-            .skip(entry.fn_depth)
-            .take(depth - entry.fn_depth)
+            .skip(bound_at)
+            .take(depth.saturating_sub(bound_at))
         {
-            if !frame.captures.contains(&entry.id) {
-                frame.captures.push(entry.id);
+            if !frame.captures.contains(&id) {
+                frame.captures.push(id);
             }
         }
-        Some(entry.id)
     }
 
     /// Declares a new local in the innermost scope.
@@ -942,7 +983,7 @@ impl<'a> Analyzer<'a> {
         self.locals.0.push(name.name.clone());
         self.scope.push(ScopeEntry {
             name: name.name.clone(),
-            id,
+            binding: Binding::Local(id),
             fn_depth: self.fn_frames.len(),
         });
         Ok(id)
@@ -955,6 +996,11 @@ impl<'a> Analyzer<'a> {
         let head = &items[0];
         let args = &items[1..];
         if let Some(name) = head.as_symbol() {
+            if name.ns.as_deref() == Some(expand::TYPE_FIELDS.0)
+                && name.name == expand::TYPE_FIELDS.1
+            {
+                return self.analyze_type_fields(form, args, ctx);
+            }
             match name
                 .ns
                 .as_deref()
@@ -993,17 +1039,21 @@ impl<'a> Analyzer<'a> {
                         format!("special form `{}` is not supported by jankwasm", name.name),
                     ));
                 }
-                // `(.-field x)`: a record's or type's field, by name.
+                // `(.-field x)`: a record's or type's field, by name (a
+                // type's mutable field only inside its methods).
                 if let Some(field) = name
                     .name
                     .strip_prefix(".-")
                     .filter(|field| !field.is_empty() && args.len() == 1)
                 {
-                    let call = vec![
+                    let mut call = vec![
                         Form::symbol(Name::qualified("jank.runtime", "field-named"), head.pos),
                         args[0].clone(),
                         Form::new(FormKind::Str(field.into()), head.pos),
                     ];
+                    if let Some(owner) = self.mutable_field_owner(field) {
+                        call.push(Form::new(FormKind::Str(owner), head.pos));
+                    }
                     return self.analyze(&Form::list(call, form.pos), ctx);
                 }
                 if let Some(method) = name

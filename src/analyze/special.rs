@@ -2,6 +2,7 @@
 //! compile time (`require` and `use` are in `require`).
 
 use super::ast::*;
+use super::fields::CapturedField;
 use super::namespaces::CORE_NS;
 use super::require::{quoted_form, RequireKind};
 use super::{Analyzer, Ctx, FnFrame, RecurPoint, Result};
@@ -34,7 +35,16 @@ impl Analyzer<'_> {
             "let*" => self.analyze_let(form, args, ctx)?,
             "loop*" => self.analyze_loop(form, args, ctx)?,
             "recur" => self.analyze_recur(form, args, ctx)?,
-            "fn*" => ExprKind::Fn(Box::new(self.analyze_fn(form, args)?)),
+            "fn*" => {
+                let (function, field_values) = self.analyze_fn(form, args)?;
+                return self.with_field_values(
+                    field_values,
+                    Expr {
+                        kind: ExprKind::Fn(Box::new(function)),
+                        pos,
+                    },
+                );
+            }
             "letfn*" => self.analyze_letfn(form, args, ctx)?,
             "def" => {
                 let (var, init) = self.def_parts(form, args)?;
@@ -231,7 +241,13 @@ impl Analyzer<'_> {
     }
 
     /// `(fn* name? [params] body...)` or `(fn* name? ([params] body...)+)`.
-    pub(super) fn analyze_fn(&mut self, form: &Form, args: &[Form]) -> Result<FnExpr> {
+    /// The fn, and the mutable fields whose values it captures (the caller
+    /// binds them where the fn is made: `with_field_values`).
+    pub(super) fn analyze_fn(
+        &mut self,
+        form: &Form,
+        args: &[Form],
+    ) -> Result<(FnExpr, Vec<CapturedField>)> {
         let mut rest = args;
         let mut self_name = None;
         if let Some((
@@ -287,13 +303,14 @@ impl Analyzer<'_> {
             Some((name, _)) => format!("{ns}/{}", name.name),
             None => format!("{ns}/fn"),
         };
-        Ok(FnExpr {
+        let function = FnExpr {
             name,
             self_local,
             arities,
             captures: frame.captures,
             pos: form.pos,
-        })
+        };
+        Ok((function, frame.field_values))
     }
 
     fn analyze_fn_arities(
@@ -405,6 +422,7 @@ impl Analyzer<'_> {
                 ids.push(self.bind_local(&name, pair[0].pos)?);
             }
             let mut bindings = Vec::new();
+            let mut field_values = Vec::new();
             for (pair, id) in pairs.chunks(2).zip(ids) {
                 let init = self.expand_fully(&pair[1])?;
                 let fn_args = match &init.kind {
@@ -413,13 +431,19 @@ impl Analyzer<'_> {
                     }
                     _ => return Err(self.error(pair[1].pos, "`letfn*` bindings must be fns")),
                 };
-                bindings.push((id, self.analyze_fn(&init, fn_args)?));
+                let (function, captured) = self.analyze_fn(&init, fn_args)?;
+                bindings.push((id, function));
+                field_values.extend(captured);
             }
             let body = self.analyze_body(&args[1..], ctx, form.pos)?;
-            Ok(ExprKind::LetFn {
-                bindings,
-                body: Box::new(body),
-            })
+            let letfn = Expr {
+                kind: ExprKind::LetFn {
+                    bindings,
+                    body: Box::new(body),
+                },
+                pos: form.pos,
+            };
+            Ok(self.with_field_values(field_values, letfn)?.kind)
         })();
         self.scope.truncate(scope_len);
         result
@@ -712,8 +736,10 @@ impl Analyzer<'_> {
 
     /// `(set! var-name value)`: sets the var's innermost thread binding, as
     /// `(var-set (var var-name) value)` does (a var without one throws when
-    /// it runs, as in Clojure). Locals are immutable, and a host field or
-    /// property target is interop, which jankwasm has none of.
+    /// it runs, as in Clojure). Inside a deftype's methods, `(set! field
+    /// value)` and `(set! (.-field x) value)` assign a mutable field
+    /// (`fields`). Locals are immutable, and any other host field or property
+    /// target is interop, which jankwasm has none of.
     fn analyze_set(&mut self, form: &Form, args: &[Form], ctx: Ctx) -> Result<Expr> {
         let [target, value] = args else {
             return Err(self.error(
@@ -721,17 +747,26 @@ impl Analyzer<'_> {
                 "malformed assignment, expecting (set! target val)",
             ));
         };
+        if let FormKind::List(items) = &target.kind {
+            if let [head, instance] = items.as_slice() {
+                if let Some(field) = head
+                    .as_symbol()
+                    .filter(|n| n.ns.is_none())
+                    .and_then(|n| n.name.strip_prefix(".-"))
+                    .filter(|field| !field.is_empty())
+                {
+                    return self.set_field_named(field, instance, target, value, form, ctx);
+                }
+            }
+        }
         let Some(name) = target.as_symbol() else {
             return Err(self.error(
                 target.pos,
-                format!("`set!` of {target} is not supported by jankwasm: only a var can be set"),
+                format!("`set!` of {target} is not supported by jankwasm: only a var can be set, and a deftype's mutable field inside its own methods"),
             ));
         };
         if name.ns.is_none() && self.is_local(&name.name) {
-            return Err(self.error(
-                target.pos,
-                format!("cannot assign to non-mutable: {}", name.name),
-            ));
+            return self.set_local(&name.name, target, value, form, ctx);
         }
         let Some(var) = self.namespaces.resolve_var(name) else {
             return Err(self.unresolved(name, target.pos));

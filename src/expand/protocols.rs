@@ -8,7 +8,11 @@
 //! (`jank.runtime/define-class`) held by a var of the type's name, with
 //! `->T` (and `map->R`) constructors, and `extend` it with their inline
 //! methods, whose bodies see the fields as locals
-//! (`jank.runtime/instance-field`). `reify` makes an instance carrying its own
+//! (`jank.runtime/instance-field`) inside a `jank.runtime/type-fields*` form
+//! ([`TYPE_FIELDS`]): it tells the analyzer which fields are there and which
+//! of them are mutable (a deftype's `^:unsynchronized-mutable` or
+//! `^:volatile-mutable` fields, which each read takes from the instance and
+//! `set!` assigns). `reify` makes an instance carrying its own
 //! method maps (`jank.runtime/reify`). The methods of a few host interfaces
 //! (`java_classes::HOST_INTERFACES`: Object's toString, IDeref's deref, ...)
 //! are implemented as protocols the runtime consults; any other Java
@@ -17,6 +21,38 @@
 use super::build::{core, int, keyword, list, quote, sym, vector};
 use super::{ExpandError, Gensyms};
 use crate::read::{Form, FormKind, Name};
+
+/// The form a deftype's or defrecord's method body is wrapped in, a special
+/// form of the analyzer's own (Clojure compiles a method inside its class,
+/// where the fields are in scope): `(jank.runtime/type-fields* T this-param
+/// [immutable-field*] [mutable-field index]* body)`. The immutable fields are
+/// the locals bound just outside it (set! of one is refused with a message
+/// naming it a field); a mutable field is no local: each read is
+/// `(jank.runtime/instance-field this-param index)`, `(set! field v)` is
+/// `(jank.runtime/set-field! this-param index v)`, and a fn made inside the
+/// body captures the value it has when the fn is made, as in Clojure. In the
+/// body, `(.-field x)` and `(set! (.-field x) v)` reach T's mutable fields.
+pub const TYPE_FIELDS: (&str, &str) = ("jank.runtime", "type-fields*");
+
+/// A field of a `defrecord` or `deftype`, as declared.
+struct Field {
+    name: String,
+    /// Declared `^:unsynchronized-mutable` or `^:volatile-mutable` (deftype only).
+    mutable: bool,
+}
+
+/// Whether a field's metadata declares it mutable: a true
+/// `:unsynchronized-mutable` or `:volatile-mutable` key.
+fn declared_mutable(field: &Form) -> bool {
+    let Some(FormKind::Map(entries)) = field.meta.as_deref().map(|meta| &meta.kind) else {
+        return false;
+    };
+    entries.iter().any(|(key, value)| {
+        matches!(&key.kind, FormKind::Keyword(Name { ns: None, name })
+            if name == "unsynchronized-mutable" || name == "volatile-mutable")
+            && !matches!(value.kind, FormKind::Nil | FormKind::Bool(false))
+    })
+}
 
 /// `(defprotocol P doc? opts* (method [this args*]+ doc?)*)`.
 pub fn defprotocol(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
@@ -365,17 +401,27 @@ fn define_type(
             format!("`{what}` requires a vector of fields, got {fields_form}"),
         ));
     };
-    let mut fields = Vec::new();
+    let mut fields: Vec<Field> = Vec::new();
     for field in field_forms {
         match &field.kind {
             FormKind::Symbol(Name { ns: None, name }) if name != "&" => {
-                if fields.contains(name) {
+                if fields.iter().any(|known| known.name == *name) {
                     return Err(ExpandError::new(
                         field.pos,
                         format!("`{what}` {type_name}: duplicate field {name}"),
                     ));
                 }
-                fields.push(name.clone());
+                let mutable = declared_mutable(field);
+                if mutable && what == "defrecord" {
+                    return Err(ExpandError::new(
+                        field.pos,
+                        ":volatile-mutable or :unsynchronized-mutable not supported for record fields",
+                    ));
+                }
+                fields.push(Field {
+                    name: name.clone(),
+                    mutable,
+                });
             }
             _ => {
                 return Err(ExpandError::new(
@@ -393,17 +439,26 @@ fn define_type(
         "type"
     };
     let class = sym(&type_name, name.pos);
-    let field_syms: Vec<Form> = fields.iter().map(|f| sym(f, fields_form.pos)).collect();
-    let define = list(
-        vec![
-            Form::symbol(Name::qualified("jank.runtime", "define-class"), pos),
-            keyword(kind, pos),
-            core("*ns*", pos),
-            quote(sym(&type_name, name.pos)),
-            quote(vector(field_syms, fields_form.pos)),
-        ],
-        pos,
-    );
+    let field_syms: Vec<Form> = fields
+        .iter()
+        .map(|f| sym(&f.name, fields_form.pos))
+        .collect();
+    let mut define = vec![
+        Form::symbol(Name::qualified("jank.runtime", "define-class"), pos),
+        keyword(kind, pos),
+        core("*ns*", pos),
+        quote(sym(&type_name, name.pos)),
+        quote(vector(field_syms, fields_form.pos)),
+    ];
+    let mutable_syms: Vec<Form> = fields
+        .iter()
+        .filter(|f| f.mutable)
+        .map(|f| sym(&f.name, fields_form.pos))
+        .collect();
+    if !mutable_syms.is_empty() {
+        define.push(quote(vector(mutable_syms, fields_form.pos)));
+    }
+    let define = list(define, pos);
     let mut expansion = vec![
         sym("do", pos),
         list(
@@ -449,7 +504,11 @@ fn define_type(
         ));
     }
     let mut extend = vec![core("extend", pos), class.clone()];
-    for (protocol, methods) in inline_groups(specs, what, &fields, gensyms)? {
+    let owner = Owner {
+        type_name: &type_name,
+        fields: &fields,
+    };
+    for (protocol, methods) in inline_groups(specs, what, Some(&owner), gensyms)? {
         extend.push(protocol);
         extend.push(methods);
     }
@@ -469,19 +528,25 @@ pub fn reify(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, 
         core("*ns*", pos),
         quote(sym(&gensyms.fresh("reify"), pos)),
     ];
-    for (protocol, methods) in inline_groups(args, "reify", &[], gensyms)? {
+    for (protocol, methods) in inline_groups(args, "reify", None, gensyms)? {
         call.push(protocol);
         call.push(methods);
     }
     Ok(list(call, pos))
 }
 
+/// The deftype or defrecord whose inline methods are being expanded.
+struct Owner<'a> {
+    type_name: &'a str,
+    fields: &'a [Field],
+}
+
 /// The protocols implemented inline and their method maps, each method's
-/// body seeing `fields` as locals.
+/// body seeing the owner's fields (a reify has no owner).
 fn inline_groups(
     specs: &[Form],
     what: &str,
-    fields: &[String],
+    owner: Option<&Owner>,
     gensyms: &mut Gensyms,
 ) -> Result<Vec<(Form, Form)>, ExpandError> {
     let mut groups = Vec::new();
@@ -531,7 +596,7 @@ fn inline_groups(
         }
         let methods = methods
             .iter()
-            .map(|method| with_fields(method, fields, gensyms))
+            .map(|method| with_fields(method, owner, gensyms))
             .collect::<Result<Vec<_>, _>>()?;
         groups.push((protocol.clone(), method_map(&methods, protocol.pos)?));
     }
@@ -610,12 +675,14 @@ fn host_methods_only(
 }
 
 /// `(name [this args*] body*)` → `(name [p0 p1*] (let [field (instance-field
-/// p0 i)* this p0] (let [args p1*] body*)))`: fields the body names, then the
-/// parameters (which shadow them, as in Clojure); `loop` for the inner `let`
-/// when the body recurs.
+/// p0 i)*] (jank.runtime/type-fields* T p0 [field*] [mutable-field i]* (let
+/// [this p0] (let [args p1*] body*)))))`: the immutable fields the body names,
+/// the mutable ones, then the parameters (which shadow them, as in Clojure);
+/// `loop` for the inner `let` when the body recurs. A reify's method, or one of
+/// a type without fields, has no field forms.
 fn with_fields(
     method: &Form,
-    fields: &[String],
+    owner: Option<&Owner>,
     gensyms: &mut Gensyms,
 ) -> Result<Form, ExpandError> {
     let FormKind::List(items) = &method.kind else {
@@ -648,22 +715,6 @@ fn with_fields(
         .iter()
         .map(|p| sym(&gensyms.fresh("p"), p.pos))
         .collect();
-    let mut bindings = Vec::new();
-    for (index, field) in fields.iter().enumerate() {
-        if body.iter().any(|form| mentions(form, field)) {
-            bindings.push(sym(field, pos));
-            bindings.push(list(
-                vec![
-                    Form::symbol(Name::qualified("jank.runtime", "instance-field"), pos),
-                    fresh[0].clone(),
-                    int(index as i64, pos),
-                ],
-                pos,
-            ));
-        }
-    }
-    bindings.push(params[0].clone());
-    bindings.push(fresh[0].clone());
     // The other parameters: a loop when the body recurs, since a method's
     // `recur` passes them without the instance, as in Clojure.
     let mut rest = Vec::new();
@@ -671,30 +722,62 @@ fn with_fields(
         rest.push(param.clone());
         rest.push(value.clone());
     }
-    let head = if body.iter().any(|form| mentions(form, "recur")) {
+    let head = if body.iter().any(|form| form.mentions("recur")) {
         "loop"
     } else {
         "let"
     };
     let mut inner = vec![core(head, pos), vector(rest, pos)];
     inner.extend(body.iter().cloned());
-    let outer = list(
-        vec![core("let", pos), vector(bindings, pos), list(inner, pos)],
+    let mut method_body = list(
+        vec![
+            core("let", pos),
+            vector(vec![params[0].clone(), fresh[0].clone()], pos),
+            list(inner, pos),
+        ],
         pos,
     );
-    Ok(list(vec![name.clone(), vector(fresh, pos), outer], pos))
-}
-
-/// Whether `form` contains the bare symbol `name` anywhere.
-fn mentions(form: &Form, name: &str) -> bool {
-    match &form.kind {
-        FormKind::Symbol(n) => n.ns.is_none() && n.name == name,
-        FormKind::List(items) | FormKind::Vector(items) | FormKind::Set(items) => {
-            items.iter().any(|item| mentions(item, name))
+    if let Some(owner) = owner.filter(|owner| !owner.fields.is_empty()) {
+        let mut bindings = Vec::new();
+        let mut immutable = Vec::new();
+        let mut mutable = Vec::new();
+        for (index, field) in owner.fields.iter().enumerate() {
+            if field.mutable {
+                mutable.push(sym(&field.name, pos));
+                mutable.push(int(index as i64, pos));
+            } else if body.iter().any(|form| form.mentions(&field.name)) {
+                bindings.push(sym(&field.name, pos));
+                bindings.push(list(
+                    vec![
+                        Form::symbol(Name::qualified("jank.runtime", "instance-field"), pos),
+                        fresh[0].clone(),
+                        int(index as i64, pos),
+                    ],
+                    pos,
+                ));
+                immutable.push(sym(&field.name, pos));
+            }
         }
-        FormKind::Map(entries) => entries
-            .iter()
-            .any(|(k, v)| mentions(k, name) || mentions(v, name)),
-        _ => false,
+        method_body = list(
+            vec![
+                Form::symbol(Name::qualified(TYPE_FIELDS.0, TYPE_FIELDS.1), pos),
+                sym(owner.type_name, pos),
+                fresh[0].clone(),
+                vector(immutable, pos),
+                vector(mutable, pos),
+                method_body,
+            ],
+            pos,
+        );
+        if !bindings.is_empty() {
+            method_body = list(
+                vec![core("let", pos), vector(bindings, pos), method_body],
+                pos,
+            );
+        }
     }
+    Ok(list(
+        vec![name.clone(), vector(fresh, pos), method_body],
+        pos,
+    ))
 }

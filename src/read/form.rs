@@ -100,6 +100,21 @@ impl Form {
     pub fn is_symbol(&self, text: &str) -> bool {
         matches!(&self.kind, FormKind::Symbol(n) if n.ns.is_none() && n.name == text)
     }
+
+    /// Whether this form contains the bare symbol `name` anywhere (quoted or
+    /// not, shadowed or not: a conservative answer).
+    pub fn mentions(&self, name: &str) -> bool {
+        match &self.kind {
+            FormKind::Symbol(n) => n.ns.is_none() && n.name == name,
+            FormKind::List(items) | FormKind::Vector(items) | FormKind::Set(items) => {
+                items.iter().any(|item| item.mentions(name))
+            }
+            FormKind::Map(entries) => entries
+                .iter()
+                .any(|(k, v)| k.mentions(name) || v.mentions(name)),
+            _ => false,
+        }
+    }
 }
 
 impl Form {

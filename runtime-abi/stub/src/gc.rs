@@ -802,10 +802,7 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         }
         Object::Set(set) => set.for_each_reference(&mut *visit),
         Object::Record(record) => record.for_each_reference(&mut *visit),
-        Object::Instance(instance) => {
-            instance.values.iter().for_each(|value| visit(*value));
-            visit(instance.impls);
-        }
+        Object::Instance(instance) => instance.for_each_reference(&mut *visit),
         Object::VecSeq(coll, _) | Object::StrSeq(coll, _) => visit(*coll),
         Object::Queue(queue) => {
             visit(queue.front);

@@ -8,11 +8,13 @@
 //! A record is a map: its fields in declaration order, then any other keys
 //! (Clojure's `__extmap`). It equals only a record of the same class with
 //! equal entries, prints as `#user.Point{:x 1, :y 2}`, and dissoc of a field
-//! gives a plain map. A type's fields are read only by its own methods. A
-//! `reify` carries its own protocol implementations, since its methods close
-//! over the locals where it was made.
+//! gives a plain map. A type's fields are read only by its own methods, and
+//! those declared `^:unsynchronized-mutable` or `^:volatile-mutable` are
+//! private to them: only they read them by name and `set!` them. A `reify`
+//! carries its own protocol implementations, since its methods close over the
+//! locals where it was made.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -40,11 +42,21 @@ impl Kind {
     }
 }
 
-/// A class defined at run time: its full name, kind and field names.
+/// A class defined at run time: its full name, kind, field names and which
+/// of them are mutable (a type's `^:unsynchronized-mutable` or
+/// `^:volatile-mutable` fields, private to its methods).
 pub struct DefinedClass {
     pub name: &'static str,
     pub kind: Kind,
     pub fields: Box<[Box<str>]>,
+    pub mutable: Box<[bool]>,
+}
+
+impl DefinedClass {
+    /// Whether the field at `index` is mutable.
+    pub fn is_mutable(&self, index: usize) -> bool {
+        self.mutable.get(index).copied().unwrap_or(false)
+    }
 }
 
 thread_local! {
@@ -54,8 +66,14 @@ thread_local! {
 }
 
 /// Registers the class `name` (leaked once per name: class names are few
-/// and `Object::Class` holds a static name).
-pub fn define(name: &str, kind: Kind, fields: Vec<Box<str>>) -> Rc<DefinedClass> {
+/// and `Object::Class` holds a static name); `mutable` flags its fields in
+/// order (shorter than `fields` when the last ones are not mutable).
+pub fn define(
+    name: &str,
+    kind: Kind,
+    fields: Vec<Box<str>>,
+    mutable: Vec<bool>,
+) -> Rc<DefinedClass> {
     CLASSES.with(|classes| {
         let mut classes = classes.borrow_mut();
         let name: &'static str = match classes.get_key_value(name) {
@@ -66,6 +84,7 @@ pub fn define(name: &str, kind: Kind, fields: Vec<Box<str>>) -> Rc<DefinedClass>
             name,
             kind,
             fields: fields.into_boxed_slice(),
+            mutable: mutable.into_boxed_slice(),
         });
         classes.insert(name, Rc::clone(&class));
         class
@@ -181,12 +200,27 @@ impl Record {
     }
 }
 
-/// An instance of a type or a reify: its class, its fields' values and, for
-/// a reify, its protocol implementations (a map of protocol var to method
-/// map; nil for a type).
+/// An instance of a type or a reify: its class, its fields' values (each a
+/// cell, since a mutable field is assigned in place by the type's methods;
+/// the collector traces what they hold when it runs) and, for a reify, its
+/// protocol implementations (a map of protocol var to method map; nil for a
+/// type).
 #[derive(Clone)]
 pub struct Instance {
     pub class: Rc<DefinedClass>,
-    pub values: Box<[Obj]>,
+    pub values: Box<[Cell<Obj>]>,
     pub impls: Obj,
+}
+
+impl Instance {
+    /// The value of the field at `index`, if there is one.
+    pub fn field(&self, index: usize) -> Option<Obj> {
+        self.values.get(index).map(Cell::get)
+    }
+
+    /// Calls `visit` with every value the instance holds (the collector).
+    pub fn for_each_reference(&self, mut visit: impl FnMut(Obj)) {
+        self.values.iter().for_each(|value| visit(value.get()));
+        visit(self.impls);
+    }
 }

@@ -271,3 +271,29 @@ fn native_library_survives_many_collections() {
         "vars and natives are permanent"
     );
 }
+
+#[test]
+fn a_mutable_field_keeps_the_value_set_last() {
+    let class = "(jank.runtime/define-class :type 'gc-test 'Cell '[label value] '[value])";
+    let cell = eval(&format!(
+        "(jank.runtime/new-instance {class} \"cell\" (vec (map inc (range 10))))"
+    ));
+    root("cell", cell);
+    let first = eval("(jank.runtime/instance-field gc-test/cell 1)");
+    let assigned = eval("(jank.runtime/set-field! gc-test/cell 1 (vec (map str (range 50))))");
+    collect_and_churn();
+    assert!(
+        is_freed(first),
+        "the value the field held before is garbage"
+    );
+    assert!(!is_freed(assigned));
+    assert_eq!(
+        printed(eval("(jank.runtime/instance-field gc-test/cell 1)")),
+        printed(eval("(vec (map str (range 50)))")),
+        "the field reads back the value set last"
+    );
+    assert_eq!(
+        printed(eval("(jank.runtime/instance-field gc-test/cell 0)")),
+        "\"cell\""
+    );
+}
