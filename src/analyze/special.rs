@@ -697,12 +697,37 @@ impl Analyzer<'_> {
         let Some(name) = name else {
             return self.resolve_at_run_time(form, args);
         };
-        let kind = match self.namespaces.resolve_var(name) {
-            Some(var) => ExprKind::TheVar(var),
-            None => ExprKind::Const(Const::Nil),
-        };
+        if let Some(var) = self.namespaces.resolve_var(name) {
+            return Ok(Expr {
+                kind: ExprKind::TheVar(var),
+                pos: form.pos,
+            });
+        }
+        // A JVM class name resolves to the class, as in Clojure.
+        if let Some(class) = name
+            .ns
+            .is_none()
+            .then(|| self.namespaces.resolve_class(&name.name))
+            .flatten()
+        {
+            let class_named = Form::list(
+                vec![
+                    Form::symbol(Name::qualified("jank.runtime", "class-named"), form.pos),
+                    Form::new(FormKind::Str(class.to_string()), form.pos),
+                ],
+                form.pos,
+            );
+            return self.analyze(
+                &class_named,
+                Ctx {
+                    tail: false,
+                    recur: None,
+                    in_try_body: false,
+                },
+            );
+        }
         Ok(Expr {
-            kind,
+            kind: ExprKind::Const(Const::Nil),
             pos: form.pos,
         })
     }

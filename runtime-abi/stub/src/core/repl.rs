@@ -82,7 +82,7 @@ fn find_var(name: Obj) -> R {
 /// a symbol known only at run time, with what the compiler knew of the
 /// namespace `ns` (aliases: alias -> namespace symbol; refers: name ->
 /// qualified symbol; excluded: clojure.core names hidden from it). The var,
-/// or nil; a name with a dot (a class) is nil too, as no classes are vars.
+/// the class a JVM class name names, or nil.
 fn resolve_in(args: &[Obj]) -> R {
     let [ns, aliases, refers, excluded, name] = args else {
         unreachable!("arity 5")
@@ -112,6 +112,10 @@ fn resolve_in(args: &[Obj]) -> R {
     }
     if let Object::Symbol(referred) = &*super::colls::get(*refers, *name, nil())? {
         return Ok(found(referred.ns.as_deref().unwrap_or(""), &referred.name));
+    }
+    // A JVM class jankwasm knows resolves to the class, as in Clojure.
+    if let Some(class) = jank_runtime_abi::java_classes::resolve(&n.name) {
+        return Ok(super::classes::class_value(class));
     }
     let mut hidden = n.name.contains('.');
     for excluded_name in crate::seq::to_vec(*excluded)? {
