@@ -406,18 +406,28 @@ pub(crate) fn partition(n: Obj, step: Obj, pad: Option<Obj>, coll: Obj, all: boo
         let (chunk, _) = split(n, s)?;
         if chunk.len() == n || all {
             let rest = partition(d[0], d[1], pad, nthrest(s, step)?, all);
-            return Ok(link(list_of(&chunk), rest));
+            return Ok(link(piece(chunk), rest));
         }
         match pad {
             Some(pad) => {
                 let mut padded = chunk;
                 let (extra, _) = split(n - padded.len(), pad)?;
                 padded.extend(extra);
-                Ok(list_of(&[list_of(&padded)]))
+                Ok(list_of(&[piece(padded)]))
             }
             None => Ok(nil()),
         }
     })
+}
+
+/// One piece of `partition`, `partition-all` or `partition-by`: a seq, not
+/// a list (Clojure's pieces are lazy seqs: `list?` is false).
+fn piece(items: Vec<Obj>) -> Obj {
+    if items.is_empty() {
+        empty_list()
+    } else {
+        crate::seq::seq_of(items)
+    }
 }
 
 fn partition_by(f: Obj, coll: Obj) -> Obj {
@@ -437,7 +447,7 @@ fn partition_by(f: Obj, coll: Obj) -> Obj {
             run.push(x);
             rest = seq_more(current);
         }
-        Ok(link(list_of(&run), partition_by(d[0], rest)))
+        Ok(link(piece(run), partition_by(d[0], rest)))
     })
 }
 
