@@ -124,7 +124,7 @@ impl Analyzer<'_> {
     }
 
     /// The innermost scope entry named `name`.
-    fn innermost(&self, name: &str) -> Option<&ScopeEntry> {
+    pub(super) fn innermost(&self, name: &str) -> Option<&ScopeEntry> {
         self.scope.iter().rev().find(|entry| entry.name == name)
     }
 

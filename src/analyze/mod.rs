@@ -772,28 +772,8 @@ impl<'a> Analyzer<'a> {
                 ),
             ));
         }
-        if let Some(class) = name
-            .ns
-            .is_none()
-            .then(|| self.namespaces.resolve_class(&name.name))
-            .flatten()
-        {
-            // A class is a value made by the runtime from its name.
-            let class_named = Form::list(
-                vec![
-                    Form::symbol(Name::qualified("jank.runtime", "class-named"), pos),
-                    Form::new(FormKind::Str(class.to_string()), pos),
-                ],
-                pos,
-            );
-            return self.analyze(
-                &class_named,
-                Ctx {
-                    tail: false,
-                    recur: None,
-                    in_try_body: false,
-                },
-            );
+        if let Some(class) = self.class_value(name, pos)? {
+            return Ok(class);
         }
         if let Some(var) = self.interned_at_run_time(name, pos)? {
             return Ok(Expr {
@@ -827,6 +807,27 @@ impl<'a> Analyzer<'a> {
             );
         }
         Err(self.unresolved(name, pos))
+    }
+
+    /// The class a bare JVM class name (imported, in java.lang, or in full)
+    /// names, as a value: the runtime makes it from its full name.
+    fn class_value(&mut self, name: &Name, pos: Pos) -> Result<Option<Expr>> {
+        let Some(class) = name
+            .ns
+            .is_none()
+            .then(|| self.namespaces.resolve_class(&name.name))
+            .flatten()
+        else {
+            return Ok(None);
+        };
+        let class_named = Form::list(
+            vec![
+                Form::symbol(Name::qualified("jank.runtime", "class-named"), pos),
+                Form::new(FormKind::Str(class.to_string()), pos),
+            ],
+            pos,
+        );
+        self.analyze(&class_named, Ctx::expression()).map(Some)
     }
 
     /// What `class/member` stands for, the class written as Java code in
@@ -872,15 +873,20 @@ impl<'a> Analyzer<'a> {
         if class_name.ns.is_none() && self.is_local(&class_name.name) {
             return None;
         }
+        // Object has only its no-argument constructor: `(Object. x)` stays
+        // interop, refused.
         if class_name.ns.is_none()
             && jank_runtime_abi::java_classes::resolve(&class_name.name) == Some("java.lang.Object")
         {
-            let mut call = vec![Form::symbol(
-                Name::qualified("jank.runtime", "new-object"),
-                form.pos,
-            )];
-            call.extend(args.iter().cloned());
-            return Some(Form::list(call, form.pos));
+            return args.is_empty().then(|| {
+                Form::list(
+                    vec![Form::symbol(
+                        Name::qualified("jank.runtime", "new-object"),
+                        form.pos,
+                    )],
+                    form.pos,
+                )
+            });
         }
         if let Some(throwable) = java_members::throwable_class(class_name) {
             let mut call = vec![
@@ -943,12 +949,7 @@ impl<'a> Analyzer<'a> {
     /// What the local `name` refers to, recording captures for every fn a
     /// local crosses (`fields` does it for the value of a mutable field).
     fn resolve_local(&mut self, name: &str) -> Option<Binding> {
-        let entry = self
-            .scope
-            .iter()
-            .rev()
-            .find(|entry| entry.name == name)?
-            .clone();
+        let entry = self.innermost(name)?.clone();
         if let Binding::Local(id) = entry.binding {
             self.capture(id, entry.fn_depth);
         }
@@ -1014,6 +1015,14 @@ impl<'a> Analyzer<'a> {
                 }
                 Some(StaticMember::Field(var)) if args.is_empty() => {
                     return self.analyze(&Form::symbol(var, form.pos), ctx);
+                }
+                Some(StaticMember::Literal(_) | StaticMember::Field(_)) => {
+                    return Err(self.error(
+                        form.pos,
+                        format!(
+                            "Java interop (`{name}` with arguments) is not supported by jankwasm: `{name}` is a static field, read as `({name})` or `{name}`"
+                        ),
+                    ));
                 }
                 Some(StaticMember::Method(method)) => {
                     if let Some(message) = method.arity_error(&name.to_string(), args.len()) {

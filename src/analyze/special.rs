@@ -704,27 +704,8 @@ impl Analyzer<'_> {
             });
         }
         // A JVM class name resolves to the class, as in Clojure.
-        if let Some(class) = name
-            .ns
-            .is_none()
-            .then(|| self.namespaces.resolve_class(&name.name))
-            .flatten()
-        {
-            let class_named = Form::list(
-                vec![
-                    Form::symbol(Name::qualified("jank.runtime", "class-named"), form.pos),
-                    Form::new(FormKind::Str(class.to_string()), form.pos),
-                ],
-                form.pos,
-            );
-            return self.analyze(
-                &class_named,
-                Ctx {
-                    tail: false,
-                    recur: None,
-                    in_try_body: false,
-                },
-            );
+        if let Some(class) = self.class_value(name, form.pos)? {
+            return Ok(class);
         }
         Ok(Expr {
             kind: ExprKind::Const(Const::Nil),

@@ -97,6 +97,14 @@ fn java_members_at_an_arity_java_lacks_are_errors_naming_them() {
         "1:13: Java interop (`.charAt` with 0 arguments) is not supported by jankwasm: `.charAt` takes 1 argument after its target"
     );
     assert_eq!(
+        rejection("(Long/MAX_VALUE 1)"),
+        "1:1: Java interop (`Long/MAX_VALUE` with arguments) is not supported by jankwasm: `Long/MAX_VALUE` is a static field, read as `(Long/MAX_VALUE)` or `Long/MAX_VALUE`"
+    );
+    assert_eq!(
+        rejection("(Object. 1)"),
+        "1:2: Java/C++ interop (`Object.`) is not supported by jankwasm"
+    );
+    assert_eq!(
         rejection("(java.lang.Long/parseLong \"1\" 2 3)"),
         "1:1: Java interop (`java.lang.Long/parseLong` with 3 arguments) is not supported by jankwasm: `java.lang.Long/parseLong` takes 1 or 2 arguments"
     );

@@ -510,7 +510,7 @@ pub fn apply(f: Obj, fixed: &[Obj], rest: Obj) -> R {
         if matches!(
             &**function,
             Function::Native {
-                name: "clojure.core/concat",
+                name: crate::core::lazy::CONCAT,
                 ..
             }
         ) {

@@ -317,6 +317,9 @@ fn cat_seq(current: Obj, colls: Obj) -> Obj {
 }
 
 /// `(concat c1 c2 ...)`.
+/// `clojure.core/concat`'s native, by name (what `apply` recognizes).
+pub const CONCAT: &str = "clojure.core/concat";
+
 pub fn concat(colls: &[Obj]) -> Obj {
     cat_seq(nil(), list_of(colls))
 }
