@@ -15,7 +15,6 @@
 use std::cell::RefCell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::{mpsc, Mutex, OnceLock};
-use std::time::Duration;
 
 use jank_wasmtime_harness::{Arg, HarnessError, Runtime, HOST_STACK_BYTES};
 
@@ -28,10 +27,12 @@ use crate::serve::ws::{interpret, PageRequest};
 use crate::session::Session;
 use crate::source::SourceFile;
 
-/// How long a compiled or mutated patch may run before it is interrupted
-/// (an endless loop is a legitimate program; interrupting it is not a
-/// finding, whatever the machine's speed).
-pub const RUN_BUDGET: Duration = Duration::from_millis(100);
+/// The work a compiled or mutated patch may do before it is stopped, in
+/// fuel units (about one a wasm instruction; some 100 ms here). An endless
+/// loop is a legitimate program, and stopping it is not a finding; fuel,
+/// unlike time, stops it at the same point in every run, so a finding
+/// replays the same on any machine.
+pub const RUN_FUEL: u64 = 200_000_000;
 /// The patch id every fuzzed compilation uses, so seed patches and their
 /// mutations all export [`SYMBOLS_EXPORT`].
 pub const PATCH_ID: u64 = 1;
@@ -188,7 +189,7 @@ fn run_source_patch(wasm: &[u8], symbols_export: &str) -> Result<(), RunViolatio
         // realized by the printer), as it does in Clojure's REPL.
         Ok(_)
         | Err(
-            HarnessError::Interrupted { .. } | HarnessError::Trap { .. } | HarnessError::Thrown(_),
+            HarnessError::OutOfFuel { .. } | HarnessError::Trap { .. } | HarnessError::Thrown(_),
         ) => Ok(()),
         Err(refusal) => Err(RunViolation::EmittedPatchRefused(refusal)),
     }
@@ -258,7 +259,7 @@ fn load_patch_bytes(bytes: &[u8]) -> Result<(), RunViolation> {
     let refusal = match load_within_budget(&mut runtime, bytes, SYMBOLS_EXPORT) {
         Ok(())
         | Err(
-            HarnessError::Interrupted { .. }
+            HarnessError::OutOfFuel { .. }
             | HarnessError::Trap { .. }
             | HarnessError::Thrown(_)
             | HarnessError::Protocol(_),
@@ -278,14 +279,14 @@ fn load_patch_bytes(bytes: &[u8]) -> Result<(), RunViolation> {
     }
 }
 
-/// Loads a patch, interrupting it once it has run for [`RUN_BUDGET`].
+/// Loads a patch, stopping it once it has used [`RUN_FUEL`].
 fn load_within_budget(
     runtime: &mut Runtime,
     bytes: &[u8],
     symbols_export: &str,
 ) -> Result<(), HarnessError> {
     runtime
-        .load_patch_within(bytes, symbols_export, RUN_BUDGET)
+        .load_patch_with_fuel(bytes, symbols_export, RUN_FUEL)
         .map(drop)
 }
 

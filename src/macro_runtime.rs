@@ -1,18 +1,21 @@
 //! The compile-time runtime user macros run in: the stub runtime pages run,
 //! in-process under wasmtime (the harness), so a macro computes exactly what
-//! it would in a page. A macro body that runs too long is interrupted. Each
+//! it would in a page. A macro body that does too much work is stopped: its
+//! budget is counted in wasm instructions (wasmtime's fuel), not in time, so
+//! a macro expands the same on a busy machine as on an idle one. Each
 //! macro call is a small patch run once, so the runtime is a baseline one
 //! (Winch compiles in a fraction of Cranelift's time; the code it makes is
 //! slower, which expanding a macro hardly feels).
-
-use std::time::Duration;
 
 use jank_wasmtime_harness::{HarnessError, Runtime};
 
 use crate::session::{CompileTimeRuntime, EntryResult};
 
-/// How long one load (a batch of definitions, or one macro call) may run.
-pub const MACRO_BUDGET: Duration = Duration::from_secs(10);
+/// The work one load (a batch of definitions, or one macro call) may do, in
+/// fuel units (about one a wasm instruction): some 10 s of a baseline
+/// runtime's work on the 2-core machine CI runs on, far beyond any real
+/// macro, and a bound on one that never ends.
+pub const MACRO_FUEL: u64 = 20_000_000_000;
 
 /// A [`CompileTimeRuntime`] on the harness, started at its first load so
 /// compiles that call no user macro never pay for it.
@@ -52,15 +55,17 @@ impl CompileTimeRuntime for HarnessMacroRuntime {
                 empty.insert(runtime)
             }
         };
-        let loaded = runtime.load_patch_within(bytes, symbols_export, MACRO_BUDGET);
+        let loaded = runtime.load_patch_with_fuel(bytes, symbols_export, MACRO_FUEL);
         // What definitions print while they load at compile time is not
         // the program's output.
         runtime.take_output();
         runtime.take_stderr();
         let outcomes = loaded.map_err(|error| match error {
-            HarnessError::Interrupted { .. } => {
-                format!("it ran for more than {} s", MACRO_BUDGET.as_secs())
-            }
+            HarnessError::OutOfFuel { .. } => format!(
+                "it did more than its budget of {} billion wasm instructions' work \
+                 (it may never end)",
+                MACRO_FUEL / 1_000_000_000
+            ),
             other => other.to_string(),
         })?;
         Ok(outcomes

@@ -145,6 +145,28 @@ fn run_prints_what_the_program_prints() {
     assert_eq!(lines[1], "(ggg 10) => 58");
 }
 
+// Macros run in the compile-time runtime: feature `harness`.
+#[cfg(feature = "harness")]
+#[test]
+fn a_macro_that_never_ends_is_an_error_at_its_call_once_its_budget_is_spent() {
+    let dir = scratch("endless-macro");
+    std::fs::write(
+        dir.join("m.jank"),
+        "(defmacro forever [] (loop [n 0] (recur (inc n))))\n(defn f [] (forever))\n",
+    )
+    .unwrap();
+    let out = jankwasm(&["emit", "--patch-id", "1", "-o", "m.wasm", "m.jank"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "m.jank:2:12: error: macro user/forever failed to expand: it did more than \
+             its budget of 20 billion wasm instructions' work (it may never end)"
+        ),
+        "{stderr}"
+    );
+}
+
 // `jankwasm run` loads the patch under wasmtime: feature `harness`.
 #[cfg(feature = "harness")]
 #[test]

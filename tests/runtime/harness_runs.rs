@@ -231,6 +231,52 @@ fn a_baseline_runtime_runs_patches_as_cranelift_does_and_can_be_interrupted() {
 }
 
 #[test]
+fn a_baseline_runtime_stops_a_patch_at_its_fuel_at_the_same_point_every_time() {
+    let counted_until_out_of_fuel = || {
+        let mut runtime = Runtime::new_baseline().unwrap();
+        let mut session = Session::new();
+        load(
+            &mut runtime,
+            &mut session,
+            "(def counter (atom 0)) (defn spin [] (loop [] (swap! counter inc) (recur)))",
+            1,
+        );
+        let spin = common::compile_in(&mut session, "(spin)", 2).unwrap();
+        match runtime.load_patch_with_fuel(&spin.bytes, &spin.symbols_export, 5_000_000) {
+            Err(jank_wasmtime_harness::HarnessError::OutOfFuel { .. }) => {}
+            other => panic!("expected the fuel to run out, got {other:?}"),
+        }
+        load(&mut runtime, &mut session, "@counter", 3)
+    };
+    let first = counted_until_out_of_fuel();
+    let count: u64 = first[0].parse().unwrap();
+    assert!(count > 100, "{first:?}");
+    // Fuel is work, not time: the same budget stops the loop at the same
+    // count however busy the machine is.
+    assert_eq!(first, counted_until_out_of_fuel());
+
+    // A budget that suffices leaves the runtime unmetered afterwards.
+    let mut runtime = Runtime::new_baseline().unwrap();
+    let mut session = Session::new();
+    let sum = common::compile_in(&mut session, "(reduce + (range 1000))", 1).unwrap();
+    let outcomes = runtime
+        .load_patch_with_fuel(&sum.bytes, &sum.symbols_export, 50_000_000)
+        .unwrap();
+    assert_eq!(outcomes[0].result.as_ref().unwrap().printed, "499500");
+    assert_eq!(
+        load(&mut runtime, &mut session, "(reduce + (range 1000000))", 2),
+        ["499999500000"]
+    );
+
+    // Only a baseline runtime meters fuel.
+    let mut plain = Runtime::new().unwrap();
+    assert!(matches!(
+        plain.load_patch_with_fuel(&sum.bytes, &sum.symbols_export, 1),
+        Err(jank_wasmtime_harness::HarnessError::InvalidArgument(_))
+    ));
+}
+
+#[test]
 fn fns_take_up_to_ten_fixed_parameters_and_a_rest_as_in_jank() {
     let mut runtime = Runtime::new().unwrap();
     let mut session = Session::new();

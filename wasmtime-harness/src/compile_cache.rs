@@ -31,10 +31,13 @@ pub(crate) fn cache_dir() -> Option<PathBuf> {
     }
 }
 
-/// A hash of `wasm` compiled for `engine_key`, by this version of jankwasm.
-fn key(wasm: &[u8], engine_key: impl Hash) -> u64 {
+/// A hash of `wasm` compiled for `engine_key` by `engine` (its settings
+/// that compiled code depends on, as wasmtime tells them), by this version
+/// of jankwasm.
+fn key(engine: &Engine, wasm: &[u8], engine_key: impl Hash) -> u64 {
     let mut hasher = std::hash::DefaultHasher::new();
     (wasm, engine_key, env!("CARGO_PKG_VERSION")).hash(&mut hasher);
+    engine.precompile_compatibility_hash().hash(&mut hasher);
     hasher.finish()
 }
 
@@ -46,8 +49,12 @@ pub(crate) fn stub(
     stub_wasm: &[u8],
     engine_key: impl Hash,
 ) -> wasmtime::Result<Module> {
-    let path =
-        cache_dir().map(|dir| dir.join(format!("stub-{:016x}.cwasm", key(stub_wasm, &engine_key))));
+    let path = cache_dir().map(|dir| {
+        dir.join(format!(
+            "stub-{:016x}.cwasm",
+            key(engine, stub_wasm, &engine_key)
+        ))
+    });
     // SAFETY: a file `store` wrote into the user's own cache directory.
     if let Some(module) = path
         .as_deref()
@@ -72,7 +79,7 @@ pub(crate) fn patch(
     engine_key: impl Hash,
     dir: &Path,
 ) -> wasmtime::Result<Module> {
-    let path = dir.join(format!("{:016x}.cwasm", key(wasm, &engine_key)));
+    let path = dir.join(format!("{:016x}.cwasm", key(engine, wasm, &engine_key)));
     if let Some(module) = cached_patch(engine, wasm, &path) {
         return Ok(module);
     }

@@ -142,6 +142,11 @@ pub enum HarnessError {
     /// may be mid-update: replace it.
     #[error("interrupted while {during}")]
     Interrupted { during: String },
+    /// The call used up the fuel [`Runtime::load_patch_with_fuel`] gave it
+    /// (a baseline runtime's work budget). The runtime may be mid-update:
+    /// replace it.
+    #[error("out of fuel while {during}")]
+    OutOfFuel { during: String },
     /// A jank exception escaped a `call_var`.
     #[error(transparent)]
     Thrown(Thrown),
@@ -168,6 +173,7 @@ impl HarnessError {
             HarnessError::MissingExport { .. } => "missing-export",
             HarnessError::Trap { .. } => "trap",
             HarnessError::Interrupted { .. } => "interrupted",
+            HarnessError::OutOfFuel { .. } => "out-of-fuel",
             HarnessError::Thrown(_) => "thrown",
             HarnessError::Protocol(_) => "protocol",
             HarnessError::InvalidArgument(_) => "invalid-argument",

@@ -244,8 +244,9 @@ enum EngineKind {
     /// reduce over a million numbers took ~45% longer), so only runtimes
     /// that must be stoppable pay for them.
     Interruptible,
-    /// Epoch checks as `Interruptible`, for runtimes that load many small
-    /// patches and run each briefly ([`Runtime::new_baseline`]): Winch, the
+    /// Epoch checks as `Interruptible`, and fuel metering for work budgets
+    /// ([`Runtime::load_patch_with_fuel`]), for runtimes that load many
+    /// small patches and run each briefly ([`Runtime::new_baseline`]): Winch, the
     /// baseline compiler, compiles in one pass (its code is slower, which
     /// code run once feels less than the compile), on the calling thread
     /// (handing a few functions to worker threads cost more than compiling
@@ -276,10 +277,15 @@ fn engine(kind: EngineKind) -> &'static Engine {
         if kind == EngineKind::Baseline {
             config.strategy(wasmtime::Strategy::Winch);
             config.parallel_compilation(false);
+            config.consume_fuel(true);
         }
         Engine::new(&config).expect("wasmtime accepts a fixed configuration")
     })
 }
+
+/// A baseline runtime's fuel outside [`Runtime::load_patch_with_fuel`]:
+/// enough that nothing runs out (at a few billion units a second, centuries).
+const UNMETERED: u64 = u64::MAX;
 
 /// The native stack wasm may use: a plain non-tail recursion of 10,000 jank
 /// calls takes about 2.6 MB (patch frame, `jank_call` and the stub's
@@ -532,6 +538,9 @@ pub(crate) fn trap_error(
     if is_interrupted(&error) {
         return HarnessError::Interrupted { during };
     }
+    if error.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::OutOfFuel) {
+        return HarnessError::OutOfFuel { during };
+    }
     let wasm_backtrace = error.downcast_ref::<WasmBacktrace>();
     let frames = wasm_backtrace
         .map(|backtrace| jank_frames(backtrace, tables))
@@ -635,6 +644,11 @@ impl Runtime {
         let module = stub_module(stub_wasm, kind)?;
         let mut store = Store::new(engine(kind), HostState::default());
         store.limiter(|state| &mut state.limits);
+        if kind == EngineKind::Baseline {
+            store
+                .set_fuel(UNMETERED)
+                .expect("the baseline engine consumes fuel");
+        }
         if kind.interruptible() {
             store.set_epoch_deadline(1);
             store.epoch_deadline_callback(|context| {
@@ -1163,6 +1177,36 @@ impl Runtime {
         // patch, say) left a request that would stop the runtime's next call.
         interrupter.clear();
         outcome
+    }
+
+    /// Loads a patch as [`Runtime::load_patch`] does, stopping it with
+    /// [`HarnessError::OutOfFuel`] once its wasm (the patch's and the stub's
+    /// on its behalf) has used `fuel` units, about one a wasm instruction.
+    /// A work budget, unlike [`Runtime::load_patch_within`]'s time: the same
+    /// patch gets as far on a busy machine as on an idle one, and compiling
+    /// the patch costs none of it. Only a baseline runtime
+    /// ([`Runtime::new_baseline`]) meters fuel; others refuse.
+    pub fn load_patch_with_fuel(
+        &mut self,
+        wasm: &[u8],
+        symbols_export: &str,
+        fuel: u64,
+    ) -> Result<Vec<EntryOutcome>, HarnessError> {
+        if self.kind != EngineKind::Baseline {
+            return Err(HarnessError::InvalidArgument(
+                "only a baseline runtime meters fuel".into(),
+            ));
+        }
+        self.set_fuel(fuel)?;
+        let outcome = self.load_patch(wasm, symbols_export);
+        self.set_fuel(UNMETERED)?;
+        outcome
+    }
+
+    fn set_fuel(&mut self, fuel: u64) -> Result<(), HarnessError> {
+        self.store
+            .set_fuel(fuel)
+            .map_err(|e| HarnessError::InvalidArgument(format!("cannot set fuel: {e}")))
     }
 
     /// Everything the stub wrote to stdout since the last call.
