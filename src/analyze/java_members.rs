@@ -2,8 +2,9 @@
 //! that have an exact jankwasm counterpart: static constants
 //! (`Long/MAX_VALUE`, `Math/PI`) become literals, static methods
 //! (`Math/sqrt`, `Long/parseLong`, `Character/isDigit`) and instance methods
-//! of Object, Throwable and String (`(.equals a b)`, `(.getMessage e)`,
-//! `(.indexOf s "x")`) become the clojure.core or clojure.math fn, or the
+//! of Object, Throwable, String, Class and the collection interfaces
+//! (`(.equals a b)`, `(.getMessage e)`, `(.indexOf s "x")`, `(.getKey e)`)
+//! become the clojure.core or clojure.math fn, or the
 //! `jank.runtime/java-...` native, computing what the Java method computes.
 //! A static field holding a runtime value (`clojure.lang.PersistentQueue/EMPTY`)
 //! becomes the runtime var holding it. Any other member, or a member called
@@ -213,7 +214,11 @@ pub fn static_member(class: &str, member: &str) -> Option<StaticMember> {
 
 /// Instance methods: name, arity after the target, and the fn called with
 /// the target and the arguments. Any target but nil for Object's and
-/// Comparable's (`toString` .. `compareTo`), a string for String's.
+/// Comparable's (`toString` .. `compareTo`), a string for String's, a
+/// collection implementing the declaring interface for the collection
+/// interfaces' (`size` .. `val`; `indexOf`, `lastIndexOf`, `contains` and
+/// `isEmpty` take a string or a collection), a class (or, `getName`, a
+/// namespace) for Class's.
 #[rustfmt::skip]
 const INSTANCE_METHODS: &[(&str, Arity, &str, &str)] = &[
     ("getMessage", 0..=0, CORE, "ex-message"),
@@ -226,13 +231,13 @@ const INSTANCE_METHODS: &[(&str, Arity, &str, &str)] = &[
     ("append", 1..=1, RUNTIME, "java-writer-append"),
     ("flush", 0..=0, RUNTIME, "java-writer-flush"),
     ("length", 0..=0, RUNTIME, "java-string-length"),
-    ("isEmpty", 0..=0, RUNTIME, "java-string-is-empty"),
+    ("isEmpty", 0..=0, RUNTIME, "java-is-empty"),
     ("isBlank", 0..=0, RUNTIME, "java-string-is-blank"),
     ("charAt", 1..=1, RUNTIME, "java-string-char-at"),
     ("substring", 1..=2, RUNTIME, "java-string-substring"),
-    ("indexOf", 1..=2, RUNTIME, "java-string-index-of"),
-    ("lastIndexOf", 1..=2, RUNTIME, "java-string-last-index-of"),
-    ("contains", 1..=1, RUNTIME, "java-string-contains"),
+    ("indexOf", 1..=2, RUNTIME, "java-index-of"),
+    ("lastIndexOf", 1..=2, RUNTIME, "java-last-index-of"),
+    ("contains", 1..=1, RUNTIME, "java-contains"),
     ("startsWith", 1..=2, RUNTIME, "java-string-starts-with"),
     ("endsWith", 1..=1, RUNTIME, "java-string-ends-with"),
     ("matches", 1..=1, RUNTIME, "java-string-matches"),
@@ -246,6 +251,18 @@ const INSTANCE_METHODS: &[(&str, Arity, &str, &str)] = &[
     ("replace", 2..=2, RUNTIME, "java-string-replace"),
     ("repeat", 1..=1, RUNTIME, "java-string-repeat"),
     ("toCharArray", 0..=0, RUNTIME, "java-string-to-char-array"),
+    ("size", 0..=0, RUNTIME, "java-collection-size"),
+    ("count", 0..=0, RUNTIME, "java-collection-count"),
+    ("get", 1..=1, RUNTIME, "java-collection-get"),
+    ("containsKey", 1..=1, RUNTIME, "java-map-contains-key"),
+    ("nth", 1..=2, RUNTIME, "java-indexed-nth"),
+    ("valAt", 1..=2, RUNTIME, "java-lookup-val-at"),
+    ("getKey", 0..=0, RUNTIME, "java-map-entry-get-key"),
+    ("key", 0..=0, RUNTIME, "java-map-entry-key"),
+    ("getValue", 0..=0, RUNTIME, "java-map-entry-get-value"),
+    ("val", 0..=0, RUNTIME, "java-map-entry-val"),
+    ("getName", 0..=0, RUNTIME, "java-get-name"),
+    ("getSimpleName", 0..=0, RUNTIME, "java-class-get-simple-name"),
 ];
 
 /// The method `(.method target args...)` names, whatever its arity.

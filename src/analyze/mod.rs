@@ -6,6 +6,7 @@
 
 pub mod ast;
 mod fields;
+mod interop;
 mod java_members;
 mod macros;
 mod metadata;
@@ -44,11 +45,12 @@ enum MacroRef {
     User(VarRef),
 }
 
-/// Java interop and mutation forms jank has and jankwasm's backend cannot lower.
 /// clojure.core fns that compile code when they run: a page has no compiler.
 const RUN_TIME_COMPILER_FNS: &[&str] = &["eval", "load-string", "load-reader", "load", "compile"];
 
-const UNSUPPORTED_SPECIALS: &[&str] = &["new", ".", "monitor-enter", "monitor-exit", "&"];
+/// Java interop and mutation forms jank has and jankwasm's backend cannot
+/// lower (`new` of a class jankwasm makes is a constructor call, before this).
+const UNSUPPORTED_SPECIALS: &[&str] = &["new", "monitor-enter", "monitor-exit", "&"];
 
 /// One name in scope.
 #[derive(Debug, Clone)]
@@ -1002,6 +1004,11 @@ impl<'a> Analyzer<'a> {
             {
                 return self.analyze_type_fields(form, args, ctx);
             }
+            if name.ns.as_deref() == Some(expand::DEFINE_CLASS.0)
+                && name.name == expand::DEFINE_CLASS.1
+            {
+                self.note_record_fields(args);
+            }
             match name
                 .ns
                 .as_deref()
@@ -1048,44 +1055,11 @@ impl<'a> Analyzer<'a> {
                         format!("special form `{}` is not supported by jankwasm", name.name),
                     ));
                 }
-                // `(.-field x)`: a record's or type's field, by name (a
-                // type's mutable field only inside its methods).
-                if let Some(field) = name
-                    .name
-                    .strip_prefix(".-")
-                    .filter(|field| !field.is_empty() && args.len() == 1)
-                {
-                    let mut call = vec![
-                        Form::symbol(Name::qualified("jank.runtime", "field-named"), head.pos),
-                        args[0].clone(),
-                        Form::new(FormKind::Str(field.into()), head.pos),
-                    ];
-                    if let Some(owner) = self.mutable_field_owner(field) {
-                        call.push(Form::new(FormKind::Str(owner), head.pos));
-                    }
-                    return self.analyze(&Form::list(call, form.pos), ctx);
+                if name.name == "." {
+                    return self.dot_form(form, args, ctx);
                 }
-                if let Some(method) = name
-                    .name
-                    .strip_prefix('.')
-                    .filter(|_| !args.is_empty())
-                    .and_then(java_members::instance_method)
-                {
-                    if let Some(message) = method.arity_error(&name.name, args.len() - 1) {
-                        return Err(self.error(form.pos, message));
-                    }
-                    let mut call = vec![Form::symbol(method.function, head.pos)];
-                    call.extend(args.iter().cloned());
-                    return self.analyze(&Form::list(call, form.pos), ctx);
-                }
-                if name.name.starts_with('.') && name.name.len() > 1 {
-                    return Err(self.error(
-                        form.pos,
-                        format!(
-                            "Java/C++ interop (`{}`) is not supported by jankwasm",
-                            name.name
-                        ),
-                    ));
+                if let Some(access) = self.member_access(name, form, args, ctx) {
+                    return access;
                 }
             }
             if !local {

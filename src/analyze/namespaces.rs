@@ -146,6 +146,9 @@ pub struct Namespaces {
     /// Whether code compiled so far refers to `clojure.core/intern`, the one
     /// way a var comes to exist without a definition the compiler sees.
     interns: bool,
+    /// The field names of every record and type compiled so far, in any
+    /// namespace: `(.name x)` names a field only if one of them is `name`.
+    record_fields: BTreeSet<String>,
 }
 
 thread_local! {
@@ -188,6 +191,7 @@ impl Namespaces {
             namespaces,
             current: "user".to_string(),
             interns: false,
+            record_fields: BTreeSet::new(),
         }
     }
 
@@ -370,6 +374,17 @@ impl Namespaces {
         if ns != CORE_NS && ns != self.current {
             self.namespaces.remove(ns);
         }
+    }
+
+    /// Notes the fields of a record or type being defined.
+    pub fn note_record_fields<'a>(&mut self, fields: impl IntoIterator<Item = &'a str>) {
+        self.record_fields
+            .extend(fields.into_iter().map(str::to_string));
+    }
+
+    /// Whether some record or type compiled so far has a field `name`.
+    pub fn is_record_field(&self, name: &str) -> bool {
+        self.record_fields.contains(name)
     }
 
     /// Notes that compiled code refers to `clojure.core/intern`.

@@ -9,7 +9,7 @@ mod destructure;
 mod protocols;
 
 pub use core_macros::{core_macro_names, expand_core_macro, is_core_macro};
-pub use protocols::TYPE_FIELDS;
+pub use protocols::{DEFINE_CLASS, TYPE_FIELDS};
 
 use crate::source::Pos;
 

@@ -34,6 +34,11 @@ use crate::read::{Form, FormKind, Name};
 /// body, `(.-field x)` and `(set! (.-field x) v)` reach T's mutable fields.
 pub const TYPE_FIELDS: (&str, &str) = ("jank.runtime", "type-fields*");
 
+/// `(jank.runtime/define-class :record-or-type *ns* 'T '[field*] '[mutable*]?)`:
+/// the runtime call making a record's or type's class, which the analyzer
+/// also reads for the field names it declares.
+pub const DEFINE_CLASS: (&str, &str) = ("jank.runtime", "define-class");
+
 /// A field of a `defrecord` or `deftype`, as declared.
 struct Field {
     name: String,
@@ -444,7 +449,7 @@ fn define_type(
         .map(|f| sym(&f.name, fields_form.pos))
         .collect();
     let mut define = vec![
-        Form::symbol(Name::qualified("jank.runtime", "define-class"), pos),
+        Form::symbol(Name::qualified(DEFINE_CLASS.0, DEFINE_CLASS.1), pos),
         keyword(kind, pos),
         core("*ns*", pos),
         quote(sym(&type_name, name.pos)),

@@ -24,7 +24,7 @@ mod partitions;
 mod pprint;
 pub mod protocols;
 mod reader;
-mod records;
+pub(crate) mod records;
 pub mod refs;
 pub(crate) mod repl;
 pub mod seqs;

@@ -56,6 +56,19 @@ fn field_index(class: &DefinedClass, name: &str, owner: Option<&str>) -> Option<
     (!class.is_mutable(index) || owner == Some(class.name)).then_some(index)
 }
 
+/// The value of `target`'s field `name` as code outside its type's methods
+/// reads it (`(.-name target)`): None when `target` is no record or type
+/// instance, or has no such field, or the field is mutable (private).
+pub(crate) fn public_field(target: Obj, name: &str) -> Option<Obj> {
+    match &*target {
+        Object::Record(r) => {
+            field_index(&r.class, name, None).and_then(|i| r.values.get(i).copied())
+        }
+        Object::Instance(i) => field_index(&i.class, name, None).and_then(|index| i.field(index)),
+        _ => None,
+    }
+}
+
 /// A field's index as the compiler passes it (a long), None when negative.
 fn field_position(index: Obj) -> R<Option<usize>> {
     match *index {

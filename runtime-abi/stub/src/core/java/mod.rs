@@ -2,7 +2,8 @@
 //! (`src/analyze/java_members.rs`): String's instance methods (`string`),
 //! Character's statics (`character`), Long's, Integer's, Double's, Boolean's
 //! and String's number and text statics (`number`), Object's `toString`,
-//! `equals`, `hashCode` and Comparable's `compareTo` (`object`), and
+//! `equals`, `hashCode` and Comparable's `compareTo` (`object`), the
+//! collection interfaces' methods (`collection`), and
 //! java.io.Writer's `write`, `append` and `flush` on the page's streams. Each is a
 //! `jank.runtime/java-...` native computing what the Java member computes,
 //! with the exceptions Clojure's compiler and reflector throw for the
@@ -14,6 +15,7 @@
 //! `compareTo` use UTF-16 units, as Java does.
 
 mod character;
+mod collection;
 mod number;
 mod object;
 mod string;
@@ -36,6 +38,15 @@ pub(crate) fn write_to_writer(writer: Obj, text: &str) -> R<()> {
 /// `jank.runtime/<name>`.
 fn def(name: &'static str, min: usize, max: usize, f: crate::function::NativeFn) {
     super::def("jank.runtime", name, min, max, f);
+}
+
+/// The NullPointerException of an instance method called on nil: Clojure's
+/// reflector asks the target for its class first.
+fn null_reflection_target() -> Thrown {
+    error(
+        "java.lang.NullPointerException",
+        "Cannot invoke \"Object.getClass()\" because \"target\" is null",
+    )
 }
 
 /// The NullPointerException of a method called on nil.
@@ -64,7 +75,7 @@ fn no_matching_method(method: &str, args: usize, class: Option<&str>) -> Thrown 
 fn string_target<'a>(target: &'a Obj, method: &str, args: usize) -> R<&'a str> {
     match &**target {
         Object::Str(s) => Ok(s),
-        Object::Nil => Err(null_target(&format!("String.{method}"))),
+        Object::Nil => Err(null_reflection_target()),
         _ => Err(no_matching_method(method, args, Some(target.class_name()))),
     }
 }
@@ -165,4 +176,5 @@ pub fn install() {
     character::install();
     number::install();
     object::install();
+    collection::install();
 }

@@ -4,7 +4,7 @@
 //! only within their class (`(.equals 1 1.0)` is false, and so is
 //! `(.equals 1.0M 1.00M)`), and collections compare their elements so.
 
-use super::{def, no_matching_method, null_target};
+use super::{def, no_matching_method, null_reflection_target};
 use crate::equality::{compare, equiv, java_hash_code};
 use crate::error::{class_cast, R};
 use crate::object::{boolean, int, string, Obj, Object};
@@ -143,28 +143,47 @@ fn compare_to(a: Obj, b: Obj) -> R<i32> {
     }
 }
 
+/// The class object `target` of `(.method target)`.
+fn class_target(target: Obj, method: &str) -> R<&'static str> {
+    match *target {
+        Object::Class(name) => Ok(name),
+        Object::Nil => Err(null_reflection_target()),
+        _ => Err(no_matching_method(method, 0, Some(target.class_name()))),
+    }
+}
+
 pub(super) fn install() {
+    // A namespace's getName is its name as a symbol.
+    def("java-get-name", 1, 1, |_, a| match &*a[0] {
+        Object::Namespace(name) => Ok(crate::object::symbol(None, name)),
+        _ => Ok(string(class_target(a[0], "getName")?)),
+    });
+    // A nested class (`java.util.Map$Entry`) is simply `Entry`.
+    def("java-class-get-simple-name", 1, 1, |_, a| {
+        let name = class_target(a[0], "getSimpleName")?;
+        Ok(string(name.rsplit(['.', '$']).next().unwrap_or(name)))
+    });
     def("java-object-to-string", 1, 1, |_, a| {
         if a[0].is_nil() {
-            return Err(null_target("Object.toString"));
+            return Err(null_reflection_target());
         }
         Ok(string(str_of(a[0])?))
     });
     def("java-object-equals", 2, 2, |_, a| {
         if a[0].is_nil() {
-            return Err(null_target("Object.equals"));
+            return Err(null_reflection_target());
         }
         Ok(boolean(java_equals(a[0], a[1])?))
     });
     def("java-object-hash-code", 1, 1, |_, a| {
         if a[0].is_nil() {
-            return Err(null_target("Object.hashCode"));
+            return Err(null_reflection_target());
         }
         Ok(int(i64::from(java_hash_code(a[0])?)))
     });
     def("java-comparable-compare-to", 2, 2, |_, a| {
         if a[0].is_nil() {
-            return Err(null_target("Comparable.compareTo"));
+            return Err(null_reflection_target());
         }
         Ok(int(i64::from(compare_to(a[0], a[1])?)))
     });

@@ -120,33 +120,39 @@ fn repeat(text: &str, count: i32) -> R {
     Ok(string(text.repeat(count)))
 }
 
+/// `(.indexOf s x)` and `(.indexOf s x from)` of a string `a[0]`.
+pub(super) fn index_of_method(a: &[Obj]) -> R {
+    let text: Vec<char> = string_target(&a[0], "indexOf", a.len() - 1)?
+        .chars()
+        .collect();
+    let Some(needle) = searched("indexOf", a.len() - 1, a[1])? else {
+        return Ok(int(-1));
+    };
+    Ok(int(index_of(&text, &needle, from_index("indexOf", a, 0)?)))
+}
+
+/// `(.lastIndexOf s x)` and `(.lastIndexOf s x from)` of a string `a[0]`.
+pub(super) fn last_index_of_method(a: &[Obj]) -> R {
+    let text: Vec<char> = string_target(&a[0], "lastIndexOf", a.len() - 1)?
+        .chars()
+        .collect();
+    let Some(needle) = searched("lastIndexOf", a.len() - 1, a[1])? else {
+        return Ok(int(-1));
+    };
+    let from = from_index("lastIndexOf", a, text.len() as i64)?;
+    Ok(int(last_index_of(&text, &needle, from)))
+}
+
+/// `(.contains s x)` of a string `a[0]`.
+pub(super) fn contains_method(a: &[Obj]) -> R {
+    let text = string_target(&a[0], "contains", 1)?;
+    let needle = a[1]
+        .as_str()
+        .ok_or_else(|| class_cast(a[1], "java.lang.CharSequence"))?;
+    Ok(boolean(text.contains(needle)))
+}
+
 fn install_searches() {
-    def("java-string-index-of", 2, 3, |_, a| {
-        let text: Vec<char> = string_target(&a[0], "indexOf", a.len() - 1)?
-            .chars()
-            .collect();
-        let Some(needle) = searched("indexOf", a.len() - 1, a[1])? else {
-            return Ok(int(-1));
-        };
-        Ok(int(index_of(&text, &needle, from_index("indexOf", a, 0)?)))
-    });
-    def("java-string-last-index-of", 2, 3, |_, a| {
-        let text: Vec<char> = string_target(&a[0], "lastIndexOf", a.len() - 1)?
-            .chars()
-            .collect();
-        let Some(needle) = searched("lastIndexOf", a.len() - 1, a[1])? else {
-            return Ok(int(-1));
-        };
-        let from = from_index("lastIndexOf", a, text.len() as i64)?;
-        Ok(int(last_index_of(&text, &needle, from)))
-    });
-    def("java-string-contains", 2, 2, |_, a| {
-        let text = string_target(&a[0], "contains", 1)?;
-        let needle = a[1]
-            .as_str()
-            .ok_or_else(|| class_cast(a[1], "java.lang.CharSequence"))?;
-        Ok(boolean(text.contains(needle)))
-    });
     def("java-string-starts-with", 2, 3, |_, a| {
         let text: Vec<char> = string_target(&a[0], "startsWith", a.len() - 1)?
             .chars()
@@ -187,9 +193,6 @@ fn install_searches() {
 }
 
 fn install_comparisons() {
-    def("java-string-is-empty", 1, 1, |_, a| {
-        Ok(boolean(string_target(&a[0], "isEmpty", 0)?.is_empty()))
-    });
     def("java-string-is-blank", 1, 1, |_, a| {
         let text = string_target(&a[0], "isBlank", 0)?;
         Ok(boolean(text.chars().all(is_java_whitespace)))
