@@ -354,7 +354,11 @@ JANK_HELPER(ext, nothrow) const void *jank_small_ints(void);
  *     (import "host" "write" (func (param i32 i32 i32)))   ;; fd, utf8, length
  * through which everything it prints goes (fd 1 stdout, fd 2 stderr),
  *     (import "host" "now" (func (result f64)))             ;; milliseconds
- * a monotonic clock (performance.now() on a page), which `time` reads, and
+ * a monotonic clock (performance.now() on a page), which `time` and
+ * System/nanoTime read,
+ *     (import "host" "wall_clock" (func (result f64)))      ;; milliseconds
+ * since 1970-01-01T00:00Z (Date.now() on a page), which
+ * System/currentTimeMillis and `(java.util.Date.)` read, and
  *     (import "host" "exception_thrown" (func (param i32) (result i32)))  ;; the exception -> n
  *     (import "host" "exception_frames" (func (param i32)))                ;; where to copy them
  * The stub calls exception_thrown on every throw, while the frames that

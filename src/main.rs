@@ -310,6 +310,7 @@ fn run(paths: &SourcePathArgs, file: &Path) -> Result<(), String> {
     let mut session = session_for(file, &source, paths);
     // An uncaught exception is printed with the jank fns it passed.
     session.include_frames();
+    session.compile_as_script();
     run_program(&mut session, &source).map(drop)
 }
 

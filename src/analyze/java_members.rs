@@ -100,6 +100,8 @@ const RUNTIME: &str = "jank.runtime";
 /// Parameter conversions and exceptions: `runtime-abi/stub/src/core/java/`.
 #[rustfmt::skip]
 const STATIC_METHODS: &[(&str, &str, Arity, &str, &str)] = &[
+    ("System", "currentTimeMillis", 0..=0, RUNTIME, "current-time-millis"),
+    ("System", "nanoTime", 0..=0, RUNTIME, "nano-time"),
     ("Long", "parseLong", 1..=2, RUNTIME, "java-parse-long"),
     ("Long", "valueOf", 1..=2, RUNTIME, "java-long-value-of"),
     ("Long", "toString", 1..=2, RUNTIME, "java-long-to-string"),

@@ -144,6 +144,9 @@ pub struct Analyzer<'a> {
     /// The nREPL session whose `*1 *2 *3 *e` this source's top-level values
     /// feed (`jankwasm.repl/run`); None outside a REPL.
     repl_session: Option<String>,
+    /// Whether each top-level form's value is dropped (a script's, as
+    /// `clojure FILE` drops them), so nothing realizes a lazy seq to show it.
+    discards_values: bool,
 }
 
 type Result<T> = std::result::Result<T, Diagnostic>;
@@ -190,7 +193,15 @@ impl<'a> Analyzer<'a> {
             next_loop: 0,
             literals: std::cell::Cell::new(0),
             repl_session: None,
+            discards_values: false,
         }
+    }
+
+    /// This analyzer, making each top-level form's value nil once the form
+    /// has run (`discards`), as a script's values are never looked at.
+    pub fn discarding_values(mut self, discards: bool) -> Self {
+        self.discards_values = discards;
+        self
     }
 
     /// This analyzer, loading the namespaces it must require through `loader`.
@@ -288,6 +299,9 @@ impl<'a> Analyzer<'a> {
                 if self.namespaces.refers_to_core(head, "use") {
                     return self.require_form(&form, &items[1..], require::RequireKind::Use);
                 }
+                if self.namespaces.refers_to_core(head, "import") {
+                    return self.import_form(&items[1..]);
+                }
                 for op in ["alias", "refer", "refer-clojure"] {
                     if self.namespaces.refers_to_core(head, op) {
                         return self.namespace_op(op, &form, &items[1..]);
@@ -309,7 +323,20 @@ impl<'a> Analyzer<'a> {
             Some(session) => repl_run(session, form),
             None => form,
         };
-        let expr = self.analyze(&form, ctx)?;
+        let mut expr = self.analyze(&form, ctx)?;
+        if self.discards_values {
+            let pos = expr.pos;
+            expr = Expr {
+                kind: ExprKind::Do {
+                    statements: vec![expr],
+                    ret: Box::new(Expr {
+                        kind: ExprKind::Const(Const::Nil),
+                        pos,
+                    }),
+                },
+                pos,
+            };
+        }
         self.forms.push(TopLevel::Eval {
             ns: self.namespaces.current().to_string(),
             expr,
@@ -890,6 +917,21 @@ impl<'a> Analyzer<'a> {
                 )
             });
         }
+        // java.util.Date's `()` (now, on the host's wall clock) and `(ms)`
+        // constructors make the `#inst` of that time; its deprecated others
+        // stay interop, refused.
+        if class_name.ns.is_none()
+            && self.namespaces.resolve_class(&class_name.name) == Some("java.util.Date")
+            && args.len() <= 1
+        {
+            let runtime =
+                |name: &str| Form::symbol(Name::qualified("jank.runtime", name), form.pos);
+            let millis = match args.first() {
+                Some(millis) => millis.clone(),
+                None => Form::list(vec![runtime("current-time-millis")], form.pos),
+            };
+            return Some(Form::list(vec![runtime("instant"), millis], form.pos));
+        }
         if let Some(throwable) = java_members::throwable_class(class_name) {
             let mut call = vec![
                 Form::symbol(Name::qualified("jank.runtime", "new-throwable"), form.pos),
@@ -930,7 +972,7 @@ impl<'a> Analyzer<'a> {
             {
                 self.error(
                     pos,
-                    format!("Java interop (`{name}`) is not supported by jankwasm: of the static members, only Long's, Integer's and Double's constants, a few number and text methods of Long, Integer, Double, Boolean and String, Character's tests and case mappings, java.lang.Math's with a clojure.math counterpart and clojure.lang.PersistentQueue/EMPTY are"),
+                    format!("Java interop (`{name}`) is not supported by jankwasm: of the static members, only Long's, Integer's and Double's constants, a few number and text methods of Long, Integer, Double, Boolean and String, Character's tests and case mappings, java.lang.Math's with a clojure.math counterpart, System's clocks and clojure.lang.PersistentQueue/EMPTY are"),
                 )
             }
             Some(qualifier) if self.namespaces.resolve_ns(qualifier).is_none() => {
@@ -1088,6 +1130,7 @@ impl<'a> Analyzer<'a> {
                     "in-ns",
                     "require",
                     "use",
+                    "import",
                     "alias",
                     "refer",
                     "refer-clojure",

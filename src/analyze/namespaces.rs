@@ -583,7 +583,17 @@ impl ReadEnv for Namespaces {
         }
         match &name.ns {
             Some(qualifier) => {
-                let ns = self.resolve_ns(qualifier).unwrap_or(qualifier);
+                // A static member's class is named in full (`java.lang.Math/abs`).
+                let ns = match self.resolve_ns(qualifier) {
+                    Some(ns) => ns.to_string(),
+                    None if JAVA_LANG_CLASSES.contains(&qualifier.as_str()) => {
+                        format!("java.lang.{qualifier}")
+                    }
+                    None => self
+                        .resolve_class(qualifier)
+                        .unwrap_or(qualifier)
+                        .to_string(),
+                };
                 Name::qualified(ns, name.name.clone())
             }
             None if crate::expand::is_core_macro(&name.name)

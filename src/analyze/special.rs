@@ -841,6 +841,26 @@ impl Analyzer<'_> {
         )
     }
 
+    /// `(import '(java.util Date) 'my_app.model.Point)` at top level: the
+    /// `ns` form's `:import`, its specs quoted or not.
+    pub(super) fn import_form(&mut self, specs: &[Form]) -> Result<()> {
+        let unquoted: Vec<Form> = specs
+            .iter()
+            .map(|spec| match &spec.kind {
+                FormKind::List(items)
+                    if items.len() == 2
+                        && items[0]
+                            .as_symbol()
+                            .is_some_and(|head| head.ns.is_none() && head.name == "quote") =>
+                {
+                    items[1].clone()
+                }
+                _ => spec.clone(),
+            })
+            .collect();
+        self.import_classes(&unquoted)
+    }
+
     /// `(:import [my_app.model Point] my_app.model.Line)`: the classes a
     /// `defrecord` or `deftype` of an already loaded namespace defined,
     /// referred by their short names (each class is held by a var of that

@@ -329,12 +329,14 @@ fn method_map(bodies: &[Form], pos: crate::source::Pos) -> Result<Form, ExpandEr
         let FormKind::List(items) = &body.kind else {
             continue;
         };
-        let Some((FormKind::Symbol(Name { ns: None, name }), arities)) =
+        // A method's namespace is ignored, as `extend` keys methods by
+        // their names alone: a macro's syntax-quote qualifies them.
+        let Some((FormKind::Symbol(Name { name, .. }), arities)) =
             items.split_first().map(|(head, tail)| (&head.kind, tail))
         else {
             return Err(ExpandError::new(
                 body.pos,
-                format!("a method implementation needs an unqualified method name, got {body}"),
+                format!("a method implementation needs a method name, got {body}"),
             ));
         };
         let arities: Vec<Form> = match arities.first().map(|f| &f.kind) {

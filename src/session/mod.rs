@@ -33,6 +33,8 @@ pub struct Session {
     repl_session: Option<String>,
     /// Whether patches carry their frame table (`lower::wasm::Frames`).
     frames: bool,
+    /// Whether top-level values are dropped, as a script's are.
+    script: bool,
 }
 
 /// One patch of a compiled program: a required namespace's file, or the
@@ -83,6 +85,14 @@ impl Session {
         self.repl_session = session;
     }
 
+    /// Compiles from now on as `clojure FILE` runs a script: each top-level
+    /// form's value (a required file's too) is dropped once the form has
+    /// run, and nil is reported in its place, so a lazy seq no one looks at
+    /// is never realized to be shown (`jankwasm run`).
+    pub fn compile_as_script(&mut self) {
+        self.script = true;
+    }
+
     /// Makes the patches compiled from now on carry their frame table, so a
     /// host can name the jank fns of a throw (the dev server, `jankwasm run`).
     pub fn include_frames(&mut self) {
@@ -120,6 +130,7 @@ impl Session {
                 None,
                 expander(&mut session.macros),
                 session.repl_session.clone(),
+                session.script,
                 source,
             )
         })
@@ -175,13 +186,14 @@ impl Session {
         next_id: &mut dyn FnMut() -> u64,
         lower: impl Fn(&Unit, &PatchOptions, &SourceFile) -> Result<P, Failure>,
     ) -> Result<Vec<CompiledSource<P>>, Failure> {
-        let mut loader = FileLoader::new(&self.source_paths);
+        let mut loader = FileLoader::new(&self.source_paths, self.script);
         let unit = analyze_source(
             &mut self.namespaces,
             &mut self.gensyms,
             Some(&mut loader),
             expander(&mut self.macros),
             self.repl_session.clone(),
+            self.script,
             source,
         )?;
         let mut compiled = Vec::with_capacity(loader.loaded.len() + 1);
@@ -251,11 +263,13 @@ fn analyze_source(
     loader: Option<&mut dyn NamespaceLoader>,
     mut expander: Option<&mut dyn MacroExpander>,
     repl_session: Option<String>,
+    discards_values: bool,
     source: &SourceFile,
 ) -> Result<Unit, Diagnostic> {
     let mut reader = Reader::new(&source.text);
-    let mut analyzer =
-        Analyzer::new(namespaces, source, gensyms).recording_repl_results(repl_session);
+    let mut analyzer = Analyzer::new(namespaces, source, gensyms)
+        .recording_repl_results(repl_session)
+        .discarding_values(discards_values);
     if let Some(loader) = loader {
         analyzer = analyzer.with_loader(loader);
     }

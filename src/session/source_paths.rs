@@ -273,14 +273,17 @@ pub struct FileLoader<'p> {
     /// The namespaces being loaded, outermost first, to name a cycle's chain.
     loading: Vec<String>,
     pub loaded: Vec<LoadedNamespace>,
+    /// Whether the files loaded drop their top-level values (a script's).
+    discards_values: bool,
 }
 
 impl<'p> FileLoader<'p> {
-    pub fn new(paths: &'p SourcePaths) -> Self {
+    pub fn new(paths: &'p SourcePaths, discards_values: bool) -> Self {
         Self {
             paths,
             loading: Vec::new(),
             loaded: Vec::new(),
+            discards_values,
         }
     }
 }
@@ -340,8 +343,16 @@ impl NamespaceLoader for FileLoader<'_> {
         let source = self.find(ns)?;
         namespaces.enter("user");
         self.loading.push(ns.to_string());
-        let analyzed =
-            super::analyze_source(namespaces, gensyms, Some(self), expander, None, &source);
+        let discards_values = self.discards_values;
+        let analyzed = super::analyze_source(
+            namespaces,
+            gensyms,
+            Some(self),
+            expander,
+            None,
+            discards_values,
+            &source,
+        );
         self.loading.pop();
         let unit = analyzed.map_err(|mut diagnostic| {
             diagnostic.origin.get_or_insert_with(|| source.clone());

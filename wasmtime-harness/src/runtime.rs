@@ -526,6 +526,15 @@ fn host_now(store: &mut Store<HostState>) -> Func {
     })
 }
 
+/// `host.wall_clock`: milliseconds since the Unix epoch.
+fn host_wall_clock(store: &mut Store<HostState>) -> Func {
+    Func::wrap(store, || -> f64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |elapsed| elapsed.as_millis() as f64)
+    })
+}
+
 /// Turns a wasmtime call failure into `HarnessError::Trap`, with the trap's
 /// own message first and the wasm backtrace beside it.
 /// A failed call as a `HarnessError`; a trap's jank frames are found in
@@ -686,7 +695,13 @@ impl Runtime {
                 {
                     imports.push(host_now(&mut store).into());
                 }
-                ("host", "now", _) => {
+                ("host", "wall_clock", ExternType::Func(ty))
+                    if ty.params().len() == 0
+                        && ty.results().map(|r| r.is_f64()).eq([true]) =>
+                {
+                    imports.push(host_wall_clock(&mut store).into());
+                }
+                ("host", "now" | "wall_clock", _) => {
                     return Err(HarnessError::Link {
                         import: qualified,
                         reason: "must be (func (result f64)): milliseconds".into(),
@@ -724,7 +739,7 @@ impl Runtime {
                 _ => return Err(HarnessError::Link {
                     import: qualified,
                     reason:
-                        "the host provides only host.write, host.now, host.exception_thrown, host.exception_frames, host.effect and host.effect_reply to the stub"
+                        "the host provides only host.write, host.now, host.wall_clock, host.exception_thrown, host.exception_frames, host.effect and host.effect_reply to the stub"
                             .into(),
                 }),
             }

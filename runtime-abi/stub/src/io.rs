@@ -69,6 +69,26 @@ extern "C" {
     fn host_exception_frames(into: *mut u8);
     #[link_name = "now"]
     fn host_now() -> f64;
+    #[link_name = "wall_clock"]
+    fn host_wall_clock() -> f64;
+}
+
+/// The host's wall clock in milliseconds since the Unix epoch
+/// (System/currentTimeMillis).
+#[cfg(target_arch = "wasm32")]
+pub fn current_time_millis() -> i64 {
+    // SAFETY: the host only answers a number; it reads no memory.
+    unsafe { host_wall_clock() as i64 }
+}
+
+/// Outside wasm: the system's clock.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn current_time_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+        })
 }
 
 /// The host's monotonic clock in nanoseconds (`time`'s System/nanoTime).

@@ -589,6 +589,10 @@ export class JankRuntime {
       now() {
         return performance.now();
       },
+      // jank_patch_abi.h: System/currentTimeMillis's clock.
+      wall_clock() {
+        return Date.now();
+      },
       // jank_patch_abi.h: the reply, or a refusal's message, waits for
       // effect_reply; callbacks run later, never inside this import.
       effect(ptr, length) {
@@ -634,7 +638,7 @@ export class JankRuntime {
       if (entry.module !== 'host' || !(entry.name in host)) {
         throw linkError(
           `${entry.module}.${entry.name}`,
-          'the host provides only host.write, host.now, host.exception_thrown, host.exception_frames, host.effect and host.effect_reply to the stub',
+          'the host provides only host.write, host.now, host.wall_clock, host.exception_thrown, host.exception_frames, host.effect and host.effect_reply to the stub',
         );
       }
       imports.host = host;

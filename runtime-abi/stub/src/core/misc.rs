@@ -290,6 +290,10 @@ fn install_hashes() {
     def("jank.runtime", "nano-time", 0, 0, |_, _| {
         Ok(int(io::nano_time()))
     });
+    // System/currentTimeMillis, on the host's wall clock.
+    def("jank.runtime", "current-time-millis", 0, 0, |_, _| {
+        Ok(int(io::current_time_millis()))
+    });
     // The Clojure release whose semantics jankwasm follows (its oracle).
     core("clojure-version", 0, 0, |_, _| Ok(string("1.11.1")));
     // `(test v)`: calls the fn under `:test` in v's metadata.

@@ -94,14 +94,77 @@ fn reduce_longs(
     }
 }
 
-/// A stable merge sort by a comparator that may throw.
-pub fn merge_sort(items: Vec<Obj>, cmp: &mut dyn FnMut(Obj, Obj) -> R<i32>) -> R<Vec<Obj>> {
+/// Arrays shorter than this are sorted as java.util.Arrays.sort sorts them
+/// (TimSort's MIN_MERGE).
+const JAVA_MIN_MERGE: usize = 32;
+
+/// A stable sort by a comparator that may throw. Fewer than
+/// [`JAVA_MIN_MERGE`] items are sorted with the comparisons, in the order,
+/// that java.util.Arrays.sort makes for them (Clojure's `sort`), so a
+/// comparator that is not consistent (`>=`, which calls equal items both
+/// smaller) orders them as Clojure does and one that throws throws at the
+/// same pair; longer arrays merge, which gives the same order for any
+/// consistent comparator.
+pub fn merge_sort(mut items: Vec<Obj>, cmp: &mut dyn FnMut(Obj, Obj) -> R<i32>) -> R<Vec<Obj>> {
+    if items.len() < JAVA_MIN_MERGE {
+        let run = ascending_run(&mut items, cmp)?;
+        binary_insertion_sort(&mut items, run, cmp)?;
+        return Ok(items);
+    }
+    merge_sorted(items, cmp)
+}
+
+/// TimSort's first run: the longest prefix ascending (each item not smaller
+/// than the one before) or strictly descending, reversed to ascend; its length.
+fn ascending_run(items: &mut [Obj], cmp: &mut dyn FnMut(Obj, Obj) -> R<i32>) -> R<usize> {
+    if items.len() < 2 {
+        return Ok(items.len());
+    }
+    let mut end = 2;
+    if cmp(items[1], items[0])? < 0 {
+        while end < items.len() && cmp(items[end], items[end - 1])? < 0 {
+            end += 1;
+        }
+        items[..end].reverse();
+    } else {
+        while end < items.len() && cmp(items[end], items[end - 1])? >= 0 {
+            end += 1;
+        }
+    }
+    Ok(end)
+}
+
+/// TimSort's binary insertion of each item after the sorted prefix of
+/// `sorted` items: after every item not greater than it.
+fn binary_insertion_sort(
+    items: &mut [Obj],
+    sorted: usize,
+    cmp: &mut dyn FnMut(Obj, Obj) -> R<i32>,
+) -> R<()> {
+    for start in sorted.max(1)..items.len() {
+        let pivot = items[start];
+        let (mut left, mut right) = (0, start);
+        while left < right {
+            let mid = (left + right) / 2;
+            if cmp(pivot, items[mid])? < 0 {
+                right = mid;
+            } else {
+                left = mid + 1;
+            }
+        }
+        items[left..=start].rotate_right(1);
+    }
+    Ok(())
+}
+
+/// A stable merge sort.
+fn merge_sorted(items: Vec<Obj>, cmp: &mut dyn FnMut(Obj, Obj) -> R<i32>) -> R<Vec<Obj>> {
     if items.len() <= 1 {
         return Ok(items);
     }
     let mut right = items;
     let left = right.drain(..right.len() / 2).collect();
-    let (left, right) = (merge_sort(left, cmp)?, merge_sort(right, cmp)?);
+    let (left, right) = (merge_sorted(left, cmp)?, merge_sorted(right, cmp)?);
     let mut merged = Vec::with_capacity(left.len() + right.len());
     let (mut i, mut j) = (0, 0);
     while i < left.len() && j < right.len() {
