@@ -6,11 +6,12 @@
 //! and their negations are ASCII, as in Java without UNICODE_CHARACTER_CLASS
 //! (fancy-regex's are Unicode; `\b` is Unicode-aware in both); `\h` is
 //! Java's horizontal whitespace; `\Q...\E` quotes; `\Z`, and `$` without
-//! MULTILINE, also match before a line terminator that ends the input.
+//! MULTILINE, also match before a line terminator that ends the input;
+//! `(?x)` drops whitespace and `#` comments outside classes.
 //! What still differs from java.util.regex: POSIX and java classes
 //! (`\p{Alpha}`, `\p{javaLowerCase}`) and `\G` are refused; `(?U)` makes
 //! `\d \w \s` Unicode from where it is written to the end of the pattern
-//! (Java: to the end of its group); `.` excludes only `\n` (Java also `\r` and other line terminators); `(?i)`
+//! (Java: to the end of its group), and so does `(?x)`; `.` excludes only `\n` (Java also `\r` and other line terminators); `(?i)`
 //! folds Unicode case (Java folds ASCII only unless UNICODE_CASE, `(?u)`);
 //! match positions count UTF-8 bytes internally (the results are strings,
 //! so this shows nowhere).
@@ -57,7 +58,20 @@ pub fn translate(java: &str) -> String {
     // `(?U)`, Java's UNICODE_CHARACTER_CLASS: `\d \w \s` stay Unicode from
     // there on (fancy-regex's `U` would swap greediness instead).
     let mut unicode_classes = false;
+    // `(?x)`, Java's COMMENTS: whitespace and `#` comments to the end of the
+    // line are dropped here (outside classes), so nothing the compiled
+    // pattern is wrapped in can end up inside a comment.
+    let mut comments = false;
     while let Some(c) = chars.next() {
+        if comments && class_depth == 0 {
+            if c == '#' {
+                while chars.next_if(|next| *next != '\n').is_some() {}
+                continue;
+            }
+            if matches!(c, ' ' | '\t' | '\n' | '\x0B' | '\x0C' | '\r') {
+                continue;
+            }
+        }
         match c {
             '\\' => {
                 let Some(escape) = chars.next() else {
@@ -118,9 +132,11 @@ pub fn translate(java: &str) -> String {
                 if flags.is_empty() || !matches!(end, Some(')' | ':')) {
                     continue;
                 }
-                let (on, _) = flags.split_once('-').unwrap_or((&flags, ""));
+                let (on, off) = flags.split_once('-').unwrap_or((&flags, ""));
                 unicode_classes |= on.contains('U');
-                let kept: String = flags.chars().filter(|f| *f != 'U').collect();
+                comments = (comments || on.contains('x')) && !off.contains('x');
+                let kept: String = flags.chars().filter(|f| !matches!(f, 'U' | 'x')).collect();
+                let kept = kept.trim_end_matches('-');
                 // Past the `?` and the flags; a group of no flags left goes.
                 chars.nth(flags.len());
                 if kept.is_empty() && end == Some(')') {
@@ -176,6 +192,19 @@ mod tests {
         let regex = compile(pattern).ok()?;
         let found = regex.find.find(text).ok()??;
         Some(found.as_str().to_string())
+    }
+
+    #[test]
+    fn comments_mode_drops_whitespace_and_comments_outside_classes() {
+        assert_eq!(
+            finds("(?x) a b  # a comment", "xaby"),
+            Some("ab".to_string())
+        );
+        assert!(compile("(?x) a b # comment").is_ok_and(|r| r.whole.is_match("ab").unwrap()));
+        assert_eq!(finds("(?x) a [ ] b", "a b"), Some("a b".to_string()));
+        assert_eq!(finds("(?x)a\\ b", "a b"), Some("a b".to_string()));
+        assert_eq!(finds("(?x)a(?-x) b", "a b"), Some("a b".to_string()));
+        assert_eq!(finds("(?ix) A # upper\n b", "xAB"), Some("AB".to_string()));
     }
 
     #[test]

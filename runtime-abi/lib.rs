@@ -100,6 +100,8 @@ pub const COMPILER_CORE_MACROS: &[&str] = &[
     "dosync",
     "sync",
     "io!",
+    "locking",
+    "memfn",
     "with-in-str",
     "with-bindings",
     "with-local-vars",

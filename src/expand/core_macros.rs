@@ -33,6 +33,8 @@ const MACROS: &[(&str, Expander)] = &[
     ("dosync", dosync),
     ("sync", sync),
     ("io!", io),
+    ("locking", locking),
+    ("memfn", memfn),
     ("with-in-str", with_in_str),
     ("with-bindings", with_bindings),
     ("with-local-vars", with_local_vars),
@@ -1803,6 +1805,49 @@ fn dosync(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandErr
 fn sync(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
     require_args(form, args, 1)?;
     dosync(form, &args[1..], gensyms)
+}
+
+/// `(locking x body...)`: x, then the body. One thread runs a page, so no
+/// other can hold the lock.
+fn locking(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 1)?;
+    let pos = form.pos;
+    let lock = gensyms.fresh("lock");
+    let mut items = vec![
+        sym("let*", pos),
+        vector(vec![sym(&lock, pos), args[0].clone()], pos),
+    ];
+    items.extend(args[1..].iter().cloned());
+    Ok(list(items, pos))
+}
+
+/// `(memfn name args...)` → `(fn* [target args...] (. target (name args...)))`.
+fn memfn(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 1)?;
+    let pos = form.pos;
+    let Some(method) = args[0].as_symbol().filter(|name| name.ns.is_none()) else {
+        return Err(ExpandError::new(
+            args[0].pos,
+            "`memfn` takes a method name (a simple symbol) first",
+        ));
+    };
+    let target = sym(&gensyms.fresh("target"), pos);
+    let params: Vec<Form> = args[1..]
+        .iter()
+        .map(|_| sym(&gensyms.fresh("p"), pos))
+        .collect();
+    let mut call = vec![sym(&method.name, args[0].pos)];
+    call.extend(params.iter().cloned());
+    let mut param_vector = vec![target.clone()];
+    param_vector.extend(params);
+    Ok(list(
+        vec![
+            sym("fn*", pos),
+            vector(param_vector, pos),
+            list(vec![sym(".", pos), target, list(call, pos)], pos),
+        ],
+        pos,
+    ))
 }
 
 /// `(io! message? body...)` → `(do (jank.runtime/check-io message) body...)`:

@@ -189,8 +189,14 @@ fn compare(program: &Path, work: &Path, emcc: &mut Emcc) -> Option<String> {
     let source = SourceFile::new(name.clone(), text);
     // Macros run in a compile-time runtime of the direct backend's for both
     // paths, as `jankwasm emit --cpp` runs them; a program that requires a
-    // namespace is a patch per file on both paths, loaded in order.
-    let session = || Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()));
+    // namespace is a patch per file on both paths, loaded in order. Programs
+    // run as scripts (`jankwasm run`): top-level values are dropped.
+    let session = || {
+        let mut session =
+            Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()));
+        session.compile_as_script();
+        session
+    };
     let ids = || {
         let mut next = 0;
         move || {

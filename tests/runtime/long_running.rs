@@ -161,8 +161,11 @@ fn the_corpus_prints_the_same_with_a_collection_after_every_form() {
             }
             let source = SourceFile::new(name.clone(), std::fs::read_to_string(path).unwrap());
             let mut next_id = 0;
-            let program = Session::new()
-                .with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()))
+            let mut session =
+                Session::new().with_compile_time_runtime(Box::new(HarnessMacroRuntime::new()));
+            // As `jankwasm run`: a script's top-level values are dropped.
+            session.compile_as_script();
+            let program = session
                 .compile_program(&source, Abi::Extended, &mut || {
                     next_id += 1;
                     next_id

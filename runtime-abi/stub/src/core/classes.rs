@@ -57,6 +57,20 @@ pub fn install() {
             tagged
         })
     });
+    // `(cast c x)`: x when nil or an instance of c.
+    core("cast", 2, 2, |_, a| {
+        let Object::Class(class) = &*a[0] else {
+            return Err(class_cast(a[0], "java.lang.Class"));
+        };
+        match &*a[1] {
+            Object::Nil => Ok(a[1]),
+            object if crate::record::is_instance(class, object.class_name()) => Ok(a[1]),
+            object => Err(crate::error::error(
+                "java.lang.ClassCastException",
+                format!("Cannot cast {} to {class}", object.class_name()),
+            )),
+        }
+    });
     core("instance?", 2, 2, |_, a| {
         let Object::Class(class) = &*a[0] else {
             return Err(class_cast(a[0], "java.lang.Class"));
