@@ -18,6 +18,7 @@ pub const BUILTIN_NAMESPACES: &[(&str, &str)] = &[
     ("clojure.edn", include_str!("../jank/clojure/edn.jank")),
     ("clojure.test", include_str!("../jank/clojure/test.jank")),
     ("clojure.walk", include_str!("../jank/clojure/walk.jank")),
+    ("clojure.zip", include_str!("../jank/clojure/zip.jank")),
     ("jank.browser", include_str!("../jank/jank/browser.jank")),
 ];
 
