@@ -144,7 +144,7 @@ pub fn translate(java: &str) -> String {
                     chars.next();
                 } else {
                     out.push('?');
-                    out.push_str(&kept);
+                    out.push_str(kept);
                 }
             }
             other => out.push(other),
