@@ -65,6 +65,18 @@ impl Analyzer<'_> {
                     ..
                 }] => match self.namespaces.resolve_var(name) {
                     Some(var) => return self.the_var(var, pos),
+                    // A clojure.core macro the compiler expands: the runtime
+                    // interns its var (`COMPILER_CORE_MACROS`), marked :macro.
+                    None if jank_runtime_abi::COMPILER_CORE_MACROS
+                        .iter()
+                        .any(|core_macro| self.namespaces.refers_to_core(name, core_macro)) =>
+                    {
+                        let var = VarRef {
+                            ns: CORE_NS.to_string(),
+                            name: name.name.clone(),
+                        };
+                        return self.the_var(var, pos);
+                    }
                     None => return Err(self.unresolved(name, *sym_pos)),
                 },
                 _ => return Err(self.error(pos, "`var` takes exactly one symbol")),

@@ -108,7 +108,15 @@ pub fn nth(coll: Obj, index: Obj, default: Option<Obj>) -> R {
             .ok()
             .and_then(|i| v.0.get(i).copied())
             .map_or_else(missing, Ok),
-        Object::Str(s) => char_at(s, i).map_or_else(missing, Ok),
+        // Out of range without a default: String.charAt's exception.
+        Object::Str(s) => match (char_at(s, i), default) {
+            (Some(c), _) => Ok(c),
+            (None, Some(default)) => Ok(default),
+            (None, None) => Err(error(
+                "java.lang.StringIndexOutOfBoundsException",
+                format!("String index out of range: {i}"),
+            )),
+        },
         Object::Map(_) | Object::Set(_) => Err(unsupported(format!(
             "nth not supported on this type: {}",
             coll.class_name().rsplit('.').next().unwrap_or("")
@@ -381,9 +389,10 @@ pub fn vec(coll: Obj) -> R {
     }
     if !coll.is_seqable() {
         let class = coll.class_name();
-        return Err(illegal_argument(format!(
-            "Unable to convert: class {class} to Object[]"
-        )));
+        return Err(error(
+            "java.lang.RuntimeException",
+            format!("Unable to convert: class {class} to Object[]"),
+        ));
     }
     Ok(vector_obj(to_vec(coll)?))
 }

@@ -614,9 +614,10 @@ fn install_references() {
         // A deftype or reify that implements IDeref's deref.
         (Object::Instance(_), _) => match super::protocols::host_method(a[0], "IDeref", "deref")? {
             Some(deref) => call(deref, &[a[0]]),
-            None => Err(class_cast(a[0], "clojure.lang.IDeref")),
+            None => Err(class_cast(a[0], "java.util.concurrent.Future")),
         },
-        _ => Err(class_cast(a[0], "clojure.lang.IDeref")),
+        // Not an IDeref: deref-future casts it.
+        _ => Err(class_cast(a[0], "java.util.concurrent.Future")),
     });
     core("reset!", 2, 2, |_, a| {
         set_atom(a[0], a[1])?;
