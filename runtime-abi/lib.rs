@@ -102,6 +102,7 @@ pub const COMPILER_CORE_MACROS: &[&str] = &[
     "io!",
     "locking",
     "memfn",
+    "..",
     "with-in-str",
     "with-bindings",
     "with-local-vars",

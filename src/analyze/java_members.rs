@@ -220,7 +220,8 @@ pub fn static_member(class: &str, member: &str) -> Option<StaticMember> {
 /// collection implementing the declaring interface for the collection
 /// interfaces' (`size` .. `val`; `indexOf`, `lastIndexOf`, `contains` and
 /// `isEmpty` take a string or a collection), a class (or, `getName`, a
-/// namespace) for Class's.
+/// namespace, keyword or symbol) for Class's, a keyword or symbol for
+/// `getNamespace`.
 #[rustfmt::skip]
 const INSTANCE_METHODS: &[(&str, Arity, &str, &str)] = &[
     ("getMessage", 0..=0, CORE, "ex-message"),
@@ -265,6 +266,7 @@ const INSTANCE_METHODS: &[(&str, Arity, &str, &str)] = &[
     ("val", 0..=0, RUNTIME, "java-map-entry-val"),
     ("getName", 0..=0, RUNTIME, "java-get-name"),
     ("getSimpleName", 0..=0, RUNTIME, "java-class-get-simple-name"),
+    ("getNamespace", 0..=0, RUNTIME, "java-named-get-namespace"),
 ];
 
 /// The method `(.method target args...)` names, whatever its arity.

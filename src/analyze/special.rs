@@ -955,7 +955,7 @@ impl Analyzer<'_> {
                 kind: FormKind::Keyword(k),
                 ..
             }, Form {
-                kind: FormKind::Vector(names),
+                kind: FormKind::Vector(names) | FormKind::List(names) | FormKind::Set(names),
                 ..
             }] if k.ns.is_none() && k.name == "exclude" => {
                 for name in names {

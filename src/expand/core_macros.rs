@@ -35,6 +35,7 @@ const MACROS: &[(&str, Expander)] = &[
     ("io!", io),
     ("locking", locking),
     ("memfn", memfn),
+    ("..", dot_dot),
     ("with-in-str", with_in_str),
     ("with-bindings", with_bindings),
     ("with-local-vars", with_local_vars),
@@ -1848,6 +1849,15 @@ fn memfn(form: &Form, args: &[Form], gensyms: &mut Gensyms) -> Result<Form, Expa
         ],
         pos,
     ))
+}
+
+/// `(.. x m1 (m2 args) ...)` → `(. (. x m1) (m2 args))`, member after member.
+fn dot_dot(form: &Form, args: &[Form], _: &mut Gensyms) -> Result<Form, ExpandError> {
+    require_args(form, args, 2)?;
+    let pos = form.pos;
+    Ok(args[1..].iter().fold(args[0].clone(), |target, member| {
+        list(vec![sym(".", pos), target, member.clone()], pos)
+    }))
 }
 
 /// `(io! message? body...)` → `(do (jank.runtime/check-io message) body...)`:

@@ -329,4 +329,65 @@ pub(super) fn install() {
     def("clojure.pprint", "write", 1, super::VARIADIC, |_, a| {
         write(a)
     });
+    def("clojure.pprint", "print-table", 1, 2, |_, a| {
+        let (keys, rows) = match a {
+            [rows] => (None, *rows),
+            [keys, rows] => (Some(*keys), *rows),
+            _ => unreachable!("arity 1..=2"),
+        };
+        print_table(keys, rows)
+    });
+}
+
+/// `(print-table ks rows)`, or the first row's keys for `ks`: a blank line,
+/// then a header row of the keys, a rule, and a row per map, each column
+/// right-aligned to its widest `str` (nothing for no rows).
+fn print_table(keys: Option<Obj>, rows: Obj) -> R {
+    let rows = crate::seq::to_vec(rows)?;
+    let Some(first) = rows.first() else {
+        return Ok(nil());
+    };
+    let keys = match keys {
+        Some(keys) => crate::seq::to_vec(keys)?,
+        None => crate::seq::SeqIter::new(*first)
+            .map(|entry| super::colls::nth(entry?, int(0), None))
+            .collect::<R<Vec<Obj>>>()?,
+    };
+    let headers = keys
+        .iter()
+        .map(|key| crate::print::str_of(*key))
+        .collect::<R<Vec<String>>>()?;
+    let cells = rows
+        .iter()
+        .map(|row| {
+            keys.iter()
+                .map(|key| crate::print::str_of(super::colls::get(*row, *key, nil())?))
+                .collect::<R<Vec<String>>>()
+        })
+        .collect::<R<Vec<Vec<String>>>>()?;
+    let widths: Vec<usize> = (0..keys.len())
+        .map(|column| {
+            cells
+                .iter()
+                .map(|row| row[column].chars().count())
+                .fold(headers[column].chars().count(), usize::max)
+        })
+        .collect();
+    let line = |leader: &str, divider: &str, trailer: &str, row: &[String]| {
+        let padded: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:>width$}"))
+            .collect();
+        format!("{leader}{}{trailer}\n", padded.join(divider))
+    };
+    let rules: Vec<String> = widths.iter().map(|width| "-".repeat(*width)).collect();
+    let mut text = String::from("\n");
+    text.push_str(&line("| ", " | ", " |", &headers));
+    text.push_str(&line("|-", "-+-", "-|", &rules));
+    for row in &cells {
+        text.push_str(&line("| ", " | ", " |", row));
+    }
+    io::write(io::STDOUT, &text);
+    Ok(nil())
 }

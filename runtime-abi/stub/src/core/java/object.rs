@@ -153,10 +153,23 @@ fn class_target(target: Obj, method: &str) -> R<&'static str> {
 }
 
 pub(super) fn install() {
-    // A namespace's getName is its name as a symbol.
+    // A namespace's getName is its name as a symbol; a keyword's or
+    // symbol's (clojure.lang.Named) is its name.
     def("java-get-name", 1, 1, |_, a| match &*a[0] {
         Object::Namespace(name) => Ok(crate::object::symbol(None, name)),
+        Object::Keyword(named) | Object::Symbol(named) => Ok(string(named.name.as_ref())),
         _ => Ok(string(class_target(a[0], "getName")?)),
+    });
+    def("java-named-get-namespace", 1, 1, |_, a| match &*a[0] {
+        Object::Keyword(named) | Object::Symbol(named) => {
+            Ok(named.ns.as_deref().map_or_else(crate::object::nil, string))
+        }
+        Object::Nil => Err(null_reflection_target()),
+        _ => Err(no_matching_method(
+            "getNamespace",
+            0,
+            Some(a[0].class_name()),
+        )),
     });
     // A nested class (`java.util.Map$Entry`) is simply `Entry`.
     def("java-class-get-simple-name", 1, 1, |_, a| {
