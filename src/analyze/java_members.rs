@@ -226,6 +226,7 @@ pub fn static_member(class: &str, member: &str) -> Option<StaticMember> {
 const INSTANCE_METHODS: &[(&str, Arity, &str, &str)] = &[
     ("getMessage", 0..=0, CORE, "ex-message"),
     ("getCause", 0..=0, CORE, "ex-cause"),
+    ("getData", 0..=0, RUNTIME, "java-exception-info-get-data"),
     ("toString", 0..=0, RUNTIME, "java-object-to-string"),
     ("equals", 1..=1, RUNTIME, "java-object-equals"),
     ("hashCode", 0..=0, RUNTIME, "java-object-hash-code"),

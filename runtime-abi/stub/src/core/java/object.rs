@@ -160,6 +160,14 @@ pub(super) fn install() {
         Object::Keyword(named) | Object::Symbol(named) => Ok(string(named.name.as_ref())),
         _ => Ok(string(class_target(a[0], "getName")?)),
     });
+    // ExceptionInfo's getData: what ex-data answers, on an ExceptionInfo only.
+    def("java-exception-info-get-data", 1, 1, |_, a| match &*a[0] {
+        Object::Exception(e) if a[0].class_name() == "clojure.lang.ExceptionInfo" => {
+            Ok(e.data.unwrap_or_else(crate::object::nil))
+        }
+        Object::Nil => Err(null_reflection_target()),
+        _ => Err(no_matching_method("getData", 0, Some(a[0].class_name()))),
+    });
     def("java-named-get-namespace", 1, 1, |_, a| match &*a[0] {
         Object::Keyword(named) | Object::Symbol(named) => {
             Ok(named.ns.as_deref().map_or_else(crate::object::nil, string))
