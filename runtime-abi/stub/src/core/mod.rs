@@ -32,6 +32,7 @@ mod sets;
 mod sorted;
 pub(crate) mod strings;
 mod structs;
+mod timsort;
 mod unchecked;
 
 use crate::error::{illegal_argument, R};

@@ -94,91 +94,11 @@ fn reduce_longs(
     }
 }
 
-/// Arrays shorter than this are sorted as java.util.Arrays.sort sorts them
-/// (TimSort's MIN_MERGE).
-const JAVA_MIN_MERGE: usize = 32;
-
-/// A stable sort by a comparator that may throw. Fewer than
-/// [`JAVA_MIN_MERGE`] items are sorted with the comparisons, in the order,
-/// that java.util.Arrays.sort makes for them (Clojure's `sort`), so a
-/// comparator that is not consistent (`>=`, which calls equal items both
-/// smaller) orders them as Clojure does and one that throws throws at the
-/// same pair; longer arrays merge, which gives the same order for any
-/// consistent comparator.
-pub fn merge_sort(mut items: Vec<Obj>, cmp: &mut dyn FnMut(Obj, Obj) -> R<i32>) -> R<Vec<Obj>> {
-    if items.len() < JAVA_MIN_MERGE {
-        let run = ascending_run(&mut items, cmp)?;
-        binary_insertion_sort(&mut items, run, cmp)?;
-        return Ok(items);
-    }
-    merge_sorted(items, cmp)
-}
-
-/// TimSort's first run: the longest prefix ascending (each item not smaller
-/// than the one before) or strictly descending, reversed to ascend; its length.
-fn ascending_run(items: &mut [Obj], cmp: &mut dyn FnMut(Obj, Obj) -> R<i32>) -> R<usize> {
-    if items.len() < 2 {
-        return Ok(items.len());
-    }
-    let mut end = 2;
-    if cmp(items[1], items[0])? < 0 {
-        while end < items.len() && cmp(items[end], items[end - 1])? < 0 {
-            end += 1;
-        }
-        items[..end].reverse();
-    } else {
-        while end < items.len() && cmp(items[end], items[end - 1])? >= 0 {
-            end += 1;
-        }
-    }
-    Ok(end)
-}
-
-/// TimSort's binary insertion of each item after the sorted prefix of
-/// `sorted` items: after every item not greater than it.
-fn binary_insertion_sort(
-    items: &mut [Obj],
-    sorted: usize,
-    cmp: &mut dyn FnMut(Obj, Obj) -> R<i32>,
-) -> R<()> {
-    for start in sorted.max(1)..items.len() {
-        let pivot = items[start];
-        let (mut left, mut right) = (0, start);
-        while left < right {
-            let mid = (left + right) / 2;
-            if cmp(pivot, items[mid])? < 0 {
-                right = mid;
-            } else {
-                left = mid + 1;
-            }
-        }
-        items[left..=start].rotate_right(1);
-    }
-    Ok(())
-}
-
-/// A stable merge sort.
-fn merge_sorted(items: Vec<Obj>, cmp: &mut dyn FnMut(Obj, Obj) -> R<i32>) -> R<Vec<Obj>> {
-    if items.len() <= 1 {
-        return Ok(items);
-    }
-    let mut right = items;
-    let left = right.drain(..right.len() / 2).collect();
-    let (left, right) = (merge_sorted(left, cmp)?, merge_sorted(right, cmp)?);
-    let mut merged = Vec::with_capacity(left.len() + right.len());
-    let (mut i, mut j) = (0, 0);
-    while i < left.len() && j < right.len() {
-        if cmp(left[i], right[j])? <= 0 {
-            merged.push(left[i]);
-            i += 1;
-        } else {
-            merged.push(right[j]);
-            j += 1;
-        }
-    }
-    merged.extend_from_slice(&left[i..]);
-    merged.extend_from_slice(&right[j..]);
-    Ok(merged)
+/// A stable sort by a comparator that may throw, with the comparisons
+/// java.util.Arrays.sort makes (`timsort`).
+pub fn java_sort(mut items: Vec<Obj>, cmp: &mut dyn FnMut(Obj, Obj) -> R<i32>) -> R<Vec<Obj>> {
+    super::timsort::sort(&mut items, cmp)?;
+    Ok(items)
 }
 
 /// Compares with `comparator`, or `compare` when None.
@@ -188,7 +108,7 @@ fn comparing(comparator: Option<Obj>) -> impl FnMut(Obj, Obj) -> R<i32> {
 
 /// `(sort coll)`: a seq, or () when empty.
 fn sort(comparator: Option<Obj>, coll: Obj) -> R {
-    let sorted = merge_sort(to_vec(coll)?, &mut comparing(comparator))?;
+    let sorted = java_sort(to_vec(coll)?, &mut comparing(comparator))?;
     with_meta_of(coll, sorted)
 }
 
@@ -207,19 +127,14 @@ fn with_meta_of(coll: Obj, items: Vec<Obj>) -> R {
     }
 }
 
+/// `(sort-by keyfn comparator? coll)`: as Clojure's, the key fn is called on
+/// both items of every comparison.
 fn sort_by(keyfn: Obj, comparator: Option<Obj>, coll: Obj) -> R {
-    let items = to_vec(coll)?;
-    let keyed: Vec<Obj> = items
-        .iter()
-        .map(|x| Ok(vector_obj([call(keyfn, &[*x])?, *x])))
-        .collect::<R<_>>()?;
     let mut by_key = comparing(comparator);
-    let key_of = |pair: Obj| match &*pair {
-        Object::Vector(v) => (v.0[0], v.0[1]),
-        _ => unreachable!("sort_by pairs are vectors"),
-    };
-    let sorted = merge_sort(keyed, &mut |a, b| by_key(key_of(a).0, key_of(b).0))?;
-    with_meta_of(coll, sorted.into_iter().map(|p| key_of(p).1).collect())
+    let sorted = java_sort(to_vec(coll)?, &mut |a, b| {
+        by_key(call(keyfn, &[a])?, call(keyfn, &[b])?)
+    })?;
+    with_meta_of(coll, sorted)
 }
 
 /// `max-key`/`min-key`: the later value wins ties, as in Clojure.
@@ -550,7 +465,7 @@ mod tests {
     use crate::object::int;
 
     #[test]
-    fn merge_sort_is_stable() {
+    fn java_sort_is_stable() {
         let pairs: Vec<Obj> = [(1, 0), (0, 1), (1, 2), (0, 3)]
             .iter()
             .map(|(k, i)| vector_obj([int(*k), int(*i)]))
@@ -559,7 +474,7 @@ mod tests {
             Object::Vector(v) => v.0[0],
             _ => nil(),
         };
-        let sorted = merge_sort(pairs, &mut |a, b| compare(first_of(a), first_of(b)))
+        let sorted = java_sort(pairs, &mut |a, b| compare(first_of(a), first_of(b)))
             .ok()
             .unwrap();
         let text = crate::print::pr_str(vector_obj(sorted)).ok().unwrap();
