@@ -136,6 +136,14 @@ pub const CLASSES: &[JavaClass] = &[
         supers: &[&["java.lang.CharSequence", "java.lang.Comparable"]],
     },
     JavaClass {
+        name: "java.lang.StringBuilder",
+        supers: &[&[
+            "java.lang.CharSequence",
+            "java.lang.Appendable",
+            "java.lang.Comparable",
+        ]],
+    },
+    JavaClass {
         name: "clojure.lang.Keyword",
         supers: &[&[
             "clojure.lang.IFn",
@@ -383,6 +391,10 @@ pub const CLASSES: &[JavaClass] = &[
             RUNTIME_EXCEPTION,
             EXCEPTION,
         ],
+    },
+    JavaClass {
+        name: "java.lang.NegativeArraySizeException",
+        supers: &[RUNTIME_EXCEPTION, EXCEPTION],
     },
     JavaClass {
         name: "java.lang.NullPointerException",

@@ -221,7 +221,9 @@ pub fn static_member(class: &str, member: &str) -> Option<StaticMember> {
 /// interfaces' (`size` .. `val`; `indexOf`, `lastIndexOf`, `contains` and
 /// `isEmpty` take a string or a collection), a class (or, `getName`, a
 /// namespace, keyword or symbol) for Class's, a keyword or symbol for
-/// `getNamespace`.
+/// `getNamespace`; a StringBuilder for its own (`reverse` .. `deleteCharAt`),
+/// which also takes String's `length`, `charAt`, `indexOf`, `lastIndexOf`
+/// and `isEmpty`, and Writer's `append`.
 #[rustfmt::skip]
 const INSTANCE_METHODS: &[(&str, Arity, &str, &str)] = &[
     ("getMessage", 0..=0, CORE, "ex-message"),
@@ -268,6 +270,10 @@ const INSTANCE_METHODS: &[(&str, Arity, &str, &str)] = &[
     ("getName", 0..=0, RUNTIME, "java-get-name"),
     ("getSimpleName", 0..=0, RUNTIME, "java-class-get-simple-name"),
     ("getNamespace", 0..=0, RUNTIME, "java-named-get-namespace"),
+    ("reverse", 0..=0, RUNTIME, "java-string-builder-reverse"),
+    ("insert", 2..=2, RUNTIME, "java-string-builder-insert"),
+    ("setLength", 1..=1, RUNTIME, "java-string-builder-set-length"),
+    ("deleteCharAt", 1..=1, RUNTIME, "java-string-builder-delete-char-at"),
 ];
 
 /// The method `(.method target args...)` names, whatever its arity.

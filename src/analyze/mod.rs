@@ -886,7 +886,9 @@ impl<'a> Analyzer<'a> {
     /// `defrecord` or `deftype`): `(jank.runtime/new-instance T args*)`; where
     /// `T` is a Throwable class (`Exception`, `IllegalArgumentException`):
     /// `(jank.runtime/new-throwable "java.lang.Exception" args*)`; `(Object.)`:
-    /// `(jank.runtime/new-object)`. Other constructors stay Java interop, refused.
+    /// `(jank.runtime/new-object)`; `(StringBuilder. init?)`:
+    /// `(jank.runtime/new-string-builder init?)`. Other constructors stay
+    /// Java interop, refused.
     fn constructor_call(&self, head: &Name, form: &Form, args: &[Form]) -> Option<Form> {
         let (class, args) = if head.name == "new" {
             let (class, args) = args.split_first()?;
@@ -931,6 +933,19 @@ impl<'a> Analyzer<'a> {
                 None => Form::list(vec![runtime("current-time-millis")], form.pos),
             };
             return Some(Form::list(vec![runtime("instant"), millis], form.pos));
+        }
+        // java.lang.StringBuilder's `()`, `(capacity)`, `(String)` and
+        // `(CharSequence)` constructors, told apart at run time.
+        if class_name.ns.is_none()
+            && self.namespaces.resolve_class(&class_name.name) == Some("java.lang.StringBuilder")
+            && args.len() <= 1
+        {
+            let mut call = vec![Form::symbol(
+                Name::qualified("jank.runtime", "new-string-builder"),
+                form.pos,
+            )];
+            call.extend(args.iter().cloned());
+            return Some(Form::list(call, form.pos));
         }
         if let Some(throwable) = java_members::throwable_class(class_name) {
             let mut call = vec![

@@ -398,6 +398,10 @@ pub fn compare(a: Obj, b: Obj) -> R<i32> {
         }
         (x, _) if x.is_number() => Err(class_cast(b, "java.lang.Number")),
         (Object::Str(x), Object::Str(y)) => Ok(compare_strings(x, y)),
+        // Comparable since Java 11, by the same rule as String.
+        (Object::StringBuilder(x), Object::StringBuilder(y)) => {
+            Ok(compare_strings(&x.borrow(), &y.borrow()))
+        }
         (Object::Char(x), Object::Char(y)) => Ok(*x as i32 - *y as i32),
         (Object::Bool(x), Object::Bool(y)) => Ok(ordering(x.cmp(y))),
         (Object::Uuid(x), Object::Uuid(y)) => Ok(ordering(x.compare(*y))),
@@ -428,7 +432,8 @@ pub fn compare(a: Obj, b: Obj) -> R<i32> {
             | Object::Bool(_)
             | Object::Keyword(_)
             | Object::Symbol(_)
-            | Object::Vector(_),
+            | Object::Vector(_)
+            | Object::StringBuilder(_),
             _,
         ) => Err(class_cast(b, a.class_name())),
         _ => Err(class_cast(a, "java.lang.Comparable")),

@@ -766,6 +766,7 @@ fn trace(value: &Obj, visit: &mut dyn FnMut(Obj)) -> Result<(), Refusal> {
         | Object::Stream(_)
         | Object::MathContext(_)
         | Object::Plain
+        | Object::StringBuilder(_)
         | Object::Range(_) => {}
         Object::TaggedLiteral(tag, form) => {
             visit(*tag);

@@ -216,6 +216,10 @@ pub enum Object {
     /// A plain java.lang.Object (`(Object.)`): only its identity, which code
     /// uses as a sentinel no other value equals.
     Plain,
+    /// A java.lang.StringBuilder (`(StringBuilder.)`): its text, which
+    /// `.append`, `.insert`, `.reverse` ... change in place
+    /// (`core::java::string_builder`).
+    StringBuilder(RefCell<String>),
 }
 
 /// The streams a page has: output and error output go to the host's
@@ -466,6 +470,7 @@ impl Object {
             Object::StructDef(_) => "clojure.lang.PersistentStructMap$Def",
             Object::MathContext(_) => "java.math.MathContext",
             Object::Plain => "java.lang.Object",
+            Object::StringBuilder(_) => "java.lang.StringBuilder",
             Object::Record(record) => record.class.name,
             Object::Instance(instance) => instance.class.name,
         }
@@ -517,6 +522,7 @@ impl Object {
                     | Object::Set(_)
                     | Object::Record(_)
                     | Object::Queue(_)
+                    | Object::StringBuilder(_)
             )
     }
 

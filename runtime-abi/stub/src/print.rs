@@ -629,6 +629,16 @@ fn write_builtin(out: &mut String, value: Obj, readably: bool) -> R<()> {
             &context.text(),
             readably,
         ),
+        Object::StringBuilder(text) => {
+            let text = text.borrow().clone();
+            write_object(
+                out,
+                value.class_name(),
+                &identity_hex(value),
+                &text,
+                readably,
+            )
+        }
         Object::TaggedLiteral(tag, form) => {
             out.push('#');
             write(out, *tag, readably)?;
@@ -754,6 +764,7 @@ pub fn str_of(value: Obj) -> R<String> {
         Object::Inst(ms) => jank_runtime_abi::java_instant::date_string(*ms),
         Object::Namespace(name) => name.to_string(),
         Object::MathContext(context) => context.text(),
+        Object::StringBuilder(text) => text.borrow().clone(),
         // Neither overrides Object.toString, which shows the hashCode.
         Object::TaggedLiteral(..) | Object::ReaderConditional(..) => {
             format!("{}@{:x}", value.class_name(), java_hash_code(value)? as u32)

@@ -284,6 +284,12 @@ pub fn seq(x: Obj) -> R<Option<Obj>> {
         Object::Set(s) => Some(seq_of(s.items())).filter(|s| !s.is_nil()),
         Object::Str(s) if s.is_empty() => None,
         Object::Str(_) => Some(alloc(Object::StrSeq(x, 0))),
+        // A CharSequence: a StringSeq over its text as it is now.
+        Object::StringBuilder(text) if text.borrow().is_empty() => None,
+        Object::StringBuilder(text) => {
+            let snapshot = alloc(Object::Str(text.borrow().as_str().into()));
+            Some(alloc(Object::StrSeq(snapshot, 0)))
+        }
         Object::Transient(t) => match t.get() {
             Some(coll) => seq(coll)?,
             None => None,

@@ -117,6 +117,18 @@ pub fn nth(coll: Obj, index: Obj, default: Option<Obj>) -> R {
                 format!("String index out of range: {i}"),
             )),
         },
+        // A StringBuilder: its charAt's exception.
+        Object::StringBuilder(text) => {
+            let text = text.borrow();
+            match (char_at(&text, i), default) {
+                (Some(c), _) => Ok(c),
+                (None, Some(default)) => Ok(default),
+                (None, None) => Err(error(
+                    "java.lang.StringIndexOutOfBoundsException",
+                    format!("index {i}, length {}", text.chars().count()),
+                )),
+            }
+        }
         Object::Map(_) | Object::Set(_) => Err(unsupported(format!(
             "nth not supported on this type: {}",
             coll.class_name().rsplit('.').next().unwrap_or("")
@@ -150,6 +162,7 @@ pub fn count(coll: Obj) -> R<usize> {
     Ok(match &*coll {
         Object::Nil | Object::EmptyList => 0,
         Object::Str(s) => s.chars().count(),
+        Object::StringBuilder(text) => text.borrow().chars().count(),
         Object::Vector(v) => v.0.len(),
         Object::Map(m) => m.len(),
         Object::Record(r) => r.len(),
@@ -387,7 +400,8 @@ pub fn vec(coll: Obj) -> R {
             crate::coll::VectorClass::MapEntry => Ok(vector_obj(v.0.iter().copied())),
         };
     }
-    if !coll.is_seqable() {
+    // RT.toArray takes a String but no other CharSequence.
+    if !coll.is_seqable() || matches!(*coll, Object::StringBuilder(_)) {
         let class = coll.class_name();
         return Err(error(
             "java.lang.RuntimeException",

@@ -79,6 +79,9 @@ fn list_get(target: Obj, index: Obj) -> R {
 
 fn install_shared_with_string() {
     def("java-index-of", 2, 3, |_, a| {
+        if let Some(builder) = super::string_builder::builder_text(&a[0]) {
+            return super::string_builder::index_of(builder, a, false);
+        }
         if a[0].as_str().is_some() {
             return string::index_of_method(a);
         }
@@ -93,6 +96,9 @@ fn install_shared_with_string() {
         Ok(int(list_index_of(list, a[1], false)?))
     });
     def("java-last-index-of", 2, 3, |_, a| {
+        if let Some(builder) = super::string_builder::builder_text(&a[0]) {
+            return super::string_builder::index_of(builder, a, true);
+        }
         if a[0].as_str().is_some() {
             return string::last_index_of_method(a);
         }
@@ -119,6 +125,9 @@ fn install_shared_with_string() {
     def("java-is-empty", 1, 1, |_, a| {
         if let Some(text) = a[0].as_str() {
             return Ok(boolean(text.is_empty()));
+        }
+        if let Some(builder) = super::string_builder::builder_text(&a[0]) {
+            return Ok(boolean(builder.borrow().is_empty()));
         }
         no_argument_member(
             a[0],

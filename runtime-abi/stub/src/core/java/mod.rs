@@ -4,7 +4,8 @@
 //! and String's number and text statics (`number`), Object's `toString`,
 //! `equals`, `hashCode` and Comparable's `compareTo` (`object`), the
 //! collection interfaces' methods (`collection`), and
-//! java.io.Writer's `write`, `append` and `flush` on the page's streams. Each is a
+//! java.io.Writer's `write`, `append` and `flush` on the page's streams, and
+//! java.lang.StringBuilder's (`string_builder`). Each is a
 //! `jank.runtime/java-...` native computing what the Java member computes,
 //! with the exceptions Clojure's compiler and reflector throw for the
 //! arguments it is given.
@@ -19,6 +20,7 @@ mod collection;
 mod number;
 mod object;
 mod string;
+mod string_builder;
 
 use crate::error::{class_cast, error, illegal_argument, Thrown, R};
 use crate::number::to_long;
@@ -161,6 +163,9 @@ fn install_writer() {
         Ok(crate::object::nil())
     });
     def("java-writer-append", 2, 2, |_, a| {
+        if string_builder::builder_text(&a[0]).is_some() {
+            return string_builder::append(a[0], a[1]);
+        }
         write_to_writer(a[0], &writer_text(a[1], false)?)?;
         Ok(a[0])
     });
@@ -177,4 +182,5 @@ pub fn install() {
     number::install();
     object::install();
     collection::install();
+    string_builder::install();
 }

@@ -124,7 +124,8 @@ fn compare_to(a: Obj, b: Obj) -> R<i32> {
         | Object::Keyword(_)
         | Object::Symbol(_)
         | Object::Uuid(_)
-        | Object::Inst(_) => a.class_name() == b.class_name(),
+        | Object::Inst(_)
+        | Object::StringBuilder(_) => a.class_name() == b.class_name(),
         Object::Vector(_) => matches!(*b, Object::Vector(_)),
         Object::Ratio(_) => b.is_number(),
         _ => return Err(no_matching_method("compareTo", 1, Some(a.class_name()))),

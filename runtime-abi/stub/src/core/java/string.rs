@@ -39,7 +39,7 @@ fn from_index(method: &str, args: &[Obj], default: i64) -> R<i64> {
 
 /// Java's `indexOf(str, fromIndex)` over chars: a negative start is 0, and
 /// the empty string is found at the start, or at the end past it.
-fn index_of(text: &[char], needle: &[char], from: i64) -> i64 {
+pub(super) fn index_of(text: &[char], needle: &[char], from: i64) -> i64 {
     let from = usize::try_from(from.max(0)).unwrap_or(usize::MAX);
     let Some(last_start) = text.len().checked_sub(needle.len()) else {
         return -1;
@@ -58,7 +58,7 @@ fn index_of(text: &[char], needle: &[char], from: i64) -> i64 {
 
 /// Java's `lastIndexOf(str, fromIndex)` over chars: the last match starting
 /// at or before `from`.
-fn last_index_of(text: &[char], needle: &[char], from: i64) -> i64 {
+pub(super) fn last_index_of(text: &[char], needle: &[char], from: i64) -> i64 {
     let Some(last_start) = text.len().checked_sub(needle.len()) else {
         return -1;
     };
@@ -208,11 +208,17 @@ fn install_comparisons() {
 
 fn install_parts() {
     def("java-string-length", 1, 1, |_, a| {
+        if let Some(builder) = super::string_builder::builder_text(&a[0]) {
+            return super::string_builder::length(builder);
+        }
         Ok(int(
             string_target(&a[0], "length", 0)?.chars().count() as i64
         ))
     });
     def("java-string-char-at", 2, 2, |_, a| {
+        if let Some(builder) = super::string_builder::builder_text(&a[0]) {
+            return super::string_builder::char_at(builder, a[1]);
+        }
         let text = string_target(&a[0], "charAt", 1)?;
         let index = int_param(a[1])?;
         usize::try_from(index)
