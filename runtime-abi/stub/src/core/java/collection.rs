@@ -77,41 +77,34 @@ fn list_get(target: Obj, index: Obj) -> R {
     }
 }
 
+/// `(.indexOf target x from?)` (or `.lastIndexOf`, `last`) of a
+/// StringBuilder, a string or a java.util.List.
+fn index_of_member(a: &[Obj], last: bool) -> R {
+    if let Some(builder) = super::string_builder::builder_text(&a[0]) {
+        return super::string_builder::index_of(builder, a, last);
+    }
+    if a[0].as_str().is_some() {
+        return if last {
+            string::last_index_of_method(a)
+        } else {
+            string::index_of_method(a)
+        };
+    }
+    let method = if last { "lastIndexOf" } else { "indexOf" };
+    let list = target_of(a[0], &["java.util.List"], method, a.len() - 1)?;
+    if a.len() != 2 {
+        return Err(no_matching_method(
+            method,
+            a.len() - 1,
+            Some(list.class_name()),
+        ));
+    }
+    Ok(int(list_index_of(list, a[1], last)?))
+}
+
 fn install_shared_with_string() {
-    def("java-index-of", 2, 3, |_, a| {
-        if let Some(builder) = super::string_builder::builder_text(&a[0]) {
-            return super::string_builder::index_of(builder, a, false);
-        }
-        if a[0].as_str().is_some() {
-            return string::index_of_method(a);
-        }
-        let list = target_of(a[0], &["java.util.List"], "indexOf", a.len() - 1)?;
-        if a.len() != 2 {
-            return Err(no_matching_method(
-                "indexOf",
-                a.len() - 1,
-                Some(list.class_name()),
-            ));
-        }
-        Ok(int(list_index_of(list, a[1], false)?))
-    });
-    def("java-last-index-of", 2, 3, |_, a| {
-        if let Some(builder) = super::string_builder::builder_text(&a[0]) {
-            return super::string_builder::index_of(builder, a, true);
-        }
-        if a[0].as_str().is_some() {
-            return string::last_index_of_method(a);
-        }
-        let list = target_of(a[0], &["java.util.List"], "lastIndexOf", a.len() - 1)?;
-        if a.len() != 2 {
-            return Err(no_matching_method(
-                "lastIndexOf",
-                a.len() - 1,
-                Some(list.class_name()),
-            ));
-        }
-        Ok(int(list_index_of(list, a[1], true)?))
-    });
+    def("java-index-of", 2, 3, |_, a| index_of_member(a, false));
+    def("java-last-index-of", 2, 3, |_, a| index_of_member(a, true));
     def("java-contains", 2, 2, |_, a| {
         if a[0].as_str().is_some() {
             return string::contains_method(a);
